@@ -1,0 +1,120 @@
+# RBNN: top-level build.
+#
+#   make            build everything buildable (core, tools, QEMU with the card)
+#   make demo       the main job: program a layer into the card model and run it
+#   make test       every test tier that exists (unit, device, vm)
+#   make bench      benchmarks (printed, never pass/fail)
+#   make deps       install what the build needs (Debian packages, idempotent)
+#
+# Large downloads and builds are cached in $(RBNN_CACHE), outside the checkout.
+
+RBNN_CACHE ?= $(HOME)/.cache/rbnn
+RBNN_DATA ?= $(abspath $(CURDIR)/../shared/data)
+export RBNN_CACHE RBNN_DATA
+
+B := build
+CC := gcc
+CSTD := -std=gnu11
+WARN := -Wall -Wextra -Werror
+CPPFLAGS := -Ikernel -Iemulator/core -Ilibbnn/data
+CFLAGS := $(CSTD) $(WARN) -O2 -g
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+LDLIBS := -lm
+
+# The device-model core and libbnn's data readers (small, pure C).
+CORE_SRCS := $(sort $(wildcard emulator/core/*.c libbnn/data/*.c))
+CORE_HDRS := $(wildcard emulator/core/*.h libbnn/data/*.h) kernel/rbnn_regs.h
+CORE_OBJS := $(CORE_SRCS:%.c=$(B)/rel/%.o)
+CORE_SAN_OBJS := $(CORE_SRCS:%.c=$(B)/san/%.o)
+CORE_LIB := $(B)/librbnncore.a
+CORE_SAN_LIB := $(B)/librbnncore-san.a
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
+
+TOOLS := $(B)/tools/rbnn-demo
+BENCHES := $(B)/bench/bench_core
+
+QEMU_PATHS := $(B)/qemu.paths
+
+.PHONY: all deps core tools qemu demo test test-unit test-device test-vm vmtest \
+	bench clean
+.DELETE_ON_ERROR:
+
+all: deps core tools qemu
+
+deps:
+	@scripts/deps.sh build qemu vm
+
+core: $(CORE_LIB)
+
+tools: $(TOOLS)
+
+# ---- device-model core -------------------------------------------------
+$(B)/rel/%.o: %.c $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(B)/san/%.o: %.c $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CORE_SAN_LIB): $(CORE_SAN_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# ---- tools and benchmarks ----------------------------------------------
+$(B)/tools/%: tools/%.c $(CORE_LIB) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(CORE_LIB) $(LDLIBS) -o $@
+
+$(B)/bench/%: tests/bench/%.c $(CORE_LIB) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(CORE_LIB) $(LDLIBS) -o $@
+
+demo: deps $(B)/tools/rbnn-demo
+	$(B)/tools/rbnn-demo
+
+bench: deps $(BENCHES)
+	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+
+# ---- QEMU with the card ------------------------------------------------
+# The script is incremental and cheap when nothing changed, so always run it.
+qemu:
+	@mkdir -p $(B)
+	emulator/qemu/build-qemu.sh > $(QEMU_PATHS).tmp
+	@mv $(QEMU_PATHS).tmp $(QEMU_PATHS)
+
+# ---- tests ---------------------------------------------------------------
+$(B)/tests/unit/%: tests/unit/%.c $(CORE_SAN_LIB) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $< $(CORE_SAN_LIB) $(LDLIBS) -lcmocka -o $@
+
+test: deps
+	@rm -rf $(B)/test-logs
+	@$(MAKE) --no-print-directory -k test-unit test-device test-vm; rc=$$?; \
+	tests/summarize.sh $(B)/test-logs; exit $$rc
+
+test-unit: $(UNIT_BINS)
+	@echo "== unit tests (ASan + UBSan)"
+	@CMOCKA_MESSAGE_OUTPUT=TAP tests/run-tap.sh unit $(B)/test-logs/unit -- \
+		$(foreach t,$(UNIT_BINS),$(t) ---)
+
+test-device: qemu
+	@echo "== device tests (QEMU qtest, no guest kernel)"
+	@tests/device/run.sh $(QEMU_PATHS) $(B)/test-logs/device
+
+# Linux 6.12 guests under TCG with the card(s); see tests/vm/README.md.
+test-vm: qemu
+	@echo "== VM tests (TCG guest, Linux 6.12)"
+	@RBNN_QEMU=$$(head -n1 $(QEMU_PATHS)) tests/vm/run.sh $(B)/test-logs/vm
+
+vmtest: test-vm
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,1167 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
+/*
+ * RBNN device-model core: the RRAM array and its periphery.
+ *
+ * Each row keeps three bit planes: the programmed bits, the stuck mask and
+ * the stuck values, plus an "effective" plane: what the sense amplifiers
+ * see without transient errors (programmed bits, flipped where the cell's
+ * margin is gone, stuck cells forced). XNOR-popcount then costs one pass
+ * over the effective words whether the error model is on or not; transient
+ * sense errors are drawn as "cells until the next error" across reads.
+ *
+ * With the error model on, each cell also keeps its margin right after
+ * programming (m0, ln units) and its drift coefficient (nu). The effective
+ * plane depends on the array age and is recomputed lazily: the array bumps
+ * a generation number when the age moves and a row recomputes when its
+ * generation is stale.
+ */
+#include <endian.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rbnn_regs.h"
+#include "rbnn_array.h"
+#include "rbnn_rng.h"
+
+/*
+ * Popcount kernels are built for popcnt and for baseline x86-64 and
+ * picked at load time, so the build needs no -mpopcnt.
+ */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define RBNN_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#endif
+#endif
+#ifndef RBNN_POPCNT_CLONES
+#define RBNN_POPCNT_CLONES
+#endif
+
+#define RBNN_STATE_MAGIC	0x414e4252u	/* "RBNA" */
+#define RBNN_STATE_VERSION	1u
+#define RBNN_STATE_HDR		48u
+#define RBNN_STATE_GLOBALS	64u
+#define RBNN_STATE_ROW		24u
+
+/* Margin of a cell that was never programmed: reads its bit for ages. */
+#define RBNN_FRESH_MARGIN	100.0f
+
+struct rbnn_row {
+	uint64_t cycles;	/* program cycles (times wear_accel) */
+	uint64_t eff_gen;	/* generation the effective bits were made at */
+	double t_prog;		/* array age when last programmed */
+	int32_t thr;
+	uint32_t stuck;		/* cells in the stuck mask */
+	uint32_t unverified;	/* cells that failed the last verify */
+};
+
+struct rbnn_array {
+	struct rbnn_params p;
+	unsigned int words;	/* words per row */
+	size_t nrows;		/* rows over all tiles */
+	struct rbnn_rng rng;
+	double age;
+	uint64_t gen;		/* bumped when the age moves */
+
+	/* transient sense errors */
+	bool transient;
+	double read_geo;	/* geometric parameter for read_ber */
+	uint64_t next_err;	/* error-free cell reads before the next error */
+
+	double mu_h, s_h;	/* ln R_HRS distribution */
+	double ln_ref;		/* 1T1R reference, ln ohm */
+
+	struct rbnn_row *row;
+	uint64_t *tile_gen;	/* generation all rows of a tile are fresh at */
+	uint64_t *eff, *prog, *smask, *sval;
+	float *m0, *nu;		/* per cell, error model only */
+	uint64_t *tmp;		/* one row of scratch */
+};
+
+/* Programming settings resolved against the defaults. */
+struct prog_set {
+	double mu_l, s_l;	/* ln R_LRS distribution at the current */
+	double e_pulse_fj;	/* energy of one device pulse */
+	uint32_t pulse_ns;
+	uint32_t verify_max;
+	bool verify;
+};
+
+/* ---- small helpers --------------------------------------------------- */
+
+static inline unsigned int devs_per_cell(const struct rbnn_array *a)
+{
+	return a->p.cell_mode == RBNN_CELL_2T2R ? 2 : 1;
+}
+
+static inline bool row_ok(const struct rbnn_array *a, uint32_t tile,
+			  uint32_t row)
+{
+	return tile < a->p.tiles && row < a->p.rows;
+}
+
+static inline size_t row_index(const struct rbnn_array *a, uint32_t tile,
+			       uint32_t row)
+{
+	return (size_t)tile * a->p.rows + row;
+}
+
+static inline uint64_t *row_words(uint64_t *plane, const struct rbnn_array *a,
+				  size_t idx)
+{
+	return plane + idx * a->words;
+}
+
+static inline uint64_t tail_mask(uint32_t nbits)
+{
+	return (nbits % 64) ? (1ull << (nbits % 64)) - 1 : ~0ull;
+}
+
+static inline uint32_t popcount64(uint64_t x)
+{
+	return (uint32_t)__builtin_popcountll(x);
+}
+
+static void cost_read(const struct rbnn_array *a, struct rbnn_cost *cost,
+		      uint32_t cells)
+{
+	if (!cost)
+		return;
+	cost->energy_fj += cells * a->p.e_read_fj + a->p.e_popcount_fj;
+	cost->time_ns += a->p.t_read_ns;
+	cost->cell_reads += cells;
+	cost->progress++;
+}
+
+/* Time of one programming pass over @cells cells of a row. */
+static double pass_time(const struct rbnn_array *a, const struct prog_set *s,
+			uint32_t cells)
+{
+	uint32_t groups = (cells + a->p.prog_parallel - 1) / a->p.prog_parallel;
+
+	return (double)groups * s->pulse_ns * devs_per_cell(a);
+}
+
+static void cost_pulses(const struct rbnn_array *a, const struct prog_set *s,
+			struct rbnn_cost *cost, uint32_t cells,
+			uint64_t *pulses)
+{
+	uint64_t n = (uint64_t)cells * devs_per_cell(a);
+
+	*pulses += n;
+	if (!cost)
+		return;
+	cost->energy_fj += (double)n * s->e_pulse_fj;
+	cost->time_ns += pass_time(a, s, cells);
+	cost->pulses += n;
+}
+
+/* ---- popcount kernels ------------------------------------------------ */
+
+/*
+ * Matching cells of @count consecutive rows (@words apart, from @w) with
+ * @in over bits [0, nbits): out[i] for row i. One call covers a whole
+ * segment so the dispatch and loop set-up are paid once.
+ */
+RBNN_POPCNT_CLONES
+static void xnor_rows(const uint64_t *w, unsigned int words, uint32_t count,
+		      const uint64_t *in, uint32_t nbits, uint32_t *out)
+{
+	uint32_t nw = nbits / 64, r, i;
+	uint64_t tail = tail_mask(nbits);
+
+	for (r = 0; r < count; r++, w += words) {
+		uint32_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+
+		/* Four sums keep popcnt's latency off the critical path. */
+		for (i = 0; i + 4 <= nw; i += 4) {
+			c0 += popcount64(w[i] ^ in[i]);
+			c1 += popcount64(w[i + 1] ^ in[i + 1]);
+			c2 += popcount64(w[i + 2] ^ in[i + 2]);
+			c3 += popcount64(w[i + 3] ^ in[i + 3]);
+		}
+		for (; i < nw; i++)
+			c0 += popcount64(w[i] ^ in[i]);
+		if (nbits % 64)
+			c0 += popcount64((w[nw] ^ in[nw]) & tail);
+		out[r] = nbits - (c0 + c1 + c2 + c3);
+	}
+}
+
+/* Same over the cells selected by @mask, of which there are @cells. */
+RBNN_POPCNT_CLONES
+static void xnor_rows_masked(const uint64_t *w, unsigned int words,
+			     uint32_t count, const uint64_t *in,
+			     const uint64_t *mask, uint32_t nbits,
+			     uint32_t cells, uint32_t *out)
+{
+	uint32_t nw = nbits / 64, r, i;
+	uint64_t tail = tail_mask(nbits);
+
+	for (r = 0; r < count; r++, w += words) {
+		uint32_t c = 0;
+
+		for (i = 0; i < nw; i++)
+			c += popcount64((w[i] ^ in[i]) & mask[i]);
+		if (nbits % 64)
+			c += popcount64((w[nw] ^ in[nw]) & mask[nw] & tail);
+		out[r] = cells - c;
+	}
+}
+
+/* Cells selected by @mask among bits [0, nbits). */
+static uint32_t mask_cells(const uint64_t *mask, uint32_t nbits)
+{
+	uint32_t nw = nbits / 64, i, v = 0;
+
+	for (i = 0; i < nw; i++)
+		v += popcount64(mask[i]);
+	if (nbits % 64)
+		v += popcount64(mask[nw] & tail_mask(nbits));
+	return v;
+}
+
+/* Column of the @n-th (from 0) set bit of @mask; the caller knows it exists. */
+static uint32_t nth_set(const uint64_t *mask, uint32_t nbits, uint64_t n)
+{
+	uint32_t i, nw = (nbits + 63) / 64;
+
+	for (i = 0; i < nw; i++) {
+		uint64_t m = mask[i];
+		uint32_t c;
+
+		if (i == nw - 1)
+			m &= tail_mask(nbits);
+		c = popcount64(m);
+		if (n < c) {
+			while (n--)
+				m &= m - 1;
+			return i * 64 + (uint32_t)__builtin_ctzll(m);
+		}
+		n -= c;
+	}
+	return nbits;	/* not reached */
+}
+
+/* Column of the @n-th clear bit of @mask at or after column @from, or cols. */
+static uint32_t nth_clear(const uint64_t *mask, uint32_t cols, uint32_t from,
+			  uint64_t n)
+{
+	uint32_t i;
+
+	for (i = from / 64; i < cols / 64; i++) {
+		uint64_t m = ~mask[i];
+		uint32_t c;
+
+		if (i == from / 64)
+			m &= ~0ull << (from % 64);
+		c = popcount64(m);
+		if (n < c) {
+			while (n--)
+				m &= m - 1;
+			return i * 64 + (uint32_t)__builtin_ctzll(m);
+		}
+		n -= c;
+	}
+	return cols;
+}
+
+/* ---- effective bits -------------------------------------------------- */
+
+/* Drift loss factor ln(1 + dt / tau) of a row at the current age. */
+static double drift_log(const struct rbnn_array *a, const struct rbnn_row *r)
+{
+	double dt = a->age - r->t_prog;
+
+	return dt > 0 ? log1p(dt / a->p.drift_tau_s) : 0.0;
+}
+
+/* Kept out of line: the read paths only call it when the age moved. */
+__attribute__((noinline))
+static void row_update_eff(struct rbnn_array *a, size_t idx)
+{
+	struct rbnn_row *r = &a->row[idx];
+	const uint64_t *prog = row_words(a->prog, a, idx);
+	const uint64_t *sm = row_words(a->smask, a, idx);
+	const uint64_t *sv = row_words(a->sval, a, idx);
+	uint64_t *eff = row_words(a->eff, a, idx);
+	unsigned int w;
+
+	if (a->p.error_model) {
+		const float *m0 = a->m0 + idx * a->p.cols;
+		const float *nu = a->nu + idx * a->p.cols;
+		float l = (float)drift_log(a, r);
+
+		for (w = 0; w < a->words; w++) {
+			uint64_t flip = 0;
+			unsigned int b;
+
+			for (b = 0; b < 64; b++) {
+				unsigned int c = w * 64 + b;
+
+				/* A cell reads its bit only while margin > 0. */
+				if (!(m0[c] - nu[c] * l > 0.0f))
+					flip |= 1ull << b;
+			}
+			eff[w] = prog[w] ^ flip;
+		}
+	} else {
+		memcpy(eff, prog, a->words * sizeof(*eff));
+	}
+	for (w = 0; w < a->words; w++)
+		eff[w] = (eff[w] & ~sm[w]) | (sv[w] & sm[w]);
+	r->eff_gen = a->gen;
+}
+
+/* Effective bits of a row, brought up to date with the age. */
+static inline const uint64_t *row_eff(struct rbnn_array *a, size_t idx)
+{
+	if (__builtin_expect(a->row[idx].eff_gen != a->gen, 0))
+		row_update_eff(a, idx);
+	return row_words(a->eff, a, idx);
+}
+
+static inline void row_invalidate(struct rbnn_array *a, size_t idx)
+{
+	a->row[idx].eff_gen = a->gen - 1;
+	a->tile_gen[idx / a->p.rows] = a->gen - 1;
+}
+
+/*
+ * Bring every row of @tile up to date, once per generation, so batched
+ * reads need no per-row check.
+ */
+static inline void tile_fresh(struct rbnn_array *a, uint32_t tile)
+{
+	size_t idx = row_index(a, tile, 0);
+	uint32_t i;
+
+	if (__builtin_expect(a->tile_gen[tile] == a->gen, 1))
+		return;
+	for (i = 0; i < a->p.rows; i++)
+		row_eff(a, idx + i);
+	a->tile_gen[tile] = a->gen;
+}
+
+/* ---- transient sense errors ------------------------------------------ */
+
+static void next_error(struct rbnn_array *a)
+{
+	a->next_err = rbnn_rng_geometric(&a->rng, a->read_geo);
+}
+
+/*
+ * Index (from 0) of the next cell that senses wrong in a read of @cells
+ * cells of which *@pos are done, or UINT64_MAX when the rest of the read
+ * is error-free. Consumes the error counter either way.
+ */
+static uint64_t sense_next(struct rbnn_array *a, uint64_t *pos,
+			   uint64_t cells)
+{
+	uint64_t left = cells - *pos, i;
+
+	if (a->next_err >= left) {
+		a->next_err -= left;
+		*pos = cells;
+		return UINT64_MAX;
+	}
+	i = *pos + a->next_err;
+	*pos = i + 1;
+	next_error(a);
+	return i;
+}
+
+/* Adjust a match count @m for the sense errors of this read. */
+__attribute__((noinline))
+static uint32_t sense_errors(struct rbnn_array *a, const uint64_t *w,
+			     const uint64_t *in, const uint64_t *mask,
+			     uint32_t nbits, uint32_t cells, uint32_t m)
+{
+	uint64_t pos = 0, i;
+
+	while ((i = sense_next(a, &pos, cells)) != UINT64_MAX) {
+		uint32_t col = mask ? nth_set(mask, nbits, i) : (uint32_t)i;
+		uint64_t diff = (w[col / 64] ^ in[col / 64]) >> (col % 64);
+
+		/* A wrong sense turns a match into a mismatch or back. */
+		if (diff & 1)
+			m++;
+		else
+			m--;
+	}
+	return m;
+}
+
+/* Sense errors of one read; the common error-free case stays inline. */
+static inline uint32_t sense(struct rbnn_array *a, const uint64_t *w,
+			     const uint64_t *in, const uint64_t *mask,
+			     uint32_t nbits, uint32_t cells, uint32_t m)
+{
+	if (a->next_err >= cells) {
+		a->next_err -= cells;
+		return m;
+	}
+	return sense_errors(a, w, in, mask, nbits, cells, m);
+}
+
+/* ---- public: periphery ----------------------------------------------- */
+
+void rbnn_array_xnor_popcount_rows(struct rbnn_array *a, uint32_t tile,
+				   uint32_t row, uint32_t count,
+				   const uint64_t *in, const uint64_t *mask,
+				   uint32_t nbits, uint32_t *out,
+				   struct rbnn_cost *cost)
+{
+	const uint64_t *w;
+	uint32_t cells, i;
+	size_t idx;
+
+	if (tile >= a->p.tiles || row > a->p.rows || count > a->p.rows - row) {
+		memset(out, 0, count * sizeof(*out));
+		return;
+	}
+	idx = row_index(a, tile, row);
+	w = row_words(a->eff, a, idx);
+	if (nbits > a->p.cols)
+		nbits = a->p.cols;
+	tile_fresh(a, tile);
+	if (mask) {
+		cells = mask_cells(mask, nbits);
+		xnor_rows_masked(w, a->words, count, in, mask, nbits, cells,
+				 out);
+	} else {
+		cells = nbits;
+		xnor_rows(w, a->words, count, in, nbits, out);
+	}
+	/* Rows are sensed in order, so errors land as with single reads. */
+	if (a->transient) {
+		uint64_t total = (uint64_t)count * cells;
+
+		if (a->next_err >= total)
+			a->next_err -= total;
+		else
+			for (i = 0; i < count; i++)
+				out[i] = sense(a, w + (size_t)i * a->words, in,
+					       mask, nbits, cells, out[i]);
+	}
+	if (cost) {
+		cost->energy_fj += count * (cells * a->p.e_read_fj +
+					    a->p.e_popcount_fj);
+		cost->time_ns += count * a->p.t_read_ns;
+		cost->cell_reads += (uint64_t)count * cells;
+		cost->progress += count;
+	}
+}
+
+/* The single-row path stays lean: callers use it once per row. */
+uint32_t rbnn_array_xnor_popcount(struct rbnn_array *a, uint32_t tile,
+				  uint32_t row, const uint64_t *in,
+				  const uint64_t *mask, uint32_t nbits,
+				  struct rbnn_cost *cost)
+{
+	const uint64_t *w;
+	uint32_t cells, m;
+
+	if (!row_ok(a, tile, row))
+		return 0;
+	if (nbits > a->p.cols)
+		nbits = a->p.cols;
+	w = row_eff(a, row_index(a, tile, row));
+	if (mask) {
+		cells = mask_cells(mask, nbits);
+		xnor_rows_masked(w, 0, 1, in, mask, nbits, cells, &m);
+	} else {
+		cells = nbits;
+		xnor_rows(w, 0, 1, in, nbits, &m);
+	}
+	if (a->transient)
+		m = sense(a, w, in, mask, nbits, cells, m);
+	cost_read(a, cost, cells);
+	return m;
+}
+
+void rbnn_array_read(struct rbnn_array *a, uint32_t tile, uint32_t row,
+		     uint64_t *out, struct rbnn_cost *cost)
+{
+	if (!row_ok(a, tile, row))
+		return;
+	memcpy(out, row_eff(a, row_index(a, tile, row)),
+	       a->words * sizeof(*out));
+	if (a->transient) {
+		uint64_t pos = 0, i;
+
+		while ((i = sense_next(a, &pos, a->p.cols)) != UINT64_MAX)
+			out[i / 64] ^= 1ull << (i % 64);
+	}
+	cost_read(a, cost, a->p.cols);
+}
+
+void rbnn_array_set_threshold(struct rbnn_array *a, uint32_t tile,
+			      uint32_t row, int32_t thr)
+{
+	if (row_ok(a, tile, row))
+		a->row[row_index(a, tile, row)].thr = thr;
+}
+
+int32_t rbnn_array_threshold(const struct rbnn_array *a, uint32_t tile,
+			     uint32_t row)
+{
+	return row_ok(a, tile, row) ? a->row[row_index(a, tile, row)].thr : 0;
+}
+
+/* ---- programming ----------------------------------------------------- */
+
+static void prog_settings(const struct rbnn_array *a,
+			  const struct rbnn_prog_opts *o, struct prog_set *s)
+{
+	const struct rbnn_params *p = &a->p;
+	double cur = o && o->current_ua > 0 ? o->current_ua : p->prog_current_ua;
+
+	s->pulse_ns = o && o->pulse_ns ? o->pulse_ns : p->pulse_ns;
+	s->verify_max = o && o->verify_max ? o->verify_max : p->verify_max;
+	s->verify = o && o->verify;
+	s->mu_l = log(p->lrs_k_v / (cur * 1e-6));
+	s->s_l = p->lrs_sigma_ref * pow(p->lrs_sigma_iref_ua / cur,
+					p->lrs_sigma_exp);
+	/* V * uA * ns = 1e-15 J = 1 fJ */
+	s->e_pulse_fj = p->prog_voltage_v * cur * s->pulse_ns;
+}
+
+/* Program one cell once: sample its devices, margin and drift. */
+static void sample_cell(struct rbnn_array *a, const struct prog_set *s,
+			size_t cell, bool bit)
+{
+	double ln_l, ln_h, nu, m;
+
+	if (a->p.cell_mode == RBNN_CELL_2T2R) {
+		ln_l = s->mu_l + s->s_l * rbnn_rng_normal(&a->rng);
+		ln_h = a->mu_h + a->s_h * rbnn_rng_normal(&a->rng);
+		m = ln_h - ln_l;
+	} else if (bit) {
+		ln_l = s->mu_l + s->s_l * rbnn_rng_normal(&a->rng);
+		m = a->ln_ref - ln_l;
+	} else {
+		ln_h = a->mu_h + a->s_h * rbnn_rng_normal(&a->rng);
+		m = ln_h - a->ln_ref;
+	}
+	nu = a->p.drift_nu + a->p.drift_nu_sigma * rbnn_rng_normal(&a->rng);
+	a->m0[cell] = (float)m;
+	a->nu[cell] = nu > 0 ? (float)nu : 0.0f;
+}
+
+static inline bool bit_at(const uint64_t *v, uint32_t c)
+{
+	return (v[c / 64] >> (c % 64)) & 1;
+}
+
+/* Does cell @c of row @idx fail verify (after its latest pulse)? */
+static bool verify_fails(const struct rbnn_array *a, size_t idx, uint32_t c)
+{
+	const uint64_t *prog = row_words(a->prog, a, idx);
+
+	if (bit_at(row_words(a->smask, a, idx), c))
+		return bit_at(row_words(a->sval, a, idx), c) != bit_at(prog, c);
+	return a->p.error_model &&
+	       !(a->m0[idx * a->p.cols + c] >= a->p.verify_margin);
+}
+
+/* Mark the cells failing verify in a->tmp; returns their number. */
+static uint32_t verify_scan(struct rbnn_array *a, size_t idx)
+{
+	uint32_t c, n = 0;
+
+	memset(a->tmp, 0, a->words * sizeof(*a->tmp));
+	for (c = 0; c < a->p.cols; c++) {
+		if (verify_fails(a, idx, c)) {
+			a->tmp[c / 64] |= 1ull << (c % 64);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Program-and-verify loop after the first pass; returns unverified cells. */
+static uint32_t verify_row(struct rbnn_array *a, size_t idx,
+			   const struct prog_set *s, uint64_t *pulses,
+			   struct rbnn_cost *cost)
+{
+	const uint64_t *prog = row_words(a->prog, a, idx);
+	uint32_t fails, it, c;
+
+	cost_read(a, cost, a->p.cols);
+	fails = verify_scan(a, idx);
+	for (it = 0; it < s->verify_max && fails; it++) {
+		for (c = 0; c < a->p.cols; c++)
+			if (bit_at(a->tmp, c) && a->p.error_model)
+				sample_cell(a, s, idx * a->p.cols + c,
+					    bit_at(prog, c));
+		cost_pulses(a, s, cost, fails, pulses);
+		cost_read(a, cost, a->p.cols);
+		fails = verify_scan(a, idx);
+	}
+	return fails;
+}
+
+/* Log-normal lifetime: probability of surviving @c cycles. */
+static double survive(const struct rbnn_params *p, double c, bool lower)
+{
+	double z;
+
+	if (c <= 0)
+		return lower ? 0.0 : 1.0;
+	z = (log(c) - log(p->endurance)) / (p->endurance_sigma * sqrt(2.0));
+	/* lower: the failure CDF, precise for small values */
+	return lower ? 0.5 * erfc(-z) : 0.5 * erfc(z);
+}
+
+/* Probability that a cell alive after @c0 cycles fails by @c1. */
+static double hazard(const struct rbnn_params *p, double c0, double c1)
+{
+	double s0;
+
+	if (p->endurance_sigma == 0)
+		return c1 >= p->endurance ? 1.0 : 0.0;
+	s0 = survive(p, c0, false);
+	if (!(s0 > 0))
+		return 1.0;
+	if (c1 < p->endurance)
+		return (survive(p, c1, true) - survive(p, c0, true)) / s0;
+	return 1.0 - survive(p, c1, false) / s0;
+}
+
+/* Cells wearing out during this program cycle become stuck at random. */
+static void wear_row(struct rbnn_array *a, size_t idx, uint64_t c0,
+		     uint64_t c1)
+{
+	struct rbnn_row *r = &a->row[idx];
+	uint64_t *sm = row_words(a->smask, a, idx);
+	uint64_t *sv = row_words(a->sval, a, idx);
+	double h = hazard(&a->p, (double)c0, (double)c1);
+	double geo;
+	uint32_t col = 0;
+
+	if (!(h > 0))
+		return;
+	geo = rbnn_rng_geometric_param(h);
+	for (;;) {
+		uint64_t skip = rbnn_rng_geometric(&a->rng, geo);
+		uint64_t bit;
+
+		if (skip >= a->p.cols - r->stuck)
+			return;
+		col = nth_clear(sm, a->p.cols, col, skip);
+		if (col >= a->p.cols)
+			return;
+		bit = 1ull << (col % 64);
+		sm[col / 64] |= bit;
+		if (rbnn_rng_next(&a->rng) >> 63)
+			sv[col / 64] |= bit;
+		else
+			sv[col / 64] &= ~bit;
+		r->stuck++;
+		col++;
+	}
+}
+
+/* One program operation on one row: wear, first pass, verify. */
+static void program_row(struct rbnn_array *a, size_t idx,
+			const uint64_t *bits, const struct prog_set *s,
+			struct rbnn_prog_result *res, struct rbnn_cost *cost)
+{
+	struct rbnn_row *r = &a->row[idx];
+	uint64_t *prog = row_words(a->prog, a, idx);
+	uint64_t c0 = r->cycles, pulses = 0;
+	uint32_t c;
+
+	r->cycles = c0 + a->p.wear_accel < c0 ? UINT64_MAX :
+		    c0 + a->p.wear_accel;
+	if (a->p.error_model)
+		wear_row(a, idx, c0, r->cycles);
+
+	memmove(prog, bits, a->words * sizeof(*prog));
+	r->t_prog = a->age;
+	if (a->p.error_model)
+		for (c = 0; c < a->p.cols; c++)
+			sample_cell(a, s, idx * a->p.cols + c,
+				    bit_at(prog, c));
+	cost_pulses(a, s, cost, a->p.cols, &pulses);
+	if (cost)
+		cost->progress++;
+
+	r->unverified = s->verify ? verify_row(a, idx, s, &pulses, cost) : 0;
+	row_update_eff(a, idx);
+	if (res) {
+		res->pulses += pulses;
+		res->unverified += r->unverified;
+	}
+}
+
+static void res_clear(struct rbnn_prog_result *res)
+{
+	if (res) {
+		res->pulses = 0;
+		res->unverified = 0;
+	}
+}
+
+void rbnn_array_program(struct rbnn_array *a, uint32_t tile, uint32_t row,
+			uint32_t nrows, const uint64_t *bits,
+			const struct rbnn_prog_opts *opts,
+			struct rbnn_prog_result *res, struct rbnn_cost *cost)
+{
+	struct prog_set s;
+	uint32_t i;
+
+	res_clear(res);
+	if (tile >= a->p.tiles || row > a->p.rows || nrows > a->p.rows - row)
+		return;
+	prog_settings(a, opts, &s);
+	for (i = 0; i < nrows; i++)
+		program_row(a, row_index(a, tile, row + i),
+			    bits + (size_t)i * a->words, &s, res, cost);
+}
+
+void rbnn_array_refresh(struct rbnn_array *a, uint32_t tile, uint32_t row,
+			uint32_t nrows, struct rbnn_prog_result *res,
+			struct rbnn_cost *cost)
+{
+	struct rbnn_prog_opts o = { .verify = true };
+	struct prog_set s;
+	uint64_t *buf = a->tmp + a->words;
+	uint32_t i;
+
+	res_clear(res);
+	if (tile >= a->p.tiles || row > a->p.rows || nrows > a->p.rows - row)
+		return;
+	prog_settings(a, &o, &s);
+	for (i = 0; i < nrows; i++) {
+		rbnn_array_read(a, tile, row + i, buf, cost);
+		program_row(a, row_index(a, tile, row + i), buf, &s, res,
+			    cost);
+	}
+}
+
+void rbnn_array_erase(struct rbnn_array *a, uint32_t tile,
+		      struct rbnn_cost *cost)
+{
+	struct prog_set s;
+	uint64_t *zero = a->tmp + a->words;
+	uint32_t i;
+
+	if (tile >= a->p.tiles)
+		return;
+	prog_settings(a, NULL, &s);
+	memset(zero, 0, a->words * sizeof(*zero));
+	for (i = 0; i < a->p.rows; i++) {
+		size_t idx = row_index(a, tile, i);
+
+		program_row(a, idx, zero, &s, NULL, cost);
+		a->row[idx].thr = 0;
+	}
+}
+
+/* ---- wear, faults, age ----------------------------------------------- */
+
+void rbnn_array_row_wear(const struct rbnn_array *a, uint32_t tile,
+			 uint32_t row, uint32_t *cycles, uint32_t *stuck)
+{
+	const struct rbnn_row *r;
+
+	if (!row_ok(a, tile, row)) {
+		*cycles = 0;
+		*stuck = 0;
+		return;
+	}
+	r = &a->row[row_index(a, tile, row)];
+	*cycles = r->cycles > UINT32_MAX ? UINT32_MAX : (uint32_t)r->cycles;
+	*stuck = r->stuck;
+}
+
+void rbnn_array_tile_wear(const struct rbnn_array *a, uint32_t tile,
+			  struct rbnn_tile_wear *w)
+{
+	uint32_t i;
+
+	memset(w, 0, sizeof(*w));
+	if (tile >= a->p.tiles)
+		return;
+	for (i = 0; i < a->p.rows; i++) {
+		const struct rbnn_row *r = &a->row[row_index(a, tile, i)];
+		uint32_t c = r->cycles > UINT32_MAX ? UINT32_MAX :
+			     (uint32_t)r->cycles;
+
+		if (c > w->cycles_max)
+			w->cycles_max = c;
+		w->cycles_sum += r->cycles;
+		w->stuck += r->stuck;
+		w->verify_fails += r->unverified;
+	}
+}
+
+void rbnn_array_stick(struct rbnn_array *a, uint32_t tile, uint32_t row,
+		      uint32_t col, uint32_t value)
+{
+	size_t idx;
+	uint64_t *sm, *sv, bit;
+
+	if (!row_ok(a, tile, row) || col >= a->p.cols)
+		return;
+	idx = row_index(a, tile, row);
+	sm = row_words(a->smask, a, idx) + col / 64;
+	sv = row_words(a->sval, a, idx) + col / 64;
+	bit = 1ull << (col % 64);
+	if (!(*sm & bit) && value <= 1)
+		a->row[idx].stuck++;
+	else if ((*sm & bit) && value > 1)
+		a->row[idx].stuck--;
+	if (value <= 1) {
+		*sm |= bit;
+		*sv = value ? *sv | bit : *sv & ~bit;
+	} else {
+		/* Healed: the cell reads what was last programmed into it. */
+		*sm &= ~bit;
+		*sv &= ~bit;
+	}
+	row_invalidate(a, idx);
+}
+
+void rbnn_array_advance_age(struct rbnn_array *a, double seconds)
+{
+	if (!(seconds > 0) || !isfinite(seconds))
+		return;
+	a->age += seconds;
+	if (a->p.error_model)
+		a->gen++;
+}
+
+double rbnn_array_age(const struct rbnn_array *a)
+{
+	return a->age;
+}
+
+/* ---- life cycle ------------------------------------------------------ */
+
+const struct rbnn_params *rbnn_array_params(const struct rbnn_array *a)
+{
+	return &a->p;
+}
+
+unsigned int rbnn_array_row_words(const struct rbnn_array *a)
+{
+	return a->words;
+}
+
+static void array_reset_cells(struct rbnn_array *a)
+{
+	size_t i, cells = a->nrows * a->p.cols;
+
+	if (!a->p.error_model)
+		return;
+	for (i = 0; i < cells; i++) {
+		a->m0[i] = RBNN_FRESH_MARGIN;
+		a->nu[i] = 0.0f;
+	}
+}
+
+struct rbnn_array *rbnn_array_new(const struct rbnn_params *p)
+{
+	struct rbnn_array *a = calloc(1, sizeof(*a));
+	size_t words;
+
+	if (!a)
+		return NULL;
+	a->p = *p;
+	a->words = p->cols / 64;
+	a->nrows = (size_t)p->tiles * p->rows;
+	words = a->nrows * a->words;
+	a->row = calloc(a->nrows, sizeof(*a->row));
+	a->tile_gen = calloc(p->tiles, sizeof(*a->tile_gen));
+	a->eff = calloc(words, sizeof(uint64_t));
+	a->prog = calloc(words, sizeof(uint64_t));
+	a->smask = calloc(words, sizeof(uint64_t));
+	a->sval = calloc(words, sizeof(uint64_t));
+	a->tmp = calloc(2 * a->words, sizeof(uint64_t));
+	if (p->error_model) {
+		a->m0 = calloc(a->nrows * p->cols, sizeof(float));
+		a->nu = calloc(a->nrows * p->cols, sizeof(float));
+	}
+	if (!a->row || !a->tile_gen || !a->eff || !a->prog || !a->smask || !a->sval ||
+	    !a->tmp || (p->error_model && (!a->m0 || !a->nu))) {
+		rbnn_array_free(a);
+		return NULL;
+	}
+	array_reset_cells(a);
+
+	rbnn_rng_seed(&a->rng, p->seed);
+	a->gen = 1;	/* rows start at generation 0: computed on first use */
+	a->transient = p->error_model && p->read_ber > 0;
+	a->read_geo = rbnn_rng_geometric_param(p->read_ber);
+	a->next_err = UINT64_MAX;
+	if (a->transient)
+		next_error(a);
+
+	a->mu_h = log(p->hrs_median_kohm * 1e3);
+	a->s_h = p->hrs_sigma;
+	a->ln_ref = 0.5 * (log(p->lrs_k_v / (p->prog_current_ua * 1e-6)) +
+			   a->mu_h);
+	return a;
+}
+
+void rbnn_array_free(struct rbnn_array *a)
+{
+	if (!a)
+		return;
+	free(a->row);
+	free(a->tile_gen);
+	free(a->eff);
+	free(a->prog);
+	free(a->smask);
+	free(a->sval);
+	free(a->tmp);
+	free(a->m0);
+	free(a->nu);
+	free(a);
+}
+
+/* ---- state ----------------------------------------------------------- */
+
+/*
+ * Image layout, all little-endian:
+ *   header (48): magic, version, tiles, rows, cols, cell_mode, error_model,
+ *                rsvd (u32 each), total size (u64), rsvd (u64)
+ *   globals (64): rng s[4], rng spare (f64 bits), has_spare, next_err,
+ *                 age (f64 bits)
+ *   per row (24): cycles u64, t_prog f64 bits, thr i32, unverified u32
+ *   planes: prog, stuck mask, stuck values (rows x words u64 each)
+ *   per cell (error model): m0 f32 bits, then nu f32 bits
+ * The effective bits are derived and recomputed after a load.
+ */
+
+static size_t state_size(const struct rbnn_array *a)
+{
+	size_t n = RBNN_STATE_HDR + RBNN_STATE_GLOBALS;
+
+	n += a->nrows * RBNN_STATE_ROW;
+	n += 3 * a->nrows * a->words * sizeof(uint64_t);
+	if (a->p.error_model)
+		n += 2 * a->nrows * a->p.cols * sizeof(uint32_t);
+	return n;
+}
+
+size_t rbnn_array_state_size(const struct rbnn_array *a)
+{
+	return state_size(a);
+}
+
+static uint8_t *put32(uint8_t *b, uint32_t v)
+{
+	v = htole32(v);
+	memcpy(b, &v, 4);
+	return b + 4;
+}
+
+static uint8_t *put64(uint8_t *b, uint64_t v)
+{
+	v = htole64(v);
+	memcpy(b, &v, 8);
+	return b + 8;
+}
+
+static uint8_t *putf64(uint8_t *b, double d)
+{
+	uint64_t v;
+
+	memcpy(&v, &d, 8);
+	return put64(b, v);
+}
+
+static const uint8_t *get32(const uint8_t *b, uint32_t *v)
+{
+	memcpy(v, b, 4);
+	*v = le32toh(*v);
+	return b + 4;
+}
+
+static const uint8_t *get64(const uint8_t *b, uint64_t *v)
+{
+	memcpy(v, b, 8);
+	*v = le64toh(*v);
+	return b + 8;
+}
+
+static const uint8_t *getf64(const uint8_t *b, double *d)
+{
+	uint64_t v;
+
+	b = get64(b, &v);
+	memcpy(d, &v, 8);
+	return b;
+}
+
+static uint8_t *put_plane(uint8_t *b, const uint64_t *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b = put64(b, w[i]);
+	return b;
+}
+
+static const uint8_t *get_plane(const uint8_t *b, uint64_t *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b = get64(b, &w[i]);
+	return b;
+}
+
+static uint8_t *put_floats(uint8_t *b, const float *f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t v;
+
+		memcpy(&v, &f[i], 4);
+		b = put32(b, v);
+	}
+	return b;
+}
+
+static const uint8_t *get_floats(const uint8_t *b, float *f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t v;
+
+		b = get32(b, &v);
+		memcpy(&f[i], &v, 4);
+	}
+	return b;
+}
+
+void rbnn_array_save(const struct rbnn_array *a, void *buf)
+{
+	uint8_t *b = buf;
+	size_t i, words = a->nrows * a->words;
+
+	b = put32(b, RBNN_STATE_MAGIC);
+	b = put32(b, RBNN_STATE_VERSION);
+	b = put32(b, a->p.tiles);
+	b = put32(b, a->p.rows);
+	b = put32(b, a->p.cols);
+	b = put32(b, a->p.cell_mode);
+	b = put32(b, a->p.error_model);
+	b = put32(b, 0);
+	b = put64(b, state_size(a));
+	b = put64(b, 0);
+
+	for (i = 0; i < 4; i++)
+		b = put64(b, a->rng.s[i]);
+	b = putf64(b, a->rng.spare);
+	b = put64(b, a->rng.has_spare);
+	b = put64(b, a->next_err);
+	b = putf64(b, a->age);
+
+	for (i = 0; i < a->nrows; i++) {
+		const struct rbnn_row *r = &a->row[i];
+
+		b = put64(b, r->cycles);
+		b = putf64(b, r->t_prog);
+		b = put32(b, (uint32_t)r->thr);
+		b = put32(b, r->unverified);
+	}
+	b = put_plane(b, a->prog, words);
+	b = put_plane(b, a->smask, words);
+	b = put_plane(b, a->sval, words);
+	if (a->p.error_model) {
+		b = put_floats(b, a->m0, a->nrows * a->p.cols);
+		put_floats(b, a->nu, a->nrows * a->p.cols);
+	}
+}
+
+/* Check the header and the values that must be sane before loading. */
+static int state_check(const struct rbnn_array *a, const uint8_t *b,
+		       size_t len)
+{
+	uint32_t h[8];
+	uint64_t size, has_spare;
+	double age, t;
+	size_t i;
+
+	if (len != state_size(a))
+		return -1;
+	for (i = 0; i < 8; i++)
+		b = get32(b, &h[i]);
+	b = get64(b, &size);
+	if (h[0] != RBNN_STATE_MAGIC || h[1] != RBNN_STATE_VERSION ||
+	    h[2] != a->p.tiles || h[3] != a->p.rows || h[4] != a->p.cols ||
+	    h[5] != a->p.cell_mode || h[6] != (uint32_t)a->p.error_model ||
+	    h[7] != 0 || size != len)
+		return -1;
+	b += 8 + 4 * 8 + 8;
+	b = get64(b, &has_spare);
+	b = getf64(b + 8, &age);
+	if (has_spare > 1 || !isfinite(age) || age < 0)
+		return -1;
+	for (i = 0; i < a->nrows; i++) {
+		getf64(b + 8, &t);
+		if (!isfinite(t) || t < 0 || t > age)
+			return -1;
+		b += RBNN_STATE_ROW;
+	}
+	return 0;
+}
+
+int rbnn_array_load(struct rbnn_array *a, const void *buf, size_t len)
+{
+	const uint8_t *b = buf;
+	size_t i, words = a->nrows * a->words;
+	uint64_t v;
+
+	if (!buf || state_check(a, b, len))
+		return -1;
+	b += RBNN_STATE_HDR;
+	for (i = 0; i < 4; i++)
+		b = get64(b, &a->rng.s[i]);
+	b = getf64(b, &a->rng.spare);
+	b = get64(b, &v);
+	a->rng.has_spare = v;
+	b = get64(b, &a->next_err);
+	b = getf64(b, &a->age);
+
+	for (i = 0; i < a->nrows; i++) {
+		struct rbnn_row *r = &a->row[i];
+		uint32_t thr;
+
+		b = get64(b, &r->cycles);
+		b = getf64(b, &r->t_prog);
+		b = get32(b, &thr);
+		r->thr = (int32_t)thr;
+		b = get32(b, &r->unverified);
+	}
+	b = get_plane(b, a->prog, words);
+	b = get_plane(b, a->smask, words);
+	b = get_plane(b, a->sval, words);
+	if (a->p.error_model) {
+		b = get_floats(b, a->m0, a->nrows * a->p.cols);
+		get_floats(b, a->nu, a->nrows * a->p.cols);
+	}
+
+	/* Derived state: stuck counts, and every row's effective bits. */
+	a->gen++;
+	for (i = 0; i < a->nrows; i++) {
+		const uint64_t *sm = row_words(a->smask, a, i);
+		uint32_t w, n = 0;
+
+		for (w = 0; w < a->words; w++)
+			n += popcount64(sm[w]);
+		a->row[i].stuck = n;
+		row_invalidate(a, i);
+	}
+	if (!a->transient)
+		a->next_err = UINT64_MAX;
+	return 0;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
+/*
+ * RBNN device-model core: the RRAM array (tiles of 2T2R or 1T1R cells with
+ * stochastic programming, sense errors, wear and drift) and its digital
+ * periphery (popcount, thresholds). Plain C, no global state, not
+ * thread-safe: one array is used by one thread at a time.
+ *
+ * Rows are bit vectors of `cols` bits stored as little-endian-ordered
+ * uint64_t words: bit c of a row is bit (c % 64) of word c / 64.
+ */
+#ifndef RBNN_ARRAY_H
+#define RBNN_ARRAY_H
+
+#include <stdint.h>
+#include "rbnn_params.h"
+
+struct rbnn_array;
+
+/* Modeled cost of an operation; callers add these up. */
+struct rbnn_cost {
+	double energy_fj;
+	double time_ns;
+	uint64_t cell_reads;	/* cells sensed */
+	uint64_t pulses;	/* device programming pulses */
+	uint64_t progress;	/* work units (row operations) */
+};
+
+/* Per-program-operation settings; zero fields take the defaults. */
+struct rbnn_prog_opts {
+	double current_ua;
+	uint32_t pulse_ns;
+	uint32_t verify_max;
+	bool verify;
+};
+
+/* Result of programming rows. */
+struct rbnn_prog_result {
+	uint64_t pulses;	/* device pulses spent */
+	uint32_t unverified;	/* cells that never passed verify */
+};
+
+struct rbnn_tile_wear {
+	uint32_t cycles_max;
+	uint64_t cycles_sum;
+	uint32_t stuck;
+	uint32_t verify_fails;
+};
+
+/* Returns NULL on allocation failure; @p must pass rbnn_params_check(). */
+struct rbnn_array *rbnn_array_new(const struct rbnn_params *p);
+void rbnn_array_free(struct rbnn_array *a);
+const struct rbnn_params *rbnn_array_params(const struct rbnn_array *a);
+
+/* Words per row: cols / 64. */
+unsigned int rbnn_array_row_words(const struct rbnn_array *a);
+
+/*
+ * Program @nrows rows starting at (tile, row) from @bits (nrows * row_words
+ * words). Counts one program cycle per row (times wear_accel). The caller
+ * has checked the ranges.
+ */
+void rbnn_array_program(struct rbnn_array *a, uint32_t tile, uint32_t row,
+			uint32_t nrows, const uint64_t *bits,
+			const struct rbnn_prog_opts *opts,
+			struct rbnn_prog_result *res, struct rbnn_cost *cost);
+
+/* Sense one row through the sense amplifiers (with errors) into @out. */
+void rbnn_array_read(struct rbnn_array *a, uint32_t tile, uint32_t row,
+		     uint64_t *out, struct rbnn_cost *cost);
+
+/*
+ * XNOR-popcount of row (tile, row) with @in over the columns [0, nbits)
+ * where @mask (may be NULL = all ones) has a 1. Returns the number of
+ * matching cells, with sense errors as configured.
+ */
+uint32_t rbnn_array_xnor_popcount(struct rbnn_array *a, uint32_t tile,
+				  uint32_t row, const uint64_t *in,
+				  const uint64_t *mask, uint32_t nbits,
+				  struct rbnn_cost *cost);
+
+/*
+ * The same for @count consecutive rows of @tile with one input: out[i]
+ * gets the count of row + i. Equivalent to rbnn_array_xnor_popcount() on
+ * each row in order (same errors, same cost), but faster.
+ */
+void rbnn_array_xnor_popcount_rows(struct rbnn_array *a, uint32_t tile,
+				   uint32_t row, uint32_t count,
+				   const uint64_t *in, const uint64_t *mask,
+				   uint32_t nbits, uint32_t *out,
+				   struct rbnn_cost *cost);
+
+void rbnn_array_set_threshold(struct rbnn_array *a, uint32_t tile,
+			      uint32_t row, int32_t thr);
+int32_t rbnn_array_threshold(const struct rbnn_array *a, uint32_t tile,
+			     uint32_t row);
+
+/* Read back and re-program rows in place (refresh/scrub). */
+void rbnn_array_refresh(struct rbnn_array *a, uint32_t tile, uint32_t row,
+			uint32_t nrows, struct rbnn_prog_result *res,
+			struct rbnn_cost *cost);
+
+/* Program every row of @tile to zeros and its thresholds to 0. */
+void rbnn_array_erase(struct rbnn_array *a, uint32_t tile,
+		      struct rbnn_cost *cost);
+
+void rbnn_array_row_wear(const struct rbnn_array *a, uint32_t tile,
+			 uint32_t row, uint32_t *cycles, uint32_t *stuck);
+void rbnn_array_tile_wear(const struct rbnn_array *a, uint32_t tile,
+			  struct rbnn_tile_wear *w);
+
+/* Fault injection: value 0/1 sticks the cell, anything else heals it. */
+void rbnn_array_stick(struct rbnn_array *a, uint32_t tile, uint32_t row,
+		      uint32_t col, uint32_t value);
+
+/* Virtual age of the array (drives drift). */
+void rbnn_array_advance_age(struct rbnn_array *a, double seconds);
+double rbnn_array_age(const struct rbnn_array *a);
+
+/* Serialised state (for migration): size, save into buf, load from buf. */
+size_t rbnn_array_state_size(const struct rbnn_array *a);
+void rbnn_array_save(const struct rbnn_array *a, void *buf);
+int rbnn_array_load(struct rbnn_array *a, const void *buf, size_t len);
+
+#endif /* RBNN_ARRAY_H */

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
+/*
+ * RBNN device-model core: the card as the host sees it, BAR0 registers,
+ * command rings, interrupts with moderation, fault injection, timing.
+ * Hardware-independent: the embedding (QEMU device, tests) supplies DMA,
+ * interrupts, a clock and timers through struct rbnn_host.
+ */
+#ifndef RBNN_DEV_H
+#define RBNN_DEV_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include "rbnn_array.h"
+
+struct rbnn_dev;
+
+struct rbnn_host {
+	void *opaque;
+	/* DMA; return 0 on success, nonzero if the access failed. */
+	int (*dma_read)(void *opaque, uint64_t addr, void *buf, size_t len);
+	int (*dma_write)(void *opaque, uint64_t addr, const void *buf,
+			 size_t len);
+	/* Raise MSI-X vector @vec (RBNN_MSIX_VEC_*). */
+	void (*irq)(void *opaque, unsigned int vec);
+	/* Call rbnn_dev_work() soon, outside the MMIO handler. */
+	void (*kick)(void *opaque);
+	/* Call rbnn_dev_timer() at virtual time @when_ns (replaces any
+	 * earlier request); UINT64_MAX cancels. */
+	void (*timer_mod)(void *opaque, uint64_t when_ns);
+	/* Current virtual time in ns. */
+	uint64_t (*now_ns)(void *opaque);
+	/* Report a guest programming error (never fatal). */
+	void (*guest_error)(void *opaque, const char *fmt, va_list ap);
+};
+
+/* NULL with a reason in @err if the parameters are invalid or no memory. */
+struct rbnn_dev *rbnn_dev_new(const struct rbnn_params *p,
+			      const struct rbnn_host *host,
+			      char *err, size_t errlen);
+void rbnn_dev_free(struct rbnn_dev *d);
+struct rbnn_array *rbnn_dev_array(struct rbnn_dev *d);
+
+/* 32-bit register access at @off in BAR0 (other sizes: caller logs). */
+uint32_t rbnn_dev_read(struct rbnn_dev *d, uint32_t off);
+void rbnn_dev_write(struct rbnn_dev *d, uint32_t off, uint32_t val);
+
+/* Process queued commands (after a kick). */
+void rbnn_dev_work(struct rbnn_dev *d);
+/* A timer requested through timer_mod expired. */
+void rbnn_dev_timer(struct rbnn_dev *d);
+
+/*
+ * Reset. power_on also clears the lifetime counters; RRAM contents,
+ * thresholds and wear always survive.
+ */
+void rbnn_dev_reset(struct rbnn_dev *d, bool power_on);
+
+/* Serialised state (registers + array), for migration. */
+size_t rbnn_dev_state_size(const struct rbnn_dev *d);
+void rbnn_dev_save(const struct rbnn_dev *d, void *buf);
+int rbnn_dev_load(struct rbnn_dev *d, const void *buf, size_t len);
+
+#endif /* RBNN_DEV_H */

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
+/*
+ * RBNN device-model parameters: defaults, validation and the analytic
+ * programming bit-error rate of the log-normal cell model.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rbnn_regs.h"
+#include "rbnn_params.h"
+
+/*
+ * Upper bounds that keep the model's memory and arithmetic sane; they are
+ * not physical limits. Total cells bound the per-cell float arrays.
+ */
+#define RBNN_MAX_TILES		1024u
+#define RBNN_MAX_ROWS		65536u
+#define RBNN_MAX_COLS		8192u
+#define RBNN_MAX_CELLS		(1ull << 28)
+#define RBNN_MAX_ACT_BUF	(16u << 20)
+#define RBNN_MAX_LAYERS		4096u
+#define RBNN_MAX_SGL		(1u << 20)
+#define RBNN_MAX_BATCH		(1u << 20)
+
+void rbnn_params_default(struct rbnn_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->tiles = 16;
+	p->rows = 256;
+	p->cols = 256;
+	p->act_buf_size = 65536;
+	p->max_layers = 32;
+	p->max_sgl = 65536;
+	p->max_batch = 65536;
+
+	p->cell_mode = RBNN_CELL_2T2R;
+	p->error_model = true;
+	p->seed = 1;
+
+	p->prog_current_ua = 100.0;
+	p->pulse_ns = 100;
+	p->verify_max = 8;
+	p->prog_voltage_v = 1.5;
+
+	p->lrs_k_v = 0.45;
+	p->lrs_sigma_ref = 0.15;
+	p->lrs_sigma_iref_ua = 100.0;
+	p->lrs_sigma_exp = 0.5;
+	p->hrs_median_kohm = 150.0;
+	p->hrs_sigma = 0.55;
+	p->verify_margin = 1.1;
+
+	p->read_ber = 1e-9;
+
+	p->endurance = 1e6;
+	p->endurance_sigma = 0.5;
+	p->wear_accel = 1;
+
+	p->drift_nu = 0.03;
+	p->drift_nu_sigma = 0.02;
+	p->drift_tau_s = 1.0;
+
+	p->e_read_fj = 15.0;
+	p->e_popcount_fj = 500.0;
+	p->e_dma_fj = 40000.0;
+	p->e_cmd_fj = 100000.0;
+
+	p->timing = 0;
+	p->t_read_ns = 10.0;
+	p->t_dma_ns_per_byte = 0.1;
+	p->t_cmd_ns = 500.0;
+	p->prog_parallel = 64;
+
+	p->debug = false;
+	p->fault_hang_cmd = 0;
+	p->fault_dma_every = 0;
+	p->fault_irq_every = 0;
+}
+
+/* A uint32_t property within [lo, hi]. */
+struct u32_rule {
+	const char *name;
+	size_t off;
+	uint32_t lo, hi;
+};
+
+/* A double property within [lo, hi] (finite; lo_open excludes lo). */
+struct dbl_rule {
+	const char *name;
+	size_t off;
+	double lo, hi;
+	bool lo_open;
+};
+
+#define U32(field, name, lo, hi) \
+	{ name, offsetof(struct rbnn_params, field), lo, hi }
+#define DBL(field, name, lo, hi, open) \
+	{ name, offsetof(struct rbnn_params, field), lo, hi, open }
+
+static const struct u32_rule u32_rules[] = {
+	U32(tiles, "tiles", 1, RBNN_MAX_TILES),
+	U32(rows, "rows", 1, RBNN_MAX_ROWS),
+	U32(cols, "cols", 64, RBNN_MAX_COLS),
+	U32(act_buf_size, "act-buf-size", 64, RBNN_MAX_ACT_BUF),
+	U32(max_layers, "max-layers", 1, RBNN_MAX_LAYERS),
+	U32(max_sgl, "max-sgl", 1, RBNN_MAX_SGL),
+	U32(max_batch, "max-batch", 1, RBNN_MAX_BATCH),
+	U32(cell_mode, "cell-mode", RBNN_CELL_2T2R, RBNN_CELL_1T1R),
+	U32(pulse_ns, "pulse-ns", 10, 10000),
+	U32(verify_max, "verify-max", 0, 64),
+	U32(wear_accel, "wear-accel", 1, 1000000000),
+	U32(timing, "timing", 0, 1),
+	U32(prog_parallel, "prog-parallel", 1, 1u << 20),
+};
+
+static const struct dbl_rule dbl_rules[] = {
+	DBL(prog_current_ua, "prog-current-ua", 1.0, 1000.0, false),
+	DBL(prog_voltage_v, "prog-voltage-v", 0.0, 100.0, true),
+	DBL(lrs_k_v, "lrs-k-v", 0.0, 1e3, true),
+	DBL(lrs_sigma_ref, "lrs-sigma-ref", 0.0, 10.0, false),
+	DBL(lrs_sigma_iref_ua, "lrs-sigma-iref-ua", 0.0, 1e6, true),
+	DBL(lrs_sigma_exp, "lrs-sigma-exp", 0.0, 10.0, false),
+	DBL(hrs_median_kohm, "hrs-median-kohm", 0.0, 1e9, true),
+	DBL(hrs_sigma, "hrs-sigma", 0.0, 10.0, false),
+	DBL(verify_margin, "verify-margin", 0.0, 100.0, false),
+	DBL(read_ber, "read-ber", 0.0, 0.5, false),
+	DBL(endurance, "endurance", 1.0, 1e18, false),
+	DBL(endurance_sigma, "endurance-sigma", 0.0, 10.0, false),
+	DBL(drift_nu, "drift-nu", 0.0, 10.0, false),
+	DBL(drift_nu_sigma, "drift-nu-sigma", 0.0, 10.0, false),
+	DBL(drift_tau_s, "drift-tau-s", 0.0, 1e12, true),
+	DBL(e_read_fj, "e-read-fj", 0.0, 1e12, false),
+	DBL(e_popcount_fj, "e-popcount-fj", 0.0, 1e12, false),
+	DBL(e_dma_fj, "e-dma-fj", 0.0, 1e12, false),
+	DBL(e_cmd_fj, "e-cmd-fj", 0.0, 1e15, false),
+	DBL(t_read_ns, "t-read-ns", 0.0, 1e9, false),
+	DBL(t_dma_ns_per_byte, "t-dma-ns-per-byte", 0.0, 1e6, false),
+	DBL(t_cmd_ns, "t-cmd-ns", 0.0, 1e9, false),
+};
+
+static int check_u32(const struct rbnn_params *p, const struct u32_rule *r,
+		     char *err, size_t errlen)
+{
+	uint32_t v;
+
+	memcpy(&v, (const char *)p + r->off, sizeof(v));
+	if (v >= r->lo && v <= r->hi)
+		return 0;
+	snprintf(err, errlen, "%s must be in %u..%u (got %u)",
+		 r->name, r->lo, r->hi, v);
+	return -1;
+}
+
+static int check_dbl(const struct rbnn_params *p, const struct dbl_rule *r,
+		     char *err, size_t errlen)
+{
+	double v;
+
+	memcpy(&v, (const char *)p + r->off, sizeof(v));
+	if (isfinite(v) && v <= r->hi && (r->lo_open ? v > r->lo : v >= r->lo))
+		return 0;
+	snprintf(err, errlen, "%s must be in %s%g..%g] (got %g)", r->name,
+		 r->lo_open ? "(" : "[", r->lo, r->hi, v);
+	return -1;
+}
+
+int rbnn_params_check(const struct rbnn_params *p, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (errlen)
+		err[0] = '\0';
+	for (i = 0; i < sizeof(u32_rules) / sizeof(u32_rules[0]); i++)
+		if (check_u32(p, &u32_rules[i], err, errlen))
+			return -1;
+	for (i = 0; i < sizeof(dbl_rules) / sizeof(dbl_rules[0]); i++)
+		if (check_dbl(p, &dbl_rules[i], err, errlen))
+			return -1;
+	if (p->cols % 64) {
+		snprintf(err, errlen, "cols must be a multiple of 64 (got %u)",
+			 p->cols);
+		return -1;
+	}
+	if (p->act_buf_size % 16) {
+		snprintf(err, errlen,
+			 "act-buf-size must be a multiple of 16 (got %u)",
+			 p->act_buf_size);
+		return -1;
+	}
+	if ((uint64_t)p->tiles * p->rows * p->cols > RBNN_MAX_CELLS) {
+		snprintf(err, errlen,
+			 "tiles * rows * cols must be at most %llu cells",
+			 (unsigned long long)RBNN_MAX_CELLS);
+		return -1;
+	}
+	return 0;
+}
+
+/* Standard normal CDF. */
+static double phi(double x)
+{
+	return 0.5 * erfc(-x / sqrt(2.0));
+}
+
+double rbnn_params_expected_ber(const struct rbnn_params *p, double current_ua)
+{
+	double mu_l, s_l, mu_h, s_h, ln_ref, p1, p0;
+
+	if (!(current_ua > 0))
+		return 0.5;
+	mu_l = log(p->lrs_k_v / (current_ua * 1e-6));
+	s_l = p->lrs_sigma_ref *
+	      pow(p->lrs_sigma_iref_ua / current_ua, p->lrs_sigma_exp);
+	mu_h = log(p->hrs_median_kohm * 1e3);
+	s_h = p->hrs_sigma;
+
+	if (p->cell_mode == RBNN_CELL_2T2R) {
+		double s = sqrt(s_l * s_l + s_h * s_h);
+
+		if (s == 0)
+			return mu_h - mu_l > 0 ? 0.0 : 1.0;
+		return phi(-(mu_h - mu_l) / s);
+	}
+
+	/* 1T1R: reference at the geometric mean for the default current. */
+	ln_ref = 0.5 * (log(p->lrs_k_v / (p->prog_current_ua * 1e-6)) + mu_h);
+	p1 = s_l > 0 ? phi(-(ln_ref - mu_l) / s_l) : (ln_ref - mu_l > 0 ? 0 : 1);
+	p0 = s_h > 0 ? phi(-(mu_h - ln_ref) / s_h) : (mu_h - ln_ref > 0 ? 0 : 1);
+	return 0.5 * (p1 + p0);
+}

@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * QEMU PCI device "rbnn": the RBNN RRAM binarized-neural-network
+ * accelerator card. All card behaviour lives in the plain-C device-model
+ * core (rbnn_dev.c and friends); this file is only the QEMU glue: PCI
+ * identity, BAR0 MMIO, MSI-X (2 vectors, own BAR 2), bus-master DMA, a
+ * bottom half for command processing, a QEMU_CLOCK_VIRTUAL timer, guest
+ * error logging, reset, migration and the properties.
+ *
+ * Properties (every field of struct rbnn_params; a property that is not
+ * given keeps the default of rbnn_params_default()):
+ *
+ *   integers (uint32):  tiles rows cols act-buf-size max-layers max-sgl
+ *                       max-batch pulse-ns verify-max wear-accel
+ *                       prog-parallel fault-hang-cmd fault-dma-every
+ *                       fault-irq-every
+ *   integer (uint64):   seed
+ *   booleans:           error-model debug
+ *   enumerations:       cell-mode = 2t2r | 1t1r (or 0 | 1)
+ *                       timing    = instant | modeled (or 0 | 1)
+ *   numbers (double, in the unit the name ends with, decimal or
+ *   exponent notation, e.g. read-ber=1e-6):
+ *       prog-current-ua (uA)       prog-voltage-v (V)
+ *       lrs-k-v (V)                lrs-sigma-ref (ln ohm)
+ *       lrs-sigma-iref-ua (uA)     lrs-sigma-exp (1)
+ *       hrs-median-kohm (kOhm)     hrs-sigma (ln ohm)
+ *       verify-margin (ln units)   read-ber (probability per cell read)
+ *       endurance (cycles)         endurance-sigma (ln units)
+ *       drift-nu (1)               drift-nu-sigma (1)
+ *       drift-tau-s (s)            e-read-fj (fJ)
+ *       e-popcount-fj (fJ)         e-dma-fj (fJ per byte)
+ *       e-cmd-fj (fJ)              t-read-ns (ns)
+ *       t-dma-ns-per-byte (ns)     t-cmd-ns (ns)
+ *
+ * realize fails with the reason from rbnn_params_check() if a value is out
+ * of range. Several cards per machine are fine: there is no static state.
+ */
+#include "qemu/osdep.h"
+#include <math.h>
+#include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "qemu/module.h"
+#include "qemu/timer.h"
+#include "qapi/error.h"
+#include "qapi/visitor.h"
+#include "hw/pci/pci_device.h"
+#include "hw/pci/msix.h"
+#include "hw/pci/pcie.h"
+#include "hw/qdev-properties.h"
+#include "migration/vmstate.h"
+#include "qom/object.h"
+
+#include "rbnn_regs.h"
+#include "rbnn_params.h"
+#include "rbnn_dev.h"
+
+#define TYPE_RBNN "rbnn"
+OBJECT_DECLARE_SIMPLE_TYPE(RbnnState, RBNN)
+
+struct RbnnState {
+    PCIDevice parent_obj;
+
+    MemoryRegion mmio;
+    QEMUBH *bh;
+    QEMUTimer *timer;
+    bool timer_fired;
+
+    struct rbnn_params params;
+    struct rbnn_dev *core;
+
+    /* Migration: the core's serialized state. */
+    uint8_t *state_buf;
+    uint32_t state_len;
+};
+
+/* ---- host interface for the core ------------------------------------- */
+
+static int rbnn_host_dma_read(void *opaque, uint64_t addr, void *buf,
+                              size_t len)
+{
+    RbnnState *s = opaque;
+
+    return pci_dma_read(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK;
+}
+
+static int rbnn_host_dma_write(void *opaque, uint64_t addr, const void *buf,
+                               size_t len)
+{
+    RbnnState *s = opaque;
+
+    return pci_dma_write(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK;
+}
+
+static void rbnn_host_irq(void *opaque, unsigned int vec)
+{
+    PCIDevice *pdev = PCI_DEVICE(opaque);
+
+    if (vec < RBNN_MSIX_VECTORS && msix_enabled(pdev)) {
+        msix_notify(pdev, vec);
+    }
+}
+
+static void rbnn_host_kick(void *opaque)
+{
+    RbnnState *s = opaque;
+
+    qemu_bh_schedule(s->bh);
+}
+
+static void rbnn_host_timer_mod(void *opaque, uint64_t when_ns)
+{
+    RbnnState *s = opaque;
+
+    if (!s->timer) {
+        return;
+    }
+    if (when_ns == UINT64_MAX) {
+        timer_del(s->timer);
+    } else {
+        timer_mod(s->timer, when_ns > INT64_MAX ? INT64_MAX : when_ns);
+    }
+}
+
+static uint64_t rbnn_host_now_ns(void *opaque)
+{
+    return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+}
+
+/*
+ * The core's struct rbnn_host declares this callback without a format
+ * attribute, so -Wmissing-format-attribute is silenced for it.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsuggest-attribute=format"
+static void rbnn_host_guest_error(void *opaque, const char *fmt, va_list ap)
+{
+    RbnnState *s = opaque;
+    g_autofree char *msg = NULL;
+
+    if (!qemu_loglevel_mask(LOG_GUEST_ERROR)) {
+        return;
+    }
+    msg = g_strdup_vprintf(fmt, ap);
+    if (DEVICE(s)->id) {
+        qemu_log("%s: %s\n", DEVICE(s)->id, msg);
+    } else {
+        qemu_log("%s\n", msg);
+    }
+}
+#pragma GCC diagnostic pop
+
+/* ---- bottom half and timer ------------------------------------------- */
+
+static void rbnn_bh(void *opaque)
+{
+    RbnnState *s = opaque;
+
+    if (s->timer_fired) {
+        s->timer_fired = false;
+        rbnn_dev_timer(s->core);
+    } else {
+        rbnn_dev_work(s->core);
+    }
+}
+
+/*
+ * Modeled completions and moderation deadlines run in the timer callback
+ * itself, so virtual time is exact (a qtest clock_step over several
+ * deadlines completes each command at its own time). The callback takes
+ * the device's reentrancy guard like the guarded bottom half does, so DMA
+ * aimed at the card's own BARs cannot re-enter it; if the guard is already
+ * engaged the work is deferred to the bottom half.
+ */
+static void rbnn_timer_cb(void *opaque)
+{
+    RbnnState *s = opaque;
+    MemReentrancyGuard *guard = &DEVICE(s)->mem_reentrancy_guard;
+
+    if (guard->engaged_in_io) {
+        s->timer_fired = true;
+        qemu_bh_schedule(s->bh);
+        return;
+    }
+    guard->engaged_in_io = true;
+    rbnn_dev_timer(s->core);
+    guard->engaged_in_io = false;
+}
+
+/* ---- BAR0 ------------------------------------------------------------- */
+
+static uint64_t rbnn_mmio_read(void *opaque, hwaddr addr, unsigned size)
+{
+    RbnnState *s = opaque;
+
+    if (size != 4 || (addr & 3)) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "%s: invalid %u-byte read at 0x%" HWADDR_PRIx
+                      " (only aligned 32-bit accesses)\n",
+                      TYPE_RBNN, size, addr);
+        return 0;
+    }
+    return rbnn_dev_read(s->core, addr);
+}
+
+static void rbnn_mmio_write(void *opaque, hwaddr addr, uint64_t val,
+                            unsigned size)
+{
+    RbnnState *s = opaque;
+
+    if (size != 4 || (addr & 3)) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "%s: invalid %u-byte write at 0x%" HWADDR_PRIx
+                      " (only aligned 32-bit accesses)\n",
+                      TYPE_RBNN, size, addr);
+        return;
+    }
+    rbnn_dev_write(s->core, addr, val);
+}
+
+/* Every size reaches the handlers, which accept only aligned 32-bit. */
+static const MemoryRegionOps rbnn_mmio_ops = {
+    .read = rbnn_mmio_read,
+    .write = rbnn_mmio_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+        .unaligned = true,
+    },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+        .unaligned = true,
+    },
+};
+
+/* ---- life cycle -------------------------------------------------------- */
+
+static void rbnn_realize(PCIDevice *pdev, Error **errp)
+{
+    RbnnState *s = RBNN(pdev);
+    char err[256];
+    unsigned int v;
+    const struct rbnn_host host = {
+        .opaque = s,
+        .dma_read = rbnn_host_dma_read,
+        .dma_write = rbnn_host_dma_write,
+        .irq = rbnn_host_irq,
+        .kick = rbnn_host_kick,
+        .timer_mod = rbnn_host_timer_mod,
+        .now_ns = rbnn_host_now_ns,
+        .guest_error = rbnn_host_guest_error,
+    };
+
+    if (rbnn_params_check(&s->params, err, sizeof(err))) {
+        error_setg(errp, "rbnn: invalid property: %s", err);
+        return;
+    }
+    s->bh = qemu_bh_new_guarded(rbnn_bh, s, &DEVICE(pdev)->mem_reentrancy_guard);
+    s->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, rbnn_timer_cb, s);
+    s->core = rbnn_dev_new(&s->params, &host, err, sizeof(err));
+    if (!s->core) {
+        error_setg(errp, "rbnn: %s", err);
+        goto fail;
+    }
+
+    memory_region_init_io(&s->mmio, OBJECT(s), &rbnn_mmio_ops, s,
+                          "rbnn-regs", RBNN_REGS_SIZE);
+    pci_register_bar(pdev, RBNN_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY,
+                     &s->mmio);
+
+    if (msix_init_exclusive_bar(pdev, RBNN_MSIX_VECTORS, RBNN_BAR_MSIX,
+                                errp)) {
+        goto fail;
+    }
+    for (v = 0; v < RBNN_MSIX_VECTORS; v++) {
+        msix_vector_use(pdev, v);
+    }
+    /* On a PCIe bus: an endpoint (root complex integrated on pcie.0). */
+    if (pci_bus_is_express(pci_get_bus(pdev)) &&
+        pcie_endpoint_cap_init(pdev, 0) < 0) {
+        error_setg(errp, "rbnn: cannot add the PCI Express capability");
+        msix_unuse_all_vectors(pdev);
+        msix_uninit_exclusive_bar(pdev);
+        goto fail;
+    }
+    return;
+
+fail:
+    rbnn_dev_free(s->core);
+    s->core = NULL;
+    timer_free(s->timer);
+    s->timer = NULL;
+    qemu_bh_delete(s->bh);
+    s->bh = NULL;
+}
+
+static void rbnn_exit(PCIDevice *pdev)
+{
+    RbnnState *s = RBNN(pdev);
+
+    if (s->timer) {
+        timer_free(s->timer);
+        s->timer = NULL;
+    }
+    if (s->bh) {
+        qemu_bh_delete(s->bh);
+        s->bh = NULL;
+    }
+    msix_unuse_all_vectors(pdev);
+    msix_uninit_exclusive_bar(pdev);
+    rbnn_dev_free(s->core);
+    s->core = NULL;
+    g_free(s->state_buf);
+    s->state_buf = NULL;
+    s->state_len = 0;
+}
+
+/* Device (system) reset is a power-on reset of the card. */
+static void rbnn_reset(DeviceState *dev)
+{
+    RbnnState *s = RBNN(dev);
+
+    s->timer_fired = false;
+    if (s->core) {
+        rbnn_dev_reset(s->core, true);
+    }
+}
+
+/* ---- migration -------------------------------------------------------- */
+
+static int rbnn_pre_save(void *opaque)
+{
+    RbnnState *s = opaque;
+    size_t n = rbnn_dev_state_size(s->core);
+
+    if (n > UINT32_MAX) {
+        return -EINVAL;
+    }
+    g_free(s->state_buf);
+    s->state_buf = g_malloc(n);
+    s->state_len = n;
+    rbnn_dev_save(s->core, s->state_buf);
+    return 0;
+}
+
+static int rbnn_post_save(void *opaque)
+{
+    RbnnState *s = opaque;
+
+    g_free(s->state_buf);
+    s->state_buf = NULL;
+    s->state_len = 0;
+    return 0;
+}
+
+static int rbnn_pre_load(void *opaque)
+{
+    RbnnState *s = opaque;
+
+    g_free(s->state_buf);
+    s->state_buf = NULL;
+    s->state_len = 0;
+    return 0;
+}
+
+static int rbnn_post_load(void *opaque, int version_id)
+{
+    RbnnState *s = opaque;
+    int r = rbnn_dev_load(s->core, s->state_buf, s->state_len);
+
+    g_free(s->state_buf);
+    s->state_buf = NULL;
+    s->state_len = 0;
+    s->timer_fired = false;
+    return r ? -EINVAL : 0;
+}
+
+static const VMStateDescription vmstate_rbnn = {
+    .name = TYPE_RBNN,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = rbnn_pre_save,
+    .post_save = rbnn_post_save,
+    .pre_load = rbnn_pre_load,
+    .post_load = rbnn_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_PCI_DEVICE(parent_obj, RbnnState),
+        VMSTATE_MSIX(parent_obj, RbnnState),
+        VMSTATE_UINT32(state_len, RbnnState),
+        VMSTATE_VBUFFER_ALLOC_UINT32(state_buf, RbnnState, 0, NULL, state_len),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* ---- properties -------------------------------------------------------- */
+
+/* double fields: a "number" property (qemu_strtod syntax on the CLI). */
+static void rbnn_get_double(Object *obj, Visitor *v, const char *name,
+                            void *opaque, Error **errp)
+{
+    const Property *prop = opaque;
+    double *ptr = object_field_prop_ptr(obj, prop);
+
+    visit_type_number(v, name, ptr, errp);
+}
+
+static void rbnn_set_double(Object *obj, Visitor *v, const char *name,
+                            void *opaque, Error **errp)
+{
+    const Property *prop = opaque;
+    double *ptr = object_field_prop_ptr(obj, prop);
+    double val;
+
+    if (!visit_type_number(v, name, &val, errp)) {
+        return;
+    }
+    if (!isfinite(val)) {
+        error_setg(errp, "rbnn: %s must be a finite number", name);
+        return;
+    }
+    *ptr = val;
+}
+
+static const PropertyInfo rbnn_prop_double = {
+    .type = "number",
+    .description = "number (double)",
+    .get = rbnn_get_double,
+    .set = rbnn_set_double,
+};
+
+/* uint32 enumerations given by name or number. */
+static const char *const rbnn_cell_mode_names[] = { "2t2r", "1t1r", NULL };
+static const char *const rbnn_timing_names[] = { "instant", "modeled", NULL };
+
+static const char *const *rbnn_enum_names(const Property *prop)
+{
+    return strcmp(prop->name, "cell-mode") == 0 ? rbnn_cell_mode_names
+                                                 : rbnn_timing_names;
+}
+
+static void rbnn_get_enum(Object *obj, Visitor *v, const char *name,
+                          void *opaque, Error **errp)
+{
+    const Property *prop = opaque;
+    uint32_t *ptr = object_field_prop_ptr(obj, prop);
+    const char *const *names = rbnn_enum_names(prop);
+    g_autofree char *str = g_strdup(*ptr <= 1 ? names[*ptr] : "?");
+
+    visit_type_str(v, name, &str, errp);
+}
+
+static void rbnn_set_enum(Object *obj, Visitor *v, const char *name,
+                          void *opaque, Error **errp)
+{
+    const Property *prop = opaque;
+    uint32_t *ptr = object_field_prop_ptr(obj, prop);
+    const char *const *names = rbnn_enum_names(prop);
+    g_autofree char *str = NULL;
+    uint32_t i;
+
+    if (!visit_type_str(v, name, &str, errp)) {
+        return;
+    }
+    for (i = 0; names[i]; i++) {
+        char num[4];
+
+        snprintf(num, sizeof(num), "%u", i);
+        if (g_ascii_strcasecmp(str, names[i]) == 0 || strcmp(str, num) == 0) {
+            *ptr = i;
+            return;
+        }
+    }
+    error_setg(errp, "rbnn: %s must be %s or %s (or 0/1), not '%s'",
+               name, names[0], names[1], str);
+}
+
+static const PropertyInfo rbnn_prop_enum = {
+    .type = "str",
+    .description = "name or number",
+    .get = rbnn_get_enum,
+    .set = rbnn_set_enum,
+};
+
+#define RBNN_PROP(_name, _field, _info, _type) \
+    DEFINE_PROP(_name, RbnnState, params._field, _info, _type)
+#define RBNN_U32(_name, _field) RBNN_PROP(_name, _field, qdev_prop_uint32, uint32_t)
+#define RBNN_DBL(_name, _field) RBNN_PROP(_name, _field, rbnn_prop_double, double)
+
+static const Property rbnn_props[] = {
+    RBNN_U32("tiles", tiles),
+    RBNN_U32("rows", rows),
+    RBNN_U32("cols", cols),
+    RBNN_U32("act-buf-size", act_buf_size),
+    RBNN_U32("max-layers", max_layers),
+    RBNN_U32("max-sgl", max_sgl),
+    RBNN_U32("max-batch", max_batch),
+    RBNN_PROP("cell-mode", cell_mode, rbnn_prop_enum, uint32_t),
+    RBNN_PROP("error-model", error_model, qdev_prop_bool, bool),
+    RBNN_PROP("seed", seed, qdev_prop_uint64, uint64_t),
+    RBNN_DBL("prog-current-ua", prog_current_ua),
+    RBNN_U32("pulse-ns", pulse_ns),
+    RBNN_U32("verify-max", verify_max),
+    RBNN_DBL("prog-voltage-v", prog_voltage_v),
+    RBNN_DBL("lrs-k-v", lrs_k_v),
+    RBNN_DBL("lrs-sigma-ref", lrs_sigma_ref),
+    RBNN_DBL("lrs-sigma-iref-ua", lrs_sigma_iref_ua),
+    RBNN_DBL("lrs-sigma-exp", lrs_sigma_exp),
+    RBNN_DBL("hrs-median-kohm", hrs_median_kohm),
+    RBNN_DBL("hrs-sigma", hrs_sigma),
+    RBNN_DBL("verify-margin", verify_margin),
+    RBNN_DBL("read-ber", read_ber),
+    RBNN_DBL("endurance", endurance),
+    RBNN_DBL("endurance-sigma", endurance_sigma),
+    RBNN_U32("wear-accel", wear_accel),
+    RBNN_DBL("drift-nu", drift_nu),
+    RBNN_DBL("drift-nu-sigma", drift_nu_sigma),
+    RBNN_DBL("drift-tau-s", drift_tau_s),
+    RBNN_DBL("e-read-fj", e_read_fj),
+    RBNN_DBL("e-popcount-fj", e_popcount_fj),
+    RBNN_DBL("e-dma-fj", e_dma_fj),
+    RBNN_DBL("e-cmd-fj", e_cmd_fj),
+    RBNN_PROP("timing", timing, rbnn_prop_enum, uint32_t),
+    RBNN_DBL("t-read-ns", t_read_ns),
+    RBNN_DBL("t-dma-ns-per-byte", t_dma_ns_per_byte),
+    RBNN_DBL("t-cmd-ns", t_cmd_ns),
+    RBNN_U32("prog-parallel", prog_parallel),
+    RBNN_PROP("debug", debug, qdev_prop_bool, bool),
+    RBNN_U32("fault-hang-cmd", fault_hang_cmd),
+    RBNN_U32("fault-dma-every", fault_dma_every),
+    RBNN_U32("fault-irq-every", fault_irq_every),
+};
+
+static void rbnn_instance_init(Object *obj)
+{
+    RbnnState *s = RBNN(obj);
+
+    /* Properties have no qdev default: they keep these. */
+    rbnn_params_default(&s->params);
+    /*
+     * Hybrid conventional/PCIe device: 4 KiB config space always (it does
+     * not depend on the command line); the PCIe capability is added at
+     * realize when the bus is PCIe.
+     */
+    PCI_DEVICE(obj)->cap_present |= QEMU_PCI_CAP_EXPRESS;
+}
+
+static void rbnn_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+
+    k->realize = rbnn_realize;
+    k->exit = rbnn_exit;
+    k->vendor_id = RBNN_PCI_VENDOR_ID;
+    k->device_id = RBNN_PCI_DEVICE_ID;
+    k->revision = RBNN_PCI_REVISION;
+    k->class_id = RBNN_PCI_CLASS_CODE >> 8;
+    dc->desc = "RBNN RRAM binarized neural network accelerator";
+    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+    device_class_set_legacy_reset(dc, rbnn_reset);
+    device_class_set_props(dc, rbnn_props);
+    dc->vmsd = &vmstate_rbnn;
+}
+
+static void rbnn_register_types(void)
+{
+    static InterfaceInfo interfaces[] = {
+        { INTERFACE_PCIE_DEVICE },
+        { INTERFACE_CONVENTIONAL_PCI_DEVICE },
+        { },
+    };
+    static const TypeInfo rbnn_info = {
+        .name = TYPE_RBNN,
+        .parent = TYPE_PCI_DEVICE,
+        .instance_size = sizeof(RbnnState),
+        .instance_init = rbnn_instance_init,
+        .class_init = rbnn_class_init,
+        .interfaces = interfaces,
+    };
+
+    type_register_static(&rbnn_info);
+}
+
+type_init(rbnn_register_types)

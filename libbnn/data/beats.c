@@ -1,0 +1,651 @@
+/*
+ * beats.c - libbnn data: AAMI EC57 beat classes, the MIT-BIH split file,
+ * resampling and heartbeat window extraction.
+ */
+#define BNN_DATA_INTERNAL
+#include "bnn_data.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+/* ---------------------------------------------------------------------
+ * AAMI classes
+ * --------------------------------------------------------------------- */
+
+static const char *const aami_names[BNN_AAMI_NCLASS] = { "N", "S", "V", "F",
+							  "Q" };
+
+/* Default class members as annotation mnemonics. */
+static const char *const aami_default[BNN_AAMI_NCLASS] = {
+	"N L R e j", "A a J S", "V E", "F", "/ f Q",
+};
+
+const char *bnn_aami_name(int cls)
+{
+	return cls >= 0 && cls < BNN_AAMI_NCLASS ? aami_names[cls] : NULL;
+}
+
+void bnn_aami_default_map(signed char map[BNN_AAMI_MAP_SIZE])
+{
+	if (!map)
+		return;
+	memset(map, -1, BNN_AAMI_MAP_SIZE);
+	for (int c = 0; c < BNN_AAMI_NCLASS; c++) {
+		const char *p = aami_default[c];
+		while (*p) {
+			char sym[2] = { *p, 0 };
+			int code = bnn_wfdb_ann_code(sym);
+			if (code > 0)
+				map[code] = (signed char)c;
+			p++;
+			while (*p == ' ')
+				p++;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Split file
+ * --------------------------------------------------------------------- */
+
+static int is_blank_c(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int valid_recname(const char *s, size_t n)
+{
+	if (n == 0 || n >= BNN_RECNAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int bnn_aami_split_find(const bnn_aami_split *sp, const char *record)
+{
+	if (!sp || !record)
+		return BNN_E_INVAL;
+	for (int s = 0; s < BNN_SET_COUNT; s++)
+		for (size_t i = 0; i < sp->nrec[s] && i < BNN_SPLIT_MAX_RECORDS;
+		     i++)
+			if (!strcmp(sp->rec[s][i], record))
+				return s;
+	return BNN_E_NOTFOUND;
+}
+
+int bnn_aami_split_parse(const char *text, size_t len, bnn_aami_split *out,
+			 bnn_error *err)
+{
+	static const char *const keys[] = { "DS1", "DS2", "PACED_EXCLUDED",
+					     "AAMI_N", "AAMI_S", "AAMI_V",
+					     "AAMI_F", "AAMI_Q" };
+	enum { NKEYS = sizeof keys / sizeof keys[0] };
+
+	if (!out)
+		return bnn__err(err, BNN_E_INVAL, "split: NULL output");
+	memset(out, 0, sizeof *out);
+	if (!text && len)
+		return bnn__err(err, BNN_E_INVAL, "split: NULL text");
+
+	/* Large (12 KiB): build on the heap, copy out at the end. */
+	bnn_aami_split *sp = bnn__calloc(1, sizeof *sp);
+	if (!sp)
+		return bnn__err(err, BNN_E_NOMEM, "split: out of memory");
+	memset(sp->map, -1, sizeof sp->map);
+
+	struct bnn__lines L = { text, text + len, 0 };
+	const char *s = NULL, *e = NULL;
+	int seen[NKEYS] = { 0 }, rc, any_map = 0;
+	char shown[48];
+
+	while ((rc = bnn__next_line(&L, &s, &e, 65536, err)) == 1) {
+		while (s < e && is_blank_c(*s))
+			s++;
+		if (s == e || *s == '#')
+			continue;
+		const char *k = s;
+		while (s < e && !is_blank_c(*s))
+			s++;
+		size_t kn = (size_t)(s - k);
+		int key = -1;
+		for (int i = 0; i < NKEYS; i++)
+			if (strlen(keys[i]) == kn && !memcmp(keys[i], k, kn))
+				key = i;
+		if (key < 0) {
+			bnn__show(shown, sizeof shown, k, kn);
+			rc = bnn__err(err, BNN_E_PARSE,
+				      "split: line %zu: unknown key '%s'",
+				      L.lineno, shown);
+			goto fail;
+		}
+		if (seen[key]++) {
+			rc = bnn__err(err, BNN_E_PARSE,
+				      "split: line %zu: key %s repeated",
+				      L.lineno, keys[key]);
+			goto fail;
+		}
+		size_t nval = 0;
+		for (;;) {
+			while (s < e && is_blank_c(*s))
+				s++;
+			if (s == e)
+				break;
+			const char *v = s;
+			while (s < e && !is_blank_c(*s))
+				s++;
+			size_t vn = (size_t)(s - v);
+			nval++;
+			bnn__show(shown, sizeof shown, v, vn);
+			if (key < BNN_SET_COUNT) {
+				if (!valid_recname(v, vn)) {
+					rc = bnn__err(err, BNN_E_PARSE,
+						      "split: line %zu: bad record name '%s'",
+						      L.lineno, shown);
+					goto fail;
+				}
+				if (sp->nrec[key] == BNN_SPLIT_MAX_RECORDS) {
+					rc = bnn__err(err, BNN_E_RANGE,
+						      "split: line %zu: more than %d records in %s",
+						      L.lineno,
+						      BNN_SPLIT_MAX_RECORDS,
+						      keys[key]);
+					goto fail;
+				}
+				char name[BNN_RECNAME_MAX];
+				memcpy(name, v, vn);
+				name[vn] = '\0';
+				int prev = bnn_aami_split_find(sp, name);
+				if (prev >= 0) {
+					rc = bnn__err(err, BNN_E_PARSE,
+						      "split: line %zu: record %s already listed in %s",
+						      L.lineno, name, keys[prev]);
+					goto fail;
+				}
+				memcpy(sp->rec[key][sp->nrec[key]++], name,
+				       vn + 1);
+			} else {
+				int cls = key - BNN_SET_COUNT, code = -1;
+				char sym[8];
+				if (vn < sizeof sym) {
+					memcpy(sym, v, vn);
+					sym[vn] = '\0';
+					code = bnn_wfdb_ann_code(sym);
+				}
+				if (code <= 0 || code >= BNN_AAMI_MAP_SIZE) {
+					rc = bnn__err(err, BNN_E_PARSE,
+						      "split: line %zu: unknown annotation symbol '%s'",
+						      L.lineno, shown);
+					goto fail;
+				}
+				if (sp->map[code] >= 0) {
+					rc = bnn__err(err, BNN_E_PARSE,
+						      "split: line %zu: symbol '%s' already in class %s",
+						      L.lineno, shown,
+						      aami_names[(int)sp->map[code]]);
+					goto fail;
+				}
+				sp->map[code] = (signed char)cls;
+				any_map = 1;
+			}
+		}
+		if (nval == 0) {
+			rc = bnn__err(err, BNN_E_PARSE,
+				      "split: line %zu: key %s has no values",
+				      L.lineno, keys[key]);
+			goto fail;
+		}
+	}
+	if (rc < 0) {
+		bnn__err_prefix(err, "split");
+		goto fail;
+	}
+	if (!seen[BNN_SET_DS1] || !seen[BNN_SET_DS2]) {
+		rc = bnn__err(err, BNN_E_PARSE, "split: %s missing",
+			      !seen[BNN_SET_DS1] ? "DS1" : "DS2");
+		goto fail;
+	}
+	if (!any_map)
+		bnn_aami_default_map(sp->map);
+	sp->map_from_file = any_map;
+	*out = *sp;
+	free(sp);
+	return BNN_OK;
+fail:
+	free(sp);
+	return rc;
+}
+
+int bnn_aami_split_read(const char *path, bnn_aami_split *out, bnn_error *err)
+{
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (!path || !out)
+		return bnn__err(err, BNN_E_INVAL, "split_read: NULL argument");
+	uint8_t *buf;
+	size_t len;
+	int rc = bnn_read_file(path, (size_t)1 << 20, &buf, &len, err);
+	if (rc)
+		return rc;
+	rc = bnn_aami_split_parse((const char *)buf, len, out, err);
+	free(buf);
+	if (rc)
+		bnn__err_prefix(err, path);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * Resampling
+ * --------------------------------------------------------------------- */
+
+#define SINC_ZC 16		/* zero crossings each side */
+#define SINC_L 512		/* table steps per zero crossing */
+#define SINC_N (SINC_ZC * SINC_L)
+
+static float sinc_tab[SINC_N + 2];
+static pthread_once_t sinc_once = PTHREAD_ONCE_INIT;
+
+/* tab[i] = sinc(i / L) * blackman(i / N), i = 0..N (0 beyond). */
+static void sinc_init(void)
+{
+	sinc_tab[0] = 1.0f;
+	for (int i = 1; i <= SINC_N; i++) {
+		double x = (double)i / SINC_L, w = (double)i / SINC_N;
+		double sinc = sin(M_PI * x) / (M_PI * x);
+		double win = 0.42 + 0.5 * cos(M_PI * w) + 0.08 * cos(2 * M_PI * w);
+		sinc_tab[i] = (float)(sinc * win);
+	}
+	sinc_tab[SINC_N + 1] = 0.0f;
+}
+
+struct interp {
+	const float *x;
+	size_t n;
+	bnn_resample_method m;
+	double fc;		/* cut-off relative to the input Nyquist (<= 1) */
+	double half;		/* kernel half-width in input samples */
+};
+
+static void interp_init(struct interp *ip, const float *x, size_t n,
+			double fs_in, double fs_out, bnn_resample_method m)
+{
+	ip->x = x;
+	ip->n = n;
+	ip->m = m;
+	ip->fc = fs_out < fs_in ? fs_out / fs_in : 1.0;
+	ip->half = SINC_ZC / ip->fc;
+	if (m == BNN_RESAMPLE_SINC)
+		pthread_once(&sinc_once, sinc_init);
+}
+
+static inline float at_clamped(const struct interp *ip, long long k)
+{
+	if (k < 0)
+		k = 0;
+	if ((size_t)k >= ip->n)
+		k = (long long)ip->n - 1;
+	return ip->x[k];
+}
+
+/* Signal value at input position t (0 <= t <= n - 1 normally). */
+static double interp_at(const struct interp *ip, double t)
+{
+	if (ip->m == BNN_RESAMPLE_LINEAR) {
+		double fl = floor(t);
+		long long i = (long long)fl;
+		double f = t - fl;
+		double a = at_clamped(ip, i), b = at_clamped(ip, i + 1);
+		return a + f * (b - a);
+	}
+	long long k0 = (long long)ceil(t - ip->half);
+	long long k1 = (long long)floor(t + ip->half);
+	double acc = 0, wsum = 0, scale = ip->fc * SINC_L;
+	for (long long k = k0; k <= k1; k++) {
+		double u = fabs(t - (double)k) * scale;
+		size_t i = (size_t)u;
+		if (i >= SINC_N)
+			continue;
+		double fr = u - (double)i;
+		double w = sinc_tab[i] + fr * (sinc_tab[i + 1] - sinc_tab[i]);
+		acc += w * at_clamped(ip, k);
+		wsum += w;
+	}
+	return acc / wsum;
+}
+
+static int check_rate(double fs)
+{
+	return isfinite(fs) && fs > 0;
+}
+
+int bnn_resample(const float *x, size_t n, double fs_in, double fs_out,
+		 bnn_resample_method method, float **out, size_t *nout,
+		 bnn_error *err)
+{
+	if (out)
+		*out = NULL;
+	if (nout)
+		*nout = 0;
+	if (!x || !out || !nout || n == 0)
+		return bnn__err(err, BNN_E_INVAL, "resample: NULL or empty input");
+	if (!check_rate(fs_in) || !check_rate(fs_out))
+		return bnn__err(err, BNN_E_INVAL,
+				"resample: rates must be finite and > 0");
+	if (method != BNN_RESAMPLE_SINC && method != BNN_RESAMPLE_LINEAR)
+		return bnn__err(err, BNN_E_INVAL, "resample: unknown method %d",
+				(int)method);
+	double last = (double)(n - 1) * fs_out / fs_in;
+	if (!(last < (double)BNN_MAX_VALUES))
+		return bnn__err(err, BNN_E_RANGE,
+				"resample: output of %.0f samples exceeds the limit of %zu",
+				floor(last) + 1, BNN_MAX_VALUES);
+	size_t m = (size_t)floor(last + 1e-9) + 1;
+	float *y = bnn__malloc(m * sizeof *y);
+	if (!y)
+		return bnn__err(err, BNN_E_NOMEM, "resample: out of memory");
+	struct interp ip;
+	interp_init(&ip, x, n, fs_in, fs_out, method);
+	for (size_t j = 0; j < m; j++)
+		y[j] = (float)interp_at(&ip, (double)j * fs_in / fs_out);
+	*out = y;
+	*nout = m;
+	return BNN_OK;
+}
+
+/* ---------------------------------------------------------------------
+ * Beats
+ * --------------------------------------------------------------------- */
+
+void bnn_beat_opts_default(bnn_beat_opts *o)
+{
+	if (!o)
+		return;
+	memset(o, 0, sizeof *o);
+	o->lead = "MLII";
+	o->pre = 128;
+	o->post = 128;
+	o->norm = BNN_NORM_NONE;
+	o->resample = BNN_RESAMPLE_SINC;
+}
+
+void bnn_beats_free(bnn_beats *b)
+{
+	if (!b)
+		return;
+	free(b->x);
+	free(b->cls);
+	free(b->code);
+	free(b->sample);
+	memset(b, 0, sizeof *b);
+}
+
+static int check_opts(const bnn_beat_opts *o, bnn_error *err)
+{
+	if (o->pre < 0 || o->post < 0 ||
+	    (long)o->pre + o->post < 1 ||
+	    (long)o->pre + o->post > BNN_BEAT_MAX_WINDOW)
+		return bnn__err(err, BNN_E_INVAL,
+				"beats: window pre=%d post=%d (need pre, post >= 0, 1 <= pre+post <= %d)",
+				o->pre, o->post, BNN_BEAT_MAX_WINDOW);
+	if (!isfinite(o->fs) || o->fs < 0)
+		return bnn__err(err, BNN_E_INVAL, "beats: bad output rate %g",
+				o->fs);
+	if (o->norm != BNN_NORM_NONE && o->norm != BNN_NORM_ZSCORE &&
+	    o->norm != BNN_NORM_MV)
+		return bnn__err(err, BNN_E_INVAL, "beats: unknown norm %d",
+				(int)o->norm);
+	if (o->resample != BNN_RESAMPLE_SINC &&
+	    o->resample != BNN_RESAMPLE_LINEAR)
+		return bnn__err(err, BNN_E_INVAL,
+				"beats: unknown resample method %d",
+				(int)o->resample);
+	if (o->map)
+		for (int i = 0; i < BNN_AAMI_MAP_SIZE; i++)
+			if (o->map[i] < -1 || o->map[i] >= BNN_AAMI_NCLASS)
+				return bnn__err(err, BNN_E_INVAL,
+						"beats: class map entry %d is %d",
+						i, o->map[i]);
+	return BNN_OK;
+}
+
+/* Window geometry shared by count and extract. */
+struct geom {
+	double fs_in, fs_out, r;	/* r = fs_in / fs_out */
+	int same;			/* fs_out == fs_in: integer rule */
+	int64_t n;			/* input samples */
+	int pre, post;
+};
+
+static void geom_init(struct geom *g, double fs_in, const bnn_beat_opts *o,
+		      int64_t n)
+{
+	g->fs_in = fs_in;
+	g->fs_out = o->fs > 0 ? o->fs : fs_in;
+	g->same = g->fs_out == fs_in;
+	g->r = fs_in / g->fs_out;
+	g->n = n;
+	g->pre = o->pre;
+	g->post = o->post;
+}
+
+/* The edge rule (see bnn_data.h). */
+static int window_fits(const struct geom *g, int64_t s)
+{
+	if (s < 0 || s >= g->n)
+		return 0;
+	if (g->same)
+		return s >= g->pre && g->n - s >= g->post;
+	double first = (double)s - g->pre * g->r;
+	double last = (double)s + (g->post - 1) * g->r;
+	return first >= -1e-9 && last <= (double)(g->n - 1) + 1e-9;
+}
+
+static int beat_class(const signed char *map, int code)
+{
+	if (code < 0 || code >= BNN_AAMI_MAP_SIZE)
+		return -1;
+	return map[code];
+}
+
+int bnn_beats_count(const bnn_wfdb_header *h, const bnn_wfdb_annlist *ann,
+		    const bnn_beat_opts *o, size_t count[BNN_AAMI_NCLASS],
+		    size_t dropped[BNN_AAMI_NCLASS], bnn_error *err)
+{
+	if (!h || !ann || !o || !count || !dropped || (ann->n && !ann->ann))
+		return bnn__err(err, BNN_E_INVAL, "beats_count: NULL argument");
+	int rc = check_opts(o, err);
+	if (rc)
+		return rc;
+	if (!check_rate(h->fs))
+		return bnn__err(err, BNN_E_INVAL, "beats_count: bad record rate");
+	if (h->nsamples <= 0)
+		return bnn__err(err, BNN_E_RANGE,
+				"beats_count: record %s gives no sample count",
+				h->name);
+	signed char defmap[BNN_AAMI_MAP_SIZE];
+	const signed char *map = o->map;
+	if (!map) {
+		bnn_aami_default_map(defmap);
+		map = defmap;
+	}
+	struct geom g;
+	geom_init(&g, h->fs, o, h->nsamples);
+	for (size_t i = 0; i < ann->n; i++) {
+		int c = beat_class(map, ann->ann[i].code);
+		if (c < 0)
+			continue;
+		if (window_fits(&g, ann->ann[i].sample))
+			count[c]++;
+		else
+			dropped[c]++;
+	}
+	return BNN_OK;
+}
+
+static int mv_scale(const char *units, double *scale)
+{
+	if (!strcmp(units, "mV"))
+		*scale = 1.0;
+	else if (!strcmp(units, "uV") || !strcmp(units, "\xc2\xb5V"))
+		*scale = 1e-3;
+	else if (!strcmp(units, "V"))
+		*scale = 1e3;
+	else
+		return -1;
+	return 0;
+}
+
+int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
+		      const bnn_beat_opts *o, bnn_beats *out, bnn_error *err)
+{
+	if (!out)
+		return bnn__err(err, BNN_E_INVAL, "beats: NULL output");
+	memset(out, 0, sizeof *out);
+	if (!rec || !ann || !o || (ann->n && !ann->ann) ||
+	    (rec->hdr.nsig && !rec->hdr.sig))
+		return bnn__err(err, BNN_E_INVAL, "beats: NULL argument");
+	int rc = check_opts(o, err);
+	if (rc)
+		return rc;
+	if (!check_rate(rec->hdr.fs))
+		return bnn__err(err, BNN_E_INVAL, "beats: bad record rate");
+
+	int sig = o->signal;
+	if (o->lead) {
+		sig = bnn_wfdb_find_signal(&rec->hdr, o->lead);
+		if (sig < 0) {
+			char have[128] = "";
+			size_t k = 0;
+			for (int i = 0; i < rec->hdr.nsig && k < sizeof have - 24; i++)
+				k += (size_t)snprintf(have + k, sizeof have - k,
+						      "%s%.20s", i ? ", " : "",
+						      rec->hdr.sig[i].desc);
+			return bnn__err(err, BNN_E_NOTFOUND,
+					"beats: lead '%.32s' not in record %s (signals: %s)",
+					o->lead, rec->hdr.name, have);
+		}
+	}
+	if (sig < 0 || sig >= rec->hdr.nsig)
+		return bnn__err(err, BNN_E_RANGE,
+				"beats: signal %d out of range (record %s has %d)",
+				sig, rec->hdr.name, rec->hdr.nsig);
+	const int32_t *src = bnn_wfdb_samples(rec, sig);
+	if (!src || rec->nsamples <= 0)
+		return bnn__err(err, BNN_E_RANGE, "beats: record %s has no samples",
+				rec->hdr.name);
+	const bnn_wfdb_signal *sg = &rec->hdr.sig[sig];
+	double unit = 1.0;
+	if (o->norm == BNN_NORM_MV) {
+		if (sg->uncalibrated)
+			return bnn__err(err, BNN_E_UNSUPPORTED,
+					"beats: signal %d of %s is uncalibrated",
+					sig, rec->hdr.name);
+		if (mv_scale(sg->units, &unit))
+			return bnn__err(err, BNN_E_UNSUPPORTED,
+					"beats: units '%s' cannot be converted to mV",
+					sg->units);
+	}
+
+	signed char defmap[BNN_AAMI_MAP_SIZE];
+	const signed char *map = o->map;
+	if (!map) {
+		bnn_aami_default_map(defmap);
+		map = defmap;
+	}
+	struct geom g;
+	geom_init(&g, rec->hdr.fs, o, rec->nsamples);
+
+	/* Pass 1: which beats are kept. */
+	bnn_beats b = { 0 };
+	b.len = (size_t)o->pre + (size_t)o->post;
+	b.fs = g.fs_out;
+	for (size_t i = 0; i < ann->n; i++) {
+		int c = beat_class(map, ann->ann[i].code);
+		if (c < 0)
+			continue;
+		if (window_fits(&g, ann->ann[i].sample))
+			b.count[c]++, b.n++;
+		else
+			b.dropped[c]++;
+	}
+	size_t nval;
+	if (bnn__mul(b.n, b.len, &nval) || nval > BNN_MAX_VALUES)
+		return bnn__err(err, BNN_E_RANGE,
+				"beats: %zu beats x %zu samples exceeds the limit of %zu values",
+				b.n, b.len, BNN_MAX_VALUES);
+
+	float *lead = NULL;
+	b.x = bnn__malloc(nval * sizeof *b.x);
+	b.cls = bnn__malloc(b.n);
+	b.code = bnn__malloc(b.n);
+	b.sample = bnn__malloc(b.n * sizeof *b.sample);
+	if (!g.same) {
+		size_t nbytes;
+		if (bnn__mul((size_t)rec->nsamples, sizeof *lead, &nbytes) ||
+		    !(lead = bnn__malloc(nbytes)))
+			goto nomem;
+		for (int64_t i = 0; i < rec->nsamples; i++)
+			lead[i] = (float)src[i];
+	}
+	if (!b.x || !b.cls || !b.code || !b.sample)
+		goto nomem;
+
+	struct interp ip;
+	if (lead)
+		interp_init(&ip, lead, (size_t)rec->nsamples, g.fs_in, g.fs_out,
+			    o->resample);
+	size_t k = 0;
+	for (size_t i = 0; i < ann->n; i++) {
+		int c = beat_class(map, ann->ann[i].code);
+		int64_t s = ann->ann[i].sample;
+		if (c < 0 || !window_fits(&g, s))
+			continue;
+		float *y = b.x + k * b.len;
+		if (g.same) {
+			const int32_t *w = src + (s - o->pre);
+			for (size_t j = 0; j < b.len; j++)
+				y[j] = (float)w[j];
+		} else {
+			for (size_t j = 0; j < b.len; j++) {
+				double t = (double)s +
+					   ((double)j - o->pre) * g.r;
+				y[j] = (float)interp_at(&ip, t);
+			}
+		}
+		if (o->norm == BNN_NORM_MV) {
+			double base = sg->baseline, sc = unit / sg->gain;
+			for (size_t j = 0; j < b.len; j++)
+				y[j] = (float)(((double)y[j] - base) * sc);
+		} else if (o->norm == BNN_NORM_ZSCORE) {
+			double mean = 0, var = 0;
+			for (size_t j = 0; j < b.len; j++)
+				mean += y[j];
+			mean /= (double)b.len;
+			for (size_t j = 0; j < b.len; j++)
+				var += ((double)y[j] - mean) * ((double)y[j] - mean);
+			double sd = sqrt(var / (double)b.len);
+			double inv = sd < 1e-9 ? 0.0 : 1.0 / sd;
+			for (size_t j = 0; j < b.len; j++)
+				y[j] = (float)(((double)y[j] - mean) * inv);
+		}
+		b.cls[k] = (unsigned char)c;
+		b.code[k] = (unsigned char)ann->ann[i].code;
+		b.sample[k] = s;
+		k++;
+	}
+	free(lead);
+	*out = b;
+	return BNN_OK;
+nomem:
+	free(lead);
+	bnn_beats_free(&b);
+	return bnn__err(err, BNN_E_NOMEM, "beats: out of memory");
+}

@@ -1,0 +1,650 @@
+/*
+ * bnn_data.h - data readers of libbnn (RBNN project).
+ *
+ * Readers for the data sets the RBNN accelerator is evaluated on:
+ *
+ *   - WFDB records (PhysioNet): .hea header, .dat signal files (formats
+ *     212, 16, 61, 80) and MIT-format annotation files (.atr);   wfdb.c
+ *   - heartbeat extraction with AAMI EC57 classes and the MIT-BIH
+ *     inter-patient split file (SPLITS_AAMI.txt), resampling;     beats.c
+ *   - Bonn epilepsy EEG text segments and a windowing helper;     bonn.c
+ *   - plain numeric CSV and raw little-endian float32 tensors,
+ *     plus the shared helpers (errors, file reading, numbers).    csv.c
+ *
+ * Conventions
+ *   - Every function that can fail returns an int status: BNN_OK (0) or a
+ *     negative BNN_E_* code.  When the caller passes a non-NULL bnn_error,
+ *     it receives the same code and a one-line, NUL-terminated message
+ *     (with the file name and line where that applies).  The library never
+ *     prints and never aborts on bad input.
+ *   - Every parser has an in-memory entry point (bytes + length; text need
+ *     not be NUL-terminated) and a file entry point that reads the file
+ *     (size-capped) and calls it.
+ *   - Output structs are plain C structs owned by the caller and released
+ *     with the matching *_free() function.  On failure an output struct is
+ *     left zeroed (nothing to free; calling *_free on it is harmless).
+ *     *_free() accepts NULL and zeroed structs.
+ *   - Inputs are untrusted: every count is checked against the real size
+ *     of the data before anything is allocated, and all size arithmetic is
+ *     overflow-checked.
+ *   - The library has no global state except the allocation-failure test
+ *     hook (bnn_test_fail_alloc_after); everything else is thread-safe as
+ *     long as threads do not share output structs.
+ *
+ * Data location: the project finds its data under $RBNN_DATA, default
+ * "<checkout>/../shared/data" (see bnn_data_dir()).
+ */
+#ifndef BNN_DATA_H
+#define BNN_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ======================================================================
+ * Errors
+ * ====================================================================== */
+
+enum bnn_status {
+	BNN_OK = 0,
+	BNN_E_INVAL = -1,	/* bad argument (NULL pointer, bad option value) */
+	BNN_E_NOMEM = -2,	/* out of memory */
+	BNN_E_IO = -3,		/* cannot open/stat/read/write a file */
+	BNN_E_PARSE = -4,	/* malformed text: bad number, missing field */
+	BNN_E_RANGE = -5,	/* value outside the accepted limits */
+	BNN_E_UNSUPPORTED = -6,	/* well-formed but not supported (format...) */
+	BNN_E_TRUNCATED = -7,	/* data shorter than declared */
+	BNN_E_SIZE = -8,	/* size mismatch / extra data / file too big */
+	BNN_E_CHECKSUM = -9,	/* checksum or initial-value mismatch */
+	BNN_E_CORRUPT = -10,	/* malformed binary data (bad annotation code) */
+	BNN_E_NOTFOUND = -11,	/* named item (lead, record, file) not found */
+};
+
+#define BNN_ERRMSG_MAX 256
+
+typedef struct bnn_error {
+	int code;			/* last status (BNN_OK when cleared) */
+	char msg[BNN_ERRMSG_MAX];	/* human-readable, NUL-terminated */
+} bnn_error;
+
+/* Static English name of a status code ("invalid argument", ...). Never NULL. */
+const char *bnn_strerror(int code);
+
+/* Reset err to BNN_OK / "" (NULL allowed). */
+void bnn_error_clear(bnn_error *err);
+
+/* ======================================================================
+ * Generic helpers (csv.c)
+ * ====================================================================== */
+
+/* Default cap on the size of any file the readers load (1 GiB). */
+#define BNN_FILE_MAX ((size_t)1 << 30)
+
+/*
+ * Read a whole regular file into memory.  *data gets a malloc'ed buffer of
+ * *len bytes followed by one extra NUL byte (so text can be used as a C
+ * string; embedded NULs are the caller's business).  Free it with free().
+ * Fails with BNN_E_IO for missing/unreadable files and for anything that is
+ * not a regular file (directories, FIFOs and devices are refused without
+ * blocking), BNN_E_SIZE when the file is bigger than max_bytes
+ * (0 = BNN_FILE_MAX), BNN_E_TRUNCATED when it shrinks while being read.
+ */
+int bnn_read_file(const char *path, size_t max_bytes, uint8_t **data,
+		  size_t *len, bnn_error *err);
+
+/*
+ * Strict number parsing of exactly len bytes (no surrounding spaces, no
+ * NUL terminator needed).  Locale-independent.
+ *   integer:  [+-]?[0-9]+
+ *   real:     [+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?
+ *             (no hex, inf or nan; the result must be finite)
+ * Return BNN_OK, BNN_E_PARSE (syntax) or BNN_E_RANGE (does not fit /
+ * overflows to infinity).  They do not fill a bnn_error.
+ */
+int bnn_parse_i64(const char *s, size_t len, int64_t *out);
+int bnn_parse_f64(const char *s, size_t len, double *out);
+
+/* Cap on the number of values a derived output (beat windows, resampled
+ * signal, windowed segment) may have: 2^28 floats = 1 GiB.  Larger
+ * requests fail with BNN_E_RANGE instead of attempting the allocation. */
+#define BNN_MAX_VALUES ((size_t)1 << 28)
+
+/*
+ * Data root: $RBNN_DATA when set and non-empty, else `fallback` (which may
+ * be NULL).  The project's default fallback is "<checkout>/../shared/data".
+ */
+const char *bnn_data_dir(const char *fallback);
+
+/*
+ * Test hook (not thread-safe, for unit tests only): make the n-th library
+ * allocation from now on fail (n = 0: the next one), and every later one
+ * until reset; n < 0 disables (the default).  Lets tests walk every
+ * out-of-memory path and check that nothing leaks.
+ */
+void bnn_test_fail_alloc_after(long n);
+
+/* ======================================================================
+ * WFDB records (wfdb.c)
+ * ====================================================================== */
+
+#define BNN_WFDB_MAX_SIGNALS 256	/* cap on nsig in a header */
+#define BNN_WFDB_HEADER_MAX ((size_t)1 << 20)	/* cap on .hea size */
+#define BNN_WFDB_LINE_MAX 4096		/* cap on one header line */
+#define BNN_WFDB_NAME_MAX 64		/* record name, incl. NUL */
+#define BNN_WFDB_FILE_MAX 256		/* signal file name, incl. NUL */
+#define BNN_WFDB_UNITS_MAX 32		/* units string, incl. NUL */
+#define BNN_WFDB_DESC_MAX 128		/* signal description, incl. NUL */
+#define BNN_WFDB_DEFAULT_FS 250.0	/* WFDB default when fs is omitted */
+#define BNN_WFDB_DEFAULT_GAIN 200.0	/* WFDB default when gain is 0/omitted */
+
+/* One signal line of a header. */
+typedef struct bnn_wfdb_signal {
+	char file[BNN_WFDB_FILE_MAX];	/* signal file, as written */
+	int format;		/* 212, 16, 61 or 80 (others are rejected) */
+	int64_t byte_offset;	/* "+N" suffix of the format field, else 0 */
+	double gain;		/* ADC units per physical unit (> 0 or < 0) */
+	int uncalibrated;	/* 1 when gain was 0/omitted (gain = 200) */
+	int32_t baseline;	/* "(b)" after the gain, else adc_zero */
+	char units[BNN_WFDB_UNITS_MAX];	/* "/u" after the gain, else "mV" */
+	int adc_res;		/* bits; default 12 (212), 16 (16/61), 8 (80) */
+	int32_t adc_zero;	/* default 0 */
+	int32_t init_value;	/* default adc_zero */
+	int has_init_value;	/* the header gave the initial value */
+	int32_t checksum;	/* as written (-32768..65535) */
+	int has_checksum;	/* the header gave the checksum */
+	int block_size;		/* default 0 */
+	char desc[BNN_WFDB_DESC_MAX];	/* e.g. "MLII", "V5"; "" if none */
+	int group;		/* index of the file this signal is stored in */
+} bnn_wfdb_signal;
+
+/* A parsed header (single-segment records only). */
+typedef struct bnn_wfdb_header {
+	char name[BNN_WFDB_NAME_MAX];
+	int nsig;		/* 0 .. BNN_WFDB_MAX_SIGNALS */
+	int ngroups;		/* number of distinct signal files */
+	double fs;		/* samples per second per signal */
+	double counter_freq;	/* "/cf" after fs, else 0 */
+	double base_counter;	/* "(bc)" after counter_freq, else 0 */
+	int64_t nsamples;	/* samples per signal; 0 = not given */
+	int has_base_time;	/* base time "hh:mm:ss[.sss]" or "mm:ss" given */
+	int base_hour, base_min;
+	double base_sec;
+	int has_base_date;	/* base date "dd/mm/yyyy" given */
+	int base_day, base_month, base_year;
+	bnn_wfdb_signal *sig;	/* nsig entries (NULL when nsig == 0) */
+} bnn_wfdb_header;
+
+/*
+ * Parse header text (any mix of LF / CRLF line ends; '#' comment lines and
+ * blank lines are skipped anywhere; fields separated by spaces/tabs).
+ *
+ * Record line: name[/nseg] [nsig [fs[/counterfreq[(base)]] [nsamples
+ *              [hh:mm:ss[.sss] [dd/mm/yyyy]]]]]
+ * Signal line: file format[x1][:0][+offset] [gain[(baseline)][/units]
+ *              [adc_res [adc_zero [init_value [checksum [block_size
+ *              [description...]]]]]]]
+ * Rejected with a clear message: multi-segment records (BNN_E_UNSUPPORTED),
+ * formats other than 212/16/61/80, several samples per frame, skew
+ * (BNN_E_UNSUPPORTED); bad numbers, missing or extra lines, names with bad
+ * characters, NUL/control bytes (BNN_E_PARSE); nsig above
+ * BNN_WFDB_MAX_SIGNALS, non-positive fs, negative counts, adc_res wider than
+ * the format, values that do not fit (BNN_E_RANGE); lines longer than
+ * BNN_WFDB_LINE_MAX or text longer than BNN_WFDB_HEADER_MAX (BNN_E_SIZE).
+ * Signals stored in one file must be on consecutive lines.
+ */
+int bnn_wfdb_parse_header(const char *text, size_t len, bnn_wfdb_header *out,
+			  bnn_error *err);
+int bnn_wfdb_read_header(const char *hea_path, bnn_wfdb_header *out,
+			 bnn_error *err);
+void bnn_wfdb_header_free(bnn_wfdb_header *h);
+
+/* Index of the first signal whose description equals `desc` exactly
+ * (e.g. "MLII"), or BNN_E_NOTFOUND; BNN_E_INVAL for NULL arguments. */
+int bnn_wfdb_find_signal(const bnn_wfdb_header *h, const char *desc);
+
+/* Physical value of ADC sample v of signal s: (v - baseline) / gain. */
+double bnn_wfdb_to_phys(const bnn_wfdb_signal *s, int32_t v);
+
+/* A signal file's bytes, for decoding from memory. */
+typedef struct bnn_wfdb_blob {
+	const char *name;	/* must equal the header's file name */
+	const uint8_t *data;
+	size_t len;
+} bnn_wfdb_blob;
+
+/* A decoded record: header + all samples in ADC units. */
+typedef struct bnn_wfdb_record {
+	bnn_wfdb_header hdr;
+	int64_t nsamples;	/* samples per signal */
+	int32_t *data;		/* hdr.nsig * nsamples, signal-major */
+} bnn_wfdb_record;
+
+/* Flags for decoding. */
+#define BNN_WFDB_NO_VERIFY 1u	/* skip checksum / initial-value checks */
+
+/*
+ * Decode the signal files of a record from memory.  `files` must provide
+ * one blob per distinct file name of the header (extra blobs are ignored).
+ * Each file must hold exactly byte_offset + nsamples frames (for format 212
+ * with an odd number of samples per file, the last pair may be 2 or 3
+ * bytes); when the header gives no sample count it is derived from the file
+ * size, which must then be a whole number of frames (equal for all files).
+ * Unless BNN_WFDB_NO_VERIFY, the 16-bit sum of every signal must equal the
+ * header checksum and its first sample the initial value, when given.
+ * Errors: BNN_E_NOTFOUND (no blob for a file), BNN_E_TRUNCATED / BNN_E_SIZE
+ * (size disagrees with the header), BNN_E_CHECKSUM, BNN_E_NOMEM.
+ * `hdr` is deep-copied into out->hdr.
+ */
+int bnn_wfdb_decode(const bnn_wfdb_header *hdr, const bnn_wfdb_blob *files,
+		    size_t nfiles, unsigned flags, bnn_wfdb_record *out,
+		    bnn_error *err);
+
+/* Same, parsing the header text first. */
+int bnn_wfdb_record_from_memory(const char *hea, size_t hea_len,
+				const bnn_wfdb_blob *files, size_t nfiles,
+				unsigned flags, bnn_wfdb_record *out,
+				bnn_error *err);
+
+/*
+ * Read <dir>/<record>.hea and the signal files it names (relative to dir;
+ * absolute names and ".." components are refused).  The record name in the
+ * header must equal `record`.
+ */
+int bnn_wfdb_read_record(const char *dir, const char *record, unsigned flags,
+			 bnn_wfdb_record *out, bnn_error *err);
+void bnn_wfdb_record_free(bnn_wfdb_record *r);
+
+/* Samples of signal `sig` (nsamples values), NULL if out of range. */
+const int32_t *bnn_wfdb_samples(const bnn_wfdb_record *r, int sig);
+
+/* ---- annotations (MIT format) ---- */
+
+#define BNN_WFDB_ACMAX 49	/* largest valid annotation code */
+
+typedef struct bnn_wfdb_ann {
+	int64_t sample;		/* time, samples from the record start */
+	int code;		/* 1 .. BNN_WFDB_ACMAX (WFDB ecgcodes.h) */
+	int subtype;		/* SUB, else 0 (not inherited) */
+	int chan;		/* CHN; inherited from the previous annotation */
+	int num;		/* NUM; inherited from the previous annotation */
+	const char *aux;	/* AUX text (NUL-terminated) or NULL */
+	size_t aux_len;		/* AUX length in bytes as stored */
+} bnn_wfdb_ann;
+
+typedef struct bnn_wfdb_annlist {
+	size_t n;
+	bnn_wfdb_ann *ann;
+	char *pool;		/* storage of the aux strings (internal) */
+} bnn_wfdb_annlist;
+
+/*
+ * Parse an MIT-format annotation file: little-endian 16-bit words, code A
+ * = word >> 10, I = word & 0x3ff.  A in 1..49: an annotation at time += I;
+ * SKIP (59): the next 4 bytes are a signed 32-bit interval (high 16-bit
+ * word first, each word little-endian) added to the time; NUM (60), SUB
+ * (61), CHN (62): set that field of the preceding annotation to I (NUM and
+ * SUB sign-extended from 10 bits); AUX (63): I bytes of text follow, padded
+ * to an even count; A = 0 and I = 0: end of file.  NUM and CHN carry over
+ * to later annotations, as in WFDB.
+ * Errors (BNN_E_CORRUPT unless noted): codes 50..58, code 0 with I != 0,
+ * NUM/SUB/CHN/AUX before the first annotation, negative or overflowing time,
+ * non-zero bytes after the end word; BNN_E_TRUNCATED for a missing end word,
+ * a cut word, SKIP interval or AUX text.  The time may step backwards only
+ * through SKIP and never below 0.
+ */
+int bnn_wfdb_parse_ann(const uint8_t *buf, size_t len, bnn_wfdb_annlist *out,
+		       bnn_error *err);
+int bnn_wfdb_read_ann(const char *path, bnn_wfdb_annlist *out, bnn_error *err);
+/* Read <dir>/<record>.<annotator> (e.g. annotator "atr"). */
+int bnn_wfdb_read_annotations(const char *dir, const char *record,
+			      const char *annotator, bnn_wfdb_annlist *out,
+			      bnn_error *err);
+void bnn_wfdb_annlist_free(bnn_wfdb_annlist *a);
+
+/* Mnemonic of an annotation code ("N", "V", "+", "~"...); NULL for codes
+ * that WFDB leaves unassigned or that are out of range. */
+const char *bnn_wfdb_ann_symbol(int code);
+/* Inverse: code of a mnemonic, or BNN_E_NOTFOUND. */
+int bnn_wfdb_ann_code(const char *symbol);
+
+/* ======================================================================
+ * Heartbeats, AAMI classes, MIT-BIH split (beats.c)
+ * ====================================================================== */
+
+enum bnn_aami_class {
+	BNN_AAMI_N = 0,		/* normal and bundle-branch-block beats */
+	BNN_AAMI_S,		/* supraventricular ectopic */
+	BNN_AAMI_V,		/* ventricular ectopic */
+	BNN_AAMI_F,		/* fusion */
+	BNN_AAMI_Q,		/* paced / unclassifiable */
+	BNN_AAMI_NCLASS
+};
+
+/* Class map: for each annotation code 0..BNN_AAMI_MAP_SIZE-1 its AAMI class
+ * or -1 (not a beat: ignored). */
+#define BNN_AAMI_MAP_SIZE 64
+
+/* "N", "S", "V", "F", "Q", or NULL. */
+const char *bnn_aami_name(int cls);
+
+/* ANSI/AAMI EC57 mapping as used by de Chazal 2004:
+ * N = N L R e j; S = A a J S; V = V E; F = F; Q = / f Q. */
+void bnn_aami_default_map(signed char map[BNN_AAMI_MAP_SIZE]);
+
+enum bnn_split_set { BNN_SET_DS1 = 0, BNN_SET_DS2, BNN_SET_PACED, BNN_SET_COUNT };
+
+#define BNN_SPLIT_MAX_RECORDS 128	/* per set */
+#define BNN_RECNAME_MAX 32
+
+typedef struct bnn_aami_split {
+	size_t nrec[BNN_SET_COUNT];
+	char rec[BNN_SET_COUNT][BNN_SPLIT_MAX_RECORDS][BNN_RECNAME_MAX];
+	signed char map[BNN_AAMI_MAP_SIZE];	/* class per annotation code */
+	int map_from_file;	/* 1: AAMI_* lines given; 0: default map */
+} bnn_aami_split;
+
+/*
+ * Parse a split file (mitdb/SPLITS_AAMI.txt): lines "KEY value value ...",
+ * '#' comments and blank lines skipped, LF or CRLF.  Keys: DS1, DS2,
+ * PACED_EXCLUDED (record names), AAMI_N, AAMI_S, AAMI_V, AAMI_F, AAMI_Q
+ * (annotation mnemonics).  DS1 and DS2 are required.  When no AAMI_* line
+ * is present the default map is used; when any is present the map is
+ * exactly what the file gives.  Errors (BNN_E_PARSE): unknown or repeated
+ * key, key without values, bad record name, unknown mnemonic, record in two
+ * sets or twice in one, mnemonic in two classes; BNN_E_RANGE: more than
+ * BNN_SPLIT_MAX_RECORDS records in a set.
+ */
+int bnn_aami_split_parse(const char *text, size_t len, bnn_aami_split *out,
+			 bnn_error *err);
+int bnn_aami_split_read(const char *path, bnn_aami_split *out, bnn_error *err);
+/* Set of a record (BNN_SET_*) or BNN_E_NOTFOUND. */
+int bnn_aami_split_find(const bnn_aami_split *sp, const char *record);
+
+/* Per-beat normalisation. */
+typedef enum bnn_norm {
+	BNN_NORM_NONE = 0,	/* raw ADC units (as stored, no offset) */
+	BNN_NORM_ZSCORE,	/* per beat: (x - mean) / std (population std);
+				 * a flat beat (std < 1e-9) becomes all zeros */
+	BNN_NORM_MV,		/* (x - baseline) / gain, scaled to millivolts
+				 * from the header units (mV, uV, V) */
+} bnn_norm;
+
+/* Resampling method (used when the output rate differs from the record's). */
+typedef enum bnn_resample_method {
+	/* Band-limited interpolation: windowed-sinc kernel (Blackman window,
+	 * 16 zero crossings each side) evaluated from a table with 512 steps
+	 * per sample; when downsampling the cut-off is lowered to the new
+	 * Nyquist frequency (anti-aliasing).  Weights are normalised so a
+	 * constant signal stays constant.  Samples beyond the ends are taken
+	 * as the end values. */
+	BNN_RESAMPLE_SINC = 0,
+	/* Linear interpolation between the two neighbouring samples (no
+	 * anti-aliasing; cheap). */
+	BNN_RESAMPLE_LINEAR,
+} bnn_resample_method;
+
+/*
+ * Resample x (n samples at fs_in) to fs_out: output sample j is the value
+ * at input position j * fs_in / fs_out, for every such position <= n - 1
+ * (so *nout = floor((n - 1) * fs_out / fs_in) + 1).  *out is malloc'ed.
+ * Errors: BNN_E_INVAL (NULL, n == 0, rates not finite and > 0, unknown
+ * method), BNN_E_RANGE (output would exceed BNN_MAX_VALUES), BNN_E_NOMEM.
+ */
+int bnn_resample(const float *x, size_t n, double fs_in, double fs_out,
+		 bnn_resample_method method, float **out, size_t *nout,
+		 bnn_error *err);
+
+#define BNN_BEAT_MAX_WINDOW 65536	/* cap on pre + post */
+
+typedef struct bnn_beat_opts {
+	const char *lead;	/* signal description, e.g. "MLII"; NULL: use
+				 * `signal` */
+	int signal;		/* signal index when lead == NULL */
+	double fs;		/* output rate in Hz; 0 = the record's rate */
+	int pre, post;		/* window [-pre, +post) output samples */
+	bnn_norm norm;
+	bnn_resample_method resample;
+	const signed char *map;	/* BNN_AAMI_MAP_SIZE entries; NULL = default */
+} bnn_beat_opts;
+
+/* Defaults: lead "MLII", signal 0, fs 0, pre 128, post 128, no
+ * normalisation, sinc resampling, default AAMI map. */
+void bnn_beat_opts_default(bnn_beat_opts *o);
+
+/*
+ * Window / edge rule.  For a beat annotated at input sample s (rate
+ * fs_in), output rate fs_out, r = fs_in / fs_out, window sample j
+ * (j = -pre .. post-1) is the signal at input position t_j = s + j * r.
+ * The beat is kept only when the whole window lies inside the record:
+ * t_(-pre) >= 0 and t_(post-1) <= nsamples - 1.  At equal rates this is
+ * exactly  s - pre >= 0  &&  s + post <= nsamples  and the samples are
+ * copied without interpolation.  (pre = 0, post = 1 keeps every beat whose
+ * sample lies in the record.)  Annotations whose code maps to -1 are not
+ * beats and are ignored.
+ *
+ * MIT-BIH (360 Hz, 650000 samples): with the split and map of
+ * SPLITS_AAMI.txt, every window with pre <= 28 and post <= 6 keeps all
+ * beats and reproduces the counts of mitdb/README.md (DS1 N 45866 S 944
+ * V 3788 F 415 Q 8; DS2 N 44259 S 1837 V 3221 F 388 Q 7).  de Chazal 2004
+ * quotes DS1 F = 414; dropping that one F beat (record 208, sample 46)
+ * needs pre >= 47, which also drops 220's N at 28 and 233's V at 42, so no
+ * window reproduces all the published numbers at once.  [-128, +128)
+ * gives DS1 N 45846 S 944 V 3788 F 414 Q 8, DS2 N 44241 S 1837 V 3220
+ * F 388 Q 7.
+ */
+typedef struct bnn_beats {
+	size_t n;		/* beats kept */
+	size_t len;		/* samples per beat (pre + post) */
+	double fs;		/* rate of x */
+	float *x;		/* n * len samples, beat-major */
+	unsigned char *cls;	/* n AAMI classes */
+	unsigned char *code;	/* n annotation codes */
+	int64_t *sample;	/* n annotation times (input samples) */
+	size_t count[BNN_AAMI_NCLASS];	/* beats kept per class */
+	size_t dropped[BNN_AAMI_NCLASS];	/* beats whose window left the record */
+} bnn_beats;
+
+/*
+ * Count the beats per class that the window rule above keeps (count) and
+ * drops (dropped), from the header and annotations only (no signal data
+ * needed; `o->lead`, `o->norm` and `o->resample` are not used).  Counts are
+ * added to the arrays (not reset), so they can be summed over records.
+ */
+int bnn_beats_count(const bnn_wfdb_header *h, const bnn_wfdb_annlist *ann,
+		    const bnn_beat_opts *o, size_t count[BNN_AAMI_NCLASS],
+		    size_t dropped[BNN_AAMI_NCLASS], bnn_error *err);
+
+/*
+ * Extract the beat windows of one lead.  Errors: BNN_E_INVAL (bad options:
+ * pre/post < 0, pre + post == 0 or > BNN_BEAT_MAX_WINDOW, fs < 0 or not
+ * finite, unknown enum), BNN_E_NOTFOUND (lead not in the record),
+ * BNN_E_RANGE (signal index out of range; record without samples; more
+ * than BNN_MAX_VALUES output values),
+ * BNN_E_UNSUPPORTED (BNN_NORM_MV with units other than mV/uV/V),
+ * BNN_E_NOMEM.
+ */
+int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
+		      const bnn_beat_opts *o, bnn_beats *out, bnn_error *err);
+void bnn_beats_free(bnn_beats *b);
+
+/* ======================================================================
+ * Bonn EEG (bonn.c)
+ * ====================================================================== */
+
+enum bnn_bonn_set { BNN_BONN_Z = 0, BNN_BONN_O, BNN_BONN_N, BNN_BONN_F,
+		    BNN_BONN_S, BNN_BONN_NSETS };
+
+#define BNN_BONN_SAMPLES 4097		/* samples per segment */
+#define BNN_BONN_FS 173.61		/* Hz (Andrzejak et al. 2001) */
+#define BNN_BONN_MAX_SAMPLES ((size_t)1 << 20)	/* parser cap (~100 min) */
+#define BNN_BONN_MAX_VALUE 16777216	/* |value| cap (exact in float) */
+
+/* 'Z','O','N','F','S' for a set, 0 if out of range. */
+char bnn_bonn_set_letter(int set);
+/* Set of a letter (case-insensitive), or BNN_E_NOTFOUND. */
+int bnn_bonn_set_from_letter(char c);
+/* Set named by the folder that holds `path` (".../Z/Z001.txt" -> Z), or
+ * BNN_E_NOTFOUND when that folder is not a single letter Z/O/N/F/S. */
+int bnn_bonn_set_from_path(const char *path);
+
+/*
+ * Parse a segment: one integer per line ([+-]?[0-9]+, optional spaces or
+ * tabs around it), LF or CRLF line ends, the last line may lack its line
+ * end.  `expect` = number of samples required (0: any number >= 1).  *x
+ * gets a malloc'ed array of *n floats.  Errors: BNN_E_PARSE (empty or bad
+ * line, stray CR, NUL), BNN_E_RANGE (|value| > BNN_BONN_MAX_VALUE, more
+ * than BNN_BONN_MAX_SAMPLES lines), BNN_E_SIZE (count != expect).
+ */
+int bnn_bonn_parse(const char *text, size_t len, size_t expect, float **x,
+		   size_t *n, bnn_error *err);
+
+typedef struct bnn_bonn_segment {
+	int set;		/* BNN_BONN_* */
+	char name[64];		/* file name, e.g. "Z001.txt" */
+	size_t n;
+	float *x;
+} bnn_bonn_segment;
+
+typedef struct bnn_bonn_dataset {
+	size_t n;		/* segments, sorted by set then file name */
+	bnn_bonn_segment *seg;
+	size_t per_set[BNN_BONN_NSETS];
+} bnn_bonn_dataset;
+
+/* Read one segment file; the set comes from its folder (see above). */
+int bnn_bonn_read_segment(const char *path, size_t expect,
+			  bnn_bonn_segment *out, bnn_error *err);
+void bnn_bonn_segment_free(bnn_bonn_segment *s);
+
+/*
+ * Load root/{Z,O,N,F,S}/ : every file whose name ends in ".txt"
+ * (case-insensitive) is read with expect = BNN_BONN_SAMPLES; other entries
+ * and hidden files are ignored.  Every folder must exist and hold at least
+ * one segment (BNN_E_NOTFOUND); at most 100000 files per folder
+ * (BNN_E_RANGE).
+ */
+int bnn_bonn_load(const char *root, bnn_bonn_dataset *out, bnn_error *err);
+void bnn_bonn_dataset_free(bnn_bonn_dataset *d);
+
+/*
+ * Windowing: windows of `win` samples starting every `hop` samples
+ * (start = k * hop, only whole windows: count = n < win ? 0 :
+ * (n - win) / hop + 1).  E.g. 4097 samples, win 178, hop 178 -> 23.
+ * bnn_windows copies them into a malloc'ed count * win array (*out = NULL
+ * when count is 0).  Errors: BNN_E_INVAL (win or hop 0, NULL), BNN_E_RANGE
+ * (more than BNN_MAX_VALUES values), BNN_E_NOMEM.
+ */
+int bnn_window_count(size_t n, size_t win, size_t hop, size_t *count,
+		     bnn_error *err);
+int bnn_windows(const float *x, size_t n, size_t win, size_t hop, float **out,
+		size_t *count, bnn_error *err);
+
+/* ======================================================================
+ * CSV and raw float32 tensors (csv.c)
+ * ====================================================================== */
+
+/* Flags for bnn_csv_parse.  At most one delimiter flag; none = detect from
+ * the first line: ',' if it has one, else ';' if it has one, else
+ * whitespace. */
+#define BNN_CSV_HEADER 0x01u	/* first line holds column names */
+#define BNN_CSV_COMMA 0x02u
+#define BNN_CSV_SEMICOLON 0x04u
+#define BNN_CSV_WHITESPACE 0x08u	/* runs of spaces/tabs separate */
+#define BNN_CSV_COMMENTS 0x10u	/* skip lines whose first non-blank is '#' */
+
+#define BNN_CSV_MAX_COLS 65536
+
+typedef struct bnn_csv {
+	size_t rows, cols;
+	double *v;		/* rows * cols, row-major */
+	char **names;		/* cols names when BNN_CSV_HEADER, else NULL */
+	char delim;		/* ',', ';' or ' ' (whitespace) */
+} bnn_csv;
+
+/*
+ * Strict numeric CSV.  Fields are numbers as accepted by bnn_parse_f64,
+ * optionally surrounded by spaces/tabs; header names may be wrapped in
+ * double quotes (no quotes or delimiters inside).  LF or CRLF line ends;
+ * the last line may lack one.  Blank lines are allowed only at the end.
+ * Errors (BNN_E_PARSE, with line and column): bad number, empty field,
+ * rows of different lengths, stray CR, NUL byte, no data rows; BNN_E_RANGE:
+ * more than BNN_CSV_MAX_COLS columns; BNN_E_INVAL: bad flags.
+ */
+int bnn_csv_parse(const char *text, size_t len, unsigned flags, bnn_csv *out,
+		  bnn_error *err);
+int bnn_csv_read(const char *path, unsigned flags, bnn_csv *out,
+		 bnn_error *err);
+void bnn_csv_free(bnn_csv *c);
+
+#define BNN_TENSOR_MAX_DIMS 8
+#define BNN_F32_ALLOW_NONFINITE 0x01u	/* accept NaN / Inf values */
+
+/*
+ * Raw little-endian IEEE-754 float32 tensor with an explicit shape
+ * (ndim 1..BNN_TENSOR_MAX_DIMS, every dimension >= 1): the data must be
+ * exactly prod(shape) * 4 bytes (BNN_E_SIZE / BNN_E_TRUNCATED otherwise;
+ * BNN_E_RANGE if the product overflows).  NaN/Inf are rejected
+ * (BNN_E_RANGE) unless BNN_F32_ALLOW_NONFINITE.  *out is malloc'ed,
+ * *count = prod(shape).  Works on any host byte order.
+ */
+int bnn_f32_parse(const uint8_t *buf, size_t len, const size_t *shape,
+		  size_t ndim, unsigned flags, float **out, size_t *count,
+		  bnn_error *err);
+int bnn_f32_read(const char *path, const size_t *shape, size_t ndim,
+		 unsigned flags, float **out, size_t *count, bnn_error *err);
+/* Write count floats as little-endian float32 (creates/truncates path). */
+int bnn_f32_write(const char *path, const float *v, size_t count,
+		  bnn_error *err);
+
+/* ======================================================================
+ * Internal: shared by the library's .c files only.
+ * ====================================================================== */
+#ifdef BNN_DATA_INTERNAL
+#include <stdarg.h>
+
+/* Set err (may be NULL) to code + formatted message; returns code. */
+int bnn__err(bnn_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prepend "<prefix>: " to err->msg (keeps the code); returns err->code. */
+int bnn__err_prefix(bnn_error *err, const char *prefix);
+
+/* Copy s[0..len) into dst (cap bytes) for messages: non-printable bytes
+ * become '?', long text is cut with "...". */
+void bnn__show(char *dst, size_t cap, const char *s, size_t len);
+
+/* Line iterator over text: lines end in LF or CRLF (the last may have no
+ * line end). */
+struct bnn__lines {
+	const char *p, *end;
+	size_t lineno;		/* number of the line last returned (1-based) */
+};
+/* Next line [*s, *e) without its line end: 1 = line, 0 = end, < 0 =
+ * error (BNN_E_PARSE for control bytes other than TAB, i.e. NUL and stray
+ * CR; BNN_E_SIZE for lines longer than maxlen, 0 = no limit). */
+int bnn__next_line(struct bnn__lines *L, const char **s, const char **e,
+		   size_t maxlen, bnn_error *err);
+
+/* Allocation wrappers honouring bnn_test_fail_alloc_after(). */
+void *bnn__malloc(size_t n);
+void *bnn__calloc(size_t n, size_t size);
+void *bnn__realloc(void *p, size_t n);
+
+/* a * b with overflow check: 0 on success, -1 on overflow. */
+static inline int bnn__mul(size_t a, size_t b, size_t *r)
+{
+	return __builtin_mul_overflow(a, b, r) ? -1 : 0;
+}
+
+/* Join dir + "/" + name into buf (cap bytes); BNN_E_RANGE if too long. */
+int bnn__path_join(char *buf, size_t cap, const char *dir, const char *name,
+		   const char *ext, bnn_error *err);
+#endif /* BNN_DATA_INTERNAL */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BNN_DATA_H */

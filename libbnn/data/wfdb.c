@@ -1,0 +1,1247 @@
+/*
+ * wfdb.c - libbnn data: WFDB header (.hea) parser, signal decoder (formats
+ * 212, 16, 61, 80) with checksum verification, MIT annotation reader.
+ *
+ * Written from the format descriptions (WFDB header(5), signal(5),
+ * annot(5) manual pages and the data README); no WFDB code is used.
+ */
+#define BNN_DATA_INTERNAL
+#include "bnn_data.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Cap on .atr files read from disk: each 2-byte word may become one
+ * bnn_wfdb_ann, so keep the worst case expansion bounded. */
+#define ANN_FILE_MAX ((size_t)16 << 20)
+
+/* ---------------------------------------------------------------------
+ * Text helpers
+ * --------------------------------------------------------------------- */
+
+static int blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+struct tok {
+	const char *s;
+	size_t n;
+};
+
+/* Split into at most max tokens; returns the number of tokens found
+ * (may exceed max: the extra ones are counted but not stored). */
+static size_t tokenize(const char *s, const char *e, struct tok *t, size_t max)
+{
+	size_t n = 0;
+	while (s < e) {
+		while (s < e && blank(*s))
+			s++;
+		if (s == e)
+			break;
+		const char *q = s;
+		while (q < e && !blank(*q))
+			q++;
+		if (n < max) {
+			t[n].s = s;
+			t[n].n = (size_t)(q - s);
+		}
+		n++;
+		s = q;
+	}
+	return n;
+}
+
+/* Parse an integer field into [lo, hi]. */
+static int field_int(const struct tok *t, int64_t lo, int64_t hi,
+		     int64_t *out, const char *what, size_t line,
+		     bnn_error *err)
+{
+	char shown[48];
+	int64_t v;
+	int rc = bnn_parse_i64(t->s, t->n, &v);
+	if (rc == BNN_OK && (v < lo || v > hi))
+		rc = BNN_E_RANGE;
+	if (rc != BNN_OK) {
+		bnn__show(shown, sizeof shown, t->s, t->n);
+		return bnn__err(err, rc, "line %zu: %s %s '%s'", line,
+				rc == BNN_E_RANGE ? "out-of-range" : "bad",
+				what, shown);
+	}
+	*out = v;
+	return BNN_OK;
+}
+
+static int num_f64(const char *s, size_t n, double *out, const char *what,
+		   size_t line, bnn_error *err)
+{
+	char shown[48];
+	int rc = bnn_parse_f64(s, n, out);
+	if (rc != BNN_OK) {
+		bnn__show(shown, sizeof shown, s, n);
+		return bnn__err(err, rc, "line %zu: %s %s '%s'", line,
+				rc == BNN_E_RANGE ? "out-of-range" : "bad",
+				what, shown);
+	}
+	return BNN_OK;
+}
+
+static int num_i64(const char *s, size_t n, int64_t lo, int64_t hi,
+		   int64_t *out, const char *what, size_t line, bnn_error *err)
+{
+	struct tok t = { s, n };
+	return field_int(&t, lo, hi, out, what, line, err);
+}
+
+static int valid_record_name(const char *s, size_t n)
+{
+	if (n == 0 || n >= BNN_WFDB_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* ---------------------------------------------------------------------
+ * Header
+ * --------------------------------------------------------------------- */
+
+void bnn_wfdb_header_free(bnn_wfdb_header *h)
+{
+	if (!h)
+		return;
+	free(h->sig);
+	memset(h, 0, sizeof *h);
+}
+
+static int format_bits(int format)
+{
+	switch (format) {
+	case 212: return 12;
+	case 16: case 61: return 16;
+	case 80: return 8;
+	default: return 0;
+	}
+}
+
+/* "hh:mm:ss[.sss]" or "mm:ss[.sss]" */
+static int parse_time(const struct tok *t, bnn_wfdb_header *h, size_t line,
+		      bnn_error *err)
+{
+	const char *p = t->s, *e = t->s + t->n, *c1, *c2;
+	char shown[48];
+	c1 = memchr(p, ':', t->n);
+	if (!c1)
+		goto bad;
+	c2 = memchr(c1 + 1, ':', (size_t)(e - c1 - 1));
+	int64_t hh = 0, mm;
+	double ss;
+	if (c2) {
+		if (memchr(c2 + 1, ':', (size_t)(e - c2 - 1)))
+			goto bad;
+		if (bnn_parse_i64(p, (size_t)(c1 - p), &hh) ||
+		    bnn_parse_i64(c1 + 1, (size_t)(c2 - c1 - 1), &mm) ||
+		    bnn_parse_f64(c2 + 1, (size_t)(e - c2 - 1), &ss))
+			goto bad;
+	} else {
+		if (bnn_parse_i64(p, (size_t)(c1 - p), &mm) ||
+		    bnn_parse_f64(c1 + 1, (size_t)(e - c1 - 1), &ss))
+			goto bad;
+	}
+	if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || !(ss >= 0 && ss < 60))
+		goto bad;
+	h->has_base_time = 1;
+	h->base_hour = (int)hh;
+	h->base_min = (int)mm;
+	h->base_sec = ss;
+	return BNN_OK;
+bad:
+	bnn__show(shown, sizeof shown, t->s, t->n);
+	return bnn__err(err, BNN_E_PARSE, "line %zu: bad base time '%s'", line,
+			shown);
+}
+
+/* "dd/mm/yyyy" */
+static int parse_date(const struct tok *t, bnn_wfdb_header *h, size_t line,
+		      bnn_error *err)
+{
+	const char *p = t->s, *e = t->s + t->n, *s1, *s2;
+	char shown[48];
+	int64_t d, m, y;
+	s1 = memchr(p, '/', t->n);
+	if (!s1)
+		goto bad;
+	s2 = memchr(s1 + 1, '/', (size_t)(e - s1 - 1));
+	if (!s2 || memchr(s2 + 1, '/', (size_t)(e - s2 - 1)))
+		goto bad;
+	if (bnn_parse_i64(p, (size_t)(s1 - p), &d) ||
+	    bnn_parse_i64(s1 + 1, (size_t)(s2 - s1 - 1), &m) ||
+	    bnn_parse_i64(s2 + 1, (size_t)(e - s2 - 1), &y))
+		goto bad;
+	if (d < 1 || d > 31 || m < 1 || m > 12 || y < 0 || y > 9999)
+		goto bad;
+	h->has_base_date = 1;
+	h->base_day = (int)d;
+	h->base_month = (int)m;
+	h->base_year = (int)y;
+	return BNN_OK;
+bad:
+	bnn__show(shown, sizeof shown, t->s, t->n);
+	return bnn__err(err, BNN_E_PARSE, "line %zu: bad base date '%s'", line,
+			shown);
+}
+
+static int parse_record_line(const char *s, const char *e, size_t line,
+			     bnn_wfdb_header *h, bnn_error *err)
+{
+	struct tok t[6];
+	char shown[48];
+	size_t nt = tokenize(s, e, t, 6);
+	int64_t v;
+	int rc;
+
+	if (nt > 6)
+		return bnn__err(err, BNN_E_PARSE,
+				"line %zu: record line has %zu fields (at most 6)",
+				line, nt);
+	/* name[/nseg] */
+	const char *slash = memchr(t[0].s, '/', t[0].n);
+	size_t nlen = slash ? (size_t)(slash - t[0].s) : t[0].n;
+	if (!valid_record_name(t[0].s, nlen)) {
+		bnn__show(shown, sizeof shown, t[0].s, t[0].n);
+		return bnn__err(err, BNN_E_PARSE,
+				"line %zu: bad record name '%s'", line, shown);
+	}
+	if (slash)
+		return bnn__err(err, BNN_E_UNSUPPORTED,
+				"line %zu: multi-segment records are not supported",
+				line);
+	memcpy(h->name, t[0].s, nlen);
+	h->name[nlen] = '\0';
+	h->fs = BNN_WFDB_DEFAULT_FS;
+	if (nt < 2)
+		return BNN_OK;
+	if ((rc = field_int(&t[1], 0, INT64_MAX, &v, "number of signals",
+			    line, err)))
+		return rc;
+	if (v > BNN_WFDB_MAX_SIGNALS)
+		return bnn__err(err, BNN_E_RANGE,
+				"line %zu: %lld signals (at most %d)", line,
+				(long long)v, BNN_WFDB_MAX_SIGNALS);
+	h->nsig = (int)v;
+	if (nt < 3)
+		return BNN_OK;
+	/* fs[/counterfreq[(basecounter)]] */
+	{
+		const char *p = t[2].s, *end = t[2].s + t[2].n;
+		const char *sl = memchr(p, '/', t[2].n);
+		const char *fe = sl ? sl : end;
+		if ((rc = num_f64(p, (size_t)(fe - p), &h->fs,
+				  "sampling frequency", line, err)))
+			return rc;
+		if (!(h->fs > 0) || h->fs > 1e9)
+			return bnn__err(err, BNN_E_RANGE,
+					"line %zu: sampling frequency %g not in (0, 1e9]",
+					line, h->fs);
+		if (sl) {
+			const char *cp = sl + 1;
+			const char *par = memchr(cp, '(', (size_t)(end - cp));
+			const char *ce = par ? par : end;
+			if ((rc = num_f64(cp, (size_t)(ce - cp),
+					  &h->counter_freq,
+					  "counter frequency", line, err)))
+				return rc;
+			if (!(h->counter_freq > 0))
+				return bnn__err(err, BNN_E_RANGE,
+						"line %zu: counter frequency must be > 0",
+						line);
+			if (par) {
+				if (end[-1] != ')' || end - 1 <= par + 1)
+					return bnn__err(err, BNN_E_PARSE,
+							"line %zu: bad base counter",
+							line);
+				if ((rc = num_f64(par + 1,
+						  (size_t)(end - 1 - par - 1),
+						  &h->base_counter,
+						  "base counter", line, err)))
+					return rc;
+			}
+		}
+	}
+	if (nt < 4)
+		return BNN_OK;
+	if ((rc = field_int(&t[3], 0, INT64_MAX, &v, "number of samples",
+			    line, err)))
+		return rc;
+	h->nsamples = v;
+	if (nt >= 5 && (rc = parse_time(&t[4], h, line, err)))
+		return rc;
+	if (nt >= 6 && (rc = parse_date(&t[5], h, line, err)))
+		return rc;
+	return BNN_OK;
+}
+
+/* format[xN][:skew][+offset] */
+static int parse_format(const struct tok *t, bnn_wfdb_signal *sg, int idx,
+			size_t line, bnn_error *err)
+{
+	const char *p = t->s, *e = t->s + t->n, *q = p;
+	int64_t v;
+	int rc;
+	while (q < e && *q >= '0' && *q <= '9')
+		q++;
+	if ((rc = num_i64(p, (size_t)(q - p), 0, 9999, &v, "format", line,
+			  err)))
+		return rc;
+	sg->format = (int)v;
+	if (q < e && *q == 'x') {
+		const char *r = ++q;
+		while (q < e && *q >= '0' && *q <= '9')
+			q++;
+		if ((rc = num_i64(r, (size_t)(q - r), 1, INT_MAX, &v,
+				  "samples per frame", line, err)))
+			return rc;
+		if (v != 1)
+			return bnn__err(err, BNN_E_UNSUPPORTED,
+					"line %zu: signal %d: %lld samples per frame not supported",
+					line, idx, (long long)v);
+	}
+	if (q < e && *q == ':') {
+		const char *r = ++q;
+		while (q < e && *q >= '0' && *q <= '9')
+			q++;
+		if ((rc = num_i64(r, (size_t)(q - r), 0, INT_MAX, &v, "skew",
+				  line, err)))
+			return rc;
+		if (v != 0)
+			return bnn__err(err, BNN_E_UNSUPPORTED,
+					"line %zu: signal %d: skew not supported",
+					line, idx);
+	}
+	if (q < e && *q == '+') {
+		const char *r = ++q;
+		while (q < e && *q >= '0' && *q <= '9')
+			q++;
+		if ((rc = num_i64(r, (size_t)(q - r), 0, INT64_MAX, &v,
+				  "byte offset", line, err)))
+			return rc;
+		sg->byte_offset = v;
+	}
+	if (q != e) {
+		char shown[48];
+		bnn__show(shown, sizeof shown, t->s, t->n);
+		return bnn__err(err, BNN_E_PARSE,
+				"line %zu: signal %d: bad format field '%s'",
+				line, idx, shown);
+	}
+	if (!format_bits(sg->format))
+		return bnn__err(err, BNN_E_UNSUPPORTED,
+				"line %zu: signal %d: format %d not supported (212, 16, 61, 80 are)",
+				line, idx, sg->format);
+	return BNN_OK;
+}
+
+/* gain[(baseline)][/units] */
+static int parse_gain(const struct tok *t, bnn_wfdb_signal *sg,
+		      int *has_baseline, size_t line, bnn_error *err)
+{
+	const char *p = t->s, *e = t->s + t->n;
+	const char *par = memchr(p, '(', t->n);
+	const char *sl = memchr(p, '/', t->n);
+	const char *ge = par ? par : sl ? sl : e;
+	int rc;
+	if (sl && par && sl < par)
+		return bnn__err(err, BNN_E_PARSE,
+				"line %zu: bad gain field (units before baseline)",
+				line);
+	if ((rc = num_f64(p, (size_t)(ge - p), &sg->gain, "ADC gain", line,
+			  err)))
+		return rc;
+	if (par) {
+		const char *close = memchr(par, ')', (size_t)(e - par));
+		if (!close)
+			return bnn__err(err, BNN_E_PARSE,
+					"line %zu: missing ')' after baseline",
+					line);
+		int64_t b;
+		if ((rc = num_i64(par + 1, (size_t)(close - par - 1), INT32_MIN,
+				  INT32_MAX, &b, "baseline", line, err)))
+			return rc;
+		sg->baseline = (int32_t)b;
+		*has_baseline = 1;
+		if (close + 1 != (sl ? sl : e))
+			return bnn__err(err, BNN_E_PARSE,
+					"line %zu: junk after baseline", line);
+	}
+	if (sl) {
+		size_t ul = (size_t)(e - sl - 1);
+		if (ul == 0 || ul >= BNN_WFDB_UNITS_MAX)
+			return bnn__err(err, BNN_E_PARSE,
+					"line %zu: units empty or longer than %d bytes",
+					line, BNN_WFDB_UNITS_MAX - 1);
+		memcpy(sg->units, sl + 1, ul);
+		sg->units[ul] = '\0';
+	}
+	sg->uncalibrated = sg->gain == 0;
+	if (sg->gain == 0)
+		sg->gain = BNN_WFDB_DEFAULT_GAIN;
+	return BNN_OK;
+}
+
+static int parse_signal_line(const char *s, const char *e, size_t line,
+			     int idx, bnn_wfdb_signal *sg, bnn_error *err)
+{
+	struct tok t[9];
+	size_t nt = tokenize(s, e, t, 9);
+	int64_t v;
+	int rc, has_baseline = 0;
+	char shown[48];
+
+	memset(sg, 0, sizeof *sg);
+	strcpy(sg->units, "mV");
+	if (nt < 2)
+		return bnn__err(err, BNN_E_PARSE,
+				"line %zu: signal %d: need at least file name and format",
+				line, idx);
+	if (t[0].n >= BNN_WFDB_FILE_MAX)
+		return bnn__err(err, BNN_E_PARSE,
+				"line %zu: signal %d: file name longer than %d bytes",
+				line, idx, BNN_WFDB_FILE_MAX - 1);
+	if (t[0].n == 1 && t[0].s[0] == '-')
+		return bnn__err(err, BNN_E_UNSUPPORTED,
+				"line %zu: signal %d: standard input as signal file",
+				line, idx);
+	memcpy(sg->file, t[0].s, t[0].n);
+	sg->file[t[0].n] = '\0';
+	if ((rc = parse_format(&t[1], sg, idx, line, err)))
+		return rc;
+	int bits = format_bits(sg->format);
+	sg->gain = BNN_WFDB_DEFAULT_GAIN;
+	sg->uncalibrated = 1;
+	sg->adc_res = bits;
+	if (nt > 2 && (rc = parse_gain(&t[2], sg, &has_baseline, line, err)))
+		return rc;
+	if (nt > 3) {
+		if ((rc = field_int(&t[3], 0, bits, &v, "ADC resolution", line,
+				    err)))
+			return rc;
+		sg->adc_res = v ? (int)v : bits;
+	}
+	if (nt > 4) {
+		if ((rc = field_int(&t[4], INT32_MIN, INT32_MAX, &v, "ADC zero",
+				    line, err)))
+			return rc;
+		sg->adc_zero = (int32_t)v;
+	}
+	sg->init_value = sg->adc_zero;
+	if (nt > 5) {
+		if ((rc = field_int(&t[5], INT32_MIN, INT32_MAX, &v,
+				    "initial value", line, err)))
+			return rc;
+		sg->init_value = (int32_t)v;
+		sg->has_init_value = 1;
+	}
+	if (nt > 6) {
+		if ((rc = field_int(&t[6], -32768, 65535, &v, "checksum", line,
+				    err)))
+			return rc;
+		sg->checksum = (int32_t)v;
+		sg->has_checksum = 1;
+	}
+	if (nt > 7) {
+		if ((rc = field_int(&t[7], 0, INT_MAX, &v, "block size", line,
+				    err)))
+			return rc;
+		sg->block_size = (int)v;
+	}
+	if (nt > 8) {
+		const char *ds = t[8].s, *de = e;
+		while (de > ds && blank(de[-1]))
+			de--;
+		if ((size_t)(de - ds) >= BNN_WFDB_DESC_MAX) {
+			bnn__show(shown, sizeof shown, ds, (size_t)(de - ds));
+			return bnn__err(err, BNN_E_PARSE,
+					"line %zu: signal %d: description longer than %d bytes",
+					line, idx, BNN_WFDB_DESC_MAX - 1);
+		}
+		memcpy(sg->desc, ds, (size_t)(de - ds));
+		sg->desc[de - ds] = '\0';
+	}
+	if (!has_baseline)
+		sg->baseline = sg->adc_zero;
+	return BNN_OK;
+}
+
+int bnn_wfdb_parse_header(const char *text, size_t len, bnn_wfdb_header *out,
+			  bnn_error *err)
+{
+	if (!out)
+		return bnn__err(err, BNN_E_INVAL, "header: NULL output");
+	memset(out, 0, sizeof *out);
+	if (!text && len)
+		return bnn__err(err, BNN_E_INVAL, "header: NULL text");
+	if (len > BNN_WFDB_HEADER_MAX)
+		return bnn__err(err, BNN_E_SIZE,
+				"header: %zu bytes (limit %zu)", len,
+				BNN_WFDB_HEADER_MAX);
+
+	bnn_wfdb_header h = { 0 };
+	struct bnn__lines L = { text, text + len, 0 };
+	const char *s = NULL, *e = NULL;
+	int rc, got_record = 0, nsig_done = 0;
+
+	while ((rc = bnn__next_line(&L, &s, &e, BNN_WFDB_LINE_MAX, err)) == 1) {
+		const char *a = s;
+		while (a < e && blank(*a))
+			a++;
+		if (a == e || *a == '#')
+			continue;
+		if (!got_record) {
+			if ((rc = parse_record_line(a, e, L.lineno, &h, err)))
+				goto fail;
+			got_record = 1;
+			if (h.nsig > 0) {
+				h.sig = bnn__calloc((size_t)h.nsig,
+						    sizeof *h.sig);
+				if (!h.sig) {
+					rc = bnn__err(err, BNN_E_NOMEM,
+						      "header: out of memory");
+					goto fail;
+				}
+			}
+			continue;
+		}
+		if (nsig_done == h.nsig) {
+			rc = bnn__err(err, BNN_E_PARSE,
+				      "line %zu: unexpected line after the %d signal line(s)",
+				      L.lineno, h.nsig);
+			goto fail;
+		}
+		bnn_wfdb_signal *sg = &h.sig[nsig_done];
+		if ((rc = parse_signal_line(a, e, L.lineno, nsig_done, sg,
+					    err)))
+			goto fail;
+		/* File groups: signals of one file must be adjacent and agree. */
+		if (nsig_done > 0 && !strcmp(sg->file, sg[-1].file)) {
+			sg->group = sg[-1].group;
+			if (sg->format != sg[-1].format ||
+			    sg->byte_offset != sg[-1].byte_offset) {
+				rc = bnn__err(err, BNN_E_PARSE,
+					      "line %zu: signal %d: format/offset differ from the other signals of '%s'",
+					      L.lineno, nsig_done, sg->file);
+				goto fail;
+			}
+		} else {
+			for (int k = 0; k < nsig_done; k++)
+				if (!strcmp(h.sig[k].file, sg->file)) {
+					rc = bnn__err(err, BNN_E_PARSE,
+						      "line %zu: signal %d: file '%s' also used by non-adjacent signal %d",
+						      L.lineno, nsig_done,
+						      sg->file, k);
+					goto fail;
+				}
+			sg->group = h.ngroups++;
+		}
+		nsig_done++;
+	}
+	if (rc < 0)
+		goto fail;
+	if (!got_record) {
+		rc = bnn__err(err, BNN_E_TRUNCATED, "header: no record line");
+		goto fail;
+	}
+	if (nsig_done < h.nsig) {
+		rc = bnn__err(err, BNN_E_TRUNCATED,
+			      "header: %d of %d signal lines present", nsig_done,
+			      h.nsig);
+		goto fail;
+	}
+	*out = h;
+	return BNN_OK;
+fail:
+	free(h.sig);
+	return rc;
+}
+
+int bnn_wfdb_read_header(const char *hea_path, bnn_wfdb_header *out,
+			 bnn_error *err)
+{
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (!hea_path || !out)
+		return bnn__err(err, BNN_E_INVAL, "read_header: NULL argument");
+	uint8_t *buf;
+	size_t len;
+	int rc = bnn_read_file(hea_path, BNN_WFDB_HEADER_MAX, &buf, &len, err);
+	if (rc)
+		return rc;
+	rc = bnn_wfdb_parse_header((const char *)buf, len, out, err);
+	free(buf);
+	if (rc)
+		bnn__err_prefix(err, hea_path);
+	return rc;
+}
+
+int bnn_wfdb_find_signal(const bnn_wfdb_header *h, const char *desc)
+{
+	if (!h || !desc)
+		return BNN_E_INVAL;
+	for (int i = 0; i < h->nsig; i++)
+		if (!strcmp(h->sig[i].desc, desc))
+			return i;
+	return BNN_E_NOTFOUND;
+}
+
+double bnn_wfdb_to_phys(const bnn_wfdb_signal *s, int32_t v)
+{
+	return ((double)v - (double)s->baseline) / s->gain;
+}
+
+/* ---------------------------------------------------------------------
+ * Signals
+ * --------------------------------------------------------------------- */
+
+void bnn_wfdb_record_free(bnn_wfdb_record *r)
+{
+	if (!r)
+		return;
+	bnn_wfdb_header_free(&r->hdr);
+	free(r->data);
+	memset(r, 0, sizeof *r);
+}
+
+const int32_t *bnn_wfdb_samples(const bnn_wfdb_record *r, int sig)
+{
+	if (!r || !r->data || sig < 0 || sig >= r->hdr.nsig)
+		return NULL;
+	return r->data + (size_t)sig * (size_t)r->nsamples;
+}
+
+/* Bytes for `nsamp` consecutive samples of a format; -1 on overflow. */
+static int format_bytes(int format, size_t nsamp, size_t *bytes)
+{
+	switch (format) {
+	case 212: {
+		size_t pairs = nsamp / 2, b;
+		if (bnn__mul(pairs, 3, &b))
+			return -1;
+		if (nsamp % 2)
+			b += 2;
+		*bytes = b;
+		return 0;
+	}
+	case 16:
+	case 61:
+		return bnn__mul(nsamp, 2, bytes);
+	case 80:
+		*bytes = nsamp;
+		return 0;
+	}
+	return -1;
+}
+
+struct group {
+	int first, nsg;		/* first signal, signal count */
+	const bnn_wfdb_blob *blob;
+	const uint8_t *data;	/* after the byte offset */
+	size_t avail;		/* bytes after the byte offset */
+};
+
+static void decode_group(const struct group *g, int format, size_t ns,
+			 int32_t *out)
+{
+	const uint8_t *b = g->data;
+	int32_t *dst[BNN_WFDB_MAX_SIGNALS];
+	size_t nsg = (size_t)g->nsg;
+	for (size_t k = 0; k < nsg; k++)
+		dst[k] = out + ((size_t)g->first + k) * ns;
+
+	switch (format) {
+	case 212:
+		if (nsg == 2) {
+			int32_t *d0 = dst[0], *d1 = dst[1];
+			for (size_t i = 0; i < ns; i++, b += 3) {
+				int32_t s0 = b[0] | (b[1] & 0x0f) << 8;
+				int32_t s1 = b[2] | (b[1] & 0xf0) << 4;
+				d0[i] = (s0 ^ 0x800) - 0x800;
+				d1[i] = (s1 ^ 0x800) - 0x800;
+			}
+		} else {
+			size_t total = nsg * ns, sig = 0, fr = 0;
+			for (size_t k = 0; k < total; k++) {
+				int32_t v;
+				if ((k & 1) == 0) {
+					v = b[0] | (b[1] & 0x0f) << 8;
+				} else {
+					v = b[2] | (b[1] & 0xf0) << 4;
+					b += 3;
+				}
+				dst[sig][fr] = (v ^ 0x800) - 0x800;
+				if (++sig == nsg) {
+					sig = 0;
+					fr++;
+				}
+			}
+		}
+		break;
+	case 16:
+	case 61:
+		for (size_t i = 0; i < ns; i++)
+			for (size_t k = 0; k < nsg; k++, b += 2) {
+				uint16_t u = format == 16
+					? (uint16_t)(b[0] | b[1] << 8)
+					: (uint16_t)(b[1] | b[0] << 8);
+				dst[k][i] = (int16_t)u;
+			}
+		break;
+	case 80:
+		for (size_t i = 0; i < ns; i++)
+			for (size_t k = 0; k < nsg; k++, b++)
+				dst[k][i] = (int32_t)b[0] - 128;
+		break;
+	}
+}
+
+int bnn_wfdb_decode(const bnn_wfdb_header *hdr, const bnn_wfdb_blob *files,
+		    size_t nfiles, unsigned flags, bnn_wfdb_record *out,
+		    bnn_error *err)
+{
+	if (!out)
+		return bnn__err(err, BNN_E_INVAL, "decode: NULL output");
+	memset(out, 0, sizeof *out);
+	if (!hdr || (!files && nfiles) || (hdr->nsig && !hdr->sig) ||
+	    hdr->nsig < 0 || hdr->nsig > BNN_WFDB_MAX_SIGNALS ||
+	    hdr->nsamples < 0)
+		return bnn__err(err, BNN_E_INVAL, "decode: bad argument");
+	if (flags & ~BNN_WFDB_NO_VERIFY)
+		return bnn__err(err, BNN_E_INVAL, "decode: unknown flags 0x%x",
+				flags);
+
+	int nsig = hdr->nsig, ng = 0, rc;
+	struct group *gr = NULL;
+	bnn_wfdb_record r = { 0 };
+
+	if (nsig > 0) {
+		gr = bnn__calloc((size_t)nsig, sizeof *gr);
+		if (!gr)
+			return bnn__err(err, BNN_E_NOMEM, "decode: out of memory");
+	}
+	/* Groups and their blobs. */
+	for (int s = 0; s < nsig; s++) {
+		const bnn_wfdb_signal *sg = &hdr->sig[s];
+		if (s > 0 && !strcmp(sg->file, hdr->sig[s - 1].file) &&
+		    sg->format == hdr->sig[s - 1].format &&
+		    sg->byte_offset == hdr->sig[s - 1].byte_offset) {
+			gr[ng - 1].nsg++;
+			continue;
+		}
+		if (!format_bits(sg->format)) {
+			rc = bnn__err(err, BNN_E_UNSUPPORTED,
+				      "signal %d: format %d not supported", s,
+				      sg->format);
+			goto fail;
+		}
+		for (int k = 0; k < ng; k++)
+			if (!strcmp(hdr->sig[gr[k].first].file, sg->file)) {
+				rc = bnn__err(err, BNN_E_INVAL,
+					      "signal %d: file '%s' used by non-adjacent signals or with different formats",
+					      s, sg->file);
+				goto fail;
+			}
+		struct group *g = &gr[ng++];
+		g->first = s;
+		g->nsg = 1;
+		for (size_t f = 0; f < nfiles; f++)
+			if (files[f].name && !strcmp(files[f].name, sg->file) &&
+			    (files[f].data || files[f].len == 0)) {
+				g->blob = &files[f];
+				break;
+			}
+		if (!g->blob) {
+			rc = bnn__err(err, BNN_E_NOTFOUND,
+				      "signal file '%s' not provided", sg->file);
+			goto fail;
+		}
+		if ((uint64_t)sg->byte_offset > g->blob->len) {
+			rc = bnn__err(err, BNN_E_TRUNCATED,
+				      "%s: %zu bytes, shorter than the byte offset %lld",
+				      sg->file, g->blob->len,
+				      (long long)sg->byte_offset);
+			goto fail;
+		}
+		g->data = g->blob->data + sg->byte_offset;
+		g->avail = g->blob->len - (size_t)sg->byte_offset;
+	}
+
+	/* Samples per signal: from the header, or derived from the sizes. */
+	int64_t ns = hdr->nsamples;
+	for (int k = 0; k < ng; k++) {
+		struct group *g = &gr[k];
+		int fmt = hdr->sig[g->first].format;
+		const char *fn = hdr->sig[g->first].file;
+		size_t nsg = (size_t)g->nsg, need, total;
+		if (hdr->nsamples == 0) {
+			size_t unit = fmt == 212 ? 3 : fmt == 80 ? 1 : 2, tot;
+			if (fmt == 212) {
+				tot = g->avail / 3 * 2;
+				if (g->avail % 3 == 2)
+					tot++;
+				else if (g->avail % 3 == 1)
+					tot = SIZE_MAX;
+			} else {
+				tot = g->avail % unit ? SIZE_MAX
+						      : g->avail / unit;
+			}
+			if (tot == SIZE_MAX || tot % nsg) {
+				rc = bnn__err(err, BNN_E_SIZE,
+					      "%s: %zu bytes is not a whole number of frames",
+					      fn, g->avail);
+				goto fail;
+			}
+			int64_t gns = (int64_t)(tot / nsg);
+			if (k == 0)
+				ns = gns;
+			else if (gns != ns) {
+				rc = bnn__err(err, BNN_E_SIZE,
+					      "%s: holds %lld samples per signal, '%s' holds %lld",
+					      fn, (long long)gns,
+					      hdr->sig[gr[0].first].file,
+					      (long long)ns);
+				goto fail;
+			}
+			continue;
+		}
+		if ((uint64_t)ns > SIZE_MAX || bnn__mul(nsg, (size_t)ns, &total) ||
+		    format_bytes(fmt, total, &need)) {
+			rc = bnn__err(err, BNN_E_RANGE,
+				      "%s: %lld samples x %zu signals is too large",
+				      fn, (long long)ns, nsg);
+			goto fail;
+		}
+		if (g->avail < need) {
+			rc = bnn__err(err, BNN_E_TRUNCATED,
+				      "%s: %zu data bytes, header needs %zu (%lld samples x %zu signals)",
+				      fn, g->avail, need, (long long)ns, nsg);
+			goto fail;
+		}
+		if (g->avail > need &&
+		    !(fmt == 212 && total % 2 && g->avail == need + 1)) {
+			rc = bnn__err(err, BNN_E_SIZE,
+				      "%s: %zu data bytes, header needs %zu (%zu extra)",
+				      fn, g->avail, need, g->avail - need);
+			goto fail;
+		}
+	}
+
+	/* Copy the header, allocate (sizes are bounded by the blobs now). */
+	r.hdr = *hdr;
+	r.hdr.sig = NULL;
+	if (nsig > 0) {
+		r.hdr.sig = bnn__malloc((size_t)nsig * sizeof *r.hdr.sig);
+		if (!r.hdr.sig) {
+			rc = bnn__err(err, BNN_E_NOMEM, "decode: out of memory");
+			goto fail;
+		}
+		memcpy(r.hdr.sig, hdr->sig, (size_t)nsig * sizeof *r.hdr.sig);
+	}
+	r.nsamples = ns;
+	if (nsig > 0 && ns > 0) {
+		size_t cnt, bytes;
+		if (bnn__mul((size_t)nsig, (size_t)ns, &cnt) ||
+		    bnn__mul(cnt, sizeof(int32_t), &bytes)) {
+			rc = bnn__err(err, BNN_E_RANGE, "decode: too many samples");
+			goto fail;
+		}
+		r.data = bnn__malloc(bytes);
+		if (!r.data) {
+			rc = bnn__err(err, BNN_E_NOMEM,
+				      "decode: out of memory (%zu bytes)", bytes);
+			goto fail;
+		}
+		for (int k = 0; k < ng; k++)
+			decode_group(&gr[k], hdr->sig[gr[k].first].format,
+				     (size_t)ns, r.data);
+	}
+
+	if (!(flags & BNN_WFDB_NO_VERIFY)) {
+		for (int s = 0; s < nsig; s++) {
+			const bnn_wfdb_signal *sg = &hdr->sig[s];
+			const int32_t *x = r.data ? r.data + (size_t)s * (size_t)ns
+						  : NULL;
+			if (sg->has_checksum) {
+				uint32_t sum = 0;
+				for (int64_t i = 0; i < ns; i++)
+					sum += (uint32_t)x[i];
+				if ((sum & 0xffff) != ((uint32_t)sg->checksum & 0xffff)) {
+					rc = bnn__err(err, BNN_E_CHECKSUM,
+						      "signal %d (%s): checksum %d, header says %d",
+						      s, sg->desc,
+						      (int)(int16_t)(sum & 0xffff),
+						      (int)sg->checksum);
+					goto fail;
+				}
+			}
+			if (sg->has_init_value && ns > 0 && x[0] != sg->init_value) {
+				rc = bnn__err(err, BNN_E_CHECKSUM,
+					      "signal %d (%s): first sample %d, header initial value %d",
+					      s, sg->desc, (int)x[0],
+					      (int)sg->init_value);
+				goto fail;
+			}
+		}
+	}
+	free(gr);
+	*out = r;
+	return BNN_OK;
+fail:
+	free(gr);
+	free(r.hdr.sig);
+	free(r.data);
+	return rc;
+}
+
+int bnn_wfdb_record_from_memory(const char *hea, size_t hea_len,
+				const bnn_wfdb_blob *files, size_t nfiles,
+				unsigned flags, bnn_wfdb_record *out,
+				bnn_error *err)
+{
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (!out)
+		return bnn__err(err, BNN_E_INVAL, "record: NULL output");
+	bnn_wfdb_header h;
+	int rc = bnn_wfdb_parse_header(hea, hea_len, &h, err);
+	if (rc)
+		return rc;
+	rc = bnn_wfdb_decode(&h, files, nfiles, flags, out, err);
+	bnn_wfdb_header_free(&h);
+	return rc;
+}
+
+/* Relative path without "..", "." or empty components. */
+static int safe_relative(const char *f)
+{
+	if (!*f || *f == '/')
+		return 0;
+	const char *p = f;
+	for (;;) {
+		const char *q = strchr(p, '/');
+		size_t n = q ? (size_t)(q - p) : strlen(p);
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		if (!q)
+			return 1;
+		p = q + 1;
+	}
+}
+
+int bnn_wfdb_read_record(const char *dir, const char *record, unsigned flags,
+			 bnn_wfdb_record *out, bnn_error *err)
+{
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (!dir || !record || !out)
+		return bnn__err(err, BNN_E_INVAL, "read_record: NULL argument");
+	if (!valid_record_name(record, strlen(record)))
+		return bnn__err(err, BNN_E_INVAL, "read_record: bad record name");
+
+	char path[4096];
+	int rc = bnn__path_join(path, sizeof path, dir, record, "hea", err);
+	if (rc)
+		return rc;
+	bnn_wfdb_header h;
+	if ((rc = bnn_wfdb_read_header(path, &h, err)))
+		return rc;
+	if (strcmp(h.name, record)) {
+		rc = bnn__err(err, BNN_E_PARSE,
+			      "%s: header names record '%s'", path, h.name);
+		bnn_wfdb_header_free(&h);
+		return rc;
+	}
+	bnn_wfdb_blob *blobs = NULL;
+	uint8_t **bufs = NULL;
+	int nb = 0;
+	if (h.ngroups > 0) {
+		blobs = bnn__calloc((size_t)h.ngroups, sizeof *blobs);
+		bufs = bnn__calloc((size_t)h.ngroups, sizeof *bufs);
+		if (!blobs || !bufs) {
+			rc = bnn__err(err, BNN_E_NOMEM, "read_record: out of memory");
+			goto done;
+		}
+	}
+	for (int s = 0; s < h.nsig; s++) {
+		if (s > 0 && h.sig[s].group == h.sig[s - 1].group)
+			continue;
+		const char *fn = h.sig[s].file;
+		if (!safe_relative(fn)) {
+			rc = bnn__err(err, BNN_E_UNSUPPORTED,
+				      "%s: signal file '%s' is not a plain relative path",
+				      path, fn);
+			goto done;
+		}
+		char fpath[4096];
+		if ((rc = bnn__path_join(fpath, sizeof fpath, dir, fn, NULL, err)))
+			goto done;
+		size_t len;
+		if ((rc = bnn_read_file(fpath, 0, &bufs[nb], &len, err)))
+			goto done;
+		blobs[nb].name = fn;
+		blobs[nb].data = bufs[nb];
+		blobs[nb].len = len;
+		nb++;
+	}
+	rc = bnn_wfdb_decode(&h, blobs, (size_t)nb, flags, out, err);
+	if (rc)
+		bnn__err_prefix(err, record);
+done:
+	for (int k = 0; k < nb; k++)
+		free(bufs[k]);
+	free(bufs);
+	free(blobs);
+	bnn_wfdb_header_free(&h);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * Annotations
+ * --------------------------------------------------------------------- */
+
+enum { A_SKIP = 59, A_NUM = 60, A_SUB = 61, A_CHN = 62, A_AUX = 63 };
+
+void bnn_wfdb_annlist_free(bnn_wfdb_annlist *a)
+{
+	if (!a)
+		return;
+	free(a->ann);
+	free(a->pool);
+	memset(a, 0, sizeof *a);
+}
+
+static int sext10(unsigned v)
+{
+	return (int)(v ^ 0x200u) - 0x200;
+}
+
+int bnn_wfdb_parse_ann(const uint8_t *buf, size_t len, bnn_wfdb_annlist *out,
+		       bnn_error *err)
+{
+	if (!out)
+		return bnn__err(err, BNN_E_INVAL, "annotations: NULL output");
+	memset(out, 0, sizeof *out);
+	if (!buf && len)
+		return bnn__err(err, BNN_E_INVAL, "annotations: NULL buffer");
+
+	bnn_wfdb_annlist a = { 0 };
+	size_t cap = 0, pos = 0, poolused = 0;
+	int64_t t = 0;
+	int chan = 0, num = 0, rc, have_aux = 0;
+
+	/* Aux text never takes more room than the file itself. */
+	a.pool = bnn__malloc(len + 1);
+	if (!a.pool)
+		return bnn__err(err, BNN_E_NOMEM, "annotations: out of memory");
+
+	for (;;) {
+		if (len - pos < 2) {
+			rc = bnn__err(err, BNN_E_TRUNCATED,
+				      pos == len ? "annotations: no end-of-file word (truncated)"
+						 : "annotations: odd trailing byte (truncated)");
+			goto fail;
+		}
+		unsigned w = (unsigned)buf[pos] | (unsigned)buf[pos + 1] << 8;
+		unsigned A = w >> 10, I = w & 0x3ff;
+		size_t at = pos;
+		pos += 2;
+		if (A == 0) {
+			if (I != 0) {
+				rc = bnn__err(err, BNN_E_CORRUPT,
+					      "annotations: byte %zu: code 0 with interval %u",
+					      at, I);
+				goto fail;
+			}
+			for (size_t k = pos; k < len; k++)
+				if (buf[k]) {
+					rc = bnn__err(err, BNN_E_CORRUPT,
+						      "annotations: data after the end-of-file word (byte %zu)",
+						      k);
+					goto fail;
+				}
+			break;
+		}
+		if (A <= BNN_WFDB_ACMAX) {
+			if (t > INT64_MAX - 1023) {
+				rc = bnn__err(err, BNN_E_CORRUPT,
+					      "annotations: byte %zu: time overflows", at);
+				goto fail;
+			}
+			t += I;
+			if (a.n == cap) {
+				size_t ncap = cap ? cap * 2 : 1024, bytes;
+				if (bnn__mul(ncap, sizeof *a.ann, &bytes)) {
+					rc = bnn__err(err, BNN_E_NOMEM,
+						      "annotations: too many");
+					goto fail;
+				}
+				bnn_wfdb_ann *na = bnn__realloc(a.ann, bytes);
+				if (!na) {
+					rc = bnn__err(err, BNN_E_NOMEM,
+						      "annotations: out of memory");
+					goto fail;
+				}
+				a.ann = na;
+				cap = ncap;
+			}
+			a.ann[a.n++] = (bnn_wfdb_ann){ .sample = t, .code = (int)A,
+						       .chan = chan, .num = num };
+			have_aux = 0;
+			continue;
+		}
+		if (A < A_SKIP) {
+			rc = bnn__err(err, BNN_E_CORRUPT,
+				      "annotations: byte %zu: invalid code %u", at, A);
+			goto fail;
+		}
+		if (A == A_SKIP) {
+			if (len - pos < 4) {
+				rc = bnn__err(err, BNN_E_TRUNCATED,
+					      "annotations: byte %zu: SKIP interval cut short",
+					      at);
+				goto fail;
+			}
+			uint32_t hi = (uint32_t)buf[pos] | (uint32_t)buf[pos + 1] << 8;
+			uint32_t lo = (uint32_t)buf[pos + 2] | (uint32_t)buf[pos + 3] << 8;
+			int32_t d = (int32_t)(hi << 16 | lo);
+			pos += 4;
+			if ((d < 0 && t + d < 0) || (d > 0 && t > INT64_MAX - 1024 - d)) {
+				rc = bnn__err(err, BNN_E_CORRUPT,
+					      "annotations: byte %zu: SKIP %d makes time %s",
+					      at, (int)d, d < 0 ? "negative" : "overflow");
+				goto fail;
+			}
+			t += d;
+			continue;
+		}
+		/* NUM, SUB, CHN, AUX modify the preceding annotation. */
+		if (a.n == 0) {
+			rc = bnn__err(err, BNN_E_CORRUPT,
+				      "annotations: byte %zu: modifier %u before the first annotation",
+				      at, A);
+			goto fail;
+		}
+		bnn_wfdb_ann *cur = &a.ann[a.n - 1];
+		switch (A) {
+		case A_NUM:
+			cur->num = num = sext10(I);
+			break;
+		case A_SUB:
+			cur->subtype = sext10(I);
+			break;
+		case A_CHN:
+			cur->chan = chan = (int)I;
+			break;
+		case A_AUX: {
+			size_t padded = I + (I & 1);
+			if (len - pos < padded) {
+				rc = bnn__err(err, BNN_E_TRUNCATED,
+					      "annotations: byte %zu: AUX text of %u bytes cut short",
+					      at, I);
+				goto fail;
+			}
+			if (have_aux) {
+				rc = bnn__err(err, BNN_E_CORRUPT,
+					      "annotations: byte %zu: second AUX for one annotation",
+					      at);
+				goto fail;
+			}
+			/* poolused + I + 1 <= pos <= len: each AUX uses 2 + I bytes. */
+			memcpy(a.pool + poolused, buf + pos, I);
+			a.pool[poolused + I] = '\0';
+			cur->aux = a.pool + poolused;
+			cur->aux_len = I;
+			poolused += (size_t)I + 1;
+			pos += padded;
+			have_aux = 1;
+			break;
+		}
+		}
+	}
+	*out = a;
+	return BNN_OK;
+fail:
+	free(a.ann);
+	free(a.pool);
+	return rc;
+}
+
+int bnn_wfdb_read_ann(const char *path, bnn_wfdb_annlist *out, bnn_error *err)
+{
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (!path || !out)
+		return bnn__err(err, BNN_E_INVAL, "read_ann: NULL argument");
+	uint8_t *buf;
+	size_t len;
+	int rc = bnn_read_file(path, ANN_FILE_MAX, &buf, &len, err);
+	if (rc)
+		return rc;
+	rc = bnn_wfdb_parse_ann(buf, len, out, err);
+	free(buf);
+	if (rc)
+		bnn__err_prefix(err, path);
+	return rc;
+}
+
+int bnn_wfdb_read_annotations(const char *dir, const char *record,
+			      const char *annotator, bnn_wfdb_annlist *out,
+			      bnn_error *err)
+{
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (!dir || !record || !annotator || !out)
+		return bnn__err(err, BNN_E_INVAL,
+				"read_annotations: NULL argument");
+	if (!valid_record_name(record, strlen(record)) ||
+	    !valid_record_name(annotator, strlen(annotator)))
+		return bnn__err(err, BNN_E_INVAL,
+				"read_annotations: bad record or annotator name");
+	char path[4096];
+	int rc = bnn__path_join(path, sizeof path, dir, record, annotator, err);
+	if (rc)
+		return rc;
+	return bnn_wfdb_read_ann(path, out, err);
+}
+
+/* Mnemonics of the WFDB annotation codes (ecgcodes.h); NULL = unassigned. */
+static const char *const ann_sym[BNN_WFDB_ACMAX + 1] = {
+	[1] = "N", [2] = "L", [3] = "R", [4] = "a", [5] = "V", [6] = "F",
+	[7] = "J", [8] = "A", [9] = "S", [10] = "E", [11] = "j", [12] = "/",
+	[13] = "Q", [14] = "~", [16] = "|", [18] = "s", [19] = "T", [20] = "*",
+	[21] = "D", [22] = "\"", [23] = "=", [24] = "p", [25] = "B",
+	[26] = "^", [27] = "t", [28] = "+", [29] = "u", [30] = "?", [31] = "!",
+	[32] = "[", [33] = "]", [34] = "e", [35] = "n", [36] = "@", [37] = "x",
+	[38] = "f", [39] = "(", [40] = ")", [41] = "r",
+};
+
+const char *bnn_wfdb_ann_symbol(int code)
+{
+	if (code < 0 || code > BNN_WFDB_ACMAX)
+		return NULL;
+	return ann_sym[code];
+}
+
+int bnn_wfdb_ann_code(const char *symbol)
+{
+	if (!symbol)
+		return BNN_E_INVAL;
+	for (int c = 1; c <= BNN_WFDB_ACMAX; c++)
+		if (ann_sym[c] && !strcmp(ann_sym[c], symbol))
+			return c;
+	return BNN_E_NOTFOUND;
+}

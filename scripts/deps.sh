@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Idempotent dependency installer for RBNN on Debian 12 (bookworm).
+#
+#   scripts/deps.sh [GROUP...]     groups: build qemu vm (default: build qemu)
+#   scripts/deps.sh bpo-pkgnames PREFIX        package names known to the private lists
+#   scripts/deps.sh bpo-candidate PKG...       "PKG VERSION" for each PKG apt can fetch
+#   scripts/deps.sh bpo-download DIR PKG...    apt-get download PKGs (or PKG=VERSION)
+#                                              from bookworm + backports into DIR,
+#                                              skipping any whose .deb is already there
+#
+# Debian packages come from the system's sources. Packages that only
+# bookworm-backports has are installed through a private deb822 sources file
+# kept in the cache, so the system's own sources are never changed.
+set -euo pipefail
+
+CACHE=${RBNN_CACHE:-$HOME/.cache/rbnn}
+APTDIR=$CACHE/apt
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+log() { printf 'deps: %s\n' "$*" >&2; }
+
+# Packages from bookworm itself, per group.
+PKGS_build="build-essential pkg-config ccache xz-utils ca-certificates libcmocka-dev"
+PKGS_qemu="libglib2.0-dev ninja-build python3-venv zlib1g-dev seabios qemu-system-data dpkg-dev"
+# VM test tier: guest initramfs (busybox, cpio, kmod's depmod/modprobe), the
+# kernel's compressed payloads (zstd, xz), out-of-tree module builds against
+# the unpacked headers (pahole for BTF, sparse for C=1), shell lint.
+PKGS_vm="busybox-static cpio kmod zstd xz-utils dwarves sparse shellcheck libc-bin make gcc"
+# Packages taken from bookworm-backports (too old or missing in bookworm).
+BPO_qemu="meson python3-pycotap"
+
+missing() {
+	local p out=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			out+=("$p")
+	done
+	echo "${out[@]:-}"
+}
+
+apt_updated=
+apt_update_system() {
+	[ -n "$apt_updated" ] && return
+	log "apt-get update (system sources)"
+	$SUDO apt-get update -qq
+	apt_updated=1
+}
+
+# The Debian mirror the system already uses (first non-security deb URI).
+debian_mirror() {
+	local uri
+	uri=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null |
+		grep -v security | grep -oE 'https?://[^ ]+/debian/?' | head -n1)
+	echo "${uri:-http://deb.debian.org/debian}"
+}
+
+# Private apt configuration that sees bookworm + bookworm-backports.
+BPO_OPTS=()
+bpo_setup() {
+	[ ${#BPO_OPTS[@]} -gt 0 ] && return
+	local mirror
+	mirror=$(debian_mirror)
+	mkdir -p "$APTDIR/lists/partial"
+	cat >"$APTDIR/sources.list.tmp" <<SRC
+Types: deb deb-src
+URIs: $mirror
+Suites: bookworm bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	mv "$APTDIR/sources.list.tmp" "$APTDIR/backports.sources"
+	BPO_OPTS=(-o "Dir::Etc::sourcelist=$APTDIR/backports.sources"
+		-o "Dir::Etc::sourceparts=-"
+		-o "Dir::State::Lists=$APTDIR/lists")
+	# Refresh the private lists at most once a day.
+	if [ -z "$(find "$APTDIR/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -n1)" ]; then
+		log "apt-get update (private bookworm-backports lists)"
+		$SUDO apt-get "${BPO_OPTS[@]}" update -qq
+	fi
+}
+
+install_group() {
+	local g=$1 pk bpo need
+	pk="PKGS_$g"; bpo="BPO_$g"
+	need=$(missing ${!pk:-})
+	if [ -n "$need" ]; then
+		apt_update_system
+		log "installing: $need"
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $need
+	fi
+	need=$(missing ${!bpo:-})
+	if [ -n "$need" ]; then
+		bpo_setup
+		local spec=()
+		for p in $need; do spec+=("$p/bookworm-backports"); done
+		log "installing from bookworm-backports: $need"
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get "${BPO_OPTS[@]}" install -y -qq \
+			--no-install-recommends "${spec[@]}"
+	fi
+}
+
+# Fetch a source package's files from bookworm-backports into DIR (cached).
+fetch_source() {
+	local pkg=$1 dir=$2
+	bpo_setup
+	mkdir -p "$dir"
+	(cd "$dir" && apt-get "${BPO_OPTS[@]}" source --download-only -qq "$pkg/bookworm-backports")
+}
+
+# Package names from the private lists that start with PREFIX (local lookup).
+bpo_pkgnames() {
+	bpo_setup
+	apt-cache "${BPO_OPTS[@]}" pkgnames "$1" | sort -V
+}
+
+# For each package apt could fetch, print "NAME CANDIDATE-VERSION".
+bpo_candidate() {
+	bpo_setup
+	local p v
+	for p in "$@"; do
+		v=$(apt-cache "${BPO_OPTS[@]}" policy "$p" 2>/dev/null |
+			sed -n 's/^ *Candidate: //p')
+		[ -n "$v" ] && [ "$v" != "(none)" ] && echo "$p $v"
+	done
+	return 0
+}
+
+# Download binary packages (NAME or NAME=VERSION) into DIR without
+# installing them. Already downloaded ones (DIR/NAME_*.deb) are skipped.
+bpo_download() {
+	local dir=$1 p want=()
+	shift
+	mkdir -p "$dir"
+	for p in "$@"; do
+		compgen -G "$dir/${p%%=*}_*.deb" >/dev/null || want+=("$p")
+	done
+	[ ${#want[@]} -gt 0 ] || return 0
+	bpo_setup
+	log "downloading into $dir: ${want[*]}"
+	# -o APT::Sandbox::User=root: the cache dir need not be readable by _apt.
+	(cd "$dir" && apt-get "${BPO_OPTS[@]}" -o APT::Sandbox::User=root download -qq "${want[@]}")
+}
+
+main() {
+	local groups=("$@")
+	[ ${#groups[@]} -gt 0 ] || groups=(build qemu)
+	local g
+	for g in "${groups[@]}"; do
+		case $g in
+		fetch-source) shift; fetch_source "$@"; return ;;
+		bpo-pkgnames) shift; bpo_pkgnames "$@"; return ;;
+		bpo-candidate) shift; bpo_candidate "$@"; return ;;
+		bpo-download) shift; bpo_download "$@"; return ;;
+		build | qemu | vm) install_group "$g" ;;
+		*) log "unknown group '$g'"; exit 2 ;;
+		esac
+	done
+}
+
+main "$@"

@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# Boot the reference 6.12 guest under TCG with our QEMU, run one guest test
+# and check the guest's logs.
+#
+#   tests/vm/run-vm.sh [options] [TEST] [-- QEMU-ARGS...]
+#
+# TEST is a busybox-sh script run by the guest's /init (a path, or a name in
+# tests/vm/guest/, with or without .sh). It prints KTAP on its stdout; that
+# goes to the host over its own serial port and is printed on this script's
+# stdout. Header lines in TEST add to the run:
+#   # vm-qemu: ARGS...      QEMU arguments (split on blanks)
+#   # vm-env: NAME=VALUE    exported in the guest
+#   # vm-timeout: SECONDS
+#
+# Options:
+#   --device SPEC        add "-device SPEC" (repeatable), e.g. --device rbnn
+#   --ko FILE.ko         out-of-tree module to include and load (repeatable)
+#   --bin FILE[:DEST]    executable plus its shared libraries (repeatable)
+#   --file SRC:DEST      file or directory to include (repeatable)
+#   --env NAME=VALUE     exported in the guest (repeatable)
+#   --modules "M..."     in-kernel modules to load (default: the DRM set)
+#   --append "ARGS"      extra kernel command line
+#   --mem SIZE           guest RAM (default 512M)
+#   --timeout SECONDS    wall-clock limit (default $RBNN_VM_TIMEOUT or 120)
+#   --allow REGEX        ignore log lines matching REGEX in the checks (repeatable)
+#   --allow-taint MASK   taint bits not to fail on (e.g. 512 for W, when a test
+#                        provokes a WARN on purpose and --allow's its lines)
+#   --logdir DIR         where the logs go (default $RBNN_VM_LOGROOT/TEST,
+#                        RBNN_VM_LOGROOT defaulting to build/vm-logs)
+#   --verbose            boot without "quiet" (every boot message on the console)
+#   --shell              interactive: the console is this terminal and /init
+#                        drops into a busybox shell after loading the modules
+#                        (TEST, if given, is in /tests). Ctrl-D powers off;
+#                        Ctrl-A X kills QEMU. No timeout unless --timeout.
+#
+# Exit status 0 only when the guest test exited 0, QEMU did not time out and
+# neither the console nor the kernel log has an Oops, BUG, WARNING, Call
+# Trace, lockdep, KASAN, UBSAN or panic report (and the taint flags show no
+# warning, oops, bad page, lockup or machine check). Logs in LOGDIR:
+# console.log (ttyS0), ktap.log (ttyS1), kernel.log (full dmesg from ttyS2),
+# qemu.sh (the command line, to rerun by hand), result.
+#
+# Environment: RBNN_QEMU (QEMU binary; default: the newest one built in the
+# cache, else emulator/qemu/build-qemu.sh builds it), RBNN_CACHE,
+# RBNN_VM_TIMEOUT, RBNN_VM_LOGROOT.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+CACHE=${RBNN_CACHE:-$HOME/.cache/rbnn}
+
+# Log lines that fail a run.
+BAD_RE='Oops|\bBUG\b|\bWARNING\b|Call Trace|lockdep|KASAN|UBSAN|[Kk]ernel panic|general protection fault|soft lockup|hard LOCKUP|blocked for more than|rcu_.*stall|Unable to handle kernel'
+# Taint flags that fail a run: M(4) B(5) D(7) W(9) L(14).
+BAD_TAINT=$(((1 << 4) | (1 << 5) | (1 << 7) | (1 << 9) | (1 << 14)))
+
+log() { printf 'run-vm: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 2; }
+
+test="" logdir="" shell=0 verbose=0 mem=512M append="" timeout=""
+iargs=() qargs=() allow=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--device) qargs+=(-device "$2"); shift ;;
+	--ko | --bin | --file | --env | --modules) iargs+=("$1" "$2"); shift ;;
+	--append) append="$append $2"; shift ;;
+	--mem) mem=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--allow) allow+=("$2"); shift ;;
+	--allow-taint) BAD_TAINT=$((BAD_TAINT & ~($2))); shift ;;
+	--logdir) logdir=$2; shift ;;
+	--verbose) verbose=1 ;;
+	--shell) shell=1 ;;
+	--) shift; qargs+=("$@"); break ;;
+	-h | --help) sed -n '2,/^set -e/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+	-*) die "unknown option '$1'" ;;
+	*) [ -z "$test" ] || die "one TEST per run ('$test', '$1')"; test=$1 ;;
+	esac
+	shift
+done
+
+name=shell
+if [ -n "$test" ]; then
+	for t in "$test" "$HERE/guest/$test" "$HERE/guest/$test.sh"; do
+		if [ -f "$t" ]; then test=$(realpath "$t"); break; fi
+	done
+	[ -f "$test" ] || die "no guest test '$test'"
+	name=$(basename "$test" .sh)
+	# Header directives.
+	read -ra more <<<"$(sed -n 's/^# vm-qemu: *//p' "$test" | tr '\n' ' ')"
+	qargs+=(${more[@]+"${more[@]}"})
+	while read -r e; do
+		[ -n "$e" ] && iargs+=(--env "$e")
+	done < <(sed -n 's/^# vm-env: *//p' "$test")
+	[ -n "$timeout" ] || timeout=$(sed -n 's/^# vm-timeout: *//p' "$test" | sed -n 1p)
+	iargs+=(--test "$test")
+fi
+if [ -z "$timeout" ] && [ "$shell" -eq 0 ]; then
+	timeout=${RBNN_VM_TIMEOUT:-120}
+fi
+logdir=${logdir:-${RBNN_VM_LOGROOT:-$TOP/build/vm-logs}/$name}
+rm -rf "$logdir"
+mkdir -p "$logdir"
+logdir=$(realpath "$logdir")
+
+# The kernel, the QEMU binary, the initramfs.
+kenv=$("$HERE/kernel.sh")
+# shellcheck source=/dev/null
+. "$kenv"
+qemu=${RBNN_QEMU:-}
+if [ -z "$qemu" ]; then
+	qemu=$(find "$CACHE" -maxdepth 3 -path "$CACHE/qemu-*/build/qemu-system-x86_64" 2>/dev/null |
+		sort -V | tail -n1)
+	if [ -z "$qemu" ]; then
+		log "building QEMU"
+		paths=$("$TOP/emulator/qemu/build-qemu.sh")
+		qemu=$(grep -m1 '/qemu-system-x86_64$' <<<"$paths")
+	fi
+fi
+[ -x "$qemu" ] || die "no QEMU binary '$qemu'"
+initrd=$logdir/initramfs.cpio
+"$HERE/initramfs.sh" --kernel-env "$kenv" -o "$initrd" ${iargs[@]+"${iargs[@]}"}
+
+kargs="console=ttyS0 cryptomgr.notests panic=-1"
+[ "$verbose" -eq 1 ] || kargs="$kargs quiet"
+[ "$shell" -eq 0 ] || kargs="$kargs RBNN_SHELL=1"
+kargs="$kargs$append"
+if [ "$shell" -eq 1 ]; then
+	console=(-serial mon:stdio)
+else
+	console=(-serial "file:$logdir/console.raw")
+fi
+# shellcheck disable=SC2054 # the commas belong to QEMU option values
+cmd=("$qemu" -L /usr/share/seabios -L /usr/share/qemu
+	-nodefaults -machine q35 -accel tcg -smp 1 -m "$mem"
+	-display none -monitor none -no-reboot -nic none
+	-kernel "$VMLINUX" -initrd "$initrd" -append "$kargs"
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+	"${console[@]}" -serial "file:$logdir/ktap.raw" -serial "file:$logdir/kernel.raw"
+	${qargs[@]+"${qargs[@]}"})
+# The same command for a human: console on the terminal.
+rerun=()
+for a in "${cmd[@]}"; do
+	[ "$a" = "file:$logdir/console.raw" ] && a=mon:stdio
+	rerun+=("$a")
+done
+{
+	echo "#!/bin/sh"
+	echo "# $name: rerun this boot by hand (console on this terminal; Ctrl-A X quits)"
+	printf '%q ' "${rerun[@]}"
+	echo
+} >"$logdir/qemu.sh"
+chmod +x "$logdir/qemu.sh"
+
+log "booting $name (TCG${timeout:+, timeout ${timeout}s}); logs: $logdir"
+start=$(date +%s%N)
+set +e
+if [ "$shell" -eq 1 ]; then
+	log "interactive: Ctrl-D in the guest shell powers off, Ctrl-A X kills QEMU"
+	if [ -n "$timeout" ]; then
+		timeout --foreground -k 5 "$timeout" "${cmd[@]}"
+	else
+		"${cmd[@]}"
+	fi
+else
+	timeout -k 5 "$timeout" "${cmd[@]}" </dev/null >"$logdir/qemu.out" 2>&1
+fi
+status=$?
+set -e
+ms=$((($(date +%s%N) - start) / 1000000))
+wall=$((ms / 1000)).$(((ms % 1000) / 100))
+
+# Clean copies of the serial logs: no CR, no terminal escape sequences.
+clean() { # RAW OUT
+	if [ -f "$1" ]; then
+		sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[c=>]//g' "$1" >"$2"
+		rm -f "$1"
+	else
+		: >"$2"
+	fi
+}
+clean "$logdir/console.raw" "$logdir/console.log"
+clean "$logdir/ktap.raw" "$logdir/ktap.log"
+clean "$logdir/kernel.raw" "$logdir/kernel.log"
+
+fail=()
+# The guest's last word: "rbnn-vm: done rc=N taint=T" (maybe glued to the
+# end of another line, so match anywhere).
+done_line=$(grep -oE 'rbnn-vm: done rc=[0-9]+ taint=[0-9]+' "$logdir/console.log" | tail -n1 || true)
+guest_rc=$(echo "$done_line" | sed -n 's/.*rc=\([0-9]*\).*/\1/p')
+taint=$(echo "$done_line" | sed -n 's/.*taint=\([0-9]*\).*/\1/p')
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+	fail+=("timeout after ${timeout}s")
+elif [ "$status" -gt 128 ] && [ -z "$done_line" ]; then
+	fail+=("QEMU died from signal $((status - 128))")
+elif [ "$shell" -eq 1 ]; then
+	# The console was the terminal: judge by the kernel log alone.
+	:
+elif [ -z "$done_line" ]; then
+	fail+=("the guest did not report (QEMU exit $status)")
+	[ -s "$logdir/qemu.out" ] && sed 's/^/    qemu: /' "$logdir/qemu.out" | sed -n 1,5p >&2
+elif [ $(((guest_rc << 1) | 1)) -ne "$status" ]; then
+	fail+=("QEMU exit $status does not match the guest's rc=$guest_rc")
+elif [ "$guest_rc" -ne 0 ]; then
+	fail+=("guest test exited $guest_rc")
+fi
+if [ -n "$taint" ] && [ $((taint & BAD_TAINT)) -ne 0 ]; then
+	fail+=("kernel tainted $taint (warning/oops/bad page/lockup/MCE)")
+fi
+
+# Oops/BUG/WARNING... in the console (live, includes panics) or the full
+# kernel log (dumped at the end, all levels).
+filter_allowed() {
+	local re
+	if [ ${#allow[@]} -eq 0 ]; then cat; return; fi
+	re=$(IFS='|'; echo "${allow[*]}")
+	grep -vE "$re" || true
+}
+bad=$(grep -HnE "$BAD_RE" "$logdir/console.log" "$logdir/kernel.log" | filter_allowed || true)
+if [ -n "$bad" ]; then
+	fail+=("kernel log reports problems ($(echo "$bad" | wc -l) lines)")
+fi
+
+# KTAP from the guest test, between the markers, on stdout.
+if [ -n "$test" ] && [ "$shell" -eq 0 ]; then
+	if grep -q '<<<RBNN-VM KTAP BEGIN' "$logdir/ktap.log"; then
+		sed -n '/<<<RBNN-VM KTAP BEGIN/,/<<<RBNN-VM KTAP END/{/<<<RBNN-VM KTAP/d;p}' "$logdir/ktap.log"
+		grep -q '<<<RBNN-VM KTAP END' "$logdir/ktap.log" || fail+=("KTAP output cut short")
+	else
+		fail+=("no KTAP output from the guest test")
+	fi
+fi
+
+{
+	echo "test=$name status=$status guest_rc=${guest_rc:-none} taint=${taint:-none} wall=${wall}s"
+	for f in ${fail[@]+"${fail[@]}"}; do echo "FAIL: $f"; done
+} >"$logdir/result"
+if [ ${#fail[@]} -eq 0 ]; then
+	log "$name passed in ${wall}s (logs: $logdir)"
+	exit 0
+fi
+for f in "${fail[@]}"; do log "ERROR $name: $f"; done
+if [ -n "$bad" ]; then
+	echo "$bad" | sed -n 1,40p | sed 's/^/    /' >&2
+fi
+if [ -z "$done_line" ] || [ "$status" -eq 124 ]; then
+	log "last console lines:"
+	tail -n 15 "$logdir/console.log" | sed 's/^/    /' >&2
+fi
+log "logs: $logdir (rerun this boot by hand: $logdir/qemu.sh)"
+exit 1
