@@ -235,7 +235,10 @@ typedef struct bnn_wfdb_record {
  * Unless BNN_WFDB_NO_VERIFY, the 16-bit sum of every signal must equal the
  * header checksum and its first sample the initial value, when given.
  * Errors: BNN_E_NOTFOUND (no blob for a file), BNN_E_TRUNCATED / BNN_E_SIZE
- * (size disagrees with the header), BNN_E_CHECKSUM, BNN_E_NOMEM.
+ * (size disagrees with the header), BNN_E_RANGE (sample count so large the
+ * byte count overflows), BNN_E_CHECKSUM, BNN_E_INVAL (NULL arguments,
+ * unknown flags, inconsistent hand-made header), BNN_E_UNSUPPORTED (format
+ * in a hand-made header), BNN_E_NOMEM.
  * `hdr` is deep-copied into out->hdr.
  */
 int bnn_wfdb_decode(const bnn_wfdb_header *hdr, const bnn_wfdb_blob *files,
@@ -354,8 +357,9 @@ typedef struct bnn_aami_split {
  * is present the default map is used; when any is present the map is
  * exactly what the file gives.  Errors (BNN_E_PARSE): unknown or repeated
  * key, key without values, bad record name, unknown mnemonic, record in two
- * sets or twice in one, mnemonic in two classes; BNN_E_RANGE: more than
- * BNN_SPLIT_MAX_RECORDS records in a set.
+ * sets or twice in one, mnemonic in two classes, control bytes;
+ * BNN_E_RANGE: more than BNN_SPLIT_MAX_RECORDS records in a set;
+ * BNN_E_SIZE: a line longer than 64 KiB.
  */
 int bnn_aami_split_parse(const char *text, size_t len, bnn_aami_split *out,
 			 bnn_error *err);
@@ -495,8 +499,10 @@ int bnn_bonn_set_from_path(const char *path);
  * tabs around it), LF or CRLF line ends, the last line may lack its line
  * end.  `expect` = number of samples required (0: any number >= 1).  *x
  * gets a malloc'ed array of *n floats.  Errors: BNN_E_PARSE (empty or bad
- * line, stray CR, NUL), BNN_E_RANGE (|value| > BNN_BONN_MAX_VALUE, more
- * than BNN_BONN_MAX_SAMPLES lines), BNN_E_SIZE (count != expect).
+ * line, stray CR, NUL or other control byte), BNN_E_RANGE (|value| >
+ * BNN_BONN_MAX_VALUE, more than BNN_BONN_MAX_SAMPLES lines), BNN_E_SIZE
+ * (count != expect, empty text, a line longer than 64 bytes),
+ * BNN_E_INVAL (expect > BNN_BONN_MAX_SAMPLES, NULL arguments).
  */
 int bnn_bonn_parse(const char *text, size_t len, size_t expect, float **x,
 		   size_t *n, bnn_error *err);
@@ -569,9 +575,10 @@ typedef struct bnn_csv {
  * optionally surrounded by spaces/tabs; header names may be wrapped in
  * double quotes (no quotes or delimiters inside).  LF or CRLF line ends;
  * the last line may lack one.  Blank lines are allowed only at the end.
- * Errors (BNN_E_PARSE, with line and column): bad number, empty field,
- * rows of different lengths, stray CR, NUL byte, no data rows; BNN_E_RANGE:
- * more than BNN_CSV_MAX_COLS columns; BNN_E_INVAL: bad flags.
+ * Errors (BNN_E_PARSE, with line and field number): bad number, empty
+ * field or column name, rows of different lengths, stray CR, NUL or other
+ * control byte, no data rows; BNN_E_RANGE: a number that overflows a
+ * double, more than BNN_CSV_MAX_COLS columns; BNN_E_INVAL: bad flags.
  */
 int bnn_csv_parse(const char *text, size_t len, unsigned flags, bnn_csv *out,
 		  bnn_error *err);

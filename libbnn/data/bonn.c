@@ -247,7 +247,7 @@ static int list_txt(const char *dir, char ***names, size_t *count,
 			offs = no;
 			cap = nc;
 		}
-		if (bytes + l > bcap) {
+		if (!pool || bytes + l > bcap) {
 			size_t nb = bcap ? bcap * 2 : 4096;
 			while (nb < bytes + l)
 				nb *= 2;

@@ -834,21 +834,28 @@ static struct {
 	bnn_wfdb_annlist ann[MITDB_N];
 } db;
 
+static char skip_reason[1300];
+
 static int db_load(void)
 {
-	if (db.loaded)
+	if (db.loaded) {
+		if (db.loaded < 0)
+			print_message("# SKIP reason: %s\n", skip_reason);
 		return db.loaded > 0;
+	}
 	db.loaded = -1;
 	const char *root = bnn_data_dir(NULL);
 	if (!root) {
-		print_message("# SKIP reason: RBNN_DATA is not set\n");
+		snprintf(skip_reason, sizeof skip_reason, "RBNN_DATA is not set");
+		print_message("# SKIP reason: %s\n", skip_reason);
 		return 0;
 	}
 	snprintf(db.dir, sizeof db.dir, "%s/mitdb", root);
 	char p[1200];
 	snprintf(p, sizeof p, "%s/SPLITS_AAMI.txt", db.dir);
 	if (access(p, R_OK) != 0) {
-		print_message("# SKIP reason: %s not readable\n", p);
+		snprintf(skip_reason, sizeof skip_reason, "%s not readable", p);
+		print_message("# SKIP reason: %s\n", skip_reason);
 		return 0;
 	}
 	bnn_error e;

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * rbnn: debugfs, in /sys/kernel/debug/accel/<minor>/:
+ *
+ *   status         card registers, driver counters
+ *   tiles          tile map: owner, rows programmed, jobs in flight, wear
+ *   force_reset    write 1: reset the card as a hang recovery would
+ *   test_irq       write 1: raise the card's test interrupt and wait for it
+ *   fault          (debug=on cards) read/write the FAULT register
+ *   stuck          (debug=on) write "tile row col cmd": STUCK_* registers
+ *   age_advance_s  (debug=on) write N: age the array by N seconds
+ */
+
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+
+#include <drm/drm_drv.h>
+
+#include "rbnn_drv.h"
+
+static int rbnn_status_show(struct seq_file *m, void *unused)
+{
+	struct rbnn_device *rdev = m->private;
+	u32 nfree, nused;
+	int idx;
+
+	rbnn_tiles_count(rdev, &nfree, &nused);
+	seq_printf(m, "tiles_free: %u\ntiles_used: %u\n", nfree, nused);
+	seq_printf(m, "jobs_submitted: %lld\njobs_completed: %lld\n",
+		   (s64)atomic64_read(&rdev->jobs_submitted),
+		   (s64)atomic64_read(&rdev->jobs_completed));
+	seq_printf(m, "jobs_failed: %lld\njobs_alive: %d\n",
+		   (s64)atomic64_read(&rdev->jobs_failed),
+		   atomic_read(&rdev->jobs_alive));
+	seq_printf(m, "recoveries: %d\nlost_irqs: %d\ntest_irqs: %d\n",
+		   atomic_read(&rdev->recoveries),
+		   atomic_read(&rdev->lost_irqs),
+		   atomic_read(&rdev->test_irqs));
+	seq_printf(m, "hw_running: %d\noutstanding: %u\n",
+		   READ_ONCE(rdev->hw_running), READ_ONCE(rdev->outstanding));
+	if (!drm_dev_enter(&rdev->drm, &idx))
+		return 0;
+	seq_printf(m, "STATUS: 0x%x\nERROR: 0x%x\nCAPS: 0x%x\n",
+		   rbnn_rd(rdev, RBNN_REG_STATUS),
+		   rbnn_rd(rdev, RBNN_REG_ERROR), rdev->caps);
+	seq_printf(m, "SQ_HEAD: %u\nSQ_TAIL: %u\nCQ_HEAD: %u\nCQ_TAIL: %u\n",
+		   rbnn_rd(rdev, RBNN_REG_SQ_HEAD),
+		   rbnn_rd(rdev, RBNN_REG_SQ_TAIL),
+		   rbnn_rd(rdev, RBNN_REG_CQ_HEAD),
+		   rbnn_rd(rdev, RBNN_REG_CQ_TAIL));
+	seq_printf(m, "PROGRESS: %u\nRESETS: %u\n",
+		   rbnn_rd(rdev, RBNN_REG_PROGRESS),
+		   rbnn_rd(rdev, RBNN_REG_RESETS));
+	seq_printf(m, "ENERGY_PJ: %llu\nBUSY_NS: %llu\nCMDS_DONE: %llu\n",
+		   rbnn_rd64(rdev, RBNN_REG_ENERGY_PJ_LO),
+		   rbnn_rd64(rdev, RBNN_REG_BUSY_NS_LO),
+		   rbnn_rd64(rdev, RBNN_REG_CMDS_DONE_LO));
+	drm_dev_exit(idx);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rbnn_status);
+
+static int rbnn_tiles_show(struct seq_file *m, void *unused)
+{
+	struct rbnn_device *rdev = m->private;
+	u32 t;
+
+	seq_puts(m, "tile owner pid comm state inflight rows_prog thr_loaded cycles_sum cycles_max stuck verify_fails\n");
+	for (t = 0; t < rdev->ntiles; t++) {
+		struct rbnn_tile *tile = &rdev->tiles[t];
+		struct rbnn_wear w = {};
+		unsigned long flags;
+		u32 id = 0, inflight, prog, thr;
+		const char *state;
+		char comm[TASK_COMM_LEN] = "-";
+		pid_t pid = 0;
+
+		rbnn_read_wear(rdev, t, &w);
+		spin_lock_irqsave(&rdev->tile_lock, flags);
+		if (tile->owner) {
+			id = tile->owner->id;
+			pid = tile->owner->pid;
+			memcpy(comm, tile->owner->comm, sizeof(comm));
+		}
+		state = !tile->owner ? "free" :
+			tile->releasing ? "releasing" : "owned";
+		inflight = tile->inflight;
+		prog = tile->owner ? bitmap_weight(tile->prog_valid, rdev->rows) : 0;
+		thr = tile->owner ? bitmap_weight(tile->thr_valid, rdev->rows) : 0;
+		spin_unlock_irqrestore(&rdev->tile_lock, flags);
+		seq_printf(m, "%u %u %d %s %s %u %u %u %llu %u %u %u\n", t, id,
+			   pid, comm, state, inflight, prog, thr, w.cycles_sum,
+			   w.cycles_max, w.stuck, w.verify_fails);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rbnn_tiles);
+
+static int rbnn_force_reset_set(void *data, u64 val)
+{
+	struct rbnn_device *rdev = data;
+
+	if (val != 1)
+		return -EINVAL;
+	queue_work(rdev->reset_wq, &rdev->reset_work);
+	flush_work(&rdev->reset_work);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(rbnn_force_reset_fops, NULL, rbnn_force_reset_set,
+			 "%llu\n");
+
+static int rbnn_test_irq_set(void *data, u64 val)
+{
+	struct rbnn_device *rdev = data;
+	int idx, ret = 0;
+
+	if (val != 1)
+		return -EINVAL;
+	if (!drm_dev_enter(&rdev->drm, &idx))
+		return -ENODEV;
+	reinit_completion(&rdev->test_irq_done);
+	rbnn_wr(rdev, RBNN_REG_INT_TRIGGER, RBNN_INT_TEST);
+	if (!wait_for_completion_timeout(&rdev->test_irq_done, HZ))
+		ret = -ETIMEDOUT;
+	drm_dev_exit(idx);
+	return ret;
+}
+
+static int rbnn_test_irq_get(void *data, u64 *val)
+{
+	struct rbnn_device *rdev = data;
+
+	*val = atomic_read(&rdev->test_irqs);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(rbnn_test_irq_fops, rbnn_test_irq_get,
+			 rbnn_test_irq_set, "%llu\n");
+
+/* Debug registers exist only on cards created with debug=on. */
+static int rbnn_debug_enter(struct rbnn_device *rdev, int *idx)
+{
+	if (!(rdev->caps & RBNN_CAP_DEBUG))
+		return -EOPNOTSUPP;
+	if (!drm_dev_enter(&rdev->drm, idx))
+		return -ENODEV;
+	return 0;
+}
+
+static int rbnn_fault_set(void *data, u64 val)
+{
+	struct rbnn_device *rdev = data;
+	int idx, ret;
+
+	if (val & ~(u64)(RBNN_FAULT_HANG | RBNN_FAULT_DMA |
+			 RBNN_FAULT_DROP_IRQ))
+		return -EINVAL;
+	ret = rbnn_debug_enter(rdev, &idx);
+	if (ret)
+		return ret;
+	mutex_lock(&rdev->win_lock);
+	rbnn_wr(rdev, RBNN_REG_FAULT, val);
+	mutex_unlock(&rdev->win_lock);
+	drm_dev_exit(idx);
+	return 0;
+}
+
+static int rbnn_fault_get(void *data, u64 *val)
+{
+	struct rbnn_device *rdev = data;
+	int idx, ret;
+
+	ret = rbnn_debug_enter(rdev, &idx);
+	if (ret)
+		return ret;
+	*val = rbnn_rd(rdev, RBNN_REG_FAULT);
+	drm_dev_exit(idx);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(rbnn_fault_fops, rbnn_fault_get, rbnn_fault_set,
+			 "0x%llx\n");
+
+static int rbnn_age_set(void *data, u64 val)
+{
+	struct rbnn_device *rdev = data;
+	int idx, ret;
+
+	if (val > U32_MAX)
+		return -EINVAL;
+	ret = rbnn_debug_enter(rdev, &idx);
+	if (ret)
+		return ret;
+	rbnn_wr(rdev, RBNN_REG_AGE_ADVANCE_S, val);
+	drm_dev_exit(idx);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(rbnn_age_fops, NULL, rbnn_age_set, "%llu\n");
+
+static ssize_t rbnn_stuck_write(struct file *f, const char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	struct rbnn_device *rdev = f->private_data;
+	u32 tile, row, col, cmd;
+	char buf[64];
+	int idx, ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	if (sscanf(buf, "%u %u %u %u", &tile, &row, &col, &cmd) != 4 ||
+	    tile >= rdev->ntiles || row >= rdev->rows || col >= rdev->cols ||
+	    cmd > RBNN_STUCK_CMD_CLEAR)
+		return -EINVAL;
+	ret = rbnn_debug_enter(rdev, &idx);
+	if (ret)
+		return ret;
+	mutex_lock(&rdev->win_lock);
+	rbnn_wr(rdev, RBNN_REG_STUCK_TILE, tile);
+	rbnn_wr(rdev, RBNN_REG_STUCK_ROW, row);
+	rbnn_wr(rdev, RBNN_REG_STUCK_COL, col);
+	rbnn_wr(rdev, RBNN_REG_STUCK_CMD, cmd);
+	mutex_unlock(&rdev->win_lock);
+	drm_dev_exit(idx);
+	return len;
+}
+
+static const struct file_operations rbnn_stuck_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = rbnn_stuck_write,
+};
+
+/**
+ * rbnn_debugfs_init() - create the debugfs files
+ * @rdev: the card
+ */
+void rbnn_debugfs_init(struct rbnn_device *rdev)
+{
+	struct dentry *root = rdev->drm.debugfs_root;
+
+	if (IS_ERR_OR_NULL(root))
+		return;
+	debugfs_create_file("status", 0444, root, rdev, &rbnn_status_fops);
+	debugfs_create_file("tiles", 0444, root, rdev, &rbnn_tiles_fops);
+	debugfs_create_file_unsafe("force_reset", 0200, root, rdev,
+				   &rbnn_force_reset_fops);
+	debugfs_create_file_unsafe("test_irq", 0600, root, rdev,
+				   &rbnn_test_irq_fops);
+	debugfs_create_file_unsafe("fault", 0600, root, rdev,
+				   &rbnn_fault_fops);
+	debugfs_create_file_unsafe("age_advance_s", 0200, root, rdev,
+				   &rbnn_age_fops);
+	debugfs_create_file("stuck", 0200, root, rdev, &rbnn_stuck_fops);
+}

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * rbnn: buffer objects (shmem GEM) and how jobs hand them to the card.
+ *
+ * The card has no IOMMU: it only ever sees bus addresses of pages the
+ * kernel pinned and mapped (drm_gem_shmem_get_pages_sgt()), described by
+ * scatter-gather lists the kernel writes into its own DMA buffer.
+ */
+
+#include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/scatterlist.h>
+
+#include <drm/drm_gem.h>
+#include <drm/drm_gem_shmem_helper.h>
+
+#include "rbnn_drv.h"
+
+int rbnn_ioctl_bo_create(struct drm_device *drm, void *data,
+			 struct drm_file *file)
+{
+	struct drm_rbnn_bo_create *args = data;
+	struct drm_gem_shmem_object *shmem;
+	int ret;
+
+	if (args->flags || !args->size || args->size > SZ_4G)
+		return -EINVAL;
+
+	shmem = drm_gem_shmem_create(drm, PAGE_ALIGN(args->size));
+	if (IS_ERR(shmem))
+		return PTR_ERR(shmem);
+	ret = drm_gem_handle_create(file, &shmem->base, &args->handle);
+	drm_gem_object_put(&shmem->base);
+	return ret;
+}
+
+int rbnn_ioctl_bo_info(struct drm_device *drm, void *data,
+		       struct drm_file *file)
+{
+	struct drm_rbnn_bo_info *args = data;
+	struct drm_gem_object *obj;
+	int ret;
+
+	if (args->flags)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	ret = drm_gem_create_mmap_offset(obj);
+	if (!ret) {
+		args->size = obj->size;
+		args->mmap_offset = drm_vma_node_offset_addr(&obj->vma_node);
+	}
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+int rbnn_ioctl_bo_wait(struct drm_device *drm, void *data,
+		       struct drm_file *file)
+{
+	struct drm_rbnn_bo_wait *args = data;
+	struct drm_gem_object *obj;
+	unsigned long timeout = 0;
+	s64 left;
+	long ret;
+
+	if (args->flags)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	left = args->timeout_ns - ktime_get_ns();
+	if (left > 0)
+		timeout = nsecs_to_jiffies(left);
+	ret = dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_READ, true,
+				    timeout);
+	drm_gem_object_put(obj);
+	if (ret == 0)
+		return -ETIMEDOUT;
+	return ret < 0 ? ret : 0;
+}
+
+/* Number of DMA segments covering [offset, offset + len) of a mapping. */
+static u32 rbnn_sgt_count(struct sg_table *sgt, u64 offset, u64 len)
+{
+	struct scatterlist *sg;
+	u32 n = 0;
+	int i;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		u64 seg = sg_dma_len(sg);
+
+		if (offset >= seg) {
+			offset -= seg;
+			continue;
+		}
+		seg -= offset;
+		offset = 0;
+		n++;
+		if (len <= seg)
+			return n;
+		len -= seg;
+	}
+	return 0; /* the mapping is shorter than the object: refuse */
+}
+
+/**
+ * rbnn_job_add_bo() - add a BO range to a job
+ * @job: the job
+ * @file: the submitting file
+ * @handle: GEM handle
+ * @offset: byte offset of the range
+ * @len: byte length of the range, > 0
+ * @write: the card writes the range
+ *
+ * Looks the BO up, checks the range and pins and maps its pages.
+ *
+ * Return: 0; -ENOENT unknown handle; -ERANGE range outside the BO; -EINVAL
+ * range too long for the card; another negative errno on failure to pin.
+ */
+int rbnn_job_add_bo(struct rbnn_job *job, struct drm_file *file, u32 handle,
+		    u64 offset, u64 len, bool write)
+{
+	struct rbnn_device *rdev = job->rdev;
+	struct rbnn_job_buf *b = &job->bufs[job->nbufs];
+	struct drm_gem_object *obj;
+	struct sg_table *sgt;
+	u32 i, nents;
+	int ret;
+
+	if (job->nbufs >= RBNN_JOB_MAX_BUFS || !len || len > U32_MAX)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, handle);
+	if (!obj)
+		return -ENOENT;
+	if (offset > obj->size || len > obj->size - offset) {
+		ret = -ERANGE;
+		goto err_put;
+	}
+	sgt = drm_gem_shmem_get_pages_sgt(to_drm_gem_shmem_obj(obj));
+	if (IS_ERR(sgt)) {
+		ret = PTR_ERR(sgt);
+		goto err_put;
+	}
+	nents = rbnn_sgt_count(sgt, offset, len);
+	if (!nents || nents > rdev->max_sgl) {
+		ret = -EINVAL;
+		goto err_put;
+	}
+
+	b->obj = obj;
+	b->sgt = sgt;
+	b->offset = offset;
+	b->len = len;
+	b->nents = nents;
+	b->write = write;
+	job->nbufs++;
+
+	for (i = 0; i < job->nbos; i++) {
+		if (job->bos[i] == obj) {
+			job->bo_write[i] |= write;
+			return 0;
+		}
+	}
+	job->bos[job->nbos] = obj;
+	job->bo_write[job->nbos] = write;
+	job->nbos++;
+	return 0;
+
+err_put:
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+static void rbnn_fill_buf(struct rbnn_job_buf *b, struct rbnn_hw_sge *sgl,
+			  dma_addr_t sgl_dma)
+{
+	u64 skip = b->offset, left = b->len;
+	struct scatterlist *sg;
+	u32 n = 0;
+	int i;
+
+	for_each_sgtable_dma_sg(b->sgt, sg, i) {
+		u64 seg = sg_dma_len(sg);
+		dma_addr_t addr = sg_dma_address(sg);
+		u64 take;
+
+		if (skip >= seg) {
+			skip -= seg;
+			continue;
+		}
+		addr += skip;
+		seg -= skip;
+		skip = 0;
+		take = min(seg, left);
+		if (b->nents == 1) {
+			b->hw.addr = cpu_to_le64(addr);
+			b->hw.nents = 0;
+			b->hw.len = cpu_to_le32(b->len);
+			return;
+		}
+		sgl[n].addr = cpu_to_le64(addr);
+		sgl[n].len = cpu_to_le32(take);
+		sgl[n].rsvd = 0;
+		n++;
+		left -= take;
+		if (!left || n == b->nents)
+			break;
+	}
+	b->hw.addr = cpu_to_le64(sgl_dma);
+	b->hw.nents = cpu_to_le32(n);
+	b->hw.len = cpu_to_le32(b->len);
+}
+
+/**
+ * rbnn_job_map_bufs() - allocate the job's DMA buffer and describe its BOs
+ * @job: the job, with @prog_len set
+ *
+ * The DMA buffer holds the layer program (@prog_len bytes at offset 0, to be
+ * written by the caller) and the SG lists of the job's BO ranges; each range
+ * gets its &rbnn_job_buf.hw descriptor.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int rbnn_job_map_bufs(struct rbnn_job *job)
+{
+	struct device *dev = &job->rdev->pdev->dev;
+	size_t size = ALIGN(job->prog_len, 16), off;
+	u32 i;
+
+	for (i = 0; i < job->nbufs; i++)
+		if (job->bufs[i].nents > 1)
+			size += (size_t)job->bufs[i].nents *
+				sizeof(struct rbnn_hw_sge);
+	if (size) {
+		job->dma_cpu = dma_alloc_coherent(dev, size, &job->dma_addr,
+						  GFP_KERNEL);
+		if (!job->dma_cpu)
+			return -ENOMEM;
+		job->dma_size = size;
+	}
+	off = ALIGN(job->prog_len, 16);
+	for (i = 0; i < job->nbufs; i++) {
+		struct rbnn_job_buf *b = &job->bufs[i];
+
+		rbnn_fill_buf(b, job->dma_cpu + off, job->dma_addr + off);
+		if (b->nents > 1)
+			off += (size_t)b->nents * sizeof(struct rbnn_hw_sge);
+	}
+	return 0;
+}
+
+/**
+ * rbnn_job_sync_bufs() - make the BO ranges coherent for the card or CPU
+ * @job: the job
+ * @for_device: before the card runs the job (else after it finished)
+ */
+void rbnn_job_sync_bufs(struct rbnn_job *job, bool for_device)
+{
+	struct device *dev = &job->rdev->pdev->dev;
+	u32 i;
+
+	for (i = 0; i < job->nbufs; i++) {
+		struct rbnn_job_buf *b = &job->bufs[i];
+
+		if (b->obj->import_attach)
+			continue;
+		if (for_device)
+			dma_sync_sgtable_for_device(dev, b->sgt,
+						    DMA_BIDIRECTIONAL);
+		else if (b->write)
+			dma_sync_sgtable_for_cpu(dev, b->sgt, DMA_BIDIRECTIONAL);
+	}
+}

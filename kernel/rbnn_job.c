@@ -1,0 +1,666 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * rbnn: contexts, jobs, the DRM scheduler and job results.
+ *
+ * Each open file is a context with one scheduler entity; the card has one
+ * SQ/CQ ring pair, driven by one drm_gpu_scheduler whose credits are the SQ
+ * slots. A job is one to two card commands; its hardware fence signals when
+ * the last completion arrives, or with an error when the job is failed (not
+ * run, lost by a reset, card unplugged). Every job ends in exactly one of
+ * these ways, and its result is kept in its context for JOB_INFO.
+ */
+
+#include <linux/dma-fence-chain.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
+#include <linux/ktime.h>
+#include <linux/moduleparam.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_print.h>
+#include <drm/drm_syncobj.h>
+
+#include "rbnn_drv.h"
+
+static unsigned int rbnn_job_timeout_ms = 500;
+module_param_named(job_timeout_ms, rbnn_job_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(job_timeout_ms,
+		 "Watchdog period: a job whose card makes no progress for two periods is reset (default 500)");
+
+/* ---- hardware fences -------------------------------------------------- */
+
+struct rbnn_fence {
+	struct dma_fence base;
+	spinlock_t lock; /* dma_fence lock */
+};
+
+static const char *rbnn_fence_driver_name(struct dma_fence *f)
+{
+	return RBNN_DRIVER_NAME;
+}
+
+static const char *rbnn_fence_timeline_name(struct dma_fence *f)
+{
+	return "rbnn-hw";
+}
+
+static const struct dma_fence_ops rbnn_fence_ops = {
+	.get_driver_name = rbnn_fence_driver_name,
+	.get_timeline_name = rbnn_fence_timeline_name,
+};
+
+/* ---- contexts --------------------------------------------------------- */
+
+/**
+ * rbnn_ctx_create() - context of a newly opened file
+ * @rdev: the card
+ *
+ * Return: the context or an ERR_PTR().
+ */
+struct rbnn_ctx *rbnn_ctx_create(struct rbnn_device *rdev)
+{
+	struct drm_gpu_scheduler *sched = &rdev->sched;
+	struct rbnn_ctx *ctx;
+	int ret;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	ctx->results = kvcalloc(DRM_RBNN_JOB_HISTORY, sizeof(*ctx->results),
+				GFP_KERNEL);
+	if (!ctx->results) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	ret = drm_sched_entity_init(&ctx->entity, DRM_SCHED_PRIORITY_NORMAL,
+				    &sched, 1, NULL);
+	if (ret)
+		goto err_free;
+	kref_init(&ctx->ref);
+	ctx->rdev = rdev;
+	mutex_init(&ctx->submit_lock);
+	spin_lock_init(&ctx->res_lock);
+	atomic_set(&ctx->inflight, 0);
+	atomic64_set(&ctx->busy_ns, 0);
+	ctx->id = atomic_inc_return(&rdev->next_ctx_id);
+	ctx->pid = task_tgid_nr(current);
+	get_task_comm(ctx->comm, current);
+	return ctx;
+
+err_free:
+	kvfree(ctx->results);
+	kfree(ctx);
+	return ERR_PTR(ret);
+}
+
+static void rbnn_ctx_release(struct kref *ref)
+{
+	struct rbnn_ctx *ctx = container_of(ref, struct rbnn_ctx, ref);
+	u32 i;
+
+	for (i = 0; i < DRM_RBNN_JOB_HISTORY; i++)
+		dma_fence_put(ctx->results[i].fence);
+	dma_fence_put(ctx->last_write);
+	mutex_destroy(&ctx->submit_lock);
+	kvfree(ctx->results);
+	kfree(ctx);
+}
+
+/**
+ * rbnn_ctx_put() - drop a context reference
+ * @ctx: the context
+ */
+void rbnn_ctx_put(struct rbnn_ctx *ctx)
+{
+	kref_put(&ctx->ref, rbnn_ctx_release);
+}
+
+/* ---- jobs ------------------------------------------------------------- */
+
+/**
+ * rbnn_job_alloc() - allocate a job
+ * @ctx: submitting context
+ * @type: enum rbnn_job_type
+ * @nranges: number of row ranges the job uses
+ *
+ * Return: the job, or NULL.
+ */
+struct rbnn_job *rbnn_job_alloc(struct rbnn_ctx *ctx, enum rbnn_job_type type,
+				u32 nranges)
+{
+	struct rbnn_device *rdev = ctx->rdev;
+	struct rbnn_fence *fence;
+	struct rbnn_job *job;
+
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!job)
+		return NULL;
+	job->ranges = kvcalloc(nranges, sizeof(*job->ranges), GFP_KERNEL);
+	job->tiles = bitmap_zalloc(rdev->ntiles, GFP_KERNEL);
+	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
+	if (!job->ranges || !job->tiles || !fence) {
+		kfree(fence);
+		bitmap_free(job->tiles);
+		kvfree(job->ranges);
+		kfree(job);
+		return NULL;
+	}
+	spin_lock_init(&fence->lock);
+	job->hw_fence = &fence->base;
+	job->rdev = rdev;
+	job->ctx = ctx;
+	kref_get(&ctx->ref);
+	job->type = type;
+	INIT_LIST_HEAD(&job->hw_node);
+	atomic_inc(&rdev->jobs_alive);
+	return job;
+}
+
+/**
+ * rbnn_job_free() - free a job that was not handed to the scheduler, or
+ * whose scheduler job was cleaned up
+ * @job: the job
+ */
+void rbnn_job_free(struct rbnn_job *job)
+{
+	struct rbnn_device *rdev = job->rdev;
+	u32 i;
+
+	if (job->sched_inited && !job->pushed)
+		drm_sched_job_cleanup(&job->base);
+	for (i = 0; i < job->nbufs; i++)
+		drm_gem_object_put(job->bufs[i].obj);
+	if (job->dma_cpu)
+		dma_free_coherent(&rdev->pdev->dev, job->dma_size,
+				  job->dma_cpu, job->dma_addr);
+	/* The hardware fence was initialised by run_job, or never used. */
+	if (job->hw_fence->ops)
+		dma_fence_put(job->hw_fence);
+	else
+		kfree(container_of(job->hw_fence, struct rbnn_fence, base));
+	bitmap_free(job->tiles);
+	kvfree(job->ranges);
+	rbnn_ctx_put(job->ctx);
+	kfree(job);
+	if (atomic_dec_and_test(&rdev->jobs_alive))
+		wake_up_all(&rdev->jobs_wq);
+}
+
+/* Signal the hardware fence. Records the result first. */
+static void rbnn_job_signal(struct rbnn_job *job)
+{
+	rbnn_job_sync_bufs(job, false);
+	job->result_valid = true;
+	if (job->status)
+		dma_fence_set_error(job->hw_fence, job->status);
+	dma_fence_signal(job->hw_fence);
+}
+
+/**
+ * rbnn_job_cmd_done() - one of the job's commands completed
+ * @job: the job
+ * @cqe: its completion
+ *
+ * Called with &rbnn_device.ring_lock held.
+ */
+void rbnn_job_cmd_done(struct rbnn_job *job, const struct rbnn_hw_cqe *cqe)
+{
+	u16 status = le16_to_cpu(cqe->status);
+	u32 detail = le32_to_cpu(cqe->detail);
+	bool first = job->cmds_done == 0;
+
+	job->time_ns += le64_to_cpu(cqe->time_ns);
+	job->energy_pj += le64_to_cpu(cqe->energy_pj);
+	if (status != RBNN_STATUS_OK && !job->hw_status) {
+		job->hw_status = status;
+		job->hw_detail = detail;
+	} else if (first && !job->hw_status) {
+		job->hw_detail = detail;
+	}
+	if (status != RBNN_STATUS_OK && status != RBNN_STATUS_VERIFY)
+		job->status = -EIO;
+	if (++job->cmds_done < job->ncmds)
+		return;
+	list_del_init(&job->hw_node);
+	rbnn_job_signal(job);
+}
+
+/**
+ * rbnn_job_fail() - end a job on the card without its completions
+ * @job: the job
+ * @error: negative errno
+ *
+ * Called with &rbnn_device.ring_lock held.
+ */
+void rbnn_job_fail(struct rbnn_job *job, int error)
+{
+	list_del_init(&job->hw_node);
+	job->status = error;
+	rbnn_job_signal(job);
+}
+
+/* The scheduler's finished fence signalled: record the result. */
+static void rbnn_job_finished_cb(struct dma_fence *f, struct dma_fence_cb *cb)
+{
+	struct rbnn_job *job = container_of(cb, struct rbnn_job, finished_cb);
+	struct rbnn_ctx *ctx = job->ctx;
+	struct rbnn_device *rdev = job->rdev;
+	struct rbnn_result *r;
+	unsigned long flags;
+	int status;
+
+	if (job->result_valid)
+		status = job->status;
+	else
+		status = f->error ? f->error : -ECANCELED;
+
+	rbnn_tiles_job_done(job, status == 0);
+
+	spin_lock_irqsave(&ctx->res_lock, flags);
+	r = &ctx->results[job->seqno % DRM_RBNN_JOB_HISTORY];
+	if (r->seqno == job->seqno) {
+		r->done = true;
+		r->status = status;
+		r->hw_status = job->hw_status;
+		r->hw_detail = job->hw_detail;
+		r->time_ns = job->time_ns;
+		r->energy_pj = job->energy_pj;
+	}
+	spin_unlock_irqrestore(&ctx->res_lock, flags);
+
+	atomic64_add(job->time_ns, &ctx->busy_ns);
+	atomic_dec(&ctx->inflight);
+	if (status)
+		atomic64_inc(&rdev->jobs_failed);
+	else
+		atomic64_inc(&rdev->jobs_completed);
+}
+
+static int rbnn_job_add_in_syncs(struct rbnn_job *job, struct drm_file *file,
+				 const struct drm_rbnn_syncs *syncs)
+{
+	u32 i;
+	int ret;
+
+	if (syncs->in_count > DRM_RBNN_MAX_IN_SYNCS)
+		return -EINVAL;
+	if (!syncs->in_count)
+		return syncs->in_stride || syncs->in_syncs ? -EINVAL : 0;
+	if (syncs->in_stride < sizeof(struct drm_rbnn_sync))
+		return -EINVAL;
+	for (i = 0; i < syncs->in_count; i++) {
+		struct drm_rbnn_sync s;
+
+		ret = rbnn_copy_array(&s, sizeof(s), syncs->in_syncs, i,
+				      syncs->in_stride);
+		if (ret)
+			return ret;
+		if (s.flags)
+			return -EINVAL;
+		ret = drm_sched_job_add_syncobj_dependency(&job->base, file,
+							   s.handle, s.point);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Record a new job as pending in its context. */
+static void rbnn_ctx_add_result(struct rbnn_ctx *ctx, u64 seqno,
+				struct dma_fence *finished)
+{
+	struct rbnn_result *r = &ctx->results[seqno % DRM_RBNN_JOB_HISTORY];
+	struct dma_fence *old;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ctx->res_lock, flags);
+	old = r->fence;
+	memset(r, 0, sizeof(*r));
+	r->seqno = seqno;
+	r->fence = dma_fence_get(finished);
+	ctx->last_seqno = seqno;
+	spin_unlock_irqrestore(&ctx->res_lock, flags);
+	dma_fence_put(old);
+}
+
+/**
+ * rbnn_job_submit() - hand a fully built job to the scheduler
+ * @job: the job; on success it belongs to the scheduler, on failure the
+ *	caller frees it with rbnn_job_free()
+ * @file: the submitting file
+ * @syncs: in- and out-syncs
+ * @seqno: receives the job's sequence number
+ *
+ * Return: 0 or a negative errno.
+ */
+int rbnn_job_submit(struct rbnn_job *job, struct drm_file *file,
+		    const struct drm_rbnn_syncs *syncs, u64 *seqno)
+{
+	struct rbnn_ctx *ctx = job->ctx;
+	struct rbnn_device *rdev = job->rdev;
+	struct dma_fence_chain *chain = NULL;
+	struct drm_syncobj *out_sync = NULL;
+	struct ww_acquire_ctx acquire;
+	struct dma_fence *finished;
+	u32 i;
+	int ret;
+
+	if (syncs->out.flags || (!syncs->out.handle && syncs->out.point))
+		return -EINVAL;
+
+	ret = drm_sched_job_init(&job->base, &ctx->entity, job->ncmds, ctx);
+	if (ret)
+		return ret;
+	job->sched_inited = true;
+
+	ret = rbnn_job_add_in_syncs(job, file, syncs);
+	if (ret)
+		return ret;
+
+	if (syncs->out.handle) {
+		out_sync = drm_syncobj_find(file, syncs->out.handle);
+		if (!out_sync)
+			return -ENOENT;
+		if (syncs->out.point) {
+			chain = dma_fence_chain_alloc();
+			if (!chain) {
+				ret = -ENOMEM;
+				goto out_sync;
+			}
+		}
+	}
+
+	ret = mutex_lock_interruptible(&ctx->submit_lock);
+	if (ret)
+		goto out_chain;
+	if (READ_ONCE(ctx->banned)) {
+		ret = -ECANCELED;
+		goto out_unlock;
+	}
+	if (atomic_read(&ctx->inflight) >= DRM_RBNN_JOB_HISTORY) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	/*
+	 * Rows are checked when the job runs: wait until every earlier job
+	 * of this context that changes rows has finished, not merely started.
+	 */
+	if (job->reads_rows && ctx->last_write) {
+		ret = drm_sched_job_add_dependency(&job->base,
+						   dma_fence_get(ctx->last_write));
+		if (ret)
+			goto out_unlock;
+	}
+
+	ret = drm_gem_lock_reservations(job->bos, job->nbos, &acquire);
+	if (ret)
+		goto out_unlock;
+	for (i = 0; i < job->nbos; i++) {
+		ret = dma_resv_reserve_fences(job->bos[i]->resv, 1);
+		if (ret)
+			goto out_resv;
+		ret = drm_sched_job_add_implicit_dependencies(&job->base,
+							      job->bos[i],
+							      job->bo_write[i]);
+		if (ret)
+			goto out_resv;
+	}
+
+	/* Tile ownership and rows; past this point nothing fails. */
+	ret = rbnn_tiles_commit(job);
+	if (ret)
+		goto out_resv;
+
+	job->seqno = ctx->last_seqno + 1;
+	*seqno = job->seqno;
+	drm_sched_job_arm(&job->base);
+	finished = &job->base.s_fence->finished;
+	if (job->writes_rows) {
+		set_bit(DRM_SCHED_FENCE_DONT_PIPELINE, &finished->flags);
+		dma_fence_put(ctx->last_write);
+		ctx->last_write = dma_fence_get(finished);
+	}
+	rbnn_ctx_add_result(ctx, job->seqno, finished);
+	atomic_inc(&ctx->inflight);
+	dma_fence_add_callback(finished, &job->finished_cb,
+			       rbnn_job_finished_cb);
+	for (i = 0; i < job->nbos; i++)
+		dma_resv_add_fence(job->bos[i]->resv, finished,
+				   job->bo_write[i] ? DMA_RESV_USAGE_WRITE :
+						      DMA_RESV_USAGE_READ);
+	if (out_sync) {
+		if (chain) {
+			drm_syncobj_add_point(out_sync, chain, finished,
+					      syncs->out.point);
+			chain = NULL;
+		} else {
+			drm_syncobj_replace_fence(out_sync, finished);
+		}
+	}
+	atomic64_inc(&rdev->jobs_submitted);
+	job->pushed = true;
+	drm_sched_entity_push_job(&job->base);
+	ret = 0;
+
+out_resv:
+	drm_gem_unlock_reservations(job->bos, job->nbos, &acquire);
+out_unlock:
+	mutex_unlock(&ctx->submit_lock);
+out_chain:
+	dma_fence_chain_free(chain);
+out_sync:
+	if (out_sync)
+		drm_syncobj_put(out_sync);
+	return ret;
+}
+
+/* ---- scheduler backend ------------------------------------------------ */
+
+static struct dma_fence *rbnn_run_job(struct drm_sched_job *sched_job)
+{
+	struct rbnn_job *job = to_rbnn_job(sched_job);
+	struct rbnn_device *rdev = job->rdev;
+	struct rbnn_fence *fence = container_of(job->hw_fence,
+						struct rbnn_fence, base);
+	int err, idx;
+
+	dma_fence_init(&fence->base, &rbnn_fence_ops, &fence->lock,
+		       rdev->fence_context,
+		       atomic64_inc_return(&rdev->fence_seqno));
+
+	err = sched_job->s_fence->finished.error;
+	if (!err && READ_ONCE(job->ctx->banned))
+		err = -ECANCELED;
+	if (!err && !drm_dev_enter(&rdev->drm, &idx))
+		err = -ENODEV;
+	if (!err) {
+		if (!rbnn_tiles_check_run(job)) {
+			/* A PROGRAM these rows need failed. */
+			err = -ECANCELED;
+		} else {
+			rbnn_job_sync_bufs(job, true);
+			err = rbnn_ring_submit(rdev, job);
+		}
+		drm_dev_exit(idx);
+	}
+	if (err) {
+		job->status = err;
+		rbnn_job_signal(job);
+	}
+	/* The job keeps its own reference; this one is the scheduler's. */
+	return dma_fence_get(job->hw_fence);
+}
+
+/* Put a job back on the pending list after a timeout that did not reset. */
+static void rbnn_job_requeue(struct rbnn_job *job)
+{
+	struct drm_gpu_scheduler *sched = job->base.sched;
+
+	spin_lock(&sched->job_list_lock);
+	list_add(&job->base.list, &sched->pending_list);
+	spin_unlock(&sched->job_list_lock);
+}
+
+static enum drm_gpu_sched_stat rbnn_timedout_job(struct drm_sched_job *sj)
+{
+	struct rbnn_job *job = to_rbnn_job(sj);
+	struct rbnn_device *rdev = job->rdev;
+	u32 progress, status;
+	int idx;
+
+	if (!drm_dev_enter(&rdev->drm, &idx)) {
+		/* Unplugged: remove() fails the job; let it be freed. */
+		rbnn_job_requeue(job);
+		return DRM_GPU_SCHED_STAT_NOMINAL;
+	}
+
+	/* A lost interrupt: the completion is in the CQ. */
+	if (rbnn_cq_poll(rdev))
+		atomic_inc(&rdev->lost_irqs);
+	if (dma_fence_is_signaled(job->hw_fence))
+		goto extend;
+
+	status = rbnn_rd(rdev, RBNN_REG_STATUS);
+	progress = rbnn_rd(rdev, RBNN_REG_PROGRESS);
+	if (!(status & RBNN_STS_HALTED) && progress != rdev->wd_progress) {
+		/* The card is still making progress: give it more time. */
+		rdev->wd_progress = progress;
+		goto extend;
+	}
+
+	rbnn_recover(rdev, job, status & RBNN_STS_HALTED ?
+		     "card halted" : "job timed out");
+	drm_dev_exit(idx);
+	return DRM_GPU_SCHED_STAT_NOMINAL;
+
+extend:
+	rbnn_job_requeue(job);
+	drm_dev_exit(idx);
+	return DRM_GPU_SCHED_STAT_NOMINAL;
+}
+
+static void rbnn_free_job(struct drm_sched_job *sched_job)
+{
+	struct rbnn_job *job = to_rbnn_job(sched_job);
+
+	drm_sched_job_cleanup(sched_job);
+	rbnn_job_free(job);
+}
+
+static const struct drm_sched_backend_ops rbnn_sched_ops = {
+	.run_job = rbnn_run_job,
+	.timedout_job = rbnn_timedout_job,
+	.free_job = rbnn_free_job,
+};
+
+/**
+ * rbnn_sched_init() - create the card's scheduler
+ * @rdev: the card
+ *
+ * Return: 0 or a negative errno.
+ */
+int rbnn_sched_init(struct rbnn_device *rdev)
+{
+	rdev->fence_context = dma_fence_context_alloc(1);
+	return drm_sched_init(&rdev->sched, &rbnn_sched_ops, NULL,
+			      DRM_SCHED_PRIORITY_COUNT, RBNN_SQ_ENTRIES - 1, 0,
+			      msecs_to_jiffies(max(rbnn_job_timeout_ms, 10u)),
+			      rdev->reset_wq, NULL, dev_name(rdev->drm.dev),
+			      rdev->drm.dev);
+}
+
+/**
+ * rbnn_sched_fini() - destroy the scheduler once every job is freed
+ * @rdev: the card
+ *
+ * Every context is gone, every hardware fence signalled: the remaining
+ * jobs are freed by the scheduler's own work items.
+ */
+void rbnn_sched_fini(struct rbnn_device *rdev)
+{
+	if (!wait_event_timeout(rdev->jobs_wq, !atomic_read(&rdev->jobs_alive),
+				10 * HZ))
+		drm_err(&rdev->drm, "%d jobs still alive\n",
+			atomic_read(&rdev->jobs_alive));
+	drm_sched_fini(&rdev->sched);
+}
+
+/* ---- JOB_INFO --------------------------------------------------------- */
+
+int rbnn_ioctl_job_info(struct drm_device *drm, void *data,
+			struct drm_file *file)
+{
+	struct drm_rbnn_job_info *args = data;
+	struct rbnn_ctx *ctx = file->driver_priv;
+	struct dma_fence *fence = NULL;
+	struct rbnn_result *r;
+	unsigned long flags;
+	int ret = 0;
+
+	if (args->flags || args->reserved)
+		return -EINVAL;
+
+	spin_lock_irqsave(&ctx->res_lock, flags);
+	if (!args->seqno || args->seqno > ctx->last_seqno)
+		ret = -EINVAL;
+	else if (ctx->last_seqno - args->seqno >= DRM_RBNN_JOB_HISTORY)
+		ret = -ENOENT;
+	r = &ctx->results[args->seqno % DRM_RBNN_JOB_HISTORY];
+	if (!ret && !r->done)
+		fence = dma_fence_get(r->fence);
+	spin_unlock_irqrestore(&ctx->res_lock, flags);
+	if (ret)
+		return ret;
+
+	if (fence && args->timeout_ns) {
+		s64 left = args->timeout_ns - ktime_get_ns();
+		long t;
+
+		if (left > 0) {
+			t = dma_fence_wait_timeout(fence, true,
+						   nsecs_to_jiffies(left));
+			if (t < 0)
+				ret = t;
+		}
+	}
+	dma_fence_put(fence);
+	if (ret)
+		return ret;
+
+	spin_lock_irqsave(&ctx->res_lock, flags);
+	if (r->seqno != args->seqno) {
+		ret = -ENOENT;
+	} else {
+		args->state = r->done ? DRM_RBNN_JOB_DONE : DRM_RBNN_JOB_PENDING;
+		args->status = r->done ? r->status : 0;
+		args->hw_status = r->hw_status;
+		args->hw_detail = r->hw_detail;
+		args->time_ns = r->time_ns;
+		args->energy_pj = r->energy_pj;
+	}
+	spin_unlock_irqrestore(&ctx->res_lock, flags);
+	return ret;
+}
+
+/**
+ * rbnn_copy_array() - copy element @idx of a user array with a stride
+ * @dst: kernel element
+ * @ksize: size of the kernel element
+ * @uptr: user pointer to the array
+ * @idx: element index
+ * @stride: size of one user element, >= @ksize (checked by the caller)
+ *
+ * Bytes of a larger user element past @ksize must be zero.
+ *
+ * Return: 0, -EFAULT or -E2BIG.
+ */
+int rbnn_copy_array(void *dst, size_t ksize, u64 uptr, u32 idx, u32 stride)
+{
+	const void __user *src = u64_to_user_ptr(uptr + (u64)idx * stride);
+
+	return copy_struct_from_user(dst, ksize, src, stride);
+}
