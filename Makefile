@@ -81,6 +81,7 @@ demo: deps $(B)/tools/rbnn-demo
 	$(B)/tools/rbnn-demo
 
 bench: deps $(BENCHES)
+	@echo "== make bench, $$(date -u '+%F %T UTC'), $$(uname -srm)"
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
 # ---- QEMU with the card ------------------------------------------------

@@ -12,6 +12,7 @@
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -30,7 +31,7 @@
 #define RBNN_CQ_ENTRIES		256
 #define RBNN_JOB_MAX_CMDS	2
 #define RBNN_JOB_MAX_BUFS	3
-#define RBNN_PROG_MAX_LEN	(1u << 20)
+#define RBNN_PROG_MAX_LEN	SZ_1M
 #define RBNN_IRQ_COAL		(16u | (50u << RBNN_COAL_USEC_SHIFT))
 
 struct rbnn_ctx;
@@ -140,7 +141,7 @@ struct rbnn_device {
 	u32 max_batch;
 	u32 cell_mode;
 
-	spinlock_t ring_lock;
+	spinlock_t ring_lock; /* rings, hw_jobs */
 	struct rbnn_hw_cmd *sq;
 	dma_addr_t sq_dma;
 	struct rbnn_hw_cqe *cq;
@@ -163,7 +164,7 @@ struct rbnn_device {
 
 	struct mutex win_lock; /* TILE_SEL, PARAM_SEL, debug registers */
 
-	spinlock_t tile_lock;
+	spinlock_t tile_lock; /* tiles[] */
 	struct rbnn_tile *tiles;
 
 	u64 fence_context;
@@ -230,7 +231,7 @@ struct rbnn_ctx {
 	struct dma_fence *last_write;
 	bool banned;
 	atomic_t inflight;
-	spinlock_t res_lock;
+	spinlock_t res_lock; /* results[], last_seqno */
 	u64 last_seqno;
 	struct rbnn_result *results;
 	atomic64_t busy_ns;
