@@ -92,7 +92,7 @@ qemu:
 	@mv $(QEMU_PATHS).tmp $(QEMU_PATHS)
 
 # ---- tests ---------------------------------------------------------------
-$(B)/tests/unit/%: tests/unit/%.c $(CORE_SAN_LIB) $(CORE_HDRS)
+$(B)/tests/unit/%: tests/unit/%.c $(CORE_SAN_LIB) $(CORE_HDRS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $< $(CORE_SAN_LIB) $(LDLIBS) -lcmocka -o $@
 

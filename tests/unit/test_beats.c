@@ -20,36 +20,11 @@
 #include <unistd.h>
 
 #include "bnn_data.h"
+#include "test_files.h"
 
 /* ---------------------------------------------------------------------
  * Helpers
  * --------------------------------------------------------------------- */
-
-/* malloc that never returns NULL (keeps -O3 flow analysis happy). */
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n);
-	if (!p)
-		abort();
-	return p;
-}
-
-/* Append formatted text at buf + *k (the caller sized buf).  Formats into
- * a local buffer first: gcc 12 -O3 with UBSan misreports sprintf(buf + k). */
-static void appendf(char *buf, size_t *k, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void appendf(char *buf, size_t *k, const char *fmt, ...)
-{
-	char tmp[128];
-	va_list ap;
-	va_start(ap, fmt);
-	int m = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (m < 0 || (size_t)m >= sizeof tmp)
-		abort();
-	memcpy(buf + *k, tmp, (size_t)m);
-	*k += (size_t)m;
-}
 
 static int code_of(const char *sym)
 {

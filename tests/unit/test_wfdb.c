@@ -22,53 +22,12 @@
 #include <unistd.h>
 
 #include "bnn_data.h"
+#include "test_files.h"
 
 /* ---------------------------------------------------------------------
  * Helpers
  * --------------------------------------------------------------------- */
 
-static char tmpdir[512];
-
-static int rm_cb(const char *p, const struct stat *sb, int flag,
-		 struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static int setup_tmp(void **state)
-{
-	(void)state;
-	const char *t = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof tmpdir, "%s/bnn_wfdb_XXXXXX",
-		 t && *t ? t : "/tmp");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown_tmp(void **state)
-{
-	(void)state;
-	nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
-}
-
-static const char *tpath(const char *name)
-{
-	static char p[1024];
-	snprintf(p, sizeof p, "%s/%s", tmpdir, name);
-	return p;
-}
-
-static void write_file(const char *name, const void *data, size_t len)
-{
-	FILE *f = fopen(tpath(name), "wb");
-	assert_non_null(f);
-	if (len)
-		assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
 
 /* Pack samples (12-bit) in format 212. Returns the byte count. */
 static size_t enc212(const int *v, size_t n, uint8_t *out)
