@@ -143,8 +143,11 @@ static int rbnn_ioctl_query(struct drm_device *drm, void *data,
 }
 
 /*
- * Every ioctl runs inside drm_dev_enter()/drm_dev_exit(): once the card is
- * unplugged, ioctls fail with -ENODEV and remove() waits for those running.
+ * Ioctls run inside drm_dev_enter()/drm_dev_exit(): once the card is
+ * unplugged they fail with -ENODEV, and remove() waits for those running.
+ * The two that only wait for jobs (BO_WAIT, JOB_INFO) touch no hardware
+ * and must not hold up remove(), which is what ends the jobs they wait for:
+ * they run unguarded (drm_ioctl() still refuses new calls after unplug).
  */
 #define RBNN_GUARDED(fn)						\
 static int fn##_guarded(struct drm_device *drm, void *data,		\
@@ -162,27 +165,26 @@ static int fn##_guarded(struct drm_device *drm, void *data,		\
 RBNN_GUARDED(rbnn_ioctl_query)
 RBNN_GUARDED(rbnn_ioctl_bo_create)
 RBNN_GUARDED(rbnn_ioctl_bo_info)
-RBNN_GUARDED(rbnn_ioctl_bo_wait)
 RBNN_GUARDED(rbnn_ioctl_tile_alloc)
 RBNN_GUARDED(rbnn_ioctl_tile_free)
 RBNN_GUARDED(rbnn_ioctl_program)
 RBNN_GUARDED(rbnn_ioctl_exec)
 RBNN_GUARDED(rbnn_ioctl_readback)
-RBNN_GUARDED(rbnn_ioctl_job_info)
 
 #define RBNN_IOCTL(n, fn) DRM_IOCTL_DEF_DRV(RBNN_##n, fn##_guarded, 0)
+#define RBNN_IOCTL_WAIT(n, fn) DRM_IOCTL_DEF_DRV(RBNN_##n, fn, 0)
 
 static const struct drm_ioctl_desc rbnn_ioctls[] = {
 	RBNN_IOCTL(QUERY, rbnn_ioctl_query),
 	RBNN_IOCTL(BO_CREATE, rbnn_ioctl_bo_create),
 	RBNN_IOCTL(BO_INFO, rbnn_ioctl_bo_info),
-	RBNN_IOCTL(BO_WAIT, rbnn_ioctl_bo_wait),
+	RBNN_IOCTL_WAIT(BO_WAIT, rbnn_ioctl_bo_wait),
 	RBNN_IOCTL(TILE_ALLOC, rbnn_ioctl_tile_alloc),
 	RBNN_IOCTL(TILE_FREE, rbnn_ioctl_tile_free),
 	RBNN_IOCTL(PROGRAM, rbnn_ioctl_program),
 	RBNN_IOCTL(EXEC, rbnn_ioctl_exec),
 	RBNN_IOCTL(READBACK, rbnn_ioctl_readback),
-	RBNN_IOCTL(JOB_INFO, rbnn_ioctl_job_info),
+	RBNN_IOCTL_WAIT(JOB_INFO, rbnn_ioctl_job_info),
 };
 
 static int rbnn_open(struct drm_device *drm, struct drm_file *file)

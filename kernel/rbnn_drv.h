@@ -212,7 +212,9 @@ struct rbnn_result {
  * @rdev: the card
  * @entity: scheduler entity of the file's jobs
  * @submit_lock: serialises submissions (sequence numbers, push order)
- * @last_write: finished fence of the last job that changed rows
+ * @last_write: signals when the last job that changed rows finished (a
+ *	fence array around its finished fence, in @write_context)
+ * @write_context: fence context of @last_write
  * @banned: one of the file's jobs hung; further submissions are refused
  * @inflight: jobs submitted and not finished
  * @res_lock: protects @results and @last_seqno
@@ -229,6 +231,7 @@ struct rbnn_ctx {
 	struct drm_sched_entity entity;
 	struct mutex submit_lock; /* submission order */
 	struct dma_fence *last_write;
+	u64 write_context;
 	bool banned;
 	atomic_t inflight;
 	spinlock_t res_lock; /* results[], last_seqno */

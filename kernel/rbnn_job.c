@@ -10,6 +10,7 @@
  * these ways, and its result is kept in its context for JOB_INFO.
  */
 
+#include <linux/dma-fence-array.h>
 #include <linux/dma-fence-chain.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
@@ -86,6 +87,7 @@ struct rbnn_ctx *rbnn_ctx_create(struct rbnn_device *rdev)
 	spin_lock_init(&ctx->res_lock);
 	atomic_set(&ctx->inflight, 0);
 	atomic64_set(&ctx->busy_ns, 0);
+	ctx->write_context = dma_fence_context_alloc(1);
 	ctx->id = atomic_inc_return(&rdev->next_ctx_id);
 	ctx->pid = task_tgid_nr(current);
 	get_task_comm(ctx->comm, current);
@@ -344,6 +346,8 @@ int rbnn_job_submit(struct rbnn_job *job, struct drm_file *file,
 	struct rbnn_device *rdev = job->rdev;
 	struct dma_fence_chain *chain = NULL;
 	struct drm_syncobj *out_sync = NULL;
+	struct dma_fence_array *wr_array = NULL;
+	struct dma_fence **wr_fences = NULL;
 	struct ww_acquire_ctx acquire;
 	struct dma_fence *finished;
 	u32 i;
@@ -374,6 +378,15 @@ int rbnn_job_submit(struct rbnn_job *job, struct drm_file *file,
 		}
 	}
 
+	if (job->writes_rows) {
+		wr_array = dma_fence_array_alloc(1);
+		wr_fences = kmalloc_array(1, sizeof(*wr_fences), GFP_KERNEL);
+		if (!wr_array || !wr_fences) {
+			ret = -ENOMEM;
+			goto out_chain;
+		}
+	}
+
 	ret = mutex_lock_interruptible(&ctx->submit_lock);
 	if (ret)
 		goto out_chain;
@@ -387,7 +400,9 @@ int rbnn_job_submit(struct rbnn_job *job, struct drm_file *file,
 	}
 	/*
 	 * Rows are checked when the job runs: wait until every earlier job
-	 * of this context that changes rows has finished, not merely started.
+	 * of this context that changes rows has finished, not merely started
+	 * (the scheduler ignores fences of the job's own entity, hence the
+	 * fence array around them, see below).
 	 */
 	if (job->reads_rows && ctx->last_write) {
 		ret = drm_sched_job_add_dependency(&job->base,
@@ -420,9 +435,13 @@ int rbnn_job_submit(struct rbnn_job *job, struct drm_file *file,
 	drm_sched_job_arm(&job->base);
 	finished = &job->base.s_fence->finished;
 	if (job->writes_rows) {
-		set_bit(DRM_SCHED_FENCE_DONT_PIPELINE, &finished->flags);
+		wr_fences[0] = dma_fence_get(finished);
+		dma_fence_array_init(wr_array, 1, wr_fences, ctx->write_context,
+				     lower_32_bits(job->seqno), false);
 		dma_fence_put(ctx->last_write);
-		ctx->last_write = dma_fence_get(finished);
+		ctx->last_write = &wr_array->base;
+		wr_array = NULL;
+		wr_fences = NULL;
 	}
 	rbnn_ctx_add_result(ctx, job->seqno, finished);
 	atomic_inc(&ctx->inflight);
@@ -451,6 +470,8 @@ out_resv:
 out_unlock:
 	mutex_unlock(&ctx->submit_lock);
 out_chain:
+	kfree(wr_fences);
+	kfree(wr_array);
 	dma_fence_chain_free(chain);
 out_sync:
 	if (out_sync)

@@ -27,6 +27,8 @@ PKGS_qemu="libglib2.0-dev ninja-build python3-venv zlib1g-dev seabios qemu-syste
 # kernel's compressed payloads (zstd, xz), out-of-tree module builds against
 # the unpacked headers (pahole for BTF, sparse for C=1), shell lint.
 PKGS_vm="busybox-static cpio kmod zstd xz-utils dwarves sparse shellcheck libc-bin make gcc"
+# Model training (tools/train, run with /usr/bin/python3): PyTorch with a threaded OpenBLAS.
+PKGS_train="python3-torch libopenblas0-pthread python3-numpy"
 # Packages taken from bookworm-backports (too old or missing in bookworm).
 BPO_qemu="meson python3-pycotap"
 
@@ -152,7 +154,7 @@ main() {
 		bpo-pkgnames) shift; bpo_pkgnames "$@"; return ;;
 		bpo-candidate) shift; bpo_candidate "$@"; return ;;
 		bpo-download) shift; bpo_download "$@"; return ;;
-		build | qemu | vm) install_group "$g" ;;
+		build | qemu | vm | train) install_group "$g" ;;
 		*) log "unknown group '$g'"; exit 2 ;;
 		esac
 	done

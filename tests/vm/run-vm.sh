@@ -11,6 +11,10 @@
 #   # vm-qemu: ARGS...      QEMU arguments (split on blanks)
 #   # vm-env: NAME=VALUE    exported in the guest
 #   # vm-timeout: SECONDS
+#   # vm-ko: PATH           out-of-tree module, relative to the top (as --ko)
+#   # vm-bin: PATH[:DEST]   program, relative to the top (as --bin)
+#   # vm-allow: REGEX       expected log lines (as --allow)
+# (tests/vm/build-guest.sh builds the module and the test programs.)
 #
 # Options:
 #   --device SPEC        add "-device SPEC" (repeatable), e.g. --device rbnn
@@ -93,6 +97,19 @@ if [ -n "$test" ]; then
 		[ -n "$e" ] && iargs+=(--env "$e")
 	done < <(sed -n 's/^# vm-env: *//p' "$test")
 	[ -n "$timeout" ] || timeout=$(sed -n 's/^# vm-timeout: *//p' "$test" | sed -n 1p)
+	while read -r f; do
+		[ -n "$f" ] || continue
+		[ -f "$TOP/$f" ] || die "$name needs $f: run tests/vm/build-guest.sh"
+		iargs+=(--ko "$TOP/$f")
+	done < <(sed -n 's/^# vm-ko: *//p' "$test")
+	while read -r f; do
+		[ -n "$f" ] || continue
+		[ -f "$TOP/${f%%:*}" ] || die "$name needs ${f%%:*}: run tests/vm/build-guest.sh"
+		iargs+=(--bin "$TOP/$f")
+	done < <(sed -n 's/^# vm-bin: *//p' "$test")
+	while read -r f; do
+		[ -n "$f" ] && allow+=("$f")
+	done < <(sed -n 's/^# vm-allow: *//p' "$test")
 	iargs+=(--test "$test")
 fi
 if [ -z "$timeout" ] && [ "$shell" -eq 0 ]; then

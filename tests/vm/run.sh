@@ -24,6 +24,8 @@ if [ -z "${RBNN_QEMU:-}" ]; then
 	RBNN_QEMU=$(grep -m1 '/qemu-system-x86_64$' <<<"$paths")
 fi
 export RBNN_QEMU
+# The rbnn module and the guest test programs (incremental).
+"$HERE/build-guest.sh" >/dev/null
 
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then

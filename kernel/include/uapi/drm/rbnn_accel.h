@@ -271,8 +271,8 @@ struct drm_rbnn_query_tiles {
 
 /**
  * struct drm_rbnn_bo_create - argument of DRM_IOCTL_RBNN_BO_CREATE
- * @size: in: requested size in bytes (> 0); the object's size is rounded up
- *	to a multiple of the page size (BO_INFO reports it)
+ * @size: in: requested size in bytes, 1..4 GiB; the object's size is
+ *	rounded up to a multiple of the page size (BO_INFO reports it)
  * @flags: must be 0
  * @handle: out: GEM handle of the new object
  *
@@ -371,8 +371,8 @@ struct drm_rbnn_sync {
 /**
  * struct drm_rbnn_syncs - dependencies and completion of a job
  * @in_syncs: user pointer to @in_count struct drm_rbnn_sync: the job starts
- *	after all of them signalled (an unknown handle or missing point is
- *	-ENOENT)
+ *	after all of them signalled (an unknown syncobj is -ENOENT, one with
+ *	no fence at that point -EINVAL)
  * @in_count: number of in-syncs, at most DRM_RBNN_MAX_IN_SYNCS
  * @in_stride: size of one element of @in_syncs (0 when @in_count is 0)
  * @out: syncobj to signal when the job finishes (@out.handle 0 = none); with

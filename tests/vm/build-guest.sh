@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Build what the VM tier's guest tests load: the rbnn module (W=1, sparse;
+# warnings fail) and the static test programs of tests/selftests/rbnn.
+# Incremental; prints the paths of what it built.
+#
+#   tests/vm/build-guest.sh           module + test programs
+#   tests/vm/build-guest.sh --check   also checkpatch --strict the driver
+#
+# Guest tests name these files in their headers ("# vm-ko: kernel/rbnn.ko",
+# "# vm-bin: build/selftests/rbnn/rbnn_smoke"), relative to the top.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+# shellcheck source=/dev/null
+. "$("$HERE/kernel.sh")"
+
+check=--no-check
+[ "${1:-}" = --check ] && check=
+# shellcheck disable=SC2086 # empty when checking
+"$TOP/kernel/build.sh" $check
+
+out=$TOP/build/selftests/rbnn
+make -s -C "$TOP/tests/selftests/rbnn" KSFT_DIR="$KSRC_SELFTESTS" \
+	DRM_UAPI="$(dirname "$KHEADERS")/linux-headers-$KABI-common/include/uapi/drm" \
+	OUTPUT="$out" >&2
+for p in "$out"/*; do
+	[ -x "$p" ] && echo "$p"
+done
+exit 0
