@@ -44,13 +44,19 @@ if [ "$check" -eq 1 ]; then
 	cp=(perl "$CHECKPATCH" --strict --no-tree --terse --show-types
 		--ignore FILE_PATH_CHANGES)
 	# shellcheck disable=SC2086 # one argument per file
-	if ! (cd "$HERE" && "${cp[@]}" -f $files) >&2; then
+	# Any report fails the build, CHECKs included (checkpatch itself
+	# exits 0 on those).
+	out=$(cd "$HERE" && "${cp[@]}" -f $files 2>&1) || true
+	if [ -n "$out" ]; then
+		printf '%s\n' "$out" >&2
 		log "checkpatch reported problems"
 		exit 1
 	fi
 	# rbnn_regs.h is shared with the (userspace) device model, which has
 	# no BIT(): it keeps plain shifts.
-	if ! (cd "$HERE" && "${cp[@]}" --ignore BIT_MACRO -f rbnn_regs.h) >&2; then
+	out=$(cd "$HERE" && "${cp[@]}" --ignore BIT_MACRO -f rbnn_regs.h 2>&1) || true
+	if [ -n "$out" ]; then
+		printf '%s\n' "$out" >&2
 		log "checkpatch reported problems in rbnn_regs.h"
 		exit 1
 	fi

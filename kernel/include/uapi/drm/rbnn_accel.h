@@ -391,7 +391,7 @@ struct drm_rbnn_syncs {
 };
 
 /* drm_rbnn_program.flags */
-#define DRM_RBNN_PROGRAM_VERIFY		(1u << 0) /* program-and-verify */
+#define DRM_RBNN_PROGRAM_VERIFY		0x1u /* program-and-verify */
 
 /**
  * struct drm_rbnn_program - argument of DRM_IOCTL_RBNN_PROGRAM
@@ -559,7 +559,7 @@ struct drm_rbnn_exec {
 };
 
 /* drm_rbnn_readback.flags */
-#define DRM_RBNN_READBACK_SCRUB		(1u << 0) /* refresh the rows first */
+#define DRM_RBNN_READBACK_SCRUB		0x1u /* refresh the rows first */
 
 /**
  * struct drm_rbnn_readback - argument of DRM_IOCTL_RBNN_READBACK
