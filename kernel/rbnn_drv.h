@@ -309,6 +309,9 @@ struct rbnn_job_buf {
  * @ranges: rows the job uses
  * @nranges: number of ranges
  * @tiles: bitmap of the tiles in @ranges
+ * @in_fences: the fences of the job's in-sync points (references),
+ *	checked for errors when the job is about to run
+ * @nin_fences: number of @in_fences
  * @hw_fence: signalled when the card finished the job (or it failed)
  * @finished_cb: callback on the scheduler's finished fence
  * @hw_node: entry in &rbnn_device.hw_jobs
@@ -349,6 +352,8 @@ struct rbnn_job {
 	u32 nranges;
 	unsigned long *tiles;
 
+	struct dma_fence **in_fences;
+	u32 nin_fences;
 	struct dma_fence *hw_fence;
 	struct dma_fence_cb finished_cb;
 	struct list_head hw_node;

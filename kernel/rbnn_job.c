@@ -12,6 +12,7 @@
 
 #include <linux/dma-fence-array.h>
 #include <linux/dma-fence-chain.h>
+#include <linux/dma-fence-unwrap.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/ktime.h>
@@ -162,6 +163,15 @@ struct rbnn_job *rbnn_job_alloc(struct rbnn_ctx *ctx, enum rbnn_job_type type,
 	return job;
 }
 
+static void rbnn_fences_put(struct dma_fence **fences, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		dma_fence_put(fences[i]);
+	kfree(fences);
+}
+
 /**
  * rbnn_job_free() - free a job that was not handed to the scheduler, or
  * whose scheduler job was cleaned up
@@ -176,6 +186,7 @@ void rbnn_job_free(struct rbnn_job *job)
 		drm_sched_job_cleanup(&job->base);
 	for (i = 0; i < job->nbufs; i++)
 		drm_gem_object_put(job->bufs[i].obj);
+	rbnn_fences_put(job->in_fences, job->nin_fences);
 	if (job->dma_cpu)
 		dma_free_coherent(&rdev->pdev->dev, job->dma_size,
 				  job->dma_cpu, job->dma_addr);
@@ -282,10 +293,40 @@ static void rbnn_job_finished_cb(struct dma_fence *f, struct dma_fence_cb *cb)
 		atomic64_inc(&rdev->jobs_completed);
 }
 
+/* Append @f (a new reference) to a growing array of fences. */
+static int rbnn_fences_add(struct dma_fence ***fences, u32 *n, u32 *size,
+			   struct dma_fence *f)
+{
+	struct dma_fence **tmp;
+
+	if (*n == *size) {
+		u32 grow = max(2 * *size, 8u);
+
+		tmp = krealloc_array(*fences, grow, sizeof(*tmp), GFP_KERNEL);
+		if (!tmp)
+			return -ENOMEM;
+		*fences = tmp;
+		*size = grow;
+	}
+	(*fences)[(*n)++] = dma_fence_get(f);
+	return 0;
+}
+
+/*
+ * The job waits for the in-syncs' fences, flattened (chains and arrays
+ * unwrapped; a timeline point with the points before it), through one
+ * fence array of its own fence context: so the scheduler waits until every
+ * one has signalled, even a fence of this scheduler or of the job's own
+ * entity (which it would otherwise only order after, or ignore). The job
+ * keeps the fences of the points themselves (@job->in_fences): run_job
+ * does not run it if one of them failed.
+ */
 static int rbnn_job_add_in_syncs(struct rbnn_job *job, struct drm_file *file,
 				 const struct drm_rbnn_syncs *syncs)
 {
-	u32 i;
+	struct dma_fence **wait = NULL;
+	struct dma_fence_array *array;
+	u32 i, nwait = 0, wsize = 0, csize = 0;
 	int ret;
 
 	if (syncs->in_count > DRM_RBNN_MAX_IN_SYNCS)
@@ -295,18 +336,64 @@ static int rbnn_job_add_in_syncs(struct rbnn_job *job, struct drm_file *file,
 	if (syncs->in_stride < sizeof(struct drm_rbnn_sync))
 		return -EINVAL;
 	for (i = 0; i < syncs->in_count; i++) {
+		struct dma_fence *fence, *f;
+		struct dma_fence_unwrap iter;
 		struct drm_rbnn_sync s;
 
 		ret = rbnn_copy_array(&s, sizeof(s), syncs->in_syncs, i,
 				      syncs->in_stride);
 		if (ret)
-			return ret;
+			goto err;
+		ret = -EINVAL;
 		if (s.flags)
-			return -EINVAL;
-		ret = drm_sched_job_add_syncobj_dependency(&job->base, file,
-							   s.handle, s.point);
+			goto err;
+		ret = drm_syncobj_find_fence(file, s.handle, s.point, 0, &fence);
 		if (ret)
-			return ret;
+			goto err;
+		/* Whole walks: a walk left early keeps a reference. */
+		dma_fence_unwrap_for_each(f, &iter, fence) {
+			if (!ret)
+				ret = rbnn_fences_add(&wait, &nwait, &wsize, f);
+		}
+		dma_fence_unwrap_for_each(f, &iter,
+					  dma_fence_chain_contained(fence)) {
+			if (!ret)
+				ret = rbnn_fences_add(&job->in_fences,
+						      &job->nin_fences, &csize,
+						      f);
+		}
+		dma_fence_put(fence);
+		if (ret)
+			goto err;
+	}
+	if (!nwait)
+		return 0;
+	ret = -ENOMEM;
+	array = dma_fence_array_create(nwait, wait, dma_fence_context_alloc(1),
+				       1, false);
+	if (!array)
+		goto err;
+	/* The array owns @wait and its references now. */
+	return drm_sched_job_add_dependency(&job->base, &array->base);
+
+err:
+	rbnn_fences_put(wait, nwait);
+	return ret;
+}
+
+/*
+ * The error of the first in-sync fence that failed, or 0. They have all
+ * signalled: the scheduler runs a job only after its dependencies.
+ */
+static int rbnn_job_in_error(struct rbnn_job *job)
+{
+	int status;
+	u32 i;
+
+	for (i = 0; i < job->nin_fences; i++) {
+		status = dma_fence_get_status(job->in_fences[i]);
+		if (status < 0)
+			return status;
 	}
 	return 0;
 }
@@ -493,7 +580,15 @@ static struct dma_fence *rbnn_run_job(struct drm_sched_job *sched_job)
 		       rdev->fence_context,
 		       atomic64_inc_return(&rdev->fence_seqno));
 
+	/*
+	 * A job does not run when: the scheduler ended it; an in-sync fence
+	 * failed (the job reports that fence's error); its file is banned;
+	 * the card is gone; rows it needs were invalidated by a failed
+	 * PROGRAM (the file's own ordering, not an in-sync: -ECANCELED).
+	 */
 	err = sched_job->s_fence->finished.error;
+	if (!err)
+		err = rbnn_job_in_error(job);
 	if (!err && READ_ONCE(job->ctx->banned))
 		err = -ECANCELED;
 	if (!err && !drm_dev_enter(&rdev->drm, &idx))

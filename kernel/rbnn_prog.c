@@ -186,8 +186,14 @@ static int rbnn_exec_check(struct rbnn_device *rdev,
 	ret = -EINVAL;
 	if (segbase != args->seg_count)
 		goto out;
+	/*
+	 * The card stages each input item in the activation buffer, like a
+	 * layer output: it must fit in half of it too.
+	 */
 	plan->in_bytes = rbnn_item_bytes((u64)args->in_channels * args->in_length,
 					 args->in_bits > 1 ? 1 : 0);
+	if (plan->in_bytes > rdev->act_buf_size / 2)
+		goto out;
 	plan->prog_len = RBNN_HW_PROG_HDR +
 			 (size_t)args->layer_count * RBNN_HW_LAYER +
 			 (size_t)args->seg_count * RBNN_HW_SEG;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build what the VM tier's guest tests load: the rbnn module (W=1, sparse;
-# warnings fail) and the static test programs of tests/selftests/rbnn.
+# warnings fail) and every static test program of tests/selftests/rbnn.
 # Incremental; prints the paths of what it built.
 #
 #   tests/vm/build-guest.sh           module + test programs
@@ -21,7 +21,9 @@ check=--no-check
 "$TOP/kernel/build.sh" $check
 
 out=$TOP/build/selftests/rbnn
-make -s -C "$TOP/tests/selftests/rbnn" KSFT_DIR="$KSRC_SELFTESTS" \
+# The Makefile builds rbnn_smoke, rbnn_unplug and (include sel.mk) the test
+# engineer's suite.
+make -s -j"$(nproc 2>/dev/null || echo 2)" -C "$TOP/tests/selftests/rbnn" KSFT_DIR="$KSRC_SELFTESTS" \
 	DRM_UAPI="$(dirname "$KHEADERS")/linux-headers-$KABI-common/include/uapi/drm" \
 	OUTPUT="$out" >&2
 for p in "$out"/*; do

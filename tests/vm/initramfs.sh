@@ -9,6 +9,8 @@
 #                        dependencies (default: drm drm_kms_helper
 #                        drm_shmem_helper gpu-sched;
 #                        RBNN_VM_MODULES overrides the default)
+#   --add-modules "M..." more in-kernel modules, loaded after those of
+#                        --modules (e.g. vgem; repeatable)
 #   --ko FILE.ko         an out-of-tree module (e.g. rbnn.ko), put in
 #                        /lib/modules/KVER/extra and loaded; the in-kernel
 #                        modules it depends on are added (repeatable)
@@ -34,13 +36,14 @@ BASE_FORMAT=1 # bump when the base layout below changes
 log() { printf 'initramfs: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-out="" kenv="" test=""
+out="" kenv="" test="" more_modules=""
 modules=${RBNN_VM_MODULES:-$DEFAULT_MODULES}
 kos=() bins=() files=() envs=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-o) out=$2; shift ;;
 	--modules) modules=$2; shift ;;
+	--add-modules) more_modules="$more_modules $2"; shift ;;
 	--ko) kos+=("$(realpath "$2")"); shift ;;
 	--bin) bins+=("$2"); shift ;;
 	--file) files+=("$2"); shift ;;
@@ -53,6 +56,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$out" ] || die "-o OUT is required"
+modules="$modules$more_modules"
 [ -n "$kenv" ] || kenv=$("$HERE/kernel.sh")
 # shellcheck source=/dev/null
 . "$kenv"

@@ -14,6 +14,8 @@
 #   # vm-ko: PATH           out-of-tree module, relative to the top (as --ko)
 #   # vm-bin: PATH[:DEST]   program, relative to the top (as --bin)
 #   # vm-allow: REGEX       expected log lines (as --allow)
+#   # vm-modules: M...      more in-kernel modules to load (as --add-modules),
+#                           e.g. vgem for the selftests' fence gate
 # (tests/vm/build-guest.sh builds the module and the test programs.)
 #
 # Options:
@@ -23,6 +25,7 @@
 #   --file SRC:DEST      file or directory to include (repeatable)
 #   --env NAME=VALUE     exported in the guest (repeatable)
 #   --modules "M..."     in-kernel modules to load (default: the DRM set)
+#   --add-modules "M..." more in-kernel modules, after those (repeatable)
 #   --append "ARGS"      extra kernel command line
 #   --mem SIZE           guest RAM (default 512M)
 #   --timeout SECONDS    wall-clock limit (default $RBNN_VM_TIMEOUT or 120)
@@ -40,9 +43,16 @@
 # Exit status 0 only when the guest test exited 0, QEMU did not time out and
 # neither the console nor the kernel log has an Oops, BUG, WARNING, Call
 # Trace, lockdep, KASAN, UBSAN or panic report (and the taint flags show no
-# warning, oops, bad page, lockup or machine check). Logs in LOGDIR:
-# console.log (ttyS0), ktap.log (ttyS1), kernel.log (full dmesg from ttyS2),
+# warning, oops, bad page, lockup or machine check), and no request of the
+# guest to the host failed. Logs in LOGDIR: console.log (ttyS0), ktap.log
+# (ttyS1), kernel.log (full dmesg from ttyS2), host.log (the host agent),
 # qemu.sh (the command line, to rerun by hand), result.
+#
+# Host agent: QEMU gets a QMP socket, and tests/vm/host-agent.py follows the
+# guest's KTAP port: a line "# RBNN-VM-HOST: device_del ID" (or "device_add
+# SPEC") from the guest test makes it send that to QEMU, e.g. to unplug a
+# card behind a pcie-root-port (the guest's pciehp then removes it, after
+# the attention button's 5 s) and plug it back.
 #
 # Environment: RBNN_QEMU (QEMU binary; default: the newest one built in the
 # cache, else emulator/qemu/build-qemu.sh builds it), RBNN_CACHE,
@@ -66,7 +76,7 @@ iargs=() qargs=() allow=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--device) qargs+=(-device "$2"); shift ;;
-	--ko | --bin | --file | --env | --modules) iargs+=("$1" "$2"); shift ;;
+	--ko | --bin | --file | --env | --modules | --add-modules) iargs+=("$1" "$2"); shift ;;
 	--append) append="$append $2"; shift ;;
 	--mem) mem=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
@@ -110,6 +120,9 @@ if [ -n "$test" ]; then
 	while read -r f; do
 		[ -n "$f" ] && allow+=("$f")
 	done < <(sed -n 's/^# vm-allow: *//p' "$test")
+	while read -r f; do
+		[ -n "$f" ] && iargs+=(--add-modules "$f")
+	done < <(sed -n 's/^# vm-modules: *//p' "$test")
 	iargs+=(--test "$test")
 fi
 if [ -z "$timeout" ] && [ "$shell" -eq 0 ]; then
@@ -147,6 +160,22 @@ if [ "$shell" -eq 1 ]; then
 else
 	console=(-serial "file:$logdir/console.raw")
 fi
+# QEMU's QMP socket, for the host agent (tests/vm/host-agent.py) that
+# carries out the guest's "RBNN-VM-HOST: device_del ID" requests. A short
+# path: unix socket paths are limited to 107 bytes.
+rundir=$(mktemp -d "${TMPDIR:-/tmp}/rbnn-vm.XXXXXX")
+qmp=$rundir/qmp.sock
+qpid="" agent=""
+# On any exit (an interrupt too): end the QEMU run and the agent we
+# started, by their PIDs, and remove the socket directory.
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
+	[ -z "$agent" ] || kill "$agent" 2>/dev/null || true
+	rm -rf "$rundir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 # shellcheck disable=SC2054 # the commas belong to QEMU option values
 cmd=("$qemu" -L /usr/share/seabios -L /usr/share/qemu
 	-nodefaults -machine q35 -accel tcg -smp 1 -m "$mem"
@@ -154,10 +183,15 @@ cmd=("$qemu" -L /usr/share/seabios -L /usr/share/qemu
 	-kernel "$VMLINUX" -initrd "$initrd" -append "$kargs"
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	"${console[@]}" -serial "file:$logdir/ktap.raw" -serial "file:$logdir/kernel.raw"
+	-qmp "unix:$qmp,server=on,wait=off"
 	${qargs[@]+"${qargs[@]}"})
-# The same command for a human: console on the terminal.
+# The same command for a human: console on the terminal (Ctrl-A C for the
+# monitor), no QMP socket.
 rerun=()
+skip=0
 for a in "${cmd[@]}"; do
+	if [ "$skip" -eq 1 ]; then skip=0; continue; fi
+	[ "$a" = -qmp ] && { skip=1; continue; }
 	[ "$a" = "file:$logdir/console.raw" ] && a=mon:stdio
 	rerun+=("$a")
 done
@@ -169,20 +203,48 @@ done
 } >"$logdir/qemu.sh"
 chmod +x "$logdir/qemu.sh"
 
+# The host agent: runs while PID lives, logs to host.log.
+start_agent() { # PID
+	python3 "$HERE/host-agent.py" --qmp "$qmp" --serial "$logdir/ktap.raw" \
+		--pid "$1" </dev/null 2>"$logdir/host.log" &
+	agent=$!
+}
+stop_agent() {
+	local i=0
+	# It notices within 50 ms that its PID is gone; do not wait forever.
+	while kill -0 "$agent" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill "$agent" 2>/dev/null || true
+	wait "$agent" 2>/dev/null || true
+	agent=""
+}
+
 log "booting $name (TCG${timeout:+, timeout ${timeout}s}); logs: $logdir"
 start=$(date +%s%N)
 set +e
 if [ "$shell" -eq 1 ]; then
 	log "interactive: Ctrl-D in the guest shell powers off, Ctrl-A X kills QEMU"
+	start_agent $$
 	if [ -n "$timeout" ]; then
 		timeout --foreground -k 5 "$timeout" "${cmd[@]}"
 	else
 		"${cmd[@]}"
 	fi
+	status=$?
+	kill "$agent" 2>/dev/null
+	wait "$agent" 2>/dev/null
+	agent=""
 else
-	timeout -k 5 "$timeout" "${cmd[@]}" </dev/null >"$logdir/qemu.out" 2>&1
+	timeout -k 5 "$timeout" "${cmd[@]}" </dev/null >"$logdir/qemu.out" 2>&1 &
+	qpid=$!
+	start_agent "$qpid"
+	wait "$qpid"
+	status=$?
+	qpid=""
+	stop_agent
 fi
-status=$?
 set -e
 ms=$((($(date +%s%N) - start) / 1000000))
 wall=$((ms / 1000)).$(((ms % 1000) / 100))
@@ -245,6 +307,14 @@ if [ -n "$test" ] && [ "$shell" -eq 0 ]; then
 		grep -q '<<<RBNN-VM KTAP END' "$logdir/ktap.log" || fail+=("KTAP output cut short")
 	else
 		fail+=("no KTAP output from the guest test")
+	fi
+fi
+
+# What the host agent did for the guest (requests, QEMU's replies, events).
+if grep -q 'guest asks' "$logdir/host.log" 2>/dev/null; then
+	grep -E 'guest asks|QEMU|refused|event' "$logdir/host.log" | sed 's/^/run-vm: host: /' >&2
+	if grep -qE 'refused|QEMU error|no reply' "$logdir/host.log"; then
+		fail+=("a guest request to the host failed (host.log)")
 	fi
 fi
 

@@ -1125,6 +1125,12 @@ TEST_F(rbnn, dma_fault)
 	ASSERT_EQ(0, bo_new(self->fd, 4 * rb, &w));
 	ASSERT_EQ(0, bo_new(self->fd, 4096, &in));
 	ASSERT_EQ(0, bo_new(self->fd, 4096, &out));
+	/*
+	 * net_load()'s PROGRAMs (this file's jobs 1..nsegs) must be done
+	 * before the fault is armed, else one of them takes it.
+	 */
+	ASSERT_EQ(0, job_wait(self->fd, nsegs, &ji, 10000));
+	ASSERT_EQ(0, ji.status);
 
 	ASSERT_EQ(0, write_file(path, "2"));
 	ASSERT_EQ(0, program(self->fd, segs[0].tile, segs[0].row, 4, &w, 0,

@@ -112,8 +112,8 @@ struct drm_rbnn_query {
  * @rows: rows per tile
  * @cols: columns (weight bits) per row, a multiple of 64
  * @row_bytes: bytes of one row of weights in a buffer object (@cols / 8)
- * @act_buf_size: activation buffer bytes (a layer output item must fit in
- *	half of it)
+ * @act_buf_size: activation buffer bytes (an input item and every layer
+ *	output item must fit in half of it)
  * @max_layers: layers per EXEC
  * @max_batch: items per EXEC
  * @max_sgl: scatter-gather entries per buffer (internal, informative)
@@ -372,7 +372,9 @@ struct drm_rbnn_sync {
  * struct drm_rbnn_syncs - dependencies and completion of a job
  * @in_syncs: user pointer to @in_count struct drm_rbnn_sync: the job starts
  *	after all of them signalled (an unknown syncobj is -ENOENT, one with
- *	no fence at that point -EINVAL)
+ *	no fence at that point -EINVAL); if the fence of one of them
+ *	signalled with an error, the job does not run and ends with that
+ *	error
  * @in_count: number of in-syncs, at most DRM_RBNN_MAX_IN_SYNCS
  * @in_stride: size of one element of @in_syncs (0 when @in_count is 0)
  * @out: syncobj to signal when the job finishes (@out.handle 0 = none); with
@@ -381,7 +383,10 @@ struct drm_rbnn_sync {
  *
  * Jobs of one file also run in submission order, and a job always waits for
  * the earlier jobs of any file that write the buffer objects it uses
- * (implicit synchronisation).
+ * (implicit synchronisation). These orderings pass no errors on: only an
+ * in-sync does. A job that reads rows whose PROGRAM failed ends with
+ * -ECANCELED (with the PROGRAM's error if it also waits for the PROGRAM
+ * through an in-sync: in-syncs are checked first).
  */
 struct drm_rbnn_syncs {
 	__u64 in_syncs;
@@ -533,9 +538,10 @@ struct drm_rbnn_segment {
  *
  * Item sizes (items are position-major, element e = pos * channels + ch):
  * a 1-bit item is ALIGN(ceil(C * L / 8), 8) bytes, an @in_bits > 1 item
- * ALIGN(C * L, 8), a SCORES output ALIGN(4 * O * L', 8). The input and output
- * ranges must lie inside their BOs (-ERANGE otherwise) and must not overlap
- * if they are in the same BO (-EINVAL).
+ * ALIGN(C * L, 8), a SCORES output ALIGN(4 * O * L', 8). One input item and
+ * every layer's output item must fit in @act_buf_size / 2 of the card
+ * (-EINVAL). The input and output ranges must lie inside their BOs (-ERANGE
+ * otherwise) and must not overlap if they are in the same BO (-EINVAL).
  */
 struct drm_rbnn_exec {
 	__u64 layers;
@@ -605,7 +611,10 @@ struct drm_rbnn_readback {
  *	reset (the file is now banned); -ECANCELED the job was lost by a reset
  *	caused by another job, or not run (its file is banned, or rows it
  *	needs were invalidated by a failed PROGRAM); -ENODEV the card was
- *	unplugged; another negative errno if a dependency failed
+ *	unplugged; -ESRCH the job was killed when its file closed. A job
+ *	that did not run because the fence of one of its in-syncs failed
+ *	reports that fence's error, whatever it is (the first failed one in
+ *	@in_syncs order), with @hw_status 0 and @time_ns 0
  * @hw_status: out: the card's completion status (enum rbnn_status of
  *	rbnn_regs.h: 0 OK, 5 VERIFY, ...) of the first command that did not
  *	complete OK, else 0
