@@ -34,15 +34,24 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 
 TOOLS := $(B)/tools/rbnn-demo
-BENCHES := $(B)/bench/bench_core
+BENCHES := $(B)/bench/bench_core $(B)/bench/bench_bnn $(B)/bench/bench_backends
 
 QEMU_PATHS := $(B)/qemu.paths
 
+# libbnn (model format, compiler, backends) and bnn-run; UNIT_LIBS are the
+# extra sanitizer objects the unit tests link.
+UNIT_LIBS :=
+include libbnn/libbnn.mk
+include tools/bnn-run/bnn-run.mk
+TOOLS += $(BNN_RUN)
+
 .PHONY: all deps core tools qemu demo test test-unit test-device test-vm vmtest \
-	bench clean
+	test-fuzz fuzz bench clean install
 .DELETE_ON_ERROR:
 
-all: deps core tools qemu
+all: deps core libbnn tools qemu
+
+install: install-libbnn install-bnn-run
 
 deps:
 	@scripts/deps.sh build qemu vm
@@ -92,13 +101,17 @@ qemu:
 	@mv $(QEMU_PATHS).tmp $(QEMU_PATHS)
 
 # ---- tests ---------------------------------------------------------------
-$(B)/tests/unit/%: tests/unit/%.c $(CORE_SAN_LIB) $(CORE_HDRS) $(wildcard tests/unit/*.h)
+$(B)/tests/unit/%: tests/unit/%.c $(UNIT_LIBS) $(CORE_SAN_LIB) $(CORE_HDRS) \
+		$(LIBBNN_HDRS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $< $(CORE_SAN_LIB) $(LDLIBS) -lcmocka -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $< $(UNIT_LIBS) $(CORE_SAN_LIB) \
+		$(LDLIBS) -lcmocka -o $@
 
 test: deps
 	@rm -rf $(B)/test-logs
-	@$(MAKE) --no-print-directory -k test-unit test-device test-vm; rc=$$?; \
+	@$(MAKE) --no-print-directory -k test-unit test-bnn-run test-fuzz test-device \
+		test-vm; \
+	rc=$$?; \
 	tests/summarize.sh $(B)/test-logs; exit $$rc
 
 test-unit: $(UNIT_BINS)
@@ -109,6 +122,23 @@ test-unit: $(UNIT_BINS)
 test-device: qemu
 	@echo "== device tests (QEMU qtest, no guest kernel)"
 	@tests/device/run.sh $(QEMU_PATHS) $(B)/test-logs/device
+
+# libFuzzer targets (clang): bounded in `make test`, longer with `make fuzz`.
+FUZZ_WFDB := $(B)/fuzz/fuzz_wfdb
+$(FUZZ_WFDB): tests/fuzz/fuzz_wfdb.c $(wildcard libbnn/data/*.c) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -Ilibbnn/data $< \
+		$(wildcard libbnn/data/*.c) -lm -o $@
+
+TEST_FUZZ_SECONDS ?= 30
+test-fuzz: $(FUZZ_MODEL) $(FUZZ_WFDB)
+	@echo "== fuzzers ($(TEST_FUZZ_SECONDS) s each; longer: make fuzz)"
+	@tests/run-tap.sh fuzz $(B)/test-logs/fuzz -- tests/fuzz/run.sh \
+		$(TEST_FUZZ_SECONDS) $(B)/fuzz $(FUZZ_MODEL) $(FUZZ_WFDB)
+
+fuzz: $(FUZZ_MODEL) $(FUZZ_WFDB)
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(B)/fuzz $(FUZZ_MODEL) $(FUZZ_WFDB)
 
 # Linux 6.12 guests under TCG with the card(s); see tests/vm/README.md.
 test-vm: qemu

@@ -40,41 +40,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../include/bnn_error.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* ======================================================================
- * Errors
+ * Errors: enum bnn_status (BNN_OK, BNN_E_*), bnn_error, bnn_strerror()
+ * and bnn_error_clear() are shared with the rest of libbnn and live in
+ * libbnn/include/bnn_error.h (included here by a path relative to this
+ * header, so no extra -I is needed).
  * ====================================================================== */
-
-enum bnn_status {
-	BNN_OK = 0,
-	BNN_E_INVAL = -1,	/* bad argument (NULL pointer, bad option value) */
-	BNN_E_NOMEM = -2,	/* out of memory */
-	BNN_E_IO = -3,		/* cannot open/stat/read/write a file */
-	BNN_E_PARSE = -4,	/* malformed text: bad number, missing field */
-	BNN_E_RANGE = -5,	/* value outside the accepted limits */
-	BNN_E_UNSUPPORTED = -6,	/* well-formed but not supported (format...) */
-	BNN_E_TRUNCATED = -7,	/* data shorter than declared */
-	BNN_E_SIZE = -8,	/* size mismatch / extra data / file too big */
-	BNN_E_CHECKSUM = -9,	/* checksum or initial-value mismatch */
-	BNN_E_CORRUPT = -10,	/* malformed binary data (bad annotation code) */
-	BNN_E_NOTFOUND = -11,	/* named item (lead, record, file) not found */
-};
-
-#define BNN_ERRMSG_MAX 256
-
-typedef struct bnn_error {
-	int code;			/* last status (BNN_OK when cleared) */
-	char msg[BNN_ERRMSG_MAX];	/* human-readable, NUL-terminated */
-} bnn_error;
-
-/* Static English name of a status code ("invalid argument", ...). Never NULL. */
-const char *bnn_strerror(int code);
-
-/* Reset err to BNN_OK / "" (NULL allowed). */
-void bnn_error_clear(bnn_error *err);
 
 /* ======================================================================
  * Generic helpers (csv.c)

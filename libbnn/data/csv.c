@@ -37,6 +37,12 @@ const char *bnn_strerror(int code)
 	case BNN_E_CHECKSUM: return "checksum mismatch";
 	case BNN_E_CORRUPT: return "corrupt data";
 	case BNN_E_NOTFOUND: return "not found";
+	case BNN_E_NODEV: return "no such device";
+	case BNN_E_PERM: return "permission denied";
+	case BNN_E_BUSY: return "busy";
+	case BNN_E_STATE: return "invalid state";
+	case BNN_E_DEVICE: return "device error";
+	case BNN_E_TIMEOUT: return "timed out";
 	default: return "unknown error";
 	}
 }

@@ -1,0 +1,322 @@
+/*
+ * bnn.h - libbnn: run binarized neural networks on the RBNN card (real,
+ * emulated in-process, or on the CPU).
+ *
+ *   bnn_model *m;  bnn_backend *be;  bnn_error e;
+ *   bnn_model_load("ecg.bnn", &m, &e);
+ *   bnn_backend_open(BNN_BACKEND_AUTO, NULL, &be, &e);
+ *   bnn_prepare(be, m, &e);               compile + program weights once
+ *   bnn_run(be, x, n, scores, pred, &st, &e);   n items -> scores, classes
+ *   bnn_backend_close(be);  bnn_model_free(m);
+ *
+ * Errors: every function that can fail returns BNN_OK (0) or a negative
+ * BNN_E_* code (bnn_error.h) and, when `err` is not NULL, fills it with the
+ * code and a one-line message.  The library never prints or aborts.
+ *
+ * Thread safety: a bnn_backend (context) is used by one thread at a time
+ * (calls on one context must not overlap; moving a context between threads
+ * is fine).  Different contexts are independent and may be used
+ * concurrently, also on the same model and the same card.  A bnn_model is
+ * immutable after loading: any number of threads may read it (info,
+ * prepare, save) at once; bnn_model_free() must not race with them.  The
+ * only global state is the CPU-feature detection (thread-safe) and the
+ * data readers' allocation-failure test hook.
+ *
+ * Data layout: an input item is `length` positions of `channels` samples,
+ * position-major: sample (pos, ch) at index pos * channels + ch (for one
+ * channel simply the signal).  Values are raw signal samples in the units
+ * the model expects; the model's input normalisation (bnn_input_desc) is
+ * applied by the library.  Scores are float, `nclasses` per item.
+ */
+#ifndef BNN_H
+#define BNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bnn_error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BNN_VERSION_MAJOR 0
+#define BNN_VERSION_MINOR 1
+#define BNN_VERSION_PATCH 0
+
+/* "0.1.0": the version of the library actually linked. */
+const char *bnn_version(void);
+
+/* ======================================================================
+ * Models (.bnn files; Documentation/bnn-format.rst)
+ * ====================================================================== */
+
+typedef struct bnn_model bnn_model;
+
+/* Cap on a model file / image the reader accepts (256 MiB). */
+#define BNN_MODEL_MAX_BYTES ((size_t)1 << 28)
+
+/*
+ * Load and validate a model.  Every size, count, offset, shape and
+ * checksum is checked; a corrupt or hostile file fails with a message
+ * naming the section, layer and field (BNN_E_TRUNCATED, BNN_E_SIZE,
+ * BNN_E_CHECKSUM, BNN_E_CORRUPT, BNN_E_RANGE, BNN_E_UNSUPPORTED for a newer
+ * version or unknown layer kind), never with a crash or an allocation
+ * larger than the file warrants.  *out is NULL on failure.
+ */
+int bnn_model_load(const char *path, bnn_model **out, bnn_error *err);
+int bnn_model_load_mem(const void *buf, size_t len, bnn_model **out,
+		       bnn_error *err);
+
+/*
+ * Serialise a model.  Identical models give byte-identical files.
+ * bnn_model_save_mem returns a malloc'ed image (free with free()).
+ * bnn_model_save writes path.tmp-XXXXXX and renames it over path.
+ */
+int bnn_model_save(const bnn_model *m, const char *path, bnn_error *err);
+int bnn_model_save_mem(const bnn_model *m, void **buf, size_t *len,
+		       bnn_error *err);
+
+/* NULL allowed. */
+void bnn_model_free(bnn_model *m);
+
+/* Input normalisation applied by the library before the first layer. */
+typedef enum bnn_input_norm {
+	BNN_INPUT_NORM_NONE = 0,	/* x as given */
+	BNN_INPUT_NORM_ZSCORE = 1,	/* per item and channel: (x - mean) /
+					 * std (population std, computed in
+					 * double); std < 1e-9 gives zeros */
+	BNN_INPUT_NORM_AFFINE = 2,	/* (x - offset) / scale, fixed */
+} bnn_input_norm;
+
+#define BNN_LEAD_MAX 32		/* lead name, incl. NUL */
+
+typedef struct bnn_input_desc {
+	uint32_t channels;	/* samples per position (leads) */
+	uint32_t length;	/* positions per item */
+	double sample_rate_hz;	/* rate the model was trained at; 0 = n/a */
+	int norm;		/* bnn_input_norm */
+	float norm_offset;	/* AFFINE only (0 otherwise) */
+	float norm_scale;	/* AFFINE only (1 otherwise) */
+	uint32_t beat_pre;	/* ECG beat window [-pre, +post) samples */
+	uint32_t beat_post;	/*   around the annotation; 0/0 = not beats */
+	char lead[BNN_LEAD_MAX];	/* e.g. "MLII"; "" = any / n/a */
+} bnn_input_desc;
+
+/* Layer kinds (the numbers are those of the file format). */
+typedef enum bnn_layer_kind {
+	BNN_LAYER_CONV1D = 1,		/* float 1-D convolution (+bias) */
+	BNN_LAYER_DENSE = 2,		/* float fully connected (+bias) */
+	BNN_LAYER_BATCHNORM = 3,	/* float per-channel scale/shift */
+	BNN_LAYER_SIGN = 4,		/* float -> +-1 bits (x >= 0 -> +1) */
+	BNN_LAYER_QUANT = 5,		/* float -> k-bit unsigned (bit-serial) */
+	BNN_LAYER_BCONV1D = 6,		/* binary 1-D convolution */
+	BNN_LAYER_BDENSE = 7,		/* binary fully connected */
+	BNN_LAYER_MAXPOOL1D = 8,	/* max over windows (bits: OR) */
+	BNN_LAYER_FLATTEN = 9,		/* [L][C] -> [1][L*C] (no-op) */
+	BNN_LAYER_GLOBAL_AVGPOOL = 10,	/* float [L][C] -> [1][C] mean */
+	BNN_LAYER_GLOBAL_MAXPOOL = 11,	/* float [L][C] -> [1][C] max */
+	BNN_LAYER_ACT = 12,		/* float activation (ReLU, HardTanh) */
+} bnn_layer_kind;
+
+/* Static name of a layer kind ("bconv1d", ...), "?" if unknown. */
+const char *bnn_layer_kind_name(int kind);
+
+/* What a tensor between layers holds. */
+typedef enum bnn_value_kind {
+	BNN_VALUES_FLOAT = 0,	/* float32 */
+	BNN_VALUES_BITS = 1,	/* +-1 as bits (1 = +1) */
+	BNN_VALUES_QUANT = 2,	/* k-bit unsigned q, read as v = 2q - (2^k-1) */
+} bnn_value_kind;
+
+/* Width at which per-neuron thresholds are counted in footprints: the card
+ * stores them as signed 32-bit integers. */
+#define BNN_THRESHOLD_BITS 32
+
+typedef struct bnn_layer_info {
+	int kind;		/* bnn_layer_kind */
+	int in_values, out_values;	/* bnn_value_kind */
+	uint32_t in_bits;	/* 1 (bits), k (quant) or 32 (float) */
+	uint32_t in_channels, in_length;
+	uint32_t out_channels, out_length;
+	uint32_t kernel, stride, pad;	/* windows (0 when n/a) */
+	uint32_t fan_in;	/* weights per output (weighted layers) */
+	int binary;		/* 1: BCONV1D / BDENSE (runs on the card) */
+	int scores;		/* binary layer emitting raw sums (no thresholds) */
+	uint64_t card_bits;	/* weight bits + thresholds on the card */
+	uint64_t host_bits;	/* float parameters, 32 bits each */
+	uint64_t macs;		/* multiply-accumulates per item */
+	uint64_t reserved[8];
+} bnn_layer_info;
+
+typedef struct bnn_model_info {
+	bnn_input_desc input;
+	uint32_t nclasses;
+	uint32_t nlayers;
+	uint32_t binary_layers;		/* BCONV1D + BDENSE */
+	/* Memory footprint in bits (the paper's metric). */
+	uint64_t card_weight_bits;	/* binary weights, 1 bit each */
+	uint64_t card_threshold_bits;	/* BNN_THRESHOLD_BITS per neuron */
+	uint64_t card_bits;		/* sum of the two */
+	uint64_t host_bits;		/* float params (weights, biases,
+					 * batch-norm, quantiser,
+					 * normalisation), 32 bits each */
+	uint64_t binary_macs;		/* XNOR-popcount MACs per item */
+	uint64_t float_macs;		/* float MACs per item */
+	const char *name;		/* model name ("" if none); valid while
+					 * the model lives */
+	uint64_t reserved[8];
+} bnn_model_info;
+
+int bnn_model_info_get(const bnn_model *m, bnn_model_info *out);
+int bnn_model_layer_info(const bnn_model *m, uint32_t layer,
+			 bnn_layer_info *out);
+/* Name of class i (UTF-8, valid while the model lives), NULL if out of
+ * range. */
+const char *bnn_model_class_name(const bnn_model *m, uint32_t i);
+
+/* ======================================================================
+ * Backends
+ * ====================================================================== */
+
+typedef enum bnn_backend_kind {
+	BNN_BACKEND_AUTO = 0,	/* a real card if present, else emu (else cpu) */
+	BNN_BACKEND_CPU = 1,	/* bit-packed XNOR-popcount on the host */
+	BNN_BACKEND_EMU = 2,	/* the card's device model, in-process */
+	BNN_BACKEND_RBNN = 3,	/* a real card through /dev/accel */
+} bnn_backend_kind;
+
+/* Static name ("auto", "cpu", "emu", "rbnn"), "?" if unknown. */
+const char *bnn_backend_kind_name(int kind);
+/* Kind of a name, or BNN_E_NOTFOUND. */
+int bnn_backend_kind_from_name(const char *name);
+
+/* Cell modes (emu): the device model's RBNN_CELL_* values. */
+#define BNN_CELL_2T2R 0
+#define BNN_CELL_1T1R 1
+
+/* CPU kernels (cpu backend, and the host part of every backend). */
+typedef enum bnn_cpu_isa {
+	BNN_ISA_AUTO = 0,	/* best the CPU has ($BNN_CPU_ISA overrides) */
+	BNN_ISA_PORTABLE = 1,	/* plain C (popcnt when the CPU has it) */
+	BNN_ISA_AVX2 = 2,	/* AVX2 nibble-LUT popcount */
+	BNN_ISA_AVX512 = 3,	/* AVX-512 VPOPCNTQ */
+} bnn_cpu_isa;
+
+/* Static name ("auto", "portable", "avx2", "avx512"), "?" if unknown. */
+const char *bnn_cpu_isa_name(int isa);
+
+/*
+ * Options of bnn_backend_open().  Always start from
+ * bnn_backend_opts_init(), which sets `size` and every documented default;
+ * fields a backend does not use are ignored.  `size` lets newer libraries
+ * accept structs from older callers: only the first `size` bytes are read.
+ */
+typedef struct bnn_backend_opts {
+	size_t size;		/* sizeof(bnn_backend_opts) */
+	/* rbnn */
+	const char *device;	/* "/dev/accel/accel0"; NULL = every card
+				 * found (a batch is sharded across them) */
+	/* emu: the device model's error model (Documentation/rbnn-device.rst) */
+	int error_model;	/* 0 = ideal array (default), 1 = on */
+	int cell_mode;		/* BNN_CELL_2T2R (default) / BNN_CELL_1T1R */
+	double prog_current_ua;	/* programming compliance current, uA
+				 * (default 100) */
+	int verify;		/* program-and-verify (default 1) */
+	double read_ber;	/* transient sense error rate per cell read
+				 * (default 1e-9) */
+	uint64_t seed;		/* error-model seed (default 1) */
+	double age_s;		/* virtual age after programming, seconds
+				 * (drift; default 0) */
+	uint32_t tiles;		/* emu card geometry: tiles (0 = default 16) */
+	/* cpu (and host layers of every backend) */
+	int cpu_isa;		/* bnn_cpu_isa (default AUTO) */
+	uint32_t threads;	/* worker threads for a batch (0 or 1 = the
+				 * calling thread only; at most 64 used) */
+} bnn_backend_opts;
+
+void bnn_backend_opts_init(bnn_backend_opts *o);
+
+typedef struct bnn_backend bnn_backend;
+
+/*
+ * Open a backend context.  opts may be NULL (defaults).  AUTO tries rbnn,
+ * then emu, then cpu, moving on only when one reports BNN_E_NODEV (so a
+ * card that exists but cannot be opened, e.g. BNN_E_PERM, is reported);
+ * bnn_backend_info_get() tells which one was opened.  Errors: BNN_E_NODEV (no card / backend not built),
+ * BNN_E_PERM (device node not accessible), BNN_E_UNSUPPORTED (option the
+ * backend or CPU cannot honour, e.g. cpu_isa AVX512 on a CPU without it),
+ * BNN_E_INVAL (bad option values).
+ */
+int bnn_backend_open(int kind, const bnn_backend_opts *opts,
+		     bnn_backend **out, bnn_error *err);
+/* Waits for outstanding jobs, releases the card.  NULL allowed. */
+void bnn_backend_close(bnn_backend *be);
+
+typedef struct bnn_backend_info {
+	int kind;		/* the backend actually opened (never AUTO) */
+	const char *name;	/* "cpu", "emu", "rbnn" */
+	const char *detail;	/* e.g. "avx512", device node(s) */
+	int cpu_isa;		/* kernels in use for host layers */
+	uint32_t cards;		/* cards in use (rbnn), 1 (emu), 0 (cpu) */
+	uint64_t reserved[8];
+} bnn_backend_info;
+
+int bnn_backend_info_get(const bnn_backend *be, bnn_backend_info *out);
+
+/*
+ * Compile `m` for the backend and program its weights (once; later runs
+ * reuse them).  A context holds one prepared model; preparing another
+ * replaces it.  BNN_E_BUSY while submitted jobs are not yet collected with
+ * bnn_wait().  The context keeps what it needs: `m` may be freed
+ * afterwards.  Model errors: BNN_E_CORRUPT (e.g. the last layer does not
+ * give one float score per class), BNN_E_UNSUPPORTED (the backend or card
+ * cannot run a layer), BNN_E_NOMEM, BNN_E_DEVICE.
+ */
+int bnn_prepare(bnn_backend *be, const bnn_model *m, bnn_error *err);
+
+/* Per-run statistics (also summed per context). */
+typedef struct bnn_stats {
+	uint64_t items;		/* items run */
+	uint64_t host_ns;	/* wall time of the call(s) on the host */
+	uint64_t device_ns;	/* modeled device time (emu, rbnn; 0 cpu) */
+	double device_energy_pj;	/* modeled device energy (0 cpu) */
+	uint64_t device_cmds;	/* device commands issued */
+	uint64_t reserved[8];
+} bnn_stats;
+
+/*
+ * Run n items (n * channels * length floats, item-major, see top) and
+ * write n * nclasses scores and n predicted classes (argmax of the scores,
+ * lowest index on ties, NaN scores ignored; 0 if all are NaN).  scores,
+ * pred and st may each be NULL.  Errors: BNN_E_STATE (nothing prepared),
+ * BNN_E_INVAL, BNN_E_DEVICE, BNN_E_NOMEM.
+ */
+int bnn_run(bnn_backend *be, const float *in, size_t n, float *scores,
+	    int32_t *pred, bnn_stats *st, bnn_error *err);
+
+/*
+ * Asynchronous runs: bnn_submit() queues a run (the buffers must stay
+ * valid and untouched until its bnn_wait() returns something other than
+ * BNN_E_TIMEOUT) and gives its id.  At most BNN_MAX_JOBS may be pending
+ * (submitted, not yet waited) per context, else BNN_E_BUSY.  bnn_wait()
+ * waits up to timeout_ms (< 0: forever, 0: poll) and returns the run's own
+ * status (its error message in err, its statistics in st); BNN_E_TIMEOUT
+ * leaves the job pending; an unknown or already collected id gives
+ * BNN_E_NOTFOUND.  Backends without a queue (cpu) run at submit time.
+ */
+#define BNN_MAX_JOBS 64
+
+int bnn_submit(bnn_backend *be, const float *in, size_t n, float *scores,
+	       int32_t *pred, uint64_t *job, bnn_error *err);
+int bnn_wait(bnn_backend *be, uint64_t job, int timeout_ms, bnn_stats *st,
+	     bnn_error *err);
+
+/* Totals over every run and collected job of the context. */
+int bnn_backend_stats(const bnn_backend *be, bnn_stats *total);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BNN_H */

@@ -1,0 +1,994 @@
+/*
+ * format.c - libbnn: the one reader and writer of .bnn model files
+ * (Documentation/bnn-format.rst).
+ *
+ * The reader trusts nothing: it checks the header, the checksums, the
+ * section table (canonical layout: sections in order, 8-byte aligned,
+ * zero padding, nothing after the last), then every field of every
+ * section, chaining the layer shapes.  Every declared size is compared
+ * with the bytes actually present before anything is allocated, so memory
+ * use is bounded by the file length.  The writer emits the same canonical
+ * layout, so identical models give identical bytes and read(write(m))
+ * reproduces m.
+ */
+#define BNN_DATA_INTERNAL
+#include "bnn_data.h"
+#include "model.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HDR_SIZE 64u
+#define SECT_ENTRY 24u
+#define INPUT_SIZE 72u
+#define LAYER_HDR 64u
+#define FORMAT_VERSION 1u
+
+enum {
+	SEC_INPUT = 1,
+	SEC_CLASSES = 2,
+	SEC_META = 3,
+	SEC_LAYER = 4,
+};
+#define SEC_F_OPTIONAL 1u
+#define LAYER_F_SCORES 1u
+
+/* ---- CRC-32 (IEEE 802.3, reflected, as zlib's crc32) ------------------ */
+
+static const uint32_t crc_table[256] = {
+	0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau,
+	0x076dc419u, 0x706af48fu, 0xe963a535u, 0x9e6495a3u,
+	0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+	0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u,
+	0x1db71064u, 0x6ab020f2u, 0xf3b97148u, 0x84be41deu,
+	0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+	0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu,
+	0x14015c4fu, 0x63066cd9u, 0xfa0f3d63u, 0x8d080df5u,
+	0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+	0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu,
+	0x35b5a8fau, 0x42b2986cu, 0xdbbbc9d6u, 0xacbcf940u,
+	0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+	0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u,
+	0x21b4f4b5u, 0x56b3c423u, 0xcfba9599u, 0xb8bda50fu,
+	0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+	0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du,
+	0x76dc4190u, 0x01db7106u, 0x98d220bcu, 0xefd5102au,
+	0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+	0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u,
+	0x7f6a0dbbu, 0x086d3d2du, 0x91646c97u, 0xe6635c01u,
+	0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+	0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u,
+	0x65b0d9c6u, 0x12b7e950u, 0x8bbeb8eau, 0xfcb9887cu,
+	0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+	0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u,
+	0x4adfa541u, 0x3dd895d7u, 0xa4d1c46du, 0xd3d6f4fbu,
+	0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+	0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u,
+	0x5005713cu, 0x270241aau, 0xbe0b1010u, 0xc90c2086u,
+	0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+	0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u,
+	0x59b33d17u, 0x2eb40d81u, 0xb7bd5c3bu, 0xc0ba6cadu,
+	0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+	0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u,
+	0xe3630b12u, 0x94643b84u, 0x0d6d6a3eu, 0x7a6a5aa8u,
+	0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+	0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu,
+	0xf762575du, 0x806567cbu, 0x196c3671u, 0x6e6b06e7u,
+	0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+	0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u,
+	0xd6d6a3e8u, 0xa1d1937eu, 0x38d8c2c4u, 0x4fdff252u,
+	0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+	0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u,
+	0xdf60efc3u, 0xa867df55u, 0x316e8eefu, 0x4669be79u,
+	0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+	0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu,
+	0xc5ba3bbeu, 0xb2bd0b28u, 0x2bb45a92u, 0x5cb36a04u,
+	0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+	0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au,
+	0x9c0906a9u, 0xeb0e363fu, 0x72076785u, 0x05005713u,
+	0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+	0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u,
+	0x86d3d2d4u, 0xf1d4e242u, 0x68ddb3f8u, 0x1fda836eu,
+	0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+	0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu,
+	0x8f659effu, 0xf862ae69u, 0x616bffd3u, 0x166ccf45u,
+	0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+	0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu,
+	0xaed16a4au, 0xd9d65adcu, 0x40df0b66u, 0x37d83bf0u,
+	0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+	0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u,
+	0xbad03605u, 0xcdd70693u, 0x54de5729u, 0x23d967bfu,
+	0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+	0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+};
+
+uint32_t bnn__crc32(const void *buf, size_t len);
+uint32_t bnn__crc32(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t c = 0xffffffffu;
+
+	while (len--)
+		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
+	return c ^ 0xffffffffu;
+}
+
+/* ---- little-endian access --------------------------------------------- */
+
+static uint16_t g16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t g32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t g64(const uint8_t *p)
+{
+	return (uint64_t)g32(p) | (uint64_t)g32(p + 4) << 32;
+}
+
+static float gf32(const uint8_t *p)
+{
+	uint32_t u = g32(p);
+	float f;
+
+	memcpy(&f, &u, 4);
+	return f;
+}
+
+static void p16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void p32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void p64(uint8_t *p, uint64_t v)
+{
+	p32(p, (uint32_t)v);
+	p32(p + 4, (uint32_t)(v >> 32));
+}
+
+static void pf32(uint8_t *p, float f)
+{
+	uint32_t u;
+
+	memcpy(&u, &f, 4);
+	p32(p, u);
+}
+
+static uint64_t align8(uint64_t v)
+{
+	return (v + 7) & ~(uint64_t)7;
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return 0;
+	return 1;
+}
+
+/* ---- sizes shared by reader and writer -------------------------------- */
+
+/* Bytes of a layer section for a derived layer. */
+static uint64_t layer_size(const struct bnn__layer *l)
+{
+	uint64_t s = LAYER_HDR;
+
+	switch (l->kind) {
+	case BNN_LAYER_CONV1D:
+	case BNN_LAYER_DENSE:
+	case BNN_LAYER_BATCHNORM:
+		return s + 4 * (bnn__layer_nw(l) + bnn__layer_nb(l));
+	case BNN_LAYER_BCONV1D:
+	case BNN_LAYER_BDENSE:
+		s += ((uint64_t)l->out_c * l->row_bytes + 3) & ~(uint64_t)3;
+		if (!l->scores)
+			s += 4ull * l->out_c;
+		return s;
+	default:
+		return s;
+	}
+}
+
+static int is_binary(uint32_t k)
+{
+	return k == BNN_LAYER_BCONV1D || k == BNN_LAYER_BDENSE;
+}
+
+static int is_weighted(uint32_t k)
+{
+	return k == BNN_LAYER_CONV1D || k == BNN_LAYER_DENSE || is_binary(k);
+}
+
+/* ---- reader ------------------------------------------------------------- */
+
+struct section {
+	uint32_t type, flags, crc;
+	uint64_t off, len;
+};
+
+static const char *sec_name(uint32_t type)
+{
+	switch (type) {
+	case SEC_INPUT: return "input";
+	case SEC_CLASSES: return "classes";
+	case SEC_META: return "meta";
+	case SEC_LAYER: return "layer";
+	default: return "unknown";
+	}
+}
+
+static int read_input(const uint8_t *p, uint64_t len, bnn_input_desc *in,
+		      bnn_error *err)
+{
+	uint32_t lead_len;
+	double rate;
+
+	if (len != INPUT_SIZE)
+		return bnn__fail(err, BNN_E_SIZE,
+				 "input section: %llu bytes, expected %u",
+				 (unsigned long long)len, INPUT_SIZE);
+	memset(in, 0, sizeof(*in));
+	in->channels = g32(p);
+	in->length = g32(p + 4);
+	{
+		uint64_t u = g64(p + 8);
+
+		memcpy(&rate, &u, 8);
+	}
+	in->sample_rate_hz = rate;
+	if (signbit(rate) && rate == 0)
+		return bnn__fail(err, BNN_E_CORRUPT,
+				 "input section: sample rate is -0");
+	in->norm = (int)g32(p + 16);
+	if (g32(p + 16) > 0x7fffffffu)
+		in->norm = -1;
+	in->norm_offset = gf32(p + 20);
+	in->norm_scale = gf32(p + 24);
+	in->beat_pre = g32(p + 28);
+	in->beat_post = g32(p + 32);
+	lead_len = g32(p + 36);
+	if (lead_len >= BNN_LEAD_MAX)
+		return bnn__fail(err, BNN_E_RANGE,
+				 "input section: lead name length %u exceeds %d",
+				 lead_len, BNN_LEAD_MAX - 1);
+	if (memchr(p + 40, 0, lead_len) || !all_zero(p + 40 + lead_len,
+						     32 - lead_len))
+		return bnn__fail(err, BNN_E_CORRUPT,
+				 "input section: lead name has NUL bytes or non-zero padding");
+	memcpy(in->lead, p + 40, lead_len);
+	return BNN_OK;
+}
+
+static int read_classes(const uint8_t *p, uint64_t len, char ***names,
+			uint32_t *count, bnn_error *err)
+{
+	uint64_t pos = 4;
+	uint32_t n;
+	char **v;
+
+	*names = NULL;
+	*count = 0;
+	if (len < 4)
+		return bnn__fail(err, BNN_E_TRUNCATED,
+				 "classes section: %llu bytes, shorter than its count",
+				 (unsigned long long)len);
+	n = g32(p);
+	if (n < 1 || n > BNN__MAX_CLASSES)
+		return bnn__fail(err, BNN_E_RANGE,
+				 "classes section: count %u not in 1..%u", n,
+				 BNN__MAX_CLASSES);
+	/* Each name takes at least 2 bytes: check before allocating. */
+	if (4 + 2ull * n > len)
+		return bnn__fail(err, BNN_E_TRUNCATED,
+				 "classes section: %llu bytes cannot hold %u names",
+				 (unsigned long long)len, n);
+	v = bnn__calloc(n, sizeof(char *));
+	if (!v)
+		return bnn__fail(err, BNN_E_NOMEM, "out of memory");
+	*names = v;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t k;
+
+		if (pos + 2 > len)
+			return bnn__fail(err, BNN_E_TRUNCATED,
+					 "classes section: name %u cut", i);
+		k = g16(p + pos);
+		pos += 2;
+		if (k > len - pos)
+			return bnn__fail(err, BNN_E_TRUNCATED,
+					 "classes section: name %u (%u bytes) beyond the section",
+					 i, k);
+		if (memchr(p + pos, 0, k))
+			return bnn__fail(err, BNN_E_CORRUPT,
+					 "classes section: name %u contains NUL", i);
+		v[i] = bnn__malloc((size_t)k + 1);
+		if (!v[i])
+			return bnn__fail(err, BNN_E_NOMEM, "out of memory");
+		memcpy(v[i], p + pos, k);
+		v[i][k] = '\0';
+		*count = i + 1;
+		pos += k;
+	}
+	if (pos != len)
+		return bnn__fail(err, BNN_E_SIZE,
+				 "classes section: %llu extra bytes after the names",
+				 (unsigned long long)(len - pos));
+	return BNN_OK;
+}
+
+static void free_names(char **v, uint32_t n)
+{
+	if (!v)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int read_meta(const uint8_t *p, uint64_t len, char **name, char **desc,
+		     bnn_error *err)
+{
+	uint32_t a, b;
+
+	if (len < 4)
+		return bnn__fail(err, BNN_E_TRUNCATED, "meta section: %llu bytes",
+				 (unsigned long long)len);
+	a = g16(p);
+	if (2ull + a + 2 > len)
+		return bnn__fail(err, BNN_E_TRUNCATED,
+				 "meta section: name beyond the section");
+	b = g16(p + 2 + a);
+	if (4ull + a + b != len)
+		return bnn__fail(err, BNN_E_SIZE,
+				 "meta section: %llu bytes, expected %u",
+				 (unsigned long long)len, 4 + a + b);
+	if (memchr(p + 2, 0, a) || memchr(p + 4 + a, 0, b))
+		return bnn__fail(err, BNN_E_CORRUPT,
+				 "meta section: NUL in the name or description");
+	*name = bnn__malloc((size_t)a + 1);
+	*desc = bnn__malloc((size_t)b + 1);
+	if (!*name || !*desc)
+		return bnn__fail(err, BNN_E_NOMEM, "out of memory");
+	memcpy(*name, p + 2, a);
+	(*name)[a] = '\0';
+	memcpy(*desc, p + 4 + a, b);
+	(*desc)[b] = '\0';
+	return BNN_OK;
+}
+
+#define LFAIL(code, ...) \
+	bnn__prefix((bnn__fail(err, code, __VA_ARGS__), err), code, \
+		    "layer %u (%s)", index, bnn_layer_kind_name((int)kind))
+
+static int read_layer(struct bnn_model *m, uint32_t index, const uint8_t *p,
+		      uint64_t len, bnn_error *err)
+{
+	struct bnn__layer t, d;
+	uint32_t kind, flags, in_c, in_l, out_c, out_l, param, fan_in;
+	uint32_t pc, pl, pbits;
+	int pvk, rc;
+	uint64_t want, nw, nb;
+	float *w = NULL, *b = NULL;
+	uint8_t *bits = NULL;
+	int32_t *thr = NULL;
+
+	kind = 0;
+	if (len < LAYER_HDR)
+		return LFAIL(BNN_E_TRUNCATED,
+			     "section of %llu bytes is shorter than the %u-byte layer header",
+			     (unsigned long long)len, LAYER_HDR);
+	kind = g16(p);
+	flags = g16(p + 2);
+	in_c = g32(p + 4);
+	in_l = g32(p + 8);
+	out_c = g32(p + 12);
+	out_l = g32(p + 16);
+	param = g32(p + 32);
+	fan_in = g32(p + 36);
+	if (kind < BNN_LAYER_CONV1D || kind > BNN_LAYER_ACT)
+		return LFAIL(BNN_E_UNSUPPORTED, "unknown layer kind %u", kind);
+	if (!all_zero(p + 48, 16))
+		return LFAIL(BNN_E_CORRUPT, "reserved bytes are not zero");
+	if (flags & ~(is_binary(kind) ? LAYER_F_SCORES : 0u))
+		return LFAIL(BNN_E_CORRUPT, "unknown flags 0x%x", flags);
+
+	/* The chain: this layer's input is the previous output. */
+	if (index) {
+		const struct bnn__layer *pr = &m->layers[index - 1];
+
+		pc = pr->out_c;
+		pl = pr->out_l;
+		pvk = pr->out_vk;
+		pbits = pr->out_bits;
+	} else {
+		pc = m->input.channels;
+		pl = m->input.length;
+		pvk = BNN_VALUES_FLOAT;
+		pbits = 32;
+	}
+	if (in_c != pc || in_l != pl)
+		return LFAIL(BNN_E_CORRUPT,
+			     "input %u x %u (length x channels), the previous %s outputs %u x %u",
+			     in_l, in_c, index ? "layer" : "input description",
+			     pl, pc);
+
+	memset(&t, 0, sizeof(t));
+	t.kind = kind;
+	if (is_weighted(kind))
+		t.out_c = out_c;
+	t.kernel = g32(p + 20);
+	t.stride = g32(p + 24);
+	t.pad = g32(p + 28);
+	t.scores = flags & LAYER_F_SCORES;
+	if (kind == BNN_LAYER_QUANT) {
+		t.qbits = param;
+		t.qoffset = gf32(p + 40);
+		t.qscale = gf32(p + 44);
+	} else {
+		if (!all_zero(p + 40, 8))
+			return LFAIL(BNN_E_CORRUPT,
+				     "quantiser fields must be zero");
+		if (kind == BNN_LAYER_ACT)
+			t.act = param;
+		else if (!is_binary(kind) && param)
+			return LFAIL(BNN_E_CORRUPT, "param must be 0, is %u",
+				     param);
+	}
+	d = t;
+	rc = bnn__layer_derive(&d, index, pvk, pbits, pc, pl, err);
+	if (rc)
+		return rc;
+	if (is_binary(kind) && param != d.in_bits)
+		return LFAIL(BNN_E_CORRUPT,
+			     "in_bits %u, the input holds %u-bit values", param,
+			     d.in_bits);
+	if (fan_in != d.n)
+		return LFAIL(BNN_E_CORRUPT, "fan_in %u, expected %u", fan_in,
+			     d.n);
+	{
+		uint32_t dc = is_weighted(kind) ? d.out_c :
+			      kind == BNN_LAYER_FLATTEN ? pc * pl : pc;
+
+		if (out_c != dc || out_l != d.out_l)
+			return LFAIL(BNN_E_CORRUPT,
+				     "output %u x %u (length x channels), expected %u x %u",
+				     out_l, out_c, d.out_l, dc);
+	}
+	want = layer_size(&d);
+	if (len != want)
+		return LFAIL(len < want ? BNN_E_TRUNCATED : BNN_E_SIZE,
+			     "section of %llu bytes, the layer needs %llu",
+			     (unsigned long long)len, (unsigned long long)want);
+
+	/* Parameters: sizes are now known to be inside the section. */
+	nw = bnn__layer_nw(&d);
+	nb = bnn__layer_nb(&d);
+	p += LAYER_HDR;
+	if (nw + nb) {
+		w = nw ? bnn__malloc(nw * sizeof(float)) : NULL;
+		b = nb ? bnn__malloc(nb * sizeof(float)) : NULL;
+		if ((nw && !w) || (nb && !b))
+			goto nomem;
+		for (uint64_t i = 0; i < nw; i++)
+			w[i] = gf32(p + 4 * i);
+		for (uint64_t i = 0; i < nb; i++)
+			b[i] = gf32(p + 4 * (nw + i));
+	}
+	if (is_binary(kind)) {
+		size_t nbytes = (size_t)d.out_c * d.row_bytes;
+		size_t padded = (nbytes + 3) & ~(size_t)3;
+
+		bits = bnn__malloc(nbytes ? nbytes : 1);
+		if (!bits)
+			goto nomem;
+		memcpy(bits, p, nbytes);
+		if (!all_zero(p + nbytes, padded - nbytes)) {
+			rc = LFAIL(BNN_E_CORRUPT,
+				   "padding after the weight bits is not zero");
+			goto out;
+		}
+		if (!d.scores) {
+			thr = bnn__malloc((size_t)d.out_c * 4);
+			if (!thr)
+				goto nomem;
+			for (uint32_t o = 0; o < d.out_c; o++)
+				thr[o] = (int32_t)g32(p + padded + 4 * o);
+		}
+	}
+	t.w = w;
+	t.b = b;
+	t.bits = bits;
+	t.thr = thr;
+	rc = bnn__model_add(m, &t, err);
+	goto out;
+nomem:
+	rc = bnn__fail(err, BNN_E_NOMEM, "out of memory");
+out:
+	free(w);
+	free(b);
+	free(bits);
+	free(thr);
+	return rc;
+}
+
+/* Name the first section whose checksum is wrong, for messages. */
+static int locate_crc(const uint8_t *buf, uint64_t total, uint32_t ns,
+		      bnn_error *err)
+{
+	uint32_t layer = 0;
+
+	for (uint32_t i = 0; i < ns; i++) {
+		const uint8_t *e = buf + HDR_SIZE + SECT_ENTRY * i;
+		uint32_t type = g32(e);
+		uint64_t off = g64(e + 8), len = g32(e + 16);
+
+		if (off > total || len > total - off)
+			break;
+		if (bnn__crc32(buf + off, len) != g32(e + 20)) {
+			if (type == SEC_LAYER)
+				return bnn__fail(err, BNN_E_CHECKSUM,
+						 "layer %u (section %u): checksum mismatch",
+						 layer, i);
+			return bnn__fail(err, BNN_E_CHECKSUM,
+					 "%s section (section %u): checksum mismatch",
+					 sec_name(type), i);
+		}
+		if (type == SEC_LAYER)
+			layer++;
+	}
+	return bnn__fail(err, BNN_E_CHECKSUM,
+			 "payload checksum mismatch (section table or padding)");
+}
+
+static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
+		bnn_error *err)
+{
+	uint64_t total, pos;
+	uint32_t ns, version, nlayers = 0, i;
+	struct section *sec = NULL;
+	bnn_input_desc in;
+	char **names = NULL, *name = NULL, *desc = NULL;
+	uint32_t ncls = 0;
+	struct bnn_model *m = NULL;
+	int rc, seen_meta = 0;
+
+	if (len < HDR_SIZE)
+		return bnn__fail(err, BNN_E_TRUNCATED,
+				 "%zu bytes, shorter than the %u-byte header",
+				 len, HDR_SIZE);
+	if (memcmp(buf, "BNN1", 4))
+		return bnn__fail(err, BNN_E_CORRUPT,
+				 "not a .bnn model (bad magic)");
+	if (bnn__crc32(buf, 60) != g32(buf + 60))
+		return bnn__fail(err, BNN_E_CHECKSUM, "header checksum mismatch");
+	version = g16(buf + 4);
+	if (version != FORMAT_VERSION)
+		return bnn__fail(err, BNN_E_UNSUPPORTED,
+				 "format version %u (this library reads version %u)",
+				 version, FORMAT_VERSION);
+	if (g16(buf + 6) != HDR_SIZE)
+		return bnn__fail(err, BNN_E_CORRUPT, "header size %u, expected %u",
+				 g16(buf + 6), HDR_SIZE);
+	if (g32(buf + 8))
+		return bnn__fail(err, BNN_E_UNSUPPORTED,
+				 "unknown header flags 0x%x", g32(buf + 8));
+	if (!all_zero(buf + 28, 32))
+		return bnn__fail(err, BNN_E_CORRUPT,
+				 "reserved header bytes are not zero");
+	ns = g32(buf + 12);
+	total = g64(buf + 16);
+	if (total > len)
+		return bnn__fail(err, BNN_E_TRUNCATED,
+				 "%zu bytes, the header says %llu", len,
+				 (unsigned long long)total);
+	if (total < len)
+		return bnn__fail(err, BNN_E_SIZE,
+				 "%zu bytes, the header says %llu (extra data)",
+				 len, (unsigned long long)total);
+	if (ns < 3 || ns > BNN__MAX_LAYERS + 16)
+		return bnn__fail(err, BNN_E_RANGE, "%u sections, expected 3..%u",
+				 ns, BNN__MAX_LAYERS + 16);
+	pos = align8(HDR_SIZE + (uint64_t)SECT_ENTRY * ns);
+	if (pos > total)
+		return bnn__fail(err, BNN_E_TRUNCATED,
+				 "section table of %u entries beyond the end", ns);
+	if (bnn__crc32(buf + HDR_SIZE, total - HDR_SIZE) != g32(buf + 24))
+		return locate_crc(buf, total, ns, err);
+	if (!all_zero(buf + HDR_SIZE + SECT_ENTRY * ns,
+		      pos - HDR_SIZE - SECT_ENTRY * ns))
+		return bnn__fail(err, BNN_E_CORRUPT,
+				 "padding after the section table is not zero");
+
+	sec = bnn__calloc(ns, sizeof(*sec));
+	if (!sec)
+		return bnn__fail(err, BNN_E_NOMEM, "out of memory");
+	for (i = 0; i < ns; i++) {
+		const uint8_t *e = buf + HDR_SIZE + SECT_ENTRY * i;
+		struct section *s = &sec[i];
+		int known;
+
+		s->type = g32(e);
+		s->flags = g32(e + 4);
+		s->off = g64(e + 8);
+		s->len = g32(e + 16);
+		s->crc = g32(e + 20);
+		known = s->type >= SEC_INPUT && s->type <= SEC_LAYER;
+		if (s->off != pos) {
+			rc = bnn__fail(err, BNN_E_CORRUPT,
+				       "section %u (%s): offset %llu, expected %llu",
+				       i, sec_name(s->type),
+				       (unsigned long long)s->off,
+				       (unsigned long long)pos);
+			goto fail;
+		}
+		if (s->len > total - pos) {
+			rc = bnn__fail(err, BNN_E_TRUNCATED,
+				       "section %u (%s): %llu bytes beyond the end",
+				       i, sec_name(s->type),
+				       (unsigned long long)s->len);
+			goto fail;
+		}
+		if (s->flags & ~SEC_F_OPTIONAL ||
+		    (known && s->flags != (s->type == SEC_META ?
+					   SEC_F_OPTIONAL : 0u))) {
+			rc = bnn__fail(err, BNN_E_CORRUPT,
+				       "section %u (%s): bad flags 0x%x", i,
+				       sec_name(s->type), s->flags);
+			goto fail;
+		}
+		if (bnn__crc32(buf + pos, s->len) != s->crc) {
+			rc = bnn__fail(err, BNN_E_CHECKSUM,
+				       "section %u (%s): checksum mismatch", i,
+				       sec_name(s->type));
+			goto fail;
+		}
+		if (!all_zero(buf + pos + s->len, align8(pos + s->len) -
+						  (pos + s->len))) {
+			rc = bnn__fail(err, BNN_E_CORRUPT,
+				       "section %u (%s): padding is not zero", i,
+				       sec_name(s->type));
+			goto fail;
+		}
+		pos = align8(pos + s->len);
+		if (i == 0 && s->type != SEC_INPUT) {
+			rc = bnn__fail(err, BNN_E_CORRUPT,
+				       "section 0 is %s, expected input",
+				       sec_name(s->type));
+			goto fail;
+		}
+		if (i == 1 && s->type != SEC_CLASSES) {
+			rc = bnn__fail(err, BNN_E_CORRUPT,
+				       "section 1 is %s, expected classes",
+				       sec_name(s->type));
+			goto fail;
+		}
+		if (i >= 2 && (s->type == SEC_INPUT || s->type == SEC_CLASSES)) {
+			rc = bnn__fail(err, BNN_E_CORRUPT,
+				       "section %u: a second %s section", i,
+				       sec_name(s->type));
+			goto fail;
+		}
+		if (s->type == SEC_META && (seen_meta++ || nlayers)) {
+			rc = bnn__fail(err, BNN_E_CORRUPT,
+				       "section %u: meta must come once, before the layers",
+				       i);
+			goto fail;
+		}
+		if (!known && !(s->flags & SEC_F_OPTIONAL)) {
+			rc = bnn__fail(err, BNN_E_UNSUPPORTED,
+				       "section %u: unknown required section type %u",
+				       i, s->type);
+			goto fail;
+		}
+		if (s->type == SEC_LAYER)
+			nlayers++;
+	}
+	if (pos != total) {
+		rc = bnn__fail(err, BNN_E_SIZE,
+			       "%llu bytes after the last section",
+			       (unsigned long long)(total - pos));
+		goto fail;
+	}
+	if (!nlayers) {
+		rc = bnn__fail(err, BNN_E_CORRUPT, "model has no layers");
+		goto fail;
+	}
+	if (nlayers > BNN__MAX_LAYERS) {
+		rc = bnn__fail(err, BNN_E_RANGE, "%u layers, at most %u",
+			       nlayers, BNN__MAX_LAYERS);
+		goto fail;
+	}
+
+	rc = read_input(buf + sec[0].off, sec[0].len, &in, err);
+	if (rc)
+		goto fail;
+	rc = read_classes(buf + sec[1].off, sec[1].len, &names, &ncls, err);
+	if (rc)
+		goto fail;
+	for (i = 2; i < ns; i++)
+		if (sec[i].type == SEC_META) {
+			rc = read_meta(buf + sec[i].off, sec[i].len, &name,
+				       &desc, err);
+			if (rc)
+				goto fail;
+		}
+	rc = bnn__model_new(&in, ncls, (const char *const *)names, name, desc,
+			    &m, err);
+	if (rc)
+		goto fail;
+	for (i = 2; i < ns; i++) {
+		if (sec[i].type != SEC_LAYER)
+			continue;
+		rc = read_layer(m, m->nlayers, buf + sec[i].off, sec[i].len,
+				err);
+		if (rc)
+			goto fail;
+	}
+	rc = bnn__model_finish(m, err);
+	if (rc)
+		goto fail;
+	*out = m;
+	m = NULL;
+fail:
+	bnn_model_free(m);
+	free_names(names, ncls);
+	free(name);
+	free(desc);
+	free(sec);
+	return rc;
+}
+
+int bnn_model_load_mem(const void *buf, size_t len, bnn_model **out,
+		       bnn_error *err)
+{
+	int rc;
+
+	if (!out)
+		return bnn__fail(err, BNN_E_INVAL, "NULL output");
+	*out = NULL;
+	if (!buf && len)
+		return bnn__fail(err, BNN_E_INVAL, "NULL buffer");
+	if (len > BNN_MODEL_MAX_BYTES)
+		return bnn__fail(err, BNN_E_SIZE, "%zu bytes exceed the %zu-byte cap",
+				 len, BNN_MODEL_MAX_BYTES);
+	rc = load(buf ? buf : "", len, out, err);
+	if (rc == BNN_OK)
+		bnn_error_clear(err);
+	return rc;
+}
+
+int bnn_model_load(const char *path, bnn_model **out, bnn_error *err)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!out)
+		return bnn__fail(err, BNN_E_INVAL, "NULL output");
+	*out = NULL;
+	if (!path)
+		return bnn__fail(err, BNN_E_INVAL, "NULL path");
+	rc = bnn_read_file(path, BNN_MODEL_MAX_BYTES, &data, &len, err);
+	if (rc == BNN_OK)
+		rc = bnn_model_load_mem(data, len, out, err);
+	free(data);
+	if (rc)
+		return bnn__prefix(err, rc, "%s", path);
+	return rc;
+}
+
+/* ---- writer ------------------------------------------------------------- */
+
+static void write_layer(uint8_t *p, const struct bnn__layer *l)
+{
+	uint64_t nw = bnn__layer_nw(l), nb = bnn__layer_nb(l);
+
+	p16(p, l->kind);
+	p16(p + 2, is_binary(l->kind) && l->scores ? LAYER_F_SCORES : 0);
+	p32(p + 4, l->in_c);
+	p32(p + 8, l->in_l);
+	p32(p + 12, l->out_c);
+	p32(p + 16, l->out_l);
+	p32(p + 20, l->kernel);
+	p32(p + 24, l->stride);
+	p32(p + 28, l->pad);
+	p32(p + 32, is_binary(l->kind) ? l->in_bits :
+		    l->kind == BNN_LAYER_QUANT ? l->qbits :
+		    l->kind == BNN_LAYER_ACT ? l->act : 0);
+	p32(p + 36, l->n);
+	if (l->kind == BNN_LAYER_QUANT) {
+		pf32(p + 40, l->qoffset);
+		pf32(p + 44, l->qscale);
+	}
+	p += LAYER_HDR;
+	for (uint64_t i = 0; i < nw; i++)
+		pf32(p + 4 * i, l->w[i]);
+	for (uint64_t i = 0; i < nb; i++)
+		pf32(p + 4 * (nw + i), l->b[i]);
+	if (is_binary(l->kind)) {
+		size_t nbytes = (size_t)l->out_c * l->row_bytes;
+		size_t padded = (nbytes + 3) & ~(size_t)3;
+
+		memcpy(p, l->bits, nbytes);
+		if (!l->scores)
+			for (uint32_t o = 0; o < l->out_c; o++)
+				p32(p + padded + 4 * o, (uint32_t)l->thr[o]);
+	}
+}
+
+int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
+		       bnn_error *err)
+{
+	uint32_t ns, i, s;
+	uint64_t *slen, total, pos;
+	size_t nlen, dlen;
+	uint8_t *buf;
+	int meta;
+
+	if (!bufp || !lenp)
+		return bnn__fail(err, BNN_E_INVAL, "NULL output");
+	*bufp = NULL;
+	*lenp = 0;
+	if (!m)
+		return bnn__fail(err, BNN_E_INVAL, "NULL model");
+	nlen = strlen(m->name);
+	dlen = strlen(m->desc);
+	meta = nlen || dlen;
+	ns = 2 + (uint32_t)meta + m->nlayers;
+	slen = bnn__calloc(ns, sizeof(*slen));
+	if (!slen)
+		return bnn__fail(err, BNN_E_NOMEM, "out of memory");
+	slen[0] = INPUT_SIZE;
+	slen[1] = 4;
+	for (i = 0; i < m->nclasses; i++)
+		slen[1] += 2 + strlen(m->classes[i]);
+	if (meta)
+		slen[2] = 4 + nlen + dlen;
+	for (i = 0; i < m->nlayers; i++)
+		slen[2 + meta + i] = layer_size(&m->layers[i]);
+	total = align8(HDR_SIZE + (uint64_t)SECT_ENTRY * ns);
+	for (i = 0; i < ns; i++)
+		total = align8(total + slen[i]);
+	if (total > BNN_MODEL_MAX_BYTES) {
+		free(slen);
+		return bnn__fail(err, BNN_E_SIZE,
+				 "model of %llu bytes exceeds the %zu-byte cap",
+				 (unsigned long long)total, BNN_MODEL_MAX_BYTES);
+	}
+	buf = bnn__calloc(1, (size_t)total);
+	if (!buf) {
+		free(slen);
+		return bnn__fail(err, BNN_E_NOMEM, "out of memory");
+	}
+	memcpy(buf, "BNN1", 4);
+	p16(buf + 4, FORMAT_VERSION);
+	p16(buf + 6, HDR_SIZE);
+	p32(buf + 12, ns);
+	p64(buf + 16, total);
+	pos = align8(HDR_SIZE + (uint64_t)SECT_ENTRY * ns);
+	for (s = 0; s < ns; s++) {
+		uint8_t *e = buf + HDR_SIZE + SECT_ENTRY * s, *p = buf + pos;
+		uint32_t type = s == 0 ? SEC_INPUT : s == 1 ? SEC_CLASSES :
+				(meta && s == 2) ? SEC_META : SEC_LAYER;
+
+		if (type == SEC_INPUT) {
+			const bnn_input_desc *in = &m->input;
+			uint64_t u;
+			size_t ll = strlen(in->lead);
+
+			p32(p, in->channels);
+			p32(p + 4, in->length);
+			memcpy(&u, &in->sample_rate_hz, 8);
+			p64(p + 8, u);
+			p32(p + 16, (uint32_t)in->norm);
+			pf32(p + 20, in->norm_offset);
+			pf32(p + 24, in->norm_scale);
+			p32(p + 28, in->beat_pre);
+			p32(p + 32, in->beat_post);
+			p32(p + 36, (uint32_t)ll);
+			memcpy(p + 40, in->lead, ll);
+		} else if (type == SEC_CLASSES) {
+			size_t q = 4;
+
+			p32(p, m->nclasses);
+			for (i = 0; i < m->nclasses; i++) {
+				size_t k = strlen(m->classes[i]);
+
+				p16(p + q, (uint32_t)k);
+				memcpy(p + q + 2, m->classes[i], k);
+				q += 2 + k;
+			}
+		} else if (type == SEC_META) {
+			p16(p, (uint32_t)nlen);
+			memcpy(p + 2, m->name, nlen);
+			p16(p + 2 + nlen, (uint32_t)dlen);
+			memcpy(p + 4 + nlen, m->desc, dlen);
+		} else {
+			write_layer(p, &m->layers[s - 2 - meta]);
+		}
+		p32(e, type);
+		p32(e + 4, type == SEC_META ? SEC_F_OPTIONAL : 0);
+		p64(e + 8, pos);
+		p32(e + 16, (uint32_t)slen[s]);
+		p32(e + 20, bnn__crc32(p, slen[s]));
+		pos = align8(pos + slen[s]);
+	}
+	p32(buf + 24, bnn__crc32(buf + HDR_SIZE, total - HDR_SIZE));
+	p32(buf + 60, bnn__crc32(buf, 60));
+	free(slen);
+	*bufp = buf;
+	*lenp = (size_t)total;
+	return BNN_OK;
+}
+
+int bnn_model_save(const bnn_model *m, const char *path, bnn_error *err)
+{
+	void *buf;
+	size_t len, done = 0;
+	char *tmp;
+	int fd, rc;
+
+	if (!path)
+		return bnn__fail(err, BNN_E_INVAL, "NULL path");
+	rc = bnn_model_save_mem(m, &buf, &len, err);
+	if (rc)
+		return rc;
+	tmp = bnn__malloc(strlen(path) + 16);
+	if (!tmp) {
+		free(buf);
+		return bnn__fail(err, BNN_E_NOMEM, "out of memory");
+	}
+	sprintf(tmp, "%s.tmp-XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = bnn__fail(err, BNN_E_IO, "%s: cannot create: %s", path,
+			       strerror(errno));
+		goto out;
+	}
+	while (done < len) {
+		ssize_t k = write(fd, (uint8_t *)buf + done, len - done);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			rc = bnn__fail(err, BNN_E_IO, "%s: write failed: %s",
+				       path, k < 0 ? strerror(errno) : "no progress");
+			break;
+		}
+		done += (size_t)k;
+	}
+	if (!rc && fchmod(fd, 0644) != 0)
+		rc = bnn__fail(err, BNN_E_IO, "%s: chmod: %s", path,
+			       strerror(errno));
+	if (close(fd) != 0 && !rc)
+		rc = bnn__fail(err, BNN_E_IO, "%s: close: %s", path,
+			       strerror(errno));
+	if (!rc && rename(tmp, path) != 0)
+		rc = bnn__fail(err, BNN_E_IO, "%s: rename: %s", path,
+			       strerror(errno));
+	if (rc)
+		unlink(tmp);
+out:
+	free(tmp);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,126 @@
+/*
+ * kernels.h - libbnn internal: compute kernels of the host executor.
+ *
+ * Binary layers: XOR-popcount GEMM on bit-packed rows.  For +-1 vectors
+ * stored as bits (1 = +1) the dot product over n valid bits is
+ * n - 2 * popcount(x XOR w); the kernels return the mismatch counts
+ * d = popcount(x XOR w) and the caller forms the sums, so padding bits
+ * that are 0 in both operands never count.
+ *
+ * Weights are packed once into a "panel": groups of BNN__G = 8 rows,
+ * interleaved word by word (panel[(g * nw + w) * 8 + j] = word w of row
+ * 8g + j; rows past the end are zero), so one 512-bit (or two 256-bit)
+ * loads fetch the same word of 8 rows and each input word is broadcast
+ * against them.  The same layout serves every ISA.
+ *
+ * ISA selection: bnn__kernels_get(BNN_ISA_AUTO) picks the best the CPU
+ * has (AVX-512 VPOPCNTDQ, else AVX2, else portable), or what
+ * $BNN_CPU_ISA names ("portable", "avx2", "avx512").  The detection result
+ * is the library's only global mutable state (computed once, race-free:
+ * every thread computes the same value).
+ */
+#ifndef BNN_KERNELS_H
+#define BNN_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bnn.h"
+
+#define BNN__G 8
+
+struct bnn__bpanel {
+	uint32_t rows;		/* output channels */
+	uint32_t n;		/* bits per row */
+	uint32_t nw;		/* words per row: ceil(n / 64) */
+	uint32_t ngroups;	/* ceil(rows / 8) */
+	uint64_t *p;		/* ngroups * nw * 8 words, 64-byte aligned */
+	uint64_t *rowmajor;	/* rows * nw words (row o at o * nw) */
+};
+
+/* Pack rows of `row_bytes` bytes (bit j of row o = bit j % 8 of byte
+ * o * row_bytes + j / 8).  Returns BNN_OK or BNN_E_NOMEM. */
+int bnn__bpanel_pack(struct bnn__bpanel *pn, const uint8_t *bits,
+		     uint32_t rows, uint32_t n, size_t row_bytes);
+void bnn__bpanel_free(struct bnn__bpanel *pn);
+
+/*
+ * Bit-serial XOR-popcount GEMM: for i < m and o < pn->rows,
+ *
+ *   d[i * ldd + o] = sum over p < planes of popcount(x_ip XOR w_o) << p
+ *
+ * over pn->nw words, where x_ip = x + i * ldx + p * pstride (words).  x
+ * rows must be zero past bit pn->n of their last word.  The caller keeps
+ * n * (2^planes - 1) below 2^32 (planes = 1 for plain binary inputs).
+ */
+typedef void (*bnn__xor_gemm_fn)(const uint64_t *x, size_t ldx,
+				 size_t pstride, size_t planes, size_t m,
+				 const struct bnn__bpanel *pn, uint32_t *d,
+				 size_t ldd);
+
+/* w[o / 64] bit o % 64 = (S[o] >= thr[o]) for o < n; the
+ * ceil(n / 64) words are fully written. */
+typedef void (*bnn__pack_ge_fn)(const int32_t *S, const int32_t *thr,
+				size_t n, uint64_t *w);
+
+struct bnn__kernels {
+	int isa;		/* bnn_cpu_isa, never AUTO */
+	const char *name;
+	bnn__xor_gemm_fn xor_gemm;
+	bnn__pack_ge_fn pack_ge;
+};
+
+/* Kernels for `isa` (AUTO: best available).  BNN_E_UNSUPPORTED when the
+ * CPU (or the build) lacks it, BNN_E_INVAL for unknown values. */
+int bnn__kernels_get(int isa, const struct bnn__kernels **out);
+/* Best ISA of this CPU, ignoring $BNN_CPU_ISA. */
+int bnn__cpu_best_isa(void);
+
+/* The per-ISA GEMMs (AVX ones exist only on x86). */
+void bnn__xor_gemm_portable(const uint64_t *x, size_t ldx, size_t pstride,
+			    size_t planes, size_t m,
+			    const struct bnn__bpanel *pn, uint32_t *d,
+			    size_t ldd);
+void bnn__xor_gemm_avx2(const uint64_t *x, size_t ldx, size_t pstride,
+			size_t planes, size_t m, const struct bnn__bpanel *pn,
+			uint32_t *d, size_t ldd);
+void bnn__xor_gemm_avx512(const uint64_t *x, size_t ldx, size_t pstride,
+			  size_t planes, size_t m,
+			  const struct bnn__bpanel *pn, uint32_t *d,
+			  size_t ldd);
+
+void bnn__pack_ge_portable(const int32_t *S, const int32_t *thr, size_t n,
+			   uint64_t *w);
+void bnn__pack_ge_avx2(const int32_t *S, const int32_t *thr, size_t n,
+		       uint64_t *w);
+void bnn__pack_ge_avx512(const int32_t *S, const int32_t *thr, size_t n,
+			 uint64_t *w);
+
+/*
+ * Sums of one output position of a binary layer (kernels_epi.c):
+ * S[o] = k1 + k2 * corr[o] - 2 * sum_p (d[p * pstride + o] << p), in
+ * int32 (the caller checks that nothing overflows); corr may be NULL (0).
+ */
+void bnn__sums32(const uint32_t *d, size_t pstride, size_t planes,
+		 const uint32_t *corr, int32_t k1, int32_t k2, size_t n,
+		 int32_t *S);
+
+/* popcount(a AND b) over n words. */
+uint32_t bnn__and_popcount(const uint64_t *a, const uint64_t *b, size_t n);
+
+/* ---- float (kernels_float.c); results do not depend on the ISA ---- */
+
+/*
+ * C[i * ldc + o] = (bias ? bias[o] : 0) + sum_k A[i * lda + k] * B[o * ldb + k]
+ * for i < m, o < nout, k < n.  The sum of every element is formed in one
+ * fixed order (8 strided partial sums, combined pairwise, then the tail),
+ * whatever the blocking or vector width, so results are reproducible.
+ */
+void bnn__sgemm_nt(const float *A, size_t lda, size_t m, const float *B,
+		   size_t ldb, size_t nout, size_t n, const float *bias,
+		   float *C, size_t ldc);
+
+/* Plain dot product with the same summation order. */
+float bnn__sdot(const float *a, const float *b, size_t n);
+
+#endif /* BNN_KERNELS_H */

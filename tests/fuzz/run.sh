@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Run libFuzzer targets for a bounded time each and report TAP.
+#   tests/fuzz/run.sh SECONDS WORKDIR FUZZER[:SEEDCMD]...
+# A fuzzer passes when it ran the whole time without a crash, leak or
+# timeout (libFuzzer exits non-zero and leaves a crash-* artifact then).
+set -uo pipefail
+secs=$1 work=$2
+shift 2
+echo "TAP version 13"
+echo "1..$#"
+n=0 bad=0
+for f in "$@"; do
+	n=$((n + 1))
+	name=$(basename "$f")
+	corpus=$work/corpus-$name
+	mkdir -p "$corpus"
+	log=$work/$name.log
+	# Targets that know how to write seeds do so with -seeds=DIR.
+	"$f" -seeds="$corpus" -runs=0 >/dev/null 2>&1 || true
+	if "$f" -max_total_time="$secs" -max_len=16384 -timeout=10 \
+		-rss_limit_mb=2048 -artifact_prefix="$work/$name-" \
+		"$corpus" >"$log" 2>&1; then
+		runs=$(grep -oE 'Done [0-9]+ runs' "$log" | tail -n1)
+		echo "ok $n - $name: ${runs:-ran} in ${secs} s"
+	else
+		bad=$((bad + 1))
+		echo "not ok $n - $name: see $log"
+		grep -E 'ERROR|SUMMARY|artifact' "$log" | head -n 5 | sed 's/^/# /'
+	fi
+done
+[ "$bad" -eq 0 ]

@@ -1,0 +1,598 @@
+/*
+ * Unit tests: backend equality (golden tests) and the `emu` backend
+ * (libbnn/src/backend_emu.c on the device-model core).
+ *
+ *  - many random models of every family (fully binarized with 1-bit and
+ *    k-bit inputs, classifier-only after float convolutional features,
+ *    conv + maxpool + dense, fan-ins of many column blocks, binary layers
+ *    too large for the card and left on the host, binary scores in the
+ *    middle of float layers) on random inputs: emu with the error model
+ *    off == cpu, bit for bit, on scores and predicted classes;
+ *  - with the error model on (high read BER, weak 1T1R programming):
+ *    outputs differ from cpu sometimes, runs are reproducible from the
+ *    seed, and statistics report device time and energy;
+ *  - statistics of the worked example of rbnn-device.rst (time and
+ *    energy of its EXEC, as the card's completion reports them) and of
+ *    programming; option and preparation errors; async jobs; re-prepare.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bnn.h"
+#include "bnn_test_models.h"
+#include "backend_emu.h"
+#include "compile.h"
+
+static bnn_backend *open_be(int kind, const bnn_backend_opts *o)
+{
+	bnn_backend *be = NULL;
+	bnn_error e;
+
+	if (bnn_backend_open(kind, o, &be, &e))
+		fail_msg("open %s: %s", bnn_backend_kind_name(kind), e.msg);
+	return be;
+}
+
+static bnn_backend *open_emu_off(uint32_t tiles)
+{
+	bnn_backend_opts o;
+
+	bnn_backend_opts_init(&o);
+	o.error_model = 0;
+	o.tiles = tiles;
+	return open_be(BNN_BACKEND_EMU, &o);
+}
+
+/* Random items: values the first layer of any of our models takes. */
+static void inputs(const struct bnn_model *m, float *x, size_t n)
+{
+	size_t e = (size_t)m->input.channels * m->input.length;
+
+	if (m->layers[0].kind == BNN_LAYER_QUANT ||
+	    m->layers[0].kind == BNN_LAYER_SIGN) {
+		tm_inputs(m, x, n);
+		return;
+	}
+	for (size_t i = 0; i < n * e; i++)
+		x[i] = (float)tm_rnd(-16, 16) * 0.25f;
+}
+
+/*
+ * Run m on n random items on both contexts; fail on any difference.
+ * Returns the number of scores compared.
+ */
+static size_t same_outputs(bnn_backend *a, bnn_backend *b,
+			   const struct bnn_model *m, size_t n,
+			   const char *what, int idx)
+{
+	size_t e = (size_t)m->input.channels * m->input.length;
+	float *x = malloc(sizeof(float) * n * e);
+	float *sa = malloc(sizeof(float) * n * m->nclasses);
+	float *sb = malloc(sizeof(float) * n * m->nclasses);
+	int32_t *pa = malloc(sizeof(int32_t) * n), *pb = malloc(sizeof(int32_t) * n);
+	bnn_error err;
+
+	inputs(m, x, n);
+	if (bnn_prepare(a, m, &err) || bnn_prepare(b, m, &err))
+		fail_msg("%s %d: prepare: %s", what, idx, err.msg);
+	assert_int_equal(bnn_run(a, x, n, sa, pa, NULL, &err), 0);
+	assert_int_equal(bnn_run(b, x, n, sb, pb, NULL, &err), 0);
+	for (size_t i = 0; i < n * m->nclasses; i++)
+		if (memcmp(&sa[i], &sb[i], sizeof(float)))
+			fail_msg("%s %d: item %zu class %zu: %.9g vs %.9g", what,
+				 idx, i / m->nclasses, i % m->nclasses,
+				 sa[i], sb[i]);
+	assert_memory_equal(pa, pb, sizeof(int32_t) * n);
+	free(x);
+	free(sa);
+	free(sb);
+	free(pa);
+	free(pb);
+	return n * m->nclasses;
+}
+
+/* ---- model families ------------------------------------------------------- */
+
+/* Float convolutional features, binary classifier. */
+static struct bnn_model *classifier_only(void)
+{
+	uint32_t c = (uint32_t)tm_rnd(1, 3), len = (uint32_t)tm_rnd(16, 60);
+	uint32_t ncls = (uint32_t)tm_rnd(2, 6);
+	struct bnn_model *m = tm_new(c, len, ncls);
+
+	if (tm_add_float(m, BNN_LAYER_CONV1D, (uint32_t)tm_rnd(2, 12),
+			 (uint32_t)tm_rnd(3, 7), (uint32_t)tm_rnd(1, 2), 1) ||
+	    tm_add_float(m, BNN_LAYER_BATCHNORM, 0, 0, 0, 0) ||
+	    tm_add_act(m, BNN__ACT_RELU) ||
+	    tm_add_pool(m, 2, 2) ||
+	    tm_add_float(m, BNN_LAYER_CONV1D, (uint32_t)tm_rnd(2, 12), 3, 1, 1) ||
+	    tm_add_simple(m, BNN_LAYER_FLATTEN) ||
+	    tm_add_simple(m, BNN_LAYER_SIGN) ||
+	    tm_add_binary(m, BNN_LAYER_BDENSE, (uint32_t)tm_rnd(8, 100), 0, 0, 0, 0) ||
+	    tm_add_binary(m, BNN_LAYER_BDENSE, ncls, 0, 0, 0, 1) ||
+	    bnn__model_finish(m, NULL))
+		abort();
+	return m;
+}
+
+/* conv + maxpool + conv + maxpool + dense + dense (k-bit or sign input). */
+static struct bnn_model *conv_pool_dense(void)
+{
+	uint32_t c = (uint32_t)tm_rnd(1, 2), len = (uint32_t)tm_rnd(40, 160);
+	uint32_t ncls = (uint32_t)tm_rnd(2, 5);
+	struct bnn_model *m = tm_new(c, len, ncls);
+	int q = tm_rnd(0, 1);
+
+	if ((q ? tm_add_quant(m, (uint32_t)tm_rnd(2, 8), -1.0f, 0.125f) :
+		 tm_add_simple(m, BNN_LAYER_SIGN)) ||
+	    tm_add_binary(m, BNN_LAYER_BCONV1D, (uint32_t)tm_rnd(4, 40),
+			  (uint32_t)tm_rnd(3, 9), (uint32_t)tm_rnd(1, 2),
+			  (uint32_t)tm_rnd(0, 2), 0) ||
+	    tm_add_pool(m, (uint32_t)tm_rnd(2, 3), 2) ||
+	    tm_add_binary(m, BNN_LAYER_BCONV1D, (uint32_t)tm_rnd(4, 40),
+			  (uint32_t)tm_rnd(1, 5), 1, 0, 0) ||
+	    tm_add_pool(m, 2, 2) ||
+	    tm_add_simple(m, BNN_LAYER_FLATTEN) ||
+	    tm_add_binary(m, BNN_LAYER_BDENSE, (uint32_t)tm_rnd(10, 90), 0, 0, 0, 0) ||
+	    tm_add_binary(m, BNN_LAYER_BDENSE, ncls, 0, 0, 0, 1) ||
+	    bnn__model_finish(m, NULL))
+		abort();
+	return m;
+}
+
+/* Fan-ins of many 256-column blocks. */
+static struct bnn_model *wide_fanin(void)
+{
+	uint32_t len = (uint32_t)tm_rnd(200, 700), ncls = (uint32_t)tm_rnd(2, 4);
+	struct bnn_model *m = tm_new(1, len, ncls);
+
+	if (tm_add_simple(m, BNN_LAYER_SIGN) ||
+	    tm_add_binary(m, BNN_LAYER_BCONV1D, (uint32_t)tm_rnd(8, 24),
+			  (uint32_t)tm_rnd(1, 4), 1, 0, 0) ||
+	    tm_add_simple(m, BNN_LAYER_FLATTEN) ||	/* fan-in 1600..17000 */
+	    tm_add_binary(m, BNN_LAYER_BDENSE, (uint32_t)tm_rnd(2, 40), 0, 0, 0, 0) ||
+	    tm_add_binary(m, BNN_LAYER_BDENSE, ncls, 0, 0, 0, 1) ||
+	    bnn__model_finish(m, NULL))
+		abort();
+	return m;
+}
+
+/* A convolution whose output exceeds half the activation buffer (32 KiB)
+ * stays on the host; the rest runs on the card. */
+static struct bnn_model *too_large(void)
+{
+	uint32_t len = (uint32_t)tm_rnd(2100, 2600);
+	struct bnn_model *m = tm_new(1, len, 3);
+
+	if (tm_add_quant(m, 3, -1.0f, 0.125f) ||
+	    tm_add_binary(m, BNN_LAYER_BCONV1D, 128, 3, 1, 1, 0) ||	/* host */
+	    tm_add_pool(m, 8, 8) ||
+	    tm_add_binary(m, BNN_LAYER_BCONV1D, 8, 3, 4, 1, 0) ||
+	    tm_add_simple(m, BNN_LAYER_FLATTEN) ||
+	    tm_add_binary(m, BNN_LAYER_BDENSE, 3, 0, 0, 0, 1) ||
+	    bnn__model_finish(m, NULL))
+		abort();
+	return m;
+}
+
+/* Binary scores feeding float layers, then a second binary block. */
+static struct bnn_model *scores_between(void)
+{
+	uint32_t len = (uint32_t)tm_rnd(10, 50), ncls = (uint32_t)tm_rnd(2, 5);
+	struct bnn_model *m = tm_new(2, len, ncls);
+
+	if (tm_add_simple(m, BNN_LAYER_SIGN) ||
+	    tm_add_binary(m, BNN_LAYER_BCONV1D, (uint32_t)tm_rnd(2, 20), 3, 1, 1, 1) ||
+	    tm_add_float(m, BNN_LAYER_BATCHNORM, 0, 0, 0, 0) ||
+	    tm_add_simple(m, BNN_LAYER_GLOBAL_MAXPOOL) ||
+	    tm_add_simple(m, BNN_LAYER_SIGN) ||
+	    tm_add_binary(m, BNN_LAYER_BDENSE, (uint32_t)tm_rnd(4, 30), 0, 0, 0, 0) ||
+	    tm_add_binary(m, BNN_LAYER_BDENSE, ncls, 0, 0, 0, 1) ||
+	    bnn__model_finish(m, NULL))
+		abort();
+	return m;
+}
+
+/* ---- golden equality -------------------------------------------------------- */
+
+static void test_golden_random(void **state)
+{
+	(void)state;
+	static const char *const fam[] = {
+		"binary 1-bit", "binary k-bit", "classifier-only",
+		"conv+pool+dense", "wide fan-in", "too large for the card",
+		"scores between float layers",
+	};
+	int count[7] = { 0 };
+	size_t scores = 0;
+	bnn_backend *cpu, *emu;
+	bnn_backend_opts o;
+
+	bnn_backend_opts_init(&o);
+	cpu = open_be(BNN_BACKEND_CPU, &o);
+	emu = open_emu_off(64);
+	tm_state = 31;
+	for (int it = 0; it < 140; it++) {
+		int f = it % 7;
+		struct bnn_model *m;
+
+		switch (f) {
+		case 0: m = tm_random_binary(1); break;
+		case 1: m = tm_random_binary((uint32_t)tm_rnd(2, 8)); break;
+		case 2: m = classifier_only(); break;
+		case 3: m = conv_pool_dense(); break;
+		case 4: m = wide_fanin(); break;
+		case 5: m = too_large(); break;
+		default: m = scores_between(); break;
+		}
+		scores += same_outputs(cpu, emu, m,
+				       f == 5 ? 3 : (size_t)tm_rnd(1, 40),
+				       fam[f], it);
+		count[f]++;
+		bnn_model_free(m);
+	}
+	for (int f = 0; f < 7; f++)
+		print_message("# %-30s %d models: emu == cpu\n", fam[f], count[f]);
+	print_message("# %zu scores compared bit for bit\n", scores);
+	bnn_backend_close(cpu);
+	bnn_backend_close(emu);
+}
+
+/* The plan of the "too large" family really splits host and card. */
+static void test_mixed_plan(void **state)
+{
+	(void)state;
+	struct bnn__card_geom g = { 16, 256, 256, 65536, 32, 65536 };
+	struct bnn__plan *p;
+	struct bnn_model *m;
+
+	tm_state = 32;
+	m = too_large();
+	assert_int_equal(bnn__compile(m, &g, &p, NULL), 0);
+	assert_int_equal(p->host_binary, 1);
+	assert_int_equal(p->nstages, 1);
+	assert_int_equal(p->stages[0].first, 3);
+	print_message("# %s\n", p->note);
+	bnn__plan_free(p);
+	bnn_model_free(m);
+	m = scores_between();
+	assert_int_equal(bnn__compile(m, &g, &p, NULL), 0);
+	assert_int_equal(p->nstages, 2);
+	bnn__plan_free(p);
+	bnn_model_free(m);
+}
+
+/* Threads (both backends) and ISAs change nothing, statistics included. */
+static void test_golden_threads(void **state)
+{
+	(void)state;
+	bnn_backend_opts o;
+	bnn_backend *cpu, *emu1 = open_emu_off(0), *emu3;
+	bnn_backend_info bi;
+
+	bnn_backend_opts_init(&o);
+	o.threads = 2;
+	o.cpu_isa = BNN_ISA_PORTABLE;
+	cpu = open_be(BNN_BACKEND_CPU, &o);
+	bnn_backend_opts_init(&o);
+	o.threads = 3;
+	emu3 = open_be(BNN_BACKEND_EMU, &o);
+	assert_int_equal(bnn_backend_info_get(emu3, &bi), 0);
+	assert_non_null(strstr(bi.detail, "3 threads"));
+	tm_state = 33;
+	for (int it = 0; it < 12; it++) {
+		struct bnn_model *m = it % 2 ? conv_pool_dense() : scores_between();
+		size_t n = (size_t)tm_rnd(1, 300);
+		uint64_t seed = tm_state;
+		bnn_stats a1, a3, b1, b3;
+
+		same_outputs(cpu, emu3, m, n, "cpu 2 threads / emu 3 threads", it);
+		assert_int_equal(bnn_backend_stats(emu1, &a1), 0);
+		assert_int_equal(bnn_backend_stats(emu3, &a3), 0);
+		tm_state = seed;
+		same_outputs(emu1, emu3, m, n, "emu 1 / 3 threads", it);
+		assert_int_equal(bnn_backend_stats(emu1, &b1), 0);
+		assert_int_equal(bnn_backend_stats(emu3, &b3), 0);
+		/* this run's statistics: the same with 1 or 3 threads */
+		assert_int_equal(b1.device_ns - a1.device_ns,
+				 b3.device_ns - a3.device_ns);
+		assert_true(b1.device_energy_pj - a1.device_energy_pj ==
+			    b3.device_energy_pj - a3.device_energy_pj);
+		assert_int_equal(b1.device_cmds - a1.device_cmds,
+				 b3.device_cmds - a3.device_cmds);
+		assert_true(b1.device_cmds - a1.device_cmds >= 1);
+		bnn_model_free(m);
+	}
+	bnn_backend_close(cpu);
+	bnn_backend_close(emu1);
+	bnn_backend_close(emu3);
+}
+
+/* With the error model on, the thread count changes nothing either:
+ * copies of the array when reads are deterministic (read BER 0), the one
+ * array in order when they are not. */
+static void test_error_model_threads(void **state)
+{
+	(void)state;
+	struct bnn_model *m;
+	bnn_backend_opts o;
+	bnn_backend *a, *b;
+
+	tm_state = 37;
+	m = conv_pool_dense();
+	for (int ber = 0; ber < 2; ber++) {
+		bnn_backend_opts_init(&o);
+		o.error_model = 1;
+		o.cell_mode = BNN_CELL_1T1R;
+		o.prog_current_ua = 30;
+		o.verify = 0;
+		o.read_ber = ber ? 0.01 : 0;
+		o.age_s = 1e5;
+		o.seed = 99;
+		a = open_be(BNN_BACKEND_EMU, &o);
+		o.threads = 2;
+		b = open_be(BNN_BACKEND_EMU, &o);
+		same_outputs(a, b, m, 77, ber ? "read BER 0.01, 1 / 2 threads" :
+				       "persistent errors, 1 / 2 threads", ber);
+		bnn_backend_close(a);
+		bnn_backend_close(b);
+	}
+	bnn_model_free(m);
+}
+
+/* ---- error model ------------------------------------------------------------ */
+
+static void run_items(bnn_backend *be, const struct bnn_model *m,
+		      const float *x, size_t n, float *sc, int32_t *pred,
+		      bnn_stats *st)
+{
+	bnn_error e;
+
+	if (bnn_prepare(be, m, &e))
+		fail_msg("prepare: %s", e.msg);
+	assert_int_equal(bnn_run(be, x, n, sc, pred, st, &e), 0);
+}
+
+static void test_error_model(void **state)
+{
+	(void)state;
+	struct bnn_model *m;
+	bnn_backend_opts o;
+	bnn_backend *cpu, *emu;
+	size_t n = 64, e, diff = 0, pdiff = 0;
+	float *x, *s0, *s1, *s2;
+	int32_t p0[64], p1[64], p2[64];
+	bnn_stats st;
+
+	tm_state = 34;
+	m = conv_pool_dense();
+	e = (size_t)m->input.channels * m->input.length;
+	x = malloc(sizeof(float) * n * e);
+	s0 = malloc(sizeof(float) * n * m->nclasses);
+	s1 = malloc(sizeof(float) * n * m->nclasses);
+	s2 = malloc(sizeof(float) * n * m->nclasses);
+	inputs(m, x, n);
+
+	bnn_backend_opts_init(&o);
+	cpu = open_be(BNN_BACKEND_CPU, &o);
+	run_items(cpu, m, x, n, s0, p0, NULL);
+
+	/* transient sense errors at a high rate */
+	o.error_model = 1;
+	o.read_ber = 0.02;
+	o.seed = 7;
+	emu = open_be(BNN_BACKEND_EMU, &o);
+	run_items(emu, m, x, n, s1, p1, &st);
+	for (size_t i = 0; i < n * m->nclasses; i++)
+		diff += s0[i] != s1[i];
+	for (size_t i = 0; i < n; i++)
+		pdiff += p0[i] != p1[i];
+	print_message("# read BER 0.02: %zu of %zu scores and %zu of %zu classes differ from cpu\n",
+		      diff, n * m->nclasses, pdiff, n);
+	assert_true(diff > 0);
+	assert_true(st.device_energy_pj > 0);
+	assert_true(st.device_ns > 0);
+	assert_int_equal(st.device_cmds, 1);
+	assert_int_equal(st.items, n);
+	bnn_backend_close(emu);
+
+	/* the same seed gives the same run */
+	emu = open_be(BNN_BACKEND_EMU, &o);
+	run_items(emu, m, x, n, s2, p2, NULL);
+	assert_memory_equal(s1, s2, sizeof(float) * n * m->nclasses);
+	bnn_backend_close(emu);
+
+	/* weak 1T1R programming without verify: persistent errors */
+	bnn_backend_opts_init(&o);
+	o.error_model = 1;
+	o.cell_mode = BNN_CELL_1T1R;
+	o.prog_current_ua = 20;
+	o.verify = 0;
+	o.read_ber = 0;
+	o.age_s = 3600;
+	emu = open_be(BNN_BACKEND_EMU, &o);
+	run_items(emu, m, x, n, s2, p2, &st);
+	diff = 0;
+	for (size_t i = 0; i < n * m->nclasses; i++)
+		diff += s0[i] != s2[i];
+	print_message("# 1T1R at 20 uA, no verify: %zu of %zu scores differ\n",
+		      diff, n * m->nclasses);
+	assert_true(diff > 0);
+	assert_true(st.device_energy_pj > 0);
+	{
+		struct bnn__emu_prog_stats ps;
+
+		assert_int_equal(bnn__emu_prog_stats(emu, &ps), 0);
+		assert_true(ps.pulses > 0);
+		assert_true(ps.device_energy_pj > 0);
+	}
+	bnn_backend_close(emu);
+
+	/* error model off: the same as cpu, and energy still modeled */
+	bnn_backend_opts_init(&o);
+	emu = open_be(BNN_BACKEND_EMU, &o);
+	run_items(emu, m, x, n, s2, p2, &st);
+	assert_memory_equal(s0, s2, sizeof(float) * n * m->nclasses);
+	assert_true(st.device_energy_pj > 0);
+	bnn_backend_close(emu);
+
+	bnn_backend_close(cpu);
+	free(x);
+	free(s0);
+	free(s1);
+	free(s2);
+	bnn_model_free(m);
+}
+
+/* ---- statistics --------------------------------------------------------------- */
+
+/* rbnn-device.rst, "Worked example": one item costs time_ns 27492 and
+ * energy_pj 27232 on the card. */
+static void test_worked_example_stats(void **state)
+{
+	(void)state;
+	struct bnn_model *m = tm_new(2, 32, 5);
+	bnn_backend *emu = open_emu_off(0);
+	struct bnn__emu_prog_stats ps;
+	bnn_backend_info bi;
+	bnn_stats st, tot;
+	float x[64 * 3], sc[15];
+	bnn_error e;
+
+	tm_state = 35;
+	assert_int_equal(tm_add_quant(m, 4, -1.0f, 0.125f), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, 16, 5, 1, 2, 0), 0);
+	assert_int_equal(tm_add_pool(m, 2, 2), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, 32, 3, 1, 1, 0), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 64, 0, 0, 0, 0), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 5, 0, 0, 0, 1), 0);
+	tm_inputs(m, x, 3);
+	assert_int_equal(bnn_prepare(emu, m, &e), 0);
+	assert_int_equal(bnn_run(emu, x, 1, sc, NULL, &st, &e), 0);
+	assert_int_equal(st.device_ns, 27492);
+	assert_true(st.device_energy_pj == 27232.0);
+	assert_int_equal(st.device_cmds, 1);
+	assert_int_equal(st.items, 1);
+	/* three items: one EXEC, three times the array work (26930 ns,
+	 * 2491.78 pJ each: 2693 row activations, 76352 cells), 792 bytes
+	 * of DMA (96 + 432 + 3 x (64 + 24)) */
+	assert_int_equal(bnn_run(emu, x, 3, sc, NULL, &st, &e), 0);
+	assert_int_equal(st.device_cmds, 1);
+	assert_int_equal(st.device_ns, 81369);	/* 3 x 26930 + 500 + 79.2 */
+	assert_true(st.device_energy_pj == 39255.0);	/* 7475.34 + 100 + 31680 */
+	assert_int_equal(bnn_backend_stats(emu, &tot), 0);
+	assert_int_equal(tot.items, 4);
+	assert_int_equal(tot.device_cmds, 2);
+
+	/* programming: 181 rows in one PROGRAM_ROWS, the 112 thresholds of
+	 * layers 1, 3, 5 (block 0) in one LOAD_THRESH */
+	assert_int_equal(bnn__emu_prog_stats(emu, &ps), 0);
+	assert_int_equal(ps.rows, 181);
+	assert_int_equal(ps.cmds, 2);
+	assert_true(ps.pulses >= 181ull * 256 * 2);
+	assert_int_equal(ps.unverified, 0);
+	assert_true(ps.device_ns > 0 && ps.device_energy_pj > 0);
+	print_message("# programming: %llu rows, %llu pulses, %.0f pJ, %llu ns\n",
+		      (unsigned long long)ps.rows, (unsigned long long)ps.pulses,
+		      ps.device_energy_pj, (unsigned long long)ps.device_ns);
+
+	assert_int_equal(bnn_backend_info_get(emu, &bi), 0);
+	assert_int_equal(bi.kind, BNN_BACKEND_EMU);
+	assert_string_equal(bi.name, "emu");
+	assert_int_equal(bi.cards, 1);
+	assert_non_null(strstr(bi.detail, "error model off"));
+	assert_int_equal(bnn__emu_prog_stats(NULL, &ps), BNN_E_INVAL);
+	bnn_backend_close(emu);
+	bnn_model_free(m);
+}
+
+/* ---- options, errors, async, re-prepare --------------------------------------- */
+
+static void test_emu_api(void **state)
+{
+	(void)state;
+	bnn_backend_opts o;
+	bnn_backend *be = NULL, *cpu;
+	struct bnn_model *m, *m2;
+	bnn_error e;
+	static float x[40 * 256], s1[40 * 8], s2[40 * 8];
+	int32_t p1[40], p2[40];
+	uint64_t job;
+	bnn_stats st;
+
+	bnn_backend_opts_init(&o);
+	o.tiles = 2000;
+	assert_int_equal(bnn_backend_open(BNN_BACKEND_EMU, &o, &be, &e),
+			 BNN_E_UNSUPPORTED);
+	assert_non_null(strstr(e.msg, "tiles"));
+	assert_null(be);
+	bnn_backend_opts_init(&o);
+	o.prog_current_ua = 5000;
+	assert_int_equal(bnn_backend_open(BNN_BACKEND_EMU, &o, &be, &e),
+			 BNN_E_UNSUPPORTED);
+	assert_non_null(strstr(e.msg, "1..1000 uA"));
+
+	/* out of tiles: a 1-tile card (256 rows) and a 300-output layer */
+	m = tm_new(1, 16, 2);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_SIGN), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 300, 0, 0, 0, 0), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 2, 0, 0, 0, 1), 0);
+	be = open_emu_off(1);
+	assert_int_equal(bnn_prepare(be, m, &e), BNN_E_UNSUPPORTED);
+	assert_non_null(strstr(e.msg, "layer 2 (bdense): needs 300 rows"));
+	assert_int_equal(bnn_run(be, x, 1, s1, NULL, NULL, &e), BNN_E_STATE);
+	bnn_backend_close(be);
+	bnn_model_free(m);
+
+	/* async jobs and re-prepare on one context */
+	tm_state = 36;
+	m = tm_random_binary(3);
+	m2 = classifier_only();
+	assert_true((size_t)m->input.channels * m->input.length <= 256);
+	assert_true((size_t)m2->input.channels * m2->input.length <= 256);
+	assert_true(m->nclasses <= 8 && m2->nclasses <= 8);
+	bnn_backend_opts_init(&o);
+	cpu = open_be(BNN_BACKEND_CPU, &o);
+	be = open_emu_off(0);
+	inputs(m, x, 40);
+	run_items(cpu, m, x, 40, s1, p1, NULL);
+	assert_int_equal(bnn_prepare(be, m, &e), 0);
+	assert_int_equal(bnn_submit(be, x, 40, s2, p2, &job, &e), 0);
+	assert_int_equal(bnn_wait(be, job, -1, &st, &e), 0);
+	assert_int_equal(st.items, 40);
+	assert_true(st.device_energy_pj > 0);
+	assert_memory_equal(s1, s2, sizeof(float) * 40 * m->nclasses);
+	assert_memory_equal(p1, p2, sizeof(p1));
+	inputs(m2, x, 40);
+	run_items(cpu, m2, x, 40, s1, p1, NULL);
+	run_items(be, m2, x, 40, s2, p2, NULL);
+	assert_memory_equal(s1, s2, sizeof(float) * 40 * m2->nclasses);
+	bnn_backend_close(be);
+	bnn_backend_close(cpu);
+	bnn_model_free(m);
+	bnn_model_free(m2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_golden_random),
+		cmocka_unit_test(test_mixed_plan),
+		cmocka_unit_test(test_golden_threads),
+		cmocka_unit_test(test_error_model),
+		cmocka_unit_test(test_error_model_threads),
+		cmocka_unit_test(test_worked_example_stats),
+		cmocka_unit_test(test_emu_api),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,464 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
+#
+# test_bnn_run.sh - end-to-end tests of the bnn-run binary (TAP output, for
+# tests/run-tap.sh): tiny models written by bnn-mkmodel, synthetic CSV,
+# float32, WFDB and Bonn-like inputs, every user-error path (message and
+# exit status), --json validity, --predictions content, and real MIT-BIH /
+# Bonn runs when ../shared/data is there.
+#
+#   tests/unit/test_bnn_run.sh [BNN_RUN [BNN_MKMODEL]]
+#
+# Defaults: build/tools/bnn-run and build/tests/bnn-mkmodel of the checkout
+# (or $BNN_RUN / $BNN_MKMODEL); data under $RBNN_DATA or
+# <checkout>/../shared/data.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+RUN=${1:-${BNN_RUN:-$repo/build/tools/bnn-run}}
+MK=${2:-${BNN_MKMODEL:-$repo/build/tests/bnn-mkmodel}}
+DATA=${RBNN_DATA:-$repo/../shared/data}
+PY=${PYTHON:-python3}
+export RBNN_DATA=$DATA
+
+case $RUN in /*) ;; *) RUN=$PWD/$RUN ;; esac
+case $MK in /*) ;; *) MK=$PWD/$MK ;; esac
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-bnn-run.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() {
+	n=$((n + 1))
+	echo "not ok $n - $1"
+	[ -s out ] && head -n 20 out | sed 's/^/#   stdout: /'
+	[ -s err ] && head -n 10 err | sed 's/^/#   stderr: /'
+	return 0
+}
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+# expect STATUS REGEX DESCRIPTION -- ARGS...: run bnn-run, check the exit
+# status, that stderr matches REGEX, and that an error is one line
+# "bnn-run: error: ..." (the last line of stderr).
+expect() {
+	local want=$1 pat=$2 desc=$3 rc
+	shift 3
+	[ "${1:-}" = "--" ] && shift
+	"$RUN" "$@" >out 2>err
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		notok "$desc (exit $rc, want $want)"
+		return 1
+	fi
+	if [ -n "$pat" ] && ! grep -qE -- "$pat" err; then
+		notok "$desc (stderr lacks /$pat/)"
+		return 1
+	fi
+	if [ "$want" -ne 0 ]; then
+		if [ "$(grep -c '^bnn-run: error: ' err)" -ne 1 ] ||
+		   ! tail -n 1 err | grep -q '^bnn-run: error: '; then
+			notok "$desc (want exactly one 'bnn-run: error:' line, last)"
+			return 1
+		fi
+	fi
+	ok "$desc"
+}
+
+# json_check DESCRIPTION PYTHON-EXPRESSIONS...: out must be valid JSON
+# (python3 -m json.tool) and every expression true with d = the document.
+json_check() {
+	local desc=$1
+	shift
+	if ! "$PY" -m json.tool out >/dev/null 2>json.err; then
+		notok "$desc (invalid JSON: $(head -c 200 json.err))"
+		return 1
+	fi
+	if ! "$PY" - "$@" >py.err 2>&1 <<'EOF'
+import json, math, sys
+d = json.load(open("out"))
+for e in sys.argv[1:]:
+    if not eval(e):
+        print("failed:", e)
+        sys.exit(1)
+EOF
+	then
+		notok "$desc ($(head -c 300 py.err))"
+		return 1
+	fi
+	ok "$desc"
+}
+
+if [ ! -x "$RUN" ] || [ ! -x "$MK" ]; then
+	echo "1..1"
+	echo "not ok 1 - binaries missing: $RUN / $MK (build them first)"
+	exit 1
+fi
+
+# ---------------------------------------------------------------------
+# Fixtures
+# ---------------------------------------------------------------------
+"$MK" --arch majority --length 8 --classes pos,neg maj.bnn || exit 1
+"$MK" --arch majority --channels 2 --length 8 --classes pos,neg maj2.bnn || exit 1
+"$MK" --arch conv --length 50 --rate 250 --beat 20,30 --lead MLII \
+	--norm zscore --name syn-ecg ecg250.bnn || exit 1
+"$MK" --arch conv --length 50 --rate 360 --beat 20,30 --lead MLII \
+	--norm zscore ecg360.bnn || exit 1
+"$MK" --arch conv --length 50 --rate 250 --beat 20,30 --lead V5 \
+	--norm zscore ecgv5.bnn || exit 1
+"$MK" --arch conv --length 100 --rate 360 --beat 40,60 --lead MLII \
+	--norm zscore --name mitdb-test mitdb.bnn || exit 1
+"$MK" --arch conv --length 178 --rate 173.61 --classes non-seizure,seizure \
+	--norm zscore eeg.bnn || exit 1
+"$MK" --arch float --length 8 --classes pos,neg float.bnn || exit 1
+
+"$PY" - <<'EOF' || exit 1
+import struct, random
+random.seed(7)
+# rows.csv: 20 rows of 8 values with a header and a label column; the
+# majority model predicts pos (0) for positive rows, neg (1) for negative
+# ones; rows 3 and 4 carry the wrong label -> 18 of 20 correct.
+with open("rows.csv", "w") as f:
+    f.write("label," + ",".join("x%d" % i for i in range(8)) + "\n")
+    for i in range(20):
+        s = 1 if i % 2 == 0 else -1
+        lab = 0 if s > 0 else 1
+        if i in (3, 4):
+            lab = 1 - lab
+        f.write("%d," % lab + ",".join("%.4f" % (s * (0.5 + random.random())) for _ in range(8)) + "\n")
+# nolab.csv: 5 rows of 8 values, no header, no label
+with open("nolab.csv", "w") as f:
+    for i in range(5):
+        s = 1 if i < 3 else -1
+        f.write(",".join("%.3f" % (s * (1 + random.random())) for _ in range(8)) + "\n")
+with open("wide.csv", "w") as f:
+    f.write(",".join(["1"] * 10) + "\n")
+with open("bad.csv", "w") as f:
+    f.write("1,2,3,4,5,6,7,8\n1,2,x,4,5,6,7,8\n")
+# items.x.f32 + items.rows.tsv (bnn-extract's layout): 10 items
+with open("items.x.f32", "wb") as f:
+    for i in range(10):
+        s = 1.0 if i < 6 else -1.0
+        f.write(struct.pack("<8f", *[s] * 8))
+with open("items.rows.tsv", "w") as f:
+    f.write("index\tlabel\tclass\trecord\tsample\n")
+    for i in range(10):
+        f.write("%d\t%d\t%s\t%s\t%d\n" % (i, 0 if i < 5 else 1, "pos" if i < 5 else "neg", "r1" if i < 4 else "r2", 100 * i))
+# ncl.f32: 3 items, 2 channels x 8, channel-major (N,C,L)
+with open("ncl.f32", "wb") as f:
+    for i in range(3):
+        s = -1.0 if i == 1 else 1.0
+        f.write(struct.pack("<16f", *[s] * 16))
+# sig.csv: a 2-channel signal of 40 samples -> 5 windows of 8
+with open("sig.csv", "w") as f:
+    for i in range(40):
+        f.write("%g,%g\n" % (1 + i * 0.01, -2 - i * 0.01))
+with open("junk.xyz", "wb") as f:
+    f.write(bytes(range(256)))
+# A WFDB record: 250 Hz, 1000 samples, MLII and V1, format 16; beats
+# every 100 samples: N N V A N N V N N (A = S class).
+import os
+os.makedirs("wfdb", exist_ok=True)
+n = 1000
+sig = [[int(200 * ((i % 100) < 5)) + (i % 7) for i in range(n)],
+       [int(-150 * ((i % 100) < 5)) - (i % 5) for i in range(n)]]
+with open("wfdb/syn.dat", "wb") as f:
+    for i in range(n):
+        f.write(struct.pack("<hh", sig[0][i], sig[1][i]))
+def ck(v):
+    s = sum(v) & 0xffff
+    return s - 65536 if s > 32767 else s
+with open("wfdb/syn.hea", "w") as f:
+    f.write("syn 2 250 %d\r\n" % n)
+    f.write("syn.dat 16 200 16 0 %d %d 0 MLII\r\n" % (sig[0][0], ck(sig[0])))
+    f.write("syn.dat 16 200 16 0 %d %d 0 V1\r\n" % (sig[1][0], ck(sig[1])))
+codes = [1, 1, 5, 8, 1, 1, 5, 1, 1]
+with open("wfdb/syn.atr", "wb") as f:
+    t = 0
+    for k, c in enumerate(codes):
+        at = 100 * (k + 1)
+        f.write(struct.pack("<H", (c << 10) | (at - t)))
+        t = at
+    f.write(struct.pack("<H", 0))
+EOF
+printf 'this is not a model\n' > short.bnn
+head -c 300 rows.csv > notmodel.bnn
+head -c 36 items.x.f32 > odd.f32
+seq -50 49 | sed 's/$/\r/' > seg.txt
+mkdir emptydir
+cp maj.bnn corrupt.bnn
+printf '\xff' | dd of=corrupt.bnn bs=1 seek=200 conv=notrunc 2>/dev/null
+
+# ---------------------------------------------------------------------
+# Usage
+# ---------------------------------------------------------------------
+expect 0 "" "--help" -- --help
+grep -q "Exit status" out && grep -q -- "--predictions" out &&
+	ok "--help documents the exit statuses and options" ||
+	notok "--help documents the exit statuses and options"
+man=$repo/Documentation/bnn-run.1
+if [ -f "$man" ]; then
+	missing=
+	for opt in $(grep -oE -- '--[a-z][a-z0-9-]+' out | sort -u); do
+		sed 's/\\-/-/g' "$man" | grep -q -- "$opt" || missing="$missing $opt"
+	done
+	[ -z "$missing" ] && ok "man page documents every option of --help" ||
+		notok "man page lacks:$missing"
+	if command -v groff >/dev/null; then
+		w=$(groff -man -Tutf8 -ww -z "$man" 2>&1)
+		[ -z "$w" ] && ok "man page renders without groff warnings" ||
+			notok "man page: $w"
+	else
+		skip "man page renders" "no groff"
+	fi
+else
+	skip "man page" "no $man"
+fi
+expect 0 "" "--version" -- --version
+grep -qE '^bnn-run [0-9.]+ \(libbnn [0-9.]+\)$' out && ok "--version format" ||
+	notok "--version format"
+
+expect 2 "--model FILE is required" "missing --model" -- rows.csv
+expect 2 "no input" "missing input" -- -m maj.bnn
+expect 2 "--batch wants an integer" "--batch 12x" -- -m maj.bnn --batch 12x rows.csv
+expect 2 "--batch wants an integer" "--batch 0" -- -m maj.bnn --batch 0 rows.csv
+expect 2 "--batch wants an integer" "--batch ' 5'" -- -m maj.bnn --batch " 5" rows.csv
+expect 2 "--read-ber wants a number" "--read-ber 2" -- -m maj.bnn --read-ber 2 rows.csv
+expect 2 "--read-ber wants a number" "--read-ber nan" -- -m maj.bnn --read-ber nan rows.csv
+expect 2 "--prog-current-ua wants" "--prog-current-ua 0" -- -m maj.bnn --prog-current-ua 0 rows.csv
+expect 2 "--seed wants an integer" "--seed -1" -- -m maj.bnn --seed -1 rows.csv
+expect 2 "--cell-mode wants 2t2r or 1t1r" "--cell-mode 3t" -- -m maj.bnn --cell-mode 3t rows.csv
+expect 2 "--backend wants auto, cpu, emu or rbnn" "--backend gpu" -- -m maj.bnn --backend gpu rows.csv
+expect 2 "unknown option '--frobnicate'" "unknown option" -- -m maj.bnn --frobnicate rows.csv
+expect 2 "needs a value" "option without value" -- rows.csv -m
+expect 2 "applies to the emulated card" "emu option with --backend cpu" -- -m maj.bnn --backend cpu --read-ber 1e-3 rows.csv
+expect 2 "applies to the rbnn backend" "--device with --backend cpu" -- -m maj.bnn --backend cpu --device /dev/null rows.csv
+expect 2 "--shape wants" "--shape 1,,2" -- -m maj.bnn --shape 1,,2 items.x.f32
+expect 2 "--progress wants" "--progress sometimes" -- -m maj.bnn --progress sometimes rows.csv
+expect 2 "no class 'bogus'" "--label-map to an unknown class" -- -m maj.bnn --label-map 0=bogus rows.csv
+expect 2 "is a .bnn model, not data" "a model given as data" -- -m maj.bnn maj.bnn
+
+# ---------------------------------------------------------------------
+# Files and models
+# ---------------------------------------------------------------------
+expect 3 "model nope.bnn: No such file" "missing model file" -- -m nope.bnn rows.csv
+expect 3 "is a folder" "model is a folder" -- -m . rows.csv
+expect 4 "notmodel.bnn: not a .bnn model \(bad magic\)" "not a .bnn model (libbnn's message)" -- -m notmodel.bnn rows.csv
+expect 4 "short.bnn: .*not a .bnn model" "a short file as model" -- -m short.bnn rows.csv
+expect 4 "checksum" "corrupt model (checksum)" -- -m corrupt.bnn rows.csv
+expect 3 "nope.csv: no such file" "missing input file" -- -m maj.bnn nope.csv
+expect 3 "no such file, folder or record" "unknown record name" -- -m maj.bnn --data wfdb 999
+expect 5 "cannot tell what this file holds" "binary file of unknown type" -- -m maj.bnn junk.xyz
+expect 5 "bad.csv.*bad number" "malformed CSV" -- -m maj.bnn bad.csv
+expect 5 "no WFDB records" "folder without data" -- -m maj.bnn emptydir
+cp rows.csv locked.csv && chmod 000 locked.csv
+if [ "$(id -u)" -ne 0 ]; then
+	expect 3 "locked.csv: Permission denied" "unreadable input" -- -m maj.bnn locked.csv
+elif command -v setpriv >/dev/null; then
+	# root reads anything: run a copy of the binary as nobody.
+	chmod 755 "$tmp" && chmod 644 ./*.bnn ./*.csv && chmod 000 locked.csv
+	cp "$RUN" "$tmp/bnn-run-copy" && chmod 755 "$tmp/bnn-run-copy"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$tmp/bnn-run-copy" \
+		-m maj.bnn locked.csv >out 2>err
+	rc=$?
+	[ "$rc" -eq 3 ] && grep -q "^bnn-run: error: locked.csv: Permission denied$" err &&
+		ok "unreadable input (as nobody)" ||
+		notok "unreadable input (as nobody; exit $rc)"
+else
+	skip "unreadable input" "running as root without setpriv"
+fi
+
+# ---------------------------------------------------------------------
+# Model / data mismatch, rate, lead
+# ---------------------------------------------------------------------
+expect 6 "rows have 10 values.*expects 8 per item" "CSV rows of the wrong width" -- -m maj.bnn wide.csv
+expect 6 "rows have 9 values.*--label-column" "--label-column none on a labelled CSV" -- -m maj.bnn --label-column none rows.csv
+expect 6 "9 float32 values are not a whole number of items of 8" "float32 file of the wrong size" -- -m maj.bnn odd.f32
+expect 6 "the model expects C = 2 channels" "--shape N,C,L against the model" -- -m maj2.bnn --shape 3,8,2 ncl.f32
+expect 5 "check --shape" "--shape N,K with the wrong N" -- -m maj2.bnn --shape 4,16 ncl.f32
+expect 6 "record syn has no lead V5 \(its leads: MLII, V1\)" "lead not found" -- -m ecgv5.bnn wfdb/syn
+expect 6 "record syn has no lead V4" "--lead not found" -- -m ecg250.bnn --lead V4 wfdb/syn
+expect 7 "sampled at 250 Hz, the model expects 360 Hz: pass --resample" "sampling-rate mismatch" -- -m ecg360.bnn wfdb/syn
+expect 0 "" "--resample fixes the rate mismatch" -- -m ecg360.bnn --resample --json wfdb/syn
+json_check "--resample: resampled beats" 'd["data"]["sources"][0]["resampled"] is True' \
+	'd["data"]["items"] == 9'
+expect 6 "a Bonn EEG segment has 1 channel, the model needs 2" "Bonn segment for a 2-channel model" -- -m maj2.bnn seg.txt
+expect 5 "not a Bonn EEG segment" "--format bonn on a CSV" -- -m maj.bnn --format bonn nolab.csv
+
+# ---------------------------------------------------------------------
+# Backends and the device node
+# ---------------------------------------------------------------------
+if ls /dev/accel/accel* >/dev/null 2>&1; then
+	skip "--backend rbnn without a card" "a /dev/accel node exists"
+else
+	expect 8 "no RBNN card" "--backend rbnn without a card" -- -m maj.bnn --backend rbnn rows.csv
+fi
+expect 8 "/nonexistent/accel0: No such file or directory: no card there" "--device that does not exist" -- -m maj.bnn --device /nonexistent/accel0 rows.csv
+expect 8 "is not a device node" "--device that is no device node" -- -m maj.bnn --device rows.csv rows.csv
+# Permission denied: a node the user may not open.
+touch node && chmod 000 node
+chmod 755 "$tmp" && chmod 644 ./*.bnn ./*.csv && chmod 000 locked.csv
+if [ "$(id -u)" -ne 0 ]; then
+	expect 9 "permission denied.*udev rule" "permission denied on the device node" -- -m maj.bnn --device node rows.csv
+elif command -v setpriv >/dev/null; then
+	cp "$RUN" "$tmp/bnn-run-copy" && chmod 755 "$tmp/bnn-run-copy"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$tmp/bnn-run-copy" \
+		-m maj.bnn --device node rows.csv >out 2>err
+	rc=$?
+	if [ "$rc" -eq 9 ] && grep -q "permission denied.*udev rule" err &&
+	   [ "$(wc -l <err)" -eq 1 ]; then
+		ok "permission denied on the device node (as nobody)"
+	else
+		notok "permission denied on the device node (as nobody; exit $rc)"
+	fi
+else
+	skip "permission denied on the device node" "root without setpriv"
+fi
+"$RUN" -m maj.bnn --backend emu --json rows.csv >out 2>err
+rc=$?
+if [ "$rc" -eq 0 ]; then
+	json_check "emu backend: modeled device energy and time" \
+		'd["backend"]["name"] == "emu"' \
+		'd["performance"]["device"]["energy_pj_per_item"] > 0' \
+		'd["performance"]["device"]["time_ns_per_item"] > 0'
+elif [ "$rc" -eq 8 ] && grep -q "^bnn-run: error: backend emu not available" err; then
+	ok "emu backend not built into libbnn yet: exit 8 with a clear message"
+else
+	notok "emu backend (exit $rc)"
+fi
+
+# ---------------------------------------------------------------------
+# Results: metrics, JSON, predictions
+# ---------------------------------------------------------------------
+expect 0 "" "labelled CSV (text report)" -- -m maj.bnn --backend cpu rows.csv
+grep -qE "accuracy +90.00 %" out && grep -q "confusion matrix" out &&
+	grep -qE "^ +pos +10 +10 +90.00 +90.00" out &&
+	ok "text report: accuracy, confusion matrix, per-class Se/+P" ||
+	notok "text report: accuracy, confusion matrix, per-class Se/+P"
+expect 0 "" "labelled CSV (--json)" -- -m maj.bnn --backend cpu --json rows.csv
+json_check "--json metrics of the labelled CSV" \
+	'd["exit_status"] == 0' \
+	'd["metrics"]["accuracy"] == 0.9' \
+	'd["metrics"]["confusion"] == [[9, 1], [1, 9]]' \
+	'abs(d["metrics"]["per_class"]["pos"]["se"] - 0.9) < 1e-12' \
+	'abs(d["metrics"]["macro_f1"] - 0.9) < 1e-12' \
+	'd["metrics"]["aami"] is None' \
+	'd["model"]["memory_bits"]["card"] == 16 and d["model"]["memory_bits"]["host"] == 0' \
+	'd["model"]["card_layers"] == 1 and d["model"]["host_layers"] == 2' \
+	'd["data"]["items"] == 20 and d["data"]["labelled"] == 20' \
+	'd["performance"]["items"] == 20 and d["performance"]["latency_batch_ms"]["p50"] > 0' \
+	'd["performance"]["device"] is None' \
+	'd["command"][-1] == "rows.csv"'
+expect 0 "" "--label-map swaps the classes" -- -m maj.bnn --json --label-map 0=neg,1=pos rows.csv
+json_check "--label-map: accuracy 10 %" 'abs(d["metrics"]["accuracy"] - 0.1) < 1e-12'
+expect 0 "" "--label-map '-' leaves a label out" -- -m maj.bnn --json --label-map 1=- rows.csv
+json_check "--label-map '-': 10 labelled, 10 excluded, undefined Se is null" \
+	'd["data"]["labelled"] == 10 and d["data"]["excluded"] == 10' \
+	'd["metrics"]["per_class"]["neg"]["se"] is None'
+
+expect 0 "" "--predictions on a labelled CSV" -- -m maj.bnn -q -p pred.csv rows.csv
+[ ! -s out ] && ok "--quiet prints no report" || notok "--quiet prints no report"
+"$PY" - <<'EOF' && ok "--predictions CSV: header, one row per item, labels, scores" || notok "--predictions CSV content"
+import csv
+rows = list(csv.reader(open("pred.csv")))
+assert rows[0] == ["record", "index", "sample", "true", "predicted", "score_pos", "score_neg"], rows[0]
+assert len(rows) == 21
+for i, r in enumerate(rows[1:]):
+    assert r[0] == "rows.csv" and int(r[1]) == i and int(r[2]) == i
+    assert r[4] == ("pos" if i % 2 == 0 else "neg"), r
+    assert float(r[5]) == (8 if i % 2 == 0 else -8) and float(r[6]) == -float(r[5])
+    want = "pos" if i % 2 == 0 else "neg"
+    assert (r[3] == ("0" if want == "pos" else "1")) == (i not in (3, 4)), r
+EOF
+ls pred.csv.tmp-* >/dev/null 2>&1 && notok "no temporary file left" || ok "no temporary file left"
+expect 1 "cannot write predictions" "--predictions into a missing folder" -- -m maj.bnn -p nodir/p.csv rows.csv
+
+expect 10 "the data has no labels: metrics skipped" "no labels, no --predictions" -- -m maj.bnn nolab.csv
+expect 0 "" "no labels with --predictions" -- -m maj.bnn --json -p nolab-pred.csv nolab.csv
+json_check "--json without labels: metrics null" 'd["metrics"] is None' \
+	'd["data"]["unlabelled"] == 5'
+[ "$(wc -l <nolab-pred.csv)" -eq 6 ] && grep -q '^nolab.csv,4,4,,neg,' nolab-pred.csv &&
+	ok "predictions without labels" || notok "predictions without labels"
+expect 10 "no label of the data is a class of the model" "labels that are no model class" -- -m maj.bnn --label-map 0=-,1=- rows.csv
+
+expect 0 "labels from" "float32 with PREFIX.rows.tsv labels" -- -m maj.bnn --json -p f32-pred.csv items.x.f32
+json_check "rows.tsv: classes, records and samples" \
+	'd["metrics"]["confusion"] == [[5, 0], [1, 4]]' \
+	'[s["name"] for s in d["data"]["sources"]] == ["r1", "r2"]' \
+	'[s["items"] for s in d["data"]["sources"]] == [4, 6]'
+grep -q '^r2,1,500,neg,pos,' f32-pred.csv && ok "rows.tsv record/sample in predictions" ||
+	notok "rows.tsv record/sample in predictions"
+printf 'pos\npos\n' > two.labels
+expect 5 "2 labels for 10 items" "--labels of the wrong length" -- -m maj.bnn --labels two.labels items.x.f32
+expect 2 "--labels goes with one CSV or float32 input" "--labels with two inputs" -- -m maj.bnn --labels two.labels rows.csv nolab.csv
+
+expect 0 "" "N,C,L float32 (transposed to position-major)" -- -m maj2.bnn --shape 3,2,8 -p ncl-pred.csv -q ncl.f32
+cut -d, -f5 ncl-pred.csv | tr '\n' ' ' | grep -q "predicted pos neg pos" &&
+	ok "N,C,L predictions" || notok "N,C,L predictions"
+expect 0 "" "2-channel signal CSV cut into windows" -- -m maj2.bnn -q -p sig-pred.csv sig.csv
+[ "$(wc -l <sig-pred.csv)" -eq 6 ] && grep -q '^sig.csv,4,32,,' sig-pred.csv &&
+	ok "signal CSV windows" || notok "signal CSV windows"
+expect 0 "" "--limit" -- -m maj.bnn --json --limit 7 rows.csv
+json_check "--limit 7" 'd["data"]["items"] == 7 and d["data"]["limited"] is True'
+
+"$RUN" -m maj.bnn -q -p b1.csv --batch 1 rows.csv &&
+	"$RUN" -m maj.bnn -q -p b3.csv --batch 3 --queue 4 rows.csv &&
+	cmp -s b1.csv b3.csv && ok "same predictions for --batch 1 and --batch 3 --queue 4" ||
+	notok "same predictions for --batch 1 and --batch 3 --queue 4"
+expect 0 "" "float-only model (host layers)" -- -m float.bnn --json rows.csv
+json_check "float-only model: no card layer, host bits" \
+	'd["model"]["card_layers"] == 0 and d["model"]["memory_bits"]["card"] == 0' \
+	'd["model"]["memory_bits"]["host"] > 0'
+expect 0 "running" "--progress always draws on stderr" -- -m maj.bnn --progress always -q rows.csv
+
+# ---------------------------------------------------------------------
+# WFDB (synthetic record)
+# ---------------------------------------------------------------------
+expect 0 "" "synthetic WFDB record (beats, AAMI classes)" -- -m ecg250.bnn --json wfdb/syn.hea
+json_check "WFDB beats: 9 beats N 6, S 1, V 2, AAMI block" \
+	'd["data"]["items"] == 9 and d["data"]["unit"] == "beats"' \
+	'{l["label"]: l["items"] for l in d["data"]["labels"]} == {"N": 6, "S": 1, "V": 2, "F": 0, "Q": 0}' \
+	'd["metrics"]["aami"]["SVEB"]["support"] == 1 and d["metrics"]["aami"]["VEB"]["support"] == 2' \
+	'd["data"]["sources"][0]["lead"] == "MLII"' \
+	'd["model"]["name"] == "syn-ecg"'
+expect 0 "" "WFDB folder, record given twice" -- -m ecg250.bnn --json wfdb wfdb/syn
+json_check "WFDB folder: the record read once" 'd["data"]["items"] == 9'
+expect 3 "no annotations|syn.qrs" "missing annotation file" -- -m ecg250.bnn --annotator qrs wfdb/syn
+
+# ---------------------------------------------------------------------
+# Real data (MIT-BIH, Bonn) when present
+# ---------------------------------------------------------------------
+if [ -f "$DATA/mitdb/100.hea" ] && [ -f "$DATA/mitdb/SPLITS_AAMI.txt" ]; then
+	expect 0 "" "MIT-BIH records 100 and 233 (text)" -- -m mitdb.bnn 100 233
+	grep -q "AAMI EC57  SVEB (S): Se" out && grep -qE "^    233 +DS2" out &&
+		ok "MIT-BIH text report: AAMI line and per-record table" ||
+		notok "MIT-BIH text report: AAMI line and per-record table"
+	expect 0 "" "MIT-BIH records 100 and 233 (--json)" -- -m mitdb.bnn --json -p mitdb-pred.csv 100 233
+	json_check "MIT-BIH: beats per class of 100 + 233, window [-40, +60)" \
+		'd["data"]["items"] == 5350' \
+		'{l["label"]: l["items"] for l in d["data"]["labels"]} == {"N": 4467, "S": 40, "V": 832, "F": 11, "Q": 0}' \
+		'[s["set"] for s in d["data"]["sources"]] == ["DS2", "DS2"]' \
+		'sum(s["dropped"] for s in d["data"]["sources"]) == 2' \
+		'sum(map(sum, d["metrics"]["confusion"])) == 5350'
+	[ "$(wc -l <mitdb-pred.csv)" -eq 5351 ] && grep -q '^100,0,77,N,' mitdb-pred.csv &&
+		ok "MIT-BIH predictions CSV" || notok "MIT-BIH predictions CSV"
+	expect 6 "record 102 has no lead MLII \(its leads: V5, V2\)" "MIT-BIH 102 has no MLII" -- -m mitdb.bnn 102
+	expect 0 "" "DS2 by name, --limit" -- -m mitdb.bnn --json --limit 3000 DS2
+	json_check "DS2 resolved from SPLITS_AAMI.txt" 'd["data"]["items"] == 3000' \
+		'd["data"]["sources"][0]["name"] == "100"'
+else
+	skip "MIT-BIH runs" "no data under $DATA/mitdb"
+fi
+if [ -d "$DATA/bonn_eeg/Z" ]; then
+	expect 0 "" "Bonn EEG set folder Z + one S segment" -- -m eeg.bnn --json "$DATA/bonn_eeg/Z" "$DATA/bonn_eeg/S/S001.txt"
+	json_check "Bonn: 23 windows per segment, Z and S mapped to non-seizure / seizure" \
+		'd["data"]["items"] == 101 * 23' \
+		'{l["label"]: l["class"] for l in d["data"]["labels"] if l["items"]} == {"Z": "non-seizure", "S": "seizure"}'
+	expect 7 "Bonn EEG is sampled at 173.61 Hz, the model expects 250 Hz" "Bonn rate mismatch" -- -m ecg250.bnn "$DATA/bonn_eeg/Z/Z001.txt"
+else
+	skip "Bonn EEG runs" "no data under $DATA/bonn_eeg"
+fi
+
+echo "1..$n"

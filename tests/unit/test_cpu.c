@@ -1,0 +1,829 @@
+/*
+ * Unit tests: the cpu backend and its kernels (libbnn/src/kernels_*.c,
+ * exec.c, backend_cpu.c, api.c).
+ *
+ *  - XOR-popcount GEMM of every ISA the CPU has (portable, AVX2,
+ *    AVX-512) against a naive loop, many shapes;
+ *  - float GEMM against double, and its fixed summation order;
+ *  - whole networks against a naive evaluator (bnn_test_models.h):
+ *    binary (1-bit and bit-serial k-bit inputs, conv padding/stride, OR
+ *    max-pooling) exactly, float layers exactly on dyadic parameters;
+ *  - bit-identical scores across ISAs and thread counts;
+ *  - equality with the card's device-model core (rbnn_prog_run, error
+ *    model off) through a small private mapping of the binary layers onto
+ *    tiles written here (the real compiler is libbnn/src/compile.c);
+ *  - the public API: errors, async jobs, statistics.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bnn.h"
+#include "bnn_test_models.h"
+#include "exec.h"
+#include "kernels.h"
+#include "rbnn_exec.h"
+#include "rbnn_regs.h"
+
+static int isa_ok(int isa)
+{
+	const struct bnn__kernels *k;
+
+	return bnn__kernels_get(isa, &k) == BNN_OK;
+}
+
+/* ---- kernels --------------------------------------------------------------- */
+
+static void test_xor_gemm(void **state)
+{
+	(void)state;
+	int tested = 0;
+
+	tm_state = 1;
+	for (int isa = BNN_ISA_PORTABLE; isa <= BNN_ISA_AVX512; isa++) {
+		const struct bnn__kernels *k;
+
+		if (bnn__kernels_get(isa, &k))
+			continue;
+		tested++;
+		for (int iter = 0; iter < 300; iter++) {
+			uint32_t rows = (uint32_t)tm_rnd(1, 70);
+			uint32_t n = (uint32_t)(iter < 100 ? tm_rnd(1, 130) :
+						tm_rnd(1, 4200));
+			size_t planes = iter % 3 ? 1 : (size_t)tm_rnd(2, 8);
+			size_t m = (size_t)tm_rnd(1, 9), rb = (n + 7) / 8;
+			size_t nw = (n + 63) / 64, ps = nw + (size_t)tm_rnd(0, 2);
+			size_t ldx = planes * ps + (size_t)tm_rnd(0, 2);
+			uint8_t *bits = calloc(rows * rb, 1);
+			uint64_t *x = calloc(m * ldx, 8);
+			uint32_t *d = calloc(m * rows, 4);
+			struct bnn__bpanel pn;
+
+			for (size_t i = 0; i < rows * (size_t)n; i++)
+				if (tm_rand() & 1)
+					bits[(i / n) * rb + (i % n) / 8] |=
+						(uint8_t)(1u << (i % n % 8));
+			for (size_t i = 0; i < m; i++)
+				for (size_t p = 0; p < planes; p++)
+					for (size_t j = 0; j < n; j++)
+						if (tm_rand() & 1)
+							x[i * ldx + p * ps + j / 64] |= 1ull << (j % 64);
+			assert_int_equal(bnn__bpanel_pack(&pn, bits, rows, n, rb), 0);
+			k->xor_gemm(x, ldx, ps, planes, m, &pn, d, rows);
+			for (size_t i = 0; i < m; i++)
+				for (uint32_t o = 0; o < rows; o++) {
+					uint32_t want = 0;
+
+					for (size_t p = 0; p < planes; p++)
+						for (uint32_t j = 0; j < n; j++) {
+							int wb = bits[o * rb + j / 8] >> (j % 8) & 1;
+							int xb = (int)(x[i * ldx + p * ps + j / 64] >> (j % 64) & 1);
+
+							want += (uint32_t)(wb != xb) << p;
+						}
+					if (d[i * rows + o] != want)
+						fail_msg("%s: rows %u n %u m %zu planes %zu: d[%zu][%u] = %u, want %u",
+							 k->name, rows, n, m, planes, i, o,
+							 d[i * rows + o], want);
+				}
+			bnn__bpanel_free(&pn);
+			free(bits);
+			free(x);
+			free(d);
+		}
+	}
+	assert_true(tested >= 1);
+	print_message("# xor_gemm: %d ISA(s) checked (best: %s)\n", tested,
+		      bnn_cpu_isa_name(bnn__cpu_best_isa()));
+}
+
+static void test_isa_selection(void **state)
+{
+	(void)state;
+	const struct bnn__kernels *k;
+
+	assert_int_equal(bnn__kernels_get(BNN_ISA_PORTABLE, &k), 0);
+	assert_string_equal(k->name, "portable");
+	assert_int_equal(bnn__kernels_get(17, &k), BNN_E_INVAL);
+	setenv("BNN_CPU_ISA", "portable", 1);
+	assert_int_equal(bnn__kernels_get(BNN_ISA_AUTO, &k), 0);
+	assert_int_equal(k->isa, BNN_ISA_PORTABLE);
+	setenv("BNN_CPU_ISA", "bogus", 1);
+	assert_int_equal(bnn__kernels_get(BNN_ISA_AUTO, &k), BNN_E_INVAL);
+	unsetenv("BNN_CPU_ISA");
+	assert_int_equal(bnn__kernels_get(BNN_ISA_AUTO, &k), 0);
+	assert_int_equal(k->isa, bnn__cpu_best_isa());
+	if (bnn__cpu_best_isa() < BNN_ISA_AVX512)
+		assert_int_equal(bnn__kernels_get(BNN_ISA_AVX512, &k),
+				 BNN_E_UNSUPPORTED);
+}
+
+static void test_sgemm(void **state)
+{
+	(void)state;
+	tm_state = 2;
+	for (int iter = 0; iter < 200; iter++) {
+		size_t m = (size_t)tm_rnd(1, 11), no = (size_t)tm_rnd(1, 9);
+		size_t n = (size_t)tm_rnd(1, 300), lda = n + (size_t)tm_rnd(0, 3);
+		size_t ldb = n + (size_t)tm_rnd(0, 3), ldc = no + (size_t)tm_rnd(0, 3);
+		float *A = malloc(m * lda * 4), *B = malloc(no * ldb * 4);
+		float *C = malloc(m * ldc * 4), *bias = malloc(no * 4);
+		int use_bias = iter % 2;
+
+		for (size_t i = 0; i < m * lda; i++)
+			A[i] = tm_uniform(-1, 1);
+		for (size_t i = 0; i < no * ldb; i++)
+			B[i] = tm_uniform(-1, 1);
+		for (size_t i = 0; i < no; i++)
+			bias[i] = tm_uniform(-1, 1);
+		bnn__sgemm_nt(A, lda, m, B, ldb, no, n, use_bias ? bias : NULL,
+			      C, ldc);
+		for (size_t i = 0; i < m; i++)
+			for (size_t o = 0; o < no; o++) {
+				double want = use_bias ? bias[o] : 0;
+				float same;
+
+				for (size_t k = 0; k < n; k++)
+					want += (double)A[i * lda + k] * B[o * ldb + k];
+				assert_true(fabs(C[i * ldc + o] - want) <=
+					    1e-5 * (1 + (double)n));
+				/* one fixed summation order everywhere */
+				same = bnn__sdot(A + i * lda, B + o * ldb, n) +
+				       (use_bias ? bias[o] : 0.0f);
+				assert_memory_equal(&same, &C[i * ldc + o], 4);
+			}
+		free(A);
+		free(B);
+		free(C);
+		free(bias);
+	}
+}
+
+/* ---- whole networks ------------------------------------------------------ */
+
+static bnn_backend *open_cpu(int isa, uint32_t threads)
+{
+	bnn_backend_opts o;
+	bnn_backend *be;
+	bnn_error e;
+
+	bnn_backend_opts_init(&o);
+	o.cpu_isa = isa;
+	o.threads = threads;
+	if (bnn_backend_open(BNN_BACKEND_CPU, &o, &be, &e))
+		fail_msg("open: %s", e.msg);
+	return be;
+}
+
+/* Run m on n random items with the cpu backend (isa, threads) and compare
+ * with the reference; tol = 0: exact.  Returns the scores (malloc'ed). */
+static float *check_model(const struct bnn_model *m, const float *x, size_t n,
+			  int isa, uint32_t threads, double tol)
+{
+	bnn_backend *be = open_cpu(isa, threads);
+	float *sc = malloc(sizeof(float) * n * m->nclasses);
+	int32_t *pred = malloc(sizeof(int32_t) * n);
+	double *want = malloc(sizeof(double) * m->nclasses);
+	size_t e = (size_t)m->input.channels * m->input.length;
+	bnn_stats st;
+	bnn_error err;
+
+	if (bnn_prepare(be, m, &err))
+		fail_msg("prepare: %s", err.msg);
+	if (bnn_run(be, x, n, sc, pred, &st, &err))
+		fail_msg("run: %s", err.msg);
+	assert_int_equal(st.items, n);
+	assert_int_equal(st.device_ns, 0);
+	for (size_t i = 0; i < n; i++) {
+		int32_t best = 0;
+
+		tm_ref_eval(m, x + i * e, want);
+		for (uint32_t c = 0; c < m->nclasses; c++) {
+			double got = sc[i * m->nclasses + c];
+
+			if (fabs(got - want[c]) > tol * (1 + fabs(want[c])))
+				fail_msg("isa %s item %zu class %u: got %.9g want %.9g",
+					 bnn_cpu_isa_name(isa), i, c, got, want[c]);
+			if (sc[i * m->nclasses + c] > sc[i * m->nclasses + best])
+				best = (int32_t)c;
+		}
+		assert_int_equal(pred[i], best);
+	}
+	bnn_backend_close(be);
+	free(pred);
+	free(want);
+	return sc;
+}
+
+/* Every ISA (and 3 threads) must give bit-identical scores. */
+static void check_all_isas(const struct bnn_model *m, size_t n, double tol)
+{
+	size_t e = (size_t)m->input.channels * m->input.length;
+	float *x = malloc(sizeof(float) * n * e), *ref = NULL;
+
+	tm_inputs(m, x, n);
+	for (int isa = BNN_ISA_PORTABLE; isa <= BNN_ISA_AVX512; isa++) {
+		float *sc;
+
+		if (!isa_ok(isa))
+			continue;
+		sc = check_model(m, x, n, isa, isa == BNN_ISA_PORTABLE ? 3 : 1,
+				 tol);
+		if (!ref)
+			ref = sc;
+		else {
+			assert_memory_equal(ref, sc, sizeof(float) * n * m->nclasses);
+			free(sc);
+		}
+	}
+	free(ref);
+	free(x);
+}
+
+static void test_binary_nets(void **state)
+{
+	(void)state;
+	tm_state = 3;
+	for (int i = 0; i < 60; i++) {
+		uint32_t q = i % 3 == 0 ? 1 : (uint32_t)tm_rnd(2, 8);
+		struct bnn_model *m = tm_random_binary(q);
+
+		check_all_isas(m, (size_t)tm_rnd(1, 12), 0);
+		bnn_model_free(m);
+	}
+}
+
+/* Padding wider than the input, strides, kernel = length, 1 position. */
+static void test_conv_edges(void **state)
+{
+	(void)state;
+	static const struct { uint32_t c, l, k, s, p; } cs[] = {
+		{ 1, 1, 3, 1, 2 }, { 2, 1, 5, 2, 4 }, { 3, 4, 4, 1, 0 },
+		{ 1, 5, 5, 3, 4 }, { 65, 3, 3, 1, 2 }, { 7, 30, 7, 4, 6 },
+		{ 130, 2, 2, 1, 1 }, { 1, 200, 9, 1, 4 },
+	};
+
+	tm_state = 4;
+	for (size_t i = 0; i < sizeof(cs) / sizeof(*cs); i++)
+		for (uint32_t q = 1; q <= 8; q += 3) {
+			struct bnn_model *m = tm_new(cs[i].c, cs[i].l, 3);
+
+			if (q > 1)
+				assert_int_equal(tm_add_quant(m, q, -1.0f, 0.125f), 0);
+			else
+				assert_int_equal(tm_add_simple(m, BNN_LAYER_SIGN), 0);
+			assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, 67,
+						       cs[i].k, cs[i].s, cs[i].p, 0), 0);
+			assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+			assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 3, 0, 0, 0, 1), 0);
+			check_all_isas(m, 5, 0);
+			bnn_model_free(m);
+			/* scores straight from a conv */
+			m = tm_new(cs[i].c, cs[i].l, 3);
+			assert_int_equal(tm_add_simple(m, BNN_LAYER_SIGN), 0);
+			assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, 3,
+						       cs[i].k, cs[i].s, cs[i].p, 1), 0);
+			assert_int_equal(tm_add_simple(m, BNN_LAYER_GLOBAL_MAXPOOL), 0);
+			check_all_isas(m, 3, 0);
+			bnn_model_free(m);
+		}
+}
+
+static void test_maxpool_bits(void **state)
+{
+	(void)state;
+	tm_state = 5;
+	for (int i = 0; i < 20; i++) {
+		uint32_t c = (uint32_t)tm_rnd(1, 140), l = (uint32_t)tm_rnd(2, 30);
+		struct bnn_model *m = tm_new(c, l, 2);
+
+		assert_int_equal(tm_add_simple(m, BNN_LAYER_SIGN), 0);
+		assert_int_equal(tm_add_pool(m, (uint32_t)tm_rnd(1, (int)l),
+					     (uint32_t)tm_rnd(1, 4)), 0);
+		assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+		assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 2, 0, 0, 0, 1), 0);
+		check_all_isas(m, 4, 0);
+		bnn_model_free(m);
+	}
+}
+
+/* Float front end then binary: exact on dyadic parameters and inputs. */
+static void test_mixed_nets(void **state)
+{
+	(void)state;
+	tm_state = 6;
+	for (int i = 0; i < 30; i++) {
+		uint32_t c = (uint32_t)tm_rnd(1, 4), l = (uint32_t)tm_rnd(6, 30);
+		struct bnn_model *m = tm_new(c, l, 4);
+		uint32_t k = (uint32_t)tm_rnd(1, 5);
+
+		m->input.norm = i % 3 == 1 ? BNN_INPUT_NORM_AFFINE : BNN_INPUT_NORM_NONE;
+		if (m->input.norm) {
+			m->input.norm_offset = 0.5f;
+			m->input.norm_scale = 0.25f;
+		}
+		assert_int_equal(tm_add_float(m, BNN_LAYER_CONV1D,
+					      (uint32_t)tm_rnd(1, 9), k,
+					      (uint32_t)tm_rnd(1, 2),
+					      (uint32_t)tm_rnd(0, (int)k - 1)), 0);
+		assert_int_equal(tm_add_float(m, BNN_LAYER_BATCHNORM, 0, 0, 0, 0), 0);
+		assert_int_equal(tm_add_act(m, (uint32_t)(i & 1)), 0);
+		assert_int_equal(tm_add_pool(m, 2, 1), 0);
+		if (i % 2)
+			assert_int_equal(tm_add_simple(m, BNN_LAYER_SIGN), 0);
+		else
+			assert_int_equal(tm_add_quant(m, 3, -2.0f, 0.5f), 0);
+		assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, 12, 3, 1, 1, 0), 0);
+		assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+		assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 7, 0, 0, 0, 1), 0);
+		assert_int_equal(tm_add_float(m, BNN_LAYER_BATCHNORM, 0, 0, 0, 0), 0);
+		assert_int_equal(tm_add_float(m, BNN_LAYER_DENSE, 4, 0, 0, 0), 0);
+		check_all_isas(m, 6, 0);
+		bnn_model_free(m);
+	}
+}
+
+/* Float only (global pools, z-score): close to double, identical across
+ * ISAs and threads. */
+static void test_float_nets(void **state)
+{
+	(void)state;
+	tm_state = 7;
+	for (int i = 0; i < 20; i++) {
+		struct bnn_model *m = tm_new((uint32_t)tm_rnd(1, 5),
+					     (uint32_t)tm_rnd(5, 60), 3);
+
+		m->input.norm = i % 2 ? BNN_INPUT_NORM_ZSCORE : BNN_INPUT_NORM_NONE;
+		assert_int_equal(tm_add_float(m, BNN_LAYER_CONV1D,
+					      (uint32_t)tm_rnd(1, 20), 5, 1, 2), 0);
+		assert_int_equal(tm_add_act(m, BNN__ACT_RELU), 0);
+		assert_int_equal(tm_add_float(m, BNN_LAYER_CONV1D,
+					      (uint32_t)tm_rnd(1, 20), 3, 2, 1), 0);
+		assert_int_equal(tm_add_simple(m, i % 3 ? BNN_LAYER_GLOBAL_AVGPOOL :
+					       BNN_LAYER_GLOBAL_MAXPOOL), 0);
+		assert_int_equal(tm_add_float(m, BNN_LAYER_DENSE, 11, 0, 0, 0), 0);
+		assert_int_equal(tm_add_float(m, BNN_LAYER_DENSE, 3, 0, 0, 0), 0);
+		check_all_isas(m, 5, 1e-4);
+		bnn_model_free(m);
+	}
+}
+
+/* Fan-in so large that 8-bit bit-serial sums need the int64 path. */
+static void test_large_sums(void **state)
+{
+	(void)state;
+	struct bnn_model *m = tm_new(1, 2200000, 2);
+
+	tm_state = 10;
+	assert_int_equal(tm_add_quant(m, 8, -1.0f, 0.125f), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 2, 0, 0, 0, 1), 0);
+	assert_true((int64_t)m->layers[2].n * 255 * 4 > INT32_MAX);
+	check_all_isas(m, 2, 0);
+	bnn_model_free(m);
+	/* and a wide binary conv with bit outputs */
+	m = tm_new(4096, 600, 2);
+	assert_int_equal(tm_add_quant(m, 8, -1.0f, 0.125f), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, 3, 600, 1, 1, 0), 0);
+	assert_int_equal(m->layers[1].out_l, 3);	/* two padded edges */
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 2, 0, 0, 0, 1), 0);
+	check_all_isas(m, 1, 0);
+	bnn_model_free(m);
+}
+
+/* ---- equality with the device-model core --------------------------------- */
+
+struct card {
+	struct rbnn_array *a;
+	uint8_t *img;
+	size_t len;
+	uint32_t tile, row;	/* allocation cursor */
+};
+
+static void put16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)v;
+	b[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *b, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Place a binary layer's rows: block by block, outputs in runs that fit
+ * the rest of the current tile; program rows and block-0 thresholds.
+ * Appends the segments to segs, returns their count. */
+static uint32_t place(struct card *cd, const struct bnn__layer *l,
+		      uint8_t *segs)
+{
+	const struct rbnn_params *p = rbnn_array_params(cd->a);
+	uint32_t nblocks = (l->n + p->cols - 1) / p->cols, ns = 0;
+	uint64_t *row = calloc(p->cols / 64, 8);
+
+	for (uint32_t b = 0; b < nblocks; b++)
+		for (uint32_t o = 0; o < l->out_c;) {
+			uint32_t cnt;
+
+			if (cd->row == p->rows) {
+				cd->tile++;
+				cd->row = 0;
+			}
+			assert_true(cd->tile < p->tiles);
+			cnt = l->out_c - o < p->rows - cd->row ? l->out_c - o :
+			      p->rows - cd->row;
+			put32(segs + 16 * ns, cd->tile);
+			put32(segs + 16 * ns + 4, cd->row);
+			put16(segs + 16 * ns + 8, (uint16_t)o);
+			put16(segs + 16 * ns + 10, (uint16_t)cnt);
+			put16(segs + 16 * ns + 12, (uint16_t)b);
+			ns++;
+			for (uint32_t i = 0; i < cnt; i++) {
+				memset(row, 0, p->cols / 8);
+				for (uint32_t c = 0; c < p->cols; c++) {
+					uint32_t j = b * p->cols + c;
+
+					if (j < l->n && l->bits[(o + i) * l->row_bytes + j / 8] >> (j % 8) & 1)
+						row[c / 64] |= 1ull << (c % 64);
+				}
+				rbnn_array_program(cd->a, cd->tile, cd->row + i, 1,
+						   row, NULL, NULL, NULL);
+				if (!b && !l->scores)
+					rbnn_array_set_threshold(cd->a, cd->tile,
+								 cd->row + i, l->thr[o + i]);
+			}
+			cd->row += cnt;
+			o += cnt;
+		}
+	free(row);
+	return ns;
+}
+
+/* Program image for layers [1, nlayers) of m (FLATTEN folded into the
+ * following dense layer, which reads the pre-flatten shape as FC). */
+static struct rbnn_prog *compile_card(struct card *cd, const struct bnn_model *m)
+{
+	uint8_t hdr[32] = { 0 }, layers[64 * 32] = { 0 };
+	uint8_t *segs = calloc(16, 65536);
+	uint32_t nseg_total = 0, nl = 0, seg_start[32], seg_n[32];
+	uint32_t pc = m->layers[0].out_c, pl = m->layers[0].out_l;
+	char err[256];
+	uint32_t eoff;
+	struct rbnn_prog *prog;
+
+	for (uint32_t i = 1; i < m->nlayers; i++) {
+		const struct bnn__layer *l = &m->layers[i];
+		uint8_t *b = layers + 64 * nl;
+
+		if (l->kind == BNN_LAYER_FLATTEN)
+			continue;
+		b[0] = l->kind == BNN_LAYER_BDENSE ? RBNN_LAYER_FC :
+		       l->kind == BNN_LAYER_BCONV1D ? RBNN_LAYER_CONV1D :
+		       RBNN_LAYER_MAXPOOL1D;
+		assert_true(l->kind == BNN_LAYER_BDENSE || l->kind == BNN_LAYER_BCONV1D ||
+			    l->kind == BNN_LAYER_MAXPOOL1D);
+		b[1] = l->scores ? RBNN_OUT_SCORES : RBNN_OUT_BITS;
+		put32(b + 4, pc);
+		put32(b + 8, l->out_c);
+		put32(b + 12, pl);
+		put32(b + 16, l->out_l);
+		put16(b + 20, (uint16_t)l->kernel);
+		put16(b + 22, (uint16_t)l->stride);
+		put16(b + 24, (uint16_t)l->pad);
+		seg_start[nl] = nseg_total;
+		seg_n[nl] = l->kind == BNN_LAYER_MAXPOOL1D ? 0 :
+			    place(cd, l, segs + 16 * nseg_total);
+		nseg_total += seg_n[nl];
+		put32(b + 28, seg_n[nl]);
+		pc = l->out_c;
+		pl = l->out_l;
+		nl++;
+	}
+	put32(hdr, RBNN_PROG_MAGIC);
+	put16(hdr + 4, RBNN_PROG_VERSION);
+	put16(hdr + 6, (uint16_t)nl);
+	put32(hdr + 8, m->layers[0].out_c);
+	put32(hdr + 12, m->layers[0].out_l);
+	hdr[16] = (uint8_t)m->layers[0].out_bits;
+	cd->len = 32 + 64 * nl + 16 * (size_t)nseg_total;
+	cd->img = calloc(1, cd->len);
+	memcpy(cd->img, hdr, 32);
+	for (uint32_t i = 0; i < nl; i++) {
+		memcpy(cd->img + 32 + 64 * i, layers + 64 * i, 64);
+		if (seg_n[i])
+			put32(cd->img + 32 + 64 * i + 32,
+			      (uint32_t)(32 + 64 * nl + 16 * seg_start[i]));
+	}
+	memcpy(cd->img + 32 + 64 * nl, segs, 16 * (size_t)nseg_total);
+	free(segs);
+	prog = rbnn_prog_parse(cd->a, cd->img, cd->len, err, sizeof(err), &eoff);
+	if (!prog)
+		fail_msg("card program rejected at %u: %s", eoff, err);
+	return prog;
+}
+
+static void test_card_equivalence(void **state)
+{
+	(void)state;
+	const struct bnn__kernels *k;
+	int nets = 0;
+
+	assert_int_equal(bnn__kernels_get(BNN_ISA_AUTO, &k), 0);
+	tm_state = 8;
+	for (int it = 0; it < 40; it++) {
+		uint32_t q = it % 3 == 0 ? 1 : (uint32_t)tm_rnd(2, 8);
+		struct bnn_model *m = tm_random_binary(q);
+		struct rbnn_params p;
+		struct card cd = { 0 };
+		struct rbnn_prog *prog;
+		struct bnn__hnet *h;
+		struct bnn__hscratch *s;
+		size_t n = 7, e = (size_t)m->input.channels * m->input.length;
+		size_t ib, ob;
+		float *x = malloc(sizeof(float) * n * e);
+		float *sc = malloc(sizeof(float) * n * m->nclasses);
+		float *sc2 = malloc(sizeof(float) * n * m->nclasses);
+		uint8_t *items;
+		uint64_t *in8, *out8;
+		bnn_backend *be = open_cpu(BNN_ISA_AUTO, 1);
+		bnn_error err;
+		char perr[128];
+
+		rbnn_params_default(&p);
+		p.error_model = false;
+		p.tiles = 256;
+		p.rows = 64;
+		p.cols = it % 2 ? 64 : 128;	/* force column blocks */
+		assert_int_equal(rbnn_params_check(&p, perr, sizeof(perr)), 0);
+		cd.a = rbnn_array_new(&p);
+		assert_non_null(cd.a);
+		prog = compile_card(&cd, m);
+
+		tm_inputs(m, x, n);
+		assert_int_equal(bnn_prepare(be, m, &err), 0);
+		assert_int_equal(bnn_run(be, x, n, sc, NULL, NULL, &err), 0);
+
+		/* Card input items = the host executor's boundary 1. */
+		assert_int_equal(bnn__hnet_new(m, k, &h, &err), 0);
+		assert_int_equal(bnn__hscratch_new(h, &s), 0);
+		assert_int_equal(bnn__hnet_io(h, 1, NULL, NULL, NULL, &ib), 0);
+		assert_int_equal(ib, rbnn_prog_in_bytes(prog));
+		assert_int_equal(bnn__hnet_io(h, m->nlayers, NULL, NULL, NULL, &ob), 0);
+		items = malloc(ib * n);
+		bnn__hnet_run(h, s, 0, 1, x, n, items);
+		bnn__hnet_run(h, s, 1, m->nlayers, items, n, sc2);
+		assert_memory_equal(sc, sc2, sizeof(float) * n * m->nclasses);
+
+		in8 = malloc(rbnn_prog_in_bytes(prog));
+		out8 = malloc(rbnn_prog_out_bytes(prog));
+		for (size_t i = 0; i < n; i++) {
+			const uint8_t *o8 = (const uint8_t *)out8;
+
+			memcpy(in8, items + i * ib, ib);
+			rbnn_prog_run(cd.a, prog, in8, out8, NULL);
+			for (uint32_t c = 0; c < m->nclasses; c++) {
+				int32_t v = (int32_t)(o8[4 * c] | o8[4 * c + 1] << 8 |
+						      o8[4 * c + 2] << 16 |
+						      (uint32_t)o8[4 * c + 3] << 24);
+
+				if ((float)v != sc[i * m->nclasses + c])
+					fail_msg("net %d item %zu class %u: card %d, cpu %g",
+						 it, i, c, v, sc[i * m->nclasses + c]);
+			}
+		}
+		nets++;
+		free(in8);
+		free(out8);
+		free(items);
+		bnn__hscratch_free(s);
+		bnn__hnet_free(h);
+		bnn_backend_close(be);
+		rbnn_prog_free(prog);
+		rbnn_array_free(cd.a);
+		free(cd.img);
+		free(x);
+		free(sc);
+		free(sc2);
+		bnn_model_free(m);
+	}
+	print_message("# %d random binary networks: cpu == device-model core\n",
+		      nets);
+}
+
+/* Boundary formats: bits and quant items round trip through the card
+ * layouts (padding bits ignored on input). */
+static void test_boundary_io(void **state)
+{
+	(void)state;
+	const struct bnn__kernels *k;
+	struct bnn_model *m;
+	struct bnn__hnet *h;
+	struct bnn__hscratch *s;
+	size_t ib;
+	int vk;
+	uint32_t bits;
+	uint8_t it[16], out[16];
+
+	assert_int_equal(bnn__kernels_get(BNN_ISA_PORTABLE, &k), 0);
+	m = tm_new(1, 70, 2);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_SIGN), 0);
+	assert_int_equal(tm_add_pool(m, 1, 1), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 2, 0, 0, 0, 1), 0);
+	assert_int_equal(bnn__hnet_new(m, k, &h, NULL), 0);
+	assert_int_equal(bnn__hscratch_new(h, &s), 0);
+	assert_int_equal(bnn__hnet_io(h, 1, &vk, &bits, NULL, &ib), 0);
+	assert_int_equal(vk, BNN_VALUES_BITS);
+	assert_int_equal(ib, 16);
+	for (int i = 0; i < 16; i++)
+		it[i] = (uint8_t)tm_rand();
+	bnn__hnet_run(h, s, 1, 2, it, 1, out);	/* identity pool */
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(out[i], it[i]);
+	assert_int_equal(out[8], it[8] & 0x3f);	/* 70 bits */
+	for (int i = 9; i < 16; i++)
+		assert_int_equal(out[i], 0);
+	bnn__hscratch_free(s);
+	bnn__hnet_free(h);
+	bnn_model_free(m);
+
+	m = tm_new(3, 3, 2);
+	assert_int_equal(tm_add_quant(m, 3, 0, 1), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 2, 0, 0, 0, 1), 0);
+	assert_int_equal(bnn__hnet_new(m, k, &h, NULL), 0);
+	assert_int_equal(bnn__hscratch_new(h, &s), 0);
+	assert_int_equal(bnn__hnet_io(h, 1, &vk, &bits, NULL, &ib), 0);
+	assert_int_equal(vk, BNN_VALUES_QUANT);
+	assert_int_equal(bits, 3);
+	assert_int_equal(ib, 16);
+	{
+		float x[9] = { -1, 0, 0.49f, 0.5f, 1.5f, 2.5f, 6.4f, 7, 1e9f };
+		const uint8_t want[9] = { 0, 0, 0, 1, 2, 3, 6, 7, 7 };
+
+		bnn__hnet_run(h, s, 0, 1, x, 1, out);
+		for (int i = 0; i < 9; i++)
+			assert_int_equal(out[i], want[i]);
+		it[0] = 0xfd;	/* high bits ignored: q = 5 */
+		bnn__hnet_run(h, s, 1, 2, it, 1, out);	/* flatten */
+		assert_int_equal(out[0], 5);
+	}
+	bnn__hscratch_free(s);
+	bnn__hnet_free(h);
+	bnn_model_free(m);
+}
+
+/* ---- public API -------------------------------------------------------------- */
+
+static void test_api(void **state)
+{
+	(void)state;
+	struct bnn_model *m;
+	bnn_backend *be;
+	bnn_backend_opts o;
+	bnn_backend_info bi;
+	bnn_error e;
+	bnn_stats st, tot;
+	size_t n = 10, ne;
+	float *x, *sc;
+	int32_t pred[10], pred2[10];
+	uint64_t jobs[BNN_MAX_JOBS + 1];
+
+	tm_state = 9;
+	m = tm_random_binary(4);
+	ne = (size_t)m->input.channels * m->input.length;
+	x = malloc(sizeof(float) * n * ne);
+	sc = malloc(sizeof(float) * n * m->nclasses);
+	tm_inputs(m, x, n);
+
+	assert_int_equal(bnn_backend_open(9, NULL, &be, &e), BNN_E_INVAL);
+	bnn_backend_opts_init(&o);
+	o.read_ber = 2;
+	assert_int_equal(bnn_backend_open(BNN_BACKEND_CPU, &o, &be, &e), BNN_E_INVAL);
+	assert_null(be);
+	bnn_backend_opts_init(&o);
+	o.size = 0;
+	assert_int_equal(bnn_backend_open(BNN_BACKEND_CPU, &o, &be, &e), BNN_E_INVAL);
+	/* an older, shorter struct: only its fields are read */
+	bnn_backend_opts_init(&o);
+	o.size = offsetof(bnn_backend_opts, tiles);
+	o.cpu_isa = 99;
+	assert_int_equal(bnn_backend_open(BNN_BACKEND_CPU, &o, &be, &e), 0);
+	bnn_backend_close(be);
+	/* a newer, longer struct: unknown fields must be zero */
+	{
+		struct { bnn_backend_opts o; uint64_t extra; } big;
+
+		memset(&big, 0, sizeof(big));
+		bnn_backend_opts_init(&big.o);
+		big.o.size = sizeof(big);
+		assert_int_equal(bnn_backend_open(BNN_BACKEND_CPU, &big.o, &be, &e), 0);
+		bnn_backend_close(be);
+		big.extra = 1;
+		assert_int_equal(bnn_backend_open(BNN_BACKEND_CPU, &big.o, &be, &e),
+				 BNN_E_UNSUPPORTED);
+	}
+
+	assert_int_equal(bnn_backend_open(BNN_BACKEND_CPU, NULL, &be, &e), 0);
+	assert_int_equal(bnn_backend_info_get(be, &bi), 0);
+	assert_int_equal(bi.kind, BNN_BACKEND_CPU);
+	assert_string_equal(bi.name, "cpu");
+	assert_int_equal(bnn_run(be, x, n, sc, pred, &st, &e), BNN_E_STATE);
+	assert_non_null(strstr(e.msg, "bnn_prepare"));
+	assert_int_equal(bnn_prepare(be, m, &e), 0);
+	bnn_model_free(m);	/* the context keeps its own copy */
+	assert_int_equal(bnn_run(be, NULL, n, sc, pred, &st, &e), BNN_E_INVAL);
+	assert_int_equal(bnn_run(be, x, n, sc, pred, &st, &e), 0);
+	assert_int_equal(bnn_run(be, x, n, NULL, pred2, NULL, &e), 0);
+	assert_memory_equal(pred, pred2, sizeof(pred));
+	assert_int_equal(bnn_run(be, x, 0, NULL, NULL, &st, &e), 0);
+	assert_int_equal(st.items, 0);
+
+	/* async: results equal the synchronous ones */
+	assert_int_equal(bnn_submit(be, x, n, NULL, pred2, &jobs[0], &e), 0);
+	assert_int_equal(bnn_wait(be, jobs[0] + 1000, 0, NULL, &e), BNN_E_NOTFOUND);
+	assert_int_equal(bnn_wait(be, jobs[0], -1, &st, &e), 0);
+	assert_int_equal(st.items, n);
+	assert_memory_equal(pred, pred2, sizeof(pred));
+	assert_int_equal(bnn_wait(be, jobs[0], 0, NULL, &e), BNN_E_NOTFOUND);
+	for (int i = 0; i < BNN_MAX_JOBS; i++)
+		assert_int_equal(bnn_submit(be, x, 1, NULL, NULL, &jobs[i], &e), 0);
+	assert_int_equal(bnn_submit(be, x, 1, NULL, NULL, &jobs[BNN_MAX_JOBS], &e),
+			 BNN_E_BUSY);
+	m = tm_random_binary(1);
+	assert_int_equal(bnn_prepare(be, m, &e), BNN_E_BUSY);
+	bnn_model_free(m);
+	for (int i = 0; i < BNN_MAX_JOBS / 2; i++)
+		assert_int_equal(bnn_wait(be, jobs[i], 100, NULL, &e), 0);
+	assert_int_equal(bnn_backend_stats(be, &tot), 0);
+	assert_int_equal(tot.items, 3 * n + BNN_MAX_JOBS / 2);
+	/* the rest are collected by close */
+	bnn_backend_close(be);
+
+	assert_string_equal(bnn_backend_kind_name(BNN_BACKEND_EMU), "emu");
+	assert_int_equal(bnn_backend_kind_from_name("rbnn"), BNN_BACKEND_RBNN);
+	assert_int_equal(bnn_backend_kind_from_name("gpu"), BNN_E_NOTFOUND);
+	/* AUTO always finds something (a card, emu, or at least cpu) */
+	assert_int_equal(bnn_backend_open(BNN_BACKEND_AUTO, NULL, &be, &e), 0);
+	bnn_backend_close(be);
+	bnn_backend_close(NULL);
+	free(x);
+	free(sc);
+}
+
+/* Argmax: lowest index on ties, NaN scores ignored. */
+static void test_argmax_nan(void **state)
+{
+	(void)state;
+	struct bnn_model *m = tm_new(1, 1, 3);
+	struct bnn__layer l;
+	float w[3] = { 1, 1, 0 }, b[3] = { 0, 0, 0 };
+	float x[3] = { NAN, 2.0f, -1.0f }, sc[9];
+	int32_t pred[3];
+	bnn_backend *be;
+	bnn_error e;
+
+	memset(&l, 0, sizeof(l));
+	l.kind = BNN_LAYER_DENSE;
+	l.out_c = 3;
+	l.w = w;
+	l.b = b;
+	assert_int_equal(bnn__model_add(m, &l, NULL), 0);
+	be = open_cpu(BNN_ISA_AUTO, 1);
+	assert_int_equal(bnn_prepare(be, m, &e), 0);
+	assert_int_equal(bnn_run(be, x, 3, sc, pred, NULL, &e), 0);
+	assert_true(isnan(sc[0]) && isnan(sc[1]) && isnan(sc[2]));
+	assert_int_equal(pred[0], 0);	/* all NaN (0 * NaN too) -> 0 */
+	assert_int_equal(pred[1], 0);	/* 2, 2, 0: lowest index on ties */
+	assert_int_equal(pred[2], 2);	/* -1, -1, 0 */
+	bnn_backend_close(be);
+	bnn_model_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_xor_gemm),
+		cmocka_unit_test(test_isa_selection),
+		cmocka_unit_test(test_sgemm),
+		cmocka_unit_test(test_binary_nets),
+		cmocka_unit_test(test_conv_edges),
+		cmocka_unit_test(test_maxpool_bits),
+		cmocka_unit_test(test_mixed_nets),
+		cmocka_unit_test(test_float_nets),
+		cmocka_unit_test(test_large_sums),
+		cmocka_unit_test(test_card_equivalence),
+		cmocka_unit_test(test_boundary_io),
+		cmocka_unit_test(test_api),
+		cmocka_unit_test(test_argmax_nan),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

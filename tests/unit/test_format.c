@@ -1,0 +1,875 @@
+/*
+ * Unit tests: the .bnn model format (libbnn/src/format.c).
+ *
+ * Round trips (byte-identical re-serialisation), truncation at every byte,
+ * every single-bit flip, hostile fields re-sealed with valid checksums by
+ * an independent container writer (written here from
+ * Documentation/bnn-format.rst), allocation failures, files.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "bnn.h"
+#include "bnn_data.h"
+#include "bnn_test_models.h"
+
+/* ---- models covering every layer kind ---------------------------------- */
+
+/* Float front end, binary back end: CONV1D BN ACT MAXPOOL(float) SIGN
+ * BCONV1D MAXPOOL(bits) FLATTEN BDENSE BDENSE(scores). */
+static struct bnn_model *model_a(void)
+{
+	struct bnn_model *m = tm_new(2, 16, 3);
+
+	assert_int_equal(tm_add_float(m, BNN_LAYER_CONV1D, 4, 3, 1, 1), 0);
+	assert_int_equal(tm_add_float(m, BNN_LAYER_BATCHNORM, 0, 0, 0, 0), 0);
+	assert_int_equal(tm_add_act(m, BNN__ACT_RELU), 0);
+	assert_int_equal(tm_add_pool(m, 2, 2), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_SIGN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, 6, 3, 1, 1, 0), 0);
+	assert_int_equal(tm_add_pool(m, 2, 2), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 9, 0, 0, 0, 0), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 3, 0, 0, 0, 1), 0);
+	assert_int_equal(bnn__model_finish(m, NULL), 0);
+	return m;
+}
+
+/* Bit-serial: QUANT BCONV1D FLATTEN BDENSE(scores) BN ACT(hardtanh) DENSE,
+ * with an affine input normalisation, a beat window and a lead. */
+static struct bnn_model *model_b(void)
+{
+	bnn_input_desc in;
+	const char *cls[] = { "N", "S", "V", "F", "Q" };
+	struct bnn_model *m;
+
+	memset(&in, 0, sizeof(in));
+	in.channels = 1;
+	in.length = 24;
+	in.sample_rate_hz = 360;
+	in.norm = BNN_INPUT_NORM_AFFINE;
+	in.norm_offset = 1024;
+	in.norm_scale = 200;
+	in.beat_pre = 10;
+	in.beat_post = 14;
+	strcpy(in.lead, "MLII");
+	assert_int_equal(bnn__model_new(&in, 5, cls, "ecg-b", "desc\nline 2",
+					&m, NULL), 0);
+	assert_int_equal(tm_add_quant(m, 4, -1.0f, 0.125f), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, 8, 5, 2, 2, 0), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 10, 0, 0, 0, 1), 0);
+	assert_int_equal(tm_add_float(m, BNN_LAYER_BATCHNORM, 0, 0, 0, 0), 0);
+	assert_int_equal(tm_add_act(m, BNN__ACT_HARDTANH), 0);
+	assert_int_equal(tm_add_float(m, BNN_LAYER_DENSE, 5, 0, 0, 0), 0);
+	assert_int_equal(bnn__model_finish(m, NULL), 0);
+	return m;
+}
+
+/* Float only: CONV1D GLOBAL_MAXPOOL DENSE / CONV1D GLOBAL_AVGPOOL DENSE. */
+static struct bnn_model *model_c(int avg)
+{
+	struct bnn_model *m = tm_new(3, 20, 2);
+
+	assert_int_equal(tm_add_float(m, BNN_LAYER_CONV1D, 6, 5, 2, 2), 0);
+	assert_int_equal(tm_add_simple(m, avg ? BNN_LAYER_GLOBAL_AVGPOOL :
+					  BNN_LAYER_GLOBAL_MAXPOOL), 0);
+	assert_int_equal(tm_add_float(m, BNN_LAYER_DENSE, 2, 0, 0, 0), 0);
+	assert_int_equal(bnn__model_finish(m, NULL), 0);
+	return m;
+}
+
+static void save(const struct bnn_model *m, uint8_t **buf, size_t *len)
+{
+	bnn_error e;
+
+	assert_int_equal(bnn_model_save_mem(m, (void **)buf, len, &e), 0);
+}
+
+/* ---- container helpers (independent of format.c) ---------------------- */
+
+static uint32_t crc32_ref(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+
+	while (n--) {
+		c ^= *p++;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+	}
+	return ~c;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void wr16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void wr64(uint8_t *p, uint64_t v)
+{
+	wr32(p, (uint32_t)v);
+	wr32(p + 4, (uint32_t)(v >> 32));
+}
+
+struct tsec {
+	uint32_t type, flags;
+	uint8_t *data;
+	uint32_t len;
+};
+
+#define MAXSEC 64
+
+struct tfile {
+	uint32_t ns;
+	struct tsec s[MAXSEC];
+};
+
+static void split(const uint8_t *buf, size_t len, struct tfile *f)
+{
+	(void)len;
+	f->ns = rd32(buf + 12);
+	assert_true(f->ns <= MAXSEC);
+	for (uint32_t i = 0; i < f->ns; i++) {
+		const uint8_t *e = buf + 64 + 24 * i;
+		uint64_t off = rd32(e + 8) | (uint64_t)rd32(e + 12) << 32;
+
+		f->s[i].type = rd32(e);
+		f->s[i].flags = rd32(e + 4);
+		f->s[i].len = rd32(e + 16);
+		f->s[i].data = malloc(f->s[i].len + 64);
+		memcpy(f->s[i].data, buf + off, f->s[i].len);
+	}
+}
+
+static void tfile_free(struct tfile *f)
+{
+	for (uint32_t i = 0; i < f->ns; i++)
+		free(f->s[i].data);
+	f->ns = 0;
+}
+
+static size_t al8(size_t v)
+{
+	return (v + 7) & ~(size_t)7;
+}
+
+/* Lay out and seal a file (canonical layout, valid checksums). */
+static uint8_t *join(const struct tfile *f, uint32_t version, uint32_t flags,
+		     size_t *len)
+{
+	size_t total = al8(64 + 24 * (size_t)f->ns), pos;
+	uint8_t *b;
+
+	for (uint32_t i = 0; i < f->ns; i++)
+		total = al8(total + f->s[i].len);
+	b = calloc(1, total);
+	memcpy(b, "BNN1", 4);
+	wr16(b + 4, version);
+	wr16(b + 6, 64);
+	wr32(b + 8, flags);
+	wr32(b + 12, f->ns);
+	wr64(b + 16, total);
+	pos = al8(64 + 24 * (size_t)f->ns);
+	for (uint32_t i = 0; i < f->ns; i++) {
+		uint8_t *e = b + 64 + 24 * i;
+
+		memcpy(b + pos, f->s[i].data, f->s[i].len);
+		wr32(e, f->s[i].type);
+		wr32(e + 4, f->s[i].flags);
+		wr64(e + 8, pos);
+		wr32(e + 16, f->s[i].len);
+		wr32(e + 20, crc32_ref(b + pos, f->s[i].len));
+		pos = al8(pos + f->s[i].len);
+	}
+	wr32(b + 24, crc32_ref(b + 64, total - 64));
+	wr32(b + 60, crc32_ref(b, 60));
+	*len = total;
+	return b;
+}
+
+/* Re-seal a file edited in place (table and layout unchanged). */
+static void reseal(uint8_t *b, size_t len)
+{
+	uint32_t ns = rd32(b + 12);
+
+	for (uint32_t i = 0; i < ns && 64 + 24 * (size_t)(i + 1) <= len; i++) {
+		uint8_t *e = b + 64 + 24 * i;
+		uint64_t off = rd32(e + 8);
+		uint32_t l = rd32(e + 16);
+
+		if (off + l <= len)
+			wr32(e + 20, crc32_ref(b + off, l));
+	}
+	wr32(b + 24, crc32_ref(b + 64, len - 64));
+	wr32(b + 60, crc32_ref(b, 60));
+}
+
+/* Expect loading to fail with `code` and a message containing `needle`. */
+static void expect_fail(const uint8_t *b, size_t len, int code,
+			const char *needle)
+{
+	bnn_model *m = (bnn_model *)1;
+	bnn_error e;
+	int rc;
+
+	bnn_error_clear(&e);
+	rc = bnn_model_load_mem(b, len, &m, &e);
+	if (rc != code || (needle && !strstr(e.msg, needle)))
+		print_error("load: got %d (%s) \"%s\", want %d \"%s\"\n", rc,
+			    bnn_strerror(rc), e.msg, code, needle ? needle : "");
+	assert_int_equal(rc, code);
+	assert_int_equal(e.code, code);
+	assert_null(m);
+	if (needle)
+		assert_non_null(strstr(e.msg, needle));
+}
+
+static void expect_ok(const uint8_t *b, size_t len)
+{
+	bnn_model *m = NULL;
+	bnn_error e;
+	int rc = bnn_model_load_mem(b, len, &m, &e);
+
+	if (rc)
+		print_error("load: %s\n", e.msg);
+	assert_int_equal(rc, 0);
+	bnn_model_free(m);
+}
+
+/* Edit section `idx` of a valid model, rebuild, expect a failure. */
+typedef void (*edit_fn)(struct tsec *s);
+
+static void edit_case(struct bnn_model *m, uint32_t idx, edit_fn fn,
+		      int code, const char *needle)
+{
+	uint8_t *buf, *b2;
+	size_t len, len2;
+	struct tfile f;
+
+	save(m, &buf, &len);
+	split(buf, len, &f);
+	fn(&f.s[idx]);
+	b2 = join(&f, 1, 0, &len2);
+	expect_fail(b2, len2, code, needle);
+	free(b2);
+	tfile_free(&f);
+	free(buf);
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void roundtrip_one(struct bnn_model *m)
+{
+	uint8_t *a, *b;
+	size_t la, lb;
+	bnn_model *r;
+	bnn_model_info i1, i2;
+	bnn_error e;
+
+	save(m, &a, &la);
+	/* Our independent container parser agrees with the writer. */
+	{
+		struct tfile f;
+		uint8_t *c;
+		size_t lc;
+
+		split(a, la, &f);
+		c = join(&f, 1, 0, &lc);
+		assert_int_equal(lc, la);
+		assert_memory_equal(a, c, la);
+		free(c);
+		tfile_free(&f);
+	}
+	assert_int_equal(bnn_model_load_mem(a, la, &r, &e), 0);
+	save(r, &b, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	assert_int_equal(bnn_model_info_get(m, &i1), 0);
+	assert_int_equal(bnn_model_info_get(r, &i2), 0);
+	assert_int_equal(i1.card_bits, i2.card_bits);
+	assert_int_equal(i1.host_bits, i2.host_bits);
+	assert_int_equal(i1.nlayers, i2.nlayers);
+	assert_string_equal(i1.name, i2.name);
+	assert_memory_equal(&i1.input, &i2.input, sizeof(i1.input));
+	for (uint32_t c = 0; c < m->nclasses; c++)
+		assert_string_equal(bnn_model_class_name(m, c),
+				    bnn_model_class_name(r, c));
+	assert_null(bnn_model_class_name(r, m->nclasses));
+	free(a);
+	free(b);
+	bnn_model_free(r);
+}
+
+static void test_roundtrip(void **state)
+{
+	(void)state;
+	struct bnn_model *ms[] = { model_a(), model_b(), model_c(0),
+				   model_c(1) };
+
+	for (size_t i = 0; i < sizeof(ms) / sizeof(*ms); i++) {
+		roundtrip_one(ms[i]);
+		bnn_model_free(ms[i]);
+	}
+	tm_state = 11;
+	for (int i = 0; i < 20; i++) {
+		struct bnn_model *m = tm_random_binary(i % 3 ? 1 : (uint32_t)tm_rnd(2, 8));
+
+		roundtrip_one(m);
+		bnn_model_free(m);
+	}
+}
+
+static void test_identical_models_identical_bytes(void **state)
+{
+	(void)state;
+	uint8_t *a, *b;
+	size_t la, lb;
+	struct bnn_model *m1, *m2;
+
+	tm_state = 5;
+	m1 = model_b();
+	tm_state = 5;
+	m2 = model_b();
+	save(m1, &a, &la);
+	save(m2, &b, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	free(a);
+	free(b);
+	bnn_model_free(m1);
+	bnn_model_free(m2);
+}
+
+static void test_info_footprint(void **state)
+{
+	(void)state;
+	struct bnn_model *m = model_b();
+	bnn_model_info in;
+	bnn_layer_info li;
+
+	assert_int_equal(bnn_model_info_get(m, &in), 0);
+	/* BCONV1D 8 x (1 * 5) + thresholds; BDENSE 10 x (8 * 12) scores. */
+	assert_int_equal(in.card_weight_bits, 8 * 5 + 10 * 96);
+	assert_int_equal(in.card_threshold_bits, 8 * BNN_THRESHOLD_BITS);
+	assert_int_equal(in.card_bits, 8 * 5 + 10 * 96 + 8 * 32);
+	/* affine 2 + quant 2 + BN 2 * 10 + dense 5 * 10 + 5 floats. */
+	assert_int_equal(in.host_bits, 32 * (2 + 2 + 20 + 50 + 5));
+	assert_int_equal(in.binary_layers, 2);
+	assert_int_equal(in.nclasses, 5);
+	assert_string_equal(in.input.lead, "MLII");
+	assert_string_equal(in.name, "ecg-b");
+	assert_int_equal(in.binary_macs, 8 * 12 * 5 + 10 * 96);
+	assert_int_equal(in.float_macs, 50);
+	assert_int_equal(bnn_model_layer_info(m, 1, &li), 0);
+	assert_int_equal(li.kind, BNN_LAYER_BCONV1D);
+	assert_int_equal(li.in_bits, 4);
+	assert_int_equal(li.in_values, BNN_VALUES_QUANT);
+	assert_int_equal(li.out_length, 12);
+	assert_int_equal(li.fan_in, 5);
+	assert_int_equal(bnn_model_layer_info(m, 7, &li), BNN_E_INVAL);
+	assert_string_equal(bnn_layer_kind_name(BNN_LAYER_GLOBAL_AVGPOOL),
+			    "global_avgpool");
+	assert_string_equal(bnn_layer_kind_name(99), "?");
+	bnn_model_free(m);
+}
+
+static void test_truncation_every_byte(void **state)
+{
+	(void)state;
+	struct bnn_model *m = model_a();
+	uint8_t *buf, *big;
+	size_t len;
+
+	save(m, &buf, &len);
+	for (size_t k = 0; k < len; k++)
+		expect_fail(buf, k, BNN_E_TRUNCATED, NULL);
+	big = calloc(1, len + 8);
+	memcpy(big, buf, len);
+	for (size_t k = 1; k <= 8; k++)
+		expect_fail(big, len + k, BNN_E_SIZE, "extra data");
+	expect_ok(big, len);
+	free(big);
+	free(buf);
+	bnn_model_free(m);
+}
+
+static void test_bit_flips(void **state)
+{
+	(void)state;
+	struct bnn_model *m = model_b();
+	uint8_t *buf;
+	size_t len;
+
+	save(m, &buf, &len);
+	for (size_t i = 0; i < len * 8; i++) {
+		buf[i / 8] ^= (uint8_t)(1u << (i % 8));
+		if (i < 32)
+			expect_fail(buf, len, BNN_E_CORRUPT, "bad magic");
+		else
+			expect_fail(buf, len, BNN_E_CHECKSUM, "checksum");
+		buf[i / 8] ^= (uint8_t)(1u << (i % 8));
+	}
+	expect_ok(buf, len);
+	/* A flip inside a layer names the layer. */
+	{
+		struct tfile f;
+
+		split(buf, len, &f);
+		tfile_free(&f);
+	}
+	buf[len - 9] ^= 1;	/* in the last layer's data */
+	expect_fail(buf, len, BNN_E_CHECKSUM, "layer 6");
+	free(buf);
+	bnn_model_free(m);
+}
+
+static void test_header_fields(void **state)
+{
+	(void)state;
+	struct bnn_model *m = model_a();
+	uint8_t *buf, *b2;
+	size_t len, len2;
+	struct tfile f;
+
+	save(m, &buf, &len);
+	split(buf, len, &f);
+	b2 = join(&f, 2, 0, &len2);
+	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "version 2");
+	free(b2);
+	b2 = join(&f, 1, 4, &len2);
+	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "flags");
+	free(b2);
+
+	/* Edits in place, resealed. */
+	b2 = malloc(len);
+#define EDIT(stmt, code, needle) \
+	do { memcpy(b2, buf, len); stmt; reseal(b2, len); \
+	     expect_fail(b2, len, code, needle); } while (0)
+	EDIT(wr16(b2 + 6, 72), BNN_E_CORRUPT, "header size");
+	EDIT(b2[40] = 1, BNN_E_CORRUPT, "reserved");
+	EDIT(wr32(b2 + 12, 2), BNN_E_RANGE, "sections");
+	EDIT(wr32(b2 + 12, 0x7fffffff), BNN_E_RANGE, "sections");
+	EDIT(wr32(b2 + 12, 200), BNN_E_TRUNCATED, "section table");
+	EDIT(wr64(b2 + 16, len - 8), BNN_E_SIZE, "extra data");
+	EDIT(wr64(b2 + 16, UINT64_MAX), BNN_E_TRUNCATED, NULL);
+	/* table: offset, length, flags of section 2 */
+	EDIT(wr32(b2 + 64 + 48 + 8, rd32(b2 + 64 + 48 + 8) + 8),
+	     BNN_E_CORRUPT, "offset");
+	EDIT(wr32(b2 + 64 + 48 + 16, 0xffffff00u), BNN_E_TRUNCATED,
+	     "beyond the end");
+	EDIT(wr32(b2 + 64 + 48 + 4, 2), BNN_E_CORRUPT, "flags");
+	EDIT(wr32(b2 + 64 + 4, 1), BNN_E_CORRUPT, "flags");
+	/* Section CRC wrong but payload CRC right: named. */
+	memcpy(b2, buf, len);
+	wr32(b2 + 64 + 24 + 20, rd32(b2 + 64 + 24 + 20) ^ 1);
+	wr32(b2 + 24, crc32_ref(b2 + 64, len - 64));
+	wr32(b2 + 60, crc32_ref(b2, 60));
+	expect_fail(b2, len, BNN_E_CHECKSUM, "classes");
+	/* Padding after a section. */
+	{
+		uint8_t *e = buf + 64 + 24 * 0;
+		uint64_t end = rd32(e + 8) + rd32(e + 16);
+
+		if (end % 8)
+			EDIT(b2[end] = 1, BNN_E_CORRUPT, "padding");
+	}
+#undef EDIT
+	free(b2);
+	tfile_free(&f);
+	free(buf);
+	bnn_model_free(m);
+}
+
+static void test_section_order(void **state)
+{
+	(void)state;
+	struct bnn_model *m = model_b();	/* input classes meta layers */
+	uint8_t *buf, *b2;
+	size_t len, len2;
+	struct tfile f, g;
+
+	save(m, &buf, &len);
+	split(buf, len, &f);
+	assert_int_equal(f.s[2].type, 3);
+
+	/* classes first */
+	g = f;
+	g.s[0] = f.s[1];
+	g.s[1] = f.s[0];
+	b2 = join(&g, 1, 0, &len2);
+	expect_fail(b2, len2, BNN_E_CORRUPT, "section 0");
+	free(b2);
+	/* meta after a layer */
+	g = f;
+	g.s[2] = f.s[3];
+	g.s[3] = f.s[2];
+	b2 = join(&g, 1, 0, &len2);
+	expect_fail(b2, len2, BNN_E_CORRUPT, "meta");
+	free(b2);
+	/* unknown required section */
+	g = f;
+	g.s[g.ns] = f.s[2];
+	g.s[g.ns].type = 99;
+	g.s[g.ns].flags = 0;
+	g.ns++;
+	b2 = join(&g, 1, 0, &len2);
+	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "unknown required");
+	free(b2);
+	/* unknown optional section: skipped */
+	g.s[g.ns - 1].flags = 1;
+	b2 = join(&g, 1, 0, &len2);
+	expect_ok(b2, len2);
+	free(b2);
+	/* no layers; last layer missing */
+	g = f;
+	g.ns = 3;
+	b2 = join(&g, 1, 0, &len2);
+	expect_fail(b2, len2, BNN_E_CORRUPT, "no layers");
+	free(b2);
+	g = f;
+	g.ns--;
+	b2 = join(&g, 1, 0, &len2);
+	expect_fail(b2, len2, BNN_E_CORRUPT, "one per class");
+	free(b2);
+	/* a layer dropped in the middle breaks the chain */
+	g = f;
+	memmove(&g.s[4], &g.s[5], sizeof(g.s[0]) * (g.ns - 5));
+	g.ns--;
+	b2 = join(&g, 1, 0, &len2);
+	expect_fail(b2, len2, BNN_E_CORRUPT, "layer 1 (flatten)");
+	free(b2);
+	tfile_free(&f);
+	free(buf);
+	bnn_model_free(m);
+}
+
+/* ---- section-level edits ---- */
+
+static void e_in_channels0(struct tsec *s) { wr32(s->data, 0); }
+static void e_in_huge(struct tsec *s) { wr32(s->data, 65535); wr32(s->data + 4, 65535); }
+static void e_in_norm(struct tsec *s) { wr32(s->data + 16, 7); }
+static void e_in_rate_nan(struct tsec *s) { wr32(s->data + 8, 0); wr32(s->data + 12, 0x7ff80000); }
+static void e_in_lead_len(struct tsec *s) { wr32(s->data + 36, 40); }
+static void e_in_lead_nul(struct tsec *s) { wr32(s->data + 36, 6); }
+static void e_in_window(struct tsec *s) { wr32(s->data + 28, 3); }
+static void e_in_short(struct tsec *s) { s->len = 71; }
+static void e_in_scale0(struct tsec *s) { wr32(s->data + 24, 0); }
+
+static void e_cls_count_huge(struct tsec *s) { wr32(s->data, 0xffffffffu); }
+static void e_cls_count_big(struct tsec *s) { wr32(s->data, 4000); }
+static void e_cls_count0(struct tsec *s) { wr32(s->data, 0); }
+static void e_cls_dup(struct tsec *s) { s->data[9] = 'N'; }	/* "S" -> "N" */
+static void e_cls_ctrl(struct tsec *s) { s->data[6] = '\n'; }
+static void e_cls_utf8(struct tsec *s) { s->data[6] = 0xc0; }
+static void e_cls_namelen(struct tsec *s) { wr16(s->data + 4, 0xffff); }
+static void e_cls_extra(struct tsec *s) { s->len += 3; }
+static void e_cls_empty(struct tsec *s) { wr16(s->data + 4, 0); memmove(s->data + 6, s->data + 7, s->len - 7); s->len--; }
+
+static void e_meta_len(struct tsec *s) { wr16(s->data, 0xfff0); }
+static void e_meta_long(struct tsec *s)
+{
+	/* 300-byte name: over the cap */
+	uint8_t *d = malloc(4 + 300);
+
+	wr16(d, 300);
+	memset(d + 2, 'a', 300);
+	wr16(d + 302, 0);
+	free(s->data);
+	s->data = d;
+	s->len = 304;
+}
+
+/* model_b layers: 0 quant, 1 bconv1d, 2 flatten, 3 bdense(scores),
+ * 4 batchnorm, 5 act, 6 dense; layer i is section 3 + i. */
+static void e_l_kind(struct tsec *s) { wr16(s->data, 77); }
+static void e_l_flags(struct tsec *s) { wr16(s->data + 2, 2); }
+static void e_l_in_c(struct tsec *s) { wr32(s->data + 4, 2); }
+static void e_l_out_c(struct tsec *s) { wr32(s->data + 12, 9); }
+static void e_l_out_l(struct tsec *s) { wr32(s->data + 16, 11); }
+static void e_l_out_c_huge(struct tsec *s) { wr32(s->data + 12, 0x7fffffff); }
+static void e_l_out_c_max(struct tsec *s) { wr32(s->data + 12, 65535); }
+static void e_l_kernel0(struct tsec *s) { wr32(s->data + 20, 0); }
+static void e_l_pad(struct tsec *s) { wr32(s->data + 28, 5); }
+static void e_l_stride_huge(struct tsec *s) { wr32(s->data + 24, 0x10000); }
+static void e_l_param(struct tsec *s) { wr32(s->data + 32, 1); }
+static void e_l_fanin(struct tsec *s) { wr32(s->data + 36, 6); }
+static void e_l_reserved(struct tsec *s) { s->data[63] = 1; }
+static void e_l_short(struct tsec *s) { s->len -= 4; }
+static void e_l_long(struct tsec *s) { s->len += 4; }
+static void e_l_hdr_short(struct tsec *s) { s->len = 20; }
+static void e_l_padbits(struct tsec *s) { s->data[64] |= 0x80; }	/* n = 5 */
+static void e_l_qbits(struct tsec *s) { wr32(s->data + 32, 9); }
+static void e_l_qscale0(struct tsec *s) { wr32(s->data + 44, 0); }
+static void e_l_qscale_neg(struct tsec *s) { wr32(s->data + 44, 0xbf800000u); }
+static void e_l_nan_w(struct tsec *s) { wr32(s->data + 64 + 8, 0x7fc00000u); }
+static void e_l_inf_b(struct tsec *s) { wr32(s->data + s->len - 4, 0x7f800000u); }
+static void e_l_act(struct tsec *s) { wr32(s->data + 32, 5); }
+static void e_l_quant_aux(struct tsec *s) { wr32(s->data + 40, 1); }
+static void e_l_scores_flag(struct tsec *s) { wr16(s->data + 2, 0); }
+
+static void test_hostile_fields(void **state)
+{
+	(void)state;
+	struct bnn_model *m = model_b();
+	static const struct {
+		uint32_t sec;
+		edit_fn fn;
+		int code;
+		const char *needle;
+	} cases[] = {
+		{ 0, e_in_channels0, BNN_E_RANGE, "channels" },
+		{ 0, e_in_huge, BNN_E_RANGE, "elements" },
+		{ 0, e_in_norm, BNN_E_UNSUPPORTED, "normalisation" },
+		{ 0, e_in_rate_nan, BNN_E_RANGE, "sample rate" },
+		{ 0, e_in_lead_len, BNN_E_RANGE, "lead" },
+		{ 0, e_in_lead_nul, BNN_E_CORRUPT, "lead" },
+		{ 0, e_in_window, BNN_E_CORRUPT, "beat window" },
+		{ 0, e_in_short, BNN_E_SIZE, "input section" },
+		{ 0, e_in_scale0, BNN_E_RANGE, "affine" },
+		{ 1, e_cls_count_huge, BNN_E_RANGE, "count" },
+		{ 1, e_cls_count_big, BNN_E_TRUNCATED, "cannot hold" },
+		{ 1, e_cls_count0, BNN_E_RANGE, "count" },
+		{ 1, e_cls_dup, BNN_E_CORRUPT, "repeats" },
+		{ 1, e_cls_ctrl, BNN_E_CORRUPT, "UTF-8" },
+		{ 1, e_cls_utf8, BNN_E_CORRUPT, "UTF-8" },
+		{ 1, e_cls_namelen, BNN_E_TRUNCATED, "name 0" },
+		{ 1, e_cls_extra, BNN_E_SIZE, "extra" },
+		{ 1, e_cls_empty, BNN_E_RANGE, "length 0" },
+		{ 2, e_meta_len, BNN_E_TRUNCATED, "meta" },
+		{ 2, e_meta_long, BNN_E_RANGE, "name" },
+		{ 4, e_l_kind, BNN_E_UNSUPPORTED, "unknown layer kind 77" },
+		{ 4, e_l_flags, BNN_E_CORRUPT, "flags" },
+		{ 4, e_l_in_c, BNN_E_CORRUPT, "layer 1 (bconv1d): input" },
+		{ 4, e_l_out_c, BNN_E_TRUNCATED, "layer 1 (bconv1d)" },
+		{ 4, e_l_out_l, BNN_E_CORRUPT, "output" },
+		{ 4, e_l_out_c_huge, BNN_E_RANGE, "out_channels" },
+		{ 4, e_l_out_c_max, BNN_E_TRUNCATED, "section of" },
+		{ 4, e_l_kernel0, BNN_E_RANGE, "kernel 0" },
+		{ 4, e_l_pad, BNN_E_RANGE, "pad 5" },
+		{ 4, e_l_stride_huge, BNN_E_RANGE, "stride" },
+		{ 4, e_l_param, BNN_E_CORRUPT, "in_bits" },
+		{ 4, e_l_fanin, BNN_E_CORRUPT, "fan_in" },
+		{ 4, e_l_reserved, BNN_E_CORRUPT, "reserved" },
+		{ 4, e_l_short, BNN_E_TRUNCATED, "section of" },
+		{ 4, e_l_long, BNN_E_SIZE, "section of" },
+		{ 4, e_l_hdr_short, BNN_E_TRUNCATED, "layer header" },
+		{ 4, e_l_padbits, BNN_E_CORRUPT, "padding bits" },
+		{ 3, e_l_qbits, BNN_E_RANGE, "bits 9" },
+		{ 3, e_l_qscale0, BNN_E_RANGE, "scale" },
+		{ 3, e_l_qscale_neg, BNN_E_RANGE, "scale" },
+		{ 5, e_l_act, BNN_E_CORRUPT, "param must be 0" },
+		{ 3, e_l_act, BNN_E_CORRUPT, "in_bits 4, the input holds 5-bit" },
+		{ 4, e_l_quant_aux, BNN_E_CORRUPT, "quantiser" },
+		{ 9, e_l_nan_w, BNN_E_RANGE, "weight 2 is not finite" },
+		{ 9, e_l_inf_b, BNN_E_RANGE, "bias 4" },
+		{ 7, e_l_inf_b, BNN_E_RANGE, "shift 9" },
+		{ 8, e_l_act, BNN_E_UNSUPPORTED, "activation 5" },
+		{ 6, e_l_scores_flag, BNN_E_TRUNCATED, "layer 3 (bdense)" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		edit_case(m, cases[i].sec, cases[i].fn, cases[i].code,
+			  cases[i].needle);
+	bnn_model_free(m);
+}
+
+static void test_builder_errors(void **state)
+{
+	(void)state;
+	struct bnn_model *m = tm_new(1, 8, 2);
+	bnn_error e;
+	struct bnn__layer l;
+
+	/* binary layer on float input */
+	memset(&l, 0, sizeof(l));
+	l.kind = BNN_LAYER_BDENSE;
+	l.out_c = 2;
+	assert_int_equal(bnn__model_add(m, &l, &e), BNN_E_CORRUPT);
+	assert_non_null(strstr(e.msg, "SIGN or QUANT"));
+	/* dense on length > 1 */
+	l.kind = BNN_LAYER_DENSE;
+	assert_int_equal(bnn__model_add(m, &l, &e), BNN_E_CORRUPT);
+	assert_non_null(strstr(e.msg, "FLATTEN"));
+	/* maxpool on quantised values */
+	assert_int_equal(tm_add_quant(m, 3, 0, 1), 0);
+	assert_int_equal(tm_add_pool(m, 2, 2), BNN_E_CORRUPT);
+	/* float layer on quantised values */
+	assert_int_equal(tm_add_act(m, 0), BNN_E_CORRUPT);
+	assert_int_equal(bnn__model_finish(m, &e), BNN_E_CORRUPT);
+	bnn_model_free(m);
+	/* bad input descriptions */
+	{
+		bnn_input_desc in;
+		const char *cls[] = { "a", "a" };
+		struct bnn_model *x = (struct bnn_model *)1;
+
+		memset(&in, 0, sizeof(in));
+		in.channels = 1;
+		in.length = 4;
+		in.norm_scale = 1;
+		assert_int_equal(bnn__model_new(&in, 2, cls, NULL, NULL, &x, &e),
+				 BNN_E_CORRUPT);
+		assert_null(x);
+		assert_int_equal(bnn__model_new(&in, 0, cls, NULL, NULL, &x, &e),
+				 BNN_E_RANGE);
+		in.norm_scale = 2;
+		assert_int_equal(bnn__model_new(&in, 1, cls, NULL, NULL, &x, &e),
+				 BNN_E_CORRUPT);
+	}
+}
+
+static void test_alloc_failures(void **state)
+{
+	(void)state;
+	struct bnn_model *m = model_b();
+	uint8_t *buf;
+	size_t len;
+	int ok = 0;
+
+	save(m, &buf, &len);
+	for (long k = 0; k < 1000 && !ok; k++) {
+		bnn_model *r = NULL;
+		bnn_error e;
+		int rc;
+
+		bnn_test_fail_alloc_after(k);
+		rc = bnn_model_load_mem(buf, len, &r, &e);
+		bnn_test_fail_alloc_after(-1);
+		if (rc == 0) {
+			ok = 1;
+			bnn_model_free(r);
+		} else {
+			assert_int_equal(rc, BNN_E_NOMEM);
+			assert_null(r);
+		}
+	}
+	assert_true(ok);
+	free(buf);
+	bnn_model_free(m);
+}
+
+static void test_files(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/bnn-test-format-XXXXXX", path[128];
+	struct bnn_model *m = model_a();
+	bnn_model *r;
+	bnn_error e;
+	uint8_t *a, *b;
+	size_t la, lb;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/m.bnn", dir);
+	assert_int_equal(bnn_model_save(m, path, &e), 0);
+	assert_int_equal(bnn_model_load(path, &r, &e), 0);
+	save(m, &a, &la);
+	save(r, &b, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	bnn_model_free(r);
+	assert_int_equal(bnn_model_load(dir, &r, &e), BNN_E_IO);
+	assert_null(r);
+	snprintf(path, sizeof(path), "%s/missing.bnn", dir);
+	assert_int_equal(bnn_model_load(path, &r, &e), BNN_E_IO);
+	assert_non_null(strstr(e.msg, "missing.bnn"));
+	assert_int_equal(bnn_model_save(m, "/nonexistent-dir/x.bnn", &e),
+			 BNN_E_IO);
+	assert_int_equal(bnn_model_load_mem(NULL, 0, &r, &e), BNN_E_TRUNCATED);
+	assert_int_equal(bnn_model_load_mem(a, la, NULL, &e), BNN_E_INVAL);
+	snprintf(path, sizeof(path), "%s/m.bnn", dir);
+	unlink(path);
+	rmdir(dir);
+	free(a);
+	free(b);
+	bnn_model_free(m);
+}
+
+/* The example at the end of Documentation/bnn-format.rst. */
+static void test_doc_example(void **state)
+{
+	(void)state;
+	struct bnn_model *m = tm_new(1, 4, 2);
+	struct bnn__layer l;
+	uint8_t bits[2] = { 0x0f, 0x05 }, *buf;
+	size_t len;
+	struct tfile f;
+	float x[4] = { 0.5f, -2, 3, -1 }, sc[2];
+	int32_t pred;
+	bnn_backend *be;
+	bnn_error e;
+
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_SIGN), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+	memset(&l, 0, sizeof(l));
+	l.kind = BNN_LAYER_BDENSE;
+	l.out_c = 2;
+	l.scores = 1;
+	l.bits = bits;
+	assert_int_equal(bnn__model_add(m, &l, NULL), 0);
+	save(m, &buf, &len);
+	split(buf, len, &f);
+	assert_int_equal(f.ns, 6);	/* input classes meta(name) 3 layers */
+	assert_int_equal(f.s[0].len, 72);
+	assert_int_equal(f.s[3].len, 64);
+	assert_int_equal(f.s[4].len, 64);
+	assert_int_equal(f.s[5].len, 68);
+	assert_int_equal(bnn_backend_open(BNN_BACKEND_CPU, NULL, &be, &e), 0);
+	assert_int_equal(bnn_prepare(be, m, &e), 0);
+	assert_int_equal(bnn_run(be, x, 1, sc, &pred, NULL, &e), 0);
+	assert_true(sc[0] == 0 && sc[1] == 4);
+	assert_int_equal(pred, 1);
+	bnn_backend_close(be);
+	tfile_free(&f);
+	free(buf);
+	bnn_model_free(m);
+}
+
+static void test_strerror(void **state)
+{
+	(void)state;
+	assert_string_equal(bnn_strerror(BNN_E_NODEV), "no such device");
+	assert_string_equal(bnn_strerror(BNN_E_TIMEOUT), "timed out");
+	assert_string_equal(bnn_strerror(BNN_E_CHECKSUM), "checksum mismatch");
+	assert_string_equal(bnn_strerror(-999), "unknown error");
+	assert_non_null(bnn_version());
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_identical_models_identical_bytes),
+		cmocka_unit_test(test_info_footprint),
+		cmocka_unit_test(test_truncation_every_byte),
+		cmocka_unit_test(test_bit_flips),
+		cmocka_unit_test(test_header_fields),
+		cmocka_unit_test(test_section_order),
+		cmocka_unit_test(test_hostile_fields),
+		cmocka_unit_test(test_builder_errors),
+		cmocka_unit_test(test_alloc_failures),
+		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_doc_example),
+		cmocka_unit_test(test_strerror),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
+/*
+ * args.c - bnn-run: command line, --help (kept in step with
+ * Documentation/bnn-run.1), --version.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bnn-run.h"
+
+static const char help_text[] =
+"Usage: " PROG " --model FILE [OPTIONS] INPUT...\n"
+"\n"
+"Run a binarized neural network (.bnn) on ECG or EEG data with libbnn, on\n"
+"the RBNN card, the emulated card or the CPU, and report what it found:\n"
+"accuracy, confusion matrix, per-class sensitivity (Se) and positive\n"
+"predictivity (+P) with the AAMI EC57 figures for S and V beats, macro F1,\n"
+"throughput, latency percentiles, the card's modeled energy and time per\n"
+"inference and the model's memory footprint.\n"
+"\n"
+"Inputs (the type comes from the name and content; --format forces one):\n"
+"  DS1, DS2, ALL          MIT-BIH inter-patient sets of SPLITS_AAMI.txt\n"
+"                         (ALL = DS1 + DS2), records under --data\n"
+"  100 201 ...            MIT-BIH records by name, under --data\n"
+"  DIR/100, DIR/100.hea   a WFDB record (.hea, signal files, annotations)\n"
+"  DIR                    a folder of WFDB records (records that the split\n"
+"                         file there marks as paced are left out), a Bonn\n"
+"                         EEG root (holding Z/ O/ N/ F/ S/) or one set folder\n"
+"  FILE.txt               a Bonn EEG segment (one integer per line; its set\n"
+"                         is the letter of its folder), else a CSV\n"
+"  FILE.csv, FILE.tsv     one item per row (channels x length values,\n"
+"                         position-major) and an optional label column, or a\n"
+"                         signal with one column per channel (rows = samples)\n"
+"  FILE.f32, .raw, .bin   little-endian float32 items (see --shape); labels\n"
+"                         from --labels, or PREFIX.rows.tsv beside\n"
+"                         PREFIX.x.f32 (bnn-extract output)\n"
+"\n"
+"Items follow the model's input description: a beat model (one with a beat\n"
+"window) gets one item per annotated beat, the window [-pre, +post) around\n"
+"the R peak on the model's lead, labelled with its AAMI class (N S V F Q);\n"
+"other models get consecutive windows of the model's length (--hop).  WFDB\n"
+"signals are given in millivolts (--units), Bonn and CSV values as stored;\n"
+"libbnn applies the model's own input normalisation.\n"
+"\n"
+"Model and backend:\n"
+"  -m, --model FILE       the .bnn model (required)\n"
+"  -b, --backend NAME     auto (default: a real card if present, else the\n"
+"                         emulated card), cpu, emu or rbnn\n"
+"  -d, --device PATH      card node for rbnn (/dev/accel/accelN); default:\n"
+"                         every card found; implies --backend rbnn\n"
+"  -B, --batch N          items per run (1..65536, default 256)\n"
+"      --queue N          batches in flight (1..64, default 1: each batch\n"
+"                         completes before the next is queued; more lets a\n"
+"                         card overlap batches, latency then includes queueing)\n"
+"  -j, --threads N        host worker threads (0..1024, default 0: the\n"
+"                         calling thread only)\n"
+"      --cpu-isa NAME     host kernels: auto (default), portable, avx2, avx512\n"
+"\n"
+"Error model of the emulated card (emu); off by default (ideal array).\n"
+"Any of these turns it on and, with --backend auto, selects emu:\n"
+"      --error-model      the error model with its default parameters\n"
+"      --cell-mode M      2t2r (default) or 1t1r\n"
+"      --prog-current-ua X  programming current in uA (0 < X <= 10000,\n"
+"                         default 100)\n"
+"      --read-ber X       sense error rate per cell read (0..0.5,\n"
+"                         default 1e-9)\n"
+"      --seed N           error-model seed (0..2^63-1, default 1)\n"
+"      --age-s X          seconds since programming, for drift (default 0)\n"
+"      --verify, --no-verify  program-and-verify on (default) or off\n"
+"      --tiles N          tiles of the emulated card (1..65536, default 16)\n"
+"\n"
+"Data:\n"
+"      --data DIR         MIT-BIH folder (default $RBNN_DATA/mitdb, else\n"
+"                         <checkout>/../shared/data/mitdb)\n"
+"      --lead NAME        WFDB lead (default: the model's, e.g. MLII)\n"
+"      --annotator NAME   annotation file extension (default atr)\n"
+"      --units U          WFDB values: mv (millivolts, default) or adc (raw)\n"
+"      --resample[=M]     resample inputs whose rate differs from the\n"
+"                         model's (M: sinc, the default, or linear); without\n"
+"                         it a rate mismatch is an error\n"
+"      --hop N            window step of windowed inputs (default: the\n"
+"                         model's length)\n"
+"      --format F         auto (default), wfdb, bonn, csv or f32\n"
+"      --shape DIMS       float32 layout: N, N,K (K = channels x length,\n"
+"                         position-major) or N,C,L (channel-major, as in\n"
+"                         PyTorch); default: N from the file size\n"
+"      --labels FILE      labels of CSV / float32 items: one per line, or a\n"
+"                         TSV whose header names a 'class' or 'label' column\n"
+"                         (and optionally 'record' and 'sample')\n"
+"      --label-column C   CSV label column: auto (default: a header column\n"
+"                         named label, class, y or target, else the last\n"
+"                         column when rows have one value more than an item),\n"
+"                         none, first, last or a header name\n"
+"      --label-map MAP    data label -> model class, e.g. 'Q=N,F=V' or\n"
+"                         'Z=0,O=0,S=1'; a class is a name or an index, '-'\n"
+"                         leaves the label out of the metrics\n"
+"  -n, --limit N          stop after N items\n"
+"\n"
+"Output:\n"
+"      --json             machine-readable report on stdout instead of text\n"
+"  -p, --predictions FILE  CSV of every item: record, index, sample, true,\n"
+"                         predicted and one score column per class\n"
+"  -q, --quiet            no report and no progress bar (errors and warnings\n"
+"                         only); --json and --predictions still work\n"
+"      --progress WHEN    progress bar on stderr: auto (on a terminal, for\n"
+"                         runs longer than a moment; default), always, never\n"
+"  -h, --help             this help\n"
+"  -V, --version          versions of bnn-run and libbnn\n"
+"\n"
+"Labels: AAMI classes and Bonn set letters (Z O N F S, or A-E) match model\n"
+"classes by name, case-insensitively: 'N (normal)' matches N, a name listing\n"
+"'(Z+O)' takes both; 'seizure' / 'non-seizure' models get S as seizure;\n"
+"numeric labels are class indices.  Items whose label is no model class are\n"
+"counted apart and left out of the metrics.  Undefined rates (no item of a\n"
+"class, nothing predicted as it) print as '-' (null in JSON).\n"
+"\n"
+"Exit status:\n"
+"  0   success\n"
+"  1   the run failed (device error, out of memory, cannot write output)\n"
+"  2   bad option or option value\n"
+"  3   input or model file missing or unreadable\n"
+"  4   not a valid .bnn model\n"
+"  5   data file malformed or of unknown type\n"
+"  6   the model does not fit the data (channels, length, lead not found)\n"
+"  7   sampling rate differs from the model's (see --resample)\n"
+"  8   no card, or the backend is not available\n"
+"  9   permission denied on the device node\n"
+"  10  no labels to evaluate and no --predictions file asked for\n"
+"\n"
+"Environment: RBNN_DATA (data root), BNN_CPU_ISA (host kernels).\n"
+"\n"
+"Examples:\n"
+"  " PROG " -m ecg.bnn DS2\n"
+"  " PROG " -m ecg.bnn --cell-mode 1t1r --prog-current-ua 20 --age-s 3e8 100 233\n"
+"  " PROG " -m eeg.bnn --json ../shared/data/bonn_eeg > eeg.json\n"
+"  " PROG " -m ecg.bnn -p pred.csv --shape 4882,1,100 beats.x.f32\n";
+
+static void usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+static void usage_error(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	die(EX_USAGE, "%s (see " PROG " --help)", msg);
+}
+
+static uint64_t parse_uint(const char *opt, const char *s, uint64_t lo,
+			   uint64_t hi)
+{
+	int64_t v;
+
+	if (!s || bnn_parse_i64(s, strlen(s), &v) || v < 0 ||
+	    (uint64_t)v < lo || (uint64_t)v > hi)
+		usage_error("%s wants an integer in %llu..%llu, got '%s'", opt,
+			    (unsigned long long)lo, (unsigned long long)hi,
+			    s ? s : "");
+	return (uint64_t)v;
+}
+
+/* Real in [lo, hi] (or (lo, hi] when lo_open). */
+static double parse_real(const char *opt, const char *s, double lo, double hi,
+			 int lo_open)
+{
+	double v;
+
+	if (!s || bnn_parse_f64(s, strlen(s), &v) ||
+	    !(lo_open ? v > lo : v >= lo) || !(v <= hi))
+		usage_error("%s wants a number in %s%g, %g], got '%s'", opt,
+			    lo_open ? "(" : "[", lo, hi, s ? s : "");
+	return v;
+}
+
+static int pick(const char *opt, const char *s, const char *const *names,
+		int n)
+{
+	char list[256] = "";
+
+	for (int i = 0; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	for (int i = 0; i < n; i++) {
+		strncat(list, names[i], sizeof(list) - strlen(list) - 1);
+		strncat(list, i + 2 < n ? ", " : i + 1 < n ? " or " : "",
+			sizeof(list) - strlen(list) - 1);
+	}
+	usage_error("%s wants %s, got '%s'", opt, list, s);
+}
+
+static void parse_shape(struct opts *o, const char *s)
+{
+	char buf[128], *save = NULL;
+
+	if (strlen(s) >= sizeof(buf))
+		usage_error("--shape '%s' is too long", s);
+	strcpy(buf, s);
+	o->shape_n = 0;
+	for (char *t = strtok_r(buf, ",x", &save); t;
+	     t = strtok_r(NULL, ",x", &save)) {
+		if (o->shape_n == MAX_SHAPE)
+			usage_error("--shape wants 1 to 3 dimensions (N, N,K or N,C,L), got '%s'",
+				    s);
+		o->shape[o->shape_n++] = parse_uint("--shape", t, 1,
+						    (uint64_t)1 << 40);
+	}
+	if (!o->shape_n || s[strlen(s) - 1] == ',' || s[0] == ',' ||
+	    strstr(s, ",,"))
+		usage_error("--shape wants N, N,K or N,C,L, got '%s'", s);
+}
+
+static const char *g_default_mitdb;
+
+const char *default_mitdb_dir(void)
+{
+	static char buf[PATH_MAX + 64];
+	const char *env = getenv("RBNN_DATA");
+	char exe[PATH_MAX];
+	ssize_t k;
+
+	if (g_default_mitdb)
+		return g_default_mitdb;
+	if (env && *env) {
+		snprintf(buf, sizeof(buf), "%s/mitdb", env);
+		return g_default_mitdb = buf;
+	}
+	/* <checkout>/build/tools/bnn-run -> <checkout>/../shared/data */
+	k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (k > 0) {
+		static const char tail[] = "/build/tools/" PROG;
+		size_t tl = sizeof(tail) - 1;
+
+		exe[k] = '\0';
+		if ((size_t)k > tl && !strcmp(exe + k - tl, tail)) {
+			exe[k - tl] = '\0';
+			snprintf(buf, sizeof(buf), "%s/../shared/data/mitdb",
+				 exe);
+			return g_default_mitdb = buf;
+		}
+	}
+	return g_default_mitdb = "../shared/data/mitdb";
+}
+
+enum {
+	O_QUEUE = 256, O_CPU_ISA, O_ERRMODEL, O_CELL, O_PROG, O_BER, O_SEED,
+	O_AGE, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT,
+	O_UNITS, O_RESAMPLE, O_HOP, O_FORMAT, O_SHAPE, O_LABELS, O_LABCOL,
+	O_LABMAP, O_JSON, O_PROGRESS,
+};
+
+static const struct option longopts[] = {
+	{ "model", required_argument, NULL, 'm' },
+	{ "backend", required_argument, NULL, 'b' },
+	{ "device", required_argument, NULL, 'd' },
+	{ "batch", required_argument, NULL, 'B' },
+	{ "queue", required_argument, NULL, O_QUEUE },
+	{ "threads", required_argument, NULL, 'j' },
+	{ "cpu-isa", required_argument, NULL, O_CPU_ISA },
+	{ "error-model", no_argument, NULL, O_ERRMODEL },
+	{ "cell-mode", required_argument, NULL, O_CELL },
+	{ "prog-current-ua", required_argument, NULL, O_PROG },
+	{ "read-ber", required_argument, NULL, O_BER },
+	{ "seed", required_argument, NULL, O_SEED },
+	{ "age-s", required_argument, NULL, O_AGE },
+	{ "verify", no_argument, NULL, O_VERIFY },
+	{ "no-verify", no_argument, NULL, O_NOVERIFY },
+	{ "tiles", required_argument, NULL, O_TILES },
+	{ "data", required_argument, NULL, O_DATA },
+	{ "lead", required_argument, NULL, O_LEAD },
+	{ "annotator", required_argument, NULL, O_ANNOT },
+	{ "units", required_argument, NULL, O_UNITS },
+	{ "resample", optional_argument, NULL, O_RESAMPLE },
+	{ "hop", required_argument, NULL, O_HOP },
+	{ "format", required_argument, NULL, O_FORMAT },
+	{ "shape", required_argument, NULL, O_SHAPE },
+	{ "labels", required_argument, NULL, O_LABELS },
+	{ "label-column", required_argument, NULL, O_LABCOL },
+	{ "label-map", required_argument, NULL, O_LABMAP },
+	{ "limit", required_argument, NULL, 'n' },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "predictions", required_argument, NULL, 'p' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "progress", required_argument, NULL, O_PROGRESS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void emu_opt(struct opts *o, const char *name)
+{
+	o->error_model = 1;
+	if (!o->emu_opt)
+		o->emu_opt = name;
+}
+
+void args_parse(int argc, char **argv, struct opts *o)
+{
+	static const char *const backends[] = { "auto", "cpu", "emu", "rbnn" };
+	static const int backend_kind[] = { BNN_BACKEND_AUTO, BNN_BACKEND_CPU,
+					    BNN_BACKEND_EMU, BNN_BACKEND_RBNN };
+	static const char *const isas[] = { "auto", "portable", "avx2",
+					    "avx512" };
+	static const int isa_kind[] = { BNN_ISA_AUTO, BNN_ISA_PORTABLE,
+					BNN_ISA_AVX2, BNN_ISA_AVX512 };
+	static const char *const cells[] = { "2t2r", "1t1r" };
+	static const char *const units[] = { "mv", "adc" };
+	static const char *const methods[] = { "sinc", "linear" };
+	static const char *const formats[] = { "auto", "wfdb", "bonn", "csv",
+					       "f32" };
+	static const char *const progress[] = { "auto", "always", "never" };
+	int c, tiles_given = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->backend = BNN_BACKEND_AUTO;
+	o->batch = 256;
+	o->queue = 1;
+	o->cpu_isa = BNN_ISA_AUTO;
+	o->cell_mode = BNN_CELL_2T2R;
+	o->prog_current_ua = 100;
+	o->read_ber = 1e-9;
+	o->seed = 1;
+	o->verify = -1;
+	o->annotator = "atr";
+	o->units = UNITS_MV;
+	o->resample_method = BNN_RESAMPLE_SINC;
+	o->format = FMT_AUTO;
+	o->label_column = LABCOL_AUTO;
+	o->progress = PROGRESS_AUTO;
+	/* getopt permutes argv: keep the command line as given. */
+	o->argc = argc;
+	o->argv = xcalloc((size_t)argc + 1, sizeof(char *));
+	memcpy(o->argv, argv, (size_t)argc * sizeof(char *));
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:b:d:B:j:n:p:qhV", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (!*optarg)
+				usage_error("--model is empty");
+			o->model = optarg;
+			break;
+		case 'b':
+			o->backend = backend_kind[pick("--backend", optarg,
+						       backends, 4)];
+			o->backend_given = 1;
+			break;
+		case 'd':
+			if (!*optarg)
+				usage_error("--device is empty");
+			o->device = optarg;
+			break;
+		case 'B':
+			o->batch = (unsigned)parse_uint("--batch", optarg, 1,
+							65536);
+			break;
+		case O_QUEUE:
+			o->queue = (unsigned)parse_uint("--queue", optarg, 1,
+							BNN_MAX_JOBS);
+			break;
+		case 'j':
+			o->threads = (unsigned)parse_uint("--threads", optarg,
+							  0, 1024);
+			break;
+		case O_CPU_ISA:
+			o->cpu_isa = isa_kind[pick("--cpu-isa", optarg, isas,
+						   4)];
+			break;
+		case O_ERRMODEL:
+			emu_opt(o, "--error-model");
+			break;
+		case O_CELL:
+			o->cell_mode = pick("--cell-mode", optarg, cells, 2) ?
+				       BNN_CELL_1T1R : BNN_CELL_2T2R;
+			emu_opt(o, "--cell-mode");
+			break;
+		case O_PROG:
+			o->prog_current_ua = parse_real("--prog-current-ua",
+							optarg, 0, 10000, 1);
+			emu_opt(o, "--prog-current-ua");
+			break;
+		case O_BER:
+			o->read_ber = parse_real("--read-ber", optarg, 0, 0.5,
+						 0);
+			emu_opt(o, "--read-ber");
+			break;
+		case O_SEED:
+			o->seed = parse_uint("--seed", optarg, 0, INT64_MAX);
+			emu_opt(o, "--seed");
+			break;
+		case O_AGE:
+			o->age_s = parse_real("--age-s", optarg, 0, 1e12, 0);
+			emu_opt(o, "--age-s");
+			break;
+		case O_VERIFY:
+		case O_NOVERIFY:
+			o->verify = c == O_VERIFY;
+			emu_opt(o, c == O_VERIFY ? "--verify" : "--no-verify");
+			break;
+		case O_TILES:
+			o->tiles = (unsigned)parse_uint("--tiles", optarg, 1,
+							65536);
+			tiles_given = 1;
+			break;
+		case O_DATA:
+			if (!*optarg)
+				usage_error("--data is empty");
+			o->data_dir = optarg;
+			break;
+		case O_LEAD:
+			if (!*optarg || strlen(optarg) >= BNN_LEAD_MAX)
+				usage_error("--lead wants a lead name of 1..%d characters, got '%s'",
+					    BNN_LEAD_MAX - 1, optarg);
+			o->lead = optarg;
+			break;
+		case O_ANNOT:
+			if (!*optarg || strchr(optarg, '/') || strlen(optarg) > 32)
+				usage_error("--annotator wants a file extension such as atr, got '%s'",
+					    optarg);
+			o->annotator = optarg;
+			break;
+		case O_UNITS:
+			o->units = pick("--units", optarg, units, 2) ?
+				   UNITS_ADC : UNITS_MV;
+			break;
+		case O_RESAMPLE:
+			o->resample = 1;
+			if (optarg)
+				o->resample_method =
+					pick("--resample", optarg, methods, 2) ?
+					BNN_RESAMPLE_LINEAR : BNN_RESAMPLE_SINC;
+			break;
+		case O_HOP:
+			o->hop = (unsigned)parse_uint("--hop", optarg, 1,
+						      1u << 24);
+			break;
+		case O_FORMAT:
+			o->format = pick("--format", optarg, formats, 5);
+			break;
+		case O_SHAPE:
+			parse_shape(o, optarg);
+			break;
+		case O_LABELS:
+			if (!*optarg)
+				usage_error("--labels is empty");
+			o->labels_file = optarg;
+			break;
+		case O_LABCOL:
+			if (!strcmp(optarg, "auto"))
+				o->label_column = LABCOL_AUTO;
+			else if (!strcmp(optarg, "none"))
+				o->label_column = LABCOL_NONE;
+			else if (!strcmp(optarg, "first"))
+				o->label_column = LABCOL_FIRST;
+			else if (!strcmp(optarg, "last"))
+				o->label_column = LABCOL_LAST;
+			else if (*optarg) {
+				o->label_column = LABCOL_NAME;
+				o->label_column_name = optarg;
+			} else
+				usage_error("--label-column is empty");
+			break;
+		case O_LABMAP:
+			if (!*optarg)
+				usage_error("--label-map is empty");
+			o->label_map = optarg;
+			break;
+		case 'n':
+			o->limit = parse_uint("--limit", optarg, 1,
+					      (uint64_t)1 << 40);
+			break;
+		case O_JSON:
+			o->json = 1;
+			break;
+		case 'p':
+			if (!*optarg)
+				usage_error("--predictions is empty");
+			o->predictions = optarg;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case O_PROGRESS:
+			o->progress = pick("--progress", optarg, progress, 3);
+			break;
+		case 'h':
+			fputs(help_text, stdout);
+			exit(EX_OK);
+		case 'V':
+			printf("%s %s (libbnn %s)\n", PROG, BNN_RUN_VERSION,
+			       bnn_version());
+			exit(EX_OK);
+		case ':':
+			usage_error("option '%s' needs a value",
+				    argv[optind - 1]);
+		default:
+			if (optopt > 0 && optopt < 256)
+				usage_error("unknown option '-%c'", optopt);
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	o->inputs = argv + optind;
+	o->ninputs = argc - optind;
+
+	if (!o->model)
+		usage_error("--model FILE is required");
+	if (!o->ninputs)
+		usage_error("no input: give records (e.g. 100 or DS2), folders or files");
+	if (o->device) {
+		if (o->backend_given && o->backend != BNN_BACKEND_RBNN &&
+		    o->backend != BNN_BACKEND_AUTO)
+			usage_error("--device applies to the rbnn backend, not %s",
+				    bnn_backend_kind_name(o->backend));
+		o->backend = BNN_BACKEND_RBNN;
+	}
+	if (o->emu_opt || tiles_given) {
+		const char *what = o->emu_opt ? o->emu_opt : "--tiles";
+
+		if (o->backend == BNN_BACKEND_CPU ||
+		    o->backend == BNN_BACKEND_RBNN)
+			usage_error("%s applies to the emulated card (--backend emu), not %s%s",
+				    what, bnn_backend_kind_name(o->backend),
+				    o->device ? " (--device)" : "");
+		o->backend = BNN_BACKEND_EMU;
+	}
+	if (o->shape_n && o->format != FMT_AUTO && o->format != FMT_F32)
+		usage_error("--shape applies to float32 inputs (--format f32)");
+	if (!o->data_dir)
+		o->data_dir = default_mitdb_dir();
+}

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
+/*
+ * bnn-run.h - internal header of bnn-run (tools/bnn-run/): options, the
+ * in-memory data set, exit statuses and the helpers the parts share.
+ *
+ *   main.c      the flow: model, backend, data, run, report
+ *   args.c      command line, --help, --version
+ *   inputs.c    what each input is, the data set (inputs.h)
+ *   read_signals.c  WFDB records and Bonn EEG segments
+ *   read_tables.c   CSV, float32 tensors, labels files
+ *   labels.c    data labels -> model classes
+ *   report.c    text report, progress bar
+ *   report_json.c   JSON report, predictions CSV
+ *   metrics.c   confusion matrix, Se/+P/F1, percentiles (metrics.h)
+ */
+#ifndef BNN_RUN_H
+#define BNN_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bnn.h"
+#include "bnn_data.h"
+#include "metrics.h"
+
+#define PROG "bnn-run"
+#define BNN_RUN_VERSION "0.1.0"
+
+/* Exit statuses (documented in --help and bnn-run(1)). */
+enum {
+	EX_OK = 0,
+	EX_RUNTIME = 1,		/* run failed: device error, out of memory,
+				 * cannot write an output file */
+	EX_USAGE = 2,		/* bad option or option value */
+	EX_NOFILE = 3,		/* input or model file missing / unreadable */
+	EX_MODEL = 4,		/* not a valid .bnn model */
+	EX_DATA = 5,		/* data file malformed or of unknown type */
+	EX_MISMATCH = 6,	/* model does not fit the data (channels,
+				 * length, lead) */
+	EX_RATE = 7,		/* sampling rate differs (see --resample) */
+	EX_NODEV = 8,		/* no card / backend not available */
+	EX_PERM = 9,		/* permission denied on the device node */
+	EX_NOLABELS = 10,	/* no labels: nothing evaluated and no
+				 * --predictions file asked for */
+};
+
+enum { FMT_AUTO, FMT_WFDB, FMT_BONN, FMT_CSV, FMT_F32 };
+enum { PROGRESS_AUTO, PROGRESS_ALWAYS, PROGRESS_NEVER };
+enum { UNITS_MV, UNITS_ADC };
+enum { LABCOL_AUTO, LABCOL_NONE, LABCOL_FIRST, LABCOL_LAST, LABCOL_NAME };
+
+#define MAX_SHAPE 3
+
+struct opts {
+	const char *model;
+	int backend;			/* BNN_BACKEND_* */
+	int backend_given;
+	const char *device;
+	unsigned batch;
+	unsigned queue;			/* jobs in flight */
+	unsigned threads;
+	int cpu_isa;			/* bnn_cpu_isa */
+	/* emu error model */
+	int error_model;		/* 0/1 */
+	const char *emu_opt;		/* first error-model option given */
+	int cell_mode;
+	double prog_current_ua;
+	double read_ber;
+	uint64_t seed;
+	double age_s;
+	int verify;			/* -1 = library default */
+	unsigned tiles;
+	/* data */
+	const char *data_dir;		/* MIT-BIH folder */
+	const char *lead;
+	const char *annotator;
+	int units;
+	int resample;			/* 0 = refuse, 1 = allow */
+	int resample_method;		/* bnn_resample_method */
+	unsigned hop;			/* 0 = model length */
+	int format;
+	size_t shape[MAX_SHAPE];
+	size_t shape_n;
+	const char *labels_file;
+	int label_column;
+	const char *label_column_name;
+	const char *label_map;
+	uint64_t limit;			/* 0 = all */
+	/* output */
+	int json;
+	const char *predictions;
+	int quiet;
+	int progress;
+	char **inputs;
+	int ninputs;
+	int argc;
+	char **argv;
+};
+
+/* A source of items: a record, a segment, a file. */
+enum { SRC_BEATS, SRC_WINDOWS, SRC_ROWS, SRC_TENSOR };
+
+struct source {
+	char *name;		/* "100", "Z/Z001.txt", "beats.csv" */
+	char *path;		/* file or record path */
+	int kind;		/* SRC_* */
+	const char *reader;	/* "wfdb", "bonn", "csv", "f32" */
+	const char *set;	/* "DS1", "DS2", "paced", Bonn set, or NULL */
+	size_t first, n;	/* items [first, first + n) */
+	size_t dropped;		/* beats whose window left the record */
+	double fs;		/* rate of the source (0 = unknown) */
+	int resampled;		/* resampled to the model's rate */
+	char lead[BNN_WFDB_DESC_MAX];	/* lead used (WFDB), "" otherwise */
+};
+
+struct dataset {
+	size_t elems;		/* floats per item (channels * length) */
+	size_t n, cap;
+	float *x;		/* n * elems */
+	int32_t *dlabel;	/* data label id or -1 (none) */
+	int64_t *pos;		/* sample (beat, window start) or row */
+	uint32_t *src;		/* source index */
+	size_t nsrc, srccap;
+	struct source *srcs;
+	/* data labels ("N", "Z", "3"...) */
+	size_t nlabels;
+	char **labels;
+	unsigned char *label_kind;	/* LABEL_* of each */
+	size_t *label_count;	/* items per data label */
+	int32_t *lmap;		/* data label -> model class, -1 = none */
+	int limited;		/* --limit cut the data */
+	double load_s;		/* time spent reading */
+};
+
+/* Where a data label comes from (for the matching rules of labels.c). */
+enum { LABEL_GENERIC, LABEL_AAMI, LABEL_BONN };
+
+/* Run results. */
+struct perf {
+	size_t items, batches;
+	double wall_s;		/* run loop, wall clock */
+	double *batch_ms;	/* per batch latency, ms (sorted at the end) */
+	double *item_us;	/* per batch latency / items, us (sorted) */
+	bnn_stats total;	/* bnn_backend_stats after the run */
+};
+
+/* Progress bar on stderr. */
+struct progress {
+	int on;			/* may draw */
+	int tty;
+	int shown;
+	double t0, last;
+	int always;
+};
+
+/* ---- main.c / shared helpers ---- */
+extern int g_quiet;
+
+void die(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Warnings so far (for the JSON report). */
+size_t warnings_count(void);
+const char *warning_at(size_t i);
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+double now_s(void);
+/* Exit status for a libbnn data-reader error code. */
+int status_of(int bnn_code);
+
+/* ---- args.c ---- */
+void args_parse(int argc, char **argv, struct opts *o);
+const char *default_mitdb_dir(void);
+
+/* ---- inputs.c ---- */
+void inputs_load(const struct opts *o, const bnn_model_info *mi,
+		 struct dataset *ds, struct progress *pg);
+void dataset_free(struct dataset *ds);
+int label_intern(struct dataset *ds, const char *s, int kind);
+
+/* ---- labels.c ---- */
+/* Fill ds->lmap from the model's class names and --label-map. */
+void labels_map(struct dataset *ds, const bnn_model *m, const char *spec);
+
+/* ---- report.c ---- */
+struct run_ctx {
+	const struct opts *o;
+	const bnn_model *m;
+	bnn_model_info mi;
+	bnn_backend_info bi;
+	const struct dataset *ds;
+	const struct perf *pf;
+	const float *scores;	/* n * nclasses */
+	const int32_t *pred;	/* n */
+	struct mt_cm cm;	/* over labelled, mapped items */
+	struct mt_cm *src_cm;	/* per source */
+	uint64_t **unmapped;	/* per data label not in the model: counts
+				 * per predicted class (NULL if mapped) */
+	size_t labelled;	/* items with a model class as truth */
+	size_t unlabelled;	/* items without any label */
+	size_t excluded;	/* items whose label is no model class */
+	double prepare_s;	/* bnn_prepare */
+};
+
+void progress_init(struct progress *p, int mode, int quiet);
+void progress_update(struct progress *p, const char *what, uint64_t done,
+		     uint64_t total, const char *unit);
+void progress_end(struct progress *p);
+
+void report_text(FILE *f, const struct run_ctx *c);
+/* Shared by report.c and report_json.c. */
+const char *rep_unit(const struct dataset *ds);	/* "beats", "rows"... */
+int rep_aami_class(const struct run_ctx *c, const char *letter);
+const char *rep_norm_name(int norm);
+const char *rep_values_name(int bnn_value_kind);
+void report_json(FILE *f, const struct run_ctx *c, int status);
+/* The predictions CSV (header + one line per item). */
+void predictions_write(FILE *f, const struct run_ctx *c);
+
+#endif /* BNN_RUN_H */

@@ -1,0 +1,56 @@
+# tools/bnn-run/bnn-run.mk - build and tests of bnn-run, to be included by
+# the top-level Makefile AFTER libbnn/libbnn.mk (it uses LIBBNN_A,
+# LIBBNN_SAN_OBJS, LIBBNN_HDRS, LIBBNN_LDLIBS, CORE_SAN_LIB, SANFLAGS):
+#
+#     include tools/bnn-run/bnn-run.mk
+#     TOOLS += $(BNN_RUN)
+#     (and add test-bnn-run to the `test` target's list)
+#
+# It provides:
+#   $(BNN_RUN)          build/tools/bnn-run (static libbnn)
+#   $(BNN_RUN_SAN)      build/san/tools/bnn-run (ASan + UBSan, for tests)
+#   $(BNN_MKMODEL)      build/tests/bnn-mkmodel (test models)
+#   bnn-run             phony: $(BNN_RUN)
+#   test-bnn-run        phony: tests/unit/test_bnn_run.sh under
+#                       tests/run-tap.sh (TAP, counted like the unit tests)
+#   install-bnn-run     phony: binary and man page under $(DESTDIR)$(PREFIX)
+#
+# tests/unit/test_metrics.c (cmocka) needs no rule: it includes
+# tools/bnn-run/metrics.c and builds with the generic unit-test rule.
+
+BNN_RUN_SRCS := $(sort $(wildcard tools/bnn-run/*.c))
+BNN_RUN_HDRS := $(wildcard tools/bnn-run/*.h)
+BNN_RUN := $(B)/tools/bnn-run
+BNN_RUN_SAN := $(B)/san/tools/bnn-run
+BNN_MKMODEL := $(B)/tests/bnn-mkmodel
+MANDIR ?= $(PREFIX)/share/man
+BINDIR ?= $(PREFIX)/bin
+
+$(BNN_RUN): $(BNN_RUN_SRCS) $(BNN_RUN_HDRS) $(LIBBNN_A) $(LIBBNN_HDRS) \
+		$(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(BNN_RUN_SRCS) $(LIBBNN_A) \
+		$(LIBBNN_LDLIBS) -o $@
+
+$(BNN_RUN_SAN): $(BNN_RUN_SRCS) $(BNN_RUN_HDRS) $(LIBBNN_SAN_OBJS) \
+		$(CORE_SAN_LIB) $(LIBBNN_HDRS) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(BNN_RUN_SRCS) \
+		$(LIBBNN_SAN_OBJS) $(CORE_SAN_LIB) $(LIBBNN_LDLIBS) -o $@
+
+$(BNN_MKMODEL): tests/unit/bnn-mkmodel.c $(LIBBNN_A) $(LIBBNN_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIBBNN_A) $(LIBBNN_LDLIBS) -o $@
+
+.PHONY: bnn-run test-bnn-run install-bnn-run
+bnn-run: $(BNN_RUN)
+
+test-bnn-run: $(BNN_RUN_SAN) $(BNN_MKMODEL)
+	@echo "== bnn-run end-to-end tests (ASan + UBSan)"
+	@tests/run-tap.sh bnn-run $(B)/test-logs/bnn-run -- \
+		tests/unit/test_bnn_run.sh $(BNN_RUN_SAN) $(BNN_MKMODEL)
+
+install-bnn-run: $(BNN_RUN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BNN_RUN) $(DESTDIR)$(BINDIR)/
+	install -m 644 Documentation/bnn-run.1 $(DESTDIR)$(MANDIR)/man1/

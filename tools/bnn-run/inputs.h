@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
+/*
+ * inputs.h - bnn-run internal: what the input readers share (inputs.c
+ * finds the inputs, read_signals.c reads WFDB records and Bonn EEG
+ * segments, read_tables.c CSV files, float32 tensors and labels files).
+ */
+#ifndef BNN_RUN_INPUTS_H
+#define BNN_RUN_INPUTS_H
+
+#include "bnn-run.h"
+
+enum { RD_WFDB, RD_BONN, RD_TXT, RD_CSV, RD_F32 };
+
+struct job {
+	int reader;		/* RD_* */
+	char *dir, *name;	/* WFDB record */
+	char *path;		/* files */
+	int explicit_;		/* named by the user (WFDB: lead errors fatal) */
+};
+
+struct rd {
+	const struct opts *o;
+	const bnn_model_info *mi;
+	struct dataset *ds;
+	struct progress *pg;
+	uint32_t C, L;
+	size_t E;
+	double rate;		/* model rate, 0 = n/a */
+	int beat;		/* beat model */
+	size_t hop;
+	/* split file of the folder last read from */
+	char split_dir[PATH_MAX];
+	int have_split;
+	bnn_aami_split split;
+	/* jobs */
+	struct job *jobs;
+	size_t njobs, cap;
+	int noted_no_lead;
+};
+
+/* inputs.c: the data set and small helpers */
+uint32_t rd_add_source(struct dataset *ds, const char *name,
+		       const char *path, int kind, const char *reader);
+/* --limit reached */
+int rd_full(const struct rd *r);
+/* Room for one more item; returns its floats (label, position and source
+ * set, counts updated). */
+float *rd_push(struct rd *r, uint32_t src, int32_t dlabel, int64_t pos);
+/* a/b[.ext], malloc'ed; dies when too long. */
+char *rd_path2(const char *a, const char *b, const char *ext);
+int rd_exists(const char *path);
+const char *rd_ext_of(const char *path);
+const char *rd_base_of(const char *path);
+char *rd_dir_of(const char *path);
+/* Rates equal within 0.1 %. */
+int rd_same_rate(double a, double b);
+/* The split file (SPLITS_AAMI.txt) of a WFDB folder, cached. */
+void rd_load_split(struct rd *r, const char *dir, int required,
+		   const char *why);
+/* "DS1", "DS2", "paced" or NULL. */
+const char *rd_split_set_name(const struct rd *r, const char *rec);
+/* Bonn set of a one-letter name, or < 0. */
+int rd_bonn_letter(const char *name);
+
+/* read_signals.c */
+void read_wfdb(struct rd *r, const struct job *j);
+/* A Bonn EEG segment already parsed (n samples). */
+void read_bonn(struct rd *r, const char *path, const float *x0, size_t n);
+
+/* read_tables.c */
+void read_txt(struct rd *r, const struct job *j);
+void read_csv_job(struct rd *r, const struct job *j);
+void read_f32(struct rd *r, const char *path);
+
+#endif /* BNN_RUN_INPUTS_H */

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
+/*
+ * read_signals.c - bnn-run: WFDB records (beats around annotations, or
+ * windows) and Bonn EEG segments (windows), at the model's rate, lead and
+ * channel count.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "inputs.h"
+
+/* ---------------------------------------------------------------------
+ * WFDB records
+ * --------------------------------------------------------------------- */
+
+static int aami_label(struct dataset *ds, int cls)
+{
+	const char *n = bnn_aami_name(cls);
+
+	/* All five in the standard order first, for the reports. */
+	for (int c = 0; c < BNN_AAMI_NCLASS; c++)
+		label_intern(ds, bnn_aami_name(c), LABEL_AAMI);
+	return n ? label_intern(ds, n, LABEL_AAMI) : -1;
+}
+
+static void leads_of(const bnn_wfdb_header *h, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < h->nsig; i++) {
+		size_t k = strlen(buf);
+
+		snprintf(buf + k, cap - k, "%s%s", i ? ", " : "",
+			 h->sig[i].desc[0] ? h->sig[i].desc : "(unnamed)");
+	}
+}
+
+/* Physical units to millivolts; 0 when unknown. */
+static double mv_scale(const char *units)
+{
+	if (!strcmp(units, "mV"))
+		return 1;
+	if (!strcmp(units, "uV") || !strcmp(units, "\xc2\xb5V"))
+		return 1e-3;
+	if (!strcmp(units, "V"))
+		return 1e3;
+	return 0;
+}
+
+static void wfdb_windows(struct rd *r, const struct job *j,
+			 const bnn_wfdb_record *rec, const int *sig,
+			 double fs_out, uint32_t src)
+{
+	const struct opts *o = r->o;
+	size_t n = (size_t)rec->nsamples, nout = n, count;
+	float **ch = xcalloc(r->C, sizeof(float *));
+	double fs = rec->hdr.fs;
+	bnn_error err;
+
+	for (uint32_t k = 0; k < r->C; k++) {
+		const bnn_wfdb_signal *s = &rec->hdr.sig[sig[k]];
+		const int32_t *v = bnn_wfdb_samples(rec, sig[k]);
+		double sc = mv_scale(s->units);
+		float *x = xmalloc((n ? n : 1) * sizeof(float));
+
+		if (o->units == UNITS_MV && !sc && k == 0)
+			warnx_("record %s: signal units '%s' are not volts: values given in %s",
+			       j->name, s->units, s->units);
+		for (size_t i = 0; i < n; i++)
+			x[i] = o->units == UNITS_ADC ? (float)v[i] :
+			       (float)(bnn_wfdb_to_phys(s, v[i]) * (sc ? sc : 1));
+		if (fs_out > 0) {
+			float *y;
+			int rc = bnn_resample(x, n, fs, fs_out,
+					      (bnn_resample_method)o->resample_method,
+					      &y, &nout, &err);
+
+			if (rc)
+				die(status_of(rc), "record %s: %s", j->name,
+				    err.msg);
+			free(x);
+			x = y;
+		}
+		ch[k] = x;
+	}
+	count = nout < r->L ? 0 : (nout - r->L) / r->hop + 1;
+	if (!count)
+		die(EX_MISMATCH,
+		    "record %s has %zu samples, fewer than the model's input length %u",
+		    j->name, nout, r->L);
+	for (size_t w = 0; w < count && !rd_full(r); w++) {
+		size_t start = w * r->hop;
+		int64_t at = fs_out > 0 ? llround((double)start * fs / fs_out) :
+			     (int64_t)start;
+		float *x = rd_push(r, src, -1, at);
+
+		for (size_t p = 0; p < r->L; p++)
+			for (uint32_t k = 0; k < r->C; k++)
+				x[p * r->C + k] = ch[k][start + p];
+	}
+	for (uint32_t k = 0; k < r->C; k++)
+		free(ch[k]);
+	free(ch);
+}
+
+void read_wfdb(struct rd *r, const struct job *j)
+{
+	const struct opts *o = r->o;
+	bnn_wfdb_record rec;
+	bnn_error err;
+	const char *lead;
+	int *sig, rc;
+	double fs, fs_out = 0;
+	uint32_t src;
+	char leads[512];
+	char *path = rd_path2(j->dir, j->name, NULL);
+
+	rd_load_split(r, j->dir, 0, j->name);
+	rc = bnn_wfdb_read_record(j->dir, j->name, 0, &rec, &err);
+	if (rc)
+		die(status_of(rc), "record %s: %s", j->name, err.msg);
+	leads_of(&rec.hdr, leads, sizeof(leads));
+	sig = xcalloc(r->C, sizeof(int));
+	lead = o->lead ? o->lead : r->mi->input.lead[0] ? r->mi->input.lead :
+	       NULL;
+	if (r->C == 1) {
+		if (!lead && !r->noted_no_lead++)
+			note("the model names no lead: using each record's first signal (--lead NAME picks one)");
+		if (lead) {
+			sig[0] = bnn_wfdb_find_signal(&rec.hdr, lead);
+			if (sig[0] < 0) {
+				if (!j->explicit_) {
+					warnx_("record %s skipped: no lead %s (its leads: %s)",
+					       j->name, lead, leads);
+					goto out;
+				}
+				if (o->lead)
+					die(EX_MISMATCH,
+					    "record %s has no lead %s (its leads: %s)",
+					    j->name, lead, leads);
+				die(EX_MISMATCH,
+				    "record %s has no lead %s (its leads: %s), the lead the model was trained on; --lead NAME picks another",
+				    j->name, lead, leads);
+			}
+		}
+	} else {
+		if (rec.hdr.nsig < (int)r->C)
+			die(EX_MISMATCH,
+			    "record %s has %d signal%s (%s), the model needs %u channels",
+			    j->name, rec.hdr.nsig, rec.hdr.nsig == 1 ? "" : "s",
+			    leads, r->C);
+		if (o->lead)
+			warnx_("--lead ignored: the model takes %u channels (signals 0..%u)",
+			       r->C, r->C - 1);
+		for (uint32_t k = 0; k < r->C; k++)
+			sig[k] = (int)k;
+	}
+	fs = rec.hdr.fs;
+	if (r->rate > 0 && !rd_same_rate(fs, r->rate)) {
+		if (!o->resample)
+			die(EX_RATE,
+			    "record %s is sampled at %g Hz, the model expects %g Hz: pass --resample to resample it (windowed sinc), or use a model trained at %g Hz",
+			    j->name, fs, r->rate, fs);
+		fs_out = r->rate;
+	}
+	{
+		const char *set = rd_split_set_name(r, j->name);
+
+		if (set && !strcmp(set, "paced") && j->explicit_)
+			warnx_("record %s is paced: AAMI EC57 leaves paced records out of evaluations",
+			       j->name);
+		src = rd_add_source(r->ds, j->name, path,
+				 r->beat ? SRC_BEATS : SRC_WINDOWS, "wfdb");
+		r->ds->srcs[src].set = set;
+		r->ds->srcs[src].fs = fs;
+		r->ds->srcs[src].resampled = fs_out > 0;
+		for (uint32_t k = 0; k < r->C; k++) {
+			char *l = r->ds->srcs[src].lead;
+			size_t used = strlen(l), cap = sizeof(r->ds->srcs[src].lead);
+
+			snprintf(l + used, cap - used, "%s%s", k ? "+" : "",
+				 rec.hdr.sig[sig[k]].desc);
+		}
+	}
+	if (!r->beat) {
+		wfdb_windows(r, j, &rec, sig, fs_out, src);
+	} else {
+		bnn_wfdb_annlist ann;
+		bnn_beat_opts bo;
+		bnn_beats *b = xcalloc(r->C, sizeof(*b));
+
+		rc = bnn_wfdb_read_annotations(j->dir, j->name, o->annotator,
+					       &ann, &err);
+		if (rc)
+			die(rc == BNN_E_IO ? EX_NOFILE : status_of(rc),
+			    "record %s: %s (a beat model needs the annotated beats; --annotator picks the file)",
+			    j->name, err.msg);
+		bnn_beat_opts_default(&bo);
+		bo.lead = NULL;
+		bo.fs = fs_out;
+		bo.pre = (int)r->mi->input.beat_pre;
+		bo.post = (int)r->mi->input.beat_post;
+		bo.norm = o->units == UNITS_ADC ? BNN_NORM_NONE : BNN_NORM_MV;
+		bo.resample = (bnn_resample_method)o->resample_method;
+		bo.map = r->have_split ? r->split.map : NULL;
+		for (uint32_t k = 0; k < r->C; k++) {
+			bo.signal = sig[k];
+			rc = bnn_beats_extract(&rec, &ann, &bo, &b[k], &err);
+			if (rc)
+				die(status_of(rc), "record %s: %s%s", j->name,
+				    err.msg, rc == BNN_E_UNSUPPORTED ?
+				    " (--units adc gives raw ADC values)" : "");
+		}
+		for (int c = 0; c < BNN_AAMI_NCLASS; c++)
+			r->ds->srcs[src].dropped += b[0].dropped[c];
+		for (size_t i = 0; i < b[0].n && !rd_full(r); i++) {
+			float *x = rd_push(r, src, aami_label(r->ds, b[0].cls[i]),
+					b[0].sample[i]);
+
+			for (size_t p = 0; p < r->L; p++)
+				for (uint32_t k = 0; k < r->C; k++)
+					x[p * r->C + k] = b[k].x[i * b[k].len + p];
+		}
+		for (uint32_t k = 0; k < r->C; k++)
+			bnn_beats_free(&b[k]);
+		free(b);
+		bnn_wfdb_annlist_free(&ann);
+	}
+out:
+	free(sig);
+	free(path);
+	bnn_wfdb_record_free(&rec);
+}
+
+/* ---------------------------------------------------------------------
+ * Bonn EEG segments
+ * --------------------------------------------------------------------- */
+
+static const char *const bonn_set_names[BNN_BONN_NSETS] = { "Z", "O", "N",
+								"F", "S" };
+
+/* "Z/Z001.txt" for a segment in a set folder, else the base name. */
+static char *seg_name(const char *path)
+{
+	char *dir = rd_dir_of(path), *res;
+	const char *d = rd_base_of(dir);
+
+	res = rd_bonn_letter(d) >= 0 ? rd_path2(d, rd_base_of(path), NULL) :
+	      xstrdup(rd_base_of(path));
+	free(dir);
+	return res;
+}
+
+void read_bonn(struct rd *r, const char *path, const float *x0, size_t n)
+{
+	const struct opts *o = r->o;
+	char real[PATH_MAX];
+	int set = bnn_bonn_set_from_path(realpath(path, real) ? real : path);
+	char *name = seg_name(path);
+	const float *x = x0;
+	float *y = NULL;
+	size_t count;
+	uint32_t src;
+	int32_t lab = -1;
+	char letter[2] = { 0, 0 };
+
+	if (r->C != 1)
+		die(EX_MISMATCH,
+		    "%s: a Bonn EEG segment has 1 channel, the model needs %u",
+		    path, r->C);
+	if (r->rate > 0 && !rd_same_rate(BNN_BONN_FS, r->rate)) {
+		bnn_error err;
+		int rc;
+
+		if (!o->resample)
+			die(EX_RATE,
+			    "%s: Bonn EEG is sampled at %g Hz, the model expects %g Hz: pass --resample to resample it, or use a model trained at %g Hz",
+			    path, BNN_BONN_FS, r->rate, BNN_BONN_FS);
+		rc = bnn_resample(x0, n, BNN_BONN_FS, r->rate,
+				  (bnn_resample_method)o->resample_method, &y,
+				  &n, &err);
+		if (rc)
+			die(status_of(rc), "%s: %s", path, err.msg);
+		x = y;
+	}
+	count = n < r->L ? 0 : (n - r->L) / r->hop + 1;
+	if (!count)
+		die(EX_MISMATCH,
+		    "%s: %zu samples, fewer than the model's input length %u",
+		    path, n, r->L);
+	if (set >= 0) {
+		/* All five in the order Z O N F S first, for the reports. */
+		for (int k = 0; k < BNN_BONN_NSETS; k++)
+			label_intern(r->ds, bonn_set_names[k], LABEL_BONN);
+		letter[0] = bnn_bonn_set_letter(set);
+		lab = label_intern(r->ds, letter, LABEL_BONN);
+	}
+	src = rd_add_source(r->ds, name, path, SRC_WINDOWS, "bonn");
+	r->ds->srcs[src].fs = BNN_BONN_FS;
+	r->ds->srcs[src].resampled = y != NULL;
+	r->ds->srcs[src].set = set >= 0 ? bonn_set_names[set] : NULL;
+	for (size_t w = 0; w < count && !rd_full(r); w++) {
+		float *it = rd_push(r, src, lab, (int64_t)(w * r->hop));
+
+		memcpy(it, x + w * r->hop, r->L * sizeof(float));
+	}
+	free(y);
+	free(name);
+}
+

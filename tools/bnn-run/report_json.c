@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
+/*
+ * report_json.c - bnn-run: the JSON report (--json) and the predictions
+ * CSV (--predictions).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bnn-run.h"
+
+/* ---------------------------------------------------------------------
+ * JSON report
+ * --------------------------------------------------------------------- */
+
+static void js(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);	/* UTF-8 passes through */
+	}
+	fputc('"', f);
+}
+
+static void jnum(FILE *f, double v)
+{
+	mt_json_num(f, v);
+}
+
+static void json_class_metrics(FILE *f, const struct mt_cm *cm, unsigned k)
+{
+	struct mt_class mc;
+
+	mt_cm_class(cm, k, &mc);
+	fprintf(f, "{\"support\": %llu, \"predicted\": %llu, \"tp\": %llu, \"fp\": %llu, \"fn\": %llu, \"tn\": %llu, \"se\": ",
+		(unsigned long long)mc.support, (unsigned long long)mc.predicted,
+		(unsigned long long)mc.tp, (unsigned long long)mc.fp,
+		(unsigned long long)mc.fn, (unsigned long long)mc.tn);
+	jnum(f, mc.se);
+	fputs(", \"ppv\": ", f);
+	jnum(f, mc.ppv);
+	fputs(", \"sp\": ", f);
+	jnum(f, mc.sp);
+	fputs(", \"fpr\": ", f);
+	jnum(f, mc.fpr);
+	fputs(", \"f1\": ", f);
+	jnum(f, mc.f1);
+	fputc('}', f);
+}
+
+static void json_pcts(FILE *f, const double *v, size_t n, double scale)
+{
+	static const double ps[] = { 50, 90, 99 };
+
+	fputc('{', f);
+	for (int i = 0; i < 3; i++) {
+		fprintf(f, "\"p%.0f\": ", ps[i]);
+		jnum(f, mt_percentile(v, n, ps[i]) * scale);
+		fputs(", ", f);
+	}
+	fputs("\"max\": ", f);
+	jnum(f, mt_percentile(v, n, 100) * scale);
+	fputs(", \"mean\": ", f);
+	jnum(f, mt_mean(v, n) * scale);
+	fputc('}', f);
+}
+
+void report_json(FILE *f, const struct run_ctx *c, int status)
+{
+	const bnn_model_info *mi = &c->mi;
+	const struct dataset *ds = c->ds;
+	const struct perf *pf = c->pf;
+	const struct opts *o = c->o;
+	uint32_t K = mi->nclasses;
+	unsigned used;
+
+	fprintf(f, "{\n  \"tool\": \"%s\",\n  \"version\": \"%s\",\n  \"libbnn\": ",
+		PROG, BNN_RUN_VERSION);
+	js(f, bnn_version());
+	fputs(",\n  \"command\": [", f);
+	for (int i = 0; i < o->argc; i++) {
+		if (i)
+			fputs(", ", f);
+		js(f, o->argv[i]);
+	}
+	fprintf(f, "],\n  \"exit_status\": %d,\n", status);
+
+	/* model */
+	fputs("  \"model\": {\"path\": ", f);
+	js(f, o->model);
+	fputs(", \"name\": ", f);
+	js(f, mi->name);
+	fputs(", \"classes\": [", f);
+	for (uint32_t k = 0; k < K; k++) {
+		if (k)
+			fputs(", ", f);
+		js(f, bnn_model_class_name(c->m, k));
+	}
+	fprintf(f, "],\n    \"input\": {\"channels\": %u, \"length\": %u, \"sample_rate_hz\": ",
+		mi->input.channels, mi->input.length);
+	jnum(f, mi->input.sample_rate_hz);
+	fprintf(f, ", \"norm\": \"%s\", \"norm_offset\": ", rep_norm_name(mi->input.norm));
+	jnum(f, mi->input.norm_offset);
+	fputs(", \"norm_scale\": ", f);
+	jnum(f, mi->input.norm_scale);
+	fprintf(f, ", \"beat_pre\": %u, \"beat_post\": %u, \"lead\": ",
+		mi->input.beat_pre, mi->input.beat_post);
+	js(f, mi->input.lead);
+	fputs("},\n    \"layers\": [", f);
+	for (uint32_t i = 0; i < mi->nlayers; i++) {
+		bnn_layer_info li;
+
+		if (bnn_model_layer_info(c->m, i, &li))
+			continue;
+		fprintf(f, "%s\n      {\"kind\": \"%s\", \"where\": \"%s\", \"in\": [%u, %u], \"out\": [%u, %u], \"in_values\": \"%s\", \"out_values\": \"%s\", \"in_bits\": %u, \"kernel\": %u, \"stride\": %u, \"pad\": %u, \"fan_in\": %u, \"scores\": %s, \"card_bits\": %llu, \"host_bits\": %llu, \"macs\": %llu}",
+			i ? "," : "", bnn_layer_kind_name(li.kind),
+			li.binary ? "card" : "host", li.in_length, li.in_channels,
+			li.out_length, li.out_channels, rep_values_name(li.in_values),
+			rep_values_name(li.out_values), li.in_bits, li.kernel, li.stride,
+			li.pad, li.fan_in, li.scores ? "true" : "false",
+			(unsigned long long)li.card_bits,
+			(unsigned long long)li.host_bits,
+			(unsigned long long)li.macs);
+	}
+	fprintf(f, "],\n    \"card_layers\": %u, \"host_layers\": %u,\n",
+		mi->binary_layers, mi->nlayers - mi->binary_layers);
+	fprintf(f, "    \"memory_bits\": {\"card\": %llu, \"card_weights\": %llu, \"card_thresholds\": %llu, \"host\": %llu, \"total\": %llu},\n",
+		(unsigned long long)mi->card_bits,
+		(unsigned long long)mi->card_weight_bits,
+		(unsigned long long)mi->card_threshold_bits,
+		(unsigned long long)mi->host_bits,
+		(unsigned long long)(mi->card_bits + mi->host_bits));
+	fprintf(f, "    \"binary_macs\": %llu, \"float_macs\": %llu, \"tiles\": null},\n",
+		(unsigned long long)mi->binary_macs,
+		(unsigned long long)mi->float_macs);
+
+	/* backend */
+	fputs("  \"backend\": {\"requested\": ", f);
+	js(f, bnn_backend_kind_name(o->backend));
+	fputs(", \"name\": ", f);
+	js(f, c->bi.name);
+	fputs(", \"detail\": ", f);
+	js(f, c->bi.detail);
+	fputs(", \"device\": ", f);
+	if (o->device)
+		js(f, o->device);
+	else
+		fputs("null", f);
+	fprintf(f, ", \"cards\": %u, \"cpu_isa\": \"%s\", \"batch\": %u, \"queue\": %u, \"threads\": %u",
+		c->bi.cards, bnn_cpu_isa_name(c->bi.cpu_isa), o->batch, o->queue,
+		o->threads);
+	if (c->bi.kind == BNN_BACKEND_EMU) {
+		fprintf(f, ",\n    \"error_model\": {\"on\": %s, \"cell_mode\": \"%s\", \"prog_current_ua\": ",
+			o->error_model ? "true" : "false",
+			o->cell_mode == BNN_CELL_1T1R ? "1t1r" : "2t2r");
+		jnum(f, o->prog_current_ua);
+		fputs(", \"read_ber\": ", f);
+		jnum(f, o->read_ber);
+		fprintf(f, ", \"seed\": %llu, \"age_s\": ", (unsigned long long)o->seed);
+		jnum(f, o->age_s);
+		fprintf(f, ", \"verify\": %s, \"tiles\": %u}",
+			o->verify == 0 ? "false" : "true", o->tiles ? o->tiles : 16);
+	}
+	fputs("},\n", f);
+
+	/* data */
+	fprintf(f, "  \"data\": {\"unit\": \"%s\", \"items\": %zu, \"labelled\": %zu, \"unlabelled\": %zu, \"excluded\": %zu, \"limited\": %s,\n",
+		rep_unit(ds), ds->n, c->labelled, c->unlabelled, c->excluded,
+		ds->limited ? "true" : "false");
+	fputs("    \"labels\": [", f);
+	for (size_t i = 0; i < ds->nlabels; i++) {
+		fputs(i ? ", " : "", f);
+		fputs("{\"label\": ", f);
+		js(f, ds->labels[i]);
+		fprintf(f, ", \"items\": %zu, \"class\": ", ds->label_count[i]);
+		if (ds->lmap[i] >= 0)
+			js(f, bnn_model_class_name(c->m, (uint32_t)ds->lmap[i]));
+		else
+			fputs("null", f);
+		if (c->unmapped[i]) {
+			fputs(", \"predicted\": [", f);
+			for (uint32_t k = 0; k < K; k++)
+				fprintf(f, "%s%llu", k ? ", " : "",
+					(unsigned long long)c->unmapped[i][k]);
+			fputc(']', f);
+		}
+		fputc('}', f);
+	}
+	fputs("],\n    \"sources\": [", f);
+	for (size_t i = 0; i < ds->nsrc; i++) {
+		const struct source *s = &ds->srcs[i];
+
+		fprintf(f, "%s\n      {\"name\": ", i ? "," : "");
+		js(f, s->name);
+		fputs(", \"path\": ", f);
+		js(f, s->path);
+		fprintf(f, ", \"reader\": \"%s\", \"set\": ", s->reader);
+		if (s->set)
+			js(f, s->set);
+		else
+			fputs("null", f);
+		fprintf(f, ", \"items\": %zu, \"dropped\": %zu, \"fs\": ", s->n,
+			s->dropped);
+		jnum(f, s->fs > 0 ? s->fs : NAN);
+		fprintf(f, ", \"resampled\": %s, \"lead\": ",
+			s->resampled ? "true" : "false");
+		if (s->lead[0])
+			js(f, s->lead);
+		else
+			fputs("null", f);
+		if (c->labelled) {
+			fputs(", \"accuracy\": ", f);
+			jnum(f, mt_cm_accuracy(&c->src_cm[i]));
+			fputs(", \"confusion\": [", f);
+			for (uint32_t a = 0; a < K; a++) {
+				fputs(a ? ", [" : "[", f);
+				for (uint32_t b = 0; b < K; b++)
+					fprintf(f, "%s%llu", b ? ", " : "",
+						(unsigned long long)mt_cm_get(&c->src_cm[i], a, b));
+				fputc(']', f);
+			}
+			fputc(']', f);
+		}
+		fputc('}', f);
+	}
+	fputs("]},\n", f);
+
+	/* metrics */
+	if (!c->labelled) {
+		fputs("  \"metrics\": null,\n", f);
+	} else {
+		int s = rep_aami_class(c, "S"), v = rep_aami_class(c, "V");
+
+		fprintf(f, "  \"metrics\": {\"items\": %llu, \"correct\": %llu, \"accuracy\": ",
+			(unsigned long long)mt_cm_total(&c->cm),
+			(unsigned long long)mt_cm_correct(&c->cm));
+		jnum(f, mt_cm_accuracy(&c->cm));
+		fputs(", \"macro_f1\": ", f);
+		jnum(f, mt_cm_macro_f1(&c->cm, &used));
+		fprintf(f, ", \"macro_f1_classes\": %u,\n    \"confusion\": [", used);
+		for (uint32_t a = 0; a < K; a++) {
+			fputs(a ? ",\n      [" : "\n      [", f);
+			for (uint32_t b = 0; b < K; b++)
+				fprintf(f, "%s%llu", b ? ", " : "",
+					(unsigned long long)mt_cm_get(&c->cm, a, b));
+			fputc(']', f);
+		}
+		fputs("],\n    \"per_class\": {", f);
+		for (uint32_t k = 0; k < K; k++) {
+			fputs(k ? ",\n      " : "\n      ", f);
+			js(f, bnn_model_class_name(c->m, k));
+			fputs(": ", f);
+			json_class_metrics(f, &c->cm, k);
+		}
+		fputs("},\n    \"aami\": ", f);
+		if (s < 0 && v < 0) {
+			fputs("null", f);
+		} else {
+			fputs("{\"SVEB\": ", f);
+			if (s >= 0)
+				json_class_metrics(f, &c->cm, (unsigned)s);
+			else
+				fputs("null", f);
+			fputs(", \"VEB\": ", f);
+			if (v >= 0)
+				json_class_metrics(f, &c->cm, (unsigned)v);
+			else
+				fputs("null", f);
+			fputc('}', f);
+		}
+		fputs("},\n", f);
+	}
+
+	/* performance */
+	fprintf(f, "  \"performance\": {\"items\": %zu, \"batches\": %zu, \"seconds\": ",
+		pf->items, pf->batches);
+	jnum(f, pf->wall_s);
+	fputs(", \"items_per_s\": ", f);
+	jnum(f, pf->wall_s > 0 ? (double)pf->items / pf->wall_s : NAN);
+	fputs(",\n    \"latency_batch_ms\": ", f);
+	json_pcts(f, pf->batch_ms, pf->batches, 1);
+	fputs(",\n    \"latency_item_us\": ", f);
+	json_pcts(f, pf->item_us, pf->batches, 1);
+	fputs(",\n    \"device\": ", f);
+	if (c->bi.kind == BNN_BACKEND_CPU || !pf->total.items) {
+		fputs("null", f);
+	} else {
+		fputs("{\"energy_pj_per_item\": ", f);
+		jnum(f, pf->total.device_energy_pj / (double)pf->total.items);
+		fputs(", \"time_ns_per_item\": ", f);
+		jnum(f, (double)pf->total.device_ns / (double)pf->total.items);
+		fputs(", \"energy_pj\": ", f);
+		jnum(f, pf->total.device_energy_pj);
+		fprintf(f, ", \"time_ns\": %llu, \"commands\": %llu}",
+			(unsigned long long)pf->total.device_ns,
+			(unsigned long long)pf->total.device_cmds);
+	}
+	fprintf(f, ",\n    \"host_ns\": %llu, \"load_s\": ",
+		(unsigned long long)pf->total.host_ns);
+	jnum(f, ds->load_s);
+	fputs(", \"prepare_s\": ", f);
+	jnum(f, c->prepare_s);
+	fputs("},\n  \"warnings\": [", f);
+	for (size_t i = 0; i < warnings_count(); i++) {
+		fputs(i ? ", " : "", f);
+		js(f, warning_at(i));
+	}
+	fputs("]\n}\n", f);
+}
+
+/* ---------------------------------------------------------------------
+ * Predictions CSV
+ * --------------------------------------------------------------------- */
+
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n") && s[0] != ' ' &&
+	    (!*s || s[strlen(s) - 1] != ' ')) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void predictions_write(FILE *f, const struct run_ctx *c)
+{
+	const struct dataset *ds = c->ds;
+	uint32_t K = c->mi.nclasses;
+
+	fputs("record,index,sample,true,predicted", f);
+	for (uint32_t k = 0; k < K; k++) {
+		char h[300];
+
+		snprintf(h, sizeof(h), "score_%s", bnn_model_class_name(c->m, k));
+		fputc(',', f);
+		csv_field(f, h);
+	}
+	fputc('\n', f);
+	for (size_t i = 0; i < ds->n; i++) {
+		const struct source *s = &ds->srcs[ds->src[i]];
+
+		csv_field(f, s->name);
+		fprintf(f, ",%zu,%lld,", i - s->first, (long long)ds->pos[i]);
+		if (ds->dlabel[i] >= 0)
+			csv_field(f, ds->labels[ds->dlabel[i]]);
+		fputc(',', f);
+		csv_field(f, bnn_model_class_name(c->m, (uint32_t)c->pred[i]));
+		for (uint32_t k = 0; k < K; k++)
+			fprintf(f, ",%.9g", (double)c->scores[i * K + k]);
+		fputc('\n', f);
+	}
+}
