@@ -43,7 +43,8 @@ QEMU_PATHS := $(B)/qemu.paths
 UNIT_LIBS :=
 include libbnn/libbnn.mk
 include tools/bnn-run/bnn-run.mk
-TOOLS += $(BNN_RUN)
+include tools/bnn-smi/bnn-smi.mk
+TOOLS += $(BNN_RUN) $(BNN_SMI)
 
 .PHONY: all deps core tools qemu demo test test-unit test-device test-vm vmtest \
 	test-fuzz fuzz bench clean install
@@ -51,7 +52,7 @@ TOOLS += $(BNN_RUN)
 
 all: deps core libbnn tools qemu
 
-install: install-libbnn install-bnn-run
+install: install-libbnn install-bnn-run install-bnn-smi
 
 deps:
 	@scripts/deps.sh build qemu vm

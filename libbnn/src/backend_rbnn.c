@@ -43,7 +43,7 @@
  * reopen".  An unplugged card gives BNN_E_NODEV.
  *
  * Threads: a context is used by one thread at a time (bnn.h); host ranges
- * run on the calling thread.
+ * run on the calling thread, split over opts.threads workers when set.
  */
 #define _GNU_SOURCE
 #include "backend.h"
@@ -53,6 +53,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,7 +219,8 @@ struct rbnn {
 	int verify;
 	/* prepared model (shared by the cards) */
 	struct bnn__hnet *h;
-	struct bnn__hscratch *s;
+	uint32_t nthreads;	/* host workers (opts.threads) */
+	struct bnn__hscratch **s;	/* one scratch per worker */
 	uint32_t nl;
 	size_t in_floats, ncls;
 	int prepared;
@@ -507,6 +509,7 @@ static int rbnn_open(struct bnn_backend *be, const bnn_backend_opts *o,
 		}
 	}
 	r->verify = o->verify != 0;
+	r->nthreads = o->threads > 1 ? (o->threads < 64 ? o->threads : 64) : 1;
 	r->next_tok = 1;
 	be->priv = r;
 	be->cards = r->ncards;
@@ -534,7 +537,10 @@ static void drop_model(struct rbnn *r)
 {
 	for (uint32_t i = 0; i < r->ncards; i++)
 		card_drop_model(&r->cards[i]);
-	bnn__hscratch_free(r->s);
+	if (r->s)
+		for (uint32_t i = 0; i < r->nthreads; i++)
+			bnn__hscratch_free(r->s[i]);
+	free(r->s);
 	r->s = NULL;
 	bnn__hnet_free(r->h);
 	r->h = NULL;
@@ -923,7 +929,14 @@ static int rbnn_prepare(struct bnn_backend *be, const struct bnn_model *m,
 	rc = bnn__hnet_new(m, be->kernels, &r->h, err);
 	if (rc)
 		return rc;
-	if (bnn__hscratch_new(r->h, &r->s)) {
+	r->s = calloc(r->nthreads, sizeof(*r->s));
+	for (uint32_t i = 0; r->s && i < r->nthreads; i++)
+		if (bnn__hscratch_new(r->h, &r->s[i])) {
+			free(r->s[i]);
+			r->s[i] = NULL;
+			break;
+		}
+	if (!r->s || !r->s[r->nthreads - 1]) {
 		rc = bnn__fail(err, BNN_E_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -1093,6 +1106,73 @@ static void scores_to_float(const uint8_t *src, size_t n, size_t elems,
 		}
 }
 
+struct hwork {
+	const struct bnn__hnet *h;
+	struct bnn__hscratch *s;
+	uint32_t first, last;
+	const uint8_t *in;
+	uint8_t *out;
+	size_t n;
+};
+
+static void *host_worker(void *arg)
+{
+	struct hwork *w = arg;
+
+	bnn__hnet_run(w->h, w->s, w->first, w->last, w->in, w->n, w->out);
+	return NULL;
+}
+
+/* Layers [first, last) of n items on the host, split over the context's
+ * workers (opts.threads; the calling thread takes the first share). */
+static void host_run(struct rbnn *r, uint32_t first, uint32_t last,
+		     const void *in, size_t n, void *out)
+{
+	struct hwork w[64];
+	pthread_t tid[64];
+	uint32_t nt = r->nthreads, started = 0;
+	size_t ib, ob, per;
+
+	if (nt > 64)
+		nt = 64;
+	if (n < 2 * (size_t)nt)
+		nt = 1;
+	if (nt == 1) {
+		bnn__hnet_run(r->h, r->s[0], first, last, in, n, out);
+		return;
+	}
+	bnn__hnet_io(r->h, first, NULL, NULL, NULL, &ib);
+	bnn__hnet_io(r->h, last, NULL, NULL, NULL, &ob);
+	per = (n + nt - 1) / nt;
+	for (uint32_t i = 0; i < nt; i++) {
+		size_t a = (size_t)i * per, b = a + per < n ? a + per : n;
+
+		w[i].h = r->h;
+		w[i].s = r->s[i];
+		w[i].first = first;
+		w[i].last = last;
+		w[i].in = (const uint8_t *)in + a * ib;
+		w[i].out = (uint8_t *)out + a * ob;
+		w[i].n = b > a ? b - a : 0;
+	}
+	for (uint32_t i = 1; i < nt; i++) {
+		if (!w[i].n)
+			continue;
+		if (pthread_create(&tid[i], NULL, host_worker, &w[i]) != 0)
+			break;
+		started = i;
+	}
+	if (w[0].n)
+		host_worker(&w[0]);
+	for (uint32_t i = 1; i <= started; i++)
+		if (w[i].n)
+			pthread_join(tid[i], NULL);
+	/* shares whose thread could not start run here */
+	for (uint32_t i = started + 1; i < nt; i++)
+		if (w[i].n)
+			host_worker(&w[i]);
+}
+
 /*
  * Advance a shard: run host steps and submit card steps until the shard
  * is done or waits for the card.  With a card step submitted, wait for it
@@ -1135,8 +1215,7 @@ static int advance(struct rbnn *r, struct rjob *jb, struct shard *sh,
 			dst = k + 1 == c->nsteps ?
 			      (void *)(jb->scores + sh->item0 * r->ncls) :
 			      (void *)(sh->bo->map + sh->in_off[k + 1]);
-			bnn__hnet_run(r->h, r->s, sp->first, sp->last, src,
-				      sh->n, dst);
+			host_run(r, sp->first, sp->last, src, sh->n, dst);
 			sh->next++;
 			continue;
 		}
@@ -1210,13 +1289,12 @@ static int advance(struct rbnn *r, struct rjob *jb, struct shard *sh,
 
 /* Lay out a shard's BO: per card step an input region (unless it is the
  * previous card step's output) and an output region. */
-static int shard_setup(struct rbnn *r, struct shard *sh, bnn_error *err)
+static int shard_setup(struct shard *sh, bnn_error *err)
 {
 	struct card *c = sh->c;
 	uint64_t off = 0;
 	int rc;
 
-	(void)r;
 	sh->in_off = calloc(c->nsteps ? c->nsteps : 1, sizeof(uint64_t));
 	sh->out_off = calloc(c->nsteps ? c->nsteps : 1, sizeof(uint64_t));
 	if (!sh->in_off || !sh->out_off)
@@ -1250,7 +1328,7 @@ static int shard_setup(struct rbnn *r, struct shard *sh, bnn_error *err)
 
 /* Release a job: wait for whatever of it is still on a card, give the
  * BOs back. */
-static void job_release(struct rbnn *r, struct rjob *jb)
+static void job_release(struct rjob *jb)
 {
 	for (uint32_t s = 0; s < jb->nsh; s++) {
 		struct shard *sh = &jb->sh[s];
@@ -1274,7 +1352,6 @@ static void job_release(struct rbnn *r, struct rjob *jb)
 		free(sh->out_off);
 		memset(sh, 0, sizeof(*sh));
 	}
-	(void)r;
 	{
 		struct shard *keep = jb->sh;
 
@@ -1322,11 +1399,11 @@ static int rbnn_submit(struct bnn_backend *be, const float *in, size_t n,
 	/* Host work up to the first card stage, then submit it (each card
 	 * starts as soon as its shard is ready). */
 	for (uint32_t s = 0; s < nsh; s++) {
-		rc = shard_setup(r, &jb->sh[s], err);
+		rc = shard_setup(&jb->sh[s], err);
 		if (!rc)
 			rc = advance(r, jb, &jb->sh[s], 0, err);
 		if (rc) {
-			job_release(r, jb);
+			job_release(jb);
 			return rc;
 		}
 	}
@@ -1384,7 +1461,7 @@ static int rbnn_wait(struct bnn_backend *be, uint64_t tok, int timeout_ms,
 		st->device_energy_pj = jb->st.device_energy_pj;
 		st->device_cmds = jb->st.device_cmds;
 	}
-	job_release(r, jb);
+	job_release(jb);
 	return rc;
 }
 

@@ -29,4 +29,7 @@ make -s -j"$(nproc 2>/dev/null || echo 2)" -C "$TOP/tests/selftests/rbnn" KSFT_D
 for p in "$out"/*; do
 	[ -x "$p" ] && echo "$p"
 done
+# libbnn's programs for the libbnn-*.sh guest tests (bnn-smi, the rbnn
+# backend test, bnn-run).
+"$TOP/libbnn/build-guest-bins.sh"
 exit 0

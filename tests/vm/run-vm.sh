@@ -16,6 +16,8 @@
 #   # vm-allow: REGEX       expected log lines (as --allow)
 #   # vm-modules: M...      more in-kernel modules to load (as --add-modules),
 #                           e.g. vgem for the selftests' fence gate
+#   # vm-data: FILE         a file of $RBNN_DATA (default ../shared/data),
+#                           copied to /data/FILE in the guest when present
 # (tests/vm/build-guest.sh builds the module and the test programs.)
 #
 # Options:
@@ -123,6 +125,10 @@ if [ -n "$test" ]; then
 	while read -r f; do
 		[ -n "$f" ] && iargs+=(--add-modules "$f")
 	done < <(sed -n 's/^# vm-modules: *//p' "$test")
+	data=${RBNN_DATA:-$TOP/../shared/data}
+	while read -r f; do
+		[ -n "$f" ] && [ -e "$data/$f" ] && iargs+=(--file "$data/$f:/data/$f")
+	done < <(sed -n 's/^# vm-data: *//p' "$test")
 	iargs+=(--test "$test")
 fi
 if [ -z "$timeout" ] && [ "$shell" -eq 0 ]; then

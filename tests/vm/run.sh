@@ -25,7 +25,7 @@ if [ -z "${RBNN_QEMU:-}" ]; then
 fi
 export RBNN_QEMU
 # The rbnn module and the guest test programs (incremental).
-"$HERE/build-guest.sh" >/dev/null
+"$HERE/build-guest.sh" --check >/dev/null
 
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then

@@ -1,0 +1,78 @@
+#!/bin/sh
+# shellcheck shell=dash # busybox ash
+# Guest test: bnn-run through /dev/accel on a real MIT-BIH record gives the
+# cpu backend's predictions, item for item and score for score: on one card,
+# with the batch sharded over two cards and batches pipelined, and with the
+# default backend (auto: the cards). The model is a small ECG beat network
+# (BATCHNORM, SIGN, BCONV1D, MAXPOOL1D, FLATTEN, BDENSE, BDENSE scores)
+# written in the guest by bnn-mkmodel; the record comes in through the
+# "# vm-data:" lines (files of $RBNN_DATA, default ../shared/data, copied
+# to /data/ in the guest); without them the checks are skipped.
+#
+# vm-qemu: -device rbnn,error-model=off -device rbnn,error-model=off
+# vm-ko: kernel/rbnn.ko
+# vm-bin: build/tools/bnn-run
+# vm-bin: build/tests/bnn-mkmodel
+# vm-data: mitdb/100.hea
+# vm-data: mitdb/100.dat
+# vm-data: mitdb/100.atr
+# vm-timeout: 200
+set -u
+
+t=0 nfail=0 nskip=0
+result() { # STATUS(0 pass, 4 skip) DESCRIPTION
+	t=$((t + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $t $2"
+	elif [ "$1" -eq 4 ]; then
+		echo "ok $t $2 # SKIP"
+		nskip=$((nskip + 1))
+	else
+		echo "not ok $t $2"
+		nfail=$((nfail + 1))
+	fi
+}
+
+echo "KTAP version 1"
+echo "1..4"
+REC=/data/mitdb/100
+if [ ! -r "$REC.dat" ] || [ ! -x /bin/bnn-run ] || [ ! -x /bin/bnn-mkmodel ]; then
+	for d in "cpu reference" "one card" "two cards, sharded and pipelined" "auto"; do
+		result 4 "$d (no $REC in the guest: run-vm.sh needs '# vm-data:' support and \$RBNN_DATA)"
+	done
+	exit 0
+fi
+i=0
+while [ ! -e /dev/accel/accel1 ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+
+/bin/bnn-mkmodel --arch conv --length 256 --beat 90,166 --lead MLII \
+	--rate 360 --norm zscore --seed 3 /tmp/ecg.bnn
+/bin/bnn-run -m /tmp/ecg.bnn -b cpu -q -p /tmp/cpu.csv "$REC"
+rc=$?
+n=$(($(wc -l </tmp/cpu.csv) - 1))
+[ "$rc" -eq 0 ] && [ "$n" -gt 2000 ]
+result $? "cpu reference: $n beats of record 100"
+
+/bin/bnn-run -m /tmp/ecg.bnn -b rbnn -d /dev/accel/accel0 -p /tmp/one.csv "$REC" >/tmp/one.txt 2>&1
+rc=$?
+grep -E "Backend|accuracy|device" /tmp/one.txt | sed 's/^/# /'
+[ "$rc" -eq 0 ] && cmp /tmp/cpu.csv /tmp/one.csv
+result $? "rbnn on accel0: the same predictions and scores as cpu"
+
+/bin/bnn-run -m /tmp/ecg.bnn -b rbnn -B 512 --queue 4 -p /tmp/two.csv "$REC" >/tmp/two.txt 2>&1
+rc=$?
+grep -E "Backend|throughput|device" /tmp/two.txt | sed 's/^/# /'
+[ "$rc" -eq 0 ] && grep -q "2 cards" /tmp/two.txt && cmp /tmp/cpu.csv /tmp/two.csv
+result $? "rbnn on both cards (batches of 512 sharded, 4 in flight): the same as cpu"
+
+/bin/bnn-run -m /tmp/ecg.bnn -p /tmp/auto.csv "$REC" >/tmp/auto.txt 2>&1
+rc=$?
+grep -E "Backend" /tmp/auto.txt | sed 's/^/# /'
+[ "$rc" -eq 0 ] && grep -q "Backend *rbnn" /tmp/auto.txt && cmp /tmp/cpu.csv /tmp/auto.csv
+result $? "the default backend picks the cards: the same as cpu"
+
+echo "# Totals: pass:$((t - nfail - nskip)) fail:$nfail xfail:0 xpass:0 skip:$nskip error:0"
+[ "$nfail" -eq 0 ]
