@@ -1,7 +1,10 @@
 # RBNN: top-level build.
 #
 #   make            build everything buildable (core, tools, QEMU with the card)
-#   make demo       the main job: program a layer into the card model and run it
+#   make run        the main job: classify the MIT-BIH test set (DS2) with the
+#                   shipped fully binarized ECG model on the card (emulated
+#                   in-process when no card is present)
+#   make demo       the card model on its own: program a BNN, show the physics
 #   make test       every test tier that exists (unit, device, vm)
 #   make bench      benchmarks (printed, never pass/fail)
 #   make deps       install what the build needs (Debian packages, idempotent)
@@ -33,7 +36,7 @@ CORE_SAN_LIB := $(B)/librbnncore-san.a
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 
-TOOLS := $(B)/tools/rbnn-demo
+TOOLS := $(B)/tools/rbnn-demo $(B)/tools/bnn-extract
 BENCHES := $(B)/bench/bench_core $(B)/bench/bench_bnn $(B)/bench/bench_backends
 
 QEMU_PATHS := $(B)/qemu.paths
@@ -46,7 +49,7 @@ include tools/bnn-run/bnn-run.mk
 include tools/bnn-smi/bnn-smi.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
-.PHONY: all deps core tools qemu demo test test-unit test-device test-vm vmtest \
+.PHONY: all deps core tools qemu demo run test-train test test-unit test-device test-vm vmtest \
 	test-fuzz fuzz bench clean install
 .DELETE_ON_ERROR:
 
@@ -90,6 +93,17 @@ $(B)/bench/%: tests/bench/%.c $(CORE_LIB) $(CORE_HDRS)
 demo: deps $(B)/tools/rbnn-demo
 	$(B)/tools/rbnn-demo
 
+RUN_MODEL ?= models/ecg-bin-full-w8.bnn
+RUN_DATA ?= DS2
+run: deps $(BNN_RUN)
+	$(BNN_RUN) --model $(RUN_MODEL) --resample $(RUN_DATA)
+
+# Tiny end-to-end training + export + libbnn run (tools/train/smoke.sh).
+test-train: $(B)/tools/bnn-extract $(LIBBNN_SO)
+	@scripts/deps.sh train
+	@echo "== training pipeline smoke test (PyTorch, one thread)"
+	@tests/run-tap.sh train $(B)/test-logs/train -- tests/train-smoke-tap.sh
+
 bench: deps $(BENCHES)
 	@echo "== make bench, $$(date -u '+%F %T UTC'), $$(uname -srm)"
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
@@ -110,8 +124,8 @@ $(B)/tests/unit/%: tests/unit/%.c $(UNIT_LIBS) $(CORE_SAN_LIB) $(CORE_HDRS) \
 
 test: deps
 	@rm -rf $(B)/test-logs
-	@$(MAKE) --no-print-directory -k test-unit test-bnn-run test-fuzz test-device \
-		test-vm; \
+	@$(MAKE) --no-print-directory -k test-unit test-bnn-run test-fuzz test-train \
+		test-device test-vm; \
 	rc=$$?; \
 	tests/summarize.sh $(B)/test-logs; exit $$rc
 

@@ -1,0 +1,633 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
+"""Fold a trained model into libbnn's layer semantics and check it.
+
+  export.py MODEL_DIR [--items N] [--bnn OUT.bnn] [--libbnn LIB.so]
+      fold the model, run the folded model with a numpy reference and
+      compare with PyTorch; write OUT.bnn (Documentation/bnn-format.rst);
+      with --libbnn, also load OUT.bnn with libbnn (ctypes) and run it on
+      the cpu backend: same predictions as PyTorch required
+
+fold(model) turns the PyTorch model into the layer list libbnn runs
+(libbnn/src/model.h, Documentation/bnn-format.rst):
+
+  InputNorm (non-identity)     -> input normalisation AFFINE (offset, scale)
+  InputQuant                   -> QUANT (qbits, qoffset, qscale)
+  Conv1d + BN                  -> CONV1D, BN folded into weights and bias
+  Linear (+ BN)                -> DENSE, BN folded
+  BinaryConv1d + BN + Sign     -> BCONV1D, bits + int32 thresholds (S >= T;
+                                  negative-gamma rows negated, T = -floor(tau))
+  BinaryLinear + BN + Sign     -> BDENSE with thresholds
+  BinaryLinear + ScoreScale    -> BDENSE scores (raw sums; the scale is
+                                  dropped, it does not change the argmax)
+  ReLU -> ACT relu; Sign -> SIGN; MaxPool1d -> MAXPOOL1D; Flatten -> FLATTEN
+  (the dense layer after it gets its columns permuted from PyTorch's
+  channel-major flatten, c * L + p, to libbnn's position-major p * C + c)
+
+Float weights are [out][kernel][in] (fan-in j = k * in_c + c), tensors
+[length][channels], as libbnn and the card use them.
+
+run_reference(folded, x) executes that list in numpy (int64 sums for the
+binary layers, float32 for the float ones) and check(...) compares every
+binary activation and the predictions with PyTorch. write_bnn() serialises
+the folded model in the canonical .bnn v1 layout.
+"""
+import argparse
+import ctypes
+import os
+import struct
+import sys
+import zlib
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True   # keep the source tree clean
+sys.path.insert(0, HERE)
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
+import bnn  # noqa: E402
+
+
+def _f32(t):
+    return np.ascontiguousarray(t.detach().cpu().numpy().astype(np.float32))
+
+
+def _bn_affine(bn):
+    """(a, c) with BN(x) = a * x + c, in float64."""
+    a = bn.weight.detach().double() / torch.sqrt(bn.running_var.detach().double() + bn.eps)
+    c = bn.bias.detach().double() - bn.running_mean.detach().double() * a
+    return a, c
+
+
+def fold(model, data_norm="none"):
+    mods = list(model)
+    layers = []
+    inp = dict(norm="zscore" if data_norm == "zscore" else "none", offset=0.0, scale=1.0)
+    flat_shape = None       # (C, L) at the flatten, for the next dense layer
+    shape = (model.info["in_channels"], model.info["in_len"])   # (C, L)
+    i = 0
+
+    def permute_cols(w):
+        if flat_shape is None:
+            return w
+        c, L = flat_shape
+        return w.reshape(w.shape[0], c, L).transpose(0, 2, 1).reshape(w.shape[0], c * L)
+
+    while i < len(mods):
+        m = mods[i]
+        nxt = mods[i + 1] if i + 1 < len(mods) else None
+        nxt2 = mods[i + 2] if i + 2 < len(mods) else None
+        if isinstance(m, bnn.InputNorm):
+            if not m.is_identity():
+                if inp["norm"] != "none":
+                    raise ValueError("affine InputNorm on per-item normalised data")
+                inp.update(norm="affine", offset=float(m.mean), scale=float(m.std))
+            i += 1
+        elif isinstance(m, bnn.InputQuant):
+            layers.append(dict(kind="QUANT", qbits=m.bits, qoffset=float(m.qoffset),
+                               qscale=float(m.qscale)))
+            i += 1
+        elif getattr(m, "binary", False):
+            conv = isinstance(m, nn.Conv1d)
+            w = m.binary_weight().double()
+            if conv:
+                w = w.permute(0, 2, 1).reshape(w.shape[0], -1)   # [out][k*in + c]
+            bits = (w.numpy() >= 0)
+            if not conv:
+                bits = permute_cols(bits)
+            d = dict(kind="BCONV1D" if conv else "BDENSE", out_c=int(w.shape[0]))
+            if conv:
+                d.update(kernel=m.kernel_size[0], stride=m.stride[0], pad=m.padding[0])
+            if isinstance(nxt, nn.BatchNorm1d) and isinstance(nxt2, bnn.Sign):
+                thr, neg = bnn.fold_bn_sign(nxt)
+                neg = neg.numpy()
+                bits = np.where(neg[:, None], ~bits, bits)
+                d.update(bits=bits.astype(np.uint8), thr=thr.numpy().astype(np.int32), scores=False)
+                i += 3
+            elif isinstance(nxt, bnn.ScoreScale) or nxt is None:
+                d.update(bits=bits.astype(np.uint8), thr=None, scores=True)
+                i += 2 if nxt is not None else 1
+            else:
+                raise ValueError("binary layer %d must be followed by BN + sign or ScoreScale" % i)
+            layers.append(d)
+        elif isinstance(m, (nn.Conv1d, nn.Linear)):
+            conv = isinstance(m, nn.Conv1d)
+            w = m.weight.detach().double()
+            b = m.bias.detach().double() if m.bias is not None else torch.zeros(w.shape[0], dtype=torch.float64)
+            i += 1
+            if isinstance(nxt, nn.BatchNorm1d):
+                a, c = _bn_affine(nxt)
+                w = w * a.view(-1, *([1] * (w.dim() - 1)))
+                b = b * a + c
+                i += 1
+            if conv:
+                d = dict(kind="CONV1D", out_c=int(w.shape[0]), kernel=m.kernel_size[0],
+                         stride=m.stride[0], pad=m.padding[0],
+                         w=_f32(w.permute(0, 2, 1)), b=_f32(b))
+            else:
+                d = dict(kind="DENSE", out_c=int(w.shape[0]),
+                         w=np.ascontiguousarray(permute_cols(_f32(w))), b=_f32(b))
+            layers.append(d)
+        elif isinstance(m, nn.BatchNorm1d):
+            a, c = _bn_affine(m)
+            layers.append(dict(kind="BATCHNORM", scale=_f32(a), shift=_f32(c)))
+            i += 1
+        elif isinstance(m, bnn.Sign):
+            layers.append(dict(kind="SIGN"))
+            i += 1
+        elif isinstance(m, nn.ReLU):
+            layers.append(dict(kind="ACT", act="relu"))
+            i += 1
+        elif isinstance(m, nn.MaxPool1d):
+            k = m.kernel_size if isinstance(m.kernel_size, int) else m.kernel_size[0]
+            s = m.stride if isinstance(m.stride, int) else m.stride[0]
+            layers.append(dict(kind="MAXPOOL1D", kernel=k, stride=s, pad=0))
+            i += 1
+        elif isinstance(m, nn.Flatten):
+            layers.append(dict(kind="FLATTEN"))
+            i += 1
+        else:
+            raise ValueError("cannot fold layer %d (%s)" % (i, type(m).__name__))
+        # track (C, L) for the flatten permutation of the next dense layer
+        last = layers[-1] if layers else None
+        if last is None:
+            continue
+        if last["kind"] in ("CONV1D", "BCONV1D"):
+            shape = (last["out_c"],
+                     (shape[1] + 2 * last["pad"] - last["kernel"]) // last["stride"] + 1)
+        elif last["kind"] == "MAXPOOL1D":
+            shape = (shape[0], (shape[1] - last["kernel"]) // last["stride"] + 1)
+        elif last["kind"] == "FLATTEN":
+            flat_shape = shape
+            shape = (shape[0] * shape[1], 1)
+        elif last["kind"] in ("DENSE", "BDENSE"):
+            flat_shape = None
+            shape = (last["out_c"], 1)
+    return dict(input=inp, layers=layers, classes=model.info["n_classes"])
+
+
+# ---------------------------------------------------------------------------
+# numpy reference of libbnn's semantics
+# ---------------------------------------------------------------------------
+
+def _windows(x, kernel, stride, pad):
+    """x [N][L][C] -> [N][L'][K][C], zero padded (zeros contribute 0)."""
+    n, L, c = x.shape
+    xp = np.zeros((n, L + 2 * pad, c), dtype=x.dtype)
+    xp[:, pad:pad + L] = x
+    lo = (L + 2 * pad - kernel) // stride + 1
+    idx = np.arange(lo)[:, None] * stride + np.arange(kernel)[None, :]
+    return xp[:, idx, :]
+
+
+def run_reference(folded, x):
+    """x: float32 [N][C][L] as the model gets it (after the data's own
+    normalisation). Returns (scores float [N][classes], list of
+    (layer index, kind, output [N][L][C])) with binary outputs as +1/-1
+    int8 and integer sums as int64."""
+    inp = folded["input"]
+    t = np.ascontiguousarray(np.transpose(x, (0, 2, 1))).astype(np.float32)   # [N][L][C]
+    if inp["norm"] == "affine":
+        t = (t - np.float32(inp["offset"])) / np.float32(inp["scale"])
+    outs = []
+    for li, d in enumerate(folded["layers"]):
+        k = d["kind"]
+        if k == "QUANT":
+            q = (t - np.float32(d["qoffset"])) / np.float32(d["qscale"])
+            q = np.sign(q) * np.floor(np.abs(q) + np.float32(0.5))
+            q = np.clip(np.nan_to_num(q, nan=0.0), 0, 2 ** d["qbits"] - 1)
+            t = (2 * q.astype(np.int64) - (2 ** d["qbits"] - 1))
+        elif k in ("BCONV1D", "BDENSE"):
+            wpm = d["bits"].astype(np.int64) * 2 - 1          # +1/-1 [out][n]
+            if k == "BCONV1D":
+                win = _windows(t.astype(np.int64), d["kernel"], d["stride"], d["pad"])
+                s = np.einsum("nlkc,okc->nlo", win,
+                              wpm.reshape(d["out_c"], d["kernel"], -1))
+            else:
+                s = np.einsum("nlc,oc->nlo", t.astype(np.int64), wpm)
+            if d["scores"]:
+                t = s.astype(np.float64)
+            else:
+                t = np.where(s >= d["thr"][None, None, :], 1, -1).astype(np.int8)
+        elif k in ("CONV1D", "DENSE"):
+            tf = t.astype(np.float32)
+            if k == "CONV1D":
+                win = _windows(tf, d["kernel"], d["stride"], d["pad"])
+                t = np.einsum("nlkc,okc->nlo", win, d["w"], dtype=np.float32) + d["b"]
+            else:
+                t = np.einsum("nlc,oc->nlo", tf, d["w"], dtype=np.float32) + d["b"]
+        elif k == "BATCHNORM":
+            t = t.astype(np.float32) * d["scale"] + d["shift"]
+        elif k == "SIGN":
+            t = np.where(t >= 0, 1, -1).astype(np.int8)
+        elif k == "ACT":
+            t = np.maximum(t, 0)
+        elif k == "MAXPOOL1D":
+            t = _windows(t, d["kernel"], d["stride"], 0).max(axis=2)
+        elif k == "FLATTEN":
+            t = t.reshape(t.shape[0], 1, -1)
+        else:
+            raise ValueError("unknown layer kind %s" % k)
+        outs.append((li, k, t))
+    return t.reshape(t.shape[0], -1), outs
+
+
+def _torch_bits(model, x):
+    """PyTorch eval-mode outputs of every Sign (as [N][L][C] int8) and the
+    logits."""
+    caps = []
+    hooks = [m.register_forward_hook(lambda mod, i, o: caps.append(o.detach()))
+             for m in model if isinstance(m, bnn.Sign)]
+    model.eval()
+    with torch.no_grad():
+        logits = model(torch.from_numpy(x))
+    for h in hooks:
+        h.remove()
+    bits = []
+    for o in caps:
+        o = o.numpy()
+        if o.ndim == 3:
+            o = np.transpose(o, (0, 2, 1))
+        else:
+            o = o[:, None, :]
+        bits.append(o.astype(np.int8))
+    return bits, logits.numpy()
+
+
+def check(model, x, data_norm="none", batch=2048):
+    """Compare the folded model (numpy reference) with PyTorch on x.
+
+    For every binary activation layer: bits differing in total, and bits
+    differing in items whose earlier binary activations all matched (the
+    layer's own disagreement; later layers inherit a flip upstream).
+    Returns dict(items, pred_agree, layers=[(kind, own, total_diff, size)])."""
+    folded = fold(model, data_norm)
+    agree, n = 0, 0
+    stats = None
+    for i in range(0, len(x), batch):
+        xb = x[i:i + batch]
+        tb, logits = _torch_bits(model, xb)
+        scores, outs = run_reference(folded, xb)
+        # binary activations: the outputs of SIGN / thresholded binary layers
+        rb = [(k, o) for _, k, o in outs
+              if k == "SIGN" or (k in ("BCONV1D", "BDENSE") and o.dtype == np.int8)]
+        if len(rb) != len(tb):
+            raise AssertionError("%d binary layers in the reference, %d signs in PyTorch"
+                                 % (len(rb), len(tb)))
+        if stats is None:
+            stats = [[k, 0, 0, 0] for k, _ in rb]
+        clean = np.ones(len(xb), dtype=bool)      # all earlier layers matched
+        for st, (k, o), t in zip(stats, rb, tb):
+            if o.shape != t.shape:
+                raise AssertionError("shape %s vs %s at a %s layer" % (o.shape, t.shape, k))
+            diff = (o != t).reshape(len(xb), -1)
+            st[1] += int(diff[clean].sum())
+            st[2] += int(diff.sum())
+            st[3] += o.size
+            clean &= ~diff.any(axis=1)
+        agree += int((scores.argmax(1) == logits.argmax(1)).sum())
+        n += len(xb)
+    return dict(items=n, pred_agree=agree / max(n, 1), layers=[tuple(s) for s in stats or []],
+                folded=folded)
+
+
+HOST_SIGN_TOL = 1e-5   # fraction of host sign bits allowed to differ (float rounding)
+
+
+def check_ok(r):
+    """Card layers (integer thresholds) must agree exactly on items whose
+    inputs agree; host float -> sign layers may differ on at most
+    HOST_SIGN_TOL of their bits (BN folded into the float layer rounds
+    differently near 0); predictions must agree on >= 99.9 % of items."""
+    for k, own, _, size in r["layers"]:
+        if k in ("BCONV1D", "BDENSE") and own:
+            return False
+        if k == "SIGN" and own > HOST_SIGN_TOL * size:
+            return False
+    return r["pred_agree"] >= 0.999
+
+
+# ---------------------------------------------------------------------------
+# .bnn v1 writer (Documentation/bnn-format.rst)
+# ---------------------------------------------------------------------------
+
+KIND = dict(CONV1D=1, DENSE=2, BATCHNORM=3, SIGN=4, QUANT=5, BCONV1D=6, BDENSE=7,
+            MAXPOOL1D=8, FLATTEN=9, GLOBAL_AVG=10, GLOBAL_MAX=11, ACT=12)
+ACT = dict(relu=0, hardtanh=1)
+NORM = dict(none=0, zscore=1, affine=2)
+
+
+def _align(x, a):
+    return (x + a - 1) // a * a
+
+
+def _pack_rows(bits):
+    """[O][n] of 0/1 -> bytes: row o at o * ceil(n/8), bit j at bit j%8 of
+    byte j/8 (LSB first), padding bits 0; block padded to 4 bytes."""
+    o, n = bits.shape
+    rb = (n + 7) // 8
+    padded = np.zeros((o, rb * 8), dtype=np.uint8)
+    padded[:, :n] = bits
+    packed = np.packbits(padded, axis=1, bitorder="little")
+    blob = packed.tobytes()
+    return blob + b"\0" * (_align(len(blob), 4) - len(blob))
+
+
+def layer_shapes(folded, channels, length):
+    """(in_c, in_l, out_c, out_l, in_kind) per layer; kinds float/bits/quant."""
+    c, L, vk, qb = channels, length, "float", 0
+    out = []
+    for d in folded["layers"]:
+        k = d["kind"]
+        ic, il, ik, iqb = c, L, vk, qb
+        if k in ("CONV1D", "BCONV1D"):
+            c, L = d["out_c"], (L + 2 * d["pad"] - d["kernel"]) // d["stride"] + 1
+        elif k in ("DENSE", "BDENSE"):
+            if L != 1:
+                raise ValueError("dense layer on a tensor of length %d (flatten first)" % L)
+            c = d["out_c"]
+        elif k == "MAXPOOL1D":
+            L = (L - d["kernel"]) // d["stride"] + 1
+        elif k == "FLATTEN":
+            c, L = c * L, 1
+        if k in ("BCONV1D", "BDENSE"):
+            vk = "float" if d["scores"] else "bits"
+        elif k == "SIGN":
+            vk = "bits"
+        elif k == "QUANT":
+            vk, qb = "quant", d["qbits"]
+        elif k in ("CONV1D", "DENSE"):
+            vk = "float"
+        out.append((ic, il, c, L, ik, iqb))
+    return out
+
+
+def write_bnn(folded, path, input_desc, class_names, name="", desc=""):
+    """Write the folded model as a .bnn v1 file. input_desc: dict(channels,
+    length, sample_rate_hz, beat_pre, beat_post, lead)."""
+    inp = folded["input"]
+    ch, length = int(input_desc["channels"]), int(input_desc["length"])
+    lead = (input_desc.get("lead") or "").encode()
+    if len(lead) > 31:
+        raise ValueError("lead name too long")
+    pre, post = int(input_desc.get("beat_pre", 0)), int(input_desc.get("beat_post", 0))
+    if (pre or post) and pre + post != length:
+        raise ValueError("beat_pre + beat_post must equal the input length")
+    sections = []
+    off = np.float32(inp["offset"]) if inp["norm"] == "affine" else np.float32(0)
+    sc = np.float32(inp["scale"]) if inp["norm"] == "affine" else np.float32(1)
+    sections.append((1, 0, struct.pack("<IIdIffIII32s", ch, length,
+                                       float(input_desc.get("sample_rate_hz", 0.0)),
+                                       NORM[inp["norm"]], off, sc, pre, post, len(lead),
+                                       lead)))
+    cl = struct.pack("<I", len(class_names))
+    for n in class_names:
+        b = n.encode()
+        cl += struct.pack("<H", len(b)) + b
+    sections.append((2, 0, cl))
+    if name or desc:
+        nb, db = name.encode(), desc.encode()
+        sections.append((3, 1, struct.pack("<H", len(nb)) + nb + struct.pack("<H", len(db)) + db))
+    shapes = layer_shapes(folded, ch, length)
+    for d, (ic, il, oc, ol, ik, iqb) in zip(folded["layers"], shapes):
+        k = d["kind"]
+        flags = param = fan_in = 0
+        kern = stride = pad = 0
+        aux0 = aux1 = np.float32(0)
+        body = b""
+        if k in ("CONV1D", "BCONV1D", "MAXPOOL1D"):
+            kern, stride, pad = d["kernel"], d["stride"], d["pad"]
+        if k in ("CONV1D", "DENSE"):
+            w = np.ascontiguousarray(d["w"], dtype="<f4").reshape(d["out_c"], -1)
+            fan_in = w.shape[1]
+            body = w.tobytes() + np.ascontiguousarray(d["b"], dtype="<f4").tobytes()
+        elif k in ("BCONV1D", "BDENSE"):
+            fan_in = d["bits"].shape[1]
+            param = iqb if ik == "quant" else 1
+            flags = 1 if d["scores"] else 0
+            body = _pack_rows(d["bits"])
+            if not d["scores"]:
+                body += np.ascontiguousarray(d["thr"], dtype="<i4").tobytes()
+        elif k == "BATCHNORM":
+            body = (np.ascontiguousarray(d["scale"], dtype="<f4").tobytes() +
+                    np.ascontiguousarray(d["shift"], dtype="<f4").tobytes())
+        elif k == "QUANT":
+            param = d["qbits"]
+            aux0, aux1 = np.float32(d["qoffset"]), np.float32(d["qscale"])
+        elif k == "ACT":
+            param = ACT[d["act"]]
+        hdr = struct.pack("<HHIIIIIIIIIff16s", KIND[k], flags, ic, il, oc, ol, kern, stride,
+                          pad, param, fan_in, aux0, aux1, b"")
+        sections.append((4, 0, hdr + body))
+    last = shapes[-1]
+    if (last[2], last[3]) != (len(class_names), 1):
+        raise ValueError("last layer outputs (%d, %d), want (%d classes, 1)" %
+                         (last[2], last[3], len(class_names)))
+    nsec = len(sections)
+    pos = _align(64 + 24 * nsec, 8)
+    table, payload_parts = b"", []
+    for typ, fl, data_ in sections:
+        table += struct.pack("<IIQII", typ, fl, pos, len(data_), zlib.crc32(data_) & 0xFFFFFFFF)
+        payload_parts.append(data_ + b"\0" * (_align(len(data_), 8) - len(data_)))
+        pos += _align(len(data_), 8)
+    table += b"\0" * (_align(64 + len(table), 8) - 64 - len(table))
+    payload = table + b"".join(payload_parts)
+    total = 64 + len(payload)
+    hdr = struct.pack("<4sHHIIQI32s", b"BNN1", 1, 64, 0, nsec, total,
+                      zlib.crc32(payload) & 0xFFFFFFFF, b"")
+    hdr += struct.pack("<I", zlib.crc32(hdr) & 0xFFFFFFFF)
+    assert len(hdr) == 64
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(hdr + payload)
+    os.replace(tmp, path)
+    return total
+
+
+# ---------------------------------------------------------------------------
+# libbnn through ctypes (optional cross-check)
+# ---------------------------------------------------------------------------
+
+class _BnnError(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_int), ("msg", ctypes.c_char * 256)]
+
+
+class _InputDesc(ctypes.Structure):
+    _fields_ = [("channels", ctypes.c_uint32), ("length", ctypes.c_uint32),
+                ("sample_rate_hz", ctypes.c_double), ("norm", ctypes.c_int),
+                ("norm_offset", ctypes.c_float), ("norm_scale", ctypes.c_float),
+                ("beat_pre", ctypes.c_uint32), ("beat_post", ctypes.c_uint32),
+                ("lead", ctypes.c_char * 32)]
+
+
+class _ModelInfo(ctypes.Structure):
+    _fields_ = [("input", _InputDesc), ("nclasses", ctypes.c_uint32),
+                ("nlayers", ctypes.c_uint32), ("binary_layers", ctypes.c_uint32),
+                ("card_weight_bits", ctypes.c_uint64), ("card_threshold_bits", ctypes.c_uint64),
+                ("card_bits", ctypes.c_uint64), ("host_bits", ctypes.c_uint64),
+                ("binary_macs", ctypes.c_uint64), ("float_macs", ctypes.c_uint64),
+                ("name", ctypes.c_char_p), ("reserved", ctypes.c_uint64 * 8)]
+
+
+def libbnn_footprint(lib_path, model_path):
+    """(host_bits, card_bits) as libbnn's bnn_model_info_get() reports them."""
+    lib = ctypes.CDLL(lib_path)
+    err = _BnnError()
+    m = ctypes.c_void_p()
+    lib.bnn_model_load.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p),
+                                   ctypes.POINTER(_BnnError)]
+    lib.bnn_model_info_get.argtypes = [ctypes.c_void_p, ctypes.POINTER(_ModelInfo)]
+    lib.bnn_model_free.argtypes = [ctypes.c_void_p]
+    if lib.bnn_model_load(model_path.encode(), ctypes.byref(m), ctypes.byref(err)):
+        raise RuntimeError("libbnn: load: " + err.msg.decode())
+    try:
+        info = _ModelInfo()
+        if lib.bnn_model_info_get(m, ctypes.byref(info)):
+            raise RuntimeError("libbnn: model info failed")
+        return int(info.host_bits), int(info.card_bits)
+    finally:
+        lib.bnn_model_free(m)
+
+
+def libbnn_run(lib_path, model_path, x, backend=1):
+    """Load model_path with libbnn and run x (float32 [N][C][L], in the units
+    the model's input normalisation expects) on a backend (1 cpu, 2 emu with
+    the error model off). Returns the predicted classes."""
+    lib = ctypes.CDLL(lib_path)
+    err = _BnnError()
+    m = ctypes.c_void_p()
+    be = ctypes.c_void_p()
+    lib.bnn_model_load.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p),
+                                   ctypes.POINTER(_BnnError)]
+    lib.bnn_backend_open.argtypes = [ctypes.c_int, ctypes.c_void_p,
+                                     ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(_BnnError)]
+    lib.bnn_prepare.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(_BnnError)]
+    lib.bnn_run.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p,
+                            ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(_BnnError)]
+    lib.bnn_model_free.argtypes = [ctypes.c_void_p]
+    lib.bnn_backend_close.argtypes = [ctypes.c_void_p]
+    if lib.bnn_model_load(model_path.encode(), ctypes.byref(m), ctypes.byref(err)):
+        raise RuntimeError("libbnn: load: " + err.msg.decode())
+    try:
+        if lib.bnn_backend_open(backend, None, ctypes.byref(be), ctypes.byref(err)):
+            raise RuntimeError("libbnn: open backend %d: %s" % (backend, err.msg.decode()))
+        try:
+            if lib.bnn_prepare(be, m, ctypes.byref(err)):
+                raise RuntimeError("libbnn: prepare: " + err.msg.decode())
+            xin = np.ascontiguousarray(np.transpose(x, (0, 2, 1)), dtype=np.float32)
+            n = xin.shape[0]
+            pred = np.zeros(n, dtype=np.int32)
+            if lib.bnn_run(be, xin.ctypes.data, n, None, pred.ctypes.data, None,
+                           ctypes.byref(err)):
+                raise RuntimeError("libbnn: run: " + err.msg.decode())
+            return pred
+        finally:
+            lib.bnn_backend_close(be)
+    finally:
+        lib.bnn_model_free(m)
+
+
+def raw_items(ds, sel):
+    """The same items without the per-item normalisation: rerun the data
+    set's bnn-extract command with --norm none into a temporary folder."""
+    import subprocess
+    import tempfile
+    import data
+    cmd = list(ds.meta["command"])
+    cmd[0] = data.ensure_tool()
+    for i, v in enumerate(cmd[:-1]):
+        if v in ("-n", "--norm"):
+            cmd[i + 1] = "none"
+        if v in ("-o", "--output"):
+            out_i = i + 1
+    with tempfile.TemporaryDirectory() as d:
+        cmd[out_i] = os.path.join(d, "raw")
+        subprocess.run(cmd + ["-q"], check=True)
+        raw = data.load(cmd[out_i])
+    if len(raw) != len(ds) or not (raw.cols["sample"] == ds.cols["sample"]).all():
+        raise RuntimeError("raw re-extraction does not line up with the data set")
+    return raw.x[sel]
+
+
+def input_desc_from_meta(meta, info):
+    d = dict(channels=info["in_channels"], length=info["in_len"],
+             sample_rate_hz=float(meta.get("fs", 0.0)), lead="", beat_pre=0, beat_post=0)
+    if meta.get("kind") == "mitdb":
+        d.update(beat_pre=int(meta["pre"]), beat_post=int(meta["post"]), lead=meta["lead"])
+    return d
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Fold a trained model (model.pt) into libbnn's "
+                                            "layers and check it against PyTorch.")
+    p.add_argument("model_dir")
+    p.add_argument("--items", type=int, default=5000, help="test items to check (0: all)")
+    p.add_argument("--bnn", default=None, help="write the model to this .bnn file")
+    p.add_argument("--libbnn", default=None,
+                   help="libbnn shared library: load the written .bnn and run it (cpu backend)")
+    p.add_argument("--backend", choices=["cpu", "emu"], default="cpu",
+                   help="libbnn backend for --libbnn (emu: error model off)")
+    p.add_argument("--name", default=None, help="model name stored in the file")
+    a = p.parse_args(argv)
+    if a.libbnn and not a.bnn:
+        p.error("--libbnn needs --bnn")
+    torch.set_num_threads(1)
+    import models
+    import train
+    ck = torch.load(os.path.join(a.model_dir, "model.pt"))
+    info = ck["info"]
+    model = models.build(info["task"], info["variant"], info["width"], info["in_len"],
+                         info["n_classes"], in_channels=info["in_channels"],
+                         in_bits=info["in_bits"] or 4, stem=info["stem"] or "quant")
+    model.load_state_dict(ck["state_dict"])
+    model.eval()
+    args = train.parse_args(["--task", info["task"], "--variant", info["variant"]])
+    for k, v in ck["args"].items():
+        setattr(args, k, v)
+    ds = train.get_ecg(args) if info["task"] == "ecg" else train.get_eeg(args)
+    sel = (np.arange(len(ds)) if not a.items
+           else np.sort(np.random.RandomState(0).permutation(len(ds))[:a.items]))
+    x = ds.x[sel]
+    r = check(model, x, ds.meta["norm"])
+    print("folded layers: " + ", ".join(d["kind"] for d in r["folded"]["layers"]) +
+          "; input norm %s" % r["folded"]["input"]["norm"])
+    for k, own, tot, size in r["layers"]:
+        print("  %-8s binary activations differing: %d of %d (%d with identical inputs)%s"
+              % (k, tot, size, own, "  [host float -> sign]" if k == "SIGN" else ""))
+    print("reference predictions agree with PyTorch on %.3f %% of %d items" %
+          (100 * r["pred_agree"], r["items"]))
+    ok = check_ok(r)
+    if a.bnn:
+        name = a.name or os.path.basename(os.path.normpath(a.model_dir))
+        desc = "%s %s width %d; trained by tools/train/train.py" % (
+            info["task"], info["variant"], info["width"])
+        nbytes = write_bnn(r["folded"], a.bnn, input_desc_from_meta(ds.meta, info),
+                           ds.classes, name=name, desc=desc)
+        print("wrote %s (%d bytes)" % (a.bnn, nbytes))
+        if a.libbnn:
+            with torch.no_grad():
+                ref = model(torch.from_numpy(x)).numpy().argmax(1)
+            # libbnn applies the model's own input normalisation: give it the
+            # raw items (the same beats extracted with --norm none)
+            xr = x if ds.meta["norm"] == "none" else raw_items(ds, sel)
+            pred = libbnn_run(os.path.abspath(a.libbnn), a.bnn, xr,
+                              1 if a.backend == "cpu" else 2)
+            agree = float((pred == ref).mean())
+            print("libbnn (%s backend) predictions agree with PyTorch on %.3f %% of %d items"
+                  % (a.backend, 100 * agree, len(x)))
+            ok = ok and agree >= 0.999
+            host, card = libbnn_footprint(os.path.abspath(a.libbnn), a.bnn)
+            mine = models.memory_bits(model, 32)
+            print("footprint: libbnn host %d card %d bits; memory_bits host %d card %d bits%s"
+                  % (host, card, mine["host"], mine["card"],
+                     "" if (host, card) == (mine["host"], mine["card"]) else "  MISMATCH"))
+            ok = ok and (host, card) == (mine["host"], mine["card"])
+    print("check: %s" % ("PASS" if ok else "FAIL"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

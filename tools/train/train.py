@@ -1,0 +1,422 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
+"""Train and evaluate a medical BNN (ECG beats or EEG windows).
+
+  /usr/bin/python3 tools/train/train.py --task ecg --variant bin-full --width 8
+  /usr/bin/python3 tools/train/train.py --task eeg2 --variant bin-clf --width 8
+
+Protocols
+  ecg, --split inter (default): the inter-patient split of de Chazal et al.
+      2004 (SPLITS_AAMI.txt; paced records excluded). Training on DS1 only,
+      with a patient-wise validation subset of DS1 records for model
+      selection (best epoch by validation macro F1, early stopping); DS2 is
+      evaluated once, with the selected model.
+      Selection score: macro F1 over the classes with >= 20 validation items.
+  ecg, --split intra: "intra-patient (random beat split)": all DS1 + DS2
+      beats pooled and split at random (stratified by class): 20 % test,
+      10 % of the rest validation. Beats of one patient are on both sides,
+      which inflates the numbers; reported only for comparison with the
+      literature that uses it.
+  eeg2 / eeg3 / eeg5: k-fold (default 5) over whole Bonn segments,
+      stratified by set, split before windowing; inside each training fold
+      10 % of the segments are held out for model selection. The per-fold
+      test metrics and the pooled confusion matrix are reported.
+
+Data come from tools/bnn-extract (libbnn's C readers), cached under
+build/train-data/. Class imbalance: cross-entropy weighted by
+w_c = min((n_max / n_c) ** p, cap) (p = --class-weight-power, default 0.5;
+cap = --max-class-weight, default 20), computed on the training part. Optimiser: Adam, cosine learning-rate decay over the
+epochs; binary layers' latent weights clipped to [-1, 1] after each step.
+Everything seeded; single-threaded by default; deterministic algorithms.
+"""
+import argparse
+import copy
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True   # keep the source tree clean
+sys.path.insert(0, HERE)
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
+import bnn  # noqa: E402
+import data  # noqa: E402
+import metrics  # noqa: E402
+import models  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        description="Train/evaluate a binarized 1-D CNN on MIT-BIH beats or Bonn EEG.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--task", required=True, choices=["ecg", "eeg2", "eeg3", "eeg5"])
+    p.add_argument("--variant", required=True, choices=list(models.VARIANTS))
+    p.add_argument("--width", type=int, default=8, help="base channel count w")
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--lr", type=float, default=None,
+                   help="Adam learning rate (default 1e-3 fp, 3e-3 binary)")
+    p.add_argument("--patience", type=int, default=0,
+                   help="stop after this many epochs without validation gain (0: never)")
+    p.add_argument("--class-weight-power", type=float, default=0.5)
+    p.add_argument("--max-class-weight", type=float, default=20.0,
+                   help="cap on a class weight relative to the largest class")
+    p.add_argument("--no-test", action="store_true",
+                   help="stop after training and validation (hyper-parameter search on "
+                        "training data only; the test set is not touched)")
+    p.add_argument("--in-bits", type=int, default=4,
+                   help="bit-serial input bits of the fully binarized model")
+    p.add_argument("--stem", choices=["quant", "float"], default="quant",
+                   help="bin-full first layer: k-bit input (quant) or a float conv on the host")
+    p.add_argument("--quant-quantile", type=float, default=0.99,
+                   help="input quantiser range = this quantile of |x| (training data)")
+    p.add_argument("--threshold-bits", type=int, default=32, choices=[16, 32],
+                   help="bits counted per card threshold in the memory report")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--out", default=None, help="output folder (default build/train/<name>)")
+    p.add_argument("--cache", default=os.path.join(data.REPO, "build", "train-data"))
+    p.add_argument("--data", default=None,
+                   help="use this extracted data set (bnn-extract prefix) instead of extracting")
+    p.add_argument("--quiet", action="store_true")
+    g = p.add_argument_group("ECG")
+    g.add_argument("--split", choices=["inter", "intra"], default="inter")
+    g.add_argument("--fs", type=float, default=180.0, help="beat sampling rate (Hz)")
+    g.add_argument("--pre", type=int, default=90, help="samples before the R peak")
+    g.add_argument("--post", type=int, default=90, help="samples from the R peak on")
+    g.add_argument("--norm", default=None, help="ECG: zscore (default), none, mv; EEG: none (default), zscore")
+    g.add_argument("--train-records", default=None,
+                   help="comma list replacing DS1 (inter split), e.g. for smoke tests")
+    g.add_argument("--val-records", default=None,
+                   help="comma list of validation records (default: chosen from the training records)")
+    g.add_argument("--test-records", default=None, help="comma list replacing DS2")
+    g = p.add_argument_group("EEG")
+    g.add_argument("--folds", type=int, default=5)
+    g.add_argument("--fold", type=int, default=None, help="run only this fold (0-based)")
+    g.add_argument("--win", type=int, default=178)
+    g.add_argument("--max-per-set", type=int, default=None,
+                   help="first N segments per set (smoke tests)")
+    a = p.parse_args(argv)
+    if a.width < 1 or a.epochs < 1 or a.batch < 2 or a.threads < 1:
+        p.error("--width, --epochs, --threads must be >= 1 and --batch >= 2")
+    if not 1 <= a.in_bits <= 8:
+        p.error("--in-bits must be 1..8")
+    if a.task != "ecg" and a.folds < 2:
+        p.error("--folds must be >= 2")
+    if a.fold is not None and not 0 <= a.fold < a.folds:
+        p.error("--fold must be in 0..folds-1")
+    if not 0.5 < a.quant_quantile <= 1:
+        p.error("--quant-quantile must be in (0.5, 1]")
+    if a.lr is None:
+        a.lr = 1e-3 if a.variant == "fp" else 3e-3
+    return a
+
+
+def log(a, *msg):
+    if not a.quiet:
+        print(*msg, flush=True)
+
+
+def setup(a):
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    np.random.seed(a.seed)
+    torch.use_deterministic_algorithms(True)
+
+
+# ---------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------
+
+def get_ecg(a):
+    if a.data:
+        return data.load(a.data)
+    norm = a.norm or "zscore"
+    recs = "ALL"
+    if a.train_records or a.test_records:
+        recs = ",".join(r for r in [a.train_records, a.val_records, a.test_records] if r)
+    args = ["mitdb", "-r", recs, "--fs", repr(a.fs), "--pre", str(a.pre),
+            "--post", str(a.post), "--norm", norm]
+    return data.load(data.extract(args, a.cache, "mitdb"))
+
+
+def get_eeg(a):
+    if a.data:
+        return data.load(a.data)
+    args = ["bonn", "-t", a.task, "-w", str(a.win), "--norm", a.norm or "none"]
+    if a.max_per_set:
+        args += ["--max-per-set", str(a.max_per_set)]
+    return data.load(data.extract(args, a.cache, "bonn"))
+
+
+def ecg_splits(a, ds):
+    rec = ds.cols["record"]
+    if a.split == "intra":
+        keep = np.flatnonzero(np.isin(ds.cols["set"], ["DS1", "DS2"]))
+        rest, test = data.stratified_split(ds.y[keep], 0.2, a.seed)
+        rest, test = keep[rest], keep[test]
+        tr, va = data.stratified_split(ds.y[rest], 0.1, a.seed + 1)
+        return dict(train=rest[tr], val=rest[va], test=test,
+                    protocol="intra-patient (random beat split, 70/10/20 %, "
+                             "DS1+DS2 pooled) - beats of one patient on both sides")
+    split_recs = lambda s: [r for r in s.split(",") if r]  # noqa: E731
+    if a.train_records:
+        train_recs = split_recs(a.train_records)
+    else:
+        train_recs = sorted(set(rec[ds.cols["set"] == "DS1"].tolist()))
+    test_recs = (split_recs(a.test_records) if a.test_records
+                 else sorted(set(rec[ds.cols["set"] == "DS2"].tolist())))
+    if a.val_records:
+        val_recs = split_recs(a.val_records)
+        train_recs = [r for r in train_recs if r not in val_recs]
+    else:
+        val_recs = data.choose_val_records(ds, train_recs, a.seed)
+        train_recs = [r for r in train_recs if r not in val_recs]
+    overlap = set(train_recs + val_recs) & set(test_recs)
+    if overlap:
+        sys.exit("train: error: records in both training and test: %s" % sorted(overlap))
+    if not train_recs or not val_recs or not test_recs:
+        sys.exit("train: error: empty train/val/test record list")
+    for r in train_recs + val_recs + test_recs:
+        if not (rec == r).any():
+            sys.exit("train: error: record %s not in the extracted data" % r)
+    return dict(train=np.flatnonzero(np.isin(rec, train_recs)),
+                val=np.flatnonzero(np.isin(rec, val_recs)),
+                test=np.flatnonzero(np.isin(rec, test_recs)),
+                train_records=train_recs, val_records=val_recs, test_records=test_recs,
+                protocol="inter-patient (de Chazal 2004): train %s, patient-wise "
+                         "validation %s, test %s" % (
+                             "DS1" if not a.train_records else ",".join(train_recs),
+                             ",".join(val_recs),
+                             "DS2" if not a.test_records else ",".join(test_recs)))
+
+
+# ---------------------------------------------------------------------------
+# Training
+# ---------------------------------------------------------------------------
+
+def class_weights(y, n_classes, power, cap):
+    """w_c = min((n_max / n_c) ** power, cap), normalised so that the mean
+    weight per training item is 1; 0 for classes absent from training."""
+    cnt = np.bincount(y, minlength=n_classes).astype(np.float64)
+    w = np.zeros(n_classes)
+    present = cnt > 0
+    w[present] = np.minimum((cnt[present].max() / cnt[present]) ** power, cap)
+    w[present] /= (w[present] * cnt[present]).sum() / cnt[present].sum()
+    return torch.tensor(w, dtype=torch.float32)
+
+
+def predict(model, x, batch=4096):
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            out.append(model(torch.from_numpy(x[i:i + batch])).argmax(1))
+    return torch.cat(out).numpy() if out else np.zeros(0, dtype=np.int64)
+
+
+def init_input_layer(model, x_train, a, data_norm):
+    """Input quantiser range or affine normalisation from the training data.
+    Per-item z-scored data (data_norm "zscore") need no further
+    normalisation: InputNorm stays the identity (libbnn's ZSCORE input
+    normalisation alone reproduces the inputs)."""
+    first = model[0]
+    if isinstance(first, bnn.InputQuant):
+        r = float(np.quantile(np.abs(x_train), a.quant_quantile))
+        first.set_range(r if r > 0 else 1.0)
+    elif isinstance(first, bnn.InputNorm) and data_norm != "zscore":
+        first.set_stats(float(x_train.mean()), float(x_train.std()))
+
+
+def selection_score(m, min_support=20):
+    """Model-selection score on validation data: macro F1 over the classes
+    with at least min_support validation items (a class with a handful of
+    items, like Q with 0-8 beats in DS1 records, would only add noise)."""
+    f1 = [p["f1"] for p in m["per_class"].values() if p["support"] >= min_support]
+    return float(np.mean(f1)) if f1 else m["macro_f1"]
+
+
+def fit(a, ds, tr, va, n_classes, tag=""):
+    """Train one model; select the epoch with the best validation macro F1."""
+    torch.manual_seed(a.seed)
+    model = models.build(a.task, a.variant, a.width, ds.x.shape[2], n_classes,
+                         in_channels=ds.x.shape[1], in_bits=a.in_bits, stem=a.stem)
+    init_input_layer(model, ds.x[tr], a, ds.meta["norm"])
+    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=a.epochs)
+    w = class_weights(ds.y[tr], n_classes, a.class_weight_power, a.max_class_weight)
+    lossf = nn.CrossEntropyLoss(weight=w)
+    xt = torch.from_numpy(ds.x[tr])
+    yt = torch.from_numpy(ds.y[tr])
+    gen = torch.Generator().manual_seed(a.seed)
+    best, best_state, best_epoch, stale = -1.0, None, -1, 0
+    hist = []
+    for ep in range(a.epochs):
+        t0 = time.time()
+        model.train()
+        perm = torch.randperm(len(tr), generator=gen)
+        tot, nb = 0.0, 0
+        for i in range(0, len(tr), a.batch):
+            b = perm[i:i + a.batch]
+            if len(b) < 2:
+                continue
+            loss = lossf(model(xt[b]), yt[b])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            bnn.clip_latent_weights(model)
+            tot += float(loss)
+            nb += 1
+        sched.step()
+        t_train = time.time() - t0
+        pv = predict(model, ds.x[va])
+        mv = metrics.compute(ds.y[va], pv, ds.classes)
+        score = selection_score(mv)
+        hist.append(dict(epoch=ep + 1, loss=tot / max(nb, 1), val_acc=mv["accuracy"],
+                         val_macro_f1=mv["macro_f1"], val_select=score, train_s=t_train,
+                         val_se={c: mv["per_class"][c]["se"] for c in ds.classes}))
+        log(a, "%sepoch %2d  loss %.4f  val acc %.2f %%  sel. F1 %.3f  Se %s  (%.1f s)" %
+            (tag, ep + 1, tot / max(nb, 1), 100 * mv["accuracy"], score,
+             " ".join("%s %.0f" % (c, 100 * mv["per_class"][c]["se"]) for c in ds.classes
+                      if mv["per_class"][c]["support"] >= 20), t_train))
+        if score > best:
+            best, best_state, best_epoch, stale = score, copy.deepcopy(model.state_dict()), ep + 1, 0
+        else:
+            stale += 1
+            if a.patience and stale >= a.patience:
+                log(a, "%searly stop (no gain in %d epochs)" % (tag, a.patience))
+                break
+    model.load_state_dict(best_state)
+    return model, dict(best_epoch=best_epoch, best_val_macro_f1=best, history=hist)
+
+
+def default_out(a):
+    name = "%s-%s-w%d-s%d" % (a.task, a.variant, a.width, a.seed)
+    if a.task == "ecg" and a.split == "intra":
+        name += "-intra"
+    if a.variant == "bin-full":
+        name += "-float-stem" if a.stem == "float" else "-in%d" % a.in_bits
+    return os.path.join(data.REPO, "build", "train", name)
+
+
+def mem_str(m):
+    return "host %d bits, card %d bits, total %d bits (%.2f kbit)" % (
+        m["host"], m["card"], m["total"], m["total"] / 1000.0)
+
+
+def run_ecg(a):
+    ds = get_ecg(a)
+    sp = ecg_splits(a, ds)
+    n_classes = len(ds.classes)
+    log(a, "data: %d beats x %d samples at %g Hz, norm %s; %s" %
+        (len(ds), ds.x.shape[2], ds.meta["fs"], ds.meta["norm"], sp["protocol"]))
+    log(a, "train %d / val %d / test %d beats" % (len(sp["train"]), len(sp["val"]), len(sp["test"])))
+    t0 = time.time()
+    model, tr_info = fit(a, ds, sp["train"], sp["val"], n_classes)
+    t_fit = time.time() - t0
+    mem = models.memory_bits(model, a.threshold_bits)
+    spe = float(np.mean([h["train_s"] for h in tr_info["history"]]))
+    if a.no_test:
+        log(a, "validation only (--no-test): best epoch %d, selection score %.3f" %
+            (tr_info["best_epoch"], tr_info["best_val_macro_f1"]))
+        log(a, "memory: " + mem_str(mem))
+        return model, dict(protocol=sp["protocol"] + " [validation only]", memory=mem,
+                           train=tr_info, train_seconds=t_fit, seconds_per_epoch=spe,
+                           splits={k: v for k, v in sp.items() if k.endswith("records")}), ds
+    pt = predict(model, ds.x[sp["test"]])
+    mt = metrics.compute(ds.y[sp["test"]], pt, ds.classes)
+    name = "DS2" if a.split == "inter" and not a.test_records else "test"
+    log(a, metrics.format_report(mt, "%s (%s), model of epoch %d:" %
+                                 (name, "inter-patient" if a.split == "inter" else
+                                  "INTRA-patient random beat split", tr_info["best_epoch"])))
+    log(a, "memory: " + mem_str(mem))
+    res = dict(protocol=sp["protocol"], test=mt, memory=mem, train=tr_info,
+               train_seconds=t_fit, seconds_per_epoch=spe,
+               splits={k: v for k, v in sp.items() if k.endswith("records")})
+    return model, res, ds
+
+
+def run_eeg(a):
+    ds = get_eeg(a)
+    n_classes = len(ds.classes)
+    fold_of = data.segment_folds(ds, a.folds, a.seed)
+    item_fold = np.array([fold_of[g] for g in ds.group.tolist()])
+    log(a, "data: %d windows x %d samples, %d segments, task %s, %d-fold over segments" %
+        (len(ds), ds.x.shape[2], len(fold_of), a.task, a.folds))
+    folds = range(a.folds) if a.fold is None else [a.fold]
+    per, cm = [], np.zeros((n_classes, n_classes), dtype=np.int64)
+    model = None
+    t0 = time.time()
+    for f in folds:
+        test = np.flatnonzero(item_fold == f)
+        rest = np.flatnonzero(item_fold != f)
+        tr, va = data.group_val_split(ds, rest, 0.1, a.seed + 1 + f)
+        model, info = fit(a, ds, tr, va, n_classes, tag="fold %d: " % f)
+        if a.no_test:
+            test = va  # report the validation part only
+        pt = predict(model, ds.x[test])
+        m = metrics.compute(ds.y[test], pt, ds.classes)
+        cm += np.array(m["confusion"])
+        per.append(dict(fold=f, test=m, best_epoch=info["best_epoch"],
+                        seconds_per_epoch=float(np.mean([h["train_s"] for h in info["history"]]))))
+        log(a, "fold %d: test accuracy %.2f %%, macro F1 %.3f (epoch %d)" %
+            (f, 100 * m["accuracy"], m["macro_f1"], info["best_epoch"]))
+    pooled = metrics.from_confusion(cm, ds.classes)
+    accs = [p["test"]["accuracy"] for p in per]
+    mem = models.memory_bits(model, a.threshold_bits)
+    log(a, metrics.format_report(pooled, ("VALIDATION ONLY (--no-test) " if a.no_test else "") +
+                                 "%s, %d fold(s) pooled (segment-wise %d-fold CV): "
+                                 "accuracy per fold mean %.2f %% (std %.2f)" %
+                                 (a.task, len(per), a.folds, 100 * np.mean(accs),
+                                  100 * np.std(accs))))
+    log(a, "memory: " + mem_str(mem))
+    res = dict(protocol="segment-wise %d-fold CV (stratified by set, split before windowing, "
+                        "10 %% of training segments for validation)" % a.folds +
+               (" [--no-test: metrics are on the VALIDATION segments]" if a.no_test else ""),
+               test=pooled, folds=per, acc_mean=float(np.mean(accs)),
+               acc_std=float(np.std(accs)), memory=mem, train_seconds=time.time() - t0,
+               seconds_per_epoch=float(np.mean([p["seconds_per_epoch"] for p in per])))
+    return model, res, ds
+
+
+def clean_json(o):
+    """NaN -> null, numpy scalars -> Python, tuples -> lists (strict JSON)."""
+    if isinstance(o, dict):
+        return {str(k): clean_json(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [clean_json(v) for v in o]
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (float, np.floating)):
+        return None if math.isnan(o) or math.isinf(o) else float(o)
+    return o
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    setup(a)
+    out = a.out or default_out(a)
+    os.makedirs(out, exist_ok=True)
+    model, res, ds = (run_ecg if a.task == "ecg" else run_eeg)(a)
+    res["args"] = vars(a)
+    res["model"] = model.info
+    res["data"] = {k: v for k, v in ds.meta.items() if k != "group_names"}
+    res["torch"] = torch.__version__
+    with open(os.path.join(out, "metrics.json"), "w") as f:
+        json.dump(clean_json(res), f, indent=1)
+    torch.save(dict(state_dict=model.state_dict(), info=model.info, data=res["data"],
+                    args=vars(a)), os.path.join(out, "model.pt"))
+    log(a, "time per epoch %.1f s (%d thread(s)); wrote %s/{metrics.json,model.pt}" %
+        (res["seconds_per_epoch"], a.threads, out))
+    return res
+
+
+if __name__ == "__main__":
+    main()
