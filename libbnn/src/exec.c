@@ -44,7 +44,11 @@ struct hlayer {
 	size_t tb;		/* BCONV1D: positions per window block */
 	int32_t *thr_t;		/* BCONV1D: thresholds repeated tb times */
 	size_t sub;		/* BDENSE: items per GEMM */
+	size_t e_lo, e_hi;	/* BCONV1D: padded positions (edge_table) */
+	int32_t *eadd;		/* BCONV1D: their sum fixes */
 };
+
+static int edge_table(const struct bnn__layer *l, struct hlayer *hl);
 
 struct bnn__hnet {
 	struct bnn_model *m;
@@ -109,6 +113,7 @@ void bnn__hnet_free(struct bnn__hnet *h)
 		for (uint32_t i = 0; i < h->nl; i++) {
 			bnn__bpanel_free(&h->hl[i].pn);
 			free(h->hl[i].thr_t);
+			free(h->hl[i].eadd);
 		}
 	free(h->hl);
 	free(h->bf);
@@ -196,6 +201,8 @@ int bnn__hnet_new(const struct bnn_model *m, const struct bnn__kernels *k,
 				h->d_elems = max_sz(h->d_elems, planes * hl->tb *
 							       l->out_c);
 				h->inv_words = max_sz(h->inv_words, nw);
+				if (edge_table(l, hl))
+					goto nomem;
 			} else {
 				hl->sub = D_BUDGET / (planes * l->out_c);
 				if (hl->sub < 1)
@@ -366,21 +373,25 @@ static void run_conv(const struct bnn__hnet *h, struct bnn__hscratch *s,
 	}
 }
 
-static float quant(const struct bnn__layer *l, float x)
+/* Quantised level of x: round-half-up of (x - offset) / scale, clamped
+ * to [0, 2^qbits - 1] (NaN: 0).  Branch-free so that a loop over a block
+ * can be vectorised; same values as the obvious branchy form
+ * (c - trunc(c) is exact for 0 <= c < 256). */
+static inline uint32_t quant(float qoffset, float qscale, float qmax, float x)
 {
-	float d = (x - l->qoffset) / l->qscale;
-	float qmax = (float)((1u << l->qbits) - 1);
+	float d = (x - qoffset) / qscale;
+	float c = d > 0 ? d : 0.0f;	/* also NaN -> 0 */
+	int32_t r;
 
-	float r;
+	c = c < qmax ? c : qmax;
+	r = (int32_t)c;
+	return (uint32_t)r + (c - (float)r >= 0.5f);
+}
 
-	if (!(d > 0))	/* also NaN */
-		return 0;
-	if (d >= qmax)
-		return qmax;
-	/* roundf(d) for 0 < d < 256, without the libm call: d - trunc(d)
-	 * is exact here. */
-	r = (float)(int32_t)d;
-	return d - r >= 0.5f ? r + 1.0f : r;
+/* Bit b of each of the 8 bytes of u, byte j -> bit j. */
+static inline uint64_t byte_bits(uint64_t u, uint32_t b)
+{
+	return ((u >> b) & 0x0101010101010101ull) * 0x0102040810204080ull >> 56;
 }
 
 static void run_float_item(const struct bnn__layer *l, const float *x,
@@ -416,19 +427,34 @@ static void run_float_item(const struct bnn__layer *l, const float *x,
 		}
 		break;
 	case BNN_LAYER_QUANT:
-		/* 64 elements at a time, every plane word in a register. */
+		/* 64 elements at a time: levels as bytes, then each plane
+		 * word 8 bytes at a time. */
 		for (size_t i0 = 0; i0 < e; i0 += 64) {
 			size_t n = e - i0 < 64 ? e - i0 : 64;
-			uint64_t pl[BNN__MAX_QBITS] = { 0 };
+			float qo = l->qoffset, qs = l->qscale;
+			float qmax = (float)((1u << l->qbits) - 1);
+			uint8_t q8[64];
 
-			for (size_t j = 0; j < n; j++) {
-				uint64_t q = (uint64_t)quant(l, x[i0 + j]);
-
-				for (uint32_t b = 0; b < l->qbits; b++)
-					pl[b] |= (q >> b & 1) << j;
+			if (n == 64) {
+				for (size_t j = 0; j < 64; j++)
+					q8[j] = (uint8_t)quant(qo, qs, qmax, x[i0 + j]);
+			} else {
+				memset(q8, 0, sizeof(q8));
+				for (size_t j = 0; j < n; j++)
+					q8[j] = (uint8_t)quant(qo, qs, qmax, x[i0 + j]);
 			}
-			for (uint32_t b = 0; b < l->qbits; b++)
-				yb[b * W + i0 / 64] = pl[b];
+			for (uint32_t b = 0; b < l->qbits; b++) {
+				uint64_t v = 0;
+
+				for (size_t k = 0; k < 8; k++) {
+					uint64_t u = 0;
+
+					for (size_t j = 0; j < 8; j++)
+						u |= (uint64_t)q8[8 * k + j] << (8 * j);
+					v |= byte_bits(u, b) << (8 * k);
+				}
+				yb[b * W + i0 / 64] = v;
+			}
 		}
 		break;
 	case BNN_LAYER_MAXPOOL1D:
@@ -516,11 +542,10 @@ static int fast_sums(const struct bnn__layer *l)
  * the input.  When there are any, s->corr[o] gets the weight bits of row o
  * under them (which the GEMM counted as mismatches) and 1 is returned.
  */
-static int edge_corr(const struct bnn__layer *l, const struct hlayer *hl,
-		     struct bnn__hscratch *s, size_t t, size_t *mLp,
-		     size_t *mRp)
+static int edge_corr_buf(const struct bnn__layer *l,
+			 const struct bnn__bpanel *pn, uint64_t *inv,
+			 uint32_t *corr, size_t t, size_t *mLp, size_t *mRp)
 {
-	const struct bnn__bpanel *pn = &hl->pn;
 	size_t nw = pn->nw, C = l->in_c, n = l->n, K = l->kernel;
 	int64_t p0 = (int64_t)(t * l->stride) - (int64_t)l->pad;
 	int64_t L = l->in_l;
@@ -540,12 +565,67 @@ static int edge_corr(const struct bnn__layer *l, const struct hlayer *hl,
 			msk |= low_mask((lo < b1 ? lo : b1) - b0);
 		if (hi < b1)
 			msk |= ~low_mask(hi > b0 ? hi - b0 : 0);
-		s->inv[w] = msk;
+		inv[w] = msk;
 	}
-	s->inv[nw - 1] &= low_mask(n - (nw - 1) * 64);
+	inv[nw - 1] &= low_mask(n - (nw - 1) * 64);
 	for (size_t o = 0; o < l->out_c; o++)
-		s->corr[o] = bnn__and_popcount(pn->rowmajor + o * nw, s->inv, nw);
+		corr[o] = bnn__and_popcount(pn->rowmajor + o * nw, inv, nw);
 	return 1;
+}
+
+static int edge_corr(const struct bnn__layer *l, const struct hlayer *hl,
+		     struct bnn__hscratch *s, size_t t, size_t *mLp,
+		     size_t *mRp)
+{
+	return edge_corr_buf(l, &hl->pn, s->inv, s->corr, t, mLp, mRp);
+}
+
+/*
+ * Fast-path edge fixes of a BCONV1D, computed once: the output positions
+ * with padding are t < e_lo and t >= e_hi; eadd row r (r = t for t < e_lo,
+ * e_lo + t - e_hi for t >= e_hi) holds, per output channel, what is added
+ * to the unpadded sum.  Returns 0 or -1 (out of memory).
+ */
+static int edge_table(const struct bnn__layer *l, struct hlayer *hl)
+{
+	size_t T = l->out_l, O = l->out_c, C = l->in_c, lo, hi, mL, mR;
+	int64_t m = ((int64_t)1 << l->in_bits) - 1;
+	uint64_t *inv = calloc(hl->pn.nw, 8);
+	uint32_t *corr = calloc(O, 4);
+	int rc = -1;
+
+	if (!inv || !corr)
+		goto out;
+	for (lo = 0; lo < T && edge_corr_buf(l, &hl->pn, inv, corr, lo, &mL, &mR);
+	     lo++)
+		;
+	for (hi = T; hi > lo &&
+	     edge_corr_buf(l, &hl->pn, inv, corr, hi - 1, &mL, &mR); hi--)
+		;
+	hl->e_lo = lo;
+	hl->e_hi = hi;
+	hl->eadd = malloc((lo + T - hi) * O * 4 + 4);
+	if (!hl->eadd)
+		goto out;
+	for (size_t t = 0; t < T; t++) {
+		int32_t *row;
+
+		if (t >= lo && t < hi)
+			continue;
+		row = hl->eadd + (t < lo ? t : lo + t - hi) * O;
+		if (!edge_corr_buf(l, &hl->pn, inv, corr, t, &mL, &mR)) {
+			memset(row, 0, O * 4);
+			continue;
+		}
+		for (size_t o = 0; o < O; o++)
+			row[o] = (int32_t)(m * (2 * (int64_t)corr[o] -
+						(int64_t)((mL + mR) * C)));
+	}
+	rc = 0;
+out:
+	free(inv);
+	free(corr);
+	return rc;
 }
 
 static void run_bconv(const struct bnn__hnet *h, struct bnn__hscratch *s,
@@ -597,13 +677,17 @@ static void run_bconv(const struct bnn__hnet *h, struct bnn__hscratch *s,
 			bnn__sums32(s->d, 0, 1, NULL, (int32_t)(m * (int64_t)n), 0,
 				    tn * O, S);
 			for (size_t t = 0; t < tn; t++) {
-				size_t mL, mR;
+				size_t tt = t0 + t;
+				const int32_t *add;
 
-				if (!edge_corr(l, hl, s, t0 + t, &mL, &mR))
+				if (tt >= hl->e_lo && tt < hl->e_hi) {
+					t = hl->e_hi - 1 - t0;	/* skip the interior */
 					continue;
+				}
+				add = hl->eadd + (tt < hl->e_lo ? tt :
+						  hl->e_lo + tt - hl->e_hi) * O;
 				for (size_t o = 0; o < O; o++)
-					S[t * O + o] += (int32_t)(m * (2 * (int64_t)s->corr[o] -
-								 (int64_t)((mL + mR) * C)));
+					S[t * O + o] += add[o];
 			}
 			if (l->scores) {
 				float *f = (float *)y + t0 * O;
