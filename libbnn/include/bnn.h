@@ -275,6 +275,59 @@ int bnn_backend_info_get(const bnn_backend *be, bnn_backend_info *out);
  */
 int bnn_prepare(bnn_backend *be, const bnn_model *m, bnn_error *err);
 
+/*
+ * What bnn_prepare() decided: where the layers run, the memory footprint
+ * in bits split host/card, the tiles used and the one-off cost of
+ * programming the weights.  Set `size` to sizeof(bnn_prepare_info) before
+ * the call: only the first `size` bytes are written (so newer libraries
+ * serve older callers; `size` itself is left as given, and must be at
+ * least sizeof(uint32_t)).
+ *
+ * card_bits + host_bits always equals the model's total footprint
+ * (bnn_model_info card_bits + host_bits).
+ *
+ * cpu: no card.  cards, card_stages, card_layers, tiles_used, tiles_total,
+ *   host_binary_layers and prog_* are 0; host_layers is every layer;
+ *   card_bits / host_bits are the model's own split (bnn_model_info), i.e.
+ *   card_bits is what a card WOULD hold (the cpu backend keeps it on the
+ *   host).  note: "cpu backend: no card".
+ * emu: the plan for the emulated card: tiles_total is the card's tiles
+ *   (opts.tiles), cards 1; binary layers the card cannot take stay on the
+ *   host (host_binary_layers; their bits count in host_bits; note says
+ *   why, naming the first).  prog_*: the modeled programming cost.
+ * rbnn: every card holds the whole model: card_stages, card_layers,
+ *   host_layers, host_binary_layers, card_bits, host_bits and note are
+ *   those of card 0's plan; tiles_used, tiles_total (of the cards) and
+ *   prog_* (from the PROGRAM jobs' JOB_INFO) are summed over the cards.
+ *
+ * Errors: BNN_E_INVAL (NULL argument, size too small), BNN_E_STATE (no
+ * model prepared: before bnn_prepare, or after it failed).
+ */
+typedef struct bnn_prepare_info {
+	uint32_t size;		/* sizeof(bnn_prepare_info), set by the caller */
+	uint32_t cards;		/* cards holding the model (0 cpu, 1 emu) */
+	uint32_t card_stages;	/* card programs (runs of card layers) */
+	uint32_t card_layers;	/* model layers run on the card */
+	uint32_t host_layers;	/* model layers run on the host */
+	uint32_t host_binary_layers;	/* binary layers the card could not
+					 * take, run on the host */
+	uint32_t tiles_used;	/* tiles the plan(s) use */
+	uint32_t tiles_total;	/* tiles of the card(s) */
+	uint64_t card_bits;	/* weights + thresholds on the card */
+	uint64_t host_bits;	/* parameters on the host */
+	uint64_t prog_rows;	/* rows programmed */
+	uint64_t prog_cmds;	/* programming commands / jobs */
+	uint64_t prog_pulses;	/* device programming pulses */
+	uint64_t prog_unverified;	/* cells that never passed verify */
+	uint64_t prog_time_ns;	/* modeled programming time */
+	double prog_energy_pj;	/* modeled programming energy */
+	char note[256];		/* why binary layers stay on the host ("" if
+				 * none) */
+} bnn_prepare_info;
+
+int bnn_prepare_info_get(const bnn_backend *be, bnn_prepare_info *out,
+			 bnn_error *err);
+
 /* Per-run statistics (also summed per context). */
 typedef struct bnn_stats {
 	uint64_t items;		/* items run */

@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -237,6 +238,53 @@ int bnn_prepare(bnn_backend *be, const bnn_model *m, bnn_error *err)
 	be->prepared = 1;
 	be->nclasses = m->nclasses;
 	be->in_elems = (size_t)m->input.channels * m->input.length;
+	{
+		bnn_model_info mi;
+
+		if (bnn_model_info_get(m, &mi) == BNN_OK) {
+			be->nlayers = mi.nlayers;
+			be->model_card_bits = mi.card_bits;
+			be->model_host_bits = mi.host_bits;
+		} else {
+			be->nlayers = m->nlayers;
+			be->model_card_bits = be->model_host_bits = 0;
+		}
+	}
+	bnn_error_clear(err);
+	return BNN_OK;
+}
+
+int bnn_prepare_info_get(const bnn_backend *be, bnn_prepare_info *out,
+			 bnn_error *err)
+{
+	bnn_prepare_info pi;
+	uint32_t size;
+	int rc;
+
+	if (!be || !out)
+		return bnn__fail(err, BNN_E_INVAL, "NULL argument");
+	size = out->size;
+	if (size < sizeof(uint32_t))
+		return bnn__fail(err, BNN_E_INVAL,
+				 "bnn_prepare_info: size %u too small (set it to sizeof(bnn_prepare_info))",
+				 size);
+	if (!be->prepared)
+		return bnn__fail(err, BNN_E_STATE,
+				 "no model prepared (call bnn_prepare first)");
+	memset(&pi, 0, sizeof(pi));
+	pi.size = sizeof(pi);
+	pi.host_layers = be->nlayers;
+	pi.card_bits = be->model_card_bits;
+	pi.host_bits = be->model_host_bits;
+	snprintf(pi.note, sizeof(pi.note), "%s backend: no card",
+		 be->ops->name);
+	if (be->ops->prepare_info) {
+		rc = be->ops->prepare_info(be, &pi, err);
+		if (rc)
+			return rc;
+	}
+	pi.size = size;
+	memcpy(out, &pi, size < sizeof(pi) ? size : sizeof(pi));
 	bnn_error_clear(err);
 	return BNN_OK;
 }

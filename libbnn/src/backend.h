@@ -63,6 +63,15 @@ struct bnn_backend_ops {
 		      float *scores, uint64_t *tok, bnn_error *err);
 	int (*wait)(struct bnn_backend *be, uint64_t tok, int timeout_ms,
 		    bnn_stats *st, bnn_error *err);
+	/*
+	 * Optional: what prepare decided (bnn_prepare_info_get; called only
+	 * on a prepared context).  `out` is a full struct that api.c has
+	 * already filled with the cpu answer (no card, the model's split of
+	 * the footprint, every layer on the host); the backend overwrites
+	 * what its plan(s) say.  NULL: the cpu answer stands.
+	 */
+	int (*prepare_info)(const struct bnn_backend *be,
+			    bnn_prepare_info *out, bnn_error *err);
 };
 
 struct bnn__job {
@@ -91,6 +100,9 @@ struct bnn_backend {
 	int prepared;
 	uint32_t nclasses;
 	size_t in_elems;
+	/* the prepared model's footprint (bnn_prepare_info_get) */
+	uint32_t nlayers;
+	uint64_t model_card_bits, model_host_bits;
 	/* jobs and totals */
 	uint64_t next_job;
 	struct bnn__job jobs[BNN_MAX_JOBS];

@@ -611,6 +611,38 @@ int bnn__emu_prog_stats(const struct bnn_backend *be,
 	return BNN_OK;
 }
 
+/* bnn_prepare_info_get(): the plan for the emulated card. */
+static int emu_prepare_info(const struct bnn_backend *be,
+			    bnn_prepare_info *out, bnn_error *err)
+{
+	const struct emu *e = be->priv;
+	const struct bnn__plan *p = e ? e->plan : NULL;
+	uint32_t nl = 0;
+
+	if (!p)
+		return bnn__fail(err, BNN_E_STATE,
+				 "emu: no plan (call bnn_prepare first)");
+	for (uint32_t i = 0; i < p->nstages; i++)
+		nl += p->stages[i].last - p->stages[i].first;
+	out->cards = 1;
+	out->card_stages = p->nstages;
+	out->card_layers = nl;
+	out->host_layers = out->host_layers > nl ? out->host_layers - nl : 0;
+	out->host_binary_layers = p->host_binary;
+	out->tiles_used = p->tiles_used;
+	out->tiles_total = e->p.tiles;
+	out->card_bits = p->card_bits;
+	out->host_bits = p->host_bits;
+	out->prog_rows = e->prog.rows;
+	out->prog_cmds = e->prog.cmds;
+	out->prog_pulses = e->prog.pulses;
+	out->prog_unverified = e->prog.unverified;
+	out->prog_time_ns = e->prog.device_ns;
+	out->prog_energy_pj = e->prog.device_energy_pj;
+	snprintf(out->note, sizeof(out->note), "%s", p->note);
+	return BNN_OK;
+}
+
 const struct bnn_backend_ops bnn__backend_emu_ops = {
 	.kind = BNN_BACKEND_EMU,
 	.name = "emu",
@@ -618,4 +650,5 @@ const struct bnn_backend_ops bnn__backend_emu_ops = {
 	.close = emu_close,
 	.prepare = emu_prepare,
 	.run = emu_run,
+	.prepare_info = emu_prepare_info,
 };

@@ -1489,6 +1489,45 @@ int bnn__rbnn_prog_stats(const struct bnn_backend *be,
 	return BNN_OK;
 }
 
+/* bnn_prepare_info_get(): card 0's plan (every card holds the whole
+ * model); tiles and programming cost summed over the cards. */
+static int rbnn_prepare_info(const struct bnn_backend *be,
+			     bnn_prepare_info *out, bnn_error *err)
+{
+	const struct rbnn *r = be->priv;
+	const struct bnn__plan *p;
+	uint32_t nl = 0, used = 0, total = 0;
+
+	if (!r || !r->ncards || !r->cards[0].plan)
+		return bnn__fail(err, BNN_E_STATE,
+				 "rbnn: no plan (call bnn_prepare first)");
+	p = r->cards[0].plan;
+	for (uint32_t i = 0; i < p->nstages; i++)
+		nl += p->stages[i].last - p->stages[i].first;
+	for (uint32_t k = 0; k < r->ncards; k++) {
+		if (r->cards[k].plan)
+			used += r->cards[k].plan->tiles_used;
+		total += r->cards[k].info.tiles;
+	}
+	out->cards = r->ncards;
+	out->card_stages = p->nstages;
+	out->card_layers = nl;
+	out->host_layers = out->host_layers > nl ? out->host_layers - nl : 0;
+	out->host_binary_layers = p->host_binary;
+	out->tiles_used = used;
+	out->tiles_total = total;
+	out->card_bits = p->card_bits;
+	out->host_bits = p->host_bits;
+	out->prog_rows = r->prog.rows;
+	out->prog_cmds = r->prog.cmds;
+	out->prog_pulses = r->prog.pulses;
+	out->prog_unverified = r->prog.unverified;
+	out->prog_time_ns = r->prog.device_ns;
+	out->prog_energy_pj = r->prog.device_energy_pj;
+	snprintf(out->note, sizeof(out->note), "%s", p->note);
+	return BNN_OK;
+}
+
 const struct bnn_backend_ops bnn__backend_rbnn_ops = {
 	.kind = BNN_BACKEND_RBNN,
 	.name = "rbnn",
@@ -1498,4 +1537,5 @@ const struct bnn_backend_ops bnn__backend_rbnn_ops = {
 	.run = rbnn_run,
 	.submit = rbnn_submit,
 	.wait = rbnn_wait,
+	.prepare_info = rbnn_prepare_info,
 };

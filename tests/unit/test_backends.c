@@ -582,6 +582,131 @@ static void test_emu_api(void **state)
 	bnn_model_free(m2);
 }
 
+/* bnn_prepare_info_get(): errors before prepare, the cpu answer (no card,
+ * the model's split) and the emu plan's numbers, on a mixed model (one
+ * binary layer left on the host) and a float-free one. */
+static void check_info_sum(const bnn_prepare_info *pi,
+			   const struct bnn_model *m)
+{
+	bnn_model_info mi;
+
+	assert_int_equal(bnn_model_info_get(m, &mi), 0);
+	assert_true(pi->card_bits + pi->host_bits == mi.card_bits + mi.host_bits);
+	assert_int_equal(pi->card_layers + pi->host_layers, mi.nlayers);
+}
+
+static void test_prepare_info(void **state)
+{
+	(void)state;
+	struct bnn__card_geom g = { 16, 256, 256, 65536, 32, 65536 };
+	bnn_backend *cpu = open_be(BNN_BACKEND_CPU, NULL);
+	bnn_backend *emu = open_emu_off(16);
+	struct bnn_model *ms[2];
+	bnn_prepare_info pi;
+	bnn_model_info mi;
+	bnn_error e;
+
+	/* before bnn_prepare */
+	memset(&pi, 0, sizeof(pi));
+	pi.size = sizeof(pi);
+	assert_int_equal(bnn_prepare_info_get(cpu, &pi, &e), BNN_E_STATE);
+	assert_int_equal(bnn_prepare_info_get(emu, &pi, &e), BNN_E_STATE);
+	assert_int_equal(bnn_prepare_info_get(NULL, &pi, &e), BNN_E_INVAL);
+	assert_int_equal(bnn_prepare_info_get(emu, NULL, &e), BNN_E_INVAL);
+
+	tm_state = 32;
+	ms[0] = too_large();
+	ms[1] = conv_pool_dense();
+	for (int k = 0; k < 2; k++) {
+		struct bnn_model *m = ms[k];
+		struct bnn__plan *p;
+		uint32_t nl = 0;
+
+		assert_int_equal(bnn_model_info_get(m, &mi), 0);
+		assert_int_equal(bnn_prepare(cpu, m, &e), 0);
+		assert_int_equal(bnn_prepare(emu, m, &e), 0);
+		pi.size = 0;
+		assert_int_equal(bnn_prepare_info_get(cpu, &pi, &e), BNN_E_INVAL);
+
+		/* cpu: no card, the model's own split */
+		memset(&pi, 0xa5, sizeof(pi));
+		pi.size = sizeof(pi);
+		assert_int_equal(bnn_prepare_info_get(cpu, &pi, &e), 0);
+		assert_int_equal(pi.size, sizeof(pi));
+		assert_int_equal(pi.cards, 0);
+		assert_int_equal(pi.card_stages, 0);
+		assert_int_equal(pi.card_layers, 0);
+		assert_int_equal(pi.host_layers, mi.nlayers);
+		assert_int_equal(pi.host_binary_layers, 0);
+		assert_int_equal(pi.tiles_used, 0);
+		assert_int_equal(pi.tiles_total, 0);
+		assert_true(pi.card_bits == mi.card_bits);
+		assert_true(pi.host_bits == mi.host_bits);
+		assert_true(pi.prog_rows == 0 && pi.prog_pulses == 0 &&
+			    pi.prog_time_ns == 0 && pi.prog_energy_pj == 0.0);
+		assert_non_null(memchr(pi.note, 0, sizeof(pi.note)));
+		check_info_sum(&pi, m);
+
+		/* emu: the plan's numbers */
+		assert_int_equal(bnn__compile(m, &g, &p, NULL), 0);
+		for (uint32_t i = 0; i < p->nstages; i++)
+			nl += p->stages[i].last - p->stages[i].first;
+		memset(&pi, 0xa5, sizeof(pi));
+		pi.size = sizeof(pi);
+		assert_int_equal(bnn_prepare_info_get(emu, &pi, &e), 0);
+		assert_int_equal(pi.cards, 1);
+		assert_int_equal(pi.card_stages, p->nstages);
+		assert_int_equal(pi.card_layers, nl);
+		assert_int_equal(pi.host_layers, mi.nlayers - nl);
+		assert_int_equal(pi.host_binary_layers, p->host_binary);
+		assert_int_equal(pi.host_binary_layers, k == 0 ? 1 : 0);
+		assert_int_equal(pi.tiles_used, p->tiles_used);
+		assert_true(pi.tiles_used > 0);
+		assert_int_equal(pi.tiles_total, 16);
+		assert_true(pi.card_bits == p->card_bits);
+		assert_true(pi.host_bits == p->host_bits);
+		assert_true(pi.prog_rows > 0 && pi.prog_pulses > 0 &&
+			    pi.prog_time_ns > 0 && pi.prog_energy_pj > 0.0);
+		assert_string_equal(pi.note, p->note);
+		assert_true(k == 0 ? pi.note[0] != 0 : pi.note[0] == 0);
+		check_info_sum(&pi, m);
+		{
+			struct bnn__emu_prog_stats ps;
+
+			assert_int_equal(bnn__emu_prog_stats(emu, &ps), 0);
+			assert_true(pi.prog_rows == ps.rows);
+			assert_true(pi.prog_cmds == ps.cmds);
+			assert_true(pi.prog_pulses == ps.pulses);
+			assert_true(pi.prog_time_ns == ps.device_ns);
+			assert_true(pi.prog_energy_pj == ps.device_energy_pj);
+		}
+		print_message("# model %d: %u/%u tiles, %u stages, card %llu + host %llu bits\n",
+			      k, pi.tiles_used, pi.tiles_total, pi.card_stages,
+			      (unsigned long long)pi.card_bits,
+			      (unsigned long long)pi.host_bits);
+
+		/* an older caller's smaller struct: only its bytes written */
+		{
+			unsigned char buf[sizeof(pi) + 8];
+			bnn_prepare_info *small = (bnn_prepare_info *)(void *)buf;
+			size_t sz = offsetof(bnn_prepare_info, tiles_used);
+
+			memset(buf, 0x5a, sizeof(buf));
+			small->size = (uint32_t)sz;
+			assert_int_equal(bnn_prepare_info_get(emu, small, &e), 0);
+			assert_int_equal(small->size, sz);
+			assert_int_equal(small->cards, 1);
+			for (size_t i = sz; i < sizeof(buf); i++)
+				assert_int_equal(buf[i], 0x5a);
+		}
+		bnn__plan_free(p);
+	}
+	bnn_backend_close(cpu);
+	bnn_backend_close(emu);
+	bnn_model_free(ms[0]);
+	bnn_model_free(ms[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -592,6 +717,7 @@ int main(void)
 		cmocka_unit_test(test_error_model_threads),
 		cmocka_unit_test(test_worked_example_stats),
 		cmocka_unit_test(test_emu_api),
+		cmocka_unit_test(test_prepare_info),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

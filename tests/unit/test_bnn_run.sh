@@ -322,7 +322,18 @@ if [ "$rc" -eq 0 ]; then
 	json_check "emu backend: modeled device energy and time" \
 		'd["backend"]["name"] == "emu"' \
 		'd["performance"]["device"]["energy_pj_per_item"] > 0' \
-		'd["performance"]["device"]["time_ns_per_item"] > 0'
+		'd["performance"]["device"]["time_ns_per_item"] > 0' \
+		'd["model"]["tiles"]["used"] >= 1 and d["model"]["tiles"]["total"] == 16' \
+		'd["model"]["tiles"]["cards"] == 1' \
+		'd["model"]["placement"]["card_stages"] >= 1' \
+		'd["model"]["placement"]["card_bits"] + d["model"]["placement"]["host_bits"] == d["model"]["memory_bits"]["total"]' \
+		'd["model"]["programming"]["pulses"] > 0 and d["model"]["programming"]["energy_pj"] > 0'
+	"$RUN" -m maj.bnn --backend emu rows.csv >out 2>err &&
+		grep -q "^  tiles     [1-9][0-9]* of 16 used" out &&
+		grep -q "^  program   [1-9][0-9]* rows, [1-9][0-9]* pulses" out &&
+		! grep -q "not reported" out &&
+		ok "emu text report: tiles used and programming cost" ||
+		notok "emu text report: tiles used and programming cost"
 elif [ "$rc" -eq 8 ] && grep -q "^bnn-run: error: backend emu not available" err; then
 	ok "emu backend not built into libbnn yet: exit 8 with a clear message"
 else
@@ -410,7 +421,9 @@ json_check "--limit 7" 'd["data"]["items"] == 7 and d["data"]["limited"] is True
 expect 0 "" "float-only model (host layers)" -- -m float.bnn --json rows.csv
 json_check "float-only model: no card layer, host bits" \
 	'd["model"]["card_layers"] == 0 and d["model"]["memory_bits"]["card"] == 0' \
-	'd["model"]["memory_bits"]["host"] > 0'
+	'd["model"]["memory_bits"]["host"] > 0' \
+	'd["model"]["tiles"]["used"] == 0 and d["model"]["placement"]["card_stages"] == 0' \
+	'd["model"]["placement"]["host_bits"] == d["model"]["memory_bits"]["host"]'
 expect 0 "running" "--progress always draws on stderr" -- -m maj.bnn --progress always -q rows.csv
 
 # ---------------------------------------------------------------------

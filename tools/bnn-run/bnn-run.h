@@ -204,6 +204,8 @@ struct run_ctx {
 	size_t unlabelled;	/* items without any label */
 	size_t excluded;	/* items whose label is no model class */
 	double prepare_s;	/* bnn_prepare */
+	bnn_prepare_info pi;	/* what bnn_prepare decided */
+	int have_pi;		/* pi is valid */
 };
 
 void progress_init(struct progress *p, int mode, int quiet);

@@ -516,6 +516,11 @@ int main(int argc, char **argv)
 		die(run_status(rc), "cannot prepare the model on the %s backend: %s",
 		    c.bi.name, err.msg);
 	c.prepare_s = now_s() - t;
+	memset(&c.pi, 0, sizeof(c.pi));
+	c.pi.size = sizeof(c.pi);
+	c.have_pi = bnn_prepare_info_get(be, &c.pi, &err) == BNN_OK;
+	if (!c.have_pi)
+		warnx_("cannot get what bnn_prepare decided: %s", err.msg);
 
 	if (ds.n > ((size_t)1 << 36) / c.mi.nclasses)
 		die(EX_RUNTIME, "too many items (%zu): use --limit", ds.n);

@@ -269,9 +269,32 @@ static void text_model(FILE *f, const struct run_ctx *c)
 	fprintf(f, "  compute   %llu binary MACs (XNOR-popcount) + %llu float MACs per item\n",
 		(unsigned long long)mi->binary_macs,
 		(unsigned long long)mi->float_macs);
-	if (c->bi.kind != BNN_BACKEND_CPU)
-		fprintf(f, "  tiles     not reported by libbnn %s\n",
-			bnn_version());
+	if (!c->have_pi)
+		return;
+	if (!c->pi.cards) {
+		fprintf(f, "  tiles     0 (%s backend: no card)\n", c->bi.name);
+		return;
+	}
+	fprintf(f, "  tiles     %u of %u used%s\n", c->pi.tiles_used,
+		c->pi.tiles_total, c->pi.cards > 1 ? " (over the cards)" : "");
+	fprintf(f, "  placed    %u card stage%s (%u layers on the card), %u layers on the host (%u binary)\n",
+		c->pi.card_stages, c->pi.card_stages == 1 ? "" : "s",
+		c->pi.card_layers, c->pi.host_layers,
+		c->pi.host_binary_layers);
+	fprintf(f, "  placed    card %llu bits, host %llu bits%s\n",
+		(unsigned long long)c->pi.card_bits,
+		(unsigned long long)c->pi.host_bits,
+		c->pi.cards > 1 ? " (per card; each holds the model)" : "");
+	fprintf(f, "  program   %llu rows, %llu pulses, %.3f uJ, %.3f ms (modeled, once)",
+		(unsigned long long)c->pi.prog_rows,
+		(unsigned long long)c->pi.prog_pulses,
+		c->pi.prog_energy_pj / 1e6, (double)c->pi.prog_time_ns / 1e6);
+	if (c->pi.prog_unverified)
+		fprintf(f, ", %llu cells unverified",
+			(unsigned long long)c->pi.prog_unverified);
+	fputc('\n', f);
+	if (c->pi.note[0])
+		fprintf(f, "  note      %s\n", c->pi.note);
 }
 
 static void text_backend(FILE *f, const struct run_ctx *c)

@@ -139,9 +139,31 @@ void report_json(FILE *f, const struct run_ctx *c, int status)
 		(unsigned long long)mi->card_threshold_bits,
 		(unsigned long long)mi->host_bits,
 		(unsigned long long)(mi->card_bits + mi->host_bits));
-	fprintf(f, "    \"binary_macs\": %llu, \"float_macs\": %llu, \"tiles\": null},\n",
+	fprintf(f, "    \"binary_macs\": %llu, \"float_macs\": %llu,\n",
 		(unsigned long long)mi->binary_macs,
 		(unsigned long long)mi->float_macs);
+	if (c->have_pi) {
+		const bnn_prepare_info *pi = &c->pi;
+
+		fprintf(f, "    \"tiles\": {\"used\": %u, \"total\": %u, \"cards\": %u},\n",
+			pi->tiles_used, pi->tiles_total, pi->cards);
+		fprintf(f, "    \"placement\": {\"card_stages\": %u, \"card_layers\": %u, \"host_layers\": %u, \"host_binary_layers\": %u, \"card_bits\": %llu, \"host_bits\": %llu, \"note\": ",
+			pi->card_stages, pi->card_layers, pi->host_layers,
+			pi->host_binary_layers,
+			(unsigned long long)pi->card_bits,
+			(unsigned long long)pi->host_bits);
+		js(f, pi->note);
+		fprintf(f, "},\n    \"programming\": {\"rows\": %llu, \"cmds\": %llu, \"pulses\": %llu, \"unverified\": %llu, \"time_ns\": %llu, \"energy_pj\": ",
+			(unsigned long long)pi->prog_rows,
+			(unsigned long long)pi->prog_cmds,
+			(unsigned long long)pi->prog_pulses,
+			(unsigned long long)pi->prog_unverified,
+			(unsigned long long)pi->prog_time_ns);
+		jnum(f, pi->prog_energy_pj);
+		fputs("}},\n", f);
+	} else {
+		fputs("    \"tiles\": null, \"placement\": null, \"programming\": null},\n", f);
+	}
 
 	/* backend */
 	fputs("  \"backend\": {\"requested\": ", f);
