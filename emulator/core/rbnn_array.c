@@ -453,6 +453,128 @@ void rbnn_array_xnor_popcount_rows(struct rbnn_array *a, uint32_t tile,
 	}
 }
 
+/*
+ * Weighted matches of @count rows against @planes (1..8) inputs over bits
+ * [0, nbits) selected by @mask (NULL: all), @cells of them:
+ * out[r] = sum_p 2^p * matches(row r, in[p]). Each row word is loaded
+ * once for all planes.
+ */
+RBNN_POPCNT_CLONES
+static void xnor_planes(const uint64_t *w, unsigned int words, uint32_t count,
+			const uint64_t *const *in, uint32_t planes,
+			const uint64_t *mask, uint32_t nbits, uint32_t cells,
+			uint32_t *out)
+{
+	uint32_t nw = (nbits + 63) / 64, r, i, p;
+	uint64_t tail = tail_mask(nbits);
+	uint32_t base = 0;
+
+	for (p = 0; p < planes; p++)
+		base += cells << p;
+	if (nw == 1) {
+		uint64_t k = tail & (mask ? mask[0] : ~0ull), x[8];
+
+		for (p = 0; p < planes; p++)
+			x[p] = in[p][0];
+		if (planes == 4) {	/* the common 4-bit input, unrolled */
+			for (r = 0; r < count; r++, w += words) {
+				uint64_t v = w[0];
+
+				out[r] = base -
+					 (popcount64((v ^ x[0]) & k) +
+					  (popcount64((v ^ x[1]) & k) << 1) +
+					  (popcount64((v ^ x[2]) & k) << 2) +
+					  (popcount64((v ^ x[3]) & k) << 3));
+			}
+			return;
+		}
+		for (r = 0; r < count; r++, w += words) {
+			uint64_t v = w[0];
+			uint32_t c = 0;
+
+			for (p = 0; p < planes; p++)
+				c += popcount64((v ^ x[p]) & k) << p;
+			out[r] = base - c;
+		}
+		return;
+	}
+	for (r = 0; r < count; r++, w += words) {
+		uint32_t c = 0;
+
+		for (p = 0; p < planes; p++) {
+			const uint64_t *x = in[p];
+			uint32_t cp = 0;
+
+			for (i = 0; i + 1 < nw; i++)
+				cp += popcount64((w[i] ^ x[i]) &
+						 (mask ? mask[i] : ~0ull));
+			cp += popcount64((w[i] ^ x[i]) & tail &
+					 (mask ? mask[i] : ~0ull));
+			c += cp << p;
+		}
+		out[r] = base - c;
+	}
+}
+
+void rbnn_array_xnor_popcount_planes(struct rbnn_array *a, uint32_t tile,
+				     uint32_t row, uint32_t count,
+				     const uint64_t *const *in,
+				     uint32_t planes, const uint64_t *mask,
+				     uint32_t nbits, uint32_t *out,
+				     struct rbnn_cost *cost)
+{
+	const uint64_t *w;
+	uint32_t cells, i, p;
+	uint64_t total;
+
+	if (tile >= a->p.tiles || row > a->p.rows || count > a->p.rows - row ||
+	    planes < 1 || planes > 8) {
+		memset(out, 0, count * sizeof(*out));
+		return;
+	}
+	w = row_words(a->eff, a, row_index(a, tile, row));
+	if (nbits > a->p.cols)
+		nbits = a->p.cols;
+	tile_fresh(a, tile);
+	cells = mask ? mask_cells(mask, nbits) : nbits;
+	total = (uint64_t)planes * count * cells;
+	if (!nbits) {
+		memset(out, 0, count * sizeof(*out));
+	} else if (!a->transient || a->next_err >= total) {
+		if (planes > 1)
+			xnor_planes(w, a->words, count, in, planes, mask,
+				    nbits, cells, out);
+		else if (mask)
+			xnor_rows_masked(w, a->words, count, in[0], mask,
+					 nbits, cells, out);
+		else
+			xnor_rows(w, a->words, count, in[0], nbits, out);
+		if (a->transient)
+			a->next_err -= total;
+	} else {
+		/* Errors land in this batch: sense plane by plane, in order. */
+		memset(out, 0, count * sizeof(*out));
+		for (p = 0; p < planes; p++)
+			for (i = 0; i < count; i++) {
+				const uint64_t *wr = w + (size_t)i * a->words;
+				uint32_t m;
+
+				xnor_planes(wr, 0, 1, &in[p], 1, mask, nbits,
+					    cells, &m);
+				m = sense(a, wr, in[p], mask, nbits, cells, m);
+				out[i] += m << p;
+			}
+	}
+	if (cost)
+		for (p = 0; p < planes; p++) {
+			cost->energy_fj += count * (cells * a->p.e_read_fj +
+						    a->p.e_popcount_fj);
+			cost->time_ns += count * a->p.t_read_ns;
+			cost->cell_reads += (uint64_t)count * cells;
+			cost->progress += count;
+		}
+}
+
 /* The single-row path stays lean: callers use it once per row. */
 uint32_t rbnn_array_xnor_popcount(struct rbnn_array *a, uint32_t tile,
 				  uint32_t row, const uint64_t *in,

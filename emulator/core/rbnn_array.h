@@ -89,6 +89,19 @@ void rbnn_array_xnor_popcount_rows(struct rbnn_array *a, uint32_t tile,
 				   uint32_t nbits, uint32_t *out,
 				   struct rbnn_cost *cost);
 
+/*
+ * Bit-plane form: @planes (1..8) inputs in[p] read against the same
+ * @count rows; out[i] = sum over p of 2^p * (count of row + i with in[p]).
+ * Equivalent to rbnn_array_xnor_popcount_rows() for p = 0, 1, ... in
+ * order (same errors, same cost, accumulated in the same order).
+ */
+void rbnn_array_xnor_popcount_planes(struct rbnn_array *a, uint32_t tile,
+				     uint32_t row, uint32_t count,
+				     const uint64_t *const *in,
+				     uint32_t planes, const uint64_t *mask,
+				     uint32_t nbits, uint32_t *out,
+				     struct rbnn_cost *cost);
+
 void rbnn_array_set_threshold(struct rbnn_array *a, uint32_t tile,
 			      uint32_t row, int32_t thr);
 int32_t rbnn_array_threshold(const struct rbnn_array *a, uint32_t tile,

@@ -626,7 +626,24 @@ static void load_input(const struct rbnn_prog *pr, const void *in)
 		s->planes[elems / 64] &= range_mask(0, elems % 64);
 		return;
 	}
-	for (e = 0; e < elems; e++)
+	/*
+	 * Eight elements at a time: bit p of each byte gathered into a byte
+	 * by one multiply (the partial products neither overlap nor carry).
+	 */
+	for (e = 0; e + 8 <= elems; e += 8) {
+		uint64_t v;
+
+		memcpy(&v, q + e, 8);
+		v = le64toh(v);
+		for (p = 0; p < pr->in_bits; p++) {
+			uint64_t b = ((v >> p) & 0x0101010101010101ull) *
+				     0x0102040810204080ull >> 56;
+
+			s->planes[p * pr->plane_words + e / 64] |=
+				b << (e % 64);
+		}
+	}
+	for (; e < elems; e++)
 		for (p = 0; p < pr->in_bits; p++)
 			if ((q[e] >> p) & 1)
 				s->planes[p * pr->plane_words + e / 64] |=
@@ -667,6 +684,7 @@ static int64_t run_block(struct rbnn_array *a, const struct rbnn_prog *pr,
 	int64_t s0 = (int64_t)j0;
 	const uint64_t *win[8], *mask = NULL;
 	uint32_t lo, hi, p, j, i, valid;
+	uint32_t nbw = (nb + 63) / 64;	/* words the reads look at */
 
 	/* Window start in input bits; only CONV1D moves and pads. */
 	if (l->op == RBNN_LAYER_CONV1D)
@@ -686,12 +704,12 @@ static int64_t run_block(struct rbnn_array *a, const struct rbnn_prog *pr,
 		} else {
 			uint64_t *w = s->win + (size_t)p * pr->words;
 
-			window_copy(w, pr->words, plane, s0, lo, hi);
+			window_copy(w, nbw, plane, s0, lo, hi);
 			win[p] = w;
 		}
 	}
 	if (valid != nb) {
-		for (i = 0; i < pr->words; i++) {
+		for (i = 0; i < nbw; i++) {
 			uint32_t ml = lo > i * 64 ? lo - i * 64 : 0;
 			uint32_t mh = hi > i * 64 ? hi - i * 64 : 0;
 
@@ -700,18 +718,16 @@ static int64_t run_block(struct rbnn_array *a, const struct rbnn_prog *pr,
 		mask = s->mask;
 	}
 
-	/* Each segment is consecutive rows: one batched read per plane. */
+	/* Each segment is consecutive rows: one batched read for all planes. */
 	for (j = l->blk[b]; j < l->blk[b + 1]; j++) {
 		const struct seg *sg = &l->segs[j];
 		int64_t *acc = s->acc + sg->out_first;
 
-		for (p = 0; p < planes; p++) {
-			rbnn_array_xnor_popcount_rows(a, sg->tile, sg->row,
-						      sg->out_count, win[p],
-						      mask, nb, s->cnt, cost);
-			for (i = 0; i < sg->out_count; i++)
-				acc[i] += (int64_t)s->cnt[i] << p;
-		}
+		rbnn_array_xnor_popcount_planes(a, sg->tile, sg->row,
+						sg->out_count, win, planes,
+						mask, nb, s->cnt, cost);
+		for (i = 0; i < sg->out_count; i++)
+			acc[i] += s->cnt[i];
 	}
 	return (int64_t)valid * (((int64_t)1 << planes) - 1);
 }
@@ -739,9 +755,19 @@ static void emit(const struct rbnn_prog *pr, const struct layer *l,
 		}
 		return;
 	}
-	for (o = 0; o < l->out_c; o++)
-		if (2 * s->acc[o] - offset >= s->thr[o])
-			dst[(e0 + o) / 64] |= 1ull << ((e0 + o) % 64);
+	/* Gather each destination word's bits in a register. */
+	for (o = 0; o < l->out_c;) {
+		uint64_t e = e0 + o, word = 0;
+		uint32_t sh = (uint32_t)(e % 64), n = 64 - sh, k;
+
+		if (n > l->out_c - o)
+			n = l->out_c - o;
+		for (k = 0; k < n; k++)
+			word |= (uint64_t)(2 * s->acc[o + k] - offset >=
+					   s->thr[o + k]) << k;
+		dst[e / 64] |= word << sh;
+		o += n;
+	}
 }
 
 static void run_weighted(struct rbnn_array *a, const struct rbnn_prog *pr,
