@@ -29,6 +29,8 @@ PKGS_qemu="libglib2.0-dev ninja-build python3-venv zlib1g-dev seabios qemu-syste
 PKGS_vm="busybox-static cpio kmod zstd xz-utils dwarves sparse shellcheck libc-bin make gcc"
 # Model training (tools/train, run with /usr/bin/python3): PyTorch with a threaded OpenBLAS.
 PKGS_train="python3-torch libopenblas0-pthread python3-numpy"
+# make results: the study's plots (PNG).
+PKGS_results="python3-matplotlib"
 # Packages taken from bookworm-backports (too old or missing in bookworm).
 BPO_qemu="meson python3-pycotap"
 
@@ -154,7 +156,7 @@ main() {
 		bpo-pkgnames) shift; bpo_pkgnames "$@"; return ;;
 		bpo-candidate) shift; bpo_candidate "$@"; return ;;
 		bpo-download) shift; bpo_download "$@"; return ;;
-		build | qemu | vm | train) install_group "$g" ;;
+		build | qemu | vm | train | results) install_group "$g" ;;
 		*) log "unknown group '$g'"; exit 2 ;;
 		esac
 	done

@@ -233,6 +233,12 @@ typedef struct bnn_backend_opts {
 	int cpu_isa;		/* bnn_cpu_isa (default AUTO) */
 	uint32_t threads;	/* worker threads for a batch (0 or 1 = the
 				 * calling thread only; at most 64 used) */
+	/* emu, appended in 0.2 */
+	uint64_t wear_cycles;	/* program cycles the card's cells have
+				 * already endured (a worn card, with the
+				 * error model: cells past their endurance
+				 * are stuck); 0 = new card (default),
+				 * at most 1e9 */
 } bnn_backend_opts;
 
 void bnn_backend_opts_init(bnn_backend_opts *o);

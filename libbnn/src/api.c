@@ -57,6 +57,7 @@ void bnn_backend_opts_init(bnn_backend_opts *o)
 	o->tiles = 0;
 	o->cpu_isa = BNN_ISA_AUTO;
 	o->threads = 0;
+	o->wear_cycles = 0;
 }
 
 static int check_opts(const bnn_backend_opts *o, bnn_error *err)
@@ -86,6 +87,10 @@ static int check_opts(const bnn_backend_opts *o, bnn_error *err)
 	if (o->cpu_isa < BNN_ISA_AUTO || o->cpu_isa > BNN_ISA_AVX512)
 		return bnn__fail(err, BNN_E_INVAL, "unknown cpu_isa %d",
 				 o->cpu_isa);
+	if (o->wear_cycles > 1000000000)
+		return bnn__fail(err, BNN_E_INVAL,
+				 "wear_cycles %llu exceeds 1000000000",
+				 (unsigned long long)o->wear_cycles);
 	if (o->threads > 1024)
 		return bnn__fail(err, BNN_E_INVAL, "threads %u exceeds 1024",
 				 o->threads);

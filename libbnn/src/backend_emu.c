@@ -176,6 +176,13 @@ static int emu_open(struct bnn_backend *be, const bnn_backend_opts *o,
 	e->p.seed = o->seed;
 	if (o->tiles)
 		e->p.tiles = o->tiles;
+	/*
+	 * A worn card: the model's one program cycle is counted as the
+	 * card's wear_cycles-th, so the endurance hazard of all the earlier
+	 * cycles applies to it (rbnn_params.wear_accel).
+	 */
+	if (o->wear_cycles)
+		e->p.wear_accel = (uint32_t)o->wear_cycles;
 	if (rbnn_params_check(&e->p, msg, sizeof(msg))) {
 		free(e);
 		return bnn__fail(err, BNN_E_UNSUPPORTED, "emu card: %s", msg);

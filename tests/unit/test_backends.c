@@ -360,6 +360,66 @@ static void run_items(bnn_backend *be, const struct bnn_model *m,
 	assert_int_equal(bnn_run(be, x, n, sc, pred, st, &e), 0);
 }
 
+/* A worn card (wear_cycles): cells past their endurance are stuck, so a
+ * card cycled to the median endurance computes visibly wrong scores, one
+ * cycled 10 times gives the ideal array's; out-of-range values fail. */
+static void test_worn_card(void **state)
+{
+	(void)state;
+	static const uint64_t cycles[] = { 10, 1000000 };
+	struct bnn_model *m;
+	bnn_backend_opts o;
+	bnn_backend *cpu, *emu;
+	size_t n = 32, e;
+	float *x, *s0, *s1;
+	int32_t p0[32], p1[32];
+	bnn_error err;
+
+	tm_state = 41;
+	m = conv_pool_dense();
+	e = (size_t)m->input.channels * m->input.length;
+	x = malloc(sizeof(float) * n * e);
+	s0 = malloc(sizeof(float) * n * m->nclasses);
+	s1 = malloc(sizeof(float) * n * m->nclasses);
+	inputs(m, x, n);
+	bnn_backend_opts_init(&o);
+	assert_int_equal(o.wear_cycles, 0);
+	cpu = open_be(BNN_BACKEND_CPU, &o);
+	run_items(cpu, m, x, n, s0, p0, NULL);
+	for (int i = 0; i < 2; i++) {
+		size_t diff = 0;
+
+		bnn_backend_opts_init(&o);
+		o.error_model = 1;
+		o.read_ber = 0;
+		o.wear_cycles = cycles[i];
+		emu = open_be(BNN_BACKEND_EMU, &o);
+		run_items(emu, m, x, n, s1, p1, NULL);
+		for (size_t j = 0; j < n * m->nclasses; j++)
+			diff += s0[j] != s1[j];
+		print_message("# worn card, %llu cycles: %zu of %zu scores differ\n",
+			      (unsigned long long)cycles[i], diff,
+			      n * m->nclasses);
+		if (i == 0)
+			assert_int_equal(diff, 0);
+		else
+			assert_true(diff > n * m->nclasses / 4);
+		bnn_backend_close(emu);
+	}
+	bnn_backend_opts_init(&o);
+	o.wear_cycles = 1000000001;
+	emu = NULL;
+	assert_int_equal(bnn_backend_open(BNN_BACKEND_EMU, &o, &emu, &err),
+			 BNN_E_INVAL);
+	assert_null(emu);
+	assert_non_null(strstr(err.msg, "wear_cycles"));
+	bnn_backend_close(cpu);
+	bnn_model_free(m);
+	free(x);
+	free(s0);
+	free(s1);
+}
+
 static void test_error_model(void **state)
 {
 	(void)state;
@@ -715,6 +775,7 @@ int main(void)
 		cmocka_unit_test(test_golden_threads),
 		cmocka_unit_test(test_error_model),
 		cmocka_unit_test(test_error_model_threads),
+		cmocka_unit_test(test_worn_card),
 		cmocka_unit_test(test_worked_example_stats),
 		cmocka_unit_test(test_emu_api),
 		cmocka_unit_test(test_prepare_info),

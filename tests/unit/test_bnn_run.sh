@@ -229,6 +229,8 @@ expect 2 "--read-ber wants a number" "--read-ber 2" -- -m maj.bnn --read-ber 2 r
 expect 2 "--read-ber wants a number" "--read-ber nan" -- -m maj.bnn --read-ber nan rows.csv
 expect 2 "--prog-current-ua wants" "--prog-current-ua 0" -- -m maj.bnn --prog-current-ua 0 rows.csv
 expect 2 "--seed wants an integer" "--seed -1" -- -m maj.bnn --seed -1 rows.csv
+expect 2 "--wear-cycles wants an integer" "--wear-cycles 2e9" -- -m maj.bnn --wear-cycles 2000000000 rows.csv
+expect 2 "--wear-cycles wants an integer" "--wear-cycles -3" -- -m maj.bnn --wear-cycles -3 rows.csv
 expect 2 "--cell-mode wants 2t2r or 1t1r" "--cell-mode 3t" -- -m maj.bnn --cell-mode 3t rows.csv
 expect 2 "--backend wants auto, cpu, emu or rbnn" "--backend gpu" -- -m maj.bnn --backend gpu rows.csv
 expect 2 "unknown option '--frobnicate'" "unknown option" -- -m maj.bnn --frobnicate rows.csv

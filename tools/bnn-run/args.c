@@ -71,6 +71,9 @@ static const char help_text[] =
 "                         default 1e-9)\n"
 "      --seed N           error-model seed (0..2^63-1, default 1)\n"
 "      --age-s X          seconds since programming, for drift (default 0)\n"
+"      --wear-cycles N    program cycles the cells have already endured: a\n"
+"                         worn card (0..1e9, default 0 = new; the median\n"
+"                         endurance is 1e6 cycles)\n"
 "      --verify, --no-verify  program-and-verify on (default) or off\n"
 "      --tiles N          tiles of the emulated card (1..65536, default 16)\n"
 "\n"
@@ -250,7 +253,7 @@ const char *default_mitdb_dir(void)
 
 enum {
 	O_QUEUE = 256, O_CPU_ISA, O_ERRMODEL, O_CELL, O_PROG, O_BER, O_SEED,
-	O_AGE, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT,
+	O_AGE, O_WEAR, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT,
 	O_UNITS, O_RESAMPLE, O_HOP, O_FORMAT, O_SHAPE, O_LABELS, O_LABCOL,
 	O_LABMAP, O_JSON, O_PROGRESS,
 };
@@ -269,6 +272,7 @@ static const struct option longopts[] = {
 	{ "read-ber", required_argument, NULL, O_BER },
 	{ "seed", required_argument, NULL, O_SEED },
 	{ "age-s", required_argument, NULL, O_AGE },
+	{ "wear-cycles", required_argument, NULL, O_WEAR },
 	{ "verify", no_argument, NULL, O_VERIFY },
 	{ "no-verify", no_argument, NULL, O_NOVERIFY },
 	{ "tiles", required_argument, NULL, O_TILES },
@@ -398,6 +402,11 @@ void args_parse(int argc, char **argv, struct opts *o)
 		case O_AGE:
 			o->age_s = parse_real("--age-s", optarg, 0, 1e12, 0);
 			emu_opt(o, "--age-s");
+			break;
+		case O_WEAR:
+			o->wear_cycles = parse_uint("--wear-cycles", optarg, 0,
+						    1000000000);
+			emu_opt(o, "--wear-cycles");
 			break;
 		case O_VERIFY:
 		case O_NOVERIFY:

@@ -69,6 +69,7 @@ struct opts {
 	double read_ber;
 	uint64_t seed;
 	double age_s;
+	uint64_t wear_cycles;
 	int verify;			/* -1 = library default */
 	unsigned tiles;
 	/* data */

@@ -261,6 +261,7 @@ static bnn_backend *open_backend(const struct opts *o, bnn_backend_info *bi)
 	bo.read_ber = o->read_ber;
 	bo.seed = o->seed;
 	bo.age_s = o->age_s;
+	bo.wear_cycles = o->wear_cycles;
 	if (o->verify >= 0)
 		bo.verify = o->verify;
 	bo.tiles = o->tiles;

@@ -189,6 +189,8 @@ void report_json(FILE *f, const struct run_ctx *c, int status)
 		jnum(f, o->read_ber);
 		fprintf(f, ", \"seed\": %llu, \"age_s\": ", (unsigned long long)o->seed);
 		jnum(f, o->age_s);
+		fprintf(f, ", \"wear_cycles\": %llu",
+			(unsigned long long)o->wear_cycles);
 		fprintf(f, ", \"verify\": %s, \"tiles\": %u}",
 			o->verify == 0 ? "false" : "true", o->tiles ? o->tiles : 16);
 	}

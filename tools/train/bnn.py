@@ -59,6 +59,27 @@ def binarize_weight(w):
     return _SignWeight.apply(w)
 
 
+def noisy_weight(layer, wb):
+    """Error-aware training: while training, flip each +1/-1 weight with
+    probability layer.flip_p, drawn anew for every forward pass, the way
+    an RRAM bit error flips a stored weight (uniform, independent cells;
+    Hirtzlin et al. train against the same model). The gradient flows
+    through the flipped sign. Evaluation always uses the clean weights."""
+    if not layer.training or layer.flip_p <= 0:
+        return wb
+    flip = torch.rand(wb.shape) < layer.flip_p
+    return torch.where(flip, -wb, wb)
+
+
+def set_weight_flip(model, p):
+    """Set the training-time weight-flip probability of every binary layer."""
+    if not 0 <= p < 0.5:
+        raise ValueError("weight flip probability must be in [0, 0.5)")
+    for m in model.modules():
+        if getattr(m, "binary", False):
+            m.flip_p = float(p)
+
+
 class Sign(nn.Module):
     """Binary activation (+1/-1) with the hardtanh straight-through estimator."""
 
@@ -76,8 +97,10 @@ class BinaryLinear(nn.Linear):
         super().__init__(in_features, out_features, bias=False)
         nn.init.uniform_(self.weight, -1.0, 1.0)
 
+    flip_p = 0.0
+
     def forward(self, x):
-        return F.linear(x, binarize_weight(self.weight))
+        return F.linear(x, noisy_weight(self, binarize_weight(self.weight)))
 
     def binary_weight(self):
         return torch.where(self.weight >= 0, 1.0, -1.0).detach()
@@ -95,8 +118,10 @@ class BinaryConv1d(nn.Conv1d):
                          padding=padding, bias=False)
         nn.init.uniform_(self.weight, -1.0, 1.0)
 
+    flip_p = 0.0
+
     def forward(self, x):
-        return F.conv1d(x, binarize_weight(self.weight), None, self.stride,
+        return F.conv1d(x, noisy_weight(self, binarize_weight(self.weight)), None, self.stride,
                         self.padding, self.dilation, self.groups)
 
     def binary_weight(self):

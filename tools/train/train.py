@@ -80,6 +80,9 @@ def parse_args(argv=None):
                    help="input quantiser range = this quantile of |x| (training data)")
     p.add_argument("--threshold-bits", type=int, default=32, choices=[16, 32],
                    help="bits counted per card threshold in the memory report")
+    p.add_argument("--weight-flip", type=float, default=0.0,
+                   help="error-aware training: flip each binary weight with this "
+                        "probability in every training forward pass (0: off)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", default=None, help="output folder (default build/train/<name>)")
     p.add_argument("--cache", default=os.path.join(data.REPO, "build", "train-data"))
@@ -114,6 +117,10 @@ def parse_args(argv=None):
         p.error("--fold must be in 0..folds-1")
     if not 0.5 < a.quant_quantile <= 1:
         p.error("--quant-quantile must be in (0.5, 1]")
+    if not 0 <= a.weight_flip < 0.5:
+        p.error("--weight-flip must be in [0, 0.5)")
+    if a.weight_flip and a.variant == "fp":
+        p.error("--weight-flip needs binary layers (variant bin-clf or bin-full)")
     if a.lr is None:
         a.lr = 1e-3 if a.variant == "fp" else 3e-3
     return a
@@ -249,6 +256,7 @@ def fit(a, ds, tr, va, n_classes, tag=""):
     model = models.build(a.task, a.variant, a.width, ds.x.shape[2], n_classes,
                          in_channels=ds.x.shape[1], in_bits=a.in_bits, stem=a.stem)
     init_input_layer(model, ds.x[tr], a, ds.meta["norm"])
+    bnn.set_weight_flip(model, a.weight_flip)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=a.epochs)
     w = class_weights(ds.y[tr], n_classes, a.class_weight_power, a.max_class_weight)
@@ -303,6 +311,8 @@ def default_out(a):
         name += "-intra"
     if a.variant == "bin-full":
         name += "-float-stem" if a.stem == "float" else "-in%d" % a.in_bits
+    if a.weight_flip:
+        name += "-flip%g" % a.weight_flip
     return os.path.join(data.REPO, "build", "train", name)
 
 
@@ -332,6 +342,7 @@ def run_ecg(a):
                            splits={k: v for k, v in sp.items() if k.endswith("records")}), ds
     pt = predict(model, ds.x[sp["test"]])
     mt = metrics.compute(ds.y[sp["test"]], pt, ds.classes)
+    write_test_items(a, ds, sp["test"], pt, ("record", "sample"))
     name = "DS2" if a.split == "inter" and not a.test_records else "test"
     log(a, metrics.format_report(mt, "%s (%s), model of epoch %d:" %
                                  (name, "inter-patient" if a.split == "inter" else
@@ -363,6 +374,8 @@ def run_eeg(a):
             test = va  # report the validation part only
         pt = predict(model, ds.x[test])
         m = metrics.compute(ds.y[test], pt, ds.classes)
+        if not a.no_test:
+            write_test_items(a, ds, test, pt, ("set", "name", "start"), fold=f)
         cm += np.array(m["confusion"])
         per.append(dict(fold=f, test=m, best_epoch=info["best_epoch"],
                         seconds_per_epoch=float(np.mean([h["train_s"] for h in info["history"]]))))
@@ -386,6 +399,22 @@ def run_eeg(a):
     return model, res, ds
 
 
+def write_test_items(a, ds, idx, pred, keys, fold=None):
+    """OUT/test_items.tsv: which items were the test set (so that bnn-run
+    can be run on exactly them), with the label and PyTorch's prediction.
+    EEG runs append one block per fold (column 'fold')."""
+    path = os.path.join(a.out, "test_items.tsv")
+    new = fold is None or not os.path.exists(path) or fold == (a.fold or 0)
+    with open(path, "w" if new else "a") as f:
+        if new:
+            f.write("\t".join((["fold"] if fold is not None else []) + list(keys) +
+                               ["label", "torch_pred"]) + "\n")
+        for i, p in zip(idx.tolist(), pred.tolist()):
+            row = ([str(fold)] if fold is not None else []) + \
+                [str(ds.cols[k][i]) for k in keys] + [str(int(ds.y[i])), str(int(p))]
+            f.write("\t".join(row) + "\n")
+
+
 def clean_json(o):
     """NaN -> null, numpy scalars -> Python, tuples -> lists (strict JSON)."""
     if isinstance(o, dict):
@@ -402,7 +431,7 @@ def clean_json(o):
 def main(argv=None):
     a = parse_args(argv)
     setup(a)
-    out = a.out or default_out(a)
+    out = a.out = a.out or default_out(a)
     os.makedirs(out, exist_ok=True)
     model, res, ds = (run_ecg if a.task == "ecg" else run_eeg)(a)
     res["args"] = vars(a)
