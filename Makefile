@@ -7,6 +7,8 @@
 #   make demo       the card model on its own: program a BNN, show the physics
 #   make test       every test tier that exists (unit, device, vm)
 #   make bench      benchmarks (printed, never pass/fail)
+#   make results    the study: train, export and evaluate every model, write
+#                   Documentation/results.md and models/ (about an hour)
 #   make deps       install what the build needs (Debian packages, idempotent)
 #
 # Large downloads and builds are cached in $(RBNN_CACHE), outside the checkout.
@@ -49,7 +51,7 @@ include tools/bnn-run/bnn-run.mk
 include tools/bnn-smi/bnn-smi.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
-.PHONY: all deps core tools qemu demo run test-train test test-unit test-device test-vm vmtest \
+.PHONY: all deps core tools qemu demo run results test-train test test-unit test-device test-vm vmtest \
 	test-fuzz fuzz bench clean install
 .DELETE_ON_ERROR:
 
@@ -97,6 +99,16 @@ RUN_MODEL ?= models/ecg-bin-full-w8.bnn
 RUN_DATA ?= DS2
 run: deps $(BNN_RUN)
 	$(BNN_RUN) --model $(RUN_MODEL) --resample $(RUN_DATA)
+
+# The study (issue 5): train every model, export, evaluate with bnn-run on
+# the emulated card, sweep the card's imperfections; writes
+# Documentation/results.md, Documentation/results/*.png and models/.
+# RESULTS_ARGS=--quick checks the pipeline in a few minutes (not published).
+RESULTS_ARGS ?=
+results:
+	@scripts/deps.sh build train results
+	@$(MAKE) --no-print-directory $(B)/tools/bnn-extract $(BNN_RUN) libbnn
+	/usr/bin/python3 tools/results/run.py $(RESULTS_ARGS)
 
 # Tiny end-to-end training + export + libbnn run (tools/train/smoke.sh).
 test-train: $(B)/tools/bnn-extract $(LIBBNN_SO)

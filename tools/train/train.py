@@ -378,6 +378,7 @@ def run_eeg(a):
             write_test_items(a, ds, test, pt, ("set", "name", "start"), fold=f)
         cm += np.array(m["confusion"])
         per.append(dict(fold=f, test=m, best_epoch=info["best_epoch"],
+                        best_val_select=info["best_val_macro_f1"],
                         seconds_per_epoch=float(np.mean([h["train_s"] for h in info["history"]]))))
         log(a, "fold %d: test accuracy %.2f %%, macro F1 %.3f (epoch %d)" %
             (f, 100 * m["accuracy"], m["macro_f1"], info["best_epoch"]))

@@ -1,0 +1,471 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
+"""Tables, plots and shipped models from a `make results` run.
+
+write_all(summary, out, publish) writes OUT/results.md and OUT/plots/*.png;
+with publish it also copies them to Documentation/results.md and
+Documentation/results/, and writes the shipped models (models/*.bnn) with
+their model cards (models/README.md). Every accuracy here comes from
+bnn-run's predictions on the emu backend (run.py).
+
+  /usr/bin/python3 tools/results/report.py build/results   # re-render only
+"""
+import json
+import math
+import os
+import shutil
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.dont_write_bytecode = True
+sys.path.insert(0, HERE)
+
+VARIANT_NAME = {"fp": "full precision", "bin-clf": "binarized classifier",
+                "bin-full": "fully binarized"}
+TASK_NAME = {"eeg2": "EEG seizure detection (S vs Z+O+N+F)",
+             "eeg3": "EEG three classes (Z+O / N+F / S)"}
+PU = dict(acc=96.90, bytes=3.76 * 1000, what="Pu et al. 2023: 96.90 % at 3.76 KB, MIT-BIH "
+          "5 classes, intra-patient random beat split")
+MOMMEN = dict(acc=94.28, what="Mommen et al.: 94.28 %, MIT-BIH inter-patient, 4 classes")
+
+
+def clean(o):
+    if isinstance(o, dict):
+        return {str(k): clean(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [clean(v) for v in o]
+    if isinstance(o, float) and (math.isnan(o) or math.isinf(o)):
+        return None
+    return o
+
+
+def pct(v, nd=2):
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else \
+        "%.*f" % (nd, 100 * v)
+
+
+def kbit(bits):
+    return "%.1f" % (bits / 1000.0)
+
+
+def mean(xs):
+    xs = [x for x in xs if x is not None and not (isinstance(x, float) and math.isnan(x))]
+    return sum(xs) / len(xs) if xs else float("nan")
+
+
+def spread(xs, nd=2):
+    """mean, and [min-max] when there are several values."""
+    xs = [x for x in xs if x is not None and not math.isnan(x)]
+    if not xs:
+        return "-"
+    if len(xs) == 1:
+        return pct(xs[0], nd)
+    return "%s [%s-%s]" % (pct(mean(xs), nd), pct(min(xs), nd), pct(max(xs), nd))
+
+
+def se(m, c):
+    return m["per_class"][c]["se"]
+
+
+def ppv(m, c):
+    return m["per_class"][c]["ppv"]
+
+
+def pooled(ms, classes):
+    import metrics
+    cm = None
+    for m in ms:
+        c = m["confusion"]
+        cm = [row[:] for row in c] if cm is None else \
+            [[a + b for a, b in zip(r1, r2)] for r1, r2 in zip(cm, c)]
+    return metrics.from_confusion(cm, classes)
+
+
+def group(models, kind=None, task=None, flip=0.0):
+    """{(variant, width): [result, ...]} of the matching runs."""
+    g = {}
+    for r in models.values():
+        j = r["job"]
+        if kind and j["kind"] != kind:
+            continue
+        if task and j["task"] != task:
+            continue
+        if (j.get("flip") or 0.0) != flip:
+            continue
+        g.setdefault((j["variant"], j["width"]), []).append(r)
+    order = {"fp": 0, "bin-clf": 1, "bin-full": 2}
+    return dict(sorted(g.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])))
+
+
+def mem_cell(r):
+    m = r["bnn_run_model"]["memory_bits"]
+    return kbit(m["total"]), kbit(m["host"]), kbit(m["card"])
+
+
+# ---------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------
+
+def table(head, rows):
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def ecg_table(models, kind):
+    rows = []
+    for (v, w), rs in group(models, kind=kind).items():
+        t, h, c = mem_cell(rs[0])
+        acc = [r["ideal"]["metrics"]["accuracy"] for r in rs]
+        card = [r["card"]["metrics"]["accuracy"] for r in rs]
+        f1 = [r["ideal"]["metrics"]["macro_f1"] for r in rs]
+        mi = [r["ideal"]["metrics"] for r in rs]
+        rows.append([VARIANT_NAME[v], w, t, h, c, spread(acc), spread(card), spread(f1),
+                     spread([se(m, "N") for m in mi], 1),
+                     spread([se(m, "S") for m in mi], 1), spread([ppv(m, "S") for m in mi], 1),
+                     spread([se(m, "V") for m in mi], 1), spread([ppv(m, "V") for m in mi], 1),
+                     len(rs)])
+    return table(["variant", "width", "memory kbit", "host kbit", "card kbit",
+                  "accuracy %", "on card with errors %", "macro F1 x100", "N Se", "S Se",
+                  "S +P", "V Se", "V +P", "seeds"], rows)
+
+
+def eeg_table(models, task):
+    rows = []
+    for (v, w), rs in group(models, kind="eeg", task=task).items():
+        classes = rs[0]["classes"]
+        t, h, c = mem_cell(rs[0])
+        pi = pooled([r["ideal"]["metrics"] for r in rs], classes)
+        pc = pooled([r["card"]["metrics"] for r in rs], classes)
+        folds = [r["ideal"]["metrics"]["accuracy"] for r in rs]
+        sd = math.sqrt(mean([(x - mean(folds)) ** 2 for x in folds])) if folds else 0
+        extra = ([pct(se(pi, classes[-1]), 1), pct(ppv(pi, classes[-1]), 1)]
+                 if task == "eeg2" else [pct(se(pi, k), 1) for k in classes])
+        rows.append([VARIANT_NAME[v], w, t, h, c, pct(pi["accuracy"]),
+                     "%s +- %s" % (pct(mean(folds)), pct(sd)), pct(pc["accuracy"]),
+                     pct(pi["macro_f1"])] + extra + [len(rs)])
+    cls = (["seizure Se", "seizure +P"] if task == "eeg2" else
+           ["Se " + k.split(" ")[0] for k in ("healthy", "interictal", "ictal")])
+    return table(["variant", "width", "memory kbit", "host kbit", "card kbit",
+                  "accuracy % (pooled)", "per fold mean +- sd", "on card with errors %",
+                  "macro F1 x100"] + cls + ["folds"], rows)
+
+
+def agreement_table(models):
+    rows = []
+    worst = 1.0
+    for name in sorted(models):
+        r = models[name]
+        a = r["ideal"]["agree_torch"]
+        worst = min(worst, a)
+        rows.append([name, r["ideal"]["items"], pct(a, 3), "PASS" if r["export_check"] else
+                     "FAIL"])
+    return worst, table(["model", "test items", "bnn-run (emu) = PyTorch class %",
+                         "export check"], rows)
+
+
+# ---------------------------------------------------------------------------
+# Robustness
+# ---------------------------------------------------------------------------
+
+def series(rob, sweep):
+    """{series: {x: [accuracy, ...]}} of one sweep."""
+    s = {}
+    for r in rob:
+        if r["sweep"] != sweep:
+            continue
+        s.setdefault(r["series"], {}).setdefault(r["x"], []).append(r["metrics"]["accuracy"])
+    return s
+
+
+def sweep_table(rob, sweep, xname, xfmt):
+    s = series(rob, sweep)
+    xs = sorted({x for d in s.values() for x in d})
+    rows = [[k] + [pct(mean(d[x])) if x in d else "-" for x in xs] for k, d in s.items()]
+    return table([xname] + [xfmt(x) for x in xs], rows)
+
+
+def fmt_ber(x):
+    return "0" if x == 0 else "%g" % x
+
+
+def fmt_age(x):
+    if x == 0:
+        return "0"
+    for unit, sec in (("years", 3.156e7), ("days", 86400), ("hours", 3600)):
+        if x >= sec:
+            return "%g %s" % (round(x / sec, 1), unit)
+    return "%g s" % x
+
+
+# ---------------------------------------------------------------------------
+# Plots
+# ---------------------------------------------------------------------------
+
+def plots(summary, pdir):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    os.makedirs(pdir, exist_ok=True)
+    models, rob = summary["models"], summary["robustness"]
+    made = []
+    marks = {"fp": "s", "bin-clf": "^", "bin-full": "o"}
+
+    panels = [("ecg-inter", None, "ECG, inter-patient (DS2)"),
+              ("ecg-intra", None, "ECG, intra-patient (random beats)"),
+              ("eeg", "eeg2", "EEG seizure detection"), ("eeg", "eeg3", "EEG three classes")]
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8))
+    for ax, (kind, task, title) in zip(axes.flat, panels):
+        for v in ("fp", "bin-clf", "bin-full"):
+            pts = []
+            for (vv, w), rs in group(models, kind=kind, task=task).items():
+                if vv != v:
+                    continue
+                if kind == "eeg":
+                    acc = pooled([r["ideal"]["metrics"] for r in rs], rs[0]["classes"])["accuracy"]
+                else:
+                    acc = mean([r["ideal"]["metrics"]["accuracy"] for r in rs])
+                pts.append((rs[0]["bnn_run_model"]["memory_bits"]["total"] / 1000.0, 100 * acc, w))
+            if pts:
+                pts.sort()
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], marker=marks[v],
+                        label=VARIANT_NAME[v])
+                for x, y, w in pts:
+                    ax.annotate("w%d" % w, (x, y), textcoords="offset points", xytext=(4, -10),
+                                fontsize=7)
+        if kind == "ecg-intra":
+            ax.plot([PU["bytes"] * 8 / 1000], [PU["acc"]], "k*", label="Pu et al. 2023")
+        ax.set_xscale("log")
+        ax.set_xlabel("memory (kbit, log scale)")
+        ax.set_ylabel("accuracy (%)")
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("Memory against accuracy (bnn-run, emulated card, ideal array)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(pdir, "memory-accuracy.png"), dpi=110)
+    plt.close(fig)
+    made.append("memory-accuracy.png")
+
+    s = series(rob, "ber")
+    if s:
+        fig, ax = plt.subplots(figsize=(8, 5))
+        floor = 3e-7
+        for k, d in s.items():
+            xs = sorted(d)
+            ax.plot([x if x > 0 else floor for x in xs], [100 * mean(d[x]) for x in xs],
+                    marker="o", label=k)
+        ax.set_xscale("log")
+        ax.set_xlabel("read bit error rate per cell read (leftmost point: 0)")
+        ax.set_ylabel("accuracy (%)")
+        ax.set_title("Accuracy against the card's bit error rate")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(os.path.join(pdir, "ber.png"), dpi=110)
+        plt.close(fig)
+        made.append("ber.png")
+
+    for sweep, xl, fn, logx in (("cells", "programming current (uA)", "cells.png", True),
+                                ("age", "time since programming (s, leftmost: 0)", "age.png",
+                                 True),
+                                ("wear", "program cycles already endured (leftmost: 0)",
+                                 "wear.png", True)):
+        s = series(rob, sweep)
+        if not s:
+            continue
+        fig, ax = plt.subplots(figsize=(8, 5))
+        for k, d in s.items():
+            xs = sorted(d)
+            lo = min([x for x in xs if x > 0] or [1]) / 10
+            ax.plot([x if x > 0 else lo for x in xs], [100 * mean(d[x]) for x in xs],
+                    marker="o", label=k)
+        if logx:
+            ax.set_xscale("log")
+        ax.set_xlabel(xl)
+        ax.set_ylabel("accuracy (%)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(os.path.join(pdir, fn), dpi=110)
+        plt.close(fig)
+        made.append(fn)
+    return made
+
+
+# ---------------------------------------------------------------------------
+# Shipped models
+# ---------------------------------------------------------------------------
+
+SHIP = (("ecg", "ecg-inter", "bin-full", "ecg-bin-full.bnn"),
+        ("ecg", "ecg-inter", "bin-clf", "ecg-bin-clf.bnn"),
+        ("eeg2", "eeg", "bin-full", "eeg-seizure-bin-full.bnn"),
+        ("eeg2", "eeg", "bin-clf", "eeg-seizure-bin-clf.bnn"),
+        ("eeg3", "eeg", "bin-full", "eeg-3class-bin-full.bnn"),
+        ("eeg3", "eeg", "bin-clf", "eeg-3class-bin-clf.bnn"))
+
+
+def val_score(rs):
+    """Validation score of a (variant, width): the mean over seeds (ECG,
+    DS1 patient-wise validation) or folds (EEG, the held-out training
+    segments) of the selection score (macro F1). Test data never enter."""
+    v = []
+    for r in rs:
+        if r.get("val_select") is not None:
+            v.append(r["val_select"])
+    return mean(v)
+
+
+def choose(models, task, kind, variant):
+    """The smallest width whose validation score is within 0.01 of the
+    best; among its runs, seed 1 / fold 0."""
+    cands = [(w, rs) for (v, w), rs in group(models, kind=kind, task=task).items()
+             if v == variant]
+    if not cands:
+        return None, None
+    best = max(val_score(rs) for _, rs in cands)
+    for w, rs in sorted(cands):
+        if val_score(rs) >= best - 0.01:
+            rs = sorted(rs, key=lambda r: (r["job"]["seed"], r["job"].get("fold") or 0))
+            return rs[0], rs
+    return None, None
+
+
+def model_cards(summary, out_models):
+    models = summary["models"]
+    cards = []
+    shipped = []
+    for task, kind, variant, fname in SHIP:
+        r, rs = choose(models, task, kind, variant)
+        if r is None:
+            continue
+        j = r["job"]
+        src = os.path.join(summary["out"], "models", j["name"], "model.bnn")
+        if out_models:
+            shutil.copyfile(src, os.path.join(out_models, fname))
+        shipped.append(fname)
+        mb = r["bnn_run_model"]["memory_bits"]
+        classes = r["classes"]
+        if kind == "eeg":
+            pi = pooled([x["ideal"]["metrics"] for x in rs], classes)
+            pc = pooled([x["card"]["metrics"] for x in rs], classes)
+            proto = ("segment-wise %d-fold cross-validation over whole Bonn segments "
+                     "(stratified by set, split before windowing); this file is the fold-%d "
+                     "model; metrics pooled over the %d folds" %
+                     (summary["study"]["eeg_folds"], j["fold"], len(rs)))
+            ev = ("tail -n +2 DIR/test_items.tsv | cut -f2,3 | sort -u | tr '\\t' / | "
+                  "sed 's|^|../shared/data/bonn_eeg/|' | xargs build/tools/bnn-run -m models/%s"
+                  % fname)
+        else:
+            pi = pooled([r["ideal"]["metrics"]], classes)
+            pc = pooled([r["card"]["metrics"]], classes)
+            proto = ("inter-patient (de Chazal et al. 2004): trained on DS1 with patient-wise "
+                     "validation inside DS1, evaluated once on DS2; paced records excluded")
+            ev = "build/tools/bnn-run -m models/%s DS2" % fname
+        lines = ["## `%s`" % fname, "",
+                 "| | |", "|---|---|",
+                 "| task | %s |" % (TASK_NAME.get(task, "ECG beats, AAMI classes N S V F Q, "
+                                                    "MIT-BIH lead MLII")),
+                 "| network | %s, width %d (`tools/train/models.py`) |" % (
+                     VARIANT_NAME[variant], j["width"]),
+                 "| classes | %s |" % ", ".join(classes),
+                 "| protocol | %s |" % proto,
+                 "| accuracy (bnn-run, emu, ideal array) | %s %% |" % pct(pi["accuracy"]),
+                 "| accuracy on the emulated card with its error model (2T2R, 100 uA, "
+                 "verify) | %s %% |" % pct(pc["accuracy"]),
+                 "| macro F1 | %s |" % ("%.3f" % pi["macro_f1"])]
+        for c in classes:
+            lines.append("| %s | Se %s %%, +P %s %% |" % (c, pct(se(pi, c), 1),
+                                                           pct(ppv(pi, c), 1)))
+        lines += ["| memory | %s kbit: card %d bits (binary weights %d, thresholds %d), host %d "
+                  "bits |" % (kbit(mb["total"]), mb["card"], mb["card_weights"],
+                              mb["card_thresholds"], mb["host"]),
+                  "| selection | width chosen on validation data only (smallest width within "
+                  "0.01 macro F1 of the best) |",
+                  "| exported model = PyTorch | %s %% of the test items get the same class |"
+                  % pct(r["ideal"]["agree_torch"], 3),
+                  "", "Reproduce:", "", "```sh",
+                  "scripts/deps.sh train && make build/tools/bnn-extract build/tools/bnn-run "
+                  "libbnn",
+                  "/usr/bin/python3 tools/train/train.py %s --out DIR" % " ".join(j["args"]),
+                  "/usr/bin/python3 tools/train/export.py DIR --bnn models/%s --libbnn "
+                  "build/libbnn.so --name %s" % (fname, j["name"]),
+                  ev, "```", ""]
+        cards.append("\n".join(lines))
+    return shipped, cards
+
+
+# ---------------------------------------------------------------------------
+
+def anchors(models):
+    out = []
+    intra = [r for r in models.values() if r["job"]["kind"] == "ecg-intra"]
+    if intra:
+        fits = [r for r in intra
+                if r["bnn_run_model"]["memory_bits"]["total"] <= PU["bytes"] * 8]
+        best = max(fits or intra, key=lambda r: r["ideal"]["metrics"]["accuracy"])
+        acc = 100 * best["ideal"]["metrics"]["accuracy"]
+        mem = best["bnn_run_model"]["memory_bits"]["total"]
+        verdict = ("beats it" if acc > PU["acc"] and mem <= PU["bytes"] * 8 else
+                   "does not beat it")
+        out.append("* %s. Ours, same protocol: `%s`, %.2f %% at %.2f KB (%d bits): %s%s." % (
+            PU["what"], best["job"]["name"], acc, mem / 8000.0, mem, verdict,
+            "" if fits else " (no model of ours fits in 3.76 KB; this is the best of any size)"))
+    inter = [r for r in models.values() if r["job"]["kind"] == "ecg-inter"]
+    if inter:
+        def acc4(r):
+            cm = r["ideal"]["metrics"]["confusion"]
+            keep = [0, 1, 2, 3]  # N S V F; Q beats left out
+            tot = sum(cm[i][j] for i in keep for j in range(len(cm)))
+            return sum(cm[i][i] for i in keep) / tot
+        best = max(inter, key=acc4)
+        a4 = 100 * acc4(best)
+        mem = best["bnn_run_model"]["memory_bits"]["total"]
+        out.append("* %s. Ours, inter-patient DS2 with our 5-class models, accuracy over the "
+                   "N, S, V, F beats (Q beats left out): best `%s`, %.2f %% at %s kbit: %s." % (
+                       MOMMEN["what"], best["job"]["name"], a4, kbit(mem),
+                       "beats it" if a4 > MOMMEN["acc"] else "does not reach it"))
+    return out
+
+
+def write_all(summary, out, publish):
+    import report_text
+    summary["out"] = out
+    pdir = os.path.join(out, "plots")
+    made = plots(summary, pdir)
+    shipped, cards = model_cards(summary, None)
+    text = report_text.render(summary, made, shipped)
+    with open(os.path.join(out, "results.md"), "w") as f:
+        f.write(text)
+    if not publish:
+        return
+    doc = os.path.join(REPO, "Documentation")
+    ddir = os.path.join(doc, "results")
+    if os.path.exists(ddir):
+        shutil.rmtree(ddir)
+    shutil.copytree(pdir, ddir)
+    with open(os.path.join(doc, "results.md"), "w") as f:
+        f.write(text)
+    mdir = os.path.join(REPO, "models")
+    for fn in os.listdir(mdir):
+        if fn.endswith(".bnn"):
+            os.remove(os.path.join(mdir, fn))
+    shipped, cards = model_cards(summary, mdir)
+    with open(os.path.join(mdir, "README.md"), "w") as f:
+        f.write(report_text.models_readme(summary, cards))
+
+
+if __name__ == "__main__":
+    args = [x for x in sys.argv[1:] if x != "--publish"]
+    if len(args) != 1:
+        sys.exit("usage: report.py RESULTS-DIR [--publish]\n"
+                 "  re-renders RESULTS-DIR/results.md and plots from its results.json;\n"
+                 "  --publish also writes Documentation/results* and models/ (a full run only)")
+    with open(os.path.join(args[0], "results.json")) as f:
+        s = json.load(f)
+    sys.path.insert(0, os.path.join(REPO, "tools", "train"))
+    pub = "--publish" in sys.argv[1:]
+    if pub and s["config"] != "full":
+        sys.exit("report.py: refusing to publish a %s run" % s["config"])
+    write_all(s, args[0], publish=pub)
+    print("wrote %s/results.md%s" % (args[0], " and published it" if pub else ""))

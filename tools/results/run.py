@@ -1,0 +1,308 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
+"""make results: train every model of the study, export it to .bnn, run it
+with bnn-run on the emulated card, sweep the card's imperfections, then
+write the tables, plots and shipped models (report.py).
+
+  /usr/bin/python3 tools/results/run.py [--quick] [--jobs N] [--out DIR]
+      [--resume] [--no-publish]
+
+Every number in the report comes from bnn-run's output on the emu backend
+(its JSON report or its per-item predictions); PyTorch's own test
+predictions are kept only to check that the exported model agrees with
+them item by item. Logs of every step are under OUT/logs/.
+"""
+import argparse
+import hashlib
+import concurrent.futures as cf
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.dont_write_bytecode = True
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(REPO, "tools", "train"))
+
+import study  # noqa: E402
+
+PY = "/usr/bin/python3"
+TRAIN = os.path.join(REPO, "tools", "train", "train.py")
+EXPORT = os.path.join(REPO, "tools", "train", "export.py")
+BNN_RUN = os.path.join(REPO, "build", "tools", "bnn-run")
+LIBBNN = os.path.join(REPO, "build", "libbnn.so")
+
+_print_lock = threading.Lock()
+
+
+def say(msg):
+    with _print_lock:
+        print("[%s] %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
+
+
+def data_root():
+    return os.environ.get("RBNN_DATA") or os.path.join(REPO, "..", "shared", "data")
+
+
+class StepError(Exception):
+    pass
+
+
+def run_logged(cmd, log, stdout=None):
+    """Run cmd, its stderr (and stdout unless captured) appended to log."""
+    with open(log, "a") as lf:
+        lf.write("$ %s\n" % " ".join(cmd))
+        lf.flush()
+        r = subprocess.run(cmd, stdout=stdout or lf, stderr=lf, cwd=REPO)
+    if r.returncode != 0:
+        raise StepError("%s exited with %d (log: %s)" % (os.path.basename(cmd[1] if cmd[0] == PY
+                                                                          else cmd[0]),
+                                                          r.returncode, log))
+
+
+def read_tsv(path):
+    with open(path) as f:
+        head = f.readline().rstrip("\n").split("\t")
+        return [dict(zip(head, line.rstrip("\n").split("\t"))) for line in f]
+
+
+def read_preds(path):
+    import csv
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def bnn_run(model, inputs, log, json_out, preds=None, opts=()):
+    cmd = [BNN_RUN, "-m", model, "-b", "emu", "--resample", "-q", "--json"] + list(opts)
+    if preds:
+        cmd += ["-p", preds]
+    cmd += list(inputs)
+    with open(json_out, "w") as jf:
+        run_logged(cmd, log, stdout=jf)
+    with open(json_out) as f:
+        return json.load(f)
+
+
+# ---------------------------------------------------------------------------
+# One model: train, export, evaluate
+# ---------------------------------------------------------------------------
+
+def eval_inputs(job, tdir):
+    """bnn-run inputs for the job's test set, and the test items (for the
+    item-by-item comparison with PyTorch)."""
+    items = read_tsv(os.path.join(tdir, "test_items.tsv"))
+    if job["kind"] == "ecg-inter":
+        return ["DS2"], items
+    if job["kind"] in ("ecg-intra", "ecg-flip"):
+        return (["ALL"] if job["kind"] == "ecg-intra" else ["DS2"]), items
+    bonn = os.path.join(data_root(), "bonn_eeg")
+    segs = sorted({(r["set"], r["name"]) for r in items})
+    return [os.path.join(bonn, s, n) for s, n in segs], items
+
+
+def item_key(job, row, from_preds):
+    if job["task"] == "ecg":
+        return (row["record"], int(row["sample"]))
+    if from_preds:  # bnn-run: record "S/S001.txt", sample = window start
+        return (row["record"].split("/")[-1], int(row["sample"]))
+    return (row["name"], int(row["start"]))
+
+
+def evaluate(job, tdir, log, classes):
+    """bnn-run (emu, ideal array and default error model) on the job's test
+    set; metrics from bnn-run's predictions restricted to the test items;
+    item-by-item agreement with PyTorch's predictions."""
+    import numpy as np
+    import metrics
+    model = os.path.join(tdir, "model.bnn")
+    inputs, items = eval_inputs(job, tdir)
+    want = {item_key(job, r, False): r for r in items}
+    out = {}
+    for tag, opts in (("ideal", []), ("card", ["--error-model"])):
+        pj = os.path.join(tdir, "bnn-run-%s.json" % tag)
+        pp = os.path.join(tdir, "bnn-run-%s.csv" % tag)
+        rep = bnn_run(model, inputs, log, pj, pp, opts)
+        preds = read_preds(pp)
+        ci = {c: i for i, c in enumerate(classes)}
+        y, p, agree, seen = [], [], 0, 0
+        for r in preds:
+            k = item_key(job, r, True)
+            t = want.get(k)
+            if t is None:
+                continue
+            seen += 1
+            pi = ci[r["predicted"]]
+            y.append(int(t["label"]))
+            p.append(pi)
+            agree += pi == int(t["torch_pred"])
+        if seen != len(want):
+            raise StepError("bnn-run gave %d of the %d test items (%s)" % (seen, len(want), log))
+        m = metrics.compute(np.array(y), np.array(p), classes)
+        out[tag] = dict(metrics=m, agree_torch=agree / max(seen, 1), items=seen,
+                        device=rep["performance"].get("device"),
+                        items_per_s=rep["performance"].get("items_per_s"))
+        if tag == "ideal":
+            out["bnn_run_model"] = {k: rep["model"].get(k) for k in
+                                    ("memory_bits", "binary_macs", "float_macs", "tiles",
+                                     "placement", "programming", "name")}
+    return out
+
+
+def do_model(job, out_dir, resume):
+    tdir = os.path.join(out_dir, "models", job["name"])
+    log = os.path.join(out_dir, "logs", job["name"] + ".log")
+    res_path = os.path.join(tdir, "result.json")
+    if resume and os.path.exists(res_path):
+        with open(res_path) as f:
+            return json.load(f)
+    if os.path.exists(tdir):
+        shutil.rmtree(tdir)
+    os.makedirs(tdir)
+    if os.path.exists(log):
+        os.remove(log)
+    t0 = time.time()
+    run_logged([PY, TRAIN] + job["args"] + ["--quiet", "--out", tdir], log)
+    t_train = time.time() - t0
+    with open(os.path.join(tdir, "metrics.json")) as f:
+        tm = json.load(f)
+    elog = os.path.join(tdir, "export.txt")
+    with open(elog, "w") as ef:
+        r = subprocess.run([PY, EXPORT, tdir, "--bnn", os.path.join(tdir, "model.bnn"),
+                            "--libbnn", LIBBNN, "--items", "2000", "--name", job["name"]],
+                           stdout=ef, stderr=subprocess.STDOUT, cwd=REPO)
+    with open(elog) as f:
+        etext = f.read()
+    if r.returncode != 0 or not os.path.exists(os.path.join(tdir, "model.bnn")):
+        raise StepError("export failed: %s" % elog)
+    classes = tm["data"]["classes"]
+    ev = evaluate(job, tdir, log, classes)
+    res = dict(job={k: v for k, v in job.items() if k != "cost"},
+               train_seconds=t_train, torch_test=tm["test"], memory=tm["memory"],
+               best_epoch=tm["train"]["best_epoch"] if "train" in tm else
+               [f["best_epoch"] for f in tm["folds"]],
+               val_select=(tm["train"]["best_val_macro_f1"] if "train" in tm else None),
+               classes=classes, protocol=tm["protocol"],
+               export_check="check: PASS" in etext, export_log=etext.strip().splitlines(),
+               **ev)
+    if "folds" in tm:
+        v = [f["best_val_select"] for f in tm["folds"] if f.get("best_val_select") is not None]
+        res["val_select"] = sum(v) / len(v) if v else None
+    with open(res_path, "w") as f:
+        json.dump(res, f, indent=1)
+    return res
+
+
+def do_robust(rj, out_dir, models, resume):
+    m = models[rj["model"]]
+    tdir = os.path.join(out_dir, "models", rj["model"])
+    tag = "%s-%s" % (rj["sweep"], hashlib.sha1(" ".join(rj["opts"]).encode()).hexdigest()[:12])
+    jpath = os.path.join(out_dir, "robust", rj["model"], tag + ".json")
+    os.makedirs(os.path.dirname(jpath), exist_ok=True)
+    log = os.path.join(out_dir, "logs", "robust-" + rj["model"] + ".log")
+    if not (resume and os.path.exists(jpath)):
+        inputs, _ = eval_inputs(m["job"], tdir)
+        bnn_run(os.path.join(tdir, "model.bnn"), inputs, log, jpath, None, rj["opts"])
+    with open(jpath) as f:
+        rep = json.load(f)
+    import metrics
+    mt = metrics.from_confusion(rep["metrics"]["confusion"], m["classes"])
+    # intra-patient models: only ECG inter (DS2) and EEG folds are swept
+    return dict(rj, metrics=mt, device=rep["performance"].get("device"))
+
+
+# ---------------------------------------------------------------------------
+
+def pool_map(fn, items, jobs, what):
+    """Run fn over items on `jobs` threads (each runs a child process);
+    returns {index: result}; failures are reported and collected."""
+    done, failed = {}, []
+    t0 = time.time()
+    with cf.ThreadPoolExecutor(max_workers=jobs) as ex:
+        futs = {ex.submit(fn, it): i for i, it in enumerate(items)}
+        for n, fut in enumerate(cf.as_completed(futs), 1):
+            i = futs[fut]
+            try:
+                done[i] = fut.result()
+                say("%s %d/%d done (%.0f s)" % (what, n, len(items), time.time() - t0))
+            except Exception as e:  # noqa: BLE001 - report every failure, go on
+                failed.append((i, str(e)))
+                say("%s %d/%d FAILED: %s" % (what, n, len(items), e))
+    return done, failed
+
+
+def machine():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return dict(cpu=cpu, cores=os.cpu_count(), system=" ".join(platform.uname()[0:3:2]),
+                python=platform.python_version())
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true",
+                   help="one epoch, smallest widths: checks the pipeline (numbers meaningless; "
+                        "never published)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="jobs in parallel (each uses one thread)")
+    p.add_argument("--out", default=None, help="work folder (default build/results[-quick])")
+    p.add_argument("--resume", action="store_true",
+                   help="keep finished models and evaluations of an earlier run")
+    p.add_argument("--no-publish", action="store_true",
+                   help="do not write Documentation/ and models/")
+    a = p.parse_args(argv)
+    if a.jobs < 1:
+        p.error("--jobs must be >= 1")
+    for f in (BNN_RUN, LIBBNN):
+        if not os.path.exists(f):
+            p.error("%s missing: run 'make results' (it builds it)" % f)
+    cfg = study.QUICK if a.quick else study.FULL
+    out = a.out or os.path.join(REPO, "build", "results-quick" if a.quick else "results")
+    if not a.resume and os.path.exists(out):
+        shutil.rmtree(out)
+    os.makedirs(os.path.join(out, "logs"), exist_ok=True)
+    t0 = time.time()
+    jobs = study.train_jobs(cfg)
+    say("%d models to train, %d at a time -> %s" % (len(jobs), a.jobs, out))
+    done, failed = pool_map(lambda j: do_model(j, out, a.resume), jobs, a.jobs, "model")
+    t_models = time.time() - t0
+    models = {jobs[i]["name"]: r for i, r in done.items()}
+    rjobs = study.robustness_jobs(cfg, lambda n: n in models)
+    say("%d error-model evaluations" % len(rjobs))
+    t1 = time.time()
+    rdone, rfailed = pool_map(lambda r: do_robust(r, out, models, a.resume), rjobs, a.jobs,
+                              "evaluation")
+    t_robust = time.time() - t1
+    summary = dict(config="quick" if a.quick else "full", study=cfg, machine=machine(),
+                   command=" ".join(["tools/results/run.py"] + (argv or sys.argv[1:])),
+                   jobs=a.jobs, started=time.strftime("%Y-%m-%d %H:%M:%S UTC",
+                                                      time.gmtime(t0)),
+                   seconds_models=t_models, seconds_robustness=t_robust,
+                   models=models, robustness=[rdone[i] for i in sorted(rdone)],
+                   failed=[(jobs[i]["name"], e) for i, e in failed] +
+                   [(rjobs[i]["model"] + " " + " ".join(rjobs[i]["opts"]), e)
+                    for i, e in rfailed])
+    import report
+    summary["seconds_total"] = time.time() - t0
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(report.clean(summary), f, indent=1)
+    report.write_all(summary, out, publish=not a.no_publish and not a.quick)
+    say("done in %.0f s (models %.0f s, robustness %.0f s); %d failure(s)" % (
+        time.time() - t0, t_models, t_robust, len(summary["failed"])))
+    return 1 if summary["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
