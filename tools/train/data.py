@@ -6,6 +6,7 @@ extract(...) runs bnn-extract into a cache folder keyed by its arguments and
 the tool binary's hash, so a data set is extracted once; load(prefix) reads
 PREFIX.json, PREFIX.x.f32 and PREFIX.rows.tsv.
 """
+import fcntl
 import hashlib
 import json
 import os
@@ -65,13 +66,17 @@ def extract(args, cache_dir, name, quiet=True):
     h.update(os.environ.get("RBNN_DATA", "").encode())
     d = os.path.join(cache_dir, "%s-%s" % (name, h.hexdigest()[:12]))
     prefix = os.path.join(d, "data")
-    if not os.path.exists(prefix + ".json"):
-        os.makedirs(d, exist_ok=True)
-        cmd = [tool] + list(args) + ["-o", prefix] + (["-q"] if quiet else [])
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           universal_newlines=True)
-        if r.returncode != 0:
-            _die("%s failed:\n%s" % (" ".join(cmd), r.stderr))
+    os.makedirs(d, exist_ok=True)
+    # Several trainings may start at once (make results): one extracts,
+    # the others wait for it under the lock.
+    with open(os.path.join(d, ".lock"), "w") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        if not os.path.exists(prefix + ".json"):
+            cmd = [tool] + list(args) + ["-o", prefix] + (["-q"] if quiet else [])
+            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               universal_newlines=True)
+            if r.returncode != 0:
+                _die("%s failed:\n%s" % (" ".join(cmd), r.stderr))
     return prefix
 
 
