@@ -111,8 +111,8 @@ results:
 	/usr/bin/python3 tools/results/run.py $(RESULTS_ARGS)
 
 # Tiny end-to-end training + export + libbnn run (tools/train/smoke.sh).
-test-train: $(B)/tools/bnn-extract $(LIBBNN_SO)
-	@scripts/deps.sh train
+test-train: $(B)/tools/bnn-extract $(LIBBNN_SO) $(BNN_RUN)
+	@scripts/deps.sh train results
 	@echo "== training pipeline smoke test (PyTorch, one thread)"
 	@tests/run-tap.sh train $(B)/test-logs/train -- tests/train-smoke-tap.sh
 

@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# tools/train/smoke.sh as one TAP test (its log follows as diagnostics).
+# The training pipeline as TAP: tools/train/smoke.sh (extract, train one
+# epoch, export, libbnn and bnn-run agree with PyTorch) and the results
+# report's self-test (tools/results/selftest.py); logs follow as diagnostics.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-echo "1..1"
+echo "1..2"
 log=$(mktemp)
-if "$here/../tools/train/smoke.sh" >"$log" 2>&1; then
-	sed 's/^/# /' "$log"
-	echo "ok 1 - training smoke: extract, train 1 epoch, export, libbnn agrees"
-else
-	sed 's/^/# /' "$log"
-	echo "not ok 1 - training smoke (log above)"
-fi
+n=0
+tap() {
+	local desc=$1
+	shift
+	n=$((n + 1))
+	if "$@" >"$log" 2>&1; then
+		sed 's/^/# /' "$log"
+		echo "ok $n - $desc"
+	else
+		sed 's/^/# /' "$log"
+		echo "not ok $n - $desc (log above)"
+	fi
+}
+tap "training smoke: extract, train 1 epoch, export, libbnn and bnn-run agree" \
+	"$here/../tools/train/smoke.sh"
+tap "results report self-test: tables, model choice, anchors, plots" \
+	/usr/bin/python3 "$here/../tools/results/selftest.py"
 rm -f "$log"

@@ -240,7 +240,8 @@ def plots(summary, pdir):
         ax.set_ylabel("accuracy (%)")
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
     fig.suptitle("Memory against accuracy (bnn-run, emulated card, ideal array)")
     fig.tight_layout()
     fig.savefig(os.path.join(pdir, "memory-accuracy.png"), dpi=110)

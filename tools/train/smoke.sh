@@ -99,4 +99,30 @@ lib=() lib_so=${BNN_LIBBNN:-$repo/build/libbnn.so}
 "$PY" "$here/export.py" "$tmp/run1" --items 0 --bnn "$tmp/ecg.bnn" "${lib[@]}" ||
 	fail "exported model differs from PyTorch"
 [ ${#lib[@]} -gt 0 ] || echo "smoke: note: $lib_so not built, .bnn not run through libbnn"
+
+# The whole chain as users run it: bnn-run reads the records itself
+# (libbnn's WFDB reader, resampling, z-score) and runs the exported model on
+# the emulated card; its class for every test beat must equal PyTorch's.
+run=$repo/build/tools/bnn-run
+if [ -x "$run" ]; then
+	"$run" -m "$tmp/ecg.bnn" -b emu --resample -q -p "$tmp/pred.csv" \
+		101 106 119 209 207 223 100 200 || fail "bnn-run on the exported model"
+	"$PY" - "$tmp/run1/test_items.tsv" "$tmp/pred.csv" <<'EOF' || fail "bnn-run differs from PyTorch"
+import csv, sys
+classes = ["N", "S", "V", "F", "Q"]
+with open(sys.argv[1]) as f:
+    want = {(r["record"], r["sample"]): int(r["torch_pred"])
+            for r in csv.DictReader(f, delimiter="\t")}
+with open(sys.argv[2]) as f:
+    got = {(r["record"], r["sample"]): classes.index(r["predicted"]) for r in csv.DictReader(f)}
+missing = [k for k in want if k not in got]
+assert not missing, "%d test beats not in bnn-run's output, e.g. %s" % (len(missing), missing[:3])
+same = sum(got[k] == v for k, v in want.items())
+print("smoke: bnn-run (emu) gives PyTorch's class for %d of %d test beats (%.3f %%)"
+      % (same, len(want), 100.0 * same / len(want)))
+assert same >= 0.999 * len(want), "below 99.9 %"
+EOF
+else
+	echo "smoke: note: $run not built, bnn-run not checked against PyTorch"
+fi
 echo "smoke: PASS ($(($(date +%s) - t0)) s)"
