@@ -332,6 +332,14 @@ def choose(models, task, kind, variant):
     return None, None
 
 
+def confusion_lines(m, classes):
+    """The confusion matrix as one table row (rows: true class, columns:
+    predicted), kept inside the model card's table."""
+    rows = ["%s: %s" % (c, " ".join(str(v) for v in r)) for c, r in zip(classes, m["confusion"])]
+    return ["| confusion (rows true, columns predicted %s) | %s |" % (
+        " ".join(classes), "<br>".join(rows))]
+
+
 def model_cards(summary, out_models):
     models = summary["models"]
     cards = []
@@ -362,7 +370,7 @@ def model_cards(summary, out_models):
             pc = pooled([r["card"]["metrics"]], classes)
             proto = ("inter-patient (de Chazal et al. 2004): trained on DS1 with patient-wise "
                      "validation inside DS1, evaluated once on DS2; paced records excluded")
-            ev = "build/tools/bnn-run -m models/%s DS2" % fname
+            ev = "build/tools/bnn-run -m models/%s --resample DS2" % fname
         lines = ["## `%s`" % fname, "",
                  "| | |", "|---|---|",
                  "| task | %s |" % (TASK_NAME.get(task, "ECG beats, AAMI classes N S V F Q, "
@@ -378,6 +386,7 @@ def model_cards(summary, out_models):
         for c in classes:
             lines.append("| %s | Se %s %%, +P %s %% |" % (c, pct(se(pi, c), 1),
                                                            pct(ppv(pi, c), 1)))
+        lines += confusion_lines(pi, classes)
         lines += ["| memory | %s kbit: card %d bits (binary weights %d, thresholds %d), host %d "
                   "bits |" % (kbit(mb["total"]), mb["card"], mb["card_weights"],
                               mb["card_thresholds"], mb["host"]),

@@ -187,5 +187,5 @@ def models_readme(s, cards):
             "of its variant (test data never enter the choice). Full tables: "
             "`Documentation/results.md`.", "",
             "All run with `bnn-run` on a card, the emulated card or the CPU, e.g. "
-            "`build/tools/bnn-run -m models/ecg-bin-full.bnn DS2`.", ""]
+            "`build/tools/bnn-run -m models/ecg-bin-full.bnn --resample DS2`.", ""]
     return "\n".join(head + cards)
