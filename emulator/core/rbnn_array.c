@@ -1009,6 +1009,14 @@ void rbnn_array_stick(struct rbnn_array *a, uint32_t tile, uint32_t row,
 	row_invalidate(a, idx);
 }
 
+void rbnn_array_reseed(struct rbnn_array *a, uint64_t seed)
+{
+	rbnn_rng_seed(&a->rng, seed);
+	a->next_err = UINT64_MAX;
+	if (a->transient)
+		next_error(a);
+}
+
 void rbnn_array_advance_age(struct rbnn_array *a, double seconds)
 {
 	if (!(seconds > 0) || !isfinite(seconds))

@@ -143,6 +143,18 @@ void rbnn_array_stick(struct rbnn_array *a, uint32_t tile, uint32_t row,
 double rbnn_array_cell_margin(struct rbnn_array *a, uint32_t tile,
 			      uint32_t row, uint32_t col);
 
+/*
+ * Restart the array's random number generator from @seed, as
+ * rbnn_array_new() seeds it, and draw the distance to the next transient
+ * sense error afresh. Reads after it are a function of the array's
+ * state and @seed alone: libbnn's emu backend gives each item its own
+ * transient-error stream this way, so that items can be split over
+ * threads. (Transient errors are independent per cell read, so a stream
+ * restarted at an item boundary has the same statistics as one running
+ * on.) Later programming draws from the restarted generator too.
+ */
+void rbnn_array_reseed(struct rbnn_array *a, uint64_t seed);
+
 /* Virtual age of the array (drives drift). */
 void rbnn_array_advance_age(struct rbnn_array *a, double seconds);
 double rbnn_array_age(const struct rbnn_array *a);

@@ -1093,6 +1093,71 @@ static void test_scrub_stuck_transient(void **state)
 	rbnn_array_free(a);
 }
 
+
+/* Reseeding restarts the read-error stream: the same seed gives the same
+ * noisy reads, another seed others, and per-item streams keep the rate. */
+static void test_reseed(void **state)
+{
+	struct rbnn_params p = params(true);
+	struct rbnn_prog_opts ver = { .verify = true };
+	struct rbnn_array *a, *b;
+	uint64_t *data, r1[4], r2[4], r3[4], flips = 0, reads = 0;
+	unsigned int w;
+	uint32_t i, t, r;
+
+	(void)state;
+	trng_state = 61;
+	p.read_ber = 0.01;
+	p.seed = 3;
+	a = mk(&p);
+	b = mk(&p);
+	w = rbnn_array_row_words(a);
+	data = malloc((size_t)p.tiles * p.rows * w * 8);
+	program_all(a, data, &ver, NULL);
+	trng_state = 61;
+	program_all(b, data, &ver, NULL);
+
+	/* Same seed, same reads, on two arrays in the same state. */
+	rbnn_array_reseed(a, 77);
+	rbnn_array_reseed(b, 77);
+	rbnn_array_read(a, 1, 5, r1, NULL);
+	rbnn_array_read(b, 1, 5, r2, NULL);
+	assert_memory_equal(r1, r2, sizeof(r1));
+	/* The stream restarts: reading again after the same seed repeats. */
+	rbnn_array_reseed(a, 77);
+	rbnn_array_read(a, 1, 5, r3, NULL);
+	assert_memory_equal(r1, r3, sizeof(r1));
+	/* Another seed: other errors (256 cells at 1 %: almost surely). */
+	rbnn_array_reseed(a, 78);
+	rbnn_array_read(a, 1, 5, r3, NULL);
+	assert_true(memcmp(r1, r3, sizeof(r1)) != 0);
+	/* Per-read streams keep the error rate. */
+	for (i = 0; i < 4000; i++) {
+		t = i % p.tiles;
+		r = (i / p.tiles) % p.rows;
+		rbnn_array_reseed(a, 1000 + i);
+		rbnn_array_read(a, t, r, r3, NULL);
+		flips += diff_bits(r3, data + ((size_t)t * p.rows + r) * w,
+				   p.cols);
+		reads += p.cols;
+	}
+	assert_binomial(flips, reads, p.read_ber, "errors of reseeded reads");
+	rbnn_array_free(a);
+	rbnn_array_free(b);
+
+	/* Without transient errors a reseed changes no read. */
+	p.read_ber = 0;
+	a = mk(&p);
+	trng_state = 62;
+	program_all(a, data, NULL, NULL);
+	rbnn_array_read(a, 2, 9, r1, NULL);
+	rbnn_array_reseed(a, 5);
+	rbnn_array_read(a, 2, 9, r2, NULL);
+	assert_memory_equal(r1, r2, sizeof(r1));
+	free(data);
+	rbnn_array_free(a);
+}
+
 /* ---- determinism and state ----------------------------------------- */
 
 /* A fixed sequence of operations; returns a digest of what was read. */
@@ -1259,6 +1324,7 @@ int main(void)
 		cmocka_unit_test(test_scrub_fresh),
 		cmocka_unit_test(test_scrub_aged),
 		cmocka_unit_test(test_scrub_stuck_transient),
+		cmocka_unit_test(test_reseed),
 		cmocka_unit_test(test_seeds),
 		cmocka_unit_test(test_save_load),
 	};
