@@ -9,10 +9,14 @@
  *   fault          (debug=on cards) read/write the FAULT register
  *   stuck          (debug=on) write "tile row col cmd": STUCK_* registers
  *   age_advance_s  (debug=on) write N: age the array by N seconds
+ *   scrub          write "all" or a tile index: scrub (REFRESH) every row
+ *                  of those tiles, whoever owns them, and wait; then read
+ *                  the report of that scrub from the same open file
  */
 
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include <drm/drm_drv.h>
@@ -232,6 +236,145 @@ static const struct file_operations rbnn_stuck_fops = {
 	.write = rbnn_stuck_write,
 };
 
+/*
+ * The administrator's scrub. Each open file keeps the report of the scrub
+ * written to it: a header line, then one line per tile scrubbed:
+ *
+ *   tile status hw_status weak_cells unverified pulses time_ns energy_pj
+ *
+ * status is the job's (0 or a negative errno), hw_status the card's
+ * completion status (0 OK, 5 VERIFY), unverified the cells the REFRESH
+ * left below the margin (VERIFY), pulses the device pulses it spent (OK).
+ * The scrub stops at the first tile whose job fails; the write then fails
+ * with -EIO (the report says where).
+ */
+struct rbnn_scrub_file {
+	struct rbnn_device *rdev;
+	struct mutex lock; /* report, len */
+	char *report;
+	size_t len;
+};
+
+#define RBNN_SCRUB_HDR \
+	"tile status hw_status weak_cells unverified pulses time_ns energy_pj\n"
+#define RBNN_SCRUB_LINE_MAX 128
+
+static int rbnn_scrub_open(struct inode *inode, struct file *f)
+{
+	struct rbnn_scrub_file *sf = kzalloc(sizeof(*sf), GFP_KERNEL);
+
+	if (!sf)
+		return -ENOMEM;
+	sf->rdev = inode->i_private;
+	mutex_init(&sf->lock);
+	f->private_data = sf;
+	return 0;
+}
+
+static int rbnn_scrub_release(struct inode *inode, struct file *f)
+{
+	struct rbnn_scrub_file *sf = f->private_data;
+
+	mutex_destroy(&sf->lock);
+	kfree(sf->report);
+	kfree(sf);
+	return 0;
+}
+
+/* Scrub tiles [first, last]; the report goes to @sf. */
+static int rbnn_scrub_run(struct rbnn_scrub_file *sf, u32 first, u32 last)
+{
+	struct rbnn_device *rdev = sf->rdev;
+	size_t cap = sizeof(RBNN_SCRUB_HDR) +
+		     (size_t)(last - first + 1) * RBNN_SCRUB_LINE_MAX;
+	struct rbnn_ctx *ctx;
+	char *rep;
+	size_t n;
+	u32 t;
+	int ret = 0;
+
+	rep = kmalloc(cap, GFP_KERNEL);
+	if (!rep)
+		return -ENOMEM;
+	ctx = rbnn_ctx_create(rdev);
+	if (IS_ERR(ctx)) {
+		kfree(rep);
+		return PTR_ERR(ctx);
+	}
+	n = scnprintf(rep, cap, "%s", RBNN_SCRUB_HDR);
+	for (t = first; t <= last; t++) {
+		struct rbnn_result r = {};
+
+		ret = rbnn_scrub_tile(ctx, t, &r);
+		if (ret)
+			break;
+		n += scnprintf(rep + n, cap - n,
+			       "%u %d %u %llu %u %u %llu %llu\n", t, r.status,
+			       r.hw_status, r.scrub_weak,
+			       r.hw_status == RBNN_STATUS_VERIFY ? r.hw_detail : 0,
+			       r.hw_status == RBNN_STATUS_OK ? r.hw_detail : 0,
+			       r.time_ns, r.energy_pj);
+		if (r.status) {
+			ret = -EIO;
+			break;
+		}
+	}
+	drm_sched_entity_destroy(&ctx->entity);
+	rbnn_ctx_put(ctx);
+	kfree(sf->report);
+	sf->report = rep;
+	sf->len = n;
+	return ret;
+}
+
+static ssize_t rbnn_scrub_write(struct file *f, const char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	struct rbnn_scrub_file *sf = f->private_data;
+	u32 first = 0, last = sf->rdev->ntiles - 1;
+	char buf[16];
+	int ret;
+
+	if (!len || len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	if (strcmp(strim(buf), "all")) {
+		ret = kstrtou32(strim(buf), 0, &first);
+		if (ret || first >= sf->rdev->ntiles)
+			return -EINVAL;
+		last = first;
+	}
+	mutex_lock(&sf->lock);
+	ret = rbnn_scrub_run(sf, first, last);
+	mutex_unlock(&sf->lock);
+	/* The report is read from its start. */
+	*ppos = 0;
+	return ret ? ret : len;
+}
+
+static ssize_t rbnn_scrub_read(struct file *f, char __user *ubuf, size_t len,
+			       loff_t *ppos)
+{
+	struct rbnn_scrub_file *sf = f->private_data;
+	ssize_t ret;
+
+	mutex_lock(&sf->lock);
+	ret = simple_read_from_buffer(ubuf, len, ppos, sf->report, sf->len);
+	mutex_unlock(&sf->lock);
+	return ret;
+}
+
+static const struct file_operations rbnn_scrub_fops = {
+	.owner = THIS_MODULE,
+	.open = rbnn_scrub_open,
+	.release = rbnn_scrub_release,
+	.read = rbnn_scrub_read,
+	.write = rbnn_scrub_write,
+	.llseek = default_llseek,
+};
+
 /**
  * rbnn_debugfs_init() - create the debugfs files
  * @rdev: the card
@@ -253,4 +396,5 @@ void rbnn_debugfs_init(struct rbnn_device *rdev)
 	debugfs_create_file_unsafe("age_advance_s", 0200, root, rdev,
 				   &rbnn_age_fops);
 	debugfs_create_file("stuck", 0200, root, rdev, &rbnn_stuck_fops);
+	debugfs_create_file("scrub", 0600, root, rdev, &rbnn_scrub_fops);
 }

@@ -426,6 +426,8 @@ int rbnn_read_wear(struct rbnn_device *rdev, u32 tile, struct rbnn_wear *w)
 	w->cycles_sum = rbnn_rd64(rdev, RBNN_REG_TILE_CYCLES_LO);
 	w->stuck = rbnn_rd(rdev, RBNN_REG_TILE_STUCK);
 	w->verify_fails = rbnn_rd(rdev, RBNN_REG_TILE_VERIFY_FAILS);
+	w->scrub_weak = rdev->caps & RBNN_CAP_SCRUB_COUNT ?
+			rbnn_rd(rdev, RBNN_REG_TILE_SCRUB_WEAK) : U64_MAX;
 	mutex_unlock(&rdev->win_lock);
 	drm_dev_exit(idx);
 	return 0;

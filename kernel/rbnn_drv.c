@@ -85,6 +85,8 @@ static int rbnn_query_counters(struct rbnn_device *rdev,
 	c->progress = rbnn_rd(rdev, RBNN_REG_PROGRESS);
 	c->resets = rbnn_rd(rdev, RBNN_REG_RESETS);
 	c->age_s = rbnn_rd64(rdev, RBNN_REG_AGE_S_LO);
+	c->scrub_weak_cells = rdev->caps & RBNN_CAP_SCRUB_COUNT ?
+			      rbnn_rd64(rdev, RBNN_REG_SCRUB_WEAK_LO) : U64_MAX;
 	drm_dev_exit(idx);
 	c->jobs_submitted = atomic64_read(&rdev->jobs_submitted);
 	c->jobs_completed = atomic64_read(&rdev->jobs_completed);

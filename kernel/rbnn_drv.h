@@ -66,12 +66,15 @@ struct rbnn_tile {
  * @cycles_sum: sum of the rows' program-cycle counts
  * @stuck: stuck cells
  * @verify_fails: cells left unverified
+ * @scrub_weak: weak cells found by REFRESH in the tile, U64_MAX when the
+ *	card does not count them (no RBNN_CAP_SCRUB_COUNT)
  */
 struct rbnn_wear {
 	u32 cycles_max;
 	u64 cycles_sum;
 	u32 stuck;
 	u32 verify_fails;
+	u64 scrub_weak;
 };
 
 /**
@@ -194,6 +197,7 @@ struct rbnn_device {
  * @hw_detail: detail of that completion, or of the first one
  * @time_ns: device time
  * @energy_pj: device energy
+ * @scrub_weak: weak cells found by the job's REFRESH commands
  */
 struct rbnn_result {
 	u64 seqno;
@@ -204,6 +208,7 @@ struct rbnn_result {
 	u32 hw_detail;
 	u64 time_ns;
 	u64 energy_pj;
+	u64 scrub_weak;
 };
 
 /**
@@ -247,6 +252,7 @@ enum rbnn_job_type {
 	RBNN_JOB_PROGRAM,
 	RBNN_JOB_EXEC,
 	RBNN_JOB_READBACK,
+	RBNN_JOB_SCRUB,
 };
 
 /**
@@ -290,8 +296,11 @@ struct rbnn_job_buf {
  * @ctx: submitting context (a reference)
  * @type: enum rbnn_job_type
  * @seqno: sequence number in @ctx
- * @writes_rows: the job changes rows (PROGRAM, READBACK with SCRUB)
+ * @writes_rows: the job changes rows (PROGRAM, READBACK with SCRUB, the
+ *	administrator's scrub)
  * @reads_rows: the job needs programmed rows (EXEC, READBACK)
+ * @admin: the administrator's scrub (debugfs): runs on tiles whatever
+ *	their owner, reads no data back
  * @pushed: handed to the scheduler
  * @sched_inited: drm_sched_job_init() succeeded
  * @cmds: the card commands (tags filled at submission to the ring)
@@ -321,6 +330,7 @@ struct rbnn_job_buf {
  * @hw_detail: its detail, or the first completion's detail
  * @time_ns: device time
  * @energy_pj: device energy
+ * @scrub_weak: weak cells reported by the job's REFRESH completions
  */
 struct rbnn_job {
 	struct drm_sched_job base;
@@ -330,6 +340,7 @@ struct rbnn_job {
 	u64 seqno;
 	bool writes_rows;
 	bool reads_rows;
+	bool admin;
 	bool pushed;
 	bool sched_inited;
 
@@ -364,6 +375,7 @@ struct rbnn_job {
 	u32 hw_detail;
 	u64 time_ns;
 	u64 energy_pj;
+	u64 scrub_weak;
 };
 
 #define to_rbnn_job(j) container_of(j, struct rbnn_job, base)
@@ -428,6 +440,8 @@ int rbnn_sched_init(struct rbnn_device *rdev);
 void rbnn_sched_fini(struct rbnn_device *rdev);
 int rbnn_ioctl_job_info(struct drm_device *drm, void *data,
 			struct drm_file *file);
+int rbnn_job_wait_result(struct rbnn_ctx *ctx, u64 seqno,
+			 struct rbnn_result *out);
 int rbnn_copy_array(void *dst, size_t ksize, u64 uptr, u32 count, u32 stride);
 
 /* rbnn_tiles.c */
@@ -449,6 +463,7 @@ int rbnn_ioctl_readback(struct drm_device *drm, void *data,
 			struct drm_file *file);
 int rbnn_query_tiles(struct rbnn_device *rdev, struct rbnn_ctx *ctx,
 		     void **buf, size_t *len);
+int rbnn_scrub_tile(struct rbnn_ctx *ctx, u32 tile, struct rbnn_result *res);
 
 /* rbnn_prog.c */
 int rbnn_ioctl_exec(struct drm_device *drm, void *data, struct drm_file *file);

@@ -228,6 +228,10 @@ void rbnn_job_cmd_done(struct rbnn_job *job, const struct rbnn_hw_cqe *cqe)
 
 	job->time_ns += le64_to_cpu(cqe->time_ns);
 	job->energy_pj += le64_to_cpu(cqe->energy_pj);
+	/* Completions come in command order: this one is cmds[cmds_done]. */
+	if (job->cmds[job->cmds_done].opcode == RBNN_OP_REFRESH &&
+	    (job->rdev->caps & RBNN_CAP_SCRUB_COUNT))
+		job->scrub_weak += le32_to_cpu(cqe->aux);
 	if (status != RBNN_STATUS_OK && !job->hw_status) {
 		job->hw_status = status;
 		job->hw_detail = detail;
@@ -282,6 +286,7 @@ static void rbnn_job_finished_cb(struct dma_fence *f, struct dma_fence_cb *cb)
 		r->hw_detail = job->hw_detail;
 		r->time_ns = job->time_ns;
 		r->energy_pj = job->energy_pj;
+		r->scrub_weak = job->scrub_weak;
 	}
 	spin_unlock_irqrestore(&ctx->res_lock, flags);
 
@@ -757,6 +762,54 @@ int rbnn_ioctl_job_info(struct drm_device *drm, void *data,
 		args->hw_detail = r->hw_detail;
 		args->time_ns = r->time_ns;
 		args->energy_pj = r->energy_pj;
+		args->scrub_weak_cells = r->scrub_weak;
+	}
+	spin_unlock_irqrestore(&ctx->res_lock, flags);
+	return ret;
+}
+
+/**
+ * rbnn_job_wait_result() - wait for a job of @ctx and copy its result
+ * @ctx: the context that submitted the job
+ * @seqno: the job's sequence number, among the context's last
+ *	DRM_RBNN_JOB_HISTORY jobs
+ * @out: receives the result (its @fence is not referenced)
+ *
+ * Return: 0, -ENOENT for an unknown job, -ERESTARTSYS on a signal.
+ */
+int rbnn_job_wait_result(struct rbnn_ctx *ctx, u64 seqno,
+			 struct rbnn_result *out)
+{
+	struct dma_fence *fence = NULL;
+	struct rbnn_result *r;
+	unsigned long flags;
+	long t;
+	int ret = 0;
+
+	spin_lock_irqsave(&ctx->res_lock, flags);
+	r = &ctx->results[seqno % DRM_RBNN_JOB_HISTORY];
+	if (!seqno || seqno > ctx->last_seqno || r->seqno != seqno)
+		ret = -ENOENT;
+	else if (!r->done)
+		fence = dma_fence_get(r->fence);
+	spin_unlock_irqrestore(&ctx->res_lock, flags);
+	if (ret)
+		return ret;
+	if (fence) {
+		/* The finished fence signals after the result is recorded. */
+		t = dma_fence_wait(fence, true);
+		dma_fence_put(fence);
+		if (t)
+			return t;
+	}
+	spin_lock_irqsave(&ctx->res_lock, flags);
+	if (r->seqno != seqno) {
+		ret = -ENOENT;
+	} else if (!r->done) {
+		ret = -EAGAIN;
+	} else {
+		*out = *r;
+		out->fence = NULL;
 	}
 	spin_unlock_irqrestore(&ctx->res_lock, flags);
 	return ret;

@@ -79,6 +79,8 @@
 #define RBNN_REG_RESETS			0x12c	/* RO: resets since power-on */
 #define RBNN_REG_AGE_S_LO		0x130	/* RO: array age, seconds */
 #define RBNN_REG_AGE_S_HI		0x134
+#define RBNN_REG_SCRUB_WEAK_LO		0x138	/* RO: REFRESH weak cells */
+#define RBNN_REG_SCRUB_WEAK_HI		0x13c
 
 /* Per-tile wear window: write TILE_SEL, then read the others. */
 #define RBNN_REG_TILE_SEL		0x140	/* RW */
@@ -87,6 +89,7 @@
 #define RBNN_REG_TILE_CYCLES_HI		0x14c
 #define RBNN_REG_TILE_STUCK		0x150	/* RO: stuck cells */
 #define RBNN_REG_TILE_VERIFY_FAILS	0x154	/* RO: cells left unverified */
+#define RBNN_REG_TILE_SCRUB_WEAK	0x158	/* RO: REFRESH weak cells */
 
 /* Device-model parameter window: write PARAM_SEL, then read PARAM_VAL. */
 #define RBNN_REG_PARAM_SEL		0x180	/* RW: RBNN_PARAM_* */
@@ -113,6 +116,7 @@
 #define RBNN_CAP_TIMING_MODELED		(1u << 8) /* completions take modeled time */
 #define RBNN_CAP_DEBUG			(1u << 9) /* debug registers active */
 #define RBNN_CAP_ERROR_MODEL		(1u << 10) /* cell error model is on */
+#define RBNN_CAP_SCRUB_COUNT		(1u << 11) /* REFRESH counts weak cells */
 
 /* RBNN_REG_CELL_MODE */
 #define RBNN_CELL_2T2R			0
@@ -310,7 +314,8 @@ enum rbnn_status {
  * @detail: status detail (BAD_PARAM/DMA/BAD_PROGRAM: byte offset or layer
  *          index of the fault; VERIFY: unverified cells; PROGRAM_ROWS and
  *          REFRESH success: program pulses spent)
- * @rsvd: zero
+ * @aux: REFRESH that took effect (OK or VERIFY), with RBNN_CAP_SCRUB_COUNT:
+ *       weak cells its margin reads found (saturating); otherwise zero
  * @time_ns: modeled device time of this command
  * @energy_pj: modeled energy of this command
  */
@@ -319,7 +324,7 @@ struct rbnn_hw_cqe {
 	__le16 status;
 	__le16 flags;
 	__le32 detail;
-	__le32 rsvd;
+	__le32 aux;
 	__le64 time_ns;
 	__le64 energy_pj;
 };

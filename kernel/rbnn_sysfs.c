@@ -9,6 +9,8 @@
  *   wear_cycles_mean                mean row program-cycle count
  *   stuck_cells verify_fails        sums over all tiles
  *   recoveries card_resets          driver recoveries, card RESETS register
+ *   scrub_weak_cells                weak cells found by the card's scrubs
+ *                                   (cards with RBNN_CAP_SCRUB_COUNT only)
  */
 
 #include <linux/device.h>
@@ -150,6 +152,21 @@ static ssize_t card_resets_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(card_resets);
 
+static ssize_t scrub_weak_cells_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	struct rbnn_device *rdev = rbnn_from_dev(dev);
+	u64 v;
+	int idx;
+
+	if (!drm_dev_enter(&rdev->drm, &idx))
+		return -ENODEV;
+	v = rbnn_rd64(rdev, RBNN_REG_SCRUB_WEAK_LO);
+	drm_dev_exit(idx);
+	return sysfs_emit(buf, "%llu\n", v);
+}
+static DEVICE_ATTR_RO(scrub_weak_cells);
+
 static struct attribute *rbnn_attrs[] = {
 	&dev_attr_tiles.attr,
 	&dev_attr_rows.attr,
@@ -163,11 +180,24 @@ static struct attribute *rbnn_attrs[] = {
 	&dev_attr_verify_fails.attr,
 	&dev_attr_recoveries.attr,
 	&dev_attr_card_resets.attr,
+	&dev_attr_scrub_weak_cells.attr,
 	NULL
 };
 
+static umode_t rbnn_attr_visible(struct kobject *kobj, struct attribute *a,
+				 int n)
+{
+	struct rbnn_device *rdev = rbnn_from_dev(kobj_to_dev(kobj));
+
+	if (a == &dev_attr_scrub_weak_cells.attr &&
+	    !(rdev->caps & RBNN_CAP_SCRUB_COUNT))
+		return 0;
+	return a->mode;
+}
+
 static const struct attribute_group rbnn_attr_group = {
 	.attrs = rbnn_attrs,
+	.is_visible = rbnn_attr_visible,
 };
 
 /**

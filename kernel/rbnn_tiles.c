@@ -11,6 +11,12 @@
  * that needs it runs (-ECANCELED), since jobs that read rows wait for the
  * context's last row-changing job to finish. So a tenant can never read, or
  * compute with, weights or thresholds left by a previous tenant.
+ *
+ * The one exception is the administrator's scrub (debugfs "scrub", root
+ * only): a REFRESH of whole tiles whoever owns them. It reads no data out
+ * and writes back what the card sensed, so the owner's rows stay valid;
+ * if it fails (aborted by a reset), the owner's rows are invalidated as
+ * after a failed PROGRAM of them.
  */
 
 #include <linux/slab.h>
@@ -106,6 +112,8 @@ int rbnn_tiles_commit(struct rbnn_job *job)
 		struct rbnn_range *r = &job->ranges[i];
 		struct rbnn_tile *tile = &rdev->tiles[r->tile];
 
+		if (job->admin)
+			continue;
 		if (tile->owner != job->ctx || tile->releasing) {
 			ret = -EACCES;
 			goto out;
@@ -181,7 +189,8 @@ void rbnn_tiles_job_done(struct rbnn_job *job, bool ok)
 		struct rbnn_range *r = &job->ranges[0];
 		struct rbnn_tile *tile = &rdev->tiles[r->tile];
 
-		if (tile->owner == job->ctx && !ok) {
+		if (!ok && tile->owner &&
+		    (tile->owner == job->ctx || job->admin)) {
 			/* Aborted or failed: the rows' contents are unknown. */
 			bitmap_clear(tile->prog_valid, r->row, r->nrows);
 			if (r->thresh)
@@ -482,6 +491,50 @@ out_exit:
 }
 
 /**
+ * rbnn_scrub_tile() - the administrator's scrub of one whole tile
+ * @ctx: a context of the driver's own, not a file's
+ * @tile: tile index
+ * @res: receives the job's result
+ *
+ * Submits a REFRESH of every row of @tile, whoever owns the tile, and
+ * waits for it.
+ *
+ * Return: 0 when the job finished (its status, device cost and weak cells
+ * are in @res), or a negative errno if it could not be submitted or
+ * waited for.
+ */
+int rbnn_scrub_tile(struct rbnn_ctx *ctx, u32 tile, struct rbnn_result *res)
+{
+	struct rbnn_device *rdev = ctx->rdev;
+	struct drm_rbnn_syncs syncs = {};
+	struct rbnn_job *job;
+	u64 seqno;
+	int ret, idx;
+
+	if (tile >= rdev->ntiles)
+		return -EINVAL;
+	if (!drm_dev_enter(&rdev->drm, &idx))
+		return -ENODEV;
+	job = rbnn_job_alloc(ctx, RBNN_JOB_SCRUB, 1);
+	if (!job) {
+		drm_dev_exit(idx);
+		return -ENOMEM;
+	}
+	job->admin = true;
+	job->writes_rows = true;
+	rbnn_job_add_range(job, tile, 0, rdev->rows, false);
+	rbnn_rows_cmd(&job->cmds[job->ncmds++], RBNN_OP_REFRESH, tile, 0,
+		      rdev->rows);
+	ret = rbnn_job_submit(job, NULL, &syncs, &seqno);
+	if (ret)
+		rbnn_job_free(job);
+	drm_dev_exit(idx);
+	if (ret)
+		return ret;
+	return rbnn_job_wait_result(ctx, seqno, res);
+}
+
+/**
  * rbnn_query_tiles() - build the DRM_RBNN_QUERY_TILES answer
  * @rdev: the card
  * @ctx: the asking context
@@ -519,6 +572,7 @@ int rbnn_query_tiles(struct rbnn_device *rdev, struct rbnn_ctx *ctx,
 		info[t].cycles_sum = w.cycles_sum;
 		info[t].stuck = w.stuck;
 		info[t].verify_fails = w.verify_fails;
+		info[t].scrub_weak_cells = w.scrub_weak;
 	}
 	spin_lock_irqsave(&rdev->tile_lock, flags);
 	for (t = 0; t < rdev->ntiles; t++) {

@@ -823,6 +823,7 @@ static void res_clear(struct rbnn_prog_result *res)
 	if (res) {
 		res->pulses = 0;
 		res->unverified = 0;
+		res->weak = 0;
 	}
 }
 
@@ -843,6 +844,60 @@ void rbnn_array_program(struct rbnn_array *a, uint32_t tile, uint32_t row,
 			    bits + (size_t)i * a->words, &s, res, cost);
 }
 
+/*
+ * Signed present margin of cell @c of row @idx (see
+ * rbnn_array_cell_margin()), computed as row_update_eff() does: the cell
+ * reads its programmed bit exactly when the value is > 0.
+ */
+static float cell_margin(const struct rbnn_array *a, size_t idx, uint32_t c,
+			 float l)
+{
+	size_t cell = idx * a->p.cols + c;
+
+	if (bit_at(row_words(a->smask, a, idx), c))
+		return bit_at(row_words(a->sval, a, idx), c) ==
+		       bit_at(row_words(a->prog, a, idx), c) ? INFINITY :
+							       -INFINITY;
+	if (!a->p.error_model)
+		return INFINITY;
+	return a->m0[cell] - a->nu[cell] * l;
+}
+
+double rbnn_array_cell_margin(struct rbnn_array *a, uint32_t tile,
+			      uint32_t row, uint32_t col)
+{
+	size_t idx;
+
+	if (!row_ok(a, tile, row) || col >= a->p.cols)
+		return NAN;
+	idx = row_index(a, tile, row);
+	return cell_margin(a, idx, col, (float)drift_log(a, &a->row[idx]));
+}
+
+/*
+ * The scrub's margin read of row @idx against the bits it sensed: cells
+ * whose margin in the direction of the sensed bit is below verify_margin
+ * (a cell that sensed its programmed bit has margin m, one that sensed the
+ * other bit -m). Like verify reads, it draws no transient errors.
+ */
+static uint32_t scrub_weak(const struct rbnn_array *a, size_t idx,
+			   const uint64_t *sensed)
+{
+	const uint64_t *prog = row_words(a->prog, a, idx);
+	float l = (float)drift_log(a, &a->row[idx]);
+	float vm = (float)a->p.verify_margin;
+	uint32_t c, n = 0;
+
+	for (c = 0; c < a->p.cols; c++) {
+		float m = cell_margin(a, idx, c, l);
+
+		if (bit_at(sensed, c) != bit_at(prog, c))
+			m = -m;
+		n += !(m >= vm);
+	}
+	return n;
+}
+
 void rbnn_array_refresh(struct rbnn_array *a, uint32_t tile, uint32_t row,
 			uint32_t nrows, struct rbnn_prog_result *res,
 			struct rbnn_cost *cost)
@@ -850,16 +905,23 @@ void rbnn_array_refresh(struct rbnn_array *a, uint32_t tile, uint32_t row,
 	struct rbnn_prog_opts o = { .verify = true };
 	struct prog_set s;
 	uint64_t *buf = a->tmp + a->words;
-	uint32_t i;
+	uint32_t i, weak;
 
 	res_clear(res);
 	if (tile >= a->p.tiles || row > a->p.rows || nrows > a->p.rows - row)
 		return;
 	prog_settings(a, &o, &s);
 	for (i = 0; i < nrows; i++) {
+		size_t idx = row_index(a, tile, row + i);
+
 		rbnn_array_read(a, tile, row + i, buf, cost);
-		program_row(a, row_index(a, tile, row + i), buf, &s, res,
-			    cost);
+		/* The margin read is one more row activation. */
+		cost_read(a, cost, a->p.cols);
+		weak = scrub_weak(a, idx, buf);
+		program_row(a, idx, buf, &s, res, cost);
+		if (res)
+			res->weak = res->weak + weak < res->weak ?
+				    UINT32_MAX : res->weak + weak;
 	}
 }
 
@@ -945,6 +1007,14 @@ void rbnn_array_stick(struct rbnn_array *a, uint32_t tile, uint32_t row,
 		*sv &= ~bit;
 	}
 	row_invalidate(a, idx);
+}
+
+void rbnn_array_reseed(struct rbnn_array *a, uint64_t seed)
+{
+	rbnn_rng_seed(&a->rng, seed);
+	a->next_err = UINT64_MAX;
+	if (a->transient)
+		next_error(a);
 }
 
 void rbnn_array_advance_age(struct rbnn_array *a, double seconds)

@@ -37,6 +37,7 @@ struct rbnn_prog_opts {
 struct rbnn_prog_result {
 	uint64_t pulses;	/* device pulses spent */
 	uint32_t unverified;	/* cells that never passed verify */
+	uint32_t weak;		/* refresh only: cells its margin read failed */
 };
 
 struct rbnn_tile_wear {
@@ -107,7 +108,14 @@ void rbnn_array_set_threshold(struct rbnn_array *a, uint32_t tile,
 int32_t rbnn_array_threshold(const struct rbnn_array *a, uint32_t tile,
 			     uint32_t row);
 
-/* Read back and re-program rows in place (refresh/scrub). */
+/*
+ * Scrub rows in place: for each row, sense it, check every cell with a
+ * margin read against the sensed bit (a cell is "weak" when its margin in
+ * the direction of the sensed bit is below verify_margin: it reads wrong,
+ * or is close to; res->weak counts them), then re-program the sensed data
+ * with verify at the defaults. No ECC: what the sense got wrong is written
+ * back wrong, weak or not.
+ */
 void rbnn_array_refresh(struct rbnn_array *a, uint32_t tile, uint32_t row,
 			uint32_t nrows, struct rbnn_prog_result *res,
 			struct rbnn_cost *cost);
@@ -124,6 +132,28 @@ void rbnn_array_tile_wear(const struct rbnn_array *a, uint32_t tile,
 /* Fault injection: value 0/1 sticks the cell, anything else heals it. */
 void rbnn_array_stick(struct rbnn_array *a, uint32_t tile, uint32_t row,
 		      uint32_t col, uint32_t value);
+
+/*
+ * Present margin of a cell in ln units, signed: > 0 when it reads the bit
+ * last programmed into it, <= 0 when it reads the opposite (a persistent
+ * error). Stuck cells: +INFINITY when the stuck value is the programmed
+ * bit, -INFINITY otherwise. Error model off: +INFINITY (stuck cells as
+ * above). NAN when out of range. For tests and diagnostics.
+ */
+double rbnn_array_cell_margin(struct rbnn_array *a, uint32_t tile,
+			      uint32_t row, uint32_t col);
+
+/*
+ * Restart the array's random number generator from @seed, as
+ * rbnn_array_new() seeds it, and draw the distance to the next transient
+ * sense error afresh. Reads after it are a function of the array's
+ * state and @seed alone: libbnn's emu backend gives each item its own
+ * transient-error stream this way, so that items can be split over
+ * threads. (Transient errors are independent per cell read, so a stream
+ * restarted at an item boundary has the same statistics as one running
+ * on.) Later programming draws from the restarted generator too.
+ */
+void rbnn_array_reseed(struct rbnn_array *a, uint64_t seed);
 
 /* Virtual age of the array (drives drift). */
 void rbnn_array_advance_age(struct rbnn_array *a, double seconds);

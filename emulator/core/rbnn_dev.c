@@ -71,7 +71,7 @@ _Static_assert(sizeof(struct rbnn_hw_wear) == 8, "wear size");
 #define NO_DEADLINE		UINT64_MAX
 
 #define STATE_MAGIC		0x53444e42u /* "BNDS" */
-#define STATE_VERSION		1u
+#define STATE_VERSION		2u
 
 #define CTRL_MASK	(RBNN_CTRL_ENABLE | RBNN_CTRL_RESET)
 #define INT_MASK_ALL	(RBNN_INT_CQ | RBNN_INT_ERROR | RBNN_INT_TEST)
@@ -83,7 +83,7 @@ _Static_assert(sizeof(struct rbnn_hw_wear) == 8, "wear size");
 /* 64-bit registers read as _LO (latching _HI) / _HI. */
 enum latch {
 	L_ENERGY, L_BUSY, L_CMDS, L_PULSES, L_READS, L_AGE, L_TILE_CYCLES,
-	L_PARAM, L_COUNT
+	L_PARAM, L_SCRUB, L_COUNT
 };
 
 struct rbnn_dev {
@@ -112,6 +112,8 @@ struct rbnn_dev {
 	uint64_t energy_pj, busy_ns, cmds_done, prog_pulses, cell_reads;
 	uint64_t progress;	/* completed work units */
 	uint32_t resets;
+	uint64_t scrub_weak;	/* weak cells found by REFRESH */
+	uint64_t *tile_scrub_weak;	/* the same per tile */
 
 	/* periodic fault injection, counted since power-on */
 	uint64_t cmds_fetched, dma_cmds, msgs;
@@ -124,10 +126,13 @@ struct rbnn_dev {
 		uint32_t tag;
 		uint16_t status;
 		uint32_t detail;
+		uint32_t aux;
 		uint64_t time_ns, energy_pj;
 	} cqe;			/* completion to post, host byte order */
 	uint64_t start_ns, end_ns;
 	uint64_t inflight_units, inflight_pulses, inflight_reads;
+	uint64_t inflight_weak;	/* REFRESH: weak cells, counted at posting */
+	uint32_t inflight_tile;	/* ... in this tile */
 
 	/* CQ interrupt moderation */
 	uint32_t coal_pending;	/* completions since the last CQ signal */
@@ -289,6 +294,9 @@ struct cmdctx {
 	bool failed;
 	uint16_t status;
 	uint32_t detail;
+	uint32_t aux;
+	uint64_t weak;		/* REFRESH: weak cells (for the counters) */
+	uint32_t tile;		/* REFRESH: its tile */
 };
 
 static void cmd_fail(struct cmdctx *c, uint16_t status, uint32_t detail)
@@ -756,6 +764,9 @@ static void cmd_refresh(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
 	memset(&res, 0, sizeof(res));
 	rbnn_array_refresh(c->d->arr, a.tile, a.row, a.nrows, &res, &c->cost);
 	finish_prog(c, &res);
+	c->aux = res.weak;
+	c->weak = res.weak;
+	c->tile = a.tile;
 }
 
 static void cmd_erase(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
@@ -957,7 +968,7 @@ static void post(struct rbnn_dev *d, bool irq_now)
 	w.status = htole16(d->cqe.status);
 	w.flags = htole16(d->phase ? RBNN_CQE_F_PHASE : 0);
 	w.detail = htole32(d->cqe.detail);
-	w.rsvd = 0;
+	w.aux = htole32(d->cqe.aux);
 	w.time_ns = htole64(d->cqe.time_ns);
 	w.energy_pj = htole64(d->cqe.energy_pj);
 	if (d->host.dma_write(d->host.opaque, addr, &w, sizeof(w))) {
@@ -974,6 +985,10 @@ static void post(struct rbnn_dev *d, bool irq_now)
 	d->prog_pulses += d->inflight_pulses;
 	d->cell_reads += d->inflight_reads;
 	d->progress += d->inflight_units;
+	if (d->inflight_weak) {
+		d->scrub_weak += d->inflight_weak;
+		d->tile_scrub_weak[d->inflight_tile] += d->inflight_weak;
+	}
 
 	/* Moderation. */
 	d->coal_pending++;
@@ -1025,6 +1040,8 @@ static void fetch_one(struct rbnn_dev *d)
 		d->cqe.tag = le32toh(cmd.tag);
 		d->start_ns = d->end_ns = now_ns(d);
 		d->inflight_units = d->inflight_pulses = d->inflight_reads = 0;
+		d->inflight_weak = 0;
+		d->inflight_tile = 0;
 		return;
 	}
 
@@ -1042,11 +1059,14 @@ static void fetch_one(struct rbnn_dev *d)
 	d->cqe.tag = le32toh(cmd.tag);
 	d->cqe.status = c.status;
 	d->cqe.detail = c.detail;
+	d->cqe.aux = c.aux;
 	d->cqe.time_ns = round_u64(t_ns);
 	d->cqe.energy_pj = round_u64(e_fj / 1000.0);
 	d->inflight_units = c.cost.progress + 1;
 	d->inflight_pulses = c.cost.pulses;
 	d->inflight_reads = c.cost.cell_reads;
+	d->inflight_weak = c.weak;
+	d->inflight_tile = c.tile;
 	d->inflight_irq_now = (cmd.flags & RBNN_CMD_F_IRQ_NOW) ||
 			      cmd.opcode == RBNN_OP_FENCE;
 
@@ -1130,6 +1150,8 @@ void rbnn_dev_reset(struct rbnn_dev *d, bool power_on)
 	d->hung = false;
 	d->inflight_irq_now = false;
 	d->inflight_units = d->inflight_pulses = d->inflight_reads = 0;
+	d->inflight_weak = 0;
+	d->inflight_tile = 0;
 	memset(&d->cqe, 0, sizeof(d->cqe));
 	d->start_ns = d->end_ns = 0;
 
@@ -1155,6 +1177,9 @@ void rbnn_dev_reset(struct rbnn_dev *d, bool power_on)
 		d->energy_pj = d->busy_ns = d->cmds_done = 0;
 		d->prog_pulses = d->cell_reads = d->progress = 0;
 		d->resets = 0;
+		d->scrub_weak = 0;
+		memset(d->tile_scrub_weak, 0,
+		       d->p.tiles * sizeof(*d->tile_scrub_weak));
 		d->cmds_fetched = d->dma_cmds = d->msgs = 0;
 	} else {
 		d->resets++;
@@ -1172,7 +1197,8 @@ static uint32_t caps(const struct rbnn_dev *d)
 {
 	uint32_t c = RBNN_CAP_CELL_2T2R | RBNN_CAP_CELL_1T1R | RBNN_CAP_OP_FC |
 		     RBNN_CAP_OP_CONV1D | RBNN_CAP_OP_MAXPOOL1D |
-		     RBNN_CAP_BITSERIAL | RBNN_CAP_VERIFY | RBNN_CAP_REFRESH;
+		     RBNN_CAP_BITSERIAL | RBNN_CAP_VERIFY | RBNN_CAP_REFRESH |
+		     RBNN_CAP_SCRUB_COUNT;
 
 	if (d->p.timing == 1)
 		c |= RBNN_CAP_TIMING_MODELED;
@@ -1332,8 +1358,15 @@ uint32_t rbnn_dev_read(struct rbnn_dev *d, uint32_t off)
 		return lo_latch(d, L_AGE, round_u64(floor(rbnn_array_age(d->arr))));
 	case RBNN_REG_AGE_S_HI:
 		return d->latch[L_AGE];
+	case RBNN_REG_SCRUB_WEAK_LO:
+		return lo_latch(d, L_SCRUB, d->scrub_weak);
+	case RBNN_REG_SCRUB_WEAK_HI:
+		return d->latch[L_SCRUB];
 	case RBNN_REG_TILE_SEL:
 		return d->tile_sel;
+	case RBNN_REG_TILE_SCRUB_WEAK:
+		return d->tile_sel < d->p.tiles ?
+		       sat32(d->tile_scrub_weak[d->tile_sel]) : 0;
 	case RBNN_REG_TILE_CYCLES_MAX:
 	case RBNN_REG_TILE_CYCLES_LO:
 	case RBNN_REG_TILE_CYCLES_HI:
@@ -1594,9 +1627,10 @@ void rbnn_dev_write(struct rbnn_dev *d, uint32_t off, uint32_t val)
 	case RBNN_REG_CELL_READS_LO: case RBNN_REG_CELL_READS_HI:
 	case RBNN_REG_PROGRESS: case RBNN_REG_RESETS:
 	case RBNN_REG_AGE_S_LO: case RBNN_REG_AGE_S_HI:
+	case RBNN_REG_SCRUB_WEAK_LO: case RBNN_REG_SCRUB_WEAK_HI:
 	case RBNN_REG_TILE_CYCLES_MAX: case RBNN_REG_TILE_CYCLES_LO:
 	case RBNN_REG_TILE_CYCLES_HI: case RBNN_REG_TILE_STUCK:
-	case RBNN_REG_TILE_VERIFY_FAILS:
+	case RBNN_REG_TILE_VERIFY_FAILS: case RBNN_REG_TILE_SCRUB_WEAK:
 	case RBNN_REG_PARAM_VAL_LO: case RBNN_REG_PARAM_VAL_HI:
 		gerr(d, "rbnn: write of read-only register 0x%x ignored", off);
 		break;
@@ -1633,9 +1667,12 @@ struct rbnn_dev *rbnn_dev_new(const struct rbnn_params *p,
 	d->p = *p;
 	d->host = *host;
 	d->arr = rbnn_array_new(&d->p);
-	if (!d->arr) {
+	d->tile_scrub_weak = calloc(d->p.tiles, sizeof(*d->tile_scrub_weak));
+	if (!d->arr || !d->tile_scrub_weak) {
 		if (err && errlen)
 			snprintf(err, errlen, "out of memory for the array");
+		rbnn_array_free(d->arr);
+		free(d->tile_scrub_weak);
 		free(d);
 		return NULL;
 	}
@@ -1649,6 +1686,7 @@ void rbnn_dev_free(struct rbnn_dev *d)
 	if (!d)
 		return;
 	rbnn_array_free(d->arr);
+	free(d->tile_scrub_weak);
 	free(d);
 }
 
@@ -1771,6 +1809,7 @@ static void ser_regs(struct ser *s, struct rbnn_dev *d)
 	ser_u32(s, &d->cqe.tag);
 	ser_u16(s, &d->cqe.status);
 	ser_u32(s, &d->cqe.detail);
+	ser_u32(s, &d->cqe.aux);
 	ser_u64(s, &d->cqe.time_ns);
 	ser_u64(s, &d->cqe.energy_pj);
 	ser_u64(s, &d->start_ns);
@@ -1778,8 +1817,13 @@ static void ser_regs(struct ser *s, struct rbnn_dev *d)
 	ser_u64(s, &d->inflight_units);
 	ser_u64(s, &d->inflight_pulses);
 	ser_u64(s, &d->inflight_reads);
+	ser_u64(s, &d->inflight_weak);
+	ser_u32(s, &d->inflight_tile);
 	ser_u32(s, &d->coal_pending);
 	ser_u64(s, &d->coal_deadline);
+	ser_u64(s, &d->scrub_weak);
+	for (i = 0; i < d->p.tiles && !s->err; i++)
+		ser_u64(s, &d->tile_scrub_weak[i]);
 }
 
 static size_t regs_size(const struct rbnn_dev *d)
@@ -1809,7 +1853,7 @@ void rbnn_dev_save(const struct rbnn_dev *d, void *buf)
 }
 
 /* Sanity of a loaded register state (no out-of-range ring indices). */
-static bool regs_valid(const struct rbnn_dev *t)
+static bool regs_valid(const struct rbnn_dev *t, uint32_t tiles)
 {
 	if (t->control & ~RBNN_CTRL_ENABLE)
 		return false;
@@ -1831,6 +1875,8 @@ static bool regs_valid(const struct rbnn_dev *t)
 		return false;
 	if (t->inflight && !t->hung && t->end_ns < t->start_ns)
 		return false;
+	if (t->inflight_tile >= tiles)
+		return false;
 	return true;
 }
 
@@ -1839,15 +1885,25 @@ int rbnn_dev_load(struct rbnn_dev *d, const void *buf, size_t len)
 	struct rbnn_dev tmp = *d;
 	struct ser s = { .in = buf, .len = len };
 	uint64_t alen = 0;
+	uint64_t *tiles = d->tile_scrub_weak;
 
 	if (!buf)
 		return -1;
+	/* Loaded into a copy: a rejected state leaves the device as it was. */
+	tmp.tile_scrub_weak = calloc(d->p.tiles, sizeof(*tmp.tile_scrub_weak));
+	if (!tmp.tile_scrub_weak)
+		return -1;
 	ser_regs(&s, &tmp);
 	ser_u64(&s, &alen);
-	if (s.err || alen != len - s.off || !regs_valid(&tmp))
+	if (s.err || alen != len - s.off || !regs_valid(&tmp, d->p.tiles) ||
+	    rbnn_array_load(d->arr, (const uint8_t *)buf + s.off,
+			    (size_t)alen)) {
+		free(tmp.tile_scrub_weak);
 		return -1;
-	if (rbnn_array_load(d->arr, (const uint8_t *)buf + s.off, (size_t)alen))
-		return -1;
+	}
+	memcpy(tiles, tmp.tile_scrub_weak, d->p.tiles * sizeof(*tiles));
+	free(tmp.tile_scrub_weak);
+	tmp.tile_scrub_weak = tiles;
 	tmp.arr = d->arr;
 	tmp.host = d->host;
 	tmp.p = d->p;

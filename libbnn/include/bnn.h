@@ -224,7 +224,10 @@ typedef struct bnn_backend_opts {
 				 * (default 100) */
 	int verify;		/* program-and-verify (default 1) */
 	double read_ber;	/* transient sense error rate per cell read
-				 * (default 1e-9) */
+				 * (default 1e-9); each item gets its own
+				 * error stream from (seed, its number since
+				 * bnn_prepare, card stage), so outputs do
+				 * not depend on threads or batch sizes */
 	uint64_t seed;		/* error-model seed (default 1) */
 	double age_s;		/* virtual age after programming, seconds
 				 * (drift; default 0) */
@@ -232,7 +235,9 @@ typedef struct bnn_backend_opts {
 	/* cpu (and host layers of every backend) */
 	int cpu_isa;		/* bnn_cpu_isa (default AUTO) */
 	uint32_t threads;	/* worker threads for a batch (0 or 1 = the
-				 * calling thread only; at most 64 used) */
+				 * calling thread only; at most 64 used);
+				 * emu: the same outputs and costs on any
+				 * number, error model on or off */
 	/* emu, appended in 0.2 */
 	uint64_t wear_cycles;	/* program cycles the card's cells have
 				 * already endured (a worn card, with the

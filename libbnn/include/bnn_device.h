@@ -8,6 +8,7 @@
  *   bnn_card_list(&cards, &n, &e);           every card bound to rbnn
  *   bnn_card_health_get(&cards[0], &h, &e);    tiles, wear, errors, counters
  *   bnn_card_processes(&cards[0], &p, &np, &e);   who has the card open
+ *   bnn_card_scrub(&cards[0], &st, &nst, &e);   scrub it (root)
  *   bnn_card_list_free(cards);
  *
  * Cards are found with libudev (subsystem "accel", the parent PCI device
@@ -22,7 +23,7 @@
  * need the device node, which belongs to group "render" (mode 0660 with
  * kernel/70-rbnn.rules); without access the functions fall back to sysfs
  * and say so (bnn_card.queried, bnn_card_health.source).  Processes of
- * other users are only visible to root.  A reset needs root.
+ * other users are only visible to root.  A reset and a scrub need root.
  *
  * Errors and thread safety as in bnn.h: every call returns BNN_OK or a
  * negative BNN_E_* code with a one-line message in `err`; the functions
@@ -97,8 +98,9 @@ int bnn_card_find(const char *spec, bnn_card *out, bnn_error *err);
 const char *bnn_cell_mode_name(uint32_t mode);
 
 /* The card's CAPS bits as words separated by spaces ("2T2R 1T1R FC CONV1D
- * MAXPOOL1D BITSERIAL VERIFY REFRESH TIMING DEBUG ERROR_MODEL", unknown
- * bits as "bitN") into buf (cap bytes, cut if too small).  Returns buf. */
+ * MAXPOOL1D BITSERIAL VERIFY REFRESH TIMING DEBUG ERROR_MODEL
+ * SCRUB_COUNT", unknown bits as "bitN") into buf (cap bytes, cut if too
+ * small).  Returns buf. */
 const char *bnn_card_caps_str(uint32_t caps, char *buf, size_t cap);
 
 /* ---- health and usage ------------------------------------------------ */
@@ -122,8 +124,8 @@ typedef enum bnn_health_source {
 #define BNN_HAVE_ENERGY		0x10u	/* energy_pj */
 #define BNN_HAVE_COUNTERS	0x20u	/* busy, commands, ... jobs (driver) */
 #define BNN_HAVE_MODEL		0x40u	/* the model parameters (driver) */
-#define BNN_HAVE_SCRUB		0x80u	/* scrub_bit_errors (not reported by
-					 * the rbnn driver so far) */
+#define BNN_HAVE_SCRUB		0x80u	/* scrub_bit_errors (cards whose
+					 * scrubs count weak cells) */
 
 /* A value the card does not report (model parameters). */
 #define BNN_UNKNOWN UINT64_MAX
@@ -147,7 +149,12 @@ typedef struct bnn_card_health {
 	uint64_t stuck_cells;	/* cells stuck at 0 or 1 (worn out) */
 	uint64_t verify_fails;	/* cells left unverified by the last
 				 * program-and-verify of their row */
-	uint64_t scrub_bit_errors;	/* BNN_HAVE_SCRUB only */
+	uint64_t scrub_bit_errors;	/* BNN_HAVE_SCRUB only: bit errors the
+					 * card's scrubs saw since its
+					 * power-on: weak cells (read wrong,
+					 * or right with less than the verify
+					 * margin), which each scrub
+					 * re-programmed; see bnn_card_scrub() */
 	/* errors and recovery */
 	uint64_t recoveries;	/* resets done by the driver (hangs, fatal
 				 * errors, forced resets) */
@@ -193,6 +200,12 @@ typedef struct bnn_tile {
 	int owner_pid;		/* root only (debugfs): owner's pid, 0 =
 				 * unknown / free */
 	char owner_comm[32];
+	uint64_t scrub_bit_errors;	/* weak cells the card's scrubs found
+					 * in the tile since its power-on;
+					 * BNN_UNKNOWN when not reported.
+					 * Appended: programs built with the
+					 * older, shorter bnn_tile must be
+					 * rebuilt */
 } bnn_tile;
 
 /* Per-tile wear and state; needs the node (BNN_E_PERM otherwise).  Free
@@ -219,6 +232,45 @@ typedef struct bnn_card_proc {
  */
 int bnn_card_processes(const bnn_card *card, bnn_card_proc **procs,
 		       size_t *n, bnn_error *err);
+
+/* One tile of a scrub (bnn_card_scrub()). */
+typedef struct bnn_scrub_tile {
+	uint32_t index;
+	int status;		/* BNN_OK, or BNN_E_DEVICE: the tile's scrub
+				 * job failed (the scrub stopped there) */
+	uint64_t weak_cells;	/* bit errors the scrub saw: cells whose
+				 * margin read failed, all re-programmed */
+	uint64_t unverified;	/* cells left below the margin by the
+				 * re-programming (the card's VERIFY) */
+	uint64_t pulses;	/* device programming pulses (0 when
+				 * unverified cells were reported instead) */
+	uint64_t device_ns;	/* modeled device time */
+	uint64_t device_energy_pj;	/* modeled energy */
+} bnn_scrub_tile;
+
+/*
+ * Scrub the whole card: every row of every tile, whoever owns it, is
+ * sensed, checked with a margin read against what was sensed, and
+ * re-programmed in place with program-and-verify (the card's REFRESH,
+ * queued behind the jobs already on the card).  There is no ECC and no copy of the
+ * weights on the card, so a scrub cannot correct a bit that reads wrong:
+ * it rewrites what it sensed.  What it can see, and reports per tile, are
+ * the weak cells: those that read wrong, or right with less than the
+ * verify margin (2T2R: the two devices too close to each other; 1T1R: the
+ * device too close to the reference).  It restores the margins of the
+ * cells that still read right; the weights of a bit that read wrong must
+ * be re-programmed from the host's copy.  Each row costs one program cycle
+ * of wear.  Processes using the card keep their weights.
+ *
+ * *tiles: *n entries (one per tile), free with free().  Root only
+ * (through the driver's debugfs file "scrub"): BNN_E_PERM otherwise;
+ * BNN_E_UNSUPPORTED when debugfs is not mounted or the driver has no
+ * scrub; BNN_E_NODEV (gone); BNN_E_DEVICE when a tile's scrub failed (a
+ * reset aborted it; the message names the tile: the rows of that tile
+ * must be re-programmed by their owner, which the driver tells it).
+ */
+int bnn_card_scrub(const bnn_card *card, bnn_scrub_tile **tiles, size_t *n,
+		   bnn_error *err);
 
 /*
  * Reset the card as the driver's hang recovery does (debugfs

@@ -24,13 +24,29 @@
  * is costed the same way (PROGRAM_ROWS, LOAD_THRESH) but reported apart,
  * through bnn__emu_prog_stats() (struct bnn_stats has no place for it).
  *
- * Threads (opts.threads > 1): a batch is split into contiguous shares,
- * each run start to finish (host ranges and card stages) by one thread
- * with its own copy of the programmed array (rbnn_array_save / load),
- * its own programs and scratch.  Only when reads are deterministic
- * (error model off, or read_ber 0): with transient sense errors the one
- * array and its random number generator serve the items in order, so a
- * run stays reproducible from the seed whatever the thread count.
+ * Threads (opts.threads > 1): opts.threads - 1 worker threads are started
+ * at prepare and wait for runs; the calling thread is worker 0.  Each
+ * worker has its own copy of the programmed array (rbnn_array_save /
+ * load), its own programs and scratch.  A run's items are claimed in
+ * small contiguous slices from a shared counter, and each slice runs
+ * start to finish (host ranges and card stages) on the worker that
+ * claimed it, so a worker slowed down (another process on its core)
+ * does not hold the others up.
+ *
+ * Transient sense errors (error model on, read_ber > 0) would make the
+ * outputs depend on which array read which item in which order.  So each
+ * item reads with its own error stream: before item k (counted over
+ * every run since the prepare) goes through card stage s, its array is
+ * reseeded (rbnn_array_reseed) from (opts.seed, k, s).  The outputs are
+ * then a function of the seed and the items' positions alone, the same
+ * for any thread count and any batch split, and the errors have the
+ * statistics the card's (independent per cell read).  They are not the
+ * ones the card's single generator would draw for the same command
+ * sequence.  After each such run the card's array is reseeded from (seed,
+ * items run), so that a later prepare programs it reproducibly.
+ *
+ * Costs do not depend on the data, the errors or the split: a stage's
+ * array cost is measured on item 0 of each run.
  */
 #define BNN_DATA_INTERNAL
 #include "bnn_data.h"
@@ -54,6 +70,9 @@
 #define CQE_BYTES 32u
 #define CHUNK_ITEMS 256u
 #define CHUNK_BYTES ((size_t)8 << 20)	/* per ping-pong buffer */
+#define MAX_WORKERS 64u
+#define SLICES_PER_WORKER 8u	/* claims per worker and run, about */
+#define MIN_SLICE 8u		/* items per claim, at least (host kernels) */
 
 /* A step of a run: a host range or a card stage. */
 struct step {
@@ -68,7 +87,7 @@ struct step {
 					 * not depend on the data) */
 };
 
-/* One thread's share of a run, with everything it uses alone. */
+/* One thread of runs, with everything it uses alone. */
 struct worker {
 	struct emu *e;
 	struct rbnn_array *a;	/* worker 0: the card; others: clones */
@@ -76,10 +95,6 @@ struct worker {
 	struct bnn__hscratch *s;
 	uint8_t *buf[2];
 	uint8_t *cout;		/* one SCORES item from the card */
-	int measure;		/* worker 0: record c_item */
-	const float *in;
-	float *out;
-	size_t n;
 };
 
 struct emu {
@@ -100,6 +115,24 @@ struct emu {
 	uint32_t nworkers;
 	struct worker *w;
 	struct bnn__emu_prog_stats prog;
+	int reseed;		/* per-item transient-error streams */
+	uint64_t items;		/* items run since the prepare */
+
+	/* worker threads 1..nthreads, waiting for runs */
+	pthread_t tid[MAX_WORKERS];
+	uint32_t nthreads;
+	pthread_mutex_t mu;	/* gen, busy, quit */
+	pthread_cond_t go, done;
+	uint64_t gen;		/* bumped to start a run */
+	uint32_t busy;		/* threads not done with this run */
+	int quit;
+
+	/* the current run, set before gen moves */
+	const float *in;
+	float *out;
+	size_t n, slice;
+	uint64_t base;		/* items run before this one */
+	size_t next;		/* next item to claim (atomic) */
 };
 
 static uint64_t round_u64(double v)
@@ -140,8 +173,22 @@ static void worker_free(struct worker *w, uint32_t nsteps)
 	memset(w, 0, sizeof(*w));
 }
 
+/* Stop the worker threads (they wait between runs). */
+static void stop_threads(struct emu *e)
+{
+	pthread_mutex_lock(&e->mu);
+	e->quit = 1;
+	pthread_cond_broadcast(&e->go);
+	pthread_mutex_unlock(&e->mu);
+	for (uint32_t i = 1; i <= e->nthreads; i++)
+		pthread_join(e->tid[i], NULL);
+	e->nthreads = 0;
+	e->quit = 0;
+}
+
 static void drop_model(struct emu *e)
 {
+	stop_threads(e);
 	if (e->w)
 		for (uint32_t i = 0; i < e->nworkers; i++)
 			worker_free(&e->w[i], e->nsteps);
@@ -199,13 +246,31 @@ static int emu_open(struct bnn_backend *be, const bnn_backend_opts *o,
 	e->popts.verify = o->verify != 0;
 	e->age_s = o->age_s;
 	e->threads = o->threads > 1 ? o->threads : 1;
-	if (e->threads > 64)
-		e->threads = 64;
+	if (e->threads > MAX_WORKERS)
+		e->threads = MAX_WORKERS;
 	e->a = rbnn_array_new(&e->p);
 	if (!e->a) {
 		free(e);
 		return bnn__fail(err, BNN_E_NOMEM,
 				 "out of memory for the emulated array");
+	}
+	if (pthread_mutex_init(&e->mu, NULL)) {
+		rbnn_array_free(e->a);
+		free(e);
+		return bnn__fail(err, BNN_E_NOMEM, "cannot create a mutex");
+	}
+	if (pthread_cond_init(&e->go, NULL)) {
+		pthread_mutex_destroy(&e->mu);
+		rbnn_array_free(e->a);
+		free(e);
+		return bnn__fail(err, BNN_E_NOMEM, "cannot create a condition");
+	}
+	if (pthread_cond_init(&e->done, NULL)) {
+		pthread_cond_destroy(&e->go);
+		pthread_mutex_destroy(&e->mu);
+		rbnn_array_free(e->a);
+		free(e);
+		return bnn__fail(err, BNN_E_NOMEM, "cannot create a condition");
 	}
 	be->priv = e;
 	be->cards = 1;
@@ -225,6 +290,9 @@ static void emu_close(struct bnn_backend *be)
 	if (!e)
 		return;
 	drop_model(e);
+	pthread_cond_destroy(&e->done);
+	pthread_cond_destroy(&e->go);
+	pthread_mutex_destroy(&e->mu);
 	rbnn_array_free(e->a);
 	free(e);
 	be->priv = NULL;
@@ -292,7 +360,6 @@ static int worker_new(struct emu *e, uint32_t i, const void *state,
 	struct worker *w = &e->w[i];
 
 	w->e = e;
-	w->measure = i == 0;
 	if (i == 0) {
 		w->a = e->a;
 	} else {
@@ -358,6 +425,8 @@ static int check_sizes(struct emu *e, struct step *sp,
 	return BNN_OK;
 }
 
+static void *worker_main(void *arg);
+
 static int emu_prepare(struct bnn_backend *be, const struct bnn_model *m,
 		       bnn_error *err)
 {
@@ -370,6 +439,7 @@ static int emu_prepare(struct bnn_backend *be, const struct bnn_model *m,
 
 	drop_model(e);
 	memset(&e->prog, 0, sizeof(e->prog));
+	e->items = 0;
 	rc = bnn__hnet_new(m, be->kernels, &e->h, err);
 	if (rc)
 		return rc;
@@ -441,13 +511,12 @@ static int emu_prepare(struct bnn_backend *be, const struct bnn_model *m,
 		rbnn_array_advance_age(e->a, e->age_s);
 
 	/*
-	 * Threads: only when reads are deterministic (no transient sense
-	 * errors), so that the outputs do not depend on how a batch is
-	 * split; the copies of the array then read exactly like the card.
+	 * Workers read from exact copies of the card's array; with
+	 * transient sense errors every item has its own error stream, so the
+	 * outputs do not depend on which worker reads which item.
 	 */
+	e->reseed = e->p.error_model && e->p.read_ber > 0;
 	e->nworkers = e->threads;
-	if (e->p.error_model && e->p.read_ber > 0)
-		e->nworkers = 1;
 	if (e->nworkers > 1) {
 		state_len = rbnn_array_state_size(e->a);
 		state = malloc(state_len);
@@ -468,6 +537,15 @@ static int emu_prepare(struct bnn_backend *be, const struct bnn_model *m,
 			goto fail;
 	}
 	free(state);
+	state = NULL;
+	/* Worker threads; with fewer (no thread could start), the others
+	 * claim their items. */
+	e->gen = 0;
+	for (uint32_t i = 1; i < e->nworkers; i++) {
+		if (pthread_create(&e->tid[i], NULL, worker_main, &e->w[i]))
+			break;
+		e->nthreads = i;
+	}
 	return BNN_OK;
 fail:
 	free(state);
@@ -475,10 +553,26 @@ fail:
 	return rc;
 }
 
-static void run_card(struct worker *w, uint32_t k, const uint8_t *in,
-		     size_t cnt, uint8_t *out)
+/* The transient-error stream of item @k (since the prepare) in card step
+ * @step: a splitmix64 mix of the seed and both (rbnn_rng_seed mixes it
+ * again). */
+static uint64_t item_seed(uint64_t seed, uint64_t k, uint32_t step)
 {
-	struct step *sp = &w->e->steps[k];
+	uint64_t z = seed ^ 0x243f6a8885a308d3ull;
+
+	z += (k + 1) * 0x9e3779b97f4a7c15ull;
+	z ^= (uint64_t)step << 48;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Items [i0, i0 + cnt) of the run through card step k. */
+static void run_card(struct worker *w, uint32_t k, size_t i0,
+		     const uint8_t *in, size_t cnt, uint8_t *out)
+{
+	struct emu *e = w->e;
+	struct step *sp = &e->steps[k];
 	struct rbnn_prog *pr = w->progs[k];
 	size_t ob = sp->scores ? 4 * sp->out_elems : sp->out_bytes;
 
@@ -487,10 +581,14 @@ static void run_card(struct worker *w, uint32_t k, const uint8_t *in,
 		uint8_t *y = out + i * ob;
 		struct rbnn_cost c, *cp = NULL;
 
-		if (w->measure && i == 0) {
+		/* The cost does not depend on the item: take item 0's. */
+		if (i0 + i == 0) {
 			memset(&c, 0, sizeof(c));
 			cp = &c;
 		}
+		if (e->reseed)
+			rbnn_array_reseed(w->a, item_seed(e->p.seed,
+							  e->base + i0 + i, k));
 		if (!sp->scores) {
 			rbnn_prog_run(w->a, pr, x, y, cp);
 		} else {
@@ -509,33 +607,64 @@ static void run_card(struct worker *w, uint32_t k, const uint8_t *in,
 	}
 }
 
-static void *worker_run(void *arg)
+/* Items [i0, i0 + cnt) of the run through every step. */
+static void run_slice(struct worker *w, size_t i0, size_t cnt)
+{
+	struct emu *e = w->e;
+	const uint8_t *src = (const uint8_t *)(e->in + i0 * e->in_floats);
+	int cur = 0;
+
+	for (uint32_t k = 0; k < e->nsteps; k++) {
+		struct step *sp = &e->steps[k];
+		uint8_t *dst = k + 1 == e->nsteps ?
+			       (uint8_t *)(e->out + i0 * e->ncls) : w->buf[cur];
+
+		if (sp->card)
+			run_card(w, k, i0, src, cnt, dst);
+		else
+			bnn__hnet_run(e->h, w->s, sp->first, sp->last, src, cnt,
+				      dst);
+		src = dst;
+		cur ^= 1;
+	}
+}
+
+/* Claim slices of the current run until none is left. */
+static void work(struct worker *w)
+{
+	struct emu *e = w->e;
+
+	for (;;) {
+		size_t i0 = __atomic_fetch_add(&e->next, e->slice,
+					       __ATOMIC_RELAXED);
+
+		if (i0 >= e->n)
+			return;
+		run_slice(w, i0, e->n - i0 < e->slice ? e->n - i0 : e->slice);
+	}
+}
+
+/* A worker thread: one work() per run, until stop_threads(). */
+static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct emu *e = w->e;
+	uint64_t seen = 0;	/* threads start at prepare, gen 0 */
 
-	for (size_t i0 = 0; i0 < w->n; i0 += e->chunk) {
-		size_t cnt = w->n - i0 < e->chunk ? w->n - i0 : e->chunk;
-		const uint8_t *src = (const uint8_t *)(w->in + i0 * e->in_floats);
-		int cur = 0;
-
-		for (uint32_t k = 0; k < e->nsteps; k++) {
-			struct step *sp = &e->steps[k];
-			uint8_t *dst = k + 1 == e->nsteps ?
-				       (uint8_t *)(w->out + i0 * e->ncls) :
-				       w->buf[cur];
-
-			if (sp->card)
-				run_card(w, k, src, cnt, dst);
-			else
-				bnn__hnet_run(e->h, w->s, sp->first, sp->last,
-					      src, cnt, dst);
-			src = dst;
-			cur ^= 1;
-		}
-		/* worker 0 measures the first item of each card step only */
-		w->measure = 0;
+	pthread_mutex_lock(&e->mu);
+	for (;;) {
+		while (!e->quit && e->gen == seen)
+			pthread_cond_wait(&e->go, &e->mu);
+		if (e->quit)
+			break;
+		seen = e->gen;
+		pthread_mutex_unlock(&e->mu);
+		work(w);
+		pthread_mutex_lock(&e->mu);
+		if (!--e->busy)
+			pthread_cond_signal(&e->done);
 	}
+	pthread_mutex_unlock(&e->mu);
 	return NULL;
 }
 
@@ -570,38 +699,44 @@ static int emu_run(struct bnn_backend *be, const float *in, size_t n,
 		   float *scores, bnn_stats *st, bnn_error *err)
 {
 	struct emu *e = be->priv;
-	uint32_t nt = e->nworkers, started = 0;
-	pthread_t tid[64];
-	size_t per;
+	size_t slice = e->chunk;
 
 	(void)err;
-	if (n < 2 * (size_t)nt)
-		nt = 1;
-	per = (n + nt - 1) / nt;
-	for (uint32_t i = 0; i < nt; i++) {
-		size_t a = (size_t)i * per, b = a + per < n ? a + per : n;
+	/* Several claims per worker, so that the fast ones take more. */
+	if (e->nthreads) {
+		size_t per = n / ((size_t)(e->nthreads + 1) * SLICES_PER_WORKER);
 
-		e->w[i].in = in + a * e->in_floats;
-		e->w[i].out = scores + a * e->ncls;
-		e->w[i].n = b > a ? b - a : 0;
+		slice = per < MIN_SLICE ? MIN_SLICE : per;
+		if (slice > e->chunk)
+			slice = e->chunk;
 	}
-	e->w[0].measure = 1;
-	/* Worker 0's share runs on the calling thread. */
-	for (uint32_t i = 1; i < nt; i++) {
-		if (!e->w[i].n)
-			continue;
-		if (pthread_create(&tid[i], NULL, worker_run, &e->w[i]) != 0)
-			break;
-		started = i;
+	e->in = in;
+	e->out = scores;
+	e->n = n;
+	e->slice = slice;
+	e->base = e->items;
+	e->next = 0;
+	if (e->nthreads && n > slice) {
+		/* The mutex publishes the run to the threads. */
+		pthread_mutex_lock(&e->mu);
+		e->busy = e->nthreads;
+		e->gen++;
+		pthread_cond_broadcast(&e->go);
+		pthread_mutex_unlock(&e->mu);
+		work(&e->w[0]);
+		pthread_mutex_lock(&e->mu);
+		while (e->busy)
+			pthread_cond_wait(&e->done, &e->mu);
+		pthread_mutex_unlock(&e->mu);
+	} else {
+		work(&e->w[0]);
 	}
-	worker_run(&e->w[0]);
-	for (uint32_t i = 1; i <= started; i++)
-		if (e->w[i].n)
-			pthread_join(tid[i], NULL);
-	/* Shares whose thread could not start run here. */
-	for (uint32_t i = started + 1; i < nt; i++)
-		if (e->w[i].n)
-			worker_run(&e->w[i]);
+	e->items += n;
+	/* Which items worker 0 read last depends on the timing: leave the
+	 * card's generator in a state that does not. */
+	if (e->reseed)
+		rbnn_array_reseed(e->a, item_seed(e->p.seed, e->items,
+						  UINT32_MAX));
 	exec_stats(e, n, st);
 	return BNN_OK;
 }

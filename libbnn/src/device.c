@@ -2,8 +2,8 @@
  * device.c - libbnn: rbnn cards through the kernel driver (bnn_device.h):
  * discovery with libudev (sysfs when udev is unavailable), identity and
  * geometry with DRM_IOCTL_RBNN_QUERY, health from the driver's queries,
- * sysfs and hwmon, processes from /proc/PID/fdinfo, reset through the
- * driver's debugfs force_reset.  Also the helpers backend_rbnn.c shares
+ * sysfs and hwmon, processes from /proc/PID/fdinfo, reset and scrub
+ * through the driver's debugfs files force_reset and scrub.  Also the helpers backend_rbnn.c shares
  * (device.h).
  */
 #define _GNU_SOURCE
@@ -31,7 +31,8 @@
 /* bnn_card_caps_str() names the bits in this order. */
 _Static_assert(RBNN_CAP_CELL_2T2R == 1u << 0 && RBNN_CAP_OP_FC == 1u << 2 &&
 	       RBNN_CAP_REFRESH == 1u << 7 && RBNN_CAP_TIMING_MODELED == 1u << 8 &&
-	       RBNN_CAP_ERROR_MODEL == 1u << 10, "CAPS bit order");
+	       RBNN_CAP_ERROR_MODEL == 1u << 10 &&
+	       RBNN_CAP_SCRUB_COUNT == 1u << 11, "CAPS bit order");
 /* The compiler's layer ops and output modes are the card's; the uAPI's
  * mirror them (backend_rbnn.c copies them across). */
 _Static_assert(RBNN_LAYER_FC == DRM_RBNN_LAYER_FC &&
@@ -54,6 +55,7 @@ const char *bnn_card_caps_str(uint32_t caps, char *buf, size_t cap)
 	static const char *const names[] = {
 		"2T2R", "1T1R", "FC", "CONV1D", "MAXPOOL1D", "BITSERIAL",
 		"VERIFY", "REFRESH", "TIMING", "DEBUG", "ERROR_MODEL",
+		"SCRUB_COUNT",
 	};
 	size_t k = 0;
 
@@ -750,6 +752,11 @@ static void health_sysfs(const bnn_card *c, bnn_card_health *h)
 		h->energy_pj = v * 1000000ull;
 		h->have |= BNN_HAVE_ENERGY;
 	}
+	/* Only on cards whose scrubs count (RBNN_CAP_SCRUB_COUNT). */
+	if (!read_u64_at(dir, "scrub_weak_cells", &v)) {
+		h->scrub_bit_errors = v;
+		h->have |= BNN_HAVE_SCRUB;
+	}
 }
 
 static unsigned wear_bucket(uint64_t cycles)
@@ -859,6 +866,13 @@ static int health_driver(const bnn_card *c, int fd, bnn_card_health *h)
 		h->recoveries = k.recoveries;
 		h->have |= BNN_HAVE_COUNTERS | BNN_HAVE_ENERGY |
 			   BNN_HAVE_RECOVERY;
+		/* A kernel that knows the counter, on a card that counts. */
+		if (got >= offsetof(struct drm_rbnn_query_counters,
+				    scrub_weak_cells) + 8 &&
+		    k.scrub_weak_cells != UINT64_MAX) {
+			h->scrub_bit_errors = k.scrub_weak_cells;
+			h->have |= BNN_HAVE_SCRUB;
+		}
 	}
 	/* Fields the kernel did not fill stay ~0 (unknown). */
 	memset(&m, 0xff, sizeof(m));
@@ -1030,6 +1044,11 @@ int bnn_card_tiles(const bnn_card *card, bnn_tile **tiles, size_t *n,
 		v[i].cycles_sum = t->cycles_sum;
 		v[i].stuck = t->stuck;
 		v[i].verify_fails = t->verify_fails;
+		v[i].scrub_bit_errors = BNN_UNKNOWN;
+		if (stride >= offsetof(struct drm_rbnn_tile_info,
+				       scrub_weak_cells) + 8 &&
+		    t->scrub_weak_cells != UINT64_MAX)
+			v[i].scrub_bit_errors = t->scrub_weak_cells;
 		if (v[i].used) {
 			v[i].owner_pid = pid[i];
 			copy_str(v[i].owner_comm, sizeof(v[i].owner_comm),
@@ -1211,50 +1230,72 @@ int bnn_card_processes(const bnn_card *card, bnn_card_proc **procs,
 
 /* ---- reset ---------------------------------------------------------------------------------- */
 
-int bnn_card_reset(const bnn_card *card, bnn_error *err)
+/*
+ * The path of the driver's debugfs file @name for the card, checked to be
+ * there and accessible.  @doing says what for ("resetting a card").
+ */
+static int debugfs_file(const bnn_card *card, const char *name,
+			const char *doing, char *path, size_t cap,
+			bnn_error *err)
 {
-	char dir[300], path[340];
 	struct statfs sfs;
 	struct stat st;
-	int fd, e;
+	int e;
+
+	if (card_present(card, err))
+		return BNN_E_NODEV;
+	snprintf(path, cap, DEBUGFS_ROOT "/accel/%s/%s", card->pci, name);
+	if (stat(path, &st) == 0)
+		return BNN_OK;
+	e = errno;
+	if (e == EACCES || e == EPERM)
+		return bnn__fail(err, BNN_E_PERM,
+				 "%s: %s needs root (%s is not accessible)",
+				 card->node, doing, DEBUGFS_ROOT);
+	if (statfs(DEBUGFS_ROOT, &sfs) != 0 ||
+	    (sfs.f_type != DEBUGFS_MAGIC_NR && sfs.f_type != TRACEFS_MAGIC_NR)) {
+		if (geteuid() != 0)
+			return bnn__fail(err, BNN_E_PERM, "%s: %s needs root",
+					 card->node, doing);
+		return bnn__fail(err, BNN_E_UNSUPPORTED,
+				 "%s: debugfs is not mounted (%s goes through the driver's debugfs file %s): mount -t debugfs none %s",
+				 card->node, doing, name, DEBUGFS_ROOT);
+	}
+	return bnn__fail(err, BNN_E_UNSUPPORTED,
+			 "%s: %s: %s (the rbnn driver has no %s for this card)",
+			 card->node, path, strerror(e), name);
+}
+
+/* Open a debugfs file of the card found by debugfs_file(). */
+static int debugfs_open(const bnn_card *card, const char *path, int flags,
+			const char *doing, bnn_error *err)
+{
+	int fd = open(path, flags | O_CLOEXEC), e;
+
+	if (fd >= 0)
+		return fd;
+	e = errno;
+	if (e == EACCES || e == EPERM)
+		return bnn__fail(err, BNN_E_PERM, "%s: %s needs root (%s: %s)",
+				 card->node, doing, path, strerror(e));
+	return bnn__fail(err, e == ENODEV ? BNN_E_NODEV : BNN_E_IO,
+			 "%s: %s: %s", card->node, path, strerror(e));
+}
+
+int bnn_card_reset(const bnn_card *card, bnn_error *err)
+{
+	char path[340];
+	int fd, e, rc;
 
 	if (!card)
 		return bnn__fail(err, BNN_E_INVAL, "NULL argument");
-	if (card_present(card, err))
-		return BNN_E_NODEV;
-	snprintf(dir, sizeof(dir), DEBUGFS_ROOT "/accel/%s", card->pci);
-	snprintf(path, sizeof(path), "%s/force_reset", dir);
-	if (stat(path, &st) != 0) {
-		e = errno;
-		if (e == EACCES || e == EPERM)
-			return bnn__fail(err, BNN_E_PERM,
-					 "%s: resetting a card needs root (%s is not accessible)",
-					 card->node, DEBUGFS_ROOT);
-		if (statfs(DEBUGFS_ROOT, &sfs) != 0 ||
-		    (sfs.f_type != DEBUGFS_MAGIC_NR &&
-		     sfs.f_type != TRACEFS_MAGIC_NR)) {
-			if (geteuid() != 0)
-				return bnn__fail(err, BNN_E_PERM,
-						 "%s: resetting a card needs root",
-						 card->node);
-			return bnn__fail(err, BNN_E_UNSUPPORTED,
-					 "%s: debugfs is not mounted (the reset goes through the driver's debugfs file force_reset): mount -t debugfs none %s",
-					 card->node, DEBUGFS_ROOT);
-		}
-		return bnn__fail(err, BNN_E_UNSUPPORTED,
-				 "%s: %s: %s (the rbnn driver has no force_reset for this card)",
-				 card->node, path, strerror(e));
-	}
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0) {
-		e = errno;
-		if (e == EACCES || e == EPERM)
-			return bnn__fail(err, BNN_E_PERM,
-					 "%s: resetting a card needs root (%s: %s)",
-					 card->node, path, strerror(e));
-		return bnn__fail(err, e == ENODEV ? BNN_E_NODEV : BNN_E_IO,
-				 "%s: %s: %s", card->node, path, strerror(e));
-	}
+	rc = debugfs_file(card, "force_reset", "resetting a card", path,
+			  sizeof(path), err);
+	if (rc)
+		return rc;
+	fd = debugfs_open(card, path, O_WRONLY, "resetting a card", err);
+	if (fd < 0)
+		return fd;
 	if (write(fd, "1\n", 2) != 2) {
 		e = errno;
 		close(fd);
@@ -1267,6 +1308,156 @@ int bnn_card_reset(const bnn_card *card, bnn_error *err)
 				 strerror(e));
 	}
 	close(fd);
+	bnn_error_clear(err);
+	return BNN_OK;
+}
+
+/* ---- scrub ------------------------------------------------------------------------------ */
+
+int bnn__scrub_parse(const char *report, bnn_scrub_tile **tiles, size_t *n,
+		     long *failed, bnn_error *err)
+{
+	const char *hdr = "tile status hw_status weak_cells unverified pulses time_ns energy_pj\n";
+	bnn_scrub_tile *v = NULL;
+	size_t nv = 0, cap = 0;
+	const char *p;
+
+	*tiles = NULL;
+	*n = 0;
+	if (failed)
+		*failed = -1;
+	if (!report || strncmp(report, hdr, strlen(hdr)) != 0)
+		return bnn__fail(err, BNN_E_PARSE,
+				 "scrub report: no header line");
+	for (p = report + strlen(hdr); *p; ) {
+		unsigned long long w, u, pu, tn, en;
+		unsigned t, hs;
+		int st, k = 0;
+
+		if (sscanf(p, "%u %d %u %llu %llu %llu %llu %llu%n", &t, &st,
+			   &hs, &w, &u, &pu, &tn, &en, &k) != 8 ||
+		    p[k] != '\n' || st > 0 || (nv && t <= v[nv - 1].index)) {
+			free(v);
+			return bnn__fail(err, BNN_E_PARSE,
+					 "scrub report: bad line %zu", nv + 2);
+		}
+		if (nv == cap) {
+			size_t nc = cap ? 2 * cap : 16;
+			bnn_scrub_tile *q = realloc(v, nc * sizeof(*q));
+
+			if (!q) {
+				free(v);
+				return bnn__fail(err, BNN_E_NOMEM,
+						 "out of memory");
+			}
+			v = q;
+			cap = nc;
+		}
+		memset(&v[nv], 0, sizeof(v[nv]));
+		v[nv].index = t;
+		v[nv].status = st ? BNN_E_DEVICE : BNN_OK;
+		v[nv].weak_cells = w;
+		v[nv].unverified = u;
+		v[nv].pulses = pu;
+		v[nv].device_ns = tn;
+		v[nv].device_energy_pj = en;
+		if (st && failed && *failed < 0)
+			*failed = (long)nv;
+		nv++;
+		p += k + 1;
+	}
+	*tiles = v;
+	*n = nv;
+	return BNN_OK;
+}
+
+int bnn_card_scrub(const bnn_card *card, bnn_scrub_tile **tiles, size_t *n,
+		   bnn_error *err)
+{
+	const char *doing = "scrubbing a card";
+	char path[340], *rep = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t k;
+	long failed;
+	int fd, e, werr, rc;
+
+	if (!card || !tiles || !n)
+		return bnn__fail(err, BNN_E_INVAL, "NULL argument");
+	*tiles = NULL;
+	*n = 0;
+	rc = debugfs_file(card, "scrub", doing, path, sizeof(path), err);
+	if (rc)
+		return rc;
+	fd = debugfs_open(card, path, O_RDWR, doing, err);
+	if (fd < 0)
+		return fd;
+	/* Returns when every tile has been scrubbed (or one failed). */
+	werr = write(fd, "all\n", 4) == 4 ? 0 : errno;
+	e = werr;
+	if (e && e != EIO) {
+		close(fd);
+		if (e == EACCES || e == EPERM)
+			return bnn__fail(err, BNN_E_PERM, "%s: %s needs root (%s)",
+					 card->node, doing, strerror(e));
+		return bnn__fail(err, e == ENODEV ? BNN_E_NODEV :
+				 e == EINTR ? BNN_E_IO : BNN_E_DEVICE,
+				 "%s: scrub failed: %s", card->node,
+				 strerror(e));
+	}
+	/* The report of this file's scrub, from its start. */
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		e = errno;
+		close(fd);
+		return bnn__fail(err, BNN_E_IO, "%s: %s: %s", card->node, path,
+				 strerror(e));
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			char *q = realloc(rep, cap + 65536);
+
+			if (!q) {
+				free(rep);
+				close(fd);
+				return bnn__fail(err, BNN_E_NOMEM,
+						 "out of memory");
+			}
+			rep = q;
+			cap += 65536;
+		}
+		k = read(fd, rep + len, cap - len - 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+	}
+	e = k < 0 ? errno : 0;
+	close(fd);
+	if (e) {
+		free(rep);
+		return bnn__fail(err, BNN_E_IO, "%s: %s: %s", card->node, path,
+				 strerror(e));
+	}
+	rep[len] = 0;
+	rc = bnn__scrub_parse(rep, tiles, n, &failed, err);
+	free(rep);
+	if (rc)
+		return rc;
+	if (failed >= 0 || werr == EIO) {
+		/* Keep nothing: the caller gets the tile that failed. */
+		uint32_t t = failed >= 0 ? (*tiles)[failed].index : 0;
+
+		free(*tiles);
+		*tiles = NULL;
+		*n = 0;
+		if (failed < 0)
+			return bnn__fail(err, BNN_E_DEVICE,
+					 "%s: the scrub failed (no tile reported)",
+					 card->node);
+		return bnn__fail(err, BNN_E_DEVICE,
+				 "%s: the scrub of tile %u failed (aborted by a card reset?); its owner must program its rows again",
+				 card->node, t);
+	}
 	bnn_error_clear(err);
 	return BNN_OK;
 }

@@ -69,6 +69,17 @@ struct bnn__rbnn_prog_stats {
 	double device_energy_pj;	/* modeled energy */
 };
 
+/*
+ * Parse the report of the driver's debugfs "scrub" file (header line, then
+ * "tile status hw_status weak_cells unverified pulses time_ns energy_pj"
+ * per tile, Documentation/rbnn-uapi.rst) into *tiles (*n entries,
+ * malloc'ed; NULL when none).  Tiles whose job failed get status
+ * BNN_E_DEVICE; *failed (may be NULL) receives the index of the first
+ * such entry, or -1.  BNN_E_PARSE for a malformed report, BNN_E_NOMEM.
+ */
+int bnn__scrub_parse(const char *report, bnn_scrub_tile **tiles, size_t *n,
+		     long *failed, bnn_error *err);
+
 struct bnn_backend;
 
 /* BNN_E_INVAL when `be` is not an rbnn context. */

@@ -411,7 +411,8 @@ static void test_pci_identity(void)
     g_assert_cmphex(rd(c, RBNN_REG_ID), ==, RBNN_ID_VALUE);
     g_assert_cmphex(rd(c, RBNN_REG_VERSION), ==, 0x00010000);
     /* defaults: error model on, instant timing, no debug */
-    g_assert_cmphex(rd(c, RBNN_REG_CAPS), ==, 0xffu | RBNN_CAP_ERROR_MODEL);
+    g_assert_cmphex(rd(c, RBNN_REG_CAPS), ==,
+                    0xffu | RBNN_CAP_ERROR_MODEL | RBNN_CAP_SCRUB_COUNT);
     g_assert_cmpuint(rd(c, RBNN_REG_TILES), ==, 16);
     g_assert_cmpuint(rd(c, RBNN_REG_TILE_ROWS), ==, 256);
     g_assert_cmpuint(rd(c, RBNN_REG_TILE_COLS), ==, 256);
@@ -451,7 +452,8 @@ static void test_properties(void)
     unsigned int i;
 
     g_assert_cmphex(rd(c, RBNN_REG_CAPS), ==,
-                    0xffu | RBNN_CAP_TIMING_MODELED | RBNN_CAP_DEBUG);
+                    0xffu | RBNN_CAP_TIMING_MODELED | RBNN_CAP_DEBUG |
+                    RBNN_CAP_SCRUB_COUNT);
     g_assert_cmpuint(rd(c, RBNN_REG_TILES), ==, 8);
     g_assert_cmpuint(rd(c, RBNN_REG_TILE_ROWS), ==, 128);
     g_assert_cmpuint(rd(c, RBNN_REG_TILE_COLS), ==, 192);
@@ -735,6 +737,69 @@ static void test_wear(void)
     cmd = cmd_rows(RBNN_OP_READ_WEAR, 1, 1, 0, buf + 1024, sizeof(w));
     e = card_do(c, &cmd);
     g_assert_cmpuint(st(&e), ==, RBNN_STATUS_BAD_PARAM);
+    card_free(c);
+}
+
+/*
+ * REFRESH counts the cells its margin reads find weak: none in rows never
+ * programmed, many in weakly programmed rows after a year of drift (CQE
+ * aux), summed into SCRUB_WEAK and the tile's TILE_SCRUB_WEAK; the data is
+ * written back as sensed, and a second scrub finds far fewer.
+ */
+static void test_scrub(void)
+{
+    Card *c = card_boot("tiles=2,rows=32,cols=128,debug=on,read-ber=0,"
+                        "prog-current-ua=20,seed=3");
+    uint8_t data[32 * 16], before[32 * 16], after[32 * 16];
+    uint64_t buf = galloc(c, sizeof(data)), out = galloc(c, sizeof(data));
+    struct rbnn_hw_cmd cmd;
+    struct rbnn_hw_cqe e;
+    uint32_t weak, weak2;
+
+    card_rings(c, 8, 8);
+    g_assert_cmphex(rd(c, RBNN_REG_CAPS) & RBNN_CAP_SCRUB_COUNT, ==,
+                    RBNN_CAP_SCRUB_COUNT);
+    cmd = cmd_rows(RBNN_OP_REFRESH, 0, 0, 32, 0, 0);
+    e = card_do(c, &cmd);
+    g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+    g_assert_cmpuint(le32_to_cpu(e.aux), ==, 0);
+
+    fill_random(data, sizeof(data));
+    qtest_memwrite(c->qts, buf, data, sizeof(data));
+    cmd = cmd_rows(RBNN_OP_PROGRAM_ROWS, 1, 0, 32, buf, sizeof(data));
+    e = card_do(c, &cmd);
+    g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+    g_assert_cmpuint(le32_to_cpu(e.aux), ==, 0);
+    wr(c, RBNN_REG_AGE_ADVANCE_S, 365 * 86400);
+    cmd = cmd_rows(RBNN_OP_READ_ROWS, 1, 0, 32, out, sizeof(data));
+    card_do(c, &cmd);
+    qtest_memread(c->qts, out, before, sizeof(before));
+
+    cmd = cmd_rows(RBNN_OP_REFRESH, 1, 0, 32, 0, 0);
+    e = card_do(c, &cmd);
+    g_assert(st(&e) == RBNN_STATUS_OK || st(&e) == RBNN_STATUS_VERIFY);
+    weak = le32_to_cpu(e.aux);
+    /* 20 uA, one year: a good fifth of the cells are weak */
+    g_assert_cmpuint(weak, >, 32 * 128 / 10);
+    g_assert_cmpuint(weak, <, 32 * 128 / 2);
+    g_assert_cmpuint(rd64(c, RBNN_REG_SCRUB_WEAK_LO), ==, weak);
+    wr(c, RBNN_REG_TILE_SEL, 1);
+    g_assert_cmpuint(rd(c, RBNN_REG_TILE_SCRUB_WEAK), ==, weak);
+    wr(c, RBNN_REG_TILE_SEL, 0);
+    g_assert_cmpuint(rd(c, RBNN_REG_TILE_SCRUB_WEAK), ==, 0);
+
+    cmd = cmd_rows(RBNN_OP_READ_ROWS, 1, 0, 32, out, sizeof(data));
+    card_do(c, &cmd);
+    qtest_memread(c->qts, out, after, sizeof(after));
+    g_assert_cmpmem(after, sizeof(after), before, sizeof(before));
+    cmd = cmd_rows(RBNN_OP_REFRESH, 1, 0, 32, 0, 0);
+    e = card_do(c, &cmd);
+    weak2 = le32_to_cpu(e.aux);
+    g_assert_cmpuint(weak2, <, weak / 20);
+    g_assert_cmpuint(rd64(c, RBNN_REG_SCRUB_WEAK_LO), ==, weak + weak2);
+    /* kept by CONTROL.RESET */
+    wr(c, RBNN_REG_CONTROL, RBNN_CTRL_RESET);
+    g_assert_cmpuint(rd64(c, RBNN_REG_SCRUB_WEAK_LO), ==, weak + weak2);
     card_free(c);
 }
 
@@ -2028,6 +2093,7 @@ int main(int argc, char **argv)
     g_test_add_func("/rbnn/msix/completion", test_msix_completion);
     g_test_add_func("/rbnn/rows/roundtrip", test_rows_roundtrip);
     g_test_add_func("/rbnn/rows/wear", test_wear);
+    g_test_add_func("/rbnn/rows/scrub", test_scrub);
     g_test_add_func("/rbnn/exec/fc", test_exec_fc);
     g_test_add_func("/rbnn/exec/fc-bits", test_exec_fc_bits);
     g_test_add_func("/rbnn/exec/conv-pool", test_exec_conv_pool);

@@ -395,7 +395,7 @@ static void test_out_of_range(void **state)
 	struct rbnn_params p = params(true);
 	struct rbnn_array *a = mk(&p);
 	uint64_t buf[8] = { 0 };
-	struct rbnn_prog_result res = { 1, 1 };
+	struct rbnn_prog_result res = { 1, 1, 1 };
 	uint32_t cyc = 1, st = 1;
 
 	(void)state;
@@ -406,6 +406,13 @@ static void test_out_of_range(void **state)
 	rbnn_array_program(a, 0, 60, 10, buf, NULL, &res, NULL);
 	assert_int_equal(res.pulses, 0);
 	rbnn_array_refresh(a, 7, 0, 1, NULL, NULL);
+	res.weak = 5;
+	rbnn_array_refresh(a, 0, 60, 10, &res, NULL);
+	assert_int_equal(res.weak, 0);
+	assert_int_equal(res.pulses, 0);
+	assert_true(isnan(rbnn_array_cell_margin(a, 4, 0, 0)));
+	assert_true(isnan(rbnn_array_cell_margin(a, 0, 64, 0)));
+	assert_true(isnan(rbnn_array_cell_margin(a, 0, 0, 256)));
 	rbnn_array_erase(a, 4, NULL);
 	rbnn_array_stick(a, 0, 0, 256, 1);
 	rbnn_array_row_wear(a, 4, 0, &cyc, &st);
@@ -533,11 +540,18 @@ static void test_costs(void **state)
 		assert_true(fabs(c.energy_fj - (256 * 15.0 + 500.0)) < 1e-6);
 		assert_true(c.time_ns == 10.0);
 
-		/* Refresh: a read, then a verified program at the default. */
+		/* Refresh: a read, a margin read, then a verified program
+		 * at the default. */
 		memset(&c, 0, sizeof(c));
 		rbnn_array_refresh(a, 0, 0, 1, &res, &c);
 		assert_int_equal(res.pulses, 256 * devs);
-		assert_int_equal(c.cell_reads, 2 * 256);
+		assert_int_equal(res.weak, 0);
+		assert_int_equal(c.cell_reads, 3 * 256);
+		assert_int_equal(c.progress, 3 + 1);
+		assert_true(c.time_ns == 3 * p.t_read_ns + 4 * 100.0 * devs);
+		assert_true(fabs(c.energy_fj -
+				 (3 * (256 * p.e_read_fj + p.e_popcount_fj) +
+				  res.pulses * 1.5 * 100 * 100)) < 1e-6);
 		rbnn_array_read(a, 0, 0, buf, NULL);
 		assert_memory_equal(buf, row, sizeof(buf));
 
@@ -853,6 +867,297 @@ static void test_drift_refresh(void **state)
 	rbnn_array_free(a);
 }
 
+
+/* ---- scrub: weak cells found by a refresh ---------------------------- */
+
+/*
+ * Naive reference of a refresh's weak count for rows [row, row + n) of
+ * @tile, evaluated before the refresh: sense each row (read_ber 0, so the
+ * sense is the effective bit), take each cell's signed margin from the
+ * public accessor, turn it to the direction of the sensed bit with the
+ * programmed bit from @data, and count margins below verify_margin.
+ */
+static uint64_t naive_weak(struct rbnn_array *a, const uint64_t *data,
+			   uint32_t tile, uint32_t row, uint32_t n)
+{
+	const struct rbnn_params *p = rbnn_array_params(a);
+	unsigned int w = rbnn_array_row_words(a);
+	int *sensed = malloc(p->cols * sizeof(int));
+	int *prog = malloc(p->cols * sizeof(int));
+	uint64_t *buf = malloc(w * 8), weak = 0;
+	uint32_t r, c;
+
+	for (r = row; r < row + n; r++) {
+		rbnn_array_read(a, tile, r, buf, NULL);
+		unpack(buf, sensed, p->cols);
+		unpack(data + ((size_t)tile * p->rows + r) * w, prog, p->cols);
+		for (c = 0; c < p->cols; c++) {
+			double m = rbnn_array_cell_margin(a, tile, r, c);
+
+			assert_false(isnan(m));
+			/* The sense reads the programmed bit iff m > 0. */
+			assert_int_equal(sensed[c] == prog[c], m > 0);
+			if (sensed[c] != prog[c])
+				m = -m;
+			weak += m < (float)p->verify_margin;
+		}
+	}
+	free(sensed);
+	free(prog);
+	free(buf);
+	return weak;
+}
+
+/*
+ * Analytic fraction of 2T2R cells programmed once at @cur uA (no verify)
+ * whose margin is within +-verify_margin after @age s of drift: m0 ~
+ * Normal(mu, s) (Documentation/rbnn-device.rst, "2T2R cell"), nu ~
+ * Normal(drift_nu, drift_nu_sigma) clipped at 0, m = m0 - nu ln(1 + age /
+ * tau). Integrated over nu on a fine grid.
+ */
+static double expected_weak_2t2r(const struct rbnn_params *p, double cur,
+				 double age)
+{
+	double sl = p->lrs_sigma_ref * pow(p->lrs_sigma_iref_ua / cur,
+					  p->lrs_sigma_exp);
+	double mu = log(p->hrs_median_kohm * 1e3 * cur * 1e-6 / p->lrs_k_v);
+	double s = sqrt(sl * sl + p->hrs_sigma * p->hrs_sigma);
+	double l = log1p(age / p->drift_tau_s), vm = p->verify_margin;
+	double sum, z0 = -p->drift_nu / p->drift_nu_sigma, dz = 1e-3, z;
+
+	/* nu clipped to 0 with probability Phi(z0) */
+	sum = phi(z0) * (phi((vm - mu) / s) - phi((-vm - mu) / s));
+	for (z = z0 + dz / 2; z < 12; z += dz) {
+		double nu = p->drift_nu + p->drift_nu_sigma * z;
+		double pdf = exp(-z * z / 2) / sqrt(2 * M_PI);
+
+		sum += pdf * dz * (phi((vm + nu * l - mu) / s) -
+				   phi((-vm + nu * l - mu) / s));
+	}
+	return sum;
+}
+
+static void test_scrub_fresh(void **state)
+{
+	struct rbnn_params p = params(true);
+	struct rbnn_prog_opts ver = { .verify = true };
+	struct rbnn_prog_result res, r2;
+	struct rbnn_array *a;
+	uint64_t *data;
+	uint32_t t;
+
+	(void)state;
+	trng_state = 31;
+	a = mk(&p);
+	data = malloc((size_t)p.tiles * p.rows * rbnn_array_row_words(a) * 8);
+	/* Never programmed: full margin, nothing to find. */
+	rbnn_array_refresh(a, 1, 0, p.rows, &res, NULL);
+	assert_int_equal(res.weak, 0);
+	assert_int_equal(res.unverified, 0);
+	/* Programmed with verify at the default current: every cell passed
+	 * the margin the scrub checks against, so a scrub finds nothing. */
+	program_all(a, data, &ver, &r2);
+	assert_int_equal(r2.unverified, 0);
+	for (t = 0; t < p.tiles; t++) {
+		assert_int_equal(naive_weak(a, data, t, 0, p.rows), 0);
+		rbnn_array_refresh(a, t, 0, p.rows, &res, NULL);
+		assert_int_equal(res.weak, 0);
+	}
+	assert_int_equal(count_errors(a, data), 0);
+	rbnn_array_free(a);
+
+	/* Error model off: exact cells, never weak. */
+	p = params(false);
+	a = mk(&p);
+	program_all(a, data, NULL, NULL);
+	rbnn_array_advance_age(a, 1e9);
+	rbnn_array_refresh(a, 0, 0, p.rows, &res, NULL);
+	assert_int_equal(res.weak, 0);
+	assert_true(rbnn_array_cell_margin(a, 0, 3, 5) == INFINITY);
+	free(data);
+	rbnn_array_free(a);
+}
+
+/* Weak programming, then drift: the count is the naive one, it follows
+ * the physics, and a scrub repairs the margins it reports. */
+static void check_scrub_aged(uint32_t mode, double cur, double age)
+{
+	struct rbnn_params p = params(true);
+	struct rbnn_prog_opts o = { .current_ua = cur };
+	struct rbnn_prog_result res;
+	struct rbnn_array *a;
+	uint64_t *data, *snap, ref, weak = 0, unver = 0, cells, e_aged;
+	size_t n;
+	uint32_t t;
+
+	trng_state = 41 + mode;
+	p.cell_mode = mode;
+	p.tiles = 8;
+	p.seed = 5 + mode;
+	a = mk(&p);
+	n = (size_t)p.tiles * p.rows * rbnn_array_row_words(a);
+	data = malloc(n * 8);
+	snap = malloc(n * 8);
+	cells = (uint64_t)p.tiles * p.rows * p.cols;
+	program_all(a, data, &o, NULL);
+	rbnn_array_advance_age(a, age);
+	e_aged = count_errors(a, data);
+	read_all(a, snap);
+	for (t = 0; t < p.tiles; t++) {
+		/* Two ranges per tile: counts add up per command. */
+		ref = naive_weak(a, data, t, 0, 10);
+		rbnn_array_refresh(a, t, 0, 10, &res, NULL);
+		assert_int_equal(res.weak, ref);
+		weak += res.weak;
+		unver += res.unverified;
+		ref = naive_weak(a, data, t, 10, p.rows - 10);
+		rbnn_array_refresh(a, t, 10, p.rows - 10, &res, NULL);
+		assert_int_equal(res.weak, ref);
+		weak += res.weak;
+		unver += res.unverified;
+	}
+	print_message("%s %.0f uA after %.3g s: %llu weak cells of %llu, %llu read wrong, %llu unverified after the scrub\n",
+		      mode ? "1T1R" : "2T2R", cur, age,
+		      (unsigned long long)weak, (unsigned long long)cells,
+		      (unsigned long long)e_aged, (unsigned long long)unver);
+	assert_true(weak > 0);
+	if (mode == RBNN_CELL_2T2R)
+		assert_binomial(weak, cells, expected_weak_2t2r(&p, cur, age),
+				"weak 2T2R cells");
+	/* Most errors drift brings are shallow: the scrub sees them. */
+	assert_true(weak > e_aged);
+	/* The scrub wrote back what it sensed, with verify: the data is the
+	 * aged snapshot, and a second scrub finds exactly the cells that did
+	 * not verify. */
+	assert_int_equal(count_errors(a, snap), 0);
+	weak = 0;
+	for (t = 0; t < p.tiles; t++) {
+		rbnn_array_refresh(a, t, 0, p.rows, &res, NULL);
+		weak += res.weak;
+	}
+	assert_int_equal(weak, unver);
+	free(data);
+	free(snap);
+	rbnn_array_free(a);
+}
+
+static void test_scrub_aged(void **state)
+{
+	(void)state;
+	check_scrub_aged(RBNN_CELL_2T2R, 30, 365.25 * 86400);
+	check_scrub_aged(RBNN_CELL_2T2R, 100, 10 * 365.25 * 86400);
+	check_scrub_aged(RBNN_CELL_1T1R, 100, 86400);
+}
+
+/* Stuck cells read firmly (not weak); a transient error during the
+ * scrub's sense is (the cell then fails the margin read), and the scrub
+ * writes the wrong bit back. */
+static void test_scrub_stuck_transient(void **state)
+{
+	struct rbnn_params p = params(true);
+	struct rbnn_prog_opts ver = { .verify = true };
+	struct rbnn_prog_result res;
+	struct rbnn_array *a;
+	uint64_t *data, weak = 0, cells;
+	unsigned int w;
+	uint32_t t;
+
+	(void)state;
+	trng_state = 51;
+	a = mk(&p);
+	w = rbnn_array_row_words(a);
+	data = malloc((size_t)p.tiles * p.rows * w * 8);
+	program_all(a, data, &ver, NULL);
+	rbnn_array_stick(a, 2, 3, 10, !((data[(2 * p.rows + 3) * w] >> 10) & 1));
+	rbnn_array_stick(a, 2, 3, 11, (data[(2 * p.rows + 3) * w] >> 11) & 1);
+	assert_true(rbnn_array_cell_margin(a, 2, 3, 10) == -INFINITY);
+	assert_true(rbnn_array_cell_margin(a, 2, 3, 11) == INFINITY);
+	assert_int_equal(naive_weak(a, data, 2, 0, p.rows), 0);
+	rbnn_array_refresh(a, 2, 0, p.rows, &res, NULL);
+	assert_int_equal(res.weak, 0);
+	assert_int_equal(res.unverified, 0);	/* stuck at what it read */
+	rbnn_array_free(a);
+
+	p.read_ber = 2e-3;
+	p.seed = 9;
+	a = mk(&p);
+	program_all(a, data, &ver, NULL);
+	for (t = 0; t < p.tiles; t++) {
+		rbnn_array_refresh(a, t, 0, p.rows, &res, NULL);
+		weak += res.weak;
+	}
+	cells = (uint64_t)p.tiles * p.rows * p.cols;
+	assert_true(weak > 0);
+	assert_binomial(weak, cells, p.read_ber, "transient errors scrubbed");
+	free(data);
+	rbnn_array_free(a);
+}
+
+
+/* Reseeding restarts the read-error stream: the same seed gives the same
+ * noisy reads, another seed others, and per-item streams keep the rate. */
+static void test_reseed(void **state)
+{
+	struct rbnn_params p = params(true);
+	struct rbnn_prog_opts ver = { .verify = true };
+	struct rbnn_array *a, *b;
+	uint64_t *data, r1[4], r2[4], r3[4], flips = 0, reads = 0;
+	unsigned int w;
+	uint32_t i, t, r;
+
+	(void)state;
+	trng_state = 61;
+	p.read_ber = 0.01;
+	p.seed = 3;
+	a = mk(&p);
+	b = mk(&p);
+	w = rbnn_array_row_words(a);
+	data = malloc((size_t)p.tiles * p.rows * w * 8);
+	program_all(a, data, &ver, NULL);
+	trng_state = 61;
+	program_all(b, data, &ver, NULL);
+
+	/* Same seed, same reads, on two arrays in the same state. */
+	rbnn_array_reseed(a, 77);
+	rbnn_array_reseed(b, 77);
+	rbnn_array_read(a, 1, 5, r1, NULL);
+	rbnn_array_read(b, 1, 5, r2, NULL);
+	assert_memory_equal(r1, r2, sizeof(r1));
+	/* The stream restarts: reading again after the same seed repeats. */
+	rbnn_array_reseed(a, 77);
+	rbnn_array_read(a, 1, 5, r3, NULL);
+	assert_memory_equal(r1, r3, sizeof(r1));
+	/* Another seed: other errors (256 cells at 1 %: almost surely). */
+	rbnn_array_reseed(a, 78);
+	rbnn_array_read(a, 1, 5, r3, NULL);
+	assert_true(memcmp(r1, r3, sizeof(r1)) != 0);
+	/* Per-read streams keep the error rate. */
+	for (i = 0; i < 4000; i++) {
+		t = i % p.tiles;
+		r = (i / p.tiles) % p.rows;
+		rbnn_array_reseed(a, 1000 + i);
+		rbnn_array_read(a, t, r, r3, NULL);
+		flips += diff_bits(r3, data + ((size_t)t * p.rows + r) * w,
+				   p.cols);
+		reads += p.cols;
+	}
+	assert_binomial(flips, reads, p.read_ber, "errors of reseeded reads");
+	rbnn_array_free(a);
+	rbnn_array_free(b);
+
+	/* Without transient errors a reseed changes no read. */
+	p.read_ber = 0;
+	a = mk(&p);
+	trng_state = 62;
+	program_all(a, data, NULL, NULL);
+	rbnn_array_read(a, 2, 9, r1, NULL);
+	rbnn_array_reseed(a, 5);
+	rbnn_array_read(a, 2, 9, r2, NULL);
+	assert_memory_equal(r1, r2, sizeof(r1));
+	free(data);
+	rbnn_array_free(a);
+}
+
 /* ---- determinism and state ----------------------------------------- */
 
 /* A fixed sequence of operations; returns a digest of what was read. */
@@ -883,6 +1188,8 @@ static uint64_t run_ops(struct rbnn_array *a, uint64_t seed, int steps)
 			break;
 		case 2:
 			rbnn_array_refresh(a, t, r, 1, &res, NULL);
+			h = (h ^ res.pulses ^ ((uint64_t)res.weak << 40)) *
+			    1099511628211ull;
 			break;
 		case 3:
 			rbnn_array_advance_age(a, 1e5 * (1 + trng_below(100)));
@@ -1014,6 +1321,10 @@ int main(void)
 		cmocka_unit_test(test_transient_ber),
 		cmocka_unit_test(test_endurance),
 		cmocka_unit_test(test_drift_refresh),
+		cmocka_unit_test(test_scrub_fresh),
+		cmocka_unit_test(test_scrub_aged),
+		cmocka_unit_test(test_scrub_stuck_transient),
+		cmocka_unit_test(test_reseed),
 		cmocka_unit_test(test_seeds),
 		cmocka_unit_test(test_save_load),
 	};

@@ -11,6 +11,10 @@
  *  - with the error model on (high read BER, weak 1T1R programming):
  *    outputs differ from cpu sometimes, runs are reproducible from the
  *    seed, and statistics report device time and energy;
+ *  - emu on N worker threads gives the outputs and the costs of one
+ *    thread, run after run, with the error model off, with persistent
+ *    errors and with transient read errors (per-item error streams),
+ *    whatever the batch split, and models with several card stages;
  *  - statistics of the worked example of rbnn-device.rst (time and
  *    energy of its EXEC, as the card's completion reports them) and of
  *    programming; option and preparation errors; async jobs; re-prepare.
@@ -316,8 +320,8 @@ static void test_golden_threads(void **state)
 }
 
 /* With the error model on, the thread count changes nothing either:
- * copies of the array when reads are deterministic (read BER 0), the one
- * array in order when they are not. */
+ * copies of the array read alike, and with transient read errors every
+ * item has its own error stream. */
 static void test_error_model_threads(void **state)
 {
 	(void)state;
@@ -345,6 +349,177 @@ static void test_error_model_threads(void **state)
 		bnn_backend_close(b);
 	}
 	bnn_model_free(m);
+}
+
+
+/*
+ * emu with N threads == emu with 1 thread: scores, classes and the run's
+ * statistics, over several runs of one context (the transient-error
+ * streams are numbered across runs), for the error model off, persistent
+ * errors only (read BER 0) and transient errors (read BER 0.01); and the
+ * same items in other batch splits give the same outputs.
+ */
+struct emu_cfg {
+	const char *what;
+	int error_model;
+	double read_ber;
+};
+
+static void run_emu(bnn_backend *be, const float *x, size_t n, float *sc,
+		    int32_t *pr, bnn_stats *st)
+{
+	bnn_error e;
+
+	if (bnn_run(be, x, n, sc, pr, st, &e))
+		fail_msg("run: %s", e.msg);
+}
+
+static void test_emu_threads_same(void **state)
+{
+	(void)state;
+	static const struct emu_cfg cfg[] = {
+		{ "error model off", 0, 0 },
+		{ "persistent errors", 1, 0 },
+		{ "transient errors, read BER 0.01", 1, 0.01 },
+	};
+	static const uint32_t threads[] = { 2, 3, 5 };
+	static const size_t runs[] = { 300, 1, 37, 520 };
+	size_t total = 0;
+
+	for (size_t c = 0; c < sizeof(cfg) / sizeof(cfg[0]); c++) {
+		struct bnn_model *m;
+		bnn_backend_opts o;
+		bnn_backend *ref, *be;
+		size_t e, ncls, diff_cpu = 0;
+		float *x, *s0, *s1;
+		int32_t *p0, *p1;
+		bnn_error err;
+
+		tm_state = 41 + c;
+		m = c == 2 ? scores_between() : conv_pool_dense();
+		e = (size_t)m->input.channels * m->input.length;
+		ncls = m->nclasses;
+		total = 0;
+		for (size_t r = 0; r < sizeof(runs) / sizeof(runs[0]); r++)
+			total += runs[r];
+		x = malloc(sizeof(float) * total * e);
+		s0 = malloc(sizeof(float) * total * ncls);
+		s1 = malloc(sizeof(float) * total * ncls);
+		p0 = malloc(sizeof(int32_t) * total);
+		p1 = malloc(sizeof(int32_t) * total);
+		inputs(m, x, total);
+
+		bnn_backend_opts_init(&o);
+		o.error_model = cfg[c].error_model;
+		o.read_ber = cfg[c].read_ber;
+		o.cell_mode = BNN_CELL_1T1R;
+		o.prog_current_ua = 40;
+		o.verify = 0;
+		o.age_s = 1e5;
+		o.seed = 5 + c;
+		o.threads = 1;
+		ref = open_be(BNN_BACKEND_EMU, &o);
+		if (bnn_prepare(ref, m, &err))
+			fail_msg("prepare: %s", err.msg);
+		{
+			bnn_stats rs[4];
+			size_t at = 0;
+
+			for (size_t r = 0; r < 4; r++) {
+				run_emu(ref, x + at * e, runs[r], s0 + at * ncls,
+					p0 + at, &rs[r]);
+				at += runs[r];
+			}
+			for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+				o.threads = threads[t];
+				be = open_be(BNN_BACKEND_EMU, &o);
+				if (bnn_prepare(be, m, &err))
+					fail_msg("prepare: %s", err.msg);
+				at = 0;
+				for (size_t r = 0; r < 4; r++) {
+					bnn_stats st;
+
+					memset(s1 + at * ncls, 0x55,
+					       sizeof(float) * runs[r] * ncls);
+					run_emu(be, x + at * e, runs[r],
+						s1 + at * ncls, p1 + at, &st);
+					if (memcmp(s0 + at * ncls, s1 + at * ncls,
+						   sizeof(float) * runs[r] * ncls) ||
+					    memcmp(p0 + at, p1 + at,
+						   sizeof(int32_t) * runs[r]))
+						fail_msg("%s: %u threads, run %zu of %zu items: outputs differ from 1 thread",
+							 cfg[c].what, threads[t], r,
+							 runs[r]);
+					assert_int_equal(st.device_ns, rs[r].device_ns);
+					assert_true(st.device_energy_pj ==
+						    rs[r].device_energy_pj);
+					assert_int_equal(st.device_cmds, rs[r].device_cmds);
+					assert_int_equal(st.items, runs[r]);
+					at += runs[r];
+				}
+				bnn_backend_close(be);
+			}
+		}
+		/* Another split of the same items (one run of everything, 2
+		 * threads) after a new prepare: the same outputs. */
+		o.threads = 2;
+		be = open_be(BNN_BACKEND_EMU, &o);
+		if (bnn_prepare(be, m, &err))
+			fail_msg("prepare: %s", err.msg);
+		run_emu(be, x, total, s1, p1, NULL);
+		assert_memory_equal(s0, s1, sizeof(float) * total * ncls);
+		assert_memory_equal(p0, p1, sizeof(int32_t) * total);
+		/* A second prepare of the same context reprograms the array
+		 * reproducibly: the same outputs again. */
+		if (bnn_prepare(be, m, &err) || bnn_prepare(ref, m, &err))
+			fail_msg("prepare: %s", err.msg);
+		run_emu(be, x, 300, s1, p1, NULL);
+		run_emu(ref, x, 300, s0, p0, NULL);
+		assert_memory_equal(s0, s1, sizeof(float) * 300 * ncls);
+		bnn_backend_close(be);
+
+		/* The errors are real: transient ones change outputs, and
+		 * another seed other outputs. */
+		if (cfg[c].read_ber > 0) {
+			bnn_backend *cpu;
+
+			bnn_backend_opts_init(&o);
+			cpu = open_be(BNN_BACKEND_CPU, &o);
+			if (bnn_prepare(cpu, m, &err))
+				fail_msg("prepare: %s", err.msg);
+			run_emu(cpu, x, 300, s1, p1, NULL);
+			for (size_t i = 0; i < 300 * ncls; i++)
+				diff_cpu += s0[i] != s1[i];
+			print_message("# %s: %zu of %zu scores differ from cpu\n",
+				      cfg[c].what, diff_cpu, 300 * ncls);
+			assert_true(diff_cpu > 0);
+			bnn_backend_close(cpu);
+			bnn_backend_opts_init(&o);
+			o.error_model = 1;
+			o.read_ber = cfg[c].read_ber;
+			o.cell_mode = BNN_CELL_1T1R;
+			o.prog_current_ua = 40;
+			o.verify = 0;
+			o.age_s = 1e5;
+			o.seed = 6 + c;
+			o.threads = 2;
+			be = open_be(BNN_BACKEND_EMU, &o);
+			if (bnn_prepare(be, m, &err))
+				fail_msg("prepare: %s", err.msg);
+			run_emu(be, x, 300, s1, p1, NULL);
+			assert_true(memcmp(s0, s1, sizeof(float) * 300 * ncls) != 0);
+			bnn_backend_close(be);
+		}
+		print_message("# %s: 1, 2, 3 and 5 threads, runs of 300, 1, 37 and 520 items: the same outputs and costs\n",
+			      cfg[c].what);
+		bnn_backend_close(ref);
+		bnn_model_free(m);
+		free(x);
+		free(s0);
+		free(s1);
+		free(p0);
+		free(p1);
+	}
 }
 
 /* ---- error model ------------------------------------------------------------ */
@@ -776,6 +951,7 @@ int main(void)
 		cmocka_unit_test(test_error_model),
 		cmocka_unit_test(test_error_model_threads),
 		cmocka_unit_test(test_worn_card),
+		cmocka_unit_test(test_emu_threads_same),
 		cmocka_unit_test(test_worked_example_stats),
 		cmocka_unit_test(test_emu_api),
 		cmocka_unit_test(test_prepare_info),

@@ -327,7 +327,8 @@ static void test_identity(void **state)
 	(void)state;
 	assert_int_equal(rd(f, RBNN_REG_ID), RBNN_ID_VALUE);
 	assert_int_equal(rd(f, RBNN_REG_VERSION), 0x00010000);
-	assert_int_equal(rd(f, RBNN_REG_CAPS), 0xff | RBNN_CAP_DEBUG);
+	assert_int_equal(rd(f, RBNN_REG_CAPS),
+			 0xff | RBNN_CAP_DEBUG | RBNN_CAP_SCRUB_COUNT);
 	assert_int_equal(rd(f, RBNN_REG_TILES), 4);
 	assert_int_equal(rd(f, RBNN_REG_TILE_ROWS), 64);
 	assert_int_equal(rd(f, RBNN_REG_TILE_COLS), 128);
@@ -354,7 +355,8 @@ static void test_caps_variants(void **state)
 
 	(void)state;
 	assert_int_equal(rd(f, RBNN_REG_CAPS),
-			 0xff | RBNN_CAP_TIMING_MODELED | RBNN_CAP_ERROR_MODEL);
+			 0xff | RBNN_CAP_TIMING_MODELED | RBNN_CAP_ERROR_MODEL |
+			 RBNN_CAP_SCRUB_COUNT);
 	assert_int_equal(rd(f, RBNN_REG_CELL_MODE), RBNN_CELL_1T1R);
 	/* debug registers inactive */
 	wr(f, RBNN_REG_STUCK_TILE, 3);
@@ -1381,6 +1383,166 @@ static void test_counters_latch(void **state)
 	fk_free(f);
 }
 
+/* ---- tests: scrub counts ------------------------------------------------ */
+
+static void mod_scrub(struct rbnn_params *p)
+{
+	p->error_model = true;
+	p->read_ber = 0;
+	p->timing = 1;
+	p->tiles = 4;
+	p->rows = 64;
+	p->cols = 128;
+	p->seed = 11;
+}
+
+/* Run the queued commands to completion under modeled timing. */
+static struct rbnn_hw_cqe fk_do_modeled(struct fake *f,
+					const struct rbnn_hw_cmd *c)
+{
+	struct rbnn_hw_cqe e;
+
+	fk_queue(f, c);
+	fk_doorbell(f);
+	fk_advance(f, 1000000000);
+	if (!fk_pop(f, &e))
+		fail_msg("no completion for opcode %u", c->opcode);
+	fk_consume(f);
+	return e;
+}
+
+/*
+ * REFRESH reports the weak cells of its margin reads in the CQE's aux
+ * field, and the card adds them to SCRUB_WEAK and to the tile's
+ * TILE_SCRUB_WEAK when the completion is posted. The counts are the
+ * array model's (the same operations on a bare array with the same seed),
+ * they survive CONTROL.RESET and migration, and power-on clears them.
+ */
+static void test_scrub_counts(void **state)
+{
+	struct fake *f = fk_new(mod_scrub), *g;
+	struct rbnn_params p;
+	struct rbnn_array *ref;
+	struct rbnn_prog_opts o = { .current_ua = 25 };
+	struct rbnn_prog_result res;
+	struct rbnn_hw_cmd c;
+	struct rbnn_hw_cqe e;
+	uint64_t *bits, want[2], total;
+	uint32_t k, t;
+	size_t n;
+	uint8_t *blob;
+
+	(void)state;
+	p = f->p;
+	ref = rbnn_array_new(&p);
+	assert_non_null(ref);
+	fk_rings(f, 8, 8);
+	fill_random(f->mem + DATA_ADDR, 64 * 16);
+	bits = malloc(64 * 16);
+	assert_non_null(bits);
+	for (k = 0; k < 64 * 2; k++) {
+		uint64_t v;
+
+		memcpy(&v, f->mem + DATA_ADDR + 8 * k, 8);
+		bits[k] = le64toh(v);
+	}
+
+	/* Nothing programmed: nothing weak. */
+	c = cmd_rows(RBNN_OP_REFRESH, 2, 0, 64, 0, 0);
+	e = fk_do_modeled(f, &c);
+	rbnn_array_refresh(ref, 2, 0, 64, &res, NULL);
+	assert_int_equal(status_of(&e), RBNN_STATUS_OK);
+	assert_int_equal(le32toh(e.aux), 0);
+	assert_true(rd64(f, RBNN_REG_SCRUB_WEAK_LO) == 0);
+
+	/* Weakly programmed rows in tiles 1 and 3, aged a year. */
+	for (t = 1; t < 4; t += 2) {
+		c = cmd_rows(RBNN_OP_PROGRAM_ROWS, t, 0, 64, DATA_ADDR, 64 * 16);
+		c.rows.current_na = htole32(25000);
+		e = fk_do_modeled(f, &c);
+		assert_int_equal(status_of(&e), RBNN_STATUS_OK);
+		assert_int_equal(le32toh(e.aux), 0);	/* not a REFRESH */
+		rbnn_array_program(ref, t, 0, 64, bits, &o, NULL, NULL);
+	}
+	wr(f, RBNN_REG_AGE_ADVANCE_S, 365 * 86400);
+	rbnn_array_advance_age(ref, 365 * 86400);
+
+	for (k = 0; k < 2; k++) {
+		t = 1 + 2 * k;
+		rbnn_array_refresh(ref, t, 5, 40, &res, NULL);
+		want[k] = res.weak;
+		c = cmd_rows(RBNN_OP_REFRESH, t, 5, 40, 0, 0);
+		fk_queue(f, &c);
+		fk_doorbell(f);
+		/* In flight: the counters wait for the completion. */
+		assert_true(rd(f, RBNN_REG_STATUS) & RBNN_STS_BUSY);
+		assert_true(rd64(f, RBNN_REG_SCRUB_WEAK_LO) ==
+			    (k ? want[0] : 0));
+		fk_advance(f, 1000000000);
+		assert_true(fk_pop(f, &e));
+		fk_consume(f);
+		assert_true(status_of(&e) == RBNN_STATUS_OK ||
+			    status_of(&e) == RBNN_STATUS_VERIFY);
+		assert_int_equal(le32toh(e.aux), want[k]);
+		assert_true(want[k] > 40 * 128 / 50);	/* ~10 % at 25 uA */
+	}
+	total = want[0] + want[1];
+	assert_true(rd64(f, RBNN_REG_SCRUB_WEAK_LO) == total);
+	wr(f, RBNN_REG_TILE_SEL, 1);
+	assert_int_equal(rd(f, RBNN_REG_TILE_SCRUB_WEAK), want[0]);
+	wr(f, RBNN_REG_TILE_SEL, 3);
+	assert_int_equal(rd(f, RBNN_REG_TILE_SCRUB_WEAK), want[1]);
+	wr(f, RBNN_REG_TILE_SEL, 0);
+	assert_int_equal(rd(f, RBNN_REG_TILE_SCRUB_WEAK), 0);
+	k = f->errors;
+	wr(f, RBNN_REG_TILE_SEL, 4);	/* out of range: the window reads 0 */
+	assert_int_equal(rd(f, RBNN_REG_TILE_SCRUB_WEAK), 0);
+	wr(f, RBNN_REG_SCRUB_WEAK_LO, 7);	/* read-only */
+	wr(f, RBNN_REG_TILE_SCRUB_WEAK, 7);
+	assert_int_equal(f->errors, k + 3);
+	assert_true(rd64(f, RBNN_REG_SCRUB_WEAK_LO) == total);
+
+	/* The rows were re-programmed with verify: a second scrub finds
+	 * only what did not verify. */
+	c = cmd_rows(RBNN_OP_REFRESH, 1, 5, 40, 0, 0);
+	rbnn_array_refresh(ref, 1, 5, 40, &res, NULL);
+	e = fk_do_modeled(f, &c);
+	assert_int_equal(le32toh(e.aux), res.weak);
+	assert_true(res.weak < want[0] / 10);
+	total += res.weak;
+
+	/* A hung REFRESH aborted by a reset adds nothing. */
+	wr(f, RBNN_REG_FAULT, RBNN_FAULT_HANG);
+	c = cmd_rows(RBNN_OP_REFRESH, 3, 0, 64, 0, 0);
+	fk_queue(f, &c);
+	fk_doorbell(f);
+	assert_true(rd(f, RBNN_REG_STATUS) & RBNN_STS_BUSY);
+
+	/* Kept by CONTROL.RESET, and by migration. */
+	wr(f, RBNN_REG_CONTROL, RBNN_CTRL_RESET);
+	assert_true(rd64(f, RBNN_REG_SCRUB_WEAK_LO) == total);
+	g = fk_new(mod_scrub);
+	n = rbnn_dev_state_size(f->d);
+	blob = malloc(n);
+	assert_non_null(blob);
+	rbnn_dev_save(f->d, blob);
+	assert_int_equal(rbnn_dev_load(g->d, blob, n), 0);
+	assert_true(rd64(g, RBNN_REG_SCRUB_WEAK_LO) == total);
+	wr(g, RBNN_REG_TILE_SEL, 3);
+	assert_int_equal(rd(g, RBNN_REG_TILE_SCRUB_WEAK), want[1]);
+	free(blob);
+	fk_free(g);
+
+	/* Power-on clears them (the array keeps its data and wear). */
+	rbnn_dev_reset(f->d, true);
+	assert_true(rd64(f, RBNN_REG_SCRUB_WEAK_LO) == 0);
+	wr(f, RBNN_REG_TILE_SEL, 1);
+	assert_int_equal(rd(f, RBNN_REG_TILE_SCRUB_WEAK), 0);
+	free(bits);
+	rbnn_array_free(ref);
+	fk_free(f);
+}
+
 /* ---- tests: save/load -------------------------------------------------- */
 
 static void test_save_load(void **state)
@@ -1596,6 +1758,7 @@ int main(void)
 		cmocka_unit_test(test_modeled_timing),
 		cmocka_unit_test(test_reset_midway),
 		cmocka_unit_test(test_counters_latch),
+		cmocka_unit_test(test_scrub_counts),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_save_load_geometry_mismatch),
 		cmocka_unit_test(test_random_garbage),

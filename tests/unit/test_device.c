@@ -18,6 +18,7 @@
 
 #include "bnn.h"
 #include "bnn_device.h"
+#include "device.h"		/* bnn__scrub_parse */
 
 /* Cards on this machine (the no-card tests skip when there are some). */
 static size_t host_cards(void)
@@ -86,6 +87,8 @@ static void test_helpers(void **state)
 			    "2T2R 1T1R FC CONV1D MAXPOOL1D BITSERIAL VERIFY REFRESH TIMING DEBUG ERROR_MODEL");
 	assert_string_equal(bnn_card_caps_str(0x2ff, buf, sizeof(buf)),
 			    "2T2R 1T1R FC CONV1D MAXPOOL1D BITSERIAL VERIFY REFRESH DEBUG");
+	assert_string_equal(bnn_card_caps_str(0xcff, buf, sizeof(buf)),
+			    "2T2R 1T1R FC CONV1D MAXPOOL1D BITSERIAL VERIFY REFRESH ERROR_MODEL SCRUB_COUNT");
 	assert_string_equal(bnn_card_caps_str(1u << 12 | 1u << 31, buf, sizeof(buf)),
 			    "bit12 bit31");
 	assert_string_equal(bnn_card_caps_str(0, buf, sizeof(buf)), "");
@@ -102,6 +105,7 @@ static void test_null_args(void **state)
 	bnn_card_health h;
 	bnn_tile *t;
 	bnn_card_proc *p;
+	bnn_scrub_tile *st;
 	size_t n;
 	bnn_error e;
 
@@ -115,6 +119,9 @@ static void test_null_args(void **state)
 	assert_int_equal(bnn_card_tiles(NULL, &t, &n, &e), BNN_E_INVAL);
 	assert_int_equal(bnn_card_processes(NULL, &p, &n, &e), BNN_E_INVAL);
 	assert_int_equal(bnn_card_reset(NULL, &e), BNN_E_INVAL);
+	assert_int_equal(bnn_card_scrub(NULL, &st, &n, &e), BNN_E_INVAL);
+	assert_int_equal(bnn_card_scrub(&c, NULL, &n, &e), BNN_E_INVAL);
+	assert_int_equal(bnn_card_scrub(&c, &st, NULL, &e), BNN_E_INVAL);
 	bnn_card_list_free(NULL);
 }
 
@@ -137,6 +144,15 @@ static void test_gone_card(void **state)
 	assert_int_equal(bnn_card_health_get(&c, &h, &e), BNN_E_NODEV);
 	assert_non_null(strstr(e.msg, "gone"));
 	assert_int_equal(bnn_card_reset(&c, &e), BNN_E_NODEV);
+	{
+		bnn_scrub_tile *st = (bnn_scrub_tile *)1;
+
+		n = 3;
+		assert_int_equal(bnn_card_scrub(&c, &st, &n, &e), BNN_E_NODEV);
+		assert_null(st);
+		assert_int_equal(n, 0);
+		assert_non_null(strstr(e.msg, "gone"));
+	}
 	assert_int_equal(bnn_card_tiles(&c, &t, &n, &e), BNN_E_NODEV);
 	assert_null(t);
 	assert_int_equal(n, 0);
@@ -176,6 +192,80 @@ static void test_not_rbnn(void **state)
 	assert_null(p);
 	/* no debugfs entry for it */
 	assert_int_not_equal(bnn_card_reset(&c, &e), BNN_OK);
+	{
+		bnn_scrub_tile *st = (bnn_scrub_tile *)1;
+
+		assert_int_not_equal(bnn_card_scrub(&c, &st, &n, &e), BNN_OK);
+		assert_null(st);
+		assert_int_equal(n, 0);
+		/* as root: debugfs has no such card; otherwise: root needed */
+		assert_true(e.code == BNN_E_PERM || e.code == BNN_E_UNSUPPORTED);
+		assert_non_null(strstr(e.msg, "/dev/null"));
+	}
+}
+
+#define SCRUB_HDR "tile status hw_status weak_cells unverified pulses time_ns energy_pj\n"
+
+/* The report of the driver's debugfs "scrub" file. */
+static void test_scrub_parse(void **state)
+{
+	static const char *const bad[] = {
+		NULL,
+		"",			/* no header */
+		"tile status\n0 0 0 1 0 2 3 4\n",		/* header */
+		SCRUB_HDR "0 0 0 1 0 2 3\n",		/* 7 fields */
+		SCRUB_HDR "0 0 0 1 0 2 3 4",		/* no newline */
+		SCRUB_HDR "0 0 0 1 0 2 3 4 5\n",		/* 9 fields */
+		SCRUB_HDR "0 0 0 x 0 2 3 4\n",
+		SCRUB_HDR "0 1 0 1 0 2 3 4\n",		/* status > 0 */
+		SCRUB_HDR "1 0 0 1 0 2 3 4\n1 0 0 1 0 2 3 4\n", /* order */
+		SCRUB_HDR "\n",
+	};
+	bnn_scrub_tile *t = (bnn_scrub_tile *)1;
+	size_t n = 7, i;
+	long failed = 5;
+	bnn_error e;
+
+	(void)state;
+	assert_int_equal(bnn__scrub_parse(SCRUB_HDR, &t, &n, &failed, &e),
+			 BNN_OK);
+	assert_null(t);
+	assert_int_equal(n, 0);
+	assert_int_equal(failed, -1);
+
+	assert_int_equal(bnn__scrub_parse(SCRUB_HDR
+			 "0 0 0 17 0 131072 220000 1800000\n"
+			 "1 0 5 3 2 0 230000 1900000\n"
+			 "3 -125 0 0 0 0 0 0\n", &t, &n, &failed, &e), BNN_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(failed, 2);
+	assert_int_equal(t[0].index, 0);
+	assert_int_equal(t[0].status, BNN_OK);
+	assert_int_equal(t[0].weak_cells, 17);
+	assert_int_equal(t[0].unverified, 0);
+	assert_int_equal(t[0].pulses, 131072);
+	assert_int_equal(t[0].device_ns, 220000);
+	assert_int_equal(t[0].device_energy_pj, 1800000);
+	assert_int_equal(t[1].weak_cells, 3);
+	assert_int_equal(t[1].unverified, 2);
+	assert_int_equal(t[2].index, 3);
+	assert_int_equal(t[2].status, BNN_E_DEVICE);
+	free(t);
+	/* failed may be NULL */
+	assert_int_equal(bnn__scrub_parse(SCRUB_HDR "2 0 0 1 0 1 1 1\n", &t,
+					  &n, NULL, &e), BNN_OK);
+	assert_int_equal(n, 1);
+	free(t);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t = (bnn_scrub_tile *)1;
+		n = 7;
+		assert_int_equal(bnn__scrub_parse(bad[i], &t, &n, &failed, &e),
+				 BNN_E_PARSE);
+		assert_null(t);
+		assert_int_equal(n, 0);
+		assert_non_null(strstr(e.msg, "scrub report"));
+	}
 }
 
 int main(void)
@@ -187,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_null_args),
 		cmocka_unit_test(test_gone_card),
 		cmocka_unit_test(test_not_rbnn),
+		cmocka_unit_test(test_scrub_parse),
 	};
 
 	return cmocka_run_group_tests_name("device", tests, NULL, NULL);

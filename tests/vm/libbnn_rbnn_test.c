@@ -27,6 +27,11 @@
  *   libbnn_rbnn_test as-nobody CMD ARG...   run CMD as uid/gid 65534
  *   libbnn_rbnn_test scaling [ITEMS [MIN_SPEEDUP]]   throughput on one and
  *                                       two cards (libbnn-scaling.sh)
+ *   libbnn_rbnn_test program CARD [SEED]   program a 512-256-2 binary
+ *                                       network on CARD with the rbnn
+ *                                       backend's defaults (verify) and
+ *                                       exit: the weights stay in the
+ *                                       array (libbnn-smi-scrub.sh)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -1174,6 +1179,39 @@ bad:
 	return 1;
 }
 
+/* Program a network on one card, report the rows and cells, and leave. */
+static int program_main(const char *card, uint64_t seed)
+{
+	bnn_prepare_info pi;
+	bnn_backend *be;
+	struct bnn_model *m;
+	bnn_error e;
+
+	tm_state = seed;
+	m = dense_model(512, 256);
+	be = open_be(BNN_BACKEND_RBNN, card, &e);
+	if (!be || bnn_prepare(be, m, &e)) {
+		fprintf(stderr, "program %s: %s\n", card, e.msg);
+		bnn_backend_close(be);
+		bnn_model_free(m);
+		return 1;
+	}
+	memset(&pi, 0, sizeof(pi));
+	pi.size = sizeof(pi);
+	if (bnn_prepare_info_get(be, &pi, &e)) {
+		fprintf(stderr, "program %s: %s\n", card, e.msg);
+		bnn_backend_close(be);
+		bnn_model_free(m);
+		return 1;
+	}
+	printf("%s: programmed %llu rows on %u tiles, %llu cells left unverified\n",
+	       card, (unsigned long long)pi.prog_rows, pi.tiles_used,
+	       (unsigned long long)pi.prog_unverified);
+	bnn_backend_close(be);
+	bnn_model_free(m);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t seed = 1;
@@ -1184,6 +1222,9 @@ int main(int argc, char **argv)
 				    argc >= 4 ? strtod(argv[3], NULL) : 1.5);
 	if (argc >= 2 && !strcmp(argv[1], "json"))
 		return json_main(argc >= 3 ? argv[2] : NULL);
+	if (argc >= 3 && !strcmp(argv[1], "program"))
+		return program_main(argv[2],
+				    argc >= 4 ? strtoull(argv[3], NULL, 0) : 1);
 	if (argc >= 3 && !strcmp(argv[1], "as-nobody")) {
 		if (setgroups(0, NULL) || setgid(65534) || setuid(65534)) {
 			perror("as-nobody");

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * bnn-smi - RBNN card management: list cards, show identity, health and
- * usage, per-tile wear, reset a card.  Everything goes through libbnn's
- * card API (bnn_device.h); this program issues no ioctl itself.
+ * usage, per-tile wear, scrub and reset a card.  Everything goes through
+ * libbnn's card API (bnn_device.h); this program issues no ioctl itself.
  * Documentation/bnn-smi.1 is the manual; --help says the same in short.
  */
 #include <errno.h>
@@ -33,7 +33,8 @@ static const char help_text[] =
 "accelerators) driven by the rbnn kernel driver: list them, show their\n"
 "identity, geometry and device-model parameters, their health and usage\n"
 "(tiles, wear, stuck cells, errors and resets, modeled energy and busy\n"
-"time, the processes using them), the wear of each tile, and reset them.\n"
+"time, the processes using them), the wear of each tile, and scrub and\n"
+"reset them.\n"
 "\n"
 "Commands:\n"
 "  list            (default) one line per card: index, node, PCI address,\n"
@@ -48,14 +49,25 @@ static const char help_text[] =
 "                  tiles used and free; wear (row program cycles: largest,\n"
 "                  mean, share of the rated endurance, histogram of tiles\n"
 "                  by their most worn row); stuck cells and cells left\n"
-"                  unverified; bit errors found by scrub (when the driver\n"
-"                  reports them); driver recoveries and card resets;\n"
+"                  unverified; bit errors seen by scrubs (weak cells:\n"
+"                  read wrong, or right with less than the verify margin;\n"
+"                  each scrub re-programmed them); driver recoveries and\n"
+"                  card resets;\n"
 "                  lifetime energy, busy time, commands, programming\n"
 "                  pulses and cell reads; jobs submitted, completed and\n"
 "                  failed; array age; the processes that have the card open\n"
 "                  (pid, name, files, tiles, device time, buffer memory)\n"
 "  tiles CARD      one line per tile: state, owner (root only), largest and\n"
-"                  mean row program cycles, stuck and unverified cells\n"
+"                  mean row program cycles, stuck and unverified cells, bit\n"
+"                  errors seen by scrubs\n"
+"  scrub CARD      scrub every row of every tile (root only, through\n"
+"                  debugfs; users' weights stay): the card senses each\n"
+"                  cell, counts the weak ones (the bit errors a scrub can\n"
+"                  see without ECC) and re-programs every cell with\n"
+"                  verify; prints per tile the weak cells found and the\n"
+"                  cells left unverified, and the modeled cost.  A bit\n"
+"                  that read wrong is re-programmed wrong: program the\n"
+"                  weights again to correct it\n"
 "  reset CARD      reset the card as the driver's hang recovery does (root\n"
 "                  only, through debugfs): jobs running on it are aborted\n"
 "                  and reported to their owners; queued jobs then run; the\n"
@@ -76,7 +88,7 @@ static const char help_text[] =
 "parameters) need read-write access to the node, which belongs to group\n"
 "render (add yourself: usermod -aG render $USER); without it " PROG " shows\n"
 "what sysfs has and says so.  Processes of other users are only listed for\n"
-"root.  reset needs root and a mounted debugfs.\n"
+"root.  scrub and reset need root and a mounted debugfs.\n"
 "\n"
 "Exit status: 0 success, 1 an operation failed, 2 usage error, 3 no RBNN\n"
 "card found (or none matching CARD; list still exits 0 with no card).\n"
@@ -85,6 +97,7 @@ static const char help_text[] =
 "  " PROG "                       list the cards\n"
 "  " PROG " health accel1          health of /dev/accel/accel1\n"
 "  " PROG " --json health | jq '.cards[].tiles'\n"
+"  sudo " PROG " scrub accel0          scrub card 0, count its bit errors\n"
 "  sudo " PROG " reset 0000:00:03.0\n";
 
 static int json;
@@ -502,7 +515,7 @@ static void print_health(const bnn_card *c, const bnn_card_health *h,
 		printf("  cells            %" PRIu64 " stuck, %" PRIu64 " left unverified by program-and-verify\n",
 		       h->stuck_cells, h->verify_fails);
 	if (h->have & BNN_HAVE_SCRUB)
-		printf("  scrub            %" PRIu64 " bit errors found\n",
+		printf("  scrub            %" PRIu64 " bit errors seen since power-on (weak cells, re-programmed)\n",
 		       h->scrub_bit_errors);
 	else
 		printf("  scrub            bit errors: not reported by the driver\n");
@@ -711,19 +724,24 @@ static int cmd_tiles(char **names, int nnames)
 				json_str(t[i].owner_comm);
 			else
 				fputs("null", stdout);
-			printf(", \"cycles_max\": %u, \"cycles_sum\": %" PRIu64 ", \"cycles_mean\": %.6g, \"stuck\": %u, \"verify_fails\": %u}",
+			printf(", \"cycles_max\": %u, \"cycles_sum\": %" PRIu64 ", \"cycles_mean\": %.6g, \"stuck\": %u, \"verify_fails\": %u, \"scrub_bit_errors\": ",
 			       t[i].cycles_max, t[i].cycles_sum,
 			       v[0].rows ? (double)t[i].cycles_sum / v[0].rows : 0.0,
 			       t[i].stuck, t[i].verify_fails);
+			if (t[i].scrub_bit_errors == BNN_UNKNOWN)
+				fputs("null}", stdout);
+			else
+				printf("%" PRIu64 "}", t[i].scrub_bit_errors);
 		}
 		fputs(nt ? "\n]}\n" : "]}\n", stdout);
 	} else {
 		printf("%s  %s  PCI %s: %zu tiles of %u rows\n", v[0].name,
 		       v[0].node, v[0].pci, nt, v[0].rows);
-		printf("%5s %-5s %-24s %10s %10s %7s %9s\n", "TILE", "STATE",
-		       "OWNER", "MAX CYC", "MEAN CYC", "STUCK", "UNVERIF");
+		printf("%5s %-5s %-24s %10s %10s %7s %9s %10s\n", "TILE", "STATE",
+		       "OWNER", "MAX CYC", "MEAN CYC", "STUCK", "UNVERIF",
+		       "SCRUB ERR");
 		for (size_t i = 0; i < nt; i++) {
-			char own[40];
+			char own[40], se[24];
 
 			if (!t[i].used)
 				snprintf(own, sizeof(own), "-");
@@ -732,12 +750,76 @@ static int cmd_tiles(char **names, int nnames)
 					 t[i].owner_pid, t[i].owner_comm);
 			else
 				snprintf(own, sizeof(own), "(root only)");
-			printf("%5u %-5s %-24s %10u %10.2f %7u %9u\n",
+			if (t[i].scrub_bit_errors == BNN_UNKNOWN)
+				snprintf(se, sizeof(se), "n/a");
+			else
+				snprintf(se, sizeof(se), "%" PRIu64,
+					 t[i].scrub_bit_errors);
+			printf("%5u %-5s %-24s %10u %10.2f %7u %9u %10s\n",
 			       t[i].index, t[i].used ? "used" : "free", own,
 			       t[i].cycles_max,
 			       v[0].rows ? (double)t[i].cycles_sum / v[0].rows : 0.0,
-			       t[i].stuck, t[i].verify_fails);
+			       t[i].stuck, t[i].verify_fails, se);
 		}
+	}
+	free(t);
+	free(v);
+	return EX_OK;
+}
+
+static int cmd_scrub(char **names, int nnames)
+{
+	bnn_card *v = NULL;
+	bnn_scrub_tile *t = NULL;
+	size_t n = 0, nt = 0;
+	uint64_t weak = 0, unver = 0, ns = 0, pj = 0;
+	char a[48], b[48];
+	bnn_error e;
+	int rc;
+
+	if (nnames != 1)
+		die_usage("scrub wants exactly one CARD (it is never implied)");
+	rc = select_cards(names, nnames, &v, &n);
+	if (rc)
+		return rc;
+	if (bnn_card_scrub(&v[0], &t, &nt, &e)) {
+		free(v);
+		return report(&e, e.code == BNN_E_NODEV ? EX_NOCARD : EX_FAIL);
+	}
+	for (size_t i = 0; i < nt; i++) {
+		weak += t[i].weak_cells;
+		unver += t[i].unverified;
+		ns += t[i].device_ns;
+		pj += t[i].device_energy_pj;
+	}
+	if (json) {
+		fputs("{\"node\": ", stdout);
+		json_str(v[0].node);
+		fputs(", \"pci\": ", stdout);
+		json_str(v[0].pci);
+		printf(", \"scrub\": {\"bit_errors\": %" PRIu64 ", \"unverified\": %" PRIu64 ", \"device_ns\": %" PRIu64 ", \"energy_pj\": %" PRIu64 ", \"tiles\": [",
+		       weak, unver, ns, pj);
+		for (size_t i = 0; i < nt; i++)
+			printf("%s\n  {\"tile\": %u, \"bit_errors\": %" PRIu64 ", \"unverified\": %" PRIu64 ", \"pulses\": %" PRIu64 ", \"device_ns\": %" PRIu64 ", \"energy_pj\": %" PRIu64 "}",
+			       i ? "," : "", t[i].index, t[i].weak_cells,
+			       t[i].unverified, t[i].pulses, t[i].device_ns,
+			       t[i].device_energy_pj);
+		fputs(nt ? "\n]}}\n" : "]}}\n", stdout);
+	} else {
+		printf("%s  %s  PCI %s: scrubbed %zu tiles of %u rows\n",
+		       v[0].name, v[0].node, v[0].pci, nt, v[0].rows);
+		printf("%5s %10s %9s %12s %12s %12s\n", "TILE", "BIT ERRORS",
+		       "UNVERIF", "PULSES", "DEVICE TIME", "ENERGY");
+		for (size_t i = 0; i < nt; i++)
+			printf("%5u %10" PRIu64 " %9" PRIu64 " %12" PRIu64 " %12s %12s\n",
+			       t[i].index, t[i].weak_cells, t[i].unverified,
+			       t[i].pulses,
+			       fmt_time((double)t[i].device_ns, a, sizeof(a)),
+			       fmt_energy((double)t[i].device_energy_pj, b,
+					  sizeof(b)));
+		printf("total: %" PRIu64 " bit errors seen (weak cells: read wrong, or right with less than the verify margin), all re-programmed; %" PRIu64 " cells left unverified; device time %s, energy %s\n",
+		       weak, unver, fmt_time((double)ns, a, sizeof(a)),
+		       fmt_energy((double)pj, b, sizeof(b)));
 	}
 	free(t);
 	free(v);
@@ -847,11 +929,13 @@ int main(int argc, char **argv)
 		rc = cmd_tiles(argv + optind, argc - optind);
 	} else if (!strcmp(cmd, "reset")) {
 		rc = cmd_reset(argv + optind, argc - optind);
+	} else if (!strcmp(cmd, "scrub")) {
+		rc = cmd_scrub(argv + optind, argc - optind);
 	} else if (!strcmp(cmd, "help")) {
 		fputs(help_text, stdout);
 		rc = EX_OK;
 	} else {
-		die_usage("unknown command '%s' (list, info, health, tiles, reset)",
+		die_usage("unknown command '%s' (list, info, health, tiles, scrub, reset)",
 			  cmd);
 		rc = EX_USAGE;
 	}

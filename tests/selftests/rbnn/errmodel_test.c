@@ -15,6 +15,14 @@
  *   - drift: after one year (debug age_advance_s) errors grow at least 5x
  *     and the BER stays under 6e-2 (model: 3.0e-2 at 20 uA, 2T2R); a SCRUB
  *     then stops the growth (one more year adds < 10% + 20 errors).
+ *   - scrub counts (cards with RBNN_CAP_SCRUB_COUNT): a SCRUB of rows
+ *     freshly programmed with verify finds exactly their unverified cells;
+ *     after a year it finds weak cells (0.01 % .. 2 % of the cells at the
+ *     default 100 uA; model ~0.24 %), more than the bit errors drift made;
+ *     QUERY COUNTERS, the tiles' records and sysfs grow by exactly the
+ *     JOB_INFO counts; a second SCRUB finds about the cells the first
+ *     left unverified. The administrator's scrub (debugfs "scrub") agrees
+ *     with the counters and keeps the owner's rows.
  *
  * Cards: every rbnn node found (/dev/accel), variant card0..card2.
  */
@@ -291,6 +299,217 @@ TEST_F(em, drift_then_scrub)
 	EXPECT_GT((double)e1 / self->cells, 1.5e-2);
 	EXPECT_LE(e2, e1 + 20);
 	EXPECT_LE(e3, e2 + e2 / 10 + 20);
+}
+
+/* SCRUB every fixture tile; per-tile weak cells and unverified cells. */
+static void scrub_all(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(em) *self, uint64_t *weak,
+		      uint64_t *unverified)
+{
+	size_t bytes = (size_t)self->dev.rows * self->dev.row_bytes;
+	struct drm_rbnn_job_info ji;
+	uint64_t s[4];
+	uint32_t t;
+
+	for (t = 0; t < self->ntiles; t++)
+		ASSERT_EQ(0, sel_readback(self->fd, self->tiles[t], 0,
+					  self->dev.rows,
+					  DRM_RBNN_READBACK_SCRUB, &self->out,
+					  t * bytes, &s[t]));
+	for (t = 0; t < self->ntiles; t++) {
+		ASSERT_EQ(0, sel_job_wait(self->fd, s[t], &ji, 60000));
+		ASSERT_EQ(0, ji.status);
+		weak[t] = ji.scrub_weak_cells;
+		/* The REFRESH is the job's first command: VERIFY says how
+		 * many cells it left below the margin. */
+		unverified[t] = ji.hw_status == SEL_HW_VERIFY ? ji.hw_detail : 0;
+	}
+}
+
+static uint64_t sum4(const uint64_t *v, uint32_t n)
+{
+	uint64_t s = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		s += v[i];
+	return s;
+}
+
+/* The counters (card, tiles, sysfs) grew by the JOB_INFO counts. */
+static void check_counts(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(em) *self,
+			 const struct drm_rbnn_query_counters *c0,
+			 const struct sel_tiles *t0, const uint64_t *weak)
+{
+	static struct sel_tiles t1;
+	struct drm_rbnn_query_counters c1;
+	uint32_t i;
+
+	ASSERT_EQ(0, sel_counters(self->fd, &c1));
+	EXPECT_EQ(c0->scrub_weak_cells + sum4(weak, self->ntiles),
+		  c1.scrub_weak_cells);
+	EXPECT_EQ((long long)c1.scrub_weak_cells,
+		  sel_sysfs_u64(self->node, "scrub_weak_cells"));
+	ASSERT_EQ(0, sel_query_tiles(self->fd, &t1));
+	for (i = 0; i < self->ntiles; i++)
+		EXPECT_EQ(t0->t[self->tiles[i]].scrub_weak_cells + weak[i],
+			  t1.t[self->tiles[i]].scrub_weak_cells);
+}
+
+TEST_F(em, scrub_counts_weak_cells)
+{
+	static struct sel_tiles t0;
+	struct drm_rbnn_query_counters c0;
+	uint64_t w1[4], u1[4], w2[4], u2[4], w3[4], u3[4], e1, vf = 0;
+	uint64_t weak;
+	char year[32];
+	uint32_t i;
+
+	if (!(self->dev.caps & SEL_CAP_SCRUB_COUNT))
+		SKIP(return, "%s: the card does not count weak cells",
+		     self->node);
+	if (!(self->dev.caps & SEL_CAP_DEBUG))
+		SKIP(return, "%s: no debug registers (debug=on) to age the array",
+		     self->node);
+	if (self->dev.cell_mode != 0 || self->m.prog_current_na != 100000)
+		SKIP(return, "the bounds are for 2T2R at 100 uA");
+
+	/* Fresh, with verify: the scrub finds the unverified cells only. */
+	program_all(_metadata, self, DRM_RBNN_PROGRAM_VERIFY, 0);
+	ASSERT_EQ(0, sel_counters(self->fd, &c0));
+	ASSERT_NE(~0ull, c0.scrub_weak_cells);
+	ASSERT_EQ(0, sel_query_tiles(self->fd, &t0));
+	ASSERT_LE(offsetof(struct drm_rbnn_tile_info, scrub_weak_cells) + 8,
+		  t0.hdr.stride);
+	for (i = 0; i < self->ntiles; i++)
+		vf += t0.t[self->tiles[i]].verify_fails;
+	scrub_all(_metadata, self, w1, u1);
+	TH_LOG("%s fresh, verified: %llu weak cells, %llu unverified before",
+	       self->node, (unsigned long long)sum4(w1, self->ntiles),
+	       (unsigned long long)vf);
+	EXPECT_EQ(vf, sum4(w1, self->ntiles));
+	check_counts(_metadata, self, &c0, &t0, w1);
+
+	/* One year of drift. */
+	snprintf(year, sizeof(year), "%u", 365u * 24 * 3600);
+	ASSERT_EQ(0, sel_debugfs_write(self->node, "age_advance_s", year));
+	e1 = read_errors(_metadata, self, 0);
+	ASSERT_EQ(0, sel_counters(self->fd, &c0));
+	ASSERT_EQ(0, sel_query_tiles(self->fd, &t0));
+	scrub_all(_metadata, self, w2, u2);
+	weak = sum4(w2, self->ntiles);
+	TH_LOG("after a year: %llu bit errors read, the scrub saw %llu weak cells of %llu (%.3g), left %llu unverified",
+	       (unsigned long long)e1, (unsigned long long)weak,
+	       (unsigned long long)self->cells, (double)weak / self->cells,
+	       (unsigned long long)sum4(u2, self->ntiles));
+	EXPECT_GT(weak, e1);
+	EXPECT_GT((double)weak / self->cells, 1e-4);
+	EXPECT_LT((double)weak / self->cells, 2e-2);
+	for (i = 0; i < self->ntiles; i++)
+		EXPECT_LT(0, w2[i]);
+	check_counts(_metadata, self, &c0, &t0, w2);
+
+	/* Margins restored: a second scrub finds what did not verify. */
+	ASSERT_EQ(0, sel_counters(self->fd, &c0));
+	ASSERT_EQ(0, sel_query_tiles(self->fd, &t0));
+	scrub_all(_metadata, self, w3, u3);
+	TH_LOG("second scrub: %llu weak cells", (unsigned long long)sum4(w3, self->ntiles));
+	EXPECT_LE(sum4(u2, self->ntiles), sum4(w3, self->ntiles));
+	EXPECT_GE(sum4(u2, self->ntiles) + 2, sum4(w3, self->ntiles));
+	check_counts(_metadata, self, &c0, &t0, w3);
+}
+
+#define SCRUB_HDR \
+	"tile status hw_status weak_cells unverified pulses time_ns energy_pj\n"
+
+/* Open the card's debugfs "scrub", write @what, read the report. */
+static int admin_scrub(const char *node, const char *what, char *rep,
+		       size_t len)
+{
+	char p[PATH_MAX], d[PATH_MAX - 64];
+	ssize_t n, w;
+	int fd, ret = 0;
+
+	sel_debugfs_dir(node, d, sizeof(d));
+	snprintf(p, sizeof(p), "%s/scrub", d);
+	fd = open(p, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rep[0] = 0;
+	w = write(fd, what, strlen(what));
+	if (w < 0)
+		ret = -errno;
+	n = read(fd, rep, len - 1);
+	if (n >= 0)
+		rep[n] = 0;
+	close(fd);
+	return ret;
+}
+
+TEST_F(em, admin_scrub)
+{
+	static char rep[16384];
+	static struct sel_tiles t0, t1;
+	struct drm_rbnn_query_counters c0, c1;
+	size_t bytes = (size_t)self->dev.rows * self->dev.row_bytes;
+	uint64_t sum = 0, mine = 0, before_errors, after_errors;
+	uint8_t *before;
+	unsigned int tile, hw, ok = 0;
+	unsigned long long wk, uv, pu, tn, en;
+	int st, k;
+	char *line;
+
+	if (!(self->dev.caps & SEL_CAP_SCRUB_COUNT))
+		SKIP(return, "%s: the card does not count weak cells",
+		     self->node);
+	/* Bad requests, nothing scrubbed: an empty report. */
+	EXPECT_EQ(-EINVAL, admin_scrub(self->node, "bogus", rep, sizeof(rep)));
+	EXPECT_STREQ("", rep);
+	EXPECT_EQ(-EINVAL, admin_scrub(self->node, "99999", rep, sizeof(rep)));
+	EXPECT_EQ(-EINVAL, admin_scrub(self->node, "-1", rep, sizeof(rep)));
+
+	/* Without verify: weak programming leaves weak cells (20 uA, 1T1R). */
+	program_all(_metadata, self, 0, 0);
+	before_errors = read_errors(_metadata, self, 0);
+	before = malloc(self->ntiles * bytes);
+	ASSERT_NE(NULL, before);
+	memcpy(before, self->out.map, self->ntiles * bytes);
+	ASSERT_EQ(0, sel_counters(self->fd, &c0));
+	ASSERT_EQ(0, sel_query_tiles(self->fd, &t0));
+
+	ASSERT_EQ(0, admin_scrub(self->node, "all", rep, sizeof(rep)));
+	ASSERT_EQ(0, strncmp(rep, SCRUB_HDR, strlen(SCRUB_HDR)));
+	ASSERT_EQ(0, sel_query_tiles(self->fd, &t1));
+	for (line = strchr(rep, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+		ASSERT_EQ(8, sscanf(line, "%u %d %u %llu %llu %llu %llu %llu%n",
+				    &tile, &st, &hw, &wk, &uv, &pu, &tn, &en, &k));
+		EXPECT_EQ(ok, tile);
+		EXPECT_EQ(0, st);
+		EXPECT_LT(0, tn);
+		EXPECT_LT(0, en);
+		EXPECT_EQ(t0.t[tile].scrub_weak_cells + wk,
+			  t1.t[tile].scrub_weak_cells);
+		for (k = 0; k < (int)self->ntiles; k++)
+			if (self->tiles[k] == tile)
+				mine += wk;
+		sum += wk;
+		ok++;
+	}
+	EXPECT_EQ(self->dev.tiles, ok);
+	ASSERT_EQ(0, sel_counters(self->fd, &c1));
+	EXPECT_EQ(c0.scrub_weak_cells + sum, c1.scrub_weak_cells);
+	TH_LOG("%s: the administrator's scrub saw %llu weak cells, %llu in this file's tiles (%llu bit errors read before)",
+	       self->node, (unsigned long long)sum, (unsigned long long)mine,
+	       (unsigned long long)before_errors);
+	if (self->dev.cell_mode == 1 || self->m.prog_current_na <= 20000)
+		EXPECT_LT(self->cells / 100, mine);
+
+	/* The owner's rows are still programmed and hold what they read. */
+	after_errors = read_errors(_metadata, self, 0);
+	EXPECT_GE(2, diff_bits(before, self->out.map, self->ntiles * bytes));
+	EXPECT_GE(before_errors + 2, after_errors);
+	free(before);
 }
 
 TEST_HARNESS_MAIN

@@ -518,6 +518,111 @@ TEST_F(iso, readback_and_scrub)
 	EXPECT_EQ(0, sel_job_status(self->fd, s1, 10000));
 }
 
+/*
+ * The scrub count fields were appended to QUERY COUNTERS, the tile records
+ * and JOB_INFO: programs built with the older, shorter structs still work
+ * and get exactly the bytes they know. On an exact card (error model off)
+ * a scrub finds no weak cell and the counters do not move.
+ */
+struct old_job_info {		/* drm_rbnn_job_info before scrub_weak_cells */
+	__u64 seqno;
+	__s64 timeout_ns;
+	__u32 flags;
+	__u32 state;
+	__s32 status;
+	__u32 hw_status;
+	__u32 hw_detail;
+	__u32 reserved;
+	__u64 time_ns;
+	__u64 energy_pj;
+};
+
+#define OLD_IOCTL_RBNN_JOB_INFO \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_RBNN_JOB_INFO, struct old_job_info)
+
+TEST_F(iso, scrub_count_old_sizes)
+{
+	const uint32_t old_counters = offsetof(struct drm_rbnn_query_counters,
+					       scrub_weak_cells);
+	static struct sel_tiles t0, t1;
+	struct drm_rbnn_query_counters c0, c1;
+	struct drm_rbnn_query q = { .type = DRM_RBNN_QUERY_COUNTERS };
+	struct drm_rbnn_job_info ji;
+	struct { struct old_job_info ji; uint8_t canary[16]; } old;
+	uint32_t rb = self->dev.row_bytes, tile, nrows = 16;
+	struct sel_bo w, out;
+	uint8_t buf[sizeof(c0) + 16];
+	uint64_t s;
+
+	if (!(self->dev.caps & SEL_CAP_SCRUB_COUNT))
+		SKIP(return, "the card does not count weak cells");
+	EXPECT_EQ(96, old_counters);
+	EXPECT_EQ(56, sizeof(struct old_job_info));
+	EXPECT_EQ(offsetof(struct drm_rbnn_job_info, scrub_weak_cells),
+		  sizeof(struct old_job_info));
+
+	/* QUERY COUNTERS: full size, and the old size gets the old bytes */
+	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_QUERY, &q));
+	EXPECT_EQ(sizeof(c0), q.size);
+	ASSERT_EQ(0, sel_counters(self->fd, &c0));
+	EXPECT_NE(~0ull, c0.scrub_weak_cells);
+	EXPECT_EQ((long long)c0.scrub_weak_cells,
+		  sel_sysfs_u64(sel_dev_path(), "scrub_weak_cells"));
+	memset(buf, 0xa5, sizeof(buf));
+	q.size = old_counters;
+	q.ptr = (uintptr_t)buf;
+	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_QUERY, &q));
+	EXPECT_EQ(old_counters, q.size);
+	EXPECT_EQ(0, memcmp(buf, &c0, offsetof(struct drm_rbnn_query_counters,
+					      energy_pj) + 8));
+	EXPECT_EQ(0xa5, buf[old_counters]);
+
+	/* a scrub on the exact card */
+	ASSERT_EQ(0, sel_tile_alloc(self->fd, 1, &tile));
+	ASSERT_EQ(0, sel_bo_new(self->fd, nrows * rb, &w));
+	ASSERT_EQ(0, sel_bo_new(self->fd, nrows * rb, &out));
+	sel_fill_random(w.map, w.size);
+	ASSERT_EQ(0, sel_program(self->fd, tile, 0, nrows, &w, 0, NULL, 0, &s));
+	ASSERT_EQ(0, sel_job_status(self->fd, s, 10000));
+	ASSERT_EQ(0, sel_query_tiles(self->fd, &t0));
+	ASSERT_LE(offsetof(struct drm_rbnn_tile_info, scrub_weak_cells) + 8,
+		  t0.hdr.stride);
+	ASSERT_EQ(0, sel_readback(self->fd, tile, 0, nrows,
+				  DRM_RBNN_READBACK_SCRUB, &out, 0, &s));
+	ASSERT_EQ(0, sel_job_wait(self->fd, s, &ji, 10000));
+	EXPECT_EQ(0, ji.status);
+	if (self->exact) {
+		EXPECT_EQ(0, ji.scrub_weak_cells);
+		EXPECT_EQ(0, memcmp(w.map, out.map, nrows * rb));
+	}
+	ASSERT_EQ(0, sel_counters(self->fd, &c1));
+	EXPECT_EQ(c0.scrub_weak_cells + ji.scrub_weak_cells,
+		  c1.scrub_weak_cells);
+	ASSERT_EQ(0, sel_query_tiles(self->fd, &t1));
+	EXPECT_EQ(t0.t[tile].scrub_weak_cells + ji.scrub_weak_cells,
+		  t1.t[tile].scrub_weak_cells);
+
+	/* JOB_INFO with the old struct: its fields, nothing past them */
+	memset(&old, 0x5c, sizeof(old));
+	memset(&old.ji, 0, sizeof(old.ji));
+	old.ji.seqno = s;
+	ASSERT_EQ(0, sel_ioctl(self->fd, OLD_IOCTL_RBNN_JOB_INFO, &old.ji));
+	EXPECT_EQ(DRM_RBNN_JOB_DONE, old.ji.state);
+	EXPECT_EQ(ji.status, old.ji.status);
+	EXPECT_EQ(ji.hw_detail, old.ji.hw_detail);
+	EXPECT_EQ(ji.time_ns, old.ji.time_ns);
+	EXPECT_EQ(ji.energy_pj, old.ji.energy_pj);
+	EXPECT_EQ(0x5c, old.canary[0]);
+	EXPECT_EQ(0x5c, old.canary[15]);
+	/* a plain readback reports no scrub */
+	ASSERT_EQ(0, sel_readback(self->fd, tile, 0, nrows, 0, &out, 0, &s));
+	ASSERT_EQ(0, sel_job_wait(self->fd, s, &ji, 10000));
+	EXPECT_EQ(0, ji.scrub_weak_cells);
+	sel_bo_del(self->fd, &w);
+	sel_bo_del(self->fd, &out);
+	EXPECT_EQ(0, sel_tile_free(self->fd, tile));
+}
+
 /* ---- EXEC ---------------------------------------------------------------------- */
 
 TEST_F(iso, exec_fc_multi_block)

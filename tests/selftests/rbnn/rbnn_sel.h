@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,7 @@
 #define SEL_CAP_TIMING_MODELED	(1u << 8)
 #define SEL_CAP_DEBUG		(1u << 9)
 #define SEL_CAP_ERROR_MODEL	(1u << 10)
+#define SEL_CAP_SCRUB_COUNT	(1u << 11)
 
 /* ---- basics ---------------------------------------------------------- */
 

@@ -203,6 +203,13 @@ struct drm_rbnn_query_model {
  * @jobs_completed: jobs that completed with status 0
  * @jobs_failed: jobs that completed with an error
  * @recoveries: resets done by the driver to recover the card
+ * @scrub_weak_cells: cells found weak by the card's scrubs (REFRESH, run by
+ *	DRM_RBNN_READBACK_SCRUB and by the administrator's scrub) since the
+ *	card's power-on: cells that read wrong or nearly (their margin in the
+ *	direction of the bit they read is below the card's verify margin),
+ *	each re-programmed by its scrub; ~0 when the card does not count them
+ *	(no RBNN_CAP_SCRUB_COUNT). Absent from answers of older kernels: check
+ *	the size QUERY returns.
  */
 struct drm_rbnn_query_counters {
 	__u64 energy_pj;
@@ -217,6 +224,7 @@ struct drm_rbnn_query_counters {
 	__u64 jobs_completed;
 	__u64 jobs_failed;
 	__u64 recoveries;
+	__u64 scrub_weak_cells;
 };
 
 /**
@@ -243,6 +251,10 @@ enum drm_rbnn_tile_state {
  * @verify_fails: cells left unverified by the last program-and-verify of
  *	their row
  * @reserved: zero
+ * @scrub_weak_cells: weak cells the card's scrubs found in the tile since
+ *	the card's power-on (as &drm_rbnn_query_counters.scrub_weak_cells;
+ *	saturates at 2^32 - 1), ~0 when the card does not count them; present
+ *	when &drm_rbnn_query_tiles.stride covers it
  */
 struct drm_rbnn_tile_info {
 	__u32 state;
@@ -252,6 +264,7 @@ struct drm_rbnn_tile_info {
 	__u64 cycles_sum;
 	__u32 verify_fails;
 	__u32 reserved;
+	__u64 scrub_weak_cells;
 };
 
 /**
@@ -574,7 +587,8 @@ struct drm_rbnn_exec {
  * @nrows: number of rows, all programmed by the calling file
  * @flags: DRM_RBNN_READBACK_*; with SCRUB the card first senses and
  *	reprograms the rows in place (restores margins lost to drift; one
- *	program cycle of wear per row)
+ *	program cycle of wear per row) and counts the weak cells it found
+ *	(&drm_rbnn_job_info.scrub_weak_cells of the job)
  * @handle: BO receiving @nrows * row_bytes bytes
  * @pad: zero
  * @offset: byte offset in that BO
@@ -623,6 +637,10 @@ struct drm_rbnn_readback {
  * @reserved: zero
  * @time_ns: out: modeled device time of the job's commands, ns
  * @energy_pj: out: modeled energy of the job's commands, pJ
+ * @scrub_weak_cells: out: READBACK with DRM_RBNN_READBACK_SCRUB: weak cells
+ *	its scrub found (see &drm_rbnn_query_counters.scrub_weak_cells), 0
+ *	for other jobs and when the card does not count them; a caller with
+ *	the older, shorter struct does not get it
  */
 struct drm_rbnn_job_info {
 	__u64 seqno;
@@ -635,6 +653,7 @@ struct drm_rbnn_job_info {
 	__u32 reserved;
 	__u64 time_ns;
 	__u64 energy_pj;
+	__u64 scrub_weak_cells;
 };
 
 #if defined(__cplusplus)
