@@ -154,21 +154,30 @@ def evaluate(job, tdir, log, classes):
     return out
 
 
-def do_model(job, out_dir, resume):
+def do_model(job, out_dir, resume, reevaluate=False):
     tdir = os.path.join(out_dir, "models", job["name"])
     log = os.path.join(out_dir, "logs", job["name"] + ".log")
     res_path = os.path.join(tdir, "result.json")
     if resume and os.path.exists(res_path):
         with open(res_path) as f:
             return json.load(f)
-    if os.path.exists(tdir):
-        shutil.rmtree(tdir)
-    os.makedirs(tdir)
-    if os.path.exists(log):
-        os.remove(log)
-    t0 = time.time()
-    run_logged([PY, TRAIN] + job["args"] + ["--quiet", "--out", tdir], log)
-    t_train = time.time() - t0
+    trained = all(os.path.exists(os.path.join(tdir, f)) for f in ("model.pt", "metrics.json"))
+    if reevaluate and trained:
+        # keep the trained model (training is deterministic), redo the rest
+        with open(os.path.join(tdir, "metrics.json")) as f:
+            t_train = json.load(f)["train_seconds"]
+        if os.path.exists(res_path):
+            with open(res_path) as f:
+                t_train = json.load(f).get("train_seconds", t_train)
+    else:
+        if os.path.exists(tdir):
+            shutil.rmtree(tdir)
+        os.makedirs(tdir)
+        if os.path.exists(log):
+            os.remove(log)
+        t0 = time.time()
+        run_logged([PY, TRAIN] + job["args"] + ["--quiet", "--out", tdir], log)
+        t_train = time.time() - t0
     with open(os.path.join(tdir, "metrics.json")) as f:
         tm = json.load(f)
     elog = os.path.join(tdir, "export.txt")
@@ -236,6 +245,20 @@ def pool_map(fn, items, jobs, what):
     return done, failed
 
 
+def commit():
+    """The checkout's commit, '+dirty' when it has changes."""
+    try:
+        h = subprocess.run(["git", "-C", REPO, "rev-parse", "--short=12", "HEAD"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           universal_newlines=True).stdout.strip()
+        d = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           universal_newlines=True).stdout.strip()
+        return (h + ("+dirty" if d else "")) or None
+    except OSError:
+        return None
+
+
 def machine():
     cpu = "?"
     try:
@@ -260,6 +283,9 @@ def main(argv=None):
     p.add_argument("--out", default=None, help="work folder (default build/results[-quick])")
     p.add_argument("--resume", action="store_true",
                    help="keep finished models and evaluations of an earlier run")
+    p.add_argument("--reevaluate", action="store_true",
+                   help="keep the trained models of an earlier run, redo export, evaluation "
+                        "and error-model sweeps (after a change in libbnn or the device model)")
     p.add_argument("--no-publish", action="store_true",
                    help="do not write Documentation/ and models/")
     a = p.parse_args(argv)
@@ -270,13 +296,26 @@ def main(argv=None):
             p.error("%s missing: run 'make results' (it builds it)" % f)
     cfg = study.QUICK if a.quick else study.FULL
     out = a.out or os.path.join(REPO, "build", "results-quick" if a.quick else "results")
-    if not a.resume and os.path.exists(out):
+    previous = None
+    if a.reevaluate:
+        try:
+            with open(os.path.join(out, "results.json")) as f:
+                old = json.load(f)
+            previous = old.get("previous") or {k: old.get(k) for k in (
+                "started", "commit", "seconds_total", "seconds_models", "seconds_robustness",
+                "jobs", "machine")}
+        except (OSError, ValueError):
+            p.error("--reevaluate needs an earlier run in %s" % out)
+        if os.path.exists(os.path.join(out, "robust")):
+            shutil.rmtree(os.path.join(out, "robust"))
+    elif not a.resume and os.path.exists(out):
         shutil.rmtree(out)
     os.makedirs(os.path.join(out, "logs"), exist_ok=True)
     t0 = time.time()
     jobs = study.train_jobs(cfg)
     say("%d models to train, %d at a time -> %s" % (len(jobs), a.jobs, out))
-    done, failed = pool_map(lambda j: do_model(j, out, a.resume), jobs, a.jobs, "model")
+    done, failed = pool_map(lambda j: do_model(j, out, a.resume, a.reevaluate), jobs, a.jobs,
+                            "model")
     t_models = time.time() - t0
     models = {jobs[i]["name"]: r for i, r in done.items()}
     rjobs = study.robustness_jobs(cfg, lambda n: n in models)
@@ -286,6 +325,7 @@ def main(argv=None):
                               "evaluation")
     t_robust = time.time() - t1
     summary = dict(config="quick" if a.quick else "full", study=cfg, machine=machine(),
+                   commit=commit(), previous=previous,
                    command=" ".join(["tools/results/run.py"] + (argv or sys.argv[1:])),
                    jobs=a.jobs, started=time.strftime("%Y-%m-%d %H:%M:%S UTC",
                                                       time.gmtime(t0)),
