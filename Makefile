@@ -95,7 +95,7 @@ $(B)/bench/%: tests/bench/%.c $(CORE_LIB) $(CORE_HDRS)
 demo: deps $(B)/tools/rbnn-demo
 	$(B)/tools/rbnn-demo
 
-RUN_MODEL ?= models/ecg-bin-full-w8.bnn
+RUN_MODEL ?= models/ecg-bin-full.bnn
 RUN_DATA ?= DS2
 run: deps $(BNN_RUN)
 	$(BNN_RUN) --model $(RUN_MODEL) --resample $(RUN_DATA)

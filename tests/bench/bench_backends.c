@@ -16,7 +16,7 @@
  * energy per beat (emu), the targets of issue 4 (cpu >= 100000 beats/s
  * on 2 cores; emu within 3x of cpu) and whether they are met.
  *
- * Then the shipped model models/ecg-bin-full-w8.bnn (relative to the
+ * Then the shipped model models/ecg-bin-full.bnn (relative to the
  * current directory, the top of the checkout for `make bench`) on real
  * beats: MIT-BIH records of DS2 from $RBNN_DATA/mitdb (default
  * ../shared/data), cut and resampled as the model's input description
@@ -220,7 +220,7 @@ static struct result measure(int kind, const bnn_backend_opts *o,
 
 /* ---- the shipped model on real beats ---------------------------------- */
 
-#define SHIPPED_MODEL "models/ecg-bin-full-w8.bnn"
+#define SHIPPED_MODEL "models/ecg-bin-full.bnn"
 
 /* Beats of MIT-BIH DS2 records for model m, at least `want` if there are;
  * *x malloc'ed (items of channels x length floats).  0 when none. */

@@ -18,6 +18,8 @@
 #                           e.g. vgem for the selftests' fence gate
 #   # vm-data: FILE         a file of $RBNN_DATA (default ../shared/data),
 #                           copied to /data/FILE in the guest when present
+#   # vm-file: PATH         a file of the checkout (e.g. a shipped model),
+#                           copied to /PATH in the guest
 # (tests/vm/build-guest.sh builds the module and the test programs.)
 #
 # Options:
@@ -125,6 +127,11 @@ if [ -n "$test" ]; then
 	while read -r f; do
 		[ -n "$f" ] && iargs+=(--add-modules "$f")
 	done < <(sed -n 's/^# vm-modules: *//p' "$test")
+	while read -r f; do
+		[ -n "$f" ] || continue
+		[ -f "$TOP/$f" ] || die "$name needs $f (a file of the checkout)"
+		iargs+=(--file "$TOP/$f:/$f")
+	done < <(sed -n 's/^# vm-file: *//p' "$test")
 	data=${RBNN_DATA:-$TOP/../shared/data}
 	while read -r f; do
 		[ -n "$f" ] && [ -e "$data/$f" ] && iargs+=(--file "$data/$f:/data/$f")

@@ -135,6 +135,21 @@ def render(s, plots, shipped):
       "\"Physics\"). ECG models on DS2; EEG models (fold %d) on their fold's test segments." %
       st["eeg_run_folds"][0])
     w("")
+    base = {}
+    for r in rob:
+        mm = models.get(r["model"])
+        if mm and r["model"] not in base:
+            m0 = mm["ideal"]["metrics"]
+            top = max(m0["per_class"], key=lambda c: m0["per_class"][c]["support"])
+            base[r["model"]] = (top, m0["per_class"][top]["support"] / m0["n"])
+    if base:
+        w("To read a collapsed model: a classifier that always answers the majority class "
+          "scores " + "; ".join(sorted({"%s %s %%" % (t, R.pct(f)) for t, f in base.values()}))
+          + " on these test sets. An accuracy near that, far below the ideal array's, is a "
+          "model the errors have broken, not a working one. Each cell is one error draw (one "
+          "seed unless said otherwise), so neighbouring cells differ by a point or two by "
+          "chance, sometimes upwards.")
+        w("")
     w("### Accuracy (%) against the read bit error rate")
     w("")
     w("Transient sense errors per cell read, every XNOR of every inference (2T2R, 100 uA, "
@@ -150,7 +165,12 @@ def render(s, plots, shipped):
     w("### 2T2R against 1T1R cells, programming current, program-and-verify")
     w("")
     w("Persistent weight errors from programming (log-normal LRS/HRS spread that widens at "
-      "low current); read BER 1e-9.")
+      "low current); read BER 1e-9. A 1T1R cell is read against a fixed reference "
+      "(26 kOhm, set for the default 100 uA); below about 40 uA the LRS median (0.45 V / I) "
+      "reaches the reference, most +1 weights read as -1 and the model collapses; "
+      "program-and-verify cannot move a cell past a reference it cannot reach. The "
+      "differential 2T2R cell compares its two devices with each other and keeps working "
+      "down to 10 uA with verify.")
     w("")
     w(R.sweep_table(rob, "cells", "model, cells, verify \\ current (uA)", lambda x: "%g" % x))
     if "cells.png" in plots:

@@ -5,7 +5,8 @@
 # with the batch sharded over two cards and batches pipelined, and with the
 # default backend (auto: the cards). The model is a small ECG beat network
 # (BATCHNORM, SIGN, BCONV1D, MAXPOOL1D, FLATTEN, BDENSE, BDENSE scores)
-# written in the guest by bnn-mkmodel; the record comes in through the
+# written in the guest by bnn-mkmodel, then the shipped fully binarized ECG
+# model (models/ecg-bin-full.bnn, 180 Hz, resampled); the record comes in through the
 # "# vm-data:" lines (files of $RBNN_DATA, default ../shared/data, copied
 # to /data/ in the guest); without them the checks are skipped.
 #
@@ -16,6 +17,7 @@
 # vm-data: mitdb/100.hea
 # vm-data: mitdb/100.dat
 # vm-data: mitdb/100.atr
+# vm-file: models/ecg-bin-full.bnn
 # vm-timeout: 200
 set -u
 
@@ -34,10 +36,11 @@ result() { # STATUS(0 pass, 4 skip) DESCRIPTION
 }
 
 echo "KTAP version 1"
-echo "1..4"
+echo "1..5"
 REC=/data/mitdb/100
 if [ ! -r "$REC.dat" ] || [ ! -x /bin/bnn-run ] || [ ! -x /bin/bnn-mkmodel ]; then
-	for d in "cpu reference" "one card" "two cards, sharded and pipelined" "auto"; do
+	for d in "cpu reference" "one card" "two cards, sharded and pipelined" "auto" \
+		"shipped model"; do
 		result 4 "$d (no $REC in the guest: run-vm.sh needs '# vm-data:' support and \$RBNN_DATA)"
 	done
 	exit 0
@@ -73,6 +76,19 @@ rc=$?
 grep -E "Backend" /tmp/auto.txt | sed 's/^/# /'
 [ "$rc" -eq 0 ] && grep -q "Backend *rbnn" /tmp/auto.txt && cmp /tmp/cpu.csv /tmp/auto.csv
 result $? "the default backend picks the cards: the same as cpu"
+
+# The shipped model, as users run it: on both cards against cpu.
+M=/models/ecg-bin-full.bnn
+if [ -r "$M" ]; then
+	/bin/bnn-run -m "$M" --resample -b cpu -q -p /tmp/scpu.csv "$REC" &&
+		/bin/bnn-run -m "$M" --resample -b rbnn -p /tmp/srbnn.csv "$REC" >/tmp/s.txt 2>&1
+	rc=$?
+	grep -E "Backend|accuracy" /tmp/s.txt | sed 's/^/# /'
+	[ "$rc" -eq 0 ] && grep -q "2 cards" /tmp/s.txt && cmp /tmp/scpu.csv /tmp/srbnn.csv
+	result $? "shipped model $M on both cards: the same predictions and scores as cpu"
+else
+	result 4 "shipped model (no $M in the guest)"
+fi
 
 echo "# Totals: pass:$((t - nfail - nskip)) fail:$nfail xfail:0 xpass:0 skip:$nskip error:0"
 [ "$nfail" -eq 0 ]
