@@ -140,8 +140,9 @@ static inline void sel_sysfs_dir(const char *node, char *buf, size_t len)
 static inline void sel_bdf(const char *node, char *buf, size_t len)
 {
 	char link[PATH_MAX], target[PATH_MAX];
+	const char *slash, *name;
 	ssize_t n;
-	const char *slash;
+	size_t k;
 
 	sel_sysfs_dir(node, link, sizeof(link));
 	n = readlink(link, target, sizeof(target) - 1);
@@ -151,7 +152,12 @@ static inline void sel_bdf(const char *node, char *buf, size_t len)
 	}
 	target[n] = 0;
 	slash = strrchr(target, '/');
-	snprintf(buf, len, "%s", slash ? slash + 1 : target);
+	name = slash ? slash + 1 : target;
+	k = strlen(name);
+	if (k >= len)
+		k = len - 1;
+	memcpy(buf, name, k);
+	buf[k] = 0;
 }
 
 /* debugfs directory of a node: accel/<bdf> (6.12), else accel/<minor>. */

@@ -24,209 +24,44 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "drm.h"
-#include "rbnn_accel.h"
+#include "rbnn_sel.h"
 #include "kselftest_harness.h"
 
-#define ALIGN8(x)	(((x) + 7) & ~(uint64_t)7)
-#define HW_STATUS_VERIFY 5
-
-static inline uint64_t DIV_UP(uint64_t a, uint64_t b)
-{
-	return (a + b - 1) / b;
-}
-
-/* ---- helpers ------------------------------------------------------------- */
-
-static const char *dev_path(void)
-{
-	const char *p = getenv("RBNN_DEVICE");
-
-	return p && *p ? p : "/dev/accel/accel0";
-}
+/* ---- helpers (the rest are rbnn_sel.h's) --------------------------------- */
 
 /*
- * The card's debugfs directory: /sys/kernel/debug/accel/<PCI name>/, the PCI
- * name found through /sys/class/accel/accelN/device.
+ * The card's debugfs file: $RBNN_DEBUGFS/FILE when set, else the card's
+ * debugfs directory (rbnn_sel.h) of RBNN_DEVICE.
  */
 static void debugfs_path(char *buf, size_t len, const char *file)
 {
 	const char *d = getenv("RBNN_DEBUGFS");
-	const char *p = dev_path(), *node = strrchr(p, '/');
-	char link[256], *real, *bdf;
+	size_t n;
 
 	if (d && *d) {
 		snprintf(buf, len, "%s/%s", d, file);
 		return;
 	}
-	snprintf(link, sizeof(link), "/sys/class/accel/%s/device",
-		 node ? node + 1 : p);
-	real = realpath(link, NULL);
-	bdf = real ? strrchr(real, '/') : NULL;
-	snprintf(buf, len, "/sys/kernel/debug/accel/%s/%s",
-		 bdf ? bdf + 1 : "none", file);
-	free(real);
+	sel_debugfs_dir(sel_dev_path(), buf, len);
+	n = strlen(buf);
+	snprintf(buf + n, len - n, "/%s", file);
 }
 
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	int r;
-
-	do {
-		r = ioctl(fd, req, arg);
-	} while (r == -1 && (errno == EINTR || errno == EAGAIN));
-	return r ? -errno : 0;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rng(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	rng_state = x;
-	return x;
-}
-
-struct bo {
-	uint32_t handle;
-	uint64_t size;
-	uint8_t *map;
-};
-
-static int bo_new(int fd, uint64_t size, struct bo *bo)
-{
-	struct drm_rbnn_bo_create c = { .size = size };
-	struct drm_rbnn_bo_info i = {};
-	int ret;
-
-	ret = xioctl(fd, DRM_IOCTL_RBNN_BO_CREATE, &c);
-	if (ret)
-		return ret;
-	i.handle = c.handle;
-	ret = xioctl(fd, DRM_IOCTL_RBNN_BO_INFO, &i);
-	if (ret)
-		return ret;
-	bo->handle = c.handle;
-	bo->size = i.size;
-	bo->map = mmap(NULL, i.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		       i.mmap_offset);
-	if (bo->map == MAP_FAILED)
-		return -errno;
-	memset(bo->map, 0, i.size);
-	return 0;
-}
-
-static void bo_del(int fd, struct bo *bo)
-{
-	struct drm_gem_close c = { .handle = bo->handle };
-
-	if (bo->map && bo->map != MAP_FAILED)
-		munmap(bo->map, bo->size);
-	ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
-	memset(bo, 0, sizeof(*bo));
-}
-
-/* Wait for a job; 0 when done (its result in *ji), -ETIMEDOUT otherwise. */
-static int job_wait(int fd, uint64_t seqno, struct drm_rbnn_job_info *ji,
-		    unsigned int timeout_ms)
-{
-	int ret;
-
-	memset(ji, 0, sizeof(*ji));
-	ji->seqno = seqno;
-	ji->timeout_ns = now_ns() + timeout_ms * 1000000ull;
-	ret = xioctl(fd, DRM_IOCTL_RBNN_JOB_INFO, ji);
-	if (ret)
-		return ret;
-	return ji->state == DRM_RBNN_JOB_DONE ? 0 : -ETIMEDOUT;
-}
-
-static int query(int fd, uint32_t type, void *buf, uint32_t size)
-{
-	struct drm_rbnn_query q = { .type = type, .size = size,
-				    .ptr = (uintptr_t)buf };
-
-	return xioctl(fd, DRM_IOCTL_RBNN_QUERY, &q);
-}
-
-static int tile_alloc(int fd, uint32_t count, uint32_t *tiles)
-{
-	struct drm_rbnn_tile_alloc a = { .count = count,
-					 .tiles_ptr = (uintptr_t)tiles };
-
-	return xioctl(fd, DRM_IOCTL_RBNN_TILE_ALLOC, &a);
-}
-
-static int tile_free(int fd, uint32_t tile)
-{
-	struct drm_rbnn_tile_free f = { .tile = tile };
-
-	return xioctl(fd, DRM_IOCTL_RBNN_TILE_FREE, &f);
-}
-
+/* PROGRAM with program-and-verify, as every smoke case programs. */
 static int program(int fd, uint32_t tile, uint32_t row, uint32_t nrows,
-		   const struct bo *w, uint64_t woff, const struct bo *thr,
-		   uint64_t toff, uint64_t *seqno)
+		   const struct sel_bo *w, uint64_t woff,
+		   const struct sel_bo *thr, uint64_t toff, uint64_t *seqno)
 {
-	struct drm_rbnn_program p = {
-		.tile = tile, .row = row, .nrows = nrows,
-		.flags = DRM_RBNN_PROGRAM_VERIFY,
-		.weights_handle = w->handle, .weights_offset = woff,
-		.thresh_handle = thr ? thr->handle : 0,
-		.thresh_offset = thr ? toff : 0,
-	};
-	int ret = xioctl(fd, DRM_IOCTL_RBNN_PROGRAM, &p);
-
-	if (!ret && seqno)
-		*seqno = p.seqno;
-	return ret;
-}
-
-static int readback(int fd, uint32_t tile, uint32_t row, uint32_t nrows,
-		    uint32_t flags, const struct bo *out, uint64_t off,
-		    uint64_t *seqno)
-{
-	struct drm_rbnn_readback r = {
-		.tile = tile, .row = row, .nrows = nrows, .flags = flags,
-		.handle = out->handle, .offset = off,
-	};
-	int ret = xioctl(fd, DRM_IOCTL_RBNN_READBACK, &r);
-
-	if (!ret && seqno)
-		*seqno = r.seqno;
-	return ret;
+	return sel_program_ex(fd, tile, row, nrows, DRM_RBNN_PROGRAM_VERIFY, 0,
+			      w, woff, thr, toff, seqno);
 }
 
 static bool error_model_off(int fd)
 {
 	struct drm_rbnn_query_model m = {};
 
-	return !query(fd, DRM_RBNN_QUERY_MODEL, &m, sizeof(m)) &&
+	return !sel_query(fd, DRM_RBNN_QUERY_MODEL, &m, sizeof(m)) &&
 	       m.error_model == 0;
-}
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
 }
 
 /* ---- reference model of a network ---------------------------------------- */
@@ -284,10 +119,10 @@ static void net_add(struct net *n, uint32_t op, uint32_t mode, uint32_t out_ch,
 		nl->w = calloc((size_t)l->out_channels * nl->fanin, 1);
 		nl->thr = calloc(l->out_channels, sizeof(int32_t));
 		for (i = 0; i < l->out_channels * nl->fanin; i++)
-			nl->w[i] = rng() & 1 ? 1 : -1;
+			nl->w[i] = sel_rng() & 1 ? 1 : -1;
 		/* Thresholds near 0 so that both outputs occur. */
 		for (i = 0; i < l->out_channels; i++)
-			nl->thr[i] = (int32_t)(rng() % 9) - 4;
+			nl->thr[i] = (int32_t)(sel_rng() % 9) - 4;
 	}
 	n->nlayers++;
 }
@@ -308,9 +143,9 @@ static void net_sizes(struct net *n)
 	uint64_t e = (uint64_t)n->in_channels * n->in_length;
 	uint64_t o = (uint64_t)last->out_channels * last->out_length;
 
-	n->in_bytes = n->in_bits > 1 ? ALIGN8(e) : ALIGN8(DIV_UP(e, 8));
-	n->out_bytes = last->out_mode == DRM_RBNN_OUT_SCORES ? ALIGN8(4 * o) :
-			ALIGN8(DIV_UP(o, 8));
+	n->in_bytes = n->in_bits > 1 ? SEL_ALIGN8(e) : SEL_ALIGN8(SEL_DIV_UP(e, 8));
+	n->out_bytes = last->out_mode == DRM_RBNN_OUT_SCORES ? SEL_ALIGN8(4 * o) :
+			SEL_ALIGN8(SEL_DIV_UP(o, 8));
 }
 
 /* One output (channel o, position t) of a layer: MAXPOOL value or sum. */
@@ -401,14 +236,14 @@ static int net_load(int fd, const struct drm_rbnn_query_device *dev,
 		    struct drm_rbnn_layer *layers)
 {
 	uint32_t ti = 0, row = 0, i, b, o, j;
-	struct bo w, thr;
+	struct sel_bo w, thr;
 	int ret;
 
 	*nsegs = 0;
 	for (i = 0; i < n->nlayers; i++) {
 		const struct net_layer *nl = &n->layers[i];
 		uint32_t O = nl->l.out_channels;
-		uint32_t nblocks = nl->fanin ? DIV_UP(nl->fanin, dev->cols) : 0;
+		uint32_t nblocks = nl->fanin ? SEL_DIV_UP(nl->fanin, dev->cols) : 0;
 
 		layers[i] = nl->l;
 		layers[i].seg_count = nblocks;
@@ -419,10 +254,10 @@ static int net_load(int fd, const struct drm_rbnn_query_device *dev,
 			}
 			if (ti >= ntiles || O > dev->rows)
 				return -ENOSPC;
-			ret = bo_new(fd, (uint64_t)O * dev->row_bytes, &w);
+			ret = sel_bo_new(fd, (uint64_t)O * dev->row_bytes, &w);
 			if (ret)
 				return ret;
-			ret = bo_new(fd, 4ull * O, &thr);
+			ret = sel_bo_new(fd, 4ull * O, &thr);
 			if (ret)
 				return ret;
 			for (o = 0; o < O; o++) {
@@ -439,8 +274,8 @@ static int net_load(int fd, const struct drm_rbnn_query_device *dev,
 				      b == 0 && nl->l.out_mode == DRM_RBNN_OUT_BITS ?
 				      &thr : NULL, 0, NULL);
 			/* The jobs keep their own references to the BOs. */
-			bo_del(fd, &w);
-			bo_del(fd, &thr);
+			sel_bo_del(fd, &w);
+			sel_bo_del(fd, &thr);
 			if (ret)
 				return ret;
 			segs[*nsegs] = (struct drm_rbnn_segment){
@@ -456,7 +291,7 @@ static int net_load(int fd, const struct drm_rbnn_query_device *dev,
 
 static int net_exec(int fd, const struct net *n, struct drm_rbnn_layer *layers,
 		    struct drm_rbnn_segment *segs, uint32_t nsegs,
-		    uint32_t batch, const struct bo *in, const struct bo *out,
+		    uint32_t batch, const struct sel_bo *in, const struct sel_bo *out,
 		    uint64_t *seqno)
 {
 	struct drm_rbnn_exec x = {
@@ -468,7 +303,7 @@ static int net_exec(int fd, const struct net *n, struct drm_rbnn_layer *layers,
 		.in_bits = n->in_bits, .batch = batch,
 		.in_handle = in->handle, .out_handle = out->handle,
 	};
-	int ret = xioctl(fd, DRM_IOCTL_RBNN_EXEC, &x);
+	int ret = sel_ioctl(fd, DRM_IOCTL_RBNN_EXEC, &x);
 
 	if (!ret && seqno)
 		*seqno = x.seqno;
@@ -485,14 +320,11 @@ FIXTURE(rbnn) {
 
 FIXTURE_SETUP(rbnn)
 {
-	const char *seed = getenv("RBNN_SEED");
-
-	if (seed)
-		rng_state = strtoull(seed, NULL, 0) | 1;
-	self->fd = open(dev_path(), O_RDWR | O_CLOEXEC);
+	sel_seed(1);
+	self->fd = open(sel_dev_path(), O_RDWR | O_CLOEXEC);
 	if (self->fd < 0)
-		SKIP(return, "cannot open %s: %s", dev_path(), strerror(errno));
-	ASSERT_EQ(0, query(self->fd, DRM_RBNN_QUERY_DEVICE, &self->dev,
+		SKIP(return, "cannot open %s: %s", sel_dev_path(), strerror(errno));
+	ASSERT_EQ(0, sel_query(self->fd, DRM_RBNN_QUERY_DEVICE, &self->dev,
 			   sizeof(self->dev)));
 	self->exact = error_model_off(self->fd);
 }
@@ -511,11 +343,11 @@ TEST_F(rbnn, query)
 	uint8_t small[8];
 	uint8_t *tiles;
 
-	ASSERT_EQ(0, xioctl(self->fd, DRM_IOCTL_RBNN_QUERY, &q));
+	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_QUERY, &q));
 	EXPECT_EQ(sizeof(d), q.size);
 
 	memset(&d, 0xff, sizeof(d));
-	ASSERT_EQ(0, query(self->fd, DRM_RBNN_QUERY_DEVICE, &d, sizeof(d)));
+	ASSERT_EQ(0, sel_query(self->fd, DRM_RBNN_QUERY_DEVICE, &d, sizeof(d)));
 	EXPECT_EQ(0x1af4, d.vendor_id);
 	EXPECT_EQ(0x10f0, d.device_id);
 	EXPECT_EQ(1, d.hw_version >> 16);
@@ -531,18 +363,18 @@ TEST_F(rbnn, query)
 	/* Truncated copy: the first bytes of the answer, size written back. */
 	q.size = sizeof(small);
 	q.ptr = (uintptr_t)small;
-	ASSERT_EQ(0, xioctl(self->fd, DRM_IOCTL_RBNN_QUERY, &q));
+	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_QUERY, &q));
 	EXPECT_EQ(sizeof(small), q.size);
 	EXPECT_EQ(0, memcmp(small, &d, sizeof(small)));
 
 	q.type = 1000;
-	EXPECT_EQ(-EINVAL, xioctl(self->fd, DRM_IOCTL_RBNN_QUERY, &q));
+	EXPECT_EQ(-EINVAL, sel_ioctl(self->fd, DRM_IOCTL_RBNN_QUERY, &q));
 	q.type = DRM_RBNN_QUERY_DEVICE;
 	q.size = sizeof(d);
 	q.ptr = 8;
-	EXPECT_EQ(-EFAULT, xioctl(self->fd, DRM_IOCTL_RBNN_QUERY, &q));
+	EXPECT_EQ(-EFAULT, sel_ioctl(self->fd, DRM_IOCTL_RBNN_QUERY, &q));
 
-	ASSERT_EQ(0, query(self->fd, DRM_RBNN_QUERY_COUNTERS, &c, sizeof(c)));
+	ASSERT_EQ(0, sel_query(self->fd, DRM_RBNN_QUERY_COUNTERS, &c, sizeof(c)));
 	TH_LOG("counters: %llu commands, %llu pJ, %llu resets",
 	       (unsigned long long)c.commands,
 	       (unsigned long long)c.energy_pj,
@@ -550,12 +382,12 @@ TEST_F(rbnn, query)
 
 	q.type = DRM_RBNN_QUERY_TILES;
 	q.size = 0;
-	ASSERT_EQ(0, xioctl(self->fd, DRM_IOCTL_RBNN_QUERY, &q));
+	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_QUERY, &q));
 	EXPECT_EQ(sizeof(struct drm_rbnn_query_tiles) +
 		  d.tiles * sizeof(struct drm_rbnn_tile_info), q.size);
 	tiles = calloc(1, q.size);
 	q.ptr = (uintptr_t)tiles;
-	ASSERT_EQ(0, xioctl(self->fd, DRM_IOCTL_RBNN_QUERY, &q));
+	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_QUERY, &q));
 	EXPECT_EQ(d.tiles, ((struct drm_rbnn_query_tiles *)tiles)->count);
 	free(tiles);
 }
@@ -564,7 +396,7 @@ TEST_F(rbnn, model)
 {
 	struct drm_rbnn_query_model m = {};
 
-	ASSERT_EQ(0, query(self->fd, DRM_RBNN_QUERY_MODEL, &m, sizeof(m)));
+	ASSERT_EQ(0, sel_query(self->fd, DRM_RBNN_QUERY_MODEL, &m, sizeof(m)));
 	EXPECT_LE(m.error_model, 1);
 	EXPECT_GT(m.prog_current_na, 0);
 	EXPECT_GT(m.pulse_ns, 0);
@@ -579,28 +411,28 @@ TEST_F(rbnn, bo)
 	struct drm_rbnn_bo_create c = { .size = 100 };
 	struct drm_rbnn_bo_info i = {};
 	struct drm_rbnn_bo_wait w = {};
-	struct bo bo;
+	struct sel_bo bo;
 
-	ASSERT_EQ(0, xioctl(self->fd, DRM_IOCTL_RBNN_BO_CREATE, &c));
+	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_BO_CREATE, &c));
 	i.handle = c.handle;
-	ASSERT_EQ(0, xioctl(self->fd, DRM_IOCTL_RBNN_BO_INFO, &i));
+	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_BO_INFO, &i));
 	EXPECT_EQ(0, i.size % 4096);
 	EXPECT_GE(i.size, 100);
 	w.handle = c.handle;
-	EXPECT_EQ(0, xioctl(self->fd, DRM_IOCTL_RBNN_BO_WAIT, &w));
+	EXPECT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_BO_WAIT, &w));
 
 	i.handle = 0xdead;
-	EXPECT_EQ(-ENOENT, xioctl(self->fd, DRM_IOCTL_RBNN_BO_INFO, &i));
+	EXPECT_EQ(-ENOENT, sel_ioctl(self->fd, DRM_IOCTL_RBNN_BO_INFO, &i));
 	c.flags = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->fd, DRM_IOCTL_RBNN_BO_CREATE, &c));
+	EXPECT_EQ(-EINVAL, sel_ioctl(self->fd, DRM_IOCTL_RBNN_BO_CREATE, &c));
 	c.flags = 0;
 	c.size = 0;
-	EXPECT_EQ(-EINVAL, xioctl(self->fd, DRM_IOCTL_RBNN_BO_CREATE, &c));
+	EXPECT_EQ(-EINVAL, sel_ioctl(self->fd, DRM_IOCTL_RBNN_BO_CREATE, &c));
 
-	ASSERT_EQ(0, bo_new(self->fd, 3 * 4096, &bo));
+	ASSERT_EQ(0, sel_bo_new(self->fd, 3 * 4096, &bo));
 	memset(bo.map, 0x5a, bo.size);
 	EXPECT_EQ(0x5a, bo.map[bo.size - 1]);
-	bo_del(self->fd, &bo);
+	sel_bo_del(self->fd, &bo);
 }
 
 TEST_F(rbnn, tiles)
@@ -608,28 +440,28 @@ TEST_F(rbnn, tiles)
 	uint32_t n = self->dev.tiles, *t = calloc(n + 1, 4), i, j, extra;
 	int fd2;
 
-	ASSERT_EQ(0, tile_alloc(self->fd, n, t));
+	ASSERT_EQ(0, sel_tile_alloc(self->fd, n, t));
 	for (i = 0; i < n; i++) {
 		ASSERT_LT(t[i], n);
 		for (j = 0; j < i; j++)
 			ASSERT_NE(t[i], t[j]);
 	}
-	EXPECT_EQ(-ENOSPC, tile_alloc(self->fd, 1, &extra));
-	EXPECT_EQ(-EINVAL, tile_alloc(self->fd, 0, &extra));
-	EXPECT_EQ(-EINVAL, tile_alloc(self->fd, n + 1, &extra));
-	EXPECT_EQ(-EINVAL, tile_free(self->fd, n));
+	EXPECT_EQ(-ENOSPC, sel_tile_alloc(self->fd, 1, &extra));
+	EXPECT_EQ(-EINVAL, sel_tile_alloc(self->fd, 0, &extra));
+	EXPECT_EQ(-EINVAL, sel_tile_alloc(self->fd, n + 1, &extra));
+	EXPECT_EQ(-EINVAL, sel_tile_free(self->fd, n));
 
-	fd2 = open(dev_path(), O_RDWR | O_CLOEXEC);
+	fd2 = open(sel_dev_path(), O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd2, 0);
-	EXPECT_EQ(-EACCES, tile_free(fd2, t[0]));
-	EXPECT_EQ(-ENOSPC, tile_alloc(fd2, 1, &extra));
-	EXPECT_EQ(0, tile_free(self->fd, t[0]));
-	EXPECT_EQ(-EACCES, tile_free(self->fd, t[0]));
-	EXPECT_EQ(0, tile_alloc(fd2, 1, &extra));
+	EXPECT_EQ(-EACCES, sel_tile_free(fd2, t[0]));
+	EXPECT_EQ(-ENOSPC, sel_tile_alloc(fd2, 1, &extra));
+	EXPECT_EQ(0, sel_tile_free(self->fd, t[0]));
+	EXPECT_EQ(-EACCES, sel_tile_free(self->fd, t[0]));
+	EXPECT_EQ(0, sel_tile_alloc(fd2, 1, &extra));
 	EXPECT_EQ(t[0], extra);
 	close(fd2);
 	/* Closing the file freed its tile. */
-	EXPECT_EQ(0, tile_alloc(self->fd, 1, &extra));
+	EXPECT_EQ(0, sel_tile_alloc(self->fd, 1, &extra));
 	EXPECT_EQ(t[0], extra);
 	free(t);
 }
@@ -638,32 +470,32 @@ TEST_F(rbnn, program_readback)
 {
 	uint32_t rb = self->dev.row_bytes, nrows = 32, tile, i;
 	struct drm_rbnn_job_info ji;
-	struct bo w, thr, out;
+	struct sel_bo w, thr, out;
 	uint64_t s1, s2, s3;
 
-	ASSERT_EQ(0, tile_alloc(self->fd, 1, &tile));
-	ASSERT_EQ(0, bo_new(self->fd, (uint64_t)nrows * rb + 64, &w));
-	ASSERT_EQ(0, bo_new(self->fd, 4 * nrows, &thr));
-	ASSERT_EQ(0, bo_new(self->fd, 2 * (uint64_t)nrows * rb, &out));
+	ASSERT_EQ(0, sel_tile_alloc(self->fd, 1, &tile));
+	ASSERT_EQ(0, sel_bo_new(self->fd, (uint64_t)nrows * rb + 64, &w));
+	ASSERT_EQ(0, sel_bo_new(self->fd, 4 * nrows, &thr));
+	ASSERT_EQ(0, sel_bo_new(self->fd, 2 * (uint64_t)nrows * rb, &out));
 	for (i = 0; i < nrows * rb; i++)
-		w.map[64 + i] = rng();
+		w.map[64 + i] = sel_rng();
 
 	/* Rows never programmed by this file cannot be read. */
-	EXPECT_EQ(-EACCES, readback(self->fd, tile, 0, 1, 0, &out, 0, NULL));
+	EXPECT_EQ(-EACCES, sel_readback(self->fd, tile, 0, 1, 0, &out, 0, NULL));
 
 	ASSERT_EQ(0, program(self->fd, tile, 8, nrows, &w, 64, &thr, 0, &s1));
-	ASSERT_EQ(0, readback(self->fd, tile, 8, nrows, 0, &out, 0, &s2));
-	ASSERT_EQ(0, readback(self->fd, tile, 8, nrows,
+	ASSERT_EQ(0, sel_readback(self->fd, tile, 8, nrows, 0, &out, 0, &s2));
+	ASSERT_EQ(0, sel_readback(self->fd, tile, 8, nrows,
 			      DRM_RBNN_READBACK_SCRUB, &out,
 			      (uint64_t)nrows * rb, &s3));
 	EXPECT_EQ(s1 + 1, s2);
 	EXPECT_EQ(s2 + 1, s3);
 
-	ASSERT_EQ(0, job_wait(self->fd, s3, &ji, 10000));
+	ASSERT_EQ(0, sel_job_wait(self->fd, s3, &ji, 10000));
 	EXPECT_EQ(0, ji.status);
-	ASSERT_EQ(0, job_wait(self->fd, s1, &ji, 0));
+	ASSERT_EQ(0, sel_job_wait(self->fd, s1, &ji, 0));
 	EXPECT_EQ(0, ji.status);
-	EXPECT_TRUE(ji.hw_status == 0 || ji.hw_status == HW_STATUS_VERIFY);
+	EXPECT_TRUE(ji.hw_status == 0 || ji.hw_status == SEL_HW_VERIFY);
 	EXPECT_GT(ji.time_ns, 0);
 	EXPECT_GT(ji.energy_pj, 0);
 	TH_LOG("PROGRAM of %u rows: %llu ns, %llu pJ, detail %u", nrows,
@@ -676,13 +508,13 @@ TEST_F(rbnn, program_readback)
 	}
 
 	/* Rows next to the programmed ones are still not readable. */
-	EXPECT_EQ(-EACCES, readback(self->fd, tile, 7, 2, 0, &out, 0, NULL));
+	EXPECT_EQ(-EACCES, sel_readback(self->fd, tile, 7, 2, 0, &out, 0, NULL));
 	/* Argument checks. */
-	EXPECT_EQ(-EINVAL, readback(self->fd, tile, self->dev.rows, 1, 0, &out,
+	EXPECT_EQ(-EINVAL, sel_readback(self->fd, tile, self->dev.rows, 1, 0, &out,
 				    0, NULL));
-	EXPECT_EQ(-EINVAL, readback(self->fd, tile, 8, 0, 0, &out, 0, NULL));
-	EXPECT_EQ(-EINVAL, readback(self->fd, tile, 8, 1, 2, &out, 0, NULL));
-	EXPECT_EQ(-ERANGE, readback(self->fd, tile, 8, 1, 0, &out, out.size,
+	EXPECT_EQ(-EINVAL, sel_readback(self->fd, tile, 8, 0, 0, &out, 0, NULL));
+	EXPECT_EQ(-EINVAL, sel_readback(self->fd, tile, 8, 1, 2, &out, 0, NULL));
+	EXPECT_EQ(-ERANGE, sel_readback(self->fd, tile, 8, 1, 0, &out, out.size,
 				    NULL));
 	w.handle = 0xdead;
 	EXPECT_EQ(-ENOENT, program(self->fd, tile, 8, 1, &w, 0, NULL, 0, NULL));
@@ -690,7 +522,7 @@ TEST_F(rbnn, program_readback)
 	/* JOB_INFO of a job never submitted. */
 	memset(&ji, 0, sizeof(ji));
 	ji.seqno = s3 + 100;
-	EXPECT_EQ(-EINVAL, xioctl(self->fd, DRM_IOCTL_RBNN_JOB_INFO, &ji));
+	EXPECT_EQ(-EINVAL, sel_ioctl(self->fd, DRM_IOCTL_RBNN_JOB_INFO, &ji));
 }
 
 TEST_F(rbnn, isolation)
@@ -698,35 +530,35 @@ TEST_F(rbnn, isolation)
 	uint32_t n = self->dev.tiles, rb = self->dev.row_bytes, i;
 	uint32_t *t = calloc(n, 4);
 	struct drm_rbnn_job_info ji;
-	struct bo w, out;
+	struct sel_bo w, out;
 	uint64_t seq = 0;
 	int fd2;
 
 	/* File 1 programs row 0 of every tile, then frees them. */
-	ASSERT_EQ(0, tile_alloc(self->fd, n, t));
-	ASSERT_EQ(0, bo_new(self->fd, rb, &w));
+	ASSERT_EQ(0, sel_tile_alloc(self->fd, n, t));
+	ASSERT_EQ(0, sel_bo_new(self->fd, rb, &w));
 	memset(w.map, 0xa5, rb);
 	for (i = 0; i < n; i++)
 		ASSERT_EQ(0, program(self->fd, t[i], 0, 1, &w, 0, &w, 0, &seq));
-	ASSERT_EQ(0, job_wait(self->fd, seq, &ji, 10000));
+	ASSERT_EQ(0, sel_job_wait(self->fd, seq, &ji, 10000));
 	for (i = 0; i < n; i++)
-		ASSERT_EQ(0, tile_free(self->fd, t[i]));
+		ASSERT_EQ(0, sel_tile_free(self->fd, t[i]));
 
 	/* File 2 gets them all and cannot read or use that row. */
-	fd2 = open(dev_path(), O_RDWR | O_CLOEXEC);
+	fd2 = open(sel_dev_path(), O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd2, 0);
-	ASSERT_EQ(0, tile_alloc(fd2, n, t));
-	ASSERT_EQ(0, bo_new(fd2, rb, &out));
+	ASSERT_EQ(0, sel_tile_alloc(fd2, n, t));
+	ASSERT_EQ(0, sel_bo_new(fd2, rb, &out));
 	for (i = 0; i < n; i++)
-		EXPECT_EQ(-EACCES, readback(fd2, t[i], 0, 1, 0, &out, 0, NULL));
+		EXPECT_EQ(-EACCES, sel_readback(fd2, t[i], 0, 1, 0, &out, 0, NULL));
 	/* Nor can file 1 use tiles it no longer owns. */
 	EXPECT_EQ(-EACCES, program(self->fd, t[0], 0, 1, &w, 0, NULL, 0, NULL));
 
 	/* Once file 2 programmed the row, it reads its own data. */
 	memset(out.map, 0x3c, rb);
 	ASSERT_EQ(0, program(fd2, t[0], 0, 1, &out, 0, NULL, 0, NULL));
-	ASSERT_EQ(0, readback(fd2, t[0], 0, 1, 0, &out, 0, &seq));
-	ASSERT_EQ(0, job_wait(fd2, seq, &ji, 10000));
+	ASSERT_EQ(0, sel_readback(fd2, t[0], 0, 1, 0, &out, 0, &seq));
+	ASSERT_EQ(0, sel_job_wait(fd2, seq, &ji, 10000));
 	EXPECT_EQ(0, ji.status);
 	if (self->exact)
 		for (i = 0; i < rb; i++)
@@ -744,21 +576,21 @@ static void run_net(struct __test_metadata *_metadata, int fd,
 	struct drm_rbnn_job_info ji;
 	uint32_t tiles[2], nsegs, i, j;
 	uint8_t *ref;
-	struct bo in, out;
+	struct sel_bo in, out;
 	uint64_t seq;
 
 	net_sizes(n);
-	ASSERT_EQ(0, tile_alloc(fd, 2, tiles));
+	ASSERT_EQ(0, sel_tile_alloc(fd, 2, tiles));
 	ASSERT_EQ(0, net_load(fd, dev, n, tiles, 2, segs, &nsegs, layers));
-	ASSERT_EQ(0, bo_new(fd, batch * n->in_bytes, &in));
-	ASSERT_EQ(0, bo_new(fd, batch * n->out_bytes + 4096, &out));
+	ASSERT_EQ(0, sel_bo_new(fd, batch * n->in_bytes, &in));
+	ASSERT_EQ(0, sel_bo_new(fd, batch * n->out_bytes + 4096, &out));
 	for (i = 0; i < batch * n->in_bytes; i++)
-		in.map[i] = rng();
+		in.map[i] = sel_rng();
 	memset(out.map, 0xee, out.size);
 
 	ASSERT_EQ(0, net_exec(fd, n, layers, segs, nsegs, batch, &in, &out,
 			      &seq));
-	ASSERT_EQ(0, job_wait(fd, seq, &ji, 20000));
+	ASSERT_EQ(0, sel_job_wait(fd, seq, &ji, 20000));
 	EXPECT_EQ(0, ji.status);
 	EXPECT_EQ(0, ji.hw_status);
 	EXPECT_GT(ji.time_ns, 0);
@@ -767,7 +599,7 @@ static void run_net(struct __test_metadata *_metadata, int fd,
 	       (unsigned long long)ji.energy_pj);
 	/* Every earlier PROGRAM succeeded. */
 	for (j = 1; j < seq; j++) {
-		ASSERT_EQ(0, job_wait(fd, j, &ji, 0));
+		ASSERT_EQ(0, sel_job_wait(fd, j, &ji, 0));
 		EXPECT_EQ(0, ji.status);
 	}
 	/* Bytes past the output items are untouched. */
@@ -782,8 +614,8 @@ static void run_net(struct __test_metadata *_metadata, int fd,
 		}
 		free(ref);
 	}
-	bo_del(fd, &in);
-	bo_del(fd, &out);
+	sel_bo_del(fd, &in);
+	sel_bo_del(fd, &out);
 	net_free(n);
 }
 
@@ -822,15 +654,15 @@ TEST_F(rbnn, exec_invalid)
 	struct drm_rbnn_segment segs[4];
 	struct drm_rbnn_layer layers[2], saved;
 	uint32_t tiles[2], nsegs;
-	struct bo in, out;
+	struct sel_bo in, out;
 
 	net_add(&n, DRM_RBNN_LAYER_FC, DRM_RBNN_OUT_BITS, 16, 0, 0, 0);
 	net_sizes(&n);
-	ASSERT_EQ(0, tile_alloc(self->fd, 2, tiles));
+	ASSERT_EQ(0, sel_tile_alloc(self->fd, 2, tiles));
 	ASSERT_EQ(0, net_load(self->fd, &self->dev, &n, tiles, 2, segs, &nsegs,
 			      layers));
-	ASSERT_EQ(0, bo_new(self->fd, 4096, &in));
-	ASSERT_EQ(0, bo_new(self->fd, 4096, &out));
+	ASSERT_EQ(0, sel_bo_new(self->fd, 4096, &in));
+	ASSERT_EQ(0, sel_bo_new(self->fd, 4096, &out));
 	ASSERT_EQ(0, net_exec(self->fd, &n, layers, segs, nsegs, 2, &in, &out,
 			      NULL));
 
@@ -902,18 +734,18 @@ TEST_F(rbnn, syncobj)
 	struct drm_rbnn_program p = {};
 	uint32_t rb = self->dev.row_bytes, tile;
 	uint64_t point = 7;
-	struct bo w;
+	struct sel_bo w;
 
-	ASSERT_EQ(0, xioctl(self->fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc));
-	ASSERT_EQ(0, xioctl(self->fd, DRM_IOCTL_SYNCOBJ_CREATE, &tc));
-	ASSERT_EQ(0, tile_alloc(self->fd, 1, &tile));
-	ASSERT_EQ(0, bo_new(self->fd, 4 * rb, &w));
+	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc));
+	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_SYNCOBJ_CREATE, &tc));
+	ASSERT_EQ(0, sel_tile_alloc(self->fd, 1, &tile));
+	ASSERT_EQ(0, sel_bo_new(self->fd, 4 * rb, &w));
 
 	p.tile = tile;
 	p.nrows = 2;
 	p.weights_handle = w.handle;
 	p.syncs.out.handle = sc.handle;
-	ASSERT_EQ(0, xioctl(self->fd, DRM_IOCTL_RBNN_PROGRAM, &p));
+	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_PROGRAM, &p));
 
 	in.handle = sc.handle;
 	r.tile = tile;
@@ -925,27 +757,27 @@ TEST_F(rbnn, syncobj)
 	r.syncs.in_stride = sizeof(in);
 	r.syncs.out.handle = tc.handle;
 	r.syncs.out.point = point;
-	ASSERT_EQ(0, xioctl(self->fd, DRM_IOCTL_RBNN_READBACK, &r));
+	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_READBACK, &r));
 
 	tw.handles = (uintptr_t)&tc.handle;
 	tw.points = (uintptr_t)&point;
 	tw.count_handles = 1;
-	tw.timeout_nsec = now_ns() + 10000000000ll;
+	tw.timeout_nsec = sel_now_ns() + 10000000000ll;
 	tw.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT;
-	EXPECT_EQ(0, xioctl(self->fd, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &tw));
+	EXPECT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &tw));
 
 	/* Bad in-sync handle, bad stride, unknown flags. */
 	in.handle = 0xdead;
-	EXPECT_EQ(-ENOENT, xioctl(self->fd, DRM_IOCTL_RBNN_READBACK, &r));
+	EXPECT_EQ(-ENOENT, sel_ioctl(self->fd, DRM_IOCTL_RBNN_READBACK, &r));
 	in.handle = sc.handle;
 	r.syncs.in_stride = 4;
-	EXPECT_EQ(-EINVAL, xioctl(self->fd, DRM_IOCTL_RBNN_READBACK, &r));
+	EXPECT_EQ(-EINVAL, sel_ioctl(self->fd, DRM_IOCTL_RBNN_READBACK, &r));
 	r.syncs.in_stride = sizeof(in);
 	in.flags = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->fd, DRM_IOCTL_RBNN_READBACK, &r));
+	EXPECT_EQ(-EINVAL, sel_ioctl(self->fd, DRM_IOCTL_RBNN_READBACK, &r));
 	in.flags = 0;
 	r.syncs.out.handle = 0xdead;
-	EXPECT_EQ(-ENOENT, xioctl(self->fd, DRM_IOCTL_RBNN_READBACK, &r));
+	EXPECT_EQ(-ENOENT, sel_ioctl(self->fd, DRM_IOCTL_RBNN_READBACK, &r));
 }
 
 /* Needs a card with debug=on: the FAULT register hangs the next command. */
@@ -956,7 +788,7 @@ TEST_F(rbnn, hang_recovery)
 	struct drm_rbnn_job_info ji;
 	uint64_t s1, s2, s3;
 	char path[256];
-	struct bo w, out;
+	struct sel_bo w, out;
 	int fd2;
 
 	if (!(self->dev.caps & (1u << 9)))
@@ -965,37 +797,37 @@ TEST_F(rbnn, hang_recovery)
 	if (access(path, W_OK))
 		SKIP(return, "no %s", path);
 
-	ASSERT_EQ(0, query(self->fd, DRM_RBNN_QUERY_COUNTERS, &c0, sizeof(c0)));
-	ASSERT_EQ(0, tile_alloc(self->fd, 1, &tile));
-	ASSERT_EQ(0, bo_new(self->fd, 4 * rb, &w));
+	ASSERT_EQ(0, sel_query(self->fd, DRM_RBNN_QUERY_COUNTERS, &c0, sizeof(c0)));
+	ASSERT_EQ(0, sel_tile_alloc(self->fd, 1, &tile));
+	ASSERT_EQ(0, sel_bo_new(self->fd, 4 * rb, &w));
 	for (i = 0; i < 2 * rb; i++)
-		w.map[i] = rng();
+		w.map[i] = sel_rng();
 	ASSERT_EQ(0, program(self->fd, tile, 0, 2, &w, 0, NULL, 0, &s1));
-	ASSERT_EQ(0, job_wait(self->fd, s1, &ji, 10000));
+	ASSERT_EQ(0, sel_job_wait(self->fd, s1, &ji, 10000));
 
 	/* The next command hangs: the watchdog resets the card. */
-	ASSERT_EQ(0, write_file(path, "1"));
-	ASSERT_EQ(0, readback(self->fd, tile, 0, 2, 0, &w, 2 * rb, &s2));
-	ASSERT_EQ(0, job_wait(self->fd, s2, &ji, 20000));
+	ASSERT_EQ(0, sel_write_file(path, "1"));
+	ASSERT_EQ(0, sel_readback(self->fd, tile, 0, 2, 0, &w, 2 * rb, &s2));
+	ASSERT_EQ(0, sel_job_wait(self->fd, s2, &ji, 20000));
 	EXPECT_EQ(-ETIMEDOUT, ji.status);
 
 	/* The context is banned. */
-	EXPECT_EQ(-ECANCELED, readback(self->fd, tile, 0, 2, 0, &w, 2 * rb,
+	EXPECT_EQ(-ECANCELED, sel_readback(self->fd, tile, 0, 2, 0, &w, 2 * rb,
 				       NULL));
-	ASSERT_EQ(0, query(self->fd, DRM_RBNN_QUERY_COUNTERS, &c1, sizeof(c1)));
+	ASSERT_EQ(0, sel_query(self->fd, DRM_RBNN_QUERY_COUNTERS, &c1, sizeof(c1)));
 	EXPECT_EQ(c0.recoveries + 1, c1.recoveries);
 	EXPECT_LT(c0.resets, c1.resets);
 
 	/* The card works for another file; the array survived the reset. */
-	fd2 = open(dev_path(), O_RDWR | O_CLOEXEC);
+	fd2 = open(sel_dev_path(), O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd2, 0);
-	ASSERT_EQ(0, tile_alloc(fd2, 1, &tile));
-	ASSERT_EQ(0, bo_new(fd2, 4 * rb, &out));
+	ASSERT_EQ(0, sel_tile_alloc(fd2, 1, &tile));
+	ASSERT_EQ(0, sel_bo_new(fd2, 4 * rb, &out));
 	for (i = 0; i < 2 * rb; i++)
-		out.map[i] = rng();
+		out.map[i] = sel_rng();
 	ASSERT_EQ(0, program(fd2, tile, 0, 2, &out, 0, NULL, 0, NULL));
-	ASSERT_EQ(0, readback(fd2, tile, 0, 2, 0, &out, 2 * rb, &s3));
-	ASSERT_EQ(0, job_wait(fd2, s3, &ji, 10000));
+	ASSERT_EQ(0, sel_readback(fd2, tile, 0, 2, 0, &out, 2 * rb, &s3));
+	ASSERT_EQ(0, sel_job_wait(fd2, s3, &ji, 10000));
 	EXPECT_EQ(0, ji.status);
 	if (self->exact)
 		EXPECT_EQ(0, memcmp(out.map, out.map + 2 * rb, 2 * rb));
@@ -1008,23 +840,23 @@ TEST_F(rbnn, force_reset)
 	uint32_t rb = self->dev.row_bytes, tile;
 	struct drm_rbnn_job_info ji;
 	char path[256];
-	struct bo w;
+	struct sel_bo w;
 	uint64_t s;
 
 	debugfs_path(path, sizeof(path), "force_reset");
 	if (access(path, W_OK))
 		SKIP(return, "no %s", path);
-	ASSERT_EQ(0, tile_alloc(self->fd, 1, &tile));
-	ASSERT_EQ(0, bo_new(self->fd, 2 * rb, &w));
+	ASSERT_EQ(0, sel_tile_alloc(self->fd, 1, &tile));
+	ASSERT_EQ(0, sel_bo_new(self->fd, 2 * rb, &w));
 	ASSERT_EQ(0, program(self->fd, tile, 0, 1, &w, 0, NULL, 0, &s));
-	ASSERT_EQ(0, job_wait(self->fd, s, &ji, 10000));
-	ASSERT_EQ(0, query(self->fd, DRM_RBNN_QUERY_COUNTERS, &c0, sizeof(c0)));
-	ASSERT_EQ(0, write_file(path, "1"));
-	ASSERT_EQ(0, query(self->fd, DRM_RBNN_QUERY_COUNTERS, &c1, sizeof(c1)));
+	ASSERT_EQ(0, sel_job_wait(self->fd, s, &ji, 10000));
+	ASSERT_EQ(0, sel_query(self->fd, DRM_RBNN_QUERY_COUNTERS, &c0, sizeof(c0)));
+	ASSERT_EQ(0, sel_write_file(path, "1"));
+	ASSERT_EQ(0, sel_query(self->fd, DRM_RBNN_QUERY_COUNTERS, &c1, sizeof(c1)));
 	EXPECT_EQ(c0.recoveries + 1, c1.recoveries);
 	/* Not banned: no job of this file hung. Rows survive the reset. */
-	ASSERT_EQ(0, readback(self->fd, tile, 0, 1, 0, &w, rb, &s));
-	ASSERT_EQ(0, job_wait(self->fd, s, &ji, 10000));
+	ASSERT_EQ(0, sel_readback(self->fd, tile, 0, 1, 0, &w, rb, &s));
+	ASSERT_EQ(0, sel_job_wait(self->fd, s, &ji, 10000));
 	EXPECT_EQ(0, ji.status);
 }
 
@@ -1034,24 +866,24 @@ TEST_F(rbnn, many_jobs)
 	uint32_t rb = self->dev.row_bytes, tile, i, njobs = 700;
 	struct drm_rbnn_job_info ji;
 	uint64_t first = 0, seq = 0;
-	struct bo w, out;
+	struct sel_bo w, out;
 
-	ASSERT_EQ(0, tile_alloc(self->fd, 1, &tile));
-	ASSERT_EQ(0, bo_new(self->fd, 8 * rb, &w));
-	ASSERT_EQ(0, bo_new(self->fd, (uint64_t)njobs * rb, &out));
+	ASSERT_EQ(0, sel_tile_alloc(self->fd, 1, &tile));
+	ASSERT_EQ(0, sel_bo_new(self->fd, 8 * rb, &w));
+	ASSERT_EQ(0, sel_bo_new(self->fd, (uint64_t)njobs * rb, &out));
 	for (i = 0; i < 8 * rb; i++)
-		w.map[i] = rng();
+		w.map[i] = sel_rng();
 	ASSERT_EQ(0, program(self->fd, tile, 0, 8, &w, 0, &w, 0, &first));
 	for (i = 0; i < njobs; i++) {
 		if (i % 50 == 49)
 			ASSERT_EQ(0, program(self->fd, tile, i % 8, 1, &w,
 					     (i % 8) * rb, &w, 0, &seq));
-		ASSERT_EQ(0, readback(self->fd, tile, i % 8, 1, 0, &out,
+		ASSERT_EQ(0, sel_readback(self->fd, tile, i % 8, 1, 0, &out,
 				      (uint64_t)i * rb, &seq));
 	}
-	ASSERT_EQ(0, job_wait(self->fd, seq, &ji, 60000));
+	ASSERT_EQ(0, sel_job_wait(self->fd, seq, &ji, 60000));
 	for (i = first; i <= seq; i++) {
-		ASSERT_EQ(0, job_wait(self->fd, i, &ji, 0));
+		ASSERT_EQ(0, sel_job_wait(self->fd, i, &ji, 0));
 		ASSERT_EQ(0, ji.status) TH_LOG("job %u", i);
 	}
 	if (self->exact)
@@ -1067,32 +899,32 @@ TEST_F(rbnn, job_history)
 	uint32_t rb = self->dev.row_bytes, tile, i;
 	struct drm_rbnn_job_info ji;
 	uint64_t seq = 0, first;
-	struct bo w;
+	struct sel_bo w;
 	int ret;
 
-	ASSERT_EQ(0, tile_alloc(self->fd, 1, &tile));
-	ASSERT_EQ(0, bo_new(self->fd, 2 * rb, &w));
+	ASSERT_EQ(0, sel_tile_alloc(self->fd, 1, &tile));
+	ASSERT_EQ(0, sel_bo_new(self->fd, 2 * rb, &w));
 	ASSERT_EQ(0, program(self->fd, tile, 0, 1, &w, 0, NULL, 0, &first));
 	for (i = 0; i < DRM_RBNN_JOB_HISTORY + 8; i++) {
-		ret = readback(self->fd, tile, 0, 1, 0, &w, rb, &seq);
+		ret = sel_readback(self->fd, tile, 0, 1, 0, &w, rb, &seq);
 		if (ret == -EBUSY) {
 			/* 4096 jobs in flight: wait for the oldest. */
-			ASSERT_EQ(0, job_wait(self->fd, seq - 4000, &ji, 20000));
+			ASSERT_EQ(0, sel_job_wait(self->fd, seq - 4000, &ji, 20000));
 			i--;
 			continue;
 		}
 		ASSERT_EQ(0, ret);
 	}
-	ASSERT_EQ(0, job_wait(self->fd, seq, &ji, 60000));
+	ASSERT_EQ(0, sel_job_wait(self->fd, seq, &ji, 60000));
 	EXPECT_EQ(0, ji.status);
 	memset(&ji, 0, sizeof(ji));
 	ji.seqno = first;
-	EXPECT_EQ(-ENOENT, xioctl(self->fd, DRM_IOCTL_RBNN_JOB_INFO, &ji));
+	EXPECT_EQ(-ENOENT, sel_ioctl(self->fd, DRM_IOCTL_RBNN_JOB_INFO, &ji));
 	ji.seqno = seq - DRM_RBNN_JOB_HISTORY + 1;
-	EXPECT_EQ(0, xioctl(self->fd, DRM_IOCTL_RBNN_JOB_INFO, &ji));
+	EXPECT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_JOB_INFO, &ji));
 	EXPECT_EQ(DRM_RBNN_JOB_DONE, ji.state);
 	ji.seqno = 0;
-	EXPECT_EQ(-EINVAL, xioctl(self->fd, DRM_IOCTL_RBNN_JOB_INFO, &ji));
+	EXPECT_EQ(-EINVAL, sel_ioctl(self->fd, DRM_IOCTL_RBNN_JOB_INFO, &ji));
 }
 
 /*
@@ -1109,7 +941,7 @@ TEST_F(rbnn, dma_fault)
 	struct drm_rbnn_job_info ji;
 	uint64_t sp, sx;
 	char path[256];
-	struct bo w, in, out;
+	struct sel_bo w, in, out;
 
 	if (!(self->dev.caps & (1u << 9)))
 		SKIP(return, "card without debug=on");
@@ -1119,27 +951,27 @@ TEST_F(rbnn, dma_fault)
 
 	net_add(&n, DRM_RBNN_LAYER_FC, DRM_RBNN_OUT_SCORES, 4, 0, 0, 0);
 	net_sizes(&n);
-	ASSERT_EQ(0, tile_alloc(self->fd, 2, tiles));
+	ASSERT_EQ(0, sel_tile_alloc(self->fd, 2, tiles));
 	ASSERT_EQ(0, net_load(self->fd, &self->dev, &n, tiles, 2, segs, &nsegs,
 			      layers));
-	ASSERT_EQ(0, bo_new(self->fd, 4 * rb, &w));
-	ASSERT_EQ(0, bo_new(self->fd, 4096, &in));
-	ASSERT_EQ(0, bo_new(self->fd, 4096, &out));
+	ASSERT_EQ(0, sel_bo_new(self->fd, 4 * rb, &w));
+	ASSERT_EQ(0, sel_bo_new(self->fd, 4096, &in));
+	ASSERT_EQ(0, sel_bo_new(self->fd, 4096, &out));
 	/*
 	 * net_load()'s PROGRAMs (this file's jobs 1..nsegs) must be done
 	 * before the fault is armed, else one of them takes it.
 	 */
-	ASSERT_EQ(0, job_wait(self->fd, nsegs, &ji, 10000));
+	ASSERT_EQ(0, sel_job_wait(self->fd, nsegs, &ji, 10000));
 	ASSERT_EQ(0, ji.status);
 
-	ASSERT_EQ(0, write_file(path, "2"));
+	ASSERT_EQ(0, sel_write_file(path, "2"));
 	ASSERT_EQ(0, program(self->fd, segs[0].tile, segs[0].row, 4, &w, 0,
 			     NULL, 0, &sp));
 	ASSERT_EQ(0, net_exec(self->fd, &n, layers, segs, nsegs, 1, &in, &out,
 			      &sx));
-	ASSERT_EQ(0, job_wait(self->fd, sx, &ji, 10000));
+	ASSERT_EQ(0, sel_job_wait(self->fd, sx, &ji, 10000));
 	EXPECT_EQ(-ECANCELED, ji.status);
-	ASSERT_EQ(0, job_wait(self->fd, sp, &ji, 0));
+	ASSERT_EQ(0, sel_job_wait(self->fd, sp, &ji, 0));
 	EXPECT_EQ(-EIO, ji.status);
 	EXPECT_EQ(3, ji.hw_status);
 
@@ -1147,7 +979,7 @@ TEST_F(rbnn, dma_fault)
 			     NULL, 0, NULL));
 	ASSERT_EQ(0, net_exec(self->fd, &n, layers, segs, nsegs, 1, &in, &out,
 			      &sx));
-	ASSERT_EQ(0, job_wait(self->fd, sx, &ji, 10000));
+	ASSERT_EQ(0, sel_job_wait(self->fd, sx, &ji, 10000));
 	EXPECT_EQ(0, ji.status);
 	net_free(&n);
 }
@@ -1159,7 +991,7 @@ TEST_F(rbnn, lost_irq)
 	uint32_t rb = self->dev.row_bytes, tile;
 	struct drm_rbnn_job_info ji;
 	char path[256];
-	struct bo w;
+	struct sel_bo w;
 	uint64_t s;
 
 	if (!(self->dev.caps & (1u << 9)))
@@ -1167,16 +999,16 @@ TEST_F(rbnn, lost_irq)
 	debugfs_path(path, sizeof(path), "fault");
 	if (access(path, W_OK))
 		SKIP(return, "no %s", path);
-	ASSERT_EQ(0, tile_alloc(self->fd, 1, &tile));
-	ASSERT_EQ(0, bo_new(self->fd, 2 * rb, &w));
+	ASSERT_EQ(0, sel_tile_alloc(self->fd, 1, &tile));
+	ASSERT_EQ(0, sel_bo_new(self->fd, 2 * rb, &w));
 	ASSERT_EQ(0, program(self->fd, tile, 0, 1, &w, 0, NULL, 0, &s));
-	ASSERT_EQ(0, job_wait(self->fd, s, &ji, 10000));
-	ASSERT_EQ(0, query(self->fd, DRM_RBNN_QUERY_COUNTERS, &c0, sizeof(c0)));
-	ASSERT_EQ(0, write_file(path, "4"));
-	ASSERT_EQ(0, readback(self->fd, tile, 0, 1, 0, &w, rb, &s));
-	ASSERT_EQ(0, job_wait(self->fd, s, &ji, 10000));
+	ASSERT_EQ(0, sel_job_wait(self->fd, s, &ji, 10000));
+	ASSERT_EQ(0, sel_query(self->fd, DRM_RBNN_QUERY_COUNTERS, &c0, sizeof(c0)));
+	ASSERT_EQ(0, sel_write_file(path, "4"));
+	ASSERT_EQ(0, sel_readback(self->fd, tile, 0, 1, 0, &w, rb, &s));
+	ASSERT_EQ(0, sel_job_wait(self->fd, s, &ji, 10000));
 	EXPECT_EQ(0, ji.status);
-	ASSERT_EQ(0, query(self->fd, DRM_RBNN_QUERY_COUNTERS, &c1, sizeof(c1)));
+	ASSERT_EQ(0, sel_query(self->fd, DRM_RBNN_QUERY_COUNTERS, &c1, sizeof(c1)));
 	EXPECT_EQ(c0.recoveries, c1.recoveries);
 }
 
