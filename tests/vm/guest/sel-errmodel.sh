@@ -12,20 +12,9 @@
 # vm-timeout: 150
 # vm-ko: kernel/rbnn.ko
 # vm-bin: build/selftests/rbnn/errmodel_test
+# vm-file: tests/vm/guest-lib/sel-run.sh
 set -u
-rc=0
-sel_run() { # BINARY ARGS...: its KTAP passes through; rc=1 if it failed
-	b=$1
-	shift
-	if [ -x "/bin/$b" ]; then
-		"/bin/$b" "$@"
-		r=$?
-		[ "$r" -eq 0 ] || [ "$r" -eq 4 ] || rc=1
-	else
-		echo "TAP version 13"
-		echo "1..1"
-		echo "ok 1 $b # SKIP /bin/$b not in the initramfs (run-vm.sh --bin)"
-	fi
-}
+# shellcheck source-path=SCRIPTDIR source=../guest-lib/sel-run.sh
+. /tests/vm/guest-lib/sel-run.sh
 sel_run errmodel_test
 exit $rc

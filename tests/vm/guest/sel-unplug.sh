@@ -27,21 +27,10 @@
 # vm-timeout: 200
 # vm-ko: kernel/rbnn.ko
 # vm-bin: build/selftests/rbnn/unplug_test
+# vm-file: tests/vm/guest-lib/sel-run.sh
 set -u
-rc=0
-sel_run() { # BINARY ARGS...: its KTAP passes through; rc=1 if it failed
-	b=$1
-	shift
-	if [ -x "/bin/$b" ]; then
-		"/bin/$b" "$@"
-		r=$?
-		[ "$r" -eq 0 ] || [ "$r" -eq 4 ] || rc=1
-	else
-		echo "TAP version 13"
-		echo "1..1"
-		echo "ok 1 $b # SKIP /bin/$b not in the initramfs (run-vm.sh --bin)"
-	fi
-}
+# shellcheck source-path=SCRIPTDIR source=../guest-lib/sel-run.sh
+. /tests/vm/guest-lib/sel-run.sh
 for t in two_cards_independent rmmod_refused_with_open_fd module_reload_loop \
 	hot_unplug_with_jobs_in_flight rescan_reprobes \
 	hot_unplug_via_host_with_jobs_in_flight host_replug_reprobes; do
