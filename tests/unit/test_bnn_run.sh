@@ -137,6 +137,9 @@ with open("wide.csv", "w") as f:
     f.write(",".join(["1"] * 10) + "\n")
 with open("bad.csv", "w") as f:
     f.write("1,2,3,4,5,6,7,8\n1,2,x,4,5,6,7,8\n")
+# textlab.csv: class names in the label column (the names go in --labels)
+with open("textlab.csv", "w") as f:
+    f.write("a,b,c,d,e,f,g,h,label\n1,1,1,1,1,1,1,1,pos\n")
 # items.x.f32 + items.rows.tsv (bnn-extract's layout): 10 items
 with open("items.x.f32", "wb") as f:
     for i in range(10):
@@ -254,6 +257,7 @@ expect 3 "nope.csv: no such file" "missing input file" -- -m maj.bnn nope.csv
 expect 3 "no such file, folder or record" "unknown record name" -- -m maj.bnn --data wfdb 999
 expect 5 "cannot tell what this file holds" "binary file of unknown type" -- -m maj.bnn junk.xyz
 expect 5 "bad.csv.*bad number" "malformed CSV" -- -m maj.bnn bad.csv
+expect 5 "bad number 'pos'.*--labels FILE" "class names in a CSV label column: hint" -- -m maj.bnn textlab.csv
 expect 5 "no WFDB records" "folder without data" -- -m maj.bnn emptydir
 cp rows.csv locked.csv && chmod 000 locked.csv
 if [ "$(id -u)" -ne 0 ]; then

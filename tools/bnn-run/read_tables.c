@@ -308,8 +308,10 @@ static void read_csv_text(struct rd *r, const char *path, const char *text,
 		flags |= BNN_CSV_HEADER;
 	rc = bnn_csv_parse(text, len, flags, &c, &err);
 	if (rc)
-		die(status_of(rc) == EX_NOFILE ? EX_NOFILE : EX_DATA, "%s: %s",
-		    path, err.msg);
+		die(status_of(rc) == EX_NOFILE ? EX_NOFILE : EX_DATA, "%s: %s%s",
+		    path, err.msg, strstr(err.msg, "bad number") ?
+		    " (a CSV file holds numbers only, labels too as class indices; give class names in a separate file: --labels FILE)" :
+		    "");
 	lc = o->labels_file ? -1 : find_label_column(o, &c, r->E, path);
 	dcols = c.cols - (lc >= 0);
 	src = rd_add_source(r->ds, rd_base_of(path), path, SRC_ROWS, "csv");
