@@ -42,6 +42,7 @@ struct layer {
 	uint32_t nsegs;
 	struct seg *segs;	/* sorted by (block, out_first) */
 	uint32_t *blk;		/* segs of block b: [blk[b], blk[b + 1]) */
+	bool narrow;		/* every sum fits 32 bits: run_narrow() */
 };
 
 /* Run-time scratch, sized at parse time. */
@@ -54,6 +55,9 @@ struct scratch {
 	int64_t *acc;		/* sums per output channel */
 	uint32_t *cnt;		/* match counts of one segment's rows */
 	int32_t *thr;		/* thresholds per output channel */
+	uint32_t *acc32;	/* sums per output channel, narrow layers */
+	int32_t *lim;		/* output bit is acc32 >= lim, per channel */
+	uint64_t *packed;	/* the same bits packed */
 };
 
 struct rbnn_prog {
@@ -443,6 +447,9 @@ void rbnn_prog_free(struct rbnn_prog *pr)
 		free(s->acc);
 		free(s->cnt);
 		free(s->thr);
+		free(s->acc32);
+		free(s->lim);
+		free(s->packed);
 		free(s);
 	}
 	free(pr);
@@ -478,8 +485,12 @@ static int alloc_scratch(struct parse *c, struct rbnn_prog *pr)
 	s->acc = calloc(max_c, sizeof(int64_t));
 	s->thr = calloc(max_c, sizeof(int32_t));
 	s->cnt = calloc(pr->max_count + 1, sizeof(uint32_t));
+	s->acc32 = calloc(max_c, sizeof(uint32_t));
+	s->lim = calloc(max_c, sizeof(int32_t));
+	s->packed = calloc(div_up(max_c, 64), sizeof(uint64_t));
 	if (!s->planes || !s->act[0] || !s->act[1] || !s->win || !s->mask ||
-	    !s->pool || !s->acc || !s->thr || !s->cnt)
+	    !s->pool || !s->acc || !s->thr || !s->cnt || !s->acc32 ||
+	    !s->lim || !s->packed)
 		return fail(c, 0, "out of memory");
 	return 0;
 }
@@ -513,8 +524,16 @@ struct rbnn_prog *rbnn_prog_parse(const struct rbnn_array *a, const void *img,
 	prev_c = pr->in_c;
 	prev_l = pr->in_l;
 	for (i = 0; i < pr->nlayers; i++) {
+		struct layer *l = &pr->layers[i];
+		uint32_t planes = i ? 1 : pr->in_bits;
+
 		if (parse_layer(&c, pr, i, prev_c, prev_l))
 			goto bad;
+		/*
+		 * A sum is at most n * (2^planes - 1); with room for 2 * acc
+		 * in an int32 the layer runs on 32-bit sums.
+		 */
+		l->narrow = l->n <= (INT32_MAX / 2) / ((1u << planes) - 1);
 		prev_c = pr->layers[i].out_c;
 		prev_l = pr->layers[i].out_l;
 	}
@@ -578,6 +597,10 @@ static void window_copy(uint64_t *dst, uint32_t words, const uint64_t *src,
 {
 	uint32_t w;
 
+	if (words == 1) {	/* the common narrow window, no loop */
+		dst[0] = lo < hi ? load_bits(src, s0) & range_mask(lo, hi) : 0;
+		return;
+	}
 	memset(dst, 0, words * sizeof(*dst));
 	for (w = lo / 64; w * 64 < hi; w++) {
 		uint32_t a = lo > w * 64 ? lo - w * 64 : 0;
@@ -671,11 +694,16 @@ static void load_thresholds(const struct rbnn_array *a,
  * offset, sum over planes of 2^p * valid cells: the sum of an output is
  * S = 2 * acc - offset, as every output reads every block.
  * @src: the layer input planes (@planes of them, @pstride words apart).
+ * Narrow layers (@acc32 not NULL) add to acc32[] instead, and while
+ * *@fresh (no block of this position read yet) the reads write their
+ * counts there directly: the segments of a block cover every output
+ * exactly once.
  */
 static int64_t run_block(struct rbnn_array *a, const struct rbnn_prog *pr,
 			 const struct layer *l, const uint64_t *src,
 			 uint32_t planes, size_t pstride, uint32_t t,
-			 uint32_t b, struct rbnn_cost *cost)
+			 uint32_t b, uint32_t *acc32, bool *fresh,
+			 struct rbnn_cost *cost)
 {
 	struct scratch *s = pr->s;
 	uint64_t elems = (uint64_t)l->in_c * l->in_l;
@@ -719,6 +747,27 @@ static int64_t run_block(struct rbnn_array *a, const struct rbnn_prog *pr,
 	}
 
 	/* Each segment is consecutive rows: one batched read for all planes. */
+	if (acc32) {
+		for (j = l->blk[b]; j < l->blk[b + 1]; j++) {
+			const struct seg *sg = &l->segs[j];
+			uint32_t *acc = acc32 + sg->out_first;
+
+			if (*fresh) {
+				rbnn_array_xnor_popcount_planes(a, sg->tile,
+					sg->row, sg->out_count, win, planes,
+					mask, nb, acc, cost);
+				continue;
+			}
+			rbnn_array_xnor_popcount_planes(a, sg->tile, sg->row,
+							sg->out_count, win,
+							planes, mask, nb,
+							s->cnt, cost);
+			for (i = 0; i < sg->out_count; i++)
+				acc[i] += s->cnt[i];
+		}
+		*fresh = false;
+		return (int64_t)valid * (((int64_t)1 << planes) - 1);
+	}
 	for (j = l->blk[b]; j < l->blk[b + 1]; j++) {
 		const struct seg *sg = &l->segs[j];
 		int64_t *acc = s->acc + sg->out_first;
@@ -785,8 +834,106 @@ static void run_weighted(struct rbnn_array *a, const struct rbnn_prog *pr,
 		memset(s->acc, 0, l->out_c * sizeof(*s->acc));
 		for (b = 0; b < l->nblocks; b++)
 			offset += run_block(a, pr, l, src, planes,
-					    pr->plane_words, t, b, cost);
+					    pr->plane_words, t, b, NULL, NULL,
+					    cost);
 		emit(pr, l, t, offset, dst, out);
+	}
+}
+
+/*
+ * Limits of the bit outputs for sum offset @offset: S = 2 * acc - offset
+ * >= thr exactly when acc >= ceil((thr + offset) / 2), clamped to
+ * [0, INT32_MAX] (acc of a narrow layer is at most INT32_MAX / 2).
+ */
+static void set_limits(const struct layer *l, const int32_t *thr,
+		       int64_t offset, int32_t *lim)
+{
+	uint32_t o;
+
+	for (o = 0; o < l->out_c; o++) {
+		int64_t x = (int64_t)thr[o] + offset;
+		int64_t v = x >= 0 ? (x + 1) / 2 : -(-x / 2);
+
+		lim[o] = v < 0 ? 0 : v > INT32_MAX ? INT32_MAX : (int32_t)v;
+	}
+}
+
+/* Four int32 lanes (GNU C vector extension; plain code on any target). */
+typedef int32_t v4si __attribute__((vector_size(16)));
+
+/*
+ * Bit outputs of position @t of a narrow layer: acc32[o] >= lim[o] (both
+ * in [0, INT32_MAX]), sixteen at a time: lane compares give -1 or 0, each
+ * lane keeps its own bit and the lanes are ORed together.
+ */
+static void emit_narrow_bits(const struct rbnn_prog *pr,
+			     const struct layer *l, uint32_t t, uint64_t *dst)
+{
+	struct scratch *s = pr->s;
+	const uint32_t *acc = s->acc32;
+	const int32_t *lim = s->lim;
+	uint64_t *packed = s->packed;
+	uint32_t n = l->out_c, o, k;
+	const v4si b0 = { 1 << 0, 1 << 1, 1 << 2, 1 << 3 };
+
+	for (o = 0; o < (n + 63) / 64; o++)
+		packed[o] = 0;
+	for (o = 0; o + 16 <= n; o += 16) {
+		v4si x = { 0, 0, 0, 0 };
+		uint64_t v;
+
+		for (k = 0; k < 4; k++) {
+			v4si av, lv;
+
+			memcpy(&av, acc + o + 4 * k, sizeof(av));
+			memcpy(&lv, lim + o + 4 * k, sizeof(lv));
+			x |= (av >= lv) & (b0 << (int32_t)(4 * k));
+		}
+		v = (uint32_t)(x[0] | x[1] | x[2] | x[3]);
+		packed[o / 64] |= v << (o % 64);
+	}
+	for (; o < n; o++)
+		packed[o / 64] |= (uint64_t)((int32_t)acc[o] >= lim[o]) <<
+				  (o % 64);
+	store_bits(dst, (uint64_t)t * n, packed, n);
+}
+
+/* run_weighted() on 32-bit sums: the same outputs, reads and costs. */
+static void run_narrow(struct rbnn_array *a, const struct rbnn_prog *pr,
+		       const struct layer *l, const uint64_t *src,
+		       uint32_t planes, uint64_t *dst, uint8_t *out,
+		       struct rbnn_cost *cost)
+{
+	struct scratch *s = pr->s;
+	int64_t lim_offset = 0;
+	bool have_lim = false;
+	uint32_t t, b, o;
+
+	load_thresholds(a, l, s->thr);
+	for (t = 0; t < l->out_l; t++) {
+		int64_t offset = 0;
+		bool fresh = true;
+
+		for (b = 0; b < l->nblocks; b++)
+			offset += run_block(a, pr, l, src, planes,
+					    pr->plane_words, t, b, s->acc32,
+					    &fresh, cost);
+		if (fresh)	/* every block was padding */
+			for (o = 0; o < l->out_c; o++)
+				s->acc32[o] = 0;
+		if (l->out_mode == RBNN_OUT_SCORES) {
+			for (o = 0; o < l->out_c; o++)
+				s->acc[o] = s->acc32[o];
+			emit(pr, l, t, offset, dst, out);
+			continue;
+		}
+		/* The offset only changes at padded edges. */
+		if (!have_lim || offset != lim_offset) {
+			set_limits(l, s->thr, offset, s->lim);
+			lim_offset = offset;
+			have_lim = true;
+		}
+		emit_narrow_bits(pr, l, t, dst);
 	}
 }
 
@@ -796,6 +943,17 @@ static void run_maxpool(const struct rbnn_prog *pr, const struct layer *l,
 	uint64_t *pool = pr->s->pool;
 	uint32_t c = l->in_c, words = (uint32_t)slack_words(c), t, k, w;
 
+	if (c <= 64) {	/* one word per position */
+		for (t = 0; t < l->out_l; t++) {
+			uint64_t v = 0;
+
+			for (k = 0; k < l->kernel; k++)
+				v |= load_bits(src, ((int64_t)t * l->stride + k) *
+						    c);
+			store_bits(dst, (uint64_t)t * c, &v, c);
+		}
+		return;
+	}
 	for (t = 0; t < l->out_l; t++) {
 		memset(pool, 0, words * sizeof(*pool));
 		for (k = 0; k < l->kernel; k++) {
@@ -825,6 +983,8 @@ void rbnn_prog_run(struct rbnn_array *a, const struct rbnn_prog *prog,
 		memset(dst, 0, prog->act_words * sizeof(*dst));
 		if (l->op == RBNN_LAYER_MAXPOOL1D)
 			run_maxpool(prog, l, src, dst);
+		else if (l->narrow)
+			run_narrow(a, prog, l, src, planes, dst, o8, cost);
 		else
 			run_weighted(a, prog, l, src, planes, dst, o8, cost);
 		src = dst;
