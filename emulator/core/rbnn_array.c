@@ -158,6 +158,21 @@ static void cost_pulses(const struct rbnn_array *a, const struct prog_set *s,
 
 /* ---- popcount kernels ------------------------------------------------ */
 
+/* Ones in byte lanes [lo, hi) of a word, clamped to lane 8; 0 if empty. */
+static inline uint64_t byte_lanes(uint32_t lo, uint32_t hi)
+{
+	uint64_t m;
+
+	if (lo > 8)
+		lo = 8;
+	if (hi > 8)
+		hi = 8;
+	if (lo >= hi)
+		return 0;
+	m = hi >= 8 ? ~0ull : (1ull << (8 * hi)) - 1;
+	return m & ~((1ull << (8 * lo)) - 1);
+}
+
 /*
  * Matching cells of @count consecutive rows (@words apart, from @w) with
  * @in over bits [0, nbits): out[i] for row i. One call covers a whole
@@ -170,6 +185,18 @@ static void xnor_rows(const uint64_t *w, unsigned int words, uint32_t count,
 	uint32_t nw = nbits / 64, r, i;
 	uint64_t tail = tail_mask(nbits);
 
+	if (nbits && nbits <= 128) {
+		/* One or two words: operands in registers, no inner loop. */
+		uint64_t x0 = in[0], m0 = nbits < 64 ? tail : ~0ull;
+		uint64_t x1 = nbits > 64 ? in[1] : 0;
+		uint64_t m1 = nbits > 64 ? tail : 0;
+
+		for (r = 0; r < count; r++, w += words)
+			out[r] = nbits - (popcount64((w[0] ^ x0) & m0) +
+					  (m1 ? popcount64((w[1] ^ x1) & m1)
+					      : 0));
+		return;
+	}
 	for (r = 0; r < count; r++, w += words) {
 		uint32_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
 
@@ -471,6 +498,38 @@ static void xnor_planes(const uint64_t *w, unsigned int words, uint32_t count,
 
 	for (p = 0; p < planes; p++)
 		base += cells << p;
+	if (nbits <= 8 && planes >= 2 && planes <= 4) {
+		/*
+		 * Windows of at most 8 bits: plane p's cells go in 2^p byte
+		 * lanes of (at most) two words, so two popcounts give the
+		 * weighted mismatches of a row. The row's byte is copied to
+		 * every lane by a multiply; lanes past 2^planes - 1 are
+		 * masked off.
+		 */
+		const uint64_t rep = 0x0101010101010101ull;
+		uint64_t k = (tail & (mask ? mask[0] : ~0ull) & 0xff) * rep;
+		uint64_t xa = 0, xb = 0, ka, kb;
+		uint32_t used = (1u << planes) - 1;	/* lanes, <= 15 */
+
+		/* Plane p fills lanes [2^p - 1, 2^(p + 1) - 1). */
+		for (p = 0; p < planes; p++) {
+			uint64_t xv = (in[p][0] & 0xff) * rep;
+			uint32_t l0 = (1u << p) - 1, l1 = (1u << (p + 1)) - 1;
+
+			xa |= xv & byte_lanes(l0, l1);
+			xb |= xv & byte_lanes(l0 > 8 ? l0 - 8 : 0,
+					      l1 > 8 ? l1 - 8 : 0);
+		}
+		ka = k & byte_lanes(0, used);
+		kb = k & byte_lanes(0, used > 8 ? used - 8 : 0);
+		for (r = 0; r < count; r++, w += words) {
+			uint64_t v = (w[0] & 0xff) * 0x0101010101010101ull;
+
+			out[r] = base - (popcount64((v ^ xa) & ka) +
+					 popcount64((v ^ xb) & kb));
+		}
+		return;
+	}
 	if (nw == 1) {
 		uint64_t k = tail & (mask ? mask[0] : ~0ull), x[8];
 
