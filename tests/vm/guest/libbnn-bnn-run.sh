@@ -19,21 +19,11 @@
 # vm-data: mitdb/100.atr
 # vm-file: models/ecg-bin-full.bnn
 # vm-timeout: 200
+# vm-file: tests/vm/guest-lib/ktap.sh
 set -u
 
-t=0 nfail=0 nskip=0
-result() { # STATUS(0 pass, 4 skip) DESCRIPTION
-	t=$((t + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $t $2"
-	elif [ "$1" -eq 4 ]; then
-		echo "ok $t $2 # SKIP"
-		nskip=$((nskip + 1))
-	else
-		echo "not ok $t $2"
-		nfail=$((nfail + 1))
-	fi
-}
+# shellcheck source-path=SCRIPTDIR source=../guest-lib/ktap.sh
+. /tests/vm/guest-lib/ktap.sh
 
 echo "KTAP version 1"
 echo "1..5"

@@ -17,21 +17,13 @@
 # vm-bin: build/tools/bnn-smi
 # vm-bin: build/vm/libbnn_rbnn_test
 # vm-timeout: 150
+# vm-file: tests/vm/guest-lib/ktap.sh
 set -u
 
 SMI=/bin/bnn-smi
 HELP=/bin/libbnn_rbnn_test
-t=0 npass=0 nfail=0
-result() { # STATUS DESCRIPTION
-	t=$((t + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $t $2"
-		npass=$((npass + 1))
-	else
-		echo "not ok $t $2"
-		nfail=$((nfail + 1))
-	fi
-}
+# shellcheck source-path=SCRIPTDIR source=../guest-lib/ktap.sh
+. /tests/vm/guest-lib/ktap.sh
 diag() { echo "# $*"; }
 show() { sed 's/^/#   /' "$1"; } # FILE as diagnostics
 
@@ -70,8 +62,8 @@ show /tmp/err
 [ "$r" -eq 0 ]
 result $? "the same network programmed with verify on both cards (libbnn rbnn backend)"
 
-echo $((365 * 24 * 3600)) >"/sys/kernel/debug/accel/$bdf0/age_advance_s"
-result $? "card 0 aged one year (debugfs age_advance_s)"
+if echo $((365 * 24 * 3600)) >"/sys/kernel/debug/accel/$bdf0/age_advance_s"; then r=0; else r=1; fi
+result "$r" "card 0 aged one year (debugfs age_advance_s)"
 
 smi scrub accel1
 show /tmp/out

@@ -11,24 +11,13 @@
 # vm-bin: build/tools/bnn-smi
 # vm-bin: build/vm/libbnn_rbnn_test
 # vm-timeout: 120
+# vm-file: tests/vm/guest-lib/ktap.sh
 set -u
 
 SMI=/bin/bnn-smi
 HELP=/bin/libbnn_rbnn_test
-t=0 npass=0 nfail=0 nskip=0
-result() { # STATUS(0 pass, 4 skip) DESCRIPTION
-	t=$((t + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $t $2"
-		npass=$((npass + 1))
-	elif [ "$1" -eq 4 ]; then
-		echo "ok $t $2 # SKIP"
-		nskip=$((nskip + 1))
-	else
-		echo "not ok $t $2"
-		nfail=$((nfail + 1))
-	fi
-}
+# shellcheck source-path=SCRIPTDIR source=../guest-lib/ktap.sh
+. /tests/vm/guest-lib/ktap.sh
 diag() { echo "# $*"; }
 show() { sed 's/^/#   /' "$1"; } # FILE as diagnostics
 

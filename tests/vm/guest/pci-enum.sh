@@ -14,6 +14,7 @@
 # The expectations can be overridden (e.g. to try the plumbing with a stock
 # device): EXPECT_VENDOR EXPECT_DEVICE EXPECT_CLASS EXPECT_COUNT EXPECT_BAR
 # EXPECT_BAR_SIZE EXPECT_MSIX_SIZE EXPECT_MSIX_BAR (and PCI_SYSFS, the devices dir).
+# vm-file: tests/vm/guest-lib/ktap.sh
 set -u
 
 V=${EXPECT_VENDOR:-0x1af4}
@@ -28,17 +29,8 @@ PER_CARD=3
 PCI_CAP_ID_MSIX=17
 IORESOURCE_MEM=512
 
-t=0 npass=0 nfail=0
-result() { # STATUS(0 = pass) DESCRIPTION
-	t=$((t + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $t $2"
-		npass=$((npass + 1))
-	else
-		echo "not ok $t $2"
-		nfail=$((nfail + 1))
-	fi
-}
+# shellcheck source-path=SCRIPTDIR source=../guest-lib/ktap.sh
+. /tests/vm/guest-lib/ktap.sh
 diag() { echo "# $*"; }
 
 # Little-endian reads from a config space file (x86 is little-endian too).

@@ -12,23 +12,12 @@
 # vm-ko: kernel/rbnn.ko
 # vm-bin: build/selftests/rbnn/rbnn_smoke
 # vm-timeout: 240
+# vm-file: tests/vm/guest-lib/ktap.sh
 set -u
 
 SMOKE=${RBNN_SMOKE:-/bin/rbnn_smoke}
-t=0 npass=0 nfail=0 nskip=0
-result() { # STATUS(0 pass, 4 skip) DESCRIPTION
-	t=$((t + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $t $2"
-		npass=$((npass + 1))
-	elif [ "$1" -eq 4 ]; then
-		echo "ok $t $2 # SKIP"
-		nskip=$((nskip + 1))
-	else
-		echo "not ok $t $2"
-		nfail=$((nfail + 1))
-	fi
-}
+# shellcheck source-path=SCRIPTDIR source=../guest-lib/ktap.sh
+. /tests/vm/guest-lib/ktap.sh
 diag() { echo "# $*"; }
 
 # Number and names of the accel nodes (devtmpfs creates them, no udev).

@@ -11,19 +11,11 @@
 # vm-bin: build/selftests/rbnn/rbnn_unplug
 # vm-bin: build/selftests/rbnn/rbnn_smoke
 # vm-timeout: 120
+# vm-file: tests/vm/guest-lib/ktap.sh
 set -u
 
-t=0 npass=0 nfail=0
-result() { # STATUS(0 = pass) DESCRIPTION
-	t=$((t + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $t $2"
-		npass=$((npass + 1))
-	else
-		echo "not ok $t $2"
-		nfail=$((nfail + 1))
-	fi
-}
+# shellcheck source-path=SCRIPTDIR source=../guest-lib/ktap.sh
+. /tests/vm/guest-lib/ktap.sh
 diag() { echo "# $*"; }
 
 wait_for() { # TEST-EXPRESSION... (up to 10 s)
