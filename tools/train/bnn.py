@@ -207,6 +207,43 @@ class ScoreScale(nn.Module):
         return s * self.log_scale.exp()
 
 
+class Join(nn.Module):
+    """Rhythm features joined to the flattened morphology bits (libbnn's JOIN
+    layer, Documentation/bnn-format.rst): for feature f in order and each of
+    its increasing thresholds t_fk, the bit (value_f >= t_fk) as +1/-1
+    (NaN -> -1), in float32 comparisons, appended after the input. The
+    feature values come with each item (see Net.forward); the thresholds
+    are fixed from the training data, so no gradient flows into them."""
+
+    def __init__(self, kinds, thresholds):
+        super().__init__()
+        if len(kinds) != len(thresholds) or not kinds:
+            raise ValueError("Join needs one threshold list per feature")
+        self.kinds = [int(k) for k in kinds]
+        self.nthr = [len(t) for t in thresholds]
+        flat = []
+        for t in thresholds:
+            t = [float(v) for v in t]
+            if not t or any(b <= a for a, b in zip(t, t[1:])):
+                raise ValueError("thresholds must be non-empty and strictly increasing")
+            flat += t
+        self.register_buffer("thr", torch.tensor(flat, dtype=torch.float32))
+        self.register_buffer("col", torch.tensor(
+            [i for i, n in enumerate(self.nthr) for _ in range(n)], dtype=torch.int64))
+
+    @property
+    def bits(self):
+        return int(sum(self.nthr))
+
+    def encode(self, feats):
+        """feats: float32 [N][len(kinds)] -> +1/-1 float [N][bits]."""
+        v = feats.float()[:, self.col]
+        return torch.where(v >= self.thr, 1.0, -1.0)
+
+    def forward(self, x, feats):
+        return torch.cat([x.flatten(1), self.encode(feats)], 1)
+
+
 def clip_latent_weights(model):
     """Clip the latent weights of every binary layer to [-1, 1] (call after
     each optimizer step)."""

@@ -71,10 +71,13 @@ def fold(model, data_norm="none"):
     i = 0
 
     def permute_cols(w):
+        """PyTorch's channel-major flatten (c * L + p) -> libbnn's
+        position-major (p * C + c); joined feature columns stay last."""
         if flat_shape is None:
             return w
         c, L = flat_shape
-        return w.reshape(w.shape[0], c, L).transpose(0, 2, 1).reshape(w.shape[0], c * L)
+        head = w[:, :c * L].reshape(w.shape[0], c, L).transpose(0, 2, 1)
+        return np.concatenate([head.reshape(w.shape[0], c * L), w[:, c * L:]], axis=1)
 
     while i < len(mods):
         m = mods[i]
@@ -149,6 +152,11 @@ def fold(model, data_norm="none"):
         elif isinstance(m, nn.Flatten):
             layers.append(dict(kind="FLATTEN"))
             i += 1
+        elif isinstance(m, bnn.Join):
+            layers.append(dict(kind="JOIN", kinds=list(m.kinds),
+                               thr=[np.array(t, dtype=np.float32) for t in
+                                    np.split(m.thr.numpy(), np.cumsum(m.nthr)[:-1])]))
+            i += 1
         else:
             raise ValueError("cannot fold layer %d (%s)" % (i, type(m).__name__))
         # track (C, L) for the flatten permutation of the next dense layer
@@ -163,6 +171,10 @@ def fold(model, data_norm="none"):
         elif last["kind"] == "FLATTEN":
             flat_shape = shape
             shape = (shape[0] * shape[1], 1)
+        elif last["kind"] == "JOIN":
+            if flat_shape is None:
+                flat_shape = shape
+            shape = (shape[0] * shape[1] + sum(len(t) for t in last["thr"]), 1)
         elif last["kind"] in ("DENSE", "BDENSE"):
             flat_shape = None
             shape = (last["out_c"], 1)
@@ -183,9 +195,19 @@ def _windows(x, kernel, stride, pad):
     return xp[:, idx, :]
 
 
-def run_reference(folded, x):
+def join_bits(d, feats):
+    """JOIN's thermometer code: +1/-1 int8 [N][bits] (float32 compares,
+    NaN -> -1)."""
+    f = np.asarray(feats, dtype=np.float32)
+    cols = [np.where(f[:, j:j + 1] >= t[None, :], 1, -1)
+            for j, t in enumerate(d["thr"])]
+    return np.concatenate(cols, axis=1).astype(np.int8)
+
+
+def run_reference(folded, x, feats=None):
     """x: float32 [N][C][L] as the model gets it (after the data's own
-    normalisation). Returns (scores float [N][classes], list of
+    normalisation), feats float32 [N][F] its rhythm features (models with a
+    JOIN). Returns (scores float [N][classes], list of
     (layer index, kind, output [N][L][C])) with binary outputs as +1/-1
     int8 and integer sums as int64."""
     inp = folded["input"]
@@ -229,13 +251,20 @@ def run_reference(folded, x):
             t = _windows(t, d["kernel"], d["stride"], 0).max(axis=2)
         elif k == "FLATTEN":
             t = t.reshape(t.shape[0], 1, -1)
+        elif k == "JOIN":
+            jb = join_bits(d, feats)
+            if t.dtype == np.int8:
+                t = np.concatenate([t.reshape(t.shape[0], -1), jb], axis=1)[:, None, :]
+            else:
+                t = np.concatenate([t.reshape(t.shape[0], -1).astype(np.float32),
+                                    jb.astype(np.float32)], axis=1)[:, None, :]
         else:
             raise ValueError("unknown layer kind %s" % k)
         outs.append((li, k, t))
     return t.reshape(t.shape[0], -1), outs
 
 
-def _torch_bits(model, x):
+def _torch_bits(model, x, feats=None):
     """PyTorch eval-mode outputs of every Sign (as [N][L][C] int8) and the
     logits."""
     caps = []
@@ -243,7 +272,7 @@ def _torch_bits(model, x):
              for m in model if isinstance(m, bnn.Sign)]
     model.eval()
     with torch.no_grad():
-        logits = model(torch.from_numpy(x))
+        logits = model(torch.from_numpy(x), None if feats is None else torch.from_numpy(feats))
     for h in hooks:
         h.remove()
     bits = []
@@ -257,7 +286,7 @@ def _torch_bits(model, x):
     return bits, logits.numpy()
 
 
-def check(model, x, data_norm="none", batch=2048):
+def check(model, x, data_norm="none", batch=2048, feats=None):
     """Compare the folded model (numpy reference) with PyTorch on x.
 
     For every binary activation layer: bits differing in total, and bits
@@ -269,8 +298,9 @@ def check(model, x, data_norm="none", batch=2048):
     stats = None
     for i in range(0, len(x), batch):
         xb = x[i:i + batch]
-        tb, logits = _torch_bits(model, xb)
-        scores, outs = run_reference(folded, xb)
+        fb = None if feats is None else feats[i:i + batch]
+        tb, logits = _torch_bits(model, xb, fb)
+        scores, outs = run_reference(folded, xb, fb)
         # binary activations: the outputs of SIGN / thresholded binary layers
         rb = [(k, o) for _, k, o in outs
               if k == "SIGN" or (k in ("BCONV1D", "BDENSE") and o.dtype == np.int8)]
@@ -315,7 +345,9 @@ def check_ok(r):
 # ---------------------------------------------------------------------------
 
 KIND = dict(CONV1D=1, DENSE=2, BATCHNORM=3, SIGN=4, QUANT=5, BCONV1D=6, BDENSE=7,
-            MAXPOOL1D=8, FLATTEN=9, GLOBAL_AVG=10, GLOBAL_MAX=11, ACT=12)
+            MAXPOOL1D=8, FLATTEN=9, GLOBAL_AVG=10, GLOBAL_MAX=11, ACT=12, JOIN=13)
+BASELINE = dict(none=0, median=1)
+AMP_NORM = dict(none=0, qrs=1)
 ACT = dict(relu=0, hardtanh=1)
 NORM = dict(none=0, zscore=1, affine=2)
 
@@ -353,6 +385,8 @@ def layer_shapes(folded, channels, length):
             L = (L - d["kernel"]) // d["stride"] + 1
         elif k == "FLATTEN":
             c, L = c * L, 1
+        elif k == "JOIN":
+            c, L = c * L + sum(len(t) for t in d["thr"]), 1
         if k in ("BCONV1D", "BDENSE"):
             vk = "float" if d["scores"] else "bits"
         elif k == "SIGN":
@@ -365,9 +399,31 @@ def layer_shapes(folded, channels, length):
     return out
 
 
+def signal_section(input_desc, folded):
+    """The v2 signal section (type 5) for the preprocessing in input_desc
+    (baseline, lowpass_hz, amp_norm) and the JOIN's features; None when
+    there is nothing to describe (the file is then v1)."""
+    joins = [d for d in folded["layers"] if d["kind"] == "JOIN"]
+    if len(joins) > 1:
+        raise ValueError("more than one JOIN layer")
+    base = BASELINE[input_desc.get("baseline", "none")]
+    lp = float(input_desc.get("lowpass_hz", 0.0))
+    amp = AMP_NORM[input_desc.get("amp_norm", "none")]
+    feats = joins[0] if joins else None
+    if not (base or lp or amp or feats):
+        return None
+    body = struct.pack("<IfII", base, lp, amp, len(feats["kinds"]) if feats else 0)
+    if feats:
+        for k, t in zip(feats["kinds"], feats["thr"]):
+            body += struct.pack("<HH", int(k), len(t)) + np.asarray(t, dtype="<f4").tobytes()
+    return body
+
+
 def write_bnn(folded, path, input_desc, class_names, name="", desc=""):
-    """Write the folded model as a .bnn v1 file. input_desc: dict(channels,
-    length, sample_rate_hz, beat_pre, beat_post, lead)."""
+    """Write the folded model as a .bnn file: v2 with a signal section when
+    the model has preprocessing or rhythm features, else v1. input_desc:
+    dict(channels, length, sample_rate_hz, beat_pre, beat_post, lead, and
+    optionally baseline, lowpass_hz, amp_norm)."""
     inp = folded["input"]
     ch, length = int(input_desc["channels"]), int(input_desc["length"])
     lead = (input_desc.get("lead") or "").encode()
@@ -388,6 +444,9 @@ def write_bnn(folded, path, input_desc, class_names, name="", desc=""):
         b = n.encode()
         cl += struct.pack("<H", len(b)) + b
     sections.append((2, 0, cl))
+    sig = signal_section(input_desc, folded)
+    if sig is not None:
+        sections.append((5, 0, sig))
     if name or desc:
         nb, db = name.encode(), desc.encode()
         sections.append((3, 1, struct.pack("<H", len(nb)) + nb + struct.pack("<H", len(db)) + db))
@@ -436,7 +495,7 @@ def write_bnn(folded, path, input_desc, class_names, name="", desc=""):
     table += b"\0" * (_align(64 + len(table), 8) - 64 - len(table))
     payload = table + b"".join(payload_parts)
     total = 64 + len(payload)
-    hdr = struct.pack("<4sHHIIQI32s", b"BNN1", 1, 64, 0, nsec, total,
+    hdr = struct.pack("<4sHHIIQI32s", b"BNN1", 2 if sig is not None else 1, 64, 0, nsec, total,
                       zlib.crc32(payload) & 0xFFFFFFFF, b"")
     hdr += struct.pack("<I", zlib.crc32(hdr) & 0xFFFFFFFF)
     assert len(hdr) == 64
@@ -492,7 +551,7 @@ def libbnn_footprint(lib_path, model_path):
         lib.bnn_model_free(m)
 
 
-def libbnn_run(lib_path, model_path, x, backend=1):
+def libbnn_run(lib_path, model_path, x, backend=1, feats=None):
     """Load model_path with libbnn and run x (float32 [N][C][L], in the units
     the model's input normalisation expects) on a backend (1 cpu, 2 emu with
     the error model off). Returns the predicted classes."""
@@ -519,6 +578,10 @@ def libbnn_run(lib_path, model_path, x, backend=1):
                 raise RuntimeError("libbnn: prepare: " + err.msg.decode())
             xin = np.ascontiguousarray(np.transpose(x, (0, 2, 1)), dtype=np.float32)
             n = xin.shape[0]
+            if feats is not None:
+                # items: the signal, then the rhythm feature values
+                xin = np.ascontiguousarray(np.concatenate(
+                    [xin.reshape(n, -1), np.asarray(feats, dtype=np.float32)], axis=1))
             pred = np.zeros(n, dtype=np.int32)
             if lib.bnn_run(be, xin.ctypes.data, n, None, pred.ctypes.data, None,
                            ctypes.byref(err)):
@@ -557,6 +620,9 @@ def input_desc_from_meta(meta, info):
              sample_rate_hz=float(meta.get("fs", 0.0)), lead="", beat_pre=0, beat_post=0)
     if meta.get("kind") == "mitdb":
         d.update(beat_pre=int(meta["pre"]), beat_post=int(meta["post"]), lead=meta["lead"])
+        d.update(baseline=meta.get("baseline") or "none",
+                 lowpass_hz=float(meta.get("lowpass_hz") or 0.0),
+                 amp_norm=meta.get("amp_norm") or "none")
     return d
 
 
@@ -581,17 +647,22 @@ def main(argv=None):
     info = ck["info"]
     model = models.build(info["task"], info["variant"], info["width"], info["in_len"],
                          info["n_classes"], in_channels=info["in_channels"],
-                         in_bits=info["in_bits"] or 4, stem=info["stem"] or "quant")
+                         in_bits=info["in_bits"] or 4, stem=info["stem"] or "quant",
+                         features=info.get("features"), hidden=info.get("hidden"))
     model.load_state_dict(ck["state_dict"])
     model.eval()
     args = train.parse_args(["--task", info["task"], "--variant", info["variant"]])
     for k, v in ck["args"].items():
         setattr(args, k, v)
     ds = train.get_ecg(args) if info["task"] == "ecg" else train.get_eeg(args)
+    ds.feats = None
+    if info["task"] == "ecg":
+        train.attach_features(args, ds)
     sel = (np.arange(len(ds)) if not a.items
            else np.sort(np.random.RandomState(0).permutation(len(ds))[:a.items]))
     x = ds.x[sel]
-    r = check(model, x, ds.meta["norm"])
+    f = None if ds.feats is None else ds.feats[sel]
+    r = check(model, x, ds.meta["norm"], feats=f)
     print("folded layers: " + ", ".join(d["kind"] for d in r["folded"]["layers"]) +
           "; input norm %s" % r["folded"]["input"]["norm"])
     for k, own, tot, size in r["layers"]:
@@ -609,12 +680,13 @@ def main(argv=None):
         print("wrote %s (%d bytes)" % (a.bnn, nbytes))
         if a.libbnn:
             with torch.no_grad():
-                ref = model(torch.from_numpy(x)).numpy().argmax(1)
+                ref = model(torch.from_numpy(x),
+                            None if f is None else torch.from_numpy(f)).numpy().argmax(1)
             # libbnn applies the model's own input normalisation: give it the
             # raw items (the same beats extracted with --norm none)
-            xr = x if ds.meta["norm"] == "none" else raw_items(ds, sel)
+            xr = raw_items(ds, sel) if ds.meta["norm"] == "zscore" else x
             pred = libbnn_run(os.path.abspath(a.libbnn), a.bnn, xr,
-                              1 if a.backend == "cpu" else 2)
+                              1 if a.backend == "cpu" else 2, feats=f)
             agree = float((pred == ref).mean())
             print("libbnn (%s backend) predictions agree with PyTorch on %.3f %% of %d items"
                   % (a.backend, 100 * agree, len(x)))

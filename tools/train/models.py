@@ -29,7 +29,7 @@ the card); conv -> BN -> sign -> maxpool order, so pooling is an OR of bits.
 """
 import torch.nn as nn
 
-from bnn import (BinaryConv1d, BinaryLinear, InputNorm, InputQuant,
+from bnn import (BinaryConv1d, BinaryLinear, InputNorm, InputQuant, Join,
                  ScoreScale, Sign)
 
 VARIANTS = ("fp", "bin-clf", "bin-full")
@@ -56,20 +56,38 @@ def out_len(length, convs):
 
 
 class Net(nn.Sequential):
-    """Flat sequential model with its description kept for export."""
+    """Flat sequential model with its description kept for export. A model
+    with rhythm features has one bnn.Join after its flatten; forward then
+    takes the items' feature values too."""
 
     def __init__(self, layers, info):
         super().__init__(*layers)
         self.info = info
 
+    def join(self):
+        return next((m for m in self if isinstance(m, Join)), None)
+
+    def forward(self, x, feats=None):
+        for m in self:
+            if isinstance(m, Join):
+                if feats is None:
+                    raise ValueError("this model needs the items' rhythm features")
+                x = m(x, feats)
+            else:
+                x = m(x)
+        return x
+
 
 def build(task, variant, width, in_len, n_classes, in_channels=1, in_bits=4,
-          stem="quant"):
+          stem="quant", features=None, hidden=None):
+    """features: None, or (kinds, thresholds) of the rhythm features joined
+    after the flatten (bnn.Join). hidden: hidden FC sizes (default: arch's)."""
     if variant not in VARIANTS:
         raise ValueError("variant must be one of %s" % (VARIANTS,))
     if stem not in ("quant", "float"):
         raise ValueError("stem must be quant or float")
-    convs, hidden = arch(task, width)
+    convs, hidden_default = arch(task, width)
+    hidden = list(hidden) if hidden else hidden_default
     L = out_len(in_len, convs)
     if L < 1:
         raise ValueError("input of %d samples too short for this network" % in_len)
@@ -96,6 +114,10 @@ def build(task, variant, width, in_len, n_classes, in_channels=1, in_bits=4,
         c_in = c
     layers.append(nn.Flatten())
     f_in = c_in * L
+    if features:
+        j = Join(*features)
+        layers.append(j)
+        f_in += j.bits
     for h in hidden:
         if variant == "fp":
             layers += [nn.Linear(f_in, h, bias=False), nn.BatchNorm1d(h), nn.ReLU()]
@@ -110,7 +132,9 @@ def build(task, variant, width, in_len, n_classes, in_channels=1, in_bits=4,
                 in_channels=int(in_channels), n_classes=int(n_classes),
                 in_bits=int(in_bits) if variant == "bin-full" and stem == "quant" else None,
                 stem=stem if variant == "bin-full" else None,
-                convs=convs, hidden=hidden, flat_len=L)
+                convs=convs, hidden=hidden, flat_len=L,
+                features=([int(k) for k in features[0]],
+                          [[float(v) for v in t] for t in features[1]]) if features else None)
     return Net(layers, info)
 
 
@@ -131,7 +155,8 @@ def memory_bits(model, threshold_bits=32):
         2 x 32 bits, host (an identity InputNorm, for per-item z-scored
         inputs, costs nothing: z-scoring has no parameters);
       * max pool, flatten, activations, sign: 0; ScoreScale: 0 (not
-        exported: it does not change the argmax).
+        exported: it does not change the argmax);
+      * Join: its thresholds, 32 bits each, host.
     Returns dict(host=..., card=..., total=..., layers=[(name, host, card)]).
     """
     mods = list(model)
@@ -141,6 +166,8 @@ def memory_bits(model, threshold_bits=32):
         h = c = 0
         if isinstance(m, InputQuant) or (isinstance(m, InputNorm) and not m.is_identity()):
             h = 64
+        elif isinstance(m, Join):
+            h = 32 * m.bits
         elif getattr(m, "binary", False):
             c = m.weight.numel()
         elif isinstance(m, (nn.Conv1d, nn.Linear)):

@@ -95,6 +95,32 @@ def parse_args(argv=None):
     g.add_argument("--pre", type=int, default=90, help="samples before the R peak")
     g.add_argument("--post", type=int, default=90, help="samples from the R peak on")
     g.add_argument("--norm", default=None, help="ECG: zscore (default), none, mv; EEG: none (default), zscore")
+    g.add_argument("--baseline", choices=["none", "median"], default="none",
+                   help="ECG baseline-wander removal (median filters 200 + 600 ms)")
+    g.add_argument("--lowpass", type=float, default=0.0,
+                   help="ECG zero-phase low-pass cut-off in Hz (0: none)")
+    g.add_argument("--amp-norm", choices=["none", "qrs"], default="none",
+                   help="ECG causal per-record amplitude normalisation (median QRS "
+                        "amplitude of the last 32 beats)")
+    g.add_argument("--features", default="none",
+                   help="rhythm features joined at the classifier, comma list of "
+                        "pre_rr,post_rr,local_rr,long_rr,pre_local,post_pre,pre_long,"
+                        "local_long,irreg (or none)")
+    g.add_argument("--feature-bits", type=int, default=12,
+                   help="thermometer bits per rhythm feature (thresholds at quantiles "
+                        "of the training beats)")
+    g.add_argument("--hidden", type=int, default=0,
+                   help="hidden FC width (0: the architecture's 4w)")
+    g.add_argument("--q-weight", type=float, default=None,
+                   help="loss weight of class Q (default: the class-weight rule; 0 "
+                        "leaves Q out of the loss)")
+    g.add_argument("--cv-folds", type=int, default=0,
+                   help="recipe selection: patient-wise K-fold cross-validation over "
+                        "the training records (DS1) instead of the test; reports the "
+                        "pooled held-out metrics (the test records are not read)")
+    g.add_argument("--augment", action="store_true",
+                   help="augmentation: amplitude scaling, baseline offset and tilt, "
+                        "noise, per-record RR scaling")
     g.add_argument("--train-records", default=None,
                    help="comma list replacing DS1 (inter split), e.g. for smoke tests")
     g.add_argument("--val-records", default=None,
@@ -117,6 +143,10 @@ def parse_args(argv=None):
         p.error("--fold must be in 0..folds-1")
     if not 0.5 < a.quant_quantile <= 1:
         p.error("--quant-quantile must be in (0.5, 1]")
+    if a.cv_folds and (a.task != "ecg" or a.split != "inter" or a.cv_folds < 2):
+        p.error("--cv-folds needs --task ecg --split inter and K >= 2")
+    if a.feature_bits < 1 or a.feature_bits > 64:
+        p.error("--feature-bits must be 1..64")
     if not 0 <= a.weight_flip < 0.5:
         p.error("--weight-flip must be in [0, 0.5)")
     if a.weight_flip and a.variant == "fp":
@@ -142,16 +172,66 @@ def setup(a):
 # Data
 # ---------------------------------------------------------------------------
 
-def get_ecg(a):
+def get_ecg(a, part="train"):
+    """The beats of one part of the protocol, extracted by bnn-extract.
+
+    Inter-patient: part "train" reads only the training records (DS1, or
+    --train-records plus --val-records), part "test" only the test records
+    (DS2 or --test-records), so training and model selection never open a
+    test record's files (tests/train-smoke-tap.sh checks this by running
+    without the DS2 files); "test" is read once, after selection.
+    Intra-patient (part "all"): every DS1 and DS2 record, pooled."""
     if a.data:
         return data.load(a.data)
     norm = a.norm or "zscore"
-    recs = "ALL"
-    if a.train_records or a.test_records:
-        recs = ",".join(r for r in [a.train_records, a.val_records, a.test_records] if r)
+    split_recs = lambda s: [r for r in (s or "").split(",") if r]  # noqa: E731
+    if part == "all":
+        recs = "ALL"
+    elif part == "train":
+        recs = (",".join(split_recs(a.train_records) + split_recs(a.val_records))
+                if a.train_records else "DS1")
+    elif part == "test":
+        recs = a.test_records or "DS2"
+    else:
+        raise ValueError("part must be train, test or all")
     args = ["mitdb", "-r", recs, "--fs", repr(a.fs), "--pre", str(a.pre),
             "--post", str(a.post), "--norm", norm]
-    return data.load(data.extract(args, a.cache, "mitdb"))
+    if a.baseline != "none" or a.lowpass or a.amp_norm != "none":
+        args += ["--baseline", a.baseline, "--lowpass", repr(a.lowpass),
+                 "--amp-norm", a.amp_norm]
+    ds = data.load(data.extract(args, a.cache, "mitdb"))
+    if part == "train" and a.split == "inter" and (ds.cols["set"] == "DS2").any():
+        sys.exit("train: error: the training records include DS2 records (%s): the "
+                 "inter-patient protocol trains and selects on DS1 only" %
+                 ",".join(sorted(set(ds.cols["record"][ds.cols["set"] == "DS2"].tolist()))))
+    return ds
+
+
+def feature_columns(a, ds):
+    """Indices into ds.rhythm (the C library's feature order, bnn.h
+    bnn_feature_kind) of the --features names; [] for none."""
+    if a.features in ("", "none"):
+        return []
+    names = list(ds.meta.get("features") or [])
+    want = [f for f in a.features.split(",") if f]
+    bad = [f for f in want if f not in names]
+    if bad:
+        sys.exit("train: error: unknown rhythm feature(s) %s (known: %s)" %
+                 (",".join(bad), ",".join(names)))
+    if len(set(want)) != len(want):
+        sys.exit("train: error: a rhythm feature is listed twice")
+    return [names.index(f) for f in want]
+
+
+def feature_thresholds(values, bits):
+    """Thermometer thresholds of one feature: `bits` quantiles of the
+    training values (2 % .. 98 %), as float32, strictly increasing (ties
+    merged, so a feature may get fewer)."""
+    v = values[np.isfinite(values)]
+    if not len(v):
+        sys.exit("train: error: a rhythm feature has no finite training value")
+    q = np.quantile(v.astype(np.float64), np.linspace(0.02, 0.98, bits))
+    return [float(t) for t in np.unique(q.astype(np.float32))]
 
 
 def get_eeg(a):
@@ -164,6 +244,7 @@ def get_eeg(a):
 
 
 def ecg_splits(a, ds):
+    """Item indices of train / val (and test, intra-patient only) in ds."""
     rec = ds.cols["record"]
     if a.split == "intra":
         keep = np.flatnonzero(np.isin(ds.cols["set"], ["DS1", "DS2"]))
@@ -174,29 +255,23 @@ def ecg_splits(a, ds):
                     protocol="intra-patient (random beat split, 70/10/20 %, "
                              "DS1+DS2 pooled) - beats of one patient on both sides")
     split_recs = lambda s: [r for r in s.split(",") if r]  # noqa: E731
-    if a.train_records:
-        train_recs = split_recs(a.train_records)
-    else:
-        train_recs = sorted(set(rec[ds.cols["set"] == "DS1"].tolist()))
-    test_recs = (split_recs(a.test_records) if a.test_records
-                 else sorted(set(rec[ds.cols["set"] == "DS2"].tolist())))
+    train_recs = sorted(set(rec.tolist()))
     if a.val_records:
         val_recs = split_recs(a.val_records)
-        train_recs = [r for r in train_recs if r not in val_recs]
     else:
         val_recs = data.choose_val_records(ds, train_recs, a.seed)
-        train_recs = [r for r in train_recs if r not in val_recs]
+    train_recs = [r for r in train_recs if r not in val_recs]
+    test_recs = split_recs(a.test_records) if a.test_records else ["DS2"]
     overlap = set(train_recs + val_recs) & set(test_recs)
     if overlap:
         sys.exit("train: error: records in both training and test: %s" % sorted(overlap))
-    if not train_recs or not val_recs or not test_recs:
-        sys.exit("train: error: empty train/val/test record list")
-    for r in train_recs + val_recs + test_recs:
+    if not train_recs or not val_recs:
+        sys.exit("train: error: empty train/val record list")
+    for r in val_recs:
         if not (rec == r).any():
             sys.exit("train: error: record %s not in the extracted data" % r)
     return dict(train=np.flatnonzero(np.isin(rec, train_recs)),
                 val=np.flatnonzero(np.isin(rec, val_recs)),
-                test=np.flatnonzero(np.isin(rec, test_recs)),
                 train_records=train_recs, val_records=val_recs, test_records=test_recs,
                 protocol="inter-patient (de Chazal 2004): train %s, patient-wise "
                          "validation %s, test %s" % (
@@ -220,12 +295,13 @@ def class_weights(y, n_classes, power, cap):
     return torch.tensor(w, dtype=torch.float32)
 
 
-def predict(model, x, batch=4096):
+def predict(model, x, feats=None, batch=4096):
     model.eval()
     out = []
     with torch.no_grad():
         for i in range(0, len(x), batch):
-            out.append(model(torch.from_numpy(x[i:i + batch])).argmax(1))
+            f = None if feats is None else torch.from_numpy(feats[i:i + batch])
+            out.append(model(torch.from_numpy(x[i:i + batch]), f).argmax(1))
     return torch.cat(out).numpy() if out else np.zeros(0, dtype=np.int64)
 
 
@@ -250,32 +326,67 @@ def selection_score(m, min_support=20):
     return float(np.mean(f1)) if f1 else m["macro_f1"]
 
 
+def augment_batch(a, x, f, rng, rr_scale=None):
+    """Training-time augmentation (--augment) of a batch: per beat amplitude
+    x U(0.85, 1.18), a baseline offset and tilt (N(0, 0.05) each, in the
+    units of the beat after its normalisation) and white noise N(0, 0.02);
+    per record, the absolute RR features (pre/post/local/long RR) scaled
+    by that record's factor rr_scale (the ratios do not change)."""
+    n, c, L = x.shape
+    amp = rng.uniform(0.85, 1.18, (n, 1, 1)).astype(np.float32)
+    ramp = np.linspace(-1, 1, L, dtype=np.float32)[None, None, :]
+    off = rng.normal(0, 0.05, (n, c, 1)).astype(np.float32)
+    tilt = rng.normal(0, 0.05, (n, c, 1)).astype(np.float32)
+    noise = rng.normal(0, 0.02, x.shape).astype(np.float32)
+    x = x * amp + off + tilt * ramp + noise
+    if f is not None and rr_scale is not None:
+        f = f.copy()
+        f[:, a.abs_rr_cols] *= rr_scale[:, None]
+    return x, f
+
+
 def fit(a, ds, tr, va, n_classes, tag=""):
     """Train one model; select the epoch with the best validation macro F1."""
     torch.manual_seed(a.seed)
+    feats = getattr(ds, "feats", None)
+    spec = None
+    if feats is not None:
+        spec = ([int(k) for k in a.feature_kinds],
+                [feature_thresholds(feats[tr, j], a.feature_bits) for j in range(feats.shape[1])])
     model = models.build(a.task, a.variant, a.width, ds.x.shape[2], n_classes,
-                         in_channels=ds.x.shape[1], in_bits=a.in_bits, stem=a.stem)
+                         in_channels=ds.x.shape[1], in_bits=a.in_bits, stem=a.stem,
+                         features=spec, hidden=[a.hidden] if a.hidden else None)
     init_input_layer(model, ds.x[tr], a, ds.meta["norm"])
     bnn.set_weight_flip(model, a.weight_flip)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=a.epochs)
     w = class_weights(ds.y[tr], n_classes, a.class_weight_power, a.max_class_weight)
+    if a.q_weight is not None and "Q" in ds.classes:
+        w[ds.classes.index("Q")] = float(a.q_weight)
     lossf = nn.CrossEntropyLoss(weight=w)
-    xt = torch.from_numpy(ds.x[tr])
     yt = torch.from_numpy(ds.y[tr])
+    group = ds.group[tr]
+    rng = np.random.RandomState(a.seed)
     gen = torch.Generator().manual_seed(a.seed)
     best, best_state, best_epoch, stale = -1.0, None, -1, 0
     hist = []
     for ep in range(a.epochs):
         t0 = time.time()
         model.train()
-        perm = torch.randperm(len(tr), generator=gen)
+        perm = torch.randperm(len(tr), generator=gen).numpy()
+        rr_rec = rng.uniform(0.8, 1.25, int(ds.group.max()) + 1).astype(np.float32)
         tot, nb = 0.0, 0
         for i in range(0, len(tr), a.batch):
             b = perm[i:i + a.batch]
             if len(b) < 2:
                 continue
-            loss = lossf(model(xt[b]), yt[b])
+            xb = ds.x[tr[b]]
+            fb = feats[tr[b]] if feats is not None else None
+            if a.augment:
+                xb, fb = augment_batch(a, xb, fb, rng, rr_rec[group[b]])
+            out = model(torch.from_numpy(np.ascontiguousarray(xb)),
+                        None if fb is None else torch.from_numpy(fb))
+            loss = lossf(out, yt[b])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -284,7 +395,7 @@ def fit(a, ds, tr, va, n_classes, tag=""):
             nb += 1
         sched.step()
         t_train = time.time() - t0
-        pv = predict(model, ds.x[va])
+        pv = predict(model, ds.x[va], None if feats is None else feats[va])
         mv = metrics.compute(ds.y[va], pv, ds.classes)
         score = selection_score(mv)
         hist.append(dict(epoch=ep + 1, loss=tot / max(nb, 1), val_acc=mv["accuracy"],
@@ -294,7 +405,7 @@ def fit(a, ds, tr, va, n_classes, tag=""):
             (tag, ep + 1, tot / max(nb, 1), 100 * mv["accuracy"], score,
              " ".join("%s %.0f" % (c, 100 * mv["per_class"][c]["se"]) for c in ds.classes
                       if mv["per_class"][c]["support"] >= 20), t_train))
-        if score > best:
+        if score > best or best_state is None:
             best, best_state, best_epoch, stale = score, copy.deepcopy(model.state_dict()), ep + 1, 0
         else:
             stale += 1
@@ -321,13 +432,27 @@ def mem_str(m):
         m["host"], m["card"], m["total"], m["total"] / 1000.0)
 
 
+def attach_features(a, ds):
+    """ds.feats: the --features columns of the data set's rhythm features
+    (float32 [n][F]), or None; a.feature_kinds their bnn_feature_kind
+    numbers, a.abs_rr_cols which of them are absolute RR times (scaled by
+    --augment)."""
+    cols = feature_columns(a, ds)
+    names = list(ds.meta.get("features") or [])
+    ds.feats = np.ascontiguousarray(ds.rhythm[:, cols]) if cols else None
+    a.feature_kinds = cols
+    a.abs_rr_cols = [i for i, c in enumerate(cols)
+                     if names[c] in ("pre_rr", "post_rr", "local_rr", "long_rr")]
+
+
 def run_ecg(a):
-    ds = get_ecg(a)
+    ds = get_ecg(a, "all" if a.split == "intra" else "train")
+    attach_features(a, ds)
     sp = ecg_splits(a, ds)
     n_classes = len(ds.classes)
     log(a, "data: %d beats x %d samples at %g Hz, norm %s; %s" %
         (len(ds), ds.x.shape[2], ds.meta["fs"], ds.meta["norm"], sp["protocol"]))
-    log(a, "train %d / val %d / test %d beats" % (len(sp["train"]), len(sp["val"]), len(sp["test"])))
+    log(a, "train %d / val %d beats" % (len(sp["train"]), len(sp["val"])))
     t0 = time.time()
     model, tr_info = fit(a, ds, sp["train"], sp["val"], n_classes)
     t_fit = time.time() - t0
@@ -340,9 +465,18 @@ def run_ecg(a):
         return model, dict(protocol=sp["protocol"] + " [validation only]", memory=mem,
                            train=tr_info, train_seconds=t_fit, seconds_per_epoch=spe,
                            splits={k: v for k, v in sp.items() if k.endswith("records")}), ds
-    pt = predict(model, ds.x[sp["test"]])
-    mt = metrics.compute(ds.y[sp["test"]], pt, ds.classes)
-    write_test_items(a, ds, sp["test"], pt, ("record", "sample"))
+    if a.split == "inter":
+        # The test records, read once, after model selection.
+        dt = get_ecg(a, "test")
+        attach_features(a, dt)
+        if dt.classes != ds.classes:
+            sys.exit("train: error: test and training data have different classes")
+        test = np.arange(len(dt))
+    else:
+        dt, test = ds, sp["test"]
+    pt = predict(model, dt.x[test], None if dt.feats is None else dt.feats[test])
+    mt = metrics.compute(dt.y[test], pt, dt.classes)
+    write_test_items(a, dt, test, pt, ("record", "sample"))
     name = "DS2" if a.split == "inter" and not a.test_records else "test"
     log(a, metrics.format_report(mt, "%s (%s), model of epoch %d:" %
                                  (name, "inter-patient" if a.split == "inter" else
@@ -351,6 +485,58 @@ def run_ecg(a):
     res = dict(protocol=sp["protocol"], test=mt, memory=mem, train=tr_info,
                train_seconds=t_fit, seconds_per_epoch=spe,
                splits={k: v for k, v in sp.items() if k.endswith("records")})
+    return model, res, ds
+
+
+def record_folds(ds, k):
+    """Patient-wise folds of the training records: records sorted by their
+    S beats, then V beats (descending, name as tie-break) and dealt out
+    round-robin, so the few records that hold most ectopic beats spread
+    over the folds. Returns [[records of fold 0], ...]."""
+    rec = ds.cols["record"]
+    names = sorted(set(rec.tolist()))
+    cnt = {r: (int(((rec == r) & (ds.y == 1)).sum()), int(((rec == r) & (ds.y == 2)).sum()))
+           for r in names}
+    order = sorted(names, key=lambda r: (-cnt[r][0], -cnt[r][1], r))
+    return [[r for i, r in enumerate(order) if i % k == f] for f in range(k)]
+
+
+def run_ecg_cv(a):
+    """--cv-folds K: for each fold, train on the other folds' records (epoch
+    chosen on a patient-wise validation subset of them) and predict the
+    fold's records; the pooled confusion over all training records is the
+    recipe's held-out estimate. Only the training records are read."""
+    ds = get_ecg(a, "train")
+    attach_features(a, ds)
+    folds = record_folds(ds, a.cv_folds)
+    n_classes = len(ds.classes)
+    rec = ds.cols["record"]
+    cm = np.zeros((n_classes, n_classes), dtype=np.int64)
+    per = []
+    t0 = time.time()
+    model = None
+    for f, held in enumerate(folds):
+        rest = [r for r in sorted(set(rec.tolist())) if r not in held]
+        val = data.choose_val_records(ds, rest, a.seed + f) or rest[-1:]
+        tr = np.flatnonzero(np.isin(rec, [r for r in rest if r not in val]))
+        va = np.flatnonzero(np.isin(rec, val))
+        te = np.flatnonzero(np.isin(rec, held))
+        model, info = fit(a, ds, tr, va, n_classes, tag="fold %d: " % f)
+        pt = predict(model, ds.x[te], None if ds.feats is None else ds.feats[te])
+        m = metrics.compute(ds.y[te], pt, ds.classes)
+        cm += np.array(m["confusion"])
+        per.append(dict(fold=f, records=held, val_records=val, test=m,
+                        best_epoch=info["best_epoch"]))
+        log(a, "fold %d (%s): accuracy %.2f %%" % (f, ",".join(held), 100 * m["accuracy"]))
+    pooled = metrics.from_confusion(cm, ds.classes)
+    mem = models.memory_bits(model, a.threshold_bits)
+    log(a, metrics.format_report(pooled, "DS1 patient-wise %d-fold CV, pooled held-out "
+                                         "records:" % a.cv_folds))
+    log(a, "memory: " + mem_str(mem))
+    res = dict(protocol="patient-wise %d-fold CV over the training records (DS1); the test "
+                        "records were not read" % a.cv_folds,
+               test=pooled, folds=per, memory=mem, train_seconds=time.time() - t0,
+               seconds_per_epoch=0.0)
     return model, res, ds
 
 
@@ -434,7 +620,10 @@ def main(argv=None):
     setup(a)
     out = a.out = a.out or default_out(a)
     os.makedirs(out, exist_ok=True)
-    model, res, ds = (run_ecg if a.task == "ecg" else run_eeg)(a)
+    if a.task == "ecg" and a.cv_folds:
+        model, res, ds = run_ecg_cv(a)
+    else:
+        model, res, ds = (run_ecg if a.task == "ecg" else run_eeg)(a)
     res["args"] = vars(a)
     res["model"] = model.info
     res["data"] = {k: v for k, v in ds.meta.items() if k != "group_names"}
