@@ -452,8 +452,15 @@ static void test_header_fields(void **state)
 
 	save(m, &buf, &len);
 	split(buf, len, &f);
+	b2 = join(&f, 3, 0, &len2);
+	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "version 3");
+	free(b2);
+	b2 = join(&f, 0, 0, &len2);
+	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "version 0");
+	free(b2);
+	/* version 2 needs a signal section */
 	b2 = join(&f, 2, 0, &len2);
-	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "version 2");
+	expect_fail(b2, len2, BNN_E_CORRUPT, "without a signal section");
 	free(b2);
 	b2 = join(&f, 1, 4, &len2);
 	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "flags");
