@@ -27,6 +27,13 @@
  * channel simply the signal).  Values are raw signal samples in the units
  * the model expects; the model's input normalisation (bnn_input_desc) is
  * applied by the library.  Scores are float, `nclasses` per item.
+ *
+ * Models with rhythm features (format version 2, bnn_signal_desc): an item
+ * is the channels * length signal floats as above, then the model's
+ * nfeatures raw feature values (bnn_feature_kind, in the order of
+ * bnn_model_feature_get), item_floats = channels * length + nfeatures
+ * floats in all.  The normalisation applies to the signal floats only;
+ * the features are compared with the model's thresholds as given.
  */
 #ifndef BNN_H
 #define BNN_H
@@ -117,6 +124,8 @@ typedef enum bnn_layer_kind {
 	BNN_LAYER_GLOBAL_AVGPOOL = 10,	/* float [L][C] -> [1][C] mean */
 	BNN_LAYER_GLOBAL_MAXPOOL = 11,	/* float [L][C] -> [1][C] max */
 	BNN_LAYER_ACT = 12,		/* float activation (ReLU, HardTanh) */
+	BNN_LAYER_JOIN = 13,		/* [L][C] -> [1][L*C + aux_bits]: the
+					 * features' thermometer bits appended */
 } bnn_layer_kind;
 
 /* Static name of a layer kind ("bconv1d", ...), "?" if unknown. */
@@ -174,6 +183,75 @@ int bnn_model_layer_info(const bnn_model *m, uint32_t layer,
 /* Name of class i (UTF-8, valid while the model lives), NULL if out of
  * range. */
 const char *bnn_model_class_name(const bnn_model *m, uint32_t i);
+
+/* ---- signal preprocessing and rhythm features (format version 2) ---- */
+
+/* Rhythm features of a beat (beat times t_i in samples at rate fs, RR_i =
+ * (t_i - t_(i-1)) / fs; Documentation/bnn-format.rst has the exact
+ * definitions, edge cases included). */
+typedef enum bnn_feature_kind {
+	BNN_FEAT_PRE_RR = 0,	/* s: this beat - previous beat */
+	BNN_FEAT_POST_RR = 1,	/* s: next beat - this beat (needs the next beat) */
+	BNN_FEAT_LOCAL_RR = 2,	/* s: mean of the <= 10 RR intervals before PRE_RR */
+	BNN_FEAT_LONG_RR = 3,	/* s: mean of the RR intervals before PRE_RR that end
+				 * within the 300 s before this beat */
+	BNN_FEAT_PRE_LOCAL = 4,	/* PRE_RR / LOCAL_RR */
+	BNN_FEAT_POST_PRE = 5,	/* POST_RR / PRE_RR */
+	BNN_FEAT_PRE_LONG = 6,	/* PRE_RR / LONG_RR */
+	BNN_FEAT_LOCAL_LONG = 7,	/* LOCAL_RR / LONG_RR */
+	BNN_FEAT_IRREG = 8,	/* mean |RR_k - RR_(k-1)| over the <= 10 successive
+				 * differences ending at PRE_RR, / LOCAL_RR */
+	BNN_FEAT_COUNT = 9
+} bnn_feature_kind;
+
+/* "pre_rr", "post_rr", "local_rr", "long_rr", "pre_local", "post_pre",
+ * "pre_long", "local_long", "irreg"; "?" if unknown. */
+const char *bnn_feature_name(int kind);
+
+/* Signal preprocessing the model was trained with (done by the data
+ * layer, bnn_data.h, before the beats reach bnn_run). */
+typedef enum bnn_baseline {
+	BNN_BASELINE_NONE = 0,
+	BNN_BASELINE_MEDIAN = 1,	/* x - med600ms(med200ms(x)) */
+} bnn_baseline;
+
+typedef enum bnn_amp_norm {
+	BNN_AMP_NONE = 0,
+	BNN_AMP_QRS = 1,	/* causal per-record QRS amplitude */
+} bnn_amp_norm;
+
+#define BNN_FEATURES_MAX 64	/* features per model */
+#define BNN_FEATURE_THR_MAX 64	/* thresholds per feature */
+
+typedef struct bnn_signal_desc {
+	uint32_t size;		/* sizeof(bnn_signal_desc), set by the caller */
+	int baseline;		/* bnn_baseline */
+	float lowpass_hz;	/* 0 = none */
+	int amp_norm;		/* bnn_amp_norm */
+	uint32_t nfeatures;	/* rhythm features appended to each item */
+	uint32_t aux_bits;	/* their thermometer bits at the JOIN */
+	uint32_t item_floats;	/* channels * length + nfeatures */
+	uint64_t reserved[4];
+} bnn_signal_desc;
+
+/*
+ * The model's signal description.  Set out->size first: only the first
+ * `size` bytes are written (`size` itself is left as given, at least
+ * sizeof(uint32_t)).  A model without a signal section (version 1) gives
+ * every field 0 except item_floats = channels * length.  BNN_E_INVAL for
+ * NULL arguments or a too small size.
+ */
+int bnn_model_signal_get(const bnn_model *m, bnn_signal_desc *out);
+
+/*
+ * Feature i (0 .. nfeatures-1): its kind (bnn_feature_kind), threshold
+ * count and thresholds (strictly increasing, valid while the model
+ * lives).  At the JOIN, feature i contributes nthr bits, bit k = (value
+ * >= thr[k]) (NaN: 0, i.e. -1).  Outputs may be NULL.  BNN_E_INVAL for a
+ * NULL model or i out of range.
+ */
+int bnn_model_feature_get(const bnn_model *m, uint32_t i, int *kind,
+			  uint32_t *nthr, const float **thr);
 
 /* ======================================================================
  * Backends
@@ -350,7 +428,9 @@ typedef struct bnn_stats {
 } bnn_stats;
 
 /*
- * Run n items (n * channels * length floats, item-major, see top) and
+ * Run n items (n * item_floats floats, item-major, see top: item_floats is
+ * channels * length, plus the nfeatures feature values after each item's
+ * signal for a model with rhythm features, bnn_model_signal_get) and
  * write n * nclasses scores and n predicted classes (argmax of the scores,
  * lowest index on ties, NaN scores ignored; 0 if all are NaN).  scores,
  * pred and st may each be NULL.  Errors: BNN_E_STATE (nothing prepared),

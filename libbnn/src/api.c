@@ -242,7 +242,7 @@ int bnn_prepare(bnn_backend *be, const bnn_model *m, bnn_error *err)
 		return rc;
 	be->prepared = 1;
 	be->nclasses = m->nclasses;
-	be->in_elems = (size_t)m->input.channels * m->input.length;
+	be->in_elems = bnn__item_floats(m);	/* features included */
 	{
 		bnn_model_info mi;
 

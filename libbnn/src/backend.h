@@ -46,7 +46,9 @@ struct bnn_backend_ops {
 		       bnn_error *err);
 	/*
 	 * Run n >= 1 items: `in` n raw items (boundary 0 of the host
-	 * executor), `scores` n * nclasses floats.  Fill st->device_ns,
+	 * executor, item_floats each: a JOIN reads the features there, so
+	 * every host range gets its items' user items), `scores` n *
+	 * nclasses floats.  Fill st->device_ns,
 	 * st->device_energy_pj, st->device_cmds (zeroed by the caller; items
 	 * and host_ns are filled by the caller).
 	 */
@@ -99,7 +101,7 @@ struct bnn_backend {
 	/* prepared model (shapes for argument checks) */
 	int prepared;
 	uint32_t nclasses;
-	size_t in_elems;
+	size_t in_elems;	/* floats per user item (item_floats) */
 	/* the prepared model's footprint (bnn_prepare_info_get) */
 	uint32_t nlayers;
 	uint64_t model_card_bits, model_host_bits;

@@ -18,7 +18,7 @@ struct cpu {
 	struct bnn__hnet *h;
 	uint32_t nthreads;
 	struct bnn__hscratch **s;	/* one per thread */
-	size_t in_item, out_item;	/* floats per item */
+	size_t in_item, out_item;	/* floats per item (in: with features) */
 };
 
 struct work {
@@ -34,7 +34,7 @@ static void *worker(void *arg)
 	struct work *w = arg;
 	uint32_t nl = bnn__hnet_model(w->h)->nlayers;
 
-	bnn__hnet_run(w->h, w->s, 0, nl, w->in, w->n, w->out);
+	bnn__hnet_run(w->h, w->s, 0, nl, w->in, w->n, w->out, w->in);
 	return NULL;
 }
 
@@ -90,7 +90,7 @@ static int cpu_prepare(struct bnn_backend *be, const struct bnn_model *m,
 	for (uint32_t i = 0; i < c->nthreads; i++)
 		if (bnn__hscratch_new(c->h, &c->s[i]))
 			goto nomem;
-	c->in_item = (size_t)m->input.channels * m->input.length;
+	c->in_item = bnn__item_floats(m);
 	c->out_item = m->nclasses;
 	return BNN_OK;
 nomem:

@@ -109,7 +109,7 @@ struct emu {
 	struct bnn__plan *plan;
 	struct step *steps;
 	uint32_t nsteps;
-	size_t in_floats;	/* floats per input item */
+	size_t in_floats;	/* floats per user item (features included) */
 	size_t ncls;
 	size_t chunk, bufsz, coutsz;
 	uint32_t nworkers;
@@ -501,7 +501,7 @@ static int emu_prepare(struct bnn_backend *be, const struct bnn_model *m,
 		e->chunk = CHUNK_ITEMS;
 	if (e->chunk < 1)
 		e->chunk = 1;
-	e->in_floats = (size_t)m->input.channels * m->input.length;
+	e->in_floats = bnn__item_floats(m);
 	e->ncls = m->nclasses;
 
 	/* weights once per prepare, then the virtual age */
@@ -611,7 +611,8 @@ static void run_card(struct worker *w, uint32_t k, size_t i0,
 static void run_slice(struct worker *w, size_t i0, size_t cnt)
 {
 	struct emu *e = w->e;
-	const uint8_t *src = (const uint8_t *)(e->in + i0 * e->in_floats);
+	const float *user = e->in + i0 * e->in_floats;
+	const uint8_t *src = (const uint8_t *)user;
 	int cur = 0;
 
 	for (uint32_t k = 0; k < e->nsteps; k++) {
@@ -623,7 +624,7 @@ static void run_slice(struct worker *w, size_t i0, size_t cnt)
 			run_card(w, k, i0, src, cnt, dst);
 		else
 			bnn__hnet_run(e->h, w->s, sp->first, sp->last, src, cnt,
-				      dst);
+				      dst, user);
 		src = dst;
 		cur ^= 1;
 	}

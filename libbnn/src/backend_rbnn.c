@@ -222,7 +222,8 @@ struct rbnn {
 	uint32_t nthreads;	/* host workers (opts.threads) */
 	struct bnn__hscratch **s;	/* one scratch per worker */
 	uint32_t nl;
-	size_t in_floats, ncls;
+	size_t in_floats, ncls;	/* in: floats per user item (features
+				 * included) */
 	int prepared;
 	/* jobs */
 	uint64_t next_tok;
@@ -941,7 +942,7 @@ static int rbnn_prepare(struct bnn_backend *be, const struct bnn_model *m,
 		goto fail;
 	}
 	r->nl = m->nlayers;
-	r->in_floats = (size_t)m->input.channels * m->input.length;
+	r->in_floats = bnn__item_floats(m);
 	r->ncls = m->nclasses;
 	for (uint32_t i = 0; i < r->ncards; i++) {
 		rc = card_prepare(r, &r->cards[i], m, err);
@@ -1113,20 +1114,23 @@ struct hwork {
 	const uint8_t *in;
 	uint8_t *out;
 	size_t n;
+	const float *user;	/* the user items of these n (JOIN) */
 };
 
 static void *host_worker(void *arg)
 {
 	struct hwork *w = arg;
 
-	bnn__hnet_run(w->h, w->s, w->first, w->last, w->in, w->n, w->out);
+	bnn__hnet_run(w->h, w->s, w->first, w->last, w->in, w->n, w->out,
+		      w->user);
 	return NULL;
 }
 
 /* Layers [first, last) of n items on the host, split over the context's
- * workers (opts.threads; the calling thread takes the first share). */
+ * workers (opts.threads; the calling thread takes the first share).
+ * user: the n items' user items (a JOIN reads their features). */
 static void host_run(struct rbnn *r, uint32_t first, uint32_t last,
-		     const void *in, size_t n, void *out)
+		     const void *in, size_t n, void *out, const float *user)
 {
 	struct hwork w[64];
 	pthread_t tid[64];
@@ -1138,7 +1142,7 @@ static void host_run(struct rbnn *r, uint32_t first, uint32_t last,
 	if (n < 2 * (size_t)nt)
 		nt = 1;
 	if (nt == 1) {
-		bnn__hnet_run(r->h, r->s[0], first, last, in, n, out);
+		bnn__hnet_run(r->h, r->s[0], first, last, in, n, out, user);
 		return;
 	}
 	bnn__hnet_io(r->h, first, NULL, NULL, NULL, &ib);
@@ -1154,6 +1158,7 @@ static void host_run(struct rbnn *r, uint32_t first, uint32_t last,
 		w[i].in = (const uint8_t *)in + a * ib;
 		w[i].out = (uint8_t *)out + a * ob;
 		w[i].n = b > a ? b - a : 0;
+		w[i].user = user + a * r->in_floats;
 	}
 	for (uint32_t i = 1; i < nt; i++) {
 		if (!w[i].n)
@@ -1215,7 +1220,8 @@ static int advance(struct rbnn *r, struct rjob *jb, struct shard *sh,
 			dst = k + 1 == c->nsteps ?
 			      (void *)(jb->scores + sh->item0 * r->ncls) :
 			      (void *)(sh->bo->map + sh->in_off[k + 1]);
-			host_run(r, sp->first, sp->last, src, sh->n, dst);
+			host_run(r, sp->first, sp->last, src, sh->n, dst,
+				 jb->in + sh->item0 * r->in_floats);
 			sh->next++;
 			continue;
 		}

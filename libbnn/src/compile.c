@@ -23,6 +23,12 @@
  * there), and a stage without a weighted layer (only max pooling) is not
  * worth a program: those layers run on the host too.
  *
+ * JOIN (the rhythm features' thermometer bits appended to a bit vector)
+ * is a host layer: the card has no access to the user items' features.
+ * A stage closes before it, and the next stage starts after it with the
+ * joined [1][L*C + A] bits as its input, mapped to tiles like any FC
+ * input.
+ *
  * Mapping.  Weighted card layers are placed in model order from tile 0,
  * row 0: for each column block b (fan-in bits [b * cols, (b + 1) * cols))
  * the layer's out_c rows follow each other, continuing on the next tile

@@ -2,7 +2,7 @@
  * compile.h - libbnn internal: compilation of a model for the RBNN card.
  *
  * The compiler partitions a model into host ranges (float layers, SIGN,
- * QUANT, normalisation; run by the host executor, exec.h) and card stages:
+ * QUANT, JOIN, normalisation; run by the host executor, exec.h) and card stages:
  * maximal runs of consecutive binary layers (BCONV1D, BDENSE, MAXPOOL1D on
  * bits) that the card runs as one layer program (rbnn-device.rst, "Layer
  * programs"). It maps every binary layer onto tile rows: fan-in larger than

@@ -14,6 +14,10 @@
  * mismatches; they are subtracted again (popcount of the weight row under
  * the padding mask) for the few edge positions.  Binary DENSE runs one
  * GEMM over the chunk's items.
+ *
+ * JOIN copies its input elements (bits: the plane's words, float: the
+ * floats) and appends the thermometer code of the user item's feature
+ * values, which come from the `user` items the caller passes along.
  */
 #define BNN_DATA_INTERNAL
 #include "bnn_data.h"
@@ -59,6 +63,7 @@ struct bnn__hnet {
 	size_t chunk;
 	size_t max_istride, win_words, d_elems, fwin, corr, pool_words;
 	size_t inv_words, bits_words;
+	size_t item_floats;	/* user item: e signal floats + features */
 };
 
 struct bnn__hscratch {
@@ -96,7 +101,7 @@ static void set_fmt(struct bfmt *f, int vk, uint32_t bits, size_t e,
 	f->W = (e + 63) / 64 + 1;
 	if (vk == BNN_VALUES_FLOAT) {
 		f->istride = align64(4 * e);
-		f->iobytes = 4 * e;
+		f->iobytes = 4 * e;	/* boundary 0: item_floats, see new */
 	} else {
 		f->istride = 8 * f->W * bits;
 		f->iobytes = vk == BNN_VALUES_BITS ? align8((e + 7) / 8) :
@@ -149,6 +154,8 @@ int bnn__hnet_new(const struct bnn_model *m, const struct bnn__kernels *k,
 		goto nomem;
 	set_fmt(&h->bf[0], BNN_VALUES_FLOAT, 32,
 		(size_t)m->input.channels * m->input.length, 1);
+	h->item_floats = bnn__item_floats(m);
+	h->bf[0].iobytes = 4 * h->item_floats;
 	for (uint32_t i = 0; i < h->nl; i++) {
 		const struct bnn__layer *l = &h->m->layers[i];
 
@@ -231,6 +238,11 @@ nomem:
 const struct bnn_model *bnn__hnet_model(const struct bnn__hnet *h)
 {
 	return h->m;
+}
+
+size_t bnn__hnet_item_floats(const struct bnn__hnet *h)
+{
+	return h->item_floats;
 }
 
 int bnn__hnet_io(const struct bnn__hnet *h, uint32_t b, int *vk,
@@ -815,7 +827,8 @@ static void load_items(const struct bnn__hnet *h, uint32_t b, const uint8_t *in,
 		uint8_t *dst = buf + i * f->istride;
 
 		if (f->vk == BNN_VALUES_FLOAT) {
-			memcpy(dst, src, f->iobytes);
+			/* boundary 0: the signal floats, not the features */
+			memcpy(dst, src, 4 * f->e);
 			if (b == 0)
 				bnn__normalize_item(&h->m->input, (float *)dst);
 			continue;
@@ -849,7 +862,7 @@ static void store_items(const struct bnn__hnet *h, uint32_t b,
 		uint8_t *dst = out + i * f->iobytes;
 
 		if (f->vk == BNN_VALUES_FLOAT) {
-			memcpy(dst, src, f->iobytes);
+			memcpy(dst, src, 4 * f->e);
 		} else if (f->vk == BNN_VALUES_BITS) {
 			const uint64_t *w = (const uint64_t *)src;
 
@@ -867,10 +880,53 @@ static void store_items(const struct bnn__hnet *h, uint32_t b,
 	}
 }
 
+/* ---- JOIN ----------------------------------------------------------------- */
+
+/*
+ * The input elements, then per feature and threshold (value >= thr): +1
+ * (NaN: -1).  `user`: the cnt user items of the chunk.  out is zeroed for
+ * bits by the caller.
+ */
+static void run_join(const struct bnn__hnet *h, const struct bfmt *fi,
+		     const struct bfmt *fo, const uint8_t *in, uint8_t *out,
+		     size_t cnt, const float *user)
+{
+	const struct bnn__signal *sg = &h->m->sig;
+	size_t e = fi->e, feat0 = h->bf[0].e;
+
+	for (size_t it = 0; it < cnt; it++) {
+		const uint8_t *x = in + it * fi->istride;
+		uint8_t *y = out + it * fo->istride;
+		const float *v = user ? user + it * h->item_floats + feat0 : NULL;
+		size_t pos = e;
+
+		if (fi->vk == BNN_VALUES_BITS)
+			memcpy(y, x, (e + 63) / 64 * 8);	/* bits past e are 0 */
+		else
+			memcpy(y, x, 4 * e);
+		for (uint32_t f = 0; f < sg->nfeat; f++) {
+			const float *thr = sg->thr + sg->thr_off[f];
+			float val = v ? v[f] : NAN;
+
+			for (uint32_t k = 0; k < sg->nthr[f]; k++, pos++) {
+				int on = val >= thr[k];	/* NaN: 0 */
+
+				if (fi->vk == BNN_VALUES_BITS) {
+					if (on)
+						set_bit((uint64_t *)y, pos);
+				} else {
+					((float *)y)[pos] = on ? 1.0f : -1.0f;
+				}
+			}
+		}
+	}
+}
+
 /* ---- driver ------------------------------------------------------------- */
 
 static void run_layer(const struct bnn__hnet *h, struct bnn__hscratch *s,
-		      uint32_t i, const uint8_t *in, uint8_t *out, size_t cnt)
+		      uint32_t i, const uint8_t *in, uint8_t *out, size_t cnt,
+		      const float *user)
 {
 	const struct bnn__layer *l = &h->m->layers[i];
 	const struct hlayer *hl = &h->hl[i];
@@ -889,6 +945,9 @@ static void run_layer(const struct bnn__hnet *h, struct bnn__hscratch *s,
 		return;
 	case BNN_LAYER_FLATTEN:
 		memcpy(out, in, cnt * fi->istride);	/* same layout */
+		return;
+	case BNN_LAYER_JOIN:
+		run_join(h, fi, fo, in, out, cnt, user);
 		return;
 	default:
 		break;
@@ -911,7 +970,7 @@ static void run_layer(const struct bnn__hnet *h, struct bnn__hscratch *s,
 
 void bnn__hnet_run(const struct bnn__hnet *h, struct bnn__hscratch *s,
 		   uint32_t first, uint32_t last, const void *in, size_t n,
-		   void *out)
+		   void *out, const float *user)
 {
 	const uint8_t *src = in;
 	uint8_t *dst = out;
@@ -923,7 +982,8 @@ void bnn__hnet_run(const struct bnn__hnet *h, struct bnn__hscratch *s,
 		load_items(h, first, src + i0 * h->bf[first].iobytes, cnt,
 			   s->buf[0]);
 		for (uint32_t i = first; i < last; i++) {
-			run_layer(h, s, i, s->buf[cur], s->buf[cur ^ 1], cnt);
+			run_layer(h, s, i, s->buf[cur], s->buf[cur ^ 1], cnt,
+				  user ? user + i0 * h->item_floats : NULL);
 			cur ^= 1;
 		}
 		store_items(h, last, s->buf[cur], cnt,

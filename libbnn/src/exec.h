@@ -13,7 +13,8 @@
  *
  * Boundary b (0..nlayers) is the input of layer b (b = nlayers: the
  * model's output).  Items crossing a boundary use the card's item layouts:
- *   float:  e float32 values (boundary 0: the raw user input, which the
+ *   float:  e float32 values (boundary 0: the raw user item of
+ *           item_floats = e + nfeatures floats, whose e signal floats the
  *           executor normalises; boundary nlayers: the class scores);
  *   bits:   ALIGN(ceil(e / 8), 8) bytes, element e = bit e % 8 of byte
  *           e / 8 (padding bits ignored on input, written 0);
@@ -51,11 +52,18 @@ void bnn__hscratch_free(struct bnn__hscratch *s);
 /*
  * Run layers [first, last) on n items: `in` holds n items of boundary
  * `first`, `out` receives n items of boundary `last` (layouts above; items
- * packed back to back).  Cannot fail for valid arguments.
+ * packed back to back).  `user` is the first of the n user items (boundary
+ * 0 layout, item_floats floats each) that these n items come from: a JOIN
+ * layer in the range reads each item's feature values there (for first ==
+ * 0 it is `in` itself).  It may be NULL when the range has no JOIN.
+ * Cannot fail for valid arguments.
  */
 void bnn__hnet_run(const struct bnn__hnet *h, struct bnn__hscratch *s,
 		   uint32_t first, uint32_t last, const void *in, size_t n,
-		   void *out);
+		   void *out, const float *user);
+
+/* Floats per user item (boundary 0): channels * length + nfeatures. */
+size_t bnn__hnet_item_floats(const struct bnn__hnet *h);
 
 /* Input normalisation of one item (in place), as the model describes. */
 void bnn__normalize_item(const bnn_input_desc *d, float *x);

@@ -28,13 +28,16 @@
 #define SECT_ENTRY 24u
 #define INPUT_SIZE 72u
 #define LAYER_HDR 64u
-#define FORMAT_VERSION 1u
+#define SIGNAL_HDR 16u
+#define FORMAT_VERSION 1u	/* models without a signal section */
+#define FORMAT_VERSION_SIGNAL 2u	/* with one */
 
 enum {
 	SEC_INPUT = 1,
 	SEC_CLASSES = 2,
 	SEC_META = 3,
 	SEC_LAYER = 4,
+	SEC_SIGNAL = 5,
 };
 #define SEC_F_OPTIONAL 1u
 #define LAYER_F_SCORES 1u
@@ -232,6 +235,7 @@ static const char *sec_name(uint32_t type)
 	case SEC_CLASSES: return "classes";
 	case SEC_META: return "meta";
 	case SEC_LAYER: return "layer";
+	case SEC_SIGNAL: return "signal";
 	default: return "unknown";
 	}
 }
@@ -375,6 +379,76 @@ static int read_meta(const uint8_t *p, uint64_t len, char **name, char **desc,
 	return BNN_OK;
 }
 
+/* A signal section as read (checked by bnn__model_set_signal). */
+struct signal {
+	uint32_t baseline, amp_norm, nfeat;
+	float lowpass_hz;
+	uint32_t kind[BNN_FEATURES_MAX], nthr[BNN_FEATURES_MAX];
+	float *thr;
+};
+
+static int read_signal(const uint8_t *p, uint64_t len, struct signal *sg,
+		       bnn_error *err)
+{
+	uint64_t pos = SIGNAL_HDR, total = 0;
+
+	memset(sg, 0, sizeof(*sg));
+	if (len < SIGNAL_HDR)
+		return bnn__fail(err, BNN_E_TRUNCATED,
+				 "signal section: %llu bytes, shorter than its %u-byte header",
+				 (unsigned long long)len, SIGNAL_HDR);
+	sg->baseline = g32(p);
+	sg->lowpass_hz = gf32(p + 4);
+	sg->amp_norm = g32(p + 8);
+	sg->nfeat = g32(p + 12);
+	if (sg->nfeat > BNN_FEATURES_MAX)
+		return bnn__fail(err, BNN_E_RANGE,
+				 "signal section: nfeatures %u not in 0..%u",
+				 sg->nfeat, BNN_FEATURES_MAX);
+	/* Walk the entries within the section before allocating. */
+	for (uint32_t f = 0; f < sg->nfeat; f++) {
+		if (len - pos < 4)
+			return bnn__fail(err, BNN_E_TRUNCATED,
+					 "signal section: feature %u beyond the section",
+					 f);
+		sg->kind[f] = g16(p + pos);
+		sg->nthr[f] = g16(p + pos + 2);
+		if (sg->nthr[f] < 1 || sg->nthr[f] > BNN_FEATURE_THR_MAX)
+			return bnn__fail(err, BNN_E_RANGE,
+					 "signal section: feature %u: nthr %u not in 1..%u",
+					 f, sg->nthr[f], BNN_FEATURE_THR_MAX);
+		pos += 4;
+		if (4ull * sg->nthr[f] > len - pos)
+			return bnn__fail(err, BNN_E_TRUNCATED,
+					 "signal section: feature %u: %u thresholds beyond the section",
+					 f, sg->nthr[f]);
+		pos += 4ull * sg->nthr[f];
+		total += sg->nthr[f];
+	}
+	if (pos != len)
+		return bnn__fail(err, BNN_E_SIZE,
+				 "signal section: %llu extra bytes after the features",
+				 (unsigned long long)(len - pos));
+	if (!sg->baseline && !sg->amp_norm && !sg->nfeat &&
+	    g32(p + 4) == 0)
+		return bnn__fail(err, BNN_E_CORRUPT,
+				 "signal section: no preprocessing and no features (such a model is written as version 1, without the section)");
+	if (total) {
+		sg->thr = bnn__malloc((size_t)total * sizeof(float));
+		if (!sg->thr)
+			return bnn__fail(err, BNN_E_NOMEM, "out of memory");
+	}
+	pos = SIGNAL_HDR;
+	total = 0;
+	for (uint32_t f = 0; f < sg->nfeat; f++) {
+		for (uint32_t k = 0; k < sg->nthr[f]; k++)
+			sg->thr[total + k] = gf32(p + pos + 4 + 4 * k);
+		pos += 4 + 4ull * sg->nthr[f];
+		total += sg->nthr[f];
+	}
+	return BNN_OK;
+}
+
 #define LFAIL(code, ...) \
 	bnn__prefix((bnn__fail(err, code, __VA_ARGS__), err), code, \
 		    "layer %u (%s)", index, bnn_layer_kind_name((int)kind))
@@ -404,7 +478,7 @@ static int read_layer(struct bnn_model *m, uint32_t index, const uint8_t *p,
 	out_l = g32(p + 16);
 	param = g32(p + 32);
 	fan_in = g32(p + 36);
-	if (kind < BNN_LAYER_CONV1D || kind > BNN_LAYER_ACT)
+	if (kind < BNN_LAYER_CONV1D || kind > BNN_LAYER_JOIN)
 		return LFAIL(BNN_E_UNSUPPORTED, "unknown layer kind %u", kind);
 	if (!all_zero(p + 48, 16))
 		return LFAIL(BNN_E_CORRUPT, "reserved bytes are not zero");
@@ -454,6 +528,8 @@ static int read_layer(struct bnn_model *m, uint32_t index, const uint8_t *p,
 				     param);
 	}
 	d = t;
+	if (kind == BNN_LAYER_JOIN)
+		d.aux = m->sig.aux_bits;
 	rc = bnn__layer_derive(&d, index, pvk, pbits, pc, pl, err);
 	if (rc)
 		return rc;
@@ -466,7 +542,8 @@ static int read_layer(struct bnn_model *m, uint32_t index, const uint8_t *p,
 			     d.n);
 	{
 		uint32_t dc = is_weighted(kind) ? d.out_c :
-			      kind == BNN_LAYER_FLATTEN ? pc * pl : pc;
+			      kind == BNN_LAYER_FLATTEN ? pc * pl :
+			      kind == BNN_LAYER_JOIN ? pc * pl + d.aux : pc;
 
 		if (out_c != dc || out_l != d.out_l)
 			return LFAIL(BNN_E_CORRUPT,
@@ -569,7 +646,10 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 	char **names = NULL, *name = NULL, *desc = NULL;
 	uint32_t ncls = 0;
 	struct bnn_model *m = NULL;
-	int rc, seen_meta = 0;
+	struct signal sg;
+	int rc, seen_meta = 0, seen_signal = 0;
+
+	memset(&sg, 0, sizeof(sg));
 
 	if (len < HDR_SIZE)
 		return bnn__fail(err, BNN_E_TRUNCATED,
@@ -581,10 +661,10 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 	if (bnn__crc32(buf, 60) != g32(buf + 60))
 		return bnn__fail(err, BNN_E_CHECKSUM, "header checksum mismatch");
 	version = g16(buf + 4);
-	if (version != FORMAT_VERSION)
+	if (version != FORMAT_VERSION && version != FORMAT_VERSION_SIGNAL)
 		return bnn__fail(err, BNN_E_UNSUPPORTED,
-				 "format version %u (this library reads version %u)",
-				 version, FORMAT_VERSION);
+				 "format version %u (this library reads versions %u and %u)",
+				 version, FORMAT_VERSION, FORMAT_VERSION_SIGNAL);
 	if (g16(buf + 6) != HDR_SIZE)
 		return bnn__fail(err, BNN_E_CORRUPT, "header size %u, expected %u",
 				 g16(buf + 6), HDR_SIZE);
@@ -631,7 +711,7 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 		s->off = g64(e + 8);
 		s->len = g32(e + 16);
 		s->crc = g32(e + 20);
-		known = s->type >= SEC_INPUT && s->type <= SEC_LAYER;
+		known = s->type >= SEC_INPUT && s->type <= SEC_SIGNAL;
 		if (s->off != pos) {
 			rc = bnn__fail(err, BNN_E_CORRUPT,
 				       "section %u (%s): offset %llu, expected %llu",
@@ -687,6 +767,18 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 				       sec_name(s->type));
 			goto fail;
 		}
+		if (s->type == SEC_SIGNAL && version != FORMAT_VERSION_SIGNAL) {
+			rc = bnn__fail(err, BNN_E_CORRUPT,
+				       "section %u: a signal section in a version %u file (it needs version %u)",
+				       i, version, FORMAT_VERSION_SIGNAL);
+			goto fail;
+		}
+		if (s->type == SEC_SIGNAL && (seen_signal++ || i != 2)) {
+			rc = bnn__fail(err, BNN_E_CORRUPT,
+				       "section %u: the signal section must come once, right after classes",
+				       i);
+			goto fail;
+		}
 		if (s->type == SEC_META && (seen_meta++ || nlayers)) {
 			rc = bnn__fail(err, BNN_E_CORRUPT,
 				       "section %u: meta must come once, before the layers",
@@ -706,6 +798,12 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 		rc = bnn__fail(err, BNN_E_SIZE,
 			       "%llu bytes after the last section",
 			       (unsigned long long)(total - pos));
+		goto fail;
+	}
+	if (version == FORMAT_VERSION_SIGNAL && !seen_signal) {
+		rc = bnn__fail(err, BNN_E_CORRUPT,
+			       "format version %u without a signal section (such a model is version %u)",
+			       version, FORMAT_VERSION);
 		goto fail;
 	}
 	if (!nlayers) {
@@ -731,10 +829,22 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 			if (rc)
 				goto fail;
 		}
+	if (seen_signal) {
+		rc = read_signal(buf + sec[2].off, sec[2].len, &sg, err);
+		if (rc)
+			goto fail;
+	}
 	rc = bnn__model_new(&in, ncls, (const char *const *)names, name, desc,
 			    &m, err);
 	if (rc)
 		goto fail;
+	if (seen_signal) {
+		rc = bnn__model_set_signal(m, sg.baseline, sg.lowpass_hz,
+					   sg.amp_norm, sg.nfeat, sg.kind,
+					   sg.nthr, sg.thr, err);
+		if (rc)
+			goto fail;
+	}
 	for (i = 2; i < ns; i++) {
 		if (sec[i].type != SEC_LAYER)
 			continue;
@@ -750,6 +860,7 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 	m = NULL;
 fail:
 	bnn_model_free(m);
+	free(sg.thr);
 	free_names(names, ncls);
 	free(name);
 	free(desc);
@@ -838,11 +949,12 @@ static void write_layer(uint8_t *p, const struct bnn__layer *l)
 int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 		       bnn_error *err)
 {
-	uint32_t ns, i, s;
+	uint32_t ns, i, s, *types;
 	uint64_t *slen, total, pos;
 	size_t nlen, dlen;
 	uint8_t *buf;
-	int meta;
+	int meta, sig;
+	uint32_t li = 0;
 
 	if (!bufp || !lenp)
 		return bnn__fail(err, BNN_E_INVAL, "NULL output");
@@ -853,23 +965,43 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 	nlen = strlen(m->name);
 	dlen = strlen(m->desc);
 	meta = nlen || dlen;
-	ns = 2 + (uint32_t)meta + m->nlayers;
+	sig = m->sig.present;
+	ns = 2 + (uint32_t)sig + (uint32_t)meta + m->nlayers;
 	slen = bnn__calloc(ns, sizeof(*slen));
-	if (!slen)
+	types = bnn__calloc(ns, sizeof(*types));
+	if (!slen || !types) {
+		free(slen);
+		free(types);
 		return bnn__fail(err, BNN_E_NOMEM, "out of memory");
-	slen[0] = INPUT_SIZE;
-	slen[1] = 4;
+	}
+	/* input, classes, [signal], [meta], layers */
+	s = 0;
+	types[s] = SEC_INPUT;
+	slen[s++] = INPUT_SIZE;
+	types[s] = SEC_CLASSES;
+	slen[s] = 4;
 	for (i = 0; i < m->nclasses; i++)
-		slen[1] += 2 + strlen(m->classes[i]);
-	if (meta)
-		slen[2] = 4 + nlen + dlen;
-	for (i = 0; i < m->nlayers; i++)
-		slen[2 + meta + i] = layer_size(&m->layers[i]);
+		slen[s] += 2 + strlen(m->classes[i]);
+	s++;
+	if (sig) {
+		types[s] = SEC_SIGNAL;
+		slen[s++] = SIGNAL_HDR + 4ull * m->sig.nfeat +
+			    4ull * m->sig.aux_bits;
+	}
+	if (meta) {
+		types[s] = SEC_META;
+		slen[s++] = 4 + nlen + dlen;
+	}
+	for (i = 0; i < m->nlayers; i++) {
+		types[s] = SEC_LAYER;
+		slen[s++] = layer_size(&m->layers[i]);
+	}
 	total = align8(HDR_SIZE + (uint64_t)SECT_ENTRY * ns);
 	for (i = 0; i < ns; i++)
 		total = align8(total + slen[i]);
 	if (total > BNN_MODEL_MAX_BYTES) {
 		free(slen);
+		free(types);
 		return bnn__fail(err, BNN_E_SIZE,
 				 "model of %llu bytes exceeds the %zu-byte cap",
 				 (unsigned long long)total, BNN_MODEL_MAX_BYTES);
@@ -877,18 +1009,18 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 	buf = bnn__calloc(1, (size_t)total);
 	if (!buf) {
 		free(slen);
+		free(types);
 		return bnn__fail(err, BNN_E_NOMEM, "out of memory");
 	}
 	memcpy(buf, "BNN1", 4);
-	p16(buf + 4, FORMAT_VERSION);
+	p16(buf + 4, sig ? FORMAT_VERSION_SIGNAL : FORMAT_VERSION);
 	p16(buf + 6, HDR_SIZE);
 	p32(buf + 12, ns);
 	p64(buf + 16, total);
 	pos = align8(HDR_SIZE + (uint64_t)SECT_ENTRY * ns);
 	for (s = 0; s < ns; s++) {
 		uint8_t *e = buf + HDR_SIZE + SECT_ENTRY * s, *p = buf + pos;
-		uint32_t type = s == 0 ? SEC_INPUT : s == 1 ? SEC_CLASSES :
-				(meta && s == 2) ? SEC_META : SEC_LAYER;
+		uint32_t type = types[s];
 
 		if (type == SEC_INPUT) {
 			const bnn_input_desc *in = &m->input;
@@ -917,13 +1049,29 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 				memcpy(p + q + 2, m->classes[i], k);
 				q += 2 + k;
 			}
+		} else if (type == SEC_SIGNAL) {
+			const struct bnn__signal *g = &m->sig;
+			size_t q = SIGNAL_HDR;
+
+			p32(p, g->baseline);
+			pf32(p + 4, g->lowpass_hz);
+			p32(p + 8, g->amp_norm);
+			p32(p + 12, g->nfeat);
+			for (i = 0; i < g->nfeat; i++) {
+				p16(p + q, g->kind[i]);
+				p16(p + q + 2, g->nthr[i]);
+				for (uint32_t k = 0; k < g->nthr[i]; k++)
+					pf32(p + q + 4 + 4 * k,
+					     g->thr[g->thr_off[i] + k]);
+				q += 4 + 4 * (size_t)g->nthr[i];
+			}
 		} else if (type == SEC_META) {
 			p16(p, (uint32_t)nlen);
 			memcpy(p + 2, m->name, nlen);
 			p16(p + 2 + nlen, (uint32_t)dlen);
 			memcpy(p + 4 + nlen, m->desc, dlen);
 		} else {
-			write_layer(p, &m->layers[s - 2 - meta]);
+			write_layer(p, &m->layers[li++]);
 		}
 		p32(e, type);
 		p32(e + 4, type == SEC_META ? SEC_F_OPTIONAL : 0);
@@ -935,6 +1083,7 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 	p32(buf + 24, bnn__crc32(buf + HDR_SIZE, total - HDR_SIZE));
 	p32(buf + 60, bnn__crc32(buf, 60));
 	free(slen);
+	free(types);
 	*bufp = buf;
 	*lenp = (size_t)total;
 	return BNN_OK;

@@ -76,9 +76,29 @@ const char *bnn_layer_kind_name(int kind)
 		[BNN_LAYER_GLOBAL_AVGPOOL] = "global_avgpool",
 		[BNN_LAYER_GLOBAL_MAXPOOL] = "global_maxpool",
 		[BNN_LAYER_ACT] = "act",
+		[BNN_LAYER_JOIN] = "join",
 	};
 
-	if (kind < 1 || kind > BNN_LAYER_ACT)
+	if (kind < 1 || kind > BNN_LAYER_JOIN)
+		return "?";
+	return names[kind];
+}
+
+const char *bnn_feature_name(int kind)
+{
+	static const char *const names[BNN_FEAT_COUNT] = {
+		[BNN_FEAT_PRE_RR] = "pre_rr",
+		[BNN_FEAT_POST_RR] = "post_rr",
+		[BNN_FEAT_LOCAL_RR] = "local_rr",
+		[BNN_FEAT_LONG_RR] = "long_rr",
+		[BNN_FEAT_PRE_LOCAL] = "pre_local",
+		[BNN_FEAT_POST_PRE] = "post_pre",
+		[BNN_FEAT_PRE_LONG] = "pre_long",
+		[BNN_FEAT_LOCAL_LONG] = "local_long",
+		[BNN_FEAT_IRREG] = "irreg",
+	};
+
+	if (kind < 0 || kind >= BNN_FEAT_COUNT)
 		return "?";
 	return names[kind];
 }
@@ -159,6 +179,7 @@ void bnn_model_free(bnn_model *m)
 	free(m->classes);
 	free(m->name);
 	free(m->desc);
+	free(m->sig.thr);
 	free(m);
 }
 
@@ -310,6 +331,137 @@ nomem:
 	return bnn__fail(err, BNN_E_NOMEM, "out of memory");
 }
 
+/* ---- signal section ---------------------------------------------------- */
+
+int bnn__model_set_signal(struct bnn_model *m, uint32_t baseline,
+			  float lowpass_hz, uint32_t amp_norm,
+			  uint32_t nfeatures, const uint32_t *kinds,
+			  const uint32_t *nthr, const float *thr,
+			  bnn_error *err)
+{
+	struct bnn__signal sg;
+	uint32_t seen = 0, total = 0;
+	double rate;
+
+	if (!m || (nfeatures && (!kinds || !nthr || !thr)))
+		return bnn__fail(err, BNN_E_INVAL, "signal: NULL argument");
+	if (m->nlayers)
+		return bnn__fail(err, BNN_E_INVAL,
+				 "signal: must be set before the layers");
+	rate = m->input.sample_rate_hz;
+	if (baseline > BNN_BASELINE_MEDIAN)
+		return bnn__fail(err, BNN_E_UNSUPPORTED,
+				 "signal: unknown baseline %u", baseline);
+	if (amp_norm > BNN_AMP_QRS)
+		return bnn__fail(err, BNN_E_UNSUPPORTED,
+				 "signal: unknown amp_norm %u", amp_norm);
+	if (lowpass_hz == 0.0f && signbit(lowpass_hz))
+		return bnn__fail(err, BNN_E_CORRUPT, "signal: lowpass_hz is -0");
+	if (lowpass_hz != 0.0f &&
+	    (!isfinite(lowpass_hz) || !(lowpass_hz > 0) || !(rate > 0) ||
+	     !((double)lowpass_hz < rate / 2)))
+		return bnn__fail(err, BNN_E_RANGE,
+				 "signal: lowpass_hz %g not in (0, %g) (half the input sample rate, which must be given)",
+				 (double)lowpass_hz, rate / 2);
+	if (nfeatures > BNN_FEATURES_MAX)
+		return bnn__fail(err, BNN_E_RANGE,
+				 "signal: nfeatures %u not in 0..%u", nfeatures,
+				 BNN_FEATURES_MAX);
+	memset(&sg, 0, sizeof(sg));
+	for (uint32_t f = 0; f < nfeatures; f++) {
+		const char *kn = bnn_feature_name((int)kinds[f]);
+
+		if (kinds[f] >= BNN_FEAT_COUNT)
+			return bnn__fail(err, BNN_E_UNSUPPORTED,
+					 "signal: feature %u: unknown kind %u",
+					 f, kinds[f]);
+		if (seen >> kinds[f] & 1)
+			return bnn__fail(err, BNN_E_CORRUPT,
+					 "signal: feature %u: kind %s repeats an earlier feature",
+					 f, kn);
+		seen |= 1u << kinds[f];
+		if (nthr[f] < 1 || nthr[f] > BNN_FEATURE_THR_MAX)
+			return bnn__fail(err, BNN_E_RANGE,
+					 "signal: feature %u (%s): nthr %u not in 1..%u",
+					 f, kn, nthr[f], BNN_FEATURE_THR_MAX);
+		for (uint32_t k = 0; k < nthr[f]; k++) {
+			float t = thr[total + k];
+
+			if (!isfinite(t))
+				return bnn__fail(err, BNN_E_RANGE,
+						 "signal: feature %u (%s): threshold %u is not finite",
+						 f, kn, k);
+			if (k && !(t > thr[total + k - 1]))
+				return bnn__fail(err, BNN_E_CORRUPT,
+						 "signal: feature %u (%s): threshold %u (%g) not above threshold %u (%g): thresholds must be strictly increasing",
+						 f, kn, k, (double)t, k - 1,
+						 (double)thr[total + k - 1]);
+		}
+		sg.kind[f] = (uint16_t)kinds[f];
+		sg.nthr[f] = (uint16_t)nthr[f];
+		sg.thr_off[f] = total;
+		total += nthr[f];
+	}
+	if (total > BNN__MAX_AUX_BITS)	/* 64 x 64 at most: never */
+		return bnn__fail(err, BNN_E_RANGE,
+				 "signal: %u thresholds exceed %u", total,
+				 BNN__MAX_AUX_BITS);
+	sg.baseline = baseline;
+	sg.lowpass_hz = lowpass_hz;
+	sg.amp_norm = amp_norm;
+	sg.nfeat = nfeatures;
+	sg.aux_bits = total;
+	sg.present = baseline || lowpass_hz != 0.0f || amp_norm || nfeatures;
+	if (total) {
+		sg.thr = bnn__malloc((size_t)total * sizeof(float));
+		if (!sg.thr)
+			return bnn__fail(err, BNN_E_NOMEM, "out of memory");
+		memcpy(sg.thr, thr, (size_t)total * sizeof(float));
+	}
+	free(m->sig.thr);
+	m->sig = sg;
+	return BNN_OK;
+}
+
+size_t bnn__item_floats(const struct bnn_model *m)
+{
+	return (size_t)m->input.channels * m->input.length + m->sig.nfeat;
+}
+
+int bnn_model_signal_get(const bnn_model *m, bnn_signal_desc *out)
+{
+	bnn_signal_desc d;
+	uint32_t size;
+
+	if (!m || !out || out->size < sizeof(uint32_t))
+		return BNN_E_INVAL;
+	size = out->size;
+	memset(&d, 0, sizeof(d));
+	d.baseline = (int)m->sig.baseline;
+	d.lowpass_hz = m->sig.lowpass_hz;
+	d.amp_norm = (int)m->sig.amp_norm;
+	d.nfeatures = m->sig.nfeat;
+	d.aux_bits = m->sig.aux_bits;
+	d.item_floats = (uint32_t)bnn__item_floats(m);
+	d.size = size;
+	memcpy(out, &d, size < sizeof(d) ? size : sizeof(d));
+	return BNN_OK;
+}
+
+int bnn_model_feature_get(const bnn_model *m, uint32_t i, int *kind,
+			  uint32_t *nthr, const float **thr)
+{
+	if (!m || i >= m->sig.nfeat)
+		return BNN_E_INVAL;
+	if (kind)
+		*kind = m->sig.kind[i];
+	if (nthr)
+		*nthr = m->sig.nthr[i];
+	if (thr)
+		*thr = m->sig.thr + m->sig.thr_off[i];
+	return BNN_OK;
+}
+
 /* ---- layers ------------------------------------------------------------ */
 
 static int is_binary(uint32_t kind)
@@ -393,9 +545,11 @@ int bnn__layer_derive(struct bnn__layer *l, uint32_t index, int vk,
 			       l->kind == BNN_LAYER_BCONV1D ||
 			       l->kind == BNN_LAYER_MAXPOOL1D;
 
-		if (l->kind < BNN_LAYER_CONV1D || l->kind > BNN_LAYER_ACT)
+		if (l->kind < BNN_LAYER_CONV1D || l->kind > BNN_LAYER_JOIN)
 			return LFAIL(BNN_E_UNSUPPORTED, "unknown layer kind %u",
 				     l->kind);
+		if (l->kind != BNN_LAYER_JOIN && l->aux)
+			return LFAIL(BNN_E_CORRUPT, "appended bits must be 0");
 		if (!uses_out && l->out_c)
 			return LFAIL(BNN_E_CORRUPT, "out_channels must be 0");
 		if (!uses_win && (l->kernel || l->stride || l->pad))
@@ -505,6 +659,17 @@ int bnn__layer_derive(struct bnn__layer *l, uint32_t index, int vk,
 		len = 1;
 		l->out_l = 1;
 		break;
+	case BNN_LAYER_JOIN:
+		if (vk == BNN_VALUES_QUANT)
+			return LFAIL(BNN_E_CORRUPT,
+				     "needs a float or bit input (got quantised values)");
+		if (!l->aux)
+			return LFAIL(BNN_E_CORRUPT,
+				     "the model has no rhythm features to join (signal section)");
+		c = c * len + l->aux;	/* <= 2^22 + 4096: checked below */
+		len = 1;
+		l->out_l = 1;
+		break;
 	}
 	elems = (uint64_t)c * len;
 	if (c > BNN__MAX_ELEMS || elems > BNN__MAX_ELEMS)
@@ -523,6 +688,8 @@ static uint32_t out_channels(const struct bnn__layer *l)
 	switch (l->kind) {
 	case BNN_LAYER_FLATTEN:
 		return l->in_c * l->in_l;
+	case BNN_LAYER_JOIN:
+		return l->in_c * l->in_l + l->aux;
 	case BNN_LAYER_CONV1D:
 	case BNN_LAYER_DENSE:
 	case BNN_LAYER_BCONV1D:
@@ -604,6 +771,14 @@ int bnn__model_add(struct bnn_model *m, const struct bnn__layer *tmpl,
 	if (index >= BNN__MAX_LAYERS)
 		return bnn__fail(err, BNN_E_RANGE, "more than %u layers",
 				 BNN__MAX_LAYERS);
+	/* The JOIN appends the model's feature bits; nothing else may. */
+	l.aux = l.kind == BNN_LAYER_JOIN ? m->sig.aux_bits : 0;
+	if (l.kind == BNN_LAYER_JOIN)
+		for (uint32_t i = 0; i < index; i++)
+			if (m->layers[i].kind == BNN_LAYER_JOIN)
+				return bnn__fail(err, BNN_E_CORRUPT,
+						 "layer %u (join): a second JOIN (layer %u is one)",
+						 index, i);
 	prev = index ? &m->layers[index - 1] : NULL;
 	if (prev) {
 		c = out_channels(prev);
@@ -647,7 +822,7 @@ int bnn__model_add(struct bnn_model *m, const struct bnn__layer *tmpl,
 	    l.kind == BNN_LAYER_BATCHNORM || l.kind == BNN_LAYER_ACT ||
 	    l.kind == BNN_LAYER_SIGN || l.kind == BNN_LAYER_QUANT ||
 	    l.kind == BNN_LAYER_GLOBAL_AVGPOOL ||
-	    l.kind == BNN_LAYER_GLOBAL_MAXPOOL)
+	    l.kind == BNN_LAYER_GLOBAL_MAXPOOL || l.kind == BNN_LAYER_JOIN)
 		l.out_c = out_channels(&l);
 	m->layers[m->nlayers++] = l;
 	return BNN_OK;
@@ -656,9 +831,24 @@ int bnn__model_add(struct bnn_model *m, const struct bnn__layer *tmpl,
 int bnn__model_finish(const struct bnn_model *m, bnn_error *err)
 {
 	const struct bnn__layer *l;
+	uint32_t joins = 0, first = 0;
 
 	if (!m || !m->nlayers)
 		return bnn__fail(err, BNN_E_CORRUPT, "model has no layers");
+	for (uint32_t i = 0; i < m->nlayers; i++)
+		if (m->layers[i].kind == BNN_LAYER_JOIN && !joins++)
+			first = i;
+	if (m->sig.nfeat && !joins)
+		return bnn__fail(err, BNN_E_CORRUPT,
+				 "the model has %u rhythm features but no JOIN layer to use them",
+				 m->sig.nfeat);
+	if (joins && !m->sig.nfeat)
+		return bnn__fail(err, BNN_E_CORRUPT,
+				 "layer %u (join): the model has no rhythm features to join (signal section)",
+				 first);
+	if (joins > 1)
+		return bnn__fail(err, BNN_E_CORRUPT,
+				 "%u JOIN layers, a model has at most one", joins);
 	l = &m->layers[m->nlayers - 1];
 	if (l->out_vk != BNN_VALUES_FLOAT || l->out_l != 1 ||
 	    l->out_c != m->nclasses)
@@ -682,6 +872,22 @@ int bnn__model_clone(const struct bnn_model *m, struct bnn_model **out,
 			    &c, err);
 	if (rc)
 		return rc;
+	if (m->sig.present) {
+		uint32_t kinds[BNN_FEATURES_MAX], nthr[BNN_FEATURES_MAX];
+
+		for (uint32_t f = 0; f < m->sig.nfeat; f++) {
+			kinds[f] = m->sig.kind[f];
+			nthr[f] = m->sig.nthr[f];
+		}
+		rc = bnn__model_set_signal(c, m->sig.baseline,
+					   m->sig.lowpass_hz, m->sig.amp_norm,
+					   m->sig.nfeat, kinds, nthr, m->sig.thr,
+					   err);
+		if (rc) {
+			bnn_model_free(c);
+			return rc;
+		}
+	}
 	for (uint32_t i = 0; i < m->nlayers; i++) {
 		struct bnn__layer t = m->layers[i];
 
@@ -731,6 +937,8 @@ int bnn_model_layer_info(const bnn_model *m, uint32_t i, bnn_layer_info *o)
 		o->host_bits = 32 * (bnn__layer_nw(l) + bnn__layer_nb(l));
 		if (l->kind == BNN_LAYER_QUANT)
 			o->host_bits = 64;
+		if (l->kind == BNN_LAYER_JOIN)	/* the feature thresholds */
+			o->host_bits = 32ull * l->aux;
 		if (l->kind == BNN_LAYER_CONV1D || l->kind == BNN_LAYER_DENSE)
 			o->macs = (uint64_t)l->out_c * l->out_l * l->n;
 	}

@@ -25,6 +25,17 @@
  *             `scores`: out bit = (S >= thr); scores = S saturated to
  *             int32, as float
  *   ACT       act = BNN__ACT_RELU / BNN__ACT_HARDTANH
+ *   JOIN      no parameters: [L][C] bits or floats -> [1][L*C + A], the
+ *             input elements then, per feature f and threshold k of the
+ *             model's signal section, (value_f >= thr_fk) ? +1 : -1
+ *             (NaN: -1); A = the model's aux_bits.  The feature values
+ *             are those of the user item (after its C*L signal floats).
+ *
+ * Signal section (format version 2): preprocessing the data layer applies
+ * and the rhythm features appended to each item.  A model has one when any
+ * field is set (sig.present); nfeatures > 0 needs exactly one JOIN layer,
+ * and a JOIN needs features.  It is set with bnn__model_set_signal()
+ * before the layers are added.
  */
 #ifndef BNN_MODEL_H
 #define BNN_MODEL_H
@@ -47,6 +58,7 @@
 #define BNN__MAX_FANIN (1u << 24)	/* weights per output */
 #define BNN__MAX_PARAMS ((uint64_t)1 << 28)	/* weights of one layer */
 #define BNN__MAX_QBITS 8u
+#define BNN__MAX_AUX_BITS 4096u	/* thermometer bits of all features */
 
 #define BNN__ACT_RELU 0u
 #define BNN__ACT_HARDTANH 1u
@@ -71,10 +83,26 @@ struct bnn__layer {
 	uint32_t out_bits;	/* same, for the output */
 	uint32_t n;		/* fan-in (weighted layers) */
 	size_t row_bytes;	/* binary weights */
+	uint32_t aux;		/* JOIN: bits appended (set by
+				 * bnn__model_add from the model) */
+};
+
+struct bnn__signal {
+	int present;		/* a signal section (format version 2) */
+	uint32_t baseline;	/* bnn_baseline */
+	float lowpass_hz;	/* 0 = none */
+	uint32_t amp_norm;	/* bnn_amp_norm */
+	uint32_t nfeat;
+	uint32_t aux_bits;	/* sum of nthr */
+	uint16_t kind[BNN_FEATURES_MAX];
+	uint16_t nthr[BNN_FEATURES_MAX];
+	uint32_t thr_off[BNN_FEATURES_MAX];	/* into thr */
+	float *thr;		/* aux_bits thresholds, feature by feature */
 };
 
 struct bnn_model {
 	bnn_input_desc input;
+	struct bnn__signal sig;
 	char *name;		/* "" when none */
 	char *desc;		/* "" when none */
 	uint32_t nclasses;
@@ -103,7 +131,26 @@ int bnn__model_new(const bnn_input_desc *in, uint32_t nclasses,
 int bnn__model_add(struct bnn_model *m, const struct bnn__layer *l,
 		   bnn_error *err);
 
-/* The last layer must output float [1][nclasses]. */
+/*
+ * Signal section of a model that has no layers yet: preprocessing
+ * (baseline bnn_baseline, lowpass_hz 0 or in (0, sample_rate / 2), amp_norm
+ * bnn_amp_norm) and nfeatures (<= BNN_FEATURES_MAX) rhythm features, feature
+ * f of kind kinds[f] (< BNN_FEAT_COUNT, unique) with nthr[f] (1 ..
+ * BNN_FEATURE_THR_MAX) thresholds, all of them concatenated in `thr`
+ * (finite, strictly increasing per feature).  Everything none / 0 removes
+ * the section.  Copied.  Messages start with "signal: ".
+ */
+int bnn__model_set_signal(struct bnn_model *m, uint32_t baseline,
+			  float lowpass_hz, uint32_t amp_norm,
+			  uint32_t nfeatures, const uint32_t *kinds,
+			  const uint32_t *nthr, const float *thr,
+			  bnn_error *err);
+
+/* Floats per user item: channels * length + nfeatures. */
+size_t bnn__item_floats(const struct bnn_model *m);
+
+/* The last layer must output float [1][nclasses]; features need exactly
+ * one JOIN and a JOIN needs features. */
 int bnn__model_finish(const struct bnn_model *m, bnn_error *err);
 
 /* Deep copy. */

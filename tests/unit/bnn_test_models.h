@@ -61,6 +61,65 @@ static inline struct bnn_model *tm_new(uint32_t c, uint32_t l, uint32_t ncls)
 	return m;
 }
 
+/*
+ * Random rhythm features (nfeat distinct kinds, 1..6 thresholds each, all
+ * multiples of 1/8, strictly increasing) and some preprocessing; before
+ * any layer.  Returns bnn__model_set_signal's code.
+ */
+static inline int tm_add_signal(struct bnn_model *m, uint32_t nfeat)
+{
+	uint32_t kinds[BNN_FEATURES_MAX], nthr[BNN_FEATURES_MAX], used = 0;
+	float thr[BNN_FEATURES_MAX * BNN_FEATURE_THR_MAX];
+	uint32_t total = 0;
+
+	for (uint32_t f = 0; f < nfeat; f++) {
+		float t = (float)tm_rnd(-16, 16) / 8.0f;
+
+		do
+			kinds[f] = (uint32_t)tm_rnd(0, BNN_FEAT_COUNT - 1);
+		while (used >> kinds[f] & 1);
+		used |= 1u << kinds[f];
+		nthr[f] = (uint32_t)tm_rnd(1, 6);
+		for (uint32_t k = 0; k < nthr[f]; k++) {
+			thr[total++] = t;
+			t += (float)tm_rnd(1, 4) / 8.0f;
+		}
+	}
+	return bnn__model_set_signal(m, (uint32_t)tm_rnd(0, 1),
+				     tm_rnd(0, 1) ? 40.0f : 0.0f,
+				     (uint32_t)tm_rnd(0, 1), nfeat, kinds, nthr,
+				     thr, NULL);
+}
+
+/* Floats per user item. */
+static inline size_t tm_item_floats(const struct bnn_model *m)
+{
+	return (size_t)m->input.channels * m->input.length + m->sig.nfeat;
+}
+
+/* Random feature values of n items (after each item's signal): mostly
+ * exactly a threshold or next to one, some far off, some NaN. */
+static inline void tm_features(const struct bnn_model *m, float *x, size_t n)
+{
+	size_t e = (size_t)m->input.channels * m->input.length;
+	size_t stride = tm_item_floats(m);
+
+	for (size_t i = 0; i < n; i++)
+		for (uint32_t f = 0; f < m->sig.nfeat; f++) {
+			const float *t = m->sig.thr + m->sig.thr_off[f];
+			float v = t[tm_rnd(0, m->sig.nthr[f] - 1)];
+
+			switch (tm_rnd(0, 5)) {
+			case 0: v += 0.0625f; break;
+			case 1: v -= 0.0625f; break;
+			case 2: v = (float)tm_rnd(-40, 40) / 8.0f; break;
+			case 3: v = tm_rnd(0, 3) ? v : NAN; break;
+			default: break;	/* a tie */
+			}
+			x[i * stride + e + f] = v;
+		}
+}
+
 /* Current output shape of m. */
 static inline void tm_shape(const struct bnn_model *m, uint32_t *c,
 			    uint32_t *l, int *vk, uint32_t *bits)
@@ -199,15 +258,19 @@ static inline int tm_add_float(struct bnn_model *m, uint32_t kind,
 /*
  * A random fully binarized 1-D CNN: QUANT (k bits) or SIGN, BCONV1D
  * (random kernel/stride/pad), optional MAXPOOL1D, BCONV1D, FLATTEN,
- * BDENSE (bits), BDENSE (scores).
+ * [JOIN of nfeat rhythm features], BDENSE (bits), BDENSE (scores).
  */
-static inline struct bnn_model *tm_random_binary(uint32_t qbits)
+static inline struct bnn_model *tm_random_binary_feat(uint32_t qbits,
+						      uint32_t nfeat)
 {
 	uint32_t c = (uint32_t)tm_rnd(1, 3), len = (uint32_t)tm_rnd(8, 40);
 	uint32_t ncls = (uint32_t)tm_rnd(2, 6), k, p;
 	struct bnn_model *m = tm_new(c, len, ncls);
 	uint32_t cc, ll, bits;
 	int vk;
+
+	if (nfeat && tm_add_signal(m, nfeat))
+		abort();
 
 	if (qbits > 1) {
 		/* Inputs are offset + q * scale with scale a power of 2. */
@@ -233,6 +296,8 @@ static inline struct bnn_model *tm_random_binary(uint32_t qbits)
 		abort();
 	if (tm_add_simple(m, BNN_LAYER_FLATTEN))
 		abort();
+	if (nfeat && tm_add_simple(m, BNN_LAYER_JOIN))
+		abort();
 	if (tm_add_binary(m, BNN_LAYER_BDENSE, (uint32_t)tm_rnd(1, 80), 0, 0,
 			  0, 0))
 		abort();
@@ -243,23 +308,34 @@ static inline struct bnn_model *tm_random_binary(uint32_t qbits)
 	return m;
 }
 
-/* Random input items for a model starting with QUANT(off -1, scale 1/8)
- * or SIGN: values exactly representable, some exactly on ties. */
+static inline struct bnn_model *tm_random_binary(uint32_t qbits)
+{
+	return tm_random_binary_feat(qbits, 0);
+}
+
+/* Random input items (tm_item_floats each) for a model starting with
+ * QUANT(off -1, scale 1/8) or SIGN: values exactly representable, some
+ * exactly on ties; features as tm_features. */
 static inline void tm_inputs(const struct bnn_model *m, float *x, size_t n)
 {
 	size_t e = (size_t)m->input.channels * m->input.length;
+	size_t stride = tm_item_floats(m);
 
-	for (size_t i = 0; i < n * e; i++) {
-		if (m->layers[0].kind == BNN_LAYER_QUANT)
-			x[i] = -1.0f + 0.0625f * (float)tm_rnd(-8, 600);
-		else
-			x[i] = (float)tm_rnd(-4, 4) * 0.5f;
-	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < e; j++) {
+			if (m->layers[0].kind == BNN_LAYER_QUANT)
+				x[i * stride + j] = -1.0f + 0.0625f *
+						    (float)tm_rnd(-8, 600);
+			else
+				x[i * stride + j] = (float)tm_rnd(-4, 4) * 0.5f;
+		}
+	tm_features(m, x, n);
 }
 
 /* ---- naive reference evaluator ------------------------------------------- */
 
-/* Values in double: floats as is, bits as +-1, quant as 2q - (2^k - 1). */
+/* Values in double: floats as is, bits as +-1, quant as 2q - (2^k - 1).
+ * item: tm_item_floats floats (the features after the signal). */
 static inline void tm_ref_eval(const struct bnn_model *m, const float *item,
 			       double *out)
 {
@@ -372,6 +448,21 @@ static inline void tm_ref_eval(const struct bnn_model *m, const float *item,
 				case BNN_LAYER_FLATTEN:
 					*dst = x[o];
 					break;
+				case BNN_LAYER_JOIN: {
+					size_t a, f = 0;
+
+					if (o < Ci * Li) {
+						*dst = x[o];
+						break;
+					}
+					a = o - Ci * Li;
+					while (a >= m->sig.nthr[f])
+						a -= m->sig.nthr[f++];
+					*dst = (double)item[e0 + f] >=
+					       (double)m->sig.thr[m->sig.thr_off[f] + a] ?
+					       1 : -1;
+					break;
+				}
 				case BNN_LAYER_GLOBAL_AVGPOOL:
 				case BNN_LAYER_GLOBAL_MAXPOOL: {
 					double s = 0, v = -INFINITY;

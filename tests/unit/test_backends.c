@@ -15,6 +15,10 @@
  *    thread, run after run, with the error model off, with persistent
  *    errors and with transient read errors (per-item error streams),
  *    whatever the batch split, and models with several card stages;
+ *  - models with rhythm features (a JOIN of their thermometer bits, on
+ *    bits after binary convolutions or on floats): cpu with every ISA
+ *    and threads == emu == the reference evaluator; the JOIN's output
+ *    against a hand computation (ties, NaN);
  *  - statistics of the worked example of rbnn-device.rst (time and
  *    energy of its EXEC, as the card's completion reports them) and of
  *    programming; option and preparation errors; async jobs; re-prepare.
@@ -33,6 +37,7 @@
 #include "bnn_test_models.h"
 #include "backend_emu.h"
 #include "compile.h"
+#include "exec.h"
 
 static bnn_backend *open_be(int kind, const bnn_backend_opts *o)
 {
@@ -54,18 +59,22 @@ static bnn_backend *open_emu_off(uint32_t tiles)
 	return open_be(BNN_BACKEND_EMU, &o);
 }
 
-/* Random items: values the first layer of any of our models takes. */
+/* Random items (signal, then features): values the first layer of any
+ * of our models takes. */
 static void inputs(const struct bnn_model *m, float *x, size_t n)
 {
 	size_t e = (size_t)m->input.channels * m->input.length;
+	size_t st = tm_item_floats(m);
 
 	if (m->layers[0].kind == BNN_LAYER_QUANT ||
 	    m->layers[0].kind == BNN_LAYER_SIGN) {
 		tm_inputs(m, x, n);
 		return;
 	}
-	for (size_t i = 0; i < n * e; i++)
-		x[i] = (float)tm_rnd(-16, 16) * 0.25f;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < e; j++)
+			x[i * st + j] = (float)tm_rnd(-16, 16) * 0.25f;
+	tm_features(m, x, n);
 }
 
 /*
@@ -76,8 +85,7 @@ static size_t same_outputs(bnn_backend *a, bnn_backend *b,
 			   const struct bnn_model *m, size_t n,
 			   const char *what, int idx)
 {
-	size_t e = (size_t)m->input.channels * m->input.length;
-	float *x = malloc(sizeof(float) * n * e);
+	float *x = malloc(sizeof(float) * n * tm_item_floats(m));
 	float *sa = malloc(sizeof(float) * n * m->nclasses);
 	float *sb = malloc(sizeof(float) * n * m->nclasses);
 	int32_t *pa = malloc(sizeof(int32_t) * n), *pb = malloc(sizeof(int32_t) * n);
@@ -202,6 +210,273 @@ static struct bnn_model *scores_between(void)
 	    bnn__model_finish(m, NULL))
 		abort();
 	return m;
+}
+
+/* ---- models with rhythm features -------------------------------------------- */
+
+/* Float features, a float JOIN, then SIGN and a binary classifier (a card
+ * stage reading the joined bits) or a float DENSE (host only). */
+static struct bnn_model *float_join(int binary)
+{
+	uint32_t c = (uint32_t)tm_rnd(1, 3), len = (uint32_t)tm_rnd(12, 40);
+	uint32_t ncls = (uint32_t)tm_rnd(2, 5);
+	struct bnn_model *m = tm_new(c, len, ncls);
+
+	if (tm_add_signal(m, (uint32_t)tm_rnd(1, BNN_FEAT_COUNT)) ||
+	    tm_add_float(m, BNN_LAYER_CONV1D, (uint32_t)tm_rnd(2, 10),
+			 (uint32_t)tm_rnd(2, 5), (uint32_t)tm_rnd(1, 2), 1) ||
+	    tm_add_act(m, BNN__ACT_HARDTANH))
+		abort();
+	if (binary) {
+		if (tm_add_pool(m, 2, 2) ||
+		    tm_add_simple(m, BNN_LAYER_FLATTEN) ||
+		    tm_add_simple(m, BNN_LAYER_JOIN) ||
+		    tm_add_simple(m, BNN_LAYER_SIGN) ||
+		    tm_add_binary(m, BNN_LAYER_BDENSE, (uint32_t)tm_rnd(4, 60), 0, 0, 0, 0) ||
+		    tm_add_binary(m, BNN_LAYER_BDENSE, ncls, 0, 0, 0, 1))
+			abort();
+	} else if (tm_add_simple(m, BNN_LAYER_GLOBAL_MAXPOOL) ||
+		   tm_add_simple(m, BNN_LAYER_JOIN) ||
+		   tm_add_float(m, BNN_LAYER_DENSE, ncls, 0, 0, 0)) {
+		abort();
+	}
+	if (bnn__model_finish(m, NULL))
+		abort();
+	return m;
+}
+
+/* A JOIN straight on a [L][C] bit tensor (no FLATTEN), with a k-bit
+ * front end and enough feature bits for several 256-column blocks. */
+static struct bnn_model *bits_join_wide(void)
+{
+	uint32_t ncls = (uint32_t)tm_rnd(2, 4);
+	struct bnn_model *m = tm_new(1, (uint32_t)tm_rnd(40, 120), ncls);
+
+	if (tm_add_signal(m, BNN_FEAT_COUNT) ||
+	    tm_add_quant(m, (uint32_t)tm_rnd(2, 4), -1.0f, 0.125f) ||
+	    tm_add_binary(m, BNN_LAYER_BCONV1D, (uint32_t)tm_rnd(4, 12), 3, 1, 1, 0) ||
+	    tm_add_simple(m, BNN_LAYER_JOIN) ||
+	    tm_add_binary(m, BNN_LAYER_BDENSE, (uint32_t)tm_rnd(4, 40), 0, 0, 0, 0) ||
+	    tm_add_binary(m, BNN_LAYER_BDENSE, ncls, 0, 0, 0, 1) ||
+	    bnn__model_finish(m, NULL))
+		abort();
+	return m;
+}
+
+static struct bnn_model *feature_model(int f)
+{
+	switch (f) {
+	case 0: return tm_random_binary_feat(1, (uint32_t)tm_rnd(1, BNN_FEAT_COUNT));
+	case 1: return tm_random_binary_feat((uint32_t)tm_rnd(2, 8),
+					     (uint32_t)tm_rnd(1, BNN_FEAT_COUNT));
+	case 2: return float_join(1);
+	case 3: return float_join(0);
+	default: return bits_join_wide();
+	}
+}
+
+/* Integer scores of binary-only feature models: exactly the reference. */
+static void same_as_reference(bnn_backend *be, const struct bnn_model *m,
+			      size_t n, int idx)
+{
+	size_t st = tm_item_floats(m);
+	float *x = malloc(sizeof(float) * n * st);
+	float *sc = malloc(sizeof(float) * n * m->nclasses);
+	double *ref = malloc(sizeof(double) * m->nclasses);
+	bnn_error err;
+
+	inputs(m, x, n);
+	if (bnn_prepare(be, m, &err))
+		fail_msg("model %d: prepare: %s", idx, err.msg);
+	assert_int_equal(bnn_run(be, x, n, sc, NULL, NULL, &err), 0);
+	for (size_t i = 0; i < n; i++) {
+		tm_ref_eval(m, x + i * st, ref);
+		for (uint32_t c = 0; c < m->nclasses; c++)
+			if (sc[i * m->nclasses + c] != (float)ref[c])
+				fail_msg("model %d item %zu class %u: %g, reference %g",
+					 idx, i, c, sc[i * m->nclasses + c], ref[c]);
+	}
+	free(x);
+	free(sc);
+	free(ref);
+}
+
+static void test_golden_features(void **state)
+{
+	(void)state;
+	static const char *const fam[] = {
+		"features, binary 1-bit", "features, binary k-bit",
+		"float JOIN, binary classifier", "float JOIN, float classifier",
+		"bit JOIN, no flatten, wide",
+	};
+	static const int isas[] = { BNN_ISA_PORTABLE, BNN_ISA_AVX2,
+				    BNN_ISA_AVX512 };
+	bnn_backend *cpu[3] = { NULL }, *cpu_t, *emu, *emu_t;
+	bnn_backend_opts o;
+	size_t scores = 0;
+	int nisa = 0;
+
+	for (int i = 0; i < 3; i++) {
+		bnn_error e;
+
+		bnn_backend_opts_init(&o);
+		o.cpu_isa = isas[i];
+		if (bnn_backend_open(BNN_BACKEND_CPU, &o, &cpu[nisa], &e) == 0)
+			nisa++;
+		else
+			print_message("# cpu %s: %s (skipped)\n",
+				      bnn_cpu_isa_name(isas[i]), e.msg);
+	}
+	bnn_backend_opts_init(&o);
+	o.threads = 3;
+	cpu_t = open_be(BNN_BACKEND_CPU, &o);
+	o.tiles = 64;
+	emu_t = open_be(BNN_BACKEND_EMU, &o);
+	emu = open_emu_off(64);
+	tm_state = 71;
+	for (int it = 0; it < 60; it++) {
+		int f = it % 5;
+		struct bnn_model *m = feature_model(f);
+		size_t n = (size_t)tm_rnd(1, it % 3 ? 40 : 300);
+		uint64_t seed = tm_state;
+
+		for (int i = 0; i < nisa; i++) {
+			tm_state = seed;
+			scores += same_outputs(cpu[i], emu, m, n, fam[f], it);
+		}
+		tm_state = seed;
+		same_outputs(cpu_t, emu_t, m, n, fam[f], it);
+		if (f == 0 || f == 1 || f == 4)
+			same_as_reference(cpu[0], m, n < 100 ? n : 100, it);
+		bnn_model_free(m);
+	}
+	print_message("# %d cpu ISAs, threads and emu: %zu scores of feature models bit for bit\n",
+		      nisa, scores);
+	for (int i = 0; i < nisa; i++)
+		bnn_backend_close(cpu[i]);
+	bnn_backend_close(cpu_t);
+	bnn_backend_close(emu);
+	bnn_backend_close(emu_t);
+}
+
+/* The JOIN's output, by hand: thresholds (0.5, 0.8, 1.2) and (-1). */
+static void test_join_by_hand(void **state)
+{
+	(void)state;
+	static const uint32_t kinds[2] = { BNN_FEAT_PRE_LOCAL, BNN_FEAT_IRREG };
+	static const uint32_t nthr[2] = { 3, 1 };
+	static const float thr[4] = { 0.5f, 0.8f, 1.2f, -1.0f };
+	/* items: 4 signal floats, then the two features */
+	float x[5][6] = {
+		{ 1, -1, 1, 1, 0.8f, -1 },	/* ties: on */
+		{ -1, -1, 1, -1, NAN, -1.5f },	/* NaN: all off */
+		{ 1, 1, -1, -1, 1.2f, NAN },
+		{ -0.0f, 2, -3, 0, 0.79999995f, 1e30f },
+		{ 1, 1, 1, 1, INFINITY, -INFINITY },
+	};
+	/* bits after SIGN then JOIN, element e = bit e */
+	static const uint8_t want[5] = {
+		0x0d | 0x30 | 0x80, 0x04, 0x03 | 0x70, 0x0b | 0x10 | 0x80,
+		0x0f | 0x70,
+	};
+	const struct bnn__kernels *k;
+	struct bnn__hnet *h;
+	struct bnn__hscratch *sc;
+	struct bnn_model *m;
+	uint8_t out[5][8];
+	float fout[5][8];
+	size_t bytes;
+	int vk;
+
+	assert_int_equal(bnn__kernels_get(BNN_ISA_PORTABLE, &k), 0);
+	/* bits: SIGN JOIN BDENSE(scores) */
+	m = tm_new(1, 4, 2);
+	assert_int_equal(bnn__model_set_signal(m, 0, 0, 0, 2, kinds, nthr, thr,
+					       NULL), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_SIGN), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_JOIN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 2, 0, 0, 0, 1), 0);
+	assert_int_equal(bnn__hnet_new(m, k, &h, NULL), 0);
+	assert_int_equal(bnn__hscratch_new(h, &sc), 0);
+	assert_int_equal(bnn__hnet_item_floats(h), 6);
+	assert_int_equal(bnn__hnet_io(h, 0, &vk, NULL, NULL, &bytes), 0);
+	assert_int_equal(bytes, 6 * sizeof(float));
+	assert_int_equal(bnn__hnet_io(h, 2, &vk, NULL, NULL, &bytes), 0);
+	assert_int_equal(vk, BNN_VALUES_BITS);
+	assert_int_equal(bytes, 8);
+	memset(out, 0xff, sizeof(out));
+	bnn__hnet_run(h, sc, 0, 2, x, 5, out, &x[0][0]);
+	for (int i = 0; i < 5; i++) {
+		if (out[i][0] != want[i])
+			fail_msg("item %d: bits 0x%02x, want 0x%02x", i,
+				 out[i][0], want[i]);
+		for (int j = 1; j < 8; j++)
+			assert_int_equal(out[i][j], 0);
+	}
+	/* the same from boundary 1: the user items still give the features */
+	{
+		uint8_t sb[5][8], o2[5][8];
+
+		bnn__hnet_run(h, sc, 0, 1, x, 5, sb, NULL);
+		bnn__hnet_run(h, sc, 1, 2, sb, 5, o2, &x[0][0]);
+		assert_memory_equal(o2, out, sizeof(out));
+		/* items 2.. alone: the user pointer follows them */
+		bnn__hnet_run(h, sc, 1, 2, sb[2], 3, o2, &x[2][0]);
+		assert_memory_equal(o2, out[2], 3 * 8);
+	}
+	bnn__hscratch_free(sc);
+	bnn__hnet_free(h);
+	bnn_model_free(m);
+
+	/* float: JOIN on the (normalised) input, DENSE */
+	m = tm_new(1, 4, 2);
+	m->input.norm = BNN_INPUT_NORM_AFFINE;
+	m->input.norm_offset = 1;
+	m->input.norm_scale = 2;
+	assert_int_equal(bnn__model_set_signal(m, 0, 0, 0, 2, kinds, nthr, thr,
+					       NULL), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_JOIN), 0);
+	assert_int_equal(tm_add_float(m, BNN_LAYER_DENSE, 2, 0, 0, 0), 0);
+	assert_int_equal(bnn__hnet_new(m, k, &h, NULL), 0);
+	assert_int_equal(bnn__hscratch_new(h, &sc), 0);
+	assert_int_equal(bnn__hnet_io(h, 1, &vk, NULL, NULL, &bytes), 0);
+	assert_int_equal(vk, BNN_VALUES_FLOAT);
+	assert_int_equal(bytes, 8 * sizeof(float));
+	bnn__hnet_run(h, sc, 0, 1, x, 5, fout, &x[0][0]);
+	for (int i = 0; i < 5; i++) {
+		for (int j = 0; j < 4; j++)	/* normalised signal only */
+			assert_true(fout[i][j] == (x[i][j] - 1.0f) / 2.0f);
+		for (int j = 0; j < 4; j++) {
+			float w = want[i] >> (4 + j) & 1 ? 1.0f : -1.0f;
+
+			if (fout[i][4 + j] != w)
+				fail_msg("item %d element %d: %g, want %g", i,
+					 4 + j, fout[i][4 + j], w);
+		}
+	}
+	bnn__hscratch_free(sc);
+	bnn__hnet_free(h);
+
+	/* through bnn_run: cpu == emu, and n * item_floats are read */
+	{
+		bnn_backend *cpu = open_be(BNN_BACKEND_CPU, NULL), *emu = open_emu_off(0);
+		float s1[10], s2[10];
+		bnn_signal_desc d;
+
+		d.size = sizeof(d);
+		assert_int_equal(bnn_model_signal_get(m, &d), 0);
+		assert_int_equal(d.item_floats, 6);
+		assert_int_equal(bnn_prepare(cpu, m, NULL), 0);
+		assert_int_equal(bnn_prepare(emu, m, NULL), 0);
+		assert_int_equal(bnn_run(cpu, &x[0][0], 5, s1, NULL, NULL, NULL), 0);
+		assert_int_equal(bnn_run(emu, &x[0][0], 5, s2, NULL, NULL, NULL), 0);
+		assert_memory_equal(s1, s2, sizeof(s1));
+		/* the scores of item 3 depend on its features alone: same
+		 * signal, other features, other scores */
+		bnn_backend_close(cpu);
+		bnn_backend_close(emu);
+	}
+	bnn_model_free(m);
 }
 
 /* ---- golden equality -------------------------------------------------------- */
@@ -947,6 +1222,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden_random),
 		cmocka_unit_test(test_mixed_plan),
+		cmocka_unit_test(test_golden_features),
+		cmocka_unit_test(test_join_by_hand),
 		cmocka_unit_test(test_golden_threads),
 		cmocka_unit_test(test_error_model),
 		cmocka_unit_test(test_error_model_threads),

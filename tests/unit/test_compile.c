@@ -423,6 +423,91 @@ static void test_partition(void **state)
 	bnn_model_free(m);
 }
 
+/* JOIN is a host layer: the card program before it ends there, the one
+ * after it reads the joined [1][L*C + A] bits like any FC input. */
+static void test_join_split(void **state)
+{
+	(void)state;
+	struct bnn__card_geom g = geom(16, 256, 256);
+	static const uint32_t kinds[2] = { BNN_FEAT_PRE_RR, BNN_FEAT_POST_PRE };
+	static const uint32_t nthr[2] = { 40, 30 };
+	float thr[70];
+	struct bnn__plan *p;
+	struct bnn_model *m;
+	bnn_model_info mi;
+	bnn_error e;
+
+	for (int i = 0; i < 70; i++)
+		thr[i] = (float)(i % 40);
+	tm_state = 9;
+	/* SIGN BCONV1D MAXPOOL FLATTEN JOIN BDENSE BDENSE(scores) */
+	m = tm_new(2, 60, 4);
+	assert_int_equal(bnn__model_set_signal(m, 0, 0, 0, 2, kinds, nthr, thr,
+					       NULL), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_SIGN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, 16, 5, 1, 2, 0), 0);
+	assert_int_equal(tm_add_pool(m, 2, 2), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_JOIN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 300, 0, 0, 0, 0), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 4, 0, 0, 0, 1), 0);
+	assert_int_equal(bnn__model_finish(m, NULL), 0);
+	assert_int_equal(bnn__compile(m, &g, &p, &e), 0);
+	check_plan(m, p, &g);
+	assert_int_equal(p->nstages, 2);
+	assert_int_equal(p->stages[0].first, 1);
+	assert_int_equal(p->stages[0].last, 3);	/* FLATTEN, JOIN: host */
+	assert_int_equal(p->stages[1].first, 5);
+	assert_int_equal(p->stages[1].last, 7);
+	/* the joined bits: 16 x 30 + 70 = 550 = 3 column blocks */
+	assert_int_equal(p->stages[1].in_c, 16 * 30 + 70);
+	assert_int_equal(p->stages[1].in_l, 1);
+	assert_int_equal(p->stages[1].in_bits, 1);
+	assert_int_equal(p->stages[1].in_bytes, 72);	/* ALIGN8(550 / 8) */
+	assert_int_equal(p->stages[1].layers[0].op, RBNN_LAYER_FC);
+	assert_int_equal(p->stages[1].layers[0].in_c, 550);
+	assert_int_equal(m->layers[5].n, 550);
+	/* rows: 16 + 3 x 300 + 4 x 3 blocks = 928 on 4 tiles */
+	assert_int_equal(p->tiles_used, 4);
+	assert_int_equal(p->host_binary, 0);
+	/* the thresholds are host parameters */
+	assert_int_equal(bnn_model_info_get(m, &mi), 0);
+	assert_true(p->host_bits == mi.host_bits);
+	assert_true(mi.host_bits == 70 * 32);
+	assert_true(p->card_bits + p->host_bits == mi.card_bits + mi.host_bits);
+	bnn__plan_free(p);
+	bnn_model_free(m);
+
+	/* JOIN right after a card layer (no FLATTEN), then scores */
+	m = tm_new(1, 20, 2);
+	assert_int_equal(bnn__model_set_signal(m, 0, 0, 0, 1, kinds, nthr, thr,
+					       NULL), 0);
+	assert_int_equal(tm_add_quant(m, 3, -1.0f, 0.125f), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, 4, 3, 1, 1, 0), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_JOIN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 2, 0, 0, 0, 1), 0);
+	assert_int_equal(bnn__compile(m, &g, &p, &e), 0);
+	check_plan(m, p, &g);
+	assert_int_equal(p->nstages, 2);
+	assert_int_equal(p->stages[0].in_bits, 3);
+	assert_int_equal(p->stages[0].last, 2);
+	assert_int_equal(p->stages[1].first, 3);
+	assert_int_equal(p->stages[1].in_c, 4 * 20 + 40);
+	bnn__plan_free(p);
+	bnn_model_free(m);
+
+	/* random feature models keep every plan invariant */
+	for (int i = 0; i < 30; i++) {
+		m = tm_random_binary_feat(i % 2 ? 1 : (uint32_t)tm_rnd(2, 8),
+					  (uint32_t)tm_rnd(1, BNN_FEAT_COUNT));
+		assert_int_equal(bnn__compile(m, &g, &p, &e), 0);
+		check_plan(m, p, &g);
+		assert_int_equal(p->nstages, 2);
+		bnn__plan_free(p);
+		bnn_model_free(m);
+	}
+}
+
 /* A CONV1D after a FLATTEN needs the flattened shape: a new program. */
 static void test_flatten_conv_split(void **state)
 {
@@ -710,6 +795,7 @@ int main(void)
 		cmocka_unit_test(test_multi_tile),
 		cmocka_unit_test(test_partition),
 		cmocka_unit_test(test_flatten_conv_split),
+		cmocka_unit_test(test_join_split),
 		cmocka_unit_test(test_max_layers),
 		cmocka_unit_test(test_bit_serial),
 		cmocka_unit_test(test_out_of_tiles),

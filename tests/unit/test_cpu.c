@@ -577,8 +577,8 @@ static void test_card_equivalence(void **state)
 		assert_int_equal(ib, rbnn_prog_in_bytes(prog));
 		assert_int_equal(bnn__hnet_io(h, m->nlayers, NULL, NULL, NULL, &ob), 0);
 		items = malloc(ib * n);
-		bnn__hnet_run(h, s, 0, 1, x, n, items);
-		bnn__hnet_run(h, s, 1, m->nlayers, items, n, sc2);
+		bnn__hnet_run(h, s, 0, 1, x, n, items, NULL);
+		bnn__hnet_run(h, s, 1, m->nlayers, items, n, sc2, NULL);
 		assert_memory_equal(sc, sc2, sizeof(float) * n * m->nclasses);
 
 		in8 = malloc(rbnn_prog_in_bytes(prog));
@@ -644,7 +644,7 @@ static void test_boundary_io(void **state)
 	assert_int_equal(ib, 16);
 	for (int i = 0; i < 16; i++)
 		it[i] = (uint8_t)tm_rand();
-	bnn__hnet_run(h, s, 1, 2, it, 1, out);	/* identity pool */
+	bnn__hnet_run(h, s, 1, 2, it, 1, out, NULL);	/* identity pool */
 	for (int i = 0; i < 8; i++)
 		assert_int_equal(out[i], it[i]);
 	assert_int_equal(out[8], it[8] & 0x3f);	/* 70 bits */
@@ -668,11 +668,11 @@ static void test_boundary_io(void **state)
 		float x[9] = { -1, 0, 0.49f, 0.5f, 1.5f, 2.5f, 6.4f, 7, 1e9f };
 		const uint8_t want[9] = { 0, 0, 0, 1, 2, 3, 6, 7, 7 };
 
-		bnn__hnet_run(h, s, 0, 1, x, 1, out);
+		bnn__hnet_run(h, s, 0, 1, x, 1, out, NULL);
 		for (int i = 0; i < 9; i++)
 			assert_int_equal(out[i], want[i]);
 		it[0] = 0xfd;	/* high bits ignored: q = 5 */
-		bnn__hnet_run(h, s, 1, 2, it, 1, out);	/* flatten */
+		bnn__hnet_run(h, s, 1, 2, it, 1, out, NULL);	/* flatten */
 		assert_int_equal(out[0], 5);
 	}
 	bnn__hscratch_free(s);

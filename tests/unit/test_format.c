@@ -86,6 +86,60 @@ static struct bnn_model *model_c(int avg)
 	return m;
 }
 
+/* Version 2: the signal section (every preprocessing on, 3 features of
+ * 3, 1 and 2 thresholds), SIGN BCONV1D FLATTEN JOIN BDENSE BDENSE(scores). */
+static const uint32_t f_kinds[3] = { BNN_FEAT_PRE_LOCAL, BNN_FEAT_IRREG,
+				     BNN_FEAT_POST_RR };
+static const uint32_t f_nthr[3] = { 3, 1, 2 };
+static const float f_thr[6] = { 0.5f, 0.8f, 1.2f, 0.25f, 0.3f, 0.9f };
+
+static struct bnn_model *model_f(void)
+{
+	struct bnn_model *m = tm_new(1, 12, 2);
+
+	assert_int_equal(bnn__model_set_signal(m, BNN_BASELINE_MEDIAN, 40.0f,
+					       BNN_AMP_QRS, 3, f_kinds, f_nthr,
+					       f_thr, NULL), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_SIGN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, 3, 3, 2, 1, 0), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_JOIN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 7, 0, 0, 0, 0), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 2, 0, 0, 0, 1), 0);
+	assert_int_equal(bnn__model_finish(m, NULL), 0);
+	return m;
+}
+
+/* Version 2, float JOIN: CONV1D GLOBAL_AVGPOOL JOIN DENSE, a named model
+ * (meta after the signal section). */
+static struct bnn_model *model_g(void)
+{
+	struct bnn_model *m = tm_new(2, 10, 3);
+
+	assert_int_equal(bnn__model_set_signal(m, 0, 0, 0, 2, f_kinds + 1,
+					       f_nthr + 1, f_thr + 3, NULL), 0);
+	assert_int_equal(tm_add_float(m, BNN_LAYER_CONV1D, 4, 3, 1, 1), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_GLOBAL_AVGPOOL), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_JOIN), 0);
+	assert_int_equal(tm_add_float(m, BNN_LAYER_DENSE, 3, 0, 0, 0), 0);
+	assert_int_equal(bnn__model_finish(m, NULL), 0);
+	return m;
+}
+
+/* Version 2 with preprocessing only (no features, no JOIN). */
+static struct bnn_model *model_p(void)
+{
+	struct bnn_model *m = tm_new(1, 8, 2);
+
+	assert_int_equal(bnn__model_set_signal(m, BNN_BASELINE_MEDIAN, 0, 0, 0,
+					       NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_SIGN), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 2, 0, 0, 0, 1), 0);
+	assert_int_equal(bnn__model_finish(m, NULL), 0);
+	return m;
+}
+
 static void save(const struct bnn_model *m, uint8_t **buf, size_t *len)
 {
 	bnn_error e;
@@ -275,6 +329,23 @@ static void edit_case(struct bnn_model *m, uint32_t idx, edit_fn fn,
 	free(buf);
 }
 
+static void edit_case_v(struct bnn_model *m, uint32_t idx, edit_fn fn,
+			int code, const char *needle)
+{
+	uint8_t *buf, *b2;
+	size_t len, len2;
+	struct tfile f;
+
+	save(m, &buf, &len);
+	split(buf, len, &f);
+	fn(&f.s[idx]);
+	b2 = join(&f, 2, 0, &len2);
+	expect_fail(b2, len2, code, needle);
+	free(b2);
+	tfile_free(&f);
+	free(buf);
+}
+
 /* ---- tests ---------------------------------------------------------------- */
 
 static void roundtrip_one(struct bnn_model *m)
@@ -283,6 +354,7 @@ static void roundtrip_one(struct bnn_model *m)
 	size_t la, lb;
 	bnn_model *r;
 	bnn_model_info i1, i2;
+	bnn_signal_desc d1, d2;
 	bnn_error e;
 
 	save(m, &a, &la);
@@ -293,7 +365,7 @@ static void roundtrip_one(struct bnn_model *m)
 		size_t lc;
 
 		split(a, la, &f);
-		c = join(&f, 1, 0, &lc);
+		c = join(&f, m->sig.present ? 2 : 1, 0, &lc);
 		assert_int_equal(lc, la);
 		assert_memory_equal(a, c, la);
 		free(c);
@@ -314,6 +386,23 @@ static void roundtrip_one(struct bnn_model *m)
 		assert_string_equal(bnn_model_class_name(m, c),
 				    bnn_model_class_name(r, c));
 	assert_null(bnn_model_class_name(r, m->nclasses));
+	d1.size = d2.size = sizeof(d1);
+	assert_int_equal(bnn_model_signal_get(m, &d1), 0);
+	assert_int_equal(bnn_model_signal_get(r, &d2), 0);
+	assert_memory_equal(&d1, &d2, sizeof(d1));
+	for (uint32_t f = 0; f < d1.nfeatures; f++) {
+		int k1, k2;
+		uint32_t n1, n2;
+		const float *t1, *t2;
+
+		assert_int_equal(bnn_model_feature_get(m, f, &k1, &n1, &t1), 0);
+		assert_int_equal(bnn_model_feature_get(r, f, &k2, &n2, &t2), 0);
+		assert_int_equal(k1, k2);
+		assert_int_equal(n1, n2);
+		assert_memory_equal(t1, t2, n1 * sizeof(float));
+	}
+	/* version 1 exactly without a signal section */
+	assert_int_equal(a[4], m->sig.present ? 2 : 1);
 	free(a);
 	free(b);
 	bnn_model_free(r);
@@ -323,7 +412,8 @@ static void test_roundtrip(void **state)
 {
 	(void)state;
 	struct bnn_model *ms[] = { model_a(), model_b(), model_c(0),
-				   model_c(1) };
+				   model_c(1), model_f(), model_g(),
+				   model_p() };
 
 	for (size_t i = 0; i < sizeof(ms) / sizeof(*ms); i++) {
 		roundtrip_one(ms[i]);
@@ -336,6 +426,144 @@ static void test_roundtrip(void **state)
 		roundtrip_one(m);
 		bnn_model_free(m);
 	}
+	for (int i = 0; i < 20; i++) {
+		struct bnn_model *m = tm_random_binary_feat(
+			i % 3 ? 1 : (uint32_t)tm_rnd(2, 8),
+			(uint32_t)tm_rnd(1, BNN_FEAT_COUNT));
+
+		roundtrip_one(m);
+		bnn_model_free(m);
+	}
+}
+
+/* The signal section of model_f, byte by byte (bnn-format.rst). */
+static void test_v2_layout(void **state)
+{
+	(void)state;
+	struct bnn_model *m = model_f();
+	uint8_t *buf;
+	size_t len;
+	struct tfile f;
+	const uint8_t *p;
+	bnn_signal_desc d;
+	bnn_layer_info li;
+	bnn_model_info mi;
+	const float *thr;
+	uint32_t nthr;
+	int kind;
+
+	save(m, &buf, &len);
+	assert_int_equal(buf[4] | buf[5] << 8, 2);
+	split(buf, len, &f);
+	assert_int_equal(f.ns, 10);	/* input classes signal meta 6 layers */
+	assert_int_equal(f.s[2].type, 5);
+	assert_int_equal(f.s[2].flags, 0);
+	assert_int_equal(f.s[3].type, 3);
+	assert_int_equal(f.s[2].len, 16 + 3 * 4 + 6 * 4);
+	p = f.s[2].data;
+	assert_int_equal(rd32(p), 1);
+	assert_int_equal(rd32(p + 4), 0x42200000u);	/* 40.0f */
+	assert_int_equal(rd32(p + 8), 1);
+	assert_int_equal(rd32(p + 12), 3);
+	assert_int_equal(p[16] | p[17] << 8, BNN_FEAT_PRE_LOCAL);
+	assert_int_equal(p[18] | p[19] << 8, 3);
+	assert_int_equal(rd32(p + 20), 0x3f000000u);	/* 0.5f */
+	assert_int_equal(p[32] | p[33] << 8, BNN_FEAT_IRREG);
+	assert_int_equal(p[34] | p[35] << 8, 1);
+	/* the JOIN layer: a bare 64-byte header */
+	assert_int_equal(f.s[7].len, 64);
+	p = f.s[7].data;
+	assert_int_equal(p[0], BNN_LAYER_JOIN);
+	assert_int_equal(rd32(p + 4), 3 * 6);		/* in_c: flattened */
+	assert_int_equal(rd32(p + 8), 1);
+	assert_int_equal(rd32(p + 12), 3 * 6 + 6);	/* + aux bits */
+	assert_int_equal(rd32(p + 16), 1);
+	for (int k = 20; k < 64; k++)
+		assert_int_equal(p[k], 0);
+	tfile_free(&f);
+
+	d.size = sizeof(d);
+	assert_int_equal(bnn_model_signal_get(m, &d), 0);
+	assert_int_equal(d.size, sizeof(d));
+	assert_int_equal(d.baseline, BNN_BASELINE_MEDIAN);
+	assert_true(d.lowpass_hz == 40.0f);
+	assert_int_equal(d.amp_norm, BNN_AMP_QRS);
+	assert_int_equal(d.nfeatures, 3);
+	assert_int_equal(d.aux_bits, 6);
+	assert_int_equal(d.item_floats, 12 + 3);
+	assert_int_equal(bnn_model_feature_get(m, 2, &kind, &nthr, &thr), 0);
+	assert_int_equal(kind, BNN_FEAT_POST_RR);
+	assert_int_equal(nthr, 2);
+	assert_true(thr[0] == 0.3f && thr[1] == 0.9f);
+	assert_int_equal(bnn_model_feature_get(m, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(bnn_model_feature_get(m, 3, &kind, &nthr, &thr),
+			 BNN_E_INVAL);
+	assert_int_equal(bnn_model_feature_get(NULL, 0, &kind, &nthr, &thr),
+			 BNN_E_INVAL);
+	/* a smaller struct: only its bytes are written */
+	{
+		uint8_t raw[sizeof(d) + 8];
+
+		memset(raw, 0xa5, sizeof(raw));
+		((bnn_signal_desc *)(void *)raw)->size = 8;
+		assert_int_equal(bnn_model_signal_get(m, (bnn_signal_desc *)(void *)raw), 0);
+		assert_int_equal(rd32(raw), 8);
+		assert_int_equal(rd32(raw + 4), BNN_BASELINE_MEDIAN);
+		assert_int_equal(raw[8], 0xa5);
+		((bnn_signal_desc *)(void *)raw)->size = 3;
+		assert_int_equal(bnn_model_signal_get(m, (bnn_signal_desc *)(void *)raw),
+				 BNN_E_INVAL);
+	}
+	assert_int_equal(bnn_model_signal_get(NULL, &d), BNN_E_INVAL);
+	assert_int_equal(bnn_model_signal_get(m, NULL), BNN_E_INVAL);
+	/* JOIN: layer info; its thresholds count as host parameters */
+	assert_int_equal(bnn_model_layer_info(m, 3, &li), 0);
+	assert_int_equal(li.kind, BNN_LAYER_JOIN);
+	assert_int_equal(li.in_values, BNN_VALUES_BITS);
+	assert_int_equal(li.out_values, BNN_VALUES_BITS);
+	assert_int_equal(li.in_channels, 18);
+	assert_int_equal(li.out_channels, 24);
+	assert_int_equal(li.out_length, 1);
+	assert_int_equal(li.host_bits, 6 * 32);
+	assert_int_equal(bnn_model_layer_info(m, 4, &li), 0);
+	assert_int_equal(li.fan_in, 24);
+	assert_int_equal(bnn_model_info_get(m, &mi), 0);
+	assert_int_equal(mi.host_bits, 6 * 32);
+	assert_string_equal(bnn_layer_kind_name(BNN_LAYER_JOIN), "join");
+	assert_string_equal(bnn_feature_name(BNN_FEAT_PRE_RR), "pre_rr");
+	assert_string_equal(bnn_feature_name(BNN_FEAT_POST_RR), "post_rr");
+	assert_string_equal(bnn_feature_name(BNN_FEAT_LOCAL_RR), "local_rr");
+	assert_string_equal(bnn_feature_name(BNN_FEAT_LONG_RR), "long_rr");
+	assert_string_equal(bnn_feature_name(BNN_FEAT_PRE_LOCAL), "pre_local");
+	assert_string_equal(bnn_feature_name(BNN_FEAT_POST_PRE), "post_pre");
+	assert_string_equal(bnn_feature_name(BNN_FEAT_PRE_LONG), "pre_long");
+	assert_string_equal(bnn_feature_name(BNN_FEAT_LOCAL_LONG), "local_long");
+	assert_string_equal(bnn_feature_name(BNN_FEAT_IRREG), "irreg");
+	assert_string_equal(bnn_feature_name(BNN_FEAT_COUNT), "?");
+	assert_string_equal(bnn_feature_name(-1), "?");
+	free(buf);
+	bnn_model_free(m);
+
+	/* version 1 models: no signal */
+	m = model_a();
+	d.size = sizeof(d);
+	assert_int_equal(bnn_model_signal_get(m, &d), 0);
+	assert_int_equal(d.nfeatures, 0);
+	assert_int_equal(d.aux_bits, 0);
+	assert_int_equal(d.baseline, 0);
+	assert_int_equal(d.amp_norm, 0);
+	assert_true(d.lowpass_hz == 0);
+	assert_int_equal(d.item_floats, 2 * 16);
+	assert_int_equal(bnn_model_feature_get(m, 0, &kind, &nthr, &thr),
+			 BNN_E_INVAL);
+	save(m, &buf, &len);
+	assert_int_equal(buf[4] | buf[5] << 8, 1);
+	split(buf, len, &f);
+	for (uint32_t i = 0; i < f.ns; i++)
+		assert_int_not_equal(f.s[i].type, 5);
+	tfile_free(&f);
+	free(buf);
+	bnn_model_free(m);
 }
 
 static void test_identical_models_identical_bytes(void **state)
@@ -452,8 +680,15 @@ static void test_header_fields(void **state)
 
 	save(m, &buf, &len);
 	split(buf, len, &f);
+	b2 = join(&f, 3, 0, &len2);
+	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "version 3");
+	free(b2);
+	b2 = join(&f, 0, 0, &len2);
+	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "version 0");
+	free(b2);
+	/* version 2 needs a signal section */
 	b2 = join(&f, 2, 0, &len2);
-	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "version 2");
+	expect_fail(b2, len2, BNN_E_CORRUPT, "without a signal section");
 	free(b2);
 	b2 = join(&f, 1, 4, &len2);
 	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "flags");
@@ -692,6 +927,312 @@ static void test_hostile_fields(void **state)
 	bnn_model_free(m);
 }
 
+/* ---- the signal section (model_f: section 2, 52 bytes; features at 16
+ * (kind, nthr 3, thresholds 20..28), 32 (nthr 1, 36), 40 (nthr 2, 44, 48);
+ * layers 4 sign, 5 bconv1d, 6 flatten, 7 join, 8 bdense, 9 bdense) ---- */
+
+static void e_s_baseline(struct tsec *s) { wr32(s->data, 2); }
+static void e_s_amp(struct tsec *s) { wr32(s->data + 8, 5); }
+static void e_s_lp_nan(struct tsec *s) { wr32(s->data + 4, 0x7fc00000u); }
+static void e_s_lp_inf(struct tsec *s) { wr32(s->data + 4, 0x7f800000u); }
+static void e_s_lp_nyq(struct tsec *s) { wr32(s->data + 4, 0x43340000u); }	/* 180 */
+static void e_s_lp_neg(struct tsec *s) { wr32(s->data + 4, 0xbf800000u); }
+static void e_s_lp_m0(struct tsec *s) { wr32(s->data + 4, 0x80000000u); }
+static void e_s_nfeat_big(struct tsec *s) { wr32(s->data + 12, 65); }
+static void e_s_nfeat_huge(struct tsec *s) { wr32(s->data + 12, 0xffffffffu); }
+static void e_s_nfeat_more(struct tsec *s) { wr32(s->data + 12, 4); }
+static void e_s_nfeat_less(struct tsec *s) { wr32(s->data + 12, 2); }
+static void e_s_kind(struct tsec *s) { wr16(s->data + 16, 9); }
+static void e_s_kind_big(struct tsec *s) { wr16(s->data + 32, 0xffff); }
+static void e_s_kind_dup(struct tsec *s) { wr16(s->data + 40, BNN_FEAT_PRE_LOCAL); }
+static void e_s_nthr0(struct tsec *s) { wr16(s->data + 18, 0); }
+static void e_s_nthr65(struct tsec *s) { wr16(s->data + 18, 65); }
+static void e_s_nthr_more(struct tsec *s) { wr16(s->data + 42, 3); }
+static void e_s_nthr_less(struct tsec *s) { wr16(s->data + 42, 1); }
+static void e_s_thr_nan(struct tsec *s) { wr32(s->data + 24, 0x7fc00000u); }
+static void e_s_thr_inf(struct tsec *s) { wr32(s->data + 48, 0xff800000u); }
+static void e_s_thr_eq(struct tsec *s) { memcpy(s->data + 28, s->data + 24, 4); }
+static void e_s_thr_dec(struct tsec *s) { wr32(s->data + 20, 0x40000000u); }	/* 2.0 */
+static void e_s_short(struct tsec *s) { s->len = 15; }
+static void e_s_cut(struct tsec *s) { s->len -= 4; }
+static void e_s_long(struct tsec *s) { s->len += 4; }
+static void e_s_none(struct tsec *s) { wr32(s->data, 0); }	/* model_p */
+static void e_s_flags(struct tsec *s) { s->flags = 1; }
+static void e_j_param(struct tsec *s) { wr32(s->data + 32, 1); }
+static void e_j_kernel(struct tsec *s) { wr32(s->data + 20, 1); }
+static void e_j_out_c(struct tsec *s) { wr32(s->data + 12, 18); }
+static void e_j_fanin(struct tsec *s) { wr32(s->data + 36, 1); }
+static void e_j_len(struct tsec *s) { s->len += 4; }
+
+static void test_signal_rejections(void **state)
+{
+	(void)state;
+	struct bnn_model *m = model_f(), *mp = model_p();
+	static const struct {
+		uint32_t sec;
+		edit_fn fn;
+		int code;
+		const char *needle;
+	} cases[] = {
+		{ 2, e_s_baseline, BNN_E_UNSUPPORTED, "signal: unknown baseline 2" },
+		{ 2, e_s_amp, BNN_E_UNSUPPORTED, "signal: unknown amp_norm 5" },
+		{ 2, e_s_lp_nan, BNN_E_RANGE, "lowpass_hz nan" },
+		{ 2, e_s_lp_inf, BNN_E_RANGE, "lowpass_hz inf" },
+		{ 2, e_s_lp_nyq, BNN_E_RANGE, "lowpass_hz 180 not in (0, 180)" },
+		{ 2, e_s_lp_neg, BNN_E_RANGE, "lowpass_hz -1" },
+		{ 2, e_s_lp_m0, BNN_E_CORRUPT, "lowpass_hz is -0" },
+		{ 2, e_s_nfeat_big, BNN_E_RANGE, "nfeatures 65 not in 0..64" },
+		{ 2, e_s_nfeat_huge, BNN_E_RANGE, "nfeatures 4294967295" },
+		{ 2, e_s_nfeat_more, BNN_E_TRUNCATED, "feature 3 beyond the section" },
+		{ 2, e_s_nfeat_less, BNN_E_SIZE, "signal section: 12 extra bytes" },
+		{ 2, e_s_kind, BNN_E_UNSUPPORTED, "feature 0: unknown kind 9" },
+		{ 2, e_s_kind_big, BNN_E_UNSUPPORTED, "feature 1: unknown kind 65535" },
+		{ 2, e_s_kind_dup, BNN_E_CORRUPT, "feature 2: kind pre_local repeats" },
+		{ 2, e_s_nthr0, BNN_E_RANGE, "feature 0: nthr 0 not in 1..64" },
+		{ 2, e_s_nthr65, BNN_E_RANGE, "feature 0: nthr 65" },
+		{ 2, e_s_nthr_more, BNN_E_TRUNCATED, "feature 2: 3 thresholds beyond" },
+		{ 2, e_s_nthr_less, BNN_E_SIZE, "4 extra bytes" },
+		{ 2, e_s_thr_nan, BNN_E_RANGE, "feature 0 (pre_local): threshold 1 is not finite" },
+		{ 2, e_s_thr_inf, BNN_E_RANGE, "feature 2 (post_rr): threshold 1 is not finite" },
+		{ 2, e_s_thr_eq, BNN_E_CORRUPT, "threshold 2 (0.8) not above threshold 1 (0.8)" },
+		{ 2, e_s_thr_dec, BNN_E_CORRUPT, "strictly increasing" },
+		{ 2, e_s_short, BNN_E_TRUNCATED, "16-byte header" },
+		{ 2, e_s_cut, BNN_E_TRUNCATED, "feature 2: 2 thresholds beyond" },
+		{ 2, e_s_long, BNN_E_SIZE, "signal section: 4 extra bytes" },
+		{ 2, e_s_flags, BNN_E_CORRUPT, "section 2 (signal): bad flags" },
+		{ 7, e_j_param, BNN_E_CORRUPT, "layer 3 (join): param must be 0" },
+		{ 7, e_j_kernel, BNN_E_CORRUPT, "layer 3 (join): kernel, stride and pad" },
+		{ 7, e_j_out_c, BNN_E_CORRUPT, "layer 3 (join): output 1 x 18 (length x channels), expected 1 x 24" },
+		{ 7, e_j_fanin, BNN_E_CORRUPT, "layer 3 (join): fan_in 1" },
+		{ 7, e_j_len, BNN_E_SIZE, "layer 3 (join): section of 68 bytes" },
+	};
+	uint8_t *buf, *b2;
+	size_t len, len2;
+	struct tfile f, g;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		edit_case_v(m, cases[i].sec, cases[i].fn, cases[i].code,
+			    cases[i].needle);
+	/* everything none, no features: must be version 1 */
+	edit_case_v(mp, 2, e_s_none, BNN_E_CORRUPT, "written as version 1");
+	/* a lowpass needs the sample rate */
+	save(m, &buf, &len);
+	split(buf, len, &f);
+	g = f;
+	memcpy(g.s[0].data + 8, "\0\0\0\0\0\0\0\0", 8);	/* rate 0 */
+	b2 = join(&g, 2, 0, &len2);
+	expect_fail(b2, len2, BNN_E_RANGE, "half the input sample rate");
+	free(b2);
+	tfile_free(&f);
+
+	split(buf, len, &f);
+	/* a signal section in version 1 */
+	b2 = join(&f, 1, 0, &len2);
+	expect_fail(b2, len2, BNN_E_CORRUPT, "signal section in a version 1 file");
+	free(b2);
+	/* the signal section after meta */
+	g = f;
+	g.s[2] = f.s[3];
+	g.s[3] = f.s[2];
+	b2 = join(&g, 2, 0, &len2);
+	expect_fail(b2, len2, BNN_E_CORRUPT, "section 3: the signal section must come once, right after classes");
+	free(b2);
+	/* twice */
+	g = f;
+	memmove(&g.s[3], &g.s[2], sizeof(g.s[0]) * (g.ns - 2));
+	g.ns++;
+	b2 = join(&g, 2, 0, &len2);
+	expect_fail(b2, len2, BNN_E_CORRUPT, "section 3: the signal section must come once");
+	free(b2);
+	/* dropped: the version says 2, then the JOIN has no features */
+	g = f;
+	memmove(&g.s[2], &g.s[3], sizeof(g.s[0]) * (g.ns - 3));
+	g.ns--;
+	b2 = join(&g, 2, 0, &len2);
+	expect_fail(b2, len2, BNN_E_CORRUPT, "version 2 without a signal section");
+	free(b2);
+	b2 = join(&g, 1, 0, &len2);
+	expect_fail(b2, len2, BNN_E_CORRUPT, "layer 3 (join): the model has no rhythm features");
+	free(b2);
+	/* features without a JOIN: model_a's layers under model_f's
+	 * signal section */
+	{
+		struct bnn_model *ma = model_a();
+		uint8_t *ba;
+		size_t la;
+		struct tfile fa, h;
+
+		save(ma, &ba, &la);
+		split(ba, la, &fa);
+		h = fa;
+		memmove(&h.s[3], &h.s[2], sizeof(h.s[0]) * (h.ns - 2));
+		h.s[2] = f.s[2];
+		h.ns++;
+		b2 = join(&h, 2, 0, &len2);
+		expect_fail(b2, len2, BNN_E_CORRUPT, "3 rhythm features but no JOIN layer");
+		free(b2);
+		tfile_free(&fa);
+		free(ba);
+		bnn_model_free(ma);
+	}
+	/* a second JOIN right after the first (shapes made to chain) */
+	{
+		struct tsec j2 = f.s[7];
+		uint8_t d[64];
+
+		memcpy(d, f.s[7].data, 64);
+		wr32(d + 4, 24);
+		wr32(d + 12, 30);
+		j2.data = d;
+		g = f;
+		memmove(&g.s[9], &g.s[8], sizeof(g.s[0]) * (g.ns - 8));
+		g.s[8] = j2;
+		g.ns++;
+		b2 = join(&g, 2, 0, &len2);
+		expect_fail(b2, len2, BNN_E_CORRUPT, "layer 4 (join): a second JOIN (layer 3 is one)");
+		free(b2);
+	}
+	/* truncation at every byte, every bit flip */
+	for (size_t k = 0; k < len; k++)
+		expect_fail(buf, k, BNN_E_TRUNCATED, NULL);
+	for (size_t i = 256; i < len * 8; i++) {
+		buf[i / 8] ^= (uint8_t)(1u << (i % 8));
+		expect_fail(buf, len, BNN_E_CHECKSUM, "checksum");
+		buf[i / 8] ^= (uint8_t)(1u << (i % 8));
+	}
+	expect_ok(buf, len);
+	/* a flip in the signal section names it */
+	{
+		uint64_t off = rd32(buf + 64 + 2 * 24 + 8);
+
+		buf[off + 13] ^= 1;
+		expect_fail(buf, len, BNN_E_CHECKSUM, "signal section (section 2)");
+		buf[off + 13] ^= 1;
+	}
+	tfile_free(&f);
+	free(buf);
+	bnn_model_free(m);
+	bnn_model_free(mp);
+}
+
+/* bnn__model_set_signal and JOIN through the builder. */
+static void test_signal_builder(void **state)
+{
+	(void)state;
+	struct bnn_model *m = tm_new(1, 8, 2), *c;
+	uint32_t kinds[2] = { BNN_FEAT_PRE_RR, BNN_FEAT_LONG_RR };
+	uint32_t nthr[2] = { 2, 1 };
+	float thr[3] = { 0.5f, 1.0f, 2.0f };
+	bnn_error e;
+	uint8_t *a, *b;
+	size_t la, lb;
+
+	assert_int_equal(bnn__model_set_signal(NULL, 0, 0, 0, 0, NULL, NULL,
+					       NULL, &e), BNN_E_INVAL);
+	assert_int_equal(bnn__model_set_signal(m, 0, 0, 0, 2, NULL, nthr, thr,
+					       &e), BNN_E_INVAL);
+	/* JOIN before any feature */
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_JOIN), BNN_E_CORRUPT);
+	assert_int_equal(bnn__model_set_signal(m, 0, 0, 0, 2, kinds, nthr, thr,
+					       &e), 0);
+	assert_int_equal(m->sig.aux_bits, 3);
+	/* quantised input */
+	assert_int_equal(tm_add_quant(m, 2, 0, 1), 0);
+	{
+		struct bnn__layer l;
+
+		memset(&l, 0, sizeof(l));
+		l.kind = BNN_LAYER_JOIN;
+		assert_int_equal(bnn__model_add(m, &l, &e), BNN_E_CORRUPT);
+		assert_non_null(strstr(e.msg, "layer 1 (join): needs a float or bit input"));
+	}
+	/* set after the layers */
+	assert_int_equal(bnn__model_set_signal(m, 0, 0, 0, 0, NULL, NULL, NULL,
+					       &e), BNN_E_INVAL);
+	assert_non_null(strstr(e.msg, "before the layers"));
+	bnn_model_free(m);
+
+	/* float JOIN at layer 0, a second one, finish rules */
+	m = tm_new(2, 3, 2);
+	assert_int_equal(bnn__model_set_signal(m, 0, 0, 0, 2, kinds, nthr, thr,
+					       &e), 0);
+	assert_int_equal(bnn__model_finish(m, &e), BNN_E_CORRUPT);	/* no layers */
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+	assert_int_equal(tm_add_float(m, BNN_LAYER_DENSE, 2, 0, 0, 0), 0);
+	assert_int_equal(bnn__model_finish(m, &e), BNN_E_CORRUPT);
+	assert_non_null(strstr(e.msg, "2 rhythm features but no JOIN"));
+	bnn_model_free(m);
+	m = tm_new(2, 3, 2);
+	assert_int_equal(bnn__model_set_signal(m, 0, 0, 0, 2, kinds, nthr, thr,
+					       &e), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_JOIN), 0);
+	assert_int_equal(m->layers[0].out_c, 2 * 3 + 3);
+	assert_int_equal(m->layers[0].out_vk, BNN_VALUES_FLOAT);
+	{
+		struct bnn__layer l;
+
+		memset(&l, 0, sizeof(l));
+		l.kind = BNN_LAYER_JOIN;
+		assert_int_equal(bnn__model_add(m, &l, &e), BNN_E_CORRUPT);
+		assert_non_null(strstr(e.msg, "layer 1 (join): a second JOIN (layer 0 is one)"));
+		l.out_c = 3;
+		assert_int_equal(bnn__model_add(m, &l, &e), BNN_E_CORRUPT);
+	}
+	assert_int_equal(tm_add_float(m, BNN_LAYER_DENSE, 2, 0, 0, 0), 0);
+	assert_int_equal(bnn__model_finish(m, &e), 0);
+	/* JOIN without features, two JOINs: what finish says of a model
+	 * changed behind the builder's back */
+	m->sig.nfeat = 0;
+	assert_int_equal(bnn__model_finish(m, &e), BNN_E_CORRUPT);
+	assert_non_null(strstr(e.msg, "layer 0 (join): the model has no rhythm features"));
+	m->sig.nfeat = 2;
+	m->layers[1].kind = BNN_LAYER_JOIN;
+	assert_int_equal(bnn__model_finish(m, &e), BNN_E_CORRUPT);
+	assert_non_null(strstr(e.msg, "2 JOIN layers"));
+	m->layers[1].kind = BNN_LAYER_DENSE;
+	/* clone keeps everything: same bytes */
+	assert_int_equal(bnn__model_clone(m, &c, &e), 0);
+	save(m, &a, &la);
+	save(c, &b, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	assert_int_equal(a[4], 2);
+	free(a);
+	free(b);
+	bnn_model_free(c);
+	/* set_signal with everything none removes the section */
+	bnn_model_free(m);
+	m = tm_new(1, 4, 2);
+	assert_int_equal(bnn__model_set_signal(m, 1, 0, 0, 0, NULL, NULL, NULL,
+					       &e), 0);
+	assert_true(m->sig.present);
+	assert_int_equal(bnn__model_set_signal(m, 0, 0, 0, 0, NULL, NULL, NULL,
+					       &e), 0);
+	assert_false(m->sig.present);
+	/* 64 features are more than there are kinds: the kinds repeat */
+	{
+		uint32_t k64[64], n64[64];
+		float t64[64];
+
+		for (int i = 0; i < 64; i++) {
+			k64[i] = (uint32_t)i % BNN_FEAT_COUNT;
+			n64[i] = 1;
+			t64[i] = 0;
+		}
+		assert_int_equal(bnn__model_set_signal(m, 0, 0, 0, 64, k64, n64,
+						       t64, &e), BNN_E_CORRUPT);
+		assert_non_null(strstr(e.msg, "feature 9: kind pre_rr repeats"));
+		assert_int_equal(bnn__model_set_signal(m, 0, 0, 0, 65, k64, n64,
+						       t64, &e), BNN_E_RANGE);
+	}
+	/* lowpass below half the rate is fine (rate 360) */
+	assert_int_equal(bnn__model_set_signal(m, 0, 179.9f, 0, 0, NULL, NULL,
+					       NULL, &e), 0);
+	assert_int_equal(bnn__model_set_signal(m, 0, 180.0f, 0, 0, NULL, NULL,
+					       NULL, &e), BNN_E_RANGE);
+	bnn_model_free(m);
+}
+
 static void test_builder_errors(void **state)
 {
 	(void)state;
@@ -737,10 +1278,8 @@ static void test_builder_errors(void **state)
 	}
 }
 
-static void test_alloc_failures(void **state)
+static void alloc_failures(struct bnn_model *m)
 {
-	(void)state;
-	struct bnn_model *m = model_b();
 	uint8_t *buf;
 	size_t len;
 	int ok = 0;
@@ -765,6 +1304,13 @@ static void test_alloc_failures(void **state)
 	assert_true(ok);
 	free(buf);
 	bnn_model_free(m);
+}
+
+static void test_alloc_failures(void **state)
+{
+	(void)state;
+	alloc_failures(model_b());
+	alloc_failures(model_f());
 }
 
 static void test_files(void **state)
@@ -864,6 +1410,9 @@ int main(void)
 		cmocka_unit_test(test_header_fields),
 		cmocka_unit_test(test_section_order),
 		cmocka_unit_test(test_hostile_fields),
+		cmocka_unit_test(test_v2_layout),
+		cmocka_unit_test(test_signal_rejections),
+		cmocka_unit_test(test_signal_builder),
 		cmocka_unit_test(test_builder_errors),
 		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_files),

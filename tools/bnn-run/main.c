@@ -179,6 +179,17 @@ static bnn_model *load_model(const char *path)
 			    err.msg);
 		die(EX_MODEL, "%s", err.msg);
 	}
+	{
+		/* Items of such a model carry features after the signal;
+		 * the inputs read here do not have them. */
+		bnn_signal_desc sd;
+
+		sd.size = sizeof(sd);
+		if (bnn_model_signal_get(m, &sd) == BNN_OK && sd.nfeatures)
+			die(EX_MODEL,
+			    "model %s: needs %u rhythm features per item (format version 2), which this bnn-run cannot supply yet",
+			    path, sd.nfeatures);
+	}
 	return m;
 }
 
