@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "../include/bnn_error.h"
+#include "../include/bnn.h"	/* bnn_feature_kind, bnn_baseline, bnn_amp_norm */
 
 #ifdef __cplusplus
 extern "C" {
@@ -452,6 +453,38 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 void bnn_beats_free(bnn_beats *b);
 
 /* ======================================================================
+ * Rhythm (RR-interval) features (rhythm.c)
+ * ====================================================================== */
+
+/*
+ * The BNN_FEAT_COUNT features of bnn_feature_kind (bnn.h) for every beat
+ * of a record, from its beat times t[0..n) (samples at rate fs): out gets
+ * n rows of BNN_FEAT_COUNT floats (row i = beat i, column = kind).  One
+ * definition for training (bnn-extract) and inference (libbnn, bnn-run).
+ * RR_i = (t_i - t_(i-1)) / fs seconds, i >= 1, in double.  For beat i:
+ *   PRE_RR    RR_i; beat 0: RR_1
+ *   POST_RR   RR_(i+1); the last beat: its PRE_RR
+ *   LOCAL_RR  mean of RR_(i-10) .. RR_(i-1) (indices >= 1); i <= 1: PRE_RR
+ *   LONG_RR   mean of RR_k, 1 <= k < i, with t_k > t_i - 300 fs; none:
+ *             LOCAL_RR
+ *   ratios    PRE/LOCAL, POST/PRE, PRE/LONG, LOCAL/LONG; a denominator
+ *             <= 0 or not finite gives 1.0
+ *   IRREG     mean |RR_k - RR_(k-1)| for k = max(2, i-9) .. i, divided by
+ *             LOCAL_RR (same denominator rule); none (i <= 1): 0
+ * Errors: BNN_E_RANGE for n < 2 ("one beat: RR features need at least 2
+ * beats"), BNN_E_INVAL for NULL pointers, fs not finite and > 0, and times
+ * that are not strictly increasing (the message names the index).  On
+ * error out is left untouched.
+ */
+int bnn_rhythm_features(const int64_t *t, size_t n, double fs, float *out,
+			bnn_error *err);
+
+/* Seconds of history LONG_RR looks back. */
+#define BNN_RHYTHM_LONG_S 300.0
+/* RR intervals LOCAL_RR averages (and successive differences IRREG does). */
+#define BNN_RHYTHM_LOCAL_N 10
+
+/* ======================================================================
  * Bonn EEG (bonn.c)
  * ====================================================================== */
 
@@ -620,6 +653,12 @@ void *bnn__realloc(void *p, size_t n);
 static inline int bnn__mul(size_t a, size_t b, size_t *r)
 {
 	return __builtin_mul_overflow(a, b, r) ? -1 : 0;
+}
+
+/* num / den for the rhythm ratios: 1.0 when den <= 0 or not finite. */
+static inline double bnn__rr_ratio(double num, double den)
+{
+	return (den > 0 && den <= __DBL_MAX__) ? num / den : 1.0;
 }
 
 /* Join dir + "/" + name into buf (cap bytes); BNN_E_RANGE if too long. */
