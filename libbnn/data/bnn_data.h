@@ -8,6 +8,8 @@
  *   - heartbeat extraction with AAMI EC57 classes and the MIT-BIH
  *     inter-patient split file (SPLITS_AAMI.txt), resampling;     beats.c
  *   - Bonn epilepsy EEG text segments and a windowing helper;     bonn.c
+ *   - running median, median baseline removal, FIR low-pass;      filters.c
+ *   - RR-interval (rhythm) features of beats;                     rhythm.c
  *   - plain numeric CSV and raw little-endian float32 tensors,
  *     plus the shared helpers (errors, file reading, numbers).    csv.c
  *
@@ -451,6 +453,63 @@ int bnn_beats_count(const bnn_wfdb_header *h, const bnn_wfdb_annlist *ann,
 int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 		      const bnn_beat_opts *o, bnn_beats *out, bnn_error *err);
 void bnn_beats_free(bnn_beats *b);
+
+/* ======================================================================
+ * Filters (filters.c)
+ *
+ * All take n >= 1 finite samples: NaN or infinite input is refused with
+ * BNN_E_RANGE naming the first such sample (an ordering with NaN has no
+ * median, and one NaN would smear over a whole FIR kernel).  Samples
+ * beyond either end are taken as the edge sample, so any n >= 1 works,
+ * also shorter than the window.  NULL or empty input: BNN_E_INVAL.
+ * ====================================================================== */
+
+#define BNN_MEDIAN_MAX_WIN ((size_t)1 << 20)
+
+/*
+ * Running median: y[i] = median of x[i-h .. i+h], win = 2h+1 (odd, 1 ..
+ * BNN_MEDIAN_MAX_WIN; even windows have no middle sample: BNN_E_INVAL).
+ * Two heaps over the window: O(n log win) time, O(win) memory (about
+ * 0.1 s for 650000 samples and win 217).  y may be x (in place).
+ */
+int bnn_median_filter(const float *x, size_t n, size_t win, float *y,
+		      bnn_error *err);
+
+/* Window lengths of the median baseline, seconds. */
+#define BNN_BASELINE_SHORT_S 0.2
+#define BNN_BASELINE_LONG_S 0.6
+
+/*
+ * Baseline wander removal: y = x - med_L(med_S(x)), median windows of
+ * lround(0.2 fs) | 1 and lround(0.6 fs) | 1 samples (73 and 217 at
+ * 360 Hz): the short one removes the QRS complexes, the long one the P
+ * and T waves, leaving the baseline.  y may be x.  BNN_E_INVAL also for
+ * fs not finite, <= 0 or so large the window exceeds BNN_MEDIAN_MAX_WIN.
+ */
+int bnn_baseline_median(const float *x, size_t n, double fs, float *y,
+			bnn_error *err);
+
+/* Low-pass kernel: half-length M = ceil(5.5 fs / fc) taps (a Blackman
+ * window's transition band is about 5.5 fs / (2M+1) wide: fc/2 here,
+ * from 0.75 fc to 1.25 fc), at most BNN_LOWPASS_HALF_MAX (cut-offs below
+ * 5.5 fs / 2048 get a wider transition). */
+#define BNN_LOWPASS_HALF_CYCLES 5.5
+#define BNN_LOWPASS_HALF_MAX 2048
+
+/* M for a rate and cut-off; 0 when fc is not finite, > 0 and < fs / 2. */
+size_t bnn_lowpass_half_len(double fs, double fc);
+
+/*
+ * Zero-phase FIR low-pass at cut-off fc Hz (rate fs): y[i] = sum over
+ * |k| <= M of h[|k|] x[i+k], h = ideal low-pass 2 fc/fs sinc(2 fc k/fs)
+ * times a Blackman window over 2M+1 taps (w(k) = 0.42 + 0.5 cos(pi k /
+ * (M+1)) + 0.08 cos(2 pi k / (M+1))), normalised to sum 1: a constant
+ * stays constant, no delay.  Passband flat within 0.01 dB below 0.75 fc,
+ * stopband (above 1.25 fc) at least 70 dB down.  Cost n (M+1) multiply-
+ * adds.  y must not be x (BNN_E_INVAL).
+ */
+int bnn_lowpass(const float *x, size_t n, double fs, double fc, float *y,
+		bnn_error *err);
 
 /* ======================================================================
  * Rhythm (RR-interval) features (rhythm.c)
