@@ -392,10 +392,15 @@ typedef struct bnn_beat_opts {
 	bnn_norm norm;
 	bnn_resample_method resample;
 	const signed char *map;	/* BNN_AAMI_MAP_SIZE entries; NULL = default */
+	/* Signal preprocessing (0 = off; see "Preprocessing" below). */
+	int baseline;		/* bnn_baseline: BNN_BASELINE_MEDIAN */
+	double lowpass_hz;	/* FIR low-pass cut-off; 0 = none, else
+				 * finite, > 0 and < half the output rate */
+	int amp_norm;		/* bnn_amp_norm: BNN_AMP_QRS */
 } bnn_beat_opts;
 
 /* Defaults: lead "MLII", signal 0, fs 0, pre 128, post 128, no
- * normalisation, sinc resampling, default AAMI map. */
+ * normalisation, sinc resampling, default AAMI map, no preprocessing. */
 void bnn_beat_opts_default(bnn_beat_opts *o);
 
 /*
@@ -419,6 +424,36 @@ void bnn_beat_opts_default(bnn_beat_opts *o);
  * gives DS1 N 45846 S 944 V 3788 F 414 Q 8, DS2 N 44241 S 1837 V 3220
  * F 388 Q 7.
  */
+/*
+ * Preprocessing.  With baseline, lowpass_hz and amp_norm all off the
+ * windows are cut from the stored samples as described above.  With any
+ * of them on, the whole lead is processed first, in this order:
+ *   1. physical units per `norm` (BNN_NORM_MV: millivolts), else the raw
+ *      ADC values;
+ *   2. resampled to the output rate with `resample` (when it differs);
+ *   3. baseline: bnn_baseline_median() (medians of 200 and 600 ms);
+ *   4. low-pass: bnn_lowpass() at lowpass_hz;
+ *   5. the window [-pre, +post) around c = llround(s * fs_out / fs_in)
+ *      of the processed signal (the keep/drop rule stays the one above;
+ *      a window that rounding moves past an end repeats the edge sample);
+ *   6. amp_norm BNN_AMP_QRS: divided by scale_i, the median of the QRS
+ *      amplitudes of beat i and the up to 31 beats before it in the
+ *      record (causal; every beat annotation counts, kept or not; an even
+ *      count takes the mean of the two middle values).  A beat's QRS
+ *      amplitude is max - min of the processed signal over [c - 50 ms,
+ *      c + 80 ms] (lround of the output samples, clipped to the record).
+ *      scale_i < 1e-6 gives an all-zero window;
+ *   7. BNN_NORM_ZSCORE per beat, as without preprocessing.
+ *
+ * Rhythm: `rhythm` has BNN_FEAT_COUNT floats per kept beat (row k for
+ * beat k), bnn_rhythm_features() of the times of ALL beat annotations of
+ * the record (every code the map sends to a class, kept or dropped) at
+ * the record's rate.  It is always filled.  A record with a single beat
+ * annotation, or whose beat times are not strictly increasing, has no
+ * defined RR intervals: its rows are all NaN (a morphology-only model
+ * still classifies those beats; a model with rhythm features sees every
+ * threshold bit of them as -1).
+ */
 typedef struct bnn_beats {
 	size_t n;		/* beats kept */
 	size_t len;		/* samples per beat (pre + post) */
@@ -427,6 +462,7 @@ typedef struct bnn_beats {
 	unsigned char *cls;	/* n AAMI classes */
 	unsigned char *code;	/* n annotation codes */
 	int64_t *sample;	/* n annotation times (input samples) */
+	float *rhythm;		/* n * BNN_FEAT_COUNT rhythm features */
 	size_t count[BNN_AAMI_NCLASS];	/* beats kept per class */
 	size_t dropped[BNN_AAMI_NCLASS];	/* beats whose window left the record */
 } bnn_beats;
@@ -444,7 +480,8 @@ int bnn_beats_count(const bnn_wfdb_header *h, const bnn_wfdb_annlist *ann,
 /*
  * Extract the beat windows of one lead.  Errors: BNN_E_INVAL (bad options:
  * pre/post < 0, pre + post == 0 or > BNN_BEAT_MAX_WINDOW, fs < 0 or not
- * finite, unknown enum), BNN_E_NOTFOUND (lead not in the record),
+ * finite, unknown enum, lowpass_hz not 0 or in (0, fs_out / 2)),
+ * BNN_E_NOTFOUND (lead not in the record),
  * BNN_E_RANGE (signal index out of range; record without samples; more
  * than BNN_MAX_VALUES output values),
  * BNN_E_UNSUPPORTED (BNN_NORM_MV with units other than mV/uV/V),
