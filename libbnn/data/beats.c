@@ -384,6 +384,7 @@ void bnn_beats_free(bnn_beats *b)
 	free(b->cls);
 	free(b->code);
 	free(b->sample);
+	free(b->rhythm);
 	memset(b, 0, sizeof *b);
 }
 
@@ -407,6 +408,17 @@ static int check_opts(const bnn_beat_opts *o, bnn_error *err)
 		return bnn__err(err, BNN_E_INVAL,
 				"beats: unknown resample method %d",
 				(int)o->resample);
+	if (o->baseline != BNN_BASELINE_NONE &&
+	    o->baseline != BNN_BASELINE_MEDIAN)
+		return bnn__err(err, BNN_E_INVAL, "beats: unknown baseline %d",
+				o->baseline);
+	if (o->amp_norm != BNN_AMP_NONE && o->amp_norm != BNN_AMP_QRS)
+		return bnn__err(err, BNN_E_INVAL,
+				"beats: unknown amplitude normalisation %d",
+				o->amp_norm);
+	if (!isfinite(o->lowpass_hz) || o->lowpass_hz < 0)
+		return bnn__err(err, BNN_E_INVAL, "beats: bad low-pass cut-off %g",
+				o->lowpass_hz);
 	if (o->map)
 		for (int i = 0; i < BNN_AAMI_MAP_SIZE; i++)
 			if (o->map[i] < -1 || o->map[i] >= BNN_AAMI_NCLASS)
@@ -503,6 +515,128 @@ static int mv_scale(const char *units, double *scale)
 	return 0;
 }
 
+/* Rhythm rows of the kept beats: features of all nb beat times, row
+ * keep[k] for kept beat k; NaN when the record has no RR intervals. */
+static void fill_rhythm(const int64_t *times, size_t nb, const size_t *keep,
+			size_t n, double fs, float *feat, float *rhythm)
+{
+	int ok = nb >= 2 &&
+		 bnn_rhythm_features(times, nb, fs, feat, NULL) == BNN_OK;
+	for (size_t k = 0; k < n; k++)
+		for (int f = 0; f < BNN_FEAT_COUNT; f++)
+			rhythm[k * BNN_FEAT_COUNT + f] =
+				ok ? feat[keep[k] * BNN_FEAT_COUNT + f] : NAN;
+}
+
+/* Centre of beat s on the output grid. */
+static long long out_centre(const struct geom *g, int64_t s)
+{
+	return g->same ? (long long)s : llround((double)s * g->fs_out / g->fs_in);
+}
+
+/* Steps 1-4 of the preprocessing (bnn_data.h): the whole lead, processed,
+ * at the output rate: *y (malloc'ed), *m samples. */
+static int process_lead(const int32_t *src, int64_t n, const bnn_wfdb_signal *sg,
+			const bnn_beat_opts *o, const struct geom *g,
+			double unit, float **y, size_t *m, bnn_error *err)
+{
+	size_t nbytes, ns = (size_t)n;
+	float *a = NULL, *b = NULL;
+	*y = NULL;
+	if (bnn__mul(ns, sizeof *a, &nbytes) || !(a = bnn__malloc(nbytes)))
+		return bnn__err(err, BNN_E_NOMEM, "beats: out of memory");
+	double base = o->norm == BNN_NORM_MV ? sg->baseline : 0;
+	double sc = o->norm == BNN_NORM_MV ? unit / sg->gain : 1;
+	for (size_t i = 0; i < ns; i++)
+		a[i] = (float)(((double)src[i] - base) * sc);
+	int rc = BNN_OK;
+	if (!g->same) {
+		rc = bnn_resample(a, ns, g->fs_in, g->fs_out, o->resample, &b,
+				  &ns, err);
+		free(a);
+		if (rc)
+			return rc;
+		a = b;
+		b = NULL;
+	}
+	if (o->baseline == BNN_BASELINE_MEDIAN &&
+	    (rc = bnn_baseline_median(a, ns, g->fs_out, a, err)))
+		goto fail;
+	if (o->lowpass_hz > 0) {
+		if (!(b = bnn__malloc(ns * sizeof *b))) {
+			rc = bnn__err(err, BNN_E_NOMEM, "beats: out of memory");
+			goto fail;
+		}
+		if ((rc = bnn_lowpass(a, ns, g->fs_out, o->lowpass_hz, b, err)))
+			goto fail;
+		free(a);
+		a = b;
+		b = NULL;
+	}
+	*y = a;
+	*m = ns;
+	return BNN_OK;
+fail:
+	free(a);
+	free(b);
+	return rc;
+}
+
+/* Step 6: scale of every beat (nb times), causal median of QRS amplitudes. */
+#define QRS_HISTORY 32
+
+static int qrs_scales(const float *y, size_t m, const struct geom *g,
+		      const int64_t *times, size_t nb, double *scale,
+		      bnn_error *err)
+{
+	double *amp = bnn__malloc((nb ? nb : 1) * sizeof *amp);
+	if (!amp)
+		return bnn__err(err, BNN_E_NOMEM, "beats: out of memory");
+	long long before = lround(0.05 * g->fs_out), after = lround(0.08 * g->fs_out);
+	for (size_t j = 0; j < nb; j++) {
+		long long c = out_centre(g, times[j]);
+		long long a = c - before, b = c + after;
+		a = a < 0 ? 0 : a > (long long)m - 1 ? (long long)m - 1 : a;
+		b = b < 0 ? 0 : b > (long long)m - 1 ? (long long)m - 1 : b;
+		float lo = y[a], hi = y[a];
+		for (long long i = a + 1; i <= b; i++) {
+			lo = y[i] < lo ? y[i] : lo;
+			hi = y[i] > hi ? y[i] : hi;
+		}
+		amp[j] = (double)hi - lo;
+	}
+	for (size_t j = 0; j < nb; j++) {
+		double v[QRS_HISTORY];
+		size_t k = 0;
+		for (size_t i = j + 1 > QRS_HISTORY ? j + 1 - QRS_HISTORY : 0;
+		     i <= j; i++) {
+			size_t p = k++;		/* insertion sort */
+			while (p > 0 && v[p - 1] > amp[i]) {
+				v[p] = v[p - 1];
+				p--;
+			}
+			v[p] = amp[i];
+		}
+		scale[j] = k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+	}
+	free(amp);
+	return BNN_OK;
+}
+
+static void zscore_window(float *y, size_t len)
+{
+	double mean = 0, var = 0;
+	for (size_t j = 0; j < len; j++)
+		mean += y[j];
+	mean /= (double)len;
+	for (size_t j = 0; j < len; j++)
+		var += ((double)y[j] - mean) * ((double)y[j] - mean);
+	double sd = sqrt(var / (double)len);
+	double inv = sd < 1e-9 ? 0.0 : 1.0 / sd;
+	for (size_t j = 0; j < len; j++)
+		y[j] = (float)(((double)y[j] - mean) * inv);
+}
+
 int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 		      const bnn_beat_opts *o, bnn_beats *out, bnn_error *err)
 {
@@ -562,32 +696,55 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 	}
 	struct geom g;
 	geom_init(&g, rec->hdr.fs, o, rec->nsamples);
+	int prep = o->baseline || o->lowpass_hz > 0 || o->amp_norm;
+	if (o->lowpass_hz > 0 && !(o->lowpass_hz < g.fs_out / 2))
+		return bnn__err(err, BNN_E_INVAL,
+				"beats: low-pass cut-off %g Hz must be below half the output rate %g Hz",
+				o->lowpass_hz, g.fs_out);
 
 	/* Pass 1: which beats are kept. */
 	bnn_beats b = { 0 };
 	b.len = (size_t)o->pre + (size_t)o->post;
 	b.fs = g.fs_out;
+	size_t nb = 0;		/* beat annotations (kept or not) */
 	for (size_t i = 0; i < ann->n; i++) {
 		int c = beat_class(map, ann->ann[i].code);
 		if (c < 0)
 			continue;
+		nb++;
 		if (window_fits(&g, ann->ann[i].sample))
 			b.count[c]++, b.n++;
 		else
 			b.dropped[c]++;
 	}
-	size_t nval;
+	size_t nval, nfeat;
 	if (bnn__mul(b.n, b.len, &nval) || nval > BNN_MAX_VALUES)
 		return bnn__err(err, BNN_E_RANGE,
 				"beats: %zu beats x %zu samples exceeds the limit of %zu values",
 				b.n, b.len, BNN_MAX_VALUES);
+	nfeat = nb * BNN_FEAT_COUNT;	/* nb <= ann->n: no overflow in practice */
 
-	float *lead = NULL;
+	float *lead = NULL, *feat = NULL;
+	int64_t *times = NULL;
+	size_t *keep = NULL, m = 0;
+	double *scale = NULL;
 	b.x = bnn__malloc(nval * sizeof *b.x);
 	b.cls = bnn__malloc(b.n);
 	b.code = bnn__malloc(b.n);
 	b.sample = bnn__malloc(b.n * sizeof *b.sample);
-	if (!g.same) {
+	b.rhythm = bnn__malloc(b.n * BNN_FEAT_COUNT * sizeof *b.rhythm);
+	times = bnn__malloc(nb * sizeof *times);
+	keep = bnn__malloc(b.n * sizeof *keep);
+	feat = bnn__malloc(nfeat * sizeof *feat);
+	if (!b.x || !b.cls || !b.code || !b.sample || !b.rhythm || !times ||
+	    !keep || !feat)
+		goto nomem;
+	if (prep) {
+		rc = process_lead(src, rec->nsamples, sg, o, &g, unit, &lead, &m,
+				  err);
+		if (rc)
+			goto fail;
+	} else if (!g.same) {
 		size_t nbytes;
 		if (bnn__mul((size_t)rec->nsamples, sizeof *lead, &nbytes) ||
 		    !(lead = bnn__malloc(nbytes)))
@@ -595,57 +752,81 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 		for (int64_t i = 0; i < rec->nsamples; i++)
 			lead[i] = (float)src[i];
 	}
-	if (!b.x || !b.cls || !b.code || !b.sample)
-		goto nomem;
 
 	struct interp ip;
-	if (lead)
+	if (lead && !prep)
 		interp_init(&ip, lead, (size_t)rec->nsamples, g.fs_in, g.fs_out,
 			    o->resample);
-	size_t k = 0;
+	size_t k = 0, j = 0;
 	for (size_t i = 0; i < ann->n; i++) {
 		int c = beat_class(map, ann->ann[i].code);
 		int64_t s = ann->ann[i].sample;
-		if (c < 0 || !window_fits(&g, s))
+		if (c < 0)
 			continue;
+		times[j++] = s;
+		if (!window_fits(&g, s))
+			continue;
+		keep[k] = j - 1;
 		float *y = b.x + k * b.len;
-		if (g.same) {
+		if (prep) {
+			long long c0 = out_centre(&g, s) - o->pre;
+			for (size_t q = 0; q < b.len; q++) {
+				long long t = c0 + (long long)q;
+				t = t < 0 ? 0 : t > (long long)m - 1 ? (long long)m - 1 : t;
+				y[q] = lead[t];
+			}
+		} else if (g.same) {
 			const int32_t *w = src + (s - o->pre);
-			for (size_t j = 0; j < b.len; j++)
-				y[j] = (float)w[j];
+			for (size_t q = 0; q < b.len; q++)
+				y[q] = (float)w[q];
 		} else {
-			for (size_t j = 0; j < b.len; j++) {
+			for (size_t q = 0; q < b.len; q++) {
 				double t = (double)s +
-					   ((double)j - o->pre) * g.r;
-				y[j] = (float)interp_at(&ip, t);
+					   ((double)q - o->pre) * g.r;
+				y[q] = (float)interp_at(&ip, t);
 			}
 		}
-		if (o->norm == BNN_NORM_MV) {
+		if (o->norm == BNN_NORM_MV && !prep) {
 			double base = sg->baseline, sc = unit / sg->gain;
-			for (size_t j = 0; j < b.len; j++)
-				y[j] = (float)(((double)y[j] - base) * sc);
-		} else if (o->norm == BNN_NORM_ZSCORE) {
-			double mean = 0, var = 0;
-			for (size_t j = 0; j < b.len; j++)
-				mean += y[j];
-			mean /= (double)b.len;
-			for (size_t j = 0; j < b.len; j++)
-				var += ((double)y[j] - mean) * ((double)y[j] - mean);
-			double sd = sqrt(var / (double)b.len);
-			double inv = sd < 1e-9 ? 0.0 : 1.0 / sd;
-			for (size_t j = 0; j < b.len; j++)
-				y[j] = (float)(((double)y[j] - mean) * inv);
+			for (size_t q = 0; q < b.len; q++)
+				y[q] = (float)(((double)y[q] - base) * sc);
 		}
 		b.cls[k] = (unsigned char)c;
 		b.code[k] = (unsigned char)ann->ann[i].code;
 		b.sample[k] = s;
 		k++;
 	}
+	if (o->amp_norm == BNN_AMP_QRS) {
+		if (!(scale = bnn__malloc((nb ? nb : 1) * sizeof *scale)))
+			goto nomem;
+		if ((rc = qrs_scales(lead, m, &g, times, nb, scale, err)))
+			goto fail;
+		for (k = 0; k < b.n; k++) {
+			double sc = scale[keep[k]];
+			float *y = b.x + k * b.len;
+			for (size_t q = 0; q < b.len; q++)
+				y[q] = sc < 1e-6 ? 0.0f : (float)(y[q] / sc);
+		}
+	}
+	if (o->norm == BNN_NORM_ZSCORE)
+		for (k = 0; k < b.n; k++)
+			zscore_window(b.x + k * b.len, b.len);
+	fill_rhythm(times, nb, keep, b.n, g.fs_in, feat, b.rhythm);
 	free(lead);
+	free(times);
+	free(keep);
+	free(feat);
+	free(scale);
 	*out = b;
 	return BNN_OK;
 nomem:
+	rc = bnn__err(err, BNN_E_NOMEM, "beats: out of memory");
+fail:
 	free(lead);
+	free(times);
+	free(keep);
+	free(feat);
+	free(scale);
 	bnn_beats_free(&b);
-	return bnn__err(err, BNN_E_NOMEM, "beats: out of memory");
+	return rc;
 }

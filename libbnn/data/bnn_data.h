@@ -8,6 +8,8 @@
  *   - heartbeat extraction with AAMI EC57 classes and the MIT-BIH
  *     inter-patient split file (SPLITS_AAMI.txt), resampling;     beats.c
  *   - Bonn epilepsy EEG text segments and a windowing helper;     bonn.c
+ *   - running median, median baseline removal, FIR low-pass;      filters.c
+ *   - RR-interval (rhythm) features of beats;                     rhythm.c
  *   - plain numeric CSV and raw little-endian float32 tensors,
  *     plus the shared helpers (errors, file reading, numbers).    csv.c
  *
@@ -41,6 +43,7 @@
 #include <stdint.h>
 
 #include "../include/bnn_error.h"
+#include "../include/bnn.h"	/* bnn_feature_kind, bnn_baseline, bnn_amp_norm */
 
 #ifdef __cplusplus
 extern "C" {
@@ -389,10 +392,15 @@ typedef struct bnn_beat_opts {
 	bnn_norm norm;
 	bnn_resample_method resample;
 	const signed char *map;	/* BNN_AAMI_MAP_SIZE entries; NULL = default */
+	/* Signal preprocessing (0 = off; see "Preprocessing" below). */
+	int baseline;		/* bnn_baseline: BNN_BASELINE_MEDIAN */
+	double lowpass_hz;	/* FIR low-pass cut-off; 0 = none, else
+				 * finite, > 0 and < half the output rate */
+	int amp_norm;		/* bnn_amp_norm: BNN_AMP_QRS */
 } bnn_beat_opts;
 
 /* Defaults: lead "MLII", signal 0, fs 0, pre 128, post 128, no
- * normalisation, sinc resampling, default AAMI map. */
+ * normalisation, sinc resampling, default AAMI map, no preprocessing. */
 void bnn_beat_opts_default(bnn_beat_opts *o);
 
 /*
@@ -416,6 +424,36 @@ void bnn_beat_opts_default(bnn_beat_opts *o);
  * gives DS1 N 45846 S 944 V 3788 F 414 Q 8, DS2 N 44241 S 1837 V 3220
  * F 388 Q 7.
  */
+/*
+ * Preprocessing.  With baseline, lowpass_hz and amp_norm all off the
+ * windows are cut from the stored samples as described above.  With any
+ * of them on, the whole lead is processed first, in this order:
+ *   1. physical units per `norm` (BNN_NORM_MV: millivolts), else the raw
+ *      ADC values;
+ *   2. resampled to the output rate with `resample` (when it differs);
+ *   3. baseline: bnn_baseline_median() (medians of 200 and 600 ms);
+ *   4. low-pass: bnn_lowpass() at lowpass_hz;
+ *   5. the window [-pre, +post) around c = llround(s * fs_out / fs_in)
+ *      of the processed signal (the keep/drop rule stays the one above;
+ *      a window that rounding moves past an end repeats the edge sample);
+ *   6. amp_norm BNN_AMP_QRS: divided by scale_i, the median of the QRS
+ *      amplitudes of beat i and the up to 31 beats before it in the
+ *      record (causal; every beat annotation counts, kept or not; an even
+ *      count takes the mean of the two middle values).  A beat's QRS
+ *      amplitude is max - min of the processed signal over [c - 50 ms,
+ *      c + 80 ms] (lround of the output samples, clipped to the record).
+ *      scale_i < 1e-6 gives an all-zero window;
+ *   7. BNN_NORM_ZSCORE per beat, as without preprocessing.
+ *
+ * Rhythm: `rhythm` has BNN_FEAT_COUNT floats per kept beat (row k for
+ * beat k), bnn_rhythm_features() of the times of ALL beat annotations of
+ * the record (every code the map sends to a class, kept or dropped) at
+ * the record's rate.  It is always filled.  A record with a single beat
+ * annotation, or whose beat times are not strictly increasing, has no
+ * defined RR intervals: its rows are all NaN (a morphology-only model
+ * still classifies those beats; a model with rhythm features sees every
+ * threshold bit of them as -1).
+ */
 typedef struct bnn_beats {
 	size_t n;		/* beats kept */
 	size_t len;		/* samples per beat (pre + post) */
@@ -424,6 +462,7 @@ typedef struct bnn_beats {
 	unsigned char *cls;	/* n AAMI classes */
 	unsigned char *code;	/* n annotation codes */
 	int64_t *sample;	/* n annotation times (input samples) */
+	float *rhythm;		/* n * BNN_FEAT_COUNT rhythm features */
 	size_t count[BNN_AAMI_NCLASS];	/* beats kept per class */
 	size_t dropped[BNN_AAMI_NCLASS];	/* beats whose window left the record */
 } bnn_beats;
@@ -441,7 +480,8 @@ int bnn_beats_count(const bnn_wfdb_header *h, const bnn_wfdb_annlist *ann,
 /*
  * Extract the beat windows of one lead.  Errors: BNN_E_INVAL (bad options:
  * pre/post < 0, pre + post == 0 or > BNN_BEAT_MAX_WINDOW, fs < 0 or not
- * finite, unknown enum), BNN_E_NOTFOUND (lead not in the record),
+ * finite, unknown enum, lowpass_hz not 0 or in (0, fs_out / 2)),
+ * BNN_E_NOTFOUND (lead not in the record),
  * BNN_E_RANGE (signal index out of range; record without samples; more
  * than BNN_MAX_VALUES output values),
  * BNN_E_UNSUPPORTED (BNN_NORM_MV with units other than mV/uV/V),
@@ -450,6 +490,95 @@ int bnn_beats_count(const bnn_wfdb_header *h, const bnn_wfdb_annlist *ann,
 int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 		      const bnn_beat_opts *o, bnn_beats *out, bnn_error *err);
 void bnn_beats_free(bnn_beats *b);
+
+/* ======================================================================
+ * Filters (filters.c)
+ *
+ * All take n >= 1 finite samples: NaN or infinite input is refused with
+ * BNN_E_RANGE naming the first such sample (an ordering with NaN has no
+ * median, and one NaN would smear over a whole FIR kernel).  Samples
+ * beyond either end are taken as the edge sample, so any n >= 1 works,
+ * also shorter than the window.  NULL or empty input: BNN_E_INVAL.
+ * ====================================================================== */
+
+#define BNN_MEDIAN_MAX_WIN ((size_t)1 << 20)
+
+/*
+ * Running median: y[i] = median of x[i-h .. i+h], win = 2h+1 (odd, 1 ..
+ * BNN_MEDIAN_MAX_WIN; even windows have no middle sample: BNN_E_INVAL).
+ * Two heaps over the window: O(n log win) time, O(win) memory (about
+ * 0.1 s for 650000 samples and win 217).  y may be x (in place).
+ */
+int bnn_median_filter(const float *x, size_t n, size_t win, float *y,
+		      bnn_error *err);
+
+/* Window lengths of the median baseline, seconds. */
+#define BNN_BASELINE_SHORT_S 0.2
+#define BNN_BASELINE_LONG_S 0.6
+
+/*
+ * Baseline wander removal: y = x - med_L(med_S(x)), median windows of
+ * lround(0.2 fs) | 1 and lround(0.6 fs) | 1 samples (73 and 217 at
+ * 360 Hz): the short one removes the QRS complexes, the long one the P
+ * and T waves, leaving the baseline.  y may be x.  BNN_E_INVAL also for
+ * fs not finite, <= 0 or so large the window exceeds BNN_MEDIAN_MAX_WIN.
+ */
+int bnn_baseline_median(const float *x, size_t n, double fs, float *y,
+			bnn_error *err);
+
+/* Low-pass kernel: half-length M = ceil(5.5 fs / fc) taps (a Blackman
+ * window's transition band is about 5.5 fs / (2M+1) wide: fc/2 here,
+ * from 0.75 fc to 1.25 fc), at most BNN_LOWPASS_HALF_MAX (cut-offs below
+ * 5.5 fs / 2048 get a wider transition). */
+#define BNN_LOWPASS_HALF_CYCLES 5.5
+#define BNN_LOWPASS_HALF_MAX 2048
+
+/* M for a rate and cut-off; 0 when fc is not finite, > 0 and < fs / 2. */
+size_t bnn_lowpass_half_len(double fs, double fc);
+
+/*
+ * Zero-phase FIR low-pass at cut-off fc Hz (rate fs): y[i] = sum over
+ * |k| <= M of h[|k|] x[i+k], h = ideal low-pass 2 fc/fs sinc(2 fc k/fs)
+ * times a Blackman window over 2M+1 taps (w(k) = 0.42 + 0.5 cos(pi k /
+ * (M+1)) + 0.08 cos(2 pi k / (M+1))), normalised to sum 1: a constant
+ * stays constant, no delay.  Passband flat within 0.01 dB below 0.75 fc,
+ * stopband (above 1.25 fc) at least 70 dB down.  Cost n (M+1) multiply-
+ * adds.  y must not be x (BNN_E_INVAL).
+ */
+int bnn_lowpass(const float *x, size_t n, double fs, double fc, float *y,
+		bnn_error *err);
+
+/* ======================================================================
+ * Rhythm (RR-interval) features (rhythm.c)
+ * ====================================================================== */
+
+/*
+ * The BNN_FEAT_COUNT features of bnn_feature_kind (bnn.h) for every beat
+ * of a record, from its beat times t[0..n) (samples at rate fs): out gets
+ * n rows of BNN_FEAT_COUNT floats (row i = beat i, column = kind).  One
+ * definition for training (bnn-extract) and inference (libbnn, bnn-run).
+ * RR_i = (t_i - t_(i-1)) / fs seconds, i >= 1, in double.  For beat i:
+ *   PRE_RR    RR_i; beat 0: RR_1
+ *   POST_RR   RR_(i+1); the last beat: its PRE_RR
+ *   LOCAL_RR  mean of RR_(i-10) .. RR_(i-1) (indices >= 1); i <= 1: PRE_RR
+ *   LONG_RR   mean of RR_k, 1 <= k < i, with t_k > t_i - 300 fs; none:
+ *             LOCAL_RR
+ *   ratios    PRE/LOCAL, POST/PRE, PRE/LONG, LOCAL/LONG; a denominator
+ *             <= 0 or not finite gives 1.0
+ *   IRREG     mean |RR_k - RR_(k-1)| for k = max(2, i-9) .. i, divided by
+ *             LOCAL_RR (same denominator rule); none (i <= 1): 0
+ * Errors: BNN_E_RANGE for n < 2 ("one beat: RR features need at least 2
+ * beats"), BNN_E_INVAL for NULL pointers, fs not finite and > 0, and times
+ * that are not strictly increasing (the message names the index).  On
+ * error out is left untouched.
+ */
+int bnn_rhythm_features(const int64_t *t, size_t n, double fs, float *out,
+			bnn_error *err);
+
+/* Seconds of history LONG_RR looks back. */
+#define BNN_RHYTHM_LONG_S 300.0
+/* RR intervals LOCAL_RR averages (and successive differences IRREG does). */
+#define BNN_RHYTHM_LOCAL_N 10
 
 /* ======================================================================
  * Bonn EEG (bonn.c)
@@ -620,6 +749,12 @@ void *bnn__realloc(void *p, size_t n);
 static inline int bnn__mul(size_t a, size_t b, size_t *r)
 {
 	return __builtin_mul_overflow(a, b, r) ? -1 : 0;
+}
+
+/* num / den for the rhythm ratios: 1.0 when den <= 0 or not finite. */
+static inline double bnn__rr_ratio(double num, double den)
+{
+	return (den > 0 && den <= __DBL_MAX__) ? num / den : 1.0;
 }
 
 /* Join dir + "/" + name into buf (cap bytes); BNN_E_RANGE if too long. */

@@ -15,7 +15,7 @@
  *
  * Build (clang):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilibbnn/data \
- *     tests/fuzz/fuzz_wfdb.c libbnn/data/{wfdb,beats,bonn,csv}.c -lm \
+ *     tests/fuzz/fuzz_wfdb.c libbnn/data/[a-z]*.c -lm \
  *     -o fuzz_wfdb
  *   ./fuzz_wfdb -max_len=8192 corpus/
  */
@@ -99,6 +99,9 @@ static void fuzz_record(const uint8_t *data, size_t size)
 		o.post = 4;
 		o.norm = (bnn_norm)(data[1] % 3);
 		o.resample = (bnn_resample_method)((data[1] >> 2) & 1);
+		o.baseline = (data[1] >> 3) & 1;
+		o.amp_norm = (data[1] >> 4) & 1;
+		o.lowpass_hz = (data[1] >> 5) & 1 ? h.fs * 0.2 : 0;
 		for (int k = 0; k < 2; k++) {
 			o.fs = k ? h.fs * 0.75 : 0;
 			bnn_beats b;
@@ -109,6 +112,7 @@ static void fuzz_record(const uint8_t *data, size_t size)
 				for (int c = 0; c < BNN_AAMI_NCLASS; c++)
 					sum += b.count[c];
 				CHECK(sum == b.n);
+				CHECK(b.rhythm != NULL);
 				bnn_beats_free(&b);
 			} else {
 				CHECK(b.x == NULL && b.n == 0);

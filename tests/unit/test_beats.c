@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bnn_data.h"
@@ -739,6 +740,236 @@ static void test_beats_errors(void **state)
 }
 
 /* ---------------------------------------------------------------------
+ * Rhythm features and preprocessing
+ * --------------------------------------------------------------------- */
+
+static void expect_rows(const bnn_beats *b, const int64_t *all, size_t nall,
+			double fs, const size_t *rows)
+{
+	float *f = malloc(nall * BNN_FEAT_COUNT * sizeof *f);
+	assert_non_null(f);
+	assert_int_equal(bnn_rhythm_features(all, nall, fs, f, NULL), BNN_OK);
+	for (size_t k = 0; k < b->n; k++)
+		assert_memory_equal(b->rhythm + k * BNN_FEAT_COUNT,
+				    f + rows[k] * BNN_FEAT_COUNT,
+				    BNN_FEAT_COUNT * sizeof *f);
+	free(f);
+}
+
+static void test_beats_rhythm(void **state)
+{
+	(void)state;
+	bnn_wfdb_record r;
+	make_record(&r, 1000, 100, "mV", 200, 0, ramp);
+	/* Beats at 2 (dropped at the edge), 100, 180, 300 and 996 (dropped);
+	 * '+' and '~' are no beats and do not count as RR ends. */
+	static const int64_t t[] = { 2, 50, 100, 180, 250, 300, 996 };
+	static const char *sym[] = { "N", "+", "V", "N", "~", "A", "N" };
+	bnn_wfdb_annlist l;
+	make_ann(&l, t, sym, 7);
+	bnn_beat_opts o;
+	bnn_beat_opts_default(&o);
+	o.pre = 3;
+	o.post = 5;
+	bnn_beats b;
+	bnn_error e;
+	for (int fsk = 0; fsk < 2; fsk++) {
+		o.fs = fsk ? 50 : 0;	/* the rate of x does not matter */
+		assert_int_equal(bnn_beats_extract(&r, &l, &o, &b, &e), BNN_OK);
+		assert_int_equal(b.n, 3);
+		static const int64_t all[] = { 2, 100, 180, 300, 996 };
+		static const size_t rows[] = { 1, 2, 3 };
+		expect_rows(&b, all, 5, 100, rows);
+		/* Beat at 100: PRE 0.98 s (from the dropped beat at 2). */
+		assert_true(fabsf(b.rhythm[BNN_FEAT_PRE_RR] - 0.98f) < 1e-6f);
+		assert_true(fabsf(b.rhythm[BNN_FEAT_POST_RR] - 0.8f) < 1e-6f);
+		/* Beat at 300: POST to 996 (dropped, still a beat). */
+		assert_true(fabsf(b.rhythm[2 * BNN_FEAT_COUNT + BNN_FEAT_POST_RR] -
+				  6.96f) < 1e-5f);
+		bnn_beats_free(&b);
+	}
+	o.fs = 0;
+
+	/* One beat in the record: NaN rows (and still extracted). */
+	static const int64_t t1[] = { 50, 60 };
+	static const char *s1[] = { "N", "+" };
+	bnn_wfdb_annlist l1;
+	make_ann(&l1, t1, s1, 2);
+	assert_int_equal(bnn_beats_extract(&r, &l1, &o, &b, &e), BNN_OK);
+	assert_int_equal(b.n, 1);
+	for (int f = 0; f < BNN_FEAT_COUNT; f++)
+		assert_true(isnan(b.rhythm[f]));
+	bnn_beats_free(&b);
+	free(l1.ann);
+
+	/* Times not strictly increasing (two beats at one sample): NaN. */
+	static const int64_t t2[] = { 50, 80, 80, 120 };
+	static const char *s2[] = { "N", "N", "V", "N" };
+	make_ann(&l1, t2, s2, 4);
+	assert_int_equal(bnn_beats_extract(&r, &l1, &o, &b, &e), BNN_OK);
+	assert_int_equal(b.n, 4);
+	for (size_t i = 0; i < 4 * BNN_FEAT_COUNT; i++)
+		assert_true(isnan(b.rhythm[i]));
+	bnn_beats_free(&b);
+	free(l1.ann);
+
+	/* No beat at all: an empty (non-NULL) set. */
+	static const char *s3[] = { "+" };
+	make_ann(&l1, t1, s3, 1);
+	assert_int_equal(bnn_beats_extract(&r, &l1, &o, &b, &e), BNN_OK);
+	assert_int_equal(b.n, 0);
+	assert_non_null(b.rhythm);
+	bnn_beats_free(&b);
+	free(l1.ann);
+	bnn_wfdb_record_free(&r);
+	free(l.ann);
+}
+
+/* 10 s at 360 Hz: offset 100 ADC, a 7-sample spike of height 10 (k+1)
+ * at beat k (every 0.9 s from 0.5 s), for the preprocessing tests. */
+static int32_t spikes(size_t i)
+{
+	if (i >= 180 && (i - 180) % 324 < 7 && i < 3600 - 40)
+		return 100 + 10 * (int32_t)((i - 180) / 324 + 1);
+	return 100;
+}
+
+static void test_beats_preprocess(void **state)
+{
+	(void)state;
+	bnn_wfdb_record r;
+	make_record(&r, 3600, 360, "mV", 200, 100, spikes);
+	int64_t t[11];
+	const char *sym[11];
+	for (int k = 0; k < 11; k++) {
+		t[k] = 180 + 324 * k + 3;	/* spike centre */
+		sym[k] = "N";
+	}
+	bnn_wfdb_annlist l;
+	make_ann(&l, t, sym, 11);
+	bnn_beat_opts o;
+	bnn_beat_opts_default(&o);
+	o.pre = 20;
+	o.post = 30;
+	bnn_beats b;
+	bnn_error e;
+
+	/* Baseline: the offset goes, the spike (narrower than the 200 ms
+	 * median) stays exactly. */
+	o.baseline = BNN_BASELINE_MEDIAN;
+	assert_int_equal(bnn_beats_extract(&r, &l, &o, &b, &e), BNN_OK);
+	assert_int_equal(b.n, 11);
+	for (size_t k = 0; k < b.n; k++)
+		for (size_t j = 0; j < b.len; j++) {
+			float want = j >= 17 && j < 24 ? 10.0f * (float)(k + 1) : 0;
+			assert_true(b.x[k * b.len + j] == want);
+		}
+	bnn_beats_free(&b);
+
+	/* QRS amplitude: beat k's is 10 (k+1); scale = median of the last
+	 * <= 32: 10, 15, 20, 25, ... = 5 (k + 2); peak / scale. */
+	o.amp_norm = BNN_AMP_QRS;
+	assert_int_equal(bnn_beats_extract(&r, &l, &o, &b, &e), BNN_OK);
+	for (size_t k = 0; k < b.n; k++) {
+		double want = 10.0 * (double)(k + 1) / (5.0 * (double)(k + 2));
+		assert_true(fabs(b.x[k * b.len + 20] - want) < 1e-6);
+		assert_true(b.x[k * b.len] == 0.0f);
+	}
+	bnn_beats_free(&b);
+
+	/* Physical units before filtering: the same shape in mV. */
+	o.amp_norm = BNN_AMP_NONE;
+	o.norm = BNN_NORM_MV;
+	assert_int_equal(bnn_beats_extract(&r, &l, &o, &b, &e), BNN_OK);
+	assert_true(fabsf(b.x[20] - 10.0f / 200) < 1e-7f);
+	bnn_beats_free(&b);
+
+	/* z-score after preprocessing: mean 0, std 1. */
+	o.norm = BNN_NORM_ZSCORE;
+	o.lowpass_hz = 40;
+	assert_int_equal(bnn_beats_extract(&r, &l, &o, &b, &e), BNN_OK);
+	for (size_t k = 0; k < b.n; k++) {
+		double m = 0, v = 0;
+		for (size_t j = 0; j < b.len; j++)
+			m += b.x[k * b.len + j];
+		m /= (double)b.len;
+		for (size_t j = 0; j < b.len; j++)
+			v += (b.x[k * b.len + j] - m) * (b.x[k * b.len + j] - m);
+		assert_true(fabs(m) < 1e-6);
+		assert_true(fabs(sqrt(v / (double)b.len) - 1) < 1e-5);
+	}
+	bnn_beats_free(&b);
+	bnn_wfdb_record_free(&r);
+
+	/* Flat record: low-pass keeps the constant, QRS scale 0: zeros. */
+	make_record(&r, 3600, 360, "mV", 200, 0, flat);
+	bnn_beat_opts_default(&o);
+	o.pre = 20;
+	o.post = 30;
+	o.lowpass_hz = 35;
+	assert_int_equal(bnn_beats_extract(&r, &l, &o, &b, &e), BNN_OK);
+	for (size_t i = 0; i < b.n * b.len; i++)
+		assert_true(fabsf(b.x[i] - 7.0f) < 1e-5f);
+	bnn_beats_free(&b);
+	o.amp_norm = BNN_AMP_QRS;
+	assert_int_equal(bnn_beats_extract(&r, &l, &o, &b, &e), BNN_OK);
+	for (size_t i = 0; i < b.n * b.len; i++)
+		assert_true(b.x[i] == 0.0f);
+	bnn_beats_free(&b);
+
+	/* Resampled to 180 Hz: the keep rule is still bnn_beats_count's. */
+	o.fs = 180;
+	o.baseline = BNN_BASELINE_MEDIAN;
+	assert_int_equal(bnn_beats_extract(&r, &l, &o, &b, &e), BNN_OK);
+	size_t c[5] = { 0 }, d[5] = { 0 };
+	assert_int_equal(bnn_beats_count(&r.hdr, &l, &o, c, d, &e), BNN_OK);
+	assert_memory_equal(c, b.count, sizeof c);
+	assert_int_equal(b.len, 50);
+	bnn_beats_free(&b);
+
+	/* Bad options. */
+	bnn_beat_opts bad = o;
+	bad.lowpass_hz = 90;	/* = 180 / 2 */
+	assert_int_equal(bnn_beats_extract(&r, &l, &bad, &b, &e), BNN_E_INVAL);
+	assert_non_null(strstr(e.msg, "half the output rate"));
+	bad.lowpass_hz = -1;
+	assert_int_equal(bnn_beats_extract(&r, &l, &bad, &b, &e), BNN_E_INVAL);
+	bad.lowpass_hz = NAN;
+	assert_int_equal(bnn_beats_extract(&r, &l, &bad, &b, &e), BNN_E_INVAL);
+	bad = o;
+	bad.baseline = 2;
+	assert_int_equal(bnn_beats_extract(&r, &l, &bad, &b, &e), BNN_E_INVAL);
+	bad = o;
+	bad.amp_norm = -1;
+	assert_int_equal(bnn_beats_extract(&r, &l, &bad, &b, &e), BNN_E_INVAL);
+	assert_int_equal(bnn_beats_count(&r.hdr, &l, &bad, c, d, &e), BNN_E_INVAL);
+	assert_null(b.x);
+
+	/* Out of memory at every allocation, with every step on. */
+	o.lowpass_hz = 30;
+	o.norm = BNN_NORM_ZSCORE;
+	for (int rs = 0; rs < 2; rs++) {
+		o.fs = rs ? 180 : 0;
+		int ok = 0;
+		for (long n = 0; n < 40 && !ok; n++) {
+			bnn_test_fail_alloc_after(n);
+			int rc = bnn_beats_extract(&r, &l, &o, &b, &e);
+			bnn_test_fail_alloc_after(-1);
+			if (rc == BNN_OK) {
+				ok = 1;
+				bnn_beats_free(&b);
+			} else {
+				assert_int_equal(rc, BNN_E_NOMEM);
+				assert_null(b.x);
+			}
+		}
+		assert_true(ok);
+	}
+	bnn_wfdb_record_free(&r);
+	free(l.ann);
+}
+
+/* ---------------------------------------------------------------------
  * The real MIT-BIH database
  * --------------------------------------------------------------------- */
 
@@ -1047,6 +1278,102 @@ static void test_mitdb_extract(void **state)
 	expect5("DS2 extracted, MLII [-128,+128)", tot[1], 44241, 1837, 3220, 388, 7);
 }
 
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return (x > y) - (x < y);
+}
+
+/* Rhythm features exist for every record (strictly increasing beat
+ * times), and record 100 through the whole preprocessing at 180 Hz. */
+static void test_mitdb_rhythm_preprocess(void **state)
+{
+	(void)state;
+	if (!db_load()) {
+		skip();
+		return;
+	}
+	for (size_t i = 0; i < MITDB_N; i++) {
+		const bnn_wfdb_annlist *a = &db.ann[i];
+		int64_t *t = malloc(a->n * sizeof *t);
+		float *f = malloc(a->n * BNN_FEAT_COUNT * sizeof *f);
+		assert_non_null(t);
+		assert_non_null(f);
+		size_t nb = 0;
+		for (size_t k = 0; k < a->n; k++)
+			if (db.split.map[a->ann[k].code] >= 0)
+				t[nb++] = a->ann[k].sample;
+		bnn_error e;
+		int rc = bnn_rhythm_features(t, nb, db.hdr[i].fs, f, &e);
+		if (rc)
+			print_error("%s: %s\n", mitdb_table[i].rec, e.msg);
+		assert_int_equal(rc, BNN_OK);
+		for (size_t k = 0; k < nb * BNN_FEAT_COUNT; k++)
+			assert_true(isfinite(f[k]) && f[k] >= 0);
+		free(t);
+		free(f);
+	}
+
+	size_t i100 = 0;
+	while (strcmp(mitdb_table[i100].rec, "100"))
+		i100++;
+	bnn_wfdb_record r;
+	bnn_error e;
+	assert_int_equal(bnn_wfdb_read_record(db.dir, "100", 0, &r, &e), BNN_OK);
+	bnn_beat_opts o;
+	bnn_beat_opts_default(&o);
+	o.map = db.split.map;
+	o.fs = 180;
+	o.pre = 45;
+	o.post = 55;
+	o.norm = BNN_NORM_MV;
+	o.baseline = BNN_BASELINE_MEDIAN;
+	o.lowpass_hz = 35;
+	o.amp_norm = BNN_AMP_QRS;
+	bnn_beats b;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = bnn_beats_extract(&r, &db.ann[i100], &o, &b, &e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc)
+		print_error("%s\n", e.msg);
+	assert_int_equal(rc, BNN_OK);
+	size_t c[5] = { 0 }, d[5] = { 0 };
+	assert_int_equal(bnn_beats_count(&r.hdr, &db.ann[i100], &o, c, d, &e),
+			 BNN_OK);
+	assert_memory_equal(c, b.count, sizeof c);
+	assert_int_equal(b.n, 2271);	/* of 2273: 2 too near the ends */
+	for (size_t k = 0; k < b.n * b.len; k++)
+		assert_true(isfinite(b.x[k]));
+	for (size_t k = 1; k < b.n; k++) {
+		float pre = b.rhythm[k * BNN_FEAT_COUNT + BNN_FEAT_PRE_RR];
+		float want = (float)((double)(b.sample[k] - b.sample[k - 1]) / 360);
+		assert_true(fabsf(pre - want) < 1e-6f);
+	}
+	/* After baseline removal and QRS scaling the R peak of record 100's
+	 * MLII sits near +0.8 of the QRS amplitude, the window start (PR
+	 * segment) near 0. */
+	float *peak = malloc(b.n * sizeof *peak), *start = malloc(b.n * sizeof *start);
+	assert_non_null(peak);
+	assert_non_null(start);
+	for (size_t k = 0; k < b.n; k++) {
+		peak[k] = b.x[k * b.len + (size_t)o.pre];
+		start[k] = fabsf(b.x[k * b.len]);
+	}
+	qsort(peak, b.n, sizeof *peak, cmp_float);
+	qsort(start, b.n, sizeof *start, cmp_float);
+	double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+	print_message("# record 100, 180 Hz, baseline + low-pass 35 Hz + QRS: %zu beats in %.3f s (ASan); median R peak %.3f, median |start| %.3f, mean RR %.3f s\n",
+		      b.n, s, peak[b.n / 2], start[b.n / 2],
+		      (double)(b.sample[b.n - 1] - b.sample[0]) / 360 / (double)(b.n - 1));
+	assert_true(peak[b.n / 2] > 0.5f && peak[b.n / 2] < 1.0f);
+	assert_true(start[b.n / 2] < 0.15f);
+	free(peak);
+	free(start);
+	bnn_beats_free(&b);
+	bnn_wfdb_record_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1058,10 +1385,13 @@ int main(void)
 		cmocka_unit_test(test_beats_extract),
 		cmocka_unit_test(test_beats_extract_resampled),
 		cmocka_unit_test(test_beats_errors),
+		cmocka_unit_test(test_beats_rhythm),
+		cmocka_unit_test(test_beats_preprocess),
 		cmocka_unit_test(test_mitdb_split_file),
 		cmocka_unit_test(test_mitdb_counts_per_record),
 		cmocka_unit_test(test_mitdb_counts_per_set),
 		cmocka_unit_test(test_mitdb_extract),
+		cmocka_unit_test(test_mitdb_rhythm_preprocess),
 	};
 	return cmocka_run_group_tests(tests, NULL, db_teardown);
 }
