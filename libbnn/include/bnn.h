@@ -254,32 +254,6 @@ int bnn_model_feature_get(const bnn_model *m, uint32_t i, int *kind,
 			  uint32_t *nthr, const float **thr);
 
 /* ======================================================================
- * Signal preprocessing and rhythm features (issue 11; the data layer
- * computes them: bnn_rhythm_features() in bnn_data.h)
- * ====================================================================== */
-
-typedef enum bnn_baseline { BNN_BASELINE_NONE = 0, BNN_BASELINE_MEDIAN = 1 } bnn_baseline;
-typedef enum bnn_amp_norm { BNN_AMP_NONE = 0, BNN_AMP_QRS = 1 } bnn_amp_norm;
-
-typedef enum bnn_feature_kind {
-	BNN_FEAT_PRE_RR = 0,	/* s: this beat - previous beat */
-	BNN_FEAT_POST_RR = 1,	/* s: next beat - this beat (needs the next beat) */
-	BNN_FEAT_LOCAL_RR = 2,	/* s: mean of the <= 10 RR intervals before PRE_RR */
-	BNN_FEAT_LONG_RR = 3,	/* s: mean of the RR intervals before PRE_RR that end
-				 * within the 300 s before this beat */
-	BNN_FEAT_PRE_LOCAL = 4,	/* PRE_RR / LOCAL_RR */
-	BNN_FEAT_POST_PRE = 5,	/* POST_RR / PRE_RR */
-	BNN_FEAT_PRE_LONG = 6,	/* PRE_RR / LONG_RR */
-	BNN_FEAT_LOCAL_LONG = 7,	/* LOCAL_RR / LONG_RR */
-	BNN_FEAT_IRREG = 8,	/* mean |RR_k - RR_(k-1)| over the <= 10 successive
-				 * differences ending at PRE_RR, / LOCAL_RR */
-	BNN_FEAT_COUNT = 9
-} bnn_feature_kind;
-const char *bnn_feature_name(int kind);	/* "pre_rr", "post_rr", "local_rr", "long_rr",
-					 * "pre_local", "post_pre", "pre_long", "local_long",
-					 * "irreg"; "?" if unknown */
-
-/* ======================================================================
  * Backends
  * ====================================================================== */
 

@@ -84,25 +84,6 @@ const char *bnn_layer_kind_name(int kind)
 	return names[kind];
 }
 
-const char *bnn_feature_name(int kind)
-{
-	static const char *const names[BNN_FEAT_COUNT] = {
-		[BNN_FEAT_PRE_RR] = "pre_rr",
-		[BNN_FEAT_POST_RR] = "post_rr",
-		[BNN_FEAT_LOCAL_RR] = "local_rr",
-		[BNN_FEAT_LONG_RR] = "long_rr",
-		[BNN_FEAT_PRE_LOCAL] = "pre_local",
-		[BNN_FEAT_POST_PRE] = "post_pre",
-		[BNN_FEAT_PRE_LONG] = "pre_long",
-		[BNN_FEAT_LOCAL_LONG] = "local_long",
-		[BNN_FEAT_IRREG] = "irreg",
-	};
-
-	if (kind < 0 || kind >= BNN_FEAT_COUNT)
-		return "?";
-	return names[kind];
-}
-
 /* ---- text -------------------------------------------------------------- */
 
 int bnn__utf8_ok(const char *s, size_t len)
