@@ -79,6 +79,7 @@ static void reseal(uint8_t *b, size_t len)
 static void run_cpu(const bnn_model *m, const uint8_t *data, size_t size)
 {
 	bnn_model_info in;
+	bnn_signal_desc sd;
 	bnn_backend_opts o;
 	bnn_backend *be[2];
 	float *x, *sc[2];
@@ -86,7 +87,11 @@ static void run_cpu(const bnn_model *m, const uint8_t *data, size_t size)
 	bnn_error err;
 
 	CHECK(bnn_model_info_get(m, &in) == 0);
-	e = (size_t)in.input.channels * in.input.length;
+	sd.size = sizeof(sd);
+	CHECK(bnn_model_signal_get(m, &sd) == 0);
+	/* items carry the features after the signal */
+	e = sd.item_floats;
+	CHECK(e == (size_t)in.input.channels * in.input.length + sd.nfeatures);
 	if (in.binary_macs / 64 + in.float_macs > 200000 || e > 100000)
 		return;
 	x = malloc(sizeof(float) * n * e);
@@ -117,7 +122,7 @@ static int unknown_sections(const uint8_t *b)
 	for (uint32_t i = 0; i < ns; i++) {
 		uint32_t t = rd32(b + 64 + 24 * (size_t)i);
 
-		if (t < 1 || t > 4)
+		if (t < 1 || t > 5)
 			return 1;
 	}
 	return 0;
@@ -220,6 +225,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			m = tm_new(3, 10, 2);
 			if (tm_add_float(m, BNN_LAYER_CONV1D, 2, 4, 2, 1) ||
 			    tm_add_simple(m, BNN_LAYER_GLOBAL_MAXPOOL) ||
+			    tm_add_float(m, BNN_LAYER_DENSE, 2, 0, 0, 0))
+				abort();
+			write_seed(dir, i++, m);
+			/* version 2: rhythm features joined to the bits, and
+			 * a float JOIN with preprocessing */
+			write_seed(dir, i++, tm_random_binary_feat(1, 3));
+			write_seed(dir, i++, tm_random_binary_feat(3, BNN_FEAT_COUNT));
+			m = tm_new(1, 16, 2);
+			if (tm_add_signal(m, 2) ||
+			    tm_add_float(m, BNN_LAYER_CONV1D, 2, 3, 1, 1) ||
+			    tm_add_simple(m, BNN_LAYER_GLOBAL_MAXPOOL) ||
+			    tm_add_simple(m, BNN_LAYER_JOIN) ||
 			    tm_add_float(m, BNN_LAYER_DENSE, 2, 0, 0, 0))
 				abort();
 			write_seed(dir, i++, m);

@@ -28,6 +28,13 @@
  *     --lead NAME     (default none)
  *     --norm N        none (default), zscore, or affine:OFFSET:SCALE
  *     --name NAME     model name      --seed N    weights (default 1)
+ *     --features N    0 (default) .. 9: a version 2 model whose items
+ *                     carry N rhythm features (kinds 0 .. N-1, thresholds
+ *                     0.5, 1.0, 1.5 each) after the signal, joined (JOIN)
+ *                     after the FLATTEN (majority, conv) or the pooling
+ *                     (float)
+ *     --baseline none|median, --lowpass HZ, --amp-norm none|qrs
+ *                     the signal section's preprocessing (version 2)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -197,6 +204,17 @@ static void simple(struct shape *s, unsigned kind)
 		s->vk = VB;
 }
 
+/* JOIN: the shape grows by the features' `aux` thermometer bits. */
+static void join_layer(struct shape *s, uint32_t aux)
+{
+	struct buf *b = new_sec(4, 0);
+	uint32_t oc = s->c * s->l + aux;
+
+	layer_hdr(b, BNN_LAYER_JOIN, 0, s, oc, 1, 0, 0, 0, 0, 0);
+	s->c = oc;
+	s->l = 1;
+}
+
 static void act_relu(struct shape *s)
 {
 	struct buf *b = new_sec(4, 0);
@@ -294,7 +312,9 @@ int main(int argc, char **argv)
 	uint32_t normk = 0;
 	float noff = 0, nscale = 1;
 	char *cls[64], *copy;
-	uint32_t K = 0;
+	uint32_t K = 0, nfeat = 0, baseline = 0, amp = 0;
+	float lowpass = 0;
+	int v2;
 	struct shape s;
 	struct buf img = { 0 }, *b;
 	uint64_t pos, total;
@@ -332,11 +352,25 @@ int main(int argc, char **argv)
 			name = v;
 		else if (!strcmp(a, "--seed"))
 			rng = strtoull(v, NULL, 10) * 2654435761u + 1;
-		else
+		else if (!strcmp(a, "--features")) {
+			nfeat = (uint32_t)strtoul(v, NULL, 10);
+			if (nfeat > BNN_FEAT_COUNT)
+				die("--features 0..9");
+		} else if (!strcmp(a, "--baseline")) {
+			if (strcmp(v, "none") && strcmp(v, "median"))
+				die("--baseline none|median");
+			baseline = !strcmp(v, "median");
+		} else if (!strcmp(a, "--lowpass"))
+			lowpass = strtof(v, NULL);
+		else if (!strcmp(a, "--amp-norm")) {
+			if (strcmp(v, "none") && strcmp(v, "qrs"))
+				die("--amp-norm none|qrs");
+			amp = !strcmp(v, "qrs");
+		} else
 			die("unknown option");
 	}
 	if (!out)
-		die("usage: bnn-mkmodel [--arch majority|conv|float] [--channels C] [--length L] [--classes A,B] [--rate HZ] [--beat PRE,POST] [--lead NAME] [--norm none|zscore|affine:OFF:SCALE] [--name NAME] [--seed N] OUT.bnn");
+		die("usage: bnn-mkmodel [--arch majority|conv|float] [--channels C] [--length L] [--classes A,B] [--rate HZ] [--beat PRE,POST] [--lead NAME] [--norm none|zscore|affine:OFF:SCALE] [--name NAME] [--seed N] [--features N] [--baseline none|median] [--lowpass HZ] [--amp-norm none|qrs] OUT.bnn");
 	if (!C || !L)
 		die("--channels and --length must be >= 1");
 	if (!strcmp(norm, "zscore"))
@@ -378,6 +412,22 @@ int main(int argc, char **argv)
 		u16(b, (unsigned)strlen(cls[k]));
 		bytes(b, cls[k], strlen(cls[k]));
 	}
+	/* signal (version 2): right after classes */
+	v2 = nfeat || baseline || lowpass != 0 || amp;
+	if (v2) {
+		b = new_sec(5, 0);
+		u32(b, baseline);
+		f32(b, lowpass);
+		u32(b, amp);
+		u32(b, nfeat);
+		for (uint32_t f = 0; f < nfeat; f++) {
+			u16(b, f);
+			u16(b, 3);
+			f32(b, 0.5f);
+			f32(b, 1.0f);
+			f32(b, 1.5f);
+		}
+	}
 	/* meta */
 	if (*name) {
 		b = new_sec(3, 1);
@@ -392,6 +442,8 @@ int main(int argc, char **argv)
 	if (!strcmp(arch, "majority")) {
 		simple(&s, BNN_LAYER_SIGN);
 		simple(&s, BNN_LAYER_FLATTEN);
+		if (nfeat)
+			join_layer(&s, 3 * nfeat);
 		binary_layer(&s, K, 0, 1, 1);
 	} else if (!strcmp(arch, "conv")) {
 		uint32_t k = L >= 5 ? 5 : L;
@@ -402,6 +454,8 @@ int main(int argc, char **argv)
 		if (s.l >= 2)
 			maxpool(&s, 2);
 		simple(&s, BNN_LAYER_FLATTEN);
+		if (nfeat)
+			join_layer(&s, 3 * nfeat);
 		binary_layer(&s, 16, 0, 0, 0);
 		binary_layer(&s, K, 0, 1, 0);
 	} else if (!strcmp(arch, "float")) {
@@ -409,6 +463,8 @@ int main(int argc, char **argv)
 		act_relu(&s);
 		simple(&s, BNN_LAYER_GLOBAL_AVGPOOL);
 		simple(&s, BNN_LAYER_FLATTEN);
+		if (nfeat)
+			join_layer(&s, 3 * nfeat);
 		float_layer(&s, K, 0);
 	} else {
 		die("--arch majority|conv|float");
@@ -420,7 +476,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nsec; i++)
 		total = (total + secs[i].data.n + 7) & ~7ull;
 	bytes(&img, "BNN1", 4);
-	u16(&img, 1);
+	u16(&img, v2 ? 2 : 1);
 	u16(&img, 64);
 	u32(&img, 0);
 	u32(&img, (uint32_t)nsec);

@@ -9,7 +9,8 @@
  *  - random models (bnn_test_models.h: 1-bit and bit-serial k-bit binary
  *    nets, mixed float + binary nets with host layers after the card's
  *    scores, multi-stage and multi-tile / multi-block nets, float-only
- *    nets) give bit-identical scores and classes on one card and on the
+ *    nets, nets with rhythm features joined between two card programs)
+ *    give bit-identical scores and classes on one card and on the
  *    cpu backend (and on emu when it is built in);
  *  - the same with a batch sharded over both cards (device NULL and a
  *    device list), and with pipelined submit / wait;
@@ -104,10 +105,12 @@ static double now_s(void)
 
 /* ---- models ------------------------------------------------------------- */
 
-enum kind { K_BIN1, K_BINQ, K_MIXED, K_STAGES, K_LARGE, K_FLOAT, K_COUNT };
+enum kind { K_BIN1, K_BINQ, K_MIXED, K_STAGES, K_LARGE, K_FLOAT, K_FEAT,
+	    K_COUNT };
 static const char *const kind_name[K_COUNT] = {
 	"binary 1-bit", "binary k-bit (bit-serial)", "mixed float+binary",
 	"multi-stage", "multi-tile, column blocks", "float only (host)",
+	"rhythm features (JOIN on the host)",
 };
 
 static struct bnn_model *mixed_model(int i)
@@ -217,6 +220,31 @@ static struct bnn_model *float_model(void)
 	return m;
 }
 
+/* Rhythm features: binary convolutions, a JOIN of the features' bits,
+ * a binary classifier (two card programs); or float features, a float
+ * JOIN, SIGN, the classifier. */
+static struct bnn_model *feat_model(int i)
+{
+	uint32_t nf = (uint32_t)tm_rnd(1, BNN_FEAT_COUNT), ncls;
+	struct bnn_model *m;
+
+	if (i % 3 != 2)
+		return tm_random_binary_feat(i % 3 ? (uint32_t)tm_rnd(2, 6) : 1, nf);
+	ncls = (uint32_t)tm_rnd(2, 5);
+	m = tm_new((uint32_t)tm_rnd(1, 3), (uint32_t)tm_rnd(10, 40), ncls);
+	if (tm_add_signal(m, nf) ||
+	    tm_add_float(m, BNN_LAYER_CONV1D, (uint32_t)tm_rnd(2, 8), 3, 1, 1) ||
+	    tm_add_act(m, BNN__ACT_HARDTANH) ||
+	    tm_add_simple(m, BNN_LAYER_FLATTEN) ||
+	    tm_add_simple(m, BNN_LAYER_JOIN) ||
+	    tm_add_simple(m, BNN_LAYER_SIGN) ||
+	    tm_add_binary(m, BNN_LAYER_BDENSE, (uint32_t)tm_rnd(4, 60), 0, 0, 0, 0) ||
+	    tm_add_binary(m, BNN_LAYER_BDENSE, ncls, 0, 0, 0, 1) ||
+	    bnn__model_finish(m, NULL))
+		abort();
+	return m;
+}
+
 static struct bnn_model *make_model(enum kind k, int i)
 {
 	switch (k) {
@@ -225,22 +253,28 @@ static struct bnn_model *make_model(enum kind k, int i)
 	case K_MIXED: return mixed_model(i);
 	case K_STAGES: return stages_model(i);
 	case K_LARGE: return large_model(i);
+	case K_FEAT: return feat_model(i);
 	default: return float_model();
 	}
 }
 
+/* n items of tm_item_floats (signal, then the features if any). */
 static float *make_inputs(const struct bnn_model *m, size_t n)
 {
 	size_t e = (size_t)m->input.channels * m->input.length;
-	float *x = malloc(n * e * sizeof(float) + 1);
+	size_t st = tm_item_floats(m);
+	float *x = malloc(n * st * sizeof(float) + 1);
 
 	if (!x)
 		abort();
-	if (m->layers[0].kind == BNN_LAYER_QUANT || m->layers[0].kind == BNN_LAYER_SIGN)
+	if (m->layers[0].kind == BNN_LAYER_QUANT || m->layers[0].kind == BNN_LAYER_SIGN) {
 		tm_inputs(m, x, n);
-	else
-		for (size_t i = 0; i < n * e; i++)
-			x[i] = (float)tm_rnd(-16, 16) * 0.25f;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < e; j++)
+				x[i * st + j] = (float)tm_rnd(-16, 16) * 0.25f;
+		tm_features(m, x, n);
+	}
 	return x;
 }
 
@@ -480,6 +514,7 @@ static void t_sharded(const char *device, const char *label)
 	bad += check_kind(be, NULL, K_MIXED, 2, 500, &cmds, "2 cards");
 	bad += check_kind(be, NULL, K_STAGES, 2, 301, &cmds, "2 cards");
 	bad += check_kind(be, NULL, K_LARGE, 1, 257, &cmds, "2 cards");
+	bad += check_kind(be, NULL, K_FEAT, 3, 613, &cmds, "2 cards");
 	result(bi.cards == 2 && !bad && cmds >= 2 * 10,
 	       "two cards (device %s): batches sharded, bit-identical to cpu (%llu EXECs, %.1f s)",
 	       label, (unsigned long long)cmds, now_s() - t0);
@@ -500,7 +535,8 @@ static void t_threads(void)
 	}
 	bad = check_kind(be, NULL, K_MIXED, 3, 600, &cmds, "3 threads");
 	bad += check_kind(be, NULL, K_STAGES, 2, 333, &cmds, "3 threads");
-	result(!bad, "two cards, host layers on 3 worker threads: mixed and multi-stage models bit-identical (%llu EXECs)",
+	bad += check_kind(be, NULL, K_FEAT, 3, 555, &cmds, "3 threads");
+	result(!bad, "two cards, host layers on 3 worker threads: mixed, multi-stage and feature models bit-identical (%llu EXECs)",
 	       (unsigned long long)cmds);
 	bnn_backend_close(be);
 }
@@ -1254,7 +1290,7 @@ int main(int argc, char **argv)
 	}
 	tm_state = seed;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("KTAP version 1\n1..%d\n", 25);
+	printf("KTAP version 1\n1..%d\n", 26);
 	diag("libbnn %s, seed %llu, %d models per kind", bnn_version(),
 	     (unsigned long long)seed, nmodels);
 	t_discovery();				/* 2 */
