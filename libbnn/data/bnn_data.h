@@ -11,8 +11,8 @@
  *   - Bonn epilepsy EEG text segments and a windowing helper;     bonn.c
  *   - running median, median baseline removal, FIR low-pass;      filters.c
  *   - RR-interval (rhythm) features of beats;                     rhythm.c
- *   - plain numeric CSV and raw little-endian float32 tensors,
- *     plus the shared helpers (errors, file reading, numbers).    csv.c
+ *   - plain numeric CSV and raw little-endian float32 tensors;   csv.c
+ *   - the shared helpers (errors, file reading, numbers).        common.c
  *
  * Conventions
  *   - Every function that can fail returns an int status: BNN_OK (0) or a
@@ -58,7 +58,7 @@ extern "C" {
  * ====================================================================== */
 
 /* ======================================================================
- * Generic helpers (csv.c)
+ * Generic helpers (common.c)
  * ====================================================================== */
 
 /* Default cap on the size of any file the readers load (1 GiB). */
