@@ -7,8 +7,11 @@
  *   bnn-extract mitdb [options] -o PREFIX     MIT-BIH beats (AAMI classes)
  *   bnn-extract bonn  [options] -o PREFIX     Bonn EEG windows
  *
- * Output (three files):
+ * Output (four files for mitdb, three for bonn):
  *   PREFIX.x.f32     little-endian float32, shape [n, 1, len], item-major
+ *   PREFIX.rhythm.f32  (mitdb) little-endian float32 [n, BNN_FEAT_COUNT]:
+ *                    the RR-interval features of every beat
+ *                    (bnn_rhythm_features; names in PREFIX.json "features")
  *   PREFIX.rows.tsv  one line per item (after a header line): index,
  *                    label and the group it belongs to (record / segment),
  *                    for patient-wise or segment-wise splits
@@ -29,7 +32,7 @@
 #include "bnn_data.h"
 
 #define PROG "bnn-extract"
-#define EXTRACT_FORMAT_VERSION 1
+#define EXTRACT_FORMAT_VERSION 2
 #define MAX_RECORDS 256
 
 /* Exit codes: 0 ok, 1 data/IO error, 2 usage error. */
@@ -58,7 +61,10 @@ static void usage(FILE *f)
 "\n"
 "Write a data set with libbnn's readers (the same preprocessing as\n"
 "inference) as PREFIX.x.f32 (little-endian float32 [n,1,len]),\n"
-"PREFIX.rows.tsv (label and group of every item) and PREFIX.json (metadata).\n"
+"PREFIX.rows.tsv (label and group of every item), PREFIX.json (metadata,\n"
+"format version 2) and for mitdb PREFIX.rhythm.f32 (float32 [n,9]: the\n"
+"RR-interval features named in the JSON \"features\"; NaN for a record\n"
+"with a single beat).\n"
 "\n"
 "mitdb: heartbeats of the MIT-BIH Arrhythmia Database, AAMI classes\n"
 "  -d, --data DIR        record folder (default $RBNN_DATA/mitdb)\n"
@@ -74,6 +80,15 @@ static void usage(FILE *f)
 "                        --pre/--post count output samples\n"
 "      --resample M      sinc | linear (default sinc)\n"
 "  -n, --norm M          none | zscore | mv  (per beat; default zscore)\n"
+"      --baseline M      none | median: subtract the baseline (medians of\n"
+"                        200 and 600 ms) from the whole lead (default none)\n"
+"      --lowpass HZ      zero-phase FIR low-pass of the whole lead; 0 = none\n"
+"                        (default); below half the output rate\n"
+"      --amp-norm M      none | qrs: divide each beat by the median QRS\n"
+"                        amplitude of it and the 31 beats before it\n"
+"                        (default none)\n"
+"  With any of the three, the lead is converted (--norm mv: mV), resampled,\n"
+"  filtered, then cut into windows (bnn_data.h, \"Preprocessing\").\n"
 "  label = AAMI class: 0 N, 1 S, 2 V, 3 F, 4 Q; group = record.\n"
 "  rows.tsv also has the annotation symbol, the R-peak sample and the\n"
 "  RR intervals to the previous/next beat annotation (record samples, -1\n"
@@ -141,30 +156,36 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+enum { OUT_X, OUT_ROWS, OUT_JSON, OUT_RHYTHM, OUT_MAX };
+
 struct out_files {
-	char final[3][4096];
-	char tmp[3][4096 + 16];
-	FILE *f[3];		/* x, rows, json */
+	int n;			/* 3, or 4 with the rhythm file */
+	char final[OUT_MAX][4096];
+	char tmp[OUT_MAX][4096 + 16];
+	FILE *f[OUT_MAX];
 };
 
-static const char *const out_suffix[3] = { ".x.f32", ".rows.tsv", ".json" };
+static const char *const out_suffix[OUT_MAX] = { ".x.f32", ".rows.tsv", ".json",
+						  ".rhythm.f32" };
 
-static int out_open(struct out_files *o, const char *prefix)
+static int out_open(struct out_files *o, const char *prefix, int n)
 {
 	size_t pl = strlen(prefix);
 
 	memset(o, 0, sizeof *o);
+	o->n = n;
 	if (pl == 0 || prefix[pl - 1] == '/')
 		die_usage("-o wants a file prefix (e.g. out/ds1), not a folder: '%s'",
 			  prefix);
-	for (int i = 0; i < 3; i++) {
-		int n = snprintf(o->final[i], sizeof o->final[i], "%s%s", prefix,
+	for (int i = 0; i < n; i++) {
+		int k = snprintf(o->final[i], sizeof o->final[i], "%s%s", prefix,
 				 out_suffix[i]);
-		if (n < 0 || (size_t)n >= sizeof o->final[i])
+		if (k < 0 || (size_t)k >= sizeof o->final[i])
 			die_usage("output prefix too long");
 		snprintf(o->tmp[i], sizeof o->tmp[i], "%s.tmp%ld", o->final[i],
 			 (long)getpid());
-		o->f[i] = fopen(o->tmp[i], i == 0 ? "wb" : "w");
+		o->f[i] = fopen(o->tmp[i],
+				i == OUT_X || i == OUT_RHYTHM ? "wb" : "w");
 		if (!o->f[i]) {
 			fprintf(stderr, PROG ": error: cannot create %s: %s\n",
 				o->tmp[i], strerror(errno));
@@ -180,7 +201,7 @@ static int out_open(struct out_files *o, const char *prefix)
 
 static void out_abort(struct out_files *o)
 {
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < o->n; i++) {
 		if (o->f[i])
 			fclose(o->f[i]);
 		o->f[i] = NULL;
@@ -190,7 +211,7 @@ static void out_abort(struct out_files *o)
 
 static int out_commit(struct out_files *o)
 {
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < o->n; i++) {
 		int bad = ferror(o->f[i]);
 		if (fclose(o->f[i]) || bad) {
 			o->f[i] = NULL;
@@ -201,11 +222,11 @@ static int out_commit(struct out_files *o)
 		}
 		o->f[i] = NULL;
 	}
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < o->n; i++)
 		if (rename(o->tmp[i], o->final[i])) {
 			fprintf(stderr, PROG ": error: cannot rename %s to %s: %s\n",
 				o->tmp[i], o->final[i], strerror(errno));
-			for (int j = i; j < 3; j++)
+			for (int j = i; j < o->n; j++)
 				remove(o->tmp[j]);
 			return -1;
 		}
@@ -236,6 +257,18 @@ static void json_cmdline(FILE *f, int argc, char **argv)
 		if (i)
 			fputs(", ", f);
 		json_str(f, argv[i]);
+	}
+	fprintf(f, "],\n");
+}
+
+/* "features": the rhythm columns by name (bnn_feature_kind order). */
+static void json_features(FILE *f)
+{
+	fprintf(f, "  \"features\": [");
+	for (int k = 0; k < BNN_FEAT_COUNT; k++) {
+		if (k)
+			fputs(", ", f);
+		json_str(f, bnn_feature_name(k));
 	}
 	fprintf(f, "],\n");
 }
@@ -343,7 +376,8 @@ static void parse_records(const char *spec, const bnn_aami_split *sp,
 struct mitdb_opts {
 	const char *dir, *split, *records, *lead, *prefix;
 	int pre, post, allow_paced, quiet;
-	double fs;
+	int baseline, amp_norm;
+	double fs, lowpass_hz;
 	bnn_norm norm;
 	bnn_resample_method resample;
 };
@@ -414,8 +448,11 @@ static int run_mitdb(const struct mitdb_opts *mo, int argc, char **argv)
 	bo.norm = mo->norm;
 	bo.resample = mo->resample;
 	bo.map = sp.map;
+	bo.baseline = mo->baseline;
+	bo.lowpass_hz = mo->lowpass_hz;
+	bo.amp_norm = mo->amp_norm;
 
-	if (out_open(&out, mo->prefix))
+	if (out_open(&out, mo->prefix, 4))
 		return EX_DATA;
 	fprintf(out.f[1], "index\tlabel\tclass\trecord\tset\tsample\tsymbol\trr_pre\trr_post\n");
 
@@ -456,7 +493,8 @@ static int run_mitdb(const struct mitdb_opts *mo, int argc, char **argv)
 			out_abort(&out);
 			return EX_DATA;
 		}
-		if (write_f32(out.f[0], b.x, b.n * b.len)) {
+		if (write_f32(out.f[OUT_X], b.x, b.n * b.len) ||
+		    write_f32(out.f[OUT_RHYTHM], b.rhythm, b.n * BNN_FEAT_COUNT)) {
 			fprintf(stderr, PROG ": error: writing %s: %s\n", out.tmp[0],
 				strerror(errno));
 			bnn_beats_free(&b);
@@ -514,6 +552,16 @@ static int run_mitdb(const struct mitdb_opts *mo, int argc, char **argv)
 	fprintf(j, "  \"norm\": \"%s\",\n", norm_name(mo->norm));
 	fprintf(j, "  \"resample\": \"%s\",\n",
 		mo->resample == BNN_RESAMPLE_LINEAR ? "linear" : "sinc");
+	fprintf(j, "  \"baseline\": \"%s\",\n",
+		mo->baseline == BNN_BASELINE_MEDIAN ? "median" : "none");
+	fprintf(j, "  \"lowpass_hz\": %.17g,\n", mo->lowpass_hz);
+	fprintf(j, "  \"amp_norm\": \"%s\",\n",
+		mo->amp_norm == BNN_AMP_QRS ? "qrs" : "none");
+	fprintf(j, "  \"rhythm\": ");
+	json_str(j, strrchr(out.final[OUT_RHYTHM], '/') ?
+		 strrchr(out.final[OUT_RHYTHM], '/') + 1 : out.final[OUT_RHYTHM]);
+	fprintf(j, ",\n  \"rhythm_shape\": [%zu, %d],\n", total, BNN_FEAT_COUNT);
+	json_features(j);
 	fprintf(j, "  \"label\": \"aami\",\n  \"group\": \"record\",\n");
 	fprintf(j, "  \"classes\": [\"N\", \"S\", \"V\", \"F\", \"Q\"],\n");
 	fprintf(j, "  \"counts\": [%zu, %zu, %zu, %zu, %zu],\n", count[0],
@@ -531,7 +579,7 @@ static int run_mitdb(const struct mitdb_opts *mo, int argc, char **argv)
 	if (out_commit(&out))
 		return EX_DATA;
 	if (!mo->quiet)
-		fprintf(stderr, "%s: %zu beats x %zu samples at %g Hz (N %zu S %zu V %zu F %zu Q %zu; dropped at edges %zu) -> %s.{x.f32,rows.tsv,json}\n",
+		fprintf(stderr, "%s: %zu beats x %zu samples at %g Hz (N %zu S %zu V %zu F %zu Q %zu; dropped at edges %zu) -> %s.{x.f32,rhythm.f32,rows.tsv,json}\n",
 			PROG, total, len, fs_out, count[0], count[1], count[2],
 			count[3], count[4],
 			dropped[0] + dropped[1] + dropped[2] + dropped[3] + dropped[4],
@@ -600,7 +648,7 @@ static int run_bonn(const struct bonn_opts *bo, int argc, char **argv)
 		fprintf(stderr, PROG ": error: %s\n", err.msg);
 		return EX_DATA;
 	}
-	if (out_open(&out, bo->prefix)) {
+	if (out_open(&out, bo->prefix, 3)) {
 		bnn_bonn_dataset_free(&d);
 		return EX_DATA;
 	}
@@ -654,6 +702,7 @@ static int run_bonn(const struct bonn_opts *bo, int argc, char **argv)
 	fprintf(j, "{\n  \"format\": \"bnn-extract\",\n  \"version\": %d,\n",
 		EXTRACT_FORMAT_VERSION);
 	fprintf(j, "  \"kind\": \"bonn\",\n");
+	fprintf(j, "  \"features\": [],\n");
 	json_cmdline(j, argc, argv);
 	fprintf(j, "  \"x\": ");
 	json_str(j, strrchr(out.final[0], '/') ? strrchr(out.final[0], '/') + 1 : out.final[0]);
@@ -708,7 +757,7 @@ static void bad_option(const char *cmd, char **argv)
 
 enum {
 	OPT_SPLIT = 256, OPT_PRE, OPT_POST, OPT_FS, OPT_RESAMPLE, OPT_PACED,
-	OPT_HOP, OPT_MAXSET,
+	OPT_HOP, OPT_MAXSET, OPT_BASELINE, OPT_LOWPASS, OPT_AMPNORM,
 };
 
 int main(int argc, char **argv)
@@ -724,6 +773,9 @@ int main(int argc, char **argv)
 		{ "fs", required_argument, NULL, OPT_FS },
 		{ "resample", required_argument, NULL, OPT_RESAMPLE },
 		{ "norm", required_argument, NULL, 'n' },
+		{ "baseline", required_argument, NULL, OPT_BASELINE },
+		{ "lowpass", required_argument, NULL, OPT_LOWPASS },
+		{ "amp-norm", required_argument, NULL, OPT_AMPNORM },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -799,6 +851,28 @@ int main(int argc, char **argv)
 						  optarg);
 				break;
 			case 'n': mo.norm = parse_norm(optarg, 1); break;
+			case OPT_BASELINE:
+				if (!strcmp(optarg, "none"))
+					mo.baseline = BNN_BASELINE_NONE;
+				else if (!strcmp(optarg, "median"))
+					mo.baseline = BNN_BASELINE_MEDIAN;
+				else
+					die_usage("--baseline wants none or median, got '%s'",
+						  optarg);
+				break;
+			case OPT_LOWPASS:
+				mo.lowpass_hz = parse_real_arg("--lowpass", optarg, 0,
+							       5e5);
+				break;
+			case OPT_AMPNORM:
+				if (!strcmp(optarg, "none"))
+					mo.amp_norm = BNN_AMP_NONE;
+				else if (!strcmp(optarg, "qrs"))
+					mo.amp_norm = BNN_AMP_QRS;
+				else
+					die_usage("--amp-norm wants none or qrs, got '%s'",
+						  optarg);
+				break;
 			case 'o': mo.prefix = optarg; break;
 			case 'q': mo.quiet = 1; break;
 			case 'h': usage(stdout); return 0;
@@ -812,6 +886,9 @@ int main(int argc, char **argv)
 			die_usage("missing -o PREFIX");
 		if (mo.pre + mo.post == 0 || mo.pre + mo.post > BNN_BEAT_MAX_WINDOW)
 			die_usage("--pre + --post must be 1..%d", BNN_BEAT_MAX_WINDOW);
+		if (mo.fs > 0 && mo.lowpass_hz >= mo.fs / 2)
+			die_usage("--lowpass %g Hz must be below half of --fs %g Hz",
+				  mo.lowpass_hz, mo.fs);
 		mo.dir = dir ? dir : default_data("mitdb");
 		return run_mitdb(&mo, argc + 1, argv - 1);
 	}

@@ -7,11 +7,12 @@
  *     212, 16, 61, 80) and MIT-format annotation files (.atr);   wfdb.c
  *   - heartbeat extraction with AAMI EC57 classes and the MIT-BIH
  *     inter-patient split file (SPLITS_AAMI.txt), resampling;     beats.c
+ *   - that split built in;                                        mitdb_split.c
  *   - Bonn epilepsy EEG text segments and a windowing helper;     bonn.c
  *   - running median, median baseline removal, FIR low-pass;      filters.c
  *   - RR-interval (rhythm) features of beats;                     rhythm.c
- *   - plain numeric CSV and raw little-endian float32 tensors,
- *     plus the shared helpers (errors, file reading, numbers).    csv.c
+ *   - plain numeric CSV and raw little-endian float32 tensors;   csv.c
+ *   - the shared helpers (errors, file reading, numbers).        common.c
  *
  * Conventions
  *   - Every function that can fail returns an int status: BNN_OK (0) or a
@@ -57,7 +58,7 @@ extern "C" {
  * ====================================================================== */
 
 /* ======================================================================
- * Generic helpers (csv.c)
+ * Generic helpers (common.c)
  * ====================================================================== */
 
 /* Default cap on the size of any file the readers load (1 GiB). */
@@ -344,6 +345,14 @@ typedef struct bnn_aami_split {
 int bnn_aami_split_parse(const char *text, size_t len, bnn_aami_split *out,
 			 bnn_error *err);
 int bnn_aami_split_read(const char *path, bnn_aami_split *out, bnn_error *err);
+/*
+ * The split built in (mitdb_split.c): de Chazal 2004's DS1 (22 records),
+ * DS2 (22) and the paced records 102 104 107 217 (PACED_EXCLUDED), with
+ * the default AAMI map (map_from_file 0): what mitdb/SPLITS_AAMI.txt
+ * gives.  BNN_E_INVAL for NULL.
+ */
+int bnn_aami_split_default(bnn_aami_split *out);
+
 /* Set of a record (BNN_SET_*) or BNN_E_NOTFOUND. */
 int bnn_aami_split_find(const bnn_aami_split *sp, const char *record);
 

@@ -201,6 +201,30 @@ static void test_split_parse(void **state)
 	assert_int_equal(sp.map[code_of("N")], -1);
 }
 
+static void test_split_default(void **state)
+{
+	(void)state;
+	bnn_aami_split sp;
+	assert_int_equal(bnn_aami_split_default(&sp), BNN_OK);
+	assert_int_equal(sp.nrec[BNN_SET_DS1], 22);
+	assert_int_equal(sp.nrec[BNN_SET_DS2], 22);
+	assert_int_equal(sp.nrec[BNN_SET_PACED], 4);
+	assert_string_equal(sp.rec[BNN_SET_DS1][0], "101");
+	assert_string_equal(sp.rec[BNN_SET_DS1][21], "230");
+	assert_string_equal(sp.rec[BNN_SET_DS2][0], "100");
+	assert_string_equal(sp.rec[BNN_SET_DS2][21], "234");
+	assert_string_equal(sp.rec[BNN_SET_PACED][3], "217");
+	assert_int_equal(bnn_aami_split_find(&sp, "208"), BNN_SET_DS1);
+	assert_int_equal(bnn_aami_split_find(&sp, "232"), BNN_SET_DS2);
+	assert_int_equal(bnn_aami_split_find(&sp, "107"), BNN_SET_PACED);
+	assert_int_equal(bnn_aami_split_find(&sp, "110"), BNN_E_NOTFOUND);
+	assert_int_equal(sp.map_from_file, 0);
+	signed char def[BNN_AAMI_MAP_SIZE];
+	bnn_aami_default_map(def);
+	assert_memory_equal(sp.map, def, sizeof def);
+	assert_int_equal(bnn_aami_split_default(NULL), BNN_E_INVAL);
+}
+
 static void test_split_errors(void **state)
 {
 	(void)state;
@@ -1142,6 +1166,12 @@ static void test_mitdb_split_file(void **state)
 	for (size_t i = 0; i < MITDB_N; i++)
 		assert_int_equal(bnn_aami_split_find(&db.split, mitdb_table[i].rec),
 				 mitdb_table[i].set);
+	/* The built-in split is the file's: records (in order) and map. */
+	bnn_aami_split def_sp;
+	assert_int_equal(bnn_aami_split_default(&def_sp), BNN_OK);
+	assert_memory_equal(def_sp.nrec, db.split.nrec, sizeof def_sp.nrec);
+	assert_memory_equal(def_sp.rec, db.split.rec, sizeof def_sp.rec);
+	assert_memory_equal(def_sp.map, db.split.map, sizeof def_sp.map);
 }
 
 /* Rule "every beat": window [-0, +1), i.e. s in the record. */
@@ -1379,6 +1409,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aami_default_map),
 		cmocka_unit_test(test_split_parse),
+		cmocka_unit_test(test_split_default),
 		cmocka_unit_test(test_split_errors),
 		cmocka_unit_test(test_resample),
 		cmocka_unit_test(test_beats_count_rule),

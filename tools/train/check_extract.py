@@ -8,7 +8,9 @@
 
 MIT-BIH: decodes the .dat (format 212) and .atr files of every record in
 the data set here, rebuilds every beat window and compares it with
-PREFIX.x.f32 (and the labels with the AAMI map). Bonn: rebuilds every
+PREFIX.x.f32 (and the labels with the AAMI map), and recomputes the
+RR-interval features of PREFIX.rhythm.f32 from the annotations (numpy,
+prefix sums rather than libbnn's telescoping spans). Bonn: rebuilds every
 window from the text files. Exit status 1 and a message on mismatch.
 """
 import os
@@ -70,11 +72,45 @@ def zscore(w):
     return (w - w.mean()) / sd if sd >= 1e-9 else np.zeros_like(w)
 
 
+def rhythm_ref(t, fs):
+    """bnn_rhythm_features (libbnn/data/bnn_data.h) for beat times t."""
+    t = np.asarray(t, dtype=np.int64)
+    n = len(t)
+    rr = np.zeros(n)
+    rr[1:] = np.diff(t) / fs
+    c = np.cumsum(rr)                       # c[k] = RR_1 + .. + RR_k
+    i = np.arange(n)
+    pre = rr[np.maximum(i, 1)]
+    post = np.where(i + 1 < n, rr[np.minimum(i + 1, n - 1)], pre)
+    a = np.maximum(i - 11, 0)               # LOCAL: RR_(a+1) .. RR_(i-1)
+    cnt = i - 1 - a
+    local = np.where(i >= 2, (c[np.maximum(i - 1, 0)] - c[a]) / np.maximum(cnt, 1), pre)
+    lo = np.maximum(np.searchsorted(t, t - 300 * fs, side="right"), 1)
+    cnt = i - lo                            # LONG: RR_lo .. RR_(i-1)
+    lng = np.where(cnt > 0, (c[np.maximum(i - 1, 0)] - c[np.maximum(lo - 1, 0)])
+                   / np.maximum(cnt, 1), local)
+    d = np.zeros(n)
+    d[2:] = np.abs(np.diff(rr[1:]))         # d[k] = |RR_k - RR_(k-1)|
+    cd = np.cumsum(d)
+    k0 = np.maximum(i - 9, 2)
+    cnt = i - k0 + 1
+    irr = np.where(cnt > 0, (cd[i] - cd[np.maximum(k0 - 1, 0)]) / np.maximum(cnt, 1), 0)
+
+    def ratio(x, y):
+        ok = np.isfinite(y) & (y > 0)
+        return np.where(ok, x / np.where(ok, y, 1), 1.0)
+    return np.stack([pre, post, local, lng, ratio(pre, local), ratio(post, pre),
+                     ratio(pre, lng), ratio(local, lng),
+                     np.where(cnt > 0, ratio(irr, local), 0)], axis=1)
+
+
 def check_mitdb(prefix, root):
     ds = data.load(prefix)
     m = ds.meta
     if m["fs"] != 360:
         sys.exit("check: extract at the record rate (no --fs) for this check")
+    if (m["baseline"], m["lowpass_hz"], m["amp_norm"]) != ("none", 0, "none"):
+        sys.exit("check: extract without --baseline/--lowpass/--amp-norm for this check")
     pre, post, norm = m["pre"], m["post"], m["norm"]
     k = 0
     for r in m["records"]:
@@ -84,9 +120,14 @@ def check_mitdb(prefix, root):
         x = sig[li]
         beats = [(t, CODES[a]) for t, a in read_atr(os.path.join(root, name + ".atr"))
                  if a in CODES and CODES[a] in AAMI]
-        for t, sym in beats:
+        feat = rhythm_ref([t for t, _ in beats], 360.0) if len(beats) >= 2 else None
+        for bi, (t, sym) in enumerate(beats):
             if t - pre < 0 or t + post > len(x):
                 continue
+            want = feat[bi] if feat is not None else np.full(9, np.nan)
+            if not np.allclose(ds.rhythm[k], want, rtol=2e-6, atol=1e-6, equal_nan=True):
+                sys.exit("check: beat %d (%s@%d): rhythm %s, want %s" %
+                         (k, name, t, ds.rhythm[k], want))
             w = x[t - pre: t + post]
             if norm == "zscore":
                 w = zscore(w)
@@ -105,7 +146,8 @@ def check_mitdb(prefix, root):
             k += 1
     if k != len(ds):
         sys.exit("check: %d beats rebuilt, data set has %d" % (k, len(ds)))
-    print("check: %d beats of %d record(s) match an independent decoding" %
+    print("check: %d beats of %d record(s) (samples and rhythm features) match an "
+          "independent decoding" %
           (k, len(m["records"])))
 
 

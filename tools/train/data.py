@@ -4,7 +4,8 @@ the same preprocessing as inference), loaded here, and split.
 
 extract(...) runs bnn-extract into a cache folder keyed by its arguments and
 the tool binary's hash, so a data set is extracted once; load(prefix) reads
-PREFIX.json, PREFIX.x.f32 and PREFIX.rows.tsv.
+PREFIX.json, PREFIX.x.f32, PREFIX.rows.tsv and (MIT-BIH) PREFIX.rhythm.f32
+(extract format version 2).
 """
 import fcntl
 import hashlib
@@ -18,14 +19,19 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 EXTRACT = os.path.join(REPO, "build", "tools", "bnn-extract")
+FORMAT_VERSION = 2
 
 
 class Dataset:
     """x: float32 [n, channels, len]; y: int64 [n]; group: int64 [n] (record
-    or segment index for group-wise splits); cols: all rows.tsv columns."""
+    or segment index for group-wise splits); cols: all rows.tsv columns;
+    rhythm: float32 [n, F], the RR-interval features named in
+    meta["features"] (F = 0 for data sets without beats; NaN rows for a
+    record with a single beat)."""
 
-    def __init__(self, meta, x, y, group, cols):
+    def __init__(self, meta, x, y, group, cols, rhythm):
         self.meta, self.x, self.y, self.group, self.cols = meta, x, y, group, cols
+        self.rhythm = rhythm
 
     @property
     def classes(self):
@@ -83,8 +89,12 @@ def extract(args, cache_dir, name, quiet=True):
 def load(prefix):
     with open(prefix + ".json") as f:
         meta = json.load(f)
-    if meta.get("format") != "bnn-extract" or meta.get("version") != 1:
-        _die("%s.json: not a bnn-extract v1 data set" % prefix)
+    if meta.get("format") != "bnn-extract":
+        _die("%s.json: not a bnn-extract data set" % prefix)
+    if meta.get("version") != FORMAT_VERSION:
+        _die("%s.json: bnn-extract format version %r, this code reads version %d "
+             "(extract it again with build/tools/bnn-extract)"
+             % (prefix, meta.get("version"), FORMAT_VERSION))
     shape = tuple(int(v) for v in meta["shape"])
     x = np.fromfile(prefix + ".x.f32", dtype="<f4")
     if x.size != shape[0] * shape[1] * shape[2]:
@@ -108,13 +118,31 @@ def load(prefix):
         meta["group_names"] = names
     else:
         group = cols["segment"].astype(np.int64)
-    return Dataset(meta, x, y, group, cols)
+    return Dataset(meta, x, y, group, cols, _load_rhythm(prefix, meta, shape[0]))
+
+
+def _load_rhythm(prefix, meta, n):
+    feats = meta.get("features")
+    if not isinstance(feats, list):
+        _die("%s.json: no \"features\" list" % prefix)
+    if not feats:
+        return np.zeros((n, 0), dtype=np.float32)
+    want = [n, len(feats)]
+    if meta.get("rhythm_shape") != want:
+        _die("%s.json: rhythm_shape %r, want %r" % (prefix, meta.get("rhythm_shape"), want))
+    path = os.path.join(os.path.dirname(prefix), meta.get("rhythm", ""))
+    if not os.path.isfile(path):
+        _die("%s: rhythm file %r missing" % (prefix, meta.get("rhythm")))
+    r = np.fromfile(path, dtype="<f4")
+    if r.size != n * len(feats):
+        _die("%s: %d values, metadata says %r" % (path, r.size, want))
+    return r.reshape(want).astype(np.float32)
 
 
 def subset(ds, idx):
     idx = np.asarray(idx, dtype=np.int64)
     cols = {k: v[idx] for k, v in ds.cols.items()}
-    return Dataset(ds.meta, ds.x[idx], ds.y[idx], ds.group[idx], cols)
+    return Dataset(ds.meta, ds.x[idx], ds.y[idx], ds.group[idx], cols, ds.rhythm[idx])
 
 
 # ---------------------------------------------------------------------------
