@@ -6,143 +6,19 @@
  * The flow: options -> model -> backend -> data -> prepare -> run in
  * batches -> metrics -> text or JSON report (+ predictions CSV).  Every
  * user error ends with one line "bnn-run: error: ..." and a distinct exit
- * status (bnn-run.h).
+ * status (util.h).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <math.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <dirent.h>
 
 #include "bnn-run.h"
-
-int g_quiet;
-
-static char **g_warnings;
-static size_t g_nwarnings;
-
-/* ---------------------------------------------------------------------
- * Messages and allocation
- * --------------------------------------------------------------------- */
-
-/* Temporary predictions file to remove when dying. */
-static char g_tmp_pred[4200];
-
-void die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs(PROG ": error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (g_tmp_pred[0])
-		unlink(g_tmp_pred);
-	exit(status);
-}
-
-void warnx_(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, PROG ": warning: %s\n", buf);
-	g_warnings = xrealloc(g_warnings, (g_nwarnings + 1) * sizeof(char *));
-	g_warnings[g_nwarnings++] = xstrdup(buf);
-}
-
-void note(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (g_quiet)
-		return;
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-size_t warnings_count(void)
-{
-	return g_nwarnings;
-}
-
-const char *warning_at(size_t i)
-{
-	return i < g_nwarnings ? g_warnings[i] : "";
-}
-
-void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p)
-		die(EX_RUNTIME, "out of memory (%zu bytes)", n);
-	return p;
-}
-
-void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (!p)
-		die(EX_RUNTIME, "out of memory");
-	return p;
-}
-
-void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-
-	if (!q)
-		die(EX_RUNTIME, "out of memory (%zu bytes)", n);
-	return q;
-}
-
-char *xstrdup(const char *s)
-{
-	char *d = strdup(s ? s : "");
-
-	if (!d)
-		die(EX_RUNTIME, "out of memory");
-	return d;
-}
-
-double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-int status_of(int code)
-{
-	switch (code) {
-	case BNN_OK: return EX_OK;
-	case BNN_E_IO: return EX_NOFILE;
-	case BNN_E_NOTFOUND: return EX_MISMATCH;
-	case BNN_E_NOMEM: return EX_RUNTIME;
-	case BNN_E_NODEV: return EX_NODEV;
-	case BNN_E_PERM: return EX_PERM;
-	case BNN_E_INVAL: return EX_USAGE;
-	default: return EX_DATA;
-	}
-}
 
 /* ---------------------------------------------------------------------
  * Model
@@ -428,49 +304,35 @@ static void evaluate(struct run_ctx *c)
 	}
 }
 
-static void on_signal(int sig)
-{
-	if (g_tmp_pred[0])
-		unlink(g_tmp_pred);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 /* Open PATH.tmp-PID now (fail before a long run), rename at the end. */
-static FILE *open_predictions(const char *path)
+static FILE *open_predictions(const char *path, char **tmp)
 {
 	FILE *f;
-	int k = snprintf(g_tmp_pred, sizeof(g_tmp_pred), "%s.tmp-%ld", path,
-			 (long)getpid());
 
-	if (k < 0 || (size_t)k >= sizeof(g_tmp_pred)) {
-		g_tmp_pred[0] = '\0';
-		die(EX_USAGE, "--predictions path too long");
-	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	f = fopen(g_tmp_pred, "w");
+	*tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
+	tmp_track(*tmp);
+	f = fopen(*tmp, "w");
 	if (!f) {
 		int e = errno;
 
-		g_tmp_pred[0] = '\0';
+		tmp_track(NULL);
 		die(EX_RUNTIME, "cannot write predictions to %s: %s", path,
 		    strerror(e));
 	}
 	return f;
 }
 
-static void close_predictions(FILE *f, const char *path)
+static void close_predictions(FILE *f, const char *path, char *tmp)
 {
 	int bad = ferror(f);
 
 	if (fclose(f) || bad)
 		die(EX_RUNTIME, "writing %s failed: %s", path, strerror(errno));
-	if (rename(g_tmp_pred, path))
-		die(EX_RUNTIME, "cannot rename %s to %s: %s", g_tmp_pred, path,
+	if (rename(tmp, path))
+		die(EX_RUNTIME, "cannot rename %s to %s: %s", tmp, path,
 		    strerror(errno));
-	g_tmp_pred[0] = '\0';
+	tmp_track(NULL);
+	free(tmp);
 }
 
 int main(int argc, char **argv)
@@ -484,6 +346,7 @@ int main(int argc, char **argv)
 	bnn_backend *be;
 	bnn_error err;
 	FILE *pred_f = NULL;
+	char *pred_tmp = NULL;
 	float *scores;
 	int32_t *pred;
 	int rc, status = EX_OK;
@@ -500,7 +363,7 @@ int main(int argc, char **argv)
 	c.m = m;
 	be = open_backend(&o, &c.bi);
 	if (o.predictions)
-		pred_f = open_predictions(o.predictions);
+		pred_f = open_predictions(o.predictions, &pred_tmp);
 
 	progress_init(&pg, o.progress, o.quiet);
 	inputs_load(&o, &c.mi, &ds, &pg);
@@ -537,7 +400,7 @@ int main(int argc, char **argv)
 		status = EX_NOLABELS;
 	if (pred_f) {
 		predictions_write(pred_f, &c);
-		close_predictions(pred_f, o.predictions);
+		close_predictions(pred_f, o.predictions, pred_tmp);
 	}
 	if (o.json)
 		report_json(stdout, &c, status);
@@ -569,9 +432,7 @@ int main(int argc, char **argv)
 	dataset_free(&ds);
 	bnn_backend_close(be);
 	bnn_model_free(m);
-	for (size_t i = 0; i < g_nwarnings; i++)
-		free(g_warnings[i]);
-	free(g_warnings);
+	warnings_free();
 	free(o.argv);
 	return status;
 }
