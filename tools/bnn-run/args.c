@@ -255,7 +255,7 @@ enum {
 	O_QUEUE = 256, O_CPU_ISA, O_ERRMODEL, O_CELL, O_PROG, O_BER, O_SEED,
 	O_AGE, O_WEAR, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT,
 	O_UNITS, O_RESAMPLE, O_HOP, O_FORMAT, O_SHAPE, O_LABELS, O_LABCOL,
-	O_LABMAP, O_JSON, O_PROGRESS,
+	O_LABMAP, O_JSON, O_PROGRESS, O_ALLOW_PACED, O_NO_RESAMPLE,
 };
 
 static const struct option longopts[] = {
@@ -279,6 +279,7 @@ static const struct option longopts[] = {
 	{ "data", required_argument, NULL, O_DATA },
 	{ "lead", required_argument, NULL, O_LEAD },
 	{ "annotator", required_argument, NULL, O_ANNOT },
+	{ "allow-paced", no_argument, NULL, O_ALLOW_PACED },
 	{ "units", required_argument, NULL, O_UNITS },
 	{ "resample", optional_argument, NULL, O_RESAMPLE },
 	{ "hop", required_argument, NULL, O_HOP },
@@ -434,6 +435,9 @@ void args_parse(int argc, char **argv, struct opts *o)
 				usage_error("--annotator wants a file extension such as atr, got '%s'",
 					    optarg);
 			o->annotator = optarg;
+			break;
+		case O_ALLOW_PACED:
+			o->allow_paced = 1;
 			break;
 		case O_UNITS:
 			o->units = pick("--units", optarg, units, 2) ?

@@ -59,6 +59,7 @@ struct opts {
 	const char *data_dir;		/* MIT-BIH folder */
 	const char *lead;
 	const char *annotator;
+	int allow_paced;		/* folders: keep paced records */
 	int units;
 	int resample;			/* 0 = refuse, 1 = allow */
 	int resample_method;		/* bnn_resample_method */

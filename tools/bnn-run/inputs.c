@@ -223,7 +223,8 @@ static void add_job(struct rd *r, int reader, const char *dir,
 	j->explicit_ = explicit_;
 }
 
-/* The split file of a WFDB folder (for the AAMI map, sets, paced). */
+/* The split of a WFDB folder (for the AAMI map, sets, paced): its
+ * SPLITS_AAMI.txt when there is one, else the built-in de Chazal split. */
 void rd_load_split(struct rd *r, const char *dir, int required,
 		   const char *why)
 {
@@ -231,22 +232,23 @@ void rd_load_split(struct rd *r, const char *dir, int required,
 	bnn_error err;
 	int rc;
 
-	if (!strcmp(r->split_dir, dir) && (r->have_split || !required))
+	if (r->have_split && !strcmp(r->split_dir, dir))
 		return;
 	snprintf(r->split_dir, sizeof(r->split_dir), "%s", dir);
 	r->have_split = 0;
+	r->split_builtin = 0;
+	if (required && !rd_exists(dir))
+		die(EX_NOFILE,
+		    "%s: the MIT-BIH folder %s does not exist (set --data DIR or RBNN_DATA)",
+		    why, dir);
 	p = rd_path2(dir, "SPLITS_AAMI.txt", NULL);
-	if (!rd_exists(p) && !required) {
-		free(p);
-		return;
-	}
-	rc = bnn_aami_split_read(p, &r->split, &err);
-	if (rc) {
-		if (rc == BNN_E_IO && !rd_exists(dir))
-			die(EX_NOFILE,
-			    "%s: the MIT-BIH folder %s does not exist (set --data DIR or RBNN_DATA)",
-			    why, dir);
-		die(status_of(rc), "%s: %s", why, err.msg);
+	if (rd_exists(p)) {
+		rc = bnn_aami_split_read(p, &r->split, &err);
+		if (rc)
+			die(status_of(rc), "%s: %s", why, err.msg);
+	} else {
+		bnn_aami_split_default(&r->split);
+		r->split_builtin = 1;
 	}
 	r->have_split = 1;
 	free(p);
@@ -306,6 +308,9 @@ static void expand_set(struct rd *r, const char *key)
 	int sets[2] = { -1, -1 };
 
 	rd_load_split(r, dir, 1, key);
+	if (r->split_builtin && !r->noted_builtin++)
+		note("%s: no SPLITS_AAMI.txt in %s: using the built-in split (de Chazal et al. 2004)",
+		     key, dir);
 	if (!strcasecmp(key, "DS1"))
 		sets[0] = BNN_SET_DS1;
 	else if (!strcasecmp(key, "DS2"))
@@ -358,7 +363,7 @@ static void expand_dir(struct rd *r, const char *dir)
 				continue;
 			memcpy(rec, v[i], k - 4);
 			rec[k - 4] = '\0';
-			if (r->have_split &&
+			if (!r->o->allow_paced && r->have_split &&
 			    bnn_aami_split_find(&r->split, rec) == BNN_SET_PACED) {
 				skipped++;
 				strncat(paced, " ", sizeof(paced) - strlen(paced) - 1);
@@ -368,7 +373,7 @@ static void expand_dir(struct rd *r, const char *dir)
 			add_record(r, dir, rec, 0);
 		}
 		if (skipped)
-			note("%s: left out %zu paced record%s (AAMI EC57):%s",
+			note("%s: left out %zu paced record%s (AAMI EC57; --allow-paced includes them):%s",
 			     dir, skipped, skipped > 1 ? "s" : "", paced);
 	} else if (nsets && r->o->format != FMT_CSV) {
 		for (size_t i = 0; i < n; i++) {

@@ -31,6 +31,8 @@ struct rd {
 	/* split file of the folder last read from */
 	char split_dir[PATH_MAX];
 	int have_split;
+	int split_builtin;	/* no SPLITS_AAMI.txt: the built-in split */
+	int noted_builtin;
 	bnn_aami_split split;
 	/* jobs */
 	struct job *jobs;
@@ -54,7 +56,8 @@ const char *rd_base_of(const char *path);
 char *rd_dir_of(const char *path);
 /* Rates equal within 0.1 %. */
 int rd_same_rate(double a, double b);
-/* The split file (SPLITS_AAMI.txt) of a WFDB folder, cached. */
+/* The split of a WFDB folder, cached: its SPLITS_AAMI.txt, else the
+ * built-in one; `required` (a set was named): the folder must exist. */
 void rd_load_split(struct rd *r, const char *dir, int required,
 		   const char *why);
 /* "DS1", "DS2", "paced" or NULL. */
