@@ -286,10 +286,20 @@ expect 6 "the model expects C = 2 channels" "--shape N,C,L against the model" --
 expect 5 "check --shape" "--shape N,K with the wrong N" -- -m maj2.bnn --shape 4,16 ncl.f32
 expect 6 "record syn has no lead V5 \(its leads: MLII, V1\)" "lead not found" -- -m ecgv5.bnn wfdb/syn
 expect 6 "record syn has no lead V4" "--lead not found" -- -m ecg250.bnn --lead V4 wfdb/syn
-expect 7 "sampled at 250 Hz, the model expects 360 Hz: pass --resample" "sampling-rate mismatch" -- -m ecg360.bnn wfdb/syn
-expect 0 "" "--resample fixes the rate mismatch" -- -m ecg360.bnn --resample --json wfdb/syn
-json_check "--resample: resampled beats" 'd["data"]["sources"][0]["resampled"] is True' \
+expect 7 "sampled at 250 Hz, the model expects 360 Hz \(--no-resample refuses" "--no-resample: a rate mismatch is an error" -- -m ecg360.bnn --no-resample wfdb/syn
+expect 0 "^bnn-run: resampling inputs at 250 Hz to the model's 360 Hz \(windowed sinc" "a rate mismatch is resampled by default, with a note" -- -m ecg360.bnn --json wfdb/syn
+json_check "default resampling: resampled beats" 'd["data"]["sources"][0]["resampled"] is True' \
 	'd["data"]["items"] == 9'
+[ "$(grep -c resampling err)" -eq 1 ] && ok "the resampling note is one line" ||
+	notok "the resampling note is one line"
+expect 0 "" "--resample alone is still accepted" -- -m ecg360.bnn --resample --json wfdb/syn
+json_check "--resample: resampled beats" 'd["data"]["sources"][0]["resampled"] is True'
+expect 0 "\(linear;" "--resample=linear" -- -m ecg360.bnn --resample=linear --json wfdb/syn
+json_check "--resample=linear: 9 resampled beats" 'd["data"]["items"] == 9' \
+	'd["data"]["sources"][0]["resampled"] is True'
+expect 3 "linear: no such file, folder or record .*write --resample=linear" "--resample linear: the method needs '=', 'linear' is an input" -- -m ecg360.bnn --data wfdb --resample linear wfdb/syn
+expect 0 "" "-q silences the resampling note" -- -m ecg360.bnn -q -p q.csv wfdb/syn
+[ ! -s err ] && ok "-q: nothing on stderr" || notok "-q: nothing on stderr"
 expect 6 "a Bonn EEG segment has 1 channel, the model needs 2" "Bonn segment for a 2-channel model" -- -m maj2.bnn seg.txt
 expect 5 "not a Bonn EEG segment" "--format bonn on a CSV" -- -m maj.bnn --format bonn nolab.csv
 
@@ -475,7 +485,7 @@ if [ -d "$DATA/bonn_eeg/Z" ]; then
 	json_check "Bonn: 23 windows per segment, Z and S mapped to non-seizure / seizure" \
 		'd["data"]["items"] == 101 * 23' \
 		'{l["label"]: l["class"] for l in d["data"]["labels"] if l["items"]} == {"Z": "non-seizure", "S": "seizure"}'
-	expect 7 "Bonn EEG is sampled at 173.61 Hz, the model expects 250 Hz" "Bonn rate mismatch" -- -m ecg250.bnn "$DATA/bonn_eeg/Z/Z001.txt"
+	expect 7 "Bonn EEG is sampled at 173.61 Hz, the model expects 250 Hz \(--no-resample" "Bonn rate mismatch with --no-resample" -- -m ecg250.bnn --no-resample "$DATA/bonn_eeg/Z/Z001.txt"
 else
 	skip "Bonn EEG runs" "no data under $DATA/bonn_eeg"
 fi

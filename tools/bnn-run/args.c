@@ -282,6 +282,7 @@ static const struct option longopts[] = {
 	{ "allow-paced", no_argument, NULL, O_ALLOW_PACED },
 	{ "units", required_argument, NULL, O_UNITS },
 	{ "resample", optional_argument, NULL, O_RESAMPLE },
+	{ "no-resample", no_argument, NULL, O_NO_RESAMPLE },
 	{ "hop", required_argument, NULL, O_HOP },
 	{ "format", required_argument, NULL, O_FORMAT },
 	{ "shape", required_argument, NULL, O_SHAPE },
@@ -334,6 +335,7 @@ void args_parse(int argc, char **argv, struct opts *o)
 	o->verify = -1;
 	o->annotator = "atr";
 	o->units = UNITS_MV;
+	o->resample = 1;
 	o->resample_method = BNN_RESAMPLE_SINC;
 	o->format = FMT_AUTO;
 	o->label_column = LABCOL_AUTO;
@@ -443,7 +445,12 @@ void args_parse(int argc, char **argv, struct opts *o)
 			o->units = pick("--units", optarg, units, 2) ?
 				   UNITS_ADC : UNITS_MV;
 			break;
+		case O_NO_RESAMPLE:
+			o->resample = 0;
+			break;
 		case O_RESAMPLE:
+			/* The method only as --resample=M: a separate word
+			 * is an input (getopt's optional arguments). */
 			o->resample = 1;
 			if (optarg)
 				o->resample_method =

@@ -61,7 +61,8 @@ struct opts {
 	const char *annotator;
 	int allow_paced;		/* folders: keep paced records */
 	int units;
-	int resample;			/* 0 = refuse, 1 = allow */
+	int resample;			/* 1 = resample (default), 0 = refuse
+				 * (--no-resample) */
 	int resample_method;		/* bnn_resample_method */
 	unsigned hop;			/* 0 = model length */
 	int format;

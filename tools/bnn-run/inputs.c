@@ -171,6 +171,16 @@ int rd_same_rate(double a, double b)
 	return fabs(a - b) <= 1e-3 * b;
 }
 
+void rd_note_resample(struct rd *r, double fs)
+{
+	if (rd_same_rate(fs, r->noted_rate))
+		return;
+	r->noted_rate = fs;
+	note("resampling inputs at %g Hz to the model's %g Hz (%s; --no-resample makes a rate mismatch an error)",
+	     fs, r->rate, r->o->resample_method == BNN_RESAMPLE_LINEAR ?
+	     "linear" : "windowed sinc");
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -485,6 +495,12 @@ static void expand_file(struct rd *r, const char *path)
 	    path);
 }
 
+/* "linear" given as `--resample linear`: the method needs '='. */
+static int method_hint(const char *arg)
+{
+	return !strcmp(arg, "linear") || !strcmp(arg, "sinc");
+}
+
 static void expand_arg(struct rd *r, const char *arg)
 {
 	struct stat st;
@@ -540,8 +556,11 @@ static void expand_arg(struct rd *r, const char *arg)
 			    "%s: no such file or folder, and no MIT-BIH folder to find a record in (%s does not exist; set --data DIR or RBNN_DATA)",
 			    arg, r->o->data_dir);
 		die(EX_NOFILE,
-		    "%s: no such file, folder or record (records are looked up in %s)",
-		    arg, r->o->data_dir);
+		    "%s: no such file, folder or record (records are looked up in %s)%s%s%s",
+		    arg, r->o->data_dir, method_hint(arg) ?
+		    "; to choose the resampling method write --resample=" : "",
+		    method_hint(arg) ? arg : "",
+		    method_hint(arg) ? " (with '=')" : "");
 	}
 	/* "100,101" */
 	if (strchr(arg, ',') && !strchr(arg, '/')) {

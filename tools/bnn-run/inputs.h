@@ -38,6 +38,7 @@ struct rd {
 	struct job *jobs;
 	size_t njobs, cap;
 	int noted_no_lead;
+	double noted_rate;	/* source rate of the last resampling note */
 };
 
 /* inputs.c: the data set and small helpers */
@@ -56,6 +57,8 @@ const char *rd_base_of(const char *path);
 char *rd_dir_of(const char *path);
 /* Rates equal within 0.1 %. */
 int rd_same_rate(double a, double b);
+/* One line on stderr per source rate that gets resampled. */
+void rd_note_resample(struct rd *r, double fs);
 /* The split of a WFDB folder, cached: its SPLITS_AAMI.txt, else the
  * built-in one; `required` (a set was named): the folder must exist. */
 void rd_load_split(struct rd *r, const char *dir, int required,

@@ -165,8 +165,9 @@ void read_wfdb(struct rd *r, const struct job *j)
 	if (r->rate > 0 && !rd_same_rate(fs, r->rate)) {
 		if (!o->resample)
 			die(EX_RATE,
-			    "record %s is sampled at %g Hz, the model expects %g Hz: pass --resample to resample it (windowed sinc), or use a model trained at %g Hz",
-			    j->name, fs, r->rate, fs);
+			    "record %s is sampled at %g Hz, the model expects %g Hz (--no-resample refuses to resample it)",
+			    j->name, fs, r->rate);
+		rd_note_resample(r, fs);
 		fs_out = r->rate;
 	}
 	{
@@ -280,8 +281,9 @@ void read_bonn(struct rd *r, const char *path, const float *x0, size_t n)
 
 		if (!o->resample)
 			die(EX_RATE,
-			    "%s: Bonn EEG is sampled at %g Hz, the model expects %g Hz: pass --resample to resample it, or use a model trained at %g Hz",
-			    path, BNN_BONN_FS, r->rate, BNN_BONN_FS);
+			    "%s: Bonn EEG is sampled at %g Hz, the model expects %g Hz (--no-resample refuses to resample it)",
+			    path, BNN_BONN_FS, r->rate);
+		rd_note_resample(r, BNN_BONN_FS);
 		rc = bnn_resample(x0, n, BNN_BONN_FS, r->rate,
 				  (bnn_resample_method)o->resample_method, &y,
 				  &n, &err);
