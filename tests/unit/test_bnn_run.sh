@@ -42,7 +42,8 @@ skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
 # expect STATUS REGEX DESCRIPTION -- ARGS...: run bnn-run, check the exit
 # status, that stderr matches REGEX, and that an error is one line
-# "bnn-run: error: ..." (the last line of stderr).
+# "bnn-run: error: ..." (the last line of stderr); status 11 (some inputs
+# skipped) is no error: no such line then.
 expect() {
 	local want=$1 pat=$2 desc=$3 rc
 	shift 3
@@ -57,7 +58,12 @@ expect() {
 		notok "$desc (stderr lacks /$pat/)"
 		return 1
 	fi
-	if [ "$want" -ne 0 ]; then
+	if [ "$want" -eq 11 ]; then
+		if grep -q '^bnn-run: error: ' err; then
+			notok "$desc (an error line with status 11)"
+			return 1
+		fi
+	elif [ "$want" -ne 0 ]; then
 		if [ "$(grep -c '^bnn-run: error: ' err)" -ne 1 ] ||
 		   ! tail -n 1 err | grep -q '^bnn-run: error: '; then
 			notok "$desc (want exactly one 'bnn-run: error:' line, last)"
@@ -186,6 +192,13 @@ with open("wfdb/syn.atr", "wb") as f:
         t = at
     f.write(struct.pack("<H", 0))
 EOF
+# batch/: two good records and a corrupt one (bad header)
+mkdir batch
+for r in syn syn2; do
+	sed "s/^syn /$r /; s/^syn.dat/$r.dat/" wfdb/syn.hea > batch/$r.hea
+	cp wfdb/syn.dat batch/$r.dat && cp wfdb/syn.atr batch/$r.atr
+done
+printf 'broken 1 250 xx\n' > batch/broken.hea
 printf 'this is not a model\n' > short.bnn
 head -c 300 rows.csv > notmodel.bnn
 head -c 36 items.x.f32 > odd.f32
@@ -455,6 +468,34 @@ json_check "WFDB beats: 9 beats N 6, S 1, V 2, AAMI block" \
 expect 0 "" "WFDB folder, record given twice" -- -m ecg250.bnn --json wfdb wfdb/syn
 json_check "WFDB folder: the record read once" 'd["data"]["items"] == 9'
 expect 3 "no annotations|syn.qrs" "missing annotation file" -- -m ecg250.bnn --annotator qrs wfdb/syn
+
+# ---------------------------------------------------------------------
+# Batches: an input that cannot be read is skipped, not fatal
+# ---------------------------------------------------------------------
+expect 11 "^bnn-run: warning: skipped broken: record broken: .*broken.hea: line 1" "folder with a corrupt record: the others classified, status 11" -- -m ecg250.bnn --json batch
+json_check "folder with a corrupt record: JSON skipped list and exit_status" \
+	'd["exit_status"] == 11' \
+	'[s["name"] for s in d["data"]["sources"]] == ["syn", "syn2"]' \
+	'd["data"]["items"] == 18' \
+	'len(d["skipped"]) == 1 and d["skipped"][0]["input"] == "broken"' \
+	'"bad number of samples" in d["skipped"][0]["reason"] and d["skipped"][0]["status"] == 5'
+grep -q "^bnn-run: warning: 1 input skipped (listed above; exit status 11)$" err &&
+	ok "status 11 is announced on stderr" || notok "status 11 is announced on stderr"
+expect 11 "skipped broken" "folder with a corrupt record (text report)" -- -m ecg250.bnn batch
+grep -q "^  skipped   broken: record broken:" out && grep -q "^Results   18 labelled beats" out &&
+	ok "text report lists the skipped input" || notok "text report lists the skipped input"
+expect 11 "skipped broken: record broken" "list run: a corrupt record among good ones" -- -m ecg250.bnn --json wfdb/syn batch/broken
+json_check "list run: one source, one skipped" 'd["data"]["items"] == 9' \
+	'[s["input"] for s in d["skipped"]] == ["broken"]'
+expect 11 "skipped wide.csv: wide.csv: rows have 10 values" "list of CSV files: one of the wrong width" -- -m maj.bnn --json rows.csv wide.csv
+json_check "CSV list: 20 rows classified, wide.csv skipped" 'd["data"]["items"] == 20' \
+	'd["metrics"]["accuracy"] == 0.9' 'd["skipped"][0]["input"] == "wide.csv"' \
+	'd["skipped"][0]["status"] == 6'
+expect 6 "no input could be read \(2 skipped; the first: wide.csv: rows have 10 values" "every input skipped: the first one's status" -- -m maj.bnn wide.csv wide.csv
+expect 7 "no input could be read \(2 skipped; the first: record syn is sampled at 250 Hz" "--no-resample in a folder run: all skipped, status 7" -- -m ecg360.bnn --no-resample wfdb batch/syn
+expect 5 "^bnn-run: error: record broken: .*bad number of samples" "a corrupt record alone is still fatal with its status" -- -m ecg250.bnn batch/broken
+expect 0 "" "a good folder: status 0, empty skipped list" -- -m ecg250.bnn --json wfdb
+json_check "good folder: skipped == []" 'd["skipped"] == []' 'd["exit_status"] == 0'
 
 # ---------------------------------------------------------------------
 # Real data (MIT-BIH, Bonn) when present

@@ -100,6 +100,13 @@ struct source {
 	char lead[BNN_WFDB_DESC_MAX];	/* lead used (WFDB), "" otherwise */
 };
 
+/* An input left out of a batch run: what and why. */
+struct skip {
+	char *input;		/* "101", "Z/Z001.txt", "beats.csv" */
+	char *reason;		/* the error it would have stopped a run with */
+	int status;		/* that error's exit status */
+};
+
 struct dataset {
 	size_t elems;		/* floats per item (channels * length) */
 	size_t n, cap;
@@ -116,6 +123,8 @@ struct dataset {
 	size_t *label_count;	/* items per data label */
 	int32_t *lmap;		/* data label -> model class, -1 = none */
 	int limited;		/* --limit cut the data */
+	size_t nskips;
+	struct skip *skips;	/* inputs left out of a batch run */
 	double load_s;		/* time spent reading */
 };
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -56,6 +57,11 @@ void dataset_free(struct dataset *ds)
 	free(ds->label_kind);
 	free(ds->label_count);
 	free(ds->lmap);
+	for (size_t i = 0; i < ds->nskips; i++) {
+		free(ds->skips[i].input);
+		free(ds->skips[i].reason);
+	}
+	free(ds->skips);
 	memset(ds, 0, sizeof(*ds));
 }
 
@@ -76,6 +82,42 @@ uint32_t rd_add_source(struct dataset *ds, const char *name,
 	s->reader = reader;
 	s->first = ds->n;
 	return (uint32_t)ds->nsrc++;
+}
+
+void rd_fail(struct rd *r, int status, const char *fmt, ...)
+{
+	struct dataset *ds = r->ds;
+	struct skip *sk;
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!r->batch)
+		die(status, "%s", msg);
+	/* On stderr like a warning, but listed apart in the JSON report. */
+	fprintf(stderr, PROG ": warning: skipped %s: %s\n", r->cur, msg);
+	ds->skips = xrealloc(ds->skips, (ds->nskips + 1) * sizeof(*ds->skips));
+	sk = &ds->skips[ds->nskips++];
+	sk->input = xstrdup(r->cur);
+	sk->reason = xstrdup(msg);
+	sk->status = status;
+	r->failed = 1;
+}
+
+/* Forget what a skipped input added. */
+static void rollback(struct dataset *ds, size_t n, size_t nsrc)
+{
+	for (size_t i = n; i < ds->n; i++)
+		if (ds->dlabel[i] >= 0)
+			ds->label_count[ds->dlabel[i]]--;
+	for (size_t i = nsrc; i < ds->nsrc; i++) {
+		free(ds->srcs[i].name);
+		free(ds->srcs[i].path);
+	}
+	ds->n = n;
+	ds->nsrc = nsrc;
 }
 
 int rd_full(const struct rd *r)
@@ -513,6 +555,7 @@ static void expand_arg(struct rd *r, const char *arg)
 			if (access(arg, R_OK | X_OK))
 				die(EX_NOFILE, "%s: %s", arg, strerror(errno));
 			expand_dir(r, arg);
+			r->batch = 1;
 		} else if (S_ISREG(st.st_mode)) {
 			if (access(arg, R_OK))
 				die(EX_NOFILE, "%s: %s", arg, strerror(errno));
@@ -528,6 +571,7 @@ static void expand_arg(struct rd *r, const char *arg)
 	     !strcasecmp(arg, "ALL")) && r->o->format != FMT_CSV &&
 	    r->o->format != FMT_F32 && r->o->format != FMT_BONN) {
 		expand_set(r, arg);
+		r->batch = 1;
 		return;
 	}
 	/* DIR/100 (a record path without .hea) */
@@ -608,13 +652,17 @@ void inputs_load(const struct opts *o, const bnn_model_info *mi,
 		die(EX_USAGE,
 		    "--labels goes with one CSV or float32 input (got %zu input%s)",
 		    r.njobs, r.njobs == 1 ? "" : "s");
+	r.batch |= r.njobs > 1;
 	for (size_t i = 0; i < r.njobs; i++) {
 		const struct job *j = &r.jobs[i];
+		size_t n0 = ds->n, nsrc0 = ds->nsrc;
 
 		if (rd_full(&r)) {
 			ds->limited = 1;
 			break;
 		}
+		r.cur = j->reader == RD_WFDB ? j->name : j->path;
+		r.failed = 0;
 		progress_update(pg, "reading", i, r.njobs, "inputs");
 		switch (j->reader) {
 		case RD_WFDB:
@@ -631,6 +679,8 @@ void inputs_load(const struct opts *o, const bnn_model_info *mi,
 			read_f32(&r, j->path);
 			break;
 		}
+		if (r.failed)
+			rollback(ds, n0, nsrc0);
 	}
 	if (rd_full(&r))
 		ds->limited = 1;

@@ -37,11 +37,25 @@ struct rd {
 	/* jobs */
 	struct job *jobs;
 	size_t njobs, cap;
+	/* several inputs, a folder or a set: an input that cannot be read
+	 * is skipped (rd_fail), not fatal */
+	int batch;
+	const char *cur;	/* name of the input being read */
+	int failed;		/* rd_fail on the current input */
 	int noted_no_lead;
 	double noted_rate;	/* source rate of the last resampling note */
 };
 
 /* inputs.c: the data set and small helpers */
+/*
+ * The current input cannot be read.  Alone it ends the run (die with
+ * `status`); in a batch it is skipped: a warning on stderr, an entry of the
+ * JSON report's "skipped" list, its items and sources dropped, exit status
+ * EX_SKIPPED at the end.  Returns only in a batch: the reader then frees
+ * what it holds and returns.
+ */
+void rd_fail(struct rd *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 uint32_t rd_add_source(struct dataset *ds, const char *name,
 		       const char *path, int kind, const char *reader);
 /* --limit reached */

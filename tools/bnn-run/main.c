@@ -367,6 +367,9 @@ int main(int argc, char **argv)
 
 	progress_init(&pg, o.progress, o.quiet);
 	inputs_load(&o, &c.mi, &ds, &pg);
+	if (!ds.n && ds.nskips)
+		die(ds.skips[0].status, "no input could be read (%zu skipped; the first: %s)",
+		    ds.nskips, ds.skips[0].reason);
 	if (!ds.n)
 		die(EX_DATA, "no items to run: %s",
 		    ds.nsrc ? "no beat or window of the inputs fits the model's input" :
@@ -398,6 +401,8 @@ int main(int argc, char **argv)
 
 	if (!c.labelled && !o.predictions)
 		status = EX_NOLABELS;
+	else if (ds.nskips)
+		status = EX_SKIPPED;
 	if (pred_f) {
 		predictions_write(pred_f, &c);
 		close_predictions(pred_f, o.predictions, pred_tmp);
@@ -414,7 +419,10 @@ int main(int argc, char **argv)
 		    "the data has no labels",
 		    ds.nlabels ? ", --label-map maps labels to classes" :
 		    ", --labels FILE gives labels");
-	else if (!c.labelled)
+	if (status == EX_SKIPPED)
+		warnx_("%zu input%s skipped (listed above; exit status %d)",
+		       ds.nskips, ds.nskips == 1 ? "" : "s", EX_SKIPPED);
+	if (!c.labelled && status != EX_NOLABELS)
 		note("no labels%s: metrics skipped; predictions in %s",
 		     ds.nlabels ? " that are model classes" : "", o.predictions);
 
