@@ -415,6 +415,69 @@ EOF
 ls pred.csv.tmp-* >/dev/null 2>&1 && notok "no temporary file left" || ok "no temporary file left"
 expect 1 "cannot write predictions" "--predictions into a missing folder" -- -m maj.bnn -p nodir/p.csv rows.csv
 
+
+# Outputs: -p -, symlinks, special files, no partial file in place of a good one
+"$RUN" -m maj.bnn -p - rows.csv >out 2>err
+rc=$?
+[ "$rc" -eq 0 ] && [ "$(head -n 1 out)" = "record,index,sample,true,predicted,score_pos,score_neg" ] &&
+	[ "$(wc -l <out)" -eq 21 ] && grep -qE "accuracy +90.00 %" err &&
+	ok "-p -: predictions on stdout, the text report on stderr" ||
+	notok "-p -: predictions on stdout, the text report on stderr (exit $rc)"
+"$RUN" -m maj.bnn -q -p - rows.csv >out 2>err
+[ "$(wc -l <out)" -eq 21 ] && [ ! -s err ] && ok "-p - -q: only the predictions" ||
+	notok "-p - -q: only the predictions"
+expect 2 "-p - and --json both write to stdout" "-p - with --json is refused" -- -m maj.bnn --json -p - rows.csv
+mkdir -p real && rm -f real/t.csv && ln -sf real/t.csv link.csv
+expect 0 "" "-p onto a dangling symlink" -- -m maj.bnn -q -p link.csv rows.csv
+[ -L link.csv ] && [ "$(wc -l <real/t.csv)" -eq 21 ] &&
+	ok "-p onto a symlink: the link stays, the file it names gets the predictions" ||
+	notok "-p onto a symlink: the link stays, the file it names gets the predictions"
+printf 'old\n' > real/t.csv && chmod 640 real/t.csv
+expect 0 "" "-p through a symlink onto an existing file" -- -m maj.bnn -q -p link.csv rows.csv
+[ -L link.csv ] && [ "$(wc -l <real/t.csv)" -eq 21 ] &&
+	[ "$(stat -c %a real/t.csv)" = 640 ] && ! ls real/t.csv.tmp-* >/dev/null 2>&1 &&
+	ok "-p through a symlink: file replaced, mode kept, no temporary left" ||
+	notok "-p through a symlink: file replaced, mode kept, no temporary left"
+# Through a link of our own: a broken bnn-run (rename over the target)
+# would replace the link, never /dev/null itself.
+ln -sf /dev/null to-null
+expect 0 "" "-p onto a character device (via a link to /dev/null): written in place" -- -m maj.bnn -q -p to-null rows.csv
+[ -L to-null ] && [ -c /dev/null ] && ! ls to-null.tmp-* /dev/null.tmp-* >/dev/null 2>&1 &&
+	ok "the link and the device stay as they were" ||
+	notok "the link and the device stay as they were"
+rm -f pipe && mkfifo pipe
+(cat pipe > from-pipe) &
+reader=$!
+expect 0 "" "-p onto a FIFO: streamed" -- -m maj.bnn -q -p pipe rows.csv
+wait "$reader"
+[ -p pipe ] && [ "$(wc -l <from-pipe)" -eq 21 ] && ok "FIFO: stays a FIFO, the reader got 21 lines" ||
+	notok "FIFO: stays a FIFO, the reader got 21 lines"
+expect 1 "cannot write predictions to real: it is a folder" "-p onto a folder" -- -m maj.bnn -p real rows.csv
+printf 'good\n' > good.csv
+expect 6 "wide.csv: rows have 10 values" "a failed run (model/data mismatch) with -p" -- -m maj.bnn -p good.csv wide.csv
+[ "$(cat good.csv)" = good ] && ! ls good.csv.tmp-* >/dev/null 2>&1 &&
+	ok "a failed run leaves the existing output untouched, no temporary" ||
+	notok "a failed run leaves the existing output untouched, no temporary"
+expect 5 "record broken" "a run failing on its data after the output was opened" -- -m ecg250.bnn -p good.csv batch/broken
+[ "$(cat good.csv)" = good ] && ok "the existing output is untouched" ||
+	notok "the existing output is untouched"
+# interrupted: SIGTERM while the model runs (a long input; --batch 1)
+"$PY" -c 'import sys
+for i in range(200000): sys.stdout.write("1,1,1,1,1,1,1,1\n")' > long.csv
+"$RUN" -m maj.bnn -q --batch 1 -p good.csv long.csv >out 2>err &
+pid=$!
+sleep 1
+kill -TERM "$pid" 2>/dev/null
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 0 ]; then
+	skip "SIGTERM mid-run" "the run ended within a second"
+else
+	[ "$(cat good.csv)" = good ] && ! ls good.csv.tmp-* >/dev/null 2>&1 &&
+		ok "SIGTERM mid-run: output untouched, no temporary (exit $rc)" ||
+		notok "SIGTERM mid-run: output untouched, no temporary (exit $rc)"
+fi
+
 expect 10 "the data has no labels: metrics skipped" "no labels, no --predictions" -- -m maj.bnn nolab.csv
 expect 0 "" "no labels with --predictions" -- -m maj.bnn --json -p nolab-pred.csv nolab.csv
 json_check "--json without labels: metrics null" 'd["metrics"] is None' \

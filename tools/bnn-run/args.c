@@ -550,6 +550,8 @@ void args_parse(int argc, char **argv, struct opts *o)
 				    o->device ? " (--device)" : "");
 		o->backend = BNN_BACKEND_EMU;
 	}
+	if (o->json && o->predictions && !strcmp(o->predictions, "-"))
+		usage_error("-p - and --json both write to stdout: give --predictions a file name");
 	if (o->shape_n && o->format != FMT_AUTO && o->format != FMT_F32)
 		usage_error("--shape applies to float32 inputs (--format f32)");
 	if (!o->data_dir)

@@ -5,6 +5,7 @@
  *
  *   main.c      the flow: model, backend, data, run, report
  *   util.c      messages, exit, allocation (util.h)
+ *   output.c    output files: temporary + rename (output.h)
  *   args.c      command line, --help, --version
  *   inputs.c    what each input is, the data set (inputs.h)
  *   read_signals.c  WFDB records and Bonn EEG segments

@@ -19,6 +19,7 @@
 #include <dirent.h>
 
 #include "bnn-run.h"
+#include "output.h"
 
 /* ---------------------------------------------------------------------
  * Model
@@ -304,37 +305,6 @@ static void evaluate(struct run_ctx *c)
 	}
 }
 
-/* Open PATH.tmp-PID now (fail before a long run), rename at the end. */
-static FILE *open_predictions(const char *path, char **tmp)
-{
-	FILE *f;
-
-	*tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
-	tmp_track(*tmp);
-	f = fopen(*tmp, "w");
-	if (!f) {
-		int e = errno;
-
-		tmp_track(NULL);
-		die(EX_RUNTIME, "cannot write predictions to %s: %s", path,
-		    strerror(e));
-	}
-	return f;
-}
-
-static void close_predictions(FILE *f, const char *path, char *tmp)
-{
-	int bad = ferror(f);
-
-	if (fclose(f) || bad)
-		die(EX_RUNTIME, "writing %s failed: %s", path, strerror(errno));
-	if (rename(tmp, path))
-		die(EX_RUNTIME, "cannot rename %s to %s: %s", tmp, path,
-		    strerror(errno));
-	tmp_track(NULL);
-	free(tmp);
-}
-
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -345,8 +315,8 @@ int main(int argc, char **argv)
 	bnn_model *m;
 	bnn_backend *be;
 	bnn_error err;
-	FILE *pred_f = NULL;
-	char *pred_tmp = NULL;
+	struct output pred_out;
+	FILE *rep;
 	float *scores;
 	int32_t *pred;
 	int rc, status = EX_OK;
@@ -363,7 +333,9 @@ int main(int argc, char **argv)
 	c.m = m;
 	be = open_backend(&o, &c.bi);
 	if (o.predictions)
-		pred_f = open_predictions(o.predictions, &pred_tmp);
+		output_open(&pred_out, o.predictions, "predictions");
+	/* -p - takes stdout: the text report goes to stderr. */
+	rep = o.predictions && !strcmp(o.predictions, "-") ? stderr : stdout;
 
 	progress_init(&pg, o.progress, o.quiet);
 	inputs_load(&o, &c.mi, &ds, &pg);
@@ -403,14 +375,14 @@ int main(int argc, char **argv)
 		status = EX_NOLABELS;
 	else if (ds.nskips)
 		status = EX_SKIPPED;
-	if (pred_f) {
-		predictions_write(pred_f, &c);
-		close_predictions(pred_f, o.predictions, pred_tmp);
+	if (o.predictions) {
+		predictions_write(pred_out.f, &c);
+		output_commit(&pred_out);
 	}
 	if (o.json)
 		report_json(stdout, &c, status);
 	else if (!o.quiet)
-		report_text(stdout, &c);
+		report_text(rep, &c);
 	if (fflush(stdout) || ferror(stdout))
 		die(EX_RUNTIME, "writing the report failed: %s", strerror(errno));
 	if (status == EX_NOLABELS)
