@@ -463,10 +463,10 @@ expect 5 "record broken" "a run failing on its data after the output was opened"
 	notok "the existing output is untouched"
 # interrupted: SIGTERM while the model runs (a long input; --batch 1)
 "$PY" -c 'import sys
-for i in range(200000): sys.stdout.write("1,1,1,1,1,1,1,1\n")' > long.csv
+for i in range(600000): sys.stdout.write("1,1,1,1,1,1,1,1\n")' > long.csv
 "$RUN" -m maj.bnn -q --batch 1 -p good.csv long.csv >out 2>err &
 pid=$!
-sleep 1
+sleep 0.5
 kill -TERM "$pid" 2>/dev/null
 wait "$pid"
 rc=$?
@@ -581,6 +581,22 @@ if [ -f "$DATA/mitdb/100.hea" ] && [ -f "$DATA/mitdb/SPLITS_AAMI.txt" ]; then
 	expect 0 "" "DS2 by name, --limit" -- -m mitdb.bnn --json --limit 3000 DS2
 	json_check "DS2 resolved from SPLITS_AAMI.txt" 'd["data"]["items"] == 3000' \
 		'd["data"]["sources"][0]["name"] == "100"'
+	# A plain PhysioNet download: no SPLITS_AAMI.txt -> the built-in split.
+	mkdir plain
+	for r in 100 101 102 103; do
+		for e in hea dat atr; do ln -s "$DATA/mitdb/$r.$e" plain/; done
+	done
+	expect 11 "DS1: no SPLITS_AAMI.txt in plain: using the built-in split" "DS1 without SPLITS_AAMI.txt: the built-in split (records missing there skipped)" -- -m mitdb.bnn --data plain --json DS1
+	json_check "built-in DS1 in a folder holding 100-103: 101 read, the 21 others skipped" \
+		'[s["name"] for s in d["data"]["sources"]] == ["101"]' \
+		'd["data"]["sources"][0]["set"] == "DS1"' \
+		'len(d["skipped"]) == 21 and d["skipped"][0]["input"] == "106"'
+	expect 0 "plain: left out 1 paced record .*--allow-paced.*: 102" "folder run without SPLITS_AAMI.txt leaves the paced record out" -- -m mitdb.bnn --json --limit 10 plain
+	json_check "paced 102 left out" '"102" not in [s["name"] for s in d["data"]["sources"]]' \
+		'd["skipped"] == []'
+	expect 11 "skipped 102: record 102 has no lead MLII" "--allow-paced: 102 read (and skipped: it has no MLII)" -- -m mitdb.bnn --json --allow-paced plain
+	json_check "--allow-paced: 102 in the skipped list" '[s["input"] for s in d["skipped"]] == ["102"]' \
+		'[s["name"] for s in d["data"]["sources"]] == ["100", "101", "103"]'
 else
 	skip "MIT-BIH runs" "no data under $DATA/mitdb"
 fi
