@@ -42,7 +42,8 @@ skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
 # expect STATUS REGEX DESCRIPTION -- ARGS...: run bnn-run, check the exit
 # status, that stderr matches REGEX, and that an error is one line
-# "bnn-run: error: ..." (the last line of stderr).
+# "bnn-run: error: ..." (the last line of stderr); status 11 (some inputs
+# skipped) is no error: no such line then.
 expect() {
 	local want=$1 pat=$2 desc=$3 rc
 	shift 3
@@ -57,7 +58,12 @@ expect() {
 		notok "$desc (stderr lacks /$pat/)"
 		return 1
 	fi
-	if [ "$want" -ne 0 ]; then
+	if [ "$want" -eq 11 ]; then
+		if grep -q '^bnn-run: error: ' err; then
+			notok "$desc (an error line with status 11)"
+			return 1
+		fi
+	elif [ "$want" -ne 0 ]; then
 		if [ "$(grep -c '^bnn-run: error: ' err)" -ne 1 ] ||
 		   ! tail -n 1 err | grep -q '^bnn-run: error: '; then
 			notok "$desc (want exactly one 'bnn-run: error:' line, last)"
@@ -186,6 +192,13 @@ with open("wfdb/syn.atr", "wb") as f:
         t = at
     f.write(struct.pack("<H", 0))
 EOF
+# batch/: two good records and a corrupt one (bad header)
+mkdir batch
+for r in syn syn2; do
+	sed "s/^syn /$r /; s/^syn.dat/$r.dat/" wfdb/syn.hea > batch/$r.hea
+	cp wfdb/syn.dat batch/$r.dat && cp wfdb/syn.atr batch/$r.atr
+done
+printf 'broken 1 250 xx\n' > batch/broken.hea
 printf 'this is not a model\n' > short.bnn
 head -c 300 rows.csv > notmodel.bnn
 head -c 36 items.x.f32 > odd.f32
@@ -286,10 +299,20 @@ expect 6 "the model expects C = 2 channels" "--shape N,C,L against the model" --
 expect 5 "check --shape" "--shape N,K with the wrong N" -- -m maj2.bnn --shape 4,16 ncl.f32
 expect 6 "record syn has no lead V5 \(its leads: MLII, V1\)" "lead not found" -- -m ecgv5.bnn wfdb/syn
 expect 6 "record syn has no lead V4" "--lead not found" -- -m ecg250.bnn --lead V4 wfdb/syn
-expect 7 "sampled at 250 Hz, the model expects 360 Hz: pass --resample" "sampling-rate mismatch" -- -m ecg360.bnn wfdb/syn
-expect 0 "" "--resample fixes the rate mismatch" -- -m ecg360.bnn --resample --json wfdb/syn
-json_check "--resample: resampled beats" 'd["data"]["sources"][0]["resampled"] is True' \
+expect 7 "sampled at 250 Hz, the model expects 360 Hz \(--no-resample refuses" "--no-resample: a rate mismatch is an error" -- -m ecg360.bnn --no-resample wfdb/syn
+expect 0 "^bnn-run: resampling inputs at 250 Hz to the model's 360 Hz \(windowed sinc" "a rate mismatch is resampled by default, with a note" -- -m ecg360.bnn --json wfdb/syn
+json_check "default resampling: resampled beats" 'd["data"]["sources"][0]["resampled"] is True' \
 	'd["data"]["items"] == 9'
+[ "$(grep -c resampling err)" -eq 1 ] && ok "the resampling note is one line" ||
+	notok "the resampling note is one line"
+expect 0 "" "--resample alone is still accepted" -- -m ecg360.bnn --resample --json wfdb/syn
+json_check "--resample: resampled beats" 'd["data"]["sources"][0]["resampled"] is True'
+expect 0 "\(linear;" "--resample=linear" -- -m ecg360.bnn --resample=linear --json wfdb/syn
+json_check "--resample=linear: 9 resampled beats" 'd["data"]["items"] == 9' \
+	'd["data"]["sources"][0]["resampled"] is True'
+expect 3 "linear: no such file, folder or record .*write --resample=linear" "--resample linear: the method needs '=', 'linear' is an input" -- -m ecg360.bnn --data wfdb --resample linear wfdb/syn
+expect 0 "" "-q silences the resampling note" -- -m ecg360.bnn -q -p q.csv wfdb/syn
+[ ! -s err ] && ok "-q: nothing on stderr" || notok "-q: nothing on stderr"
 expect 6 "a Bonn EEG segment has 1 channel, the model needs 2" "Bonn segment for a 2-channel model" -- -m maj2.bnn seg.txt
 expect 5 "not a Bonn EEG segment" "--format bonn on a CSV" -- -m maj.bnn --format bonn nolab.csv
 
@@ -392,6 +415,69 @@ EOF
 ls pred.csv.tmp-* >/dev/null 2>&1 && notok "no temporary file left" || ok "no temporary file left"
 expect 1 "cannot write predictions" "--predictions into a missing folder" -- -m maj.bnn -p nodir/p.csv rows.csv
 
+
+# Outputs: -p -, symlinks, special files, no partial file in place of a good one
+"$RUN" -m maj.bnn -p - rows.csv >out 2>err
+rc=$?
+[ "$rc" -eq 0 ] && [ "$(head -n 1 out)" = "record,index,sample,true,predicted,score_pos,score_neg" ] &&
+	[ "$(wc -l <out)" -eq 21 ] && grep -qE "accuracy +90.00 %" err &&
+	ok "-p -: predictions on stdout, the text report on stderr" ||
+	notok "-p -: predictions on stdout, the text report on stderr (exit $rc)"
+"$RUN" -m maj.bnn -q -p - rows.csv >out 2>err
+[ "$(wc -l <out)" -eq 21 ] && [ ! -s err ] && ok "-p - -q: only the predictions" ||
+	notok "-p - -q: only the predictions"
+expect 2 "-p - and --json both write to stdout" "-p - with --json is refused" -- -m maj.bnn --json -p - rows.csv
+mkdir -p real && rm -f real/t.csv && ln -sf real/t.csv link.csv
+expect 0 "" "-p onto a dangling symlink" -- -m maj.bnn -q -p link.csv rows.csv
+[ -L link.csv ] && [ "$(wc -l <real/t.csv)" -eq 21 ] &&
+	ok "-p onto a symlink: the link stays, the file it names gets the predictions" ||
+	notok "-p onto a symlink: the link stays, the file it names gets the predictions"
+printf 'old\n' > real/t.csv && chmod 640 real/t.csv
+expect 0 "" "-p through a symlink onto an existing file" -- -m maj.bnn -q -p link.csv rows.csv
+[ -L link.csv ] && [ "$(wc -l <real/t.csv)" -eq 21 ] &&
+	[ "$(stat -c %a real/t.csv)" = 640 ] && ! ls real/t.csv.tmp-* >/dev/null 2>&1 &&
+	ok "-p through a symlink: file replaced, mode kept, no temporary left" ||
+	notok "-p through a symlink: file replaced, mode kept, no temporary left"
+# Through a link of our own: a broken bnn-run (rename over the target)
+# would replace the link, never /dev/null itself.
+ln -sf /dev/null to-null
+expect 0 "" "-p onto a character device (via a link to /dev/null): written in place" -- -m maj.bnn -q -p to-null rows.csv
+[ -L to-null ] && [ -c /dev/null ] && ! ls to-null.tmp-* /dev/null.tmp-* >/dev/null 2>&1 &&
+	ok "the link and the device stay as they were" ||
+	notok "the link and the device stay as they were"
+rm -f pipe && mkfifo pipe
+(cat pipe > from-pipe) &
+reader=$!
+expect 0 "" "-p onto a FIFO: streamed" -- -m maj.bnn -q -p pipe rows.csv
+wait "$reader"
+[ -p pipe ] && [ "$(wc -l <from-pipe)" -eq 21 ] && ok "FIFO: stays a FIFO, the reader got 21 lines" ||
+	notok "FIFO: stays a FIFO, the reader got 21 lines"
+expect 1 "cannot write predictions to real: it is a folder" "-p onto a folder" -- -m maj.bnn -p real rows.csv
+printf 'good\n' > good.csv
+expect 6 "wide.csv: rows have 10 values" "a failed run (model/data mismatch) with -p" -- -m maj.bnn -p good.csv wide.csv
+[ "$(cat good.csv)" = good ] && ! ls good.csv.tmp-* >/dev/null 2>&1 &&
+	ok "a failed run leaves the existing output untouched, no temporary" ||
+	notok "a failed run leaves the existing output untouched, no temporary"
+expect 5 "record broken" "a run failing on its data after the output was opened" -- -m ecg250.bnn -p good.csv batch/broken
+[ "$(cat good.csv)" = good ] && ok "the existing output is untouched" ||
+	notok "the existing output is untouched"
+# interrupted: SIGTERM while the model runs (a long input; --batch 1)
+"$PY" -c 'import sys
+for i in range(600000): sys.stdout.write("1,1,1,1,1,1,1,1\n")' > long.csv
+"$RUN" -m maj.bnn -q --batch 1 -p good.csv long.csv >out 2>err &
+pid=$!
+sleep 0.5
+kill -TERM "$pid" 2>/dev/null
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 0 ]; then
+	skip "SIGTERM mid-run" "the run ended within a second"
+else
+	[ "$(cat good.csv)" = good ] && ! ls good.csv.tmp-* >/dev/null 2>&1 &&
+		ok "SIGTERM mid-run: output untouched, no temporary (exit $rc)" ||
+		notok "SIGTERM mid-run: output untouched, no temporary (exit $rc)"
+fi
+
 expect 10 "the data has no labels: metrics skipped" "no labels, no --predictions" -- -m maj.bnn nolab.csv
 expect 0 "" "no labels with --predictions" -- -m maj.bnn --json -p nolab-pred.csv nolab.csv
 json_check "--json without labels: metrics null" 'd["metrics"] is None' \
@@ -447,6 +533,34 @@ json_check "WFDB folder: the record read once" 'd["data"]["items"] == 9'
 expect 3 "no annotations|syn.qrs" "missing annotation file" -- -m ecg250.bnn --annotator qrs wfdb/syn
 
 # ---------------------------------------------------------------------
+# Batches: an input that cannot be read is skipped, not fatal
+# ---------------------------------------------------------------------
+expect 11 "^bnn-run: warning: skipped broken: record broken: .*broken.hea: line 1" "folder with a corrupt record: the others classified, status 11" -- -m ecg250.bnn --json batch
+json_check "folder with a corrupt record: JSON skipped list and exit_status" \
+	'd["exit_status"] == 11' \
+	'[s["name"] for s in d["data"]["sources"]] == ["syn", "syn2"]' \
+	'd["data"]["items"] == 18' \
+	'len(d["skipped"]) == 1 and d["skipped"][0]["input"] == "broken"' \
+	'"bad number of samples" in d["skipped"][0]["reason"] and d["skipped"][0]["status"] == 5'
+grep -q "^bnn-run: warning: 1 input skipped (listed above; exit status 11)$" err &&
+	ok "status 11 is announced on stderr" || notok "status 11 is announced on stderr"
+expect 11 "skipped broken" "folder with a corrupt record (text report)" -- -m ecg250.bnn batch
+grep -q "^  skipped   broken: record broken:" out && grep -q "^Results   18 labelled beats" out &&
+	ok "text report lists the skipped input" || notok "text report lists the skipped input"
+expect 11 "skipped broken: record broken" "list run: a corrupt record among good ones" -- -m ecg250.bnn --json wfdb/syn batch/broken
+json_check "list run: one source, one skipped" 'd["data"]["items"] == 9' \
+	'[s["input"] for s in d["skipped"]] == ["broken"]'
+expect 11 "skipped wide.csv: wide.csv: rows have 10 values" "list of CSV files: one of the wrong width" -- -m maj.bnn --json rows.csv wide.csv
+json_check "CSV list: 20 rows classified, wide.csv skipped" 'd["data"]["items"] == 20' \
+	'd["metrics"]["accuracy"] == 0.9' 'd["skipped"][0]["input"] == "wide.csv"' \
+	'd["skipped"][0]["status"] == 6'
+expect 6 "no input could be read \(2 skipped; the first: wide.csv: rows have 10 values" "every input skipped: the first one's status" -- -m maj.bnn wide.csv wide.csv
+expect 7 "no input could be read \(2 skipped; the first: record syn is sampled at 250 Hz" "--no-resample in a folder run: all skipped, status 7" -- -m ecg360.bnn --no-resample wfdb batch/syn
+expect 5 "^bnn-run: error: record broken: .*bad number of samples" "a corrupt record alone is still fatal with its status" -- -m ecg250.bnn batch/broken
+expect 0 "" "a good folder: status 0, empty skipped list" -- -m ecg250.bnn --json wfdb
+json_check "good folder: skipped == []" 'd["skipped"] == []' 'd["exit_status"] == 0'
+
+# ---------------------------------------------------------------------
 # Real data (MIT-BIH, Bonn) when present
 # ---------------------------------------------------------------------
 if [ -f "$DATA/mitdb/100.hea" ] && [ -f "$DATA/mitdb/SPLITS_AAMI.txt" ]; then
@@ -467,6 +581,22 @@ if [ -f "$DATA/mitdb/100.hea" ] && [ -f "$DATA/mitdb/SPLITS_AAMI.txt" ]; then
 	expect 0 "" "DS2 by name, --limit" -- -m mitdb.bnn --json --limit 3000 DS2
 	json_check "DS2 resolved from SPLITS_AAMI.txt" 'd["data"]["items"] == 3000' \
 		'd["data"]["sources"][0]["name"] == "100"'
+	# A plain PhysioNet download: no SPLITS_AAMI.txt -> the built-in split.
+	mkdir plain
+	for r in 100 101 102 103; do
+		for e in hea dat atr; do ln -s "$DATA/mitdb/$r.$e" plain/; done
+	done
+	expect 11 "DS1: no SPLITS_AAMI.txt in plain: using the built-in split" "DS1 without SPLITS_AAMI.txt: the built-in split (records missing there skipped)" -- -m mitdb.bnn --data plain --json DS1
+	json_check "built-in DS1 in a folder holding 100-103: 101 read, the 21 others skipped" \
+		'[s["name"] for s in d["data"]["sources"]] == ["101"]' \
+		'd["data"]["sources"][0]["set"] == "DS1"' \
+		'len(d["skipped"]) == 21 and d["skipped"][0]["input"] == "106"'
+	expect 0 "plain: left out 1 paced record .*--allow-paced.*: 102" "folder run without SPLITS_AAMI.txt leaves the paced record out" -- -m mitdb.bnn --json --limit 10 plain
+	json_check "paced 102 left out" '"102" not in [s["name"] for s in d["data"]["sources"]]' \
+		'd["skipped"] == []'
+	expect 11 "skipped 102: record 102 has no lead MLII" "--allow-paced: 102 read (and skipped: it has no MLII)" -- -m mitdb.bnn --json --allow-paced plain
+	json_check "--allow-paced: 102 in the skipped list" '[s["input"] for s in d["skipped"]] == ["102"]' \
+		'[s["name"] for s in d["data"]["sources"]] == ["100", "101", "103"]'
 else
 	skip "MIT-BIH runs" "no data under $DATA/mitdb"
 fi
@@ -475,7 +605,7 @@ if [ -d "$DATA/bonn_eeg/Z" ]; then
 	json_check "Bonn: 23 windows per segment, Z and S mapped to non-seizure / seizure" \
 		'd["data"]["items"] == 101 * 23' \
 		'{l["label"]: l["class"] for l in d["data"]["labels"] if l["items"]} == {"Z": "non-seizure", "S": "seizure"}'
-	expect 7 "Bonn EEG is sampled at 173.61 Hz, the model expects 250 Hz" "Bonn rate mismatch" -- -m ecg250.bnn "$DATA/bonn_eeg/Z/Z001.txt"
+	expect 7 "Bonn EEG is sampled at 173.61 Hz, the model expects 250 Hz \(--no-resample" "Bonn rate mismatch with --no-resample" -- -m ecg250.bnn --no-resample "$DATA/bonn_eeg/Z/Z001.txt"
 else
 	skip "Bonn EEG runs" "no data under $DATA/bonn_eeg"
 fi

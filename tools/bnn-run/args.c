@@ -24,13 +24,15 @@ static const char help_text[] =
 "inference and the model's memory footprint.\n"
 "\n"
 "Inputs (the type comes from the name and content; --format forces one):\n"
-"  DS1, DS2, ALL          MIT-BIH inter-patient sets of SPLITS_AAMI.txt\n"
-"                         (ALL = DS1 + DS2), records under --data\n"
+"  DS1, DS2, ALL          MIT-BIH inter-patient sets (ALL = DS1 + DS2) of\n"
+"                         --data's SPLITS_AAMI.txt, else the built-in split\n"
+"                         (de Chazal et al. 2004); records under --data\n"
 "  100 201 ...            MIT-BIH records by name, under --data\n"
 "  DIR/100, DIR/100.hea   a WFDB record (.hea, signal files, annotations)\n"
-"  DIR                    a folder of WFDB records (records that the split\n"
-"                         file there marks as paced are left out), a Bonn\n"
-"                         EEG root (holding Z/ O/ N/ F/ S/) or one set folder\n"
+"  DIR                    a folder of WFDB records (paced records, 102 104\n"
+"                         107 217 or those of its SPLITS_AAMI.txt, are left\n"
+"                         out: --allow-paced), a Bonn EEG root (holding Z/\n"
+"                         O/ N/ F/ S/) or one set folder\n"
 "  FILE.txt               a Bonn EEG segment (one integer per line; its set\n"
 "                         is the letter of its folder), else a CSV\n"
 "  FILE.csv, FILE.tsv     one item per row (channels x length values,\n"
@@ -45,7 +47,12 @@ static const char help_text[] =
 "the R peak on the model's lead, labelled with its AAMI class (N S V F Q);\n"
 "other models get consecutive windows of the model's length (--hop).  WFDB\n"
 "signals are given in millivolts (--units), Bonn and CSV values as stored;\n"
-"libbnn applies the model's own input normalisation.\n"
+"libbnn applies the model's own input normalisation.  Records at another\n"
+"rate than the model's are resampled (a note says so; --no-resample).\n"
+"\n"
+"Several inputs, a folder or a set: an input that cannot be read is skipped\n"
+"with a warning giving the reason (also in the report and the JSON\n"
+"'skipped' list), the others are classified, and the exit status is 11.\n"
 "\n"
 "Model and backend:\n"
 "  -m, --model FILE       the .bnn model (required)\n"
@@ -82,10 +89,12 @@ static const char help_text[] =
 "                         <checkout>/../shared/data/mitdb)\n"
 "      --lead NAME        WFDB lead (default: the model's, e.g. MLII)\n"
 "      --annotator NAME   annotation file extension (default atr)\n"
+"      --allow-paced      keep the paced records of a folder\n"
 "      --units U          WFDB values: mv (millivolts, default) or adc (raw)\n"
 "      --resample[=M]     resample inputs whose rate differs from the\n"
-"                         model's (M: sinc, the default, or linear); without\n"
-"                         it a rate mismatch is an error\n"
+"                         model's (the default) with M: sinc (default) or\n"
+"                         linear; M only after '=' (--resample=linear)\n"
+"      --no-resample      a rate mismatch is an error (exit status 7)\n"
 "      --hop N            window step of windowed inputs (default: the\n"
 "                         model's length)\n"
 "      --format F         auto (default), wfdb, bonn, csv or f32\n"
@@ -107,7 +116,11 @@ static const char help_text[] =
 "Output:\n"
 "      --json             machine-readable report on stdout instead of text\n"
 "  -p, --predictions FILE  CSV of every item: record, index, sample, true,\n"
-"                         predicted and one score column per class\n"
+"                         predicted and one score column per class; '-':\n"
+"                         stdout (the text report then goes to stderr; not\n"
+"                         with --json).  A file is replaced only when\n"
+"                         complete; a symlink is followed; a pipe or device\n"
+"                         is written directly\n"
 "  -q, --quiet            no report and no progress bar (errors and warnings\n"
 "                         only); --json and --predictions still work\n"
 "      --progress WHEN    progress bar on stderr: auto (on a terminal, for\n"
@@ -130,18 +143,20 @@ static const char help_text[] =
 "  4   not a valid .bnn model\n"
 "  5   data file malformed or of unknown type\n"
 "  6   the model does not fit the data (channels, length, lead not found)\n"
-"  7   sampling rate differs from the model's (see --resample)\n"
+"  7   sampling rate differs from the model's and --no-resample given\n"
 "  8   no card, or the backend is not available\n"
 "  9   permission denied on the device node\n"
 "  10  no labels to evaluate and no --predictions file asked for\n"
+"  11  done, but some inputs were skipped (each named with its reason)\n"
 "\n"
 "Environment: RBNN_DATA (data root), BNN_CPU_ISA (host kernels).\n"
 "\n"
-"Examples:\n"
+"Examples (ecg.bnn, eeg.bnn: models such as models/ecg-bin-full.bnn and\n"
+"models/eeg-seizure-bin-full.bnn of the checkout):\n"
 "  " PROG " -m ecg.bnn DS2\n"
 "  " PROG " -m ecg.bnn --cell-mode 1t1r --prog-current-ua 20 --age-s 3e8 100 233\n"
 "  " PROG " -m eeg.bnn --json ../shared/data/bonn_eeg > eeg.json\n"
-"  " PROG " -m ecg.bnn -p pred.csv --shape 4882,1,100 beats.x.f32\n";
+"  " PROG " -m ecg.bnn -p pred.csv beats.x.f32\n";
 
 static void usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
@@ -255,7 +270,7 @@ enum {
 	O_QUEUE = 256, O_CPU_ISA, O_ERRMODEL, O_CELL, O_PROG, O_BER, O_SEED,
 	O_AGE, O_WEAR, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT,
 	O_UNITS, O_RESAMPLE, O_HOP, O_FORMAT, O_SHAPE, O_LABELS, O_LABCOL,
-	O_LABMAP, O_JSON, O_PROGRESS,
+	O_LABMAP, O_JSON, O_PROGRESS, O_ALLOW_PACED, O_NO_RESAMPLE,
 };
 
 static const struct option longopts[] = {
@@ -279,8 +294,10 @@ static const struct option longopts[] = {
 	{ "data", required_argument, NULL, O_DATA },
 	{ "lead", required_argument, NULL, O_LEAD },
 	{ "annotator", required_argument, NULL, O_ANNOT },
+	{ "allow-paced", no_argument, NULL, O_ALLOW_PACED },
 	{ "units", required_argument, NULL, O_UNITS },
 	{ "resample", optional_argument, NULL, O_RESAMPLE },
+	{ "no-resample", no_argument, NULL, O_NO_RESAMPLE },
 	{ "hop", required_argument, NULL, O_HOP },
 	{ "format", required_argument, NULL, O_FORMAT },
 	{ "shape", required_argument, NULL, O_SHAPE },
@@ -333,6 +350,7 @@ void args_parse(int argc, char **argv, struct opts *o)
 	o->verify = -1;
 	o->annotator = "atr";
 	o->units = UNITS_MV;
+	o->resample = 1;
 	o->resample_method = BNN_RESAMPLE_SINC;
 	o->format = FMT_AUTO;
 	o->label_column = LABCOL_AUTO;
@@ -435,11 +453,19 @@ void args_parse(int argc, char **argv, struct opts *o)
 					    optarg);
 			o->annotator = optarg;
 			break;
+		case O_ALLOW_PACED:
+			o->allow_paced = 1;
+			break;
 		case O_UNITS:
 			o->units = pick("--units", optarg, units, 2) ?
 				   UNITS_ADC : UNITS_MV;
 			break;
+		case O_NO_RESAMPLE:
+			o->resample = 0;
+			break;
 		case O_RESAMPLE:
+			/* The method only as --resample=M: a separate word
+			 * is an input (getopt's optional arguments). */
 			o->resample = 1;
 			if (optarg)
 				o->resample_method =
@@ -539,6 +565,8 @@ void args_parse(int argc, char **argv, struct opts *o)
 				    o->device ? " (--device)" : "");
 		o->backend = BNN_BACKEND_EMU;
 	}
+	if (o->json && o->predictions && !strcmp(o->predictions, "-"))
+		usage_error("-p - and --json both write to stdout: give --predictions a file name");
 	if (o->shape_n && o->format != FMT_AUTO && o->format != FMT_F32)
 		usage_error("--shape applies to float32 inputs (--format f32)");
 	if (!o->data_dir)

@@ -4,6 +4,8 @@
  * in-memory data set, exit statuses and the helpers the parts share.
  *
  *   main.c      the flow: model, backend, data, run, report
+ *   util.c      messages, exit, allocation (util.h)
+ *   output.c    output files: temporary + rename (output.h)
  *   args.c      command line, --help, --version
  *   inputs.c    what each input is, the data set (inputs.h)
  *   read_signals.c  WFDB records and Bonn EEG segments
@@ -23,27 +25,9 @@
 #include "bnn.h"
 #include "bnn_data.h"
 #include "metrics.h"
+#include "util.h"
 
-#define PROG "bnn-run"
 #define BNN_RUN_VERSION "0.1.0"
-
-/* Exit statuses (documented in --help and bnn-run(1)). */
-enum {
-	EX_OK = 0,
-	EX_RUNTIME = 1,		/* run failed: device error, out of memory,
-				 * cannot write an output file */
-	EX_USAGE = 2,		/* bad option or option value */
-	EX_NOFILE = 3,		/* input or model file missing / unreadable */
-	EX_MODEL = 4,		/* not a valid .bnn model */
-	EX_DATA = 5,		/* data file malformed or of unknown type */
-	EX_MISMATCH = 6,	/* model does not fit the data (channels,
-				 * length, lead) */
-	EX_RATE = 7,		/* sampling rate differs (see --resample) */
-	EX_NODEV = 8,		/* no card / backend not available */
-	EX_PERM = 9,		/* permission denied on the device node */
-	EX_NOLABELS = 10,	/* no labels: nothing evaluated and no
-				 * --predictions file asked for */
-};
 
 enum { FMT_AUTO, FMT_WFDB, FMT_BONN, FMT_CSV, FMT_F32 };
 enum { PROGRESS_AUTO, PROGRESS_ALWAYS, PROGRESS_NEVER };
@@ -76,8 +60,10 @@ struct opts {
 	const char *data_dir;		/* MIT-BIH folder */
 	const char *lead;
 	const char *annotator;
+	int allow_paced;		/* folders: keep paced records */
 	int units;
-	int resample;			/* 0 = refuse, 1 = allow */
+	int resample;			/* 1 = resample (default), 0 = refuse
+				 * (--no-resample) */
 	int resample_method;		/* bnn_resample_method */
 	unsigned hop;			/* 0 = model length */
 	int format;
@@ -115,6 +101,13 @@ struct source {
 	char lead[BNN_WFDB_DESC_MAX];	/* lead used (WFDB), "" otherwise */
 };
 
+/* An input left out of a batch run: what and why. */
+struct skip {
+	char *input;		/* "101", "Z/Z001.txt", "beats.csv" */
+	char *reason;		/* the error it would have stopped a run with */
+	int status;		/* that error's exit status */
+};
+
 struct dataset {
 	size_t elems;		/* floats per item (channels * length) */
 	size_t n, cap;
@@ -131,6 +124,8 @@ struct dataset {
 	size_t *label_count;	/* items per data label */
 	int32_t *lmap;		/* data label -> model class, -1 = none */
 	int limited;		/* --limit cut the data */
+	size_t nskips;
+	struct skip *skips;	/* inputs left out of a batch run */
 	double load_s;		/* time spent reading */
 };
 
@@ -154,24 +149,6 @@ struct progress {
 	double t0, last;
 	int always;
 };
-
-/* ---- main.c / shared helpers ---- */
-extern int g_quiet;
-
-void die(int status, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
-void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Warnings so far (for the JSON report). */
-size_t warnings_count(void);
-const char *warning_at(size_t i);
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-double now_s(void);
-/* Exit status for a libbnn data-reader error code. */
-int status_of(int bnn_code);
 
 /* ---- args.c ---- */
 void args_parse(int argc, char **argv, struct opts *o);

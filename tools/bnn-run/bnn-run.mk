@@ -11,8 +11,10 @@
 #   $(BNN_RUN_SAN)      build/san/tools/bnn-run (ASan + UBSan, for tests)
 #   $(BNN_MKMODEL)      build/tests/bnn-mkmodel (test models)
 #   bnn-run             phony: $(BNN_RUN)
-#   test-bnn-run        phony: tests/unit/test_bnn_run.sh under
-#                       tests/run-tap.sh (TAP, counted like the unit tests)
+#   test-bnn-run        phony: tests/unit/test_bnn_run.sh and
+#                       tests/unit/test_examples.sh (every documented
+#                       example runs) under tests/run-tap.sh (TAP, counted
+#                       like the unit tests)
 #   install-bnn-run     phony: binary and man page under $(DESTDIR)$(PREFIX)
 #
 # tests/unit/test_metrics.c (cmocka) needs no rule: it includes
@@ -48,7 +50,8 @@ bnn-run: $(BNN_RUN)
 test-bnn-run: $(BNN_RUN_SAN) $(BNN_MKMODEL)
 	@echo "== bnn-run end-to-end tests (ASan + UBSan)"
 	@tests/run-tap.sh bnn-run $(B)/test-logs/bnn-run -- \
-		tests/unit/test_bnn_run.sh $(BNN_RUN_SAN) $(BNN_MKMODEL)
+		tests/unit/test_bnn_run.sh $(BNN_RUN_SAN) $(BNN_MKMODEL) --- \
+		tests/unit/test_examples.sh $(BNN_RUN_SAN)
 
 install-bnn-run: $(BNN_RUN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

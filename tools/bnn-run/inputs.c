@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -56,6 +57,11 @@ void dataset_free(struct dataset *ds)
 	free(ds->label_kind);
 	free(ds->label_count);
 	free(ds->lmap);
+	for (size_t i = 0; i < ds->nskips; i++) {
+		free(ds->skips[i].input);
+		free(ds->skips[i].reason);
+	}
+	free(ds->skips);
 	memset(ds, 0, sizeof(*ds));
 }
 
@@ -76,6 +82,42 @@ uint32_t rd_add_source(struct dataset *ds, const char *name,
 	s->reader = reader;
 	s->first = ds->n;
 	return (uint32_t)ds->nsrc++;
+}
+
+void rd_fail(struct rd *r, int status, const char *fmt, ...)
+{
+	struct dataset *ds = r->ds;
+	struct skip *sk;
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!r->batch)
+		die(status, "%s", msg);
+	/* On stderr like a warning, but listed apart in the JSON report. */
+	fprintf(stderr, PROG ": warning: skipped %s: %s\n", r->cur, msg);
+	ds->skips = xrealloc(ds->skips, (ds->nskips + 1) * sizeof(*ds->skips));
+	sk = &ds->skips[ds->nskips++];
+	sk->input = xstrdup(r->cur);
+	sk->reason = xstrdup(msg);
+	sk->status = status;
+	r->failed = 1;
+}
+
+/* Forget what a skipped input added. */
+static void rollback(struct dataset *ds, size_t n, size_t nsrc)
+{
+	for (size_t i = n; i < ds->n; i++)
+		if (ds->dlabel[i] >= 0)
+			ds->label_count[ds->dlabel[i]]--;
+	for (size_t i = nsrc; i < ds->nsrc; i++) {
+		free(ds->srcs[i].name);
+		free(ds->srcs[i].path);
+	}
+	ds->n = n;
+	ds->nsrc = nsrc;
 }
 
 int rd_full(const struct rd *r)
@@ -171,6 +213,16 @@ int rd_same_rate(double a, double b)
 	return fabs(a - b) <= 1e-3 * b;
 }
 
+void rd_note_resample(struct rd *r, double fs)
+{
+	if (rd_same_rate(fs, r->noted_rate))
+		return;
+	r->noted_rate = fs;
+	note("resampling inputs at %g Hz to the model's %g Hz (%s; --no-resample makes a rate mismatch an error)",
+	     fs, r->rate, r->o->resample_method == BNN_RESAMPLE_LINEAR ?
+	     "linear" : "windowed sinc");
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -223,7 +275,8 @@ static void add_job(struct rd *r, int reader, const char *dir,
 	j->explicit_ = explicit_;
 }
 
-/* The split file of a WFDB folder (for the AAMI map, sets, paced). */
+/* The split of a WFDB folder (for the AAMI map, sets, paced): its
+ * SPLITS_AAMI.txt when there is one, else the built-in de Chazal split. */
 void rd_load_split(struct rd *r, const char *dir, int required,
 		   const char *why)
 {
@@ -231,22 +284,23 @@ void rd_load_split(struct rd *r, const char *dir, int required,
 	bnn_error err;
 	int rc;
 
-	if (!strcmp(r->split_dir, dir) && (r->have_split || !required))
+	if (r->have_split && !strcmp(r->split_dir, dir))
 		return;
 	snprintf(r->split_dir, sizeof(r->split_dir), "%s", dir);
 	r->have_split = 0;
+	r->split_builtin = 0;
+	if (required && !rd_exists(dir))
+		die(EX_NOFILE,
+		    "%s: the MIT-BIH folder %s does not exist (set --data DIR or RBNN_DATA)",
+		    why, dir);
 	p = rd_path2(dir, "SPLITS_AAMI.txt", NULL);
-	if (!rd_exists(p) && !required) {
-		free(p);
-		return;
-	}
-	rc = bnn_aami_split_read(p, &r->split, &err);
-	if (rc) {
-		if (rc == BNN_E_IO && !rd_exists(dir))
-			die(EX_NOFILE,
-			    "%s: the MIT-BIH folder %s does not exist (set --data DIR or RBNN_DATA)",
-			    why, dir);
-		die(status_of(rc), "%s: %s", why, err.msg);
+	if (rd_exists(p)) {
+		rc = bnn_aami_split_read(p, &r->split, &err);
+		if (rc)
+			die(status_of(rc), "%s: %s", why, err.msg);
+	} else {
+		bnn_aami_split_default(&r->split);
+		r->split_builtin = 1;
 	}
 	r->have_split = 1;
 	free(p);
@@ -306,6 +360,9 @@ static void expand_set(struct rd *r, const char *key)
 	int sets[2] = { -1, -1 };
 
 	rd_load_split(r, dir, 1, key);
+	if (r->split_builtin && !r->noted_builtin++)
+		note("%s: no SPLITS_AAMI.txt in %s: using the built-in split (de Chazal et al. 2004)",
+		     key, dir);
 	if (!strcasecmp(key, "DS1"))
 		sets[0] = BNN_SET_DS1;
 	else if (!strcasecmp(key, "DS2"))
@@ -358,7 +415,7 @@ static void expand_dir(struct rd *r, const char *dir)
 				continue;
 			memcpy(rec, v[i], k - 4);
 			rec[k - 4] = '\0';
-			if (r->have_split &&
+			if (!r->o->allow_paced && r->have_split &&
 			    bnn_aami_split_find(&r->split, rec) == BNN_SET_PACED) {
 				skipped++;
 				strncat(paced, " ", sizeof(paced) - strlen(paced) - 1);
@@ -368,7 +425,7 @@ static void expand_dir(struct rd *r, const char *dir)
 			add_record(r, dir, rec, 0);
 		}
 		if (skipped)
-			note("%s: left out %zu paced record%s (AAMI EC57):%s",
+			note("%s: left out %zu paced record%s (AAMI EC57; --allow-paced includes them):%s",
 			     dir, skipped, skipped > 1 ? "s" : "", paced);
 	} else if (nsets && r->o->format != FMT_CSV) {
 		for (size_t i = 0; i < n; i++) {
@@ -480,6 +537,12 @@ static void expand_file(struct rd *r, const char *path)
 	    path);
 }
 
+/* "linear" given as `--resample linear`: the method needs '='. */
+static int method_hint(const char *arg)
+{
+	return !strcmp(arg, "linear") || !strcmp(arg, "sinc");
+}
+
 static void expand_arg(struct rd *r, const char *arg)
 {
 	struct stat st;
@@ -492,6 +555,7 @@ static void expand_arg(struct rd *r, const char *arg)
 			if (access(arg, R_OK | X_OK))
 				die(EX_NOFILE, "%s: %s", arg, strerror(errno));
 			expand_dir(r, arg);
+			r->batch = 1;
 		} else if (S_ISREG(st.st_mode)) {
 			if (access(arg, R_OK))
 				die(EX_NOFILE, "%s: %s", arg, strerror(errno));
@@ -507,6 +571,7 @@ static void expand_arg(struct rd *r, const char *arg)
 	     !strcasecmp(arg, "ALL")) && r->o->format != FMT_CSV &&
 	    r->o->format != FMT_F32 && r->o->format != FMT_BONN) {
 		expand_set(r, arg);
+		r->batch = 1;
 		return;
 	}
 	/* DIR/100 (a record path without .hea) */
@@ -535,8 +600,11 @@ static void expand_arg(struct rd *r, const char *arg)
 			    "%s: no such file or folder, and no MIT-BIH folder to find a record in (%s does not exist; set --data DIR or RBNN_DATA)",
 			    arg, r->o->data_dir);
 		die(EX_NOFILE,
-		    "%s: no such file, folder or record (records are looked up in %s)",
-		    arg, r->o->data_dir);
+		    "%s: no such file, folder or record (records are looked up in %s)%s%s%s",
+		    arg, r->o->data_dir, method_hint(arg) ?
+		    "; to choose the resampling method write --resample=" : "",
+		    method_hint(arg) ? arg : "",
+		    method_hint(arg) ? " (with '=')" : "");
 	}
 	/* "100,101" */
 	if (strchr(arg, ',') && !strchr(arg, '/')) {
@@ -584,13 +652,17 @@ void inputs_load(const struct opts *o, const bnn_model_info *mi,
 		die(EX_USAGE,
 		    "--labels goes with one CSV or float32 input (got %zu input%s)",
 		    r.njobs, r.njobs == 1 ? "" : "s");
+	r.batch |= r.njobs > 1;
 	for (size_t i = 0; i < r.njobs; i++) {
 		const struct job *j = &r.jobs[i];
+		size_t n0 = ds->n, nsrc0 = ds->nsrc;
 
 		if (rd_full(&r)) {
 			ds->limited = 1;
 			break;
 		}
+		r.cur = j->reader == RD_WFDB ? j->name : j->path;
+		r.failed = 0;
 		progress_update(pg, "reading", i, r.njobs, "inputs");
 		switch (j->reader) {
 		case RD_WFDB:
@@ -607,6 +679,8 @@ void inputs_load(const struct opts *o, const bnn_model_info *mi,
 			read_f32(&r, j->path);
 			break;
 		}
+		if (r.failed)
+			rollback(ds, n0, nsrc0);
 	}
 	if (rd_full(&r))
 		ds->limited = 1;

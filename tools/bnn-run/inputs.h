@@ -31,14 +31,31 @@ struct rd {
 	/* split file of the folder last read from */
 	char split_dir[PATH_MAX];
 	int have_split;
+	int split_builtin;	/* no SPLITS_AAMI.txt: the built-in split */
+	int noted_builtin;
 	bnn_aami_split split;
 	/* jobs */
 	struct job *jobs;
 	size_t njobs, cap;
+	/* several inputs, a folder or a set: an input that cannot be read
+	 * is skipped (rd_fail), not fatal */
+	int batch;
+	const char *cur;	/* name of the input being read */
+	int failed;		/* rd_fail on the current input */
 	int noted_no_lead;
+	double noted_rate;	/* source rate of the last resampling note */
 };
 
 /* inputs.c: the data set and small helpers */
+/*
+ * The current input cannot be read.  Alone it ends the run (die with
+ * `status`); in a batch it is skipped: a warning on stderr, an entry of the
+ * JSON report's "skipped" list, its items and sources dropped, exit status
+ * EX_SKIPPED at the end.  Returns only in a batch: the reader then frees
+ * what it holds and returns.
+ */
+void rd_fail(struct rd *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 uint32_t rd_add_source(struct dataset *ds, const char *name,
 		       const char *path, int kind, const char *reader);
 /* --limit reached */
@@ -54,7 +71,10 @@ const char *rd_base_of(const char *path);
 char *rd_dir_of(const char *path);
 /* Rates equal within 0.1 %. */
 int rd_same_rate(double a, double b);
-/* The split file (SPLITS_AAMI.txt) of a WFDB folder, cached. */
+/* One line on stderr per source rate that gets resampled. */
+void rd_note_resample(struct rd *r, double fs);
+/* The split of a WFDB folder, cached: its SPLITS_AAMI.txt, else the
+ * built-in one; `required` (a set was named): the folder must exist. */
 void rd_load_split(struct rd *r, const char *dir, int required,
 		   const char *why);
 /* "DS1", "DS2", "paced" or NULL. */

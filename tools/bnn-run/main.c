@@ -6,143 +6,20 @@
  * The flow: options -> model -> backend -> data -> prepare -> run in
  * batches -> metrics -> text or JSON report (+ predictions CSV).  Every
  * user error ends with one line "bnn-run: error: ..." and a distinct exit
- * status (bnn-run.h).
+ * status (util.h).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <math.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <dirent.h>
 
 #include "bnn-run.h"
-
-int g_quiet;
-
-static char **g_warnings;
-static size_t g_nwarnings;
-
-/* ---------------------------------------------------------------------
- * Messages and allocation
- * --------------------------------------------------------------------- */
-
-/* Temporary predictions file to remove when dying. */
-static char g_tmp_pred[4200];
-
-void die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs(PROG ": error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (g_tmp_pred[0])
-		unlink(g_tmp_pred);
-	exit(status);
-}
-
-void warnx_(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, PROG ": warning: %s\n", buf);
-	g_warnings = xrealloc(g_warnings, (g_nwarnings + 1) * sizeof(char *));
-	g_warnings[g_nwarnings++] = xstrdup(buf);
-}
-
-void note(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (g_quiet)
-		return;
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-size_t warnings_count(void)
-{
-	return g_nwarnings;
-}
-
-const char *warning_at(size_t i)
-{
-	return i < g_nwarnings ? g_warnings[i] : "";
-}
-
-void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p)
-		die(EX_RUNTIME, "out of memory (%zu bytes)", n);
-	return p;
-}
-
-void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (!p)
-		die(EX_RUNTIME, "out of memory");
-	return p;
-}
-
-void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-
-	if (!q)
-		die(EX_RUNTIME, "out of memory (%zu bytes)", n);
-	return q;
-}
-
-char *xstrdup(const char *s)
-{
-	char *d = strdup(s ? s : "");
-
-	if (!d)
-		die(EX_RUNTIME, "out of memory");
-	return d;
-}
-
-double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-int status_of(int code)
-{
-	switch (code) {
-	case BNN_OK: return EX_OK;
-	case BNN_E_IO: return EX_NOFILE;
-	case BNN_E_NOTFOUND: return EX_MISMATCH;
-	case BNN_E_NOMEM: return EX_RUNTIME;
-	case BNN_E_NODEV: return EX_NODEV;
-	case BNN_E_PERM: return EX_PERM;
-	case BNN_E_INVAL: return EX_USAGE;
-	default: return EX_DATA;
-	}
-}
+#include "output.h"
 
 /* ---------------------------------------------------------------------
  * Model
@@ -439,51 +316,6 @@ static void evaluate(struct run_ctx *c)
 	}
 }
 
-static void on_signal(int sig)
-{
-	if (g_tmp_pred[0])
-		unlink(g_tmp_pred);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/* Open PATH.tmp-PID now (fail before a long run), rename at the end. */
-static FILE *open_predictions(const char *path)
-{
-	FILE *f;
-	int k = snprintf(g_tmp_pred, sizeof(g_tmp_pred), "%s.tmp-%ld", path,
-			 (long)getpid());
-
-	if (k < 0 || (size_t)k >= sizeof(g_tmp_pred)) {
-		g_tmp_pred[0] = '\0';
-		die(EX_USAGE, "--predictions path too long");
-	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	f = fopen(g_tmp_pred, "w");
-	if (!f) {
-		int e = errno;
-
-		g_tmp_pred[0] = '\0';
-		die(EX_RUNTIME, "cannot write predictions to %s: %s", path,
-		    strerror(e));
-	}
-	return f;
-}
-
-static void close_predictions(FILE *f, const char *path)
-{
-	int bad = ferror(f);
-
-	if (fclose(f) || bad)
-		die(EX_RUNTIME, "writing %s failed: %s", path, strerror(errno));
-	if (rename(g_tmp_pred, path))
-		die(EX_RUNTIME, "cannot rename %s to %s: %s", g_tmp_pred, path,
-		    strerror(errno));
-	g_tmp_pred[0] = '\0';
-}
-
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -494,7 +326,8 @@ int main(int argc, char **argv)
 	bnn_model *m;
 	bnn_backend *be;
 	bnn_error err;
-	FILE *pred_f = NULL;
+	struct output pred_out;
+	FILE *rep;
 	float *scores;
 	int32_t *pred;
 	int rc, status = EX_OK;
@@ -511,10 +344,15 @@ int main(int argc, char **argv)
 	c.m = m;
 	be = open_backend(&o, &c.bi);
 	if (o.predictions)
-		pred_f = open_predictions(o.predictions);
+		output_open(&pred_out, o.predictions, "predictions");
+	/* -p - takes stdout: the text report goes to stderr. */
+	rep = o.predictions && !strcmp(o.predictions, "-") ? stderr : stdout;
 
 	progress_init(&pg, o.progress, o.quiet);
 	inputs_load(&o, &c.mi, &ds, &pg);
+	if (!ds.n && ds.nskips)
+		die(ds.skips[0].status, "no input could be read (%zu skipped; the first: %s)",
+		    ds.nskips, ds.skips[0].reason);
 	if (!ds.n)
 		die(EX_DATA, "no items to run: %s",
 		    ds.nsrc ? "no beat or window of the inputs fits the model's input" :
@@ -546,14 +384,16 @@ int main(int argc, char **argv)
 
 	if (!c.labelled && !o.predictions)
 		status = EX_NOLABELS;
-	if (pred_f) {
-		predictions_write(pred_f, &c);
-		close_predictions(pred_f, o.predictions);
+	else if (ds.nskips)
+		status = EX_SKIPPED;
+	if (o.predictions) {
+		predictions_write(pred_out.f, &c);
+		output_commit(&pred_out);
 	}
 	if (o.json)
 		report_json(stdout, &c, status);
 	else if (!o.quiet)
-		report_text(stdout, &c);
+		report_text(rep, &c);
 	if (fflush(stdout) || ferror(stdout))
 		die(EX_RUNTIME, "writing the report failed: %s", strerror(errno));
 	if (status == EX_NOLABELS)
@@ -562,7 +402,10 @@ int main(int argc, char **argv)
 		    "the data has no labels",
 		    ds.nlabels ? ", --label-map maps labels to classes" :
 		    ", --labels FILE gives labels");
-	else if (!c.labelled)
+	if (status == EX_SKIPPED)
+		warnx_("%zu input%s skipped (listed above; exit status %d)",
+		       ds.nskips, ds.nskips == 1 ? "" : "s", EX_SKIPPED);
+	if (!c.labelled && status != EX_NOLABELS)
 		note("no labels%s: metrics skipped; predictions in %s",
 		     ds.nlabels ? " that are model classes" : "", o.predictions);
 
@@ -580,9 +423,7 @@ int main(int argc, char **argv)
 	dataset_free(&ds);
 	bnn_backend_close(be);
 	bnn_model_free(m);
-	for (size_t i = 0; i < g_nwarnings; i++)
-		free(g_warnings[i]);
-	free(g_warnings);
+	warnings_free();
 	free(o.argv);
 	return status;
 }

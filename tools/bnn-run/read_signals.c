@@ -81,19 +81,23 @@ static void wfdb_windows(struct rd *r, const struct job *j,
 					      (bnn_resample_method)o->resample_method,
 					      &y, &nout, &err);
 
-			if (rc)
-				die(status_of(rc), "record %s: %s", j->name,
-				    err.msg);
 			free(x);
+			if (rc) {
+				rd_fail(r, status_of(rc), "record %s: %s",
+					j->name, err.msg);
+				goto out;
+			}
 			x = y;
 		}
 		ch[k] = x;
 	}
 	count = nout < r->L ? 0 : (nout - r->L) / r->hop + 1;
-	if (!count)
-		die(EX_MISMATCH,
-		    "record %s has %zu samples, fewer than the model's input length %u",
-		    j->name, nout, r->L);
+	if (!count) {
+		rd_fail(r, EX_MISMATCH,
+			"record %s has %zu samples, fewer than the model's input length %u",
+			j->name, nout, r->L);
+		goto out;
+	}
 	for (size_t w = 0; w < count && !rd_full(r); w++) {
 		size_t start = w * r->hop;
 		int64_t at = fs_out > 0 ? llround((double)start * fs / fs_out) :
@@ -104,6 +108,7 @@ static void wfdb_windows(struct rd *r, const struct job *j,
 			for (uint32_t k = 0; k < r->C; k++)
 				x[p * r->C + k] = ch[k][start + p];
 	}
+out:
 	for (uint32_t k = 0; k < r->C; k++)
 		free(ch[k]);
 	free(ch);
@@ -115,7 +120,7 @@ void read_wfdb(struct rd *r, const struct job *j)
 	bnn_wfdb_record rec;
 	bnn_error err;
 	const char *lead;
-	int *sig, rc;
+	int *sig = NULL, rc;
 	double fs, fs_out = 0;
 	uint32_t src;
 	char leads[512];
@@ -123,8 +128,10 @@ void read_wfdb(struct rd *r, const struct job *j)
 
 	rd_load_split(r, j->dir, 0, j->name);
 	rc = bnn_wfdb_read_record(j->dir, j->name, 0, &rec, &err);
-	if (rc)
-		die(status_of(rc), "record %s: %s", j->name, err.msg);
+	if (rc) {
+		rd_fail(r, status_of(rc), "record %s: %s", j->name, err.msg);
+		goto out;
+	}
 	leads_of(&rec.hdr, leads, sizeof(leads));
 	sig = xcalloc(r->C, sizeof(int));
 	lead = o->lead ? o->lead : r->mi->input.lead[0] ? r->mi->input.lead :
@@ -135,26 +142,25 @@ void read_wfdb(struct rd *r, const struct job *j)
 		if (lead) {
 			sig[0] = bnn_wfdb_find_signal(&rec.hdr, lead);
 			if (sig[0] < 0) {
-				if (!j->explicit_) {
-					warnx_("record %s skipped: no lead %s (its leads: %s)",
-					       j->name, lead, leads);
-					goto out;
-				}
 				if (o->lead)
-					die(EX_MISMATCH,
-					    "record %s has no lead %s (its leads: %s)",
-					    j->name, lead, leads);
-				die(EX_MISMATCH,
-				    "record %s has no lead %s (its leads: %s), the lead the model was trained on; --lead NAME picks another",
-				    j->name, lead, leads);
+					rd_fail(r, EX_MISMATCH,
+						"record %s has no lead %s (its leads: %s)",
+						j->name, lead, leads);
+				else
+					rd_fail(r, EX_MISMATCH,
+						"record %s has no lead %s (its leads: %s), the lead the model was trained on; --lead NAME picks another",
+						j->name, lead, leads);
+				goto out;
 			}
 		}
 	} else {
-		if (rec.hdr.nsig < (int)r->C)
-			die(EX_MISMATCH,
-			    "record %s has %d signal%s (%s), the model needs %u channels",
-			    j->name, rec.hdr.nsig, rec.hdr.nsig == 1 ? "" : "s",
-			    leads, r->C);
+		if (rec.hdr.nsig < (int)r->C) {
+			rd_fail(r, EX_MISMATCH,
+				"record %s has %d signal%s (%s), the model needs %u channels",
+				j->name, rec.hdr.nsig, rec.hdr.nsig == 1 ? "" : "s",
+				leads, r->C);
+			goto out;
+		}
 		if (o->lead)
 			warnx_("--lead ignored: the model takes %u channels (signals 0..%u)",
 			       r->C, r->C - 1);
@@ -163,10 +169,13 @@ void read_wfdb(struct rd *r, const struct job *j)
 	}
 	fs = rec.hdr.fs;
 	if (r->rate > 0 && !rd_same_rate(fs, r->rate)) {
-		if (!o->resample)
-			die(EX_RATE,
-			    "record %s is sampled at %g Hz, the model expects %g Hz: pass --resample to resample it (windowed sinc), or use a model trained at %g Hz",
-			    j->name, fs, r->rate, fs);
+		if (!o->resample) {
+			rd_fail(r, EX_RATE,
+				"record %s is sampled at %g Hz, the model expects %g Hz (--no-resample refuses to resample it)",
+				j->name, fs, r->rate);
+			goto out;
+		}
+		rd_note_resample(r, fs);
 		fs_out = r->rate;
 	}
 	{
@@ -197,10 +206,12 @@ void read_wfdb(struct rd *r, const struct job *j)
 
 		rc = bnn_wfdb_read_annotations(j->dir, j->name, o->annotator,
 					       &ann, &err);
-		if (rc)
-			die(rc == BNN_E_IO ? EX_NOFILE : status_of(rc),
-			    "record %s: %s (a beat model needs the annotated beats; --annotator picks the file)",
-			    j->name, err.msg);
+		if (rc) {
+			rd_fail(r, rc == BNN_E_IO ? EX_NOFILE : status_of(rc),
+				"record %s: %s (a beat model needs the annotated beats; --annotator picks the file)",
+				j->name, err.msg);
+			goto beats_out;
+		}
 		bnn_beat_opts_default(&bo);
 		bo.lead = NULL;
 		bo.fs = fs_out;
@@ -212,10 +223,12 @@ void read_wfdb(struct rd *r, const struct job *j)
 		for (uint32_t k = 0; k < r->C; k++) {
 			bo.signal = sig[k];
 			rc = bnn_beats_extract(&rec, &ann, &bo, &b[k], &err);
-			if (rc)
-				die(status_of(rc), "record %s: %s%s", j->name,
-				    err.msg, rc == BNN_E_UNSUPPORTED ?
-				    " (--units adc gives raw ADC values)" : "");
+			if (rc) {
+				rd_fail(r, status_of(rc), "record %s: %s%s",
+					j->name, err.msg, rc == BNN_E_UNSUPPORTED ?
+					" (--units adc gives raw ADC values)" : "");
+				goto beats_out;
+			}
 		}
 		for (int c = 0; c < BNN_AAMI_NCLASS; c++)
 			r->ds->srcs[src].dropped += b[0].dropped[c];
@@ -227,6 +240,7 @@ void read_wfdb(struct rd *r, const struct job *j)
 				for (uint32_t k = 0; k < r->C; k++)
 					x[p * r->C + k] = b[k].x[i * b[k].len + p];
 		}
+beats_out:
 		for (uint32_t k = 0; k < r->C; k++)
 			bnn_beats_free(&b[k]);
 		free(b);
@@ -270,30 +284,39 @@ void read_bonn(struct rd *r, const char *path, const float *x0, size_t n)
 	int32_t lab = -1;
 	char letter[2] = { 0, 0 };
 
-	if (r->C != 1)
-		die(EX_MISMATCH,
-		    "%s: a Bonn EEG segment has 1 channel, the model needs %u",
-		    path, r->C);
+	if (r->C != 1) {
+		rd_fail(r, EX_MISMATCH,
+			"%s: a Bonn EEG segment has 1 channel, the model needs %u",
+			path, r->C);
+		goto out;
+	}
 	if (r->rate > 0 && !rd_same_rate(BNN_BONN_FS, r->rate)) {
 		bnn_error err;
 		int rc;
 
-		if (!o->resample)
-			die(EX_RATE,
-			    "%s: Bonn EEG is sampled at %g Hz, the model expects %g Hz: pass --resample to resample it, or use a model trained at %g Hz",
-			    path, BNN_BONN_FS, r->rate, BNN_BONN_FS);
+		if (!o->resample) {
+			rd_fail(r, EX_RATE,
+				"%s: Bonn EEG is sampled at %g Hz, the model expects %g Hz (--no-resample refuses to resample it)",
+				path, BNN_BONN_FS, r->rate);
+			goto out;
+		}
+		rd_note_resample(r, BNN_BONN_FS);
 		rc = bnn_resample(x0, n, BNN_BONN_FS, r->rate,
 				  (bnn_resample_method)o->resample_method, &y,
 				  &n, &err);
-		if (rc)
-			die(status_of(rc), "%s: %s", path, err.msg);
+		if (rc) {
+			rd_fail(r, status_of(rc), "%s: %s", path, err.msg);
+			goto out;
+		}
 		x = y;
 	}
 	count = n < r->L ? 0 : (n - r->L) / r->hop + 1;
-	if (!count)
-		die(EX_MISMATCH,
-		    "%s: %zu samples, fewer than the model's input length %u",
-		    path, n, r->L);
+	if (!count) {
+		rd_fail(r, EX_MISMATCH,
+			"%s: %zu samples, fewer than the model's input length %u",
+			path, n, r->L);
+		goto out;
+	}
 	if (set >= 0) {
 		/* All five in the order Z O N F S first, for the reports. */
 		for (int k = 0; k < BNN_BONN_NSETS; k++)
@@ -310,6 +333,7 @@ void read_bonn(struct rd *r, const char *path, const float *x0, size_t n)
 
 		memcpy(it, x + w * r->hop, r->L * sizeof(float));
 	}
+out:
 	free(y);
 	free(name);
 }

@@ -307,11 +307,13 @@ static void read_csv_text(struct rd *r, const char *path, const char *text,
 	if (csv_has_header(text, len))
 		flags |= BNN_CSV_HEADER;
 	rc = bnn_csv_parse(text, len, flags, &c, &err);
-	if (rc)
-		die(status_of(rc) == EX_NOFILE ? EX_NOFILE : EX_DATA, "%s: %s%s",
-		    path, err.msg, strstr(err.msg, "bad number") ?
-		    " (a CSV file holds numbers only, labels too as class indices; give class names in a separate file: --labels FILE)" :
-		    "");
+	if (rc) {
+		rd_fail(r, status_of(rc) == EX_NOFILE ? EX_NOFILE : EX_DATA,
+			"%s: %s%s", path, err.msg, strstr(err.msg, "bad number") ?
+			" (a CSV file holds numbers only, labels too as class indices; give class names in a separate file: --labels FILE)" :
+			"");
+		return;
+	}
 	lc = o->labels_file ? -1 : find_label_column(o, &c, r->E, path);
 	dcols = c.cols - (lc >= 0);
 	src = rd_add_source(r->ds, rd_base_of(path), path, SRC_ROWS, "csv");
@@ -326,10 +328,12 @@ static void read_csv_text(struct rd *r, const char *path, const char *text,
 				double v = row[lc];
 				char s[32];
 
-				if (!(fabs(v) < 1e9) || v != floor(v))
-					die(EX_DATA,
-					    "%s: row %zu: label %g is not an integer class (--label-column none if that column is data)",
-					    path, i + 1, v);
+				if (!(fabs(v) < 1e9) || v != floor(v)) {
+					rd_fail(r, EX_DATA,
+						"%s: row %zu: label %g is not an integer class (--label-column none if that column is data)",
+						path, i + 1, v);
+					break;
+				}
 				snprintf(s, sizeof(s), "%lld", (long long)v);
 				lab = label_intern(r->ds, s, LABEL_GENERIC);
 			}
@@ -345,9 +349,9 @@ static void read_csv_text(struct rd *r, const char *path, const char *text,
 
 		r->ds->srcs[src].kind = SRC_WINDOWS;
 		if (!count)
-			die(EX_MISMATCH,
-			    "%s: a signal of %zu samples, fewer than the model's input length %u",
-			    path, c.rows, r->L);
+			rd_fail(r, EX_MISMATCH,
+				"%s: a signal of %zu samples, fewer than the model's input length %u",
+				path, c.rows, r->L);
 		for (size_t w = 0; w < count && !rd_full(r); w++) {
 			float *x = rd_push(r, src, -1, (int64_t)(w * r->hop));
 
@@ -357,13 +361,13 @@ static void read_csv_text(struct rd *r, const char *path, const char *text,
 						c.v[(w * r->hop + p) * c.cols + k];
 		}
 	} else {
-		die(EX_MISMATCH,
-		    "%s: rows have %zu value%s%s, the model expects %zu per item (%u channel%s x %u samples)%s",
-		    path, dcols, dcols == 1 ? "" : "s",
-		    lc >= 0 ? " besides the label" : "", r->E, r->C,
-		    r->C == 1 ? "" : "s", r->L,
-		    dcols == r->E + 1 && lc < 0 ?
-		    "; is a column a label? (--label-column)" : "");
+		rd_fail(r, EX_MISMATCH,
+			"%s: rows have %zu value%s%s, the model expects %zu per item (%u channel%s x %u samples)%s",
+			path, dcols, dcols == 1 ? "" : "s",
+			lc >= 0 ? " besides the label" : "", r->E, r->C,
+			r->C == 1 ? "" : "s", r->L,
+			dcols == r->E + 1 && lc < 0 ?
+			"; is a column a label? (--label-column)" : "");
 	}
 	bnn_csv_free(&c);
 }
@@ -375,8 +379,10 @@ static void read_csv(struct rd *r, const char *path)
 	bnn_error err;
 	int rc = bnn_read_file(path, 0, &buf, &len, &err);
 
-	if (rc)
-		die(status_of(rc), "%s", err.msg);
+	if (rc) {
+		rd_fail(r, status_of(rc), "%s", err.msg);
+		return;
+	}
 	read_csv_text(r, path, (const char *)buf, len);
 	free(buf);
 }
@@ -390,27 +396,31 @@ void read_txt(struct rd *r, const struct job *j)
 	float *x;
 	int rc = bnn_read_file(j->path, 0, &buf, &len, &err);
 
-	if (rc)
-		die(status_of(rc), "%s", err.msg);
+	if (rc) {
+		rd_fail(r, status_of(rc), "%s", err.msg);
+		return;
+	}
 	rc = bnn_bonn_parse((const char *)buf, len, 0, &x, &n, &err2);
 	if (!rc) {
 		read_bonn(r, j->path, x, n);
 		free(x);
 	} else if (j->reader == RD_BONN) {
-		die(status_of(rc), "%s: not a Bonn EEG segment: %s", j->path,
-		    err2.msg);
+		rd_fail(r, status_of(rc), "%s: not a Bonn EEG segment: %s",
+			j->path, err2.msg);
 	} else {
 		bnn_csv c;
 
 		rc = bnn_csv_parse((const char *)buf, len, BNN_CSV_COMMENTS |
 				   (csv_has_header((const char *)buf, len) ?
 				    BNN_CSV_HEADER : 0), &c, &err);
-		if (rc)
-			die(EX_DATA,
-			    "%s: neither a Bonn EEG segment (%s) nor a numeric CSV (%s)",
-			    j->path, err2.msg, err.msg);
-		bnn_csv_free(&c);
-		read_csv_text(r, j->path, (const char *)buf, len);
+		if (rc) {
+			rd_fail(r, EX_DATA,
+				"%s: neither a Bonn EEG segment (%s) nor a numeric CSV (%s)",
+				j->path, err2.msg, err.msg);
+		} else {
+			bnn_csv_free(&c);
+			read_csv_text(r, j->path, (const char *)buf, len);
+		}
 	}
 	free(buf);
 }
@@ -432,18 +442,25 @@ void read_f32(struct rd *r, const char *path)
 	size_t first = r->ds->n, take;
 	char *lpath = NULL;
 
-	if (stat(path, &st))
-		die(EX_NOFILE, "%s: %s", path, strerror(errno));
-	if (st.st_size % 4)
-		die(EX_DATA, "%s: %lld bytes is not a whole number of float32 values",
-		    path, (long long)st.st_size);
+	if (stat(path, &st)) {
+		rd_fail(r, EX_NOFILE, "%s: %s", path, strerror(errno));
+		return;
+	}
+	if (st.st_size % 4) {
+		rd_fail(r, EX_DATA,
+			"%s: %lld bytes is not a whole number of float32 values",
+			path, (long long)st.st_size);
+		return;
+	}
 	nvals = (size_t)st.st_size / 4;
 	switch (o->shape_n) {
 	case 0:
-		if (!nvals || nvals % r->E)
-			die(EX_MISMATCH,
-			    "%s: %zu float32 values are not a whole number of items of %zu (the model's %u channel%s x %u samples); give --shape",
-			    path, nvals, r->E, r->C, r->C == 1 ? "" : "s", r->L);
+		if (!nvals || nvals % r->E) {
+			rd_fail(r, EX_MISMATCH,
+				"%s: %zu float32 values are not a whole number of items of %zu (the model's %u channel%s x %u samples); give --shape",
+				path, nvals, r->E, r->C, r->C == 1 ? "" : "s", r->L);
+			return;
+		}
 		N = nvals / r->E;
 		break;
 	case 1:
@@ -470,10 +487,12 @@ void read_f32(struct rd *r, const char *path)
 	shape[0] = N;
 	shape[1] = r->E;
 	rc = bnn_f32_read(path, shape, 2, 0, &v, &count, &err);
-	if (rc)
-		die(status_of(rc) == EX_NOFILE ? EX_NOFILE : EX_DATA, "%s%s",
-		    err.msg, rc == BNN_E_SIZE || rc == BNN_E_TRUNCATED ?
-		    " (check --shape)" : "");
+	if (rc) {
+		rd_fail(r, status_of(rc) == EX_NOFILE ? EX_NOFILE : EX_DATA,
+			"%s%s", err.msg, rc == BNN_E_SIZE ||
+			rc == BNN_E_TRUNCATED ? " (check --shape)" : "");
+		return;
+	}
 	src = rd_add_source(r->ds, rd_base_of(path), path, SRC_TENSOR, "f32");
 	take = N;
 	if (o->limit && r->ds->n + take > o->limit)
@@ -510,7 +529,7 @@ void read_csv_job(struct rd *r, const struct job *j)
 	uint32_t src0 = (uint32_t)r->ds->nsrc;
 
 	read_csv(r, j->path);
-	if (r->o->labels_file) {
+	if (r->o->labels_file && !r->failed) {
 		struct labelfile lf;
 		size_t n = r->ds->n - first;
 

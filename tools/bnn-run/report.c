@@ -380,6 +380,9 @@ static void text_data(FILE *f, const struct run_ctx *c)
 	if (ds->limited)
 		fprintf(f, "  stopped at --limit %llu\n",
 			(unsigned long long)c->o->limit);
+	for (size_t i = 0; i < ds->nskips; i++)
+		fprintf(f, "  skipped   %s: %s\n", ds->skips[i].input,
+			ds->skips[i].reason);
 }
 
 static int num_width(uint64_t v)

@@ -333,7 +333,15 @@ void report_json(FILE *f, const struct run_ctx *c, int status)
 	jnum(f, ds->load_s);
 	fputs(", \"prepare_s\": ", f);
 	jnum(f, c->prepare_s);
-	fputs("},\n  \"warnings\": [", f);
+	fputs("},\n  \"skipped\": [", f);
+	for (size_t i = 0; i < ds->nskips; i++) {
+		fputs(i ? ",\n    {\"input\": " : "\n    {\"input\": ", f);
+		js(f, ds->skips[i].input);
+		fputs(", \"reason\": ", f);
+		js(f, ds->skips[i].reason);
+		fprintf(f, ", \"status\": %d}", ds->skips[i].status);
+	}
+	fputs("],\n  \"warnings\": [", f);
 	for (size_t i = 0; i < warnings_count(); i++) {
 		fputs(i ? ", " : "", f);
 		js(f, warning_at(i));

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
+#
+# test_examples.sh - every bnn-run example of the documentation runs as
+# printed (TAP output, for tests/run-tap.sh).
+#
+#   tests/unit/test_examples.sh [BNN_RUN]
+#
+# The examples are found by their shape, so a new one is tested without
+# touching this script:
+#   bnn-run --help             lines "  bnn-run ..." after "Examples"
+#   Documentation/bnn-run.1    ".B bnn-run ..." lines of EXAMPLES
+#   Documentation/user-guide.md, README.md
+#                              lines of ```sh blocks starting with
+#                              "bnn-run " or "build/tools/bnn-run "
+#                              (a trailing "# comment" dropped, "\" lines
+#                              joined)
+# Each runs from a scratch folder with: the binary under test for bnn-run,
+# ecg.bnn / eeg.bnn / models/ = the shipped models, ../shared/data = the
+# data, stand-ins for the user's files (beats.csv, labels.txt, beats.x.f32,
+# /data/myrec/rec01), and --limit 300 to keep it short.  Nothing needs a
+# card: backend auto falls back to the emulated card.  An example whose
+# model does not exist in the checkout (one you train yourself) is skipped
+# with that reason, as are all when the data is not there.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+RUN=${1:-${BNN_RUN:-$repo/build/tools/bnn-run}}
+DATA=${RBNN_DATA:-$repo/../shared/data}
+PY=${PYTHON:-python3}
+case $RUN in /*) ;; *) RUN=$PWD/$RUN ;; esac
+case $DATA in /*) ;; *) DATA=$PWD/$DATA ;; esac
+export RBNN_DATA=$DATA
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-examples.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); echo "not ok $n - $1"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+if [ ! -x "$RUN" ]; then
+	echo "1..1"
+	echo "not ok 1 - $RUN missing (build it first)"
+	exit 1
+fi
+
+# ---------------------------------------------------------------------
+# Extraction: "SOURCE<TAB>COMMAND" lines
+# ---------------------------------------------------------------------
+"$RUN" --help >help.txt || { echo "1..1"; echo "not ok 1 - --help failed"; exit 1; }
+{
+	awk '/^Examples/ { on = 1; next } on && /^  bnn-run / {
+		sub(/^  /, ""); print "--help\t" $0 }' help.txt
+	awk '/^\.SH EXAMPLES/ { on = 1; next } /^\.SH / { on = 0 }
+		on && /^\.B bnn-run / { sub(/^\.B /, ""); gsub(/\\-/, "-");
+		print "bnn-run.1\t" $0 }' "$repo/Documentation/bnn-run.1"
+	for doc in Documentation/user-guide.md README.md; do
+		awk -v src="$doc" '
+			/^```sh/ { on = 1; next }
+			/^```/ { on = 0; next }
+			!on { next }
+			cont != "" { line = cont " " $0; cont = "" }
+			cont == "" && line == "" { line = $0 }
+			/\\$/ { sub(/\\$/, "", line); cont = line; line = ""; next }
+			{
+				if (line ~ /^(build\/tools\/)?bnn-run /) {
+					sub(/ +#.*$/, "", line)
+					print src "\t" line
+				}
+				line = ""
+			}' "$repo/$doc"
+	done
+} >examples.tsv
+
+total=$(wc -l <examples.tsv)
+for src in --help bnn-run.1 Documentation/user-guide.md README.md; do
+	k=$(awk -F'\t' -v s="$src" '$1 == s' examples.tsv | wc -l)
+	[ "$k" -ge 1 ] && ok "examples found in $src ($k)" ||
+		notok "no bnn-run example found in $src (has the marking changed?)"
+done
+
+if [ ! -f "$DATA/mitdb/100.hea" ] || [ ! -d "$DATA/bonn_eeg/Z" ]; then
+	while IFS=$'\t' read -r src cmd; do
+		skip "$src: $cmd" "no MIT-BIH / Bonn data under $DATA"
+	done <examples.tsv
+	echo "1..$n"
+	exit 0
+fi
+
+# ---------------------------------------------------------------------
+# Stand-ins for the files the examples name
+# ---------------------------------------------------------------------
+mkdir -p shared models myrec
+ln -s "$DATA" shared/data
+ln -s "$repo/models/ecg-bin-full.bnn" ecg.bnn
+ln -s "$repo/models/eeg-seizure-bin-full.bnn" eeg.bnn
+for m in "$repo"/models/*.bnn; do ln -s "$m" models/; done
+# A record of one's own: MIT-BIH 100 under another name.
+sed '1s/^100 /rec01 /' "$DATA/mitdb/100.hea" >myrec/rec01.hea
+ln -s "$DATA/mitdb/100.dat" myrec/100.dat
+ln -s "$DATA/mitdb/100.atr" myrec/rec01.atr
+"$PY" - <<'EOF' || exit 1
+import math, random, struct
+random.seed(3)
+def beat(k):
+    # 180 samples at 180 Hz around an R peak, some noise
+    return [math.exp(-((i - 90) / (4.0 + k % 3)) ** 2) + 0.05 * random.random()
+            for i in range(180)]
+with open("beats.csv", "w") as f:
+    for k in range(40):
+        f.write(",".join("%.4f" % v for v in beat(k)) + "\n")
+with open("labels.txt", "w") as f:
+    for k in range(40):
+        f.write("NV"[k % 5 == 0] + "\n")
+with open("beats.x.f32", "wb") as f:
+    for k in range(40):
+        f.write(struct.pack("<180f", *beat(k)))
+with open("beats.rows.tsv", "w") as f:
+    f.write("index\tlabel\tclass\trecord\tsample\n")
+    for k in range(40):
+        f.write("%d\t0\tN\tr%d\t%d\n" % (k, k // 20, 100 * k))
+EOF
+
+# ---------------------------------------------------------------------
+# Run them
+# ---------------------------------------------------------------------
+i=0
+while IFS=$'\t' read -r src cmd; do
+	i=$((i + 1))
+	model=$(printf '%s\n' "$cmd" | sed -nE 's/.*(-m|--model) +([^ ]+).*/\2/p')
+	run=$(printf '%s\n' "$cmd" | sed -E \
+		-e "s#^(build/tools/)?bnn-run #\"\$RUN\" --limit 300 #" \
+		-e "s#\.\./shared/data#$tmp/shared/data#g" \
+		-e "s#/data/myrec/#$tmp/myrec/#g" \
+		-e "s#\| *gzip#| gzip#")
+	if [ -n "$model" ] && [ ! -e "$model" ]; then
+		skip "$src: $cmd" "needs a model you train yourself ($model)"
+		continue
+	fi
+	RUN=$RUN bash -c "set -o pipefail; $run" >"out.$i" 2>"err.$i" </dev/null
+	rc=$?
+	if [ "$rc" -eq 0 ] && ! grep -q "^bnn-run: error:" "err.$i"; then
+		ok "$src: $cmd"
+	else
+		notok "$src: $cmd (exit $rc)"
+		head -n 5 "err.$i" | sed 's/^/#   /'
+	fi
+done <examples.tsv
+
+# What some examples write must be there and make sense.
+[ -s eeg.json ] && "$PY" -m json.tool eeg.json >/dev/null &&
+	ok "eeg.json is a JSON report" || notok "eeg.json is a JSON report"
+[ -s pred.csv ] && head -n 1 pred.csv | grep -q '^record,index,sample,true,predicted,' &&
+	ok "pred.csv is a predictions CSV" || notok "pred.csv is a predictions CSV"
+if grep -q 'gzip' examples.tsv; then
+	gzip -dc pred.csv.gz | head -n 1 | grep -q '^record,index,' &&
+		ok "-p - | gzip: a compressed predictions CSV" ||
+		notok "-p - | gzip: a compressed predictions CSV"
+fi
+echo "# $total examples"
+echo "1..$n"
