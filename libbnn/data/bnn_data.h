@@ -355,11 +355,6 @@ int bnn_aami_split_default(bnn_aami_split *out);
 
 /* Set of a record (BNN_SET_*) or BNN_E_NOTFOUND. */
 int bnn_aami_split_find(const bnn_aami_split *sp, const char *record);
-/* The built-in split (de Chazal 2004: DS1, DS2, the paced records 102 104
- * 107 217) with the default AAMI map, for a MIT-BIH folder without
- * SPLITS_AAMI.txt.  BNN_OK, or BNN_E_INVAL for a NULL out.
- * (temporary declaration: replaced at merge by the data helper's.) */
-int bnn_aami_split_default(bnn_aami_split *out);
 
 /* Per-beat normalisation. */
 typedef enum bnn_norm {
