@@ -471,9 +471,12 @@ void bnn_beats_free(bnn_beats *b);
  *      (learnt from the first 2 s);  a peak within refractory_ms of a
  *      beat is merged with it (the larger wins);  a peak within twave_ms
  *      of the last beat whose steepest slope is below half of that beat's
- *      is a T wave;
+ *      is a T wave; a beat not yet reported is replaced by a larger peak
+ *      more than twice as steep within twave_ms after it (a P wave or an
+ *      artefact came first);
  *   4. search-back: when no beat came for searchback * median(last 8 RR),
- *      the largest earlier non-beat peak above TH / 2 becomes a beat;  after
+ *      the largest earlier non-beat peak above 0.6 TH becomes a beat
+ *      (and earlier ones above it that fit in before);  after
  *      2.5 s without a beat the beat level is halved (amplitude drops,
  *      start-up on an artefact);
  *   5. the beat is placed at the sample of largest deviation from the
@@ -487,7 +490,7 @@ void bnn_beats_free(bnn_beats *b);
  *
  * Every beat is reported by the push (or flush) call that feeds the
  * sample BNN_QRS_MAX_DELAY_MS after its R peak at the latest (typically
- * about 350 ms after it).  Beats are strictly increasing sample indices
+ * about 550 ms after it: twave_ms + 95 ms + the envelope's lag).  Beats are strictly increasing sample indices
  * counted from the first sample pushed.
  */
 #define BNN_QRS_FS_MIN 100.0		/* Hz */

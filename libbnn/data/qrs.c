@@ -24,6 +24,8 @@
 #define SETTLE_EXTRA_MS 50.0	/* dead time after a gap: window + this */
 #define TH_FRAC 0.3125
 #define TWAVE_SLOPE 0.5
+#define STEEPER 2.0		/* replaces a pending beat (see evaluate) */
+#define SB_FRAC 0.6		/* search-back threshold, of TH */
 
 struct biquad {
 	double b0, b1, b2, a1, a2;
@@ -273,9 +275,17 @@ static void evaluate(bnn_qrs *q, const struct cand *c)
 	if (c->pos < q->suppress_until || !(c->h > 0.0))
 		return;
 	if (q->pending) {
-		if (c->pos - q->pend.pos < q->refr) {
+		int64_t d = c->pos - q->pend.pos;
+		if (d < q->refr) {
 			if (c->h > q->pend.h)
 				q->pend = *c;
+			return;
+		}
+		/* a much steeper complex soon after: the pending one was a
+		 * P wave or an artefact */
+		if (d < q->twave && c->slope > STEEPER * q->pend.slope &&
+		    c->h > q->pend.h) {
+			q->pend = *c;
 			return;
 		}
 		finalize_pending(q);
@@ -298,21 +308,38 @@ static void evaluate(bnn_qrs *q, const struct cand *c)
 	}
 }
 
-/* The largest kept candidate at or above thr becomes a beat. */
-static int search_back(bnn_qrs *q, double thr)
+/* The largest kept candidate at or above thr becomes a beat, and so does
+ * every earlier one above thr that fits between it and the last beat.
+ * Only candidates that a later, larger peak can no longer merge with
+ * (older than refractory + peak wait) take part, unless `all`. */
+static int search_back(bnn_qrs *q, double thr, int all)
 {
 	int best = -1;
 	for (int i = 0; i < q->ncand; i++) {
 		const struct cand *c = &q->cands[i];
 		if (q->have_last && c->pos - q->last.pos < q->refr)
 			continue;
+		if (!all && q->n - c->pos < q->refr + q->wait)
+			continue;
 		if (c->h >= thr && (best < 0 || c->h > q->cands[best].h))
 			best = i;
 	}
 	if (best < 0)
 		return 0;
-	struct cand c = q->cands[best];
-	accept(q, &c);
+	struct cand b = q->cands[best], early[NCAND];
+	int ne = 0;
+	int64_t prev = q->have_last ? q->last.pos : INT64_MIN / 2;
+	for (int i = 0; i < best; i++) {	/* the list is in time order */
+		const struct cand *c = &q->cands[i];
+		if (c->h >= thr && c->pos - prev >= q->refr &&
+		    b.pos - c->pos >= q->refr) {
+			early[ne++] = *c;
+			prev = c->pos;
+		}
+	}
+	for (int i = 0; i < ne; i++)
+		accept(q, &early[i]);
+	accept(q, &b);
 	return 1;
 }
 
@@ -350,14 +377,14 @@ static void decide(bnn_qrs *q)
 			end_learning(q);
 		return;
 	}
-	if (q->pending && now - q->pend.pos >= q->refr + q->wait)
+	if (q->pending && now - q->pend.pos >= q->twave + q->wait)
 		finalize_pending(q);
 	if (q->pending)
 		return;
 	if (q->have_last && q->nrr > 0 && q->sb_dirty &&
 	    (double)(now - q->last.pos) >
 		    q->o.searchback * median(q->rr, q->nrr)) {
-		if (!search_back(q, 0.5 * threshold(q)))
+		if (!search_back(q, SB_FRAC * threshold(q), 0))
 			q->sb_dirty = 0;
 	}
 	if (now >= q->next_decay) {
@@ -368,7 +395,7 @@ static void decide(bnn_qrs *q)
 			if (q->qrs[i] * 0.5 > 2.0 * nz)
 				q->qrs[i] *= 0.5;
 		q->next_decay = now + q->decay;
-		search_back(q, threshold(q));
+		search_back(q, threshold(q), 0);
 	}
 }
 
@@ -628,7 +655,7 @@ int bnn_qrs_flush(bnn_qrs *q, int64_t *beats, size_t cap, size_t *nout,
 		if (q->have_last && q->nrr > 0 &&
 		    (double)(q->n - q->last.pos) >
 			    q->o.searchback * median(q->rr, q->nrr))
-			while (search_back(q, 0.5 * threshold(q)))
+			while (search_back(q, SB_FRAC * threshold(q), 1))
 				;
 	}
 	if (q->oom) {
