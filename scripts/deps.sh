@@ -36,7 +36,8 @@ PKGS_results="python3-matplotlib"
 # system Python with pinned wfdb (XQRS, GQRS) and NeuroKit2 from PyPI.
 PKGS_peers="python3-venv python3-numpy python3-scipy"
 PEERS_VENV=$CACHE/venv-peers
-PEERS_PIP="wfdb==4.3.1 neurokit2==0.2.13"
+# matplotlib too: the system one is built for numpy 1, wfdb pulls numpy 2.
+PEERS_PIP="wfdb==4.3.1 neurokit2==0.2.13 matplotlib==3.10.3"
 # Packages taken from bookworm-backports (too old or missing in bookworm).
 BPO_qemu="meson python3-pycotap"
 
