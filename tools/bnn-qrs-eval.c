@@ -2,14 +2,16 @@
  * bnn-qrs-eval - QRS detection against reference beat annotations.
  *
  *   bnn-qrs-eval [--data DIR] [--signal N] [--ann EXT] [--window S]
- *                [--det-dir DIR] [--write-det DIR] [RECORD...]
+ *                [--det-dir DIR] [--write-det DIR] [--ec57-vf] [RECORD...]
  *
  * For every record (default: every .hea file in DIR, sorted) it detects beats in
  * one signal with libbnn's detector (bnn_qrs_detect) -- or, with
  * --det-dir, reads another detector's beats from DIR/RECORD.txt, one
  * sample index per line -- and matches them to the reference beats (every
  * annotation of DIR/RECORD.EXT whose code is a beat in the AAMI map) with
- * bnn_beat_match.  Prints a Markdown table per record and the gross
+ * bnn_beat_match.  --ec57-vf leaves out, as EC57 does for beat-by-beat
+ * detection statistics, the ventricular flutter / fibrillation episodes
+ * ('[' .. ']'): reference beats and detections inside them.  Prints a Markdown table per record and the gross
  * totals.  DIR defaults to $RBNN_DATA/mitdb.
  */
 #define _GNU_SOURCE
@@ -25,7 +27,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: bnn-qrs-eval [--data DIR] [--signal N] [--ann EXT] "
-		   "[--window S] [--det-dir DIR] [--write-det DIR] [RECORD...]\n");
+		   "[--window S] [--det-dir DIR] [--write-det DIR] [--ec57-vf] "
+		   "[RECORD...]\n");
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -98,10 +101,24 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Remove the times inside any [ep[2k], ep[2k+1]) range; returns the count. */
+static size_t drop_in(int64_t *t, size_t n, const int64_t *ep, size_t nep)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		int in = 0;
+		for (size_t e = 0; e < nep && !in; e++)
+			in = t[i] >= ep[2 * e] && t[i] < ep[2 * e + 1];
+		if (!in)
+			t[k++] = t[i];
+	}
+	return k;
+}
+
 int main(int argc, char **argv)
 {
 	const char *data = NULL, *ann = "atr", *detdir = NULL, *writedir = NULL;
-	int sig = 0;
+	int sig = 0, vf = 0;
 	double window = 0.15;
 	int first = 1;
 	char defdir[4096];
@@ -111,6 +128,10 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;
+		}
+		if (!strcmp(a, "--ec57-vf")) {
+			vf = 1;
+			continue;
 		}
 		if (first + 1 >= argc) {
 			usage(stderr);
@@ -196,6 +217,29 @@ int main(int argc, char **argv)
 				ref[nref++] = al.ann[i].sample;
 		}
 		qsort(ref, nref, sizeof *ref, cmp_i64);
+		/* VF episodes: [on, off) sample ranges */
+		int64_t *ep = malloc((al.n ? al.n : 1) * 2 * sizeof *ep);
+		size_t nep = 0;
+		if (!ep)
+			return 1;
+		if (vf) {
+			int on = bnn_wfdb_ann_code("["), off = bnn_wfdb_ann_code("]");
+			int64_t start = -1;
+			for (size_t i = 0; i < al.n; i++) {
+				if (al.ann[i].code == on && start < 0)
+					start = al.ann[i].sample;
+				else if (al.ann[i].code == off && start >= 0) {
+					ep[2 * nep] = start;
+					ep[2 * nep++ + 1] = al.ann[i].sample;
+					start = -1;
+				}
+			}
+			if (start >= 0) {
+				ep[2 * nep] = start;
+				ep[2 * nep++ + 1] = INT64_MAX;
+			}
+			nref = drop_in(ref, nref, ep, nep);
+		}
 		int64_t *det = NULL;
 		size_t ndet = 0;
 		struct timespec t0, t1;
@@ -211,6 +255,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "bnn-qrs-eval: %s: %s\n", recs[r], e.msg);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (!rc && vf)
+			ndet = drop_in(det, ndet, ep, nep);
+		free(ep);
 		double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
 		bnn_match_result m;
 		if (!rc)

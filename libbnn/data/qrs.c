@@ -20,7 +20,7 @@
 #define DECAY_S 2.5		/* halve the beat level after this silence */
 #define PEAK_WAIT_MS 95.0	/* a peak is taken at the latest this late */
 #define DERIV_MS 5.0
-#define REFINE_PRE_MS 40.0	/* beat search before the envelope window */
+#define REFINE_PRE_MS 80.0	/* beat search before the envelope window */
 #define SETTLE_EXTRA_MS 50.0	/* dead time after a gap: window + this */
 #define TH_FRAC 0.3125
 #define TWAVE_SLOPE 0.5
