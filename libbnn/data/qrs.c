@@ -23,7 +23,7 @@
 #define REFINE_PRE_MS 80.0	/* beat search before the envelope window */
 #define SETTLE_EXTRA_MS 50.0	/* dead time after a gap: window + this */
 #define TH_FRAC 0.3125
-#define TWAVE_SLOPE 0.5
+#define TWAVE_SLOPE 0.6
 #define STEEPER 2.0		/* replaces a pending beat (see evaluate) */
 #define SB_FRAC 0.6		/* search-back threshold, of TH */
 
