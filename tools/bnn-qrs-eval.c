@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 	signed char map[BNN_AAMI_MAP_SIZE];
 	bnn_aami_default_map(map);
 
-	printf("| record | fs | ref beats | TP | FP | FN | Se %% | +P %% | |err| ms | time ms |\n");
+	printf("| record | fs | ref beats | TP | FP | FN | Se %% | +P %% | err ms | time ms |\n");
 	printf("|---|---|---|---|---|---|---|---|---|---|\n");
 	size_t T[4] = { 0 };	/* ref tp fp fn */
 	double ttot = 0.0, errsum = 0.0;

@@ -470,7 +470,7 @@ void bnn_beats_free(bnn_beats *b);
  *      noise the medians of the last 8 beat and non-beat peak heights
  *      (learnt from the first 2 s);  a peak within refractory_ms of a
  *      beat is merged with it (the larger wins);  a peak within twave_ms
- *      of the last beat whose steepest slope is below half of that beat's
+ *      of the last beat whose steepest slope is below 0.6 of that beat's
  *      is a T wave; a beat not yet reported is replaced by a larger peak
  *      more than twice as steep within twave_ms after it (a P wave or an
  *      artefact came first);
@@ -480,7 +480,7 @@ void bnn_beats_free(bnn_beats *b);
  *      2.5 s without a beat the beat level is halved (amplitude drops,
  *      start-up on an artefact);
  *   5. the beat is placed at the sample of largest deviation from the
- *      straight line through the ends of the window [-window_ms - 40 ms,
+ *      straight line through the ends of the window [-window_ms - 80 ms,
  *      0] before the envelope peak, in the input signal (either polarity).
  *
  * NaN and +-Inf samples are gaps: no beat is detected in them, the filters
@@ -490,8 +490,9 @@ void bnn_beats_free(bnn_beats *b);
  *
  * Every beat is reported by the push (or flush) call that feeds the
  * sample BNN_QRS_MAX_DELAY_MS after its R peak at the latest (typically
- * about 550 ms after it: twave_ms + 95 ms + the envelope's lag).  Beats are strictly increasing sample indices
- * counted from the first sample pushed.
+ * about 550 ms after it: twave_ms + 95 ms + the envelope's lag; beats
+ * found by search-back later, up to the bound).  Beats are strictly
+ * increasing sample indices counted from the first sample pushed.
  */
 #define BNN_QRS_FS_MIN 100.0		/* Hz */
 #define BNN_QRS_FS_MAX 20000.0		/* Hz */
