@@ -38,7 +38,7 @@ CORE_SAN_LIB := $(B)/librbnncore-san.a
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 
-TOOLS := $(B)/tools/rbnn-demo $(B)/tools/bnn-extract
+TOOLS := $(B)/tools/rbnn-demo $(B)/tools/bnn-extract $(B)/tools/bnn-qrs-eval
 BENCHES := $(B)/bench/bench_core $(B)/bench/bench_bnn $(B)/bench/bench_backends
 
 QEMU_PATHS := $(B)/qemu.paths

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent dependency installer for RBNN on Debian 12 (bookworm).
 #
-#   scripts/deps.sh [GROUP...]     groups: build qemu vm (default: build qemu)
+#   scripts/deps.sh [GROUP...]     groups: build qemu vm train results peers
+#                                  (default: build qemu)
 #   scripts/deps.sh bpo-pkgnames PREFIX        package names known to the private lists
 #   scripts/deps.sh bpo-candidate PKG...       "PKG VERSION" for each PKG apt can fetch
 #   scripts/deps.sh bpo-download DIR PKG...    apt-get download PKGs (or PKG=VERSION)
@@ -31,6 +32,12 @@ PKGS_vm="busybox-static cpio kmod zstd xz-utils dwarves sparse shellcheck libc-b
 PKGS_train="python3-torch libopenblas0-pthread python3-numpy"
 # make results: the study's plots (PNG).
 PKGS_results="python3-matplotlib"
+# Beat-detection peers (tools/results/qrs_peers.py): a venv on top of the
+# system Python with pinned wfdb (XQRS, GQRS) and NeuroKit2 from PyPI.
+PKGS_peers="python3-venv python3-numpy python3-scipy"
+PEERS_VENV=$CACHE/venv-peers
+# matplotlib too: the system one is built for numpy 1, wfdb pulls numpy 2.
+PEERS_PIP="wfdb==4.3.1 neurokit2==0.2.13 matplotlib==3.10.3"
 # Packages taken from bookworm-backports (too old or missing in bookworm).
 BPO_qemu="meson python3-pycotap"
 
@@ -104,6 +111,21 @@ install_group() {
 	fi
 }
 
+install_peers() {
+	install_group peers
+	if [ ! -x "$PEERS_VENV/bin/python" ]; then
+		log "creating $PEERS_VENV"
+		/usr/bin/python3 -m venv --system-site-packages "$PEERS_VENV"
+	fi
+	# The stamp holds the pinned set last installed: reinstall when it changes.
+	local stamp=$PEERS_VENV/.rbnn-pins
+	if [ "$(cat "$stamp" 2>/dev/null)" != "$PEERS_PIP" ]; then
+		log "pip install into $PEERS_VENV: $PEERS_PIP"
+		"$PEERS_VENV/bin/python" -m pip install -q $PEERS_PIP
+		echo "$PEERS_PIP" >"$stamp"
+	fi
+}
+
 # Fetch a source package's files from bookworm-backports into DIR (cached).
 fetch_source() {
 	local pkg=$1 dir=$2
@@ -157,6 +179,7 @@ main() {
 		bpo-candidate) shift; bpo_candidate "$@"; return ;;
 		bpo-download) shift; bpo_download "$@"; return ;;
 		build | qemu | vm | train | results) install_group "$g" ;;
+		peers) install_peers ;;
 		*) log "unknown group '$g'"; exit 2 ;;
 		esac
 	done

@@ -8,6 +8,7 @@
  *   - heartbeat extraction with AAMI EC57 classes and the MIT-BIH
  *     inter-patient split file (SPLITS_AAMI.txt), resampling;     beats.c
  *   - that split built in;                                        mitdb_split.c
+ *   - QRS (beat) detection and EC57 beat matching;               qrs.c
  *   - Bonn epilepsy EEG text segments and a windowing helper;     bonn.c
  *   - running median, median baseline removal, FIR low-pass;      filters.c
  *   - RR-interval (rhythm) features of beats;                     rhythm.c
@@ -588,6 +589,138 @@ int bnn_rhythm_features(const int64_t *t, size_t n, double fs, float *out,
 #define BNN_RHYTHM_LONG_S 300.0
 /* RR intervals LOCAL_RR averages (and successive differences IRREG does). */
 #define BNN_RHYTHM_LOCAL_N 10
+
+/* ======================================================================
+ * QRS detection and beat matching (qrs.c)
+ * ====================================================================== */
+
+/*
+ * A causal QRS detector for one ECG lead at any rate from 100 Hz up.
+ *
+ * Algorithm (all parameters in ms / Hz, so it behaves the same at every
+ * rate):
+ *   1. band-pass (2nd-order Butterworth high-pass at band_lo_hz, two
+ *      2nd-order Butterworth low-passes at band_hi_hz), derivative over
+ *      5 ms, absolute value, moving-window integration over window_ms;
+ *   2. candidate peaks: local maxima of that envelope, taken when it has
+ *      fallen to half or 95 ms have passed;
+ *   3. adaptive threshold TH = noise + 0.3125 * (qrs - noise), qrs and
+ *      noise the medians of the last 8 beat and non-beat peak heights
+ *      (learnt from the first 2 s);  a peak within refractory_ms of a
+ *      beat is merged with it (the larger wins);  a peak within twave_ms
+ *      of the last beat whose steepest slope is below 0.6 of that beat's
+ *      is a T wave; a beat not yet reported is replaced by a larger peak
+ *      more than twice as steep within twave_ms after it (a P wave or an
+ *      artefact came first);
+ *   4. search-back: when no beat came for searchback * median(last 8 RR),
+ *      the largest earlier non-beat peak above 0.6 TH becomes a beat
+ *      (and earlier ones above it that fit in before);  after
+ *      2.5 s without a beat the beat level is halved (amplitude drops,
+ *      start-up on an artefact);
+ *   5. the beat is placed at the sample of largest deviation from the
+ *      straight line through the ends of the window [-window_ms - 80 ms,
+ *      0] before the envelope peak, in the input signal (either polarity).
+ *
+ * NaN and +-Inf samples are gaps: no beat is detected in them, the filters
+ * restart at the first finite sample after them (and nothing is detected
+ * during the next window_ms + 50 ms), and no RR interval spans a gap.
+ * Flat, clipped and very short input simply give fewer (or no) beats.
+ *
+ * Every beat is reported by the push (or flush) call that feeds the
+ * sample BNN_QRS_MAX_DELAY_MS after its R peak at the latest (typically
+ * about 550 ms after it: twave_ms + 95 ms + the envelope's lag; beats
+ * found by search-back later, up to the bound).  Beats are strictly
+ * increasing sample indices counted from the first sample pushed.
+ */
+#define BNN_QRS_FS_MIN 100.0		/* Hz */
+#define BNN_QRS_FS_MAX 20000.0		/* Hz */
+#define BNN_QRS_MAX_DELAY_MS 3500.0	/* bound on the decision delay */
+
+typedef struct bnn_qrs_opts {
+	double band_lo_hz;	/* 5: high-pass corner (1 .. 20) */
+	double band_hi_hz;	/* 15: low-pass corner (band_lo + 2 .. 45) */
+	double window_ms;	/* 100: envelope integration (40 .. 200) */
+	double refractory_ms;	/* 200: one beat per this time (120 .. 300) */
+	double twave_ms;	/* 360: T-wave check after a beat (refractory
+				 * .. 500) */
+	double searchback;	/* 1.66: search back after this many median
+				 * RR intervals (1.2 .. 3) */
+} bnn_qrs_opts;
+
+/* The defaults above. */
+void bnn_qrs_opts_default(bnn_qrs_opts *o);
+
+typedef struct bnn_qrs bnn_qrs;
+
+/*
+ * New detector for rate fs (BNN_QRS_FS_MIN .. BNN_QRS_FS_MAX); o NULL =
+ * defaults.  BNN_E_INVAL for a rate or option out of range (or not
+ * finite), BNN_E_NOMEM.
+ */
+int bnn_qrs_new(double fs, const bnn_qrs_opts *o, bnn_qrs **out,
+		bnn_error *err);
+
+/*
+ * Feed n samples (x may be NULL when n == 0).  Beats decided so far are
+ * copied to beats[0 .. *nout), at most cap of them; the rest stay queued
+ * and come out of the next push or flush (push with n = 0 just drains).
+ * BNN_E_INVAL for NULL arguments, BNN_E_STATE after a flush, BNN_E_NOMEM.
+ */
+int bnn_qrs_push(bnn_qrs *q, const float *x, size_t n, int64_t *beats,
+		 size_t cap, size_t *nout, bnn_error *err);
+
+/*
+ * End of the signal: decide what is still open (the last peak, a pending
+ * beat, a final search-back) and return queued beats as push does (call
+ * again while *nout == cap to drain).  Later pushes fail with BNN_E_STATE.
+ */
+int bnn_qrs_flush(bnn_qrs *q, int64_t *beats, size_t cap, size_t *nout,
+		  bnn_error *err);
+
+/* Beats still queued (decided but not yet returned). */
+size_t bnn_qrs_queued(const bnn_qrs *q);
+
+void bnn_qrs_free(bnn_qrs *q);
+
+/*
+ * One shot: exactly bnn_qrs_new + bnn_qrs_push over the whole signal +
+ * bnn_qrs_flush.  *beats is malloc'ed (NULL when *nbeats == 0); free()
+ * it.  n == 0 is BNN_E_INVAL (as are the detector's errors).
+ */
+int bnn_qrs_detect(const float *x, size_t n, double fs,
+		   const bnn_qrs_opts *o, int64_t **beats, size_t *nbeats,
+		   bnn_error *err);
+
+/*
+ * Beat-by-beat comparison (ANSI/AAMI EC57): a detection matches a
+ * reference beat when they are at most window_s apart (EC57: 0.15 s),
+ * one to one.  Pairs are taken nearest first: repeatedly the closest
+ * unmatched (reference, detection) pair within the window is matched
+ * (ties: the earlier reference, then the earlier detection).  TP =
+ * matched pairs, FN = unmatched reference beats, FP = unmatched
+ * detections.
+ */
+typedef struct bnn_match_result {
+	size_t tp, fp, fn;
+	double se;		/* tp / (tp + fn); NaN when there is no
+				 * reference beat */
+	double ppv;		/* +P = tp / (tp + fp); NaN without detections */
+	size_t nref, ndet;
+	long *det_of_ref;	/* nref: index of the matched detection or -1 */
+	long *ref_of_det;	/* ndet: index of the matched reference or -1 */
+	double mean_abs_err_s;	/* mean |det - ref| over the pairs, s */
+} bnn_match_result;
+
+/*
+ * ref and det must be non-decreasing (BNN_E_INVAL naming the index
+ * otherwise); fs > 0 and finite, window_s >= 0 and finite (0 = exact).
+ * Arrays may be NULL when their count is 0.  Free with
+ * bnn_match_result_free().
+ */
+int bnn_beat_match(const int64_t *ref, size_t nref, const int64_t *det,
+		   size_t ndet, double fs, double window_s,
+		   bnn_match_result *out, bnn_error *err);
+void bnn_match_result_free(bnn_match_result *m);
 
 /* ======================================================================
  * Bonn EEG (bonn.c)
