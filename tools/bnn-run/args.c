@@ -89,6 +89,10 @@ static const char help_text[] =
 "                         <checkout>/../shared/data/mitdb)\n"
 "      --lead NAME        WFDB lead (default: the model's, e.g. MLII)\n"
 "      --annotator NAME   annotation file extension (default atr)\n"
+"      --beats SRC        beat models: where the beats come from: auto (the\n"
+"                         annotations, detected when a record has none;\n"
+"                         default), annotations, or detect (libbnn's QRS\n"
+"                         detector; scored against the annotations if any)\n"
 "      --allow-paced      keep the paced records of a folder\n"
 "      --units U          WFDB values: mv (millivolts, default) or adc (raw)\n"
 "      --resample[=M]     resample inputs whose rate differs from the\n"
@@ -268,7 +272,7 @@ const char *default_mitdb_dir(void)
 
 enum {
 	O_QUEUE = 256, O_CPU_ISA, O_ERRMODEL, O_CELL, O_PROG, O_BER, O_SEED,
-	O_AGE, O_WEAR, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT,
+	O_AGE, O_WEAR, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT, O_BEATS,
 	O_UNITS, O_RESAMPLE, O_HOP, O_FORMAT, O_SHAPE, O_LABELS, O_LABCOL,
 	O_LABMAP, O_JSON, O_PROGRESS, O_ALLOW_PACED, O_NO_RESAMPLE,
 };
@@ -294,6 +298,7 @@ static const struct option longopts[] = {
 	{ "data", required_argument, NULL, O_DATA },
 	{ "lead", required_argument, NULL, O_LEAD },
 	{ "annotator", required_argument, NULL, O_ANNOT },
+	{ "beats", required_argument, NULL, O_BEATS },
 	{ "allow-paced", no_argument, NULL, O_ALLOW_PACED },
 	{ "units", required_argument, NULL, O_UNITS },
 	{ "resample", optional_argument, NULL, O_RESAMPLE },
@@ -452,6 +457,17 @@ void args_parse(int argc, char **argv, struct opts *o)
 				usage_error("--annotator wants a file extension such as atr, got '%s'",
 					    optarg);
 			o->annotator = optarg;
+			break;
+		case O_BEATS:
+			if (!strcmp(optarg, "auto"))
+				o->beats = BEATS_AUTO;
+			else if (!strcmp(optarg, "annotations") || !strcmp(optarg, "ann"))
+				o->beats = BEATS_ANN;
+			else if (!strcmp(optarg, "detect"))
+				o->beats = BEATS_DETECT;
+			else
+				usage_error("--beats wants auto, annotations or detect, got '%s'",
+					    optarg);
 			break;
 		case O_ALLOW_PACED:
 			o->allow_paced = 1;

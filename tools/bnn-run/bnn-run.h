@@ -32,6 +32,7 @@
 enum { FMT_AUTO, FMT_WFDB, FMT_BONN, FMT_CSV, FMT_F32 };
 enum { PROGRESS_AUTO, PROGRESS_ALWAYS, PROGRESS_NEVER };
 enum { UNITS_MV, UNITS_ADC };
+enum { BEATS_AUTO, BEATS_ANN, BEATS_DETECT };	/* --beats */
 enum { LABCOL_AUTO, LABCOL_NONE, LABCOL_FIRST, LABCOL_LAST, LABCOL_NAME };
 
 #define MAX_SHAPE 3
@@ -60,6 +61,7 @@ struct opts {
 	const char *data_dir;		/* MIT-BIH folder */
 	const char *lead;
 	const char *annotator;
+	int beats;			/* BEATS_*: where beats come from */
 	int allow_paced;		/* folders: keep paced records */
 	int units;
 	int resample;			/* 1 = resample (default), 0 = refuse
@@ -99,6 +101,16 @@ struct source {
 	double fs;		/* rate of the source (0 = unknown) */
 	int resampled;		/* resampled to the model's rate */
 	char lead[BNN_WFDB_DESC_MAX];	/* lead used (WFDB), "" otherwise */
+	int detected;		/* beats from the QRS detector */
+};
+
+/* Beat detection over the run (--beats): detected beats matched to the
+ * reference annotations with the AAMI EC57 150 ms window. */
+struct detection {
+	size_t records;		/* records whose beats were detected */
+	size_t records_ref;	/* ... of which had reference annotations */
+	size_t ndet;		/* beats detected */
+	size_t tp, fp, fn;	/* matching, records with a reference */
 };
 
 /* An input left out of a batch run: what and why. */
@@ -109,7 +121,8 @@ struct skip {
 };
 
 struct dataset {
-	size_t elems;		/* floats per item (channels * length) */
+	size_t elems;		/* floats per item (channels * length, then
+				 * the model's rhythm features) */
 	size_t n, cap;
 	float *x;		/* n * elems */
 	int32_t *dlabel;	/* data label id or -1 (none) */
@@ -124,6 +137,7 @@ struct dataset {
 	size_t *label_count;	/* items per data label */
 	int32_t *lmap;		/* data label -> model class, -1 = none */
 	int limited;		/* --limit cut the data */
+	struct detection det;
 	size_t nskips;
 	struct skip *skips;	/* inputs left out of a batch run */
 	double load_s;		/* time spent reading */
@@ -155,7 +169,8 @@ void args_parse(int argc, char **argv, struct opts *o);
 const char *default_mitdb_dir(void);
 
 /* ---- inputs.c ---- */
-void inputs_load(const struct opts *o, const bnn_model_info *mi,
+void inputs_load(const struct opts *o, const bnn_model *m,
+		 const bnn_model_info *mi,
 		 struct dataset *ds, struct progress *pg);
 void dataset_free(struct dataset *ds);
 int label_intern(struct dataset *ds, const char *s, int kind);

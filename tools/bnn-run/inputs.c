@@ -623,8 +623,9 @@ static void expand_arg(struct rd *r, const char *arg)
  * Entry point
  * --------------------------------------------------------------------- */
 
-void inputs_load(const struct opts *o, const bnn_model_info *mi,
-		 struct dataset *ds, struct progress *pg)
+void inputs_load(const struct opts *o, const bnn_model *m,
+		 const bnn_model_info *mi, struct dataset *ds,
+		 struct progress *pg)
 {
 	struct rd r;
 	double t0 = now_s();
@@ -637,9 +638,18 @@ void inputs_load(const struct opts *o, const bnn_model_info *mi,
 	r.pg = pg;
 	r.C = mi->input.channels;
 	r.L = mi->input.length;
-	r.E = (size_t)r.C * r.L;
+	r.sd.size = sizeof(r.sd);
+	if (bnn_model_signal_get(m, &r.sd))
+		die(EX_MODEL, "model: no signal description");
+	for (uint32_t k = 0; k < r.sd.nfeatures; k++)
+		bnn_model_feature_get(m, k, &r.fkind[k], NULL, NULL);
+	r.E = r.sd.item_floats;
 	r.rate = mi->input.sample_rate_hz;
 	r.beat = mi->input.beat_pre || mi->input.beat_post;
+	if (r.sd.nfeatures && !r.beat)
+		die(EX_MODEL,
+		    "the model takes %u rhythm features but no beat window: only beat models can have them",
+		    r.sd.nfeatures);
 	r.hop = o->hop ? o->hop : r.L;
 	ds->elems = r.E;
 

@@ -21,6 +21,8 @@ struct job {
 struct rd {
 	const struct opts *o;
 	const bnn_model_info *mi;
+	bnn_signal_desc sd;	/* the model's preprocessing and features */
+	int fkind[BNN_FEATURES_MAX];	/* bnn_feature_kind of feature k */
 	struct dataset *ds;
 	struct progress *pg;
 	uint32_t C, L;
@@ -43,6 +45,7 @@ struct rd {
 	const char *cur;	/* name of the input being read */
 	int failed;		/* rd_fail on the current input */
 	int noted_no_lead;
+	int noted_detect;
 	double noted_rate;	/* source rate of the last resampling note */
 };
 
@@ -81,6 +84,11 @@ void rd_load_split(struct rd *r, const char *dir, int required,
 const char *rd_split_set_name(const struct rd *r, const char *rec);
 /* Bonn set of a one-letter name, or < 0. */
 int rd_bonn_letter(const char *name);
+
+/* read_beats.c: the beat items of a record (annotated or detected beats,
+ * then the model's rhythm features) */
+void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
+		const int *sig, double fs_out, uint32_t src);
 
 /* read_signals.c */
 void read_wfdb(struct rd *r, const struct job *j);

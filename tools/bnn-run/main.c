@@ -56,17 +56,6 @@ static bnn_model *load_model(const char *path)
 			    err.msg);
 		die(EX_MODEL, "%s", err.msg);
 	}
-	{
-		/* Items of such a model carry features after the signal;
-		 * the inputs read here do not have them. */
-		bnn_signal_desc sd;
-
-		sd.size = sizeof(sd);
-		if (bnn_model_signal_get(m, &sd) == BNN_OK && sd.nfeatures)
-			die(EX_MODEL,
-			    "model %s: needs %u rhythm features per item (format version 2), which this bnn-run cannot supply yet",
-			    path, sd.nfeatures);
-	}
 	return m;
 }
 
@@ -349,7 +338,7 @@ int main(int argc, char **argv)
 	rep = o.predictions && !strcmp(o.predictions, "-") ? stderr : stdout;
 
 	progress_init(&pg, o.progress, o.quiet);
-	inputs_load(&o, &c.mi, &ds, &pg);
+	inputs_load(&o, m, &c.mi, &ds, &pg);
 	if (!ds.n && ds.nskips)
 		die(ds.skips[0].status, "no input could be read (%zu skipped; the first: %s)",
 		    ds.nskips, ds.skips[0].reason);

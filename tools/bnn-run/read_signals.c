@@ -20,16 +20,6 @@
  * WFDB records
  * --------------------------------------------------------------------- */
 
-static int aami_label(struct dataset *ds, int cls)
-{
-	const char *n = bnn_aami_name(cls);
-
-	/* All five in the standard order first, for the reports. */
-	for (int c = 0; c < BNN_AAMI_NCLASS; c++)
-		label_intern(ds, bnn_aami_name(c), LABEL_AAMI);
-	return n ? label_intern(ds, n, LABEL_AAMI) : -1;
-}
-
 static void leads_of(const bnn_wfdb_header *h, char *buf, size_t cap)
 {
 	buf[0] = '\0';
@@ -200,51 +190,7 @@ void read_wfdb(struct rd *r, const struct job *j)
 	if (!r->beat) {
 		wfdb_windows(r, j, &rec, sig, fs_out, src);
 	} else {
-		bnn_wfdb_annlist ann;
-		bnn_beat_opts bo;
-		bnn_beats *b = xcalloc(r->C, sizeof(*b));
-
-		rc = bnn_wfdb_read_annotations(j->dir, j->name, o->annotator,
-					       &ann, &err);
-		if (rc) {
-			rd_fail(r, rc == BNN_E_IO ? EX_NOFILE : status_of(rc),
-				"record %s: %s (a beat model needs the annotated beats; --annotator picks the file)",
-				j->name, err.msg);
-			goto beats_out;
-		}
-		bnn_beat_opts_default(&bo);
-		bo.lead = NULL;
-		bo.fs = fs_out;
-		bo.pre = (int)r->mi->input.beat_pre;
-		bo.post = (int)r->mi->input.beat_post;
-		bo.norm = o->units == UNITS_ADC ? BNN_NORM_NONE : BNN_NORM_MV;
-		bo.resample = (bnn_resample_method)o->resample_method;
-		bo.map = r->have_split ? r->split.map : NULL;
-		for (uint32_t k = 0; k < r->C; k++) {
-			bo.signal = sig[k];
-			rc = bnn_beats_extract(&rec, &ann, &bo, &b[k], &err);
-			if (rc) {
-				rd_fail(r, status_of(rc), "record %s: %s%s",
-					j->name, err.msg, rc == BNN_E_UNSUPPORTED ?
-					" (--units adc gives raw ADC values)" : "");
-				goto beats_out;
-			}
-		}
-		for (int c = 0; c < BNN_AAMI_NCLASS; c++)
-			r->ds->srcs[src].dropped += b[0].dropped[c];
-		for (size_t i = 0; i < b[0].n && !rd_full(r); i++) {
-			float *x = rd_push(r, src, aami_label(r->ds, b[0].cls[i]),
-					b[0].sample[i]);
-
-			for (size_t p = 0; p < r->L; p++)
-				for (uint32_t k = 0; k < r->C; k++)
-					x[p * r->C + k] = b[k].x[i * b[k].len + p];
-		}
-beats_out:
-		for (uint32_t k = 0; k < r->C; k++)
-			bnn_beats_free(&b[k]);
-		free(b);
-		bnn_wfdb_annlist_free(&ann);
+		wfdb_beats(r, j, &rec, sig, fs_out, src);
 	}
 out:
 	free(sig);

@@ -342,6 +342,12 @@ static void read_csv_text(struct rd *r, const char *path, const char *text,
 				if ((int)j != lc)
 					x[k++] = (float)row[j];
 		}
+	} else if (c.cols == r->C && r->E != r->C && r->beat) {
+		/* Windows cut every L samples would not be centred on beats. */
+		rd_fail(r, EX_MISMATCH,
+			"%s: a continuous signal (%zu rows of %zu value%s) for a beat model, whose items are %zu values centred on beats%s: give the recording as a WFDB record (its beats are detected when it has no annotations), or one beat window per row",
+			path, c.rows, c.cols, c.cols == 1 ? "" : "s", r->E,
+			r->sd.nfeatures ? " followed by rhythm features" : "");
 	} else if (c.cols == r->C && r->E != r->C) {
 		/* A signal: rows are samples, columns channels. */
 		size_t count = c.rows < r->L ? 0 :

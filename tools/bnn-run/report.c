@@ -380,6 +380,19 @@ static void text_data(FILE *f, const struct run_ctx *c)
 	if (ds->limited)
 		fprintf(f, "  stopped at --limit %llu\n",
 			(unsigned long long)c->o->limit);
+	if (ds->det.records) {
+		const struct detection *d = &ds->det;
+
+		fprintf(f, "  beats detected in %zu record%s (%zu beats)", d->records,
+			d->records == 1 ? "" : "s", d->ndet);
+		if (d->records_ref)
+			fprintf(f, "; against the reference annotations of %zu (EC57, 150 ms): Se %.2f %%, +P %.2f %% (%zu matched, %zu missed, %zu extra)",
+				d->records_ref,
+				d->tp + d->fn ? 100.0 * d->tp / (d->tp + d->fn) : 0.0,
+				d->tp + d->fp ? 100.0 * d->tp / (d->tp + d->fp) : 0.0,
+				d->tp, d->fn, d->fp);
+		fputc('\n', f);
+	}
 	for (size_t i = 0; i < ds->nskips; i++)
 		fprintf(f, "  skipped   %s: %s\n", ds->skips[i].input,
 			ds->skips[i].reason);

@@ -57,6 +57,22 @@ static void json_class_metrics(FILE *f, const struct mt_cm *cm, unsigned k)
 	fputc('}', f);
 }
 
+/* Beat detection against the reference annotations (null when no beats
+ * were detected): se = tp / (tp + fn), ppv = tp / (tp + fp). */
+static void json_detection(FILE *f, const struct detection *d)
+{
+	if (!d->records) {
+		fputs("null", f);
+		return;
+	}
+	fprintf(f, "{\"records\": %zu, \"records_with_reference\": %zu, \"detected\": %zu, \"match_window_s\": 0.15,\n    \"tp\": %zu, \"fp\": %zu, \"fn\": %zu, \"se\": ",
+		d->records, d->records_ref, d->ndet, d->tp, d->fp, d->fn);
+	jnum(f, d->tp + d->fn ? (double)d->tp / (double)(d->tp + d->fn) : NAN);
+	fputs(", \"ppv\": ", f);
+	jnum(f, d->tp + d->fp ? (double)d->tp / (double)(d->tp + d->fp) : NAN);
+	fputs("}", f);
+}
+
 static void json_pcts(FILE *f, const double *v, size_t n, double scale)
 {
 	static const double ps[] = { 50, 90, 99 };
@@ -333,7 +349,9 @@ void report_json(FILE *f, const struct run_ctx *c, int status)
 	jnum(f, ds->load_s);
 	fputs(", \"prepare_s\": ", f);
 	jnum(f, c->prepare_s);
-	fputs("},\n  \"skipped\": [", f);
+	fputs("},\n  \"detection\": ", f);
+	json_detection(f, &ds->det);
+	fputs(",\n  \"skipped\": [", f);
 	for (size_t i = 0; i < ds->nskips; i++) {
 		fputs(i ? ",\n    {\"input\": " : "\n    {\"input\": ", f);
 		js(f, ds->skips[i].input);

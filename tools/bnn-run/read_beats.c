@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
+/*
+ * read_beats.c - bnn-run: the beats of a WFDB record for a beat model.
+ *
+ * Where the beats come from (--beats): the reference annotations
+ * (--annotator, default atr), or libbnn's QRS detector on the model's
+ * lead.  "auto" (the default) uses the annotations when the record has
+ * them and detects the beats when it has none.  Detected beats are matched
+ * to the reference annotations, when there are any, with the AAMI EC57
+ * window of 150 ms: matched beats take the reference class (so the
+ * classification is scored on them), unmatched ones stay unlabelled, and
+ * the matching's TP / FP / FN go into the detection report.
+ *
+ * Each item is the beat window (libbnn's beat extraction with the model's
+ * window and signal preprocessing) followed by the rhythm features the
+ * model names, computed by libbnn over the record's whole beat sequence.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inputs.h"
+#include "util.h"
+
+#define EC57_MATCH_S 0.150
+
+static int aami_label(struct dataset *ds, int cls)
+{
+	const char *n = bnn_aami_name(cls);
+
+	/* All five in the standard order first, for the reports. */
+	for (int c = 0; c < BNN_AAMI_NCLASS; c++)
+		label_intern(ds, bnn_aami_name(c), LABEL_AAMI);
+	return n ? label_intern(ds, n, LABEL_AAMI) : -1;
+}
+
+/* The lead in millivolts (physical units) as float, for the detector. */
+static float *lead_mv(const bnn_wfdb_record *rec, int sig)
+{
+	const int32_t *v = bnn_wfdb_samples(rec, sig);
+	const bnn_wfdb_signal *s = &rec->hdr.sig[sig];
+	float *x = xcalloc(rec->nsamples ? (size_t)rec->nsamples : 1,
+			   sizeof(float));
+
+	for (int64_t i = 0; i < rec->nsamples; i++)
+		x[i] = (float)bnn_wfdb_to_phys(s, v[i]);
+	return x;
+}
+
+struct refbeats {
+	size_t n;
+	int64_t *t;		/* sample of each reference beat */
+	unsigned char *cls;	/* its AAMI class */
+};
+
+/* The reference annotations that are beats (class >= 0 in the map). */
+static void ref_beats(const bnn_wfdb_annlist *ann, const signed char *map,
+		      struct refbeats *rb)
+{
+	rb->n = 0;
+	rb->t = xcalloc(ann->n ? ann->n : 1, sizeof(int64_t));
+	rb->cls = xcalloc(ann->n ? ann->n : 1, 1);
+	for (size_t i = 0; i < ann->n; i++) {
+		int c = ann->ann[i].code;
+
+		if (c < 0 || c >= BNN_AAMI_MAP_SIZE || map[c] < 0)
+			continue;
+		rb->t[rb->n] = ann->ann[i].sample;
+		rb->cls[rb->n++] = (unsigned char)map[c];
+	}
+}
+
+/* Index of t in the increasing array a[0..n), or -1. */
+static long find_sample(const int64_t *a, size_t n, int64_t t)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (a[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && a[lo] == t ? (long)lo : -1;
+}
+
+/* Detected beats as annotations of code N (class N in the default map)
+ * for the beat extraction. */
+static void det_annlist(const int64_t *det, size_t n, bnn_wfdb_annlist *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->n = n;
+	a->ann = xcalloc(n ? n : 1, sizeof(*a->ann));
+	for (size_t i = 0; i < n; i++) {
+		a->ann[i].sample = det[i];
+		a->ann[i].code = bnn_wfdb_ann_code("N");
+	}
+}
+
+void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
+		const int *sig, double fs_out, uint32_t src)
+{
+	const struct opts *o = r->o;
+	bnn_wfdb_annlist ann, dann;
+	int have_ann = 0, detect = o->beats == BEATS_DETECT, rc;
+	signed char dmap[BNN_AAMI_MAP_SIZE];
+	const signed char *map = r->have_split ? r->split.map : NULL;
+	struct refbeats rb = { 0, NULL, NULL };
+	bnn_match_result mr;
+	int64_t *det = NULL;
+	size_t ndet = 0;
+	bnn_beat_opts bo;
+	bnn_beats *b = xcalloc(r->C, sizeof(*b));
+	bnn_error err;
+
+	memset(&ann, 0, sizeof(ann));
+	memset(&dann, 0, sizeof(dann));
+	memset(&mr, 0, sizeof(mr));
+	if (!map) {
+		bnn_aami_default_map(dmap);
+		map = dmap;
+	}
+	rc = bnn_wfdb_read_annotations(j->dir, j->name, o->annotator, &ann,
+				       &err);
+	if (rc == BNN_OK) {
+		have_ann = 1;
+	} else if (rc == BNN_E_IO && o->beats == BEATS_AUTO) {
+		detect = 1;
+		if (!r->noted_detect++)
+			note("record %s has no .%s annotations: its beats are detected (--beats detect always detects, --beats annotations refuses)",
+			     j->name, o->annotator);
+	} else if (rc != BNN_E_IO || o->beats == BEATS_ANN) {
+		rd_fail(r, rc == BNN_E_IO ? EX_NOFILE : status_of(rc),
+			"record %s: %s (--beats detect finds the beats without annotations; --annotator picks another file)",
+			j->name, err.msg);
+		goto out;
+	}
+	if (have_ann)
+		ref_beats(&ann, map, &rb);
+	if (detect) {
+		float *x = lead_mv(rec, sig[0]);
+
+		rc = bnn_qrs_detect(x, (size_t)rec->nsamples, rec->hdr.fs, NULL,
+				    &det, &ndet, &err);
+		free(x);
+		if (rc) {
+			rd_fail(r, status_of(rc), "record %s: beat detection: %s",
+				j->name, err.msg);
+			goto out;
+		}
+		det_annlist(det, ndet, &dann);
+		if (have_ann) {
+			rc = bnn_beat_match(rb.t, rb.n, det, ndet, rec->hdr.fs,
+					    EC57_MATCH_S, &mr, &err);
+			if (rc) {
+				rd_fail(r, status_of(rc),
+					"record %s: matching detected beats: %s",
+					j->name, err.msg);
+				goto out;
+			}
+		}
+		r->ds->det.records++;
+		r->ds->det.ndet += ndet;
+		if (have_ann) {
+			r->ds->det.records_ref++;
+			r->ds->det.tp += mr.tp;
+			r->ds->det.fp += mr.fp;
+			r->ds->det.fn += mr.fn;
+		}
+		r->ds->srcs[src].detected = 1;
+	}
+	bnn_beat_opts_default(&bo);
+	bo.lead = NULL;
+	bo.fs = fs_out;
+	bo.pre = (int)r->mi->input.beat_pre;
+	bo.post = (int)r->mi->input.beat_post;
+	bo.norm = o->units == UNITS_ADC ? BNN_NORM_NONE : BNN_NORM_MV;
+	bo.resample = (bnn_resample_method)o->resample_method;
+	bo.map = detect ? NULL : map;
+	bo.baseline = r->sd.baseline;
+	bo.lowpass_hz = r->sd.lowpass_hz;
+	bo.amp_norm = r->sd.amp_norm;
+	for (uint32_t k = 0; k < r->C; k++) {
+		bo.signal = sig[k];
+		rc = bnn_beats_extract(rec, detect ? &dann : &ann, &bo, &b[k], &err);
+		if (rc) {
+			rd_fail(r, status_of(rc), "record %s: %s%s", j->name,
+				err.msg, rc == BNN_E_UNSUPPORTED ?
+				" (--units adc gives raw ADC values)" : "");
+			goto out;
+		}
+	}
+	if (r->sd.nfeatures && b[0].n == 1)
+		warnx_("record %s: one beat, no RR interval: its rhythm features are unknown (the model sees them as absent)",
+		       j->name);
+	for (int c = 0; c < BNN_AAMI_NCLASS; c++)
+		r->ds->srcs[src].dropped += b[0].dropped[c];
+	for (size_t i = 0; i < b[0].n && !rd_full(r); i++) {
+		int32_t lab = -1;
+		float *x, *f;
+
+		if (!detect) {
+			lab = aami_label(r->ds, b[0].cls[i]);
+		} else if (have_ann) {
+			long d = find_sample(det, ndet, b[0].sample[i]);
+			long ref = d >= 0 ? mr.ref_of_det[d] : -1;
+
+			if (ref >= 0)
+				lab = aami_label(r->ds, rb.cls[ref]);
+		}
+		x = rd_push(r, src, lab, b[0].sample[i]);
+		for (size_t p = 0; p < r->L; p++)
+			for (uint32_t k = 0; k < r->C; k++)
+				x[p * r->C + k] = b[k].x[i * b[k].len + p];
+		f = x + (size_t)r->C * r->L;
+		for (uint32_t k = 0; k < r->sd.nfeatures; k++)
+			f[k] = b[0].rhythm[i * BNN_FEAT_COUNT + r->fkind[k]];
+	}
+out:
+	for (uint32_t k = 0; k < r->C; k++)
+		bnn_beats_free(&b[k]);
+	free(b);
+	bnn_match_result_free(&mr);
+	free(det);
+	free(dann.ann);
+	free(rb.t);
+	free(rb.cls);
+	if (have_ann)
+		bnn_wfdb_annlist_free(&ann);
+}
