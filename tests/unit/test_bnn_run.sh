@@ -119,6 +119,10 @@ fi
 "$MK" --arch conv --length 178 --rate 173.61 --classes non-seizure,seizure \
 	--norm zscore eeg.bnn || exit 1
 "$MK" --arch float --length 8 --classes pos,neg float.bnn || exit 1
+"$MK" --arch conv --length 100 --rate 360 --beat 40,60 --lead MLII \
+	--norm zscore --features 9 --baseline median --lowpass 35 --amp-norm qrs \
+	--name mitdb-feat mitdb-feat.bnn || exit 1
+"$MK" --arch conv --length 8 --features 3 --classes pos,neg feat-nobeat.bnn || exit 1
 
 "$PY" - <<'EOF' || exit 1
 import struct, random
@@ -597,6 +601,31 @@ if [ -f "$DATA/mitdb/100.hea" ] && [ -f "$DATA/mitdb/SPLITS_AAMI.txt" ]; then
 	expect 11 "skipped 102: record 102 has no lead MLII" "--allow-paced: 102 read (and skipped: it has no MLII)" -- -m mitdb.bnn --json --allow-paced plain
 	json_check "--allow-paced: 102 in the skipped list" '[s["input"] for s in d["skipped"]] == ["102"]' \
 		'[s["name"] for s in d["data"]["sources"]] == ["100", "101", "103"]'
+	# Rhythm features and preprocessing from the model (format v2).
+	expect 0 "" "a rhythm-feature model (9 features, baseline, low-pass, QRS amplitude) on 100 and 233" -- -m mitdb-feat.bnn --json -p feat-pred.csv 100 233
+	json_check "feature model: every beat of 100 and 233 classified" \
+		'd["data"]["items"] == 5350' 'd["detection"] is None'
+	# Beats: detected when a record has no annotations, or when asked.
+	mkdir noatr
+	ln -s "$DATA/mitdb/100.hea" noatr/ && ln -s "$DATA/mitdb/100.dat" noatr/
+	expect 10 "record 100 has no .atr annotations: its beats are detected" "a record without annotations: beats detected (no labels: nothing to score)" -- -m mitdb-feat.bnn noatr/100
+	expect 0 "" "a record without annotations classifies (-p)" -- -m mitdb-feat.bnn -p noatr.csv noatr/100
+	[ "$(wc -l <noatr.csv)" -gt 2200 ] && ok "detected beats of 100 written to the predictions" ||
+		notok "detected beats of 100 written to the predictions"
+	expect 3 "record 100: .*--beats detect finds the beats" "--beats annotations on a record without them" -- -m mitdb-feat.bnn --beats annotations noatr/100
+	expect 0 "" "--beats detect scored against the reference (--json)" -- -m mitdb-feat.bnn --beats detect --json 100 233
+	json_check "detection object: tp/fp/fn/se/ppv, Se and +P over 99 %" \
+		'd["detection"]["records"] == 2' \
+		'd["detection"]["tp"] + d["detection"]["fn"] == 2273 + 3079' \
+		'd["detection"]["se"] > 0.99 and d["detection"]["ppv"] > 0.99' \
+		'abs(d["detection"]["se"] - d["detection"]["tp"] / (d["detection"]["tp"] + d["detection"]["fn"])) < 1e-9'
+	expect 0 "" "--beats detect, text report" -- -m mitdb-feat.bnn --beats detect 100
+	grep -qE "beats detected in 1 record .*Se [0-9.]+ %, \+P [0-9.]+ %" out &&
+		ok "detection Se/+P in the text report" || notok "detection Se/+P in the text report"
+	expect 2 "--beats wants auto, annotations or detect" "--beats bogus" -- -m mitdb-feat.bnn --beats bogus 100
+	seq 1 4000 | awk '{ print sin($1 / 20) }' >signal.csv
+	expect 6 "a continuous signal .* for a beat model" "a continuous CSV for a beat model is refused" -- -m mitdb-feat.bnn signal.csv
+	expect 4 "rhythm features but no beat window" "features in a model without a beat window" -- -m feat-nobeat.bnn 100
 else
 	skip "MIT-BIH runs" "no data under $DATA/mitdb"
 fi

@@ -457,6 +457,7 @@ void args_parse(int argc, char **argv, struct opts *o)
 				usage_error("--annotator wants a file extension such as atr, got '%s'",
 					    optarg);
 			o->annotator = optarg;
+			o->annotator_given = 1;
 			break;
 		case O_BEATS:
 			if (!strcmp(optarg, "auto"))

@@ -62,6 +62,7 @@ struct opts {
 	const char *lead;
 	const char *annotator;
 	int beats;			/* BEATS_*: where beats come from */
+	int annotator_given;		/* --annotator: its file must exist */
 	int allow_paced;		/* folders: keep paced records */
 	int units;
 	int resample;			/* 1 = resample (default), 0 = refuse

@@ -5,7 +5,8 @@
  * Where the beats come from (--beats): the reference annotations
  * (--annotator, default atr), or libbnn's QRS detector on the model's
  * lead.  "auto" (the default) uses the annotations when the record has
- * them and detects the beats when it has none.  Detected beats are matched
+ * them and detects the beats when it has none (unless --annotator named
+ * the file: then it must be there).  Detected beats are matched
  * to the reference annotations, when there are any, with the AAMI EC57
  * window of 150 ms: matched beats take the reference class (so the
  * classification is scored on them), unmatched ones stay unlabelled, and
@@ -126,12 +127,13 @@ void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 				       &err);
 	if (rc == BNN_OK) {
 		have_ann = 1;
-	} else if (rc == BNN_E_IO && o->beats == BEATS_AUTO) {
+	} else if (rc == BNN_E_IO && o->beats == BEATS_AUTO &&
+		   !o->annotator_given) {
 		detect = 1;
 		if (!r->noted_detect++)
 			note("record %s has no .%s annotations: its beats are detected (--beats detect always detects, --beats annotations refuses)",
 			     j->name, o->annotator);
-	} else if (rc != BNN_E_IO || o->beats == BEATS_ANN) {
+	} else {
 		rd_fail(r, rc == BNN_E_IO ? EX_NOFILE : status_of(rc),
 			"record %s: %s (--beats detect finds the beats without annotations; --annotator picks another file)",
 			j->name, err.msg);
