@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent dependency installer for RBNN on Debian 12 (bookworm).
 #
-#   scripts/deps.sh [GROUP...]     groups: build qemu vm (default: build qemu)
+#   scripts/deps.sh [GROUP...]     groups: build qemu vm train results conformance
+#                                  (default: build qemu)
 #   scripts/deps.sh bpo-pkgnames PREFIX        package names known to the private lists
 #   scripts/deps.sh bpo-candidate PKG...       "PKG VERSION" for each PKG apt can fetch
 #   scripts/deps.sh bpo-download DIR PKG...    apt-get download PKGs (or PKG=VERSION)
@@ -31,6 +32,10 @@ PKGS_vm="busybox-static cpio kmod zstd xz-utils dwarves sparse shellcheck libc-b
 PKGS_train="python3-torch libopenblas0-pthread python3-numpy"
 # make results: the study's plots (PNG).
 PKGS_results="python3-matplotlib"
+# WFDB conformance tests: the reference reader/writer (the wfdb package from
+# PyPI, pinned) in a venv over the system's NumPy/SciPy, see conformance_venv.
+PKGS_conformance="python3-venv python3-numpy python3-scipy"
+WFDB_PY_VERSION=4.3.1
 # Packages taken from bookworm-backports (too old or missing in bookworm).
 BPO_qemu="meson python3-pycotap"
 
@@ -146,6 +151,20 @@ bpo_download() {
 	(cd "$dir" && apt-get "${BPO_OPTS[@]}" -o APT::Sandbox::User=root download -qq "${want[@]}")
 }
 
+# $CACHE/venv-wfdb with the pinned wfdb package (idempotent: a venv whose
+# wfdb already has the pinned version is left alone).
+conformance_venv() {
+	local venv=$CACHE/venv-wfdb
+	if [ -x "$venv/bin/python" ] &&
+		[ "$("$venv/bin/python" -c 'import wfdb; print(wfdb.__version__)' 2>/dev/null)" = "$WFDB_PY_VERSION" ]; then
+		return
+	fi
+	log "creating $venv (wfdb==$WFDB_PY_VERSION)"
+	mkdir -p "$CACHE"
+	/usr/bin/python3 -m venv --system-site-packages "$venv"
+	"$venv/bin/python" -m pip install -q --disable-pip-version-check "wfdb==$WFDB_PY_VERSION"
+}
+
 main() {
 	local groups=("$@")
 	[ ${#groups[@]} -gt 0 ] || groups=(build qemu)
@@ -157,6 +176,7 @@ main() {
 		bpo-candidate) shift; bpo_candidate "$@"; return ;;
 		bpo-download) shift; bpo_download "$@"; return ;;
 		build | qemu | vm | train | results) install_group "$g" ;;
+		conformance) install_group "$g"; conformance_venv ;;
 		*) log "unknown group '$g'"; exit 2 ;;
 		esac
 	done
