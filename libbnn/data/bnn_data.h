@@ -332,9 +332,12 @@ int bnn_wfdb_record_from_memory(const char *hea, size_t hea_len,
  * layout header (seg[0]) gives the signals; each segment's signals are
  * matched to them by description, in order; a signal a segment lacks,
  * and every null segment "~", gives invalid values; a segment signal
- * stored with another gain or baseline than the layout's is rescaled to
+ * stored with another gain or baseline than the record's is rescaled to
  * it (rounded; warning), one the layout lacks is skipped (warning).
- * Samples per frame must agree with the layout.  The segment lengths must
+ * Each record signal is stored (format, gain, baseline, units, invalid
+ * value) as in the first segment that has it, as the WFDB Python package
+ * reports it; the layout header's calibration only for signals no segment
+ * has.  Samples per frame must agree with the layout.  The segment lengths must
  * add up to the record line's sample count when it gives one.
  */
 int bnn_wfdb_read_record(const char *dir, const char *record, unsigned flags,

@@ -127,6 +127,56 @@ static void place(int32_t *out, const int32_t *v, size_t n,
 	}
 }
 
+/* Layout signal a segment's signal `ss` belongs to: the first not yet
+ * used one of the same description; -1 if none. */
+static int match(const bnn_wfdb_header *lay, const int *used,
+		 const bnn_wfdb_signal *ss)
+{
+	for (int k = 0; k < lay->nsig; k++)
+		if (!used[k] && !strcmp(lay->sig[k].desc, ss->desc))
+			return k;
+	return -1;
+}
+
+/*
+ * Variable layout: each record signal is stored as in the first segment
+ * that has it (format, gain, baseline, units...: what the WFDB Python
+ * package reports too); the layout header only names and orders the
+ * signals and gives their samples per frame, and the calibration of the
+ * signals no segment has.
+ */
+static int calibrate(const bnn_wfdb_header *mh, struct bnn__wfdb_src *src,
+		     const bnn_wfdb_header *lay, bnn_wfdb_signal *out,
+		     bnn_error *err)
+{
+	int done[BNN_WFDB_MAX_SIGNALS] = { 0 };
+	for (int i = 1; i < mh->nseg; i++) {
+		if (!strcmp(mh->seg[i].name, "~"))
+			continue;
+		bnn_wfdb_header sh;
+		int used[BNN_WFDB_MAX_SIGNALS] = { 0 };
+		int rc = segment_header(src, mh->seg[i].name, &sh, err);
+		bnn__wfdb_src_release(src);
+		if (rc)
+			return rc;
+		for (int s = 0; s < sh.nsig; s++) {
+			int k = match(lay, used, &sh.sig[s]);
+			if (k < 0)
+				continue;
+			used[k] = 1;
+			if (done[k]++)
+				continue;
+			out[k] = sh.sig[s];
+			out[k].spf = lay->sig[k].spf;
+			out[k].skew = 0;
+			out[k].has_checksum = out[k].has_init_value = 0;
+			out[k].group = lay->sig[k].group;
+		}
+		bnn_wfdb_header_free(&sh);
+	}
+	return BNN_OK;
+}
+
 int bnn__wfdb_read_multi(const bnn_wfdb_header *mh, struct bnn__wfdb_src *src,
 			 unsigned flags, bnn_wfdb_record *out, bnn_error *err)
 {
@@ -184,6 +234,8 @@ int bnn__wfdb_read_multi(const bnn_wfdb_header *mh, struct bnn__wfdb_src *src,
 		}
 		memcpy(r.hdr.sig, lay.sig, (size_t)lay.nsig * sizeof *r.hdr.sig);
 	}
+	if (variable && (rc = calibrate(mh, src, &lay, r.hdr.sig, err)))
+		goto fail;
 	r.hdr.seg = bnn__malloc((size_t)nseg * sizeof *r.hdr.seg);
 	if (!r.hdr.seg) {
 		rc = bnn__err(err, BNN_E_NOMEM, "%s: out of memory", mh->name);
@@ -260,17 +312,14 @@ int bnn__wfdb_read_multi(const bnn_wfdb_header *mh, struct bnn__wfdb_src *src,
 			r.warn.dropped += sr.warn.dropped;
 			for (int s = 0; s < sh.nsig; s++) {
 				const bnn_wfdb_signal *ss = &sh.sig[s];
-				int to = variable ? -1 : s;
-				for (int k = 0; to < 0 && k < lay.nsig; k++)
-					if (!used[k] && !strcmp(lay.sig[k].desc, ss->desc))
-						to = k;
+				int to = variable ? match(&lay, used, ss) : s;
 				if (to < 0) {
 					bnn__wfdb_warn(&r.warn,
 						       "segment %s: signal %d (%s) is not in the layout, skipped",
 						       sm->name, s, ss->desc);
 					continue;
 				}
-				const bnn_wfdb_signal *ts = &lay.sig[to];
+				const bnn_wfdb_signal *ts = &r.hdr.sig[to];
 				if (ss->spf != ts->spf) {
 					rc = bnn__err(err, BNN_E_PARSE,
 						      "segment %s: signal %d (%s) has %d samples per frame, the record %d",
@@ -306,7 +355,7 @@ int bnn__wfdb_read_multi(const bnn_wfdb_header *mh, struct bnn__wfdb_src *src,
 			size_t spf = (size_t)lay.sig[s].spf;
 			int32_t *o = dst[s] + (size_t)at * spf;
 			for (size_t j = 0; j < (size_t)len * spf; j++)
-				o[j] = lay.sig[s].invalid;
+				o[j] = r.hdr.sig[s].invalid;
 		}
 		at += len;
 	}
