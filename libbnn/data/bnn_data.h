@@ -288,9 +288,11 @@ typedef struct bnn_wfdb_record {
  * Decode the signal files of a single-segment record from memory.
  * `files` must provide one blob per distinct file name of the header
  * (extra blobs are ignored; format 0 signals need none).
- * Each file must hold byte_offset + nsamples frames, and at most
- * max(skew) frames more (the last packed 212/310/311 block may be cut or
- * padded); when the header gives no sample count it is derived from the
+ * Each file must hold byte_offset + nsamples frames (the last packed
+ * 212/310/311 block may be cut or padded); with skew, up to max(skew)
+ * frames more are used.  Bytes after those are ignored with a warning
+ * (BNN_E_SIZE with BNN_WFDB_STRICT), as WFDB readers stop at the
+ * record's length; when the header gives no sample count it is derived from the
  * file size, which must then be a whole number of frames (equal for all
  * files).  A frame of a file is, for each of its signals in order, spf
  * samples.  Skew: sample i of a signal with skew k is taken from frame
@@ -301,7 +303,7 @@ typedef struct bnn_wfdb_record {
  * value, when given; a mismatch is a warning, or BNN_E_CHECKSUM with
  * BNN_WFDB_STRICT.  A signal without gain adds a warning too.
  * Errors: BNN_E_NOTFOUND (no blob for a file), BNN_E_TRUNCATED / BNN_E_SIZE
- * (size disagrees with the header), BNN_E_RANGE (sample count so large the
+ * (file shorter than the header says, no whole frames), BNN_E_RANGE (sample count so large the
  * byte count overflows), BNN_E_CHECKSUM (strict), BNN_E_INVAL (NULL
  * arguments, unknown or contradictory flags, inconsistent hand-made
  * header), BNN_E_UNSUPPORTED (unknown format in a hand-made header, a

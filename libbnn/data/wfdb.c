@@ -969,11 +969,21 @@ int bnn__wfdb_decode_src(const bnn_wfdb_header *hdr, struct bnn__wfdb_src *src,
 			goto fail;
 		}
 		if (g->avail > need_hi) {
-			rc = bnn__err(err, BNN_E_SIZE,
-				      "%s: %zu data bytes, header needs %llu (%llu extra)",
-				      fn, g->avail, (unsigned long long)need_lo,
-				      (unsigned long long)(g->avail - need_hi));
-			goto fail;
+			/* WFDB readers stop at the record's length: a header
+			 * may describe the start of a longer file. */
+			if (flags & BNN_WFDB_STRICT) {
+				rc = bnn__err(err, BNN_E_SIZE,
+					      "%s: %zu data bytes, header needs %llu (%llu extra)",
+					      fn, g->avail, (unsigned long long)need_lo,
+					      (unsigned long long)(g->avail - need_hi));
+				goto fail;
+			}
+			bnn__wfdb_warn(&r.warn,
+				       "%s: %llu bytes after the record's %lld frames ignored",
+				       fn, (unsigned long long)(g->avail - need_hi),
+				       (long long)ns);
+			g->avail = (size_t)need_hi;
+			bnn__wfdb_fmt_fit(g->format, g->avail, &fit);
 		}
 		g->frames = (int64_t)(fit / g->tspf);
 		if (g->frames > ns + g->maxskew)
