@@ -6,6 +6,7 @@
 #                   in-process when no card is present)
 #   make demo       the card model on its own: program a BNN, show the physics
 #   make test       every test tier that exists (unit, device, vm)
+#   make test-conformance  libbnn's WFDB reader against the wfdb Python package
 #   make bench      benchmarks (printed, never pass/fail)
 #   make results    the study: train, export and evaluate every model, write
 #                   Documentation/results.md and models/ (about an hour)
@@ -52,7 +53,7 @@ include tools/bnn-smi/bnn-smi.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
 .PHONY: all deps core tools qemu demo run results test-train test test-unit test-device test-vm vmtest \
-	test-fuzz fuzz bench clean install
+	test-fuzz fuzz test-conformance bench clean install
 .DELETE_ON_ERROR:
 
 all: deps core libbnn tools qemu
@@ -137,7 +138,7 @@ $(B)/tests/unit/%: tests/unit/%.c $(UNIT_LIBS) $(CORE_SAN_LIB) $(CORE_HDRS) \
 test: deps
 	@rm -rf $(B)/test-logs
 	@$(MAKE) --no-print-directory -k test-unit test-bnn-run test-fuzz test-train \
-		test-device test-vm; \
+		test-conformance test-device test-vm; \
 	rc=$$?; \
 	tests/summarize.sh $(B)/test-logs; exit $$rc
 
@@ -166,6 +167,20 @@ test-fuzz: $(FUZZ_MODEL) $(FUZZ_WFDB)
 
 fuzz: $(FUZZ_MODEL) $(FUZZ_WFDB)
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(B)/fuzz $(FUZZ_MODEL) $(FUZZ_WFDB)
+
+# WFDB conformance (issue 10): the wfdb Python package (pinned, in a venv
+# of scripts/deps.sh conformance) writes a corpus in every format and reads
+# it back; libbnn must read the same samples and annotations.
+CHECK_WFDB := $(B)/tests/conformance/check_wfdb
+$(CHECK_WFDB): tests/conformance/check_wfdb.c $(CORE_SAN_LIB) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $< $(CORE_SAN_LIB) $(LDLIBS) -o $@
+
+test-conformance: $(CHECK_WFDB)
+	@scripts/deps.sh conformance
+	@echo "== WFDB conformance (libbnn vs the wfdb Python package)"
+	@tests/run-tap.sh conformance $(B)/test-logs/conformance -- \
+		tests/conformance/run.sh $(B)/conformance $(CHECK_WFDB)
 
 # Linux 6.12 guests under TCG with the card(s); see tests/vm/README.md.
 test-vm: qemu

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent dependency installer for RBNN on Debian 12 (bookworm).
 #
-#   scripts/deps.sh [GROUP...]     groups: build qemu vm train results peers
+#   scripts/deps.sh [GROUP...]     groups: build qemu vm train results peers conformance
 #                                  (default: build qemu)
 #   scripts/deps.sh bpo-pkgnames PREFIX        package names known to the private lists
 #   scripts/deps.sh bpo-candidate PKG...       "PKG VERSION" for each PKG apt can fetch
@@ -38,6 +38,10 @@ PKGS_peers="python3-venv python3-numpy python3-scipy"
 PEERS_VENV=$CACHE/venv-peers
 # matplotlib too: the system one is built for numpy 1, wfdb pulls numpy 2.
 PEERS_PIP="wfdb==4.3.1 neurokit2==0.2.13 matplotlib==3.10.3"
+# WFDB conformance tests: the reference reader/writer (the wfdb package from
+# PyPI, pinned) in a venv over the system's NumPy/SciPy, see conformance_venv.
+PKGS_conformance="python3-venv python3-numpy python3-scipy"
+WFDB_PY_VERSION=4.3.1
 # Packages taken from bookworm-backports (too old or missing in bookworm).
 BPO_qemu="meson python3-pycotap"
 
@@ -168,6 +172,20 @@ bpo_download() {
 	(cd "$dir" && apt-get "${BPO_OPTS[@]}" -o APT::Sandbox::User=root download -qq "${want[@]}")
 }
 
+# $CACHE/venv-wfdb with the pinned wfdb package (idempotent: a venv whose
+# wfdb already has the pinned version is left alone).
+conformance_venv() {
+	local venv=$CACHE/venv-wfdb
+	if [ -x "$venv/bin/python" ] &&
+		[ "$("$venv/bin/python" -c 'import wfdb; print(wfdb.__version__)' 2>/dev/null)" = "$WFDB_PY_VERSION" ]; then
+		return
+	fi
+	log "creating $venv (wfdb==$WFDB_PY_VERSION)"
+	mkdir -p "$CACHE"
+	/usr/bin/python3 -m venv --system-site-packages "$venv"
+	"$venv/bin/python" -m pip install -q --disable-pip-version-check "wfdb==$WFDB_PY_VERSION"
+}
+
 main() {
 	local groups=("$@")
 	[ ${#groups[@]} -gt 0 ] || groups=(build qemu)
@@ -180,6 +198,7 @@ main() {
 		bpo-download) shift; bpo_download "$@"; return ;;
 		build | qemu | vm | train | results) install_group "$g" ;;
 		peers) install_peers ;;
+		conformance) install_group "$g"; conformance_venv ;;
 		*) log "unknown group '$g'"; exit 2 ;;
 		esac
 	done

@@ -4,7 +4,9 @@
  * Readers for the data sets the RBNN accelerator is evaluated on:
  *
  *   - WFDB records (PhysioNet): .hea header, .dat signal files (formats
- *     212, 16, 61, 80) and MIT-format annotation files (.atr);   wfdb.c
+ *     8, 16, 24, 32, 61, 80, 160, 212, 310, 311; samples per frame,
+ *     skew, multi-segment records) and MIT-format annotation files
+ *     (.atr);                                    wfdb*.c
  *   - heartbeat extraction with AAMI EC57 classes and the MIT-BIH
  *     inter-patient split file (SPLITS_AAMI.txt), resampling;     beats.c
  *   - that split built in;                                        mitdb_split.c
@@ -109,10 +111,13 @@ const char *bnn_data_dir(const char *fallback);
 void bnn_test_fail_alloc_after(long n);
 
 /* ======================================================================
- * WFDB records (wfdb.c)
+ * WFDB records (wfdb.c, wfdb_fmt.c, wfdb_seg.c, wfdb_lead.c)
  * ====================================================================== */
 
 #define BNN_WFDB_MAX_SIGNALS 256	/* cap on nsig in a header */
+#define BNN_WFDB_MAX_SEGMENTS 65536	/* cap on segments of a record */
+#define BNN_WFDB_MAX_SPF 65536		/* cap on samples per frame */
+#define BNN_WFDB_MAX_SKEW ((int64_t)1 << 40)	/* cap on skew (frames) */
 #define BNN_WFDB_HEADER_MAX ((size_t)1 << 20)	/* cap on .hea size */
 #define BNN_WFDB_LINE_MAX 4096		/* cap on one header line */
 #define BNN_WFDB_NAME_MAX 64		/* record name, incl. NUL */
@@ -122,16 +127,31 @@ void bnn_test_fail_alloc_after(long n);
 #define BNN_WFDB_DEFAULT_FS 250.0	/* WFDB default when fs is omitted */
 #define BNN_WFDB_DEFAULT_GAIN 200.0	/* WFDB default when gain is 0/omitted */
 
+/*
+ * Warnings: things a reader tolerates but a user should hear about (a
+ * signal without gain, a checksum mismatch, annotations before the start,
+ * a segment rescaled...).  The library never prints: callers show them.
+ * The first BNN_WFDB_WARN_MAX are kept; later ones are only counted.
+ */
+#define BNN_WFDB_WARN_MAX 16
+typedef struct bnn_wfdb_warnings {
+	int n;				/* kept, 0 .. BNN_WFDB_WARN_MAX */
+	int dropped;			/* further warnings, not kept */
+	char msg[BNN_WFDB_WARN_MAX][BNN_ERRMSG_MAX];
+} bnn_wfdb_warnings;
+
 /* One signal line of a header. */
 typedef struct bnn_wfdb_signal {
-	char file[BNN_WFDB_FILE_MAX];	/* signal file, as written */
-	int format;		/* 212, 16, 61 or 80 (others are rejected) */
+	char file[BNN_WFDB_FILE_MAX];	/* signal file, as written ("~": none) */
+	int format;		/* 0, 8, 16, 24, 32, 61, 80, 160, 212, 310, 311 */
+	int spf;		/* samples per frame ("xN"), default 1 */
+	int64_t skew;		/* ":N" frames, default 0 */
 	int64_t byte_offset;	/* "+N" suffix of the format field, else 0 */
 	double gain;		/* ADC units per physical unit (> 0 or < 0) */
 	int uncalibrated;	/* 1 when gain was 0/omitted (gain = 200) */
 	int32_t baseline;	/* "(b)" after the gain, else adc_zero */
 	char units[BNN_WFDB_UNITS_MAX];	/* "/u" after the gain, else "mV" */
-	int adc_res;		/* bits; default 12 (212), 16 (16/61), 8 (80) */
+	int adc_res;		/* bits; default the format's width (8: 8, 0: 12) */
 	int32_t adc_zero;	/* default 0 */
 	int32_t init_value;	/* default adc_zero */
 	int has_init_value;	/* the header gave the initial value */
@@ -140,42 +160,74 @@ typedef struct bnn_wfdb_signal {
 	int block_size;		/* default 0 */
 	char desc[BNN_WFDB_DESC_MAX];	/* e.g. "MLII", "V5"; "" if none */
 	int group;		/* index of the file this signal is stored in */
+	/* Decoded value that marks a missing sample: -2^(bits-1) of the
+	 * format (80: -128, 212: -2048, 310/311: -512, 16/61/160: -32768,
+	 * 24: -2^23, 32: INT32_MIN), -32768 for formats 0 and 8.  The
+	 * decoder keeps stored values as they are, so such a value in the
+	 * file comes out unchanged; skew beyond the file, null segments and
+	 * signals a segment lacks are filled with it.  Users of the samples
+	 * should treat it as a gap (bnn_wfdb_is_invalid). */
+	int32_t invalid;
 } bnn_wfdb_signal;
 
-/* A parsed header (single-segment records only). */
+/* One segment line of a multi-segment header. */
+typedef struct bnn_wfdb_segment {
+	char name[BNN_WFDB_NAME_MAX];	/* segment record, "~" = null segment */
+	int64_t nsamples;		/* frames; 0 only for a layout segment */
+} bnn_wfdb_segment;
+
+/* A parsed header. */
 typedef struct bnn_wfdb_header {
 	char name[BNN_WFDB_NAME_MAX];
 	int nsig;		/* 0 .. BNN_WFDB_MAX_SIGNALS */
 	int ngroups;		/* number of distinct signal files */
-	double fs;		/* samples per second per signal */
+	double fs;		/* frames per second (a signal with spf N has
+				 * N * fs samples per second) */
 	double counter_freq;	/* "/cf" after fs, else 0 */
 	double base_counter;	/* "(bc)" after counter_freq, else 0 */
-	int64_t nsamples;	/* samples per signal; 0 = not given */
+	int64_t nsamples;	/* frames per signal; 0 = not given */
 	int has_base_time;	/* base time "hh:mm:ss[.sss]" or "mm:ss" given */
 	int base_hour, base_min;
 	double base_sec;
 	int has_base_date;	/* base date "dd/mm/yyyy" given */
 	int base_day, base_month, base_year;
 	bnn_wfdb_signal *sig;	/* nsig entries (NULL when nsig == 0) */
+	/*
+	 * Multi-segment records ("name/nseg" on the record line): nseg > 0,
+	 * seg[] the segment lines, seg_nsig the record line's signal count.
+	 * A parsed master header has no signal lines (nsig 0, sig NULL); a
+	 * record read from it (bnn_wfdb_read_record) has the record's
+	 * signals in nsig/sig and keeps nseg/seg.  The layout is variable
+	 * when seg[0].nsamples == 0 (seg[0] is the layout header), fixed
+	 * otherwise.
+	 */
+	int nseg;
+	int seg_nsig;
+	bnn_wfdb_segment *seg;	/* nseg entries (NULL when nseg == 0) */
 } bnn_wfdb_header;
 
 /*
  * Parse header text (any mix of LF / CRLF line ends; '#' comment lines and
  * blank lines are skipped anywhere; fields separated by spaces/tabs).
  *
- * Record line: name[/nseg] [nsig [fs[/counterfreq[(base)]] [nsamples
- *              [hh:mm:ss[.sss] [dd/mm/yyyy]]]]]
- * Signal line: file format[x1][:0][+offset] [gain[(baseline)][/units]
- *              [adc_res [adc_zero [init_value [checksum [block_size
- *              [description...]]]]]]]
- * Rejected with a clear message: multi-segment records (BNN_E_UNSUPPORTED),
- * formats other than 212/16/61/80, several samples per frame, skew
- * (BNN_E_UNSUPPORTED); bad numbers, missing or extra lines, names with bad
- * characters, NUL/control bytes (BNN_E_PARSE); nsig above
- * BNN_WFDB_MAX_SIGNALS, non-positive fs, negative counts, adc_res wider than
- * the format, values that do not fit (BNN_E_RANGE); lines longer than
- * BNN_WFDB_LINE_MAX or text longer than BNN_WFDB_HEADER_MAX (BNN_E_SIZE).
- * Signals stored in one file must be on consecutive lines.
+ * Record line:  name[/nseg] [nsig [fs[/counterfreq[(base)]] [nsamples
+ *               [hh:mm:ss[.sss] [dd/mm/yyyy]]]]]
+ * Signal line:  file format[xspf][:skew][+offset] [gain[(baseline)][/units]
+ *               [adc_res [adc_zero [init_value [checksum [block_size
+ *               [description...]]]]]]]
+ * Segment line: name nsamples   (multi-segment headers, instead of the
+ *               signal lines; "~" is a null segment)
+ * Formats 0, 8, 16, 24, 32, 61, 80, 160, 212, 310 and 311 are read; others
+ * (e.g. the FLAC formats 508/516/524) fail with BNN_E_UNSUPPORTED.
+ * Rejected with a clear message: bad numbers, missing or extra lines,
+ * names with bad characters, NUL/control bytes (BNN_E_PARSE); nsig above
+ * BNN_WFDB_MAX_SIGNALS, nseg above BNN_WFDB_MAX_SEGMENTS, spf above
+ * BNN_WFDB_MAX_SPF, skew above BNN_WFDB_MAX_SKEW, non-positive fs,
+ * negative counts, adc_res wider than the format, values that do not fit
+ * (BNN_E_RANGE); lines longer than BNN_WFDB_LINE_MAX or text longer than
+ * BNN_WFDB_HEADER_MAX (BNN_E_SIZE); a segment of length 0 other than the
+ * first (BNN_E_RANGE).  Signals stored in one file must be on consecutive
+ * lines and agree on format and byte offset.
  */
 int bnn_wfdb_parse_header(const char *text, size_t len, bnn_wfdb_header *out,
 			  bnn_error *err);
@@ -187,47 +239,88 @@ void bnn_wfdb_header_free(bnn_wfdb_header *h);
  * (e.g. "MLII"), or BNN_E_NOTFOUND; BNN_E_INVAL for NULL arguments. */
 int bnn_wfdb_find_signal(const bnn_wfdb_header *h, const char *desc);
 
-/* Physical value of ADC sample v of signal s: (v - baseline) / gain. */
-double bnn_wfdb_to_phys(const bnn_wfdb_signal *s, int32_t v);
+/*
+ * Index of the signal that records lead `want`, or BNN_E_NOTFOUND /
+ * BNN_E_INVAL (NULL h or want).  In order:
+ *   1. a description equal to `want` (as bnn_wfdb_find_signal);
+ *   2. the same lead, compared by name: case and blanks, '-', '_', '.'
+ *      ignored, leading "ECG" / "lead" words dropped, "ML" (modified
+ *      lead) prefixes and arabic limb-lead numbers folded, so that
+ *      "MLII", "ML II", "ML2", "mlii", "II", "Lead II", "ECG lead 2" all
+ *      name lead II (likewise I, III; "aVF" = "AVF", "v5" = "V5");
+ *   3. when `want` names an ECG lead (I, II, III, aVR, aVL, aVF, V1-V9,
+ *      MCL1-MCL6, in any spelling above) and no signal matched: the first
+ *      signal named only generically ("ECG", "ECG1", "ECG 2", "ECG I",
+ *      "ECG_3"...), with *fallback (may be NULL) set to 1 so the caller
+ *      can say which signal it took instead.  *fallback is 0 otherwise.
+ */
+int bnn_wfdb_find_lead(const bnn_wfdb_header *h, const char *want,
+		       int *fallback);
 
-/* A signal file's bytes, for decoding from memory. */
+/* Physical value of ADC sample v of signal s: (v - baseline) / gain.
+ * Uncalibrated signals (gain 0 or missing) use gain 200. */
+double bnn_wfdb_to_phys(const bnn_wfdb_signal *s, int32_t v);
+/* 1 when v is signal s's invalid-sample value (a gap), else 0. */
+int bnn_wfdb_is_invalid(const bnn_wfdb_signal *s, int32_t v);
+
+/* A file's bytes, for decoding from memory. */
 typedef struct bnn_wfdb_blob {
 	const char *name;	/* must equal the header's file name */
 	const uint8_t *data;
 	size_t len;
 } bnn_wfdb_blob;
 
-/* A decoded record: header + all samples in ADC units. */
+/*
+ * A decoded record: header + all samples in ADC units.
+ * Signal s has bnn_wfdb_signal_len(r, s) = nsamples * hdr.sig[s].spf
+ * samples, at hdr.fs * spf per second; with spf 1 (nearly every record)
+ * that is nsamples at hdr.fs.  The signals are stored one after another
+ * in `data` (signal-major); bnn_wfdb_samples() gives each one's start.
+ */
 typedef struct bnn_wfdb_record {
 	bnn_wfdb_header hdr;
-	int64_t nsamples;	/* samples per signal */
-	int32_t *data;		/* hdr.nsig * nsamples, signal-major */
+	int64_t nsamples;	/* frames per signal */
+	int32_t *data;		/* all samples, signal after signal */
+	bnn_wfdb_warnings warn;	/* what the reader tolerated */
 } bnn_wfdb_record;
 
 /* Flags for decoding. */
 #define BNN_WFDB_NO_VERIFY 1u	/* skip checksum / initial-value checks */
+#define BNN_WFDB_STRICT 2u	/* checksum / initial-value mismatch is an
+				 * error (default: a warning, data kept) */
 
 /*
- * Decode the signal files of a record from memory.  `files` must provide
- * one blob per distinct file name of the header (extra blobs are ignored).
- * Each file must hold exactly byte_offset + nsamples frames (for format 212
- * with an odd number of samples per file, the last pair may be 2 or 3
- * bytes); when the header gives no sample count it is derived from the file
- * size, which must then be a whole number of frames (equal for all files).
- * Unless BNN_WFDB_NO_VERIFY, the 16-bit sum of every signal must equal the
- * header checksum and its first sample the initial value, when given.
+ * Decode the signal files of a single-segment record from memory.
+ * `files` must provide one blob per distinct file name of the header
+ * (extra blobs are ignored; format 0 signals need none).
+ * Each file must hold byte_offset + nsamples frames (the last packed
+ * 212/310/311 block may be cut or padded); with skew, up to max(skew)
+ * frames more are used.  Bytes after those are ignored with a warning
+ * (BNN_E_SIZE with BNN_WFDB_STRICT), as WFDB readers stop at the
+ * record's length; when the header gives no sample count it is derived from the
+ * file size, which must then be a whole number of frames (equal for all
+ * files).  A frame of a file is, for each of its signals in order, spf
+ * samples.  Skew: sample i of a signal with skew k is taken from frame
+ * i + k; frames past the end of the file give its invalid value.
+ * Format 8 differences are integrated per signal from its initial value.
+ * Verification (unless BNN_WFDB_NO_VERIFY): the 16-bit sum of every
+ * signal must equal the header checksum and its first sample the initial
+ * value, when given; a mismatch is a warning, or BNN_E_CHECKSUM with
+ * BNN_WFDB_STRICT.  A signal without gain adds a warning too.
  * Errors: BNN_E_NOTFOUND (no blob for a file), BNN_E_TRUNCATED / BNN_E_SIZE
- * (size disagrees with the header), BNN_E_RANGE (sample count so large the
- * byte count overflows), BNN_E_CHECKSUM, BNN_E_INVAL (NULL arguments,
- * unknown flags, inconsistent hand-made header), BNN_E_UNSUPPORTED (format
- * in a hand-made header), BNN_E_NOMEM.
+ * (file shorter than the header says, no whole frames), BNN_E_RANGE (sample count so large the
+ * byte count overflows), BNN_E_CHECKSUM (strict), BNN_E_INVAL (NULL
+ * arguments, unknown or contradictory flags, inconsistent hand-made
+ * header), BNN_E_UNSUPPORTED (unknown format in a hand-made header, a
+ * multi-segment master header), BNN_E_NOMEM.
  * `hdr` is deep-copied into out->hdr.
  */
 int bnn_wfdb_decode(const bnn_wfdb_header *hdr, const bnn_wfdb_blob *files,
 		    size_t nfiles, unsigned flags, bnn_wfdb_record *out,
 		    bnn_error *err);
 
-/* Same, parsing the header text first. */
+/* Same, parsing the header text first.  For a multi-segment header the
+ * blobs also provide the segment headers, named "<segment>.hea". */
 int bnn_wfdb_record_from_memory(const char *hea, size_t hea_len,
 				const bnn_wfdb_blob *files, size_t nfiles,
 				unsigned flags, bnn_wfdb_record *out,
@@ -237,13 +330,33 @@ int bnn_wfdb_record_from_memory(const char *hea, size_t hea_len,
  * Read <dir>/<record>.hea and the signal files it names (relative to dir;
  * absolute names and ".." components are refused).  The record name in the
  * header must equal `record`.
+ * Multi-segment records: every segment <dir>/<segment>.hea (itself
+ * single-segment, same fs) and its files are read and joined into one
+ * record of the master header's length.  Fixed layout: every segment has
+ * the record's signals, in order, and the record takes the first
+ * segment's signal descriptions (segments whose gain, baseline or format
+ * differ are copied as stored, with a warning).  Variable layout: the
+ * layout header (seg[0]) gives the signals; each segment's signals are
+ * matched to them by description, in order; a signal a segment lacks,
+ * and every null segment "~", gives invalid values; a segment signal
+ * stored with another gain or baseline than the record's is rescaled to
+ * it (rounded; warning), one the layout lacks is skipped (warning).
+ * Each record signal is stored (format, gain, baseline, units, invalid
+ * value) as in the first segment that has it, as the WFDB Python package
+ * reports it; the layout header's calibration only for signals no segment
+ * has.  Samples per frame must agree with the layout.  The segment lengths must
+ * add up to the record line's sample count when it gives one.
  */
 int bnn_wfdb_read_record(const char *dir, const char *record, unsigned flags,
 			 bnn_wfdb_record *out, bnn_error *err);
 void bnn_wfdb_record_free(bnn_wfdb_record *r);
 
-/* Samples of signal `sig` (nsamples values), NULL if out of range. */
+/* Samples of signal `sig` (bnn_wfdb_signal_len values), NULL if out of
+ * range or the record is empty. */
 const int32_t *bnn_wfdb_samples(const bnn_wfdb_record *r, int sig);
+/* nsamples * spf of signal `sig`; -1 if out of range.  (In hand-made
+ * records a zeroed spf counts as 1.) */
+int64_t bnn_wfdb_signal_len(const bnn_wfdb_record *r, int sig);
 
 /* ---- annotations (MIT format) ---- */
 
@@ -263,22 +376,26 @@ typedef struct bnn_wfdb_annlist {
 	size_t n;
 	bnn_wfdb_ann *ann;
 	char *pool;		/* storage of the aux strings (internal) */
+	bnn_wfdb_warnings warn;	/* e.g. annotations dropped before sample 0 */
 } bnn_wfdb_annlist;
 
 /*
  * Parse an MIT-format annotation file: little-endian 16-bit words, code A
  * = word >> 10, I = word & 0x3ff.  A in 1..49: an annotation at time += I;
  * SKIP (59): the next 4 bytes are a signed 32-bit interval (high 16-bit
- * word first, each word little-endian) added to the time; NUM (60), SUB
- * (61), CHN (62): set that field of the preceding annotation to I (NUM and
- * SUB sign-extended from 10 bits); AUX (63): I bytes of text follow, padded
- * to an even count; A = 0 and I = 0: end of file.  NUM and CHN carry over
- * to later annotations, as in WFDB.
+ * word first, each word little-endian) added to the time (it may be
+ * negative); NUM (60), SUB (61), CHN (62): set that field of the
+ * preceding annotation to the low 8 bits of I (NUM and SUB signed, CHN
+ * unsigned: the WFDB library's char fields); AUX (63): I & 0xff bytes of
+ * text follow, padded to an even count; A = 0 and I = 0: end of file.
+ * NUM and CHN carry over to later annotations, as in WFDB.
+ * An annotation whose time falls before sample 0 (after a negative SKIP)
+ * is dropped, with its modifiers, and counted in one warning.
  * Errors (BNN_E_CORRUPT unless noted): codes 50..58, code 0 with I != 0,
- * NUM/SUB/CHN/AUX before the first annotation, negative or overflowing time,
- * non-zero bytes after the end word; BNN_E_TRUNCATED for a missing end word,
- * a cut word, SKIP interval or AUX text.  The time may step backwards only
- * through SKIP and never below 0.
+ * NUM/SUB/CHN/AUX before the first annotation, a second AUX for one
+ * annotation, a time that overflows 64 bits, non-zero bytes after the end
+ * word; BNN_E_TRUNCATED for a missing end word, a cut word, SKIP interval
+ * or AUX text.
  */
 int bnn_wfdb_parse_ann(const uint8_t *buf, size_t len, bnn_wfdb_annlist *out,
 		       bnn_error *err);

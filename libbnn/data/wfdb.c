@@ -1,15 +1,20 @@
 /*
- * wfdb.c - libbnn data: WFDB header (.hea) parser, signal decoder (formats
- * 212, 16, 61, 80) with checksum verification, MIT annotation reader.
+ * wfdb.c - libbnn data: WFDB header (.hea) parser, signal decoder
+ * (frames, samples per frame, skew, format 8 integration) with checksum
+ * verification, MIT annotation reader.  The sample formats are in
+ * wfdb_fmt.c, multi-segment records in wfdb_seg.c, lead names in
+ * wfdb_lead.c.
  *
  * Written from the format descriptions (WFDB header(5), signal(5),
  * annot(5) manual pages and the data README); no WFDB code is used.
  */
 #define BNN_DATA_INTERNAL
-#include "bnn_data.h"
+#include "wfdb_internal.h"
 
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,17 +122,23 @@ void bnn_wfdb_header_free(bnn_wfdb_header *h)
 	if (!h)
 		return;
 	free(h->sig);
+	free(h->seg);
 	memset(h, 0, sizeof *h);
 }
 
-static int format_bits(int format)
+void bnn__wfdb_warn(bnn_wfdb_warnings *w, const char *fmt, ...)
 {
-	switch (format) {
-	case 212: return 12;
-	case 16: case 61: return 16;
-	case 80: return 8;
-	default: return 0;
+	if (!w)
+		return;
+	if (w->n >= BNN_WFDB_WARN_MAX) {
+		w->dropped++;
+		return;
 	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(w->msg[w->n], sizeof w->msg[0], fmt, ap);
+	va_end(ap);
+	w->n++;
 }
 
 /* "hh:mm:ss[.sss]" or "mm:ss[.sss]" */
@@ -218,10 +229,18 @@ static int parse_record_line(const char *s, const char *e, size_t line,
 		return bnn__err(err, BNN_E_PARSE,
 				"line %zu: bad record name '%s'", line, shown);
 	}
-	if (slash)
-		return bnn__err(err, BNN_E_UNSUPPORTED,
-				"line %zu: multi-segment records are not supported",
-				line);
+	if (slash) {
+		const char *ns = slash + 1;
+		if ((rc = num_i64(ns, (size_t)(t[0].s + t[0].n - ns), 1,
+				  INT64_MAX, &v, "number of segments", line,
+				  err)))
+			return rc;
+		if (v > BNN_WFDB_MAX_SEGMENTS)
+			return bnn__err(err, BNN_E_RANGE,
+					"line %zu: %lld segments (at most %d)",
+					line, (long long)v, BNN_WFDB_MAX_SEGMENTS);
+		h->nseg = (int)v;
+	}
 	memcpy(h->name, t[0].s, nlen);
 	h->name[nlen] = '\0';
 	h->fs = BNN_WFDB_DEFAULT_FS;
@@ -304,25 +323,19 @@ static int parse_format(const struct tok *t, bnn_wfdb_signal *sg, int idx,
 		const char *r = ++q;
 		while (q < e && *q >= '0' && *q <= '9')
 			q++;
-		if ((rc = num_i64(r, (size_t)(q - r), 1, INT_MAX, &v,
+		if ((rc = num_i64(r, (size_t)(q - r), 1, BNN_WFDB_MAX_SPF, &v,
 				  "samples per frame", line, err)))
 			return rc;
-		if (v != 1)
-			return bnn__err(err, BNN_E_UNSUPPORTED,
-					"line %zu: signal %d: %lld samples per frame not supported",
-					line, idx, (long long)v);
+		sg->spf = (int)v;
 	}
 	if (q < e && *q == ':') {
 		const char *r = ++q;
 		while (q < e && *q >= '0' && *q <= '9')
 			q++;
-		if ((rc = num_i64(r, (size_t)(q - r), 0, INT_MAX, &v, "skew",
-				  line, err)))
+		if ((rc = num_i64(r, (size_t)(q - r), 0, BNN_WFDB_MAX_SKEW, &v,
+				  "skew", line, err)))
 			return rc;
-		if (v != 0)
-			return bnn__err(err, BNN_E_UNSUPPORTED,
-					"line %zu: signal %d: skew not supported",
-					line, idx);
+		sg->skew = v;
 	}
 	if (q < e && *q == '+') {
 		const char *r = ++q;
@@ -340,9 +353,9 @@ static int parse_format(const struct tok *t, bnn_wfdb_signal *sg, int idx,
 				"line %zu: signal %d: bad format field '%s'",
 				line, idx, shown);
 	}
-	if (!format_bits(sg->format))
+	if (!bnn__wfdb_fmt_known(sg->format))
 		return bnn__err(err, BNN_E_UNSUPPORTED,
-				"line %zu: signal %d: format %d not supported (212, 16, 61, 80 are)",
+				"line %zu: signal %d: format %d not supported (0, 8, 16, 24, 32, 61, 80, 160, 212, 310, 311 are)",
 				line, idx, sg->format);
 	return BNN_OK;
 }
@@ -419,19 +432,22 @@ static int parse_signal_line(const char *s, const char *e, size_t line,
 				line, idx);
 	memcpy(sg->file, t[0].s, t[0].n);
 	sg->file[t[0].n] = '\0';
+	sg->spf = 1;
 	if ((rc = parse_format(&t[1], sg, idx, line, err)))
 		return rc;
-	int bits = format_bits(sg->format);
+	int bits;
+	sg->adc_res = bnn__wfdb_fmt_res(sg->format, &bits);
+	sg->invalid = bnn__wfdb_fmt_invalid(sg->format);
 	sg->gain = BNN_WFDB_DEFAULT_GAIN;
 	sg->uncalibrated = 1;
-	sg->adc_res = bits;
 	if (nt > 2 && (rc = parse_gain(&t[2], sg, &has_baseline, line, err)))
 		return rc;
 	if (nt > 3) {
 		if ((rc = field_int(&t[3], 0, bits, &v, "ADC resolution", line,
 				    err)))
 			return rc;
-		sg->adc_res = v ? (int)v : bits;
+		if (v)
+			sg->adc_res = (int)v;
 	}
 	if (nt > 4) {
 		if ((rc = field_int(&t[4], INT32_MIN, INT32_MAX, &v, "ADC zero",
@@ -478,6 +494,39 @@ static int parse_signal_line(const char *s, const char *e, size_t line,
 	return BNN_OK;
 }
 
+/* "name nsamples" of a multi-segment header; "~" = null segment. */
+static int parse_segment_line(const char *s, const char *e, size_t line,
+			      int idx, bnn_wfdb_segment *sg, bnn_error *err)
+{
+	struct tok t[2];
+	char shown[48];
+	size_t nt = tokenize(s, e, t, 2);
+	int64_t v;
+	int rc;
+	if (nt != 2)
+		return bnn__err(err, BNN_E_PARSE,
+				"line %zu: segment %d: need a name and a length",
+				line, idx);
+	if (!(t[0].n == 1 && t[0].s[0] == '~') &&
+	    !valid_record_name(t[0].s, t[0].n)) {
+		bnn__show(shown, sizeof shown, t[0].s, t[0].n);
+		return bnn__err(err, BNN_E_PARSE,
+				"line %zu: bad segment name '%s'", line, shown);
+	}
+	if ((rc = field_int(&t[1], 0, INT64_MAX, &v, "segment length", line,
+			    err)))
+		return rc;
+	/* Only a first segment may be the (empty) layout header. */
+	if (v == 0 && (idx > 0 || t[0].s[0] == '~'))
+		return bnn__err(err, BNN_E_RANGE,
+				"line %zu: segment %d has length 0 (only a first, layout segment may)",
+				line, idx);
+	memcpy(sg->name, t[0].s, t[0].n);
+	sg->name[t[0].n] = '\0';
+	sg->nsamples = v;
+	return BNN_OK;
+}
+
 int bnn_wfdb_parse_header(const char *text, size_t len, bnn_wfdb_header *out,
 			  bnn_error *err)
 {
@@ -494,7 +543,7 @@ int bnn_wfdb_parse_header(const char *text, size_t len, bnn_wfdb_header *out,
 	bnn_wfdb_header h = { 0 };
 	struct bnn__lines L = { text, text + len, 0 };
 	const char *s = NULL, *e = NULL;
-	int rc, got_record = 0, nsig_done = 0;
+	int rc, got_record = 0, nsig_done = 0, nseg_done = 0;
 
 	while ((rc = bnn__next_line(&L, &s, &e, BNN_WFDB_LINE_MAX, err)) == 1) {
 		const char *a = s;
@@ -506,6 +555,18 @@ int bnn_wfdb_parse_header(const char *text, size_t len, bnn_wfdb_header *out,
 			if ((rc = parse_record_line(a, e, L.lineno, &h, err)))
 				goto fail;
 			got_record = 1;
+			if (h.nseg > 0) {
+				/* A master header lists segments, not signals. */
+				h.seg_nsig = h.nsig;
+				h.nsig = 0;
+				h.seg = bnn__calloc((size_t)h.nseg,
+						    sizeof *h.seg);
+				if (!h.seg) {
+					rc = bnn__err(err, BNN_E_NOMEM,
+						      "header: out of memory");
+					goto fail;
+				}
+			}
 			if (h.nsig > 0) {
 				h.sig = bnn__calloc((size_t)h.nsig,
 						    sizeof *h.sig);
@@ -515,6 +576,13 @@ int bnn_wfdb_parse_header(const char *text, size_t len, bnn_wfdb_header *out,
 					goto fail;
 				}
 			}
+			continue;
+		}
+		if (nseg_done < h.nseg) {
+			if ((rc = parse_segment_line(a, e, L.lineno, nseg_done,
+						     &h.seg[nseg_done], err)))
+				goto fail;
+			nseg_done++;
 			continue;
 		}
 		if (nsig_done == h.nsig) {
@@ -538,8 +606,10 @@ int bnn_wfdb_parse_header(const char *text, size_t len, bnn_wfdb_header *out,
 				goto fail;
 			}
 		} else {
-			for (int k = 0; k < nsig_done; k++)
-				if (!strcmp(h.sig[k].file, sg->file)) {
+			/* Null signals ("~", format 0) share no file. */
+			for (int k = 0; k < nsig_done && sg->format != 0; k++)
+				if (h.sig[k].format != 0 &&
+				    !strcmp(h.sig[k].file, sg->file)) {
 					rc = bnn__err(err, BNN_E_PARSE,
 						      "line %zu: signal %d: file '%s' also used by non-adjacent signal %d",
 						      L.lineno, nsig_done,
@@ -556,6 +626,12 @@ int bnn_wfdb_parse_header(const char *text, size_t len, bnn_wfdb_header *out,
 		rc = bnn__err(err, BNN_E_TRUNCATED, "header: no record line");
 		goto fail;
 	}
+	if (nseg_done < h.nseg) {
+		rc = bnn__err(err, BNN_E_TRUNCATED,
+			      "header: %d of %d segment lines present", nseg_done,
+			      h.nseg);
+		goto fail;
+	}
 	if (nsig_done < h.nsig) {
 		rc = bnn__err(err, BNN_E_TRUNCATED,
 			      "header: %d of %d signal lines present", nsig_done,
@@ -566,6 +642,7 @@ int bnn_wfdb_parse_header(const char *text, size_t len, bnn_wfdb_header *out,
 	return BNN_OK;
 fail:
 	free(h.sig);
+	free(h.seg);
 	return rc;
 }
 
@@ -603,6 +680,11 @@ double bnn_wfdb_to_phys(const bnn_wfdb_signal *s, int32_t v)
 	return ((double)v - (double)s->baseline) / s->gain;
 }
 
+int bnn_wfdb_is_invalid(const bnn_wfdb_signal *s, int32_t v)
+{
+	return s && v == s->invalid;
+}
+
 /* ---------------------------------------------------------------------
  * Signals
  * --------------------------------------------------------------------- */
@@ -616,139 +698,197 @@ void bnn_wfdb_record_free(bnn_wfdb_record *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* Samples per frame; 0 (a zeroed, hand-made signal struct) counts as 1. */
+static size_t spf_of(const bnn_wfdb_signal *s)
+{
+	return s->spf > 1 ? (size_t)s->spf : 1;
+}
+
+int64_t bnn_wfdb_signal_len(const bnn_wfdb_record *r, int sig)
+{
+	if (!r || sig < 0 || sig >= r->hdr.nsig || !r->hdr.sig)
+		return -1;
+	return r->nsamples * (int64_t)spf_of(&r->hdr.sig[sig]);
+}
+
 const int32_t *bnn_wfdb_samples(const bnn_wfdb_record *r, int sig)
 {
 	if (!r || !r->data || sig < 0 || sig >= r->hdr.nsig)
 		return NULL;
-	return r->data + (size_t)sig * (size_t)r->nsamples;
-}
-
-/* Bytes for `nsamp` consecutive samples of a format; -1 on overflow. */
-static int format_bytes(int format, size_t nsamp, size_t *bytes)
-{
-	switch (format) {
-	case 212: {
-		size_t pairs = nsamp / 2, b;
-		if (bnn__mul(pairs, 3, &b))
-			return -1;
-		if (nsamp % 2)
-			b += 2;
-		*bytes = b;
-		return 0;
-	}
-	case 16:
-	case 61:
-		return bnn__mul(nsamp, 2, bytes);
-	case 80:
-		*bytes = nsamp;
-		return 0;
-	}
-	return -1;
+	size_t off = 0;
+	for (int k = 0; k < sig; k++)
+		off += (size_t)r->nsamples * spf_of(&r->hdr.sig[k]);
+	return r->data + off;
 }
 
 struct group {
 	int first, nsg;		/* first signal, signal count */
-	const bnn_wfdb_blob *blob;
+	int format;
+	size_t tspf;		/* samples per frame of the whole file */
+	int64_t maxskew;
 	const uint8_t *data;	/* after the byte offset */
 	size_t avail;		/* bytes after the byte offset */
+	int64_t frames;		/* whole frames the file holds (<= ns + maxskew) */
 };
 
-static void decode_group(const struct group *g, int format, size_t ns,
-			 int32_t *out)
-{
-	const uint8_t *b = g->data;
-	int32_t *dst[BNN_WFDB_MAX_SIGNALS];
-	size_t nsg = (size_t)g->nsg;
-	for (size_t k = 0; k < nsg; k++)
-		dst[k] = out + ((size_t)g->first + k) * ns;
+/* Frames per decoding step: a multiple of 6, so that every step starts on
+ * a whole 212 (2-sample) and 310/311 (3-sample) block. */
+#define CHUNK_FRAMES 4098
 
-	switch (format) {
-	case 212:
-		if (nsg == 2) {
-			int32_t *d0 = dst[0], *d1 = dst[1];
-			for (size_t i = 0; i < ns; i++, b += 3) {
-				int32_t s0 = b[0] | (b[1] & 0x0f) << 8;
-				int32_t s1 = b[2] | (b[1] & 0xf0) << 4;
-				d0[i] = (s0 ^ 0x800) - 0x800;
-				d1[i] = (s1 ^ 0x800) - 0x800;
-			}
-		} else {
-			size_t total = nsg * ns, sig = 0, fr = 0;
-			for (size_t k = 0; k < total; k++) {
-				int32_t v;
-				if ((k & 1) == 0) {
-					v = b[0] | (b[1] & 0x0f) << 8;
-				} else {
-					v = b[2] | (b[1] & 0xf0) << 4;
-					b += 3;
-				}
-				dst[sig][fr] = (v ^ 0x800) - 0x800;
-				if (++sig == nsg) {
-					sig = 0;
-					fr++;
+/* Decode one file into its signals' slices of `data`. */
+static int decode_group(const bnn_wfdb_header *hdr, const struct group *g,
+			int64_t ns, int32_t *const *dst, bnn_error *err)
+{
+	const bnn_wfdb_signal *sg = &hdr->sig[g->first];
+	size_t tspf = g->tspf, nsg = (size_t)g->nsg;
+	size_t fo[BNN_WFDB_MAX_SIGNALS];	/* offset in the frame */
+	uint32_t acc[BNN_WFDB_MAX_SIGNALS];	/* format 8 running values */
+	size_t o = 0;
+	for (size_t k = 0; k < nsg; k++) {
+		fo[k] = o;
+		o += (size_t)sg[k].spf;
+		acc[k] = (uint32_t)sg[k].init_value;
+	}
+	if (g->frames > 0) {
+		size_t chunk = CHUNK_FRAMES, flat;
+		if ((size_t)g->frames < chunk)
+			chunk = (size_t)g->frames;
+		if (bnn__mul(chunk, tspf, &flat) || flat > SIZE_MAX / 4)
+			return bnn__err(err, BNN_E_RANGE, "decode: frame too large");
+		int32_t *tmp = bnn__malloc(flat * sizeof *tmp);
+		if (!tmp)
+			return bnn__err(err, BNN_E_NOMEM, "decode: out of memory");
+		for (int64_t f0 = 0; f0 < g->frames; f0 += (int64_t)chunk) {
+			size_t nf = (size_t)(g->frames - f0) < chunk
+				? (size_t)(g->frames - f0) : chunk;
+			uint64_t at, unused;
+			bnn__wfdb_fmt_bytes(g->format, (uint64_t)f0 * tspf, &at,
+					    &unused);
+			bnn__wfdb_fmt_unpack(g->format, g->data + at, nf * tspf,
+					     tmp);
+			for (size_t k = 0; k < nsg; k++) {
+				size_t spf = (size_t)sg[k].spf;
+				for (size_t f = 0; f < nf; f++) {
+					int32_t *v = tmp + f * tspf + fo[k];
+					if (g->format == 8)
+						for (size_t j = 0; j < spf; j++)
+							v[j] = (int32_t)(acc[k] += (uint32_t)v[j]);
+					int64_t i = f0 + (int64_t)f - sg[k].skew;
+					if (i < 0 || i >= ns)
+						continue;
+					memcpy(dst[k] + (size_t)i * spf, v,
+					       spf * sizeof *v);
 				}
 			}
 		}
-		break;
-	case 16:
-	case 61:
-		for (size_t i = 0; i < ns; i++)
-			for (size_t k = 0; k < nsg; k++, b += 2) {
-				uint16_t u = format == 16
-					? (uint16_t)(b[0] | b[1] << 8)
-					: (uint16_t)(b[1] | b[0] << 8);
-				dst[k][i] = (int16_t)u;
-			}
-		break;
-	case 80:
-		for (size_t i = 0; i < ns; i++)
-			for (size_t k = 0; k < nsg; k++, b++)
-				dst[k][i] = (int32_t)b[0] - 128;
-		break;
+		free(tmp);
 	}
+	/* Samples whose (skewed) frame lies past the file are missing. */
+	for (size_t k = 0; k < nsg; k++) {
+		int64_t have = g->frames - sg[k].skew;
+		if (have < 0)
+			have = 0;
+		size_t spf = (size_t)sg[k].spf;
+		for (size_t i = (size_t)have * spf; i < (size_t)ns * spf; i++)
+			dst[k][i] = sg[k].invalid;
+	}
+	return BNN_OK;
 }
 
-int bnn_wfdb_decode(const bnn_wfdb_header *hdr, const bnn_wfdb_blob *files,
-		    size_t nfiles, unsigned flags, bnn_wfdb_record *out,
-		    bnn_error *err)
+/* Checksums and initial values: warnings, or errors when strict. */
+static int verify(const bnn_wfdb_header *hdr, int32_t *const *dst, int64_t ns,
+		  unsigned flags, bnn_wfdb_warnings *w, bnn_error *err)
+{
+	for (int s = 0; s < hdr->nsig; s++) {
+		const bnn_wfdb_signal *sg = &hdr->sig[s];
+		const int32_t *x = dst[s];
+		size_t n = (size_t)ns * (size_t)sg->spf;
+		char msg[BNN_ERRMSG_MAX];
+		msg[0] = '\0';
+		if (sg->has_checksum) {
+			uint32_t sum = 0;
+			for (size_t i = 0; i < n; i++)
+				sum += (uint32_t)x[i];
+			if ((sum & 0xffff) != ((uint32_t)sg->checksum & 0xffff))
+				snprintf(msg, sizeof msg,
+					 "signal %d (%s): checksum %d, header says %d",
+					 s, sg->desc, (int)(int16_t)(sum & 0xffff),
+					 (int)sg->checksum);
+		}
+		if (!msg[0] && sg->has_init_value && n > 0 &&
+		    x[0] != sg->init_value)
+			snprintf(msg, sizeof msg,
+				 "signal %d (%s): first sample %d, header initial value %d",
+				 s, sg->desc, (int)x[0], (int)sg->init_value);
+		if (!msg[0])
+			continue;
+		if (flags & BNN_WFDB_STRICT)
+			return bnn__err(err, BNN_E_CHECKSUM, "%s", msg);
+		bnn__wfdb_warn(w, "%s (data kept)", msg);
+	}
+	return BNN_OK;
+}
+
+int bnn__wfdb_decode_src(const bnn_wfdb_header *hdr, struct bnn__wfdb_src *src,
+			 unsigned flags, bnn_wfdb_record *out, bnn_error *err)
 {
 	if (!out)
 		return bnn__err(err, BNN_E_INVAL, "decode: NULL output");
 	memset(out, 0, sizeof *out);
-	if (!hdr || (!files && nfiles) || (hdr->nsig && !hdr->sig) ||
+	if (!hdr || (hdr->nsig && !hdr->sig) ||
 	    hdr->nsig < 0 || hdr->nsig > BNN_WFDB_MAX_SIGNALS ||
 	    hdr->nsamples < 0)
 		return bnn__err(err, BNN_E_INVAL, "decode: bad argument");
-	if (flags & ~BNN_WFDB_NO_VERIFY)
-		return bnn__err(err, BNN_E_INVAL, "decode: unknown flags 0x%x",
+	if ((flags & ~(BNN_WFDB_NO_VERIFY | BNN_WFDB_STRICT)) ||
+	    (flags & BNN_WFDB_NO_VERIFY && flags & BNN_WFDB_STRICT))
+		return bnn__err(err, BNN_E_INVAL, "decode: bad flags 0x%x",
 				flags);
+	if (hdr->nseg > 0)
+		return bnn__err(err, BNN_E_UNSUPPORTED,
+				"decode: '%s' is a multi-segment record (read it with bnn_wfdb_read_record or bnn_wfdb_record_from_memory)",
+				hdr->name);
 
 	int nsig = hdr->nsig, ng = 0, rc;
 	struct group *gr = NULL;
+	int32_t **dst = NULL;
 	bnn_wfdb_record r = { 0 };
 
 	if (nsig > 0) {
 		gr = bnn__calloc((size_t)nsig, sizeof *gr);
-		if (!gr)
-			return bnn__err(err, BNN_E_NOMEM, "decode: out of memory");
+		dst = bnn__calloc((size_t)nsig, sizeof *dst);
+		if (!gr || !dst) {
+			rc = bnn__err(err, BNN_E_NOMEM, "decode: out of memory");
+			goto fail;
+		}
 	}
-	/* Groups and their blobs. */
+	/* Groups and their files. */
 	for (int s = 0; s < nsig; s++) {
 		const bnn_wfdb_signal *sg = &hdr->sig[s];
+		if (sg->spf < 1 || sg->spf > BNN_WFDB_MAX_SPF || sg->skew < 0 ||
+		    sg->skew > BNN_WFDB_MAX_SKEW || sg->byte_offset < 0) {
+			rc = bnn__err(err, BNN_E_INVAL,
+				      "signal %d: bad samples per frame, skew or offset", s);
+			goto fail;
+		}
 		if (s > 0 && !strcmp(sg->file, hdr->sig[s - 1].file) &&
 		    sg->format == hdr->sig[s - 1].format &&
 		    sg->byte_offset == hdr->sig[s - 1].byte_offset) {
-			gr[ng - 1].nsg++;
+			struct group *g = &gr[ng - 1];
+			g->nsg++;
+			g->tspf += (size_t)sg->spf;
+			if (sg->skew > g->maxskew)
+				g->maxskew = sg->skew;
 			continue;
 		}
-		if (!format_bits(sg->format)) {
+		if (!bnn__wfdb_fmt_known(sg->format)) {
 			rc = bnn__err(err, BNN_E_UNSUPPORTED,
 				      "signal %d: format %d not supported", s,
 				      sg->format);
 			goto fail;
 		}
 		for (int k = 0; k < ng; k++)
-			if (!strcmp(hdr->sig[gr[k].first].file, sg->file)) {
+			if (gr[k].format != 0 &&
+			    !strcmp(hdr->sig[gr[k].first].file, sg->file)) {
 				rc = bnn__err(err, BNN_E_INVAL,
 					      "signal %d: file '%s' used by non-adjacent signals or with different formats",
 					      s, sg->file);
@@ -757,91 +897,105 @@ int bnn_wfdb_decode(const bnn_wfdb_header *hdr, const bnn_wfdb_blob *files,
 		struct group *g = &gr[ng++];
 		g->first = s;
 		g->nsg = 1;
-		for (size_t f = 0; f < nfiles; f++)
-			if (files[f].name && !strcmp(files[f].name, sg->file) &&
-			    (files[f].data || files[f].len == 0)) {
-				g->blob = &files[f];
-				break;
-			}
-		if (!g->blob) {
-			rc = bnn__err(err, BNN_E_NOTFOUND,
-				      "signal file '%s' not provided", sg->file);
+		g->format = sg->format;
+		g->tspf = (size_t)sg->spf;
+		g->maxskew = sg->skew;
+		if (sg->format == 0)
+			continue;	/* a null signal has no file */
+		const uint8_t *d;
+		size_t len;
+		if ((rc = bnn__wfdb_src_get(src, sg->file, &d, &len, err)))
 			goto fail;
-		}
-		if ((uint64_t)sg->byte_offset > g->blob->len) {
+		if ((uint64_t)sg->byte_offset > len) {
 			rc = bnn__err(err, BNN_E_TRUNCATED,
 				      "%s: %zu bytes, shorter than the byte offset %lld",
-				      sg->file, g->blob->len,
-				      (long long)sg->byte_offset);
+				      sg->file, len, (long long)sg->byte_offset);
 			goto fail;
 		}
-		g->data = g->blob->data + sg->byte_offset;
-		g->avail = g->blob->len - (size_t)sg->byte_offset;
+		g->data = d + sg->byte_offset;
+		g->avail = len - (size_t)sg->byte_offset;
 	}
 
-	/* Samples per signal: from the header, or derived from the sizes. */
+	/* Frames per signal: from the header, or derived from the sizes. */
 	int64_t ns = hdr->nsamples;
+	int derived = 0;
 	for (int k = 0; k < ng; k++) {
 		struct group *g = &gr[k];
-		int fmt = hdr->sig[g->first].format;
 		const char *fn = hdr->sig[g->first].file;
-		size_t nsg = (size_t)g->nsg, need, total;
+		uint64_t fit, lo, hi;
+		if (g->format == 0)
+			continue;
+		int odd = bnn__wfdb_fmt_fit(g->format, g->avail, &fit);
 		if (hdr->nsamples == 0) {
-			size_t unit = fmt == 212 ? 3 : fmt == 80 ? 1 : 2, tot;
-			if (fmt == 212) {
-				tot = g->avail / 3 * 2;
-				if (g->avail % 3 == 2)
-					tot++;
-				else if (g->avail % 3 == 1)
-					tot = SIZE_MAX;
-			} else {
-				tot = g->avail % unit ? SIZE_MAX
-						      : g->avail / unit;
-			}
-			if (tot == SIZE_MAX || tot % nsg) {
+			uint64_t fr = fit / g->tspf;
+			if (odd || bnn__wfdb_fmt_bytes(g->format, fr * g->tspf,
+						       &lo, &hi) ||
+			    g->avail < lo || g->avail > hi) {
 				rc = bnn__err(err, BNN_E_SIZE,
 					      "%s: %zu bytes is not a whole number of frames",
 					      fn, g->avail);
 				goto fail;
 			}
-			int64_t gns = (int64_t)(tot / nsg);
-			if (k == 0)
-				ns = gns;
-			else if (gns != ns) {
+			if (!derived)
+				ns = (int64_t)fr;
+			else if ((int64_t)fr != ns) {
 				rc = bnn__err(err, BNN_E_SIZE,
-					      "%s: holds %lld samples per signal, '%s' holds %lld",
-					      fn, (long long)gns,
-					      hdr->sig[gr[0].first].file,
-					      (long long)ns);
+					      "%s: holds %lld samples per signal, another file holds %lld",
+					      fn, (long long)fr, (long long)ns);
 				goto fail;
 			}
+			derived = 1;
+			g->frames = (int64_t)fr;
 			continue;
 		}
-		if ((uint64_t)ns > SIZE_MAX || bnn__mul(nsg, (size_t)ns, &total) ||
-		    format_bytes(fmt, total, &need)) {
+		uint64_t unused, need_lo, need_hi, flat;
+		if (ns > BNN_WFDB_MAX_SKEW * 1024 ||
+		    __builtin_mul_overflow((uint64_t)ns, g->tspf, &flat) ||
+		    bnn__wfdb_fmt_bytes(g->format, flat, &need_lo, &unused) ||
+		    __builtin_mul_overflow((uint64_t)(ns + g->maxskew), g->tspf,
+					   &flat) ||
+		    bnn__wfdb_fmt_bytes(g->format, flat, &unused, &need_hi) ||
+		    need_hi > SIZE_MAX) {
 			rc = bnn__err(err, BNN_E_RANGE,
-				      "%s: %lld samples x %zu signals is too large",
-				      fn, (long long)ns, nsg);
+				      "%s: %lld samples x %zu per frame is too large",
+				      fn, (long long)ns, g->tspf);
 			goto fail;
 		}
-		if (g->avail < need) {
+		if (g->avail < need_lo) {
 			rc = bnn__err(err, BNN_E_TRUNCATED,
-				      "%s: %zu data bytes, header needs %zu (%lld samples x %zu signals)",
-				      fn, g->avail, need, (long long)ns, nsg);
+				      "%s: %zu data bytes, header needs %llu (%lld frames of %zu samples)",
+				      fn, g->avail, (unsigned long long)need_lo,
+				      (long long)ns, g->tspf);
 			goto fail;
 		}
-		if (g->avail > need &&
-		    !(fmt == 212 && total % 2 && g->avail == need + 1)) {
-			rc = bnn__err(err, BNN_E_SIZE,
-				      "%s: %zu data bytes, header needs %zu (%zu extra)",
-				      fn, g->avail, need, g->avail - need);
-			goto fail;
+		if (g->avail > need_hi) {
+			/* WFDB readers stop at the record's length: a header
+			 * may describe the start of a longer file. */
+			if (flags & BNN_WFDB_STRICT) {
+				rc = bnn__err(err, BNN_E_SIZE,
+					      "%s: %zu data bytes, header needs %llu (%llu extra)",
+					      fn, g->avail, (unsigned long long)need_lo,
+					      (unsigned long long)(g->avail - need_hi));
+				goto fail;
+			}
+			bnn__wfdb_warn(&r.warn,
+				       "%s: %llu bytes after the record's %lld frames ignored",
+				       fn, (unsigned long long)(g->avail - need_hi),
+				       (long long)ns);
+			g->avail = (size_t)need_hi;
+			bnn__wfdb_fmt_fit(g->format, g->avail, &fit);
 		}
+		g->frames = (int64_t)(fit / g->tspf);
+		if (g->frames > ns + g->maxskew)
+			g->frames = ns + g->maxskew;
 	}
 
-	/* Copy the header, allocate (sizes are bounded by the blobs now). */
+	/* Copy the header, allocate (sizes are bounded by the files now,
+	 * except for null signals: capped by BNN_MAX_VALUES). */
 	r.hdr = *hdr;
 	r.hdr.sig = NULL;
+	r.hdr.seg = NULL;
+	r.hdr.nseg = 0;
 	if (nsig > 0) {
 		r.hdr.sig = bnn__malloc((size_t)nsig * sizeof *r.hdr.sig);
 		if (!r.hdr.sig) {
@@ -851,11 +1005,22 @@ int bnn_wfdb_decode(const bnn_wfdb_header *hdr, const bnn_wfdb_blob *files,
 		memcpy(r.hdr.sig, hdr->sig, (size_t)nsig * sizeof *r.hdr.sig);
 	}
 	r.nsamples = ns;
-	if (nsig > 0 && ns > 0) {
-		size_t cnt, bytes;
-		if (bnn__mul((size_t)nsig, (size_t)ns, &cnt) ||
-		    bnn__mul(cnt, sizeof(int32_t), &bytes)) {
+	size_t total = 0;
+	for (int s = 0; s < nsig; s++) {
+		size_t n;
+		if ((uint64_t)ns > SIZE_MAX ||
+		    bnn__mul((size_t)ns, (size_t)hdr->sig[s].spf, &n) ||
+		    __builtin_add_overflow(total, n, &total)) {
 			rc = bnn__err(err, BNN_E_RANGE, "decode: too many samples");
+			goto fail;
+		}
+	}
+	if (total > 0) {
+		size_t bytes;
+		if (total > BNN_MAX_VALUES * 4 ||
+		    bnn__mul(total, sizeof(int32_t), &bytes)) {
+			rc = bnn__err(err, BNN_E_RANGE,
+				      "decode: %zu samples is too many", total);
 			goto fail;
 		}
 		r.data = bnn__malloc(bytes);
@@ -864,46 +1029,59 @@ int bnn_wfdb_decode(const bnn_wfdb_header *hdr, const bnn_wfdb_blob *files,
 				      "decode: out of memory (%zu bytes)", bytes);
 			goto fail;
 		}
-		for (int k = 0; k < ng; k++)
-			decode_group(&gr[k], hdr->sig[gr[k].first].format,
-				     (size_t)ns, r.data);
-	}
-
-	if (!(flags & BNN_WFDB_NO_VERIFY)) {
+		size_t off = 0;
 		for (int s = 0; s < nsig; s++) {
-			const bnn_wfdb_signal *sg = &hdr->sig[s];
-			const int32_t *x = r.data ? r.data + (size_t)s * (size_t)ns
-						  : NULL;
-			if (sg->has_checksum) {
-				uint32_t sum = 0;
-				for (int64_t i = 0; i < ns; i++)
-					sum += (uint32_t)x[i];
-				if ((sum & 0xffff) != ((uint32_t)sg->checksum & 0xffff)) {
-					rc = bnn__err(err, BNN_E_CHECKSUM,
-						      "signal %d (%s): checksum %d, header says %d",
-						      s, sg->desc,
-						      (int)(int16_t)(sum & 0xffff),
-						      (int)sg->checksum);
-					goto fail;
-				}
-			}
-			if (sg->has_init_value && ns > 0 && x[0] != sg->init_value) {
-				rc = bnn__err(err, BNN_E_CHECKSUM,
-					      "signal %d (%s): first sample %d, header initial value %d",
-					      s, sg->desc, (int)x[0],
-					      (int)sg->init_value);
-				goto fail;
-			}
+			dst[s] = r.data + off;
+			off += (size_t)ns * (size_t)hdr->sig[s].spf;
 		}
+		for (int k = 0; k < ng; k++)
+			if ((rc = decode_group(hdr, &gr[k], ns, dst + gr[k].first,
+					       err)))
+				goto fail;
 	}
+	for (int s = 0; s < nsig; s++)
+		if (hdr->sig[s].uncalibrated)
+			bnn__wfdb_warn(&r.warn,
+				       "signal %d (%s): no gain: uncalibrated, %g ADC units per %s assumed",
+				       s, hdr->sig[s].desc, BNN_WFDB_DEFAULT_GAIN,
+				       hdr->sig[s].units);
+	if (!(flags & BNN_WFDB_NO_VERIFY) && total > 0 &&
+	    (rc = verify(hdr, dst, ns, flags, &r.warn, err)))
+		goto fail;
 	free(gr);
+	free(dst);
 	*out = r;
 	return BNN_OK;
 fail:
 	free(gr);
+	free(dst);
 	free(r.hdr.sig);
 	free(r.data);
 	return rc;
+}
+
+int bnn_wfdb_decode(const bnn_wfdb_header *hdr, const bnn_wfdb_blob *files,
+		    size_t nfiles, unsigned flags, bnn_wfdb_record *out,
+		    bnn_error *err)
+{
+	if (!out)
+		return bnn__err(err, BNN_E_INVAL, "decode: NULL output");
+	memset(out, 0, sizeof *out);
+	if (!hdr || (!files && nfiles))
+		return bnn__err(err, BNN_E_INVAL, "decode: bad argument");
+	struct bnn__wfdb_src src = { .blobs = files, .nblobs = nfiles };
+	int rc = bnn__wfdb_decode_src(hdr, &src, flags, out, err);
+	bnn__wfdb_src_release(&src);
+	return rc;
+}
+
+/* A record from a source: single- or multi-segment. */
+static int record_from_src(const bnn_wfdb_header *h, struct bnn__wfdb_src *src,
+			   unsigned flags, bnn_wfdb_record *out, bnn_error *err)
+{
+	if (h->nseg > 0)
+		return bnn__wfdb_read_multi(h, src, flags, out, err);
+	return bnn__wfdb_decode_src(h, src, flags, out, err);
 }
 
 int bnn_wfdb_record_from_memory(const char *hea, size_t hea_len,
@@ -915,31 +1093,17 @@ int bnn_wfdb_record_from_memory(const char *hea, size_t hea_len,
 		memset(out, 0, sizeof *out);
 	if (!out)
 		return bnn__err(err, BNN_E_INVAL, "record: NULL output");
+	if (!files && nfiles)
+		return bnn__err(err, BNN_E_INVAL, "record: NULL files");
 	bnn_wfdb_header h;
 	int rc = bnn_wfdb_parse_header(hea, hea_len, &h, err);
 	if (rc)
 		return rc;
-	rc = bnn_wfdb_decode(&h, files, nfiles, flags, out, err);
+	struct bnn__wfdb_src src = { .blobs = files, .nblobs = nfiles };
+	rc = record_from_src(&h, &src, flags, out, err);
+	bnn__wfdb_src_release(&src);
 	bnn_wfdb_header_free(&h);
 	return rc;
-}
-
-/* Relative path without "..", "." or empty components. */
-static int safe_relative(const char *f)
-{
-	if (!*f || *f == '/')
-		return 0;
-	const char *p = f;
-	for (;;) {
-		const char *q = strchr(p, '/');
-		size_t n = q ? (size_t)(q - p) : strlen(p);
-		if (n == 0 || (n == 1 && p[0] == '.') ||
-		    (n == 2 && p[0] == '.' && p[1] == '.'))
-			return 0;
-		if (!q)
-			return 1;
-		p = q + 1;
-	}
 }
 
 int bnn_wfdb_read_record(const char *dir, const char *record, unsigned flags,
@@ -965,46 +1129,11 @@ int bnn_wfdb_read_record(const char *dir, const char *record, unsigned flags,
 		bnn_wfdb_header_free(&h);
 		return rc;
 	}
-	bnn_wfdb_blob *blobs = NULL;
-	uint8_t **bufs = NULL;
-	int nb = 0;
-	if (h.ngroups > 0) {
-		blobs = bnn__calloc((size_t)h.ngroups, sizeof *blobs);
-		bufs = bnn__calloc((size_t)h.ngroups, sizeof *bufs);
-		if (!blobs || !bufs) {
-			rc = bnn__err(err, BNN_E_NOMEM, "read_record: out of memory");
-			goto done;
-		}
-	}
-	for (int s = 0; s < h.nsig; s++) {
-		if (s > 0 && h.sig[s].group == h.sig[s - 1].group)
-			continue;
-		const char *fn = h.sig[s].file;
-		if (!safe_relative(fn)) {
-			rc = bnn__err(err, BNN_E_UNSUPPORTED,
-				      "%s: signal file '%s' is not a plain relative path",
-				      path, fn);
-			goto done;
-		}
-		char fpath[4096];
-		if ((rc = bnn__path_join(fpath, sizeof fpath, dir, fn, NULL, err)))
-			goto done;
-		size_t len;
-		if ((rc = bnn_read_file(fpath, 0, &bufs[nb], &len, err)))
-			goto done;
-		blobs[nb].name = fn;
-		blobs[nb].data = bufs[nb];
-		blobs[nb].len = len;
-		nb++;
-	}
-	rc = bnn_wfdb_decode(&h, blobs, (size_t)nb, flags, out, err);
+	struct bnn__wfdb_src src = { .dir = dir, .what = path };
+	rc = record_from_src(&h, &src, flags, out, err);
 	if (rc)
 		bnn__err_prefix(err, record);
-done:
-	for (int k = 0; k < nb; k++)
-		free(bufs[k]);
-	free(bufs);
-	free(blobs);
+	bnn__wfdb_src_release(&src);
 	bnn_wfdb_header_free(&h);
 	return rc;
 }
@@ -1024,9 +1153,11 @@ void bnn_wfdb_annlist_free(bnn_wfdb_annlist *a)
 	memset(a, 0, sizeof *a);
 }
 
-static int sext10(unsigned v)
+/* NUM and SUB are signed chars, CHN an unsigned char in the WFDB library's
+ * annotation structure: only the low 8 bits of I count. */
+static int schar(unsigned v)
 {
-	return (int)(v ^ 0x200u) - 0x200;
+	return (int)(int8_t)(uint8_t)(v & 0xff);
 }
 
 int bnn_wfdb_parse_ann(const uint8_t *buf, size_t len, bnn_wfdb_annlist *out,
@@ -1042,6 +1173,12 @@ int bnn_wfdb_parse_ann(const uint8_t *buf, size_t len, bnn_wfdb_annlist *out,
 	size_t cap = 0, pos = 0, poolused = 0;
 	int64_t t = 0;
 	int chan = 0, num = 0, rc, have_aux = 0;
+	/* The annotation last read lies before sample 0: it and its
+	 * modifiers are dropped (its NUM and CHN still carry over). */
+	int dropped = 0;
+	size_t ndropped = 0;
+	int64_t first_drop = 0;
+	bnn_wfdb_ann scratch;
 
 	/* Aux text never takes more room than the file itself. */
 	a.pool = bnn__malloc(len + 1);
@@ -1082,6 +1219,16 @@ int bnn_wfdb_parse_ann(const uint8_t *buf, size_t len, bnn_wfdb_annlist *out,
 				goto fail;
 			}
 			t += I;
+			have_aux = 0;
+			if (t < 0) {
+				if (!ndropped++)
+					first_drop = t;
+				dropped = 1;
+				scratch = (bnn_wfdb_ann){ .sample = t, .code = (int)A,
+							  .chan = chan, .num = num };
+				continue;
+			}
+			dropped = 0;
 			if (a.n == cap) {
 				size_t ncap = cap ? cap * 2 : 1024, bytes;
 				if (bnn__mul(ncap, sizeof *a.ann, &bytes)) {
@@ -1100,7 +1247,6 @@ int bnn_wfdb_parse_ann(const uint8_t *buf, size_t len, bnn_wfdb_annlist *out,
 			}
 			a.ann[a.n++] = (bnn_wfdb_ann){ .sample = t, .code = (int)A,
 						       .chan = chan, .num = num };
-			have_aux = 0;
 			continue;
 		}
 		if (A < A_SKIP) {
@@ -1119,34 +1265,36 @@ int bnn_wfdb_parse_ann(const uint8_t *buf, size_t len, bnn_wfdb_annlist *out,
 			uint32_t lo = (uint32_t)buf[pos + 2] | (uint32_t)buf[pos + 3] << 8;
 			int32_t d = (int32_t)(hi << 16 | lo);
 			pos += 4;
-			if ((d < 0 && t + d < 0) || (d > 0 && t > INT64_MAX - 1024 - d)) {
+			if ((d < 0 && t < INT64_MIN / 2) ||
+			    (d > 0 && t > INT64_MAX - 1024 - d)) {
 				rc = bnn__err(err, BNN_E_CORRUPT,
-					      "annotations: byte %zu: SKIP %d makes time %s",
-					      at, (int)d, d < 0 ? "negative" : "overflow");
+					      "annotations: byte %zu: SKIP %d makes the time overflow",
+					      at, (int)d);
 				goto fail;
 			}
 			t += d;
 			continue;
 		}
 		/* NUM, SUB, CHN, AUX modify the preceding annotation. */
-		if (a.n == 0) {
+		if (a.n == 0 && !dropped && !ndropped) {
 			rc = bnn__err(err, BNN_E_CORRUPT,
 				      "annotations: byte %zu: modifier %u before the first annotation",
 				      at, A);
 			goto fail;
 		}
-		bnn_wfdb_ann *cur = &a.ann[a.n - 1];
+		bnn_wfdb_ann *cur = dropped || a.n == 0 ? &scratch : &a.ann[a.n - 1];
 		switch (A) {
 		case A_NUM:
-			cur->num = num = sext10(I);
+			cur->num = num = schar(I);
 			break;
 		case A_SUB:
-			cur->subtype = sext10(I);
+			cur->subtype = schar(I);
 			break;
 		case A_CHN:
-			cur->chan = chan = (int)I;
+			cur->chan = chan = (int)(I & 0xff);
 			break;
 		case A_AUX: {
+			I &= 0xff;	/* the high bits are not part of the length */
 			size_t padded = I + (I & 1);
 			if (len - pos < padded) {
 				rc = bnn__err(err, BNN_E_TRUNCATED,
@@ -1160,6 +1308,11 @@ int bnn_wfdb_parse_ann(const uint8_t *buf, size_t len, bnn_wfdb_annlist *out,
 					      at);
 				goto fail;
 			}
+			if (cur == &scratch) {
+				pos += padded;
+				have_aux = 1;
+				break;
+			}
 			/* poolused + I + 1 <= pos <= len: each AUX uses 2 + I bytes. */
 			memcpy(a.pool + poolused, buf + pos, I);
 			a.pool[poolused + I] = '\0';
@@ -1172,6 +1325,10 @@ int bnn_wfdb_parse_ann(const uint8_t *buf, size_t len, bnn_wfdb_annlist *out,
 		}
 		}
 	}
+	if (ndropped)
+		bnn__wfdb_warn(&a.warn,
+			       "%zu annotation(s) before sample 0 dropped (the first at sample %lld)",
+			       ndropped, (long long)first_drop);
 	*out = a;
 	return BNN_OK;
 fail:

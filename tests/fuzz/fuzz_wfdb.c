@@ -8,7 +8,9 @@
  *      length + 1) give the length of a header, the rest is the signal
  *      file content offered under every file name the header uses; when
  *      it decodes, the same bytes are also parsed as annotations and beats
- *      are extracted (with and without resampling) from the record;
+ *      are extracted (with and without resampling) from the record; for a
+ *      multi-segment header the header text itself is offered as every
+ *      segment's header too (so segments exercise the joining code);
  *   4. the other text formats (split file, Bonn segment, CSV).
  * Invariants checked: failures leave outputs zeroed; successes are
  * self-consistent.  Any violation traps.
@@ -19,7 +21,9 @@
  *     -o fuzz_wfdb
  *   ./fuzz_wfdb -max_len=8192 corpus/
  */
+#define _GNU_SOURCE
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +35,8 @@ static void check_header(const bnn_wfdb_header *h)
 {
 	CHECK(h->nsig >= 0 && h->nsig <= BNN_WFDB_MAX_SIGNALS);
 	CHECK((h->nsig == 0) == (h->sig == NULL));
+	CHECK((h->nseg == 0) == (h->seg == NULL));
+	CHECK(h->nseg == 0 || h->nsig == 0);
 	CHECK(h->fs > 0 && h->nsamples >= 0);
 	CHECK(h->ngroups <= h->nsig);
 	for (int i = 0; i < h->nsig; i++) {
@@ -40,6 +46,8 @@ static void check_header(const bnn_wfdb_header *h)
 		CHECK(memchr(s->units, 0, sizeof s->units));
 		CHECK(s->gain != 0);
 		CHECK(s->group >= 0 && s->group < h->ngroups);
+		CHECK(s->spf >= 1 && s->spf <= BNN_WFDB_MAX_SPF);
+		CHECK(s->skew >= 0 && s->skew <= BNN_WFDB_MAX_SKEW);
 	}
 }
 
@@ -61,31 +69,73 @@ static void fuzz_record(const uint8_t *data, size_t size)
 	}
 	check_header(&h);
 	/* The same bytes under every file name of the header. */
-	bnn_wfdb_blob blobs[BNN_WFDB_MAX_SIGNALS];
+	bnn_wfdb_blob blobs[BNN_WFDB_MAX_SIGNALS + 1];
 	size_t nb = 0;
 	for (int i = 0; i < h.nsig; i++)
 		if (i == 0 || h.sig[i].group != h.sig[i - 1].group)
 			blobs[nb++] = (bnn_wfdb_blob){ h.sig[i].file, dat, datlen };
 	bnn_wfdb_record r;
-	unsigned flags = (data[0] & 1) ? BNN_WFDB_NO_VERIFY : 0;
-	int rc = bnn_wfdb_decode(&h, blobs, nb, flags, &r, &e);
+	unsigned flags = (data[0] & 1) ? BNN_WFDB_NO_VERIFY
+		       : (data[0] & 2) ? BNN_WFDB_STRICT : 0;
+	int rc;
+	if (h.nseg > 0) {
+		/* Segments: this header again (nested: refused), or a
+		 * single-segment header found after the first "\n\n" of
+		 * the text, with the signal bytes under every file name. */
+		static char names[8][BNN_WFDB_NAME_MAX + 8];
+		const char *split = memmem(hea, hl, "\n\n", 2);
+		const char *sub = split ? split + 2 : hea;
+		size_t sublen = split ? hl - (size_t)(sub - hea) : hl;
+		bnn_wfdb_header sh;
+		nb = 0;
+		for (int i = 0; i < h.nseg && nb < 8; i++) {
+			snprintf(names[nb], sizeof names[nb], "%s.hea", h.seg[i].name);
+			blobs[nb] = (bnn_wfdb_blob){ names[nb], (const uint8_t *)sub,
+						     sublen };
+			nb++;
+		}
+		size_t nh = nb;
+		if (bnn_wfdb_parse_header(sub, sublen, &sh, &e) == BNN_OK) {
+			for (int i = 0; i < sh.nsig && nb < nh + 8; i++)
+				blobs[nb++] = (bnn_wfdb_blob){ sh.sig[i].file, dat, datlen };
+			rc = bnn_wfdb_record_from_memory(hea, hl, blobs, nb, flags,
+							 &r, &e);
+			bnn_wfdb_header_free(&sh);
+		} else {
+			rc = bnn_wfdb_record_from_memory(hea, hl, blobs, nb, flags,
+							 &r, &e);
+		}
+	} else {
+		rc = bnn_wfdb_decode(&h, blobs, nb, flags, &r, &e);
+	}
 	if (rc != BNN_OK) {
 		CHECK(r.data == NULL && r.hdr.sig == NULL);
 		CHECK(e.code == rc && e.msg[0]);
 		bnn_wfdb_header_free(&h);
 		return;
 	}
-	CHECK(r.hdr.nsig == h.nsig);
+	CHECK(h.nseg || r.hdr.nsig == h.nsig);
+	CHECK(!h.nseg || r.hdr.nsig == h.seg_nsig);
 	CHECK(h.nsamples == 0 || r.nsamples == h.nsamples);
-	if (h.nsig && r.nsamples) {
-		/* Every decoded value fits the format. */
-		for (int s = 0; s < h.nsig; s++) {
+	CHECK(r.warn.n >= 0 && r.warn.n <= BNN_WFDB_WARN_MAX);
+	for (int w = 0; w < r.warn.n; w++)
+		CHECK(memchr(r.warn.msg[w], 0, sizeof r.warn.msg[w]));
+	if (r.hdr.nsig && r.nsamples) {
+		/* Every decoded value fits the format (or is its invalid
+		 * value); format 8 integrates, so it has no bound. */
+		for (int s = 0; s < r.hdr.nsig; s++) {
+			const bnn_wfdb_signal *sg = &r.hdr.sig[s];
 			const int32_t *x = bnn_wfdb_samples(&r, s);
-			int32_t lim = h.sig[s].format == 212 ? 2048
-				      : h.sig[s].format == 80 ? 128 : 32768;
-			CHECK(x);
-			for (int64_t i = 0; i < r.nsamples; i++)
-				CHECK(x[i] >= -lim && x[i] < lim);
+			int64_t n = bnn_wfdb_signal_len(&r, s);
+			int bits = sg->format == 212 ? 12 : sg->format == 80 ? 8
+				 : sg->format == 310 || sg->format == 311 ? 10
+				 : sg->format == 24 ? 24 : sg->format == 32 ||
+				   sg->format == 8 ? 32 : 16;
+			int64_t lim = (int64_t)1 << (bits - 1);
+			CHECK(x && n == r.nsamples * sg->spf);
+			for (int64_t i = 0; i < n; i++)
+				CHECK((x[i] >= -lim && x[i] < lim) ||
+				      x[i] == sg->invalid || h.nseg);
 		}
 	}
 	/* Beats from the same bytes read as annotations. */
@@ -136,6 +186,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bnn_wfdb_header h;
 	if (bnn_wfdb_parse_header((const char *)data, size, &h, &e) == BNN_OK) {
 		check_header(&h);
+		/* Lead lookup on whatever names the header has. */
+		for (int i = 0; i < h.nsig && i < 4; i++) {
+			int fb;
+			int k = bnn_wfdb_find_lead(&h, h.sig[i].desc, &fb);
+			CHECK(k >= 0 && k <= i && !fb);
+			k = bnn_wfdb_find_lead(&h, "MLII", &fb);
+			CHECK((k >= 0 && k < h.nsig) || k == BNN_E_NOTFOUND);
+		}
 		bnn_wfdb_header_free(&h);
 	} else {
 		CHECK(h.sig == NULL && e.msg[0]);

@@ -356,7 +356,18 @@ static void test_hea_errors_record_line(void **state)
 	hea_fails("100 1 360 -5", BNN_E_RANGE, "number of samples");
 	hea_fails("100 1 360 12x", BNN_E_PARSE, "number of samples");
 	hea_fails("100 1 360 99999999999999999999", BNN_E_RANGE, NULL);
-	hea_fails("100/2 2 360", BNN_E_UNSUPPORTED, "multi-segment");
+	hea_fails("100/2 2 360", BNN_E_TRUNCATED, "0 of 2 segment lines");
+	hea_fails("100/0 2 360", BNN_E_RANGE, "number of segments");
+	hea_fails("100/x 2 360", BNN_E_PARSE, "number of segments");
+	hea_fails("100/65537 2 360", BNN_E_RANGE, "segments");
+	hea_fails("m/2 1 360\na 10\n", BNN_E_TRUNCATED, "1 of 2 segment");
+	hea_fails("m/2 1 360\na 10\nb 0\n", BNN_E_RANGE, "length 0");
+	hea_fails("m/1 1 360\n~ 0\n", BNN_E_RANGE, "length 0");
+	hea_fails("m/1 1 360\na\n", BNN_E_PARSE, "name and a length");
+	hea_fails("m/1 1 360\na 10 5\n", BNN_E_PARSE, "name and a length");
+	hea_fails("m/1 1 360\na/b 10\n", BNN_E_PARSE, "segment name");
+	hea_fails("m/1 1 360\na -1\n", BNN_E_RANGE, "segment length");
+	hea_fails("m/1 1 360\na 10\na.dat 16\n", BNN_E_PARSE, "unexpected line");
 	hea_fails("1+0 1", BNN_E_PARSE, "record name");
 	hea_fails("../x 1", BNN_E_PARSE, "record name");
 	hea_fails("/2 1", BNN_E_PARSE, "record name");
@@ -379,15 +390,17 @@ static void test_hea_errors_signal_line(void **state)
 {
 	(void)state;
 	hea_fails("r 1\nr.dat\n", BNN_E_PARSE, "file name and format");
-	hea_fails("r 1\nr.dat 310\n", BNN_E_UNSUPPORTED, "format 310");
-	hea_fails("r 1\nr.dat 8\n", BNN_E_UNSUPPORTED, "format 8 ");
-	hea_fails("r 1\nr.dat 24\n", BNN_E_UNSUPPORTED, "not supported");
+	hea_fails("r 1\nr.dat 508\n", BNN_E_UNSUPPORTED, "format 508");
+	hea_fails("r 1\nr.dat 9\n", BNN_E_UNSUPPORTED, "format 9 ");
+	hea_fails("r 1\nr.dat 524\n", BNN_E_UNSUPPORTED, "not supported");
 	hea_fails("r 1\nr.dat abc\n", BNN_E_PARSE, "format");
 	hea_fails("r 1\nr.dat 99999\n", BNN_E_RANGE, "format");
-	hea_fails("r 1\nr.dat 212x2\n", BNN_E_UNSUPPORTED, "samples per frame");
+	hea_fails("r 1\nr.dat 212x65537\n", BNN_E_RANGE, "samples per frame");
 	hea_fails("r 1\nr.dat 212x\n", BNN_E_PARSE, "samples per frame");
 	hea_fails("r 1\nr.dat 212x0\n", BNN_E_RANGE, "samples per frame");
-	hea_fails("r 1\nr.dat 212:3\n", BNN_E_UNSUPPORTED, "skew");
+	hea_fails("r 1\nr.dat 212:9999999999999\n", BNN_E_RANGE, "skew");
+	hea_fails("r 1\nr.dat 212:-1\n", BNN_E_PARSE, "skew");
+	hea_fails("r 1\nr.dat 212+2:1\n", BNN_E_PARSE, "format field");
 	hea_fails("r 1\nr.dat 212:\n", BNN_E_PARSE, "skew");
 	hea_fails("r 1\nr.dat 212+x\n", BNN_E_PARSE, "byte offset");
 	hea_fails("r 1\nr.dat 212+99999999999999999999\n", BNN_E_RANGE,
@@ -595,7 +608,8 @@ static void test_decode_212(void **state)
 	bnn_wfdb_blob b10 = { "syn.dat", dat, 10 };
 	bnn_wfdb_record r;
 	assert_int_equal(bnn_wfdb_record_from_memory(hea, strlen(hea), &b10, 1,
-						     0, &r, &e), BNN_E_SIZE);
+						     BNN_WFDB_STRICT, &r, &e),
+			 BNN_E_SIZE);
 	bnn_wfdb_blob b7 = { "syn.dat", dat, 7 };
 	assert_int_equal(bnn_wfdb_record_from_memory(hea, strlen(hea), &b7, 1,
 						     0, &r, &e), BNN_E_TRUNCATED);
@@ -729,32 +743,54 @@ static void test_decode_errors(void **state)
 	bnn_wfdb_record r;
 	bnn_error e;
 
-	/* Checksum mismatch, and NO_VERIFY skipping it. */
+	/* Checksum mismatch: an error when strict, a warning by default,
+	 * nothing with NO_VERIFY. */
 	make212(2, 100, vals, dat, &datlen, hea, sizeof hea, 1);
 	bnn_wfdb_blob b = { "syn.dat", dat, datlen };
-	assert_int_equal(bnn_wfdb_record_from_memory(hea, strlen(hea), &b, 1, 0,
-						     &r, &e), BNN_E_CHECKSUM);
+	assert_int_equal(bnn_wfdb_record_from_memory(hea, strlen(hea), &b, 1,
+						     BNN_WFDB_STRICT, &r, &e),
+			 BNN_E_CHECKSUM);
 	assert_non_null(strstr(e.msg, "checksum"));
 	assert_null(r.data);
+	assert_int_equal(bnn_wfdb_record_from_memory(hea, strlen(hea), &b, 1, 0,
+						     &r, &e), BNN_OK);
+	assert_int_equal(r.warn.n, 1);
+	assert_non_null(strstr(r.warn.msg[0], "checksum"));
+	assert_non_null(strstr(r.warn.msg[0], "signal 0 (S0)"));
+	assert_int_equal(bnn_wfdb_samples(&r, 1)[99], vals[199]);
+	bnn_wfdb_record_free(&r);
 	assert_int_equal(bnn_wfdb_record_from_memory(hea, strlen(hea), &b, 1,
 						     BNN_WFDB_NO_VERIFY, &r, &e),
 			 BNN_OK);
+	assert_int_equal(r.warn.n, 0);
 	bnn_wfdb_record_free(&r);
+	assert_int_equal(bnn_wfdb_record_from_memory(hea, strlen(hea), &b, 1,
+						     BNN_WFDB_NO_VERIFY | BNN_WFDB_STRICT,
+						     &r, &e), BNN_E_INVAL);
 
 	/* A flipped bit in the data is caught by the checksum. */
 	make212(2, 100, vals, dat, &datlen, hea, sizeof hea, 0);
 	dat[40] ^= 0x10;
-	assert_int_equal(bnn_wfdb_record_from_memory(hea, strlen(hea), &b, 1, 0,
-						     &r, &e), BNN_E_CHECKSUM);
+	assert_int_equal(bnn_wfdb_record_from_memory(hea, strlen(hea), &b, 1,
+						     BNN_WFDB_STRICT, &r, &e),
+			 BNN_E_CHECKSUM);
 	dat[40] ^= 0x10;
 
 	/* Initial value mismatch. */
 	char h2[1024];
 	snprintf(h2, sizeof h2, "syn 2 360 100\nsyn.dat 212 200 12 0 %d\nsyn.dat 212\n",
 		 vals[0] + 1);
-	assert_int_equal(bnn_wfdb_record_from_memory(h2, strlen(h2), &b, 1, 0,
-						     &r, &e), BNN_E_CHECKSUM);
+	assert_int_equal(bnn_wfdb_record_from_memory(h2, strlen(h2), &b, 1,
+						     BNN_WFDB_STRICT, &r, &e),
+			 BNN_E_CHECKSUM);
 	assert_non_null(strstr(e.msg, "initial value"));
+	assert_int_equal(bnn_wfdb_record_from_memory(h2, strlen(h2), &b, 1, 0,
+						     &r, &e), BNN_OK);
+	/* Initial value, and no gain on the second signal. */
+	assert_int_equal(r.warn.n, 2);
+	assert_non_null(strstr(r.warn.msg[0], "uncalibrated"));
+	assert_non_null(strstr(r.warn.msg[1], "initial value"));
+	bnn_wfdb_record_free(&r);
 
 	/* Truncated and oversized .dat. */
 	b.len = datlen - 1;
@@ -765,9 +801,17 @@ static void test_decode_errors(void **state)
 	assert_int_equal(bnn_wfdb_record_from_memory(hea, strlen(hea), &b, 1, 0,
 						     &r, &e), BNN_E_TRUNCATED);
 	b.len = datlen + 3;
-	assert_int_equal(bnn_wfdb_record_from_memory(hea, strlen(hea), &b, 1, 0,
-						     &r, &e), BNN_E_SIZE);
+	assert_int_equal(bnn_wfdb_record_from_memory(hea, strlen(hea), &b, 1,
+						     BNN_WFDB_STRICT, &r, &e),
+			 BNN_E_SIZE);
 	assert_non_null(strstr(e.msg, "extra"));
+	/* By default the bytes past the record's length are ignored. */
+	assert_int_equal(bnn_wfdb_record_from_memory(hea, strlen(hea), &b, 1, 0,
+						     &r, &e), BNN_OK);
+	assert_int_equal(r.warn.n, 1);
+	assert_non_null(strstr(r.warn.msg[0], "3 bytes after"));
+	assert_int_equal(bnn_wfdb_samples(&r, 1)[99], vals[199]);
+	bnn_wfdb_record_free(&r);
 	b.len = datlen;
 
 	/* Missing blob: no blobs, wrong name, NULL name. */
@@ -919,7 +963,7 @@ static void test_ann_basic(void **state)
 	askip(&a, -80);			/* backwards, still >= 0 */
 	aw(&a, 12, 0);			/* / at 100000 */
 	aw(&a, 60, 1023);		/* NUM -1 */
-	aw(&a, 61, 512);		/* SUB -512 */
+	aw(&a, 61, 0x380);		/* SUB: low 8 bits, signed: -128 */
 	aw(&a, 14, 1023);		/* ~ at 101023 */
 	aaux(&a, "", 0, 1);		/* empty aux */
 	aw(&a, 0, 0);			/* end */
@@ -954,7 +998,7 @@ static void test_ann_basic(void **state)
 	assert_string_equal(x[2].aux, "ab");
 	assert_int_equal(x[3].sample, 100000);
 	assert_int_equal(x[3].num, -1);
-	assert_int_equal(x[3].subtype, -512);
+	assert_int_equal(x[3].subtype, -128);
 	assert_int_equal(x[4].sample, 101023);
 	assert_int_equal(x[4].num, -1);
 	assert_non_null(x[4].aux);
@@ -1002,10 +1046,6 @@ static void test_ann_errors(void **state)
 	ann_fails(&a, BNN_E_TRUNCATED, "AUX");
 	a.n = 0; aw(&a, 1, 5); aaux(&a, "ab", 2, 1); aaux(&a, "cd", 2, 1); aw(&a, 0, 0);
 	ann_fails(&a, BNN_E_CORRUPT, "second AUX");
-	a.n = 0; aw(&a, 1, 5); askip(&a, -6); aw(&a, 1, 0); aw(&a, 0, 0);
-	ann_fails(&a, BNN_E_CORRUPT, "negative");
-	a.n = 0; askip(&a, INT32_MIN); aw(&a, 0, 0);
-	ann_fails(&a, BNN_E_CORRUPT, "negative");
 	a.n = 0; aw(&a, 1, 5); aw(&a, 0, 0); a.b[a.n++] = 0; a.b[a.n++] = 9;
 	ann_fails(&a, BNN_E_CORRUPT, "after the end");
 
@@ -1093,6 +1133,538 @@ static void test_ann_symbols(void **state)
 }
 
 /* ---------------------------------------------------------------------
+ * Formats, samples per frame, skew (built by signal(5) / header(5))
+ * --------------------------------------------------------------------- */
+
+static int decode_mem(const char *hea, const uint8_t *d, size_t n,
+		      unsigned flags, bnn_wfdb_record *r, bnn_error *e)
+{
+	bnn_wfdb_blob b = { "f.dat", d, n };
+	int rc = bnn_wfdb_record_from_memory(hea, strlen(hea), &b, 1, flags, r, e);
+	if (rc)
+		print_error("%s\n", e->msg);
+	return rc;
+}
+
+static void expect_samples(const bnn_wfdb_record *r, int sig, const int *want,
+			   size_t n)
+{
+	const int32_t *x = bnn_wfdb_samples(r, sig);
+	assert_non_null(x);
+	assert_int_equal(bnn_wfdb_signal_len(r, sig), (int64_t)n);
+	for (size_t i = 0; i < n; i++) {
+		if (x[i] != want[i])
+			print_error("signal %d sample %zu: %d, want %d\n", sig, i,
+				    (int)x[i], want[i]);
+		assert_int_equal(x[i], want[i]);
+	}
+}
+
+static void test_decode_more_formats(void **state)
+{
+	(void)state;
+	bnn_wfdb_record r;
+	bnn_error e;
+	/* 24 and 32: little-endian two's complement. */
+	static const uint8_t d24[] = { 0x01, 0x00, 0x00, 0xff, 0xff, 0xff,
+				       0x00, 0x00, 0x80, 0xff, 0xff, 0x7f };
+	static const int v24[] = { 1, -1, -8388608, 8388607 };
+	assert_int_equal(decode_mem("f 1 100 4\nf.dat 24\n", d24, sizeof d24, 0,
+				    &r, &e), BNN_OK);
+	expect_samples(&r, 0, v24, 4);
+	assert_true(bnn_wfdb_is_invalid(&r.hdr.sig[0], -8388608));
+	assert_false(bnn_wfdb_is_invalid(&r.hdr.sig[0], 1));
+	assert_int_equal(r.hdr.sig[0].adc_res, 24);
+	bnn_wfdb_record_free(&r);
+	static const uint8_t d32[] = { 0x00, 0x00, 0x00, 0x80, 0xfe, 0xff,
+				       0xff, 0xff };
+	static const int v32[] = { INT32_MIN, -2 };
+	assert_int_equal(decode_mem("f 1 100\nf.dat 32\n", d32, sizeof d32, 0,
+				    &r, &e), BNN_OK);
+	expect_samples(&r, 0, v32, 2);
+	bnn_wfdb_record_free(&r);
+	/* 160: offset binary. */
+	static const uint8_t d160[] = { 0x00, 0x00, 0x00, 0x80, 0xff, 0xff };
+	static const int v160[] = { -32768, 0, 32767 };
+	assert_int_equal(decode_mem("f 1 100 3\nf.dat 160\n", d160, sizeof d160,
+				    0, &r, &e), BNN_OK);
+	expect_samples(&r, 0, v160, 3);
+	bnn_wfdb_record_free(&r);
+
+	/* 310: a = 5, b = -3, c = 0x2a5 (-347); words a<<1 | c_lo<<11 and
+	 * b<<1 | c_hi<<11; then a lone fourth sample (2 bytes). */
+	unsigned a = 5, b = 0x3fd, c = 0x2a5, d4 = 0x200;
+	unsigned w0 = a << 1 | (c & 0x1f) << 11, w1 = b << 1 | (c >> 5) << 11;
+	uint8_t d310[6] = { (uint8_t)w0, (uint8_t)(w0 >> 8), (uint8_t)w1,
+			    (uint8_t)(w1 >> 8), (uint8_t)(d4 << 1),
+			    (uint8_t)(d4 >> 7) };
+	static const int v310[] = { 5, -3, -347, -512 };
+	assert_int_equal(decode_mem("f 1 100 4\nf.dat 310\n", d310, 6, 0, &r, &e),
+			 BNN_OK);
+	expect_samples(&r, 0, v310, 4);
+	assert_true(bnn_wfdb_is_invalid(&r.hdr.sig[0], -512));
+	bnn_wfdb_record_free(&r);
+	/* Sizes: 5 samples need 8 bytes in 310, 7 in 311 (8 also fine). */
+	uint8_t z[9] = { 0 };
+	assert_int_equal(decode_mem("f 1 100 5\nf.dat 310\n", z, 8, 0, &r, &e),
+			 BNN_OK);
+	bnn_wfdb_record_free(&r);
+	assert_int_equal(bnn_wfdb_record_from_memory("f 1 100 5\nf.dat 310\n", 20,
+			 &(bnn_wfdb_blob){ "f.dat", z, 7 }, 1, 0, &r, &e),
+			 BNN_E_TRUNCATED);
+	for (size_t n = 7; n <= 8; n++) {
+		assert_int_equal(decode_mem("f 1 100 5\nf.dat 311\n", z, n, 0, &r,
+					    &e), BNN_OK);
+		bnn_wfdb_record_free(&r);
+	}
+	assert_int_equal(bnn_wfdb_record_from_memory("f 1 100 5\nf.dat 311\n", 20,
+			 &(bnn_wfdb_blob){ "f.dat", z, 9 }, 1, BNN_WFDB_STRICT,
+			 &r, &e), BNN_E_SIZE);
+	/* 311: bits 0-9, 10-19, 20-29; the top two bits are ignored. */
+	uint32_t w = 7u | 0x3ffu << 10 | 0x200u << 20 | 3u << 30;
+	uint8_t d311[4] = { (uint8_t)w, (uint8_t)(w >> 8), (uint8_t)(w >> 16),
+			    (uint8_t)(w >> 24) };
+	static const int v311[] = { 7, -1, -512 };
+	assert_int_equal(decode_mem("f 1 100\nf.dat 311\n", d311, 4, 0, &r, &e),
+			 BNN_OK);
+	expect_samples(&r, 0, v311, 3);
+	bnn_wfdb_record_free(&r);
+	/* Derived lengths: 310 with 3 or 5 bytes is no whole sample count. */
+	assert_int_equal(bnn_wfdb_record_from_memory("f 1 100\nf.dat 310\n", 18,
+			 &(bnn_wfdb_blob){ "f.dat", z, 3 }, 1, 0, &r, &e),
+			 BNN_E_SIZE);
+
+	/* 8: differences from the initial value, per signal and with spf. */
+	static const int8_t d8[] = { 0, 1, 2, 10, -1, -1, -1, 5 };
+	char hea[256];
+	snprintf(hea, sizeof hea, "f 2 100 2\nf.dat 8 200 12 0 100\n"
+		 "f.dat 8x3 200 12 0 -7\n");
+	assert_int_equal(decode_mem(hea, (const uint8_t *)d8, sizeof d8, 0, &r,
+				    &e), BNN_OK);
+	static const int v8a[] = { 100, 99 };
+	static const int v8b[] = { -6, -4, 6, 5, 4, 9 };
+	expect_samples(&r, 0, v8a, 2);
+	expect_samples(&r, 1, v8b, 6);
+	assert_int_equal(r.hdr.sig[0].adc_res, 12);	/* 8 may carry 12 bits */
+	bnn_wfdb_record_free(&r);
+
+	/* 0: a null signal needs no file; every sample invalid. */
+	assert_int_equal(bnn_wfdb_record_from_memory("f 2 100 3\n~ 0\nf.dat 80\n",
+			 23, &(bnn_wfdb_blob){ "f.dat", z, 3 }, 1, 0, &r, &e),
+			 BNN_OK);
+	static const int v0[] = { -32768, -32768, -32768 };
+	static const int v80[] = { -128, -128, -128 };
+	expect_samples(&r, 0, v0, 3);
+	expect_samples(&r, 1, v80, 3);
+	bnn_wfdb_record_free(&r);
+}
+
+static void test_decode_spf_skew(void **state)
+{
+	(void)state;
+	bnn_wfdb_record r;
+	bnn_error e;
+	/* Frames of 1 + 2 + 1 samples (format 16): signal 1 at 2 * fs. */
+	int16_t v[4 * 5];
+	for (int i = 0; i < 20; i++)
+		v[i] = (int16_t)(i * 3 - 20);
+	uint8_t d[40];
+	for (int i = 0; i < 20; i++) {
+		d[2 * i] = (uint8_t)(v[i] & 0xff);
+		d[2 * i + 1] = (uint8_t)((uint16_t)v[i] >> 8);
+	}
+	static const char h1[] = "f 3 100 5\nf.dat 16\nf.dat 16x2\nf.dat 16\n";
+	assert_int_equal(decode_mem(h1, d, sizeof d, 0, &r, &e), BNN_OK);
+	assert_int_equal(r.nsamples, 5);
+	assert_int_equal(r.hdr.sig[1].spf, 2);
+	int s0[5], s1[10], s2[5];
+	for (int f = 0; f < 5; f++) {
+		s0[f] = v[4 * f];
+		s1[2 * f] = v[4 * f + 1];
+		s1[2 * f + 1] = v[4 * f + 2];
+		s2[f] = v[4 * f + 3];
+	}
+	expect_samples(&r, 0, s0, 5);
+	expect_samples(&r, 1, s1, 10);
+	expect_samples(&r, 2, s2, 5);
+	assert_int_equal(bnn_wfdb_signal_len(&r, 3), -1);
+	bnn_wfdb_record_free(&r);
+	/* Derived length with spf: 40 bytes = 5 frames of 4 samples. */
+	static const char h2[] = "f 3 100\nf.dat 16\nf.dat 16x2\nf.dat 16\n";
+	assert_int_equal(decode_mem(h2, d, sizeof d, 0, &r, &e), BNN_OK);
+	assert_int_equal(r.nsamples, 5);
+	bnn_wfdb_record_free(&r);
+	assert_int_equal(bnn_wfdb_record_from_memory(h2, strlen(h2),
+			 &(bnn_wfdb_blob){ "f.dat", d, 38 }, 1, 0, &r, &e),
+			 BNN_E_SIZE);
+
+	/* Skew: sample i of a signal with skew k is frame i + k; frames
+	 * past the file are invalid.  20 bytes of 16-bit = 10 frames of 1. */
+	static const char h3[] = "f 2 100 4\nf.dat 16\nf.dat 16:3\n";
+	/* The file may hold 4 .. 4 + 3 frames (16 .. 28 bytes). */
+	assert_int_equal(decode_mem(h3, d, 28, 0, &r, &e), BNN_OK);
+	{
+		int a[4], b[4];
+		for (int i = 0; i < 4; i++) {
+			a[i] = v[2 * i];
+			b[i] = v[2 * (i + 3) + 1];
+		}
+		expect_samples(&r, 0, a, 4);
+		expect_samples(&r, 1, b, 4);
+	}
+	for (int i = 0; i < r.warn.n; i++)
+		assert_null(strstr(r.warn.msg[i], "ignored"));
+	bnn_wfdb_record_free(&r);
+	assert_int_equal(decode_mem(h3, d, 16, 0, &r, &e), BNN_OK);
+	{
+		int b[4] = { v[7], -32768, -32768, -32768 };
+		expect_samples(&r, 1, b, 4);
+	}
+	bnn_wfdb_record_free(&r);
+	assert_int_equal(bnn_wfdb_record_from_memory(h3, strlen(h3),
+			 &(bnn_wfdb_blob){ "f.dat", d, 30 }, 1, BNN_WFDB_STRICT,
+			 &r, &e), BNN_E_SIZE);
+	assert_int_equal(bnn_wfdb_record_from_memory(h3, strlen(h3),
+			 &(bnn_wfdb_blob){ "f.dat", d, 14 }, 1, 0, &r, &e),
+			 BNN_E_TRUNCATED);
+	/* Skew on a packed format with spf (212, frame of 1 + 2). */
+	int pv[3 * 6];
+	uint8_t pd[27];
+	for (int i = 0; i < 18; i++)
+		pv[i] = i * 100 - 900;
+	size_t pn = enc212(pv, 18, pd);
+	static const char h4[] = "f 2 100 4\nf.dat 212:2\nf.dat 212x2:1\n";
+	assert_int_equal(decode_mem(h4, pd, pn, 0, &r, &e), BNN_OK);
+	{
+		int a[4] = { pv[6], pv[9], pv[12], pv[15] };
+		int b[8] = { pv[4], pv[5], pv[7], pv[8], pv[10], pv[11], pv[13],
+			     pv[14] };
+		expect_samples(&r, 0, a, 4);
+		expect_samples(&r, 1, b, 8);
+	}
+	bnn_wfdb_record_free(&r);
+	/* Hand-made headers are re-checked. */
+	bnn_wfdb_header h;
+	assert_int_equal(bnn_wfdb_parse_header(h1, strlen(h1), &h, &e), BNN_OK);
+	h.sig[1].spf = 0;
+	bnn_wfdb_blob bl = { "f.dat", d, sizeof d };
+	assert_int_equal(bnn_wfdb_decode(&h, &bl, 1, 0, &r, &e), BNN_E_INVAL);
+	h.sig[1].spf = 2;
+	h.sig[1].skew = -1;
+	assert_int_equal(bnn_wfdb_decode(&h, &bl, 1, 0, &r, &e), BNN_E_INVAL);
+	bnn_wfdb_header_free(&h);
+	/* A multi-segment master header cannot be decoded on its own. */
+	assert_int_equal(bnn_wfdb_parse_header("m/1 1 100 5\ns 5\n", 16, &h, &e),
+			 BNN_OK);
+	assert_int_equal(h.nseg, 1);
+	assert_int_equal(h.seg_nsig, 1);
+	assert_int_equal(h.nsig, 0);
+	assert_int_equal(bnn_wfdb_decode(&h, &bl, 1, 0, &r, &e),
+			 BNN_E_UNSUPPORTED);
+	bnn_wfdb_header_free(&h);
+}
+
+/* ---------------------------------------------------------------------
+ * Multi-segment records (from memory: segment headers as blobs)
+ * --------------------------------------------------------------------- */
+
+static void test_multi_segment(void **state)
+{
+	(void)state;
+	bnn_wfdb_record r;
+	bnn_error e;
+	/* Segment a: II (16, gain 100), ABP (80); segment b: ABP only;
+	 * null segment; segment c: II with gain 200 (rescaled), V (not in
+	 * the layout). */
+	uint8_t da[3 * 3] = { 10, 0, 130, 20, 0, 131, 0x00, 0x80, 132 };
+	uint8_t db[2] = { 140, 141 };
+	uint8_t dc[2 * 2 * 2] = { 100, 0, 1, 0, 0x00, 0x80, 2, 0 };
+	static const char lay[] = "v_l 2 250 0\n~ 0 100/mV 16 0 0 0 0 II\n"
+				  "~ 0 10/mmHg 8 0 0 0 0 ABP\n";
+	static const char sa[] = "v_a 2 250 3\nv_a.dat 16 100 16 0 10 -32738 0 II\n"
+				 "v_a.dat 80 10 8 0 0 0 0 ABP\n";
+	static const char sa_fixed[] = "v_a 2 250 3\nv_a.dat 16 100 16 0 0 0 0 II\n"
+				       "v_a.dat 16 10 8 0 0 0 0 ABP\n";
+	(void)sa_fixed;
+	static const char sb[] = "v_b 1 250 2\nv_b.dat 80 10(0)/mmHg 8 0 12 25 0 ABP\n";
+	static const char sc[] = "v_c 2 250\nv_c.dat 16 200 16 0 100 -32668 0 II\n"
+				 "v_c.dat 16 5 16 0 1 3 0 V\n";
+	static const char mh[] = "v/5 2 250 10\nv_l 0\nv_a 3\nv_b 2\n~ 3\nv_c 2\n";
+	/* Two signal files with different formats in one header would
+	 * clash: give v_a separate files. */
+	static const char sa2[] = "v_a 2 250 3\nv_a.dat 16 100 16 0 10 -32738 0 II\n"
+				  "v_a2.dat 80 10 8 0 2 -3 0 ABP\n";
+	uint8_t da16[6] = { 10, 0, 20, 0, 0x00, 0x80 }, da80[3] = { 130, 131, 129 };
+	(void)da;
+	(void)sa;
+	bnn_wfdb_blob bl[] = {
+		{ "v_l.hea", (const uint8_t *)lay, strlen(lay) },
+		{ "v_a.hea", (const uint8_t *)sa2, strlen(sa2) },
+		{ "v_a.dat", da16, 6 }, { "v_a2.dat", da80, 3 },
+		{ "v_b.hea", (const uint8_t *)sb, strlen(sb) },
+		{ "v_b.dat", db, 2 },
+		{ "v_c.hea", (const uint8_t *)sc, strlen(sc) },
+		{ "v_c.dat", dc, sizeof dc },
+	};
+	int rc = bnn_wfdb_record_from_memory(mh, strlen(mh), bl, 8,
+					     BNN_WFDB_NO_VERIFY, &r, &e);
+	if (rc)
+		print_error("%s\n", e.msg);
+	assert_int_equal(rc, BNN_OK);
+	assert_int_equal(r.nsamples, 10);
+	assert_int_equal(r.hdr.nsig, 2);
+	assert_int_equal(r.hdr.nseg, 5);
+	assert_string_equal(r.hdr.name, "v");
+	assert_string_equal(r.hdr.sig[0].desc, "II");
+	assert_int_equal(r.hdr.sig[0].format, 16);	/* from segment v_a */
+	assert_int_equal(r.hdr.sig[1].format, 80);
+	{
+		/* II: v_a 10 20 -32768(gap), v_b none, null, v_c 100 -> 50,
+		 * -32768 stays a gap. */
+		static const int ii[] = { 10, 20, -32768, -32768, -32768, -32768,
+					  -32768, -32768, 50, -32768 };
+		static const int abp[] = { 2, 3, 1, 12, 13, -128, -128, -128,
+					   -128, -128 };
+		expect_samples(&r, 0, ii, 10);
+		expect_samples(&r, 1, abp, 10);
+	}
+	int rescaled = 0, skipped = 0;
+	for (int i = 0; i < r.warn.n; i++) {
+		rescaled += !!strstr(r.warn.msg[i], "rescaled");
+		skipped += !!strstr(r.warn.msg[i], "not in the layout");
+	}
+	assert_int_equal(rescaled, 1);
+	assert_int_equal(skipped, 1);
+	bnn_wfdb_record_free(&r);
+
+	/* Errors: lengths that disagree, a missing segment, fs, spf. */
+	static const char m2[] = "v/5 2 250 11\nv_l 0\nv_a 3\nv_b 2\n~ 3\nv_c 2\n";
+	assert_int_equal(bnn_wfdb_record_from_memory(m2, strlen(m2), bl, 8, 0, &r,
+						     &e), BNN_E_PARSE);
+	assert_non_null(strstr(e.msg, "add up"));
+	static const char m3[] = "v/3 2 250\nv_l 0\nv_a 4\nv_b 2\n";
+	assert_int_equal(bnn_wfdb_record_from_memory(m3, strlen(m3), bl, 8, 0, &r,
+						     &e), BNN_E_PARSE);
+	assert_non_null(strstr(e.msg, "v_a"));
+	static const char m4[] = "v/2 2 250\nv_l 0\nv_x 4\n";
+	assert_int_equal(bnn_wfdb_record_from_memory(m4, strlen(m4), bl, 8, 0, &r,
+						     &e), BNN_E_NOTFOUND);
+	static const char m5[] = "v/2 2 500\nv_l 0\nv_a 3\n";
+	assert_int_equal(bnn_wfdb_record_from_memory(m5, strlen(m5), bl, 8, 0, &r,
+						     &e), BNN_E_UNSUPPORTED);
+	static const char m6[] = "v/2 3 250\nv_l 0\nv_a 3\n";
+	assert_int_equal(bnn_wfdb_record_from_memory(m6, strlen(m6), bl, 8, 0, &r,
+						     &e), BNN_E_PARSE);
+	static const char m7[] = "v/1 2 250\n~ 5\n";
+	assert_int_equal(bnn_wfdb_record_from_memory(m7, strlen(m7), bl, 8, 0, &r,
+						     &e), BNN_E_PARSE);
+	/* Nested multi-segment records are refused. */
+	static const char nest[] = "v_n/1 2 250\nv_a 3\n";
+	static const char m8[] = "v/2 2 250\nv_a 3\nv_n 3\n";
+	bnn_wfdb_blob bn[] = { bl[1], bl[2], bl[3],
+			       { "v_n.hea", (const uint8_t *)nest, strlen(nest) } };
+	assert_int_equal(bnn_wfdb_record_from_memory(m8, strlen(m8), bn, 4, 0, &r,
+						     &e), BNN_E_UNSUPPORTED);
+
+	/* Fixed layout: every segment the same signals, copied as stored; a
+	 * null segment gives gaps; a segment of another gain warns. */
+	static const char s1[] = "f_1 2 250 3\nv_a.dat 16 100 16 0 0 0 0 II\n"
+				 "v_a2.dat 80 10 8 0 0 0 0 ABP\n";
+	static const char s2[] = "f_2 2 250 3\nv_a.dat 16 50 16 0 0 0 0 II\n"
+				 "v_a2.dat 80 10 8 0 0 0 0 ABP\n";
+	static const char mf[] = "f/3 2 250 8\nf_1 3\n~ 2\nf_2 3\n";
+	bnn_wfdb_blob bf[] = { { "f_1.hea", (const uint8_t *)s1, strlen(s1) },
+			       { "f_2.hea", (const uint8_t *)s2, strlen(s2) },
+			       bl[2], bl[3] };
+	assert_int_equal(bnn_wfdb_record_from_memory(mf, strlen(mf), bf, 4,
+						     BNN_WFDB_NO_VERIFY, &r, &e),
+			 BNN_OK);
+	{
+		static const int ii[] = { 10, 20, -32768, -32768, -32768, 10, 20,
+					  -32768 };
+		static const int abp[] = { 2, 3, 1, -128, -128, 2, 3, 1 };
+		expect_samples(&r, 0, ii, 8);
+		expect_samples(&r, 1, abp, 8);
+	}
+	assert_int_equal(r.warn.n, 1);
+	assert_non_null(strstr(r.warn.msg[0], "copied as stored"));
+	bnn_wfdb_record_free(&r);
+	static const char s3[] = "f_3 1 250 3\nv_a.dat 16 100 16 0 0 0 0 II\n";
+	static const char mf2[] = "f/2 2 250\nf_1 3\nf_3 3\n";
+	bnn_wfdb_blob bf2[] = { bf[0], { "f_3.hea", (const uint8_t *)s3, strlen(s3) },
+				bl[2], bl[3] };
+	assert_int_equal(bnn_wfdb_record_from_memory(mf2, strlen(mf2), bf2, 4, 0,
+						     &r, &e), BNN_E_PARSE);
+	assert_non_null(strstr(e.msg, "fixed-layout"));
+}
+
+static void write_str(const char *name, const char *text)
+{
+	write_file(name, text, strlen(text));
+}
+
+static void test_multi_segment_disk(void **state)
+{
+	(void)state;
+	/* Two segments sharing one file through byte offsets (the first
+	 * reads the file's start: a warning, an error when strict). */
+	uint8_t d[8] = { 1, 0, 2, 0, 3, 0, 4, 0 };
+	write_file("ms.dat", d, sizeof d);
+	write_str("ms_1.hea",
+		  "ms_1 1 100 2\nms.dat 16 200 16 0 1 3 0 MLII\n");
+	write_str("ms_2.hea",
+		  "ms_2 1 100 2\nms.dat 16+4 200 16 0 3 7 0 MLII\n");
+	write_str("ms.hea",
+		  "ms/2 1 100 4\nms_1 2\nms_2 2\n");
+	bnn_wfdb_record r;
+	bnn_error e;
+	int rc = bnn_wfdb_read_record(tmpdir, "ms", 0, &r, &e);
+	if (rc)
+		print_error("%s\n", e.msg);
+	assert_int_equal(rc, BNN_OK);
+	static const int v[] = { 1, 2, 3, 4 };
+	expect_samples(&r, 0, v, 4);
+	assert_int_equal(r.warn.n, 1);
+	assert_non_null(strstr(r.warn.msg[0], "segment ms_1: ms.dat: 4 bytes after"));
+	bnn_wfdb_record_free(&r);
+	assert_int_equal(bnn_wfdb_read_record(tmpdir, "ms", BNN_WFDB_STRICT, &r, &e),
+			 BNN_E_SIZE);
+	write_str("ms_2.hea",
+		  "ms_2 1 100 2\n../ms.dat 16 200 16\n");
+	assert_int_equal(bnn_wfdb_read_record(tmpdir, "ms", 0, &r, &e),
+			 BNN_E_UNSUPPORTED);
+	write_str("ms_2.hea",
+		  "other 1 100 2\nms.dat 16\n");
+	assert_int_equal(bnn_wfdb_read_record(tmpdir, "ms", 0, &r, &e),
+			 BNN_E_PARSE);
+	assert_non_null(strstr(e.msg, "names record"));
+}
+
+/* ---------------------------------------------------------------------
+ * Lead names
+ * --------------------------------------------------------------------- */
+
+static int lead_in(const char *descs, const char *want, int *fb)
+{
+	char hea[1024];
+	int n = 0, k = 0;
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s", descs);
+	char line[200], *save = NULL;
+	size_t o = 0;
+	for (char *d = strtok_r(buf, ",", &save); d; d = strtok_r(NULL, ",", &save)) {
+		snprintf(line, sizeof line, "r.dat 16 200 16 0 0 0 0 %s\n", d);
+		memcpy(hea + 100 + o, line, strlen(line));
+		o += strlen(line);
+		n++;
+	}
+	k = snprintf(hea, 100, "r %d 100\n", n);
+	memmove(hea + k, hea + 100, o);
+	hea[k + o] = '\0';
+	bnn_wfdb_header h;
+	bnn_error e;
+	if (bnn_wfdb_parse_header(hea, strlen(hea), &h, &e)) {
+		print_error("%s\n", e.msg);
+		fail();
+	}
+	int rc = bnn_wfdb_find_lead(&h, want, fb);
+	bnn_wfdb_header_free(&h);
+	return rc;
+}
+
+static void test_find_lead(void **state)
+{
+	(void)state;
+	int fb = -1;
+	static const char *const ii[] = { "MLII", "ML II", "ML2", "mlii", "II",
+					  "ii", "Lead II", "ECG lead 2", "ML-II",
+					  "lead_2" };
+	for (size_t i = 0; i < sizeof ii / sizeof *ii; i++)
+		for (size_t j = 0; j < sizeof ii / sizeof *ii; j++) {
+			char descs[64];
+			snprintf(descs, sizeof descs, "V5,%s", ii[j]);
+			int rc = lead_in(descs, ii[i], &fb);
+			if (rc != 1)
+				print_error("want '%s' in '%s': %d\n", ii[i], descs, rc);
+			assert_int_equal(rc, 1);
+			assert_int_equal(fb, 0);
+		}
+	assert_int_equal(lead_in("V1,v5", "V5", &fb), 1);
+	assert_int_equal(lead_in("aVF,V1", "AVF", &fb), 0);
+	assert_int_equal(lead_in("I,III", "ML1", &fb), 0);
+	assert_int_equal(lead_in("I,III", "ML3", &fb), 1);
+	assert_int_equal(lead_in("PLETH,abp", "ABP", &fb), 1);
+	/* An exact description wins over an alias. */
+	assert_int_equal(lead_in("II,MLII", "MLII", &fb), 1);
+	/* "2" alone, "ECG2": channel numbers, not lead II. */
+	assert_int_equal(lead_in("V1,2", "II", &fb), BNN_E_NOTFOUND);
+	/* Generic names: the first one, with the fallback flag. */
+	static const char *const gen[] = { "ECG", "ECG1", "ECG 2", "ecg_3",
+					   "ECG I" };
+	for (size_t i = 0; i < sizeof gen / sizeof *gen; i++) {
+		char descs[64];
+		snprintf(descs, sizeof descs, "ABP,%s,ECG9", gen[i]);
+		assert_int_equal(lead_in(descs, "MLII", &fb), 1);
+		assert_int_equal(fb, 1);
+	}
+	assert_int_equal(lead_in("ABP,ECG", "V1", NULL), 1);
+	/* No fallback for non-ECG wishes, nor without a generic signal. */
+	assert_int_equal(lead_in("ABP,ECG", "PLETH", &fb), BNN_E_NOTFOUND);
+	assert_int_equal(fb, 0);
+	assert_int_equal(lead_in("ABP,V1", "MLII", &fb), BNN_E_NOTFOUND);
+	assert_int_equal(lead_in("ABP", "", &fb), BNN_E_NOTFOUND);
+	bnn_wfdb_header h = { 0 };
+	assert_int_equal(bnn_wfdb_find_lead(&h, NULL, &fb), BNN_E_INVAL);
+	assert_int_equal(bnn_wfdb_find_lead(NULL, "II", &fb), BNN_E_INVAL);
+	assert_int_equal(bnn_wfdb_find_lead(&h, "II", &fb), BNN_E_NOTFOUND);
+}
+
+static void test_ann_negative_skip(void **state)
+{
+	(void)state;
+	struct annbuf a = { .n = 0 };
+	aw(&a, 1, 5);			/* N at 5 */
+	askip(&a, -100);		/* time -95 */
+	aw(&a, 5, 0);			/* V at -95: dropped */
+	aw(&a, 62, 3);			/* its CHN 3 carries over */
+	aaux(&a, "gone", 4, 1);		/* its aux is dropped too */
+	aw(&a, 1, 10);			/* N at -85: dropped */
+	askip(&a, 185);			/* time 100 */
+	aw(&a, 8, 0);			/* A at 100 */
+	askip(&a, INT32_MIN);		/* far before 0 */
+	aw(&a, 1, 1);
+	aw(&a, 0, 0);
+	bnn_wfdb_annlist l;
+	bnn_error e;
+	assert_int_equal(bnn_wfdb_parse_ann(a.b, a.n, &l, &e), BNN_OK);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.ann[0].sample, 5);
+	assert_int_equal(l.ann[1].sample, 100);
+	assert_int_equal(l.ann[1].code, 8);
+	assert_int_equal(l.ann[1].chan, 3);
+	assert_null(l.ann[1].aux);
+	assert_int_equal(l.warn.n, 1);
+	assert_non_null(strstr(l.warn.msg[0], "3 annotation(s) before sample 0"));
+	bnn_wfdb_annlist_free(&l);
+	/* A file that starts before 0: modifiers of dropped ones are fine. */
+	a.n = 0;
+	askip(&a, -3); aw(&a, 1, 0); aw(&a, 60, 7); aw(&a, 1, 4); aw(&a, 0, 0);
+	assert_int_equal(bnn_wfdb_parse_ann(a.b, a.n, &l, &e), BNN_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.ann[0].sample, 1);
+	assert_int_equal(l.ann[0].num, 7);
+	bnn_wfdb_annlist_free(&l);
+	/* AUX length is the low byte of I; CHN the low byte, unsigned. */
+	a.n = 0;
+	aw(&a, 1, 1); aw(&a, 62, 0x3ff); aw(&a, 63, 0x302);
+	a.b[a.n++] = 'h'; a.b[a.n++] = 'i'; aw(&a, 0, 0);
+	assert_int_equal(bnn_wfdb_parse_ann(a.b, a.n, &l, &e), BNN_OK);
+	assert_int_equal(l.ann[0].chan, 255);
+	assert_string_equal(l.ann[0].aux, "hi");
+	bnn_wfdb_annlist_free(&l);
+}
+
+/* ---------------------------------------------------------------------
  * Out-of-memory paths: every allocation failure is reported and leaks
  * nothing (LeakSanitizer checks at exit).
  * --------------------------------------------------------------------- */
@@ -1113,7 +1685,12 @@ static void test_oom(void **state)
 	aw(&a, 0, 0);
 	write_file("oom.atr", a.b, a.n);
 
-	for (int which = 0; which < 4; which++) {
+	/* A variable-layout multi-segment record from memory. */
+	static const char mlay[] = "mo_l 2 100 0\n~ 0 200 12 0 0 0 0 A\n~ 0x2 200 12 0 0 0 0 B\n";
+	static const char mseg[] = "mo_1 1 100 4\nmo.dat 16x2:1 100 16 0 0 0 0 B\n";
+	static const char mhea[] = "mo/3 2 100 6\nmo_l 0\nmo_1 4\n~ 2\n";
+	static const uint8_t mdat[20] = { 1, 0, 2, 0 };
+	for (int which = 0; which < 5; which++) {
 		int ok = 0, fails = 0;
 		for (long n = 0; n < 64 && !ok; n++) {
 			bnn_error e;
@@ -1143,7 +1720,22 @@ static void test_oom(void **state)
 				if (!rc)
 					bnn_wfdb_record_free(&r);
 				break;
-			default:
+			case 4: {
+				bnn_wfdb_blob mb[] = {
+					{ "mo_l.hea", (const uint8_t *)mlay, strlen(mlay) },
+					{ "mo_1.hea", (const uint8_t *)mseg, strlen(mseg) },
+					{ "mo.dat", mdat, sizeof mdat },
+				};
+				rc = bnn_wfdb_record_from_memory(mhea, strlen(mhea), mb,
+								 3, 0, &r, &e);
+				bnn_test_fail_alloc_after(-1);
+				if (!rc) {
+					assert_int_equal(bnn_wfdb_signal_len(&r, 1), 12);
+					bnn_wfdb_record_free(&r);
+				}
+				break;
+			}
+			case 3:
 				rc = bnn_wfdb_read_ann(tpath("oom.atr"), &l, &e);
 				bnn_test_fail_alloc_after(-1);
 				if (!rc)
@@ -1153,6 +1745,8 @@ static void test_oom(void **state)
 			if (rc == BNN_OK) {
 				ok = 1;
 			} else {
+				if (rc != BNN_E_NOMEM)
+					print_error("which %d n %ld: %s\n", which, n, e.msg);
 				assert_int_equal(rc, BNN_E_NOMEM);
 				assert_non_null(strstr(e.msg, "memory"));
 				fails++;
@@ -1219,7 +1813,7 @@ static void test_mitdb_all_records(void **state)
 	for (char *name = strtok_r((char *)txt, "\r\n", &save); name;
 	     name = strtok_r(NULL, "\r\n", &save)) {
 		bnn_wfdb_record r;
-		int rc = bnn_wfdb_read_record(dir, name, 0, &r, &e);
+		int rc = bnn_wfdb_read_record(dir, name, BNN_WFDB_STRICT, &r, &e);
 		if (rc)
 			print_error("record %s: %s\n", name, e.msg);
 		assert_int_equal(rc, BNN_OK);	/* includes both checksums */
@@ -1312,6 +1906,12 @@ int main(void)
 		cmocka_unit_test(test_ann_errors),
 		cmocka_unit_test(test_ann_files),
 		cmocka_unit_test(test_ann_symbols),
+		cmocka_unit_test(test_decode_more_formats),
+		cmocka_unit_test(test_decode_spf_skew),
+		cmocka_unit_test(test_multi_segment),
+		cmocka_unit_test(test_multi_segment_disk),
+		cmocka_unit_test(test_find_lead),
+		cmocka_unit_test(test_ann_negative_skip),
 		cmocka_unit_test(test_oom),
 		cmocka_unit_test(test_mitdb_all_records),
 	};

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# WFDB conformance: write the corpus with the wfdb Python package (venv of
+# scripts/deps.sh conformance) and compare libbnn's reading with its own.
+#
+#   tests/conformance/run.sh OUTDIR CHECK_WFDB
+set -euo pipefail
+out=$1 check=$2
+py=${RBNN_CACHE:-$HOME/.cache/rbnn}/venv-wfdb/bin/python
+rm -rf "$out"
+mkdir -p "$out"
+"$py" "$(dirname "$0")/wfdb_corpus.py" "$out" | sed 's/^/# /'
+exec "$check" "$out"
