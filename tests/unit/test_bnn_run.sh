@@ -625,6 +625,12 @@ if [ -f "$DATA/mitdb/100.hea" ] && [ -f "$DATA/mitdb/SPLITS_AAMI.txt" ]; then
 	expect 2 "--beats wants auto, annotations or detect" "--beats bogus" -- -m mitdb-feat.bnn --beats bogus 100
 	seq 1 4000 | awk '{ print sin($1 / 20) }' >signal.csv
 	expect 6 "a continuous signal .* for a beat model" "a continuous CSV for a beat model is refused" -- -m mitdb-feat.bnn signal.csv
+	# A checksum mismatch: a warning by default, an error with --strict.
+	mkdir badsum
+	ln -s "$DATA/mitdb/100.dat" badsum/ && ln -s "$DATA/mitdb/100.atr" badsum/
+	sed '2s/ -22131 / 12345 /' "$DATA/mitdb/100.hea" >badsum/100.hea
+	expect 0 "record 100: .*checksum" "WFDB checksum mismatch: a warning, the record classified" -- -m mitdb.bnn --limit 100 badsum/100
+	expect 5 "checksum.*--strict" "WFDB checksum mismatch with --strict: status 5" -- -m mitdb.bnn --strict badsum/100
 	expect 4 "rhythm features but no beat window" "features in a model without a beat window" -- -m feat-nobeat.bnn 100
 else
 	skip "MIT-BIH runs" "no data under $DATA/mitdb"

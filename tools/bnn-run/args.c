@@ -94,6 +94,8 @@ static const char help_text[] =
 "                         default), annotations, or detect (libbnn's QRS\n"
 "                         detector; scored against the annotations if any)\n"
 "      --allow-paced      keep the paced records of a folder\n"
+"      --strict           a WFDB checksum or initial-value mismatch is an\n"
+"                         error (default: a warning, the data are used)\n"
 "      --units U          WFDB values: mv (millivolts, default) or adc (raw)\n"
 "      --resample[=M]     resample inputs whose rate differs from the\n"
 "                         model's (the default) with M: sinc (default) or\n"
@@ -272,7 +274,7 @@ const char *default_mitdb_dir(void)
 
 enum {
 	O_QUEUE = 256, O_CPU_ISA, O_ERRMODEL, O_CELL, O_PROG, O_BER, O_SEED,
-	O_AGE, O_WEAR, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT, O_BEATS,
+	O_AGE, O_WEAR, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT, O_BEATS, O_STRICT,
 	O_UNITS, O_RESAMPLE, O_HOP, O_FORMAT, O_SHAPE, O_LABELS, O_LABCOL,
 	O_LABMAP, O_JSON, O_PROGRESS, O_ALLOW_PACED, O_NO_RESAMPLE,
 };
@@ -299,6 +301,7 @@ static const struct option longopts[] = {
 	{ "lead", required_argument, NULL, O_LEAD },
 	{ "annotator", required_argument, NULL, O_ANNOT },
 	{ "beats", required_argument, NULL, O_BEATS },
+	{ "strict", no_argument, NULL, O_STRICT },
 	{ "allow-paced", no_argument, NULL, O_ALLOW_PACED },
 	{ "units", required_argument, NULL, O_UNITS },
 	{ "resample", optional_argument, NULL, O_RESAMPLE },
@@ -458,6 +461,9 @@ void args_parse(int argc, char **argv, struct opts *o)
 					    optarg);
 			o->annotator = optarg;
 			o->annotator_given = 1;
+			break;
+		case O_STRICT:
+			o->strict = 1;
 			break;
 		case O_BEATS:
 			if (!strcmp(optarg, "auto"))

@@ -63,6 +63,7 @@ struct opts {
 	const char *annotator;
 	int beats;			/* BEATS_*: where beats come from */
 	int annotator_given;		/* --annotator: its file must exist */
+	int strict;			/* --strict: WFDB checksum mismatch fails */
 	int allow_paced;		/* folders: keep paced records */
 	int units;
 	int resample;			/* 1 = resample (default), 0 = refuse

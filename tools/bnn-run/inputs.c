@@ -619,6 +619,14 @@ static void expand_arg(struct rd *r, const char *arg)
 	die(EX_NOFILE, "%s: no such file or folder", arg);
 }
 
+void rd_wfdb_warnings(const char *name, const bnn_wfdb_warnings *w)
+{
+	for (int i = 0; i < w->n; i++)
+		warnx_("record %s: %s", name, w->msg[i]);
+	if (w->dropped)
+		warnx_("record %s: (+%d more warnings)", name, w->dropped);
+}
+
 /* ---------------------------------------------------------------------
  * Entry point
  * --------------------------------------------------------------------- */

@@ -85,6 +85,9 @@ const char *rd_split_set_name(const struct rd *r, const char *rec);
 /* Bonn set of a one-letter name, or < 0. */
 int rd_bonn_letter(const char *name);
 
+/* Print what the WFDB reader tolerated ("record NAME: ..." warnings). */
+void rd_wfdb_warnings(const char *name, const bnn_wfdb_warnings *w);
+
 /* read_beats.c: the beat items of a record (annotated or detected beats,
  * then the model's rhythm features) */
 void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,

@@ -127,6 +127,7 @@ void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 				       &err);
 	if (rc == BNN_OK) {
 		have_ann = 1;
+		rd_wfdb_warnings(j->name, &ann.warn);
 	} else if (rc == BNN_E_IO && o->beats == BEATS_AUTO &&
 		   !o->annotator_given) {
 		detect = 1;

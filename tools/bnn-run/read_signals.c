@@ -117,11 +117,14 @@ void read_wfdb(struct rd *r, const struct job *j)
 	char *path = rd_path2(j->dir, j->name, NULL);
 
 	rd_load_split(r, j->dir, 0, j->name);
-	rc = bnn_wfdb_read_record(j->dir, j->name, 0, &rec, &err);
+	rc = bnn_wfdb_read_record(j->dir, j->name,
+				  o->strict ? BNN_WFDB_STRICT : 0, &rec, &err);
 	if (rc) {
-		rd_fail(r, status_of(rc), "record %s: %s", j->name, err.msg);
+		rd_fail(r, status_of(rc), "record %s: %s%s", j->name, err.msg,
+			rc == BNN_E_CHECKSUM ? " (--strict: without it a mismatch is a warning)" : "");
 		goto out;
 	}
+	rd_wfdb_warnings(j->name, &rec.warn);
 	leads_of(&rec.hdr, leads, sizeof(leads));
 	sig = xcalloc(r->C, sizeof(int));
 	lead = o->lead ? o->lead : r->mi->input.lead[0] ? r->mi->input.lead :
@@ -130,7 +133,12 @@ void read_wfdb(struct rd *r, const struct job *j)
 		if (!lead && !r->noted_no_lead++)
 			note("the model names no lead: using each record's first signal (--lead NAME picks one)");
 		if (lead) {
-			sig[0] = bnn_wfdb_find_signal(&rec.hdr, lead);
+			int fb = 0;
+
+			sig[0] = bnn_wfdb_find_lead(&rec.hdr, lead, &fb);
+			if (sig[0] >= 0 && fb)
+				note("record %s has no lead %s: using its generic ECG signal '%s' (signal %d)",
+				     j->name, lead, rec.hdr.sig[sig[0]].desc, sig[0]);
 			if (sig[0] < 0) {
 				if (o->lead)
 					rd_fail(r, EX_MISMATCH,
