@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The training pipeline as TAP: tools/train/smoke.sh (extract, train one
 # epoch, export, libbnn and bnn-run agree with PyTorch) and the results
-# report's self-test (tools/results/selftest.py); logs follow as diagnostics.
+# report's self-test (tools/results/selftest.py), the rhythm-feature
+# pipeline and the inter-patient guard (tools/train/smoke_features.sh);
+# logs follow as diagnostics.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-echo "1..2"
+echo "1..3"
 log=$(mktemp)
 n=0
 tap() {
@@ -21,6 +23,8 @@ tap() {
 }
 tap "training smoke: extract, train 1 epoch, export, libbnn and bnn-run agree" \
 	"$here/../tools/train/smoke.sh"
+tap "rhythm features: trained without the test record's files, export, bnn-run (emu, cpu) == PyTorch beat by beat" \
+	"$here/../tools/train/smoke_features.sh"
 tap "results report self-test: tables, model choice, anchors, plots" \
 	/usr/bin/python3 "$here/../tools/results/selftest.py"
 rm -f "$log"
