@@ -74,7 +74,9 @@ expect() {
 }
 
 # json_check DESCRIPTION PYTHON-EXPRESSIONS...: out must be valid JSON
-# (python3 -m json.tool) and every expression true with d = the document.
+# (python3 -m json.tool) and every expression true with d = the document;
+# an argument that is a statement (x = ...) is run, to name things for the
+# expressions after it.
 json_check() {
 	local desc=$1
 	shift
@@ -85,8 +87,14 @@ json_check() {
 	if ! "$PY" - "$@" >py.err 2>&1 <<'EOF'
 import json, math, sys
 d = json.load(open("out"))
+g = {"d": d, "math": math}
 for e in sys.argv[1:]:
-    if not eval(e):
+    try:
+        code = compile(e, "check", "eval")
+    except SyntaxError:
+        exec(e, g)
+        continue
+    if not eval(code, g):
         print("failed:", e)
         sys.exit(1)
 EOF
@@ -388,7 +396,7 @@ json_check "--json metrics of the labelled CSV" \
 	'd["metrics"]["confusion"] == [[9, 1], [1, 9]]' \
 	'abs(d["metrics"]["per_class"]["pos"]["se"] - 0.9) < 1e-12' \
 	'abs(d["metrics"]["macro_f1"] - 0.9) < 1e-12' \
-	'd["metrics"]["aami"] is None' \
+	'd["metrics"]["aami"] is None and d["metrics"]["ec57"] is None' \
 	'd["model"]["memory_bits"]["card"] == 16 and d["model"]["memory_bits"]["host"] == 0' \
 	'd["model"]["card_layers"] == 1 and d["model"]["host_layers"] == 2' \
 	'd["data"]["items"] == 20 and d["data"]["labelled"] == 20' \
@@ -530,6 +538,9 @@ json_check "WFDB beats: 9 beats N 6, S 1, V 2, AAMI block" \
 	'd["data"]["items"] == 9 and d["data"]["unit"] == "beats"' \
 	'{l["label"]: l["items"] for l in d["data"]["labels"]} == {"N": 6, "S": 1, "V": 2, "F": 0, "Q": 0}' \
 	'd["metrics"]["aami"]["SVEB"]["support"] == 1 and d["metrics"]["aami"]["VEB"]["support"] == 2' \
+	'list(d["metrics"]["ec57"]["classes"]) == ["N", "S", "V", "F", "Q"]' \
+	'd["metrics"]["ec57"]["classes"]["F"]["se"] is None and d["metrics"]["ec57"]["records"] == 1' \
+	'd["metrics"]["ec57"]["s_se_without"] is None' \
 	'd["data"]["sources"][0]["lead"] == "MLII"' \
 	'd["model"]["name"] == "syn-ecg"'
 expect 0 "" "WFDB folder, record given twice" -- -m ecg250.bnn --json wfdb wfdb/syn
@@ -581,6 +592,34 @@ if [ -f "$DATA/mitdb/100.hea" ] && [ -f "$DATA/mitdb/SPLITS_AAMI.txt" ]; then
 		'sum(map(sum, d["metrics"]["confusion"])) == 5350'
 	[ "$(wc -l <mitdb-pred.csv)" -eq 5351 ] && grep -q '^100,0,77,N,' mitdb-pred.csv &&
 		ok "MIT-BIH predictions CSV" || notok "MIT-BIH predictions CSV"
+	# EC57 statistics of a shipped model on 100 + 232 (232: most of DS2's
+	# S beats), checked against the confusion matrices of the same report
+	if [ -f "$repo/models/ecg-bin-full.bnn" ]; then
+		expect 0 "" "EC57: models/ecg-bin-full.bnn on 100 232 (emu, --json)" -- -m "$repo/models/ecg-bin-full.bnn" -b emu --json 100 232
+		json_check "EC57 JSON: F-as-V rule, gross and per-record Se / +P / FPR, kappa, jk, S Se without 232" \
+			'e = d["metrics"]["ec57"]; cm = d["metrics"]["confusion"]; cl = d["model"]["classes"]; ix = {c: cl.index(c) for c in "NSVFQ"}; v = e["classes"]["V"]; s = e["classes"]["S"]; n = sum(map(sum, cm))' \
+			'e["f_as_v_rule"] is True and "F beats classified as V" in e["rule"] and e["records"] == 2' \
+			'v["fp"] == sum(r[ix["V"]] for r in cm) - v["tp"] - cm[ix["F"]][ix["V"]]' \
+			'v["ppv"] is None if v["tp"] + v["fp"] == 0 else abs(v["ppv"] - v["tp"] / (v["tp"] + v["fp"])) < 1e-9' \
+			'abs(v["fpr"] - v["fp"] / (v["fp"] + v["tn"])) < 1e-9 and v["tp"] + v["fn"] + v["fp"] + v["tn"] + cm[ix["F"]][ix["V"]] == e["beats"]' \
+			'po = sum(cm[i][i] for i in range(len(cm))) / n; pe = sum(sum(cm[i]) * sum(r[i] for r in cm) for i in range(len(cm))) / n / n' \
+			'abs(e["kappa"] - (po - pe) / (1 - pe)) < 1e-9' \
+			'abs(e["jk"] - (e["kappa"] / 2 + (s["se"] + v["se"] + s["ppv"] + v["ppv"]) / 8)) < 1e-9' \
+			'src = {x["name"]: x["confusion"] for x in d["data"]["sources"]}; ss = {k: sum(c[ix["S"]]) for k, c in src.items()}' \
+			'e["s_se_without"]["record"] == "232" and e["s_se_without"]["s_beats"] == ss["232"]' \
+			'abs(e["s_se_without"]["se"] - src["100"][ix["S"]][ix["S"]] / ss["100"]) < 1e-9' \
+			'r = [c[ix["S"]][ix["S"]] / sum(c[ix["S"]]) for c in src.values() if sum(c[ix["S"]])]' \
+			's["per_record"]["se_records"] == len(r) and abs(s["per_record"]["se"] - sum(r) / len(r)) < 1e-9' \
+			'e["classes"]["Q"]["support"] == 0 and e["classes"]["Q"]["se"] is None and e["classes"]["Q"]["per_record"]["se_records"] == 0'
+		expect 0 "" "EC57: the text report" -- -m "$repo/models/ecg-bin-full.bnn" -b emu 100 232
+		grep -q "^  EC57      all beats (gross) | mean over 2 records; F beats classified as V are not V false positives" out &&
+			grep -qE "^    kappa -?[0-9.]+, j-index -?[0-9.]+; S Se without record 232 \([0-9]+ of [0-9]+ S beats\): [0-9.]+ %" out &&
+			grep -qE "^    Q +0 +- +- " out &&
+			ok "EC57 text block: rule, kappa, j-index, S Se without 232, '-' for an empty class" ||
+			notok "EC57 text block: rule, kappa, j-index, S Se without 232, '-' for an empty class"
+	else
+		skip "EC57 on a shipped model" "no models/ecg-bin-full.bnn"
+	fi
 	expect 6 "record 102 has no lead MLII \(its leads: V5, V2\)" "MIT-BIH 102 has no MLII" -- -m mitdb.bnn 102
 	expect 0 "" "DS2 by name, --limit" -- -m mitdb.bnn --json --limit 3000 DS2
 	json_check "DS2 resolved from SPLITS_AAMI.txt" 'd["data"]["items"] == 3000' \

@@ -2,10 +2,12 @@
 /*
  * test_metrics.c - bnn-run's metrics module (tools/bnn-run/metrics.c):
  * confusion matrix, Se / +P / Sp / FPR / F1, macro F1, percentiles and the
- * "-" / null rendering of undefined values.
+ * "-" / null rendering of undefined values; and the AAMI EC57 statistics
+ * (tools/bnn-run/ec57.c: the F-as-V rule, per-record averages, kappa,
+ * j-index, S Se without the record with the most S beats).
  *
- * The module is compiled into this test directly (it has no dependency),
- * so the generic unit-test rule of the Makefile builds it as is.
+ * The modules are compiled into this test directly (they have no
+ * dependency), so the generic unit-test rule of the Makefile builds it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 #include <string.h>
 
 #include "../../tools/bnn-run/metrics.c"
+#include "../../tools/bnn-run/ec57.c"
 
 #define EPS 1e-12
 
@@ -381,6 +384,221 @@ static void test_large_counts(void **state)
 	mt_cm_free(&cm);
 }
 
+/* ---- EC57 (ec57.c) ---- */
+
+static const int map5[EC57_NCLASSES] = { 0, 1, 2, 3, 4 };
+
+/*
+ * Rows true N S V F Q, columns predicted:
+ *        N  S  V  F  Q
+ *   N   50  2  3  0  0
+ *   S    4  6  0  0  0
+ *   V    1  0 18  1  0
+ *   F    2  0  5  3  0
+ *   Q    0  0  0  0  0
+ * total 95.  V: TP 18, FN 2, column 26, raw FP 8 of which 5 are F beats:
+ * EC57 FP 3, TN 95 - 18 - 2 - 8 = 67 -> +P 18/21, FPR 3/70, Sp 67/70
+ * (without the rule +P 18/26, FPR 8/75).  S: TP 6, FN 4, FP 2, TN 83.
+ * N: TP 50, FN 5, FP 7, TN 33.  F: TP 3, FN 7, FP 1, TN 84.
+ * kappa: po = 77/95, pe = (55*57 + 10*8 + 20*26 + 10*4) / 95^2 =
+ * 3775/9025 -> (7315 - 3775) / (9025 - 3775) = 3540/5250.
+ */
+static const uint64_t ec5[25] = { 50, 2, 3, 0, 0, 4, 6, 0, 0, 0,
+				  1, 0, 18, 1, 0, 2, 0, 5, 3, 0,
+				  0, 0, 0, 0, 0 };
+
+static void test_ec57_f_as_v(void **state)
+{
+	struct mt_cm cm;
+	struct ec57 e;
+	const struct ec57_class *v = &e.c[EC57_V], *x;
+	double kappa = 3540.0 / 5250;
+
+	(void)state;
+	assert_int_equal(mt_cm_init(&cm, 5), 0);
+	fill(&cm, ec5);
+	assert_int_equal(ec57_compute(&cm, NULL, 0, map5, &e), 0);
+	assert_true(e.f_as_v_rule);
+	assert_int_equal(e.n, 95);
+	assert_int_equal(v->tp, 18);
+	assert_int_equal(v->fn, 2);
+	assert_int_equal(v->fp, 3);
+	assert_int_equal(v->tn, 67);
+	assert_int_equal(v->predicted, 21);
+	assert_near(v->se, 0.9, EPS);
+	assert_near(v->ppv, 18.0 / 21, EPS);
+	assert_near(v->fpr, 3.0 / 70, EPS);
+	assert_near(v->sp, 67.0 / 70, EPS);
+	x = &e.c[EC57_S];
+	assert_int_equal(x->tn, 83);
+	assert_near(x->se, 0.6, EPS);
+	assert_near(x->ppv, 0.75, EPS);
+	assert_near(x->fpr, 2.0 / 85, EPS);
+	x = &e.c[EC57_N];
+	assert_int_equal(x->fp, 7);
+	assert_near(x->fpr, 7.0 / 40, EPS);
+	x = &e.c[EC57_F];	/* the rule leaves F's own counts alone */
+	assert_int_equal(x->fn, 7);
+	assert_near(x->ppv, 0.75, EPS);
+	assert_near(x->fpr, 1.0 / 85, EPS);
+	x = &e.c[EC57_Q];	/* a class with no beat: Se, +P undefined */
+	assert_true(x->present);
+	assert_true(isnan(x->se));
+	assert_true(isnan(x->ppv));
+	assert_near(x->fpr, 0.0, EPS);
+	assert_near(e.kappa, kappa, EPS);
+	assert_near(ec57_kappa(&cm), kappa, EPS);
+	assert_near(e.jk, kappa / 2 + (0.6 + 0.9 + 0.75 + 18.0 / 21) / 8, EPS);
+	/* no per-record matrices: no averages, no record left out */
+	assert_int_equal(v->rec_se_n, 0);
+	assert_true(isnan(v->rec_se));
+	assert_int_equal(e.s_top, -1);
+	assert_true(isnan(e.s_se_without));
+	/* F not a class of its own: no rule, every V prediction counts */
+	{
+		int m4[EC57_NCLASSES] = { 0, 1, 2, -1, 4 };
+
+		assert_int_equal(ec57_compute(&cm, NULL, 0, m4, &e), 0);
+		assert_false(e.f_as_v_rule);
+		assert_false(e.c[EC57_F].present);
+		assert_true(isnan(e.c[EC57_F].se));
+		assert_int_equal(v->fp, 8);
+		assert_near(v->ppv, 18.0 / 26, EPS);
+		assert_near(v->fpr, 8.0 / 75, EPS);
+	}
+	mt_cm_free(&cm);
+}
+
+static void test_ec57_kappa(void **state)
+{
+	struct mt_cm cm;
+
+	(void)state;
+	assert_int_equal(mt_cm_init(&cm, 3), 0);
+	assert_true(isnan(ec57_kappa(&cm)));	/* empty */
+	cm.m[0] = 7;
+	assert_true(isnan(ec57_kappa(&cm)));	/* one class, pe = 1 */
+	cm.m[4] = 3;
+	cm.m[8] = 1;
+	assert_near(ec57_kappa(&cm), 1.0, EPS);	/* perfect */
+	mt_cm_free(&cm);
+	/* chance: predictions independent of the truth (rows 50 / 50,
+	 * predicted 80 / 20 in each): po = pe = 0.5 -> 0 */
+	assert_int_equal(mt_cm_init(&cm, 2), 0);
+	fill(&cm, (const uint64_t[]){ 40, 10, 40, 10 });
+	assert_near(ec57_kappa(&cm), 0.0, EPS);
+	/* always wrong on two balanced classes: po 0, pe 0.5 -> -1 */
+	fill(&cm, (const uint64_t[]){ 0, 5, 5, 0 });
+	assert_near(ec57_kappa(&cm), -1.0, EPS);
+	mt_cm_free(&cm);
+}
+
+/*
+ * Three records (rows true, columns predicted, N S V F Q):
+ *   r0: N 10 0 0 0 0 / S 1 1 0 0 0 / V 0 0 2 0 0 / F 0 0 1 0 0
+ *   r1: N 20 2 1 0 0 / S 6 4 0 0 0
+ *   r2: N 5
+ * S Se per record 1/2, 4/10, - -> mean 0.45 over 2; S +P 1, 4/6, -
+ * -> 5/6 over 2; S FPR 0/13, 2/23, 0/5 -> (2/23)/3 over 3.
+ * V: r0 TP 2, FP 0 (the F beat is not one) -> +P 1; r1 no V beat, one N
+ * predicted V -> +P 0; r2 nothing -> Se mean 1 over 1, +P 0.5 over 2.
+ * Gross V: TP 2, FP 1 -> +P 2/3.  S: 5 of 12; without r1 (10 S beats):
+ * 1 of 2.
+ */
+static void test_ec57_records(void **state)
+{
+	static const uint64_t r0[25] = { 10, 0, 0, 0, 0, 1, 1, 0, 0, 0,
+					 0, 0, 2, 0, 0, 0, 0, 1, 0, 0 };
+	static const uint64_t r1[25] = { 20, 2, 1, 0, 0, 6, 4, 0, 0, 0 };
+	static const uint64_t r2[25] = { 5 };
+	const uint64_t *rv[3] = { r0, r1, r2 };
+	struct mt_cm all, rec[3];
+	struct ec57 e;
+	const struct ec57_class *s = &e.c[EC57_S], *v = &e.c[EC57_V];
+
+	(void)state;
+	assert_int_equal(mt_cm_init(&all, 5), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(mt_cm_init(&rec[i], 5), 0);
+		fill(&rec[i], rv[i]);
+		assert_int_equal(mt_cm_merge(&all, &rec[i]), 0);
+	}
+	assert_int_equal(ec57_compute(&all, rec, 3, map5, &e), 0);
+	assert_near(s->se, 5.0 / 12, EPS);
+	assert_near(s->rec_se, 0.45, EPS);
+	assert_int_equal(s->rec_se_n, 2);
+	assert_near(s->rec_ppv, 5.0 / 6, EPS);
+	assert_int_equal(s->rec_ppv_n, 2);
+	assert_near(s->rec_fpr, 2.0 / 23 / 3, EPS);
+	assert_int_equal(s->rec_fpr_n, 3);
+	assert_near(v->ppv, 2.0 / 3, EPS);
+	assert_near(v->rec_se, 1.0, EPS);
+	assert_int_equal(v->rec_se_n, 1);
+	assert_near(v->rec_ppv, 0.5, EPS);
+	assert_int_equal(v->rec_ppv_n, 2);
+	assert_int_equal(e.s_top, 1);
+	assert_int_equal(e.s_top_beats, 10);
+	assert_near(e.s_se_without, 0.5, EPS);
+	/* a tie names the first record; the rest may hold no S beat */
+	fill(&rec[0], r1);
+	assert_int_equal(ec57_compute(&all, rec, 2, map5, &e), 0);
+	assert_int_equal(e.s_top, 0);
+	/* no S beat anywhere: nobody to leave out */
+	fill(&rec[0], r2);
+	fill(&rec[1], r2);
+	fill(&all, r2);
+	assert_int_equal(ec57_compute(&all, rec, 2, map5, &e), 0);
+	assert_int_equal(e.s_top, -1);
+	assert_true(isnan(e.s_se_without));
+	assert_true(isnan(e.kappa));
+	assert_true(isnan(e.jk));
+	assert_int_equal(e.c[EC57_S].rec_se_n, 0);
+	assert_true(isnan(e.c[EC57_S].rec_se));
+	for (int i = 0; i < 3; i++)
+		mt_cm_free(&rec[i]);
+	mt_cm_free(&all);
+}
+
+/* Classes the model lacks, an empty run, bad arguments. */
+static void test_ec57_empty(void **state)
+{
+	static const int sonly[EC57_NCLASSES] = { 0, 1, -1, -1, -1 };
+	static const int bad[EC57_NCLASSES] = { 0, 1, 2, 3, 5 };
+	struct mt_cm cm, other;
+	struct ec57 e;
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(mt_cm_init(&cm, 5), 0);
+	assert_int_equal(mt_cm_init(&other, 3), 0);
+	assert_int_equal(ec57_compute(&cm, NULL, 0, map5, &e), 0);
+	assert_int_equal(e.n, 0);
+	for (int k = 0; k < EC57_NCLASSES; k++) {
+		assert_true(e.c[k].present);
+		assert_true(isnan(e.c[k].se));
+		assert_true(isnan(e.c[k].ppv));
+		assert_true(isnan(e.c[k].fpr));
+	}
+	assert_true(isnan(e.kappa));
+	assert_string_equal(mt_fmt(buf, sizeof(buf), e.jk, 1, 3), "-");
+	assert_string_equal(json_of(e.jk), "null");
+	fill(&cm, ec5);
+	assert_int_equal(ec57_compute(&cm, NULL, 0, sonly, &e), 0);
+	assert_false(e.c[EC57_V].present);
+	assert_false(e.f_as_v_rule);
+	assert_near(e.c[EC57_S].se, 0.6, EPS);
+	assert_true(isnan(e.jk));	/* needs V */
+	assert_false(isnan(e.kappa));
+	assert_int_equal(ec57_compute(&cm, NULL, 0, bad, &e), -1);
+	assert_int_equal(ec57_compute(&cm, &other, 1, map5, &e), -1);
+	assert_int_equal(ec57_compute(&cm, NULL, 1, map5, &e), -1);
+	assert_int_equal(ec57_compute(NULL, NULL, 0, map5, &e), -1);
+	assert_string_equal(ec57_class_name(EC57_F), "F");
+	assert_string_equal(ec57_class_name(9), "?");
+	mt_cm_free(&cm);
+	mt_cm_free(&other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -395,6 +613,10 @@ int main(void)
 		cmocka_unit_test(test_percentiles),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_large_counts),
+		cmocka_unit_test(test_ec57_f_as_v),
+		cmocka_unit_test(test_ec57_kappa),
+		cmocka_unit_test(test_ec57_records),
+		cmocka_unit_test(test_ec57_empty),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
  *   report.c    text report, progress bar
  *   report_json.c   JSON report, predictions CSV
  *   metrics.c   confusion matrix, Se/+P/F1, percentiles (metrics.h)
+ *   ec57.c      AAMI EC57 beat statistics, kappa, j-index (ec57.h)
  */
 #ifndef BNN_RUN_H
 #define BNN_RUN_H
@@ -24,6 +25,7 @@
 
 #include "bnn.h"
 #include "bnn_data.h"
+#include "ec57.h"
 #include "metrics.h"
 #include "util.h"
 
@@ -212,6 +214,9 @@ void report_text(FILE *f, const struct run_ctx *c);
 /* Shared by report.c and report_json.c. */
 const char *rep_unit(const struct dataset *ds);	/* "beats", "rows"... */
 int rep_aami_class(const struct run_ctx *c, const char *letter);
+/* The EC57 statistics of the run (records = sources); 0 when they apply
+ * (AAMI labels, S or V a class of its own), -1 otherwise. */
+int rep_ec57(const struct run_ctx *c, struct ec57 *e);
 const char *rep_norm_name(int norm);
 const char *rep_values_name(int bnn_value_kind);
 void report_json(FILE *f, const struct run_ctx *c, int status);

@@ -17,14 +17,18 @@
 #                       like the unit tests)
 #   install-bnn-run     phony: binary and man page under $(DESTDIR)$(PREFIX)
 #
-# tests/unit/test_metrics.c (cmocka) needs no rule: it includes
-# tools/bnn-run/metrics.c and builds with the generic unit-test rule.
+# tests/unit/test_metrics.c (cmocka) builds with the generic unit-test
+# rule: it includes tools/bnn-run/metrics.c and ec57.c (listed below so
+# that a change there rebuilds it).
 
 BNN_RUN_SRCS := $(sort $(wildcard tools/bnn-run/*.c))
 BNN_RUN_HDRS := $(wildcard tools/bnn-run/*.h)
 BNN_RUN := $(B)/tools/bnn-run
 BNN_RUN_SAN := $(B)/san/tools/bnn-run
 BNN_MKMODEL := $(B)/tests/bnn-mkmodel
+
+$(B)/tests/unit/test_metrics: tools/bnn-run/metrics.c tools/bnn-run/metrics.h \
+	tools/bnn-run/ec57.c tools/bnn-run/ec57.h
 MANDIR ?= $(PREFIX)/share/man
 BINDIR ?= $(PREFIX)/bin
 

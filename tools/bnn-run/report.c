@@ -108,6 +108,17 @@ int rep_aami_class(const struct run_ctx *c, const char *letter)
 	return k;
 }
 
+int rep_ec57(const struct run_ctx *c, struct ec57 *e)
+{
+	int map[EC57_NCLASSES];
+
+	for (int k = 0; k < EC57_NCLASSES; k++)
+		map[k] = rep_aami_class(c, ec57_class_name(k));
+	if (!c->labelled || (map[EC57_S] < 0 && map[EC57_V] < 0))
+		return -1;
+	return ec57_compute(&c->cm, c->src_cm, c->ds->nsrc, map, e);
+}
+
 /* "2 MIT-BIH records", "500 Bonn EEG segments", "3 sources"... */
 static const char *sources_desc(const struct dataset *ds)
 {
@@ -467,7 +478,7 @@ static void text_metrics(FILE *f, const struct run_ctx *c)
 	double mf1 = mt_cm_macro_f1(&c->cm, &used);
 	uint32_t K = c->cm.k;
 	int nw = 5;
-	int s = rep_aami_class(c, "S"), v = rep_aami_class(c, "V");
+	struct ec57 e;
 
 	fprintf(f, "Results   %zu labelled %s\n", c->labelled, rep_unit(c->ds));
 	fprintf(f, "  accuracy  %s  (%llu of %llu)\n",
@@ -476,20 +487,19 @@ static void text_metrics(FILE *f, const struct run_ctx *c)
 		(unsigned long long)mt_cm_total(&c->cm));
 	fprintf(f, "  macro F1  %s  (mean over the %u class%s present or predicted)\n",
 		mt_fmt(b1, sizeof(b1), mf1, 1, 3), used, used == 1 ? "" : "es");
-	if (s >= 0 || v >= 0) {
+	if (!rep_ec57(c, &e)) {
 		fprintf(f, "  AAMI EC57");
 		for (int i = 0; i < 2; i++) {
-			int k = i ? v : s;
-			struct mt_class mc;
+			const struct ec57_class *x = &e.c[i ? EC57_V : EC57_S];
 
-			if (k < 0)
+			if (!x->present)
 				continue;
-			mt_cm_class(&c->cm, (unsigned)k, &mc);
 			fprintf(f, "%s%s (%s): Se %s, +P %s, FPR %s",
-				i && s >= 0 ? ";  " : "  ", i ? "VEB" : "SVEB",
-				i ? "V" : "S", pct(b1, sizeof(b1), mc.se),
-				pct(b2, sizeof(b2), mc.ppv),
-				pct(b3, sizeof(b3), mc.fpr));
+				i && e.c[EC57_S].present ? ";  " : "  ",
+				i ? "VEB" : "SVEB", i ? "V" : "S",
+				pct(b1, sizeof(b1), x->se),
+				pct(b2, sizeof(b2), x->ppv),
+				pct(b3, sizeof(b3), x->fpr));
 		}
 		fputc('\n', f);
 	}
@@ -516,15 +526,59 @@ static void text_metrics(FILE *f, const struct run_ctx *c)
 	}
 }
 
+/* The EC57 block: per AAMI class gross and per-record Se / +P / FPR,
+ * kappa, j-index, S Se without the record with the most S beats. */
+static void text_ec57(FILE *f, const struct run_ctx *c)
+{
+	struct ec57 e;
+	char b[7][32];
+
+	if (rep_ec57(c, &e))
+		return;
+	fprintf(f, "\n  EC57      all beats (gross) | mean over %zu record%s%s\n",
+		c->ds->nsrc, c->ds->nsrc == 1 ? "" : "s",
+		e.f_as_v_rule ? "; F beats classified as V are not V false positives" : "");
+	fprintf(f, "    %-5s %9s %7s %7s %7s | %7s %7s %7s  %s\n", "class", "beats",
+		"Se %", "+P %", "FPR %", "Se %", "+P %", "FPR %", "records Se/+P");
+	for (int k = 0; k < EC57_NCLASSES; k++) {
+		const struct ec57_class *x = &e.c[k];
+
+		if (!x->present)
+			continue;
+		fprintf(f, "    %-5s %9llu %7s %7s %7s | %7s %7s %7s  %u/%u\n",
+			ec57_class_name(k), (unsigned long long)x->support,
+			mt_fmt(b[0], 32, x->se, 100, 2), mt_fmt(b[1], 32, x->ppv, 100, 2),
+			mt_fmt(b[2], 32, x->fpr, 100, 2),
+			mt_fmt(b[3], 32, x->rec_se, 100, 2),
+			mt_fmt(b[4], 32, x->rec_ppv, 100, 2),
+			mt_fmt(b[5], 32, x->rec_fpr, 100, 2), x->rec_se_n,
+			x->rec_ppv_n);
+	}
+	fprintf(f, "    kappa %s, j-index %s",
+		mt_fmt(b[0], 32, e.kappa, 1, 3), mt_fmt(b[1], 32, e.jk, 1, 3));
+	if (e.s_top >= 0 && c->ds->nsrc > 1)
+		fprintf(f, "; S Se without record %s (%llu of %llu S beats): %s",
+			c->ds->srcs[e.s_top].name,
+			(unsigned long long)e.s_top_beats,
+			(unsigned long long)e.c[EC57_S].support,
+			pct(b[6], 32, e.s_se_without));
+	fputc('\n', f);
+}
+
 static void text_per_source(FILE *f, const struct run_ctx *c)
 {
 	const struct dataset *ds = c->ds;
-	int s = rep_aami_class(c, "S"), v = rep_aami_class(c, "V");
+	struct ec57 e;
+	int s, v;
 	int nw = 6, sets = 0;
 	char b[4][32];
 
 	if (ds->nsrc < 2 || ds->nsrc > 60 || !c->labelled)
 		return;
+	if (rep_ec57(c, &e))
+		memset(&e, 0, sizeof(e));
+	s = e.c[EC57_S].present;
+	v = e.c[EC57_V].present;
 	for (size_t i = 0; i < ds->nsrc; i++) {
 		if ((int)strlen(ds->srcs[i].name) > nw)
 			nw = (int)strlen(ds->srcs[i].name);
@@ -532,32 +586,32 @@ static void text_per_source(FILE *f, const struct run_ctx *c)
 	}
 	fprintf(f, "\n    %-*s %s%8s %9s", nw, "source", sets ? "set   " : "",
 		rep_unit(ds), "accuracy");
-	if (s >= 0)
+	if (s)
 		fprintf(f, " %8s %8s", "S Se", "S +P");
-	if (v >= 0)
+	if (v)
 		fprintf(f, " %8s %8s", "V Se", "V +P");
 	fputc('\n', f);
 	for (size_t i = 0; i < ds->nsrc; i++) {
 		const struct mt_cm *cm = &c->src_cm[i];
-		struct mt_class ms, mv;
+		struct ec57_class ms, mv;
 
-		mt_cm_class(cm, (unsigned)(s >= 0 ? s : 0), &ms);
-		mt_cm_class(cm, (unsigned)(v >= 0 ? v : 0), &mv);
+		ec57_class(cm, e.map, EC57_S, e.f_as_v_rule, &ms);
+		ec57_class(cm, e.map, EC57_V, e.f_as_v_rule, &mv);
 		fprintf(f, "    %-*s ", nw, ds->srcs[i].name);
 		if (sets)
 			fprintf(f, "%-5s ", ds->srcs[i].set ? ds->srcs[i].set : "-");
 		fprintf(f, "%*zu %9s", (int)strlen(rep_unit(ds)) > 8 ?
 			(int)strlen(rep_unit(ds)) : 8, ds->srcs[i].n,
 			mt_fmt(b[0], sizeof(b[0]), mt_cm_accuracy(cm), 100, 2));
-		if (s >= 0)
+		if (s)
 			fprintf(f, " %8s %8s", mt_fmt(b[1], 32, ms.se, 100, 1),
 				mt_fmt(b[2], 32, ms.ppv, 100, 1));
-		if (v >= 0)
+		if (v)
 			fprintf(f, " %8s %8s", mt_fmt(b[1], 32, mv.se, 100, 1),
 				mt_fmt(b[3], 32, mv.ppv, 100, 1));
 		fputc('\n', f);
 	}
-	fprintf(f, "    (accuracy%s in %%)\n", s >= 0 || v >= 0 ? ", Se, +P" : "");
+	fprintf(f, "    (accuracy%s in %%)\n", s || v ? ", Se, +P (EC57)" : "");
 }
 
 static void text_perf(FILE *f, const struct run_ctx *c)
@@ -608,6 +662,7 @@ void report_text(FILE *f, const struct run_ctx *c)
 	fputc('\n', f);
 	if (c->labelled) {
 		text_metrics(f, c);
+		text_ec57(f, c);
 		text_per_source(f, c);
 	} else {
 		fprintf(f, "Results   metrics skipped: %s\n",

@@ -73,6 +73,69 @@ static void json_detection(FILE *f, const struct detection *d)
 	fputs("}", f);
 }
 
+static void json_ec57_class(FILE *f, const struct ec57_class *x)
+{
+	if (!x->present) {
+		fputs("null", f);
+		return;
+	}
+	fprintf(f, "{\"support\": %llu, \"predicted\": %llu, \"tp\": %llu, \"fp\": %llu, \"fn\": %llu, \"tn\": %llu, \"se\": ",
+		(unsigned long long)x->support, (unsigned long long)x->predicted,
+		(unsigned long long)x->tp, (unsigned long long)x->fp,
+		(unsigned long long)x->fn, (unsigned long long)x->tn);
+	jnum(f, x->se);
+	fputs(", \"ppv\": ", f);
+	jnum(f, x->ppv);
+	fputs(", \"fpr\": ", f);
+	jnum(f, x->fpr);
+	fputs(", \"sp\": ", f);
+	jnum(f, x->sp);
+	fputs(",\n        \"per_record\": {\"se\": ", f);
+	jnum(f, x->rec_se);
+	fprintf(f, ", \"se_records\": %u, \"ppv\": ", x->rec_se_n);
+	jnum(f, x->rec_ppv);
+	fprintf(f, ", \"ppv_records\": %u, \"fpr\": ", x->rec_ppv_n);
+	jnum(f, x->rec_fpr);
+	fprintf(f, ", \"fpr_records\": %u}}", x->rec_fpr_n);
+}
+
+/* The "ec57" object (ec57.h has the definitions). */
+static void json_ec57(FILE *f, const struct run_ctx *c)
+{
+	struct ec57 e;
+
+	if (rep_ec57(c, &e)) {
+		fputs("null", f);
+		return;
+	}
+	fprintf(f, "{\"beats\": %llu, \"records\": %zu, \"f_as_v_rule\": %s, \"rule\": ",
+		(unsigned long long)e.n, c->ds->nsrc,
+		e.f_as_v_rule ? "true" : "false");
+	js(f, e.f_as_v_rule ? "F beats classified as V are not V false positives (left out of V +P, FPR and Sp)" :
+	   "not applied (F or V is not a class of the model)");
+	fputs(",\n      \"classes\": {", f);
+	for (int k = 0; k < EC57_NCLASSES; k++) {
+		fprintf(f, "%s\n       \"%s\": ", k ? "," : "", ec57_class_name(k));
+		json_ec57_class(f, &e.c[k]);
+	}
+	fputs("},\n      \"kappa\": ", f);
+	jnum(f, e.kappa);
+	fputs(", \"jk\": ", f);
+	jnum(f, e.jk);
+	fputs(", \"s_se_without\": ", f);
+	if (e.s_top < 0 || c->ds->nsrc < 2) {
+		fputs("null", f);
+	} else {
+		fputs("{\"record\": ", f);
+		js(f, c->ds->srcs[e.s_top].name);
+		fprintf(f, ", \"s_beats\": %llu, \"se\": ",
+			(unsigned long long)e.s_top_beats);
+		jnum(f, e.s_se_without);
+		fputc('}', f);
+	}
+	fputc('}', f);
+}
+
 static void json_pcts(FILE *f, const double *v, size_t n, double scale)
 {
 	static const double ps[] = { 50, 90, 99 };
@@ -317,6 +380,8 @@ void report_json(FILE *f, const struct run_ctx *c, int status)
 				fputs("null", f);
 			fputc('}', f);
 		}
+		fputs(",\n    \"ec57\": ", f);
+		json_ec57(f, c);
 		fputs("},\n", f);
 	}
 

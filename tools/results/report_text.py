@@ -4,6 +4,29 @@ computes the tables; this file says what they mean)."""
 import report as R
 
 
+EC57_NOTE = (
+    "In %, DS2 (paced records excluded), from `bnn-run`'s per-beat predictions (emu, ideal "
+    "array); mean [min-max] over seeds. Per AAMI class, one against the rest: Se = TP / "
+    "(TP + FN), +P = TP / (TP + FP), FPR = FP / (FP + TN), over all DS2 beats (gross). "
+    "EC57's rule for F beats: an F beat classified as V is not a V false positive (it is "
+    "left out of V's FP and TN; V +P and V FPR change, V Se does not). \"rec.\": the mean "
+    "over records of the per-record value, Se over the records holding at least one beat of "
+    "the class, +P over the records where the class was predicted at least once. kappa: "
+    "Cohen's kappa of the 5-class confusion matrix; jk: the j-index of Mar et al. 2011, "
+    "kappa / 2 + (Se_S + Se_V + +P_S + +P_V) / 8 (gross, fractions). \"S Se without\": the S "
+    "sensitivity with the record holding the most S beats left out (232, most of DS2's S "
+    "beats). The definitions are those of `bnn-run`'s EC57 block (`bnn-run(1)`); \"-\": "
+    "undefined, or not kept by the run that made these results.")
+
+ANCHORS_NOTE = (
+    "de Chazal et al. 2004's inter-patient protocol: trained on DS1, tested once on DS2, "
+    "paced records excluded, AAMI classes, EC57 statistics (S and V as Se and +P, in %). "
+    "Published figures as the papers report them (\"-\": not reported, or no parameter "
+    "count given); ours are the shipped ECG models (`models/`), gross, with EC57's F-as-V "
+    "rule, from `bnn-run` on the emulated card (ideal array). Size: what the model needs "
+    "for inference (ours in bits, kbit = 1000 bits).")
+
+
 def _ratio_lines(models):
     """Per task: the binary variants against full precision at each width
     (memory ratio, accuracy difference), from the same tables."""
@@ -104,6 +127,12 @@ def render(s, plots, shipped):
     w("")
     w("Se = sensitivity, +P = positive predictivity (AAMI EC57), in %.")
     w("")
+    w("### The same models by the EC57 protocol")
+    w("")
+    w(R.ec57_table(models, "ecg-inter"))
+    w("")
+    w(EC57_NOTE)
+    w("")
     w("## ECG beats, intra-patient random split (for comparison only)")
     w("")
     w(R.ecg_table(models, "ecg-intra"))
@@ -121,6 +150,16 @@ def render(s, plots, shipped):
     w("\n".join(_ratio_lines(models)))
     w("")
     w("## Anchors from the literature")
+    w("")
+    w("### Inter-patient beat classification, the same protocol")
+    w("")
+    w(ANCHORS_NOTE)
+    w("")
+    w(R.anchors_inter(models))
+    w("")
+    w("### Other protocols (not comparable with the table above)")
+    w("")
+    w(R.anchors_other())
     w("")
     w("\n".join(R.anchors(models)))
     w("")

@@ -130,7 +130,7 @@ def evaluate(job, tdir, log, classes):
         rep = bnn_run(model, inputs, log, pj, pp, opts)
         preds = read_preds(pp)
         ci = {c: i for i, c in enumerate(classes)}
-        y, p, agree, seen = [], [], 0, 0
+        y, p, rec, agree, seen = [], [], [], 0, 0
         for r in preds:
             k = item_key(job, r, True)
             t = want.get(k)
@@ -140,6 +140,7 @@ def evaluate(job, tdir, log, classes):
             pi = ci[r["predicted"]]
             y.append(int(t["label"]))
             p.append(pi)
+            rec.append(r["record"])
             agree += pi == int(t["torch_pred"])
         if seen != len(want):
             raise StepError("bnn-run gave %d of the %d test items (%s)" % (seen, len(want), log))
@@ -147,6 +148,10 @@ def evaluate(job, tdir, log, classes):
         out[tag] = dict(metrics=m, agree_torch=agree / max(seen, 1), items=seen,
                         device=rep["performance"].get("device"),
                         items_per_s=rep["performance"].get("items_per_s"))
+        if job["task"] == "ecg":
+            # EC57 over the test beats, grouped by record (the same
+            # definitions as bnn-run's own `ec57` object)
+            out[tag]["ec57"] = metrics.ec57_items(y, p, rec, classes)
         if tag == "ideal":
             out["bnn_run_model"] = {k: rep["model"].get(k) for k in
                                     ("memory_bits", "binary_macs", "float_macs", "tiles",

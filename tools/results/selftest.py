@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 """Self-test of the results report (tools/results/report*.py) on a made-up
-summary: tables, model choice, anchors, plots. Runs in a second; part of
+summary: tables, model choice, EC57 statistics, anchors, plots. Runs in a second; part of
 `make test` (the full study is `make results`)."""
 import os
 import sys
@@ -70,6 +70,55 @@ def main():
     a = R.anchors(models)
     assert len(a) == 2 and "does not beat it" in a[0] and "ecg-intra-bin-full-w8-s1" in a[0], a
     ok += 1
+    # EC57 (tools/train/metrics.py's hand-computed cases, then the tables)
+    import metrics
+    metrics.ec57_self_test()
+    ok += 1
+    e = R.ec57_of(models["ecg-bin-full-w4-s1"])      # no per-record data: gross only
+    cm = models["ecg-bin-full-w4-s1"]["ideal"]["metrics"]["confusion"]
+    assert e["records"] is None and e["classes"]["S"]["per_record"] is None
+    assert abs(e["kappa"] - metrics.kappa(cm)) < 1e-12
+    assert e["f_as_v_rule"] and e["s_se_without"] is None
+    # w8 seed 1 with per-record data: 100 and 232 split the matrix, 232
+    # holds 8 + 6 of the 20 S beats (S row: 10 right, 10 called V)
+    n8 = "ecg-bin-full-w8-s1"
+    cm = models[n8]["ideal"]["metrics"]["confusion"]
+    b = [[0] * 5 for _ in range(5)]
+    b[0][0], b[1][1], b[1][2] = 40, 8, 6
+    a = [[x - y for x, y in zip(r1, r2)] for r1, r2 in zip(cm, b)]
+    models[n8]["ideal"]["ec57"] = metrics.ec57([("100", a), ("232", b)], CLS)
+    e = R.ec57_of(models[n8])
+    assert e["s_se_without"] == dict(record="232", s_beats=14, se=2 / 6), e["s_se_without"]
+    assert abs(e["classes"]["S"]["per_record"]["se"] - (2 / 6 + 8 / 14) / 2) < 1e-12
+    tab = R.ec57_table(models, "ecg-inter")
+    assert tab.count("\n") == 1 + 3, tab
+    assert "S Se without 232" in tab.splitlines()[0], tab
+    head = tab.splitlines()[0].strip("| ").split(" | ")
+    w4 = [r for r in tab.splitlines() if r.startswith("| fully binarized | 4 |")][0]
+    w8 = [r for r in tab.splitlines() if r.startswith("| fully binarized | 8 |")][0]
+    c4 = dict(zip(head, w4.strip("| ").split(" | ")))
+    c8 = dict(zip(head, w8.strip("| ").split(" | ")))
+    assert c4["S Se rec."] == "-" and c4["S Se without 232"] == "-", c4
+    assert c8["S Se without 232"] == "33.3", c8      # one seed has it
+    # S: 10 of 20 found; V: 20 of 20, column V 10 S + 20 V (two seeds, same matrix)
+    assert c4["S Se"] == "50.0 [50.0-50.0]" and c4["V +P"] == "66.7 [66.7-66.7]", c4
+    ok += 1
+    # anchors: the inter-patient table has the published figures and our
+    # shipped model, nothing of another protocol; those are in their own table
+    inter, other = R.anchors_inter(models), R.anchors_other()
+    for row in ("| de Chazal et al. 2004 | linear discriminants | ~10^2 coefficients | 86.2 | "
+                "75.9 | 38.5 | 77.7 | 81.9 |",
+                "| Llamedo & Martinez 2011 | linear discriminant | - | 93 | 77 | 39 | 81 | 87 |",
+                "| Zhang et al. 2014 | SVMs | - | 86.7 | 79.1 | 36.0 | 85.5 | 92.7 |",
+                "| Niu et al. 2020 | CNN | - | 96.4 | 76.5 | 76.6 | 85.7 | 94.1 |",
+                "| Mondejar-Guerra et al. 2019 | SVM ensemble | - | 94.5 | - | - | - | - |",
+                "| ours: `ecg-bin-full.bnn` (`ecg-bin-full-w8-s1`) | BNN, fully binarized | "
+                "16.0 kbit |"):
+        assert row in inter, (row, inter)
+    assert "Pu" not in inter and "Mousavi" not in inter, inter
+    assert "| Pu et al. 2023 |" in other and "| Mousavi & Afghah 2019 |" in other, other
+    assert "10-s segments split at random" in other and "leak" in other, other
+    ok += 1
     rob = [dict(sweep="ber", series="m", x=x, metrics=dict(accuracy=acc), model="m",
                 opts=[]) for x, acc in ((0, 0.9), (1e-3, 0.8), (1e-3, 0.6))]
     t = R.sweep_table(rob, "ber", "model", R.fmt_ber)
@@ -98,6 +147,8 @@ def main():
                 assert fh.read(8) == b"\x89PNG\r\n\x1a\n", f
         text = report_text.render(summary, made, ["ecg-bin-full.bnn"])
     assert "## ECG beats, inter-patient" in text and "Worst model: **100.000 %**" in text
+    assert "### The same models by the EC57 protocol" in text and inter in text
+    assert text.index(inter) < text.index("### Other protocols") < text.index(other)
     assert "memory-accuracy.png" in made and "ber.png" in made
     ok += 1
     print("results selftest: %d checks passed" % ok)
