@@ -21,7 +21,7 @@ SUDO=
 log() { printf 'deps: %s\n' "$*" >&2; }
 
 # Packages from bookworm itself, per group.
-PKGS_build="build-essential pkg-config ccache xz-utils ca-certificates libcmocka-dev libdrm-dev libudev-dev clang-14 libclang-rt-14-dev"
+PKGS_build="build-essential pkg-config ccache xz-utils ca-certificates libcmocka-dev libdrm-dev libudev-dev clang-14 libclang-rt-14-dev libedf-dev"
 PKGS_qemu="libglib2.0-dev ninja-build python3-venv zlib1g-dev seabios qemu-system-data dpkg-dev"
 # VM test tier: guest initramfs (busybox, cpio, kmod's depmod/modprobe), the
 # kernel's compressed payloads (zstd, xz), out-of-tree module builds against
