@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent dependency installer for RBNN on Debian 12 (bookworm).
 #
-#   scripts/deps.sh [GROUP...]     groups: build qemu vm (default: build qemu)
+#   scripts/deps.sh [GROUP...]     groups: build qemu vm train results edf-check
+#                                  (default: build qemu)
 #   scripts/deps.sh bpo-pkgnames PREFIX        package names known to the private lists
 #   scripts/deps.sh bpo-candidate PKG...       "PKG VERSION" for each PKG apt can fetch
 #   scripts/deps.sh bpo-download DIR PKG...    apt-get download PKGs (or PKG=VERSION)
@@ -31,6 +32,11 @@ PKGS_vm="busybox-static cpio kmod zstd xz-utils dwarves sparse shellcheck libc-b
 PKGS_train="python3-torch libopenblas0-pthread python3-numpy"
 # make results: the study's plots (PNG).
 PKGS_results="python3-matplotlib"
+# EDF conformance check (tests/unit/test_bnn_run.sh): a venv over the system
+# Python with pyedflib from PyPI (Debian has no package of it), pinned.
+PKGS_edf_check="python3-venv python3-numpy"
+EDF_VENV=$CACHE/venv-edf
+PYEDFLIB_VERSION=0.1.42
 # Packages taken from bookworm-backports (too old or missing in bookworm).
 BPO_qemu="meson python3-pycotap"
 
@@ -146,6 +152,19 @@ bpo_download() {
 	(cd "$dir" && apt-get "${BPO_OPTS[@]}" -o APT::Sandbox::User=root download -qq "${want[@]}")
 }
 
+# The edf-check venv: $EDF_VENV/bin/python imports pyedflib afterwards.
+edf_check_venv() {
+	install_group edf_check
+	if [ -x "$EDF_VENV/bin/python" ] &&
+		"$EDF_VENV/bin/python" -c "import pyedflib, sys; sys.exit(pyedflib.__version__ != '$PYEDFLIB_VERSION')" 2>/dev/null; then
+		return 0
+	fi
+	log "venv $EDF_VENV with pyedflib==$PYEDFLIB_VERSION"
+	/usr/bin/python3 -m venv --system-site-packages "$EDF_VENV"
+	"$EDF_VENV/bin/python" -m pip install -q --disable-pip-version-check \
+		"pyedflib==$PYEDFLIB_VERSION"
+}
+
 main() {
 	local groups=("$@")
 	[ ${#groups[@]} -gt 0 ] || groups=(build qemu)
@@ -157,6 +176,7 @@ main() {
 		bpo-candidate) shift; bpo_candidate "$@"; return ;;
 		bpo-download) shift; bpo_download "$@"; return ;;
 		build | qemu | vm | train | results) install_group "$g" ;;
+		edf-check) edf_check_venv ;;
 		*) log "unknown group '$g'"; exit 2 ;;
 		esac
 	done

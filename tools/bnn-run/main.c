@@ -349,7 +349,7 @@ int main(int argc, char **argv)
 	rep = o.predictions && !strcmp(o.predictions, "-") ? stderr : stdout;
 
 	progress_init(&pg, o.progress, o.quiet);
-	inputs_load(&o, &c.mi, &ds, &pg);
+	inputs_load(&o, m, &c.mi, &ds, &pg);
 	if (!ds.n && ds.nskips)
 		die(ds.skips[0].status, "no input could be read (%zu skipped; the first: %s)",
 		    ds.nskips, ds.skips[0].reason);
