@@ -26,7 +26,8 @@ CPPFLAGS := -Ikernel -Iemulator/core -Ilibbnn/data
 CFLAGS := $(CSTD) $(WARN) -O2 -g
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
-LDLIBS := -lm
+# -ledf: EDFlib (libedf-dev), under libbnn/data/edf.c.
+LDLIBS := -lm -ledf
 
 # The device-model core and libbnn's data readers (small, pure C).
 CORE_SRCS := $(sort $(wildcard emulator/core/*.c libbnn/data/*.c))
@@ -157,7 +158,7 @@ $(FUZZ_WFDB): tests/fuzz/fuzz_wfdb.c $(wildcard libbnn/data/*.c) $(CORE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -Ilibbnn/data $< \
-		$(wildcard libbnn/data/*.c) -lm -o $@
+		$(wildcard libbnn/data/*.c) -lm -ledf -o $@
 
 TEST_FUZZ_SECONDS ?= 30
 test-fuzz: $(FUZZ_MODEL) $(FUZZ_WFDB)

@@ -41,7 +41,8 @@ LIBBNN_PIC_OBJS := $(LIBBNN_SRCS:%.c=$(B)/pic/%.o) \
 LIBBNN_A := $(B)/libbnn.a
 LIBBNN_SO := $(B)/libbnn.so.$(LIBBNN_VERSION)
 LIBBNN_PC := $(B)/libbnn.pc
-LIBBNN_LDLIBS := -lm -lpthread
+# EDFlib (libedf-dev) reads EDF / BDF for libbnn/data/edf.c.
+LIBBNN_LDLIBS := -lm -lpthread -ledf
 
 CPPFLAGS += -Ilibbnn/include -Ilibbnn/src
 
@@ -104,7 +105,7 @@ $(FUZZ_MODEL): tests/fuzz/fuzz_model.c $(LIBBNN_SRCS) $(CORE_SRCS) \
 	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined $(CPPFLAGS) \
 		tests/fuzz/fuzz_model.c $(LIBBNN_SRCS) $(CORE_SRCS) \
-		-lm -lpthread -o $@
+		-lm -lpthread -ledf -o $@
 
 # A seed corpus of valid models (written by the fuzzer's -seeds mode).
 fuzz-model: $(FUZZ_MODEL)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent dependency installer for RBNN on Debian 12 (bookworm).
 #
-#   scripts/deps.sh [GROUP...]     groups: build qemu vm train results peers conformance
+#   scripts/deps.sh [GROUP...]     groups: build qemu vm train results peers conformance edf-check
 #                                  (default: build qemu)
 #   scripts/deps.sh bpo-pkgnames PREFIX        package names known to the private lists
 #   scripts/deps.sh bpo-candidate PKG...       "PKG VERSION" for each PKG apt can fetch
@@ -22,7 +22,7 @@ SUDO=
 log() { printf 'deps: %s\n' "$*" >&2; }
 
 # Packages from bookworm itself, per group.
-PKGS_build="build-essential pkg-config ccache xz-utils ca-certificates libcmocka-dev libdrm-dev libudev-dev clang-14 libclang-rt-14-dev"
+PKGS_build="build-essential pkg-config ccache xz-utils ca-certificates libcmocka-dev libdrm-dev libudev-dev clang-14 libclang-rt-14-dev libedf-dev"
 PKGS_qemu="libglib2.0-dev ninja-build python3-venv zlib1g-dev seabios qemu-system-data dpkg-dev"
 # VM test tier: guest initramfs (busybox, cpio, kmod's depmod/modprobe), the
 # kernel's compressed payloads (zstd, xz), out-of-tree module builds against
@@ -42,6 +42,11 @@ PEERS_PIP="wfdb==4.3.1 neurokit2==0.2.13 matplotlib==3.10.3"
 # PyPI, pinned) in a venv over the system's NumPy/SciPy, see conformance_venv.
 PKGS_conformance="python3-venv python3-numpy python3-scipy"
 WFDB_PY_VERSION=4.3.1
+# EDF conformance check (tests/unit/test_bnn_run.sh): a venv over the system
+# Python with pyedflib from PyPI (Debian has no package of it), pinned.
+PKGS_edf_check="python3-venv python3-numpy"
+EDF_VENV=$CACHE/venv-edf
+PYEDFLIB_VERSION=0.1.42
 # Packages taken from bookworm-backports (too old or missing in bookworm).
 BPO_qemu="meson python3-pycotap"
 
@@ -186,6 +191,19 @@ conformance_venv() {
 	"$venv/bin/python" -m pip install -q --disable-pip-version-check "wfdb==$WFDB_PY_VERSION"
 }
 
+# The edf-check venv: $EDF_VENV/bin/python imports pyedflib afterwards.
+edf_check_venv() {
+	install_group edf_check
+	if [ -x "$EDF_VENV/bin/python" ] &&
+		"$EDF_VENV/bin/python" -c "import pyedflib, sys; sys.exit(pyedflib.__version__ != '$PYEDFLIB_VERSION')" 2>/dev/null; then
+		return 0
+	fi
+	log "venv $EDF_VENV with pyedflib==$PYEDFLIB_VERSION"
+	/usr/bin/python3 -m venv --system-site-packages "$EDF_VENV"
+	"$EDF_VENV/bin/python" -m pip install -q --disable-pip-version-check \
+		"pyedflib==$PYEDFLIB_VERSION"
+}
+
 main() {
 	local groups=("$@")
 	[ ${#groups[@]} -gt 0 ] || groups=(build qemu)
@@ -199,6 +217,7 @@ main() {
 		build | qemu | vm | train | results) install_group "$g" ;;
 		peers) install_peers ;;
 		conformance) install_group "$g"; conformance_venv ;;
+		edf-check) edf_check_venv ;;
 		*) log "unknown group '$g'"; exit 2 ;;
 		esac
 	done

@@ -12,6 +12,7 @@
  *   - that split built in;                                        mitdb_split.c
  *   - QRS (beat) detection and EC57 beat matching;               qrs.c
  *   - Bonn epilepsy EEG text segments and a windowing helper;     bonn.c
+ *   - EDF, EDF+ and BDF(+) files, through Debian's EDFlib;        edf.c
  *   - running median, median baseline removal, FIR low-pass;      filters.c
  *   - RR-interval (rhythm) features of beats;                     rhythm.c
  *   - plain numeric CSV and raw little-endian float32 tensors;   csv.c
@@ -34,8 +35,9 @@
  *     of the data before anything is allocated, and all size arithmetic is
  *     overflow-checked.
  *   - The library has no global state except the allocation-failure test
- *     hook (bnn_test_fail_alloc_after); everything else is thread-safe as
- *     long as threads do not share output structs.
+ *     hook (bnn_test_fail_alloc_after) and EDFlib's table of open files
+ *     (edf.c: EDF files are for one thread); everything else is
+ *     thread-safe as long as threads do not share output structs.
  *
  * Data location: the project finds its data under $RBNN_DATA, default
  * "<checkout>/../shared/data" (see bnn_data_dir()).
@@ -859,6 +861,21 @@ int bnn_bonn_set_from_letter(char c);
  * BNN_E_NOTFOUND when that folder is not a single letter Z/O/N/F/S. */
 int bnn_bonn_set_from_path(const char *path);
 
+/* Set named by a Bonn file name: one set letter, three digits and
+ * ".txt", case-insensitive ("Z001.txt", "N100.TXT"); BNN_E_NOTFOUND
+ * otherwise (a path: its last component is looked at). */
+int bnn_bonn_set_from_name(const char *path);
+
+/*
+ * Set of a segment that sits in a real Bonn layout: the folder holding
+ * `path` is named by one set letter (see bnn_bonn_set_from_path) AND its
+ * parent folder holds at least one other set folder (root/Z/ beside
+ * root/S/...).  A lone folder that happens to be called "S" or "N" is no
+ * Bonn layout: BNN_E_NOTFOUND.  Looks at the file system (the parent
+ * folder of a relative path is resolved against the current one).
+ */
+int bnn_bonn_layout_set(const char *path);
+
 /*
  * Parse a segment: one integer per line ([+-]?[0-9]+, optional spaces or
  * tabs around it), LF or CRLF line ends, the last line may lack its line
@@ -912,6 +929,103 @@ int bnn_window_count(size_t n, size_t win, size_t hop, size_t *count,
 		     bnn_error *err);
 int bnn_windows(const float *x, size_t n, size_t win, size_t hop, float **out,
 		size_t *count, bnn_error *err);
+
+/* ======================================================================
+ * EDF, EDF+ and BDF(+) (edf.c)
+ *
+ * European Data Format files read through Debian's EDFlib (libedf-dev,
+ * link with -ledf): EDF (16-bit), EDF+C, BDF (24-bit) and BDF+C.
+ * EDF+D / BDF+D (discontinuous: records with gaps) are refused, as
+ * EDFlib does.  EDFlib keeps a table of open files (at most 64 at once)
+ * and is not thread-safe: open, read and close EDF files from one thread.
+ * ====================================================================== */
+
+enum bnn_edf_type { BNN_EDF_EDF = 0, BNN_EDF_EDFPLUS = 1, BNN_EDF_BDF = 2,
+		    BNN_EDF_BDFPLUS = 3 };
+
+/* Units of bnn_edf_read_signal. */
+enum bnn_edf_units {
+	BNN_EDF_PHYSICAL = 0,	/* the file's physical dimension, as is */
+	BNN_EDF_DIGITAL = 1,	/* raw integers of the file */
+	BNN_EDF_MV = 2,		/* millivolts (ECG); needs a voltage */
+	BNN_EDF_UV = 3,		/* microvolts (EEG); needs a voltage */
+};
+
+#define BNN_EDF_LABEL_MAX 17	/* signal label, incl. NUL */
+#define BNN_EDF_UNITS_MAX 9	/* physical dimension, incl. NUL */
+
+typedef struct bnn_edf_signal {
+	char label[BNN_EDF_LABEL_MAX];	/* trimmed: "EEG Fpz-Cz", "MLII" */
+	char units[BNN_EDF_UNITS_MAX];	/* trimmed: "uV", "mV", "" */
+	double fs;		/* samples per record / record duration, Hz */
+	int64_t nsamples;	/* samples in the file */
+	int samples_per_record;
+	double phys_min, phys_max;
+	int32_t dig_min, dig_max;
+	double resolution;	/* physical units per digital step */
+} bnn_edf_signal;
+
+typedef struct bnn_edf_annotation {
+	double onset;		/* seconds from the start of the file */
+	double duration;	/* seconds; < 0 when the file gives none */
+	const char *text;	/* UTF-8, trimmed (in the file's pool) */
+} bnn_edf_annotation;
+
+typedef struct bnn_edf_file {
+	int type;		/* bnn_edf_type */
+	int nsig;		/* data signals (annotation signals left out) */
+	bnn_edf_signal *sig;	/* nsig entries */
+	double record_s;	/* duration of a data record, s */
+	int64_t nrecords;
+	double duration_s;	/* of the whole file */
+	size_t nann;		/* EDF+ / BDF+ annotations (0 for EDF, BDF) */
+	bnn_edf_annotation *ann;	/* in file order */
+	char *pool;		/* storage of the texts (internal) */
+	int handle;		/* EDFlib's handle (internal) */
+	int is_open;		/* 1 from bnn_edf_open to bnn_edf_close */
+} bnn_edf_file;
+
+/*
+ * Open an EDF / EDF+ / BDF / BDF+ file: header, signal list and every
+ * annotation (EDF+ "TAL"s; the time-keeping ones with empty text are
+ * left out).  The file stays open for bnn_edf_read_signal until
+ * bnn_edf_close.  Errors: BNN_E_IO (cannot open or read), BNN_E_PARSE
+ * (not an EDF or BDF file: the first 8 bytes are neither EDF's "0" nor
+ * BDF's 0xFF "BIOSEMI"), BNN_E_TRUNCATED (shorter than its header
+ * says), BNN_E_CORRUPT (EDFlib finds format errors in the header),
+ * BNN_E_UNSUPPORTED (EDF+D / BDF+D), BNN_E_RANGE (no data signal, more
+ * than EDFlib's 640, a record duration of 0), BNN_E_BUSY (EDFlib's file
+ * table full, or the file already open), BNN_E_NOMEM, BNN_E_INVAL.
+ */
+int bnn_edf_open(const char *path, bnn_edf_file *out, bnn_error *err);
+
+/*
+ * Signal by label, case-insensitive, spaces around ignored: first an
+ * exact match, else a label whose part after its first space matches
+ * (EDF+ labels are "type sensor": "Fpz-Cz" finds "EEG Fpz-Cz", "MLII"
+ * finds "ECG MLII").  Returns the index, BNN_E_NOTFOUND or BNN_E_INVAL.
+ * (No lead aliases: WFDB's lead lookup is exact too.)
+ */
+int bnn_edf_find_signal(const bnn_edf_file *f, const char *label);
+
+/* Millivolts per unit of a physical dimension: "uV"/"µV" 1e-3, "mV" 1,
+ * "V" 1e3, "nV" 1e-6; 0 for anything else. */
+double bnn_edf_mv_per_unit(const char *units);
+
+/*
+ * Read all samples of signal `sig` as floats (*x malloc'ed, *n values) in
+ * `units` (bnn_edf_units): physical values are EDFlib's linear map of the
+ * digital ones; MV / UV convert a voltage dimension (bnn_edf_mv_per_unit)
+ * and fail with BNN_E_UNSUPPORTED for any other ("bpm", "", ...).
+ * Errors: BNN_E_RANGE (no such signal, no samples, more than
+ * BNN_MAX_VALUES), BNN_E_IO / BNN_E_TRUNCATED (EDFlib read error or
+ * short read), BNN_E_STATE (file closed), BNN_E_INVAL, BNN_E_NOMEM.
+ */
+int bnn_edf_read_signal(bnn_edf_file *f, int sig, int units, float **x,
+			size_t *n, bnn_error *err);
+
+/* Close the file and free everything; NULL and zeroed structs are fine. */
+void bnn_edf_close(bnn_edf_file *f);
 
 /* ======================================================================
  * CSV and raw float32 tensors (csv.c)

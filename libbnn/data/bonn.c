@@ -11,8 +11,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #define BONN_MAX_FILES 100000	/* per set folder */
 
@@ -49,6 +52,60 @@ int bnn_bonn_set_from_path(const char *path)
 	if (end - start != 1)
 		return BNN_E_NOTFOUND;
 	return bnn_bonn_set_from_letter(*start);
+}
+
+int bnn_bonn_set_from_name(const char *path)
+{
+	const char *b;
+
+	if (!path)
+		return BNN_E_INVAL;
+	b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	if (strlen(b) != 8 || strcasecmp(b + 4, ".txt"))
+		return BNN_E_NOTFOUND;
+	for (int i = 1; i < 4; i++)
+		if (b[i] < '0' || b[i] > '9')
+			return BNN_E_NOTFOUND;
+	return bnn_bonn_set_from_letter(b[0]);
+}
+
+int bnn_bonn_layout_set(const char *path)
+{
+	char parent[4096];
+	int set = bnn_bonn_set_from_path(path);
+	const char *end, *start;
+	size_t plen;
+
+	if (set < 0)
+		return set;
+	/* path = [parent/]L/file: find L's folder, then its parent. */
+	end = strrchr(path, '/');
+	while (end > path && end[-1] == '/')
+		end--;
+	start = end;
+	while (start > path && start[-1] != '/')
+		start--;
+	plen = (size_t)(start - path);
+	if (plen >= sizeof(parent) - 8)
+		return BNN_E_NOTFOUND;
+	memcpy(parent, path, plen);
+	for (int i = 0; i < BNN_BONN_NSETS; i++) {
+		struct stat st;
+
+		if (i == set)
+			continue;
+		for (int lower = 0; lower < 2; lower++) {
+			char c = bonn_letters[i];
+
+			snprintf(parent + plen, sizeof(parent) - plen, "%c",
+				 lower ? c - 'A' + 'a' : c);
+			if (!stat(parent, &st) &&
+			    S_ISDIR(st.st_mode))
+				return set;
+		}
+	}
+	return BNN_E_NOTFOUND;
 }
 
 static int blank(char c)

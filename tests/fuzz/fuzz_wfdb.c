@@ -17,7 +17,7 @@
  *
  * Build (clang):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilibbnn/data \
- *     tests/fuzz/fuzz_wfdb.c libbnn/data/[a-z]*.c -lm \
+ *     tests/fuzz/fuzz_wfdb.c libbnn/data/[a-z]*.c -lm -ledf \
  *     -o fuzz_wfdb
  *   ./fuzz_wfdb -max_len=8192 corpus/
  */

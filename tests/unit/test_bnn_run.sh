@@ -3,9 +3,10 @@
 #
 # test_bnn_run.sh - end-to-end tests of the bnn-run binary (TAP output, for
 # tests/run-tap.sh): tiny models written by bnn-mkmodel, synthetic CSV,
-# float32, WFDB and Bonn-like inputs, every user-error path (message and
-# exit status), --json validity, --predictions content, and real MIT-BIH /
-# Bonn runs when ../shared/data is there.
+# float32, WFDB, EDF+ and Bonn-like inputs, every user-error path (message
+# and exit status), --json validity, --predictions content, and real
+# MIT-BIH / Bonn runs when ../shared/data is there; Bonn segments written
+# as EDF+ by pyedflib (scripts/deps.sh edf-check) classify like the .txt.
 #
 #   tests/unit/test_bnn_run.sh [BNN_RUN [BNN_MKMODEL]]
 #
@@ -131,6 +132,12 @@ fi
 	--norm zscore --features 9 --baseline median --lowpass 35 --amp-norm qrs \
 	--name mitdb-feat mitdb-feat.bnn || exit 1
 "$MK" --arch conv --length 8 --features 3 --classes pos,neg feat-nobeat.bnn || exit 1
+"$MK" --arch conv --length 100 --rate 100 --classes non-seizure,seizure \
+	--norm zscore eeg100.bnn || exit 1
+"$MK" --arch conv --length 100 --rate 100 --classes non-seizure,seizure \
+	--lead Pz-Oz --norm zscore eegpz.bnn || exit 1
+"$MK" --arch conv --length 100 --rate 100 --classes non-seizure,seizure \
+	--lead C3 --norm zscore eegc3.bnn || exit 1
 
 "$PY" - <<'EOF' || exit 1
 import struct, random
@@ -203,7 +210,73 @@ with open("wfdb/syn.atr", "wb") as f:
         f.write(struct.pack("<H", (c << 10) | (at - t)))
         t = at
     f.write(struct.pack("<H", 0))
+# EDF+C written here (a third writer, besides EDFlib in test_edf.c and
+# pyedflib below): 10 records of 1 s, "EEG Fpz-Cz" and "EEG Pz-Oz" at
+# 100 Hz in uV, annotations "seizure" over [2, 6) s and "eyes open" over
+# [0, 1) s.
+import math
+def edfplus(path, sigs, nrec, anns):
+    ann_bytes = 120
+    allsig = sigs + [("EDF Annotations", "", ann_bytes // 2, None)]
+    ns = len(allsig)
+    def fld(v, n):
+        return str(v).ljust(n)[:n].encode()
+    h = fld("0", 8) + fld("X X X X", 80) + fld("Startdate 01-JAN-2020 X X X", 80)
+    h += fld("01.01.20", 8) + fld("00.00.00", 8) + fld(256 * (ns + 1), 8)
+    h += fld("EDF+C", 44) + fld(nrec, 8) + fld(1, 8) + fld(ns, 4)
+    for key in range(10):
+        for (lab, unit, spr, _) in allsig:
+            ann = lab == "EDF Annotations"
+            h += [fld(lab, 16), fld("", 80), fld(unit, 8),
+                  fld(-1 if ann else -3276.8, 8), fld(1 if ann else 3276.7, 8),
+                  fld(-32768, 8), fld(32767, 8), fld("", 80), fld(spr, 8),
+                  fld("", 32)][key]
+    body = b""
+    for r in range(nrec):
+        for (lab, unit, spr, f) in sigs:
+            body += struct.pack("<%dh" % spr, *[f(r * spr + i) for i in range(spr)])
+        tal = ("+%d\x14\x14\x00" % r).encode()
+        if r == 0:
+            for (on, du, text) in anns:
+                tal += ("+%g\x15%g\x14%s\x14\x00" % (on, du, text)).encode()
+        body += tal.ljust(ann_bytes, b"\x00")
+    with open(path, "wb") as f:
+        f.write(h + body)
+sigs = [("EEG Fpz-Cz", "uV", 100, lambda i: int(500 * math.sin(0.3 * i))),
+        ("EEG Pz-Oz", "uV", 100, lambda i: int(300 * math.cos(0.2 * i)) + (i % 7))]
+edfplus("rec.edf", sigs, 10, [(2, 4, "seizure"), (0, 1, "eyes open")])
+with open("rec.edf", "rb") as f:
+    whole = f.read()
+with open("cut.edf", "wb") as f:
+    f.write(whole[:-300])
+with open("fake.edf", "w") as f:
+    f.write("this is no EDF file\n")
+# Signals without a rate: 400 values, one per line (.txt, .csv), float32.
+with open("sig400.txt", "w") as f:
+    for i in range(400):
+        f.write("%d\n" % int(100 * math.sin(0.1 * i)))
+with open("sig400.csv", "w") as f:
+    for i in range(400):
+        f.write("%g\n" % math.sin(0.1 * i))
+with open("sig400.f32", "wb") as f:
+    f.write(struct.pack("<400f", *[math.sin(0.1 * i) for i in range(400)]))
+# Named like a Bonn file and 4097 lines long (the name rule), and the same
+# name with 400 lines (no Bonn file).
+os.makedirs("named", exist_ok=True)
+with open("named/Z001.txt", "w") as f:
+    for i in range(4097):
+        f.write("%d\n" % int(100 * math.sin(0.1 * i)))
+os.makedirs("short", exist_ok=True)
+with open("short/Z001.txt", "w") as f:
+    for i in range(400):
+        f.write("%d\n" % i)
 EOF
+# Bonn layouts: lay/ holds Z/ and S/ (a real layout); lone/S/ is only a
+# folder called S.
+mkdir -p lay/Z lay/S lone/S
+cp sig400.txt lay/Z/seg.txt
+cp sig400.txt lone/S/seg.txt
+
 # batch/: two good records and a corrupt one (bad header)
 mkdir batch
 for r in syn syn2; do
@@ -325,7 +398,7 @@ json_check "--resample=linear: 9 resampled beats" 'd["data"]["items"] == 9' \
 expect 3 "linear: no such file, folder or record .*write --resample=linear" "--resample linear: the method needs '=', 'linear' is an input" -- -m ecg360.bnn --data wfdb --resample linear wfdb/syn
 expect 0 "" "-q silences the resampling note" -- -m ecg360.bnn -q -p q.csv wfdb/syn
 [ ! -s err ] && ok "-q: nothing on stderr" || notok "-q: nothing on stderr"
-expect 6 "a Bonn EEG segment has 1 channel, the model needs 2" "Bonn segment for a 2-channel model" -- -m maj2.bnn seg.txt
+expect 6 "a Bonn EEG segment has 1 channel, the model needs 2" "Bonn segment for a 2-channel model" -- -m maj2.bnn lay/Z/seg.txt
 expect 5 "not a Bonn EEG segment" "--format bonn on a CSV" -- -m maj.bnn --format bonn nolab.csv
 
 # ---------------------------------------------------------------------
@@ -548,7 +621,67 @@ json_check "WFDB folder: the record read once" 'd["data"]["items"] == 9'
 expect 3 "no annotations|syn.qrs" "missing annotation file" -- -m ecg250.bnn --annotator qrs wfdb/syn
 
 # ---------------------------------------------------------------------
+# Signals without a rate (--fs), Bonn layouts
+# ---------------------------------------------------------------------
+expect 2 "sig400.txt: a signal without a sampling rate: it is no Bonn EEG segment .*give its rate with --fs HZ" ".txt outside a Bonn layout needs --fs" -- -m eeg.bnn sig400.txt
+expect 0 "" ".txt signal with --fs at the model's rate" -- -m eeg.bnn --fs 173.61 --json -p p.csv sig400.txt
+json_check ".txt with --fs: 2 windows, unlabelled, not resampled" 'd["data"]["items"] == 2' \
+	'd["data"]["sources"][0]["reader"] == "csv"' 'd["data"]["sources"][0]["resampled"] is False'
+expect 0 "resampling inputs at 86.805 Hz to the model's 173.61 Hz" ".txt signal with --fs at half the rate: resampled" -- -m eeg.bnn --fs 86.805 --json -p p.csv sig400.txt
+json_check "--fs 86.805: 800 samples, 4 windows" 'd["data"]["items"] == 4' 'd["data"]["sources"][0]["resampled"] is True'
+expect 7 "sig400.txt is sampled at 86.805 Hz, the model expects 173.61 Hz \(--no-resample" "--fs with --no-resample: rate mismatch" -- -m eeg.bnn --fs 86.805 --no-resample sig400.txt
+expect 2 "sig400.csv: a signal \(400 rows of 1 channel\) carries no sampling rate and the model expects 173.61 Hz: give its rate with --fs HZ" "CSV signal without --fs" -- -m eeg.bnn sig400.csv
+expect 0 "" "CSV signal with --fs" -- -m eeg.bnn --fs 173.61 --json -p p.csv sig400.csv
+json_check "CSV signal: 2 windows" 'd["data"]["items"] == 2'
+expect 0 "" "float32 signal with --fs" -- -m eeg.bnn --fs 173.61 --json -p p.csv sig400.f32
+json_check "float32 with --fs: a signal, 2 windows" 'd["data"]["items"] == 2' 'd["data"]["unit"] == "windows"'
+expect 2 "--shape describes float32 items, --fs makes" "--fs with --shape" -- -m eeg.bnn --fs 100 --shape 2 sig400.f32
+expect 2 "--fs wants a number in \(0, 1e\+06\]" "--fs 0" -- -m eeg.bnn --fs 0 sig400.txt
+expect 0 "" "real Bonn layout: the folder letter labels, 173.61 Hz" -- -m eeg.bnn --json lay/Z/seg.txt
+json_check "layout: label Z -> non-seizure, no --fs needed" 'd["data"]["items"] == 2' \
+	'{l["label"]: l["items"] for l in d["data"]["labels"] if l["items"]} == {"Z": 2}' \
+	'd["data"]["sources"][0]["reader"] == "bonn"'
+expect 2 "lone/S/seg.txt: a signal without a sampling rate" "a lone folder named S is no Bonn layout" -- -m eeg.bnn lone/S/seg.txt
+expect 0 "" "lone folder S with --fs: unlabelled" -- -m eeg.bnn --fs 173.61 --json -p p.csv lone/S/seg.txt
+json_check "lone S: no folder label" 'all(l["items"] == 0 for l in d["data"]["labels"])'
+expect 0 "" "named like Z001.txt with 4097 lines: Bonn, its letter labels" -- -m eeg.bnn --json named/Z001.txt
+json_check "name rule: 23 windows labelled Z" 'd["data"]["items"] == 23' \
+	'{l["label"]: l["items"] for l in d["data"]["labels"] if l["items"]} == {"Z": 23}'
+expect 2 "short/Z001.txt: a signal without a sampling rate" "named Z001.txt but 400 lines: no Bonn file" -- -m eeg.bnn short/Z001.txt
+expect 0 "" "--format bonn outside a layout: 173.61 Hz, unlabelled" -- -m eeg.bnn --format bonn --json -p p.csv lone/S/seg.txt
+json_check "--format bonn: no label" 'd["data"]["sources"][0]["reader"] == "bonn"' 'all(l["items"] == 0 for l in d["data"]["labels"])'
+
+# ---------------------------------------------------------------------
+# EDF+ (written by the fixture above)
+# ---------------------------------------------------------------------
+expect 0 "the model names no channel: using each EDF file's first signal \(EEG Fpz-Cz" "EDF+: first signal, annotations label windows" -- -m eeg100.bnn --json -p p.csv rec.edf
+json_check "EDF+: 10 windows, 4 labelled seizure by the annotation over [2, 6) s" \
+	'd["data"]["items"] == 10' \
+	'{l["label"]: l["items"] for l in d["data"]["labels"]} == {"seizure": 4}' \
+	'd["data"]["sources"][0]["reader"] == "edf" and d["data"]["sources"][0]["lead"] == "EEG Fpz-Cz"' \
+	'd["data"]["sources"][0]["fs"] == 100'
+[ "$(awk -F, 'NR > 1 { printf "%s;", $4 }' p.csv)" = ";;seizure;seizure;seizure;seizure;;;;;" ] &&
+	ok "EDF+: windows 2-5 labelled, the others not" || notok "EDF+: windows 2-5 labelled, the others not ($(awk -F, 'NR > 1 { printf "%s;", $4 }' p.csv))"
+expect 0 "" "--channel picks a signal by label, case-insensitively" -- -m eeg100.bnn --channel pz-oz --json -p p.csv rec.edf
+json_check "--channel pz-oz: EEG Pz-Oz" 'd["data"]["sources"][0]["lead"] == "EEG Pz-Oz"'
+expect 0 "" "the model's lead names the EDF channel" -- -m eegpz.bnn --json -p p.csv rec.edf
+json_check "model lead Pz-Oz: EEG Pz-Oz" 'd["data"]["sources"][0]["lead"] == "EEG Pz-Oz"'
+expect 6 "rec.edf has no channel 'Cz' \(its channels: EEG Fpz-Cz, EEG Pz-Oz\)$" "EDF: --channel not in the file" -- -m eeg100.bnn --channel Cz rec.edf
+expect 6 "rec.edf has no channel 'C3' \(its channels: EEG Fpz-Cz, EEG Pz-Oz\); that is the model's lead" "EDF: the model's lead not in the file" -- -m eegc3.bnn rec.edf
+expect 6 "rec.edf: the model classifies heartbeats .*beat detection" "EDF with a beat model: exit 6" -- -m ecg250.bnn rec.edf
+expect 0 "resampling inputs at 100 Hz to the model's 173.61 Hz" "EDF at 100 Hz, model at 173.61 Hz: resampled" -- -m eeg.bnn --json -p p.csv rec.edf
+expect 7 "rec.edf is sampled at 100 Hz, the model expects 173.61 Hz \(--no-resample" "EDF with --no-resample" -- -m eeg.bnn --no-resample rec.edf
+expect 5 "fake.edf: not an EDF or BDF file" "not EDF" -- -m eeg100.bnn fake.edf
+expect 5 "cut.edf: truncated: the header announces 10 data records" "truncated EDF" -- -m eeg100.bnn cut.edf
+expect 11 "skipped cut.edf: .*truncated" "a truncated EDF among good ones is skipped" -- -m eeg100.bnn --json -p p.csv rec.edf cut.edf
+cp rec.edf noext
+expect 0 "" "EDF recognised by its first bytes" -- -m eeg100.bnn --json -p p.csv noext
+json_check "EDF without .edf: read as EDF" 'd["data"]["sources"][0]["reader"] == "edf"'
+expect 0 "--fs ignored for EDF files" "--fs with an EDF: ignored with a warning" -- -m eeg100.bnn --fs 50 --json -p p.csv rec.edf
+
+# ---------------------------------------------------------------------
 # Batches: an input that cannot be read is skipped, not fatal
+
 # ---------------------------------------------------------------------
 expect 11 "^bnn-run: warning: skipped broken: record broken: .*broken.hea: line 1" "folder with a corrupt record: the others classified, status 11" -- -m ecg250.bnn --json batch
 json_check "folder with a corrupt record: JSON skipped list and exit_status" \
@@ -680,6 +813,28 @@ if [ -d "$DATA/bonn_eeg/Z" ]; then
 		'd["data"]["items"] == 101 * 23' \
 		'{l["label"]: l["class"] for l in d["data"]["labels"] if l["items"]} == {"Z": "non-seizure", "S": "seizure"}'
 	expect 7 "Bonn EEG is sampled at 173.61 Hz, the model expects 250 Hz \(--no-resample" "Bonn rate mismatch with --no-resample" -- -m ecg250.bnn --no-resample "$DATA/bonn_eeg/Z/Z001.txt"
+	# EDF+ by pyedflib (a venv of scripts/deps.sh edf-check) from Bonn
+	# segments: the shipped EEG model gives the same classes and scores
+	# as for the .txt segments; the annotations label the windows.
+	venv=${RBNN_CACHE:-$HOME/.cache/rbnn}/venv-edf
+	if "$repo/scripts/deps.sh" edf-check >deps.log 2>&1 &&
+	   "$venv/bin/python" "$here/edf_pyedflib.py" s001.edf "$DATA/bonn_eeg/S/S001.txt" seizure &&
+	   "$venv/bin/python" "$here/edf_pyedflib.py" z001.edf "$DATA/bonn_eeg/Z/Z001.txt" Z; then
+		eegm=$repo/models/eeg-seizure-bin-full.bnn
+		expect 0 "" "pyedflib EDF+ of S001 and Z001 with the shipped EEG model" -- -m "$eegm" --json -p edf-pred.csv s001.edf z001.edf
+		json_check "pyedflib EDF+: 46 windows labelled by the annotations, seizure / non-seizure" \
+			'd["data"]["items"] == 46' \
+			'{l["label"]: (l["items"], l["class"]) for l in d["data"]["labels"]} == {"seizure": (23, "seizure"), "Z": (23, "non-seizure")}' \
+			'all(abs(s["fs"] - 173.61) < 0.01 and not s["resampled"] for s in d["data"]["sources"])'
+		cp out edf.json
+		expect 0 "" "the same segments as Bonn .txt" -- -m "$eegm" --json -p txt-pred.csv "$DATA/bonn_eeg/S/S001.txt" "$DATA/bonn_eeg/Z/Z001.txt"
+		[ "$(cut -d, -f5- edf-pred.csv)" = "$(cut -d, -f5- txt-pred.csv)" ] &&
+			"$PY" -c 'import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); sys.exit(a["metrics"]["confusion"] != b["metrics"]["confusion"])' edf.json out &&
+			ok "pyedflib EDF+ = Bonn .txt: same predicted classes, scores and confusion matrix" ||
+			notok "pyedflib EDF+ = Bonn .txt: same predicted classes, scores and confusion matrix"
+	else
+		skip "pyedflib EDF+ runs" "the edf-check venv could not be made ($(tail -n 1 deps.log))"
+	fi
 else
 	skip "Bonn EEG runs" "no data under $DATA/bonn_eeg"
 fi

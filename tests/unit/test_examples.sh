@@ -18,7 +18,8 @@
 # Each runs from a scratch folder with: the binary under test for bnn-run,
 # ecg.bnn / eeg.bnn / models/ = the shipped models, ../shared/data = the
 # data, stand-ins for the user's files (beats.csv, labels.txt, beats.x.f32,
-# /data/myrec/rec01), and --limit 300 to keep it short.  Nothing needs a
+# /data/myrec/rec01, recording.edf: Bonn S001 as EDF+, signal.txt), and
+# --limit 300 to keep it short.  Nothing needs a
 # card: backend auto falls back to the emulated card.  An example whose
 # model does not exist in the checkout (one you train yourself) is skipped
 # with that reason, as are all when the data is not there.
@@ -123,7 +124,12 @@ with open("beats.rows.tsv", "w") as f:
     f.write("index\tlabel\tclass\trecord\tsample\n")
     for k in range(40):
         f.write("%d\t0\tN\tr%d\t%d\n" % (k, k // 20, 100 * k))
+with open("signal.txt", "w") as f:
+    for i in range(2048):
+        f.write("%d\n" % int(80 * math.sin(i / 9.0) + 20 * random.random()))
 EOF
+"$PY" "$repo/tests/unit/edf_write.py" recording.edf "$DATA/bonn_eeg/S/S001.txt" \
+	seizure || exit 1
 
 # ---------------------------------------------------------------------
 # Run them

@@ -33,8 +33,16 @@ static const char help_text[] =
 "                         107 217 or those of its SPLITS_AAMI.txt, are left\n"
 "                         out: --allow-paced), a Bonn EEG root (holding Z/\n"
 "                         O/ N/ F/ S/) or one set folder\n"
-"  FILE.txt               a Bonn EEG segment (one integer per line; its set\n"
-"                         is the letter of its folder), else a CSV\n"
+"  FILE.edf, FILE.bdf     EDF, EDF+ or BDF (EDFlib): the channel named by\n"
+"                         --channel or the model's lead, else the first;\n"
+"                         rate from the file; EDF+ annotations naming a\n"
+"                         model class label the windows they cover\n"
+"  FILE.txt               a Bonn EEG segment (173.61 Hz) when it sits in a\n"
+"                         Bonn layout (its folder Z/ O/ N/ F/ or S/ beside\n"
+"                         another of them: the folder is its label) or is\n"
+"                         named like Z001.txt with 4097 lines (the name's\n"
+"                         letter is its label); else a CSV, or a signal of\n"
+"                         one value per line that needs --fs\n"
 "  FILE.csv, FILE.tsv     one item per row (channels x length values,\n"
 "                         position-major) and an optional label column, or a\n"
 "                         signal with one column per channel (rows = samples)\n"
@@ -46,7 +54,9 @@ static const char help_text[] =
 "window) gets one item per annotated beat, the window [-pre, +post) around\n"
 "the R peak on the model's lead, labelled with its AAMI class (N S V F Q);\n"
 "other models get consecutive windows of the model's length (--hop).  WFDB\n"
-"signals are given in millivolts (--units), Bonn and CSV values as stored;\n"
+"signals are given in millivolts (--units), EDF signals in microvolts for\n"
+"windowed (EEG) models and millivolts for beat models, Bonn and CSV values\n"
+"as stored;\n"
 "libbnn applies the model's own input normalisation.  Records at another\n"
 "rate than the model's are resampled (a note says so; --no-resample).\n"
 "\n"
@@ -87,7 +97,10 @@ static const char help_text[] =
 "Data:\n"
 "      --data DIR         MIT-BIH folder (default $RBNN_DATA/mitdb, else\n"
 "                         <checkout>/../shared/data/mitdb)\n"
-"      --lead NAME        WFDB lead (default: the model's, e.g. MLII)\n"
+"      --lead NAME, --channel NAME\n"
+"                         WFDB lead or EDF channel (default: the model's,\n"
+"                         e.g. MLII; EDF labels match case-insensitively,\n"
+"                         'Fpz-Cz' finds 'EEG Fpz-Cz')\n"
 "      --annotator NAME   annotation file extension (default atr)\n"
 "      --beats SRC        beat models: where the beats come from: auto (the\n"
 "                         annotations, detected when a record has none;\n"
@@ -96,14 +109,21 @@ static const char help_text[] =
 "      --allow-paced      keep the paced records of a folder\n"
 "      --strict           a WFDB checksum or initial-value mismatch is an\n"
 "                         error (default: a warning, the data are used)\n"
-"      --units U          WFDB values: mv (millivolts, default) or adc (raw)\n"
+"      --units U          WFDB / EDF values: mv (millivolts), uv\n"
+"                         (microvolts) or adc (raw digital values); default\n"
+"                         mv, and uv for EDF with a windowed model\n"
+"      --fs HZ            sampling rate of inputs that carry none: CSV\n"
+"                         signals, .txt signals (not Bonn), and float32\n"
+"                         files, which --fs makes a continuous signal of\n"
+"                         the model's channels (position-major); resampled\n"
+"                         to the model's rate like the others\n"
 "      --resample[=M]     resample inputs whose rate differs from the\n"
 "                         model's (the default) with M: sinc (default) or\n"
 "                         linear; M only after '=' (--resample=linear)\n"
 "      --no-resample      a rate mismatch is an error (exit status 7)\n"
 "      --hop N            window step of windowed inputs (default: the\n"
 "                         model's length)\n"
-"      --format F         auto (default), wfdb, bonn, csv or f32\n"
+"      --format F         auto (default), wfdb, bonn, edf, csv or f32\n"
 "      --shape DIMS       float32 layout: N, N,K (K = channels x length,\n"
 "                         position-major) or N,C,L (channel-major, as in\n"
 "                         PyTorch); default: N from the file size\n"
@@ -148,7 +168,8 @@ static const char help_text[] =
 "  3   input or model file missing or unreadable\n"
 "  4   not a valid .bnn model\n"
 "  5   data file malformed or of unknown type\n"
-"  6   the model does not fit the data (channels, length, lead not found)\n"
+"  6   the model does not fit the data (channels, length, lead not found,\n"
+"      a beat model on a signal without beat annotations)\n"
 "  7   sampling rate differs from the model's and --no-resample given\n"
 "  8   no card, or the backend is not available\n"
 "  9   permission denied on the device node\n"
@@ -276,7 +297,7 @@ enum {
 	O_QUEUE = 256, O_CPU_ISA, O_ERRMODEL, O_CELL, O_PROG, O_BER, O_SEED,
 	O_AGE, O_WEAR, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT, O_BEATS, O_STRICT,
 	O_UNITS, O_RESAMPLE, O_HOP, O_FORMAT, O_SHAPE, O_LABELS, O_LABCOL,
-	O_LABMAP, O_JSON, O_PROGRESS, O_ALLOW_PACED, O_NO_RESAMPLE,
+	O_LABMAP, O_JSON, O_PROGRESS, O_ALLOW_PACED, O_NO_RESAMPLE, O_FS,
 };
 
 static const struct option longopts[] = {
@@ -299,6 +320,8 @@ static const struct option longopts[] = {
 	{ "tiles", required_argument, NULL, O_TILES },
 	{ "data", required_argument, NULL, O_DATA },
 	{ "lead", required_argument, NULL, O_LEAD },
+	{ "channel", required_argument, NULL, O_LEAD },
+	{ "fs", required_argument, NULL, O_FS },
 	{ "annotator", required_argument, NULL, O_ANNOT },
 	{ "beats", required_argument, NULL, O_BEATS },
 	{ "strict", no_argument, NULL, O_STRICT },
@@ -339,10 +362,11 @@ void args_parse(int argc, char **argv, struct opts *o)
 	static const int isa_kind[] = { BNN_ISA_AUTO, BNN_ISA_PORTABLE,
 					BNN_ISA_AVX2, BNN_ISA_AVX512 };
 	static const char *const cells[] = { "2t2r", "1t1r" };
-	static const char *const units[] = { "mv", "adc" };
+	static const char *const units[] = { "mv", "uv", "adc" };
+	static const int unit_kind[] = { UNITS_MV, UNITS_UV, UNITS_ADC };
 	static const char *const methods[] = { "sinc", "linear" };
 	static const char *const formats[] = { "auto", "wfdb", "bonn", "csv",
-					       "f32" };
+					       "f32", "edf" };
 	static const char *const progress[] = { "auto", "always", "never" };
 	int c, tiles_given = 0;
 
@@ -357,7 +381,7 @@ void args_parse(int argc, char **argv, struct opts *o)
 	o->seed = 1;
 	o->verify = -1;
 	o->annotator = "atr";
-	o->units = UNITS_MV;
+	o->units = UNITS_AUTO;
 	o->resample = 1;
 	o->resample_method = BNN_RESAMPLE_SINC;
 	o->format = FMT_AUTO;
@@ -451,7 +475,7 @@ void args_parse(int argc, char **argv, struct opts *o)
 			break;
 		case O_LEAD:
 			if (!*optarg || strlen(optarg) >= BNN_LEAD_MAX)
-				usage_error("--lead wants a lead name of 1..%d characters, got '%s'",
+				usage_error("--lead / --channel wants a name of 1..%d characters, got '%s'",
 					    BNN_LEAD_MAX - 1, optarg);
 			o->lead = optarg;
 			break;
@@ -480,8 +504,10 @@ void args_parse(int argc, char **argv, struct opts *o)
 			o->allow_paced = 1;
 			break;
 		case O_UNITS:
-			o->units = pick("--units", optarg, units, 2) ?
-				   UNITS_ADC : UNITS_MV;
+			o->units = unit_kind[pick("--units", optarg, units, 3)];
+			break;
+		case O_FS:
+			o->fs = parse_real("--fs", optarg, 0, 1e6, 1);
 			break;
 		case O_NO_RESAMPLE:
 			o->resample = 0;
@@ -500,7 +526,7 @@ void args_parse(int argc, char **argv, struct opts *o)
 						      1u << 24);
 			break;
 		case O_FORMAT:
-			o->format = pick("--format", optarg, formats, 5);
+			o->format = pick("--format", optarg, formats, 6);
 			break;
 		case O_SHAPE:
 			parse_shape(o, optarg);
@@ -592,6 +618,8 @@ void args_parse(int argc, char **argv, struct opts *o)
 		usage_error("-p - and --json both write to stdout: give --predictions a file name");
 	if (o->shape_n && o->format != FMT_AUTO && o->format != FMT_F32)
 		usage_error("--shape applies to float32 inputs (--format f32)");
+	if (o->shape_n && o->fs > 0)
+		usage_error("--shape describes float32 items, --fs makes a float32 file a signal: give one of them");
 	if (!o->data_dir)
 		o->data_dir = default_mitdb_dir();
 }

@@ -9,6 +9,7 @@
  *   args.c      command line, --help, --version
  *   inputs.c    what each input is, the data set (inputs.h)
  *   read_signals.c  WFDB records and Bonn EEG segments
+ *   read_edf.c  EDF, EDF+ and BDF files (libbnn over EDFlib)
  *   read_tables.c   CSV, float32 tensors, labels files
  *   labels.c    data labels -> model classes
  *   report.c    text report, progress bar
@@ -31,9 +32,9 @@
 
 #define BNN_RUN_VERSION "0.1.0"
 
-enum { FMT_AUTO, FMT_WFDB, FMT_BONN, FMT_CSV, FMT_F32 };
+enum { FMT_AUTO, FMT_WFDB, FMT_BONN, FMT_CSV, FMT_F32, FMT_EDF };
 enum { PROGRESS_AUTO, PROGRESS_ALWAYS, PROGRESS_NEVER };
-enum { UNITS_MV, UNITS_ADC };
+enum { UNITS_AUTO, UNITS_MV, UNITS_UV, UNITS_ADC };
 enum { BEATS_AUTO, BEATS_ANN, BEATS_DETECT };	/* --beats */
 enum { LABCOL_AUTO, LABCOL_NONE, LABCOL_FIRST, LABCOL_LAST, LABCOL_NAME };
 
@@ -67,7 +68,11 @@ struct opts {
 	int annotator_given;		/* --annotator: its file must exist */
 	int strict;			/* --strict: WFDB checksum mismatch fails */
 	int allow_paced;		/* folders: keep paced records */
-	int units;
+	int units;			/* UNITS_AUTO: mV for WFDB and beat
+				 * models, uV for EDF with a windowed
+				 * (EEG) model */
+	double fs;			/* --fs: rate of inputs that carry
+				 * none (0 = not given) */
 	int resample;			/* 1 = resample (default), 0 = refuse
 				 * (--no-resample) */
 	int resample_method;		/* bnn_resample_method */
@@ -98,13 +103,14 @@ struct source {
 	char *name;		/* "100", "Z/Z001.txt", "beats.csv" */
 	char *path;		/* file or record path */
 	int kind;		/* SRC_* */
-	const char *reader;	/* "wfdb", "bonn", "csv", "f32" */
+	const char *reader;	/* "wfdb", "bonn", "edf", "csv", "f32" */
 	const char *set;	/* "DS1", "DS2", "paced", Bonn set, or NULL */
 	size_t first, n;	/* items [first, first + n) */
 	size_t dropped;		/* beats whose window left the record */
 	double fs;		/* rate of the source (0 = unknown) */
 	int resampled;		/* resampled to the model's rate */
-	char lead[BNN_WFDB_DESC_MAX];	/* lead used (WFDB), "" otherwise */
+	char lead[BNN_WFDB_DESC_MAX];	/* lead / channel used (WFDB, EDF),
+					 * "" otherwise */
 	int detected;		/* beats from the QRS detector */
 };
 
@@ -182,6 +188,9 @@ int label_intern(struct dataset *ds, const char *s, int kind);
 /* ---- labels.c ---- */
 /* Fill ds->lmap from the model's class names and --label-map. */
 void labels_map(struct dataset *ds, const bnn_model *m, const char *spec);
+/* The model class a label names by the automatic rules 1-4 (no class
+ * indices), or -1: which EDF+ annotations label windows. */
+int32_t label_names_class(const bnn_model *m, const char *label, int kind);
 
 /* ---- report.c ---- */
 struct run_ctx {

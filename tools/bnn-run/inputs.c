@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * inputs.c - bnn-run: find out what each input argument is (MIT-BIH set or
- * record, WFDB folder, Bonn EEG root / set / segment, CSV, float32 tensor)
+ * record, WFDB folder, Bonn EEG root / set / segment, EDF / EDF+ / BDF
+ * file, CSV, float32 tensor)
  * and turn it into model items with libbnn's data readers, following the
  * model's input description (channels, length, rate, beat window, lead).
  */
@@ -337,6 +338,25 @@ int rd_bonn_letter(const char *name)
 	return bnn_bonn_set_from_letter(name[0]);
 }
 
+void rd_fs_ignored(struct rd *r, const char *what)
+{
+	if (r->o->fs > 0 && !r->noted_fs_ignored++)
+		warnx_("--fs ignored for %s: it carries its own sampling rate",
+		       what);
+}
+
+int rd_is_edf_magic(const char *head, size_t len)
+{
+	return len >= 8 && (!memcmp(head, "0       ", 8) ||
+			    !memcmp(head, "\xff" "BIOSEMI", 8));
+}
+
+static int is_edf_name(const char *name)
+{
+	return !strcasecmp(rd_ext_of(name), "edf") ||
+	       !strcasecmp(rd_ext_of(name), "bdf");
+}
+
 /* ---------------------------------------------------------------------
  * Expansion of the arguments into jobs
  * --------------------------------------------------------------------- */
@@ -454,7 +474,7 @@ static void expand_dir(struct rd *r, const char *dir)
 			const char *e = rd_ext_of(v[i]);
 
 			if (!strcasecmp(e, "csv") || !strcasecmp(e, "tsv") ||
-			    !strcasecmp(e, "f32")) {
+			    !strcasecmp(e, "f32") || is_edf_name(v[i])) {
 				char *p = rd_path2(dir, v[i], NULL);
 
 				expand_file(r, p);
@@ -464,7 +484,7 @@ static void expand_dir(struct rd *r, const char *dir)
 		}
 		if (!ntab)
 			die(EX_DATA,
-			    "%s: no WFDB records (.hea), Bonn EEG sets (Z/ O/ N/ F/ S/), segments (.txt), CSV or .f32 files in this folder",
+			    "%s: no WFDB records (.hea), Bonn EEG sets (Z/ O/ N/ F/ S/), segments (.txt), EDF / BDF, CSV or .f32 files in this folder",
 			    dir);
 	}
 	free_list(v, n);
@@ -495,9 +515,9 @@ static void expand_file(struct rd *r, const char *path)
 	char head[4096];
 	size_t hl;
 
-	if (f == FMT_CSV || f == FMT_F32 || f == FMT_BONN) {
+	if (f == FMT_CSV || f == FMT_F32 || f == FMT_BONN || f == FMT_EDF) {
 		add_job(r, f == FMT_CSV ? RD_CSV : f == FMT_F32 ? RD_F32 :
-			RD_BONN, NULL, NULL, path, 1);
+			f == FMT_EDF ? RD_EDF : RD_BONN, NULL, NULL, path, 1);
 		return;
 	}
 	if (!strcmp(ext, "hea") || !strcmp(ext, "dat") ||
@@ -516,6 +536,10 @@ static void expand_file(struct rd *r, const char *path)
 		add_job(r, RD_CSV, NULL, NULL, path, 1);
 		return;
 	}
+	if (is_edf_name(path)) {
+		add_job(r, RD_EDF, NULL, NULL, path, 1);
+		return;
+	}
 	if (!strcasecmp(ext, "txt")) {
 		add_job(r, RD_TXT, NULL, NULL, path, 1);
 		return;
@@ -529,11 +553,15 @@ static void expand_file(struct rd *r, const char *path)
 		add_job(r, RD_TXT, NULL, NULL, path, 1);
 		return;
 	}
+	if (rd_is_edf_magic(head, hl)) {
+		add_job(r, RD_EDF, NULL, NULL, path, 1);
+		return;
+	}
 	if (hl >= 4 && !memcmp(head, "BNN1", 4))
 		die(EX_USAGE, "%s is a .bnn model, not data (give the model with --model)",
 		    path);
 	die(EX_DATA,
-	    "%s: cannot tell what this file holds: use .csv/.tsv (items as rows), .txt (Bonn EEG segment), .f32/.raw/.bin (float32), a WFDB record (.hea), a folder, or --format",
+	    "%s: cannot tell what this file holds: use .csv/.tsv (items as rows), .txt (Bonn EEG segment), .edf/.bdf (EDF, EDF+, BDF), .f32/.raw/.bin (float32), a WFDB record (.hea), a folder, or --format",
 	    path);
 }
 
@@ -641,6 +669,7 @@ void inputs_load(const struct opts *o, const bnn_model *m,
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
+	r.m = m;
 	r.mi = mi;
 	r.ds = ds;
 	r.pg = pg;
@@ -692,6 +721,9 @@ void inputs_load(const struct opts *o, const bnn_model *m,
 			break;
 		case RD_CSV:
 			read_csv_job(&r, j);
+			break;
+		case RD_EDF:
+			read_edf(&r, j);
 			break;
 		default:
 			read_f32(&r, j->path);

@@ -2,14 +2,15 @@
 /*
  * inputs.h - bnn-run internal: what the input readers share (inputs.c
  * finds the inputs, read_signals.c reads WFDB records and Bonn EEG
- * segments, read_tables.c CSV files, float32 tensors and labels files).
+ * segments and windows signals, read_edf.c EDF / EDF+ / BDF files,
+ * read_tables.c CSV files, float32 tensors and labels files).
  */
 #ifndef BNN_RUN_INPUTS_H
 #define BNN_RUN_INPUTS_H
 
 #include "bnn-run.h"
 
-enum { RD_WFDB, RD_BONN, RD_TXT, RD_CSV, RD_F32 };
+enum { RD_WFDB, RD_BONN, RD_TXT, RD_CSV, RD_F32, RD_EDF };
 
 struct job {
 	int reader;		/* RD_* */
@@ -20,6 +21,7 @@ struct job {
 
 struct rd {
 	const struct opts *o;
+	const bnn_model *m;
 	const bnn_model_info *mi;
 	bnn_signal_desc sd;	/* the model's preprocessing and features */
 	int fkind[BNN_FEATURES_MAX];	/* bnn_feature_kind of feature k */
@@ -46,6 +48,7 @@ struct rd {
 	int failed;		/* rd_fail on the current input */
 	int noted_no_lead;
 	int noted_detect;
+	int noted_fs_ignored;
 	double noted_rate;	/* source rate of the last resampling note */
 };
 
@@ -84,6 +87,15 @@ void rd_load_split(struct rd *r, const char *dir, int required,
 const char *rd_split_set_name(const struct rd *r, const char *rec);
 /* Bonn set of a one-letter name, or < 0. */
 int rd_bonn_letter(const char *name);
+/* --fs given for an input with a rate of its own: one warning. */
+void rd_fs_ignored(struct rd *r, const char *what);
+
+/*
+ * Label of a window covering [t0, t1) seconds of its source: -1 for none.
+ * ctx is the reader's.
+ */
+typedef int32_t (*rd_window_label)(struct rd *r, void *ctx, double t0,
+				   double t1);
 
 /* Print what the WFDB reader tolerated ("record NAME: ..." warnings). */
 void rd_wfdb_warnings(const char *name, const bnn_wfdb_warnings *w);
@@ -95,12 +107,30 @@ void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 
 /* read_signals.c */
 void read_wfdb(struct rd *r, const struct job *j);
-/* A Bonn EEG segment already parsed (n samples). */
-void read_bonn(struct rd *r, const char *path, const float *x0, size_t n);
+/* A Bonn EEG segment already parsed (n samples) of set `set` (its
+ * label; < 0: unlabelled). */
+void read_bonn(struct rd *r, const char *path, int set, const float *x0,
+	       size_t n);
+/*
+ * Windows of a signal: r->C channels ch[k] of n samples at fs Hz (0 =
+ * unknown: taken as the model's rate), resampled to the model's rate when
+ * it differs (--no-resample: rd_fail EX_RATE), cut into windows of the
+ * model's length every --hop samples; `label` (may be NULL) labels each.
+ * ch[k] may be replaced (resampled) and stays the caller's to free.
+ * `what` names the input in messages.
+ */
+void rd_signal_windows(struct rd *r, uint32_t src, float **ch, size_t n,
+		       double fs, const char *what, rd_window_label label,
+		       void *ctx);
+
+/* read_edf.c */
+void read_edf(struct rd *r, const struct job *j);
 
 /* read_tables.c */
 void read_txt(struct rd *r, const struct job *j);
 void read_csv_job(struct rd *r, const struct job *j);
 void read_f32(struct rd *r, const char *path);
+/* The EDF magic: "0       " or 0xFF "BIOSEMI" in the first 8 bytes. */
+int rd_is_edf_magic(const char *head, size_t len);
 
 #endif /* BNN_RUN_INPUTS_H */

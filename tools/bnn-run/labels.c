@@ -9,7 +9,8 @@
  *   2. a class whose name lists L in parentheses: "healthy (Z+O)";
  *   3. a class whose first word is L or an alias: "N (normal)", "V/VEB";
  *   4. Bonn, two classes, one named seizure / ictal: S there, the other
- *      sets to the other class;
+ *      sets to the other class; any label "seizure" or "ictal" (an EDF+
+ *      annotation) goes to that class too;
  *   5. L is an integer k with 0 <= k < classes: class k.
  * --label-map SRC=DST,... overrides (DST a class name or index, or "-").
  */
@@ -82,7 +83,7 @@ static int is_seizure(const char *s)
 }
 
 static int32_t auto_map(const char *label, int kind, const bnn_model *m,
-			uint32_t K)
+			uint32_t K, int indices)
 {
 	const char *a[3];
 	size_t na = aliases(label, kind, a);
@@ -105,7 +106,14 @@ static int32_t auto_map(const char *label, int kind, const bnn_model *m,
 		if (s0 != s1)
 			return !strcmp(label, "S") ? (s0 ? 0 : 1) : (s0 ? 1 : 0);
 	}
-	if (!bnn_parse_i64(label, strlen(label), &k) && k >= 0 && k < K)
+	if (K == 2 && is_seizure(label)) {
+		int s0 = is_seizure(bnn_model_class_name(m, 0));
+		int s1 = is_seizure(bnn_model_class_name(m, 1));
+
+		if (s0 != s1)
+			return s0 ? 0 : 1;
+	}
+	if (indices && !bnn_parse_i64(label, strlen(label), &k) && k >= 0 && k < K)
 		return (int32_t)k;
 	return -1;
 }
@@ -138,6 +146,16 @@ static void class_list(const bnn_model *m, uint32_t K, char *buf, size_t cap)
 	}
 }
 
+int32_t label_names_class(const bnn_model *m, const char *label, int kind)
+{
+	bnn_model_info mi;
+
+	if (!m)
+		return -1;
+	bnn_model_info_get(m, &mi);
+	return auto_map(label, kind, m, mi.nclasses, 0);
+}
+
 void labels_map(struct dataset *ds, const bnn_model *m, const char *spec)
 {
 	bnn_model_info mi;
@@ -147,7 +165,7 @@ void labels_map(struct dataset *ds, const bnn_model *m, const char *spec)
 	K = mi.nclasses;
 	ds->lmap = xcalloc(ds->nlabels ? ds->nlabels : 1, sizeof(int32_t));
 	for (size_t i = 0; i < ds->nlabels; i++)
-		ds->lmap[i] = auto_map(ds->labels[i], ds->label_kind[i], m, K);
+		ds->lmap[i] = auto_map(ds->labels[i], ds->label_kind[i], m, K, 1);
 	if (spec) {
 		char *copy = xstrdup(spec), *save = NULL;
 

@@ -115,6 +115,7 @@ void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 	bnn_beat_opts bo;
 	bnn_beats *b = xcalloc(r->C, sizeof(*b));
 	bnn_error err;
+	float sc;
 
 	memset(&ann, 0, sizeof(ann));
 	memset(&dann, 0, sizeof(dann));
@@ -200,6 +201,8 @@ void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 		       j->name);
 	for (int c = 0; c < BNN_AAMI_NCLASS; c++)
 		r->ds->srcs[src].dropped += b[0].dropped[c];
+	/* --units uv: the beat extraction gives millivolts */
+	sc = o->units == UNITS_UV && !bo.amp_norm ? 1e3f : 1.0f;
 	for (size_t i = 0; i < b[0].n && !rd_full(r); i++) {
 		int32_t lab = -1;
 		float *x, *f;
@@ -216,7 +219,7 @@ void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 		x = rd_push(r, src, lab, b[0].sample[i]);
 		for (size_t p = 0; p < r->L; p++)
 			for (uint32_t k = 0; k < r->C; k++)
-				x[p * r->C + k] = b[k].x[i * b[k].len + p];
+				x[p * r->C + k] = sc * b[k].x[i * b[k].len + p];
 		f = x + (size_t)r->C * r->L;
 		for (uint32_t k = 0; k < r->sd.nfeatures; k++)
 			f[k] = b[0].rhythm[i * BNN_FEAT_COUNT + r->fkind[k]];

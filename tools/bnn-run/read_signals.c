@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * read_signals.c - bnn-run: WFDB records (beats around annotations, or
- * windows) and Bonn EEG segments (windows), at the model's rate, lead and
- * channel count.
+ * windows), Bonn EEG segments (windows) and the windowing of any signal,
+ * at the model's rate, lead and channel count.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -59,9 +59,11 @@ static void wfdb_windows(struct rd *r, const struct job *j,
 		double sc = mv_scale(s->units);
 		float *x = xmalloc((n ? n : 1) * sizeof(float));
 
-		if (o->units == UNITS_MV && !sc && k == 0)
+		if (o->units != UNITS_ADC && !sc && k == 0)
 			warnx_("record %s: signal units '%s' are not volts: values given in %s",
 			       j->name, s->units, s->units);
+		if (sc && o->units == UNITS_UV)
+			sc *= 1e3;
 		for (size_t i = 0; i < n; i++)
 			x[i] = o->units == UNITS_ADC ? (float)v[i] :
 			       (float)(bnn_wfdb_to_phys(s, v[i]) * (sc ? sc : 1));
@@ -117,6 +119,7 @@ void read_wfdb(struct rd *r, const struct job *j)
 	char *path = rd_path2(j->dir, j->name, NULL);
 
 	rd_load_split(r, j->dir, 0, j->name);
+	rd_fs_ignored(r, "WFDB records");
 	rc = bnn_wfdb_read_record(j->dir, j->name,
 				  o->strict ? BNN_WFDB_STRICT : 0, &rec, &err);
 	if (rc) {
@@ -225,11 +228,10 @@ static char *seg_name(const char *path)
 	return res;
 }
 
-void read_bonn(struct rd *r, const char *path, const float *x0, size_t n)
+void read_bonn(struct rd *r, const char *path, int set, const float *x0,
+	       size_t n)
 {
 	const struct opts *o = r->o;
-	char real[PATH_MAX];
-	int set = bnn_bonn_set_from_path(realpath(path, real) ? real : path);
 	char *name = seg_name(path);
 	const float *x = x0;
 	float *y = NULL;
@@ -238,6 +240,7 @@ void read_bonn(struct rd *r, const char *path, const float *x0, size_t n)
 	int32_t lab = -1;
 	char letter[2] = { 0, 0 };
 
+	rd_fs_ignored(r, "Bonn EEG segments (173.61 Hz)");
 	if (r->C != 1) {
 		rd_fail(r, EX_MISMATCH,
 			"%s: a Bonn EEG segment has 1 channel, the model needs %u",
@@ -292,3 +295,64 @@ out:
 	free(name);
 }
 
+/* ---------------------------------------------------------------------
+ * Any signal: resampling and windows
+ * --------------------------------------------------------------------- */
+
+void rd_signal_windows(struct rd *r, uint32_t src, float **ch, size_t n,
+		       double fs, const char *what, rd_window_label label,
+		       void *ctx)
+{
+	const struct opts *o = r->o;
+	double fs_out = 0;
+	size_t nout = n, count;
+
+	r->ds->srcs[src].fs = fs;
+	if (fs > 0 && r->rate > 0 && !rd_same_rate(fs, r->rate)) {
+		if (!o->resample) {
+			rd_fail(r, EX_RATE,
+				"%s is sampled at %g Hz, the model expects %g Hz (--no-resample refuses to resample it)",
+				what, fs, r->rate);
+			return;
+		}
+		rd_note_resample(r, fs);
+		fs_out = r->rate;
+		for (uint32_t k = 0; k < r->C; k++) {
+			bnn_error err;
+			float *y;
+			int rc = bnn_resample(ch[k], n, fs, fs_out,
+					      (bnn_resample_method)o->resample_method,
+					      &y, &nout, &err);
+
+			if (rc) {
+				rd_fail(r, status_of(rc), "%s: %s", what, err.msg);
+				return;
+			}
+			free(ch[k]);
+			ch[k] = y;
+		}
+		r->ds->srcs[src].resampled = 1;
+	}
+	count = nout < r->L ? 0 : (nout - r->L) / r->hop + 1;
+	if (!count) {
+		rd_fail(r, EX_MISMATCH,
+			"%s has %zu samples%s, fewer than the model's input length %u",
+			what, nout, fs_out > 0 ? " after resampling" : "", r->L);
+		return;
+	}
+	for (size_t w = 0; w < count && !rd_full(r); w++) {
+		size_t start = w * r->hop;
+		/* Positions and times in the source's own samples. */
+		double rate = fs_out > 0 ? fs_out : fs > 0 ? fs : r->rate;
+		int64_t at = fs_out > 0 ? llround((double)start * fs / fs_out) :
+			     (int64_t)start;
+		int32_t lab = label && rate > 0 ?
+			      label(r, ctx, start / rate, (start + r->L) / rate) :
+			      -1;
+		float *x = rd_push(r, src, lab, at);
+
+		for (size_t p = 0; p < r->L; p++)
+			for (uint32_t k = 0; k < r->C; k++)
+				x[p * r->C + k] = ch[k][start + p];
+	}
+}

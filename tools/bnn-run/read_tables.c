@@ -293,8 +293,39 @@ static int find_label_column(const struct opts *o, const bnn_csv *c,
 	}
 }
 
+/* Signal columns (rows = samples) of a CSV as channels, windowed at --fs. */
+static void csv_signal(struct rd *r, uint32_t src, const char *path,
+		       const bnn_csv *c, int txt)
+{
+	float **ch;
+
+	r->ds->srcs[src].kind = SRC_WINDOWS;
+	if (r->rate > 0 && !(r->o->fs > 0)) {
+		if (txt)
+			rd_fail(r, EX_USAGE,
+				"%s: a signal without a sampling rate: it is no Bonn EEG segment (those sit in a Bonn layout, folder Z/ O/ N/ F/ or S/ beside another set folder, or are named like Z001.txt with 4097 lines); give its rate with --fs HZ (--fs 173.61 for Bonn EEG)",
+				path);
+		else
+			rd_fail(r, EX_USAGE,
+				"%s: a signal (%zu rows of %zu channel%s) carries no sampling rate and the model expects %g Hz: give its rate with --fs HZ",
+				path, c->rows, c->cols, c->cols == 1 ? "" : "s",
+				r->rate);
+		return;
+	}
+	ch = xcalloc(r->C, sizeof(float *));
+	for (uint32_t k = 0; k < r->C; k++) {
+		ch[k] = xmalloc((c->rows ? c->rows : 1) * sizeof(float));
+		for (size_t i = 0; i < c->rows; i++)
+			ch[k][i] = (float)c->v[i * c->cols + k];
+	}
+	rd_signal_windows(r, src, ch, c->rows, r->o->fs, path, NULL, NULL);
+	for (uint32_t k = 0; k < r->C; k++)
+		free(ch[k]);
+	free(ch);
+}
+
 static void read_csv_text(struct rd *r, const char *path, const char *text,
-			  size_t len)
+			  size_t len, int txt)
 {
 	const struct opts *o = r->o;
 	unsigned flags = BNN_CSV_COMMENTS;
@@ -350,22 +381,7 @@ static void read_csv_text(struct rd *r, const char *path, const char *text,
 			r->sd.nfeatures ? " followed by rhythm features" : "");
 	} else if (c.cols == r->C && r->E != r->C) {
 		/* A signal: rows are samples, columns channels. */
-		size_t count = c.rows < r->L ? 0 :
-			       (c.rows - r->L) / r->hop + 1;
-
-		r->ds->srcs[src].kind = SRC_WINDOWS;
-		if (!count)
-			rd_fail(r, EX_MISMATCH,
-				"%s: a signal of %zu samples, fewer than the model's input length %u",
-				path, c.rows, r->L);
-		for (size_t w = 0; w < count && !rd_full(r); w++) {
-			float *x = rd_push(r, src, -1, (int64_t)(w * r->hop));
-
-			for (size_t p = 0; p < r->L; p++)
-				for (uint32_t k = 0; k < r->C; k++)
-					x[p * r->C + k] = (float)
-						c.v[(w * r->hop + p) * c.cols + k];
-		}
+		csv_signal(r, src, path, &c, txt);
 	} else {
 		rd_fail(r, EX_MISMATCH,
 			"%s: rows have %zu value%s%s, the model expects %zu per item (%u channel%s x %u samples)%s",
@@ -389,30 +405,44 @@ static void read_csv(struct rd *r, const char *path)
 		rd_fail(r, status_of(rc), "%s", err.msg);
 		return;
 	}
-	read_csv_text(r, path, (const char *)buf, len);
+	read_csv_text(r, path, (const char *)buf, len, 0);
 	free(buf);
 }
 
-/* .txt: a Bonn segment, else a CSV. */
+/*
+ * .txt: a Bonn segment only in a real Bonn layout (bnn_bonn_layout_set:
+ * the folder's letter is its label), or named like Z001.txt with exactly
+ * 4097 lines (the name's letter is its label), or with --format bonn
+ * (unlabelled unless one of those holds); else a CSV (items as rows) or
+ * a signal of one value per line, which needs --fs.
+ */
 void read_txt(struct rd *r, const struct job *j)
 {
 	uint8_t *buf;
-	size_t len, n;
+	size_t len, n = 0;
 	bnn_error err, err2;
-	float *x;
-	int rc = bnn_read_file(j->path, 0, &buf, &len, &err);
+	float *x = NULL;
+	char real[PATH_MAX];
+	int layout = bnn_bonn_layout_set(realpath(j->path, real) ? real :
+					 j->path);
+	int byname = bnn_bonn_set_from_name(j->path);
+	int rc = bnn_read_file(j->path, 0, &buf, &len, &err), bonn;
 
 	if (rc) {
 		rd_fail(r, status_of(rc), "%s", err.msg);
 		return;
 	}
 	rc = bnn_bonn_parse((const char *)buf, len, 0, &x, &n, &err2);
-	if (!rc) {
-		read_bonn(r, j->path, x, n);
-		free(x);
-	} else if (j->reader == RD_BONN) {
-		rd_fail(r, status_of(rc), "%s: not a Bonn EEG segment: %s",
-			j->path, err2.msg);
+	bonn = !rc && (layout >= 0 || j->reader == RD_BONN ||
+		       (byname >= 0 && n == BNN_BONN_SAMPLES));
+	if (bonn) {
+		read_bonn(r, j->path, layout >= 0 ? layout :
+			  byname >= 0 && n == BNN_BONN_SAMPLES ? byname : -1,
+			  x, n);
+	} else if (rc && (j->reader == RD_BONN || layout >= 0)) {
+		rd_fail(r, status_of(rc), "%s: not a Bonn EEG segment%s: %s",
+			j->path, layout >= 0 ? " (it sits in a Bonn layout)" : "",
+			err2.msg);
 	} else {
 		bnn_csv c;
 
@@ -422,18 +452,62 @@ void read_txt(struct rd *r, const struct job *j)
 		if (rc) {
 			rd_fail(r, EX_DATA,
 				"%s: neither a Bonn EEG segment (%s) nor a numeric CSV (%s)",
-				j->path, err2.msg, err.msg);
+				j->path, x ? "not in a Bonn layout" : err2.msg,
+				err.msg);
 		} else {
 			bnn_csv_free(&c);
-			read_csv_text(r, j->path, (const char *)buf, len);
+			read_csv_text(r, j->path, (const char *)buf, len, 1);
 		}
 	}
+	free(x);
 	free(buf);
 }
 
 /* ---------------------------------------------------------------------
  * float32 tensors
  * --------------------------------------------------------------------- */
+
+/* --fs: the file is one continuous signal, r->C channels interleaved
+ * (position-major), at --fs Hz. */
+static void f32_signal(struct rd *r, const char *path, size_t nvals)
+{
+	size_t shape[2], count, n;
+	float *v, **ch;
+	bnn_error err;
+	uint32_t src;
+	int rc;
+
+	if (r->o->labels_file)
+		die(EX_USAGE, "--labels labels float32 items; with --fs %s is a signal",
+		    path);
+	if (!nvals || nvals % r->C) {
+		rd_fail(r, EX_MISMATCH,
+			"%s: %zu float32 values are not a whole number of samples of the model's %u channels",
+			path, nvals, r->C);
+		return;
+	}
+	n = nvals / r->C;
+	shape[0] = n;
+	shape[1] = r->C;
+	rc = bnn_f32_read(path, shape, 2, 0, &v, &count, &err);
+	if (rc) {
+		rd_fail(r, status_of(rc) == EX_NOFILE ? EX_NOFILE : EX_DATA,
+			"%s", err.msg);
+		return;
+	}
+	src = rd_add_source(r->ds, rd_base_of(path), path, SRC_WINDOWS, "f32");
+	ch = xcalloc(r->C, sizeof(float *));
+	for (uint32_t k = 0; k < r->C; k++) {
+		ch[k] = xmalloc(n * sizeof(float));
+		for (size_t i = 0; i < n; i++)
+			ch[k][i] = v[i * r->C + k];
+	}
+	free(v);
+	rd_signal_windows(r, src, ch, n, r->o->fs, path, NULL, NULL);
+	for (uint32_t k = 0; k < r->C; k++)
+		free(ch[k]);
+	free(ch);
+}
 
 void read_f32(struct rd *r, const char *path)
 {
@@ -459,6 +533,10 @@ void read_f32(struct rd *r, const char *path)
 		return;
 	}
 	nvals = (size_t)st.st_size / 4;
+	if (o->fs > 0) {
+		f32_signal(r, path, nvals);
+		return;
+	}
 	switch (o->shape_n) {
 	case 0:
 		if (!nvals || nvals % r->E) {
