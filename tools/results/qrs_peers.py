@@ -187,7 +187,7 @@ def main():
         machine = (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; "
                    f"wfdb {wfdb.__version__}, neurokit2 {nk.__version__}, numpy {np.__version__}; "
                    f"command `scripts/deps.sh peers && make build/tools/bnn-qrs-eval && "
-                   f"tools/results/qrs_peers.py --section FILE`")
+                   f"tools/results/qrs_peers.py --section Documentation/results/beat-detection.md` (included in results.md by make results)")
         with open(a.section, "w") as f:
             f.write(section(rows, ours_tab, machine, len(recs)))
 

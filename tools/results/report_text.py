@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 """The text of Documentation/results.md and models/README.md (report.py
 computes the tables; this file says what they mean)."""
+import os
 import report as R
 
 
@@ -250,6 +251,14 @@ def render(s, plots, shipped):
     w("`models/`: %s; model cards in `models/README.md`." %
       ", ".join("`%s`" % x for x in shipped))
     w("")
+    # Written by tools/results/qrs_peers.py --section (its own run, not
+    # part of make results): included as it is.
+    sec = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                       "Documentation", "results", "beat-detection.md")
+    if os.path.exists(sec):
+        w("")
+        with open(sec) as f:
+            w(f.read().rstrip("\n"))
     return "\n".join(L)
 
 
