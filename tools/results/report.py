@@ -396,12 +396,15 @@ def plots(summary, pdir):
 # Shipped models
 # ---------------------------------------------------------------------------
 
-SHIP = (("ecg", "ecg-inter", "bin-full", "ecg-bin-full.bnn"),
-        ("ecg", "ecg-inter", "bin-clf", "ecg-bin-clf.bnn"),
-        ("eeg2", "eeg", "bin-full", "eeg-seizure-bin-full.bnn"),
-        ("eeg2", "eeg", "bin-clf", "eeg-seizure-bin-clf.bnn"),
-        ("eeg3", "eeg", "bin-full", "eeg-3class-bin-full.bnn"),
-        ("eeg3", "eeg", "bin-clf", "eeg-3class-bin-clf.bnn"))
+# (task, kind, variant, file, cap on card kbit or None)
+SHIP = (("ecg", "ecg-inter", "bin-full", "ecg-bin-full.bnn", None),
+        ("ecg", "ecg-inter", "bin-full", "ecg-bin-full-16k.bnn", 16),
+        ("ecg", "ecg-inter", "bin-full", "ecg-bin-full-64k.bnn", 64),
+        ("ecg", "ecg-inter", "bin-clf", "ecg-bin-clf.bnn", None),
+        ("eeg2", "eeg", "bin-full", "eeg-seizure-bin-full.bnn", None),
+        ("eeg2", "eeg", "bin-clf", "eeg-seizure-bin-clf.bnn", None),
+        ("eeg3", "eeg", "bin-full", "eeg-3class-bin-full.bnn", None),
+        ("eeg3", "eeg", "bin-clf", "eeg-3class-bin-clf.bnn", None))
 
 
 def val_score(rs):
@@ -415,11 +418,20 @@ def val_score(rs):
     return mean(v)
 
 
-def choose(models, task, kind, variant):
+def choose(models, task, kind, variant, cap_kbit=None):
     """The smallest width whose validation score is within 0.01 of the
-    best; among its runs, seed 1 / fold 0."""
+    best; among its runs, seed 1 / fold 0. cap_kbit: only widths whose
+    card memory is at most that many kbit, and then the best of them."""
     cands = [(w, rs) for (v, w), rs in group(models, kind=kind, task=task).items()
              if v == variant]
+    if cap_kbit is not None:
+        cands = [(w, rs) for w, rs in cands
+                 if rs[0]["bnn_run_model"]["memory_bits"]["card"] <= cap_kbit * 1000]
+        if not cands:
+            return None, None
+        w, rs = max(cands, key=lambda c: val_score(c[1]))
+        rs = sorted(rs, key=lambda r: (r["job"]["seed"], r["job"].get("fold") or 0))
+        return rs[0], rs
     if not cands:
         return None, None
     best = max(val_score(rs) for _, rs in cands)
@@ -442,8 +454,8 @@ def model_cards(summary, out_models):
     models = summary["models"]
     cards = []
     shipped = []
-    for task, kind, variant, fname in SHIP:
-        r, rs = choose(models, task, kind, variant)
+    for task, kind, variant, fname, cap in SHIP:
+        r, rs = choose(models, task, kind, variant, cap)
         if r is None:
             continue
         j = r["job"]
@@ -519,10 +531,10 @@ def anchors_inter(models):
                      a["model"] or "-", a["size"] or "-", a["acc"], s[0], s[1], v[0],
                      v[1], "-", "-", "-"])
     rec = None
-    for task, kind, variant, fname in SHIP:
+    for task, kind, variant, fname, cap in SHIP:
         if kind != "ecg-inter":
             continue
-        r, _ = choose(models, task, kind, variant)
+        r, _ = choose(models, task, kind, variant, cap)
         if r is None:
             continue
         e = ec57_of(r)

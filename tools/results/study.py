@@ -12,6 +12,20 @@ bnn-run error-model options applied to one trained model.
 
 VARIANTS = ("fp", "bin-clf", "bin-full")
 
+# The ECG input (issue 11), the same for every ECG model of the study:
+# beats at 180 Hz in a window of [-0.25 s, +0.40 s), the lead in mV with
+# its baseline removed (median filters 200 + 600 ms) and low-passed at
+# 35 Hz, scaled by the patient's running QRS amplitude (causal, last 32
+# beats), and five rhythm features relative to the patient's own rhythm
+# joined at the classifier; Q left out of the loss (8 DS1 beats);
+# augmentation. Chosen by patient-wise 4-fold cross-validation inside DS1
+# (train.py --cv-folds 4; Documentation/results.md, "How the ECG recipe
+# was chosen"); DS2 never entered the choice.
+ECG_RECIPE = ["--fs", "180", "--pre", "45", "--post", "72", "--norm", "mv",
+              "--baseline", "median", "--lowpass", "35", "--amp-norm", "qrs",
+              "--features", "pre_local,post_pre,pre_long,local_long,irreg",
+              "--feature-bits", "12", "--q-weight", "0", "--augment"]
+
 # Memory/accuracy table: widths per variant, seeds (ECG), folds (EEG).
 FULL = dict(
     ecg_widths=(4, 8, 16), ecg_seeds=(1, 2), ecg_epochs=15,
@@ -62,6 +76,8 @@ def train_jobs(cfg):
             args += ["--folds", str(cfg["eeg_folds"]), "--fold", str(kw["fold"])]
         if kw.get("flip"):
             args += ["--weight-flip", repr(kw["flip"])]
+        if task == "ecg":
+            args += ECG_RECIPE
         jobs.append(dict(name=name, kind=kind, task=task, variant=variant,
                          width=width, seed=seed, epochs=epochs, args=args,
                          fold=kw.get("fold"), flip=kw.get("flip", 0.0),
