@@ -6,7 +6,7 @@
  *   - WFDB records (PhysioNet): .hea header, .dat signal files (formats
  *     8, 16, 24, 32, 61, 80, 160, 212, 310, 311; samples per frame,
  *     skew, multi-segment records) and MIT-format annotation files
- *     (.atr);                                    wfdb*.c
+ *     (.atr; read, and written by wfdb_annout.c);   wfdb*.c
  *   - heartbeat extraction with AAMI EC57 classes and the MIT-BIH
  *     inter-patient split file (SPLITS_AAMI.txt), resampling;     beats.c
  *   - that split built in;                                        mitdb_split.c
@@ -407,6 +407,33 @@ int bnn_wfdb_read_annotations(const char *dir, const char *record,
 			      const char *annotator, bnn_wfdb_annlist *out,
 			      bnn_error *err);
 void bnn_wfdb_annlist_free(bnn_wfdb_annlist *a);
+
+/*
+ * Write annotations in MIT format (the inverse of bnn_wfdb_parse_ann, as
+ * the WFDB library's putann writes them): per annotation a word with its
+ * code and the time since the previous one (from 0 for the first), a SKIP
+ * before it when that difference exceeds 1023; SUB when non-zero; CHN
+ * and NUM when they differ from the previous annotation's (both start at
+ * 0, as the reader's); AUX when the text is non-empty (aux_len bytes of
+ * aux, or strlen(aux) when aux_len is 0; padded to an even count); the
+ * end word 0.  Only sample, code, subtype, chan, num and aux are read.
+ * Requirements: code 1..BNN_WFDB_ACMAX and times 0..BNN_WFDB_ANN_TIME_MAX
+ * (BNN_E_INVAL / BNN_E_RANGE), times non-decreasing (equal times are
+ * allowed and kept in order; a decrease is BNN_E_INVAL naming the index),
+ * subtype and num -128..127, chan 0..255, AUX at most 255 bytes
+ * (BNN_E_RANGE).  n == 0 gives the end word alone.
+ *
+ * format: *buf gets a malloc'ed buffer of *len bytes (free it with free()).
+ * write: to path, atomically: written to PATH.tmp-XXXXXX beside the file
+ * and renamed over it (an existing file keeps its mode); a symlink is
+ * followed (the link stays, the file it names is written); a path naming
+ * anything but a regular file is refused (BNN_E_IO).
+ */
+#define BNN_WFDB_ANN_TIME_MAX ((int64_t)1 << 40)
+int bnn_wfdb_format_ann(const bnn_wfdb_ann *ann, size_t n, uint8_t **buf,
+			size_t *len, bnn_error *err);
+int bnn_wfdb_write_ann(const char *path, const bnn_wfdb_ann *ann, size_t n,
+		       bnn_error *err);
 
 /* Mnemonic of an annotation code ("N", "V", "+", "~"...); NULL for codes
  * that WFDB leaves unassigned or that are out of range. */

@@ -4,7 +4,13 @@
  * with the reference reading of the WFDB Python package stored beside
  * each file.  Prints TAP: one test per record / annotation file.
  *
- *   check_wfdb DIR
+ *   check_wfdb DIR...
+ *   check_wfdb --write DIR
+ *
+ * --write: the other way round, libbnn's writer makes DIR/wr.bnn (every
+ * field, SKIPs, equal times, AUX of odd and even length) for the wfdb
+ * package to read (wfdb_corpus.py --read); checking DIR then compares its
+ * reading with libbnn's.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -190,17 +196,56 @@ done:
 	free(ref);
 }
 
-int main(int argc, char **argv)
+/* A deterministic list with what the format can say (NUM 0..127: the
+ * wfdb package's range). */
+static int write_corpus(const char *dir)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: check_wfdb DIR\n");
-		return 2;
+	enum { N = 400 };
+	static bnn_wfdb_ann a[N];
+	static char aux[N][256];
+	uint32_t r = 20240611;
+	int64_t t = 0;
+	char path[4096];
+	bnn_error e;
+
+	for (int i = 0; i < N; i++) {
+		r = r * 1103515245u + 12345u;
+		unsigned v = r >> 8;
+		static const int gaps[] = { 0, 1, 1023, 1024, 65535, 65536, 1000000 };
+		t += i % 5 ? (int64_t)(v % 900) : gaps[v % 7];
+		static const char codes[] = { 1, 5, 8, 9, 6, 13, 12, 28, 14, 16, 22 };
+		a[i] = (bnn_wfdb_ann){ .sample = t, .code = codes[v % 11] };
+		a[i].subtype = i % 3 ? 0 : (int)(v % 256) - 128;
+		a[i].chan = i % 4 ? (i ? a[i - 1].chan : 0) : (int)(v >> 4) % 256;
+		a[i].num = i % 6 ? (i ? a[i - 1].num : 0) : (int)(v >> 12) % 128;
+		if (i % 7 == 0) {
+			size_t k = (size_t)(i % 255) + 1;
+			for (size_t j = 0; j < k; j++)
+				aux[i][j] = (char)('A' + (j + v) % 26);
+			a[i].aux = aux[i];
+			a[i].aux_len = k;
+		}
 	}
-	const char *dir = argv[1];
+	snprintf(path, sizeof path, "%s/wr.hea", dir);
+	FILE *f = fopen(path, "w");
+	if (!f || fputs("wr 0 360\n", f) < 0 || fclose(f)) {
+		fprintf(stderr, "check_wfdb: cannot write %s\n", path);
+		return 1;
+	}
+	snprintf(path, sizeof path, "%s/wr.bnn", dir);
+	if (bnn_wfdb_write_ann(path, a, N, &e)) {
+		fprintf(stderr, "check_wfdb: %s\n", e.msg);
+		return 1;
+	}
+	return 0;
+}
+
+static void check_dir(const char *dir)
+{
 	char *man = slurp(dir, "MANIFEST");
 	if (!man) {
-		printf("1..0 # SKIP no %s/MANIFEST\n", dir);
-		return 1;
+		result(0, dir, "no MANIFEST");
+		return;
 	}
 	char *save = NULL;
 	for (char *l = strtok_r(man, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -211,6 +256,18 @@ int main(int argc, char **argv)
 			check_ann(dir, a, b);
 	}
 	free(man);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--write"))
+		return write_corpus(argv[2]);
+	if (argc < 2) {
+		fprintf(stderr, "usage: check_wfdb DIR... | check_wfdb --write DIR\n");
+		return 2;
+	}
+	for (int i = 1; i < argc; i++)
+		check_dir(argv[i]);
 	printf("1..%d\n", ntest);
 	printf("# %d of %d agree with the wfdb Python package\n", ntest - nfail,
 	       ntest);

@@ -2,6 +2,8 @@
 """Write a WFDB conformance corpus and the reference reading of it.
 
     wfdb_corpus.py OUTDIR
+    wfdb_corpus.py --read DIR REC EXT
+
 
 Records are written with the WFDB Python package (wfdb from PyPI) in every
 signal format it writes (80, 212, 16, 24, 32), and built by the format
@@ -18,7 +20,8 @@ as plain text beside it:
     MANIFEST          "record <rec>" and "ann <rec> <ext>" lines
 
 tests/conformance/check_wfdb.c reads the same files with libbnn and
-compares.  Deterministic (fixed seed).
+compares.  Deterministic (fixed seed).  --read: only the reading of
+DIR/REC.EXT (an annotation file written by libbnn) and a MANIFEST.
 """
 import os
 import sys
@@ -327,6 +330,13 @@ def pack(fmt, flat):
 
 
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--read":
+        # files written by libbnn (check_wfdb --write): wfdb's reading
+        c = Corpus(sys.argv[2])
+        c.ref_ann(sys.argv[3], sys.argv[4])
+        c.finish()
+        print(f"wfdb {wfdb.__version__}: read {sys.argv[3]}.{sys.argv[4]}")
+        return
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     out = sys.argv[1]

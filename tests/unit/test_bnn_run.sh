@@ -680,6 +680,74 @@ json_check "EDF without .edf: read as EDF" 'd["data"]["sources"][0]["reader"] ==
 expect 0 "--fs ignored for EDF files" "--fs with an EDF: ignored with a warning" -- -m eeg100.bnn --fs 50 --json -p p.csv rec.edf
 
 # ---------------------------------------------------------------------
+# WFDB annotations out (--write-ann)
+# ---------------------------------------------------------------------
+# The wfdb Python package of scripts/deps.sh conformance, if installed:
+# it reads the files back as the reference WFDB reader.
+WFDB_PY=${RBNN_CACHE:-$HOME/.cache/rbnn}/venv-wfdb/bin/python
+mkdir annw && cp wfdb/syn.hea wfdb/syn.dat wfdb/syn.atr annw/
+expect 0 "" "--write-ann bnn: synthetic record" -- -m ecg250.bnn -p annw.csv --write-ann bnn annw/syn
+grep -q "9 beat annotations written to annw/syn.bnn" err && [ -s annw/syn.bnn ] &&
+	ok "--write-ann: annw/syn.bnn written, a note says so" ||
+	notok "--write-ann: annw/syn.bnn written, a note says so"
+expect 0 "" "its own annotations as the reference (--annotator bnn)" -- -m ecg250.bnn --json --annotator bnn annw/syn
+json_check "read back: 9 beats, 100 % accuracy against its own predictions" \
+	'd["data"]["items"] == 9' 'd["metrics"]["accuracy"] == 1'
+cp annw/syn.bnn annw.first
+expect 0 "" "--write-ann again: the annotation file replaced" -- -m ecg250.bnn -q --write-ann bnn annw/syn
+cmp -s annw/syn.bnn annw.first && ! ls annw | grep -q tmp- &&
+	ok "replaced by the same bytes, no temporary left" ||
+	notok "replaced by the same bytes, no temporary left"
+"$MK" --arch conv --length 50 --rate 250 --beat 20,30 --lead MLII \
+	--classes pos,neg ecg-pn.bnn || exit 1
+expect 0 "" "--write-ann with classes that are no AAMI class" -- -m ecg-pn.bnn -q --write-ann pn annw/syn
+grep -qa -e pos -e neg annw/syn.pn && ok "other classes: Q with the class name as aux text" ||
+	notok "other classes: Q with the class name as aux text"
+if [ -x "$WFDB_PY" ]; then
+	if "$WFDB_PY" - >py.err 2>&1 <<'PYEOF'
+import csv, wfdb
+a = wfdb.rdann("annw/syn", "bnn")
+rows = list(csv.DictReader(open("annw.csv")))
+assert [int(r["sample"]) for r in rows] == list(a.sample), "samples"
+assert [r["predicted"] for r in rows] == a.symbol, "symbols"
+b = wfdb.rdann("annw/syn", "pn")
+assert set(b.symbol) == {"Q"} and set(b.aux_note) <= {"pos", "neg"}, (b.symbol, b.aux_note)
+PYEOF
+	then
+		ok "wfdb.rdann reads --write-ann files: samples, symbols and aux as bnn-run wrote them"
+	else
+		notok "wfdb.rdann reads --write-ann files ($(tail -n 1 py.err))"
+	fi
+else
+	skip "wfdb.rdann reads --write-ann files" "no wfdb venv at $WFDB_PY (scripts/deps.sh conformance)"
+fi
+expect 2 "--write-ann atr would replace the reference annotations" "--write-ann atr refused" -- -m ecg250.bnn --write-ann atr annw/syn
+expect 2 "--write-ann hea would replace the record's header" "--write-ann hea refused" -- -m ecg250.bnn --write-ann hea annw/syn
+expect 2 "--write-ann qrs would replace the reference annotations the run reads \(--annotator qrs\)" "--write-ann EXT equal to --annotator refused" -- -m ecg250.bnn --annotator qrs --write-ann qrs annw/syn
+expect 2 "--write-ann wants an annotator name" "--write-ann with a slash" -- -m ecg250.bnn --write-ann a/b annw/syn
+expect 2 "--ann-dir goes with --write-ann" "--ann-dir alone" -- -m ecg250.bnn --ann-dir . annw/syn
+expect 2 "--write-ann writes beat annotations: the model has no beat window" "--write-ann with a window model" -- -m maj.bnn --write-ann bnn annw/syn
+ln -s syn.atr annw/syn.lnk
+expect 2 "annw/syn.lnk is the record's reference annotation file" "--write-ann through a symlink to the .atr refused" -- -m ecg250.bnn --write-ann lnk annw/syn
+cmp -s annw/syn.atr wfdb/syn.atr && ok "the reference .atr untouched" || notok "the reference .atr untouched"
+echo "not annotations" >annw/syn.txt
+expect 1 "annw/syn.txt exists and is no annotation file" "an existing file that is no annotation file is not replaced" -- -m ecg250.bnn --write-ann txt annw/syn
+grep -q "not annotations" annw/syn.txt && ok "... and stays as it was" || notok "... and stays as it was"
+ln -s elsewhere.ann annw/syn.sl
+expect 0 "" "--write-ann through a dangling symlink" -- -m ecg250.bnn -q --write-ann sl annw/syn
+[ -L annw/syn.sl ] && cmp -s annw/elsewhere.ann annw/syn.bnn &&
+	ok "the symlink followed: its target written, the link kept" ||
+	notok "the symlink followed: its target written, the link kept"
+mkdir annro && cp wfdb/syn.* annro/ && chmod 555 annro
+expect 1 "cannot write the annotations of record syn in annro: the folder is not writable \(--ann-dir DIR" "a read-only record folder: error suggesting --ann-dir" -- -m ecg250.bnn --write-ann bnn annro/syn
+expect 1 "--ann-dir nowhere: No such file" "--ann-dir that does not exist" -- -m ecg250.bnn --write-ann bnn --ann-dir nowhere annro/syn
+mkdir annout
+expect 0 "" "--ann-dir: written there" -- -m ecg250.bnn -q --write-ann bnn --ann-dir annout annro/syn
+[ -s annout/syn.bnn ] && [ ! -e annro/syn.bnn ] && ok "--ann-dir: annout/syn.bnn, nothing in the record folder" ||
+	notok "--ann-dir: annout/syn.bnn, nothing in the record folder"
+chmod 755 annro
+
+# ---------------------------------------------------------------------
 # Batches: an input that cannot be read is skipped, not fatal
 
 # ---------------------------------------------------------------------
@@ -785,6 +853,49 @@ if [ -f "$DATA/mitdb/100.hea" ] && [ -f "$DATA/mitdb/SPLITS_AAMI.txt" ]; then
 	[ "$(wc -l <noatr.csv)" -gt 2200 ] && ok "detected beats of 100 written to the predictions" ||
 		notok "detected beats of 100 written to the predictions"
 	expect 3 "record 100: .*--beats detect finds the beats" "--beats annotations on a record without them" -- -m mitdb-feat.bnn --beats annotations noatr/100
+	# --write-ann on MIT-BIH: 100 with its annotations, noatr/100 detected.
+	mkdir annrec
+	for e in hea dat atr; do ln -s "$DATA/mitdb/100.$e" annrec/; done
+	expect 0 "" "--write-ann on MIT-BIH 100 (annotated beats)" -- -m mitdb.bnn -q -p annrec.csv --write-ann bnn annrec/100
+	expect 0 "" "100 read back with --annotator bnn" -- -m mitdb.bnn --json --annotator bnn annrec/100
+	json_check "100: every classified beat read back, 100 % accuracy against its own predictions" \
+		"d['data']['items'] == $(($(wc -l <annrec.csv) - 1))" 'd["metrics"]["accuracy"] == 1'
+	expect 0 "" "--write-ann on 100 without .atr (detected beats; no labels, yet status 0)" -- -m mitdb.bnn -p noatr-w.csv --write-ann bnn noatr/100
+	expect 0 "" "the detected beats read back with --annotator bnn" -- -m mitdb.bnn --json --annotator bnn noatr/100
+	json_check "detected beats of 100 read back: all of them, 100 % accuracy" \
+		"d['data']['items'] == $(($(wc -l <noatr-w.csv) - 1))" 'd["metrics"]["accuracy"] == 1' \
+		'd["detection"] is None'
+	if [ -x "$WFDB_PY" ]; then
+		if "$WFDB_PY" - "$DATA/mitdb/100" >py.err 2>&1 <<'PYEOF'
+import csv, sys, wfdb
+ref = wfdb.rdann(sys.argv[1], "atr")
+for rec, pred in (("annrec/100", "annrec.csv"), ("noatr/100", "noatr-w.csv")):
+    a = wfdb.rdann(rec, "bnn")
+    rows = list(csv.DictReader(open(pred)))
+    assert [int(r["sample"]) for r in rows] == list(a.sample), rec + ": samples"
+    assert [r["predicted"] for r in rows] == a.symbol, rec + ": symbols"
+    assert a.fs == 360
+# annotated beats: at the reference's own samples
+assert set(wfdb.rdann("annrec/100", "bnn").sample) <= set(ref.sample)
+PYEOF
+		then
+			ok "wfdb.rdann reads 100.bnn (annotated and detected beats) as bnn-run's predictions"
+		else
+			notok "wfdb.rdann reads 100.bnn ($(tail -n 1 py.err))"
+		fi
+	else
+		skip "wfdb.rdann reads 100.bnn" "no wfdb venv at $WFDB_PY (scripts/deps.sh conformance)"
+	fi
+	if [ -z "$(find "$DATA/mitdb" -maxdepth 0 -perm /222)" ]; then
+		expect 1 "cannot write the annotations of record 100 in .*mitdb: the folder is not writable \(--ann-dir DIR writes them elsewhere\)" "--write-ann next to a record of the read-only data folder: error" -- -m mitdb.bnn --write-ann bnn 100
+	else
+		skip "--write-ann in the read-only data folder" "$DATA/mitdb is writable"
+	fi
+	mkdir annds
+	expect 0 "" "--write-ann --ann-dir for records by name" -- -m mitdb.bnn -q --write-ann bnn --ann-dir annds 100 233
+	[ -s annds/100.bnn ] && [ -s annds/233.bnn ] && cmp -s annds/100.bnn annrec/100.bnn &&
+		ok "--ann-dir: 100.bnn and 233.bnn there (100 as before)" ||
+		notok "--ann-dir: 100.bnn and 233.bnn there (100 as before)"
 	expect 0 "" "--beats detect scored against the reference (--json)" -- -m mitdb-feat.bnn --beats detect --json 100 233
 	json_check "detection object: tp/fp/fn/se/ppv, Se and +P over 99 %" \
 		'd["detection"]["records"] == 2' \

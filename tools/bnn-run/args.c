@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "bnn-run.h"
@@ -147,8 +148,15 @@ static const char help_text[] =
 "                         with --json).  A file is replaced only when\n"
 "                         complete; a symlink is followed; a pipe or device\n"
 "                         is written directly\n"
+"      --write-ann EXT    beat models: each WFDB record's classified beats as\n"
+"                         a WFDB annotation file RECORD.EXT beside the record\n"
+"                         (or in --ann-dir) at the R peaks, code N S V F or\n"
+"                         Q for the predicted class (another class: Q, its\n"
+"                         name as aux text); never atr, hea, dat or the\n"
+"                         --annotator in use; replaced only when complete\n"
+"      --ann-dir DIR      folder for the --write-ann files\n"
 "  -q, --quiet            no report and no progress bar (errors and warnings\n"
-"                         only); --json and --predictions still work\n"
+"                         only); --json, --predictions, --write-ann still work\n"
 "      --progress WHEN    progress bar on stderr: auto (on a terminal, for\n"
 "                         runs longer than a moment; default), always, never\n"
 "  -h, --help             this help\n"
@@ -173,7 +181,8 @@ static const char help_text[] =
 "  7   sampling rate differs from the model's and --no-resample given\n"
 "  8   no card, or the backend is not available\n"
 "  9   permission denied on the device node\n"
-"  10  no labels to evaluate and no --predictions file asked for\n"
+"  10  no labels to evaluate and no --predictions or --write-ann file\n"
+"      asked for\n"
 "  11  done, but some inputs were skipped (each named with its reason)\n"
 "\n"
 "Environment: RBNN_DATA (data root), BNN_CPU_ISA (host kernels).\n"
@@ -261,6 +270,27 @@ static void parse_shape(struct opts *o, const char *s)
 		usage_error("--shape wants N, N,K or N,C,L, got '%s'", s);
 }
 
+/* An annotator name that reads back (letters, digits, _ and -) and names
+ * no reference file of a record. */
+static void check_write_ann(const char *ext)
+{
+	static const char *const keep[][2] = {
+		{ "atr", "the reference annotations" },
+		{ "hea", "the record's header" },
+		{ "dat", "the record's signal file" },
+	};
+
+	if (!*ext || strlen(ext) > 32 ||
+	    strspn(ext, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789_-") != strlen(ext))
+		usage_error("--write-ann wants an annotator name (1..32 letters, digits, '_' or '-') such as bnn, got '%s'",
+			    ext);
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (!strcasecmp(ext, keep[i][0]))
+			usage_error("--write-ann %s would replace %s (RECORD.%s): choose another extension, e.g. bnn",
+				    ext, keep[i][1], keep[i][0]);
+}
+
 static const char *g_default_mitdb;
 
 const char *default_mitdb_dir(void)
@@ -298,6 +328,7 @@ enum {
 	O_AGE, O_WEAR, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT, O_BEATS, O_STRICT,
 	O_UNITS, O_RESAMPLE, O_HOP, O_FORMAT, O_SHAPE, O_LABELS, O_LABCOL,
 	O_LABMAP, O_JSON, O_PROGRESS, O_ALLOW_PACED, O_NO_RESAMPLE, O_FS,
+	O_WRITE_ANN, O_ANN_DIR,
 };
 
 static const struct option longopts[] = {
@@ -338,6 +369,8 @@ static const struct option longopts[] = {
 	{ "limit", required_argument, NULL, 'n' },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "predictions", required_argument, NULL, 'p' },
+	{ "write-ann", required_argument, NULL, O_WRITE_ANN },
+	{ "ann-dir", required_argument, NULL, O_ANN_DIR },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "progress", required_argument, NULL, O_PROGRESS },
 	{ "help", no_argument, NULL, 'h' },
@@ -568,6 +601,15 @@ void args_parse(int argc, char **argv, struct opts *o)
 				usage_error("--predictions is empty");
 			o->predictions = optarg;
 			break;
+		case O_WRITE_ANN:
+			check_write_ann(optarg);
+			o->write_ann = optarg;
+			break;
+		case O_ANN_DIR:
+			if (!*optarg)
+				usage_error("--ann-dir is empty");
+			o->ann_dir = optarg;
+			break;
 		case 'q':
 			o->quiet = 1;
 			break;
@@ -616,6 +658,11 @@ void args_parse(int argc, char **argv, struct opts *o)
 	}
 	if (o->json && o->predictions && !strcmp(o->predictions, "-"))
 		usage_error("-p - and --json both write to stdout: give --predictions a file name");
+	if (o->ann_dir && !o->write_ann)
+		usage_error("--ann-dir goes with --write-ann EXT");
+	if (o->write_ann && !strcmp(o->write_ann, o->annotator))
+		usage_error("--write-ann %s would replace the reference annotations the run reads (--annotator %s): choose another extension, e.g. bnn",
+			    o->write_ann, o->annotator);
 	if (o->shape_n && o->format != FMT_AUTO && o->format != FMT_F32)
 		usage_error("--shape applies to float32 inputs (--format f32)");
 	if (o->shape_n && o->fs > 0)

@@ -12,6 +12,7 @@
  *   read_edf.c  EDF, EDF+ and BDF files (libbnn over EDFlib)
  *   read_tables.c   CSV, float32 tensors, labels files
  *   labels.c    data labels -> model classes
+ *   ann_out.c   --write-ann: predictions as WFDB annotation files
  *   report.c    text report, progress bar
  *   report_json.c   JSON report, predictions CSV
  *   metrics.c   confusion matrix, Se/+P/F1, percentiles (metrics.h)
@@ -88,6 +89,8 @@ struct opts {
 	/* output */
 	int json;
 	const char *predictions;
+	const char *write_ann;		/* --write-ann EXT */
+	const char *ann_dir;		/* --ann-dir DIR */
 	int quiet;
 	int progress;
 	char **inputs;
@@ -191,6 +194,9 @@ void labels_map(struct dataset *ds, const bnn_model *m, const char *spec);
 /* The model class a label names by the automatic rules 1-4 (no class
  * indices), or -1: which EDF+ annotations label windows. */
 int32_t label_names_class(const bnn_model *m, const char *label, int kind);
+/* The AAMI class (BNN_AAMI_*) that model class k stands for by its name
+ * (the rules above, --label-map aside), or -1: none, or several. */
+int labels_aami_of_class(const bnn_model *m, uint32_t k);
 
 /* ---- report.c ---- */
 struct run_ctx {
@@ -231,5 +237,16 @@ const char *rep_values_name(int bnn_value_kind);
 void report_json(FILE *f, const struct run_ctx *c, int status);
 /* The predictions CSV (header + one line per item). */
 void predictions_write(FILE *f, const struct run_ctx *c);
+
+/* ---- ann_out.c (--write-ann) ---- */
+/* Before the run (errors end it): with ds NULL, before reading the data:
+ * the option fits the model, --ann-dir is writable; with the data set:
+ * every folder to write in is writable, no two records write one file,
+ * no file of the record (header, reference annotations) and nothing but
+ * an annotation file would be replaced. */
+void annout_check(const struct opts *o, const bnn_model_info *mi,
+		  const struct dataset *ds);
+/* After the run: one annotation file per WFDB record of beats. */
+void annout_write(const struct run_ctx *c);
 
 #endif /* BNN_RUN_H */

@@ -202,3 +202,20 @@ void labels_map(struct dataset *ds, const bnn_model *m, const char *spec)
 		free(copy);
 	}
 }
+
+int labels_aami_of_class(const bnn_model *m, uint32_t k)
+{
+	bnn_model_info mi;
+	int found = -1;
+
+	bnn_model_info_get(m, &mi);
+	for (int a = 0; a < BNN_AAMI_NCLASS; a++) {
+		if (auto_map(bnn_aami_name(a), LABEL_AAMI, m, mi.nclasses, 0) !=
+		    (int32_t)k)
+			continue;
+		if (found >= 0)
+			return -1;	/* "abnormal (S+V)": no one class */
+		found = a;
+	}
+	return found;
+}

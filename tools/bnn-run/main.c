@@ -337,6 +337,8 @@ int main(int argc, char **argv)
 	/* -p - takes stdout: the text report goes to stderr. */
 	rep = o.predictions && !strcmp(o.predictions, "-") ? stderr : stdout;
 
+	annout_check(&o, &c.mi, NULL);
+
 	progress_init(&pg, o.progress, o.quiet);
 	inputs_load(&o, m, &c.mi, &ds, &pg);
 	if (!ds.n && ds.nskips)
@@ -348,6 +350,7 @@ int main(int argc, char **argv)
 		    "no usable input (see the warnings above)");
 	labels_map(&ds, m, o.label_map);
 	c.ds = &ds;
+	annout_check(&o, &c.mi, &ds);
 
 	t = now_s();
 	rc = bnn_prepare(be, m, &err);
@@ -371,7 +374,7 @@ int main(int argc, char **argv)
 	c.pred = pred;
 	evaluate(&c);
 
-	if (!c.labelled && !o.predictions)
+	if (!c.labelled && !o.predictions && !o.write_ann)
 		status = EX_NOLABELS;
 	else if (ds.nskips)
 		status = EX_SKIPPED;
@@ -379,6 +382,7 @@ int main(int argc, char **argv)
 		predictions_write(pred_out.f, &c);
 		output_commit(&pred_out);
 	}
+	annout_write(&c);
 	if (o.json)
 		report_json(stdout, &c, status);
 	else if (!o.quiet)
@@ -394,9 +398,12 @@ int main(int argc, char **argv)
 	if (status == EX_SKIPPED)
 		warnx_("%zu input%s skipped (listed above; exit status %d)",
 		       ds.nskips, ds.nskips == 1 ? "" : "s", EX_SKIPPED);
-	if (!c.labelled && status != EX_NOLABELS)
+	if (!c.labelled && status != EX_NOLABELS && o.predictions)
 		note("no labels%s: metrics skipped; predictions in %s",
 		     ds.nlabels ? " that are model classes" : "", o.predictions);
+	else if (!c.labelled && status != EX_NOLABELS)
+		note("no labels%s: metrics skipped; the beat classes are in the .%s annotation files",
+		     ds.nlabels ? " that are model classes" : "", o.write_ann);
 
 	mt_cm_free(&c.cm);
 	for (size_t s = 0; s < ds.nsrc; s++)
