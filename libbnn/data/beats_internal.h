@@ -79,6 +79,11 @@ void bnn__amp_scale(float *y, size_t len, double scale);
 /* Step 7 on one window. */
 void bnn__zscore_window(float *y, size_t len);
 
+/* ---- filters (filters.c) ---- */
+
+/* Odd median window of the baseline for sec seconds at rate fs. */
+size_t bnn__median_len(double sec, double fs);
+
 /* ---- rhythm features (rhythm.c) ---- */
 
 /*
