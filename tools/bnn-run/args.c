@@ -277,6 +277,7 @@ enum {
 	O_AGE, O_WEAR, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT, O_BEATS, O_STRICT,
 	O_UNITS, O_RESAMPLE, O_HOP, O_FORMAT, O_SHAPE, O_LABELS, O_LABCOL,
 	O_LABMAP, O_JSON, O_PROGRESS, O_ALLOW_PACED, O_NO_RESAMPLE,
+	O_STREAM, O_SFORMAT, O_FS, O_CHANNELS, O_CHANNEL, O_GAIN,
 };
 
 static const struct option longopts[] = {
@@ -313,6 +314,12 @@ static const struct option longopts[] = {
 	{ "label-column", required_argument, NULL, O_LABCOL },
 	{ "label-map", required_argument, NULL, O_LABMAP },
 	{ "limit", required_argument, NULL, 'n' },
+	{ "stream", required_argument, NULL, O_STREAM },
+	{ "stream-format", required_argument, NULL, O_SFORMAT },
+	{ "fs", required_argument, NULL, O_FS },
+	{ "channels", required_argument, NULL, O_CHANNELS },
+	{ "channel", required_argument, NULL, O_CHANNEL },
+	{ "gain", required_argument, NULL, O_GAIN },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "predictions", required_argument, NULL, 'p' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -339,7 +346,8 @@ void args_parse(int argc, char **argv, struct opts *o)
 	static const int isa_kind[] = { BNN_ISA_AUTO, BNN_ISA_PORTABLE,
 					BNN_ISA_AVX2, BNN_ISA_AVX512 };
 	static const char *const cells[] = { "2t2r", "1t1r" };
-	static const char *const units[] = { "mv", "adc" };
+	static const char *const units[] = { "mv", "adc", "uv" };
+	static const char *const sformats[] = { "int16", "float32", "csv" };
 	static const char *const methods[] = { "sinc", "linear" };
 	static const char *const formats[] = { "auto", "wfdb", "bonn", "csv",
 					       "f32" };
@@ -480,8 +488,8 @@ void args_parse(int argc, char **argv, struct opts *o)
 			o->allow_paced = 1;
 			break;
 		case O_UNITS:
-			o->units = pick("--units", optarg, units, 2) ?
-				   UNITS_ADC : UNITS_MV;
+			o->units = pick("--units", optarg, units, 3);
+			o->units_given = 1;
 			break;
 		case O_NO_RESAMPLE:
 			o->resample = 0;
@@ -534,6 +542,34 @@ void args_parse(int argc, char **argv, struct opts *o)
 			o->limit = parse_uint("--limit", optarg, 1,
 					      (uint64_t)1 << 40);
 			break;
+		case O_STREAM:
+			if (!*optarg)
+				usage_error("--stream wants '-' (stdin), a FIFO or a file");
+			o->stream = optarg;
+			break;
+		case O_SFORMAT:
+			o->stream_opt = "--stream-format";
+			o->stream_format = pick("--stream-format", optarg,
+						sformats, 3);
+			break;
+		case O_FS:
+			o->stream_opt = "--fs";
+			o->fs = parse_real("--fs", optarg, 0, 1e6, 1);
+			break;
+		case O_CHANNELS:
+			o->stream_opt = "--channels";
+			o->channels = (unsigned)parse_uint("--channels", optarg,
+							   1, 4096);
+			break;
+		case O_CHANNEL:
+			o->stream_opt = "--channel";
+			o->channel = (unsigned)parse_uint("--channel", optarg,
+							  0, 4095);
+			break;
+		case O_GAIN:
+			o->stream_opt = "--gain";
+			o->gain = parse_real("--gain", optarg, 0, 1e12, 1);
+			break;
 		case O_JSON:
 			o->json = 1;
 			break;
@@ -569,7 +605,33 @@ void args_parse(int argc, char **argv, struct opts *o)
 
 	if (!o->model)
 		usage_error("--model FILE is required");
-	if (!o->ninputs)
+	if (o->stream) {
+		if (!o->channels)
+			o->channels = 1;
+		if (o->ninputs)
+			usage_error("--stream reads its samples from %s: no other input ('%s')",
+				    o->stream, o->inputs[0]);
+		if (!o->fs)
+			usage_error("--stream needs --fs HZ, the rate of the samples");
+		if (o->channel >= o->channels)
+			usage_error("--channel %u: the stream has %u channel%s (0..%u)",
+				    o->channel, o->channels,
+				    o->channels == 1 ? "" : "s", o->channels - 1);
+		if (o->units == UNITS_ADC && !o->gain)
+			usage_error("--units adc needs --gain (ADC units per millivolt: mV = value / gain)");
+		if (o->gain && o->units != UNITS_ADC)
+			usage_error("--gain goes with --units adc");
+		if (o->json || o->predictions || o->limit || o->labels_file)
+			usage_error("%s does not apply to --stream (it writes one JSON line per item on stdout)",
+				    o->json ? "--json" : o->predictions ? "--predictions" :
+				    o->limit ? "--limit" : "--labels");
+	} else {
+		if (o->stream_opt)
+			usage_error("%s goes with --stream", o->stream_opt);
+		if (o->units == UNITS_UV)
+			usage_error("--units uv goes with --stream (WFDB records: mv or adc)");
+	}
+	if (!o->ninputs && !o->stream)
 		usage_error("no input: give records (e.g. 100 or DS2), folders or files");
 	if (o->device) {
 		if (o->backend_given && o->backend != BNN_BACKEND_RBNN &&
