@@ -15,6 +15,7 @@
 
 static const char help_text[] =
 "Usage: " PROG " --model FILE [OPTIONS] INPUT...\n"
+"       " PROG " --model FILE --stream SRC --fs HZ [OPTIONS]\n"
 "\n"
 "Run a binarized neural network (.bnn) on ECG or EEG data with libbnn, on\n"
 "the RBNN card, the emulated card or the CPU, and report what it found:\n"
@@ -118,6 +119,20 @@ static const char help_text[] =
 "                         'Z=0,O=0,S=1'; a class is a name or an index, '-'\n"
 "                         leaves the label out of the metrics\n"
 "  -n, --limit N          stop after N items\n"
+"\n"
+"Live stream (one JSON line per item on stdout, flushed; see bnn-run(1)):\n"
+"      --stream SRC       samples from SRC ('-': stdin, a FIFO or a file) as\n"
+"                         they come: beats detected and classified causally\n"
+"                         (the batch --beats detect items, bit for bit), or\n"
+"                         windows as they fill; EOF, SIGINT, SIGTERM end it\n"
+"                         with a summary on stderr (status 0, 130, 143)\n"
+"      --stream-format F  int16 (default), float32 (little-endian frames of\n"
+"                         --channels samples) or csv (a line per frame)\n"
+"      --fs HZ            rate of the samples (required)\n"
+"      --channels N       channels per frame (default 1)\n"
+"      --channel K        the channel that feeds the model (default 0)\n"
+"      --units U          with --stream: mv (default), uv, or adc with\n"
+"      --gain G           (mV = value / G)\n"
 "\n"
 "Output:\n"
 "      --json             machine-readable report on stdout instead of text\n"
@@ -621,10 +636,10 @@ void args_parse(int argc, char **argv, struct opts *o)
 			usage_error("--units adc needs --gain (ADC units per millivolt: mV = value / gain)");
 		if (o->gain && o->units != UNITS_ADC)
 			usage_error("--gain goes with --units adc");
-		if (o->json || o->predictions || o->limit || o->labels_file)
+		if (o->json || o->predictions || o->labels_file)
 			usage_error("%s does not apply to --stream (it writes one JSON line per item on stdout)",
 				    o->json ? "--json" : o->predictions ? "--predictions" :
-				    o->limit ? "--limit" : "--labels");
+				    "--labels");
 	} else {
 		if (o->stream_opt)
 			usage_error("%s goes with --stream", o->stream_opt);

@@ -119,13 +119,19 @@ static void emit(struct sctx *c, const bnn_stream_item *it)
 	record(c, delay, comp, pred);
 }
 
+/* --limit reached: the stream ends as at EOF. */
+static int g_limited;
+
 static void drain(struct sctx *c)
 {
 	bnn_stream_item it;
 
-	while (c->bs ? bnn_beat_stream_next(c->bs, &it) :
-	       bnn_window_stream_next(c->ws, &it))
+	while (!g_limited && (c->bs ? bnn_beat_stream_next(c->bs, &it) :
+			      bnn_window_stream_next(c->ws, &it))) {
 		emit(c, &it);
+		if (c->o->limit && c->n >= c->o->limit)
+			g_limited = 1;
+	}
 }
 
 static void push(struct sctx *c, const float *x, size_t n)
@@ -387,18 +393,22 @@ static void setup(struct sctx *c, const struct opts *o, const bnn_model *m,
 	c->per_class = xcalloc(c->K, sizeof(uint64_t));
 }
 
+/* File scope: reachable when an error exits (die) mid-stream. */
+static struct sctx c;
+static unsigned char *buf;
+static float *x;
+
 int stream_run(const struct opts *o, const bnn_model *m,
 	       const bnn_model_info *mi, bnn_backend *be)
 {
-	struct sctx c;
 	struct sigaction sa;
 	enum { CAP = 1 << 16 };
-	unsigned char *buf = xmalloc(CAP);
-	float *x = xmalloc(CAP * sizeof(float));
 	size_t have = 0, nx;
 	int64_t lineno = 0;
 	int fd, status = EX_OK;
 
+	buf = xmalloc(CAP);
+	x = xmalloc(CAP * sizeof(float));
 	setup(&c, o, m, mi, be);
 	if (!strcmp(o->stream, "-")) {
 		fd = STDIN_FILENO;
@@ -413,7 +423,7 @@ int stream_run(const struct opts *o, const bnn_model *m,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	while (!g_stop) {
+	while (!g_stop && !g_limited) {
 		ssize_t k = read(fd, buf + have, CAP - have);
 		size_t used;
 
@@ -436,7 +446,7 @@ int stream_run(const struct opts *o, const bnn_model *m,
 		if (nx)
 			push(&c, x, nx);
 	}
-	if (!g_stop && have) {
+	if (!g_stop && !g_limited && have) {
 		if (o->stream_format == SFMT_CSV) {
 			parse_csv(&c, (const char *)buf, have, &lineno, x, &nx, 1);
 			if (nx)
@@ -456,7 +466,8 @@ int stream_run(const struct opts *o, const bnn_model *m,
 	if (g_stop)
 		status = 128 + (int)g_stop;
 	summary(&c, g_stop == SIGINT ? "interrupted (SIGINT)" :
-		g_stop ? "terminated (SIGTERM)" : "end of input");
+		g_stop ? "terminated (SIGTERM)" : g_limited ? "--limit reached" :
+		"end of input");
 	if (fd != STDIN_FILENO)
 		close(fd);
 	bnn_beat_stream_free(c.bs);
