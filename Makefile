@@ -118,9 +118,10 @@ test-train: $(B)/tools/bnn-extract $(LIBBNN_SO) $(BNN_RUN)
 	@echo "== training pipeline smoke test (PyTorch, one thread)"
 	@tests/run-tap.sh train $(B)/test-logs/train -- tests/train-smoke-tap.sh
 
-bench: deps $(BENCHES)
+bench: deps $(BENCHES) $(BNN_RUN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
 	@echo "== make bench, $$(date -u '+%F %T UTC'), $$(uname -srm)"
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+	@tests/bench/bench_stream.sh $(BNN_RUN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
 
 # ---- QEMU with the card ------------------------------------------------
 # The script is incremental and cheap when nothing changed, so always run it.

@@ -2,8 +2,7 @@
  * beats.c - libbnn data: AAMI EC57 beat classes, the MIT-BIH split file,
  * resampling and heartbeat window extraction.
  */
-#define BNN_DATA_INTERNAL
-#include "bnn_data.h"
+#include "beats_internal.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -266,18 +265,12 @@ static void sinc_init(void)
 	sinc_tab[SINC_N + 1] = 0.0f;
 }
 
-struct interp {
-	const float *x;
-	size_t n;
-	bnn_resample_method m;
-	double fc;		/* cut-off relative to the input Nyquist (<= 1) */
-	double half;		/* kernel half-width in input samples */
-};
-
-static void interp_init(struct interp *ip, const float *x, size_t n,
-			double fs_in, double fs_out, bnn_resample_method m)
+void bnn__interp_init(struct bnn__interp *ip, const float *x, int64_t off,
+		      int64_t n, double fs_in, double fs_out,
+		      bnn_resample_method m)
 {
 	ip->x = x;
+	ip->off = off;
 	ip->n = n;
 	ip->m = m;
 	ip->fc = fs_out < fs_in ? fs_out / fs_in : 1.0;
@@ -286,17 +279,28 @@ static void interp_init(struct interp *ip, const float *x, size_t n,
 		pthread_once(&sinc_once, sinc_init);
 }
 
-static inline float at_clamped(const struct interp *ip, long long k)
+static inline float at_clamped(const struct bnn__interp *ip, long long k)
 {
 	if (k < 0)
 		k = 0;
-	if ((size_t)k >= ip->n)
-		k = (long long)ip->n - 1;
-	return ip->x[k];
+	if (k >= ip->n)
+		k = ip->n - 1;
+	return ip->x[k - ip->off];
 }
 
-/* Signal value at input position t (0 <= t <= n - 1 normally). */
-static double interp_at(const struct interp *ip, double t)
+void bnn__interp_span(const struct bnn__interp *ip, double t, int64_t *lo,
+		      int64_t *hi)
+{
+	if (ip->m == BNN_RESAMPLE_LINEAR) {
+		*lo = (int64_t)floor(t);
+		*hi = *lo + 1;
+	} else {
+		*lo = (int64_t)ceil(t - ip->half);
+		*hi = (int64_t)floor(t + ip->half);
+	}
+}
+
+double bnn__interp_at(const struct bnn__interp *ip, double t)
 {
 	if (ip->m == BNN_RESAMPLE_LINEAR) {
 		double fl = floor(t);
@@ -319,6 +323,12 @@ static double interp_at(const struct interp *ip, double t)
 		wsum += w;
 	}
 	return acc / wsum;
+}
+
+int64_t bnn__resample_count(int64_t n, double fs_in, double fs_out)
+{
+	double last = (double)(n - 1) * fs_out / fs_in;
+	return (int64_t)floor(last + 1e-9) + 1;
 }
 
 static int check_rate(double fs)
@@ -347,14 +357,15 @@ int bnn_resample(const float *x, size_t n, double fs_in, double fs_out,
 		return bnn__err(err, BNN_E_RANGE,
 				"resample: output of %.0f samples exceeds the limit of %zu",
 				floor(last) + 1, BNN_MAX_VALUES);
-	size_t m = (size_t)floor(last + 1e-9) + 1;
+	size_t m = (size_t)bnn__resample_count((int64_t)n, fs_in, fs_out);
 	float *y = bnn__malloc(m * sizeof *y);
 	if (!y)
 		return bnn__err(err, BNN_E_NOMEM, "resample: out of memory");
-	struct interp ip;
-	interp_init(&ip, x, n, fs_in, fs_out, method);
+	struct bnn__interp ip;
+	bnn__interp_init(&ip, x, 0, (int64_t)n, fs_in, fs_out, method);
 	for (size_t j = 0; j < m; j++)
-		y[j] = (float)interp_at(&ip, (double)j * fs_in / fs_out);
+		y[j] = (float)bnn__interp_at(&ip, bnn__resample_pos((int64_t)j,
+								    fs_in, fs_out));
 	*out = y;
 	*nout = m;
 	return BNN_OK;
@@ -388,7 +399,7 @@ void bnn_beats_free(bnn_beats *b)
 	memset(b, 0, sizeof *b);
 }
 
-static int check_opts(const bnn_beat_opts *o, bnn_error *err)
+int bnn__beat_opts_check(const bnn_beat_opts *o, bnn_error *err)
 {
 	if (o->pre < 0 || o->post < 0 ||
 	    (long)o->pre + o->post < 1 ||
@@ -428,16 +439,8 @@ static int check_opts(const bnn_beat_opts *o, bnn_error *err)
 	return BNN_OK;
 }
 
-/* Window geometry shared by count and extract. */
-struct geom {
-	double fs_in, fs_out, r;	/* r = fs_in / fs_out */
-	int same;			/* fs_out == fs_in: integer rule */
-	int64_t n;			/* input samples */
-	int pre, post;
-};
-
-static void geom_init(struct geom *g, double fs_in, const bnn_beat_opts *o,
-		      int64_t n)
+void bnn__geom_init(struct bnn__geom *g, double fs_in, const bnn_beat_opts *o,
+		    int64_t n)
 {
 	g->fs_in = fs_in;
 	g->fs_out = o->fs > 0 ? o->fs : fs_in;
@@ -448,8 +451,7 @@ static void geom_init(struct geom *g, double fs_in, const bnn_beat_opts *o,
 	g->post = o->post;
 }
 
-/* The edge rule (see bnn_data.h). */
-static int window_fits(const struct geom *g, int64_t s)
+int bnn__window_fits(const struct bnn__geom *g, int64_t s)
 {
 	if (s < 0 || s >= g->n)
 		return 0;
@@ -473,7 +475,7 @@ int bnn_beats_count(const bnn_wfdb_header *h, const bnn_wfdb_annlist *ann,
 {
 	if (!h || !ann || !o || !count || !dropped || (ann->n && !ann->ann))
 		return bnn__err(err, BNN_E_INVAL, "beats_count: NULL argument");
-	int rc = check_opts(o, err);
+	int rc = bnn__beat_opts_check(o, err);
 	if (rc)
 		return rc;
 	if (!check_rate(h->fs))
@@ -488,13 +490,13 @@ int bnn_beats_count(const bnn_wfdb_header *h, const bnn_wfdb_annlist *ann,
 		bnn_aami_default_map(defmap);
 		map = defmap;
 	}
-	struct geom g;
-	geom_init(&g, h->fs, o, h->nsamples);
+	struct bnn__geom g;
+	bnn__geom_init(&g, h->fs, o, h->nsamples);
 	for (size_t i = 0; i < ann->n; i++) {
 		int c = beat_class(map, ann->ann[i].code);
 		if (c < 0)
 			continue;
-		if (window_fits(&g, ann->ann[i].sample))
+		if (bnn__window_fits(&g, ann->ann[i].sample))
 			count[c]++;
 		else
 			dropped[c]++;
@@ -528,8 +530,7 @@ static void fill_rhythm(const int64_t *times, size_t nb, const size_t *keep,
 				ok ? feat[keep[k] * BNN_FEAT_COUNT + f] : NAN;
 }
 
-/* Centre of beat s on the output grid. */
-static long long out_centre(const struct geom *g, int64_t s)
+long long bnn__out_centre(const struct bnn__geom *g, int64_t s)
 {
 	return g->same ? (long long)s : llround((double)s * g->fs_out / g->fs_in);
 }
@@ -537,7 +538,7 @@ static long long out_centre(const struct geom *g, int64_t s)
 /* Steps 1-4 of the preprocessing (bnn_data.h): the whole lead, processed,
  * at the output rate: *y (malloc'ed), *m samples. */
 static int process_lead(const int32_t *src, int64_t n, const bnn_wfdb_signal *sg,
-			const bnn_beat_opts *o, const struct geom *g,
+			const bnn_beat_opts *o, const struct bnn__geom *g,
 			double unit, float **y, size_t *m, bnn_error *err)
 {
 	size_t nbytes, ns = (size_t)n;
@@ -582,48 +583,71 @@ fail:
 	return rc;
 }
 
-/* Step 6: scale of every beat (nb times), causal median of QRS amplitudes. */
-#define QRS_HISTORY 32
+void bnn__qrs_reach(double fs_out, long long *before, long long *after)
+{
+	*before = lround(0.05 * fs_out);
+	*after = lround(0.08 * fs_out);
+}
 
-static int qrs_scales(const float *y, size_t m, const struct geom *g,
+double bnn__qrs_amp(const float *y, int64_t off, int64_t m, long long c,
+		    long long before, long long after)
+{
+	long long a = c - before, b = c + after;
+	a = a < 0 ? 0 : a > m - 1 ? m - 1 : a;
+	b = b < 0 ? 0 : b > m - 1 ? m - 1 : b;
+	float lo = y[a - off], hi = y[a - off];
+	for (long long i = a + 1; i <= b; i++) {
+		lo = y[i - off] < lo ? y[i - off] : lo;
+		hi = y[i - off] > hi ? y[i - off] : hi;
+	}
+	return (double)hi - lo;
+}
+
+double bnn__median_small(const double *amp, size_t n)
+{
+	double v[BNN__QRS_HISTORY];
+	size_t k = 0;
+	for (size_t i = 0; i < n && i < BNN__QRS_HISTORY; i++) {
+		size_t p = k++;		/* insertion sort */
+		while (p > 0 && v[p - 1] > amp[i]) {
+			v[p] = v[p - 1];
+			p--;
+		}
+		v[p] = amp[i];
+	}
+	return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+}
+
+void bnn__amp_scale(float *y, size_t len, double sc)
+{
+	for (size_t q = 0; q < len; q++)
+		y[q] = sc < 1e-6 ? 0.0f : (float)(y[q] / sc);
+}
+
+/* Step 6: scale of every beat (nb times), causal median of QRS amplitudes. */
+static int qrs_scales(const float *y, size_t m, const struct bnn__geom *g,
 		      const int64_t *times, size_t nb, double *scale,
 		      bnn_error *err)
 {
 	double *amp = bnn__malloc((nb ? nb : 1) * sizeof *amp);
 	if (!amp)
 		return bnn__err(err, BNN_E_NOMEM, "beats: out of memory");
-	long long before = lround(0.05 * g->fs_out), after = lround(0.08 * g->fs_out);
+	long long before, after;
+	bnn__qrs_reach(g->fs_out, &before, &after);
+	for (size_t j = 0; j < nb; j++)
+		amp[j] = bnn__qrs_amp(y, 0, (int64_t)m,
+				      bnn__out_centre(g, times[j]), before,
+				      after);
 	for (size_t j = 0; j < nb; j++) {
-		long long c = out_centre(g, times[j]);
-		long long a = c - before, b = c + after;
-		a = a < 0 ? 0 : a > (long long)m - 1 ? (long long)m - 1 : a;
-		b = b < 0 ? 0 : b > (long long)m - 1 ? (long long)m - 1 : b;
-		float lo = y[a], hi = y[a];
-		for (long long i = a + 1; i <= b; i++) {
-			lo = y[i] < lo ? y[i] : lo;
-			hi = y[i] > hi ? y[i] : hi;
-		}
-		amp[j] = (double)hi - lo;
-	}
-	for (size_t j = 0; j < nb; j++) {
-		double v[QRS_HISTORY];
-		size_t k = 0;
-		for (size_t i = j + 1 > QRS_HISTORY ? j + 1 - QRS_HISTORY : 0;
-		     i <= j; i++) {
-			size_t p = k++;		/* insertion sort */
-			while (p > 0 && v[p - 1] > amp[i]) {
-				v[p] = v[p - 1];
-				p--;
-			}
-			v[p] = amp[i];
-		}
-		scale[j] = k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+		size_t first = j + 1 > BNN__QRS_HISTORY ?
+			       j + 1 - BNN__QRS_HISTORY : 0;
+		scale[j] = bnn__median_small(amp + first, j + 1 - first);
 	}
 	free(amp);
 	return BNN_OK;
 }
 
-static void zscore_window(float *y, size_t len)
+void bnn__zscore_window(float *y, size_t len)
 {
 	double mean = 0, var = 0;
 	for (size_t j = 0; j < len; j++)
@@ -646,7 +670,7 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 	if (!rec || !ann || !o || (ann->n && !ann->ann) ||
 	    (rec->hdr.nsig && !rec->hdr.sig))
 		return bnn__err(err, BNN_E_INVAL, "beats: NULL argument");
-	int rc = check_opts(o, err);
+	int rc = bnn__beat_opts_check(o, err);
 	if (rc)
 		return rc;
 	if (!check_rate(rec->hdr.fs))
@@ -694,8 +718,8 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 		bnn_aami_default_map(defmap);
 		map = defmap;
 	}
-	struct geom g;
-	geom_init(&g, rec->hdr.fs, o, rec->nsamples);
+	struct bnn__geom g;
+	bnn__geom_init(&g, rec->hdr.fs, o, rec->nsamples);
 	int prep = o->baseline || o->lowpass_hz > 0 || o->amp_norm;
 	if (o->lowpass_hz > 0 && !(o->lowpass_hz < g.fs_out / 2))
 		return bnn__err(err, BNN_E_INVAL,
@@ -712,7 +736,7 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 		if (c < 0)
 			continue;
 		nb++;
-		if (window_fits(&g, ann->ann[i].sample))
+		if (bnn__window_fits(&g, ann->ann[i].sample))
 			b.count[c]++, b.n++;
 		else
 			b.dropped[c]++;
@@ -753,10 +777,10 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 			lead[i] = (float)src[i];
 	}
 
-	struct interp ip;
+	struct bnn__interp ip;
 	if (lead && !prep)
-		interp_init(&ip, lead, (size_t)rec->nsamples, g.fs_in, g.fs_out,
-			    o->resample);
+		bnn__interp_init(&ip, lead, 0, rec->nsamples, g.fs_in, g.fs_out,
+				 o->resample);
 	size_t k = 0, j = 0;
 	for (size_t i = 0; i < ann->n; i++) {
 		int c = beat_class(map, ann->ann[i].code);
@@ -764,12 +788,12 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 		if (c < 0)
 			continue;
 		times[j++] = s;
-		if (!window_fits(&g, s))
+		if (!bnn__window_fits(&g, s))
 			continue;
 		keep[k] = j - 1;
 		float *y = b.x + k * b.len;
 		if (prep) {
-			long long c0 = out_centre(&g, s) - o->pre;
+			long long c0 = bnn__out_centre(&g, s) - o->pre;
 			for (size_t q = 0; q < b.len; q++) {
 				long long t = c0 + (long long)q;
 				t = t < 0 ? 0 : t > (long long)m - 1 ? (long long)m - 1 : t;
@@ -783,7 +807,7 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 			for (size_t q = 0; q < b.len; q++) {
 				double t = (double)s +
 					   ((double)q - o->pre) * g.r;
-				y[q] = (float)interp_at(&ip, t);
+				y[q] = (float)bnn__interp_at(&ip, t);
 			}
 		}
 		if (o->norm == BNN_NORM_MV && !prep) {
@@ -802,15 +826,12 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 		if ((rc = qrs_scales(lead, m, &g, times, nb, scale, err)))
 			goto fail;
 		for (k = 0; k < b.n; k++) {
-			double sc = scale[keep[k]];
-			float *y = b.x + k * b.len;
-			for (size_t q = 0; q < b.len; q++)
-				y[q] = sc < 1e-6 ? 0.0f : (float)(y[q] / sc);
+			bnn__amp_scale(b.x + k * b.len, b.len, scale[keep[k]]);
 		}
 	}
 	if (o->norm == BNN_NORM_ZSCORE)
 		for (k = 0; k < b.n; k++)
-			zscore_window(b.x + k * b.len, b.len);
+			bnn__zscore_window(b.x + k * b.len, b.len);
 	fill_rhythm(times, nb, keep, b.n, g.fs_in, feat, b.rhythm);
 	free(lead);
 	free(times);

@@ -15,6 +15,7 @@
  *   - EDF, EDF+ and BDF(+) files, through Debian's EDFlib;        edf.c
  *   - running median, median baseline removal, FIR low-pass;      filters.c
  *   - RR-interval (rhythm) features of beats;                     rhythm.c
+ *   - live streams: beat items and windows built as samples come; stream.c
  *   - plain numeric CSV and raw little-endian float32 tensors;   csv.c
  *   - the shared helpers (errors, file reading, numbers).        common.c
  *
@@ -867,6 +868,148 @@ int bnn_beat_match(const int64_t *ref, size_t nref, const int64_t *det,
 		   size_t ndet, double fs, double window_s,
 		   bnn_match_result *out, bnn_error *err);
 void bnn_match_result_free(bnn_match_result *m);
+
+/* ======================================================================
+ * Live streams (stream.c)
+ *
+ * Items built incrementally from a signal that arrives in pieces: push
+ * samples (one lead, physical units, any chunk sizes), take the items
+ * that are complete.  Every item equals, value for value (bit for bit),
+ * what the batch path gives for the whole signal: bnn_beats_extract over
+ * the beats of bnn_qrs_detect for beat items, bnn_resample and
+ * bnn_windows for windows; chunking does not change any item, only when
+ * it comes out.  How: each stage (resampling, median baseline, low-pass)
+ * is computed over blocks of the signal with margins at least its
+ * support, indexed by absolute sample number, so every output sample is
+ * computed from the same inputs in the same order as the batch code; the
+ * edge rule of the signal's end applies once the end is known
+ * (..._finish).  Memory stays bounded for an endless stream (a few
+ * seconds of signal and the last 300 s of beat times), plus the finished
+ * items not yet taken: take them after every push.
+ * ====================================================================== */
+
+/* One finished item.  x (len floats) stays valid until the next call on
+ * the stream. */
+typedef struct bnn_stream_item {
+	int64_t sample;		/* beat: R peak; window: its first sample;
+				 * input samples counted from the first pushed */
+	int64_t start;		/* beat: centre on the output grid; window:
+				 * first output (resampled) sample */
+	int64_t ready;		/* the last sample pushed when the item was
+				 * complete (the push that completed it ended
+				 * there); ready - sample is its delay */
+	size_t index;		/* beat: index among all detected beats;
+				 * window: window number */
+	size_t len;
+	const float *x;
+	float rhythm[BNN_FEAT_COUNT];	/* beats: section-1 features (see
+					 * bnn_beat_stream_opts.features);
+					 * windows: NaN */
+} bnn_stream_item;
+
+/* Feature mask bit of a bnn_feature_kind. */
+#define BNN_STREAM_FEAT(kind) (1u << (kind))
+#define BNN_STREAM_FEAT_ALL ((1u << BNN_FEAT_COUNT) - 1)
+
+typedef struct bnn_beat_stream_opts {
+	double fs_in;		/* rate of the pushed samples, Hz (the
+				 * detector's range: BNN_QRS_FS_MIN ..
+				 * BNN_QRS_FS_MAX) */
+	/* Window and preprocessing as bnn_beats_extract: fs (0 = fs_in),
+	 * pre, post, resample, baseline, lowpass_hz, amp_norm, and norm
+	 * BNN_NORM_ZSCORE (per beat; NONE and MV leave the samples in the
+	 * units pushed).  lead, signal and map are not used. */
+	bnn_beat_opts beat;
+	bnn_qrs_opts qrs;	/* the detector */
+	/*
+	 * Rhythm features the caller uses (BNN_STREAM_FEAT bits): those are
+	 * final, equal to bnn_beats_extract's row.  Any of them makes beat 0
+	 * wait for beat 1 (its PRE_RR is RR_1); POST_RR or POST_PRE make
+	 * every beat wait for the next one (the last: for the end of the
+	 * stream).  Features outside the mask are computed as if the stream
+	 * ended when the item came out (POST_RR = PRE_RR, and NaN for all
+	 * while only one beat is known).  0: items never wait for a beat.
+	 */
+	uint32_t features;
+} bnn_beat_stream_opts;
+
+/* fs_in, bnn_beat_opts_default(), bnn_qrs_opts_default(), features 0. */
+void bnn_beat_stream_opts_default(bnn_beat_stream_opts *o, double fs_in);
+
+typedef struct bnn_beat_stream bnn_beat_stream;
+
+/*
+ * New beat-item builder.  Errors: BNN_E_INVAL for a rate outside the
+ * detector's range or not finite, the options bnn_beats_extract refuses
+ * (and a low-pass cut-off not below half the output rate), bad detector
+ * options or feature bits; BNN_E_NOMEM.
+ */
+int bnn_beat_stream_new(const bnn_beat_stream_opts *o, bnn_beat_stream **out,
+			bnn_error *err);
+
+/*
+ * Feed n samples (x may be NULL when n == 0).  Beats are detected as the
+ * samples come (bnn_qrs_push); a beat's item is complete once
+ *   - the detector has reported it (typically 0.55 s after the R peak,
+ *     at most BNN_QRS_MAX_DELAY_MS),
+ *   - the signal covers its window and QRS-amplitude span plus the
+ *     filters' support after it (at 360 Hz with baseline and a 35 Hz
+ *     low-pass: post + 0.56 s; resampling adds 16 zero crossings of its
+ *     kernel),
+ *   - and, with POST features, the next beat has been reported.
+ * Non-finite samples are refused (BNN_E_RANGE naming the sample; nothing
+ * of that push is used: the stream goes on).  BNN_E_STATE after finish
+ * or after an earlier failure (out of memory leaves the stream unusable).
+ */
+int bnn_beat_stream_push(bnn_beat_stream *s, const float *x, size_t n,
+			 bnn_error *err);
+
+/* End of the signal: the detector is flushed, the end's edge rule
+ * applies, every remaining beat is decided (kept or dropped as
+ * bnn_beats_extract would).  Then only _next is allowed. */
+int bnn_beat_stream_finish(bnn_beat_stream *s, bnn_error *err);
+
+/* The oldest finished item not yet taken: 1 and *it filled, or 0. */
+int bnn_beat_stream_next(bnn_beat_stream *s, bnn_stream_item *it);
+
+typedef struct bnn_beat_stream_stats {
+	int64_t samples;	/* pushed */
+	size_t beats;		/* detected */
+	size_t items;		/* finished (taken or not) */
+	size_t dropped;		/* beats whose window leaves the signal */
+	size_t late;		/* beats the detector reported after their
+				 * samples were released (dropped; none while
+				 * it keeps its BNN_QRS_MAX_DELAY_MS bound) */
+	size_t queued;		/* finished items not yet taken */
+	size_t buffered;	/* bytes held for signal, beats and pending
+				 * items (bounded; queued items excluded) */
+} bnn_beat_stream_stats;
+
+void bnn_beat_stream_stats_get(const bnn_beat_stream *s,
+			       bnn_beat_stream_stats *st);
+void bnn_beat_stream_free(bnn_beat_stream *s);
+
+/*
+ * Window framer for windowed (e.g. EEG) models: the pushed signal at
+ * fs_in resampled to fs_out (0 or equal: none) with `method`, cut into
+ * windows of len output samples every hop (window k starts at output
+ * sample k * hop), each as soon as it is filled (plus the resampling
+ * kernel's 16 zero crossings).  Items: start = k * hop, sample = the
+ * input sample at that position (llround), index = k, rhythm NaN.
+ * Errors as bnn_resample and bnn_windows (BNN_E_INVAL).
+ */
+typedef struct bnn_window_stream bnn_window_stream;
+
+int bnn_window_stream_new(double fs_in, double fs_out,
+			  bnn_resample_method method, size_t len, size_t hop,
+			  bnn_window_stream **out, bnn_error *err);
+int bnn_window_stream_push(bnn_window_stream *s, const float *x, size_t n,
+			   bnn_error *err);
+int bnn_window_stream_finish(bnn_window_stream *s, bnn_error *err);
+int bnn_window_stream_next(bnn_window_stream *s, bnn_stream_item *it);
+/* Bytes held (bounded by len, hop and the kernel when items are taken). */
+size_t bnn_window_stream_buffered(const bnn_window_stream *s);
+void bnn_window_stream_free(bnn_window_stream *s);
 
 /* ======================================================================
  * Bonn EEG (bonn.c)

@@ -2,8 +2,7 @@
  * filters.c - libbnn data: running median, median baseline removal and the
  * zero-phase windowed-sinc low-pass (bnn_data.h, "Filters").
  */
-#define BNN_DATA_INTERNAL
-#include "bnn_data.h"
+#include "beats_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -172,7 +171,7 @@ int bnn_median_filter(const float *x, size_t n, size_t win, float *y,
 	return BNN_OK;
 }
 
-static size_t odd_len(double sec, double fs)
+size_t bnn__median_len(double sec, double fs)
 {
 	return (size_t)lround(sec * fs) | 1;
 }
@@ -193,10 +192,10 @@ int bnn_baseline_median(const float *x, size_t n, double fs, float *y,
 	float *b = bnn__malloc(bytes);
 	if (!b)
 		return bnn__err(err, BNN_E_NOMEM, "baseline: out of memory");
-	int rc = bnn_median_filter(x, n, odd_len(BNN_BASELINE_SHORT_S, fs), b,
+	int rc = bnn_median_filter(x, n, bnn__median_len(BNN_BASELINE_SHORT_S, fs), b,
 				   err);
 	if (!rc)
-		rc = bnn_median_filter(b, n, odd_len(BNN_BASELINE_LONG_S, fs), b,
+		rc = bnn_median_filter(b, n, bnn__median_len(BNN_BASELINE_LONG_S, fs), b,
 				       err);
 	if (!rc)
 		for (size_t i = 0; i < n; i++)

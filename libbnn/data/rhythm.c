@@ -2,8 +2,7 @@
  * rhythm.c - libbnn data: RR-interval (rhythm) features of heartbeats,
  * the one definition shared by training and inference (bnn_data.h).
  */
-#define BNN_DATA_INTERNAL
-#include "bnn_data.h"
+#include "beats_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -25,17 +24,66 @@ const char *bnn_feature_name(int kind)
 	return kind >= 0 && kind < BNN_FEAT_COUNT ? feature_names[kind] : "?";
 }
 
-/* Seconds between beats a < b.  The sum of RR_(a+1) .. RR_b telescopes
- * to this, which makes every mean O(1).  The difference is taken in
- * double: exact below 2^53 samples, and no overflow for any int64. */
-static double span(const int64_t *t, size_t a, size_t b, double fs)
+/* Seconds between beats a < b (t[k - off] is beat k).  The sum of
+ * RR_(a+1) .. RR_b telescopes to this, which makes every mean O(1).  The
+ * difference is taken in double: exact below 2^53 samples, and no
+ * overflow for any int64. */
+static double span(const int64_t *t, size_t off, size_t a, size_t b, double fs)
 {
-	return ((double)t[b] - (double)t[a]) / fs;
+	return ((double)t[b - off] - (double)t[a - off]) / fs;
 }
 
-static double rr(const int64_t *t, size_t i, double fs)
+static double rr(const int64_t *t, size_t off, size_t i, double fs)
 {
-	return span(t, i - 1, i, fs);
+	return span(t, off, i - 1, i, fs);
+}
+
+void bnn__rhythm_row(const int64_t *t, size_t off, size_t i, size_t n,
+		     double fs, size_t *lop, float *o)
+{
+	const double horizon = BNN_RHYTHM_LONG_S * fs;
+	size_t lo = *lop;	/* first RR_k (k >= 1) inside LONG's window */
+	double pre = rr(t, off, i ? i : 1, fs);
+	double post = i + 1 < n ? rr(t, off, i + 1, fs) : pre;
+
+	/* LOCAL: RR_a+1 .. RR_(i-1), a = max(0, i - 11). */
+	double local = pre;
+	if (i >= 2) {
+		size_t a = i > BNN_RHYTHM_LOCAL_N + 1 ?
+			   i - BNN_RHYTHM_LOCAL_N - 1 : 0;
+		local = span(t, off, a, i - 1, fs) / (double)(i - 1 - a);
+	}
+
+	/* LONG: RR_k, lo <= k <= i - 1, t_k > t_i - 300 fs.  lo only moves
+	 * forward as t_i grows. */
+	double limit = (double)t[i - off] - horizon;
+	while (lo < i && !((double)t[lo - off] > limit))
+		lo++;
+	double longrr = local;
+	if (i >= 1 && lo <= i - 1)
+		longrr = span(t, off, lo - 1, i - 1, fs) / (double)(i - lo);
+
+	/* IRREG: |RR_k - RR_(k-1)|, k = max(2, i - 9) .. i. */
+	double irreg = 0;
+	if (i >= 2) {
+		size_t k0 = i >= BNN_RHYTHM_LOCAL_N + 1 ?
+			    i - BNN_RHYTHM_LOCAL_N + 1 : 2;
+		double sum = 0;
+		for (size_t k = k0; k <= i; k++)
+			sum += fabs(rr(t, off, k, fs) - rr(t, off, k - 1, fs));
+		irreg = bnn__rr_ratio(sum / (double)(i - k0 + 1), local);
+	}
+
+	o[BNN_FEAT_PRE_RR] = (float)pre;
+	o[BNN_FEAT_POST_RR] = (float)post;
+	o[BNN_FEAT_LOCAL_RR] = (float)local;
+	o[BNN_FEAT_LONG_RR] = (float)longrr;
+	o[BNN_FEAT_PRE_LOCAL] = (float)bnn__rr_ratio(pre, local);
+	o[BNN_FEAT_POST_PRE] = (float)bnn__rr_ratio(post, pre);
+	o[BNN_FEAT_PRE_LONG] = (float)bnn__rr_ratio(pre, longrr);
+	o[BNN_FEAT_LOCAL_LONG] = (float)bnn__rr_ratio(local, longrr);
+	o[BNN_FEAT_IRREG] = (float)irreg;
+	*lop = lo;
 }
 
 int bnn_rhythm_features(const int64_t *t, size_t n, double fs, float *out,
@@ -57,50 +105,8 @@ int bnn_rhythm_features(const int64_t *t, size_t n, double fs, float *out,
 					i, (long long)t[i], i - 1,
 					(long long)t[i - 1]);
 
-	const double horizon = BNN_RHYTHM_LONG_S * fs;
-	size_t lo = 1;		/* first RR_k (k >= 1) inside LONG's window */
-	for (size_t i = 0; i < n; i++) {
-		double pre = rr(t, i ? i : 1, fs);
-		double post = i + 1 < n ? rr(t, i + 1, fs) : pre;
-
-		/* LOCAL: RR_a+1 .. RR_(i-1), a = max(0, i - 11). */
-		double local = pre;
-		if (i >= 2) {
-			size_t a = i > BNN_RHYTHM_LOCAL_N + 1 ?
-				   i - BNN_RHYTHM_LOCAL_N - 1 : 0;
-			local = span(t, a, i - 1, fs) / (double)(i - 1 - a);
-		}
-
-		/* LONG: RR_k, lo <= k <= i - 1, t_k > t_i - 300 fs.  lo only
-		 * moves forward as t_i grows. */
-		double limit = (double)t[i] - horizon;
-		while (lo < i && !((double)t[lo] > limit))
-			lo++;
-		double longrr = local;
-		if (i >= 1 && lo <= i - 1)
-			longrr = span(t, lo - 1, i - 1, fs) / (double)(i - lo);
-
-		/* IRREG: |RR_k - RR_(k-1)|, k = max(2, i - 9) .. i. */
-		double irreg = 0;
-		if (i >= 2) {
-			size_t k0 = i >= BNN_RHYTHM_LOCAL_N + 1 ?
-				    i - BNN_RHYTHM_LOCAL_N + 1 : 2;
-			double sum = 0;
-			for (size_t k = k0; k <= i; k++)
-				sum += fabs(rr(t, k, fs) - rr(t, k - 1, fs));
-			irreg = bnn__rr_ratio(sum / (double)(i - k0 + 1), local);
-		}
-
-		float *o = out + i * BNN_FEAT_COUNT;
-		o[BNN_FEAT_PRE_RR] = (float)pre;
-		o[BNN_FEAT_POST_RR] = (float)post;
-		o[BNN_FEAT_LOCAL_RR] = (float)local;
-		o[BNN_FEAT_LONG_RR] = (float)longrr;
-		o[BNN_FEAT_PRE_LOCAL] = (float)bnn__rr_ratio(pre, local);
-		o[BNN_FEAT_POST_PRE] = (float)bnn__rr_ratio(post, pre);
-		o[BNN_FEAT_PRE_LONG] = (float)bnn__rr_ratio(pre, longrr);
-		o[BNN_FEAT_LOCAL_LONG] = (float)bnn__rr_ratio(local, longrr);
-		o[BNN_FEAT_IRREG] = (float)irreg;
-	}
+	size_t lo = 1;
+	for (size_t i = 0; i < n; i++)
+		bnn__rhythm_row(t, 0, i, n, fs, &lo, out + i * BNN_FEAT_COUNT);
 	return BNN_OK;
 }

@@ -8,7 +8,7 @@
 # MIT-BIH / Bonn runs when ../shared/data is there; Bonn segments written
 # as EDF+ by pyedflib (scripts/deps.sh edf-check) classify like the .txt.
 #
-#   tests/unit/test_bnn_run.sh [BNN_RUN [BNN_MKMODEL]]
+#   tests/unit/test_bnn_run.sh [BNN_RUN [BNN_MKMODEL [BNN_WFDB2RAW]]]
 #
 # Defaults: build/tools/bnn-run and build/tests/bnn-mkmodel of the checkout
 # (or $BNN_RUN / $BNN_MKMODEL); data under $RBNN_DATA or
@@ -19,12 +19,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 RUN=${1:-${BNN_RUN:-$repo/build/tools/bnn-run}}
 MK=${2:-${BNN_MKMODEL:-$repo/build/tests/bnn-mkmodel}}
+W2R=${3:-${BNN_WFDB2RAW:-$repo/build/tests/bnn-wfdb2raw}}
 DATA=${RBNN_DATA:-$repo/../shared/data}
 PY=${PYTHON:-python3}
 export RBNN_DATA=$DATA
 
 case $RUN in /*) ;; *) RUN=$PWD/$RUN ;; esac
 case $MK in /*) ;; *) MK=$PWD/$MK ;; esac
+case $W2R in /*) ;; *) W2R=$PWD/$W2R ;; esac
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-bnn-run.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -779,6 +781,51 @@ json_check "good folder: skipped == []" 'd["skipped"] == []' 'd["exit_status"] =
 # ---------------------------------------------------------------------
 # Real data (MIT-BIH, Bonn) when present
 # ---------------------------------------------------------------------
+
+# ---------------------------------------------------------------------
+# --stream: samples from a pipe, one JSON line per item
+# ---------------------------------------------------------------------
+# jsonl_classes FILE: "sample class" per line of a --stream output (every
+# line must be a JSON object with the documented keys).
+jsonl_classes() {
+	"$PY" -c '
+import json, sys
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    assert set(d) >= {"t", "sample", "class", "scores", "delay_s", "compute_ms", "latency_ms"}, d
+    assert d["delay_s"] >= 0 and d["compute_ms"] >= 0
+    assert abs(d["latency_ms"] - (1000 * d["delay_s"] + d["compute_ms"])) < 0.2
+    print(d["sample"], d["class"])
+' "$1"
+}
+seq 0 3999 | awk '{ printf "%.6f\n", sin($1 / 9) * 40 + ($1 % 7) }' >eeg1.csv
+expect 0 "" "windows of a CSV signal (batch)" -- -m eeg.bnn --fs 173.61 -p eeg-batch.csv eeg1.csv
+expect 0 "stream eeg1.csv \(end of input\): 22 windows" "--stream: a windowed model classifies each window as it fills (22 of 4000 samples)" -- -m eeg.bnn --stream eeg1.csv --stream-format csv --fs 173.61
+jsonl_classes out >eeg-stream.txt && tail -n +2 eeg-batch.csv | cut -d, -f3,5 | tr , ' ' >eeg-batch.txt &&
+	cmp -s eeg-stream.txt eeg-batch.txt && ok "--stream windows: same positions and classes as the batch run" ||
+	notok "--stream windows: same positions and classes as the batch run"
+expect 2 "--stream needs --fs HZ" "--stream without --fs" -- -m eeg.bnn --stream -
+expect 2 "--fs wants a number" "--stream --fs abc" -- -m eeg.bnn --stream - --fs abc
+expect 2 "--fs wants a number" "--stream --fs 0" -- -m eeg.bnn --stream - --fs 0
+expect 2 "--stream-format wants int16, float32 or csv" "--stream-format bogus" -- -m eeg.bnn --stream - --fs 100 --stream-format bogus
+expect 2 "--stream-channel 2: the stream has 2 channels" "--stream-channel out of range" -- -m eeg.bnn --stream - --fs 100 --channels 2 --stream-channel 2
+expect 2 "--units adc needs --gain" "--units adc without --gain" -- -m eeg.bnn --stream - --fs 100 --units adc
+expect 2 "--gain goes with --units adc" "--gain without --units adc" -- -m eeg.bnn --stream - --fs 100 --gain 200
+expect 2 "--stream reads its samples from -: no other input" "--stream with an input" -- -m eeg.bnn --stream - --fs 100 eeg1.csv
+expect 3 "--stream nothere.fifo: No such file" "--stream of a missing file" -- -m eeg.bnn --stream nothere.fifo --fs 100
+printf '1\n2\nabc\n' >bad.csv
+expect 5 "line 3: 'abc' is not a line of 1 number" "--stream: a non-numeric CSV line" -- -m eeg.bnn --stream bad.csv --stream-format csv --fs 173.61
+printf '1,2\n3\n' >bad2.csv
+expect 5 "line 2 has 1 value, want 2" "--stream: a CSV line with too few values" -- -m eeg.bnn --stream bad2.csv --stream-format csv --fs 173.61 --channels 2
+printf '\001\002\003' >odd.i16
+expect 5 "1 byte at the end are not a whole frame" "--stream: a partial int16 frame at EOF" -- -m eeg.bnn --stream odd.i16 --fs 173.61
+grep -q "stream odd.i16 (end of input): 0 windows" err && ok "a partial frame: the summary comes before the error" ||
+	notok "a partial frame: the summary comes before the error"
+printf '\000\000\300\177' >nan.f32
+expect 5 "frame 0: channel 0 is not a finite float32" "--stream: NaN in float32 input" -- -m eeg.bnn --stream nan.f32 --stream-format float32 --fs 173.61
+expect 2 "--fs 50: beat detection works at 100 .. 20000 Hz" "--stream: a beat model at a rate the detector refuses" -- -m mitdb.bnn --stream - --fs 50
+expect 7 "the stream is sampled at 250 Hz, the model expects 173.61 Hz" "--stream --no-resample with another rate" -- -m eeg.bnn --stream - --fs 250 --no-resample
+
 if [ -f "$DATA/mitdb/100.hea" ] && [ -f "$DATA/mitdb/SPLITS_AAMI.txt" ]; then
 	expect 0 "" "MIT-BIH records 100 and 233 (text)" -- -m mitdb.bnn 100 233
 	grep -q "AAMI EC57  SVEB (S): Se" out && grep -qE "^    233 +DS2" out &&
@@ -915,6 +962,57 @@ PYEOF
 	expect 0 "record 100: .*checksum" "WFDB checksum mismatch: a warning, the record classified" -- -m mitdb.bnn --limit 100 badsum/100
 	expect 5 "checksum.*--strict" "WFDB checksum mismatch with --strict: status 5" -- -m mitdb.bnn --strict badsum/100
 	expect 4 "rhythm features but no beat window" "features in a model without a beat window" -- -m feat-nobeat.bnn 100
+	# --stream: record 100 piped through (int16 ADC - baseline, --gain
+	# 200) gets the classes of the batch run with detected beats.
+	expect 0 "" "batch run of 100 with detected beats (-p)" -- -m mitdb-feat.bnn --beats detect -p det100.csv 100
+	tail -n +2 det100.csv | cut -d, -f3,5 | tr , ' ' >det100.txt
+	if [ -x "$W2R" ] && "$W2R" "$DATA/mitdb" 100 MLII int16 >r100.i16 2>/dev/null; then
+		"$RUN" -m mitdb-feat.bnn --stream - --fs 360 --units adc --gain 200 <r100.i16 >out 2>err
+		rc=$?
+		[ $rc -eq 0 ] && jsonl_classes out >s100.txt && cmp -s s100.txt det100.txt &&
+			ok "--stream: record 100 piped as int16: every beat and class as the batch run ($(wc -l <s100.txt) beats)" ||
+			notok "--stream: record 100 piped as int16: every beat and class as the batch run (exit $rc)"
+		grep -qE "stream stdin \(end of input\): $(wc -l <det100.txt) beats in 1805.6 s of signal" err &&
+			grep -q "latency mean" err && ok "--stream summary: beats, classes, latency" ||
+			notok "--stream summary: beats, classes, latency"
+		"$W2R" "$DATA/mitdb" 100 MLII float32 2 >r100.f32 2>/dev/null
+		mkfifo s.fifo
+		cat r100.f32 >s.fifo &
+		"$RUN" -m mitdb-feat.bnn --stream s.fifo --stream-format float32 --channels 2 --stream-channel 0 --fs 360 >out 2>err
+		rc=$?
+		wait
+		[ $rc -eq 0 ] && jsonl_classes out >s100f.txt && cmp -s s100f.txt det100.txt &&
+			ok "--stream from a FIFO: float32, 2 channels, --stream-channel 0: the batch run's classes" ||
+			notok "--stream from a FIFO: float32, 2 channels, --stream-channel 0: the batch run's classes (exit $rc)"
+		"$W2R" "$DATA/mitdb" 100 MLII csv >r100.csv 2>/dev/null
+		"$RUN" -m mitdb-feat.bnn --stream - --stream-format csv --fs 360 <r100.csv >out 2>err
+		rc=$?
+		[ $rc -eq 0 ] && jsonl_classes out >s100c.txt && cmp -s s100c.txt det100.txt &&
+			ok "--stream: CSV lines (mV): the batch run's classes" ||
+			notok "--stream: CSV lines (mV): the batch run's classes (exit $rc)"
+		# SIGINT mid-stream: the samples come slowly, the run is stopped.
+		"$PY" -c '
+import sys, time
+d = open("r100.i16", "rb").read()
+for i in range(0, len(d), 7200):
+    sys.stdout.buffer.write(d[i:i + 7200]); sys.stdout.flush(); time.sleep(0.05)
+' 2>/dev/null | "$RUN" -m mitdb-feat.bnn --stream - --fs 360 --units adc --gain 200 >out 2>err &
+		pid=$!
+		sleep 4
+		kill -INT "$pid"
+		wait "$pid"
+		rc=$?
+		jsonl_classes out >sint.txt
+		lines=$(wc -l <sint.txt)
+		[ $rc -eq 130 ] && grep -q "interrupted (SIGINT)" err && [ "$lines" -gt 10 ] &&
+			[ "$lines" -lt "$(wc -l <det100.txt)" ] &&
+			head -n "$((lines - 2))" det100.txt | cmp -s - <(head -n "$((lines - 2))" sint.txt) &&
+			ok "--stream: SIGINT mid-stream ends cleanly (status 130, summary, $lines beats, as the batch run's)" ||
+			notok "--stream: SIGINT mid-stream ends cleanly (exit $rc, $lines lines)"
+		wait
+	else
+		skip "--stream on record 100" "no $W2R"
+	fi
 else
 	skip "MIT-BIH runs" "no data under $DATA/mitdb"
 fi

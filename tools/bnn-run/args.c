@@ -16,6 +16,7 @@
 
 static const char help_text[] =
 "Usage: " PROG " --model FILE [OPTIONS] INPUT...\n"
+"       " PROG " --model FILE --stream SRC --fs HZ [OPTIONS]\n"
 "\n"
 "Run a binarized neural network (.bnn) on ECG or EEG data with libbnn, on\n"
 "the RBNN card, the emulated card or the CPU, and report what it found:\n"
@@ -139,6 +140,20 @@ static const char help_text[] =
 "                         'Z=0,O=0,S=1'; a class is a name or an index, '-'\n"
 "                         leaves the label out of the metrics\n"
 "  -n, --limit N          stop after N items\n"
+"\n"
+"Live stream (one JSON line per item on stdout, flushed; see bnn-run(1)):\n"
+"      --stream SRC       samples from SRC ('-': stdin, a FIFO or a file) as\n"
+"                         they come: beats detected and classified causally\n"
+"                         (the batch --beats detect items, bit for bit), or\n"
+"                         windows as they fill; EOF, SIGINT, SIGTERM end it\n"
+"                         with a summary on stderr (status 0, 130, 143)\n"
+"      --stream-format F  int16 (default), float32 (little-endian frames of\n"
+"                         --channels samples) or csv (a line per frame)\n"
+"      --fs HZ            (above) required with --stream\n"
+"      --channels N       channels per frame (default 1)\n"
+"      --stream-channel K the channel that feeds the model (default 0)\n"
+"      --units U          with --stream: mv (default), uv, or adc with\n"
+"      --gain G           (mV = value / G)\n"
 "\n"
 "Output:\n"
 "      --json             machine-readable report on stdout instead of text\n"
@@ -329,6 +344,7 @@ enum {
 	O_UNITS, O_RESAMPLE, O_HOP, O_FORMAT, O_SHAPE, O_LABELS, O_LABCOL,
 	O_LABMAP, O_JSON, O_PROGRESS, O_ALLOW_PACED, O_NO_RESAMPLE, O_FS,
 	O_WRITE_ANN, O_ANN_DIR,
+	O_STREAM, O_SFORMAT, O_CHANNELS, O_STREAM_CHANNEL, O_GAIN,
 };
 
 static const struct option longopts[] = {
@@ -367,6 +383,11 @@ static const struct option longopts[] = {
 	{ "label-column", required_argument, NULL, O_LABCOL },
 	{ "label-map", required_argument, NULL, O_LABMAP },
 	{ "limit", required_argument, NULL, 'n' },
+	{ "stream", required_argument, NULL, O_STREAM },
+	{ "stream-format", required_argument, NULL, O_SFORMAT },
+	{ "channels", required_argument, NULL, O_CHANNELS },
+	{ "stream-channel", required_argument, NULL, O_STREAM_CHANNEL },
+	{ "gain", required_argument, NULL, O_GAIN },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "predictions", required_argument, NULL, 'p' },
 	{ "write-ann", required_argument, NULL, O_WRITE_ANN },
@@ -397,6 +418,7 @@ void args_parse(int argc, char **argv, struct opts *o)
 	static const char *const cells[] = { "2t2r", "1t1r" };
 	static const char *const units[] = { "mv", "uv", "adc" };
 	static const int unit_kind[] = { UNITS_MV, UNITS_UV, UNITS_ADC };
+	static const char *const sformats[] = { "int16", "float32", "csv" };
 	static const char *const methods[] = { "sinc", "linear" };
 	static const char *const formats[] = { "auto", "wfdb", "bonn", "csv",
 					       "f32", "edf" };
@@ -593,6 +615,30 @@ void args_parse(int argc, char **argv, struct opts *o)
 			o->limit = parse_uint("--limit", optarg, 1,
 					      (uint64_t)1 << 40);
 			break;
+		case O_STREAM:
+			if (!*optarg)
+				usage_error("--stream wants '-' (stdin), a FIFO or a file");
+			o->stream = optarg;
+			break;
+		case O_SFORMAT:
+			o->stream_opt = "--stream-format";
+			o->stream_format = pick("--stream-format", optarg,
+						sformats, 3);
+			break;
+		case O_CHANNELS:
+			o->stream_opt = "--channels";
+			o->channels = (unsigned)parse_uint("--channels", optarg,
+							   1, 4096);
+			break;
+		case O_STREAM_CHANNEL:
+			o->stream_opt = "--stream-channel";
+			o->channel = (unsigned)parse_uint("--stream-channel", optarg,
+							  0, 4095);
+			break;
+		case O_GAIN:
+			o->stream_opt = "--gain";
+			o->gain = parse_real("--gain", optarg, 0, 1e12, 1);
+			break;
 		case O_JSON:
 			o->json = 1;
 			break;
@@ -637,7 +683,33 @@ void args_parse(int argc, char **argv, struct opts *o)
 
 	if (!o->model)
 		usage_error("--model FILE is required");
-	if (!o->ninputs)
+	if (o->stream) {
+		if (!o->channels)
+			o->channels = 1;
+		if (o->ninputs)
+			usage_error("--stream reads its samples from %s: no other input ('%s')",
+				    o->stream, o->inputs[0]);
+		if (!o->fs)
+			usage_error("--stream needs --fs HZ, the rate of the samples");
+		if (o->channel >= o->channels)
+			usage_error("--stream-channel %u: the stream has %u channel%s (0..%u)",
+				    o->channel, o->channels,
+				    o->channels == 1 ? "" : "s", o->channels - 1);
+		if (o->units == UNITS_ADC && !o->gain)
+			usage_error("--units adc needs --gain (ADC units per millivolt: mV = value / gain)");
+		if (o->gain && o->units != UNITS_ADC)
+			usage_error("--gain goes with --units adc");
+		if (o->json || o->predictions || o->labels_file)
+			usage_error("%s does not apply to --stream (it writes one JSON line per item on stdout)",
+				    o->json ? "--json" : o->predictions ? "--predictions" :
+				    "--labels");
+	} else {
+		if (o->stream_opt)
+			usage_error("%s goes with --stream", o->stream_opt);
+		if (o->units == UNITS_UV)
+			usage_error("--units uv goes with --stream (WFDB records: mv or adc)");
+	}
+	if (!o->ninputs && !o->stream)
 		usage_error("no input: give records (e.g. 100 or DS2), folders or files");
 	if (o->device) {
 		if (o->backend_given && o->backend != BNN_BACKEND_RBNN &&

@@ -17,6 +17,7 @@
  *   report_json.c   JSON report, predictions CSV
  *   metrics.c   confusion matrix, Se/+P/F1, percentiles (metrics.h)
  *   ec57.c      AAMI EC57 beat statistics, kappa, j-index (ec57.h)
+ *   run_stream.c  --stream: samples from a pipe, one JSON line per item
  */
 #ifndef BNN_RUN_H
 #define BNN_RUN_H
@@ -36,6 +37,7 @@
 enum { FMT_AUTO, FMT_WFDB, FMT_BONN, FMT_CSV, FMT_F32, FMT_EDF };
 enum { PROGRESS_AUTO, PROGRESS_ALWAYS, PROGRESS_NEVER };
 enum { UNITS_AUTO, UNITS_MV, UNITS_UV, UNITS_ADC };
+enum { SFMT_INT16, SFMT_FLOAT32, SFMT_CSV };	/* --stream-format */
 enum { BEATS_AUTO, BEATS_ANN, BEATS_DETECT };	/* --beats */
 enum { LABCOL_AUTO, LABCOL_NONE, LABCOL_FIRST, LABCOL_LAST, LABCOL_NAME };
 
@@ -86,6 +88,13 @@ struct opts {
 	const char *label_column_name;
 	const char *label_map;
 	uint64_t limit;			/* 0 = all */
+	/* live stream (--stream) */
+	const char *stream;		/* "-" (stdin), a FIFO or a file */
+	int stream_format;		/* SFMT_* */
+	unsigned channels, channel;
+	double gain;			/* --gain, 0 = not given */
+	int units_given;
+	const char *stream_opt;		/* first stream-only option given */
 	/* output */
 	int json;
 	const char *predictions;
@@ -180,6 +189,11 @@ struct progress {
 /* ---- args.c ---- */
 void args_parse(int argc, char **argv, struct opts *o);
 const char *default_mitdb_dir(void);
+
+/* ---- run_stream.c ---- */
+/* The --stream run (model prepared on be); returns the exit status. */
+int stream_run(const struct opts *o, const bnn_model *m,
+	       const bnn_model_info *mi, bnn_backend *be);
 
 /* ---- inputs.c ---- */
 void inputs_load(const struct opts *o, const bnn_model *m,

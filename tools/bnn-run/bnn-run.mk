@@ -10,6 +10,8 @@
 #   $(BNN_RUN)          build/tools/bnn-run (static libbnn)
 #   $(BNN_RUN_SAN)      build/san/tools/bnn-run (ASan + UBSan, for tests)
 #   $(BNN_MKMODEL)      build/tests/bnn-mkmodel (test models)
+#   $(BNN_WFDB2RAW)     build/tests/bnn-wfdb2raw (a WFDB lead as a raw
+#                       stream, for the --stream tests)
 #   bnn-run             phony: $(BNN_RUN)
 #   test-bnn-run        phony: tests/unit/test_bnn_run.sh and
 #                       tests/unit/test_examples.sh (every documented
@@ -26,6 +28,7 @@ BNN_RUN_HDRS := $(wildcard tools/bnn-run/*.h)
 BNN_RUN := $(B)/tools/bnn-run
 BNN_RUN_SAN := $(B)/san/tools/bnn-run
 BNN_MKMODEL := $(B)/tests/bnn-mkmodel
+BNN_WFDB2RAW := $(B)/tests/bnn-wfdb2raw
 
 $(B)/tests/unit/test_metrics: tools/bnn-run/metrics.c tools/bnn-run/metrics.h \
 	tools/bnn-run/ec57.c tools/bnn-run/ec57.h
@@ -48,13 +51,18 @@ $(BNN_MKMODEL): tests/unit/bnn-mkmodel.c $(LIBBNN_A) $(LIBBNN_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIBBNN_A) $(LIBBNN_LDLIBS) -o $@
 
+$(BNN_WFDB2RAW): tests/unit/bnn-wfdb2raw.c $(LIBBNN_A) $(LIBBNN_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIBBNN_A) $(LIBBNN_LDLIBS) -o $@
+
 .PHONY: bnn-run test-bnn-run install-bnn-run
 bnn-run: $(BNN_RUN)
 
-test-bnn-run: $(BNN_RUN_SAN) $(BNN_MKMODEL)
+test-bnn-run: $(BNN_RUN_SAN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
 	@echo "== bnn-run end-to-end tests (ASan + UBSan)"
 	@tests/run-tap.sh bnn-run $(B)/test-logs/bnn-run -- \
-		tests/unit/test_bnn_run.sh $(BNN_RUN_SAN) $(BNN_MKMODEL) --- \
+		tests/unit/test_bnn_run.sh $(BNN_RUN_SAN) $(BNN_MKMODEL) \
+		$(BNN_WFDB2RAW) --- \
 		tests/unit/test_examples.sh $(BNN_RUN_SAN)
 
 install-bnn-run: $(BNN_RUN)

@@ -332,6 +332,18 @@ int main(int argc, char **argv)
 	bnn_model_info_get(m, &c.mi);
 	c.m = m;
 	be = open_backend(&o, &c.bi);
+	if (o.stream) {
+		rc = bnn_prepare(be, m, &err);
+		if (rc)
+			die(run_status(rc), "cannot prepare the model on the %s backend: %s",
+			    c.bi.name, err.msg);
+		status = stream_run(&o, m, &c.mi, be);
+		bnn_backend_close(be);
+		bnn_model_free(m);
+		warnings_free();
+		free(o.argv);
+		return status;
+	}
 	if (o.predictions)
 		output_open(&pred_out, o.predictions, "predictions");
 	/* -p - takes stdout: the text report goes to stderr. */
