@@ -251,14 +251,16 @@ def render(s, plots, shipped):
     w("`models/`: %s; model cards in `models/README.md`." %
       ", ".join("`%s`" % x for x in shipped))
     w("")
-    # Written by tools/results/qrs_peers.py --section (its own run, not
-    # part of make results): included as it is.
-    sec = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                       "Documentation", "results", "beat-detection.md")
-    if os.path.exists(sec):
-        w("")
-        with open(sec) as f:
-            w(f.read().rstrip("\n"))
+    # Sections made by their own runs, not by make results, included as
+    # they are: the ECG recipe's DS1 cross-validation (train.py
+    # --cv-folds) and the beat detection (tools/results/qrs_peers.py).
+    for name in ("ecg-recipe.md", "beat-detection.md"):
+        sec = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                           "Documentation", "results", name)
+        if os.path.exists(sec):
+            w("")
+            with open(sec) as f:
+                w(f.read().rstrip("\n"))
     return "\n".join(L)
 
 
