@@ -396,7 +396,8 @@ def plots(summary, pdir):
 # Shipped models
 # ---------------------------------------------------------------------------
 
-# (task, kind, variant, file, cap on card kbit or None)
+# (task, kind, variant, file, size class in card kbit or None: the width
+# chosen on validation data)
 SHIP = (("ecg", "ecg-inter", "bin-full", "ecg-bin-full.bnn", None),
         ("ecg", "ecg-inter", "bin-full", "ecg-bin-full-16k.bnn", 16),
         ("ecg", "ecg-inter", "bin-full", "ecg-bin-full-64k.bnn", 64),
@@ -420,8 +421,9 @@ def val_score(rs):
 
 def choose(models, task, kind, variant, cap_kbit=None):
     """The smallest width whose validation score is within 0.01 of the
-    best; among its runs, seed 1 / fold 0. cap_kbit: only widths whose
-    card memory is at most that many kbit, and then the best of them."""
+    best; among its runs, seed 1 / fold 0. cap_kbit: the size class
+    "about cap_kbit": the largest width whose card memory is at most that
+    many kbit."""
     cands = [(w, rs) for (v, w), rs in group(models, kind=kind, task=task).items()
              if v == variant]
     if cap_kbit is not None:
@@ -429,7 +431,7 @@ def choose(models, task, kind, variant, cap_kbit=None):
                  if rs[0]["bnn_run_model"]["memory_bits"]["card"] <= cap_kbit * 1000]
         if not cands:
             return None, None
-        w, rs = max(cands, key=lambda c: val_score(c[1]))
+        w, rs = max(cands, key=lambda c: c[0])
         rs = sorted(rs, key=lambda r: (r["job"]["seed"], r["job"].get("fold") or 0))
         return rs[0], rs
     if not cands:
@@ -504,6 +506,27 @@ def model_cards(summary, out_models):
                   "0.01 macro F1 of the best) |",
                   "| exported model = PyTorch | %s %% of the test items get the same class |"
                   % pct(r["ideal"]["agree_torch"], 3),
+                  "| intended use | research and engineering of in-memory BNN inference on "
+                  "medical signals (this card, its driver and library); a reference for "
+                  "what a model of this size reaches on a public benchmark |",
+                  "| limitations | **not a medical device and not for diagnosis**. %s Not "
+                  "validated on other databases, leads, sampling rates, devices, paediatric "
+                  "or paced patients, or prospectively; the numbers above are one public "
+                  "benchmark's |" % (
+                      "Validated only on MIT-BIH (48 half-hour two-lead Holter records of 47 "
+                      "patients from 1975-79), inter-patient; beats from the reference "
+                      "annotations (with `--beats detect` the classification applies to "
+                      "the matched beats)." if task == "ecg" else
+                      "Validated only on the Bonn set (single-channel 23.6-s segments, "
+                      "5 patients' surface and 5 patients' intracranial EEG), segment-wise "
+                      "cross-validation, which does not separate patients."),
+                  "| data licence | %s |" % (
+                      "MIT-BIH Arrhythmia Database (PhysioNet), Open Data Commons "
+                      "Attribution License v1.0; cite Moody & Mark 2001 and Goldberger et al. "
+                      "2000" if task == "ecg" else
+                      "Bonn University epilepsy EEG data (Andrzejak et al. 2001, Phys. Rev. E "
+                      "64:061907), distributed by the University of Bonn for research; cite "
+                      "the paper"),
                   "", "Reproduce:", "", "```sh",
                   "scripts/deps.sh train && make build/tools/bnn-extract build/tools/bnn-run "
                   "libbnn",
