@@ -104,13 +104,27 @@ for m in "$repo"/models/*.bnn; do ln -s "$m" models/; done
 sed '1s/^100 /rec01 /' "$DATA/mitdb/100.hea" >myrec/rec01.hea
 ln -s "$DATA/mitdb/100.dat" myrec/100.dat
 ln -s "$DATA/mitdb/100.atr" myrec/rec01.atr
-"$PY" - <<'EOF' || exit 1
-import math, random, struct
+"$PY" - "$repo/models/ecg-bin-full.bnn" <<'EOF' || exit 1
+import math, random, struct, sys
 random.seed(3)
+# The shipped ECG model's item: its beat window (input section: length,
+# beat_pre) and its rhythm features (signal section, type 5: nfeatures),
+# as Documentation/bnn-format.rst lays them out.
+m = open(sys.argv[1], "rb").read()
+nsec = struct.unpack_from("<I", m, 12)[0]
+L = pre = nfeat = 0
+for i in range(nsec):
+    typ, _, off, _, _ = struct.unpack_from("<IIQII", m, 64 + 24 * i)
+    if typ == 1:
+        L = struct.unpack_from("<I", m, off + 4)[0]
+        pre = struct.unpack_from("<I", m, off + 28)[0]
+    elif typ == 5:
+        nfeat = struct.unpack_from("<I", m, off + 12)[0]
 def beat(k):
-    # 180 samples at 180 Hz around an R peak, some noise
-    return [math.exp(-((i - 90) / (4.0 + k % 3)) ** 2) + 0.05 * random.random()
-            for i in range(180)]
+    # an R peak in the window, some noise; then rhythm features near 1
+    # (a beat as regular as its neighbours)
+    return [math.exp(-((i - pre) / (4.0 + k % 3)) ** 2) + 0.05 * random.random()
+            for i in range(L)] + [1.0 + 0.02 * (k % 5)] * nfeat
 with open("beats.csv", "w") as f:
     for k in range(40):
         f.write(",".join("%.4f" % v for v in beat(k)) + "\n")
@@ -119,7 +133,7 @@ with open("labels.txt", "w") as f:
         f.write("NV"[k % 5 == 0] + "\n")
 with open("beats.x.f32", "wb") as f:
     for k in range(40):
-        f.write(struct.pack("<180f", *beat(k)))
+        f.write(struct.pack("<%df" % (L + nfeat), *beat(k)))
 with open("beats.rows.tsv", "w") as f:
     f.write("index\tlabel\tclass\trecord\tsample\n")
     for k in range(40):
