@@ -53,7 +53,7 @@ include tools/bnn-run/bnn-run.mk
 include tools/bnn-smi/bnn-smi.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
-.PHONY: all deps core tools qemu demo run results test-train test test-unit test-device test-vm vmtest \
+.PHONY: all deps deps-build core tools qemu demo run results test-train test test-unit test-device test-vm vmtest \
 	test-fuzz fuzz test-conformance bench clean install
 .DELETE_ON_ERROR:
 
@@ -63,6 +63,10 @@ install: install-libbnn install-bnn-run install-bnn-smi
 
 deps:
 	@scripts/deps.sh build qemu vm
+
+# What building and running the host tools needs (no QEMU, no VM images).
+deps-build:
+	@scripts/deps.sh build
 
 core: $(CORE_LIB)
 
@@ -94,13 +98,13 @@ $(B)/bench/%: tests/bench/%.c $(CORE_LIB) $(CORE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(CORE_LIB) $(LDLIBS) -o $@
 
-demo: deps $(B)/tools/rbnn-demo
+demo: deps-build $(B)/tools/rbnn-demo
 	$(B)/tools/rbnn-demo
 
 RUN_MODEL ?= models/ecg-bin-full.bnn
 RUN_DATA ?= DS2
-run: deps $(BNN_RUN)
-	$(BNN_RUN) --model $(RUN_MODEL) --resample $(RUN_DATA)
+run: deps-build $(BNN_RUN)
+	$(BNN_RUN) --model $(RUN_MODEL) $(RUN_DATA)
 
 # The study (issue 5): train every model, export, evaluate with bnn-run on
 # the emulated card, sweep the card's imperfections; writes
