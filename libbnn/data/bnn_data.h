@@ -1300,6 +1300,14 @@ static inline double bnn__rr_ratio(double num, double den)
 	return (den > 0 && den <= __DBL_MAX__) ? num / den : 1.0;
 }
 
+/* Write len bytes to path atomically: a temporary beside the file the
+ * path finally names (symlinks followed, dangling ones too), renamed over
+ * it when complete; an existing file keeps its mode, a new one gets what a
+ * plain open would (0666 & ~umask); anything but a regular file is refused
+ * (BNN_E_IO).  A failed write leaves the old file untouched. */
+int bnn__write_file(const char *path, const void *data, size_t len,
+		    bnn_error *err);
+
 /* Join dir + "/" + name into buf (cap bytes); BNN_E_RANGE if too long. */
 int bnn__path_join(char *buf, size_t cap, const char *dir, const char *name,
 		   const char *ext, bnn_error *err);

@@ -618,6 +618,21 @@ static void drain(bnn_qrs *q, int64_t *beats, size_t cap, size_t *nout)
 	*nout = k;
 }
 
+/* The end of push and flush: the decided beats go out (as many as fit);
+ * an allocation that failed while deciding them is reported once. */
+static int hand_out(bnn_qrs *q, int64_t *beats, size_t cap, size_t *nout,
+		    const char *what, bnn_error *err)
+{
+	int oom = q->oom;
+
+	q->oom = 0;
+	drain(q, beats, cap, nout);
+	if (oom)
+		return bnn__err(err, BNN_E_NOMEM,
+				"qrs %s: out of memory (beats lost)", what);
+	return BNN_OK;
+}
+
 int bnn_qrs_push(bnn_qrs *q, const float *x, size_t n, int64_t *beats,
 		 size_t cap, size_t *nout, bnn_error *err)
 {
@@ -629,13 +644,7 @@ int bnn_qrs_push(bnn_qrs *q, const float *x, size_t n, int64_t *beats,
 		return bnn__err(err, BNN_E_STATE, "qrs push: detector already flushed");
 	for (size_t i = 0; i < n; i++)
 		step(q, x[i]);
-	if (q->oom) {
-		q->oom = 0;
-		drain(q, beats, cap, nout);
-		return bnn__err(err, BNN_E_NOMEM, "qrs push: out of memory (beats lost)");
-	}
-	drain(q, beats, cap, nout);
-	return BNN_OK;
+	return hand_out(q, beats, cap, nout, "push", err);
 }
 
 int bnn_qrs_flush(bnn_qrs *q, int64_t *beats, size_t cap, size_t *nout,
@@ -658,13 +667,7 @@ int bnn_qrs_flush(bnn_qrs *q, int64_t *beats, size_t cap, size_t *nout,
 			while (search_back(q, SB_FRAC * threshold(q), 1))
 				;
 	}
-	if (q->oom) {
-		q->oom = 0;
-		drain(q, beats, cap, nout);
-		return bnn__err(err, BNN_E_NOMEM, "qrs flush: out of memory (beats lost)");
-	}
-	drain(q, beats, cap, nout);
-	return BNN_OK;
+	return hand_out(q, beats, cap, nout, "flush", err);
 }
 
 int bnn_qrs_detect(const float *x, size_t n, double fs,

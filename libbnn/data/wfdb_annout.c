@@ -160,48 +160,6 @@ int bnn_wfdb_format_ann(const bnn_wfdb_ann *ann, size_t n, uint8_t **buf,
 	return BNN_OK;
 }
 
-/* *out: the file `path` finally names, symlinks followed, dangling ones
- * too (their target gets created); malloc'ed. */
-static int resolve(const char *path, char **out, bnn_error *err)
-{
-	size_t pl = strlen(path);
-	char *cur = bnn__malloc(pl + 1);
-
-	*out = NULL;
-	if (!cur)
-		return bnn__err(err, BNN_E_NOMEM, "%s: out of memory", path);
-	memcpy(cur, path, pl + 1);
-	for (int hops = 0; hops < 40; hops++) {
-		char link[PATH_MAX];
-		struct stat st;
-
-		if (lstat(cur, &st) || !S_ISLNK(st.st_mode)) {
-			*out = cur;
-			return BNN_OK;
-		}
-		ssize_t k = readlink(cur, link, sizeof link - 1);
-		if (k < 0) {
-			free(cur);
-			return bnn__err(err, BNN_E_IO, "%s: %s", path, strerror(errno));
-		}
-		link[k] = '\0';
-		const char *slash = strrchr(cur, '/');
-		size_t dl = link[0] == '/' || !slash ? 0 : (size_t)(slash - cur) + 1;
-		char *next = bnn__malloc(dl + (size_t)k + 1);
-		if (!next) {
-			free(cur);
-			return bnn__err(err, BNN_E_NOMEM, "%s: out of memory", path);
-		}
-		memcpy(next, cur, dl);
-		memcpy(next + dl, link, (size_t)k + 1);
-		free(cur);
-		cur = next;
-	}
-	free(cur);
-	return bnn__err(err, BNN_E_IO, "%s: too many levels of symbolic links",
-			path);
-}
-
 int bnn_wfdb_write_ann(const char *path, const bnn_wfdb_ann *ann, size_t n,
 		       bnn_error *err)
 {
@@ -212,72 +170,7 @@ int bnn_wfdb_write_ann(const char *path, const bnn_wfdb_ann *ann, size_t n,
 	int rc = bnn_wfdb_format_ann(ann, n, &buf, &len, err);
 	if (rc)
 		return rc;
-	char *target, *tmp = NULL;
-	struct stat st;
-	int fd = -1;
-
-	rc = resolve(path, &target, err);
-	if (rc)
-		goto out;
-	rc = BNN_E_IO;
-	if (!stat(target, &st) && !S_ISREG(st.st_mode)) {
-		bnn__err(err, BNN_E_IO, "%s: not a regular file", path);
-		goto out;
-	}
-	size_t tl = strlen(target);
-	tmp = bnn__malloc(tl + sizeof ".tmp-XXXXXX");
-	if (!tmp) {
-		rc = bnn__err(err, BNN_E_NOMEM, "%s: out of memory", path);
-		goto out;
-	}
-	memcpy(tmp, target, tl);
-	memcpy(tmp + tl, ".tmp-XXXXXX", sizeof ".tmp-XXXXXX");
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		bnn__err(err, BNN_E_IO, "%s: %s", path, strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	/* mkstemp makes 0600: keep the replaced file's mode, else what a
-	 * plain open would give. */
-	mode_t mask = umask(0);
-	umask(mask);
-	mode_t mode = !stat(target, &st) ? st.st_mode & 07777 : 0666 & ~mask;
-	size_t done = 0;
-	while (done < len) {
-		ssize_t k = write(fd, buf + done, len - done);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			bnn__err(err, BNN_E_IO, "%s: %s", path,
-				 k < 0 ? strerror(errno) : "short write");
-			goto out;
-		}
-		done += (size_t)k;
-	}
-	int bad = fchmod(fd, mode);
-	bad = close(fd) || bad;
-	fd = -1;
-	if (bad) {
-		bnn__err(err, BNN_E_IO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (rename(tmp, target)) {
-		bnn__err(err, BNN_E_IO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	rc = BNN_OK;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
-	free(target);
+	rc = bnn__write_file(path, buf, len, err);
 	free(buf);
 	return rc;
 }
