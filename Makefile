@@ -143,8 +143,8 @@ $(B)/tests/unit/%: tests/unit/%.c $(UNIT_LIBS) $(CORE_SAN_LIB) $(CORE_HDRS) \
 
 test: deps
 	@rm -rf $(B)/test-logs
-	@$(MAKE) --no-print-directory -k test-unit test-bnn-run test-fuzz test-train \
-		test-conformance test-device test-vm; \
+	@$(MAKE) --no-print-directory -k test-unit test-conformance test-bnn-run \
+		test-fuzz test-train test-device test-vm; \
 	rc=$$?; \
 	tests/summarize.sh $(B)/test-logs; exit $$rc
 
