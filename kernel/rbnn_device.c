@@ -282,6 +282,11 @@ void rbnn_recover(struct rbnn_device *rdev, struct rbnn_job *bad,
 
 	if (!drm_dev_enter(&rdev->drm, &idx))
 		return;
+	if (READ_ONCE(rdev->removing)) {
+		/* remove() stops the card and fails its jobs itself. */
+		drm_dev_exit(idx);
+		return;
+	}
 
 	drm_warn(&rdev->drm, "resetting the card: %s\n", why);
 	drm_sched_wqueue_stop(&rdev->sched);

@@ -46,6 +46,7 @@ static int rbnn_query_device(struct rbnn_device *rdev,
 	d->max_in_syncs = DRM_RBNN_MAX_IN_SYNCS;
 	d->max_segments = DRM_RBNN_MAX_SEGMENTS;
 	d->job_history = DRM_RBNN_JOB_HISTORY;
+	d->max_jobs = rbnn_max_jobs_per_file();
 	return 0;
 }
 
@@ -243,7 +244,7 @@ static const struct drm_driver rbnn_drm_driver = {
 	.desc = RBNN_DRIVER_DESC,
 	.date = "20250101",
 	.major = 1,
-	.minor = 0,
+	.minor = 1,
 };
 
 /* Last reference to the DRM device: no file, no job is left. */
@@ -288,6 +289,8 @@ static int rbnn_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
 		return ret;
+	/* An SG entry's length is a __le32: PRIME may merge pages up to it. */
+	dma_set_max_seg_size(&pdev->dev, U32_MAX);
 
 	ret = rbnn_hw_probe(rdev);
 	if (ret)
@@ -357,12 +360,22 @@ static void rbnn_pci_remove(struct pci_dev *pdev)
 {
 	struct rbnn_device *rdev = pci_get_drvdata(pdev);
 
+	/*
+	 * Quiesce before the unplug: drm_dev_unplug() waits for debugfs
+	 * writers, and the administrator's scrub waits inside its write for
+	 * a job that must therefore end first. From here on run_job fails
+	 * jobs with -ENODEV and no recovery restarts the card; the card
+	 * stops its DMA and the jobs on it fail.
+	 */
+	WRITE_ONCE(rdev->removing, true);
+	cancel_work_sync(&rdev->reset_work);
+	rbnn_hw_fini(rdev);
+	rbnn_fail_all_jobs(rdev, -ENODEV);
 	/* No ioctl, job submission or watchdog touches the card after this. */
 	drm_dev_unplug(&rdev->drm);
 	cancel_work_sync(&rdev->reset_work);
-	rbnn_hw_fini(rdev);
 	rbnn_irq_fini(rdev);
-	/* Jobs on the card end with -ENODEV, later ones fail in run_job. */
+	/* A watchdog recovery may have raced with the first pass. */
 	rbnn_fail_all_jobs(rdev, -ENODEV);
 }
 

@@ -103,6 +103,8 @@ struct rbnn_wear {
  * @cq_phase: expected phase bit
  * @outstanding: commands submitted and not completed
  * @hw_running: the rings are enabled and may be used
+ * @removing: remove() has begun: jobs fail with -ENODEV, a recovery does
+ *	not restart the card
  * @slot_job: job of the command in each SQ slot
  * @hw_jobs: jobs with commands on the card, in submission order
  * @irq_cq: Linux IRQ of the completion vector
@@ -117,6 +119,8 @@ struct rbnn_wear {
  * @fence_context: dma_fence context of the hardware fences
  * @fence_seqno: last hardware fence seqno
  * @jobs_alive: jobs allocated and not freed
+ * @job_mem: bytes of job memory (DMA buffers, row ranges) held by the jobs
+ *	of every file, capped by the dev_job_mem_kib parameter
  * @jobs_wq: woken when @jobs_alive drops to 0
  * @jobs_submitted: jobs submitted
  * @jobs_completed: jobs completed with status 0
@@ -154,6 +158,7 @@ struct rbnn_device {
 	u16 cq_phase;
 	u32 outstanding;
 	bool hw_running;
+	bool removing;
 	struct rbnn_job *slot_job[RBNN_SQ_ENTRIES];
 	struct list_head hw_jobs;
 
@@ -174,6 +179,7 @@ struct rbnn_device {
 	atomic64_t fence_seqno;
 
 	atomic_t jobs_alive;
+	atomic64_t job_mem;
 	wait_queue_head_t jobs_wq;
 	atomic64_t jobs_submitted;
 	atomic64_t jobs_completed;
@@ -226,6 +232,8 @@ struct rbnn_result {
  * @last_seqno: sequence number of the last submitted job
  * @results: the last DRM_RBNN_JOB_HISTORY job results
  * @busy_ns: device time of the file's finished jobs
+ * @job_mem: bytes of job memory held by the file's jobs, capped by the
+ *	file_job_mem_kib parameter
  * @id: context id (debugfs)
  * @pid: process that opened the file
  * @comm: its name
@@ -243,6 +251,7 @@ struct rbnn_ctx {
 	u64 last_seqno;
 	struct rbnn_result *results;
 	atomic64_t busy_ns;
+	atomic64_t job_mem;
 	u32 id;
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
@@ -314,6 +323,7 @@ struct rbnn_job_buf {
  * @dma_cpu: kernel-owned DMA buffer: layer program, SG lists
  * @dma_addr: its bus address
  * @dma_size: its size
+ * @mem_charged: job memory charged to the file and the card
  * @prog_len: bytes of layer program at the start of @dma_cpu
  * @ranges: rows the job uses
  * @nranges: number of ranges
@@ -322,9 +332,10 @@ struct rbnn_job_buf {
  *	checked for errors when the job is about to run
  * @nin_fences: number of @in_fences
  * @hw_fence: signalled when the card finished the job (or it failed)
- * @finished_cb: callback on the scheduler's finished fence
  * @hw_node: entry in &rbnn_device.hw_jobs
- * @result_valid: @status and the device fields below are set
+ * @recorded: the job's end is accounted (result, tiles, counters): by
+ *	rbnn_job_signal() before its hardware fence signals, or by free_job
+ *	for a job the scheduler ended without running it
  * @status: 0 or a negative errno
  * @hw_status: first non-OK device status
  * @hw_detail: its detail, or the first completion's detail
@@ -357,6 +368,7 @@ struct rbnn_job {
 	void *dma_cpu;
 	dma_addr_t dma_addr;
 	size_t dma_size;
+	size_t mem_charged;
 	size_t prog_len;
 
 	struct rbnn_range *ranges;
@@ -366,10 +378,9 @@ struct rbnn_job {
 	struct dma_fence **in_fences;
 	u32 nin_fences;
 	struct dma_fence *hw_fence;
-	struct dma_fence_cb finished_cb;
 	struct list_head hw_node;
 
-	bool result_valid;
+	bool recorded;
 	int status;
 	u32 hw_status;
 	u32 hw_detail;
@@ -427,6 +438,8 @@ int rbnn_job_map_bufs(struct rbnn_job *job);
 void rbnn_job_sync_bufs(struct rbnn_job *job, bool for_device);
 
 /* rbnn_job.c */
+u32 rbnn_max_jobs_per_file(void);
+int rbnn_job_charge(struct rbnn_job *job, size_t bytes);
 struct rbnn_ctx *rbnn_ctx_create(struct rbnn_device *rdev);
 void rbnn_ctx_put(struct rbnn_ctx *ctx);
 struct rbnn_job *rbnn_job_alloc(struct rbnn_ctx *ctx, enum rbnn_job_type type,

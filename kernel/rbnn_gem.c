@@ -15,6 +15,7 @@
 
 #include <drm/drm_gem.h>
 #include <drm/drm_gem_shmem_helper.h>
+#include <drm/drm_utils.h>
 
 #include "rbnn_drv.h"
 
@@ -62,8 +63,6 @@ int rbnn_ioctl_bo_wait(struct drm_device *drm, void *data,
 {
 	struct drm_rbnn_bo_wait *args = data;
 	struct drm_gem_object *obj;
-	unsigned long timeout = 0;
-	s64 left;
 	long ret;
 
 	if (args->flags)
@@ -71,11 +70,8 @@ int rbnn_ioctl_bo_wait(struct drm_device *drm, void *data,
 	obj = drm_gem_object_lookup(file, args->handle);
 	if (!obj)
 		return -ENOENT;
-	left = args->timeout_ns - ktime_get_ns();
-	if (left > 0)
-		timeout = nsecs_to_jiffies(left);
 	ret = dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_READ, true,
-				    timeout);
+				    drm_timeout_abs_to_jiffies(args->timeout_ns));
 	drm_gem_object_put(obj);
 	if (ret == 0)
 		return -ETIMEDOUT;
@@ -222,7 +218,7 @@ static void rbnn_fill_buf(struct rbnn_job_buf *b, struct rbnn_hw_sge *sgl,
  * written by the caller) and the SG lists of the job's BO ranges; each range
  * gets its &rbnn_job_buf.hw descriptor.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -EBUSY (job memory caps, rbnn_job_charge()) or -ENOMEM.
  */
 int rbnn_job_map_bufs(struct rbnn_job *job)
 {
@@ -235,6 +231,10 @@ int rbnn_job_map_bufs(struct rbnn_job *job)
 			size += (size_t)job->bufs[i].nents *
 				sizeof(struct rbnn_hw_sge);
 	if (size) {
+		int ret = rbnn_job_charge(job, size);
+
+		if (ret)
+			return ret;
 		job->dma_cpu = dma_alloc_coherent(dev, size, &job->dma_addr,
 						  GFP_KERNEL);
 		if (!job->dma_cpu)
@@ -252,10 +252,43 @@ int rbnn_job_map_bufs(struct rbnn_job *job)
 	return 0;
 }
 
+/* Sync [offset, offset + len) of a mapped BO, segment by segment. */
+static void rbnn_sync_range(struct device *dev, struct sg_table *sgt,
+			    u64 offset, u64 len, bool for_device)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		u64 seg = sg_dma_len(sg), take;
+
+		if (offset >= seg) {
+			offset -= seg;
+			continue;
+		}
+		take = min(seg - offset, len);
+		if (for_device)
+			dma_sync_single_range_for_device(dev, sg_dma_address(sg),
+							 offset, take,
+							 DMA_BIDIRECTIONAL);
+		else
+			dma_sync_single_range_for_cpu(dev, sg_dma_address(sg),
+						      offset, take,
+						      DMA_BIDIRECTIONAL);
+		offset = 0;
+		len -= take;
+		if (!len)
+			break;
+	}
+}
+
 /**
  * rbnn_job_sync_bufs() - make the BO ranges coherent for the card or CPU
  * @job: the job
  * @for_device: before the card runs the job (else after it finished)
+ *
+ * Only the ranges the job uses: a BO may be up to 4 GiB, and other jobs
+ * or the CPU may be using its other parts meanwhile.
  */
 void rbnn_job_sync_bufs(struct rbnn_job *job, bool for_device)
 {
@@ -265,12 +298,10 @@ void rbnn_job_sync_bufs(struct rbnn_job *job, bool for_device)
 	for (i = 0; i < job->nbufs; i++) {
 		struct rbnn_job_buf *b = &job->bufs[i];
 
-		if (b->obj->import_attach)
+		if (b->obj->import_attach || !b->len)
 			continue;
-		if (for_device)
-			dma_sync_sgtable_for_device(dev, b->sgt,
-						    DMA_BIDIRECTIONAL);
-		else if (b->write)
-			dma_sync_sgtable_for_cpu(dev, b->sgt, DMA_BIDIRECTIONAL);
+		if (!for_device && !b->write)
+			continue;
+		rbnn_sync_range(dev, b->sgt, b->offset, b->len, for_device);
 	}
 }

@@ -25,6 +25,7 @@
 #include <drm/drm_gem.h>
 #include <drm/drm_print.h>
 #include <drm/drm_syncobj.h>
+#include <drm/drm_utils.h>
 
 #include "rbnn_drv.h"
 
@@ -32,6 +33,66 @@ static unsigned int rbnn_job_timeout_ms = 500;
 module_param_named(job_timeout_ms, rbnn_job_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(job_timeout_ms,
 		 "Watchdog period: a job whose card makes no progress for two periods is reset (default 500)");
+
+/*
+ * Bounds on what one user can make the kernel hold: jobs in flight per file,
+ * and job memory (the physically contiguous DMA buffer of layer program and
+ * SG lists, and the row ranges) per file and per card. Beyond them
+ * submissions fail with -EBUSY until earlier jobs end.
+ */
+static unsigned int rbnn_max_jobs = DRM_RBNN_JOB_HISTORY;
+module_param_named(max_jobs, rbnn_max_jobs, uint, 0644);
+MODULE_PARM_DESC(max_jobs,
+		 "Jobs a file may have in flight, 1..4096 (default 4096)");
+
+static unsigned int rbnn_file_job_mem_kib = 32768;
+module_param_named(file_job_mem_kib, rbnn_file_job_mem_kib, uint, 0644);
+MODULE_PARM_DESC(file_job_mem_kib,
+		 "KiB of job memory (DMA buffers, row ranges) the jobs of one file may hold (default 32768)");
+
+static unsigned int rbnn_dev_job_mem_kib = 262144;
+module_param_named(dev_job_mem_kib, rbnn_dev_job_mem_kib, uint, 0644);
+MODULE_PARM_DESC(dev_job_mem_kib,
+		 "KiB of job memory the jobs of all files of a card may hold (default 262144)");
+
+/**
+ * rbnn_max_jobs_per_file() - jobs a file may have in flight
+ *
+ * Return: the max_jobs parameter, clamped to 1..DRM_RBNN_JOB_HISTORY.
+ */
+u32 rbnn_max_jobs_per_file(void)
+{
+	return clamp_t(u32, READ_ONCE(rbnn_max_jobs), 1, DRM_RBNN_JOB_HISTORY);
+}
+
+/**
+ * rbnn_job_charge() - charge job memory to the job's file and card
+ * @job: the job
+ * @bytes: bytes the job is about to hold
+ *
+ * Return: 0, or -EBUSY when the file or the card would hold more than its
+ * cap (the charge is then undone).
+ */
+int rbnn_job_charge(struct rbnn_job *job, size_t bytes)
+{
+	struct rbnn_ctx *ctx = job->ctx;
+	struct rbnn_device *rdev = job->rdev;
+	u64 file_cap = (u64)READ_ONCE(rbnn_file_job_mem_kib) << 10;
+	u64 dev_cap = (u64)READ_ONCE(rbnn_dev_job_mem_kib) << 10;
+
+	if (atomic64_add_return(bytes, &ctx->job_mem) > file_cap)
+		goto undo_file;
+	if (atomic64_add_return(bytes, &rdev->job_mem) > dev_cap)
+		goto undo_dev;
+	job->mem_charged += bytes;
+	return 0;
+
+undo_dev:
+	atomic64_sub(bytes, &rdev->job_mem);
+undo_file:
+	atomic64_sub(bytes, &ctx->job_mem);
+	return -EBUSY;
+}
 
 /* ---- hardware fences -------------------------------------------------- */
 
@@ -69,11 +130,11 @@ struct rbnn_ctx *rbnn_ctx_create(struct rbnn_device *rdev)
 	struct rbnn_ctx *ctx;
 	int ret;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return ERR_PTR(-ENOMEM);
 	ctx->results = kvcalloc(DRM_RBNN_JOB_HISTORY, sizeof(*ctx->results),
-				GFP_KERNEL);
+				GFP_KERNEL_ACCOUNT);
 	if (!ctx->results) {
 		ret = -ENOMEM;
 		goto err_free;
@@ -139,12 +200,13 @@ struct rbnn_job *rbnn_job_alloc(struct rbnn_ctx *ctx, enum rbnn_job_type type,
 	struct rbnn_fence *fence;
 	struct rbnn_job *job;
 
-	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	job = kzalloc(sizeof(*job), GFP_KERNEL_ACCOUNT);
 	if (!job)
 		return NULL;
-	job->ranges = kvcalloc(nranges, sizeof(*job->ranges), GFP_KERNEL);
-	job->tiles = bitmap_zalloc(rdev->ntiles, GFP_KERNEL);
-	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
+	job->ranges = kvcalloc(nranges, sizeof(*job->ranges),
+			       GFP_KERNEL_ACCOUNT);
+	job->tiles = bitmap_zalloc(rdev->ntiles, GFP_KERNEL_ACCOUNT);
+	fence = kzalloc(sizeof(*fence), GFP_KERNEL_ACCOUNT);
 	if (!job->ranges || !job->tiles || !fence) {
 		kfree(fence);
 		bitmap_free(job->tiles);
@@ -197,17 +259,58 @@ void rbnn_job_free(struct rbnn_job *job)
 		kfree(container_of(job->hw_fence, struct rbnn_fence, base));
 	bitmap_free(job->tiles);
 	kvfree(job->ranges);
+	atomic64_sub(job->mem_charged, &job->ctx->job_mem);
+	atomic64_sub(job->mem_charged, &rdev->job_mem);
 	rbnn_ctx_put(job->ctx);
 	kfree(job);
 	if (atomic_dec_and_test(&rdev->jobs_alive))
 		wake_up_all(&rdev->jobs_wq);
 }
 
-/* Signal the hardware fence. Records the result first. */
+/*
+ * The job ended with @status: record its result in its context, release
+ * its tiles and count it. Exactly once per pushed job, and always before
+ * the scheduler may free it: from rbnn_job_signal() before the hardware
+ * fence signals (the scheduler frees a job once its finished fence, which
+ * follows the hardware fence, has signalled: a callback on that fence
+ * could still be running then), or from free_job for a job that never ran.
+ */
+static void rbnn_job_record(struct rbnn_job *job, int status)
+{
+	struct rbnn_ctx *ctx = job->ctx;
+	struct rbnn_device *rdev = job->rdev;
+	struct rbnn_result *r;
+	unsigned long flags;
+
+	job->recorded = true;
+	rbnn_tiles_job_done(job, status == 0);
+
+	spin_lock_irqsave(&ctx->res_lock, flags);
+	r = &ctx->results[job->seqno % DRM_RBNN_JOB_HISTORY];
+	if (r->seqno == job->seqno) {
+		r->done = true;
+		r->status = status;
+		r->hw_status = job->hw_status;
+		r->hw_detail = job->hw_detail;
+		r->time_ns = job->time_ns;
+		r->energy_pj = job->energy_pj;
+		r->scrub_weak = job->scrub_weak;
+	}
+	spin_unlock_irqrestore(&ctx->res_lock, flags);
+
+	atomic64_add(job->time_ns, &ctx->busy_ns);
+	atomic_dec(&ctx->inflight);
+	if (status)
+		atomic64_inc(&rdev->jobs_failed);
+	else
+		atomic64_inc(&rdev->jobs_completed);
+}
+
+/* Record the job's end, then signal its hardware fence. */
 static void rbnn_job_signal(struct rbnn_job *job)
 {
 	rbnn_job_sync_bufs(job, false);
-	job->result_valid = true;
+	rbnn_job_record(job, job->status);
 	if (job->status)
 		dma_fence_set_error(job->hw_fence, job->status);
 	dma_fence_signal(job->hw_fence);
@@ -258,44 +361,6 @@ void rbnn_job_fail(struct rbnn_job *job, int error)
 	list_del_init(&job->hw_node);
 	job->status = error;
 	rbnn_job_signal(job);
-}
-
-/* The scheduler's finished fence signalled: record the result. */
-static void rbnn_job_finished_cb(struct dma_fence *f, struct dma_fence_cb *cb)
-{
-	struct rbnn_job *job = container_of(cb, struct rbnn_job, finished_cb);
-	struct rbnn_ctx *ctx = job->ctx;
-	struct rbnn_device *rdev = job->rdev;
-	struct rbnn_result *r;
-	unsigned long flags;
-	int status;
-
-	if (job->result_valid)
-		status = job->status;
-	else
-		status = f->error ? f->error : -ECANCELED;
-
-	rbnn_tiles_job_done(job, status == 0);
-
-	spin_lock_irqsave(&ctx->res_lock, flags);
-	r = &ctx->results[job->seqno % DRM_RBNN_JOB_HISTORY];
-	if (r->seqno == job->seqno) {
-		r->done = true;
-		r->status = status;
-		r->hw_status = job->hw_status;
-		r->hw_detail = job->hw_detail;
-		r->time_ns = job->time_ns;
-		r->energy_pj = job->energy_pj;
-		r->scrub_weak = job->scrub_weak;
-	}
-	spin_unlock_irqrestore(&ctx->res_lock, flags);
-
-	atomic64_add(job->time_ns, &ctx->busy_ns);
-	atomic_dec(&ctx->inflight);
-	if (status)
-		atomic64_inc(&rdev->jobs_failed);
-	else
-		atomic64_inc(&rdev->jobs_completed);
 }
 
 /* Append @f (a new reference) to a growing array of fences. */
@@ -486,7 +551,7 @@ int rbnn_job_submit(struct rbnn_job *job, struct drm_file *file,
 		ret = -ECANCELED;
 		goto out_unlock;
 	}
-	if (atomic_read(&ctx->inflight) >= DRM_RBNN_JOB_HISTORY) {
+	if (atomic_read(&ctx->inflight) >= rbnn_max_jobs_per_file()) {
 		ret = -EBUSY;
 		goto out_unlock;
 	}
@@ -537,8 +602,6 @@ int rbnn_job_submit(struct rbnn_job *job, struct drm_file *file,
 	}
 	rbnn_ctx_add_result(ctx, job->seqno, finished);
 	atomic_inc(&ctx->inflight);
-	dma_fence_add_callback(finished, &job->finished_cb,
-			       rbnn_job_finished_cb);
 	for (i = 0; i < job->nbos; i++)
 		dma_resv_add_fence(job->bos[i]->resv, finished,
 				   job->bo_write[i] ? DMA_RESV_USAGE_WRITE :
@@ -554,8 +617,16 @@ int rbnn_job_submit(struct rbnn_job *job, struct drm_file *file,
 	}
 	atomic64_inc(&rdev->jobs_submitted);
 	job->pushed = true;
+	/*
+	 * Once pushed, the job may run, complete and be freed at any time:
+	 * nothing below reads it (the reservations are unlocked first, their
+	 * fences already attached).
+	 */
+	drm_gem_unlock_reservations(job->bos, job->nbos, &acquire);
 	drm_sched_entity_push_job(&job->base);
+	mutex_unlock(&ctx->submit_lock);
 	ret = 0;
+	goto out_chain;
 
 out_resv:
 	drm_gem_unlock_reservations(job->bos, job->nbos, &acquire);
@@ -596,6 +667,8 @@ static struct dma_fence *rbnn_run_job(struct drm_sched_job *sched_job)
 		err = rbnn_job_in_error(job);
 	if (!err && READ_ONCE(job->ctx->banned))
 		err = -ECANCELED;
+	if (!err && READ_ONCE(rdev->removing))
+		err = -ENODEV;
 	if (!err && !drm_dev_enter(&rdev->drm, &idx))
 		err = -ENODEV;
 	if (!err) {
@@ -633,8 +706,8 @@ static enum drm_gpu_sched_stat rbnn_timedout_job(struct drm_sched_job *sj)
 	u32 progress, status;
 	int idx;
 
-	if (!drm_dev_enter(&rdev->drm, &idx)) {
-		/* Unplugged: remove() fails the job; let it be freed. */
+	if (READ_ONCE(rdev->removing) || !drm_dev_enter(&rdev->drm, &idx)) {
+		/* Being removed: remove() fails the job; let it be freed. */
 		rbnn_job_requeue(job);
 		return DRM_GPU_SCHED_STAT_NOMINAL;
 	}
@@ -667,7 +740,11 @@ extend:
 static void rbnn_free_job(struct drm_sched_job *sched_job)
 {
 	struct rbnn_job *job = to_rbnn_job(sched_job);
+	int err = sched_job->s_fence->finished.error;
 
+	/* Ended by the scheduler without running (its entity was killed). */
+	if (!job->recorded)
+		rbnn_job_record(job, err ? err : -ECANCELED);
 	drm_sched_job_cleanup(sched_job);
 	rbnn_job_free(job);
 }
@@ -737,25 +814,31 @@ int rbnn_ioctl_job_info(struct drm_device *drm, void *data,
 	if (ret)
 		return ret;
 
+	/*
+	 * A deadline (any value but 0, one in the past included) waits as
+	 * BO_WAIT does: -ETIMEDOUT if the job is still pending at it, with
+	 * the pending state filled in. 0 only asks for the state.
+	 */
 	if (fence && args->timeout_ns) {
-		s64 left = args->timeout_ns - ktime_get_ns();
-		long t;
+		long t = dma_fence_wait_timeout(fence, true,
+						drm_timeout_abs_to_jiffies(args->timeout_ns));
 
-		if (left > 0) {
-			t = dma_fence_wait_timeout(fence, true,
-						   nsecs_to_jiffies(left));
-			if (t < 0)
-				ret = t;
-		}
+		if (t < 0)
+			ret = t;
+		else if (!t)
+			ret = -ETIMEDOUT;
 	}
 	dma_fence_put(fence);
-	if (ret)
+	if (ret && ret != -ETIMEDOUT)
 		return ret;
 
 	spin_lock_irqsave(&ctx->res_lock, flags);
 	if (r->seqno != args->seqno) {
 		ret = -ENOENT;
 	} else {
+		/* Signalled while we gave up: it is done after all. */
+		if (ret == -ETIMEDOUT && r->done)
+			ret = 0;
 		args->state = r->done ? DRM_RBNN_JOB_DONE : DRM_RBNN_JOB_PENDING;
 		args->status = r->done ? r->status : 0;
 		args->hw_status = r->hw_status;

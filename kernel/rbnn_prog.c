@@ -26,6 +26,8 @@
 static_assert(sizeof(struct rbnn_hw_prog) == 32);
 static_assert(sizeof(struct rbnn_hw_layer) == 64);
 static_assert(sizeof(struct rbnn_hw_seg) == 16);
+static_assert(sizeof(struct rbnn_hw_cmd) == 64);
+static_assert(sizeof(struct rbnn_hw_cqe) == 32);
 
 struct rbnn_cover {
 	u32 block;
@@ -321,6 +323,11 @@ int rbnn_ioctl_exec(struct drm_device *drm, void *data, struct drm_file *file)
 	job = rbnn_job_alloc(ctx, RBNN_JOB_EXEC, max(args->seg_count, 1u));
 	if (!job)
 		goto out_exit;
+	/* Up to 512 KiB of row ranges, held until the job ends. */
+	ret = rbnn_job_charge(job, (size_t)max(args->seg_count, 1u) *
+				   sizeof(*job->ranges));
+	if (ret)
+		goto out_job;
 	job->reads_rows = true;
 	for (i = 0, segbase = 0; i < args->layer_count; i++) {
 		const struct drm_rbnn_layer *l = &layers[i];

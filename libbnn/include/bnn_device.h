@@ -75,7 +75,9 @@ typedef struct bnn_card {
 	uint32_t max_segments;
 	uint32_t max_in_syncs;
 	uint32_t job_history;
-	uint64_t reserved[8];
+	uint32_t max_jobs;	/* jobs a file may have in flight */
+	uint32_t reserved32;
+	uint64_t reserved[7];
 } bnn_card;
 
 /*

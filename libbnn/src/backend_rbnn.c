@@ -369,7 +369,8 @@ static int job_status_fail(struct card *c, bnn_error *err, int32_t status,
 }
 
 /* JOB_INFO with an absolute deadline (0 polls).  Returns 0 (done), 1
- * (pending at the deadline) or -errno. */
+ * (pending at the deadline) or -errno.  Driver 1.0 answered a passed
+ * deadline with 0 and state PENDING, 1.1 with -ETIMEDOUT: both are pending. */
 static int job_info(struct card *c, uint64_t seqno, int64_t deadline,
 		    struct drm_rbnn_job_info *ji)
 {
@@ -377,7 +378,7 @@ static int job_info(struct card *c, uint64_t seqno, int64_t deadline,
 	ji->seqno = seqno;
 	ji->timeout_ns = deadline;
 	if (drmIoctl(c->fd, DRM_IOCTL_RBNN_JOB_INFO, ji))
-		return -errno;
+		return errno == ETIMEDOUT ? 1 : -errno;
 	return ji->state == DRM_RBNN_JOB_DONE ? 0 : 1;
 }
 
@@ -1008,13 +1009,25 @@ static int reap_oldest(struct rbnn *r, struct card *c)
 	return reap_chunk(c, best, INT64_MAX) < 0 ? -1 : 0;
 }
 
+/* Unread results to keep at most: fewer than the jobs the driver lets a
+ * file have in flight (an administrator may lower it), with room for the
+ * PROGRAM and READBACK jobs of a model load. */
+static uint64_t unreaped_max(const struct card *c)
+{
+	uint32_t m = c->info.max_jobs;
+
+	if (!m || m >= UNREAPED_MAX + 8)
+		return UNREAPED_MAX;
+	return m > 8 ? m - 8 : 1;
+}
+
 static int exec_chunk(struct rbnn *r, struct card *c, struct shard *sh,
 		      struct chunk *ch, bnn_error *err)
 {
 	const struct step *sp = &c->steps[ch->step];
 	struct drm_rbnn_exec a;
 
-	while (c->unreaped >= UNREAPED_MAX)
+	while (c->unreaped >= unreaped_max(c))
 		if (reap_oldest(r, c))
 			break;
 	memset(&a, 0, sizeof(a));

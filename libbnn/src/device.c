@@ -384,6 +384,8 @@ int bnn__card_fill_query(int fd, bnn_card *c)
 	c->max_segments = d.max_segments;
 	c->max_in_syncs = d.max_in_syncs;
 	c->job_history = d.job_history;
+	/* Driver 1.0 reports 0: its limit is the history. */
+	c->max_jobs = d.max_jobs ? d.max_jobs : d.job_history;
 	c->queried = 1;
 	c->open_status = BNN_OK;
 	return 0;

@@ -103,7 +103,8 @@ TEST_F(iso, query_device)
 	EXPECT_EQ(0x10f0, d.device_id);
 	EXPECT_EQ(1, d.hw_version >> 16);
 	EXPECT_EQ(0, d.pad[0] | d.pad[1] | d.pad[2]);
-	EXPECT_EQ(0, d.reserved);
+	EXPECT_LE(1, d.max_jobs);
+	EXPECT_GE(DRM_RBNN_JOB_HISTORY, d.max_jobs);
 	EXPECT_EQ(0, d.cols % 64);
 	EXPECT_EQ(d.cols / 8, d.row_bytes);
 	EXPECT_EQ(DRM_RBNN_MAX_IN_SYNCS, d.max_in_syncs);
@@ -1270,12 +1271,49 @@ TEST_F(iso, pending_jobs_gate)
 	sel_gate_fini(&g);
 }
 
-/* DRM_RBNN_JOB_HISTORY jobs in flight at most (-EBUSY), and only the last
+/* A module parameter (root; restored by the caller), or -errno. */
+static int param_set(const char *name, const char *val, char *old, size_t len)
+{
+	char p[128];
+	int ret;
+
+	snprintf(p, sizeof(p), "/sys/module/rbnn/parameters/%s", name);
+	if (old) {
+		ret = sel_read_file(p, old, len);
+		if (ret < 0)
+			return ret;
+		old[strcspn(old, "\n")] = 0;
+	}
+	return sel_write_file(p, val);
+}
+
+/* Gated READBACKs until one is refused: how many were accepted. */
+static uint32_t fill_gated(int fd, uint32_t tile, const struct sel_bo *out,
+			   uint32_t gate, uint32_t max, int *err, uint64_t *last)
+{
+	struct drm_rbnn_sync in = { .handle = gate };
+	struct drm_rbnn_readback r = {
+		.tile = tile, .nrows = 1, .handle = out->handle,
+		.syncs = { .in_syncs = (uintptr_t)&in, .in_count = 1,
+			   .in_stride = sizeof(in) },
+	};
+	uint32_t i;
+
+	*err = 0;
+	for (i = 0; i < max; i++) {
+		*err = sel_ioctl(fd, DRM_IOCTL_RBNN_READBACK, &r);
+		if (*err)
+			break;
+		*last = r.seqno;
+	}
+	return i;
+}
+
+/* max_jobs jobs in flight at most (-EBUSY), and only the last
  * DRM_RBNN_JOB_HISTORY results are kept (-ENOENT for older ones). */
 TEST_F_TIMEOUT(iso, job_history_and_busy, 120)
 {
-	uint32_t rb = self->dev.row_bytes, tile, i;
-	struct drm_rbnn_sync in;
+	uint32_t rb = self->dev.row_bytes, tile, n, lim = self->dev.max_jobs;
 	struct drm_rbnn_job_info ji;
 	struct drm_rbnn_readback r;
 	struct sel_gate g;
@@ -1286,45 +1324,122 @@ TEST_F_TIMEOUT(iso, job_history_and_busy, 120)
 	ret = sel_gate_init(self->fd, &g);
 	if (ret)
 		SKIP(return, "no vgem gate (%d): load vgem for this test", ret);
+	ASSERT_LE(1, lim);
 	ASSERT_EQ(0, sel_tile_alloc(self->fd, 1, &tile));
 	ASSERT_EQ(0, sel_bo_new(self->fd, rb, &w));
 	ASSERT_EQ(0, sel_bo_new(self->fd, rb, &out));
 	ASSERT_EQ(0, sel_program(self->fd, tile, 0, 1, &w, 0, NULL, 0, &s));
 	ASSERT_EQ(0, sel_job_status(self->fd, s, 10000));
 	first = s;
-	in = (struct drm_rbnn_sync){ .handle = g.syncobj };
-	r = (struct drm_rbnn_readback){
-		.tile = tile, .nrows = 1, .handle = out.handle,
-		.syncs = { .in_syncs = (uintptr_t)&in, .in_count = 1,
-			   .in_stride = sizeof(in) },
-	};
-	for (i = 0; i < DRM_RBNN_JOB_HISTORY; i++) {
-		ret = sel_ioctl(self->fd, DRM_IOCTL_RBNN_READBACK, &r);
-		if (ret)
-			break;
-		s = r.seqno;
-	}
-	EXPECT_EQ(0, ret) TH_LOG("submission %u failed", i);
-	EXPECT_EQ(first + DRM_RBNN_JOB_HISTORY, s);
-	/* one more: too many in flight */
-	EXPECT_EQ(-EBUSY, sel_ioctl(self->fd, DRM_IOCTL_RBNN_READBACK, &r));
-	/* the oldest held job is still in the history, the PROGRAM not */
+	n = fill_gated(self->fd, tile, &out, g.syncobj, lim + 1, &ret, &s);
+	/* one more than max_jobs: too many in flight */
+	EXPECT_EQ(lim, n);
+	EXPECT_EQ(-EBUSY, ret);
+	EXPECT_EQ(first + lim, s);
+	/* all of them are pending; the PROGRAM fell out of the history only
+	 * when max_jobs is the whole history */
+	EXPECT_EQ(-ETIMEDOUT, sel_job_wait(self->fd, first + 1, &ji, 0));
 	memset(&ji, 0, sizeof(ji));
 	ji.seqno = first;
-	EXPECT_EQ(-ENOENT, sel_ioctl(self->fd, DRM_IOCTL_RBNN_JOB_INFO, &ji));
-	EXPECT_EQ(-ETIMEDOUT, sel_job_wait(self->fd, first + 1, &ji, 0));
+	EXPECT_EQ(lim == DRM_RBNN_JOB_HISTORY ? -ENOENT : 0,
+		  sel_ioctl(self->fd, DRM_IOCTL_RBNN_JOB_INFO, &ji));
 	ASSERT_EQ(0, sel_gate_release(&g));
 	ASSERT_EQ(0, sel_job_wait(self->fd, s, &ji, 60000));
 	EXPECT_EQ(0, ji.status);
 	EXPECT_EQ(0, sel_job_status(self->fd, first + 1, 0));
 	/* room again */
-	r.syncs = (struct drm_rbnn_syncs){};
+	r = (struct drm_rbnn_readback){ .tile = tile, .nrows = 1,
+					 .handle = out.handle };
 	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_READBACK, &r));
 	EXPECT_EQ(s + 1, r.seqno);
 	EXPECT_EQ(0, sel_job_status(self->fd, r.seqno, 10000));
-	memset(&ji, 0, sizeof(ji));
-	ji.seqno = first + 1;
-	EXPECT_EQ(-ENOENT, sel_ioctl(self->fd, DRM_IOCTL_RBNN_JOB_INFO, &ji));
+	sel_gate_fini(&g);
+}
+
+/*
+ * The administrator's bounds on what one file holds: max_jobs (read back
+ * by QUERY_DEVICE) and file_job_mem_kib (EXEC layer programs and row
+ * ranges), both -EBUSY until earlier jobs end, and per file: another file
+ * is not refused.
+ */
+TEST_F_TIMEOUT(iso, job_caps, 120)
+{
+	char old_jobs[32], old_mem[32];
+	struct drm_rbnn_query_device d2 = {};
+	struct drm_rbnn_sync in;
+	struct drm_rbnn_job_info ji;
+	struct drm_rbnn_exec x;
+	struct sel_net n;
+	struct sel_placed pl = {};
+	struct sel_bo w, out, xin, xout;
+	struct sel_gate g;
+	uint32_t rb = self->dev.row_bytes, tile[2], i, ok;
+	uint64_t s = 0, first;
+	int ret, fd2;
+
+	ret = sel_gate_init(self->fd, &g);
+	if (ret)
+		SKIP(return, "no vgem gate (%d): load vgem for this test", ret);
+	if (param_set("max_jobs", "5", old_jobs, sizeof(old_jobs)))
+		SKIP(return, "cannot set rbnn's max_jobs (not root?)");
+	ASSERT_EQ(0, sel_query(self->fd, DRM_RBNN_QUERY_DEVICE, &d2, sizeof(d2)));
+	EXPECT_EQ(5, d2.max_jobs);
+	ASSERT_EQ(0, sel_tile_alloc(self->fd, 2, tile));
+	ASSERT_EQ(0, sel_bo_new(self->fd, rb, &w));
+	ASSERT_EQ(0, sel_bo_new(self->fd, rb, &out));
+	ASSERT_EQ(0, sel_program(self->fd, tile[0], 0, 1, &w, 0, NULL, 0, &s));
+	ASSERT_EQ(0, sel_job_status(self->fd, s, 10000));
+	first = s;
+	EXPECT_EQ(5, fill_gated(self->fd, tile[0], &out, g.syncobj, 6, &ret, &s));
+	EXPECT_EQ(-EBUSY, ret);
+	/* another file is not held back by this one's jobs */
+	fd2 = sel_open(NULL);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(0, sel_query(fd2, DRM_RBNN_QUERY_DEVICE, &d2, sizeof(d2)));
+	close(fd2);
+	ASSERT_EQ(0, sel_gate_release(&g));
+	EXPECT_EQ(0, sel_job_status(self->fd, s, 30000));
+	EXPECT_EQ(first + 5, s);
+	EXPECT_EQ(0, param_set("max_jobs", old_jobs, NULL, 0));
+	sel_gate_fini(&g);
+
+	/* job memory: EXECs of a small network, gated, against 1 KiB */
+	ASSERT_EQ(0, sel_gate_init(self->fd, &g));
+	sel_net_init(&n, 4, 16, 1);
+	sel_net_add(&n, DRM_RBNN_LAYER_CONV1D, DRM_RBNN_OUT_BITS, 8, 3, 1, 1);
+	sel_net_add(&n, DRM_RBNN_LAYER_FC, DRM_RBNN_OUT_SCORES, 4, 0, 0, 0);
+	ASSERT_EQ(0, sel_net_load(self->fd, &self->dev, &n, &tile[1], 1, 0, 0,
+				  &pl));
+	ASSERT_EQ(0, sel_job_status(self->fd, pl.last_prog, 20000));
+	ASSERT_EQ(0, sel_bo_new(self->fd, 4 * n.in_bytes, &xin));
+	ASSERT_EQ(0, sel_bo_new(self->fd, 4 * n.out_bytes, &xout));
+	if (param_set("file_job_mem_kib", "1", old_mem, sizeof(old_mem)))
+		SKIP(return, "cannot set rbnn's file_job_mem_kib");
+	in = (struct drm_rbnn_sync){ .handle = g.syncobj };
+	for (i = 0, ok = 0; i < 64; i++) {
+		sel_exec_args(&x, &n, &pl, 1, xin.handle, 0, xout.handle, 0);
+		x.syncs = (struct drm_rbnn_syncs){ .in_syncs = (uintptr_t)&in,
+			.in_count = 1, .in_stride = sizeof(in) };
+		ret = sel_ioctl(self->fd, DRM_IOCTL_RBNN_EXEC, &x);
+		if (ret)
+			break;
+		ok++;
+		s = x.seqno;
+	}
+	TH_LOG("%u gated EXECs fit in 1 KiB of job memory", ok);
+	EXPECT_EQ(-EBUSY, ret);
+	EXPECT_LE(1, ok);
+	EXPECT_GT(32, ok);
+	ASSERT_EQ(0, sel_gate_release(&g));
+	EXPECT_EQ(0, sel_job_wait(self->fd, s, &ji, 30000));
+	EXPECT_EQ(0, ji.status);
+	/* the memory came back with the jobs */
+	sel_exec_args(&x, &n, &pl, 1, xin.handle, 0, xout.handle, 0);
+	EXPECT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_EXEC, &x));
+	EXPECT_EQ(0, sel_job_status(self->fd, x.seqno, 10000));
+	EXPECT_EQ(0, param_set("file_job_mem_kib", old_mem, NULL, 0));
+	sel_placed_free(&pl);
+	sel_net_free(&n);
 	sel_gate_fini(&g);
 }
 

@@ -121,7 +121,9 @@ struct drm_rbnn_query {
  * @max_in_syncs: DRM_RBNN_MAX_IN_SYNCS
  * @max_segments: DRM_RBNN_MAX_SEGMENTS
  * @job_history: DRM_RBNN_JOB_HISTORY
- * @reserved: zero
+ * @max_jobs: jobs a file may have in flight (submissions beyond get
+ *	-EBUSY), at most @job_history; 0 from drivers 1.0, whose limit is
+ *	@job_history
  */
 struct drm_rbnn_query_device {
 	__u16 vendor_id;
@@ -144,7 +146,7 @@ struct drm_rbnn_query_device {
 	__u32 max_in_syncs;
 	__u32 max_segments;
 	__u32 job_history;
-	__u32 reserved;
+	__u32 max_jobs;
 };
 
 /**
@@ -617,7 +619,10 @@ struct drm_rbnn_readback {
  *	-EINVAL if never returned, -ENOENT if older than the last
  *	DRM_RBNN_JOB_HISTORY jobs
  * @timeout_ns: in: absolute CLOCK_MONOTONIC deadline to wait for the job, in
- *	ns; 0 polls. The ioctl returns 0 at the deadline with @state PENDING.
+ *	ns, as for DRM_IOCTL_RBNN_BO_WAIT: -ETIMEDOUT if the job is still
+ *	pending at the deadline (a deadline in the past checks once), with
+ *	@state PENDING filled in. 0 does not wait: the ioctl returns 0 and
+ *	the job's current @state.
  * @flags: must be 0
  * @state: out: DRM_RBNN_JOB_PENDING or DRM_RBNN_JOB_DONE
  * @status: out, when done: 0 success; -EIO the card rejected or failed a
