@@ -53,7 +53,7 @@ include tools/bnn-run/bnn-run.mk
 include tools/bnn-smi/bnn-smi.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
-.PHONY: all deps deps-build core tools qemu demo run results test-train test test-unit test-device test-vm vmtest \
+.PHONY: all deps deps-build core tools qemu demo run results test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
 	test-fuzz fuzz test-conformance bench clean install
 .DELETE_ON_ERROR:
 
@@ -189,8 +189,16 @@ test-conformance: $(CHECK_WFDB)
 		tests/conformance/run.sh $(B)/conformance $(CHECK_WFDB)
 
 # Linux 6.12 guests under TCG with the card(s); see tests/vm/README.md.
-test-vm: qemu
-	@echo "== VM tests (TCG guest, Linux 6.12)"
+# Every guest test twice: on the debug build of the kernel (KASAN, lockdep,
+# kmemleak, UBSAN, fault injection; 4 vCPUs), then on Debian's own kernel.
+test-vm: test-vm-debug test-vm-stock
+
+test-vm-debug: qemu
+	@echo "== VM tests (TCG guest, Linux 6.12 debug build, 4 vCPUs)"
+	@RBNN_QEMU=$$(head -n1 $(QEMU_PATHS)) tests/vm/run.sh --kernel debug $(B)/test-logs/vm-debug
+
+test-vm-stock: qemu
+	@echo "== VM tests (TCG guest, Debian's Linux 6.12)"
 	@RBNN_QEMU=$$(head -n1 $(QEMU_PATHS)) tests/vm/run.sh $(B)/test-logs/vm
 
 vmtest: test-vm

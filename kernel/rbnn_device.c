@@ -140,8 +140,13 @@ void rbnn_hw_fini(struct rbnn_device *rdev)
 		rbnn_hw_reset(rdev);
 }
 
-/* Consume the completions the card wrote. Caller holds ring_lock. */
-static unsigned int rbnn_cq_drain_locked(struct rbnn_device *rdev)
+/*
+ * Consume the completions the card wrote. Caller holds ring_lock; jobs
+ * whose last command completed move to @done, for rbnn_jobs_end() once the
+ * lock is dropped.
+ */
+static unsigned int rbnn_cq_drain_locked(struct rbnn_device *rdev,
+					 struct list_head *done)
 {
 	unsigned int n = 0;
 
@@ -160,7 +165,8 @@ static unsigned int rbnn_cq_drain_locked(struct rbnn_device *rdev)
 		job = tag < RBNN_SQ_ENTRIES ? rdev->slot_job[tag] : NULL;
 		if (job) {
 			rdev->slot_job[tag] = NULL;
-			rbnn_job_cmd_done(job, &e);
+			if (rbnn_job_cmd_done(job, &e))
+				list_move_tail(&job->hw_node, done);
 		} else {
 			drm_err_ratelimited(&rdev->drm,
 					    "completion with unknown tag %u\n",
@@ -188,11 +194,13 @@ bool rbnn_cq_poll(struct rbnn_device *rdev)
 {
 	unsigned long flags;
 	unsigned int n = 0;
+	LIST_HEAD(done);
 
 	spin_lock_irqsave(&rdev->ring_lock, flags);
 	if (rdev->hw_running)
-		n = rbnn_cq_drain_locked(rdev);
+		n = rbnn_cq_drain_locked(rdev, &done);
 	spin_unlock_irqrestore(&rdev->ring_lock, flags);
+	rbnn_jobs_end(&done);
 	return n > 0;
 }
 
@@ -235,14 +243,20 @@ int rbnn_ring_submit(struct rbnn_device *rdev, struct rbnn_job *job)
 	return 0;
 }
 
-/* Fail every job still on the card. Caller holds ring_lock. */
+/*
+ * Fail every job still on the card. Caller holds ring_lock; the jobs move
+ * to @done, for rbnn_jobs_end() once the lock is dropped.
+ */
 static void rbnn_fail_hw_jobs_locked(struct rbnn_device *rdev,
-				     struct rbnn_job *bad, int error)
+				     struct rbnn_job *bad, int error,
+				     struct list_head *done)
 {
 	struct rbnn_job *job, *tmp;
 
-	list_for_each_entry_safe(job, tmp, &rdev->hw_jobs, hw_node)
-		rbnn_job_fail(job, job == bad ? -ETIMEDOUT : error);
+	list_for_each_entry_safe(job, tmp, &rdev->hw_jobs, hw_node) {
+		job->status = job == bad ? -ETIMEDOUT : error;
+		list_move_tail(&job->hw_node, done);
+	}
 	memset(rdev->slot_job, 0, sizeof(rdev->slot_job));
 	rdev->outstanding = 0;
 }
@@ -255,11 +269,45 @@ static void rbnn_fail_hw_jobs_locked(struct rbnn_device *rdev,
 void rbnn_fail_all_jobs(struct rbnn_device *rdev, int error)
 {
 	unsigned long flags;
+	LIST_HEAD(done);
 
 	spin_lock_irqsave(&rdev->ring_lock, flags);
 	rdev->hw_running = false;
-	rbnn_fail_hw_jobs_locked(rdev, NULL, error);
+	rbnn_fail_hw_jobs_locked(rdev, NULL, error, &done);
 	spin_unlock_irqrestore(&rdev->ring_lock, flags);
+	rbnn_jobs_end(&done);
+}
+
+/**
+ * rbnn_hw_stop() - reset the card and fail the jobs it lost
+ * @rdev: the card
+ * @bad: the job that hung (it fails with -ETIMEDOUT), or NULL
+ * @error: errno for the other jobs on the card
+ *
+ * Completions the card wrote before the reset are processed normally.
+ * The rings stay stopped until rbnn_hw_start().
+ *
+ * Return: the result of rbnn_hw_reset().
+ */
+int rbnn_hw_stop(struct rbnn_device *rdev, struct rbnn_job *bad, int error)
+{
+	unsigned long flags;
+	LIST_HEAD(done);
+	int ret;
+
+	rbnn_wr(rdev, RBNN_REG_INT_MASK, 0);
+	synchronize_irq(rdev->irq_cq);
+	synchronize_irq(rdev->irq_ev);
+
+	ret = rbnn_hw_reset(rdev);
+
+	spin_lock_irqsave(&rdev->ring_lock, flags);
+	rdev->hw_running = false;
+	rbnn_cq_drain_locked(rdev, &done);
+	rbnn_fail_hw_jobs_locked(rdev, bad, error, &done);
+	spin_unlock_irqrestore(&rdev->ring_lock, flags);
+	rbnn_jobs_end(&done);
+	return ret;
 }
 
 /**
@@ -277,31 +325,19 @@ void rbnn_fail_all_jobs(struct rbnn_device *rdev, int error)
 void rbnn_recover(struct rbnn_device *rdev, struct rbnn_job *bad,
 		  const char *why)
 {
-	unsigned long flags;
 	int idx, ret;
 
 	if (!drm_dev_enter(&rdev->drm, &idx))
 		return;
-	if (READ_ONCE(rdev->removing)) {
-		/* remove() stops the card and fails its jobs itself. */
+	if (READ_ONCE(rdev->removing) || READ_ONCE(rdev->suspended)) {
+		/* remove() or a sleep stops the card and fails its jobs. */
 		drm_dev_exit(idx);
 		return;
 	}
 
 	drm_warn(&rdev->drm, "resetting the card: %s\n", why);
 	drm_sched_wqueue_stop(&rdev->sched);
-	rbnn_wr(rdev, RBNN_REG_INT_MASK, 0);
-	synchronize_irq(rdev->irq_cq);
-	synchronize_irq(rdev->irq_ev);
-
-	ret = rbnn_hw_reset(rdev);
-
-	spin_lock_irqsave(&rdev->ring_lock, flags);
-	rdev->hw_running = false;
-	/* Completions written before the reset are valid. */
-	rbnn_cq_drain_locked(rdev);
-	rbnn_fail_hw_jobs_locked(rdev, bad, -ECANCELED);
-	spin_unlock_irqrestore(&rdev->ring_lock, flags);
+	ret = rbnn_hw_stop(rdev, bad, -ECANCELED);
 
 	if (bad)
 		WRITE_ONCE(bad->ctx->banned, true);
@@ -330,17 +366,25 @@ void rbnn_reset_work(struct work_struct *work)
 	rbnn_recover(rdev, NULL, "requested");
 }
 
+/*
+ * The CQ vector's handler runs in a thread (the vector stays masked until
+ * it returns): ending jobs syncs their buffers for the CPU and signals
+ * fences, whose callbacks fan out; none of that belongs in hard IRQ.
+ */
 static irqreturn_t rbnn_irq_cq(int irq, void *arg)
 {
 	struct rbnn_device *rdev = arg;
+	unsigned long flags;
+	LIST_HEAD(done);
 
-	spin_lock(&rdev->ring_lock);
+	spin_lock_irqsave(&rdev->ring_lock, flags);
 	if (rdev->hw_running) {
 		/* Acknowledge first, then drain: no completion is missed. */
 		rbnn_wr(rdev, RBNN_REG_INT_STATUS, RBNN_INT_CQ);
-		rbnn_cq_drain_locked(rdev);
+		rbnn_cq_drain_locked(rdev, &done);
 	}
-	spin_unlock(&rdev->ring_lock);
+	spin_unlock_irqrestore(&rdev->ring_lock, flags);
+	rbnn_jobs_end(&done);
 	return IRQ_HANDLED;
 }
 
@@ -385,7 +429,8 @@ int rbnn_irq_init(struct rbnn_device *rdev)
 		return ret;
 	rdev->irq_cq = pci_irq_vector(pdev, RBNN_MSIX_VEC_CQ);
 	rdev->irq_ev = pci_irq_vector(pdev, RBNN_MSIX_VEC_EVENT);
-	ret = request_irq(rdev->irq_cq, rbnn_irq_cq, 0, "rbnn-cq", rdev);
+	ret = request_threaded_irq(rdev->irq_cq, NULL, rbnn_irq_cq, IRQF_ONESHOT,
+				   "rbnn-cq", rdev);
 	if (ret)
 		goto err_vectors;
 	ret = request_irq(rdev->irq_ev, rbnn_irq_event, 0, "rbnn-event", rdev);

@@ -188,6 +188,7 @@ static const struct drm_ioctl_desc rbnn_ioctls[] = {
 	RBNN_IOCTL(EXEC, rbnn_ioctl_exec),
 	RBNN_IOCTL(READBACK, rbnn_ioctl_readback),
 	RBNN_IOCTL_WAIT(JOB_INFO, rbnn_ioctl_job_info),
+	RBNN_IOCTL_WAIT(ADMIN, rbnn_ioctl_admin),
 };
 
 static int rbnn_open(struct drm_device *drm, struct drm_file *file)
@@ -221,6 +222,9 @@ static void rbnn_show_fdinfo(struct drm_printer *p, struct drm_file *file)
 
 	drm_printf(p, "drm-engine-rbnn:\t%llu ns\n",
 		   (u64)atomic64_read(&ctx->busy_ns));
+	/* Driver-specific keys (drm-usage-stats): the wear budget spent. */
+	drm_printf(p, "rbnn-programmed-rows:\t%llu\n",
+		   (u64)atomic64_read(&ctx->wear_rows));
 	drm_show_memory_stats(p, file);
 }
 
@@ -236,6 +240,7 @@ static const struct drm_driver rbnn_drm_driver = {
 	.open = rbnn_open,
 	.postclose = rbnn_postclose,
 	.show_fdinfo = rbnn_show_fdinfo,
+	.gem_create_object = rbnn_gem_create_object,
 	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
 	.ioctls = rbnn_ioctls,
 	.num_ioctls = ARRAY_SIZE(rbnn_ioctls),
@@ -278,6 +283,10 @@ static int rbnn_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = drmm_mutex_init(drm, &rdev->win_lock);
 	if (ret)
 		return ret;
+	INIT_LIST_HEAD(&rdev->mapped_bos);
+	ret = drmm_mutex_init(drm, &rdev->bo_lock);
+	if (ret)
+		return ret;
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
@@ -285,16 +294,19 @@ static int rbnn_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	rdev->regs = pcim_iomap_region(pdev, RBNN_BAR_REGS, RBNN_DRIVER_NAME);
 	if (IS_ERR(rdev->regs))
 		return PTR_ERR(rdev->regs);
+	ret = rbnn_hw_probe(rdev);
+	if (ret)
+		return ret;
+	/* A card left running (by a previous kernel) stops before it may DMA. */
+	ret = rbnn_hw_reset(rdev);
+	if (ret)
+		return ret;
 	pci_set_master(pdev);
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
 		return ret;
 	/* An SG entry's length is a __le32: PRIME may merge pages up to it. */
 	dma_set_max_seg_size(&pdev->dev, U32_MAX);
-
-	ret = rbnn_hw_probe(rdev);
-	if (ret)
-		return ret;
 	ret = rbnn_tiles_init(rdev);
 	if (ret)
 		return ret;
@@ -341,6 +353,8 @@ static int rbnn_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_hw;
 	rbnn_debugfs_init(rdev);
+	/* The config space PCI error recovery restores (rbnn_slot_reset()). */
+	pci_save_state(pdev);
 
 	drm_info(drm, "RBNN %u.%u: %u tiles of %u x %u %s cells, caps 0x%x\n",
 		 rdev->hw_version >> 16, rdev->hw_version & 0xffff,
@@ -377,6 +391,8 @@ static void rbnn_pci_remove(struct pci_dev *pdev)
 	rbnn_irq_fini(rdev);
 	/* A watchdog recovery may have raced with the first pass. */
 	rbnn_fail_all_jobs(rdev, -ENODEV);
+	/* BOs may outlive the device: their mappings for it go now. */
+	rbnn_gem_unmap_all(rdev);
 }
 
 static const struct pci_device_id rbnn_pci_ids[] = {
@@ -390,6 +406,9 @@ static struct pci_driver rbnn_pci_driver = {
 	.id_table = rbnn_pci_ids,
 	.probe = rbnn_pci_probe,
 	.remove = rbnn_pci_remove,
+	.shutdown = rbnn_pci_shutdown,
+	.err_handler = &rbnn_err_handlers,
+	.driver.pm = pm_sleep_ptr(&rbnn_pm_ops),
 };
 module_pci_driver(rbnn_pci_driver);
 

@@ -105,6 +105,8 @@ struct rbnn_wear {
  * @hw_running: the rings are enabled and may be used
  * @removing: remove() has begun: jobs fail with -ENODEV, a recovery does
  *	not restart the card
+ * @suspended: system sleep, a function reset or PCI error recovery is in
+ *	progress (rbnn_pm.c): no watchdog or recovery touches the card
  * @slot_job: job of the command in each SQ slot
  * @hw_jobs: jobs with commands on the card, in submission order
  * @irq_cq: Linux IRQ of the completion vector
@@ -118,6 +120,8 @@ struct rbnn_wear {
  * @tiles: per-tile state
  * @fence_context: dma_fence context of the hardware fences
  * @fence_seqno: last hardware fence seqno
+ * @bo_lock: protects @mapped_bos
+ * @mapped_bos: BOs whose pages are mapped for the card (rbnn_gem.c)
  * @jobs_alive: jobs allocated and not freed
  * @job_mem: bytes of job memory (DMA buffers, row ranges) held by the jobs
  *	of every file, capped by the dev_job_mem_kib parameter
@@ -159,6 +163,7 @@ struct rbnn_device {
 	u32 outstanding;
 	bool hw_running;
 	bool removing;
+	bool suspended;
 	struct rbnn_job *slot_job[RBNN_SQ_ENTRIES];
 	struct list_head hw_jobs;
 
@@ -178,6 +183,8 @@ struct rbnn_device {
 	u64 fence_context;
 	atomic64_t fence_seqno;
 
+	struct mutex bo_lock; /* protects mapped_bos */
+	struct list_head mapped_bos;
 	atomic_t jobs_alive;
 	atomic64_t job_mem;
 	wait_queue_head_t jobs_wq;
@@ -234,6 +241,8 @@ struct rbnn_result {
  * @busy_ns: device time of the file's finished jobs
  * @job_mem: bytes of job memory held by the file's jobs, capped by the
  *	file_job_mem_kib parameter
+ * @wear_rows: rows the file programmed or asked to program without
+ *	CAP_SYS_ADMIN (its wear budget, rbnn_admin.c)
  * @id: context id (debugfs)
  * @pid: process that opened the file
  * @comm: its name
@@ -252,6 +261,7 @@ struct rbnn_ctx {
 	struct rbnn_result *results;
 	atomic64_t busy_ns;
 	atomic64_t job_mem;
+	atomic64_t wear_rows;
 	u32 id;
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
@@ -409,6 +419,11 @@ static inline u64 rbnn_rd64(struct rbnn_device *rdev, u32 reg_lo)
 	return lo | ((u64)rbnn_rd(rdev, reg_lo + 4) << 32);
 }
 
+/* rbnn_admin.c */
+int rbnn_wear_charge(struct rbnn_ctx *ctx, u32 current_na, u32 nrows);
+void rbnn_wear_refund(struct rbnn_ctx *ctx, u32 nrows);
+int rbnn_ioctl_admin(struct drm_device *drm, void *data, struct drm_file *file);
+
 /* rbnn_device.c */
 int rbnn_hw_probe(struct rbnn_device *rdev);
 int rbnn_hw_reset(struct rbnn_device *rdev);
@@ -422,8 +437,14 @@ void rbnn_recover(struct rbnn_device *rdev, struct rbnn_job *bad,
 		  const char *why);
 void rbnn_reset_work(struct work_struct *work);
 void rbnn_fail_all_jobs(struct rbnn_device *rdev, int error);
+int rbnn_hw_stop(struct rbnn_device *rdev, struct rbnn_job *bad, int error);
 int rbnn_read_wear(struct rbnn_device *rdev, u32 tile, struct rbnn_wear *w);
 u64 rbnn_read_param(struct rbnn_device *rdev, u32 id);
+
+/* rbnn_pm.c */
+extern const struct dev_pm_ops rbnn_pm_ops;
+extern const struct pci_error_handlers rbnn_err_handlers;
+void rbnn_pci_shutdown(struct pci_dev *pdev);
 
 /* rbnn_gem.c */
 int rbnn_ioctl_bo_create(struct drm_device *drm, void *data,
@@ -432,6 +453,9 @@ int rbnn_ioctl_bo_info(struct drm_device *drm, void *data,
 		       struct drm_file *file);
 int rbnn_ioctl_bo_wait(struct drm_device *drm, void *data,
 		       struct drm_file *file);
+struct drm_gem_object *rbnn_gem_create_object(struct drm_device *drm,
+					      size_t size);
+void rbnn_gem_unmap_all(struct rbnn_device *rdev);
 int rbnn_job_add_bo(struct rbnn_job *job, struct drm_file *file, u32 handle,
 		    u64 offset, u64 len, bool write);
 int rbnn_job_map_bufs(struct rbnn_job *job);
@@ -447,8 +471,8 @@ struct rbnn_job *rbnn_job_alloc(struct rbnn_ctx *ctx, enum rbnn_job_type type,
 void rbnn_job_free(struct rbnn_job *job);
 int rbnn_job_submit(struct rbnn_job *job, struct drm_file *file,
 		    const struct drm_rbnn_syncs *syncs, u64 *seqno);
-void rbnn_job_cmd_done(struct rbnn_job *job, const struct rbnn_hw_cqe *cqe);
-void rbnn_job_fail(struct rbnn_job *job, int error);
+bool rbnn_job_cmd_done(struct rbnn_job *job, const struct rbnn_hw_cqe *cqe);
+void rbnn_jobs_end(struct list_head *done);
 int rbnn_sched_init(struct rbnn_device *rdev);
 void rbnn_sched_fini(struct rbnn_device *rdev);
 int rbnn_ioctl_job_info(struct drm_device *drm, void *data,

@@ -19,6 +19,93 @@
 
 #include "rbnn_drv.h"
 
+/*
+ * A buffer object: a shmem GEM object the driver tracks while its pages are
+ * mapped for the card, so that remove() can unmap them (the objects may
+ * outlive the device: open files, mappings, dma-bufs).
+ */
+struct rbnn_bo {
+	struct drm_gem_shmem_object base;
+	struct list_head mapped_node; /* in &rbnn_device.mapped_bos */
+};
+
+static struct rbnn_bo *to_rbnn_bo(struct drm_gem_object *obj)
+{
+	return container_of(to_drm_gem_shmem_obj(obj), struct rbnn_bo, base);
+}
+
+static void rbnn_bo_free(struct drm_gem_object *obj)
+{
+	struct rbnn_device *rdev = to_rbnn_device(obj->dev);
+	struct rbnn_bo *bo = to_rbnn_bo(obj);
+
+	mutex_lock(&rdev->bo_lock);
+	list_del(&bo->mapped_node);
+	mutex_unlock(&rdev->bo_lock);
+	drm_gem_shmem_object_free(obj);
+}
+
+/* The shmem helpers' object functions, with our own free. */
+static const struct drm_gem_object_funcs rbnn_bo_funcs = {
+	.free = rbnn_bo_free,
+	.print_info = drm_gem_shmem_object_print_info,
+	.pin = drm_gem_shmem_object_pin,
+	.unpin = drm_gem_shmem_object_unpin,
+	.get_sg_table = drm_gem_shmem_object_get_sg_table,
+	.vmap = drm_gem_shmem_object_vmap,
+	.vunmap = drm_gem_shmem_object_vunmap,
+	.mmap = drm_gem_shmem_object_mmap,
+	.vm_ops = &drm_gem_shmem_vm_ops,
+};
+
+/**
+ * rbnn_gem_create_object() - &drm_driver.gem_create_object
+ * @drm: the DRM device
+ * @size: object size
+ *
+ * Return: the GEM object of a new &struct rbnn_bo, or an ERR_PTR().
+ */
+struct drm_gem_object *rbnn_gem_create_object(struct drm_device *drm,
+					      size_t size)
+{
+	struct rbnn_bo *bo = kzalloc(sizeof(*bo), GFP_KERNEL_ACCOUNT);
+
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&bo->mapped_node);
+	bo->base.base.funcs = &rbnn_bo_funcs;
+	return &bo->base.base;
+}
+
+/**
+ * rbnn_gem_unmap_all() - the card is gone: unmap every BO mapped for it
+ * @rdev: the card, unplugged, with no job left on it
+ *
+ * Objects that outlive the device keep their pages (for their mappings);
+ * their DMA mappings for the removed device go now.
+ */
+void rbnn_gem_unmap_all(struct rbnn_device *rdev)
+{
+	struct rbnn_bo *bo, *tmp;
+
+	mutex_lock(&rdev->bo_lock);
+	list_for_each_entry_safe(bo, tmp, &rdev->mapped_bos, mapped_node) {
+		struct drm_gem_shmem_object *shmem = &bo->base;
+
+		dma_resv_lock(shmem->base.resv, NULL);
+		if (shmem->sgt && !shmem->base.import_attach) {
+			dma_unmap_sgtable(rdev->drm.dev, shmem->sgt,
+					  DMA_BIDIRECTIONAL, 0);
+			sg_free_table(shmem->sgt);
+			kfree(shmem->sgt);
+			shmem->sgt = NULL;
+		}
+		dma_resv_unlock(shmem->base.resv);
+		list_del_init(&bo->mapped_node);
+	}
+	mutex_unlock(&rdev->bo_lock);
+}
+
 int rbnn_ioctl_bo_create(struct drm_device *drm, void *data,
 			 struct drm_file *file)
 {
@@ -140,6 +227,10 @@ int rbnn_job_add_bo(struct rbnn_job *job, struct drm_file *file, u32 handle,
 		ret = PTR_ERR(sgt);
 		goto err_put;
 	}
+	mutex_lock(&rdev->bo_lock);
+	if (list_empty(&to_rbnn_bo(obj)->mapped_node))
+		list_add(&to_rbnn_bo(obj)->mapped_node, &rdev->mapped_bos);
+	mutex_unlock(&rdev->bo_lock);
 	nents = rbnn_sgt_count(sgt, offset, len);
 	if (!nents || nents > rdev->max_sgl) {
 		ret = -EINVAL;

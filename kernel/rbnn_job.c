@@ -94,6 +94,18 @@ undo_file:
 	return -EBUSY;
 }
 
+/*
+ * Give the job's memory charge back. When the job ends, not when the
+ * scheduler frees it later: a file whose jobs have finished gets its
+ * budget back at once.
+ */
+static void rbnn_job_uncharge(struct rbnn_job *job)
+{
+	atomic64_sub(job->mem_charged, &job->ctx->job_mem);
+	atomic64_sub(job->mem_charged, &job->rdev->job_mem);
+	job->mem_charged = 0;
+}
+
 /* ---- hardware fences -------------------------------------------------- */
 
 struct rbnn_fence {
@@ -259,8 +271,7 @@ void rbnn_job_free(struct rbnn_job *job)
 		kfree(container_of(job->hw_fence, struct rbnn_fence, base));
 	bitmap_free(job->tiles);
 	kvfree(job->ranges);
-	atomic64_sub(job->mem_charged, &job->ctx->job_mem);
-	atomic64_sub(job->mem_charged, &rdev->job_mem);
+	rbnn_job_uncharge(job);
 	rbnn_ctx_put(job->ctx);
 	kfree(job);
 	if (atomic_dec_and_test(&rdev->jobs_alive))
@@ -284,6 +295,7 @@ static void rbnn_job_record(struct rbnn_job *job, int status)
 
 	job->recorded = true;
 	rbnn_tiles_job_done(job, status == 0);
+	rbnn_job_uncharge(job);
 
 	spin_lock_irqsave(&ctx->res_lock, flags);
 	r = &ctx->results[job->seqno % DRM_RBNN_JOB_HISTORY];
@@ -306,10 +318,15 @@ static void rbnn_job_record(struct rbnn_job *job, int status)
 		atomic64_inc(&rdev->jobs_completed);
 }
 
-/* Record the job's end, then signal its hardware fence. */
-static void rbnn_job_signal(struct rbnn_job *job)
+/*
+ * Record the job's end, then signal its hardware fence. A job that ran on
+ * the card (@ran) gets its BO ranges synced for the CPU first; one that
+ * did not has nothing to sync (and, during removal, no mapping left).
+ */
+static void rbnn_job_signal(struct rbnn_job *job, bool ran)
 {
-	rbnn_job_sync_bufs(job, false);
+	if (ran)
+		rbnn_job_sync_bufs(job, false);
 	rbnn_job_record(job, job->status);
 	if (job->status)
 		dma_fence_set_error(job->hw_fence, job->status);
@@ -322,8 +339,11 @@ static void rbnn_job_signal(struct rbnn_job *job)
  * @cqe: its completion
  *
  * Called with &rbnn_device.ring_lock held.
+ *
+ * Return: true when it was the job's last command: the caller moves the
+ * job off the card's list and ends it with rbnn_jobs_end().
  */
-void rbnn_job_cmd_done(struct rbnn_job *job, const struct rbnn_hw_cqe *cqe)
+bool rbnn_job_cmd_done(struct rbnn_job *job, const struct rbnn_hw_cqe *cqe)
 {
 	u16 status = le16_to_cpu(cqe->status);
 	u32 detail = le32_to_cpu(cqe->detail);
@@ -343,24 +363,23 @@ void rbnn_job_cmd_done(struct rbnn_job *job, const struct rbnn_hw_cqe *cqe)
 	}
 	if (status != RBNN_STATUS_OK && status != RBNN_STATUS_VERIFY)
 		job->status = -EIO;
-	if (++job->cmds_done < job->ncmds)
-		return;
-	list_del_init(&job->hw_node);
-	rbnn_job_signal(job);
+	return ++job->cmds_done == job->ncmds;
 }
 
 /**
- * rbnn_job_fail() - end a job on the card without its completions
- * @job: the job
- * @error: negative errno
+ * rbnn_jobs_end() - end jobs taken off the card
+ * @done: the jobs (linked by &rbnn_job.hw_node), with their status set
  *
- * Called with &rbnn_device.ring_lock held.
+ * Called without &rbnn_device.ring_lock, in process context.
  */
-void rbnn_job_fail(struct rbnn_job *job, int error)
+void rbnn_jobs_end(struct list_head *done)
 {
-	list_del_init(&job->hw_node);
-	job->status = error;
-	rbnn_job_signal(job);
+	struct rbnn_job *job, *tmp;
+
+	list_for_each_entry_safe(job, tmp, done, hw_node) {
+		list_del_init(&job->hw_node);
+		rbnn_job_signal(job, true);
+	}
 }
 
 /* Append @f (a new reference) to a growing array of fences. */
@@ -683,7 +702,7 @@ static struct dma_fence *rbnn_run_job(struct drm_sched_job *sched_job)
 	}
 	if (err) {
 		job->status = err;
-		rbnn_job_signal(job);
+		rbnn_job_signal(job, false);
 	}
 	/* The job keeps its own reference; this one is the scheduler's. */
 	return dma_fence_get(job->hw_fence);
@@ -706,8 +725,9 @@ static enum drm_gpu_sched_stat rbnn_timedout_job(struct drm_sched_job *sj)
 	u32 progress, status;
 	int idx;
 
-	if (READ_ONCE(rdev->removing) || !drm_dev_enter(&rdev->drm, &idx)) {
-		/* Being removed: remove() fails the job; let it be freed. */
+	if (READ_ONCE(rdev->removing) || READ_ONCE(rdev->suspended) ||
+	    !drm_dev_enter(&rdev->drm, &idx)) {
+		/* Removal or sleep fails the job if it does not finish. */
 		rbnn_job_requeue(job);
 		return DRM_GPU_SCHED_STAT_NOMINAL;
 	}

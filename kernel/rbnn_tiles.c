@@ -20,6 +20,7 @@
  */
 
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 
 #include <drm/drm_drv.h>
@@ -63,6 +64,21 @@ static bool rbnn_rows_all(const unsigned long *map, u32 row, u32 nrows)
 }
 
 /* The tile becomes free. Caller holds tile_lock. */
+/* A tile and its wear, for TILE_ALLOC's least-worn-first order. */
+struct rbnn_tile_order {
+	u64 wear;
+	u32 tile;
+};
+
+static int rbnn_tile_order_cmp(const void *a, const void *b)
+{
+	const struct rbnn_tile_order *x = a, *y = b;
+
+	if (x->wear != y->wear)
+		return x->wear < y->wear ? -1 : 1;
+	return x->tile < y->tile ? -1 : x->tile > y->tile;
+}
+
 static void rbnn_tile_put(struct rbnn_tile *tile)
 {
 	if (tile->inflight) {
@@ -256,8 +272,8 @@ int rbnn_ioctl_tile_alloc(struct drm_device *drm, void *data,
 	struct rbnn_device *rdev = to_rbnn_device(drm);
 	struct drm_rbnn_tile_alloc *args = data;
 	struct rbnn_ctx *ctx = file->driver_priv;
+	struct rbnn_tile_order *order = NULL;
 	unsigned long flags;
-	u64 *wear = NULL;
 	u32 *out = NULL;
 	u32 i, t, nfree = 0;
 	int ret = 0;
@@ -265,21 +281,26 @@ int rbnn_ioctl_tile_alloc(struct drm_device *drm, void *data,
 	if (args->flags || !args->count || args->count > rdev->ntiles)
 		return -EINVAL;
 
-	wear = kcalloc(rdev->ntiles, sizeof(*wear), GFP_KERNEL);
+	order = kcalloc(rdev->ntiles, sizeof(*order), GFP_KERNEL);
 	out = kcalloc(args->count, sizeof(*out), GFP_KERNEL);
-	if (!wear || !out) {
+	if (!order || !out) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	/* Wear snapshot: sum of the rows' program cycles per tile. */
+	/*
+	 * Wear snapshot (sum of the rows' program cycles), sorted outside the
+	 * lock: the least worn first, ties to the lowest index.
+	 */
 	for (t = 0; t < rdev->ntiles; t++) {
 		struct rbnn_wear w;
 
 		ret = rbnn_read_wear(rdev, t, &w);
 		if (ret)
 			goto out_free;
-		wear[t] = w.cycles_sum;
+		order[t].wear = w.cycles_sum;
+		order[t].tile = t;
 	}
+	sort(order, rdev->ntiles, sizeof(*order), rbnn_tile_order_cmp, NULL);
 
 	spin_lock_irqsave(&rdev->tile_lock, flags);
 	for (t = 0; t < rdev->ntiles; t++)
@@ -289,37 +310,41 @@ int rbnn_ioctl_tile_alloc(struct drm_device *drm, void *data,
 		ret = -ENOSPC;
 		goto out_free;
 	}
-	/* The least worn free tiles first; ties go to the lowest index. */
-	for (i = 0; i < args->count; i++) {
-		u32 best = rdev->ntiles;
+	for (i = 0, t = 0; i < args->count; t++) {
+		u32 best = order[t].tile;
 
-		for (t = 0; t < rdev->ntiles; t++) {
-			if (rdev->tiles[t].owner)
-				continue;
-			if (best == rdev->ntiles || wear[t] < wear[best])
-				best = t;
-		}
+		if (rdev->tiles[best].owner)
+			continue;
 		rdev->tiles[best].owner = ctx;
 		rdev->tiles[best].releasing = false;
 		bitmap_zero(rdev->tiles[best].prog_pending, rdev->rows);
 		bitmap_zero(rdev->tiles[best].prog_valid, rdev->rows);
 		bitmap_zero(rdev->tiles[best].thr_pending, rdev->rows);
 		bitmap_zero(rdev->tiles[best].thr_valid, rdev->rows);
-		out[i] = best;
+		out[i++] = best;
 	}
 	spin_unlock_irqrestore(&rdev->tile_lock, flags);
 
 	if (copy_to_user(u64_to_user_ptr(args->tiles_ptr), out,
 			 args->count * sizeof(*out))) {
+		/*
+		 * Give back what is still ours: another thread of this file
+		 * may have freed one of the tiles meanwhile (and another file
+		 * taken it), or started to use it.
+		 */
 		spin_lock_irqsave(&rdev->tile_lock, flags);
-		for (i = 0; i < args->count; i++)
-			rbnn_tile_put(&rdev->tiles[out[i]]);
+		for (i = 0; i < args->count; i++) {
+			struct rbnn_tile *tile = &rdev->tiles[out[i]];
+
+			if (tile->owner == ctx && !tile->releasing)
+				rbnn_tile_put(tile);
+		}
 		spin_unlock_irqrestore(&rdev->tile_lock, flags);
 		ret = -EFAULT;
 	}
 out_free:
 	kfree(out);
-	kfree(wear);
+	kfree(order);
 	return ret;
 }
 
@@ -390,9 +415,14 @@ int rbnn_ioctl_program(struct drm_device *drm, void *data,
 		return -EINVAL;
 	if (!thresh && args->thresh_offset)
 		return -EINVAL;
+	ret = rbnn_wear_charge(ctx, args->current_na, args->nrows);
+	if (ret)
+		return ret;
 
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
+	if (!drm_dev_enter(drm, &idx)) {
+		ret = -ENODEV;
+		goto out_refund;
+	}
 	job = rbnn_job_alloc(ctx, RBNN_JOB_PROGRAM, 1);
 	if (!job) {
 		ret = -ENOMEM;
@@ -434,6 +464,9 @@ out_free:
 		rbnn_job_free(job);
 out_exit:
 	drm_dev_exit(idx);
+out_refund:
+	if (ret)
+		rbnn_wear_refund(ctx, args->nrows);
 	return ret;
 }
 
@@ -453,9 +486,16 @@ int rbnn_ioctl_readback(struct drm_device *drm, void *data,
 	ret = rbnn_check_rows(rdev, args->tile, args->row, args->nrows);
 	if (ret)
 		return ret;
+	if (scrub) {
+		ret = rbnn_wear_charge(ctx, 0, args->nrows);
+		if (ret)
+			return ret;
+	}
 
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
+	if (!drm_dev_enter(drm, &idx)) {
+		ret = -ENODEV;
+		goto out_refund;
+	}
 	job = rbnn_job_alloc(ctx, RBNN_JOB_READBACK, 1);
 	if (!job) {
 		ret = -ENOMEM;
@@ -487,6 +527,9 @@ out_free:
 		rbnn_job_free(job);
 out_exit:
 	drm_dev_exit(idx);
+out_refund:
+	if (ret && scrub)
+		rbnn_wear_refund(ctx, args->nrows);
 	return ret;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent dependency installer for RBNN on Debian 12 (bookworm).
 #
-#   scripts/deps.sh [GROUP...]     groups: build qemu vm train results peers conformance edf-check
+#   scripts/deps.sh [GROUP...]     groups: build qemu vm kernel-build train results peers conformance edf-check
 #                                  (default: build qemu)
 #   scripts/deps.sh bpo-pkgnames PREFIX        package names known to the private lists
 #   scripts/deps.sh bpo-candidate PKG...       "PKG VERSION" for each PKG apt can fetch
@@ -28,6 +28,9 @@ PKGS_qemu="libglib2.0-dev ninja-build python3-venv zlib1g-dev seabios qemu-syste
 # kernel's compressed payloads (zstd, xz), out-of-tree module builds against
 # the unpacked headers (pahole for BTF, sparse for C=1), shell lint.
 PKGS_vm="busybox-static cpio kmod zstd xz-utils dwarves sparse shellcheck libc-bin make gcc"
+# The VM tier's debug kernel (tests/vm/kernel-debug.sh): what a kernel build
+# from linux-source needs beyond the vm group.
+PKGS_kernel_build="bc bison flex libelf-dev libssl-dev python3"
 # Model training (tools/train, run with /usr/bin/python3): PyTorch with a threaded OpenBLAS.
 PKGS_train="python3-torch libopenblas0-pthread python3-numpy"
 # make results: the study's plots (PNG).
@@ -215,6 +218,7 @@ main() {
 		bpo-candidate) shift; bpo_candidate "$@"; return ;;
 		bpo-download) shift; bpo_download "$@"; return ;;
 		build | qemu | vm | train | results) install_group "$g" ;;
+		kernel-build) install_group kernel_build ;;
 		peers) install_peers ;;
 		conformance) install_group "$g"; conformance_venv ;;
 		edf-check) edf_check_venv ;;

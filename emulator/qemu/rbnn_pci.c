@@ -284,6 +284,10 @@ static void rbnn_realize(PCIDevice *pdev, Error **errp)
         msix_uninit_exclusive_bar(pdev);
         goto fail;
     }
+    /* Function-level reset: a power-on reset of the card (rbnn_reset). */
+    if (pdev->exp.exp_cap) {
+        pcie_cap_flr_init(pdev);
+    }
     return;
 
 fail:
@@ -314,6 +318,16 @@ static void rbnn_exit(PCIDevice *pdev)
     g_free(s->state_buf);
     s->state_buf = NULL;
     s->state_len = 0;
+}
+
+/* A write of the FLR bit resets the function (pci_device_reset()). */
+static void rbnn_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
+                              int len)
+{
+    pci_default_write_config(pdev, addr, val, len);
+    if (pdev->exp.exp_cap) {
+        pcie_cap_flr_write_config(pdev, addr, val, len);
+    }
 }
 
 /* Device (system) reset is a power-on reset of the card. */
@@ -552,6 +566,7 @@ static void rbnn_class_init(ObjectClass *klass, void *data)
 
     k->realize = rbnn_realize;
     k->exit = rbnn_exit;
+    k->config_write = rbnn_write_config;
     k->vendor_id = RBNN_PCI_VENDOR_ID;
     k->device_id = RBNN_PCI_DEVICE_ID;
     k->revision = RBNN_PCI_REVISION;

@@ -265,9 +265,9 @@ typedef struct bnn_scrub_tile {
  * of wear.  Processes using the card keep their weights.
  *
  * *tiles: *n entries (one per tile), free with free().  Root only
- * (through the driver's debugfs file "scrub"): BNN_E_PERM otherwise;
- * BNN_E_UNSUPPORTED when debugfs is not mounted or the driver has no
- * scrub; BNN_E_NODEV (gone); BNN_E_DEVICE when a tile's scrub failed (a
+ * (CAP_SYS_ADMIN: the driver's DRM_IOCTL_RBNN_ADMIN, or its debugfs file
+ * "scrub" with driver 1.0): BNN_E_PERM otherwise; BNN_E_UNSUPPORTED when
+ * a driver 1.0 has no debugfs mounted; BNN_E_NODEV (gone); BNN_E_DEVICE when a tile's scrub failed (a
  * reset aborted it; the message names the tile: the rows of that tile
  * must be re-programmed by their owner, which the driver tells it).
  */
@@ -275,12 +275,13 @@ int bnn_card_scrub(const bnn_card *card, bnn_scrub_tile **tiles, size_t *n,
 		   bnn_error *err);
 
 /*
- * Reset the card as the driver's hang recovery does (debugfs
- * force_reset): jobs on the card end with -ECANCELED (their owners see
- * BNN_E_DEVICE "lost in a card reset"), queued jobs then run; weights and
- * thresholds are non-volatile and survive.  Root only: BNN_E_PERM
- * otherwise; BNN_E_UNSUPPORTED when debugfs is not mounted (the message
- * says how to mount it).  Returns when the recovery has finished.
+ * Reset the card as the driver's hang recovery does (DRM_IOCTL_RBNN_ADMIN;
+ * debugfs force_reset with driver 1.0): jobs on the card end with
+ * -ECANCELED (their owners see BNN_E_DEVICE "lost in a card reset"),
+ * queued jobs then run; weights and thresholds are non-volatile and
+ * survive.  Root only: BNN_E_PERM otherwise; BNN_E_UNSUPPORTED when a
+ * driver 1.0 has no debugfs mounted (the message says how to mount it).
+ * Returns when the recovery has finished.
  */
 int bnn_card_reset(const bnn_card *card, bnn_error *err);
 

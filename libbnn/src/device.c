@@ -467,6 +467,10 @@ int bnn__rbnn_errno(bnn_error *err, int e, const char *node, const char *what)
 	case ENOMEM:
 		return bnn__fail(err, BNN_E_NOMEM, "%s: %s: out of memory",
 				 node, what);
+	case EDQUOT:
+		return bnn__fail(err, BNN_E_PERM,
+				 "%s: %s: this file's wear budget is spent (the rows it may program: module parameter rbnn.wear_budget_rows; root is exempt)",
+				 node, what);
 	case EBUSY:
 		return bnn__fail(err, BNN_E_BUSY,
 				 "%s: %s: too many jobs in flight", node, what);
@@ -1284,13 +1288,73 @@ static int debugfs_open(const bnn_card *card, const char *path, int flags,
 			 "%s: %s: %s", card->node, path, strerror(e));
 }
 
+/*
+ * Open the card for DRM_IOCTL_RBNN_ADMIN (driver 1.1 on): BNN_OK with *fd,
+ * 1 when the driver is older (the caller falls back to debugfs), or a
+ * failure in err.
+ */
+static int admin_open(const bnn_card *card, const char *doing, int *fd,
+		      bnn_error *err)
+{
+	drmVersionPtr ver;
+	int rc, old;
+
+	*fd = -1;
+	if (card_present(card, err))
+		return BNN_E_NODEV;
+	rc = bnn__card_open(card, fd, err);
+	if (rc == BNN_E_PERM)
+		return bnn__fail(err, BNN_E_PERM,
+				 "%s: %s needs root (CAP_SYS_ADMIN), and the node is not open to this user either",
+				 card->node, doing);
+	if (rc)
+		return rc;
+	ver = drmGetVersion(*fd);
+	old = !ver || ver->version_major < 1 ||
+	      (ver->version_major == 1 && ver->version_minor < 1);
+	drmFreeVersion(ver);
+	if (old) {
+		close(*fd);
+		*fd = -1;
+		return 1;
+	}
+	return BNN_OK;
+}
+
+static int admin_ioctl(const bnn_card *card, int fd, struct drm_rbnn_admin *a,
+		       const char *doing, bnn_error *err)
+{
+	int e;
+
+	if (!drmIoctl(fd, DRM_IOCTL_RBNN_ADMIN, a))
+		return BNN_OK;
+	e = errno;
+	if (e == EPERM || e == EACCES)
+		return bnn__fail(err, BNN_E_PERM,
+				 "%s: %s needs root (CAP_SYS_ADMIN)", card->node,
+				 doing);
+	return bnn__rbnn_errno(err, e, card->node, doing);
+}
+
 int bnn_card_reset(const bnn_card *card, bnn_error *err)
 {
+	struct drm_rbnn_admin a = { .op = DRM_RBNN_ADMIN_RESET };
 	char path[340];
 	int fd, e, rc;
 
 	if (!card)
 		return bnn__fail(err, BNN_E_INVAL, "NULL argument");
+	rc = admin_open(card, "resetting a card", &fd, err);
+	if (rc < 0)
+		return rc;
+	if (rc == BNN_OK) {
+		rc = admin_ioctl(card, fd, &a, "resetting a card", err);
+		close(fd);
+		if (!rc)
+			bnn_error_clear(err);
+		return rc;
+	}
+	/* Driver 1.0: through debugfs. */
 	rc = debugfs_file(card, "force_reset", "resetting a card", path,
 			  sizeof(path), err);
 	if (rc)
@@ -1373,6 +1437,48 @@ int bnn__scrub_parse(const char *report, bnn_scrub_tile **tiles, size_t *n,
 	return BNN_OK;
 }
 
+/* The scrub through DRM_IOCTL_RBNN_ADMIN on the open fd, tile after tile. */
+static int scrub_ioctl(const bnn_card *card, int fd, bnn_scrub_tile **tiles,
+		       size_t *n, bnn_error *err)
+{
+	bnn_scrub_tile *v;
+	uint32_t t;
+	int rc;
+
+	if (!card->tiles)
+		return bnn__fail(err, BNN_E_DEVICE, "%s: no tiles to scrub",
+				 card->node);
+	v = calloc(card->tiles, sizeof(*v));
+	if (!v)
+		return bnn__fail(err, BNN_E_NOMEM, "out of memory");
+	for (t = 0; t < card->tiles; t++) {
+		struct drm_rbnn_admin a = { .op = DRM_RBNN_ADMIN_SCRUB,
+					    .tile = t };
+
+		rc = admin_ioctl(card, fd, &a, "scrubbing a card", err);
+		if (rc) {
+			free(v);
+			return rc;
+		}
+		v[t].index = t;
+		v[t].weak_cells = a.scrub_weak_cells;
+		v[t].unverified = a.hw_status == RBNN_STATUS_VERIFY ?
+				  a.hw_detail : 0;
+		v[t].pulses = a.hw_status == RBNN_STATUS_OK ? a.hw_detail : 0;
+		v[t].device_ns = a.time_ns;
+		v[t].device_energy_pj = a.energy_pj;
+		if (a.status) {
+			free(v);
+			return bnn__fail(err, BNN_E_DEVICE,
+					 "%s: the scrub of tile %u failed (aborted by a card reset?); its owner must program its rows again",
+					 card->node, t);
+		}
+	}
+	*tiles = v;
+	*n = card->tiles;
+	return BNN_OK;
+}
+
 int bnn_card_scrub(const bnn_card *card, bnn_scrub_tile **tiles, size_t *n,
 		   bnn_error *err)
 {
@@ -1387,6 +1493,17 @@ int bnn_card_scrub(const bnn_card *card, bnn_scrub_tile **tiles, size_t *n,
 		return bnn__fail(err, BNN_E_INVAL, "NULL argument");
 	*tiles = NULL;
 	*n = 0;
+	rc = admin_open(card, doing, &fd, err);
+	if (rc < 0)
+		return rc;
+	if (rc == BNN_OK) {
+		rc = scrub_ioctl(card, fd, tiles, n, err);
+		close(fd);
+		if (!rc)
+			bnn_error_clear(err);
+		return rc;
+	}
+	/* Driver 1.0: through debugfs. */
 	rc = debugfs_file(card, "scrub", doing, path, sizeof(path), err);
 	if (rc)
 		return rc;

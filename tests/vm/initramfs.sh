@@ -225,6 +225,33 @@ echo 7 >/proc/sys/kernel/printk
 
 say() { echo "rbnn-vm: $*" >/dev/console; }
 
+# The debug kernel: which checkers run (the host requires all of them),
+# and kmemleak forgets what boot left, so a report is the test's.
+KML=/sys/kernel/debug/kmemleak
+if [ "${RBNN_VM_DEBUG:-0}" = 1 ]; then
+	kasan=0 lockdep=0 kmemleak=0 faults=0
+	dmesg | grep -q 'KernelAddressSanitizer initialized' && kasan=1
+	[ -e /proc/lockdep ] && lockdep=1
+	[ -w "$KML" ] && kmemleak=1 && echo clear >"$KML"
+	[ -d /sys/kernel/debug/failslab ] && [ -d /sys/kernel/debug/fail_function ] && faults=1
+	say "checkers: kasan=$kasan lockdep=$lockdep kmemleak=$kmemleak faults=$faults cpus=$(grep -c ^processor /proc/cpuinfo)"
+fi
+# After the test: objects the test left unreferenced. kmemleak reports
+# only objects older than 5 s that two scans found unreferenced.
+kmemleak_check() {
+	[ "${RBNN_VM_DEBUG:-0}" = 1 ] && [ -w "$KML" ] || return 0
+	sleep 5
+	echo scan >"$KML"
+	echo scan >"$KML"
+	leaks=$(grep -c 'unreferenced object' "$KML")
+	if [ "$leaks" -gt 0 ]; then
+		say "kmemleak: $leaks unreferenced objects after the test"
+		cat "$KML" >/dev/console
+	else
+		say "kmemleak: clean"
+	fi
+}
+
 # Exit QEMU with (rc << 1) | 1 through isa-debug-exit at port 0xf4.
 finish() {
 	rc=$1
@@ -261,6 +288,7 @@ if [ "$rc" -eq 0 ] && [ -n "$VM_TEST" ]; then
 		echo "<<<RBNN-VM KTAP END rc=$rc>>>"
 	} >/dev/ttyS1
 	cd /
+	kmemleak_check
 fi
 finish "$rc"
 INIT

@@ -3,7 +3,11 @@
 # each in its own TCG boot of the reference 6.12 kernel, summarised by
 # tests/run-tap.sh ("vm: N passed, N failed, N skipped").
 #
-#   tests/vm/run.sh LOGDIR [TEST...]
+#   tests/vm/run.sh [--kernel stock|debug] LOGDIR [TEST...]
+#
+# --kernel debug boots the debug build of the same kernel (KASAN, lockdep,
+# kmemleak, UBSAN, fault injection; tests/vm/kernel-debug.sh) with 4 vCPUs,
+# the driver built against it; the summary is then "vm-debug: ...".
 #
 # Builds or fetches what it needs first (Debian packages of the "vm" group,
 # the kernel, QEMU with the card; all cached, so a second run only boots).
@@ -12,7 +16,13 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
-[ $# -ge 1 ] || { echo "usage: $0 LOGDIR [TEST...]" >&2; exit 2; }
+kflavour=stock
+if [ "${1:-}" = --kernel ]; then
+	kflavour=${2:-}
+	shift 2
+fi
+case $kflavour in stock | debug) ;; *) echo "$0: --kernel stock|debug" >&2; exit 2 ;; esac
+[ $# -ge 1 ] || { echo "usage: $0 [--kernel stock|debug] LOGDIR [TEST...]" >&2; exit 2; }
 logdir=$1
 shift
 
@@ -26,6 +36,12 @@ fi
 export RBNN_QEMU
 # The rbnn module and the guest test programs (incremental).
 "$HERE/build-guest.sh" --check >/dev/null
+tier=vm
+if [ "$kflavour" = debug ]; then
+	"$HERE/kernel-debug.sh" --rbnn-ko >/dev/null
+	tier=vm-debug
+fi
+export RBNN_VM_KERNEL=$kflavour
 
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then
@@ -39,4 +55,4 @@ for t in "${tests[@]}"; do
 	cmds+=(tests/vm/run-vm.sh "$t" ---)
 done
 cd "$TOP"
-exec tests/run-tap.sh vm "$logdir" -- "${cmds[@]}"
+exec tests/run-tap.sh "$tier" "$logdir" -- "${cmds[@]}"

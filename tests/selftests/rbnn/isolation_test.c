@@ -11,6 +11,10 @@
  * otherwise. Results are compared with the reference of rbnn_sel.h on a
  * card with error-model=off.
  */
+#define _GNU_SOURCE /* setresuid() */
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "rbnn_sel.h"
 #include "kselftest_harness.h"
 
@@ -1314,16 +1318,29 @@ static uint32_t fill_gated(int fd, uint32_t tile, const struct sel_bo *out,
 TEST_F_TIMEOUT(iso, job_history_and_busy, 120)
 {
 	uint32_t rb = self->dev.row_bytes, tile, n, lim = self->dev.max_jobs;
+	struct drm_rbnn_query_device d = {};
+	char old[32] = "";
 	struct drm_rbnn_job_info ji;
 	struct drm_rbnn_readback r;
 	struct sel_gate g;
 	struct sel_bo w, out;
-	uint64_t first = 0, s = 0;
+	uint64_t first = 0, s = 0, t0;
 	int ret;
 
 	ret = sel_gate_init(self->fd, &g);
 	if (ret)
 		SKIP(return, "no vgem gate (%d): load vgem for this test", ret);
+	/*
+	 * vgem signals the gate by itself after 10 s, and 4096 submissions
+	 * take longer than that on a debug kernel: as root, test the limit
+	 * at 512 (the history itself: rbnn_smoke's job_history).
+	 */
+	if (!param_set("max_jobs", "512", old, sizeof(old))) {
+		ASSERT_EQ(0, sel_query(self->fd, DRM_RBNN_QUERY_DEVICE, &d,
+				       sizeof(d)));
+		lim = d.max_jobs;
+		ASSERT_EQ(512, lim);
+	}
 	ASSERT_LE(1, lim);
 	ASSERT_EQ(0, sel_tile_alloc(self->fd, 1, &tile));
 	ASSERT_EQ(0, sel_bo_new(self->fd, rb, &w));
@@ -1339,6 +1356,19 @@ TEST_F_TIMEOUT(iso, job_history_and_busy, 120)
 	/* all of them are pending; the PROGRAM fell out of the history only
 	 * when max_jobs is the whole history */
 	EXPECT_EQ(-ETIMEDOUT, sel_job_wait(self->fd, first + 1, &ji, 0));
+	/* deadlines far in the past poll, as a deadline just passed does,
+	 * in BO_WAIT and JOB_INFO alike (not a wait of centuries) */
+	t0 = sel_now_ns();
+	EXPECT_EQ(-ETIMEDOUT, sel_bo_wait(self->fd, out.handle, INT64_MIN));
+	EXPECT_EQ(-ETIMEDOUT, sel_bo_wait(self->fd, out.handle, -1));
+	memset(&ji, 0, sizeof(ji));
+	ji.seqno = first + 1;
+	ji.timeout_ns = INT64_MIN;
+	EXPECT_EQ(-ETIMEDOUT, sel_ioctl(self->fd, DRM_IOCTL_RBNN_JOB_INFO, &ji));
+	EXPECT_EQ(DRM_RBNN_JOB_PENDING, ji.state);
+	ji.timeout_ns = 1;
+	EXPECT_EQ(-ETIMEDOUT, sel_ioctl(self->fd, DRM_IOCTL_RBNN_JOB_INFO, &ji));
+	EXPECT_GT(2000000000ull, sel_now_ns() - t0);
 	memset(&ji, 0, sizeof(ji));
 	ji.seqno = first;
 	EXPECT_EQ(lim == DRM_RBNN_JOB_HISTORY ? -ENOENT : 0,
@@ -1353,6 +1383,8 @@ TEST_F_TIMEOUT(iso, job_history_and_busy, 120)
 	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_READBACK, &r));
 	EXPECT_EQ(s + 1, r.seqno);
 	EXPECT_EQ(0, sel_job_status(self->fd, r.seqno, 10000));
+	if (old[0])
+		EXPECT_EQ(0, param_set("max_jobs", old, NULL, 0));
 	sel_gate_fini(&g);
 }
 
@@ -1441,6 +1473,96 @@ TEST_F_TIMEOUT(iso, job_caps, 120)
 	sel_placed_free(&pl);
 	sel_net_free(&n);
 	sel_gate_fini(&g);
+}
+
+/* In a child without privileges (nobody), on @fd opened before: the
+ * wear policy. Returns a bit mask of the checks that failed. */
+static int wear_child(int fd, uint32_t tile, uint32_t rb)
+{
+	struct drm_rbnn_admin a = { .op = DRM_RBNN_ADMIN_RESET };
+	struct drm_rbnn_program p;
+	struct sel_bo w;
+	uint64_t s;
+	int bad = 0;
+
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return 0x80;
+	if (sel_bo_new(fd, 16 * rb, &w))
+		return 0x40;
+	/* the administrator's operations */
+	if (sel_ioctl(fd, DRM_IOCTL_RBNN_ADMIN, &a) != -EPERM)
+		bad |= 0x1;
+	/* a current above user_max_current_ua */
+	p = (struct drm_rbnn_program){ .tile = tile, .nrows = 1,
+				       .current_na = 1000000,
+				       .weights_handle = w.handle };
+	if (sel_ioctl(fd, DRM_IOCTL_RBNN_PROGRAM, &p) != -EPERM)
+		bad |= 0x2;
+	/* the budget (8 rows): 6 + 2 rows pass, the next row does not */
+	if (sel_program(fd, tile, 0, 6, &w, 0, NULL, 0, &s) ||
+	    sel_program(fd, tile, 6, 2, &w, 0, NULL, 0, &s) ||
+	    sel_job_status(fd, s, 10000))
+		bad |= 0x4;
+	if (sel_program(fd, tile, 8, 1, &w, 0, NULL, 0, &s) != -EDQUOT)
+		bad |= 0x8;
+	if (sel_readback(fd, tile, 0, 1, DRM_RBNN_READBACK_SCRUB, &w, 0, &s) !=
+	    -EDQUOT)
+		bad |= 0x10;
+	/* reading costs no wear */
+	if (sel_readback(fd, tile, 0, 8, 0, &w, 0, &s) ||
+	    sel_job_status(fd, s, 10000))
+		bad |= 0x20;
+	return bad;
+}
+
+/*
+ * The wear policy of a shared card (rbnn_admin.c): a file without
+ * CAP_SYS_ADMIN programs at most wear_budget_rows rows (-EDQUOT), at
+ * currents up to user_max_current_ua (-EPERM), and cannot reset or scrub
+ * the card; the administrator can, through DRM_IOCTL_RBNN_ADMIN.
+ */
+TEST_F_TIMEOUT(iso, wear_policy, 120)
+{
+	struct drm_rbnn_admin a = { .op = DRM_RBNN_ADMIN_SCRUB };
+	struct drm_rbnn_query_counters c0, c1;
+	char old[32], info[4096], path[64];
+	uint32_t tile, rb = self->dev.row_bytes;
+	int fd2, st;
+	pid_t pid;
+
+	if (param_set("wear_budget_rows", "8", old, sizeof(old)))
+		SKIP(return, "cannot set rbnn's wear_budget_rows (not root?)");
+	/* the administrator: scrub a tile, whoever owns it, and reset */
+	ASSERT_EQ(0, sel_tile_alloc(self->fd, 1, &tile));
+	a.tile = tile;
+	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_ADMIN, &a));
+	EXPECT_EQ(0, a.status);
+	EXPECT_LT(0, a.time_ns);
+	ASSERT_EQ(0, sel_counters(self->fd, &c0));
+	a = (struct drm_rbnn_admin){ .op = DRM_RBNN_ADMIN_RESET };
+	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_ADMIN, &a));
+	ASSERT_EQ(0, sel_counters(self->fd, &c1));
+	EXPECT_EQ(c0.resets + 1, c1.resets);
+	EXPECT_EQ(c0.recoveries + 1, c1.recoveries);
+	/* not limited by the budget */
+	ASSERT_EQ(0, sel_tile_free(self->fd, tile));
+
+	fd2 = sel_open(NULL);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, sel_tile_alloc(fd2, 1, &tile));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(wear_child(fd2, tile, rb));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st)) TH_LOG("failed checks: 0x%x", WEXITSTATUS(st));
+	/* fdinfo shows the budget spent */
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd2);
+	ASSERT_LT(0, sel_read_file(path, info, sizeof(info)));
+	EXPECT_NE(NULL, strstr(info, "rbnn-programmed-rows:\t8\n")) TH_LOG("%s", info);
+	close(fd2);
+	EXPECT_EQ(0, param_set("wear_budget_rows", old, NULL, 0));
 }
 
 /*

@@ -19,7 +19,7 @@
 
 SEL_DIR := $(dir $(lastword $(MAKEFILE_LIST)))
 SEL_PROGS := uapi_neg_test isolation_test stress_test errmodel_test \
-	fault_test unplug_test
+	fault_test unplug_test fault_inject
 SEL_BENCH := bench
 
 RBNN_UAPI ?= $(abspath $(SEL_DIR)/../../../kernel/include/uapi/drm)

@@ -840,9 +840,26 @@ NEG(arg_null_exec, EFAULT, return DO(DRM_IOCTL_RBNN_EXEC, NULL););
 NEG(arg_null_readback, EFAULT, return DO(DRM_IOCTL_RBNN_READBACK, NULL););
 NEG(arg_null_job_info, EFAULT, return DO(DRM_IOCTL_RBNN_JOB_INFO, NULL););
 NEG(arg_noaccess_exec, EFAULT, return DO(DRM_IOCTL_RBNN_EXEC, none_page(e)););
+NEG(arg_null_admin, EFAULT, return DO(DRM_IOCTL_RBNN_ADMIN, NULL););
+NEG(admin_op_zero, EINVAL,
+    struct drm_rbnn_admin a = {};
+    return DO(DRM_IOCTL_RBNN_ADMIN, &a););
+NEG(admin_op_unknown, EINVAL,
+    struct drm_rbnn_admin a = { .op = 3 };
+    return DO(DRM_IOCTL_RBNN_ADMIN, &a););
+NEG(admin_flags, EINVAL,
+    struct drm_rbnn_admin a = { .op = DRM_RBNN_ADMIN_SCRUB, .flags = 1 };
+    return DO(DRM_IOCTL_RBNN_ADMIN, &a););
+NEG(admin_reset_tile, EINVAL,
+    struct drm_rbnn_admin a = { .op = DRM_RBNN_ADMIN_RESET, .tile = 1 };
+    return DO(DRM_IOCTL_RBNN_ADMIN, &a););
+NEG(admin_scrub_tile_range, EINVAL,
+    struct drm_rbnn_admin a = { .op = DRM_RBNN_ADMIN_SCRUB,
+				.tile = e->dev.tiles };
+    return DO(DRM_IOCTL_RBNN_ADMIN, &a););
 NEG(ioctl_unknown_nr, EINVAL,
     struct drm_rbnn_query q = {};
-    return DO(DRM_IOWR(DRM_COMMAND_BASE + 0x0a, struct drm_rbnn_query), &q););
+    return DO(DRM_IOWR(DRM_COMMAND_BASE + 0x0b, struct drm_rbnn_query), &q););
 NEG(ioctl_unknown_nr_high, EINVAL,
     struct drm_rbnn_query q = {};
     return DO(DRM_IOWR(DRM_COMMAND_BASE + 0x5f, struct drm_rbnn_query), &q););

@@ -55,7 +55,7 @@ wait_for 30 gone "$remove"
 result $? "the removal finished within 30 s"
 wait_for 5 gone "$scrub"
 rc=$?
-diag "scrub write: $(cat /tmp/scrub.err 2>/dev/null | tr '\n' ' ')"
+diag "scrub write: $(tr '\n' ' ' </tmp/scrub.err 2>/dev/null)"
 result $rc "the scrub write returned"
 wait_for 10 eval '! have_node'
 result $? "accel node gone"

@@ -37,6 +37,7 @@ extern "C" {
 #define DRM_RBNN_EXEC			0x07
 #define DRM_RBNN_READBACK		0x08
 #define DRM_RBNN_JOB_INFO		0x09
+#define DRM_RBNN_ADMIN			0x0a
 
 #define DRM_IOCTL_RBNN_QUERY \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_RBNN_QUERY, struct drm_rbnn_query)
@@ -58,6 +59,8 @@ extern "C" {
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_RBNN_READBACK, struct drm_rbnn_readback)
 #define DRM_IOCTL_RBNN_JOB_INFO \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_RBNN_JOB_INFO, struct drm_rbnn_job_info)
+#define DRM_IOCTL_RBNN_ADMIN \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_RBNN_ADMIN, struct drm_rbnn_admin)
 
 /* Fixed limits of this interface (the card's own limits are in QUERY). */
 #define DRM_RBNN_MAX_IN_SYNCS		64	/* in-fences per job */
@@ -433,7 +436,12 @@ struct drm_rbnn_syncs {
  * @syncs: dependencies and completion
  * @seqno: out: the job's sequence number in this file (for JOB_INFO)
  *
- * Submits a job that programs the rows (and loads their thresholds). The
+ * Submits a job that programs the rows (and loads their thresholds).
+ * Programming wears the cells out, so on a shared card it is bounded: a
+ * @current_na above the rbnn.user_max_current_ua module parameter needs
+ * CAP_SYS_ADMIN (-EPERM), and the rows a file programs over its life
+ * (PROGRAM, READBACK with DRM_RBNN_READBACK_SCRUB) are limited by
+ * rbnn.wear_budget_rows (-EDQUOT beyond; CAP_SYS_ADMIN is exempt). The
  * rows count as programmed by this file when the job succeeds; if it fails,
  * they do not (and must be programmed again). With thresholds, the rows'
  * thresholds count as loaded by this file likewise. Device completion
@@ -659,6 +667,44 @@ struct drm_rbnn_job_info {
 	__u64 time_ns;
 	__u64 energy_pj;
 	__u64 scrub_weak_cells;
+};
+
+/* ---- Administration ---------------------------------------------------- */
+
+/* drm_rbnn_admin.op */
+#define DRM_RBNN_ADMIN_RESET		1	/* reset the card now */
+#define DRM_RBNN_ADMIN_SCRUB		2	/* refresh one tile and wait */
+
+/**
+ * struct drm_rbnn_admin - argument of DRM_IOCTL_RBNN_ADMIN
+ * @op: DRM_RBNN_ADMIN_*
+ * @flags: must be 0
+ * @tile: SCRUB: the tile, whoever owns it; RESET: must be 0
+ * @status: out, SCRUB: the scrub job's status, as JOB_INFO's
+ * @hw_status: out, SCRUB: as JOB_INFO's
+ * @hw_detail: out, SCRUB: as JOB_INFO's
+ * @scrub_weak_cells: out, SCRUB: weak cells the scrub found (~0 on cards
+ *	that do not count them)
+ * @time_ns: out, SCRUB: modeled device time of the scrub
+ * @energy_pj: out, SCRUB: modeled device energy of the scrub
+ *
+ * The administrator's operations on a shared card; the caller needs
+ * CAP_SYS_ADMIN (else -EPERM). RESET resets the card as a watchdog recovery
+ * does: jobs on the card fail with -ECANCELED, no file is banned, the array
+ * keeps its contents, later jobs run afterwards. SCRUB re-programs every
+ * row of @tile with its own contents (a REFRESH, one program cycle per
+ * row) and returns when it is done.
+ */
+struct drm_rbnn_admin {
+	__u32 op;
+	__u32 flags;
+	__u32 tile;
+	__s32 status;
+	__u32 hw_status;
+	__u32 hw_detail;
+	__u64 scrub_weak_cells;
+	__u64 time_ns;
+	__u64 energy_pj;
 };
 
 #if defined(__cplusplus)
