@@ -3623,12 +3623,12 @@ int main(int argc, char **argv)
 	if (opt.shared_fd)
 		shared_fd = sel_open(node);
 	contract_init(opt.unplug_id != NULL);
-	printf("# rbnn_ioctl_fuzz --seed %#llx --calls %llu --procs %u --fds %u%s --reset-every %llu%s%s --mutate %u%s on %s (%s)\n",
+	printf("# rbnn_ioctl_fuzz --seed %#llx --calls %llu --procs %u --fds %u%s --reset-every %llu%s%s --mutate %u%s --max-seconds %u on %s (%s)\n",
 	       (unsigned long long)opt.seed, (unsigned long long)opt.calls, opt.procs,
 	       opt.fds, opt.shared_fd ? "" : " --no-shared-fd",
 	       (unsigned long long)opt.reset_every, opt.unplug_id ? " --unplug " : "",
 	       opt.unplug_id ? opt.unplug_id : "", opt.mut_pct,
-	       opt.gates ? "" : " --no-gates", node, bdf);
+	       opt.gates ? "" : " --no-gates", opt.max_s, node, bdf);
 	sh = mmap(NULL, sizeof(*sh) + opt.procs * sizeof(sh->w[0]),
 		  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ws = calloc(opt.procs, sizeof(*ws));
