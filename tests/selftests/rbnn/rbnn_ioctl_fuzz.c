@@ -21,7 +21,19 @@
  * non-zero bytes past the kernel's element, a truncated or enlarged size in
  * the ioctl number, the argument itself unmapped or read-only. --unplug ID
  * asks the host (tests/vm/host-agent.py) to unplug the card with QEMU id ID
- * a third of the way through and, with --replug SPEC, to plug it back.
+ * once every worker made a third of its calls; the workers go on while
+ * pciehp removes it, make a sixth of their calls on the dead files, and,
+ * with --replug SPEC, the host plugs it back for the last sixth.
+ *
+ * What it leaves out on purpose, because it is no bug of the driver or
+ * because no fix could make it pass: waits that may block by design (a
+ * syncobj wait for a fence nobody submits with a far deadline, a long wait
+ * while the worker itself holds the vgem gate) are clamped to 50 ms; a BO
+ * larger than 1 MiB exists only on the worker's own file, with a handle it
+ * knows, until the next call closes it (a job pins its whole BO: one on a
+ * 4 GiB BO runs the guest out of memory); the DRM core's syncobj arrays
+ * stay under 4096 handles (more makes 6.12's drm_syncobj_array_find()
+ * WARN in the page allocator).
  *
  * Everything is drawn from --seed: worker w has its own stream, so a run
  * with --procs 1 repeats its decisions (the kernel's answers may still vary
@@ -46,10 +58,14 @@
  *   counters_consistent   jobs submitted = completed + failed, the driver
  *                         counted the fuzzer's successful submissions, no
  *                         job is left alive, no recovery nobody asked for
+ *   unplug_replug         (with --unplug; before the three below) the card
+ *                         left and came back
  *   fresh_fd_exec_exact   a fresh file runs random networks end to end with
  *                         the reference answer (needs error-model=off)
- *   unplug_replug         (with --unplug) the card left and came back
  *
+ * --max-seconds S stops the workers after S seconds (all_calls_made then
+ * fails): a kernel too slow for N still reports what it saw before the VM
+ * tier's limit.
  * Kernel reports (Oops, KASAN, lockdep, WARN) are the VM tier's to catch.
  * The last diagnostics are the calls made per ioctl with their errno
  * histograms and a summary line: seed, calls, duration, calls/s.
@@ -809,7 +825,7 @@ static uint64_t bad_ptr(struct worker *w, uint64_t cur)
 	case 4:
 		return KADDR + rnd(&w->r, 1u << 20) * 8;
 	case 5:
-		return cur + 1 + rnd(&w->r, 7);
+		return cur + 1 + rnd(&w->r, 7);	/* misaligned, scratch */
 	case 6:
 		return ~0ull - rnd(&w->r, PAGE);
 	case 7:
@@ -1006,7 +1022,9 @@ static void mutate_top(struct worker *w, struct call *c)
 		}
 	}
 	v = kind_value(w, c, f, get_field(c->arg, f));
-	if (chance(&w->r, 25))
+	/* Never a random pointer: one with a bit flipped can land in the
+	 * worker's own memory, which the kernel would then write. */
+	if (chance(&w->r, 25) && f->kind != K_PTR_IN && f->kind != K_PTR_OUT)
 		v = generic_value(w, get_field(c->arg, f));
 	set_field(c->arg, f, v);
 	note(c, "%s=%#llx ", f->name, (unsigned long long)get_field(c->arg, f));
@@ -2040,6 +2058,8 @@ static void op_job_info(struct worker *w, int ci)
 	struct call c;
 	int ret;
 
+	if (!x->seq_max && chance(&w->r, 80))
+		return;		/* no job yet: mostly -EINVAL */
 	call_init(w, &c, OP_JOB_INFO, ci, DRM_IOCTL_RBNN_JOB_INFO, &a, sizeof(a));
 	if (x->npend && chance(&w->r, 75))
 		a.seqno = x->pend[chance(&w->r, 50) ? 0 : rnd(&w->r, x->npend)];
@@ -2609,8 +2629,11 @@ static void op_exec(struct worker *w, int ci)
 
 	if (!nt->ok && chance(&w->r, 80))
 		net_load(w, ci);
-	if (!nt->ok)
+	if (!nt->ok) {
+		if (chance(&w->r, 60))
+			return;
 		unloaded_net(w, x);
+	}
 	if (chance(&w->r, 10))
 		ls += 4 * (1 + rnd(&w->r, 4));	/* larger elements, zero tails */
 	if (chance(&w->r, 10))
@@ -2828,7 +2851,13 @@ static void step(struct worker *w)
 	case W_MUNMAP: op_munmap(w, ci); break;
 	case W_BO_WAIT: op_bo_wait(w, ci); break;
 	case W_GEM_CLOSE: op_gem_close(w, ci); break;
-	case W_TILE_ALLOC: op_tile_alloc(w, ci); break;
+	case W_TILE_ALLOC:
+		/* 16 tiles among a dozen files: hold few, free some */
+		if (x->ntile >= 2 && chance(&w->r, 60))
+			op_tile_free(w, ci);
+		else
+			op_tile_alloc(w, ci);
+		break;
 	case W_TILE_FREE: op_tile_free(w, ci); break;
 	case W_PROGRAM: op_program(w, ci); break;
 	case W_READBACK: op_readback(w, ci); break;
