@@ -2378,7 +2378,9 @@ static void op_prime_to_fd(struct worker *w, int ci)
 	maybe_mutate(w, &c);
 	if (do_ioctl(w, &c, 0, false) || c.out_lost)
 		return;
-	xfd_add(w, a.fd, X_DMABUF, b && !c.mutated ? b->size : 0);
+	/* the shared file's table may be stale: no size, the import is
+	 * then not tracked */
+	xfd_add(w, a.fd, X_DMABUF, b && !c.mutated && !x->shared ? b->size : 0);
 }
 
 static void op_prime_from_fd(struct worker *w, int ci)

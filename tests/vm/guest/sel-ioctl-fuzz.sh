@@ -14,8 +14,11 @@
 # fuzzer stops itself after RBNN_FUZZ_MAX_S seconds (default 200, under the
 # VM's limit) and then fails all_calls_made, so a kernel too slow for the
 # count still reports what it saw. Measured here (2 shared Xeon cores,
-# stock 6.12, TCG): 200000 calls in about 60 s, 65 s with the boot. Set the
-# variables with run-vm.sh --env, e.g. on a debug kernel 3-5 times slower:
+# stock 6.12, TCG): 200000 calls in 55-66 s, 65-72 s with the boot, of
+# which the current driver's past-deadline waits that block (10 s each,
+# until vgem's fence times out) take about half: 30 s (40 s) without them
+# (--no-gates). Set the variables with run-vm.sh --env, e.g. on a debug
+# kernel 3-5 times slower:
 #   tests/vm/run-vm.sh sel-ioctl-fuzz --env RBNN_FUZZ_CALLS=60000
 # tests/vm/fuzz-ioctl.sh runs it for millions of calls.
 #
