@@ -3,7 +3,7 @@
 # Build every rbnn selftest binary (static) into OUTDIR with the directory's
 # Makefile: the driver author's (rbnn_smoke rbnn_unplug) and the test
 # engineer's (sel.mk: uapi_neg_test isolation_test stress_test errmodel_test
-# fault_test unplug_test bench). Uses the kselftest headers of the cached
+# fault_test unplug_test rbnn_ioctl_fuzz bench). Uses the kselftest headers of the cached
 # linux-source and the uAPI headers of the cached 6.12 kernel headers
 # (tests/vm/kernel.sh). Prints the paths of the binaries on stdout.
 #
@@ -30,7 +30,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 make -s -j"$jobs" -C "$HERE" KSFT_DIR="$KSRC_SELFTESTS" DRM_UAPI="$drm_uapi" \
 	OUTPUT="$out" >&2
 for b in uapi_neg_test isolation_test stress_test errmodel_test fault_test \
-	unplug_test bench rbnn_smoke rbnn_unplug; do
+	unplug_test rbnn_ioctl_fuzz bench rbnn_smoke rbnn_unplug; do
 	[ -x "$out/$b" ] && echo "$out/$b"
 done
 exit 0

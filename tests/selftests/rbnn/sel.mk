@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only OR MIT
 #
 # The rbnn selftests of the test engineer (uAPI negative matrix, success
-# paths and isolation, concurrency, error model, faults, hot-unplug, bench),
+# paths and isolation, concurrency, error model, faults, hot-unplug, the
+# random ioctl fuzzer, bench),
 # laid out as tools/testing/selftests/drivers/accel/rbnn/ would be (in a
 # kernel tree these would be TEST_GEN_PROGS of lib.mk). The directory's
 # Makefile can pull them in with two lines at its end,
@@ -19,7 +20,7 @@
 
 SEL_DIR := $(dir $(lastword $(MAKEFILE_LIST)))
 SEL_PROGS := uapi_neg_test isolation_test stress_test errmodel_test \
-	fault_test unplug_test fault_inject
+	fault_test unplug_test fault_inject rbnn_ioctl_fuzz
 SEL_BENCH := bench
 
 RBNN_UAPI ?= $(abspath $(SEL_DIR)/../../../kernel/include/uapi/drm)
@@ -36,6 +37,9 @@ SEL_CFLAGS := -O2 -g -Wall -Wno-misleading-indentation -Wno-format-truncation \
 SEL_OUT := $(addprefix $(OUTPUT)/,$(SEL_PROGS) $(SEL_BENCH))
 
 sel_all: $(SEL_OUT)
+
+# The fuzzer is also clean with -Wextra.
+$(OUTPUT)/rbnn_ioctl_fuzz: SEL_CFLAGS += -Wextra
 
 $(SEL_OUT): $(OUTPUT)/%: $(SEL_DIR)/%.c $(SEL_DIR)/rbnn_sel.h $(RBNN_UAPI)/rbnn_accel.h
 	@mkdir -p $(OUTPUT)
