@@ -2,11 +2,12 @@
 # The training pipeline as TAP: tools/train/smoke.sh (extract, train one
 # epoch, export, libbnn and bnn-run agree with PyTorch) and the results
 # report's self-test (tools/results/selftest.py), the rhythm-feature
-# pipeline and the inter-patient guard (tools/train/smoke_features.sh);
-# logs follow as diagnostics.
+# pipeline and the inter-patient guard (tools/train/smoke_features.sh),
+# two-lead models (tools/train/smoke_leads.sh); logs follow as
+# diagnostics.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-echo "1..3"
+echo "1..4"
 log=$(mktemp)
 n=0
 tap() {
@@ -25,6 +26,8 @@ tap "training smoke: extract, train 1 epoch, export, libbnn and bnn-run agree" \
 	"$here/../tools/train/smoke.sh"
 tap "rhythm features: trained without the test record's files, export, bnn-run (emu, cpu) == PyTorch beat by beat" \
 	"$here/../tools/train/smoke_features.sh"
+tap "two leads (MLII + V1): trained without the test record, 124 left out, export v3, bnn-run (emu, cpu) == PyTorch beat by beat, 100 refused or --lead-map" \
+	"$here/../tools/train/smoke_leads.sh"
 tap "results report self-test: tables, model choice, anchors, plots" \
 	/usr/bin/python3 "$here/../tools/results/selftest.py"
 rm -f "$log"

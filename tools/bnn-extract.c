@@ -8,7 +8,9 @@
  *   bnn-extract bonn  [options] -o PREFIX     Bonn EEG windows
  *
  * Output (four files for mitdb, three for bonn):
- *   PREFIX.x.f32     little-endian float32, shape [n, 1, len], item-major
+ *   PREFIX.x.f32     little-endian float32, shape [n, C, len], item-major,
+ *                    channel-major in an item (as PyTorch takes it); C = 1
+ *                    but for mitdb with several leads (--lead MLII,V1)
  *   PREFIX.rhythm.f32  (mitdb) little-endian float32 [n, BNN_FEAT_COUNT]:
  *                    the RR-interval features of every beat
  *                    (bnn_rhythm_features; names in PREFIX.json "features")
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "bnn_data.h"
@@ -60,7 +63,8 @@ static void usage(FILE *f)
 "       " PROG " --help\n"
 "\n"
 "Write a data set with libbnn's readers (the same preprocessing as\n"
-"inference) as PREFIX.x.f32 (little-endian float32 [n,1,len]),\n"
+"inference) as PREFIX.x.f32 (little-endian float32 [n,C,len]: C leads,\n"
+"channel-major; C = 1 but for --lead with several leads),\n"
 "PREFIX.rows.tsv (label and group of every item), PREFIX.json (metadata,\n"
 "format version 2) and for mitdb PREFIX.rhythm.f32 (float32 [n,9]: the\n"
 "RR-interval features named in the JSON \"features\"; NaN for a record\n"
@@ -73,7 +77,15 @@ static void usage(FILE *f)
 "                        (= DS1 + DS2), or names like 101 (default DS1)\n"
 "      --allow-paced     accept the paced records (102 104 107 217); they\n"
 "                        are refused otherwise (AAMI EC57)\n"
-"  -l, --lead NAME       lead by signal description (default MLII)\n"
+"  -l, --lead NAME[,NAME...]\n"
+"                        lead(s) by name (default MLII): several make the\n"
+"                        channels of each beat, in this order, each lead\n"
+"                        preprocessed on its own (libbnn's lead lookup:\n"
+"                        description, then lead aliases such as ML II)\n"
+"      --missing-lead M  error (default) | skip: a record without one of\n"
+"                        the leads stops the run, or is left out (named\n"
+"                        on stderr and in PREFIX.json \"skipped\"); a lead\n"
+"                        is never replaced by another\n"
 "      --pre N           samples before the R peak (default 90)\n"
 "      --post N          samples from the R peak on (default 110)\n"
 "      --fs HZ           output rate; 0 = the record's rate (default 0);\n"
@@ -373,14 +385,45 @@ static void parse_records(const char *spec, const bnn_aami_split *sp,
 		die_usage("--records is empty");
 }
 
+#define MAX_LEADS 16
+
 struct mitdb_opts {
-	const char *dir, *split, *records, *lead, *prefix;
+	const char *dir, *split, *records, *prefix;
+	const char *leads[MAX_LEADS];
+	size_t nleads;
+	int missing_skip;	/* --missing-lead skip */
 	int pre, post, allow_paced, quiet;
 	int baseline, amp_norm;
 	double fs, lowpass_hz;
 	bnn_norm norm;
 	bnn_resample_method resample;
 };
+
+/* --lead A,B,...: the names point into a copy of the argument. */
+static void parse_leads(const char *arg, struct mitdb_opts *mo)
+{
+	static char buf[MAX_LEADS * BNN_LEAD_MAX];
+	char *save = NULL;
+
+	if (strlen(arg) >= sizeof buf)
+		die_usage("--lead list too long");
+	strcpy(buf, arg);
+	mo->nleads = 0;
+	if (!*arg || arg[strlen(arg) - 1] == ',' || *arg == ',' ||
+	    strstr(arg, ",,"))
+		die_usage("--lead wants NAME or NAME,NAME,..., got '%s'", arg);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (mo->nleads == MAX_LEADS)
+			die_usage("--lead: at most %d leads", MAX_LEADS);
+		if (strlen(t) >= BNN_LEAD_MAX)
+			die_usage("--lead: '%s' is longer than %d bytes", t,
+				  BNN_LEAD_MAX - 1);
+		for (size_t k = 0; k < mo->nleads; k++)
+			if (!strcasecmp(mo->leads[k], t))
+				die_usage("--lead: '%s' given twice", t);
+		mo->leads[mo->nleads++] = t;
+	}
+}
 
 static const char *set_name(int s)
 {
@@ -424,9 +467,12 @@ static int run_mitdb(const struct mitdb_opts *mo, int argc, char **argv)
 	struct out_files out;
 	size_t count[BNN_AAMI_NCLASS] = { 0 }, dropped[BNN_AAMI_NCLASS] = { 0 };
 	size_t rec_n[MAX_RECORDS] = { 0 };
-	size_t total = 0, len = 0;
+	int skipped[MAX_RECORDS] = { 0 };
+	char *why[MAX_RECORDS] = { 0 };
+	size_t total = 0, len = 0, C = mo->nleads, nskip = 0;
 	double fs_out = 0;
-	int rc;
+	int rc, have_rate = 0;
+	float *item = NULL;
 
 	if (mo->split)
 		snprintf(splitpath, sizeof splitpath, "%s", mo->split);
@@ -441,7 +487,9 @@ static int run_mitdb(const struct mitdb_opts *mo, int argc, char **argv)
 
 	bnn_beat_opts bo;
 	bnn_beat_opts_default(&bo);
-	bo.lead = mo->lead;
+	bo.lead = NULL;
+	bo.leads = mo->leads;
+	bo.nleads = mo->nleads;
 	bo.fs = mo->fs;
 	bo.pre = mo->pre;
 	bo.post = mo->post;
@@ -465,25 +513,52 @@ static int run_mitdb(const struct mitdb_opts *mo, int argc, char **argv)
 		if ((rc = bnn_wfdb_read_record(mo->dir, name, 0, &rec, &err))) {
 			fprintf(stderr, PROG ": error: record %s: %s\n", name, err.msg);
 			out_abort(&out);
-			return EX_DATA;
+			goto fail;
 		}
 		if ((rc = bnn_wfdb_read_annotations(mo->dir, name, "atr", &ann, &err))) {
 			fprintf(stderr, PROG ": error: record %s: %s\n", name, err.msg);
 			bnn_wfdb_record_free(&rec);
 			out_abort(&out);
-			return EX_DATA;
+			goto fail;
 		}
 		rc = bnn_beats_extract(&rec, &ann, &bo, &b, &err);
+		if (rc == BNN_E_NOTFOUND && mo->missing_skip) {
+			/* the record lacks a lead: left out, said so */
+			fprintf(stderr, PROG ": warning: record %s left out (--missing-lead skip): %s\n",
+				name, err.msg);
+			skipped[r] = 1;
+			why[r] = strdup(err.msg);
+			nskip++;
+			bnn_wfdb_annlist_free(&ann);
+			bnn_wfdb_record_free(&rec);
+			continue;
+		}
 		if (rc) {
-			fprintf(stderr, PROG ": error: record %s: %s\n", name, err.msg);
+			/* a missing lead's message names the record already */
+			if (rc == BNN_E_NOTFOUND)
+				fprintf(stderr, PROG ": error: %s (--missing-lead skip leaves such records out)\n",
+					err.msg);
+			else
+				fprintf(stderr, PROG ": error: record %s: %s\n", name,
+					err.msg);
 			bnn_wfdb_annlist_free(&ann);
 			bnn_wfdb_record_free(&rec);
 			out_abort(&out);
-			return EX_DATA;
+			goto fail;
 		}
-		if (r == 0) {
+		if (!have_rate) {
+			have_rate = 1;
 			len = b.len;
 			fs_out = b.fs;
+			item = malloc(C * len * sizeof *item);
+			if (!item) {
+				fprintf(stderr, PROG ": error: out of memory\n");
+				bnn_beats_free(&b);
+				bnn_wfdb_annlist_free(&ann);
+				bnn_wfdb_record_free(&rec);
+				out_abort(&out);
+				goto fail;
+			}
 		} else if (b.fs != fs_out) {
 			fprintf(stderr, PROG ": error: record %s has rate %g Hz, earlier records %g Hz; pass --fs to resample all to one rate\n",
 				name, b.fs, fs_out);
@@ -491,9 +566,18 @@ static int run_mitdb(const struct mitdb_opts *mo, int argc, char **argv)
 			bnn_wfdb_annlist_free(&ann);
 			bnn_wfdb_record_free(&rec);
 			out_abort(&out);
-			return EX_DATA;
+			goto fail;
 		}
-		if (write_f32(out.f[OUT_X], b.x, b.n * b.len) ||
+		/* libbnn gives each beat position-major (sample q of lead c at
+		 * q * C + c), PyTorch takes it channel-major */
+		int werr = 0;
+		for (size_t k = 0; k < b.n && !werr; k++) {
+			for (size_t c = 0; c < C; c++)
+				for (size_t q = 0; q < len; q++)
+					item[c * len + q] = b.x[(k * len + q) * C + c];
+			werr = write_f32(out.f[OUT_X], item, C * len);
+		}
+		if (werr ||
 		    write_f32(out.f[OUT_RHYTHM], b.rhythm, b.n * BNN_FEAT_COUNT)) {
 			fprintf(stderr, PROG ": error: writing %s: %s\n", out.tmp[0],
 				strerror(errno));
@@ -501,7 +585,7 @@ static int run_mitdb(const struct mitdb_opts *mo, int argc, char **argv)
 			bnn_wfdb_annlist_free(&ann);
 			bnn_wfdb_record_free(&rec);
 			out_abort(&out);
-			return EX_DATA;
+			goto fail;
 		}
 		int set = bnn_aami_split_find(&sp, name);
 		size_t cursor = 0;
@@ -529,9 +613,10 @@ static int run_mitdb(const struct mitdb_opts *mo, int argc, char **argv)
 		bnn_wfdb_record_free(&rec);
 	}
 	if (total == 0) {
-		fprintf(stderr, PROG ": error: no beat fits the window in the selected records\n");
+		fprintf(stderr, PROG ": error: no beat fits the window in the selected records%s\n",
+			nskip ? " (some were left out for a missing lead)" : "");
 		out_abort(&out);
-		return EX_DATA;
+		goto fail;
 	}
 
 	FILE *j = out.f[2];
@@ -544,10 +629,17 @@ static int run_mitdb(const struct mitdb_opts *mo, int argc, char **argv)
 	fprintf(j, ",\n  \"rows\": ");
 	json_str(j, strrchr(out.final[1], '/') ? strrchr(out.final[1], '/') + 1 : out.final[1]);
 	fprintf(j, ",\n  \"dtype\": \"float32le\",\n");
-	fprintf(j, "  \"shape\": [%zu, 1, %zu],\n", total, len);
+	fprintf(j, "  \"shape\": [%zu, %zu, %zu],\n", total, C, len);
 	fprintf(j, "  \"fs\": %.17g,\n", fs_out);
 	fprintf(j, "  \"lead\": ");
-	json_str(j, mo->lead);
+	json_str(j, mo->leads[0]);
+	fprintf(j, ",\n  \"leads\": [");
+	for (size_t c = 0; c < C; c++) {
+		if (c)
+			fputs(", ", j);
+		json_str(j, mo->leads[c]);
+	}
+	fprintf(j, "]");
 	fprintf(j, ",\n  \"pre\": %d,\n  \"post\": %d,\n", mo->pre, mo->post);
 	fprintf(j, "  \"norm\": \"%s\",\n", norm_name(mo->norm));
 	fprintf(j, "  \"resample\": \"%s\",\n",
@@ -569,22 +661,42 @@ static int run_mitdb(const struct mitdb_opts *mo, int argc, char **argv)
 	fprintf(j, "  \"dropped\": [%zu, %zu, %zu, %zu, %zu],\n", dropped[0],
 		dropped[1], dropped[2], dropped[3], dropped[4]);
 	fprintf(j, "  \"records\": [");
-	for (size_t r = 0; r < recs.n; r++) {
-		fprintf(j, "%s{\"name\": ", r ? ", " : "");
+	for (size_t r = 0, w = 0; r < recs.n; r++) {
+		if (skipped[r])
+			continue;
+		fprintf(j, "%s{\"name\": ", w++ ? ", " : "");
 		json_str(j, recs.name[r]);
 		fprintf(j, ", \"set\": \"%s\", \"n\": %zu}",
 			set_name(bnn_aami_split_find(&sp, recs.name[r])), rec_n[r]);
 	}
+	fprintf(j, "],\n  \"skipped\": [");
+	for (size_t r = 0, w = 0; r < recs.n; r++) {
+		if (!skipped[r])
+			continue;
+		fprintf(j, "%s{\"name\": ", w++ ? ", " : "");
+		json_str(j, recs.name[r]);
+		fprintf(j, ", \"reason\": ");
+		json_str(j, why[r] ? why[r] : "");
+		fprintf(j, "}");
+	}
 	fprintf(j, "]\n}\n");
+	free(item);
+	for (size_t r = 0; r < recs.n; r++)
+		free(why[r]);
 	if (out_commit(&out))
 		return EX_DATA;
 	if (!mo->quiet)
-		fprintf(stderr, "%s: %zu beats x %zu samples at %g Hz (N %zu S %zu V %zu F %zu Q %zu; dropped at edges %zu) -> %s.{x.f32,rhythm.f32,rows.tsv,json}\n",
-			PROG, total, len, fs_out, count[0], count[1], count[2],
-			count[3], count[4],
+		fprintf(stderr, "%s: %zu beats x %zu lead%s x %zu samples at %g Hz (N %zu S %zu V %zu F %zu Q %zu; dropped at edges %zu; records left out %zu) -> %s.{x.f32,rhythm.f32,rows.tsv,json}\n",
+			PROG, total, C, C == 1 ? "" : "s", len, fs_out, count[0],
+			count[1], count[2], count[3], count[4],
 			dropped[0] + dropped[1] + dropped[2] + dropped[3] + dropped[4],
-			mo->prefix);
+			nskip, mo->prefix);
 	return 0;
+fail:
+	free(item);
+	for (size_t r = 0; r < recs.n; r++)
+		free(why[r]);
+	return EX_DATA;
 }
 
 /* ---------------------------------------------------------------------
@@ -758,6 +870,7 @@ static void bad_option(const char *cmd, char **argv)
 enum {
 	OPT_SPLIT = 256, OPT_PRE, OPT_POST, OPT_FS, OPT_RESAMPLE, OPT_PACED,
 	OPT_HOP, OPT_MAXSET, OPT_BASELINE, OPT_LOWPASS, OPT_AMPNORM,
+	OPT_MISSING,
 };
 
 int main(int argc, char **argv)
@@ -776,6 +889,7 @@ int main(int argc, char **argv)
 		{ "baseline", required_argument, NULL, OPT_BASELINE },
 		{ "lowpass", required_argument, NULL, OPT_LOWPASS },
 		{ "amp-norm", required_argument, NULL, OPT_AMPNORM },
+		{ "missing-lead", required_argument, NULL, OPT_MISSING },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -810,7 +924,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(cmd, "mitdb")) {
 		struct mitdb_opts mo = {
-			.records = "DS1", .lead = "MLII", .pre = 90, .post = 110,
+			.records = "DS1", .leads = { "MLII" }, .nleads = 1,
+			.pre = 90, .post = 110,
 			.fs = 0, .norm = BNN_NORM_ZSCORE,
 			.resample = BNN_RESAMPLE_SINC,
 		};
@@ -823,9 +938,16 @@ int main(int argc, char **argv)
 			case 'r': mo.records = optarg; break;
 			case OPT_PACED: mo.allow_paced = 1; break;
 			case 'l':
-				if (!*optarg)
-					die_usage("--lead is empty");
-				mo.lead = optarg;
+				parse_leads(optarg, &mo);
+				break;
+			case OPT_MISSING:
+				if (!strcmp(optarg, "error"))
+					mo.missing_skip = 0;
+				else if (!strcmp(optarg, "skip"))
+					mo.missing_skip = 1;
+				else
+					die_usage("--missing-lead wants error or skip, got '%s'",
+						  optarg);
 				break;
 			case OPT_PRE:
 				mo.pre = (int)parse_int_arg("--pre", optarg, 0,

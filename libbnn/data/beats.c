@@ -661,6 +661,130 @@ void bnn__zscore_window(float *y, size_t len)
 		y[j] = (float)(((double)y[j] - mean) * inv);
 }
 
+/* The kept beats of a record: the same for every lead. */
+struct kept {
+	const int64_t *times;	/* the nb beat annotation times, kept or not */
+	size_t nb;
+	const size_t *keep;	/* kept beat k is beat keep[k] of times */
+	const int64_t *sample;	/* kept beat k's annotation sample */
+	size_t n, len;		/* kept beats, samples per window */
+};
+
+/* Steps 1-7 (bnn_data.h) for one lead: the windows of the kept beats of
+ * signal `sig` into x (n * len, beat-major). */
+static int lead_windows(const bnn_wfdb_record *rec, int sig, double unit,
+			const bnn_beat_opts *o, const struct bnn__geom *g,
+			const struct kept *kb, float *x, bnn_error *err)
+{
+	const int32_t *src = bnn_wfdb_samples(rec, sig);
+	const bnn_wfdb_signal *sg = &rec->hdr.sig[sig];
+	int prep = o->baseline || o->lowpass_hz > 0 || o->amp_norm;
+	float *lead = NULL;
+	double *scale = NULL;
+	size_t m = 0, len = kb->len;
+	struct bnn__interp ip;
+	int rc = BNN_OK;
+
+	if (prep) {
+		rc = process_lead(src, rec->nsamples, sg, o, g, unit, &lead, &m,
+				  err);
+		if (rc)
+			return rc;
+	} else if (!g->same) {
+		size_t nbytes;
+
+		if (bnn__mul((size_t)rec->nsamples, sizeof *lead, &nbytes) ||
+		    !(lead = bnn__malloc(nbytes)))
+			goto nomem;
+		for (int64_t i = 0; i < rec->nsamples; i++)
+			lead[i] = (float)src[i];
+		bnn__interp_init(&ip, lead, 0, rec->nsamples, g->fs_in,
+				 g->fs_out, o->resample);
+	}
+	for (size_t k = 0; k < kb->n; k++) {
+		int64_t s = kb->sample[k];
+		float *y = x + k * len;
+
+		if (prep) {
+			long long c0 = bnn__out_centre(g, s) - o->pre;
+
+			for (size_t q = 0; q < len; q++) {
+				long long t = c0 + (long long)q;
+
+				t = t < 0 ? 0 : t > (long long)m - 1 ? (long long)m - 1 : t;
+				y[q] = lead[t];
+			}
+		} else if (g->same) {
+			const int32_t *w = src + (s - o->pre);
+
+			for (size_t q = 0; q < len; q++)
+				y[q] = (float)w[q];
+		} else {
+			for (size_t q = 0; q < len; q++) {
+				double t = (double)s + ((double)q - o->pre) * g->r;
+
+				y[q] = (float)bnn__interp_at(&ip, t);
+			}
+		}
+		if (o->norm == BNN_NORM_MV && !prep) {
+			double base = sg->baseline, sc = unit / sg->gain;
+
+			for (size_t q = 0; q < len; q++)
+				y[q] = (float)(((double)y[q] - base) * sc);
+		}
+	}
+	if (o->amp_norm == BNN_AMP_QRS) {
+		if (!(scale = bnn__malloc((kb->nb ? kb->nb : 1) * sizeof *scale)))
+			goto nomem;
+		if ((rc = qrs_scales(lead, m, g, kb->times, kb->nb, scale, err)))
+			goto out;
+		for (size_t k = 0; k < kb->n; k++)
+			bnn__amp_scale(x + k * len, len, scale[kb->keep[k]]);
+	}
+	if (o->norm == BNN_NORM_ZSCORE)
+		for (size_t k = 0; k < kb->n; k++)
+			bnn__zscore_window(x + k * len, len);
+	goto out;
+nomem:
+	rc = bnn__err(err, BNN_E_NOMEM, "beats: out of memory");
+out:
+	free(lead);
+	free(scale);
+	return rc;
+}
+
+/* The signals the options name: sig[0 .. *nsig). */
+static int beat_signals(const bnn_wfdb_record *rec, const bnn_beat_opts *o,
+			int *sig, size_t *nsig, bnn_error *err)
+{
+	const char *one[1] = { o->lead };
+	const char *const *names = o->nleads ? o->leads : one;
+	size_t n = o->nleads ? o->nleads : 1;
+
+	*nsig = n;
+	if (n > BNN_WFDB_MAX_SIGNALS)
+		return bnn__err(err, BNN_E_INVAL, "beats: %zu leads (at most %d)",
+				n, BNN_WFDB_MAX_SIGNALS);
+	if (o->nleads ? o->leads != NULL : o->lead != NULL)
+		return bnn_wfdb_find_leads(&rec->hdr, names, n, sig, NULL, err);
+	if (o->nleads && !o->signals)
+		return bnn__err(err, BNN_E_INVAL,
+				"beats: nleads %zu without leads or signals", n);
+	for (size_t k = 0; k < n; k++) {
+		sig[k] = o->nleads ? o->signals[k] : o->signal;
+		if (sig[k] < 0 || sig[k] >= rec->hdr.nsig)
+			return bnn__err(err, BNN_E_RANGE,
+					"beats: signal %d out of range (record %s has %d)",
+					sig[k], rec->hdr.name, rec->hdr.nsig);
+		for (size_t j = 0; j < k; j++)
+			if (sig[j] == sig[k])
+				return bnn__err(err, BNN_E_INVAL,
+						"beats: signal %d given twice (leads %zu and %zu)",
+						sig[k], j, k);
+	}
+	return BNN_OK;
+}
+
 int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 		      const bnn_beat_opts *o, bnn_beats *out, bnn_error *err)
 {
@@ -676,40 +800,32 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 	if (!check_rate(rec->hdr.fs))
 		return bnn__err(err, BNN_E_INVAL, "beats: bad record rate");
 
-	int sig = o->signal;
-	if (o->lead) {
-		sig = bnn_wfdb_find_signal(&rec->hdr, o->lead);
-		if (sig < 0) {
-			char have[128] = "";
-			size_t k = 0;
-			for (int i = 0; i < rec->hdr.nsig && k < sizeof have - 24; i++)
-				k += (size_t)snprintf(have + k, sizeof have - k,
-						      "%s%.20s", i ? ", " : "",
-						      rec->hdr.sig[i].desc);
-			return bnn__err(err, BNN_E_NOTFOUND,
-					"beats: lead '%.32s' not in record %s (signals: %s)",
-					o->lead, rec->hdr.name, have);
+	int sigs[BNN_WFDB_MAX_SIGNALS];
+	double unit[BNN_WFDB_MAX_SIGNALS];
+	size_t nsig;
+
+	if ((rc = beat_signals(rec, o, sigs, &nsig, err)))
+		return rc;
+	/* Every lead's units before any work. */
+	for (size_t c = 0; c < nsig; c++) {
+		int sig = sigs[c];
+		const bnn_wfdb_signal *sg = &rec->hdr.sig[sig];
+
+		if (!bnn_wfdb_samples(rec, sig) || rec->nsamples <= 0)
+			return bnn__err(err, BNN_E_RANGE,
+					"beats: record %s has no samples",
+					rec->hdr.name);
+		unit[c] = 1.0;
+		if (o->norm == BNN_NORM_MV) {
+			if (sg->uncalibrated)
+				return bnn__err(err, BNN_E_UNSUPPORTED,
+						"beats: signal %d (%.40s) of %s is uncalibrated",
+						sig, sg->desc, rec->hdr.name);
+			if (mv_scale(sg->units, &unit[c]))
+				return bnn__err(err, BNN_E_UNSUPPORTED,
+						"beats: units '%s' of signal %d (%.40s) cannot be converted to mV",
+						sg->units, sig, sg->desc);
 		}
-	}
-	if (sig < 0 || sig >= rec->hdr.nsig)
-		return bnn__err(err, BNN_E_RANGE,
-				"beats: signal %d out of range (record %s has %d)",
-				sig, rec->hdr.name, rec->hdr.nsig);
-	const int32_t *src = bnn_wfdb_samples(rec, sig);
-	if (!src || rec->nsamples <= 0)
-		return bnn__err(err, BNN_E_RANGE, "beats: record %s has no samples",
-				rec->hdr.name);
-	const bnn_wfdb_signal *sg = &rec->hdr.sig[sig];
-	double unit = 1.0;
-	if (o->norm == BNN_NORM_MV) {
-		if (sg->uncalibrated)
-			return bnn__err(err, BNN_E_UNSUPPORTED,
-					"beats: signal %d of %s is uncalibrated",
-					sig, rec->hdr.name);
-		if (mv_scale(sg->units, &unit))
-			return bnn__err(err, BNN_E_UNSUPPORTED,
-					"beats: units '%s' cannot be converted to mV",
-					sg->units);
 	}
 
 	signed char defmap[BNN_AAMI_MAP_SIZE];
@@ -720,7 +836,6 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 	}
 	struct bnn__geom g;
 	bnn__geom_init(&g, rec->hdr.fs, o, rec->nsamples);
-	int prep = o->baseline || o->lowpass_hz > 0 || o->amp_norm;
 	if (o->lowpass_hz > 0 && !(o->lowpass_hz < g.fs_out / 2))
 		return bnn__err(err, BNN_E_INVAL,
 				"beats: low-pass cut-off %g Hz must be below half the output rate %g Hz",
@@ -730,6 +845,7 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 	bnn_beats b = { 0 };
 	b.len = (size_t)o->pre + (size_t)o->post;
 	b.fs = g.fs_out;
+	b.channels = nsig;
 	size_t nb = 0;		/* beat annotations (kept or not) */
 	for (size_t i = 0; i < ann->n; i++) {
 		int c = beat_class(map, ann->ann[i].code);
@@ -741,18 +857,18 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 		else
 			b.dropped[c]++;
 	}
-	size_t nval, nfeat;
-	if (bnn__mul(b.n, b.len, &nval) || nval > BNN_MAX_VALUES)
+	size_t nval, nwin, nfeat;
+	if (bnn__mul(b.n, b.len, &nwin) || bnn__mul(nwin, nsig, &nval) ||
+	    nval > BNN_MAX_VALUES)
 		return bnn__err(err, BNN_E_RANGE,
-				"beats: %zu beats x %zu samples exceeds the limit of %zu values",
-				b.n, b.len, BNN_MAX_VALUES);
+				"beats: %zu beats x %zu samples x %zu leads exceeds the limit of %zu values",
+				b.n, b.len, nsig, BNN_MAX_VALUES);
 	nfeat = nb * BNN_FEAT_COUNT;	/* nb <= ann->n: no overflow in practice */
 
-	float *lead = NULL, *feat = NULL;
+	float *feat = NULL, *tmp = NULL;
 	int64_t *times = NULL;
-	size_t *keep = NULL, m = 0;
-	double *scale = NULL;
-	b.x = bnn__malloc(nval * sizeof *b.x);
+	size_t *keep = NULL;
+	b.x = bnn__malloc((nval ? nval : 1) * sizeof *b.x);
 	b.cls = bnn__malloc(b.n);
 	b.code = bnn__malloc(b.n);
 	b.sample = bnn__malloc(b.n * sizeof *b.sample);
@@ -760,27 +876,13 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 	times = bnn__malloc(nb * sizeof *times);
 	keep = bnn__malloc(b.n * sizeof *keep);
 	feat = bnn__malloc(nfeat * sizeof *feat);
+	if (nsig > 1)
+		tmp = bnn__malloc((nwin ? nwin : 1) * sizeof *tmp);
 	if (!b.x || !b.cls || !b.code || !b.sample || !b.rhythm || !times ||
-	    !keep || !feat)
+	    !keep || !feat || (nsig > 1 && !tmp))
 		goto nomem;
-	if (prep) {
-		rc = process_lead(src, rec->nsamples, sg, o, &g, unit, &lead, &m,
-				  err);
-		if (rc)
-			goto fail;
-	} else if (!g.same) {
-		size_t nbytes;
-		if (bnn__mul((size_t)rec->nsamples, sizeof *lead, &nbytes) ||
-		    !(lead = bnn__malloc(nbytes)))
-			goto nomem;
-		for (int64_t i = 0; i < rec->nsamples; i++)
-			lead[i] = (float)src[i];
-	}
 
-	struct bnn__interp ip;
-	if (lead && !prep)
-		bnn__interp_init(&ip, lead, 0, rec->nsamples, g.fs_in, g.fs_out,
-				 o->resample);
+	/* Pass 2: the kept beats' annotations (lead-independent). */
 	size_t k = 0, j = 0;
 	for (size_t i = 0; i < ann->n; i++) {
 		int c = beat_class(map, ann->ann[i].code);
@@ -791,63 +893,40 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 		if (!bnn__window_fits(&g, s))
 			continue;
 		keep[k] = j - 1;
-		float *y = b.x + k * b.len;
-		if (prep) {
-			long long c0 = bnn__out_centre(&g, s) - o->pre;
-			for (size_t q = 0; q < b.len; q++) {
-				long long t = c0 + (long long)q;
-				t = t < 0 ? 0 : t > (long long)m - 1 ? (long long)m - 1 : t;
-				y[q] = lead[t];
-			}
-		} else if (g.same) {
-			const int32_t *w = src + (s - o->pre);
-			for (size_t q = 0; q < b.len; q++)
-				y[q] = (float)w[q];
-		} else {
-			for (size_t q = 0; q < b.len; q++) {
-				double t = (double)s +
-					   ((double)q - o->pre) * g.r;
-				y[q] = (float)bnn__interp_at(&ip, t);
-			}
-		}
-		if (o->norm == BNN_NORM_MV && !prep) {
-			double base = sg->baseline, sc = unit / sg->gain;
-			for (size_t q = 0; q < b.len; q++)
-				y[q] = (float)(((double)y[q] - base) * sc);
-		}
 		b.cls[k] = (unsigned char)c;
 		b.code[k] = (unsigned char)ann->ann[i].code;
 		b.sample[k] = s;
 		k++;
 	}
-	if (o->amp_norm == BNN_AMP_QRS) {
-		if (!(scale = bnn__malloc((nb ? nb : 1) * sizeof *scale)))
-			goto nomem;
-		if ((rc = qrs_scales(lead, m, &g, times, nb, scale, err)))
-			goto fail;
-		for (k = 0; k < b.n; k++) {
-			bnn__amp_scale(b.x + k * b.len, b.len, scale[keep[k]]);
+	struct kept kb = { times, nb, keep, b.sample, b.n, b.len };
+	if (nsig == 1) {
+		rc = lead_windows(rec, sigs[0], unit[0], o, &g, &kb, b.x, err);
+	} else {
+		/* Each lead alone, then laid out as the model's items:
+		 * sample q of lead c at (k * len + q) * nsig + c. */
+		for (size_t c = 0; c < nsig && !rc; c++) {
+			rc = lead_windows(rec, sigs[c], unit[c], o, &g, &kb, tmp,
+					  err);
+			for (size_t q = 0; q < nwin && !rc; q++)
+				b.x[q * nsig + c] = tmp[q];
 		}
 	}
-	if (o->norm == BNN_NORM_ZSCORE)
-		for (k = 0; k < b.n; k++)
-			bnn__zscore_window(b.x + k * b.len, b.len);
+	if (rc)
+		goto fail;
 	fill_rhythm(times, nb, keep, b.n, g.fs_in, feat, b.rhythm);
-	free(lead);
 	free(times);
 	free(keep);
 	free(feat);
-	free(scale);
+	free(tmp);
 	*out = b;
 	return BNN_OK;
 nomem:
 	rc = bnn__err(err, BNN_E_NOMEM, "beats: out of memory");
 fail:
-	free(lead);
 	free(times);
 	free(keep);
 	free(feat);
-	free(scale);
+	free(tmp);
 	bnn_beats_free(&b);
 	return rc;
 }

@@ -260,6 +260,23 @@ int bnn_wfdb_find_signal(const bnn_wfdb_header *h, const char *desc);
 int bnn_wfdb_find_lead(const bnn_wfdb_header *h, const char *want,
 		       int *fallback);
 
+/*
+ * The signals of the n leads a model names (1 .. BNN_WFDB_MAX_SIGNALS;
+ * bnn_model_lead of each channel), one each: sig[k] is the signal of
+ * names[k], found as bnn_wfdb_find_lead finds it (description, then the
+ * lead with its aliases).  The generic-ECG fallback (rule 3) applies only
+ * when n == 1 and fallback is not NULL, setting *fallback to 1 (0
+ * otherwise), so that the caller can say which signal it took: a record
+ * whose signals are "ECG1, ECG2" does not say which one is V1.  Errors
+ * (sig then partly filled): BNN_E_NOTFOUND "record 100 has no lead 'V1'
+ * (signals: MLII, V5)", BNN_E_INVAL for two names that find one signal
+ * ("MLII" and "II"), an empty name, n out of range or NULL arguments.
+ * No lead is ever taken for another: that is the caller's explicit
+ * choice (bnn-run --lead-map), never a silent one.
+ */
+int bnn_wfdb_find_leads(const bnn_wfdb_header *h, const char *const *names,
+			size_t n, int *sig, int *fallback, bnn_error *err);
+
 /* Physical value of ADC sample v of signal s: (v - baseline) / gain.
  * Uncalibrated signals (gain 0 or missing) use gain 200. */
 double bnn_wfdb_to_phys(const bnn_wfdb_signal *s, int32_t v);
@@ -541,8 +558,10 @@ int bnn_resample(const float *x, size_t n, double fs_in, double fs_out,
 #define BNN_BEAT_MAX_WINDOW 65536	/* cap on pre + post */
 
 typedef struct bnn_beat_opts {
-	const char *lead;	/* signal description, e.g. "MLII"; NULL: use
-				 * `signal` */
+	const char *lead;	/* lead, e.g. "MLII", found with
+				 * bnn_wfdb_find_leads (description, then
+				 * the lead's aliases; never a generically
+				 * named signal); NULL: use `signal` */
 	int signal;		/* signal index when lead == NULL */
 	double fs;		/* output rate in Hz; 0 = the record's rate */
 	int pre, post;		/* window [-pre, +post) output samples */
@@ -554,10 +573,19 @@ typedef struct bnn_beat_opts {
 	double lowpass_hz;	/* FIR low-pass cut-off; 0 = none, else
 				 * finite, > 0 and < half the output rate */
 	int amp_norm;		/* bnn_amp_norm: BNN_AMP_QRS */
+	/* Several leads, one channel of the items each (a model of C > 1
+	 * channels; "Several leads" below): nleads (1 ..
+	 * BNN_WFDB_MAX_SIGNALS) lead names, found with bnn_wfdb_find_leads,
+	 * or, when leads is NULL, nleads signal indices.  nleads 0: one lead,
+	 * given by `lead` / `signal` (which are then not used otherwise). */
+	const char *const *leads;
+	const int *signals;
+	size_t nleads;
 } bnn_beat_opts;
 
 /* Defaults: lead "MLII", signal 0, fs 0, pre 128, post 128, no
- * normalisation, sinc resampling, default AAMI map, no preprocessing. */
+ * normalisation, sinc resampling, default AAMI map, no preprocessing,
+ * one lead (nleads 0). */
 void bnn_beat_opts_default(bnn_beat_opts *o);
 
 /*
@@ -602,6 +630,15 @@ void bnn_beat_opts_default(bnn_beat_opts *o);
  *      scale_i < 1e-6 gives an all-zero window;
  *   7. BNN_NORM_ZSCORE per beat, as without preprocessing.
  *
+ * Several leads (nleads > 0): every lead goes through steps 1-7 on its
+ * own (its own units, baseline, low-pass, its own QRS amplitudes: a
+ * lead's scale is the median of that lead's amplitudes), the beats kept
+ * and the rhythm features are those of one lead (they depend on the
+ * annotations and the record's length only), and beat k's window is
+ * stored position-major like a model item: sample q of lead c at
+ * x[(k * len + q) * channels + c].  With one lead (channels 1) that is
+ * the window as before.
+ *
  * Rhythm: `rhythm` has BNN_FEAT_COUNT floats per kept beat (row k for
  * beat k), bnn_rhythm_features() of the times of ALL beat annotations of
  * the record (every code the map sends to a class, kept or dropped) at
@@ -615,13 +652,15 @@ typedef struct bnn_beats {
 	size_t n;		/* beats kept */
 	size_t len;		/* samples per beat (pre + post) */
 	double fs;		/* rate of x */
-	float *x;		/* n * len samples, beat-major */
+	float *x;		/* n * len * channels samples, beat-major,
+				 * each beat position-major (see above) */
 	unsigned char *cls;	/* n AAMI classes */
 	unsigned char *code;	/* n annotation codes */
 	int64_t *sample;	/* n annotation times (input samples) */
 	float *rhythm;		/* n * BNN_FEAT_COUNT rhythm features */
 	size_t count[BNN_AAMI_NCLASS];	/* beats kept per class */
 	size_t dropped[BNN_AAMI_NCLASS];	/* beats whose window left the record */
+	size_t channels;	/* leads per beat (1, or nleads) */
 } bnn_beats;
 
 /*
@@ -635,10 +674,12 @@ int bnn_beats_count(const bnn_wfdb_header *h, const bnn_wfdb_annlist *ann,
 		    size_t dropped[BNN_AAMI_NCLASS], bnn_error *err);
 
 /*
- * Extract the beat windows of one lead.  Errors: BNN_E_INVAL (bad options:
- * pre/post < 0, pre + post == 0 or > BNN_BEAT_MAX_WINDOW, fs < 0 or not
- * finite, unknown enum, lowpass_hz not 0 or in (0, fs_out / 2)),
- * BNN_E_NOTFOUND (lead not in the record),
+ * Extract the beat windows of one lead, or of several (nleads).  Errors:
+ * BNN_E_INVAL (bad options: pre/post < 0, pre + post == 0 or >
+ * BNN_BEAT_MAX_WINDOW, fs < 0 or not finite, unknown enum, lowpass_hz not
+ * 0 or in (0, fs_out / 2), nleads too large, two leads on one signal),
+ * BNN_E_NOTFOUND (lead not in the record: the message names the record's
+ * signals),
  * BNN_E_RANGE (signal index out of range; record without samples; more
  * than BNN_MAX_VALUES output values),
  * BNN_E_UNSUPPORTED (BNN_NORM_MV with units other than mV/uV/V),

@@ -3,11 +3,13 @@
  * its name, as PhysioNet databases spell it ("MLII", "ML II", "ML2",
  * "II", "lead II", "ECG lead 2"...), with a documented fallback to a
  * generically named ECG signal ("ECG", "ECG1") for records that do not
- * say which lead they hold.
+ * say which lead they hold; and the signals of all the leads a multi-lead
+ * model names, with the error that names the leads a record has.
  */
 #define BNN_DATA_INTERNAL
 #include "wfdb_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define KEY_MAX 32
@@ -147,4 +149,65 @@ int bnn_wfdb_find_lead(const bnn_wfdb_header *h, const char *want,
 			return i;
 		}
 	return BNN_E_NOTFOUND;
+}
+
+/* "MLII, V5" (descriptions, "(unnamed)" for empty ones) for messages. */
+static void signal_list(const bnn_wfdb_header *h, char *buf, size_t cap)
+{
+	size_t k = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < h->nsig && k + 1 < cap; i++) {
+		int w = snprintf(buf + k, cap - k, "%s%.40s", i ? ", " : "",
+				 h->sig[i].desc[0] ? h->sig[i].desc : "(unnamed)");
+
+		if (w < 0)
+			break;
+		k += (size_t)w;
+	}
+	if (k + 1 >= cap && cap > 4)
+		memcpy(buf + cap - 4, "...", 4);
+}
+
+int bnn_wfdb_find_leads(const bnn_wfdb_header *h, const char *const *names,
+			size_t n, int *sig, int *fallback, bnn_error *err)
+{
+	char have[256];
+
+	if (fallback)
+		*fallback = 0;
+	if (!h || !names || !sig || (h->nsig && !h->sig))
+		return bnn__err(err, BNN_E_INVAL, "find_leads: NULL argument");
+	if (n < 1 || n > BNN_WFDB_MAX_SIGNALS)
+		return bnn__err(err, BNN_E_INVAL,
+				"find_leads: %zu leads (1..%d)", n,
+				BNN_WFDB_MAX_SIGNALS);
+	for (size_t k = 0; k < n; k++) {
+		int fb = 0;
+
+		if (!names[k] || !names[k][0])
+			return bnn__err(err, BNN_E_INVAL,
+					"find_leads: lead %zu has no name", k);
+		sig[k] = bnn_wfdb_find_lead(h, names[k], &fb);
+		/* A generically named signal ("ECG1") does not say which
+		 * lead it records: only one lead, and only for a caller that
+		 * says so to its user, may take it. */
+		if (sig[k] >= 0 && fb && (n > 1 || !fallback))
+			sig[k] = BNN_E_NOTFOUND;
+		if (sig[k] < 0) {
+			signal_list(h, have, sizeof(have));
+			return bnn__err(err, BNN_E_NOTFOUND,
+					"record %s has no lead '%.31s' (signals: %s)",
+					h->name, names[k], have);
+		}
+		if (fb && fallback)
+			*fallback = 1;
+		for (size_t j = 0; j < k; j++)
+			if (sig[j] == sig[k])
+				return bnn__err(err, BNN_E_INVAL,
+						"record %s: leads '%.31s' and '%.31s' both name its signal %d (%.40s)",
+						h->name, names[j], names[k],
+						sig[k], h->sig[sig[k]].desc);
+	}
+	return BNN_OK;
 }

@@ -107,7 +107,9 @@ typedef struct bnn_input_desc {
 	float norm_scale;	/* AFFINE only (1 otherwise) */
 	uint32_t beat_pre;	/* ECG beat window [-pre, +post) samples */
 	uint32_t beat_post;	/*   around the annotation; 0/0 = not beats */
-	char lead[BNN_LEAD_MAX];	/* e.g. "MLII"; "" = any / n/a */
+	char lead[BNN_LEAD_MAX];	/* e.g. "MLII"; "" = any / n/a; with
+					 * several channels the lead of
+					 * channel 0 (bnn_model_lead) */
 } bnn_input_desc;
 
 /* Layer kinds (the numbers are those of the file format). */
@@ -183,6 +185,16 @@ int bnn_model_layer_info(const bnn_model *m, uint32_t layer,
 /* Name of class i (UTF-8, valid while the model lives), NULL if out of
  * range. */
 const char *bnn_model_class_name(const bnn_model *m, uint32_t i);
+
+/*
+ * Lead (channel name) of input channel ch, e.g. "MLII" and "V1" for a
+ * two-lead ECG model: the leads section of a format version 3 file gives
+ * one per channel; otherwise channel 0 has the input description's lead
+ * (input.lead, "" when the model names none) and channels 1.. have "".
+ * Channel 0's lead always equals input.lead.  Valid while the model
+ * lives; NULL for a NULL model or ch >= channels.
+ */
+const char *bnn_model_lead(const bnn_model *m, uint32_t ch);
 
 /* ---- signal preprocessing and rhythm features (format version 2) ---- */
 

@@ -29,8 +29,10 @@
 #define INPUT_SIZE 72u
 #define LAYER_HDR 64u
 #define SIGNAL_HDR 16u
-#define FORMAT_VERSION 1u	/* models without a signal section */
-#define FORMAT_VERSION_SIGNAL 2u	/* with one */
+#define FORMAT_VERSION 1u	/* models without a signal or leads section */
+#define FORMAT_VERSION_SIGNAL 2u	/* with a signal section */
+#define FORMAT_VERSION_LEADS 3u	/* with a leads section (and maybe a
+				 * signal section) */
 
 enum {
 	SEC_INPUT = 1,
@@ -38,6 +40,7 @@ enum {
 	SEC_META = 3,
 	SEC_LAYER = 4,
 	SEC_SIGNAL = 5,
+	SEC_LEADS = 6,
 };
 #define SEC_F_OPTIONAL 1u
 #define LAYER_F_SCORES 1u
@@ -236,6 +239,7 @@ static const char *sec_name(uint32_t type)
 	case SEC_META: return "meta";
 	case SEC_LAYER: return "layer";
 	case SEC_SIGNAL: return "signal";
+	case SEC_LEADS: return "leads";
 	default: return "unknown";
 	}
 }
@@ -376,6 +380,90 @@ static int read_meta(const uint8_t *p, uint64_t len, char **name, char **desc,
 	(*name)[a] = '\0';
 	memcpy(*desc, p + 4 + a, b);
 	(*desc)[b] = '\0';
+	return BNN_OK;
+}
+
+/*
+ * The leads section: u32 count, then count names of u16 len + len bytes.
+ * The counts and sizes are checked here, against the input description
+ * and the section's bytes (before anything is allocated); the names
+ * themselves by bnn__model_set_leads.  *names gets count pointers into
+ * a copy of the names (free both with free(*names)).
+ */
+static int read_leads(const uint8_t *p, uint64_t len, const bnn_input_desc *in,
+		      char ***names, uint32_t *count, bnn_error *err)
+{
+	uint64_t pos = 4;
+	uint32_t n;
+	char **v, *text;
+
+	*names = NULL;
+	*count = 0;
+	if (len < 4)
+		return bnn__fail(err, BNN_E_TRUNCATED,
+				 "leads section: %llu bytes, shorter than its count",
+				 (unsigned long long)len);
+	n = g32(p);
+	if (in->channels < 2)
+		return bnn__fail(err, BNN_E_CORRUPT,
+				 "leads section in a one-channel model (its lead is the input section's)");
+	if (n != in->channels)
+		return bnn__fail(err, BNN_E_CORRUPT,
+				 "leads section: %u name%s for %u input channels (one per channel)",
+				 n, n == 1 ? "" : "s", in->channels);
+	if (4 + 2ull * n > len)
+		return bnn__fail(err, BNN_E_TRUNCATED,
+				 "leads section: %llu bytes cannot hold %u names",
+				 (unsigned long long)len, n);
+	/* n pointers, then every name NUL-terminated in at most len bytes */
+	v = bnn__malloc(n * sizeof(char *) + (size_t)len + n);
+	if (!v)
+		return bnn__fail(err, BNN_E_NOMEM, "out of memory");
+	text = (char *)(v + n);
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t l;
+
+		if (pos + 2 > len) {
+			free(v);
+			return bnn__fail(err, BNN_E_TRUNCATED,
+					 "leads section: channel %u cut", k);
+		}
+		l = g16(p + pos);
+		pos += 2;
+		if (l > len - pos) {
+			free(v);
+			return bnn__fail(err, BNN_E_TRUNCATED,
+					 "leads section: channel %u (%u bytes) beyond the section",
+					 k, l);
+		}
+		if (memchr(p + pos, 0, l)) {
+			free(v);
+			return bnn__fail(err, BNN_E_CORRUPT,
+					 "leads section: channel %u: name contains NUL",
+					 k);
+		}
+		memcpy(text, p + pos, l);
+		text[l] = '\0';
+		v[k] = text;
+		text += l + 1;
+		pos += l;
+	}
+	if (pos != len) {
+		free(v);
+		return bnn__fail(err, BNN_E_SIZE,
+				 "leads section: %llu extra bytes after the names",
+				 (unsigned long long)(len - pos));
+	}
+	if (strcmp(v[0], in->lead)) {
+		int rc = bnn__fail(err, BNN_E_CORRUPT,
+				   "leads section: channel 0 is '%.31s', the input section's lead '%s' (they must agree)",
+				   v[0], in->lead);
+
+		free(v);
+		return rc;
+	}
+	*names = v;
+	*count = n;
 	return BNN_OK;
 }
 
@@ -643,11 +731,11 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 	uint32_t ns, version, nlayers = 0, i;
 	struct section *sec = NULL;
 	bnn_input_desc in;
-	char **names = NULL, *name = NULL, *desc = NULL;
-	uint32_t ncls = 0;
+	char **names = NULL, *name = NULL, *desc = NULL, **leads = NULL;
+	uint32_t ncls = 0, nleads = 0;
 	struct bnn_model *m = NULL;
 	struct signal sg;
-	int rc, seen_meta = 0, seen_signal = 0;
+	int rc, seen_meta = 0, seen_signal = 0, seen_leads = 0;
 
 	memset(&sg, 0, sizeof(sg));
 
@@ -661,10 +749,10 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 	if (bnn__crc32(buf, 60) != g32(buf + 60))
 		return bnn__fail(err, BNN_E_CHECKSUM, "header checksum mismatch");
 	version = g16(buf + 4);
-	if (version != FORMAT_VERSION && version != FORMAT_VERSION_SIGNAL)
+	if (version < FORMAT_VERSION || version > FORMAT_VERSION_LEADS)
 		return bnn__fail(err, BNN_E_UNSUPPORTED,
-				 "format version %u (this library reads versions %u and %u)",
-				 version, FORMAT_VERSION, FORMAT_VERSION_SIGNAL);
+				 "format version %u (this library reads versions %u to %u)",
+				 version, FORMAT_VERSION, FORMAT_VERSION_LEADS);
 	if (g16(buf + 6) != HDR_SIZE)
 		return bnn__fail(err, BNN_E_CORRUPT, "header size %u, expected %u",
 				 g16(buf + 6), HDR_SIZE);
@@ -711,7 +799,7 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 		s->off = g64(e + 8);
 		s->len = g32(e + 16);
 		s->crc = g32(e + 20);
-		known = s->type >= SEC_INPUT && s->type <= SEC_SIGNAL;
+		known = s->type >= SEC_INPUT && s->type <= SEC_LEADS;
 		if (s->off != pos) {
 			rc = bnn__fail(err, BNN_E_CORRUPT,
 				       "section %u (%s): offset %llu, expected %llu",
@@ -767,10 +855,24 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 				       sec_name(s->type));
 			goto fail;
 		}
-		if (s->type == SEC_SIGNAL && version != FORMAT_VERSION_SIGNAL) {
+		if (s->type == SEC_SIGNAL && version < FORMAT_VERSION_SIGNAL) {
 			rc = bnn__fail(err, BNN_E_CORRUPT,
 				       "section %u: a signal section in a version %u file (it needs version %u)",
 				       i, version, FORMAT_VERSION_SIGNAL);
+			goto fail;
+		}
+		if (s->type == SEC_LEADS && version < FORMAT_VERSION_LEADS) {
+			rc = bnn__fail(err, BNN_E_CORRUPT,
+				       "section %u: a leads section in a version %u file (it needs version %u)",
+				       i, version, FORMAT_VERSION_LEADS);
+			goto fail;
+		}
+		/* after classes and the signal section, if there is one */
+		if (s->type == SEC_LEADS &&
+		    (seen_leads++ || i != 2u + (uint32_t)seen_signal)) {
+			rc = bnn__fail(err, BNN_E_CORRUPT,
+				       "section %u: the leads section must come once, right after classes (and the signal section)",
+				       i);
 			goto fail;
 		}
 		if (s->type == SEC_SIGNAL && (seen_signal++ || i != 2)) {
@@ -806,6 +908,12 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 			       version, FORMAT_VERSION);
 		goto fail;
 	}
+	if (version == FORMAT_VERSION_LEADS && !seen_leads) {
+		rc = bnn__fail(err, BNN_E_CORRUPT,
+			       "format version %u without a leads section (such a model is version %u or %u)",
+			       version, FORMAT_VERSION, FORMAT_VERSION_SIGNAL);
+		goto fail;
+	}
 	if (!nlayers) {
 		rc = bnn__fail(err, BNN_E_CORRUPT, "model has no layers");
 		goto fail;
@@ -834,10 +942,23 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 		if (rc)
 			goto fail;
 	}
+	if (seen_leads) {
+		i = 2 + (uint32_t)seen_signal;
+		rc = read_leads(buf + sec[i].off, sec[i].len, &in, &leads,
+				&nleads, err);
+		if (rc)
+			goto fail;
+	}
 	rc = bnn__model_new(&in, ncls, (const char *const *)names, name, desc,
 			    &m, err);
 	if (rc)
 		goto fail;
+	if (seen_leads) {
+		rc = bnn__model_set_leads(m, nleads, (const char *const *)leads,
+					  err);
+		if (rc)
+			goto fail;
+	}
 	if (seen_signal) {
 		rc = bnn__model_set_signal(m, sg.baseline, sg.lowpass_hz,
 					   sg.amp_norm, sg.nfeat, sg.kind,
@@ -861,6 +982,7 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 fail:
 	bnn_model_free(m);
 	free(sg.thr);
+	free(leads);
 	free_names(names, ncls);
 	free(name);
 	free(desc);
@@ -953,7 +1075,7 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 	uint64_t *slen, total, pos;
 	size_t nlen, dlen;
 	uint8_t *buf;
-	int meta, sig;
+	int meta, sig, leads;
 	uint32_t li = 0;
 
 	if (!bufp || !lenp)
@@ -966,7 +1088,8 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 	dlen = strlen(m->desc);
 	meta = nlen || dlen;
 	sig = m->sig.present;
-	ns = 2 + (uint32_t)sig + (uint32_t)meta + m->nlayers;
+	leads = m->leads != NULL;
+	ns = 2 + (uint32_t)sig + (uint32_t)leads + (uint32_t)meta + m->nlayers;
 	slen = bnn__calloc(ns, sizeof(*slen));
 	types = bnn__calloc(ns, sizeof(*types));
 	if (!slen || !types) {
@@ -974,7 +1097,7 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 		free(types);
 		return bnn__fail(err, BNN_E_NOMEM, "out of memory");
 	}
-	/* input, classes, [signal], [meta], layers */
+	/* input, classes, [signal], [leads], [meta], layers */
 	s = 0;
 	types[s] = SEC_INPUT;
 	slen[s++] = INPUT_SIZE;
@@ -987,6 +1110,13 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 		types[s] = SEC_SIGNAL;
 		slen[s++] = SIGNAL_HDR + 4ull * m->sig.nfeat +
 			    4ull * m->sig.aux_bits;
+	}
+	if (leads) {
+		types[s] = SEC_LEADS;
+		slen[s] = 4;
+		for (i = 0; i < m->input.channels; i++)
+			slen[s] += 2 + strlen(m->leads[i]);
+		s++;
 	}
 	if (meta) {
 		types[s] = SEC_META;
@@ -1013,7 +1143,10 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 		return bnn__fail(err, BNN_E_NOMEM, "out of memory");
 	}
 	memcpy(buf, "BNN1", 4);
-	p16(buf + 4, sig ? FORMAT_VERSION_SIGNAL : FORMAT_VERSION);
+	/* the lowest version that has every section used: a model without
+	 * the newer sections stays byte for byte what older writers gave */
+	p16(buf + 4, leads ? FORMAT_VERSION_LEADS :
+		     sig ? FORMAT_VERSION_SIGNAL : FORMAT_VERSION);
 	p16(buf + 6, HDR_SIZE);
 	p32(buf + 12, ns);
 	p64(buf + 16, total);
@@ -1064,6 +1197,17 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 					pf32(p + q + 4 + 4 * k,
 					     g->thr[g->thr_off[i] + k]);
 				q += 4 + 4 * (size_t)g->nthr[i];
+			}
+		} else if (type == SEC_LEADS) {
+			size_t q = 4;
+
+			p32(p, m->input.channels);
+			for (i = 0; i < m->input.channels; i++) {
+				size_t k = strlen(m->leads[i]);
+
+				p16(p + q, (uint32_t)k);
+				memcpy(p + q + 2, m->leads[i], k);
+				q += 2 + k;
 			}
 		} else if (type == SEC_META) {
 			p16(p, (uint32_t)nlen);

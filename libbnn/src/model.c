@@ -161,6 +161,7 @@ void bnn_model_free(bnn_model *m)
 	free(m->name);
 	free(m->desc);
 	free(m->sig.thr);
+	free(m->leads);
 	free(m);
 }
 
@@ -864,6 +865,23 @@ int bnn__model_clone(const struct bnn_model *m, struct bnn_model **out,
 					   m->sig.lowpass_hz, m->sig.amp_norm,
 					   m->sig.nfeat, kinds, nthr, m->sig.thr,
 					   err);
+		if (rc) {
+			bnn_model_free(c);
+			return rc;
+		}
+	}
+	if (m->leads) {
+		const char **names = bnn__calloc(m->input.channels,
+						 sizeof(*names));
+
+		if (!names) {
+			bnn_model_free(c);
+			return bnn__fail(err, BNN_E_NOMEM, "out of memory");
+		}
+		for (uint32_t k = 0; k < m->input.channels; k++)
+			names[k] = m->leads[k];
+		rc = bnn__model_set_leads(c, m->input.channels, names, err);
+		free(names);
 		if (rc) {
 			bnn_model_free(c);
 			return rc;

@@ -36,6 +36,12 @@
  * field is set (sig.present); nfeatures > 0 needs exactly one JOIN layer,
  * and a JOIN needs features.  It is set with bnn__model_set_signal()
  * before the layers are added.
+ *
+ * Leads section (format version 3, model_leads.c): the lead (channel name)
+ * of every input channel of a model with C >= 2 channels (leads != NULL);
+ * leads[0] is always the input description's lead, so everything that
+ * reads input.lead sees channel 0.  A one-channel model names its lead in
+ * the input description only.
  */
 #ifndef BNN_MODEL_H
 #define BNN_MODEL_H
@@ -109,6 +115,7 @@ struct bnn_model {
 	char **classes;
 	uint32_t nlayers, cap;
 	struct bnn__layer *layers;
+	char (*leads)[BNN_LEAD_MAX];	/* input.channels names, or NULL */
 };
 
 /*
@@ -145,6 +152,17 @@ int bnn__model_set_signal(struct bnn_model *m, uint32_t baseline,
 			  uint32_t nfeatures, const uint32_t *kinds,
 			  const uint32_t *nthr, const float *thr,
 			  bnn_error *err);
+
+/*
+ * Leads section: the lead of each of the model's n = channels >= 2 input
+ * channels (names[k] for channel k), before the layers are added.  Names
+ * are 1 .. BNN_LEAD_MAX - 1 bytes of printable UTF-8, no two equal when
+ * ASCII case is ignored (a record's lead lookup ignores case).  names[0]
+ * becomes the input description's lead.  n == 0 removes the section (the
+ * input lead stays).  Copied.  Messages start with "leads: ".
+ */
+int bnn__model_set_leads(struct bnn_model *m, uint32_t n,
+			 const char *const *names, bnn_error *err);
 
 /* Floats per user item: channels * length + nfeatures. */
 size_t bnn__item_floats(const struct bnn_model *m);

@@ -240,6 +240,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			    tm_add_float(m, BNN_LAYER_DENSE, 2, 0, 0, 0))
 				abort();
 			write_seed(dir, i++, m);
+			/* version 3: two named leads, with a signal section */
+			m = tm_new(2, 12, 3);
+			{
+				static const char *const leads[2] = { "MLII",
+								      "V1" };
+
+				if (tm_add_signal(m, 2) ||
+				    bnn__model_set_leads(m, 2, leads, NULL) ||
+				    tm_add_simple(m, BNN_LAYER_SIGN) ||
+				    tm_add_simple(m, BNN_LAYER_FLATTEN) ||
+				    tm_add_simple(m, BNN_LAYER_JOIN) ||
+				    tm_add_binary(m, BNN_LAYER_BDENSE, 3, 0, 0, 0,
+						  1))
+					abort();
+			}
+			write_seed(dir, i++, m);
 		}
 		exit(0);
 	}

@@ -25,7 +25,9 @@
  *     --classes LIST  comma-separated (default N,S,V,F,Q)
  *     --rate HZ       (default 0 = n/a)
  *     --beat PRE,POST beat window (PRE + POST must equal L)
- *     --lead NAME     (default none)
+ *     --lead NAME     (default none); with --channels C > 1 also a list
+ *                     of C names, NAME0,NAME1,...: a version 3 model
+ *                     whose leads section names every channel's lead
  *     --norm N        none (default), zscore, or affine:OFFSET:SCALE
  *     --name NAME     model name      --seed N    weights (default 1)
  *     --features N    0 (default) .. 9: a version 2 model whose items
@@ -314,7 +316,8 @@ int main(int argc, char **argv)
 	char *cls[64], *copy;
 	uint32_t K = 0, nfeat = 0, baseline = 0, amp = 0;
 	float lowpass = 0;
-	int v2;
+	int v2, nleads = 0;
+	char *lead_copy = NULL, *leads[64];
 	struct shape s;
 	struct buf img = { 0 }, *b;
 	uint64_t pos, total;
@@ -381,6 +384,19 @@ int main(int argc, char **argv)
 			die("--norm affine:OFFSET:SCALE");
 	} else if (strcmp(norm, "none"))
 		die("--norm none|zscore|affine:OFF:SCALE");
+	if (strchr(lead, ',')) {
+		char *save = NULL;
+
+		lead_copy = strdup(lead);
+		for (char *t = strtok_r(lead_copy, ",", &save); t && nleads < 64;
+		     t = strtok_r(NULL, ",", &save))
+			leads[nleads++] = t;
+		if ((uint32_t)nleads != C)
+			die("--lead NAME0,NAME1,... wants one name per channel (--channels)");
+		lead = leads[0];
+	}
+	if (strlen(lead) > 31)
+		die("--lead: a name has at most 31 bytes");
 	copy = strdup(classes);
 	{
 		char *save = NULL;
@@ -426,6 +442,15 @@ int main(int argc, char **argv)
 			f32(b, 0.5f);
 			f32(b, 1.0f);
 			f32(b, 1.5f);
+		}
+	}
+	/* leads (version 3): right after classes and the signal section */
+	if (nleads) {
+		b = new_sec(6, 0);
+		u32(b, (uint32_t)nleads);
+		for (int k = 0; k < nleads; k++) {
+			u16(b, (unsigned)strlen(leads[k]));
+			bytes(b, leads[k], strlen(leads[k]));
 		}
 	}
 	/* meta */
@@ -476,7 +501,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nsec; i++)
 		total = (total + secs[i].data.n + 7) & ~7ull;
 	bytes(&img, "BNN1", 4);
-	u16(&img, v2 ? 2 : 1);
+	u16(&img, nleads ? 3 : v2 ? 2 : 1);
 	u16(&img, 64);
 	u32(&img, 0);
 	u32(&img, (uint32_t)nsec);
@@ -522,5 +547,6 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nsec; i++)
 		free(secs[i].data.p);
 	free(copy);
+	free(lead_copy);
 	return 0;
 }

@@ -384,8 +384,8 @@ expect 6 "rows have 9 values.*--label-column" "--label-column none on a labelled
 expect 6 "9 float32 values are not a whole number of items of 8" "float32 file of the wrong size" -- -m maj.bnn odd.f32
 expect 6 "the model expects C = 2 channels" "--shape N,C,L against the model" -- -m maj2.bnn --shape 3,8,2 ncl.f32
 expect 5 "check --shape" "--shape N,K with the wrong N" -- -m maj2.bnn --shape 4,16 ncl.f32
-expect 6 "record syn has no lead V5 \(its leads: MLII, V1\)" "lead not found" -- -m ecgv5.bnn wfdb/syn
-expect 6 "record syn has no lead V4" "--lead not found" -- -m ecg250.bnn --lead V4 wfdb/syn
+expect 6 "record syn has no lead 'V5' \(signals: MLII, V1\), the lead the model was trained on; --lead NAME picks another" "lead not found" -- -m ecgv5.bnn wfdb/syn
+expect 6 "record syn has no lead 'V4' \(signals: MLII, V1\)$" "--lead not found" -- -m ecg250.bnn --lead V4 wfdb/syn
 expect 7 "sampled at 250 Hz, the model expects 360 Hz \(--no-resample refuses" "--no-resample: a rate mismatch is an error" -- -m ecg360.bnn --no-resample wfdb/syn
 expect 0 "^bnn-run: resampling inputs at 250 Hz to the model's 360 Hz \(windowed sinc" "a rate mismatch is resampled by default, with a note" -- -m ecg360.bnn --json wfdb/syn
 json_check "default resampling: resampled beats" 'd["data"]["sources"][0]["resampled"] is True' \
@@ -402,6 +402,76 @@ expect 0 "" "-q silences the resampling note" -- -m ecg360.bnn -q -p q.csv wfdb/
 [ ! -s err ] && ok "-q: nothing on stderr" || notok "-q: nothing on stderr"
 expect 6 "a Bonn EEG segment has 1 channel, the model needs 2" "Bonn segment for a 2-channel model" -- -m maj2.bnn lay/Z/seg.txt
 expect 5 "not a Bonn EEG segment" "--format bonn on a CSV" -- -m maj.bnn --format bonn nolab.csv
+
+# ---------------------------------------------------------------------
+# Models of several leads (format version 3): each channel by its lead
+# ---------------------------------------------------------------------
+# The same weights (seed) under three lead lists; swp/swp is syn with its
+# two signal descriptions exchanged (V1 is then stored first).
+for l in MLII,V1 V1,MLII MLII,V5; do
+	"$MK" --arch conv --channels 2 --length 50 --rate 250 --beat 20,30 \
+		--lead $l --norm zscore --seed 5 "lead-${l/,/-}.bnn" || exit 1
+done
+mkdir swp
+sed 's/ 0 MLII\r$/ 0 @\r/; s/ 0 V1\r$/ 0 MLII\r/; s/ 0 @\r$/ 0 V1\r/; s/^syn /swp /' \
+	wfdb/syn.hea > swp/swp.hea
+cp wfdb/syn.atr swp/swp.atr
+cp wfdb/syn.dat swp/
+scores() { cut -d, -f3,6- "$1"; }
+"$MK" --arch conv --channels 2 --length 50 --rate 250 --classes a,b \
+	--lead V1,MLII --norm zscore eeg2lead-w.bnn || exit 1
+expect 0 "" "two-lead model on syn" -- -m lead-MLII-V1.bnn --json -p l2-syn.csv wfdb/syn
+json_check "two-lead model: its leads in JSON, the source's leads MLII+V1" \
+	'd["model"]["input"]["leads"] == ["MLII", "V1"]' 'd["model"]["input"]["lead"] == "MLII"' \
+	'd["data"]["sources"][0]["lead"] == "MLII+V1"' 'd["data"]["items"] == 9'
+expect 0 "" "the same weights with leads V1,MLII on swp (V1 stored first)" -- -m lead-V1-MLII.bnn --json -p l2r-swp.csv swp/swp
+json_check "V1,MLII on swp: the source's leads V1+MLII" 'd["data"]["sources"][0]["lead"] == "V1+MLII"'
+expect 0 "" "leads MLII,V1 on swp" -- -m lead-MLII-V1.bnn -q -p l2-swp.csv swp/swp
+if [ "$(scores l2-syn.csv)" = "$(scores l2r-swp.csv)" ] &&
+   [ "$(scores l2-syn.csv)" != "$(scores l2-swp.csv)" ]; then
+	ok "each channel takes its lead by name, not the record's signal order (scores beat for beat)"
+else
+	notok "each channel takes its lead by name, not the record's signal order (scores beat for beat)"
+fi
+"$RUN" -m lead-MLII-V1.bnn wfdb/syn > out 2> err
+grep -q "^  input     2 channels x 50 samples at 250 Hz, leads MLII, V1, beat window" out &&
+	ok "text report: the model's leads" || notok "text report: the model's leads"
+expect 6 "record syn has no lead 'V5' \(signals: MLII, V1\), a lead the model was trained on; --lead-map V5=NAME feeds it from another of the record's signals" \
+	"two-lead model: a lead the record lacks" -- -m lead-MLII-V5.bnn wfdb/syn
+expect 0 "^bnn-run: warning: record syn: the model's lead V5 is fed from the record's V1 \(--lead-map V5=V1\), not from the lead it was trained on" \
+	"--lead-map V5=V1: a warning" -- -m lead-MLII-V5.bnn --json -p l2m-syn.csv --lead-map V5=V1 wfdb/syn
+json_check "--lead-map: the warning in the JSON, the source's leads MLII+V1" \
+	'any("fed from the record\x27s V1" in w for w in d["warnings"])' 'd["data"]["sources"][0]["lead"] == "MLII+V1"'
+[ "$(scores l2-syn.csv)" = "$(scores l2m-syn.csv)" ] &&
+	ok "--lead-map V5=V1 feeds V1 to the V5 channel (scores equal MLII,V1's)" ||
+	notok "--lead-map V5=V1 feeds V1 to the V5 channel (scores equal MLII,V1's)"
+expect 0 "fed from the record's V1 \(--lead-map V5=V1\)" "--lead-map alternatives tried in order (V4 absent, then V1), repeated option" -- -m lead-MLII-V5.bnn -q -p q.csv --lead-map V5=V4 --lead-map V5=V1 wfdb/syn
+expect 0 "" "--lead-map unused when the record has the lead: no warning" -- -m lead-MLII-V1.bnn -q -p q.csv --lead-map V1=V5 wfdb/syn
+! grep -q warning err && ok "--lead-map: no warning when not used" || notok "--lead-map: no warning when not used"
+expect 6 "record syn has no lead 'V5' \(signals: MLII, V1\), nor its --lead-map alternatives V4, V2" "--lead-map alternatives all missing" -- -m lead-MLII-V5.bnn --lead-map V5=V4,V5=V2 wfdb/syn
+expect 2 "--lead-map V2=V1: the model has no lead V2 \(its leads: MLII, V5\)" "--lead-map of a lead the model lacks" -- -m lead-MLII-V5.bnn --lead-map V2=V1 wfdb/syn
+expect 2 "--lead-map V5=MLII: MLII is the model's own lead of channel 0" "--lead-map onto the model's other lead" -- -m lead-MLII-V5.bnn --lead-map V5=MLII wfdb/syn
+expect 2 "--lead-map V1=V1 maps a lead to itself" "--lead-map onto itself" -- -m lead-MLII-V1.bnn --lead-map V1=V1 wfdb/syn
+for bad in V1 =V5 V1= V1=V5=V2 V1=V5, ,V1=V5; do
+	expect 2 "--lead-map wants LEAD=ALT\[,LEAD=ALT...\] such as V1=V5, got '$bad'" "--lead-map '$bad' refused" -- -m lead-MLII-V1.bnn --lead-map "$bad" wfdb/syn
+done
+expect 2 "--lead-map '0123456789012345678901234567890123=V5': lead names have at most 31" "--lead-map: an over-long name" -- -m lead-MLII-V1.bnn --lead-map 0123456789012345678901234567890123=V5 wfdb/syn
+expect 2 "--lead-map MLII=V5: the model has no lead MLII \(it names none\)" "--lead-map with a model that names no leads" -- -m maj2.bnn --lead-map MLII=V5 sig.csv
+expect 2 "--lead V1: the model takes 2 leads \(MLII, V1\), each by name" "--lead with a two-lead model" -- -m lead-MLII-V1.bnn --lead V1 wfdb/syn
+expect 0 "" "one-lead model: --lead-map MLII=V1 where MLII is there: unused" -- -m ecg250.bnn -q -p q.csv --lead-map MLII=V1 wfdb/syn
+expect 0 "the model's lead V5 is fed from the record's V1 \(--lead-map V5=V1\)" "one-lead model: --lead-map V5=V1" -- -m ecgv5.bnn -q -p q.csv --lead-map V5=V1 wfdb/syn
+expect 2 "--lead-map names a record's signals: a --stream has none" "--lead-map with --stream" -- -m lead-MLII-V1.bnn --stream - --fs 250 --lead-map V1=V5
+expect 6 "the model takes 2 channels \(leads MLII, V1\); --stream feeds a model one channel of the stream" "--stream refuses a two-lead model" -- -m lead-MLII-V1.bnn --stream /dev/null --fs 250 --channels 2
+expect 6 "the model classifies heartbeats" "EDF: a two-lead beat model refused" -- -m lead-MLII-V1.bnn rec.edf
+# a folder: the record without V5 is skipped, naming its signals
+mkdir l2dir
+cp wfdb/syn.hea wfdb/syn.dat wfdb/syn.atr l2dir/
+sed 's/ 0 V1\r$/ 0 V5\r/; s/^syn /has5 /' wfdb/syn.hea > l2dir/has5.hea
+cp wfdb/syn.atr l2dir/has5.atr
+expect 11 "skipped syn: record syn has no lead 'V5' \(signals: MLII, V1\)" "a folder: the record without the lead is skipped, the other classified" -- -m lead-MLII-V5.bnn --json l2dir
+json_check "folder: has5 classified, syn skipped with the reason" \
+	'[s["name"] for s in d["data"]["sources"]] == ["has5"]' \
+	'd["skipped"][0]["input"] == "syn" and "no lead \x27V5\x27" in d["skipped"][0]["reason"] and d["skipped"][0]["status"] == 6'
 
 # ---------------------------------------------------------------------
 # Backends and the device node
@@ -670,6 +740,20 @@ expect 0 "" "the model's lead names the EDF channel" -- -m eegpz.bnn --json -p p
 json_check "model lead Pz-Oz: EEG Pz-Oz" 'd["data"]["sources"][0]["lead"] == "EEG Pz-Oz"'
 expect 6 "rec.edf has no channel 'Cz' \(its channels: EEG Fpz-Cz, EEG Pz-Oz\)$" "EDF: --channel not in the file" -- -m eeg100.bnn --channel Cz rec.edf
 expect 6 "rec.edf has no channel 'C3' \(its channels: EEG Fpz-Cz, EEG Pz-Oz\); that is the model's lead" "EDF: the model's lead not in the file" -- -m eegc3.bnn rec.edf
+# a windowed model of two named leads takes the EDF channels by label
+"$MK" --arch conv --channels 2 --length 100 --rate 100 --classes non-seizure,seizure \
+	--lead Pz-Oz,Fpz-Cz --norm zscore eeg2lead.bnn || exit 1
+"$MK" --arch conv --channels 2 --length 100 --rate 100 --classes non-seizure,seizure \
+	--lead Pz-Oz,C3 --norm zscore eegc3b.bnn || exit 1
+expect 0 "" "EDF: a two-lead windowed model takes its channels by label" -- -m eeg2lead.bnn --json -p p.csv rec.edf
+json_check "EDF two leads: Pz-Oz then Fpz-Cz (not the file's order)" \
+	'd["data"]["sources"][0]["lead"] == "EEG Pz-Oz+EEG Fpz-Cz"'
+expect 6 "rec.edf has no channel 'C3' \(its channels: EEG Fpz-Cz, EEG Pz-Oz\); that is one of the model's leads: --lead-map LEAD=ALT" "EDF: a two-lead model's channel missing" -- -m eegc3b.bnn rec.edf
+expect 0 "rec.edf: the model's lead C3 is fed from the file's EEG Fpz-Cz \(--lead-map C3=Fpz-Cz\)" "EDF: --lead-map C3=Fpz-Cz" -- -m eegc3b.bnn --json -p p.csv --lead-map C3=Fpz-Cz rec.edf
+json_check "EDF --lead-map: Pz-Oz, then Fpz-Cz for C3" 'd["data"]["sources"][0]["lead"] == "EEG Pz-Oz+EEG Fpz-Cz"'
+expect 6 "rec.edf: the model's leads Pz-Oz and C3 both name its channel EEG Pz-Oz" "EDF: --lead-map onto a channel another lead takes" -- -m eegc3b.bnn --lead-map C3=EEG\ Pz-Oz rec.edf
+expect 0 "" "WFDB windowed two-lead model: leads by name" -- -m eeg2lead-w.bnn --json -p p.csv wfdb/syn
+json_check "WFDB windows, leads V1 then MLII" 'd["data"]["sources"][0]["lead"] == "V1+MLII"'
 expect 6 "rec.edf: the model classifies heartbeats .*beat detection" "EDF with a beat model: exit 6" -- -m ecg250.bnn rec.edf
 expect 0 "resampling inputs at 100 Hz to the model's 173.61 Hz" "EDF at 100 Hz, model at 173.61 Hz: resampled" -- -m eeg.bnn --json -p p.csv rec.edf
 expect 7 "rec.edf is sampled at 100 Hz, the model expects 173.61 Hz \(--no-resample" "EDF with --no-resample" -- -m eeg.bnn --no-resample rec.edf
@@ -868,7 +952,15 @@ if [ -f "$DATA/mitdb/100.hea" ] && [ -f "$DATA/mitdb/SPLITS_AAMI.txt" ]; then
 	else
 		skip "EC57 on a shipped model" "no models/ecg-bin-full.bnn"
 	fi
-	expect 6 "record 102 has no lead MLII \(its leads: V5, V2\)" "MIT-BIH 102 has no MLII" -- -m mitdb.bnn 102
+	expect 6 "record 102 has no lead 'MLII' \(signals: V5, V2\)" "MIT-BIH 102 has no MLII" -- -m mitdb.bnn 102
+	# two leads on MIT-BIH: 100 has V5 and 114 stores V5 before MLII
+	"$MK" --arch conv --channels 2 --length 100 --rate 360 --beat 40,60 \
+		--lead MLII,V1 --norm zscore mitdb2.bnn || exit 1
+	expect 6 "record 100 has no lead 'V1' \(signals: MLII, V5\), a lead the model was trained on; --lead-map V1=NAME" "MIT-BIH 100 for an MLII + V1 model" -- -m mitdb2.bnn 100
+	expect 0 "record 114: the model's lead V1 is fed from the record's V5 \(--lead-map V1=V5\)" "MIT-BIH 100 and 114 with --lead-map V1=V2,V1=V5" -- -m mitdb2.bnn --json --lead-map V1=V2,V1=V5 100 114
+	json_check "100: MLII+V5; 114: MLII (its signal 1) then V5 (its signal 0); one warning each" \
+		'[s["lead"] for s in d["data"]["sources"]] == ["MLII+V5", "MLII+V5"]' \
+		'sum("is fed from the record" in w for w in d["warnings"]) == 2'
 	expect 0 "" "DS2 by name, --limit" -- -m mitdb.bnn --json --limit 3000 DS2
 	json_check "DS2 resolved from SPLITS_AAMI.txt" 'd["data"]["items"] == 3000' \
 		'd["data"]["sources"][0]["name"] == "100"'
@@ -885,7 +977,7 @@ if [ -f "$DATA/mitdb/100.hea" ] && [ -f "$DATA/mitdb/SPLITS_AAMI.txt" ]; then
 	expect 0 "plain: left out 1 paced record .*--allow-paced.*: 102" "folder run without SPLITS_AAMI.txt leaves the paced record out" -- -m mitdb.bnn --json --limit 10 plain
 	json_check "paced 102 left out" '"102" not in [s["name"] for s in d["data"]["sources"]]' \
 		'd["skipped"] == []'
-	expect 11 "skipped 102: record 102 has no lead MLII" "--allow-paced: 102 read (and skipped: it has no MLII)" -- -m mitdb.bnn --json --allow-paced plain
+	expect 11 "skipped 102: record 102 has no lead 'MLII'" "--allow-paced: 102 read (and skipped: it has no MLII)" -- -m mitdb.bnn --json --allow-paced plain
 	json_check "--allow-paced: 102 in the skipped list" '[s["input"] for s in d["skipped"]] == ["102"]' \
 		'[s["name"] for s in d["data"]["sources"]] == ["100", "101", "103"]'
 	# Rhythm features and preprocessing from the model (format v2).

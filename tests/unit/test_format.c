@@ -3,8 +3,9 @@
  *
  * Round trips (byte-identical re-serialisation), truncation at every byte,
  * every single-bit flip, hostile fields re-sealed with valid checksums by
- * an independent container writer (written here from
- * Documentation/bnn-format.rst), allocation failures, files.
+ * an independent container writer (bnn_test_container.h, written from
+ * Documentation/bnn-format.rst), allocation failures, files.  The leads
+ * section (version 3) has its own file, test_format_leads.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include "bnn.h"
 #include "bnn_data.h"
 #include "bnn_test_models.h"
+#include "bnn_test_container.h"
 
 /* ---- models covering every layer kind ---------------------------------- */
 
@@ -138,212 +140,6 @@ static struct bnn_model *model_p(void)
 	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 2, 0, 0, 0, 1), 0);
 	assert_int_equal(bnn__model_finish(m, NULL), 0);
 	return m;
-}
-
-static void save(const struct bnn_model *m, uint8_t **buf, size_t *len)
-{
-	bnn_error e;
-
-	assert_int_equal(bnn_model_save_mem(m, (void **)buf, len, &e), 0);
-}
-
-/* ---- container helpers (independent of format.c) ---------------------- */
-
-static uint32_t crc32_ref(const uint8_t *p, size_t n)
-{
-	uint32_t c = 0xffffffffu;
-
-	while (n--) {
-		c ^= *p++;
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-	}
-	return ~c;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void wr16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)v);
-	wr32(p + 4, (uint32_t)(v >> 32));
-}
-
-struct tsec {
-	uint32_t type, flags;
-	uint8_t *data;
-	uint32_t len;
-};
-
-#define MAXSEC 64
-
-struct tfile {
-	uint32_t ns;
-	struct tsec s[MAXSEC];
-};
-
-static void split(const uint8_t *buf, size_t len, struct tfile *f)
-{
-	(void)len;
-	f->ns = rd32(buf + 12);
-	assert_true(f->ns <= MAXSEC);
-	for (uint32_t i = 0; i < f->ns; i++) {
-		const uint8_t *e = buf + 64 + 24 * i;
-		uint64_t off = rd32(e + 8) | (uint64_t)rd32(e + 12) << 32;
-
-		f->s[i].type = rd32(e);
-		f->s[i].flags = rd32(e + 4);
-		f->s[i].len = rd32(e + 16);
-		f->s[i].data = malloc(f->s[i].len + 64);
-		memcpy(f->s[i].data, buf + off, f->s[i].len);
-	}
-}
-
-static void tfile_free(struct tfile *f)
-{
-	for (uint32_t i = 0; i < f->ns; i++)
-		free(f->s[i].data);
-	f->ns = 0;
-}
-
-static size_t al8(size_t v)
-{
-	return (v + 7) & ~(size_t)7;
-}
-
-/* Lay out and seal a file (canonical layout, valid checksums). */
-static uint8_t *join(const struct tfile *f, uint32_t version, uint32_t flags,
-		     size_t *len)
-{
-	size_t total = al8(64 + 24 * (size_t)f->ns), pos;
-	uint8_t *b;
-
-	for (uint32_t i = 0; i < f->ns; i++)
-		total = al8(total + f->s[i].len);
-	b = calloc(1, total);
-	memcpy(b, "BNN1", 4);
-	wr16(b + 4, version);
-	wr16(b + 6, 64);
-	wr32(b + 8, flags);
-	wr32(b + 12, f->ns);
-	wr64(b + 16, total);
-	pos = al8(64 + 24 * (size_t)f->ns);
-	for (uint32_t i = 0; i < f->ns; i++) {
-		uint8_t *e = b + 64 + 24 * i;
-
-		memcpy(b + pos, f->s[i].data, f->s[i].len);
-		wr32(e, f->s[i].type);
-		wr32(e + 4, f->s[i].flags);
-		wr64(e + 8, pos);
-		wr32(e + 16, f->s[i].len);
-		wr32(e + 20, crc32_ref(b + pos, f->s[i].len));
-		pos = al8(pos + f->s[i].len);
-	}
-	wr32(b + 24, crc32_ref(b + 64, total - 64));
-	wr32(b + 60, crc32_ref(b, 60));
-	*len = total;
-	return b;
-}
-
-/* Re-seal a file edited in place (table and layout unchanged). */
-static void reseal(uint8_t *b, size_t len)
-{
-	uint32_t ns = rd32(b + 12);
-
-	for (uint32_t i = 0; i < ns && 64 + 24 * (size_t)(i + 1) <= len; i++) {
-		uint8_t *e = b + 64 + 24 * i;
-		uint64_t off = rd32(e + 8);
-		uint32_t l = rd32(e + 16);
-
-		if (off + l <= len)
-			wr32(e + 20, crc32_ref(b + off, l));
-	}
-	wr32(b + 24, crc32_ref(b + 64, len - 64));
-	wr32(b + 60, crc32_ref(b, 60));
-}
-
-/* Expect loading to fail with `code` and a message containing `needle`. */
-static void expect_fail(const uint8_t *b, size_t len, int code,
-			const char *needle)
-{
-	bnn_model *m = (bnn_model *)1;
-	bnn_error e;
-	int rc;
-
-	bnn_error_clear(&e);
-	rc = bnn_model_load_mem(b, len, &m, &e);
-	if (rc != code || (needle && !strstr(e.msg, needle)))
-		print_error("load: got %d (%s) \"%s\", want %d \"%s\"\n", rc,
-			    bnn_strerror(rc), e.msg, code, needle ? needle : "");
-	assert_int_equal(rc, code);
-	assert_int_equal(e.code, code);
-	assert_null(m);
-	if (needle)
-		assert_non_null(strstr(e.msg, needle));
-}
-
-static void expect_ok(const uint8_t *b, size_t len)
-{
-	bnn_model *m = NULL;
-	bnn_error e;
-	int rc = bnn_model_load_mem(b, len, &m, &e);
-
-	if (rc)
-		print_error("load: %s\n", e.msg);
-	assert_int_equal(rc, 0);
-	bnn_model_free(m);
-}
-
-/* Edit section `idx` of a valid model, rebuild, expect a failure. */
-typedef void (*edit_fn)(struct tsec *s);
-
-static void edit_case(struct bnn_model *m, uint32_t idx, edit_fn fn,
-		      int code, const char *needle)
-{
-	uint8_t *buf, *b2;
-	size_t len, len2;
-	struct tfile f;
-
-	save(m, &buf, &len);
-	split(buf, len, &f);
-	fn(&f.s[idx]);
-	b2 = join(&f, 1, 0, &len2);
-	expect_fail(b2, len2, code, needle);
-	free(b2);
-	tfile_free(&f);
-	free(buf);
-}
-
-static void edit_case_v(struct bnn_model *m, uint32_t idx, edit_fn fn,
-			int code, const char *needle)
-{
-	uint8_t *buf, *b2;
-	size_t len, len2;
-	struct tfile f;
-
-	save(m, &buf, &len);
-	split(buf, len, &f);
-	fn(&f.s[idx]);
-	b2 = join(&f, 2, 0, &len2);
-	expect_fail(b2, len2, code, needle);
-	free(b2);
-	tfile_free(&f);
-	free(buf);
 }
 
 /* ---- tests ---------------------------------------------------------------- */
@@ -680,8 +476,8 @@ static void test_header_fields(void **state)
 
 	save(m, &buf, &len);
 	split(buf, len, &f);
-	b2 = join(&f, 3, 0, &len2);
-	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "version 3");
+	b2 = join(&f, 4, 0, &len2);
+	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "version 4 (this library reads versions 1 to 3)");
 	free(b2);
 	b2 = join(&f, 0, 0, &len2);
 	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "version 0");
@@ -689,6 +485,10 @@ static void test_header_fields(void **state)
 	/* version 2 needs a signal section */
 	b2 = join(&f, 2, 0, &len2);
 	expect_fail(b2, len2, BNN_E_CORRUPT, "without a signal section");
+	free(b2);
+	/* version 3 needs a leads section */
+	b2 = join(&f, 3, 0, &len2);
+	expect_fail(b2, len2, BNN_E_CORRUPT, "version 3 without a leads section");
 	free(b2);
 	b2 = join(&f, 1, 4, &len2);
 	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "flags");

@@ -36,7 +36,7 @@ static const char help_text[] =
 "                         out: --allow-paced), a Bonn EEG root (holding Z/\n"
 "                         O/ N/ F/ S/) or one set folder\n"
 "  FILE.edf, FILE.bdf     EDF, EDF+ or BDF (EDFlib): the channel named by\n"
-"                         --channel or the model's lead, else the first;\n"
+"                         --channel or the model's lead(s), else the first;\n"
 "                         rate from the file; EDF+ annotations naming a\n"
 "                         model class label the windows they cover\n"
 "  FILE.txt               a Bonn EEG segment (173.61 Hz) when it sits in a\n"
@@ -54,7 +54,8 @@ static const char help_text[] =
 "\n"
 "Items follow the model's input description: a beat model (one with a beat\n"
 "window) gets one item per annotated beat, the window [-pre, +post) around\n"
-"the R peak on the model's lead, labelled with its AAMI class (N S V F Q);\n"
+"the R peak on the model's lead (a model of several leads: on each, taken\n"
+"from the record by name), labelled with its AAMI class (N S V F Q);\n"
 "other models get consecutive windows of the model's length (--hop).  WFDB\n"
 "signals are given in millivolts (--units), EDF signals in microvolts for\n"
 "windowed (EEG) models and millivolts for beat models, Bonn and CSV values\n"
@@ -100,9 +101,18 @@ static const char help_text[] =
 "      --data DIR         MIT-BIH folder (default $RBNN_DATA/mitdb, else\n"
 "                         <checkout>/../shared/data/mitdb)\n"
 "      --lead NAME, --channel NAME\n"
-"                         WFDB lead or EDF channel (default: the model's,\n"
-"                         e.g. MLII; EDF labels match case-insensitively,\n"
-"                         'Fpz-Cz' finds 'EEG Fpz-Cz')\n"
+"                         WFDB lead or EDF channel of a one-lead model\n"
+"                         (default: the model's, e.g. MLII; EDF labels\n"
+"                         match case-insensitively, 'Fpz-Cz' finds 'EEG\n"
+"                         Fpz-Cz'); a model of several leads (MLII and V1)\n"
+"                         takes each of its leads by name\n"
+"      --lead-map LEAD=ALT[,LEAD=ALT...]\n"
+"                         where a record has no LEAD (one of the model's),\n"
+"                         feed it from the record's ALT, with a warning per\n"
+"                         record (e.g. V1=V2,V1=V5: MIT-BIH 103 has V2, 100\n"
+"                         V5 in place of V1); several ALTs of one LEAD are\n"
+"                         tried in order; repeatable.  A missing lead is\n"
+"                         never replaced without it\n"
 "      --annotator NAME   annotation file extension (default atr)\n"
 "      --beats SRC        beat models: where the beats come from: auto (the\n"
 "                         annotations, detected when a record has none;\n"
@@ -191,7 +201,8 @@ static const char help_text[] =
 "  3   input or model file missing or unreadable\n"
 "  4   not a valid .bnn model\n"
 "  5   data file malformed or of unknown type\n"
-"  6   the model does not fit the data (channels, length, lead not found,\n"
+"  6   the model does not fit the data (channels, length, a lead or channel\n"
+"      the record lacks,\n"
 "      a beat model on a signal without beat annotations)\n"
 "  7   sampling rate differs from the model's and --no-resample given\n"
 "  8   no card, or the backend is not available\n"
@@ -306,6 +317,41 @@ static void check_write_ann(const char *ext)
 				    ext, keep[i][1], keep[i][0]);
 }
 
+/* --lead-map LEAD=ALT[,LEAD=ALT...] appended to o->lead_map. */
+static void parse_lead_map(struct opts *o, const char *spec)
+{
+	const char *p = spec;
+
+	for (;;) {
+		const char *end = strchr(p, ','), *eq;
+		size_t n = end ? (size_t)(end - p) : strlen(p), a, b;
+		struct lead_alt *e;
+
+		eq = memchr(p, '=', n);
+		a = eq ? (size_t)(eq - p) : 0;
+		b = eq ? n - a - 1 : 0;
+		if (!eq || !a || !b || memchr(eq + 1, '=', b))
+			usage_error("--lead-map wants LEAD=ALT[,LEAD=ALT...] such as V1=V5, got '%s'",
+				    spec);
+		if (a >= BNN_LEAD_MAX || b >= BNN_LEAD_MAX)
+			usage_error("--lead-map '%.*s': lead names have at most %d characters",
+				    (int)n, p, BNN_LEAD_MAX - 1);
+		if (o->nlead_map == MAX_LEAD_MAP)
+			usage_error("--lead-map: at most %d entries", MAX_LEAD_MAP);
+		e = &o->lead_map[o->nlead_map++];
+		memcpy(e->lead, p, a);
+		e->lead[a] = '\0';
+		memcpy(e->alt, eq + 1, b);
+		e->alt[b] = '\0';
+		if (!strcasecmp(e->lead, e->alt))
+			usage_error("--lead-map %s=%s maps a lead to itself", e->lead,
+				    e->alt);
+		if (!end)
+			break;
+		p = end + 1;
+	}
+}
+
 static const char *g_default_mitdb;
 
 const char *default_mitdb_dir(void)
@@ -343,7 +389,7 @@ enum {
 	O_AGE, O_WEAR, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT, O_BEATS, O_STRICT,
 	O_UNITS, O_RESAMPLE, O_HOP, O_FORMAT, O_SHAPE, O_LABELS, O_LABCOL,
 	O_LABMAP, O_JSON, O_PROGRESS, O_ALLOW_PACED, O_NO_RESAMPLE, O_FS,
-	O_WRITE_ANN, O_ANN_DIR,
+	O_WRITE_ANN, O_ANN_DIR, O_LEAD_MAP,
 	O_STREAM, O_SFORMAT, O_CHANNELS, O_STREAM_CHANNEL, O_GAIN,
 };
 
@@ -368,6 +414,7 @@ static const struct option longopts[] = {
 	{ "data", required_argument, NULL, O_DATA },
 	{ "lead", required_argument, NULL, O_LEAD },
 	{ "channel", required_argument, NULL, O_LEAD },
+	{ "lead-map", required_argument, NULL, O_LEAD_MAP },
 	{ "fs", required_argument, NULL, O_FS },
 	{ "annotator", required_argument, NULL, O_ANNOT },
 	{ "beats", required_argument, NULL, O_BEATS },
@@ -534,6 +581,9 @@ void args_parse(int argc, char **argv, struct opts *o)
 					    BNN_LEAD_MAX - 1, optarg);
 			o->lead = optarg;
 			break;
+		case O_LEAD_MAP:
+			parse_lead_map(o, optarg);
+			break;
 		case O_ANNOT:
 			if (!*optarg || strchr(optarg, '/') || strlen(optarg) > 32)
 				usage_error("--annotator wants a file extension such as atr, got '%s'",
@@ -699,6 +749,8 @@ void args_parse(int argc, char **argv, struct opts *o)
 			usage_error("--units adc needs --gain (ADC units per millivolt: mV = value / gain)");
 		if (o->gain && o->units != UNITS_ADC)
 			usage_error("--gain goes with --units adc");
+		if (o->nlead_map)
+			usage_error("--lead-map names a record's signals: a --stream has none (--stream-channel K picks its channel)");
 		if (o->json || o->predictions || o->labels_file)
 			usage_error("%s does not apply to --stream (it writes one JSON line per item on stdout)",
 				    o->json ? "--json" : o->predictions ? "--predictions" :

@@ -11,6 +11,8 @@
  *   read_signals.c  WFDB records and Bonn EEG segments
  *   read_edf.c  EDF, EDF+ and BDF files (libbnn over EDFlib)
  *   read_tables.c   CSV, float32 tensors, labels files
+ *   leads.c     which signals feed the model's channels (--lead,
+ *               --lead-map)
  *   labels.c    data labels -> model classes
  *   ann_out.c   --write-ann: predictions as WFDB annotation files
  *   report.c    text report, progress bar
@@ -42,6 +44,14 @@ enum { BEATS_AUTO, BEATS_ANN, BEATS_DETECT };	/* --beats */
 enum { LABCOL_AUTO, LABCOL_NONE, LABCOL_FIRST, LABCOL_LAST, LABCOL_NAME };
 
 #define MAX_SHAPE 3
+#define MAX_LEAD_MAP 32		/* --lead-map entries */
+
+/* --lead-map LEAD=ALT: where a record has no LEAD, the model's LEAD is fed
+ * from its ALT (entries for one LEAD are tried in order). */
+struct lead_alt {
+	char lead[BNN_LEAD_MAX];
+	char alt[BNN_LEAD_MAX];
+};
 
 struct opts {
 	const char *model;
@@ -66,6 +76,8 @@ struct opts {
 	/* data */
 	const char *data_dir;		/* MIT-BIH folder */
 	const char *lead;
+	struct lead_alt lead_map[MAX_LEAD_MAP];	/* --lead-map */
+	int nlead_map;
 	const char *annotator;
 	int beats;			/* BEATS_*: where beats come from */
 	int annotator_given;		/* --annotator: its file must exist */

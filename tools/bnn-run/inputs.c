@@ -689,6 +689,7 @@ void inputs_load(const struct opts *o, const bnn_model *m,
 		    r.sd.nfeatures);
 	r.hop = o->hop ? o->hop : r.L;
 	ds->elems = r.E;
+	leads_check(&r);
 
 	for (int i = 0; i < o->ninputs; i++)
 		expand_arg(&r, o->inputs[i]);

@@ -100,6 +100,21 @@ typedef int32_t (*rd_window_label)(struct rd *r, void *ctx, double t0,
 /* Print what the WFDB reader tolerated ("record NAME: ..." warnings). */
 void rd_wfdb_warnings(const char *name, const bnn_wfdb_warnings *w);
 
+/* leads.c: which signals feed the model's channels */
+/* Before reading: --lead and --lead-map fit the model (else EX_USAGE). */
+void leads_check(struct rd *r);
+/* Does the model name the lead of every channel (one-lead: or --lead)? */
+int rd_leads_named(const struct rd *r);
+/* The signals of a WFDB record for the model's r->C channels: 0, or -1
+ * after rd_fail (a lead the record lacks: EX_MISMATCH, naming its
+ * signals).  A --lead-map substitution is a warning per record. */
+int rd_wfdb_signals(struct rd *r, const struct job *j,
+		    const bnn_wfdb_header *h, int *sig);
+/* The same for a model that names its leads and an EDF file (`chans`:
+ * its channel list, for messages). */
+int rd_edf_signals(struct rd *r, const char *path, const bnn_edf_file *f,
+		   const char *chans, int *sig);
+
 /* read_beats.c: the beat items of a record (annotated or detected beats,
  * then the model's rhythm features) */
 void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,

@@ -13,8 +13,10 @@
  * the matching's TP / FP / FN go into the detection report.
  *
  * Each item is the beat window (libbnn's beat extraction with the model's
- * window and signal preprocessing) followed by the rhythm features the
- * model names, computed by libbnn over the record's whole beat sequence.
+ * window and signal preprocessing, of every lead the model takes, each on
+ * its own, laid out as the model's items) followed by the rhythm features
+ * the model names, computed by libbnn over the record's whole beat
+ * sequence.  Beats are detected on the model's first lead (channel 0).
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -113,12 +115,13 @@ void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 	int64_t *det = NULL;
 	size_t ndet = 0;
 	bnn_beat_opts bo;
-	bnn_beats *b = xcalloc(r->C, sizeof(*b));
+	bnn_beats b;
 	bnn_error err;
 	float sc;
 
 	memset(&ann, 0, sizeof(ann));
 	memset(&dann, 0, sizeof(dann));
+	memset(&b, 0, sizeof(b));
 	memset(&mr, 0, sizeof(mr));
 	if (!map) {
 		bnn_aami_default_map(dmap);
@@ -186,48 +189,45 @@ void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 	bo.baseline = r->sd.baseline;
 	bo.lowpass_hz = r->sd.lowpass_hz;
 	bo.amp_norm = r->sd.amp_norm;
-	for (uint32_t k = 0; k < r->C; k++) {
-		bo.signal = sig[k];
-		rc = bnn_beats_extract(rec, detect ? &dann : &ann, &bo, &b[k], &err);
-		if (rc) {
-			rd_fail(r, status_of(rc), "record %s: %s%s", j->name,
-				err.msg, rc == BNN_E_UNSUPPORTED ?
-				" (--units adc gives raw ADC values)" : "");
-			goto out;
-		}
+	bo.signals = sig;
+	bo.nleads = r->C;
+	rc = bnn_beats_extract(rec, detect ? &dann : &ann, &bo, &b, &err);
+	if (rc) {
+		rd_fail(r, status_of(rc), "record %s: %s%s", j->name, err.msg,
+			rc == BNN_E_UNSUPPORTED ?
+			" (--units adc gives raw ADC values)" : "");
+		goto out;
 	}
-	if (r->sd.nfeatures && b[0].n == 1)
+	if (r->sd.nfeatures && b.n == 1)
 		warnx_("record %s: one beat, no RR interval: its rhythm features are unknown (the model sees them as absent)",
 		       j->name);
 	for (int c = 0; c < BNN_AAMI_NCLASS; c++)
-		r->ds->srcs[src].dropped += b[0].dropped[c];
+		r->ds->srcs[src].dropped += b.dropped[c];
 	/* --units uv: the beat extraction gives millivolts */
 	sc = o->units == UNITS_UV && !bo.amp_norm ? 1e3f : 1.0f;
-	for (size_t i = 0; i < b[0].n && !rd_full(r); i++) {
+	for (size_t i = 0; i < b.n && !rd_full(r); i++) {
+		size_t e = (size_t)r->C * r->L;	/* libbnn's item layout */
 		int32_t lab = -1;
 		float *x, *f;
 
 		if (!detect) {
-			lab = aami_label(r->ds, b[0].cls[i]);
+			lab = aami_label(r->ds, b.cls[i]);
 		} else if (have_ann) {
-			long d = find_sample(det, ndet, b[0].sample[i]);
+			long d = find_sample(det, ndet, b.sample[i]);
 			long ref = d >= 0 ? mr.ref_of_det[d] : -1;
 
 			if (ref >= 0)
 				lab = aami_label(r->ds, rb.cls[ref]);
 		}
-		x = rd_push(r, src, lab, b[0].sample[i]);
-		for (size_t p = 0; p < r->L; p++)
-			for (uint32_t k = 0; k < r->C; k++)
-				x[p * r->C + k] = sc * b[k].x[i * b[k].len + p];
-		f = x + (size_t)r->C * r->L;
+		x = rd_push(r, src, lab, b.sample[i]);
+		for (size_t q = 0; q < e; q++)
+			x[q] = sc * b.x[i * e + q];
+		f = x + e;
 		for (uint32_t k = 0; k < r->sd.nfeatures; k++)
-			f[k] = b[0].rhythm[i * BNN_FEAT_COUNT + r->fkind[k]];
+			f[k] = b.rhythm[i * BNN_FEAT_COUNT + r->fkind[k]];
 	}
 out:
-	for (uint32_t k = 0; k < r->C; k++)
-		bnn_beats_free(&b[k]);
-	free(b);
+	bnn_beats_free(&b);
 	bnn_match_result_free(&mr);
 	free(det);
 	free(dann.ann);

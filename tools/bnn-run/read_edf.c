@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * read_edf.c - bnn-run: EDF, EDF+ and BDF files through libbnn's EDFlib
- * reader.  The model's channel (--channel / --lead, else the model's lead,
- * else the first signal), the rate from the file, resampled to the
- * model's and cut into windows.  Values: microvolts for windowed (EEG)
+ * reader.  The model's channels (--channel / --lead, else the model's
+ * leads by label, leads.c, else the first signals), the rate from the
+ * file, resampled to the model's and cut into windows.  Beat models are
+ * refused (EDF files carry no beat annotations bnn-run reads).  Values:
+ * microvolts for windowed (EEG)
  * models, as the Bonn-trained models take, millivolts for beat models
  * (--units overrides).  Labels: an EDF+ annotation with a duration whose
  * text names a model class (labels.c rules 1-4, or a --label-map source)
@@ -81,51 +83,45 @@ static void channel_list(const bnn_edf_file *f, char *buf, size_t cap)
 	}
 }
 
-/* Which signals feed the model's channels; 0 or rd_fail. */
+/* Which signals feed the model's channels; 0 or rd_fail.  A model that
+ * names its leads takes them by label (leads.c); else the first signals. */
 static int pick_signals(struct rd *r, const char *path, const bnn_edf_file *f,
 			int *sig)
 {
 	const struct opts *o = r->o;
-	const char *want = o->lead ? o->lead : r->mi->input.lead[0] ?
-			   r->mi->input.lead : NULL;
 	char chans[1024];
 
 	channel_list(f, chans, sizeof(chans));
-	if (r->C == 1) {
-		if (!want) {
-			sig[0] = 0;
-			if (!r->noted_no_lead++)
-				note("the model names no channel: using each EDF file's first signal (%s; --channel NAME picks one)",
-				     f->sig[0].label);
-			return 0;
-		}
-		sig[0] = bnn_edf_find_signal(f, want);
-		if (sig[0] >= 0)
-			return 0;
-		rd_fail(r, EX_MISMATCH, "%s has no channel '%s' (its channels: %s)%s",
-			path, want, chans, o->lead ? "" :
-			"; that is the model's lead: --channel NAME picks another");
-		return -1;
-	}
-	if (f->nsig < (int)r->C) {
-		rd_fail(r, EX_MISMATCH,
-			"%s has %d signal%s (%s), the model needs %u channels",
-			path, f->nsig, f->nsig == 1 ? "" : "s", chans, r->C);
-		return -1;
-	}
-	if (o->lead)
-		warnx_("--channel ignored: the model takes %u channels (the first %u signals)",
-		       r->C, r->C);
-	for (uint32_t k = 0; k < r->C; k++) {
-		sig[k] = (int)k;
-		if (!rd_same_rate(f->sig[k].fs, f->sig[0].fs)) {
-			rd_fail(r, EX_DATA,
-				"%s: signals %s (%g Hz) and %s (%g Hz) have different rates; a %u-channel model needs them alike",
-				path, f->sig[0].label, f->sig[0].fs,
-				f->sig[k].label, f->sig[k].fs, r->C);
+	if (rd_leads_named(r)) {
+		if (rd_edf_signals(r, path, f, chans, sig))
+			return -1;
+	} else if (r->C == 1) {
+		sig[0] = 0;
+		if (!r->noted_no_lead++)
+			note("the model names no channel: using each EDF file's first signal (%s; --channel NAME picks one)",
+			     f->sig[0].label);
+		return 0;
+	} else {
+		if (f->nsig < (int)r->C) {
+			rd_fail(r, EX_MISMATCH,
+				"%s has %d signal%s (%s), the model needs %u channels",
+				path, f->nsig, f->nsig == 1 ? "" : "s", chans, r->C);
 			return -1;
 		}
+		if (o->lead)
+			warnx_("--channel ignored: the model takes %u channels (the first %u signals)",
+			       r->C, r->C);
+		for (uint32_t k = 0; k < r->C; k++)
+			sig[k] = (int)k;
 	}
+	for (uint32_t k = 1; k < r->C; k++)
+		if (!rd_same_rate(f->sig[sig[k]].fs, f->sig[sig[0]].fs)) {
+			rd_fail(r, EX_DATA,
+				"%s: signals %s (%g Hz) and %s (%g Hz) have different rates; a %u-channel model needs them alike",
+				path, f->sig[sig[0]].label, f->sig[sig[0]].fs,
+				f->sig[sig[k]].label, f->sig[sig[k]].fs, r->C);
+			return -1;
+		}
 	return 0;
 }
 

@@ -20,17 +20,6 @@
  * WFDB records
  * --------------------------------------------------------------------- */
 
-static void leads_of(const bnn_wfdb_header *h, char *buf, size_t cap)
-{
-	buf[0] = '\0';
-	for (int i = 0; i < h->nsig; i++) {
-		size_t k = strlen(buf);
-
-		snprintf(buf + k, cap - k, "%s%s", i ? ", " : "",
-			 h->sig[i].desc[0] ? h->sig[i].desc : "(unnamed)");
-	}
-}
-
 /* Physical units to millivolts; 0 when unknown. */
 static double mv_scale(const char *units)
 {
@@ -111,11 +100,9 @@ void read_wfdb(struct rd *r, const struct job *j)
 	const struct opts *o = r->o;
 	bnn_wfdb_record rec;
 	bnn_error err;
-	const char *lead;
 	int *sig = NULL, rc;
 	double fs, fs_out = 0;
 	uint32_t src;
-	char leads[512];
 	char *path = rd_path2(j->dir, j->name, NULL);
 
 	rd_load_split(r, j->dir, 0, j->name);
@@ -128,46 +115,9 @@ void read_wfdb(struct rd *r, const struct job *j)
 		goto out;
 	}
 	rd_wfdb_warnings(j->name, &rec.warn);
-	leads_of(&rec.hdr, leads, sizeof(leads));
 	sig = xcalloc(r->C, sizeof(int));
-	lead = o->lead ? o->lead : r->mi->input.lead[0] ? r->mi->input.lead :
-	       NULL;
-	if (r->C == 1) {
-		if (!lead && !r->noted_no_lead++)
-			note("the model names no lead: using each record's first signal (--lead NAME picks one)");
-		if (lead) {
-			int fb = 0;
-
-			sig[0] = bnn_wfdb_find_lead(&rec.hdr, lead, &fb);
-			if (sig[0] >= 0 && fb)
-				note("record %s has no lead %s: using its generic ECG signal '%s' (signal %d)",
-				     j->name, lead, rec.hdr.sig[sig[0]].desc, sig[0]);
-			if (sig[0] < 0) {
-				if (o->lead)
-					rd_fail(r, EX_MISMATCH,
-						"record %s has no lead %s (its leads: %s)",
-						j->name, lead, leads);
-				else
-					rd_fail(r, EX_MISMATCH,
-						"record %s has no lead %s (its leads: %s), the lead the model was trained on; --lead NAME picks another",
-						j->name, lead, leads);
-				goto out;
-			}
-		}
-	} else {
-		if (rec.hdr.nsig < (int)r->C) {
-			rd_fail(r, EX_MISMATCH,
-				"record %s has %d signal%s (%s), the model needs %u channels",
-				j->name, rec.hdr.nsig, rec.hdr.nsig == 1 ? "" : "s",
-				leads, r->C);
-			goto out;
-		}
-		if (o->lead)
-			warnx_("--lead ignored: the model takes %u channels (signals 0..%u)",
-			       r->C, r->C - 1);
-		for (uint32_t k = 0; k < r->C; k++)
-			sig[k] = (int)k;
-	}
+	if (rd_wfdb_signals(r, j, &rec.hdr, sig))
+		goto out;
 	fs = rec.hdr.fs;
 	if (r->rate > 0 && !rd_same_rate(fs, r->rate)) {
 		if (!o->resample) {

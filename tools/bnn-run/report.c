@@ -223,8 +223,13 @@ static void text_model(FILE *f, const struct run_ctx *c)
 		in->channels == 1 ? "" : "s", in->length);
 	if (in->sample_rate_hz > 0)
 		fprintf(f, " at %g Hz", in->sample_rate_hz);
-	if (in->lead[0])
+	if (in->channels > 1 && bnn_model_lead(c->m, 1)[0]) {
+		fprintf(f, ", leads");
+		for (uint32_t k = 0; k < in->channels; k++)
+			fprintf(f, "%s%s", k ? ", " : " ", bnn_model_lead(c->m, k));
+	} else if (in->lead[0]) {
 		fprintf(f, ", lead %s", in->lead);
+	}
 	if (in->beat_pre || in->beat_post)
 		fprintf(f, ", beat window [-%u, +%u)", in->beat_pre,
 			in->beat_post);

@@ -194,7 +194,14 @@ void report_json(FILE *f, const struct run_ctx *c, int status)
 	fprintf(f, ", \"beat_pre\": %u, \"beat_post\": %u, \"lead\": ",
 		mi->input.beat_pre, mi->input.beat_post);
 	js(f, mi->input.lead);
-	fputs("},\n    \"layers\": [", f);
+	/* every channel's lead ("" where the model names none) */
+	fputs(", \"leads\": [", f);
+	for (uint32_t k = 0; k < mi->input.channels; k++) {
+		if (k)
+			fputs(", ", f);
+		js(f, bnn_model_lead(c->m, k));
+	}
+	fputs("]},\n    \"layers\": [", f);
 	for (uint32_t i = 0; i < mi->nlayers; i++) {
 		bnn_layer_info li;
 

@@ -343,10 +343,23 @@ static void setup(struct sctx *c, const struct opts *o, const bnn_model *m,
 		die(EX_MODEL,
 		    "the model takes %u rhythm features but no beat window: only beat models can have them",
 		    c->sd.nfeatures);
-	if (c->C != 1)
+	if (c->C != 1) {
+		char leads[512] = "";
+
+		for (uint32_t k = 0; k < c->C && bnn_model_lead(m, k)[0]; k++) {
+			size_t n = strlen(leads);
+
+			snprintf(leads + n, sizeof(leads) - n, "%s%s",
+				 k ? ", " : " (leads ", bnn_model_lead(m, k));
+		}
+		if (leads[0])
+			strncat(leads, ")", sizeof(leads) - strlen(leads) - 1);
+		/* The live builders take one lead: a stream of two leads
+		 * would need them to run in step, which they do not yet. */
 		die(EX_MISMATCH,
-		    "the model takes %u channels; --stream feeds it one (--channel K of the stream's --channels)",
-		    c->C);
+		    "the model takes %u channels%s; --stream feeds a model one channel of the stream (--stream-channel K): classify a recording of several leads from its WFDB record instead",
+		    c->C, leads);
+	}
 	if (c->rate > 0 && !rd_same_rate(c->fs, c->rate)) {
 		if (!o->resample)
 			die(EX_RATE,

@@ -253,10 +253,11 @@ def render(s, plots, shipped):
     w("")
     # Sections made by their own runs, not by make results, included as
     # they are: the ECG recipe's DS1 cross-validation (train.py
-    # --cv-folds) and its DS2 evaluation, the EEG input-scaling choice, and
-    # the beat detection (tools/results/qrs_peers.py).
-    for name in ("ecg-recipe.md", "ecg-rhythm.md", "eeg-scaling.md",
-                 "beat-detection.md"):
+    # --cv-folds), one lead against two in that cross-validation, and its
+    # DS2 evaluation, the EEG input-scaling choice, and the beat detection
+    # (tools/results/qrs_peers.py).
+    for name in ("ecg-recipe.md", "ecg-leads.md", "ecg-rhythm.md",
+                 "eeg-scaling.md", "beat-detection.md"):
         sec = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                            "Documentation", "results", name)
         if os.path.exists(sec):

@@ -30,7 +30,9 @@ Float weights are [out][kernel][in] (fan-in j = k * in_c + c), tensors
 run_reference(folded, x) executes that list in numpy (int64 sums for the
 binary layers, float32 for the float ones) and check(...) compares every
 binary activation and the predictions with PyTorch. write_bnn() serialises
-the folded model in the canonical .bnn v1 layout.
+the folded model in the canonical .bnn layout: version 1, 2 with a signal
+section (preprocessing, rhythm features), 3 with a leads section (a model
+of several leads, e.g. MLII and V1, names each channel's lead).
 """
 import argparse
 import ctypes
@@ -419,14 +421,41 @@ def signal_section(input_desc, folded):
     return body
 
 
+def leads_section(input_desc):
+    """The v3 leads section (type 6) of a model of several channels whose
+    input_desc["leads"] names one lead per channel; None otherwise (a
+    one-lead model names its lead in the input section)."""
+    leads = list(input_desc.get("leads") or [])
+    ch = int(input_desc["channels"])
+    if ch < 2 or not leads:
+        return None
+    if len(leads) != ch:
+        raise ValueError("%d lead names for %d channels" % (len(leads), ch))
+    body = struct.pack("<I", ch)
+    seen = set()
+    for n in leads:
+        b = n.encode()
+        if not 1 <= len(b) <= 31:
+            raise ValueError("lead name %r: 1..31 bytes" % n)
+        if n.upper() in seen:
+            raise ValueError("lead %r named twice" % n)
+        seen.add(n.upper())
+        body += struct.pack("<H", len(b)) + b
+    return body
+
+
 def write_bnn(folded, path, input_desc, class_names, name="", desc=""):
-    """Write the folded model as a .bnn file: v2 with a signal section when
-    the model has preprocessing or rhythm features, else v1. input_desc:
-    dict(channels, length, sample_rate_hz, beat_pre, beat_post, lead, and
-    optionally baseline, lowpass_hz, amp_norm)."""
+    """Write the folded model as a .bnn file: v3 with a leads section when
+    input_desc names the lead of each of several channels, else v2 with a
+    signal section when the model has preprocessing or rhythm features,
+    else v1. input_desc: dict(channels, length, sample_rate_hz, beat_pre,
+    beat_post, lead, and optionally leads (one per channel), baseline,
+    lowpass_hz, amp_norm)."""
     inp = folded["input"]
     ch, length = int(input_desc["channels"]), int(input_desc["length"])
-    lead = (input_desc.get("lead") or "").encode()
+    leads = leads_section(input_desc)
+    # the input section's lead is channel 0's
+    lead = (input_desc["leads"][0] if leads else input_desc.get("lead") or "").encode()
     if len(lead) > 31:
         raise ValueError("lead name too long")
     pre, post = int(input_desc.get("beat_pre", 0)), int(input_desc.get("beat_post", 0))
@@ -447,6 +476,8 @@ def write_bnn(folded, path, input_desc, class_names, name="", desc=""):
     sig = signal_section(input_desc, folded)
     if sig is not None:
         sections.append((5, 0, sig))
+    if leads is not None:
+        sections.append((6, 0, leads))
     if name or desc:
         nb, db = name.encode(), desc.encode()
         sections.append((3, 1, struct.pack("<H", len(nb)) + nb + struct.pack("<H", len(db)) + db))
@@ -495,7 +526,8 @@ def write_bnn(folded, path, input_desc, class_names, name="", desc=""):
     table += b"\0" * (_align(64 + len(table), 8) - 64 - len(table))
     payload = table + b"".join(payload_parts)
     total = 64 + len(payload)
-    hdr = struct.pack("<4sHHIIQI32s", b"BNN1", 2 if sig is not None else 1, 64, 0, nsec, total,
+    version = 3 if leads is not None else 2 if sig is not None else 1
+    hdr = struct.pack("<4sHHIIQI32s", b"BNN1", version, 64, 0, nsec, total,
                       zlib.crc32(payload) & 0xFFFFFFFF, b"")
     hdr += struct.pack("<I", zlib.crc32(hdr) & 0xFFFFFFFF)
     assert len(hdr) == 64
@@ -531,8 +563,9 @@ class _ModelInfo(ctypes.Structure):
                 ("name", ctypes.c_char_p), ("reserved", ctypes.c_uint64 * 8)]
 
 
-def libbnn_footprint(lib_path, model_path):
-    """(host_bits, card_bits) as libbnn's bnn_model_info_get() reports them."""
+def libbnn_footprint(lib_path, model_path, channels=1):
+    """(host_bits, card_bits, leads) as libbnn reports them
+    (bnn_model_info_get, bnn_model_lead of each channel)."""
     lib = ctypes.CDLL(lib_path)
     err = _BnnError()
     m = ctypes.c_void_p()
@@ -540,13 +573,16 @@ def libbnn_footprint(lib_path, model_path):
                                    ctypes.POINTER(_BnnError)]
     lib.bnn_model_info_get.argtypes = [ctypes.c_void_p, ctypes.POINTER(_ModelInfo)]
     lib.bnn_model_free.argtypes = [ctypes.c_void_p]
+    lib.bnn_model_lead.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
+    lib.bnn_model_lead.restype = ctypes.c_char_p
     if lib.bnn_model_load(model_path.encode(), ctypes.byref(m), ctypes.byref(err)):
         raise RuntimeError("libbnn: load: " + err.msg.decode())
     try:
         info = _ModelInfo()
         if lib.bnn_model_info_get(m, ctypes.byref(info)):
             raise RuntimeError("libbnn: model info failed")
-        return int(info.host_bits), int(info.card_bits)
+        leads = [lib.bnn_model_lead(m, k).decode() for k in range(channels)]
+        return int(info.host_bits), int(info.card_bits), leads
     finally:
         lib.bnn_model_free(m)
 
@@ -619,7 +655,10 @@ def input_desc_from_meta(meta, info):
     d = dict(channels=info["in_channels"], length=info["in_len"],
              sample_rate_hz=float(meta.get("fs", 0.0)), lead="", beat_pre=0, beat_post=0)
     if meta.get("kind") == "mitdb":
-        d.update(beat_pre=int(meta["pre"]), beat_post=int(meta["post"]), lead=meta["lead"])
+        # bnn-extract names every lead ("leads"); older data sets one
+        leads = list(meta.get("leads") or [meta["lead"]])
+        d.update(beat_pre=int(meta["pre"]), beat_post=int(meta["post"]), lead=leads[0],
+                 leads=leads if len(leads) > 1 else [])
         d.update(baseline=meta.get("baseline") or "none",
                  lowpass_hz=float(meta.get("lowpass_hz") or 0.0),
                  amp_norm=meta.get("amp_norm") or "none")
@@ -691,12 +730,18 @@ def main(argv=None):
             print("libbnn (%s backend) predictions agree with PyTorch on %.3f %% of %d items"
                   % (a.backend, 100 * agree, len(x)))
             ok = ok and agree >= 0.999
-            host, card = libbnn_footprint(os.path.abspath(a.libbnn), a.bnn)
+            idesc = input_desc_from_meta(ds.meta, info)
+            host, card, leads = libbnn_footprint(os.path.abspath(a.libbnn), a.bnn,
+                                                 info["in_channels"])
             mine = models.memory_bits(model, 32)
             print("footprint: libbnn host %d card %d bits; memory_bits host %d card %d bits%s"
                   % (host, card, mine["host"], mine["card"],
                      "" if (host, card) == (mine["host"], mine["card"]) else "  MISMATCH"))
             ok = ok and (host, card) == (mine["host"], mine["card"])
+            want = idesc["leads"] or [idesc["lead"]]
+            print("leads: libbnn %s; data set %s%s" % (",".join(leads), ",".join(want),
+                                                      "" if leads == want else "  MISMATCH"))
+            ok = ok and leads == want
     print("check: %s" % ("PASS" if ok else "FAIL"))
     return 0 if ok else 1
 
