@@ -54,7 +54,7 @@ include tools/bnn-smi/bnn-smi.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
 .PHONY: all deps deps-build core tools qemu demo run results test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
-	test-fuzz fuzz test-conformance bench clean install
+	test-fuzz test-syzkaller fuzz test-conformance bench clean install
 .DELETE_ON_ERROR:
 
 all: deps core libbnn tools qemu
@@ -144,7 +144,7 @@ $(B)/tests/unit/%: tests/unit/%.c $(UNIT_LIBS) $(CORE_SAN_LIB) $(CORE_HDRS) \
 test: deps
 	@rm -rf $(B)/test-logs
 	@$(MAKE) --no-print-directory -k test-unit test-conformance test-bnn-run \
-		test-fuzz test-train test-device test-vm; \
+		test-fuzz test-syzkaller test-train test-device test-vm; \
 	rc=$$?; \
 	tests/summarize.sh $(B)/test-logs; exit $$rc
 
@@ -171,8 +171,18 @@ test-fuzz: $(FUZZ_MODEL) $(FUZZ_WFDB)
 	@tests/run-tap.sh fuzz $(B)/test-logs/fuzz -- tests/fuzz/run.sh \
 		$(TEST_FUZZ_SECONDS) $(B)/fuzz $(FUZZ_MODEL) $(FUZZ_WFDB)
 
-fuzz: $(FUZZ_MODEL) $(FUZZ_WFDB)
+# make fuzz: the libFuzzer targets for longer, then the guest ioctl fuzzer
+# for FUZZ_IOCTL_CALLS calls (5 M: about 17 min on Debian's kernel under TCG).
+FUZZ_IOCTL_CALLS ?= 5000000
+FUZZ_IOCTL_SEED ?=
+fuzz: $(FUZZ_MODEL) $(FUZZ_WFDB) qemu
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(B)/fuzz $(FUZZ_MODEL) $(FUZZ_WFDB)
+	RBNN_QEMU=$$(head -n1 $(QEMU_PATHS)) tests/vm/fuzz-ioctl.sh $(FUZZ_IOCTL_CALLS) $(FUZZ_IOCTL_SEED)
+
+# The syzkaller description of the uAPI checked against the C header.
+test-syzkaller:
+	@echo "== syzkaller description vs the rbnn uAPI header"
+	@tests/run-tap.sh syzkaller $(B)/test-logs/syzkaller -- /usr/bin/python3 tests/syzkaller/check.py
 
 # WFDB conformance (issue 10): the wfdb Python package (pinned, in a venv
 # of scripts/deps.sh conformance) writes a corpus in every format and reads

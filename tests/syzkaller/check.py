@@ -69,6 +69,7 @@ FLAGSETS = {
     "rbnn_tile_state": "DRM_RBNN_TILE_STATE_",
     "rbnn_program_flags": "DRM_RBNN_PROGRAM_",
     "rbnn_readback_flags": "DRM_RBNN_READBACK_",
+    "rbnn_admin_op": "DRM_RBNN_ADMIN_",
     "rbnn_layer_op": "DRM_RBNN_LAYER_",
     "rbnn_out_mode": "DRM_RBNN_OUT_",
 }
