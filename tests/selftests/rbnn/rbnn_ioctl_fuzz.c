@@ -437,7 +437,8 @@ static void contract_init(bool unplug)
 	static const int tfree[] = { EINVAL, EACCES, 0 };
 	static const int submit[] = { EINVAL, E2BIG, ENOENT, ERANGE, EACCES,
 				      ECANCELED, EBUSY, EINTR, 0 };
-	static const int job_info[] = { EINVAL, ENOENT, EINTR, 0 };
+	/* JOB_INFO: -ETIMEDOUT at a deadline since driver 1.1, as BO_WAIT */
+	static const int job_info[] = { EINVAL, ENOENT, ETIMEDOUT, EINTR, 0 };
 	static const int so_wait[] = { EINVAL, ENOENT, ETIME, EINTR, 0 };
 	static const int to_fd[] = { EINVAL, ENOENT, EMFILE, 0 };
 	static const int from_fd[] = { EINVAL, ENOENT, EBADF, 0 };

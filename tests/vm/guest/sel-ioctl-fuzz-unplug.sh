@@ -16,6 +16,8 @@
 # vm-qemu: -device rbnn,bus=rp1,id=card1,error-model=off,seed=73
 # vm-modules: vgem
 # vm-timeout: 200
+# The 6.12 pciehp lockdep report on surprise removal (see sel-unplug.sh).
+# vm-known-report: is trying to acquire lock:.*ctrl->reset_lock.*pciehp_unconfigure_device
 # vm-ko: kernel/rbnn.ko
 # vm-bin: build/selftests/rbnn/rbnn_ioctl_fuzz
 # vm-file: tests/vm/guest-lib/sel-run.sh
