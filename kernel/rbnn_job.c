@@ -697,6 +697,9 @@ static struct dma_fence *rbnn_run_job(struct drm_sched_job *sched_job)
 		} else {
 			rbnn_job_sync_bufs(job, true);
 			err = rbnn_ring_submit(rdev, job);
+			/* The rings stopped because remove() has begun. */
+			if (err && READ_ONCE(rdev->removing))
+				err = -ENODEV;
 		}
 		drm_dev_exit(idx);
 	}
