@@ -64,19 +64,7 @@ RBNN_DATA=$tmp/data "$PY" "$here/export.py" "$tmp/run" --items 0 --bnn "$tmp/fea
 for be in emu cpu; do
 	RBNN_DATA=$tmp/data "$repo/build/tools/bnn-run" -m "$tmp/feat.bnn" -b $be -q \
 		-p "$tmp/pred-$be.csv" 100 || fail "bnn-run -b $be"
-	"$PY" - "$tmp/run/test_items.tsv" "$tmp/pred-$be.csv" $be <<'EOF' || fail "bnn-run ($be) differs from PyTorch"
-import csv, sys
-classes = ["N", "S", "V", "F", "Q"]
-with open(sys.argv[1]) as f:
-    want = {(r["record"], r["sample"]): int(r["torch_pred"])
-            for r in csv.DictReader(f, delimiter="\t")}
-with open(sys.argv[2]) as f:
-    got = {(r["record"], r["sample"]): classes.index(r["predicted"]) for r in csv.DictReader(f)}
-assert set(want) == set(got), "beats differ: %d vs %d" % (len(want), len(got))
-same = sum(got[k] == v for k, v in want.items())
-print("smoke-features: bnn-run (%s) gives PyTorch's class for %d of %d beats"
-      % (sys.argv[3], same, len(want)))
-assert same == len(want)
-EOF
+	"$PY" "$here/check_preds.py" "$tmp/run/test_items.tsv" "$tmp/pred-$be.csv" $be smoke-features ||
+		fail "bnn-run ($be) differs from PyTorch"
 done
 echo "smoke-features: PASS"
