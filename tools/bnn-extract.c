@@ -99,7 +99,10 @@ static void usage(FILE *f)
 "      --amp-norm M      none | qrs: divide each beat by the median QRS\n"
 "                        amplitude of it and the 31 beats before it\n"
 "                        (default none)\n"
-"  With any of the three, the lead is converted (--norm mv: mV), resampled,\n"
+"      --ref-beats K     beat reference: subtract from each beat, sample by\n"
+"                        sample, the median of the K beats before it\n"
+"                        (1 .. 64; default 0 = none)\n"
+"  With any of the first three, the lead is converted (--norm mv: mV), resampled,\n"
 "  filtered, then cut into windows (bnn_data.h, \"Preprocessing\").\n"
 "  label = AAMI class: 0 N, 1 S, 2 V, 3 F, 4 Q; group = record.\n"
 "  rows.tsv also has the annotation symbol, the R-peak sample and the\n"
@@ -393,7 +396,7 @@ struct mitdb_opts {
 	size_t nleads;
 	int missing_skip;	/* --missing-lead skip */
 	int pre, post, allow_paced, quiet;
-	int baseline, amp_norm;
+	int baseline, amp_norm, ref_beats;
 	double fs, lowpass_hz;
 	bnn_norm norm;
 	bnn_resample_method resample;
@@ -499,6 +502,7 @@ static int run_mitdb(const struct mitdb_opts *mo, int argc, char **argv)
 	bo.baseline = mo->baseline;
 	bo.lowpass_hz = mo->lowpass_hz;
 	bo.amp_norm = mo->amp_norm;
+	bo.ref_beats = mo->ref_beats;
 
 	if (out_open(&out, mo->prefix, 4))
 		return EX_DATA;
@@ -649,6 +653,7 @@ static int run_mitdb(const struct mitdb_opts *mo, int argc, char **argv)
 	fprintf(j, "  \"lowpass_hz\": %.17g,\n", mo->lowpass_hz);
 	fprintf(j, "  \"amp_norm\": \"%s\",\n",
 		mo->amp_norm == BNN_AMP_QRS ? "qrs" : "none");
+	fprintf(j, "  \"ref_beats\": %d,\n", mo->ref_beats);
 	fprintf(j, "  \"rhythm\": ");
 	json_str(j, strrchr(out.final[OUT_RHYTHM], '/') ?
 		 strrchr(out.final[OUT_RHYTHM], '/') + 1 : out.final[OUT_RHYTHM]);
@@ -870,6 +875,7 @@ static void bad_option(const char *cmd, char **argv)
 enum {
 	OPT_SPLIT = 256, OPT_PRE, OPT_POST, OPT_FS, OPT_RESAMPLE, OPT_PACED,
 	OPT_HOP, OPT_MAXSET, OPT_BASELINE, OPT_LOWPASS, OPT_AMPNORM,
+	OPT_REFBEATS,
 	OPT_MISSING,
 };
 
@@ -889,6 +895,7 @@ int main(int argc, char **argv)
 		{ "baseline", required_argument, NULL, OPT_BASELINE },
 		{ "lowpass", required_argument, NULL, OPT_LOWPASS },
 		{ "amp-norm", required_argument, NULL, OPT_AMPNORM },
+		{ "ref-beats", required_argument, NULL, OPT_REFBEATS },
 		{ "missing-lead", required_argument, NULL, OPT_MISSING },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -994,6 +1001,11 @@ int main(int argc, char **argv)
 				else
 					die_usage("--amp-norm wants none or qrs, got '%s'",
 						  optarg);
+				break;
+			case OPT_REFBEATS:
+				mo.ref_beats = (int)parse_int_arg("--ref-beats",
+								  optarg, 0,
+								  BNN_REF_BEATS_MAX);
 				break;
 			case 'o': mo.prefix = optarg; break;
 			case 'q': mo.quiet = 1; break;

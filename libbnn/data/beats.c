@@ -427,6 +427,10 @@ int bnn__beat_opts_check(const bnn_beat_opts *o, bnn_error *err)
 		return bnn__err(err, BNN_E_INVAL,
 				"beats: unknown amplitude normalisation %d",
 				o->amp_norm);
+	if (o->ref_beats < 0 || o->ref_beats > BNN_REF_BEATS_MAX)
+		return bnn__err(err, BNN_E_INVAL,
+				"beats: beat reference of %d beats (0 .. %d)",
+				o->ref_beats, BNN_REF_BEATS_MAX);
 	if (!isfinite(o->lowpass_hz) || o->lowpass_hz < 0)
 		return bnn__err(err, BNN_E_INVAL, "beats: bad low-pass cut-off %g",
 				o->lowpass_hz);
@@ -670,7 +674,7 @@ struct kept {
 	size_t n, len;		/* kept beats, samples per window */
 };
 
-/* Steps 1-7 (bnn_data.h) for one lead: the windows of the kept beats of
+/* Steps 1-8 (bnn_data.h) for one lead: the windows of the kept beats of
  * signal `sig` into x (n * len, beat-major). */
 static int lead_windows(const bnn_wfdb_record *rec, int sig, double unit,
 			const bnn_beat_opts *o, const struct bnn__geom *g,
@@ -740,6 +744,15 @@ static int lead_windows(const bnn_wfdb_record *rec, int sig, double unit,
 			goto out;
 		for (size_t k = 0; k < kb->n; k++)
 			bnn__amp_scale(x + k * len, len, scale[kb->keep[k]]);
+	}
+	if (o->ref_beats) {
+		struct bnn__ref ref;
+
+		if (bnn__ref_init(&ref, len, (size_t)o->ref_beats))
+			goto nomem;
+		for (size_t k = 0; k < kb->n; k++)
+			bnn__ref_apply(&ref, x + k * len);
+		bnn__ref_free(&ref);
 	}
 	if (o->norm == BNN_NORM_ZSCORE)
 		for (size_t k = 0; k < kb->n; k++)

@@ -76,8 +76,26 @@ double bnn__qrs_amp(const float *y, int64_t off, int64_t m, long long c,
 double bnn__median_small(const double *v, size_t k);
 /* Step 6 on one window: divided by scale (all zeros below 1e-6). */
 void bnn__amp_scale(float *y, size_t len, double scale);
-/* Step 7 on one window. */
+/* Step 8 on one window. */
 void bnn__zscore_window(float *y, size_t len);
+
+/* ---- beat reference (beatref.c) ---- */
+
+/* The windows of the last k beats of one lead, per sample in ascending
+ * order, for their running median. */
+struct bnn__ref {
+	size_t len, k;		/* samples per window, beats (0: off) */
+	size_t n;		/* windows seen */
+	float *ring;		/* k windows, beat n - j at (n - j) % k */
+	float *sorted;		/* per sample q: min(n, k) values at q * k */
+};
+
+/* 0, or -1 when out of memory (r is then zeroed).  k 0 is "off". */
+int bnn__ref_init(struct bnn__ref *r, size_t len, size_t k);
+void bnn__ref_free(struct bnn__ref *r);
+/* Step 7 on the next window of the lead (bnn_data.h), in beat order:
+ * y minus the median of the windows before it; zeros for the first. */
+void bnn__ref_apply(struct bnn__ref *r, float *y);
 
 /* ---- filters (filters.c) ---- */
 

@@ -573,6 +573,9 @@ typedef struct bnn_beat_opts {
 	double lowpass_hz;	/* FIR low-pass cut-off; 0 = none, else
 				 * finite, > 0 and < half the output rate */
 	int amp_norm;		/* bnn_amp_norm: BNN_AMP_QRS */
+	int ref_beats;		/* beat reference: 0 = off, else the number
+				 * of beats before (1 .. BNN_REF_BEATS_MAX)
+				 * whose median window each window loses */
 	/* Several leads, one channel of the items each (a model of C > 1
 	 * channels; "Several leads" below): nleads (1 ..
 	 * BNN_WFDB_MAX_SIGNALS) lead names, found with bnn_wfdb_find_leads,
@@ -628,11 +631,20 @@ void bnn_beat_opts_default(bnn_beat_opts *o);
  *      amplitude is max - min of the processed signal over [c - 50 ms,
  *      c + 80 ms] (lround of the output samples, clipped to the record).
  *      scale_i < 1e-6 gives an all-zero window;
- *   7. BNN_NORM_ZSCORE per beat, as without preprocessing.
+ *   7. ref_beats K > 0 (the beat reference): from each kept beat's
+ *      window, sample by sample, the median of the windows of the up to
+ *      K kept beats before it in the record (as they were after step 6,
+ *      before their own subtraction; an even count takes the mean of the two middle
+ *      values, in double, rounded to float); the first kept beat of a
+ *      record has no reference and gives an all-zero window.  Causal,
+ *      and independent of the other steps: it also applies when
+ *      baseline, lowpass_hz and amp_norm are off;
+ *   8. BNN_NORM_ZSCORE per beat, as without preprocessing.
  *
- * Several leads (nleads > 0): every lead goes through steps 1-7 on its
+ * Several leads (nleads > 0): every lead goes through steps 1-8 on its
  * own (its own units, baseline, low-pass, its own QRS amplitudes: a
- * lead's scale is the median of that lead's amplitudes), the beats kept
+ * lead's scale is the median of that lead's amplitudes; its own beat
+ * reference), the beats kept
  * and the rhythm features are those of one lead (they depend on the
  * annotations and the record's length only), and beat k's window is
  * stored position-major like a model item: sample q of lead c at

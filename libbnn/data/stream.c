@@ -259,6 +259,7 @@ struct bnn_beat_stream {
 	size_t pq_cap, pq_head, pq_n;
 	double amp_hist[BNN__QRS_HISTORY];
 	size_t namp;
+	struct bnn__ref ref;	/* ref_beats */
 	/* finished items */
 	struct outitem *oq;
 	size_t oq_cap, oq_head, oq_n;
@@ -329,6 +330,10 @@ int bnn_beat_stream_new(const bnn_beat_stream_opts *o, bnn_beat_stream **out,
 			      fs);
 		goto fail;
 	}
+	if (bnn__ref_init(&s->ref, s->len, (size_t)s->o.ref_beats)) {
+		rc = bnn__err(err, BNN_E_NOMEM, "stream: out of memory");
+		goto fail;
+	}
 	if ((rc = bnn_qrs_new(fs_in, &o->qrs, &s->q, err)))
 		goto fail;
 	rs_init(&s->rs, fs_in, fs, s->o.resample);
@@ -366,6 +371,7 @@ void bnn_beat_stream_free(bnn_beat_stream *s)
 		free(s->oq[(s->oq_head + i) % s->oq_cap].x);
 	free(s->oq);
 	free(s->cur);
+	bnn__ref_free(&s->ref);
 	free(s);
 }
 
@@ -676,6 +682,8 @@ static int resolve(bnn_beat_stream *s)
 				bnn__amp_scale(b->win, s->len,
 					       bnn__median_small(s->amp_hist, k));
 			}
+			if (s->o.ref_beats)
+				bnn__ref_apply(&s->ref, b->win);
 			if (s->o.norm == BNN_NORM_ZSCORE)
 				bnn__zscore_window(b->win, s->len);
 			memcpy(it->rhythm, row, sizeof row);

@@ -233,6 +233,7 @@ typedef enum bnn_amp_norm {
 } bnn_amp_norm;
 
 #define BNN_FEATURES_MAX 64	/* features per model */
+#define BNN_REF_BEATS_MAX 64	/* beats of the beat reference (format 4) */
 #define BNN_FEATURE_THR_MAX 64	/* thresholds per feature */
 
 typedef struct bnn_signal_desc {
@@ -243,6 +244,10 @@ typedef struct bnn_signal_desc {
 	uint32_t nfeatures;	/* rhythm features appended to each item */
 	uint32_t aux_bits;	/* their thermometer bits at the JOIN */
 	uint32_t item_floats;	/* channels * length + nfeatures */
+	uint32_t ref_beats;	/* beat reference: 0 none, else each beat
+				 * window minus the median of the windows of
+				 * the up to ref_beats beats before it
+				 * (format version 4; bnn_data.h step 7) */
 	uint64_t reserved[4];
 } bnn_signal_desc;
 

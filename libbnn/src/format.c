@@ -29,10 +29,13 @@
 #define INPUT_SIZE 72u
 #define LAYER_HDR 64u
 #define SIGNAL_HDR 16u
+#define SIGNAL_HDR_REF 24u	/* version 4: + ref_beats, reserved */
 #define FORMAT_VERSION 1u	/* models without a signal or leads section */
 #define FORMAT_VERSION_SIGNAL 2u	/* with a signal section */
 #define FORMAT_VERSION_LEADS 3u	/* with a leads section (and maybe a
 				 * signal section) */
+#define FORMAT_VERSION_REF 4u	/* a signal section with a beat reference
+				 * (and maybe a leads section) */
 
 enum {
 	SEC_INPUT = 1,
@@ -469,26 +472,39 @@ static int read_leads(const uint8_t *p, uint64_t len, const bnn_input_desc *in,
 
 /* A signal section as read (checked by bnn__model_set_signal). */
 struct signal {
-	uint32_t baseline, amp_norm, nfeat;
+	uint32_t baseline, amp_norm, nfeat, ref_beats;
 	float lowpass_hz;
 	uint32_t kind[BNN_FEATURES_MAX], nthr[BNN_FEATURES_MAX];
 	float *thr;
 };
 
-static int read_signal(const uint8_t *p, uint64_t len, struct signal *sg,
-		       bnn_error *err)
+static int read_signal(const uint8_t *p, uint64_t len, uint32_t version,
+		       struct signal *sg, bnn_error *err)
 {
-	uint64_t pos = SIGNAL_HDR, total = 0;
+	uint32_t hdr = version >= FORMAT_VERSION_REF ? SIGNAL_HDR_REF :
+		       SIGNAL_HDR;
+	uint64_t pos = hdr, total = 0;
 
 	memset(sg, 0, sizeof(*sg));
-	if (len < SIGNAL_HDR)
+	if (len < hdr)
 		return bnn__fail(err, BNN_E_TRUNCATED,
 				 "signal section: %llu bytes, shorter than its %u-byte header",
-				 (unsigned long long)len, SIGNAL_HDR);
+				 (unsigned long long)len, hdr);
 	sg->baseline = g32(p);
 	sg->lowpass_hz = gf32(p + 4);
 	sg->amp_norm = g32(p + 8);
 	sg->nfeat = g32(p + 12);
+	if (hdr == SIGNAL_HDR_REF) {
+		sg->ref_beats = g32(p + 16);
+		if (g32(p + 20))
+			return bnn__fail(err, BNN_E_CORRUPT,
+					 "signal section: reserved field is not 0");
+		/* version 4 is the version of a beat reference */
+		if (sg->ref_beats < 1 || sg->ref_beats > BNN_REF_BEATS_MAX)
+			return bnn__fail(err, BNN_E_RANGE,
+					 "signal section: beat reference of %u beats not in 1..%u (a model without one is version 2 or 3)",
+					 sg->ref_beats, BNN_REF_BEATS_MAX);
+	}
 	if (sg->nfeat > BNN_FEATURES_MAX)
 		return bnn__fail(err, BNN_E_RANGE,
 				 "signal section: nfeatures %u not in 0..%u",
@@ -517,7 +533,7 @@ static int read_signal(const uint8_t *p, uint64_t len, struct signal *sg,
 		return bnn__fail(err, BNN_E_SIZE,
 				 "signal section: %llu extra bytes after the features",
 				 (unsigned long long)(len - pos));
-	if (!sg->baseline && !sg->amp_norm && !sg->nfeat &&
+	if (!sg->baseline && !sg->amp_norm && !sg->nfeat && !sg->ref_beats &&
 	    g32(p + 4) == 0)
 		return bnn__fail(err, BNN_E_CORRUPT,
 				 "signal section: no preprocessing and no features (such a model is written as version 1, without the section)");
@@ -526,7 +542,7 @@ static int read_signal(const uint8_t *p, uint64_t len, struct signal *sg,
 		if (!sg->thr)
 			return bnn__fail(err, BNN_E_NOMEM, "out of memory");
 	}
-	pos = SIGNAL_HDR;
+	pos = hdr;
 	total = 0;
 	for (uint32_t f = 0; f < sg->nfeat; f++) {
 		for (uint32_t k = 0; k < sg->nthr[f]; k++)
@@ -749,10 +765,10 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 	if (bnn__crc32(buf, 60) != g32(buf + 60))
 		return bnn__fail(err, BNN_E_CHECKSUM, "header checksum mismatch");
 	version = g16(buf + 4);
-	if (version < FORMAT_VERSION || version > FORMAT_VERSION_LEADS)
+	if (version < FORMAT_VERSION || version > FORMAT_VERSION_REF)
 		return bnn__fail(err, BNN_E_UNSUPPORTED,
 				 "format version %u (this library reads versions %u to %u)",
-				 version, FORMAT_VERSION, FORMAT_VERSION_LEADS);
+				 version, FORMAT_VERSION, FORMAT_VERSION_REF);
 	if (g16(buf + 6) != HDR_SIZE)
 		return bnn__fail(err, BNN_E_CORRUPT, "header size %u, expected %u",
 				 g16(buf + 6), HDR_SIZE);
@@ -914,6 +930,12 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 			       version, FORMAT_VERSION, FORMAT_VERSION_SIGNAL);
 		goto fail;
 	}
+	if (version == FORMAT_VERSION_REF && !seen_signal) {
+		rc = bnn__fail(err, BNN_E_CORRUPT,
+			       "format version %u without a signal section (version %u is that of a beat reference)",
+			       version, FORMAT_VERSION_REF);
+		goto fail;
+	}
 	if (!nlayers) {
 		rc = bnn__fail(err, BNN_E_CORRUPT, "model has no layers");
 		goto fail;
@@ -938,7 +960,8 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 				goto fail;
 		}
 	if (seen_signal) {
-		rc = read_signal(buf + sec[2].off, sec[2].len, &sg, err);
+		rc = read_signal(buf + sec[2].off, sec[2].len, version, &sg,
+				 err);
 		if (rc)
 			goto fail;
 	}
@@ -960,6 +983,9 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 			goto fail;
 	}
 	if (seen_signal) {
+		rc = bnn__model_set_ref_beats(m, sg.ref_beats, err);
+		if (rc)
+			goto fail;
 		rc = bnn__model_set_signal(m, sg.baseline, sg.lowpass_hz,
 					   sg.amp_norm, sg.nfeat, sg.kind,
 					   sg.nthr, sg.thr, err);
@@ -1108,7 +1134,8 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 	s++;
 	if (sig) {
 		types[s] = SEC_SIGNAL;
-		slen[s++] = SIGNAL_HDR + 4ull * m->sig.nfeat +
+		slen[s++] = (m->sig.ref_beats ? SIGNAL_HDR_REF : SIGNAL_HDR) +
+			    4ull * m->sig.nfeat +
 			    4ull * m->sig.aux_bits;
 	}
 	if (leads) {
@@ -1145,7 +1172,8 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 	memcpy(buf, "BNN1", 4);
 	/* the lowest version that has every section used: a model without
 	 * the newer sections stays byte for byte what older writers gave */
-	p16(buf + 4, leads ? FORMAT_VERSION_LEADS :
+	p16(buf + 4, sig && m->sig.ref_beats ? FORMAT_VERSION_REF :
+		     leads ? FORMAT_VERSION_LEADS :
 		     sig ? FORMAT_VERSION_SIGNAL : FORMAT_VERSION);
 	p16(buf + 6, HDR_SIZE);
 	p32(buf + 12, ns);
@@ -1184,12 +1212,14 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 			}
 		} else if (type == SEC_SIGNAL) {
 			const struct bnn__signal *g = &m->sig;
-			size_t q = SIGNAL_HDR;
+			size_t q = g->ref_beats ? SIGNAL_HDR_REF : SIGNAL_HDR;
 
 			p32(p, g->baseline);
 			pf32(p + 4, g->lowpass_hz);
 			p32(p + 8, g->amp_norm);
 			p32(p + 12, g->nfeat);
+			if (g->ref_beats)
+				p32(p + 16, g->ref_beats);
 			for (i = 0; i < g->nfeat; i++) {
 				p16(p + q, g->kind[i]);
 				p16(p + q + 2, g->nthr[i]);

@@ -393,7 +393,9 @@ int bnn__model_set_signal(struct bnn_model *m, uint32_t baseline,
 	sg.amp_norm = amp_norm;
 	sg.nfeat = nfeatures;
 	sg.aux_bits = total;
-	sg.present = baseline || lowpass_hz != 0.0f || amp_norm || nfeatures;
+	sg.ref_beats = m->sig.ref_beats;
+	sg.present = baseline || lowpass_hz != 0.0f || amp_norm || nfeatures ||
+		     sg.ref_beats;
 	if (total) {
 		sg.thr = bnn__malloc((size_t)total * sizeof(float));
 		if (!sg.thr)
@@ -402,6 +404,23 @@ int bnn__model_set_signal(struct bnn_model *m, uint32_t baseline,
 	}
 	free(m->sig.thr);
 	m->sig = sg;
+	return BNN_OK;
+}
+
+int bnn__model_set_ref_beats(struct bnn_model *m, uint32_t k, bnn_error *err)
+{
+	if (!m)
+		return bnn__fail(err, BNN_E_INVAL, "signal: NULL argument");
+	if (m->nlayers)
+		return bnn__fail(err, BNN_E_INVAL,
+				 "signal: must be set before the layers");
+	if (k > BNN_REF_BEATS_MAX)
+		return bnn__fail(err, BNN_E_RANGE,
+				 "signal: beat reference of %u beats not in 0..%u",
+				 k, BNN_REF_BEATS_MAX);
+	m->sig.ref_beats = k;
+	m->sig.present = m->sig.baseline || m->sig.lowpass_hz != 0.0f ||
+			 m->sig.amp_norm || m->sig.nfeat || k;
 	return BNN_OK;
 }
 
@@ -422,6 +441,7 @@ int bnn_model_signal_get(const bnn_model *m, bnn_signal_desc *out)
 	d.baseline = (int)m->sig.baseline;
 	d.lowpass_hz = m->sig.lowpass_hz;
 	d.amp_norm = (int)m->sig.amp_norm;
+	d.ref_beats = m->sig.ref_beats;
 	d.nfeatures = m->sig.nfeat;
 	d.aux_bits = m->sig.aux_bits;
 	d.item_floats = (uint32_t)bnn__item_floats(m);
@@ -861,10 +881,13 @@ int bnn__model_clone(const struct bnn_model *m, struct bnn_model **out,
 			kinds[f] = m->sig.kind[f];
 			nthr[f] = m->sig.nthr[f];
 		}
-		rc = bnn__model_set_signal(c, m->sig.baseline,
-					   m->sig.lowpass_hz, m->sig.amp_norm,
-					   m->sig.nfeat, kinds, nthr, m->sig.thr,
-					   err);
+		rc = bnn__model_set_ref_beats(c, m->sig.ref_beats, err);
+		if (!rc)
+			rc = bnn__model_set_signal(c, m->sig.baseline,
+						   m->sig.lowpass_hz,
+						   m->sig.amp_norm,
+						   m->sig.nfeat, kinds, nthr,
+						   m->sig.thr, err);
 		if (rc) {
 			bnn_model_free(c);
 			return rc;

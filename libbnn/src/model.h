@@ -98,6 +98,7 @@ struct bnn__signal {
 	uint32_t baseline;	/* bnn_baseline */
 	float lowpass_hz;	/* 0 = none */
 	uint32_t amp_norm;	/* bnn_amp_norm */
+	uint32_t ref_beats;	/* 0, or 1 .. BNN_REF_BEATS_MAX (version 4) */
 	uint32_t nfeat;
 	uint32_t aux_bits;	/* sum of nthr */
 	uint16_t kind[BNN_FEATURES_MAX];
@@ -152,6 +153,13 @@ int bnn__model_set_signal(struct bnn_model *m, uint32_t baseline,
 			  uint32_t nfeatures, const uint32_t *kinds,
 			  const uint32_t *nthr, const float *thr,
 			  bnn_error *err);
+
+/*
+ * Beat reference of the signal section (format version 4): k beats (1 ..
+ * BNN_REF_BEATS_MAX), or 0 for none; before the layers, kept by a later
+ * bnn__model_set_signal.  A reference alone makes a signal section.
+ */
+int bnn__model_set_ref_beats(struct bnn_model *m, uint32_t k, bnn_error *err);
 
 /*
  * Leads section: the lead of each of the model's n = channels >= 2 input

@@ -580,6 +580,82 @@ static void test_beats_extract(void **state)
 	free(l.ann);
 }
 
+/* Step 7, the beat reference: on a ramp (sample i has value i) every
+ * window of beat k is s_k - pre + j, so beat k minus the per-sample median
+ * of the windows of the beats before it is s_k - median(those s): a
+ * constant that an independent computation gives. */
+static double median_of(const int64_t *v, size_t n)
+{
+	int64_t w[16];
+	memcpy(w, v, n * sizeof *w);
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && w[j - 1] > w[j]; j--) {
+			int64_t x = w[j];
+			w[j] = w[j - 1];
+			w[j - 1] = x;
+		}
+	return n % 2 ? (double)w[n / 2] : 0.5 * (double)(w[n / 2 - 1] + w[n / 2]);
+}
+
+static void test_beats_reference(void **state)
+{
+	(void)state;
+	bnn_wfdb_record r;
+	make_record(&r, 1000, 100, "mV", 200, 100, ramp);
+	static const int64_t t[] = { 1, 10, 25, 31, 60, 200, 210, 400, 401, 990 };
+	static const char *sym[] = { "N", "N", "V", "N", "A", "N", "N", "N", "N", "N" };
+	bnn_wfdb_annlist l;
+	make_ann(&l, t, sym, 10);
+	bnn_beat_opts o;
+	bnn_beat_opts_default(&o);
+	o.pre = 3;
+	o.post = 4;
+	bnn_beats b, plain;
+	bnn_error e;
+	assert_int_equal(bnn_beats_extract(&r, &l, &o, &plain, &e), BNN_OK);
+	/* the window of 1 leaves the record: 9 kept beats, 10 .. 990 */
+	assert_int_equal(plain.n, 9);
+	for (int k = 1; k <= 9; k++) {
+		o.ref_beats = k;
+		assert_int_equal(bnn_beats_extract(&r, &l, &o, &b, &e), BNN_OK);
+		assert_int_equal(b.n, plain.n);
+		for (size_t i = 0; i < b.n; i++) {
+			size_t m = i < (size_t)k ? i : (size_t)k;
+			double want = m ? (double)b.sample[i] -
+					  median_of(b.sample + i - m, m) : 0;
+			for (size_t j = 0; j < b.len; j++)
+				assert_true(b.x[i * b.len + j] == (float)want);
+		}
+		/* only the windows change */
+		assert_memory_equal(b.rhythm, plain.rhythm,
+				    b.n * BNN_FEAT_COUNT * sizeof(float));
+		assert_memory_equal(b.cls, plain.cls, b.n);
+		bnn_beats_free(&b);
+	}
+	/* z-score after the reference: the constant windows become zeros */
+	o.ref_beats = 3;
+	o.norm = BNN_NORM_ZSCORE;
+	assert_int_equal(bnn_beats_extract(&r, &l, &o, &b, &e), BNN_OK);
+	for (size_t i = 0; i < b.n * b.len; i++)
+		assert_true(b.x[i] == 0.0f);
+	bnn_beats_free(&b);
+	/* out of range */
+	o.norm = BNN_NORM_NONE;
+	static const int bad[] = { -1, BNN_REF_BEATS_MAX + 1, 1000000 };
+	for (size_t i = 0; i < 3; i++) {
+		o.ref_beats = bad[i];
+		assert_int_equal(bnn_beats_extract(&r, &l, &o, &b, &e), BNN_E_INVAL);
+		assert_non_null(strstr(e.msg, "beat reference"));
+		assert_int_equal(b.n, 0);
+	}
+	o.ref_beats = BNN_REF_BEATS_MAX;
+	assert_int_equal(bnn_beats_extract(&r, &l, &o, &b, &e), BNN_OK);
+	bnn_beats_free(&b);
+	bnn_beats_free(&plain);
+	bnn_wfdb_record_free(&r);
+	free(l.ann);
+}
+
 static void test_beats_extract_resampled(void **state)
 {
 	(void)state;
@@ -1414,6 +1490,7 @@ int main(void)
 		cmocka_unit_test(test_resample),
 		cmocka_unit_test(test_beats_count_rule),
 		cmocka_unit_test(test_beats_extract),
+		cmocka_unit_test(test_beats_reference),
 		cmocka_unit_test(test_beats_extract_resampled),
 		cmocka_unit_test(test_beats_errors),
 		cmocka_unit_test(test_beats_rhythm),

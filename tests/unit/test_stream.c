@@ -244,17 +244,20 @@ struct cfg {
 	int baseline;
 	double lowpass;
 	int amp;
+	int ref;	/* ref_beats */
 };
 
 static const struct cfg cfgs[] = {
-	{ "full prep, 360 Hz", 0, 40, 60, BNN_NORM_MV, 0, 1, 35, 1 },
-	{ "full prep + zscore, 180 Hz", 180, 20, 30, BNN_NORM_ZSCORE, 0, 1, 35, 1 },
-	{ "baseline only, 250 Hz linear", 250, 50, 70, BNN_NORM_MV, 1, 1, 0, 0 },
-	{ "low-pass only, 500 Hz", 500, 64, 64, BNN_NORM_MV, 0, 0, 40, 0 },
-	{ "amplitude only, 360 Hz", 0, 90, 110, BNN_NORM_MV, 0, 0, 0, 1 },
-	{ "raw, 360 Hz", 0, 128, 128, BNN_NORM_MV, 0, 0, 0, 0 },
-	{ "raw + zscore, 250 Hz sinc", 250, 90, 90, BNN_NORM_ZSCORE, 0, 0, 0, 0 },
-	{ "raw, 128 Hz linear", 128, 30, 40, BNN_NORM_MV, 1, 0, 0, 0 },
+	{ "full prep, 360 Hz", 0, 40, 60, BNN_NORM_MV, 0, 1, 35, 1, 0 },
+	{ "full prep + beat reference 32, 180 Hz", 180, 45, 72, BNN_NORM_MV, 0, 1, 35, 1, 32 },
+	{ "beat reference 5 only, raw + zscore, 360 Hz", 0, 60, 60, BNN_NORM_ZSCORE, 0, 0, 0, 0, 5 },
+	{ "full prep + zscore, 180 Hz", 180, 20, 30, BNN_NORM_ZSCORE, 0, 1, 35, 1, 0 },
+	{ "baseline only, 250 Hz linear", 250, 50, 70, BNN_NORM_MV, 1, 1, 0, 0, 0 },
+	{ "low-pass only, 500 Hz", 500, 64, 64, BNN_NORM_MV, 0, 0, 40, 0, 0 },
+	{ "amplitude only, 360 Hz", 0, 90, 110, BNN_NORM_MV, 0, 0, 0, 1, 0 },
+	{ "raw, 360 Hz", 0, 128, 128, BNN_NORM_MV, 0, 0, 0, 0, 0 },
+	{ "raw + zscore, 250 Hz sinc", 250, 90, 90, BNN_NORM_ZSCORE, 0, 0, 0, 0, 0 },
+	{ "raw, 128 Hz linear", 128, 30, 40, BNN_NORM_MV, 1, 0, 0, 0, 0 },
 };
 
 static void cfg_opts(const struct cfg *c, bnn_beat_opts *o)
@@ -269,6 +272,7 @@ static void cfg_opts(const struct cfg *c, bnn_beat_opts *o)
 	o->baseline = c->baseline;
 	o->lowpass_hz = c->lowpass;
 	o->amp_norm = c->amp;
+	o->ref_beats = c->ref;
 }
 
 /* ---------------------------------------------------------------------
@@ -394,11 +398,13 @@ static void test_mitdb_100(void **state)
 	}
 	static const struct cfg c100[] = {
 		{ "100: the feature model's preprocessing", 0, 40, 60,
-		  BNN_NORM_MV, 0, 1, 35, 1 },
+		  BNN_NORM_MV, 0, 1, 35, 1, 0 },
 		{ "100: resampled to 180 Hz + zscore", 180, 20, 30,
-		  BNN_NORM_ZSCORE, 0, 1, 35, 1 },
+		  BNN_NORM_ZSCORE, 0, 1, 35, 1, 0 },
+		{ "100: the ECG recipe with the beat reference", 180, 45, 72,
+		  BNN_NORM_MV, 0, 1, 35, 1, 32 },
 	};
-	for (size_t k = 0; k < 2; k++) {
+	for (size_t k = 0; k < sizeof c100 / sizeof *c100; k++) {
 		bnn_beat_opts o;
 		bnn_beats b;
 		struct got g;

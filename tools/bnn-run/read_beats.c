@@ -189,6 +189,7 @@ void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 	bo.baseline = r->sd.baseline;
 	bo.lowpass_hz = r->sd.lowpass_hz;
 	bo.amp_norm = r->sd.amp_norm;
+	bo.ref_beats = (int)r->sd.ref_beats;
 	bo.signals = sig;
 	bo.nleads = r->C;
 	rc = bnn_beats_extract(rec, detect ? &dann : &ann, &bo, &b, &err);

@@ -386,6 +386,7 @@ static void setup(struct sctx *c, const struct opts *o, const bnn_model *m,
 		so.beat.baseline = c->sd.baseline;
 		so.beat.lowpass_hz = c->sd.lowpass_hz;
 		so.beat.amp_norm = c->sd.amp_norm;
+		so.beat.ref_beats = (int)c->sd.ref_beats;
 		for (uint32_t k = 0; k < c->sd.nfeatures; k++)
 			so.features |= BNN_STREAM_FEAT(c->fkind[k]);
 		rc = bnn_beat_stream_new(&so, &c->bs, &err);

@@ -32,7 +32,9 @@ binary layers, float32 for the float ones) and check(...) compares every
 binary activation and the predictions with PyTorch. write_bnn() serialises
 the folded model in the canonical .bnn layout: version 1, 2 with a signal
 section (preprocessing, rhythm features), 3 with a leads section (a model
-of several leads, e.g. MLII and V1, names each channel's lead).
+of several leads, e.g. MLII and V1, names each channel's lead), 4 when the
+signal section has a beat reference (each beat minus the median of the
+beats before it).
 """
 import argparse
 import ctypes
@@ -402,7 +404,7 @@ def layer_shapes(folded, channels, length):
 
 
 def signal_section(input_desc, folded):
-    """The v2 signal section (type 5) for the preprocessing in input_desc
+    """The signal section (type 5; version 4 with a beat reference) for the preprocessing in input_desc
     (baseline, lowpass_hz, amp_norm) and the JOIN's features; None when
     there is nothing to describe (the file is then v1)."""
     joins = [d for d in folded["layers"] if d["kind"] == "JOIN"]
@@ -411,10 +413,16 @@ def signal_section(input_desc, folded):
     base = BASELINE[input_desc.get("baseline", "none")]
     lp = float(input_desc.get("lowpass_hz", 0.0))
     amp = AMP_NORM[input_desc.get("amp_norm", "none")]
+    ref = int(input_desc.get("ref_beats", 0))
+    if not 0 <= ref <= 64:
+        raise ValueError("ref_beats %d not in 0..64" % ref)
     feats = joins[0] if joins else None
-    if not (base or lp or amp or feats):
+    if not (base or lp or amp or feats or ref):
         return None
     body = struct.pack("<IfII", base, lp, amp, len(feats["kinds"]) if feats else 0)
+    if ref:
+        # version 4: the beat reference and a reserved word
+        body += struct.pack("<II", ref, 0)
     if feats:
         for k, t in zip(feats["kinds"], feats["thr"]):
             body += struct.pack("<HH", int(k), len(t)) + np.asarray(t, dtype="<f4").tobytes()
@@ -526,7 +534,8 @@ def write_bnn(folded, path, input_desc, class_names, name="", desc=""):
     table += b"\0" * (_align(64 + len(table), 8) - 64 - len(table))
     payload = table + b"".join(payload_parts)
     total = 64 + len(payload)
-    version = 3 if leads is not None else 2 if sig is not None else 1
+    version = (4 if int(input_desc.get("ref_beats", 0)) else
+               3 if leads is not None else 2 if sig is not None else 1)
     hdr = struct.pack("<4sHHIIQI32s", b"BNN1", version, 64, 0, nsec, total,
                       zlib.crc32(payload) & 0xFFFFFFFF, b"")
     hdr += struct.pack("<I", zlib.crc32(hdr) & 0xFFFFFFFF)
@@ -661,7 +670,8 @@ def input_desc_from_meta(meta, info):
                  leads=leads if len(leads) > 1 else [])
         d.update(baseline=meta.get("baseline") or "none",
                  lowpass_hz=float(meta.get("lowpass_hz") or 0.0),
-                 amp_norm=meta.get("amp_norm") or "none")
+                 amp_norm=meta.get("amp_norm") or "none",
+                 ref_beats=int(meta.get("ref_beats") or 0))
     return d
 
 

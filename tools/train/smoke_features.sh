@@ -10,13 +10,14 @@
 #     the test record, i.e. training and model selection never open it.
 #  2. The test record's files are added; a full run reads it once, after
 #     selection, and evaluates it.
-#  3. The exported .bnn (JOIN layer, v2 signal section) gives PyTorch's
+#  3. The exported .bnn (JOIN layer, v4 signal section with a beat
+#     reference) gives PyTorch's
 #     predictions in the numpy reference and in libbnn's cpu backend.
 #  4. bnn-run reads the test record itself (libbnn's beat extraction,
 #     preprocessing and rhythm features) and runs the model on the emulated
 #     card and on the cpu: its class for every test beat equals PyTorch's,
 #     whose inputs came from bnn-extract, so training and inference compute
-#     the same feature bits.
+#     the same feature bits and the same beat reference.
 #
 #   tools/train/smoke_features.sh      (uses $RBNN_DATA or ../shared/data)
 set -euo pipefail
@@ -43,7 +44,7 @@ train() {
 		--width 4 --epochs 1 --seed 3 --threads 1 --cache "$tmp/cache" \
 		--train-records 101,106,119,209 --val-records 223 --test-records 100 \
 		--fs 180 --pre 45 --post 72 --norm mv --baseline median --lowpass 35 \
-		--amp-norm qrs --features pre_rr,post_pre,pre_local,pre_long,irreg \
+		--amp-norm qrs --ref-beats 8 --features pre_rr,post_pre,pre_local,pre_long,irreg \
 		--feature-bits 6 --q-weight 0 --augment --quiet --out "$1" "${@:2}"
 }
 train "$tmp/sel" --no-test || fail "training without the test record's files"

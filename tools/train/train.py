@@ -120,6 +120,11 @@ def parse_args(argv=None):
     g.add_argument("--amp-norm", choices=["none", "qrs"], default="none",
                    help="ECG causal per-record amplitude normalisation (median QRS "
                         "amplitude of the last 32 beats)")
+    g.add_argument("--ref-beats", type=int, default=0,
+                   help="ECG beat reference: each beat minus the per-sample median of "
+                        "the K beats before it in the record (causal; 0: none). The "
+                        "network then sees how a beat differs from the patient's own "
+                        "recent beats rather than the patient's beat shape")
     g.add_argument("--features", default="none",
                    help="rhythm features joined at the classifier, comma list of "
                         "pre_rr,post_rr,local_rr,long_rr,pre_local,post_pre,pre_long,"
@@ -127,6 +132,9 @@ def parse_args(argv=None):
     g.add_argument("--feature-bits", type=int, default=12,
                    help="thermometer bits per rhythm feature (thresholds at quantiles "
                         "of the training beats)")
+    g.add_argument("--feature-spacing", choices=["quantile", "value"], default="quantile",
+                   help="thermometer thresholds at quantiles of the training beats, or "
+                        "evenly spaced in value between the 2 %% and 98 %% quantiles")
     g.add_argument("--hidden", type=int, default=0,
                    help="hidden FC width (0: the architecture's 4w)")
     g.add_argument("--q-weight", type=float, default=None,
@@ -167,6 +175,8 @@ def parse_args(argv=None):
         p.error("--cv-folds needs --task ecg --split inter and K >= 2")
     if a.feature_bits < 1 or a.feature_bits > 64:
         p.error("--feature-bits must be 1..64")
+    if not 0 <= a.ref_beats <= 64:
+        p.error("--ref-beats must be 0..64")
     if not 0 <= a.weight_flip < 0.5:
         p.error("--weight-flip must be in [0, 0.5)")
     if a.weight_flip and a.variant == "fp":
@@ -226,6 +236,8 @@ def get_ecg(a, part="train"):
     if a.baseline != "none" or a.lowpass or a.amp_norm != "none":
         args += ["--baseline", a.baseline, "--lowpass", repr(a.lowpass),
                  "--amp-norm", a.amp_norm]
+    if a.ref_beats:
+        args += ["--ref-beats", str(a.ref_beats)]
     ds = data.load(data.extract(args, a.cache, "mitdb"))
     left = ds.meta.get("skipped") or []
     if left:
@@ -255,14 +267,21 @@ def feature_columns(a, ds):
     return [names.index(f) for f in want]
 
 
-def feature_thresholds(values, bits):
-    """Thermometer thresholds of one feature: `bits` quantiles of the
-    training values (2 % .. 98 %), as float32, strictly increasing (ties
-    merged, so a feature may get fewer)."""
+def feature_thresholds(values, bits, spacing="quantile"):
+    """Thermometer thresholds of one feature, as float32, strictly
+    increasing (ties merged, so a feature may get fewer): "quantile",
+    `bits` quantiles of the training values (2 % .. 98 %); "value", `bits`
+    values evenly spaced between those two quantiles, so the tails (a
+    premature beat's short RR ratio) get as many bits as the bulk of normal
+    beats."""
     v = values[np.isfinite(values)]
     if not len(v):
         sys.exit("train: error: a rhythm feature has no finite training value")
-    q = np.quantile(v.astype(np.float64), np.linspace(0.02, 0.98, bits))
+    if spacing == "value":
+        lo, hi = np.quantile(v.astype(np.float64), [0.02, 0.98])
+        q = np.linspace(lo, hi, bits)
+    else:
+        q = np.quantile(v.astype(np.float64), np.linspace(0.02, 0.98, bits))
     return [float(t) for t in np.unique(q.astype(np.float32))]
 
 
@@ -384,7 +403,8 @@ def fit(a, ds, tr, va, n_classes, tag=""):
     spec = None
     if feats is not None:
         spec = ([int(k) for k in a.feature_kinds],
-                [feature_thresholds(feats[tr, j], a.feature_bits) for j in range(feats.shape[1])])
+                [feature_thresholds(feats[tr, j], a.feature_bits, a.feature_spacing)
+                 for j in range(feats.shape[1])])
     model = models.build(a.task, a.variant, a.width, ds.x.shape[2], n_classes,
                          in_channels=ds.x.shape[1], in_bits=a.in_bits, stem=a.stem,
                          features=spec, hidden=[a.hidden] if a.hidden else None)
