@@ -152,6 +152,7 @@ static void fuzz_record(const uint8_t *data, size_t size)
 		o.baseline = (data[1] >> 3) & 1;
 		o.amp_norm = (data[1] >> 4) & 1;
 		o.lowpass_hz = (data[1] >> 5) & 1 ? h.fs * 0.2 : 0;
+		o.ref_beats = (data[1] >> 6) & 1 ? 1 + data[0] % BNN_REF_BEATS_MAX : 0;
 		for (int k = 0; k < 2; k++) {
 			o.fs = k ? h.fs * 0.75 : 0;
 			bnn_beats b;

@@ -16,15 +16,22 @@ VARIANTS = ("fp", "bin-clf", "bin-full")
 # beats at 180 Hz in a window of [-0.25 s, +0.40 s), the lead in mV with
 # its baseline removed (median filters 200 + 600 ms) and low-passed at
 # 35 Hz, scaled by the patient's running QRS amplitude (causal, last 32
-# beats), and five rhythm features relative to the patient's own rhythm
-# joined at the classifier; Q left out of the loss (8 DS1 beats);
-# augmentation. Chosen by patient-wise 4-fold cross-validation inside DS1
-# (train.py --cv-folds 4; Documentation/results.md, "How the ECG recipe
-# was chosen"); DS2 never entered the choice.
+# beats), minus the patient's own reference beat (the per-sample median of
+# the 32 beats before, causal: the network sees how a beat differs from
+# the patient's recent beats, not who the patient is), and five rhythm
+# features relative to the patient's own rhythm joined at the classifier,
+# 24 thermometer bits each, evenly spaced in value (so premature beats'
+# short ratios get as many bits as the normal bulk); Q left out of the
+# loss (8 DS1 beats); augmentation. Chosen by patient-wise 4-fold
+# cross-validation inside DS1 (train.py --cv-folds 4; Documentation/
+# results.md, "How the ECG recipe was chosen"); DS2 never entered the
+# choice.
 ECG_RECIPE = ["--fs", "180", "--pre", "45", "--post", "72", "--norm", "mv",
               "--baseline", "median", "--lowpass", "35", "--amp-norm", "qrs",
+              "--ref-beats", "32",
               "--features", "pre_local,post_pre,pre_long,local_long,irreg",
-              "--feature-bits", "12", "--q-weight", "0", "--augment"]
+              "--feature-bits", "24", "--feature-spacing", "value",
+              "--q-weight", "0", "--augment"]
 
 # Memory/accuracy table: widths per variant, seeds (ECG), folds (EEG).
 FULL = dict(
