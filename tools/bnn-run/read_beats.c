@@ -237,3 +237,96 @@ out:
 	if (have_ann)
 		bnn_wfdb_annlist_free(&ann);
 }
+
+int rd_beats_one_lead(struct rd *r, const char *what)
+{
+	char leads[256] = "";
+
+	if (r->C == 1)
+		return 0;
+	for (uint32_t k = 0; k < r->C && bnn_model_lead(r->m, k)[0]; k++) {
+		size_t n = strlen(leads);
+
+		snprintf(leads + n, sizeof(leads) - n, "%s%s",
+			 k ? ", " : " (", bnn_model_lead(r->m, k));
+	}
+	if (leads[0])
+		strncat(leads, ")", sizeof(leads) - strlen(leads) - 1);
+	rd_fail(r, EX_MISMATCH,
+		"%s: the model classifies heartbeats of %u leads%s; in an EDF file or a CSV / float32 signal bnn-run detects the beats on one lead, so only one-lead beat models take them: give a recording of several leads as a WFDB record",
+		what, r->C, leads);
+	return -1;
+}
+
+void rd_signal_beats(struct rd *r, uint32_t src, const float *x, size_t n,
+		     double fs, const char *what)
+{
+	const struct opts *o = r->o;
+	bnn_beat_stream_opts so;
+	struct source *s = &r->ds->srcs[src];
+	bnn_beats b;
+	bnn_error err;
+	double fs_out = 0;
+	size_t ndrop;
+	int rc;
+
+	s->kind = SRC_BEATS;
+	s->fs = fs;
+	if (rd_beats_one_lead(r, what))
+		return;
+	if (!(fs >= BNN_QRS_FS_MIN && fs <= BNN_QRS_FS_MAX)) {
+		rd_fail(r, EX_RATE,
+			"%s is sampled at %g Hz: beat detection works at %g .. %g Hz",
+			what, fs, BNN_QRS_FS_MIN, BNN_QRS_FS_MAX);
+		return;
+	}
+	if (r->rate > 0 && !rd_same_rate(fs, r->rate)) {
+		if (!o->resample) {
+			rd_fail(r, EX_RATE,
+				"%s is sampled at %g Hz, the model expects %g Hz (--no-resample refuses to resample it)",
+				what, fs, r->rate);
+			return;
+		}
+		rd_note_resample(r, fs);
+		fs_out = r->rate;
+		s->resampled = 1;
+	}
+	/* The options of --stream (run_stream.c) and of --beats detect on
+	 * a WFDB record (wfdb_beats): the model's window and preprocessing. */
+	bnn_beat_stream_opts_default(&so, fs);
+	so.beat.fs = fs_out;
+	so.beat.pre = (int)r->mi->input.beat_pre;
+	so.beat.post = (int)r->mi->input.beat_post;
+	so.beat.norm = o->units == UNITS_ADC ? BNN_NORM_NONE : BNN_NORM_MV;
+	so.beat.resample = (bnn_resample_method)o->resample_method;
+	so.beat.baseline = r->sd.baseline;
+	so.beat.lowpass_hz = r->sd.lowpass_hz;
+	so.beat.amp_norm = r->sd.amp_norm;
+	so.beat.ref_beats = (int)r->sd.ref_beats;
+	rc = bnn_beats_detect(x, n, &so, &b, &err);
+	if (rc) {
+		rd_fail(r, status_of(rc), "%s: beat detection: %s", what,
+			err.msg);
+		return;
+	}
+	ndrop = b.dropped[BNN_AAMI_N];
+	r->ds->det.records++;
+	r->ds->det.ndet += b.n + ndrop;
+	s->detected = 1;
+	s->dropped += ndrop;
+	if (!b.n)
+		warnx_("%s: no beat detected in %.1f s of signal%s", what,
+		       (double)n / fs, ndrop ? " (none whose window fits in it)" : "");
+	else if (r->sd.nfeatures && b.n + ndrop == 1)
+		warnx_("%s: one beat, no RR interval: its rhythm features are unknown (the model sees them as absent)",
+		       what);
+	for (size_t i = 0; i < b.n && !rd_full(r); i++) {
+		float *it = rd_push(r, src, -1, b.sample[i]), *f;
+
+		memcpy(it, b.x + i * b.len, r->L * sizeof(float));
+		f = it + r->L;
+		for (uint32_t k = 0; k < r->sd.nfeatures; k++)
+			f[k] = b.rhythm[i * BNN_FEAT_COUNT + r->fkind[k]];
+	}
+	bnn_beats_free(&b);
+}

@@ -3,9 +3,10 @@
  * read_edf.c - bnn-run: EDF, EDF+ and BDF files through libbnn's EDFlib
  * reader.  The model's channels (--channel / --lead, else the model's
  * leads by label, leads.c, else the first signals), the rate from the
- * file, resampled to the model's and cut into windows.  Beat models are
- * refused (EDF files carry no beat annotations bnn-run reads).  Values:
- * microvolts for windowed (EEG)
+ * file, resampled to the model's and cut into windows; for a beat model
+ * (one lead) libbnn detects the beats on the channel and cuts them as
+ * for a WFDB record without annotations (rd_signal_beats, read_beats.c):
+ * the items are unlabelled.  Values: microvolts for windowed (EEG)
  * models, as the Bonn-trained models take, millivolts for beat models
  * (--units overrides).  Labels: an EDF+ annotation with a duration whose
  * text names a model class (labels.c rules 1-4, or a --label-map source)
@@ -137,12 +138,8 @@ void read_edf(struct rd *r, const struct job *j)
 	struct edf_labels el = { 0 };
 
 	rd_fs_ignored(r, "EDF files");
-	if (r->beat) {
-		rd_fail(r, EX_MISMATCH,
-			"%s: the model classifies heartbeats (a beat window [-%u, +%u)) and EDF files carry no beat annotations bnn-run reads: that needs beat detection, which bnn-run does not have yet; give a WFDB record with its annotations, or use a windowed model",
-			j->path, r->mi->input.beat_pre, r->mi->input.beat_post);
+	if (r->beat && rd_beats_one_lead(r, j->path))
 		return;
-	}
 	rc = bnn_edf_open(j->path, &f, &err);
 	if (rc) {
 		rd_fail(r, status_of(rc), "%s", err.msg);
@@ -151,9 +148,10 @@ void read_edf(struct rd *r, const struct job *j)
 	sig = xcalloc(r->C, sizeof(int));
 	if (pick_signals(r, j->path, &f, sig))
 		goto out;
-	/* Default (auto): microvolts, what the windowed (EEG) models take. */
+	/* Default (auto): microvolts, what the windowed (EEG) models take;
+	 * millivolts for beat models, as for WFDB records. */
 	units = o->units == UNITS_ADC ? BNN_EDF_DIGITAL :
-		o->units == UNITS_MV ? BNN_EDF_MV : BNN_EDF_UV;
+		o->units == UNITS_MV || r->beat ? BNN_EDF_MV : BNN_EDF_UV;
 	ch = xcalloc(r->C, sizeof(float *));
 	for (uint32_t k = 0; k < r->C; k++) {
 		size_t nk;
@@ -171,14 +169,19 @@ void read_edf(struct rd *r, const struct job *j)
 		}
 		n = k ? (nk < n ? nk : n) : nk;
 	}
-	src = rd_add_source(r->ds, rd_base_of(j->path), j->path, SRC_WINDOWS,
-			    "edf");
+	src = rd_add_source(r->ds, rd_base_of(j->path), j->path,
+			    r->beat ? SRC_BEATS : SRC_WINDOWS, "edf");
 	for (uint32_t k = 0; k < r->C; k++) {
 		char *l = r->ds->srcs[src].lead;
 		size_t used = strlen(l), cap = sizeof(r->ds->srcs[src].lead);
 
 		snprintf(l + used, cap - used, "%s%s", k ? "+" : "",
 			 f.sig[sig[k]].label);
+	}
+	if (r->beat) {
+		/* No beat annotations: libbnn detects the beats. */
+		rd_signal_beats(r, src, ch[0], n, f.sig[sig[0]].fs, j->path);
+		goto out;
 	}
 	el.f = &f;
 	el.id = xcalloc(f.nann ? f.nann : 1, sizeof(int32_t));
