@@ -79,6 +79,10 @@ char *rd_dir_of(const char *path);
 int rd_same_rate(double a, double b);
 /* One line on stderr per source rate that gets resampled. */
 void rd_note_resample(struct rd *r, double fs);
+/* The rate an input at fs Hz is resampled to: *fs_out = the model's
+ * (with the note) or 0 (the same rate, or a model without one); -1 after
+ * rd_fail EX_RATE with --no-resample ("WHAT is sampled at ..."). */
+int rd_rate_out(struct rd *r, double fs, const char *what, double *fs_out);
 /* The split of a WFDB folder, cached: its SPLITS_AAMI.txt, else the
  * built-in one; `required` (a set was named): the folder must exist. */
 void rd_load_split(struct rd *r, const char *dir, int required,

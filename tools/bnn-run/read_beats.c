@@ -280,17 +280,9 @@ void rd_signal_beats(struct rd *r, uint32_t src, const float *x, size_t n,
 			what, fs, BNN_QRS_FS_MIN, BNN_QRS_FS_MAX);
 		return;
 	}
-	if (r->rate > 0 && !rd_same_rate(fs, r->rate)) {
-		if (!o->resample) {
-			rd_fail(r, EX_RATE,
-				"%s is sampled at %g Hz, the model expects %g Hz (--no-resample refuses to resample it)",
-				what, fs, r->rate);
-			return;
-		}
-		rd_note_resample(r, fs);
-		fs_out = r->rate;
-		s->resampled = 1;
-	}
+	if (rd_rate_out(r, fs, what, &fs_out))
+		return;
+	s->resampled = fs_out > 0;
 	/* The options of --stream (run_stream.c) and of --beats detect on
 	 * a WFDB record (wfdb_beats): the model's window and preprocessing. */
 	bnn_beat_stream_opts_default(&so, fs);
