@@ -827,6 +827,9 @@ same_beats() {	# same_beats A.csv B.csv DESCRIPTION
 expect 0 "record ecg60 has no .atr annotations: its beats are detected" "ecg60 WFDB record: beats detected (-p)" -- -m ecg250.bnn -p wf60.csv ecg/ecg60
 [ "$(wc -l <wf60.csv)" -gt 60 ] && ok "ecg60: more than 60 beats detected ($(($(wc -l <wf60.csv) - 1)))" ||
 	notok "ecg60: more than 60 beats detected ($(wc -l <wf60.csv) lines)"
+expect 0 "" "--beats detect on a record without annotations: detected, nothing to score against" -- -m ecg250.bnn --beats detect -p wfd60.csv ecg/ecg60
+same_beats wfd60.csv wf60.csv "--beats detect without annotations = the default (auto) without them"
+expect 3 "record ecg60: .*ecg60.qrs: cannot open" "--beats detect --annotator NAME: the named reference must be there" -- -m ecg250.bnn --beats detect --annotator qrs ecg/ecg60
 expect 0 "" "EDF with a beat model: beats detected (--json -p)" -- -m ecg250.bnn --json -p edf60.csv ecg60.edf
 json_check "EDF beats: an edf source of beats on ECG MLII, the detection object, items unlabelled" \
 	's = d["data"]["sources"][0]; det = d["detection"]' \

@@ -138,6 +138,8 @@ void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 		if (!r->noted_detect++)
 			note("record %s has no .%s annotations: its beats are detected (--beats detect always detects, --beats annotations refuses)",
 			     j->name, o->annotator);
+	} else if (rc == BNN_E_IO && detect && !o->annotator_given) {
+		/* --beats detect: no reference to score against */
 	} else {
 		rd_fail(r, rc == BNN_E_IO ? EX_NOFILE : status_of(rc),
 			"record %s: %s (--beats detect finds the beats without annotations; --annotator picks another file)",
