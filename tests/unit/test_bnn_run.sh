@@ -843,6 +843,7 @@ expect 0 "" "EDF channel by the lead's alias (II for MLII)" -- -m ecg250.bnn -p 
 same_beats edfii.csv wf60.csv "EDF 'II' taken for MLII: the same beats and classes"
 expect 0 "ecg60-generic.edf has no channel MLII: using its generic ECG channel 'ECG1' \(signal 0; --channel NAME picks another\)" "EDF generic ECG1 channel: taken with a note" -- -m ecg250.bnn -p edfg.csv ecg60-generic.edf
 same_beats edfg.csv wf60.csv "EDF generic channel: the same beats and classes"
+expect 0 "rec.edf: its 2 EDF\+ annotations are not read as beat labels: the detected beats are unlabelled" "EDF+ with annotations and a beat model: a note that they are not beat labels" -- -m ecg250.bnn -p /dev/null --channel "EEG Fpz-Cz" rec.edf
 expect 6 "ecg60-v2.edf has no channel 'MLII' \(its channels: V2\); that is the model's lead: --channel NAME picks another" "EDF with only another lead (V2): refused" -- -m ecg250.bnn ecg60-v2.edf
 expect 0 "" "--channel V2 picks it" -- -m ecg250.bnn -q -p edfv2.csv --channel V2 ecg60-v2.edf
 same_beats edfv2.csv wf60.csv "--channel V2: the same beats and classes"

@@ -180,6 +180,10 @@ void read_edf(struct rd *r, const struct job *j)
 	}
 	if (r->beat) {
 		/* No beat annotations: libbnn detects the beats. */
+		if (f.nann)
+			note("%s: its %zu EDF+ annotation%s %s not read as beat labels: the detected beats are unlabelled",
+			     rd_base_of(j->path), f.nann, f.nann == 1 ? "" : "s",
+			     f.nann == 1 ? "is" : "are");
 		rd_signal_beats(r, src, ch[0], n, f.sig[sig[0]].fs, j->path);
 		goto out;
 	}
