@@ -3,7 +3,7 @@
 stand-in for EDFlib / pyedflib, which may be missing).
 
     python3 edf_write.py OUT.edf SEGMENT.txt LABEL
-    python3 edf_write.py --ecg OUT.edf RAW.i16 FS GAIN CHANNEL
+    python3 edf_write.py --ecg OUT.edf RAW.i16 FS GAIN CHANNEL [BEATS]
 
 The first form: a Bonn EEG segment as an EDF+C file (for
 tests/unit/test_examples.sh): one data record holding the whole segment
@@ -17,7 +17,12 @@ baseline), in data records of 1 s (a last part second is left out), signal
 CHANNEL in mV with physical = digital / GAIN: digital range -32768 .. 32767,
 physical range -32768 / GAIN .. 32767 / GAIN, so EDFlib's linear map gives
 back digital / GAIN (to within a few units in the last place of a double:
-the float samples equal bnn_wfdb_to_phys's of the WFDB record).
+the float samples equal bnn_wfdb_to_phys's of the WFDB record).  With
+BEATS, a text file of "SAMPLE SYMBOL" lines (e.g. a record's beat
+annotations, WFDB symbols N V A ...), the file is EDF+C and each beat an
+annotation at onset SAMPLE / FS s without duration, in the time-keeping
+TAL of the data record it falls in (beats after the last record: in the
+last one).
 """
 import struct
 import sys
@@ -54,7 +59,7 @@ def bonn(out, seg, label):
                 struct.pack("<%dh" % len(x), *x) + tal)
 
 
-def ecg(out, raw, fs, gain, channel):
+def ecg(out, raw, fs, gain, channel, beats=None):
     fs = int(fs)
     data = open(raw, "rb").read()
     nrec = len(data) // 2 // fs
@@ -63,13 +68,26 @@ def ecg(out, raw, fs, gain, channel):
     if len(pmin) > 8 or len(pmax) > 8:
         sys.exit("edf_write.py: gain %s: the physical range does not fit EDF's 8 characters" % gain)
     sigs = [(channel, "mV", pmin, pmax, -32768, 32767, fs)]
+    if beats is None:
+        with open(out, "wb") as f:
+            f.write(header("0", "", nrec, 1, sigs) + data[:nrec * fs * 2])
+        return
+    tals = [b"+%d\x14\x14\x00" % r for r in range(nrec)]
+    for line in open(beats):
+        t, sym = line.split()
+        r = min(int(t) // fs, nrec - 1)
+        tals[r] += ("+%.6f\x14%s\x14\x00" % (int(t) / fs, sym)).encode()
+    spr = (max(len(t) for t in tals) + 1) // 2
+    sigs.append(("EDF Annotations", "", -1, 1, -32768, 32767, spr))
+    body = b"".join(data[r * fs * 2:(r + 1) * fs * 2] + tals[r].ljust(2 * spr, b"\x00")
+                    for r in range(nrec))
     with open(out, "wb") as f:
-        f.write(header("0", "", nrec, 1, sigs) + data[:nrec * fs * 2])
+        f.write(header("0", "EDF+C", nrec, 1, sigs) + body)
 
 
 def main():
     if sys.argv[1:2] == ["--ecg"]:
-        ecg(*sys.argv[2:7])
+        ecg(*sys.argv[2:8])
     else:
         bonn(*sys.argv[1:4])
 

@@ -283,10 +283,12 @@ random.seed(11)
 fs, n = 250, 250 * 60
 acc = [0.0] * n
 t = 0.5 * fs
+beats = []
 while t < n:
     wide = random.random() < 0.1
     amp, w = (-160, 0.025) if wide else (240, 0.01)
     c = int(t)
+    beats.append((c, "V" if wide else "N"))
     for k in range(max(0, c - 150), min(n, c + 150)):
         d, dt = (k - c) / fs, (k - c) / fs - 0.25
         acc[k] += amp * math.exp(-d * d / (2 * w * w)) + 40 * math.exp(-dt * dt / (2 * 0.04 * 0.04))
@@ -309,6 +311,18 @@ with open("ecg60.f32", "wb") as f:
     f.write(struct.pack("<%df" % n, *mv))
 with open("ecg60x2.csv", "w") as f:
     f.write("".join("%r,%r\n" % (v, -v) for v in mv))
+# Its beats (N, and V for the wide ones) as "sample symbol" lines (for
+# edf_write.py --ecg ... BEATS: an EDF+ file with beat annotations) and
+# as the .atr of ecgann/ecg60, a copy of the record with annotations.
+with open("ecg60.beats", "w") as f:
+    f.write("".join("%d %s\n" % b for b in beats))
+os.makedirs("ecgann", exist_ok=True)
+with open("ecgann/ecg60.atr", "wb") as f:
+    t = 0
+    for (at, sym) in beats:
+        f.write(struct.pack("<H", ({"N": 1, "V": 5}[sym] << 10) | (at - t)))
+        t = at
+    f.write(struct.pack("<H", 0))
 EOF
 # ecg60 as plain EDF files (physical = digital / 200 mV, so the samples
 # are those of ecg/ecg60): the channel labelled as EDF+ does
@@ -317,6 +331,8 @@ EOF
 for l in "ECG MLII:ecg60" "II:ecg60-ii" "ECG1:ecg60-generic" "V2:ecg60-v2"; do
 	"$PY" "$here/edf_write.py" --ecg "${l#*:}.edf" ecg60.i16 250 200 "${l%%:*}" || exit 1
 done
+"$PY" "$here/edf_write.py" --ecg ecg60-ann.edf ecg60.i16 250 200 "ECG MLII" ecg60.beats || exit 1
+cp ecg/ecg60.hea ecg/ecg60.dat ecgann/
 # Bonn layouts: lay/ holds Z/ and S/ (a real layout); lone/S/ is only a
 # folder called S.
 mkdir -p lay/Z lay/S lone/S
@@ -843,7 +859,19 @@ expect 0 "" "EDF channel by the lead's alias (II for MLII)" -- -m ecg250.bnn -p 
 same_beats edfii.csv wf60.csv "EDF 'II' taken for MLII: the same beats and classes"
 expect 0 "ecg60-generic.edf has no channel MLII: using its generic ECG channel 'ECG1' \(signal 0; --channel NAME picks another\)" "EDF generic ECG1 channel: taken with a note" -- -m ecg250.bnn -p edfg.csv ecg60-generic.edf
 same_beats edfg.csv wf60.csv "EDF generic channel: the same beats and classes"
-expect 0 "rec.edf: its 2 EDF\+ annotations are not read as beat labels: the detected beats are unlabelled" "EDF+ with annotations and a beat model: a note that they are not beat labels" -- -m ecg250.bnn -p /dev/null --channel "EEG Fpz-Cz" rec.edf
+expect 0 "rec.edf: none of its 2 EDF\+ annotations is a beat \(a WFDB beat symbol such as N, V, A at a point in time\): the detected beats are unlabelled" "EDF+ with annotations that are no beats and a beat model: a note" -- -m ecg250.bnn -p /dev/null --channel "EEG Fpz-Cz" rec.edf
+# EDF+ beat annotations are the reference of the detected beats, as a
+# record's .atr is for --beats detect.
+expect 0 "" "EDF+ with beat annotations (N, V): detected beats matched and labelled (--json)" -- -m ecg250.bnn --json -p edfa.csv ecg60-ann.edf
+cp out edfa.json
+json_check "EDF+ beat annotations: a reference for the detection, labelled beats, N and V" \
+	'det = d["detection"]' 'det["records_with_reference"] == 1 and det["se"] > 0.95 and det["ppv"] > 0.95' \
+	'{l["label"]: l["items"] > 0 for l in d["data"]["labels"] if l["label"] in "NV"} == {"N": True, "V": True}'
+expect 0 "" "the record with the same beats as .atr, --beats detect (--json)" -- -m ecg250.bnn --beats detect --json -p wfa.csv ecgann/ecg60
+"$PY" -c 'import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); sys.exit(a["detection"] != b["detection"] or a["metrics"]["confusion"] != b["metrics"]["confusion"])' edfa.json out &&
+	[ "$(cut -d, -f3- edfa.csv)" = "$(cut -d, -f3- wfa.csv)" ] &&
+	ok "EDF+ beat annotations = the record's .atr with --beats detect: detection counts, confusion, every beat's label, class and scores" ||
+	notok "EDF+ beat annotations = the record's .atr with --beats detect: detection counts, confusion, every beat's label, class and scores"
 expect 6 "ecg60-v2.edf has no channel 'MLII' \(its channels: V2\); that is the model's lead: --channel NAME picks another" "EDF with only another lead (V2): refused" -- -m ecg250.bnn ecg60-v2.edf
 expect 0 "" "--channel V2 picks it" -- -m ecg250.bnn -q -p edfv2.csv --channel V2 ecg60-v2.edf
 same_beats edfv2.csv wf60.csv "--channel V2: the same beats and classes"
@@ -1192,6 +1220,42 @@ PYEOF
 		fi
 		cmp -s edf100/100.bnn 100.bnn && ok "EDF of 100: --write-ann gives the record's annotation file, byte for byte" ||
 			notok "EDF of 100: --write-ann gives the record's annotation file, byte for byte"
+		# The same as EDF+ with 100.atr's beats as annotations: the
+		# detection scored and the beats labelled as on the record.
+		"$PY" - "$DATA/mitdb/100.atr" >b100.txt <<'EOF'
+import sys
+# MIT-format annotations -> "sample symbol" lines of the beat codes
+sym = {1: "N", 2: "L", 3: "R", 4: "a", 5: "V", 6: "F", 7: "J", 8: "A", 9: "S",
+       10: "E", 11: "j", 12: "/", 13: "Q", 34: "e", 38: "f"}
+d = open(sys.argv[1], "rb").read()
+i = t = 0
+while i + 1 < len(d):
+    w = d[i] | d[i + 1] << 8
+    i += 2
+    a, n = w >> 10, w & 0x3ff
+    if a == 0 and n == 0:
+        break
+    if a == 59:	# SKIP: a 32-bit interval, high word first
+        v = (d[i] | d[i + 1] << 8) << 16 | d[i + 2] | d[i + 3] << 8
+        t += v - (1 << 32) if v >= 1 << 31 else v
+        i += 4
+    elif a == 63:	# AUX text
+        i += (n + 1) // 2 * 2
+    elif a < 59:
+        t += n
+        if a in sym:
+            print(t, sym[a])
+EOF
+		"$PY" "$here/edf_write.py" --ecg edf100/100plus.edf m100.i16 360 200 MLII b100.txt
+		expect 0 "" "MIT-BIH 100 as EDF+ with its beats as annotations (--json)" -- \
+			-m "$repo/models/ecg-bin-full.bnn" --json -p edf100a.csv edf100/100plus.edf
+		cp out edf100a.json
+		expect 0 "" "trunc/100 with --beats detect (--json)" -- \
+			-m "$repo/models/ecg-bin-full.bnn" --beats detect --json -p trunc100a.csv trunc/100
+		"$PY" -c 'import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); sys.exit(a["detection"] != b["detection"] or a["detection"]["tp"] < 2250 or a["metrics"]["confusion"] != b["metrics"]["confusion"])' edf100a.json out &&
+			[ "$(cut -d, -f3- edf100a.csv)" = "$(cut -d, -f3- trunc100a.csv)" ] &&
+			ok "EDF+ of 100 with its beats = --beats detect on the record: detection, confusion, every beat's label, class and scores" ||
+			notok "EDF+ of 100 with its beats = --beats detect on the record: detection, confusion, every beat's label, class and scores"
 	else
 		skip "MIT-BIH 100 as EDF" "no models/ecg-bin-full.bnn or $W2R"
 	fi

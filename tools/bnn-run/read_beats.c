@@ -50,12 +50,6 @@ static float *lead_mv(const bnn_wfdb_record *rec, int sig)
 	return x;
 }
 
-struct refbeats {
-	size_t n;
-	int64_t *t;		/* sample of each reference beat */
-	unsigned char *cls;	/* its AAMI class */
-};
-
 /* The reference annotations that are beats (class >= 0 in the map). */
 static void ref_beats(const bnn_wfdb_annlist *ann, const signed char *map,
 		      struct refbeats *rb)
@@ -89,6 +83,62 @@ static long find_sample(const int64_t *a, size_t n, int64_t t)
 	return lo < n && a[lo] == t ? (long)lo : -1;
 }
 
+/*
+ * Detected beats det[0..ndet) (input samples at fs Hz) against the
+ * reference beats rb: the EC57 matching into *mr and the run's detection
+ * counts.  0, or -1 after rd_fail.
+ */
+static int match_reference(struct rd *r, const char *what,
+			   const struct refbeats *rb, const int64_t *det,
+			   size_t ndet, double fs, bnn_match_result *mr)
+{
+	bnn_error err;
+	int rc = bnn_beat_match(rb->t, rb->n, det, ndet, fs, EC57_MATCH_S, mr,
+				&err);
+
+	if (rc) {
+		rd_fail(r, status_of(rc), "%s: matching detected beats: %s",
+			what, err.msg);
+		return -1;
+	}
+	r->ds->det.records_ref++;
+	r->ds->det.tp += mr->tp;
+	r->ds->det.fp += mr->fp;
+	r->ds->det.fn += mr->fn;
+	return 0;
+}
+
+/* Label of the detected beat at `sample`: the class of the reference beat
+ * it matched, or -1. */
+static int32_t matched_label(struct rd *r, const struct refbeats *rb,
+			     const int64_t *det, size_t ndet,
+			     const bnn_match_result *mr, int64_t sample)
+{
+	long d = find_sample(det, ndet, sample);
+	long ref = d >= 0 ? mr->ref_of_det[d] : -1;
+
+	return ref >= 0 ? aami_label(r->ds, rb->cls[ref]) : -1;
+}
+
+/* The items of the kept beats b (libbnn's item layout: the window of
+ * every lead, position-major, times sc), labelled lab[i], followed by the
+ * model's rhythm features; until --limit. */
+static void push_beats(struct rd *r, uint32_t src, const bnn_beats *b,
+		       const int32_t *lab, float sc)
+{
+	size_t e = (size_t)r->C * r->L;
+
+	for (size_t i = 0; i < b->n && !rd_full(r); i++) {
+		float *x = rd_push(r, src, lab[i], b->sample[i]), *f;
+
+		for (size_t q = 0; q < e; q++)
+			x[q] = sc * b->x[i * e + q];
+		f = x + e;
+		for (uint32_t k = 0; k < r->sd.nfeatures; k++)
+			f[k] = b->rhythm[i * BNN_FEAT_COUNT + r->fkind[k]];
+	}
+}
+
 /* Detected beats as annotations of code N (class N in the default map)
  * for the beat extraction. */
 static void det_annlist(const int64_t *det, size_t n, bnn_wfdb_annlist *a)
@@ -117,6 +167,7 @@ void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 	bnn_beat_opts bo;
 	bnn_beats b;
 	bnn_error err;
+	int32_t *lab = NULL;
 	float sc;
 
 	memset(&ann, 0, sizeof(ann));
@@ -161,23 +212,15 @@ void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 		}
 		det_annlist(det, ndet, &dann);
 		if (have_ann) {
-			rc = bnn_beat_match(rb.t, rb.n, det, ndet, rec->hdr.fs,
-					    EC57_MATCH_S, &mr, &err);
-			if (rc) {
-				rd_fail(r, status_of(rc),
-					"record %s: matching detected beats: %s",
-					j->name, err.msg);
+			char what[BNN_WFDB_NAME_MAX + 16];
+
+			snprintf(what, sizeof(what), "record %s", j->name);
+			if (match_reference(r, what, &rb, det, ndet,
+					    rec->hdr.fs, &mr))
 				goto out;
-			}
 		}
 		r->ds->det.records++;
 		r->ds->det.ndet += ndet;
-		if (have_ann) {
-			r->ds->det.records_ref++;
-			r->ds->det.tp += mr.tp;
-			r->ds->det.fp += mr.fp;
-			r->ds->det.fn += mr.fn;
-		}
 		r->ds->srcs[src].detected = 1;
 	}
 	bnn_beat_opts_default(&bo);
@@ -208,28 +251,14 @@ void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 		r->ds->srcs[src].dropped += b.dropped[c];
 	/* --units uv: the beat extraction gives millivolts */
 	sc = o->units == UNITS_UV && !bo.amp_norm ? 1e3f : 1.0f;
-	for (size_t i = 0; i < b.n && !rd_full(r); i++) {
-		size_t e = (size_t)r->C * r->L;	/* libbnn's item layout */
-		int32_t lab = -1;
-		float *x, *f;
-
-		if (!detect) {
-			lab = aami_label(r->ds, b.cls[i]);
-		} else if (have_ann) {
-			long d = find_sample(det, ndet, b.sample[i]);
-			long ref = d >= 0 ? mr.ref_of_det[d] : -1;
-
-			if (ref >= 0)
-				lab = aami_label(r->ds, rb.cls[ref]);
-		}
-		x = rd_push(r, src, lab, b.sample[i]);
-		for (size_t q = 0; q < e; q++)
-			x[q] = sc * b.x[i * e + q];
-		f = x + e;
-		for (uint32_t k = 0; k < r->sd.nfeatures; k++)
-			f[k] = b.rhythm[i * BNN_FEAT_COUNT + r->fkind[k]];
-	}
+	lab = xcalloc(b.n ? b.n : 1, sizeof(int32_t));
+	for (size_t i = 0; i < b.n; i++)
+		lab[i] = !detect ? aami_label(r->ds, b.cls[i]) :
+			 have_ann ? matched_label(r, &rb, det, ndet, &mr,
+						  b.sample[i]) : -1;
+	push_beats(r, src, &b, lab, sc);
 out:
+	free(lab);
 	bnn_beats_free(&b);
 	bnn_match_result_free(&mr);
 	free(det);
@@ -261,15 +290,18 @@ int rd_beats_one_lead(struct rd *r, const char *what)
 }
 
 void rd_signal_beats(struct rd *r, uint32_t src, const float *x, size_t n,
-		     double fs, const char *what)
+		     double fs, const char *what, const struct refbeats *rb)
 {
 	const struct opts *o = r->o;
 	bnn_beat_stream_opts so;
 	struct source *s = &r->ds->srcs[src];
 	bnn_beats b;
 	bnn_error err;
+	bnn_match_result mr;
+	int64_t *det = NULL;
+	int32_t *lab = NULL;
+	size_t ndrop, ndet = 0;
 	double fs_out = 0;
-	size_t ndrop;
 	int rc;
 
 	s->kind = SRC_BEATS;
@@ -304,6 +336,19 @@ void rd_signal_beats(struct rd *r, uint32_t src, const float *x, size_t n,
 		return;
 	}
 	ndrop = b.dropped[BNN_AAMI_N];
+	memset(&mr, 0, sizeof(mr));
+	if (rb && rb->n) {
+		/* Every detected beat, kept or not, for the matching: the
+		 * stream's detector on the same samples (bnn_beats_detect). */
+		rc = bnn_qrs_detect(x, n, fs, &so.qrs, &det, &ndet, &err);
+		if (rc) {
+			rd_fail(r, status_of(rc), "%s: beat detection: %s", what,
+				err.msg);
+			goto out;
+		}
+		if (match_reference(r, what, rb, det, ndet, fs, &mr))
+			goto out;
+	}
 	r->ds->det.records++;
 	r->ds->det.ndet += b.n + ndrop;
 	s->detected = 1;
@@ -314,13 +359,14 @@ void rd_signal_beats(struct rd *r, uint32_t src, const float *x, size_t n,
 	else if (r->sd.nfeatures && b.n + ndrop == 1)
 		warnx_("%s: one beat, no RR interval: its rhythm features are unknown (the model sees them as absent)",
 		       what);
-	for (size_t i = 0; i < b.n && !rd_full(r); i++) {
-		float *it = rd_push(r, src, -1, b.sample[i]), *f;
-
-		memcpy(it, b.x + i * b.len, r->L * sizeof(float));
-		f = it + r->L;
-		for (uint32_t k = 0; k < r->sd.nfeatures; k++)
-			f[k] = b.rhythm[i * BNN_FEAT_COUNT + r->fkind[k]];
-	}
+	lab = xcalloc(b.n ? b.n : 1, sizeof(int32_t));
+	for (size_t i = 0; i < b.n; i++)
+		lab[i] = rb && rb->n ? matched_label(r, rb, det, ndet, &mr,
+						     b.sample[i]) : -1;
+	push_beats(r, src, &b, lab, 1.0f);
+out:
+	free(lab);
 	bnn_beats_free(&b);
+	bnn_match_result_free(&mr);
+	free(det);
 }

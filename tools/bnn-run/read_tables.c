@@ -343,7 +343,7 @@ static void csv_beats(struct rd *r, uint32_t src, const char *path,
 	x = xmalloc((c->rows ? c->rows : 1) * sizeof(float));
 	for (size_t i = 0; i < c->rows; i++)
 		x[i] = (float)c->v[i];
-	rd_signal_beats(r, src, x, c->rows, r->o->fs, path);
+	rd_signal_beats(r, src, x, c->rows, r->o->fs, path, NULL);
 	free(x);
 }
 
@@ -522,7 +522,7 @@ static void f32_signal(struct rd *r, const char *path, size_t nvals)
 	src = rd_add_source(r->ds, rd_base_of(path), path, SRC_WINDOWS, "f32");
 	if (r->beat) {
 		/* A beat model: the beats of the signal are detected. */
-		rd_signal_beats(r, src, v, n, r->o->fs, path);
+		rd_signal_beats(r, src, v, n, r->o->fs, path, NULL);
 		free(v);
 		return;
 	}
