@@ -120,7 +120,7 @@ int rd_edf_signals(struct rd *r, const char *path, const bnn_edf_file *f,
 		   const char *chans, int *sig);
 
 /* read_beats.c: the beat items of a record (annotated or detected beats,
- * then the model's rhythm features) */
+ * then the model's rhythm features); rd_signal_beats above for signals */
 void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 		const int *sig, double fs_out, uint32_t src);
 

@@ -17,6 +17,12 @@
  * its own, laid out as the model's items) followed by the rhythm features
  * the model names, computed by libbnn over the record's whole beat
  * sequence.  Beats are detected on the model's first lead (channel 0).
+ *
+ * rd_signal_beats: the same for a signal that comes without beat
+ * annotations (an EDF channel, a CSV or float32 signal), through libbnn's
+ * bnn_beats_detect (the beat stream, = the batch detection path bit for
+ * bit), one lead; EDF+ beat annotations, when there are any, are its
+ * reference as a record's annotations are for --beats detect.
  */
 #include <limits.h>
 #include <stdlib.h>
