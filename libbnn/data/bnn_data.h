@@ -15,7 +15,8 @@
  *   - EDF, EDF+ and BDF(+) files, through Debian's EDFlib;        edf.c
  *   - running median, median baseline removal, FIR low-pass;      filters.c
  *   - RR-interval (rhythm) features of beats;                     rhythm.c
- *   - live streams: beat items and windows built as samples come; stream.c
+ *   - live streams: beat items and windows built as samples come, and
+ *     the beat items of a whole signal without annotations;       stream.c
  *   - plain numeric CSV and raw little-endian float32 tensors;   csv.c
  *   - the shared helpers (errors, file reading, numbers).        common.c
  *
@@ -1043,6 +1044,30 @@ void bnn_beat_stream_stats_get(const bnn_beat_stream *s,
 void bnn_beat_stream_free(bnn_beat_stream *s);
 
 /*
+ * The beat items of a whole signal, for recordings that come without
+ * beat annotations (an EDF file, a CSV or float32 signal): x[0..n) is one
+ * lead in the units the items want (as bnn_beat_stream_push), o->fs_in
+ * its rate; the beats are detected and cut exactly as the stream does
+ * (bnn_beat_stream_new with o, the samples pushed, finish), which is, bit
+ * for bit, bnn_beats_extract over the beats bnn_qrs_detect finds in x.
+ * *out gets, for the kept beats in time order: x (len = pre + post
+ * samples each, channels 1, at fs = o->beat.fs or fs_in), sample (the
+ * detected R peak, input samples from x[0]), rhythm (all
+ * BNN_FEAT_COUNT features, final: o->features is not used), code "N" and
+ * class BNN_AAMI_N (a detected beat has no class of its own; as the
+ * batch path gives detected beats), count[BNN_AAMI_N] = n and
+ * dropped[BNN_AAMI_N] = detected beats whose window leaves the signal.
+ * No beat at all (flat or very short input) is success with out->n 0.
+ * Free with bnn_beats_free().  Errors: those of bnn_beat_stream_new
+ * (BNN_E_INVAL: a rate outside BNN_QRS_FS_MIN .. BNN_QRS_FS_MAX, bad
+ * window or preprocessing options) and bnn_beat_stream_push (BNN_E_RANGE:
+ * a NaN or infinite sample, named), BNN_E_INVAL for n == 0 or NULL,
+ * BNN_E_RANGE for more than BNN_MAX_VALUES output values, BNN_E_NOMEM.
+ */
+int bnn_beats_detect(const float *x, size_t n, const bnn_beat_stream_opts *o,
+		     bnn_beats *out, bnn_error *err);
+
+/*
  * Window framer for windowed (e.g. EEG) models: the pushed signal at
  * fs_in resampled to fs_out (0 or equal: none) with `method`, cut into
  * windows of len output samples every hop (window k starts at output
@@ -1231,6 +1256,18 @@ int bnn_edf_open(const char *path, bnn_edf_file *out, bnn_error *err);
  */
 int bnn_edf_find_signal(const bnn_edf_file *f, const char *label);
 
+/*
+ * Signal recording ECG lead `want`: bnn_edf_find_signal's match first,
+ * else the rules of bnn_wfdb_find_lead over the labels: the same lead by
+ * name ("II" finds "ECG MLII", "ECG II", "Lead 2"; case, blanks, '-',
+ * '_', '.' ignored, a leading "ECG" word dropped), and when `want` names
+ * an ECG lead and no label does, the first label that says only "ECG"
+ * ("ECG", "ECG1", "ECG 2"), with *fallback (may be NULL) set to 1 so the
+ * caller can say which channel it took; *fallback is 0 otherwise.
+ * Returns the index, BNN_E_NOTFOUND or BNN_E_INVAL (NULL f or want).
+ */
+int bnn_edf_find_lead(const bnn_edf_file *f, const char *want, int *fallback);
+
 /* Millivolts per unit of a physical dimension: "uV"/"µV" 1e-3, "mV" 1,
  * "V" 1e3, "nV" 1e-6; 0 for anything else. */
 double bnn_edf_mv_per_unit(const char *units);
@@ -1360,6 +1397,12 @@ static inline double bnn__rr_ratio(double num, double den)
  * (BNN_E_IO).  A failed write leaves the old file untouched. */
 int bnn__write_file(const char *path, const void *data, size_t len,
 		    bnn_error *err);
+
+/* Rules 2 and 3 of bnn_wfdb_find_lead (the lead by name with its
+ * aliases, then a generic "ECG" signal, *fallback 1) over n names,
+ * name(ctx, i) the i-th (wfdb_lead.c; WFDB descriptions, EDF labels). */
+int bnn__find_lead_by_name(int n, const char *(*name)(const void *, int),
+			   const void *ctx, const char *want, int *fallback);
 
 /* Join dir + "/" + name into buf (cap bytes); BNN_E_RANGE if too long. */
 int bnn__path_join(char *buf, size_t cap, const char *dir, const char *name,

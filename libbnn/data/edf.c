@@ -317,6 +317,25 @@ int bnn_edf_find_signal(const bnn_edf_file *f, const char *label)
 	return BNN_E_NOTFOUND;
 }
 
+static const char *label_of(const void *f, int i)
+{
+	return ((const bnn_edf_file *)f)->sig[i].label;
+}
+
+int bnn_edf_find_lead(const bnn_edf_file *f, const char *want, int *fallback)
+{
+	int i;
+
+	if (fallback)
+		*fallback = 0;
+	if (!f || !want || (!f->sig && f->nsig))
+		return BNN_E_INVAL;
+	i = bnn_edf_find_signal(f, want);
+	if (i >= 0)
+		return i;
+	return bnn__find_lead_by_name(f->nsig, label_of, f, want, fallback);
+}
+
 double bnn_edf_mv_per_unit(const char *u)
 {
 	if (!u)

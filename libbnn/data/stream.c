@@ -890,6 +890,119 @@ void bnn_beat_stream_stats_get(const bnn_beat_stream *s,
 }
 
 /* ---------------------------------------------------------------------
+ * A whole signal at once
+ * --------------------------------------------------------------------- */
+
+/* Room for one more beat in b (capacity *cap): 0, BNN_E_RANGE (more
+ * than BNN_MAX_VALUES window values) or BNN_E_NOMEM. */
+static int beats_grow(bnn_beats *b, size_t *cap)
+{
+	if (b->n < *cap)
+		return 0;
+	size_t c = *cap ? 2 * *cap : 256, xs;
+	if (bnn__mul(b->n + 1, b->len, &xs) || xs > BNN_MAX_VALUES)
+		return BNN_E_RANGE;
+	if (bnn__mul(c, b->len, &xs) || xs > BNN_MAX_VALUES)
+		c = BNN_MAX_VALUES / b->len;
+	float *x = bnn__realloc(b->x, c * b->len * sizeof(float));
+	if (!x)
+		return BNN_E_NOMEM;
+	b->x = x;
+	int64_t *t = bnn__realloc(b->sample, c * sizeof(int64_t));
+	if (!t)
+		return BNN_E_NOMEM;
+	b->sample = t;
+	float *r = bnn__realloc(b->rhythm, c * BNN_FEAT_COUNT * sizeof(float));
+	if (!r)
+		return BNN_E_NOMEM;
+	b->rhythm = r;
+	unsigned char *u = bnn__realloc(b->cls, c);
+	if (!u)
+		return BNN_E_NOMEM;
+	b->cls = u;
+	u = bnn__realloc(b->code, c);
+	if (!u)
+		return BNN_E_NOMEM;
+	b->code = u;
+	*cap = c;
+	return 0;
+}
+
+/* Move the finished items of s into b. */
+static int beats_take(bnn_beat_stream *s, bnn_beats *b, size_t *cap,
+		      bnn_error *err)
+{
+	bnn_stream_item it;
+	unsigned char n = (unsigned char)bnn_wfdb_ann_code("N");
+
+	while (bnn_beat_stream_next(s, &it)) {
+		int rc = beats_grow(b, cap);
+		if (rc == BNN_E_RANGE)
+			return bnn__err(err, rc,
+					"beats_detect: more than %zu values after %zu beats",
+					BNN_MAX_VALUES, b->n);
+		if (rc)
+			return bnn__err(err, rc, "beats_detect: out of memory");
+		memcpy(b->x + b->n * b->len, it.x, b->len * sizeof(float));
+		memcpy(b->rhythm + b->n * BNN_FEAT_COUNT, it.rhythm,
+		       sizeof it.rhythm);
+		b->sample[b->n] = it.sample;
+		b->cls[b->n] = BNN_AAMI_N;
+		b->code[b->n] = n;
+		b->n++;
+	}
+	return BNN_OK;
+}
+
+int bnn_beats_detect(const float *x, size_t n, const bnn_beat_stream_opts *o,
+		     bnn_beats *out, bnn_error *err)
+{
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (!out || !o || (!x && n))
+		return bnn__err(err, BNN_E_INVAL, "beats_detect: NULL argument");
+	if (!n)
+		return bnn__err(err, BNN_E_INVAL, "beats_detect: no samples");
+	bnn_beat_stream_opts so = *o;
+	so.features = BNN_STREAM_FEAT_ALL;	/* every feature final */
+	bnn_beat_stream *s;
+	int rc = bnn_beat_stream_new(&so, &s, err);
+	if (rc)
+		return rc;
+	bnn_beats b;
+	memset(&b, 0, sizeof b);
+	b.len = (size_t)o->beat.pre + (size_t)o->beat.post;
+	b.fs = o->beat.fs > 0 ? o->beat.fs : o->fs_in;
+	b.channels = 1;
+	size_t cap = 0;
+	/* In pieces, items taken after each: the stream holds a few seconds. */
+	for (size_t i = 0; i < n && !rc;) {
+		size_t m = n - i < 65536 ? n - i : 65536;
+		rc = bnn_beat_stream_push(s, x + i, m, err);
+		if (!rc)
+			rc = beats_take(s, &b, &cap, err);
+		i += m;
+	}
+	if (!rc)
+		rc = bnn_beat_stream_finish(s, err);
+	if (!rc)
+		rc = beats_take(s, &b, &cap, err);
+	if (!rc) {
+		bnn_beat_stream_stats st;
+		bnn_beat_stream_stats_get(s, &st);
+		b.count[BNN_AAMI_N] = b.n;
+		b.dropped[BNN_AAMI_N] = st.dropped + st.late;
+	}
+	bnn_beat_stream_free(s);
+	if (rc) {
+		bnn_beats_free(&b);
+		return rc;
+	}
+	*out = b;
+	return BNN_OK;
+}
+
+/* ---------------------------------------------------------------------
  * Window framer
  * --------------------------------------------------------------------- */
 

@@ -123,6 +123,35 @@ static int lead_key(const char *name, char key[KEY_MAX])
 	return NAME_OTHER;
 }
 
+int bnn__find_lead_by_name(int n, const char *(*name)(const void *, int),
+			   const void *ctx, const char *want, int *fallback)
+{
+	char wk[KEY_MAX], sk[KEY_MAX];
+	int wkind = lead_key(want, wk), i;
+
+	if (fallback)
+		*fallback = 0;
+	if (wkind == NAME_LEAD || wkind == NAME_OTHER)
+		for (i = 0; i < n; i++)
+			if (lead_key(name(ctx, i), sk) == wkind && wk[0] &&
+			    !strcmp(sk, wk))
+				return i;
+	if (wkind != NAME_LEAD)
+		return BNN_E_NOTFOUND;
+	for (i = 0; i < n; i++)
+		if (lead_key(name(ctx, i), sk) == NAME_GENERIC) {
+			if (fallback)
+				*fallback = 1;
+			return i;
+		}
+	return BNN_E_NOTFOUND;
+}
+
+static const char *desc_of(const void *h, int i)
+{
+	return ((const bnn_wfdb_header *)h)->sig[i].desc;
+}
+
 int bnn_wfdb_find_lead(const bnn_wfdb_header *h, const char *want,
 		       int *fallback)
 {
@@ -133,22 +162,7 @@ int bnn_wfdb_find_lead(const bnn_wfdb_header *h, const char *want,
 	int i = bnn_wfdb_find_signal(h, want);
 	if (i >= 0)
 		return i;
-	char wk[KEY_MAX], sk[KEY_MAX];
-	int wkind = lead_key(want, wk);
-	if (wkind == NAME_LEAD || wkind == NAME_OTHER)
-		for (i = 0; i < h->nsig; i++)
-			if (lead_key(h->sig[i].desc, sk) == wkind && wk[0] &&
-			    !strcmp(sk, wk))
-				return i;
-	if (wkind != NAME_LEAD)
-		return BNN_E_NOTFOUND;
-	for (i = 0; i < h->nsig; i++)
-		if (lead_key(h->sig[i].desc, sk) == NAME_GENERIC) {
-			if (fallback)
-				*fallback = 1;
-			return i;
-		}
-	return BNN_E_NOTFOUND;
+	return bnn__find_lead_by_name(h->nsig, desc_of, h, want, fallback);
 }
 
 /* "MLII, V5" (descriptions, "(unnamed)" for empty ones) for messages. */

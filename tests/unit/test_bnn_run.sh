@@ -272,7 +272,67 @@ os.makedirs("short", exist_ok=True)
 with open("short/Z001.txt", "w") as f:
     for i in range(400):
         f.write("%d\n" % i)
+# ecg60: 60 s of a synthetic ECG lead at 250 Hz in ADC units (gain 200,
+# baseline 0): QRS and T waves at irregular RR, now and then a wide
+# inverted beat, baseline wander and noise; as the WFDB record
+# ecg/ecg60 (format 16, no annotations), ecg60.i16 (raw int16, for
+# edf_write.py --ecg and --stream), ecg60.csv and .txt (one column of mV,
+# the exact decimal of the float the others give) and ecg60.f32 (float32
+# mV); ecg60x2.csv has a second, negated column.
+random.seed(11)
+fs, n = 250, 250 * 60
+acc = [0.0] * n
+t = 0.5 * fs
+beats = []
+while t < n:
+    wide = random.random() < 0.1
+    amp, w = (-160, 0.025) if wide else (240, 0.01)
+    c = int(t)
+    beats.append((c, "V" if wide else "N"))
+    for k in range(max(0, c - 150), min(n, c + 150)):
+        d, dt = (k - c) / fs, (k - c) / fs - 0.25
+        acc[k] += amp * math.exp(-d * d / (2 * w * w)) + 40 * math.exp(-dt * dt / (2 * 0.04 * 0.04))
+    t += (0.6 + 0.35 * random.random()) * (0.7 if wide else 1) * fs
+ecg = [int(round(acc[i] + 60 * math.sin(2 * math.pi * 0.3 * i / fs) + 6 * (random.random() - 0.5)))
+       for i in range(n)]
+os.makedirs("ecg", exist_ok=True)
+with open("ecg/ecg60.dat", "wb") as f:
+    f.write(struct.pack("<%dh" % n, *ecg))
+with open("ecg/ecg60.hea", "w") as f:
+    f.write("ecg60 1 250 %d\n" % n)
+    f.write("ecg60.dat 16 200 16 0 %d %d 0 MLII\n" % (ecg[0], ck(ecg)))
+with open("ecg60.i16", "wb") as f:
+    f.write(struct.pack("<%dh" % n, *ecg))
+mv = [struct.unpack("<f", struct.pack("<f", v / 200))[0] for v in ecg]
+for name in ("ecg60.csv", "ecg60.txt"):
+    with open(name, "w") as f:
+        f.write("".join("%r\n" % v for v in mv))
+with open("ecg60.f32", "wb") as f:
+    f.write(struct.pack("<%df" % n, *mv))
+with open("ecg60x2.csv", "w") as f:
+    f.write("".join("%r,%r\n" % (v, -v) for v in mv))
+# Its beats (N, and V for the wide ones) as "sample symbol" lines (for
+# edf_write.py --ecg ... BEATS: an EDF+ file with beat annotations) and
+# as the .atr of ecgann/ecg60, a copy of the record with annotations.
+with open("ecg60.beats", "w") as f:
+    f.write("".join("%d %s\n" % b for b in beats))
+os.makedirs("ecgann", exist_ok=True)
+with open("ecgann/ecg60.atr", "wb") as f:
+    t = 0
+    for (at, sym) in beats:
+        f.write(struct.pack("<H", ({"N": 1, "V": 5}[sym] << 10) | (at - t)))
+        t = at
+    f.write(struct.pack("<H", 0))
 EOF
+# ecg60 as plain EDF files (physical = digital / 200 mV, so the samples
+# are those of ecg/ecg60): the channel labelled as EDF+ does
+# ("ECG MLII"), by the lead's alias ("II"), generically ("ECG1"), and a
+# chest lead only ("V2").
+for l in "ECG MLII:ecg60" "II:ecg60-ii" "ECG1:ecg60-generic" "V2:ecg60-v2"; do
+	"$PY" "$here/edf_write.py" --ecg "${l#*:}.edf" ecg60.i16 250 200 "${l%%:*}" || exit 1
+done
+"$PY" "$here/edf_write.py" --ecg ecg60-ann.edf ecg60.i16 250 200 "ECG MLII" ecg60.beats || exit 1
+cp ecg/ecg60.hea ecg/ecg60.dat ecgann/
 # Bonn layouts: lay/ holds Z/ and S/ (a real layout); lone/S/ is only a
 # folder called S.
 mkdir -p lay/Z lay/S lone/S
@@ -462,7 +522,8 @@ expect 0 "" "one-lead model: --lead-map MLII=V1 where MLII is there: unused" -- 
 expect 0 "the model's lead V5 is fed from the record's V1 \(--lead-map V5=V1\)" "one-lead model: --lead-map V5=V1" -- -m ecgv5.bnn -q -p q.csv --lead-map V5=V1 wfdb/syn
 expect 2 "--lead-map names a record's signals: a --stream has none" "--lead-map with --stream" -- -m lead-MLII-V1.bnn --stream - --fs 250 --lead-map V1=V5
 expect 6 "the model takes 2 channels \(leads MLII, V1\); --stream feeds a model one channel of the stream" "--stream refuses a two-lead model" -- -m lead-MLII-V1.bnn --stream /dev/null --fs 250 --channels 2
-expect 6 "the model classifies heartbeats" "EDF: a two-lead beat model refused" -- -m lead-MLII-V1.bnn rec.edf
+expect 6 "rec.edf: the model classifies heartbeats of 2 leads \(MLII, V1\); in an EDF file or a CSV / float32 signal bnn-run detects the beats on one lead, so only one-lead beat models take them: give a recording of several leads as a WFDB record" "EDF: a two-lead beat model refused, naming what is supported" -- -m lead-MLII-V1.bnn rec.edf
+expect 6 "ecg60x2.csv: the model classifies heartbeats of 2 leads \(MLII, V1\);.*only one-lead beat models" "a two-column CSV signal for a two-lead beat model refused" -- -m lead-MLII-V1.bnn --fs 250 ecg60x2.csv
 # a folder: the record without V5 is skipped, naming its signals
 mkdir l2dir
 cp wfdb/syn.hea wfdb/syn.dat wfdb/syn.atr l2dir/
@@ -754,7 +815,7 @@ json_check "EDF --lead-map: Pz-Oz, then Fpz-Cz for C3" 'd["data"]["sources"][0][
 expect 6 "rec.edf: the model's leads Pz-Oz and C3 both name its channel EEG Pz-Oz" "EDF: --lead-map onto a channel another lead takes" -- -m eegc3b.bnn --lead-map C3=EEG\ Pz-Oz rec.edf
 expect 0 "" "WFDB windowed two-lead model: leads by name" -- -m eeg2lead-w.bnn --json -p p.csv wfdb/syn
 json_check "WFDB windows, leads V1 then MLII" 'd["data"]["sources"][0]["lead"] == "V1+MLII"'
-expect 6 "rec.edf: the model classifies heartbeats .*beat detection" "EDF with a beat model: exit 6" -- -m ecg250.bnn rec.edf
+expect 6 "rec.edf has no channel 'MLII' \(its channels: EEG Fpz-Cz, EEG Pz-Oz\); that is the model's lead: --channel NAME picks another" "EDF of EEG channels with an ECG beat model: no MLII, exit 6" -- -m ecg250.bnn rec.edf
 expect 0 "resampling inputs at 100 Hz to the model's 173.61 Hz" "EDF at 100 Hz, model at 173.61 Hz: resampled" -- -m eeg.bnn --json -p p.csv rec.edf
 expect 7 "rec.edf is sampled at 100 Hz, the model expects 173.61 Hz \(--no-resample" "EDF with --no-resample" -- -m eeg.bnn --no-resample rec.edf
 expect 5 "fake.edf: not an EDF or BDF file" "not EDF" -- -m eeg100.bnn fake.edf
@@ -764,6 +825,89 @@ cp rec.edf noext
 expect 0 "" "EDF recognised by its first bytes" -- -m eeg100.bnn --json -p p.csv noext
 json_check "EDF without .edf: read as EDF" 'd["data"]["sources"][0]["reader"] == "edf"'
 expect 0 "--fs ignored for EDF files" "--fs with an EDF: ignored with a warning" -- -m eeg100.bnn --fs 50 --json -p p.csv rec.edf
+
+# ---------------------------------------------------------------------
+# Beat models on signals without beat annotations: EDF, CSV, float32
+# ---------------------------------------------------------------------
+# ecg60 (60 s at 250 Hz) as a WFDB record without annotations (beats
+# detected), as EDF files and as CSV / float32 signals: the same samples,
+# so the same beats, classes and scores, beat for beat.
+beatcls() { cut -d, -f3,5- "$1"; }
+same_beats() {	# same_beats A.csv B.csv DESCRIPTION
+	if [ "$(wc -l <"$1")" -gt 1 ] && [ "$(beatcls "$1")" = "$(beatcls "$2")" ]; then
+		ok "$3"
+	else
+		notok "$3 ($(wc -l <"$1") and $(wc -l <"$2") lines)"
+	fi
+}
+expect 0 "record ecg60 has no .atr annotations: its beats are detected" "ecg60 WFDB record: beats detected (-p)" -- -m ecg250.bnn -p wf60.csv ecg/ecg60
+[ "$(wc -l <wf60.csv)" -gt 60 ] && ok "ecg60: more than 60 beats detected ($(($(wc -l <wf60.csv) - 1)))" ||
+	notok "ecg60: more than 60 beats detected ($(wc -l <wf60.csv) lines)"
+expect 0 "" "--beats detect on a record without annotations: detected, nothing to score against" -- -m ecg250.bnn --beats detect -p wfd60.csv ecg/ecg60
+same_beats wfd60.csv wf60.csv "--beats detect without annotations = the default (auto) without them"
+expect 3 "record ecg60: .*ecg60.qrs: cannot open" "--beats detect --annotator NAME: the named reference must be there" -- -m ecg250.bnn --beats detect --annotator qrs ecg/ecg60
+expect 0 "" "EDF with a beat model: beats detected (--json -p)" -- -m ecg250.bnn --json -p edf60.csv ecg60.edf
+json_check "EDF beats: an edf source of beats on ECG MLII, the detection object, items unlabelled" \
+	's = d["data"]["sources"][0]; det = d["detection"]' \
+	's["reader"] == "edf" and s["lead"] == "ECG MLII" and s["fs"] == 250 and not s["resampled"]' \
+	'det["records"] == 1 and det["records_with_reference"] == 0 and det["detected"] == s["items"] + s["dropped"]' \
+	'det["tp"] == 0 and det["se"] is None' \
+	'd["data"]["items"] == s["items"] and all(l["items"] == 0 for l in d["data"]["labels"])'
+same_beats edf60.csv wf60.csv "EDF = the WFDB record with detected beats: every beat's sample, class and scores"
+expect 0 "" "EDF channel by the lead's alias (II for MLII)" -- -m ecg250.bnn -p edfii.csv ecg60-ii.edf
+! grep -q "generic" err && ok "EDF 'II' for MLII: no note" || notok "EDF 'II' for MLII: no note"
+same_beats edfii.csv wf60.csv "EDF 'II' taken for MLII: the same beats and classes"
+expect 0 "ecg60-generic.edf has no channel MLII: using its generic ECG channel 'ECG1' \(signal 0; --channel NAME picks another\)" "EDF generic ECG1 channel: taken with a note" -- -m ecg250.bnn -p edfg.csv ecg60-generic.edf
+same_beats edfg.csv wf60.csv "EDF generic channel: the same beats and classes"
+expect 0 "rec.edf: none of its 2 EDF\+ annotations is a beat \(a WFDB beat symbol such as N, V, A at a point in time\): the detected beats are unlabelled" "EDF+ with annotations that are no beats and a beat model: a note" -- -m ecg250.bnn -p /dev/null --channel "EEG Fpz-Cz" rec.edf
+# EDF+ beat annotations are the reference of the detected beats, as a
+# record's .atr is for --beats detect.
+expect 0 "" "EDF+ with beat annotations (N, V): detected beats matched and labelled (--json)" -- -m ecg250.bnn --json -p edfa.csv ecg60-ann.edf
+cp out edfa.json
+json_check "EDF+ beat annotations: a reference for the detection, labelled beats, N and V" \
+	'det = d["detection"]' 'det["records_with_reference"] == 1 and det["se"] > 0.95 and det["ppv"] > 0.95' \
+	'{l["label"]: l["items"] > 0 for l in d["data"]["labels"] if l["label"] in "NV"} == {"N": True, "V": True}'
+expect 0 "" "the record with the same beats as .atr, --beats detect (--json)" -- -m ecg250.bnn --beats detect --json -p wfa.csv ecgann/ecg60
+"$PY" -c 'import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); sys.exit(a["detection"] != b["detection"] or a["metrics"]["confusion"] != b["metrics"]["confusion"])' edfa.json out &&
+	[ "$(cut -d, -f3- edfa.csv)" = "$(cut -d, -f3- wfa.csv)" ] &&
+	ok "EDF+ beat annotations = the record's .atr with --beats detect: detection counts, confusion, every beat's label, class and scores" ||
+	notok "EDF+ beat annotations = the record's .atr with --beats detect: detection counts, confusion, every beat's label, class and scores"
+expect 6 "ecg60-v2.edf has no channel 'MLII' \(its channels: V2\); that is the model's lead: --channel NAME picks another" "EDF with only another lead (V2): refused" -- -m ecg250.bnn ecg60-v2.edf
+expect 0 "" "--channel V2 picks it" -- -m ecg250.bnn -q -p edfv2.csv --channel V2 ecg60-v2.edf
+same_beats edfv2.csv wf60.csv "--channel V2: the same beats and classes"
+expect 0 "resampling inputs at 250 Hz to the model's 360 Hz" "EDF at 250 Hz, beat model at 360 Hz: resampled" -- -m ecg360.bnn -p edf360.csv ecg60.edf
+expect 0 "" "the WFDB record at 250 Hz, beat model at 360 Hz" -- -m ecg360.bnn -q -p wf360.csv ecg/ecg60
+same_beats edf360.csv wf360.csv "EDF resampled = WFDB resampled, beat for beat"
+expect 7 "ecg60.edf is sampled at 250 Hz, the model expects 360 Hz \(--no-resample refuses to resample it\)" "EDF beats with --no-resample and another rate" -- -m ecg360.bnn --no-resample ecg60.edf
+expect 0 "" "a rhythm-feature model (baseline, low-pass, QRS amplitude) on the EDF" -- -m mitdb-feat.bnn -q -p edff.csv ecg60.edf
+expect 0 "" "... and on the WFDB record" -- -m mitdb-feat.bnn -q -p wff.csv ecg/ecg60
+same_beats edff.csv wff.csv "rhythm-feature model: EDF = WFDB, beat for beat"
+# CSV, .txt and float32 signals: beats detected given --fs, refused without.
+expect 2 "ecg60.csv: a continuous signal \(15000 rows of 1 value\) for a beat model, whose items are 50 values centred on beats: bnn-run detects the beats, which needs the signal's sampling rate: give it with --fs HZ" "a CSV signal for a beat model without --fs: refused naming --fs" -- -m ecg250.bnn ecg60.csv
+expect 2 "ecg60.txt: a continuous signal \(15000 rows of 1 value\) for a beat model.*give it with --fs HZ" "a .txt signal for a beat model without --fs: refused naming --fs" -- -m ecg250.bnn ecg60.txt
+expect 2 "whose items are 109 values centred on beats followed by rhythm features: bnn-run detects the beats" "the refusal names the rhythm features of a feature model" -- -m mitdb-feat.bnn ecg60.csv
+for f in csv txt f32; do
+	expect 0 "" "a $f signal with --fs 250 for a beat model: beats detected" -- -m ecg250.bnn -q --fs 250 -p sig60$f.csv ecg60.$f
+	same_beats sig60$f.csv wf60.csv "$f signal = the WFDB record, beat for beat"
+done
+expect 0 "" "a CSV signal with --fs for a rhythm-feature model" -- -m mitdb-feat.bnn -q --fs 250 -p sigf.csv ecg60.csv
+same_beats sigf.csv wff.csv "rhythm-feature model: CSV = WFDB, beat for beat"
+expect 7 "ecg60.csv is sampled at 50 Hz: beat detection works at 100 .. 20000 Hz" "a CSV signal at a rate the detector refuses: exit 7" -- -m ecg250.bnn --fs 50 ecg60.csv
+expect 7 "ecg60.f32 is sampled at 50 Hz: beat detection works at 100 .. 20000 Hz" "a float32 signal at a rate the detector refuses: exit 7" -- -m ecg250.bnn --fs 50 ecg60.f32
+expect 7 "ecg60.csv is sampled at 250 Hz, the model expects 360 Hz \(--no-resample" "a CSV signal with --no-resample and another rate" -- -m ecg360.bnn --fs 250 --no-resample ecg60.csv
+# One beat window per row stays a table of items (no --fs needed).
+"$PY" -c 'print("\n".join(",".join(str((i * 7 + j) % 11) for j in range(50)) for i in range(3)))' >beatrows.csv
+expect 0 "" "a CSV of beat windows (one per row) for a beat model: still items" -- -m ecg250.bnn --json -p br.csv beatrows.csv
+json_check "beat-window rows: 3 items from a csv source" 'd["data"]["items"] == 3' 'd["data"]["sources"][0]["reader"] == "csv"'
+# --write-ann on the EDF: NAME.EXT beside it, as the WFDB record's.
+mkdir annedf annwf
+cp ecg60.edf annedf/
+expect 0 "" "--write-ann bnn on an EDF file" -- -m ecg250.bnn -q -p /dev/null --write-ann bnn annedf/ecg60.edf
+expect 0 "" "--write-ann bnn on the WFDB record (detected beats)" -- -m ecg250.bnn -q -p /dev/null --write-ann bnn --ann-dir annwf ecg/ecg60
+cmp -s annedf/ecg60.bnn annwf/ecg60.bnn && ok "--write-ann: the EDF's annotation file equals the WFDB record's, byte for byte" ||
+	notok "--write-ann: the EDF's annotation file equals the WFDB record's, byte for byte"
+expect 2 "annedf/ecg60.edf is the input file itself: --write-ann never replaces it" "--write-ann edf on an EDF refused" -- -m ecg250.bnn --write-ann edf annedf/ecg60.edf
+cmp -s annedf/ecg60.edf ecg60.edf && ok "the EDF is untouched" || notok "the EDF is untouched"
 
 # ---------------------------------------------------------------------
 # WFDB annotations out (--write-ann)
@@ -1046,7 +1190,75 @@ PYEOF
 		ok "detection Se/+P in the text report" || notok "detection Se/+P in the text report"
 	expect 2 "--beats wants auto, annotations or detect" "--beats bogus" -- -m mitdb-feat.bnn --beats bogus 100
 	seq 1 4000 | awk '{ print sin($1 / 20) }' >signal.csv
-	expect 6 "a continuous signal .* for a beat model" "a continuous CSV for a beat model is refused" -- -m mitdb-feat.bnn signal.csv
+	expect 2 "a continuous signal .* for a beat model.*give it with --fs HZ" "a continuous CSV for a beat model without --fs: refused naming --fs" -- -m mitdb-feat.bnn signal.csv
+	# MIT-BIH 100's MLII as an EDF file (bnn-wfdb2raw: ADC - baseline as
+	# the digital values, physical = digital / 200 mV: the samples are
+	# the record's to the bit, tests/unit/test_edf.c test_ecg_exact), in
+	# whole records of 1 s: 1805 s = 649800 samples.  trunc/100 is the
+	# WFDB record cut to those samples (its header's sample count; the
+	# checksum then warns).  The shipped ECG model (180 Hz, beat
+	# reference, rhythm features) gives every beat the class and scores
+	# of --beats detect on the record, and the same --write-ann file.
+	if [ -f "$repo/models/ecg-bin-full.bnn" ] && [ -x "$W2R" ] &&
+	   "$W2R" "$DATA/mitdb" 100 MLII int16 >m100.i16 2>/dev/null; then
+		mkdir edf100 trunc
+		"$PY" "$here/edf_write.py" --ecg edf100/100.edf m100.i16 360 200 MLII
+		sed '1s/ 650000\r\{0,1\}$/ 649800/' "$DATA/mitdb/100.hea" >trunc/100.hea
+		ln -s "$DATA/mitdb/100.dat" trunc/ && ln -s "$DATA/mitdb/100.atr" trunc/
+		expect 0 "" "MIT-BIH 100 as EDF with models/ecg-bin-full.bnn (--json -p --write-ann)" -- \
+			-m "$repo/models/ecg-bin-full.bnn" --json -p edf100.csv --write-ann bnn edf100/100.edf
+		json_check "EDF of 100: 2270 beats detected and classified, resampled to 180 Hz, no labels" \
+			's = d["data"]["sources"][0]' 's["reader"] == "edf" and s["lead"] == "MLII" and s["resampled"]' \
+			'd["data"]["items"] == s["items"] and s["items"] > 2250 and d["detection"]["records"] == 1'
+		expect 0 "" "trunc/100 with --beats detect (-p --write-ann)" -- \
+			-m "$repo/models/ecg-bin-full.bnn" --beats detect -q -p trunc100.csv --write-ann bnn --ann-dir . trunc/100
+		if [ "$(wc -l <edf100.csv)" -gt 2250 ] &&
+		   [ "$(cut -d, -f3,5- edf100.csv)" = "$(cut -d, -f3,5- trunc100.csv)" ]; then
+			ok "EDF of 100 = --beats detect on the record: every beat's sample, class and scores ($(($(wc -l <edf100.csv) - 1)) beats)"
+		else
+			notok "EDF of 100 = --beats detect on the record: every beat's sample, class and scores"
+		fi
+		cmp -s edf100/100.bnn 100.bnn && ok "EDF of 100: --write-ann gives the record's annotation file, byte for byte" ||
+			notok "EDF of 100: --write-ann gives the record's annotation file, byte for byte"
+		# The same as EDF+ with 100.atr's beats as annotations: the
+		# detection scored and the beats labelled as on the record.
+		"$PY" - "$DATA/mitdb/100.atr" >b100.txt <<'EOF'
+import sys
+# MIT-format annotations -> "sample symbol" lines of the beat codes
+sym = {1: "N", 2: "L", 3: "R", 4: "a", 5: "V", 6: "F", 7: "J", 8: "A", 9: "S",
+       10: "E", 11: "j", 12: "/", 13: "Q", 34: "e", 38: "f"}
+d = open(sys.argv[1], "rb").read()
+i = t = 0
+while i + 1 < len(d):
+    w = d[i] | d[i + 1] << 8
+    i += 2
+    a, n = w >> 10, w & 0x3ff
+    if a == 0 and n == 0:
+        break
+    if a == 59:	# SKIP: a 32-bit interval, high word first
+        v = (d[i] | d[i + 1] << 8) << 16 | d[i + 2] | d[i + 3] << 8
+        t += v - (1 << 32) if v >= 1 << 31 else v
+        i += 4
+    elif a == 63:	# AUX text
+        i += (n + 1) // 2 * 2
+    elif a < 59:
+        t += n
+        if a in sym:
+            print(t, sym[a])
+EOF
+		"$PY" "$here/edf_write.py" --ecg edf100/100plus.edf m100.i16 360 200 MLII b100.txt
+		expect 0 "" "MIT-BIH 100 as EDF+ with its beats as annotations (--json)" -- \
+			-m "$repo/models/ecg-bin-full.bnn" --json -p edf100a.csv edf100/100plus.edf
+		cp out edf100a.json
+		expect 0 "" "trunc/100 with --beats detect (--json)" -- \
+			-m "$repo/models/ecg-bin-full.bnn" --beats detect --json -p trunc100a.csv trunc/100
+		"$PY" -c 'import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); sys.exit(a["detection"] != b["detection"] or a["detection"]["tp"] < 2250 or a["metrics"]["confusion"] != b["metrics"]["confusion"])' edf100a.json out &&
+			[ "$(cut -d, -f3- edf100a.csv)" = "$(cut -d, -f3- trunc100a.csv)" ] &&
+			ok "EDF+ of 100 with its beats = --beats detect on the record: detection, confusion, every beat's label, class and scores" ||
+			notok "EDF+ of 100 with its beats = --beats detect on the record: detection, confusion, every beat's label, class and scores"
+	else
+		skip "MIT-BIH 100 as EDF" "no models/ecg-bin-full.bnn or $W2R"
+	fi
 	# A checksum mismatch: a warning by default, an error with --strict.
 	mkdir badsum
 	ln -s "$DATA/mitdb/100.dat" badsum/ && ln -s "$DATA/mitdb/100.atr" badsum/

@@ -50,11 +50,12 @@ static double synth(int s, long i, const struct wsig *w)
 /*
  * Write `name` in the temporary folder with EDFlib: nsig signals, nrec
  * records of rec10us x 10 us, synthetic samples (or `data` for signal 0
- * when not NULL), annotations.
+ * when not NULL; `digital`: its digital values), annotations.
  */
-static void write_edf(const char *name, int type, int nsig,
-		      const struct wsig *w, int nrec, int rec10us,
-		      const double *data, const struct wann *ann, int nann)
+static void write_edf_digital(const char *name, int type, int nsig,
+			      const struct wsig *w, int nrec, int rec10us,
+			      const double *data, const int *digital,
+			      const struct wann *ann, int nann)
 {
 	int h = edfopen_file_writeonly(tpath(name), type, nsig);
 	int maxspr = 0;
@@ -78,6 +79,11 @@ static void write_edf(const char *name, int type, int nsig,
 	buf = xmalloc((size_t)maxspr * sizeof(double));
 	for (int r = 0; r < nrec; r++)
 		for (int s = 0; s < nsig; s++) {
+			if (digital && s == 0) {
+				assert_int_equal(edfwrite_digital_samples(h,
+					(int *)digital + (long)r * w[s].spr), 0);
+				continue;
+			}
 			for (int i = 0; i < w[s].spr; i++) {
 				long k = (long)r * w[s].spr + i;
 
@@ -92,6 +98,14 @@ static void write_edf(const char *name, int type, int nsig,
 			ann[a].text), 0);
 	free(buf);
 	assert_int_equal(edfclose_file(h), 0);
+}
+
+static void write_edf(const char *name, int type, int nsig,
+		      const struct wsig *w, int nrec, int rec10us,
+		      const double *data, const struct wann *ann, int nann)
+{
+	write_edf_digital(name, type, nsig, w, nrec, rec10us, data, NULL, ann,
+			  nann);
 }
 
 /* Header field: text left-aligned in `len` bytes padded with spaces. */
@@ -290,6 +304,108 @@ static void test_edfplus_roundtrip(void **state)
 	bnn_edf_close(&f);	/* twice: harmless */
 	bnn_edf_close(NULL);
 	assert_int_equal(edflib_get_number_of_open_files(), 0);
+}
+
+/* ECG channels by lead (bnn_edf_find_lead): the label, then the lead's
+ * aliases, then a generic "ECG" channel, flagged. */
+static void test_find_lead(void **state)
+{
+	static const struct wsig a[] = {
+		{ "EEG Fpz-Cz", "uV", 100, -500, 500, -32768, 32767 },
+		{ "ECG1", "mV", 100, -5, 5, -32768, 32767 },
+		{ "ECG Lead II", "mV", 100, -5, 5, -32768, 32767 },
+		{ "v5", "mV", 100, -5, 5, -32768, 32767 },
+	};
+	static const struct wsig b[] = {
+		{ "ECG", "mV", 100, -5, 5, -32768, 32767 },
+		{ "Resp", "", 100, -5, 5, -32768, 32767 },
+	};
+	bnn_edf_file f;
+	int fb;
+
+	(void)state;
+	write_edf("leads.edf", EDFLIB_FILETYPE_EDFPLUS, 4, a, 2, 100000, NULL,
+		  NULL, 0);
+	open_ok("leads.edf", &f);
+	static const char *const ii[] = { "MLII", "II", "ML2", "ml ii",
+					  "Lead 2", "ECG Lead II" };
+	for (size_t k = 0; k < sizeof ii / sizeof *ii; k++) {
+		fb = -1;
+		assert_int_equal(bnn_edf_find_lead(&f, ii[k], &fb), 2);
+		assert_int_equal(fb, 0);
+	}
+	assert_int_equal(bnn_edf_find_lead(&f, "V5", &fb), 3);
+	assert_int_equal(fb, 0);
+	assert_int_equal(bnn_edf_find_lead(&f, "Fpz-Cz", &fb), 0);
+	assert_int_equal(fb, 0);
+	/* No V1: the generic ECG1, flagged. */
+	assert_int_equal(bnn_edf_find_lead(&f, "V1", &fb), 1);
+	assert_int_equal(fb, 1);
+	assert_int_equal(bnn_edf_find_lead(&f, "V1", NULL), 1);
+	/* Not an ECG lead: no fallback. */
+	assert_int_equal(bnn_edf_find_lead(&f, "C3", &fb), BNN_E_NOTFOUND);
+	assert_int_equal(fb, 0);
+	assert_int_equal(bnn_edf_find_lead(&f, NULL, &fb), BNN_E_INVAL);
+	assert_int_equal(bnn_edf_find_lead(NULL, "II", &fb), BNN_E_INVAL);
+	bnn_edf_close(&f);
+	write_edf("generic.edf", EDFLIB_FILETYPE_EDFPLUS, 2, b, 2, 100000,
+		  NULL, NULL, 0);
+	open_ok("generic.edf", &f);
+	assert_int_equal(bnn_edf_find_lead(&f, "MLII", &fb), 0);
+	assert_int_equal(fb, 1);
+	assert_int_equal(bnn_edf_find_lead(&f, "ECG", &fb), 0);
+	assert_int_equal(fb, 0);
+	assert_int_equal(bnn_edf_find_lead(&f, "resp", &fb), 1);
+	assert_int_equal(fb, 0);
+	bnn_edf_close(&f);
+	assert_int_equal(edflib_get_number_of_open_files(), 0);
+}
+
+/*
+ * An ECG lead stored with physical = digital / 200 (digital -32768 ..
+ * 32767, physical -163.84 .. 163.835 mV, as tests/unit/edf_write.py
+ * --ecg writes MIT-BIH's ADC values): every digital value reads back in
+ * millivolts as exactly the float bnn_wfdb_to_phys gives for the ADC
+ * value with gain 200, so an EDF copy of a WFDB lead gives the detector
+ * and the windows the same samples.
+ */
+static void test_ecg_exact(void **state)
+{
+	static const struct wsig w[] = {
+		{ "ECG MLII", "mV", 256, -163.84, 163.835, -32768, 32767 },
+	};
+	const size_t n = 65536;
+	int *d = xmalloc(n * sizeof *d);
+	bnn_wfdb_signal ws;
+	bnn_edf_file f;
+	bnn_error e;
+	float *x;
+	size_t got, diff = 0;
+
+	(void)state;
+	for (size_t i = 0; i < n; i++)
+		d[i] = (int)i - 32768;
+	write_edf_digital("mv.edf", EDFLIB_FILETYPE_EDFPLUS, 1, w, 256, 100000,
+			  NULL, d, NULL, 0);
+	open_ok("mv.edf", &f);
+	assert_int_equal(bnn_edf_read_signal(&f, 0, BNN_EDF_DIGITAL, &x, &got,
+					     &e), BNN_OK);
+	assert_int_equal(got, n);
+	for (size_t i = 0; i < n; i++)
+		assert_true(x[i] == (float)((long)i - 32768));
+	free(x);
+	memset(&ws, 0, sizeof ws);
+	ws.gain = 200;
+	assert_int_equal(bnn_edf_read_signal(&f, 0, BNN_EDF_MV, &x, &got, &e),
+			 BNN_OK);
+	for (size_t i = 0; i < n; i++)
+		diff += x[i] != (float)bnn_wfdb_to_phys(&ws, (int32_t)i - 32768);
+	if (diff)
+		print_error("%zu of %zu samples differ\n", diff, n);
+	assert_int_equal(diff, 0);
+	free(x);
+	free(d);
+	bnn_edf_close(&f);
 }
 
 /* Plain EDF and BDF (no annotations), BDF+ with its 24-bit resolution. */
@@ -555,6 +671,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_edfplus_roundtrip),
 		cmocka_unit_test(test_edf_bdf),
+		cmocka_unit_test(test_find_lead),
+		cmocka_unit_test(test_ecg_exact),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_alloc_failures),

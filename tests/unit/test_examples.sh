@@ -18,7 +18,8 @@
 # Each runs from a scratch folder with: the binary under test for bnn-run,
 # ecg.bnn / eeg.bnn / models/ = the shipped models, ../shared/data = the
 # data, stand-ins for the user's files (beats.csv, labels.txt, beats.x.f32,
-# /data/myrec/rec01, recording.edf: Bonn S001 as EDF+, signal.txt), and
+# /data/myrec/rec01, recording.edf: Bonn S001 as EDF+, recording-ecg.edf
+# and ecg.csv: 5 minutes of MIT-BIH 100's MLII, signal.txt), and
 # --limit 300 to keep it short.  Nothing needs a
 # card: backend auto falls back to the emulated card.  An example whose
 # model does not exist in the checkout (one you train yourself) is skipped
@@ -144,6 +145,21 @@ with open("signal.txt", "w") as f:
 EOF
 "$PY" "$repo/tests/unit/edf_write.py" recording.edf "$DATA/bonn_eeg/S/S001.txt" \
 	seizure || exit 1
+# An ECG recorder's file: the first 5 minutes of MIT-BIH 100's MLII (format
+# 212, baseline 1024, 200 ADC units per mV) as EDF (edf_write.py --ecg)
+# and as one value in mV per line (ecg.csv).
+"$PY" - "$DATA/mitdb/100.dat" <<'EOF' || exit 1
+import struct, sys
+d = open(sys.argv[1], "rb").read(3 * 360 * 300)
+v = []
+for i in range(0, len(d) - 2, 3):
+    s = d[i] | (d[i + 1] & 0x0f) << 8	# signal 0 (MLII) of the frame
+    v.append((s - 4096 if s > 2047 else s) - 1024)
+open("recording-ecg.i16", "wb").write(struct.pack("<%dh" % len(v), *v))
+open("ecg.csv", "w").write("".join("%r\n" % (x / 200) for x in v))
+EOF
+"$PY" "$repo/tests/unit/edf_write.py" --ecg recording-ecg.edf recording-ecg.i16 \
+	360 200 MLII || exit 1
 
 # ---------------------------------------------------------------------
 # Run them

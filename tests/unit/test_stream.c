@@ -365,6 +365,182 @@ static void test_delay(void **state)
 	free(x);
 }
 
+/* ---------------------------------------------------------------------
+ * bnn_beats_detect: a whole signal at once
+ * --------------------------------------------------------------------- */
+
+/* The items of bnn_beats_detect as a struct got, for same_as_batch. */
+static void beats_as_got(const bnn_beats *d, struct got *g)
+{
+	memset(g, 0, sizeof *g);
+	g->n = g->cap = d->n;
+	g->len = d->len;
+	g->sample = d->sample;
+	g->x = d->x;
+	g->rhythm = d->rhythm;
+}
+
+/* bnn_beats_detect = the batch path (bnn_qrs_detect + bnn_beats_extract)
+ * bit for bit, and the stream's counts; detected beats are class N. */
+static void check_detect(const bnn_wfdb_record *rec, const float *x,
+			 const bnn_beat_opts *bo, const char *what)
+{
+	bnn_beat_stream_opts o;
+	bnn_beats b, d;
+	bnn_beat_stream_stats st;
+	struct got g, s;
+	bnn_error e;
+	size_t n = (size_t)rec->nsamples;
+
+	batch(rec, x, bo, &b);
+	bnn_beat_stream_opts_default(&o, rec->hdr.fs);
+	o.beat = *bo;
+	o.features = 0;		/* not used: every feature is final */
+	int rc = bnn_beats_detect(x, n, &o, &d, &e);
+	if (rc)
+		print_error("%s: bnn_beats_detect: %s\n", what, e.msg);
+	assert_int_equal(rc, BNN_OK);
+	beats_as_got(&d, &g);
+	same_as_batch(&g, &b, BNN_STREAM_FEAT_ALL, what);
+	assert_int_equal(d.len, b.len);
+	assert_int_equal(d.channels, 1);
+	assert_true(d.fs == b.fs);
+	stream_run(x, n, rec->hdr.fs, bo, BNN_STREAM_FEAT_ALL, 4096, &s, &st);
+	assert_int_equal(d.n, s.n);
+	assert_int_equal(d.count[BNN_AAMI_N], d.n);
+	assert_int_equal(d.dropped[BNN_AAMI_N], st.dropped + st.late);
+	size_t bsum = 0;
+	for (int c = 0; c < BNN_AAMI_NCLASS; c++)
+		bsum += b.dropped[c];
+	assert_int_equal(d.dropped[BNN_AAMI_N], bsum);
+	for (size_t i = 0; i < d.n; i++) {
+		assert_int_equal(d.cls[i], BNN_AAMI_N);
+		assert_int_equal(d.code[i], bnn_wfdb_ann_code("N"));
+	}
+	got_free(&s);
+	bnn_beats_free(&d);
+	bnn_beats_free(&b);
+}
+
+static void test_detect_whole(void **state)
+{
+	(void)state;
+	const double fs = 360;
+	size_t n = (size_t)(150 * fs);
+	int32_t *v = synth_ecg(n, fs, 23);
+	float *x = to_float(v, n);
+	bnn_wfdb_record rec;
+	make_record(&rec, v, n, fs);
+	for (size_t k = 0; k < sizeof cfgs / sizeof *cfgs; k++) {
+		bnn_beat_opts o;
+		cfg_opts(&cfgs[k], &o);
+		check_detect(&rec, x, &o, cfgs[k].name);
+	}
+	/* Longer than one push of bnn_beats_detect (64 Ki samples). */
+	rec.data = NULL;
+	free(rec.hdr.sig);
+	free(v);
+	free(x);
+	n = (size_t)(400 * fs);
+	v = synth_ecg(n, fs, 5);
+	x = to_float(v, n);
+	make_record(&rec, v, n, fs);
+	bnn_beat_opts o;
+	cfg_opts(&cfgs[1], &o);
+	check_detect(&rec, x, &o, "400 s, full prep + beat reference");
+	rec.data = NULL;
+	free(rec.hdr.sig);
+	free(v);
+	free(x);
+}
+
+static void test_detect_bad_input(void **state)
+{
+	(void)state;
+	bnn_beat_stream_opts o;
+	bnn_beats d;
+	bnn_error e;
+	float x[2000];
+
+	for (size_t i = 0; i < 2000; i++)
+		x[i] = 0.25f;
+	bnn_beat_stream_opts_default(&o, 360);
+	o.beat.pre = 40;
+	o.beat.post = 60;
+	/* A flat signal: no beat, success. */
+	memset(&d, 0xff, sizeof d);
+	assert_int_equal(bnn_beats_detect(x, 2000, &o, &d, &e), BNN_OK);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(d.len, 100);
+	assert_int_equal(d.count[BNN_AAMI_N], 0);
+	bnn_beats_free(&d);
+	/* Arguments. */
+	assert_int_equal(bnn_beats_detect(x, 0, &o, &d, &e), BNN_E_INVAL);
+	assert_non_null(strstr(e.msg, "no samples"));
+	assert_int_equal(d.n, 0);
+	assert_null(d.x);
+	assert_int_equal(bnn_beats_detect(NULL, 10, &o, &d, &e), BNN_E_INVAL);
+	assert_int_equal(bnn_beats_detect(x, 10, NULL, &d, &e), BNN_E_INVAL);
+	assert_int_equal(bnn_beats_detect(x, 10, &o, NULL, &e), BNN_E_INVAL);
+	/* The stream's option checks. */
+	o.fs_in = 50;
+	assert_int_equal(bnn_beats_detect(x, 2000, &o, &d, &e), BNN_E_INVAL);
+	assert_non_null(strstr(e.msg, "50 Hz"));
+	assert_null(d.x);
+	o.fs_in = 360;
+	o.beat.pre = -1;
+	assert_int_equal(bnn_beats_detect(x, 2000, &o, &d, &e), BNN_E_INVAL);
+	o.beat.pre = 40;
+	o.beat.lowpass_hz = 200;
+	assert_int_equal(bnn_beats_detect(x, 2000, &o, &d, &e), BNN_E_INVAL);
+	o.beat.lowpass_hz = 0;
+	/* A NaN sample: named, nothing returned. */
+	x[1234] = NAN;
+	assert_int_equal(bnn_beats_detect(x, 2000, &o, &d, &e), BNN_E_RANGE);
+	assert_non_null(strstr(e.msg, "sample 1234"));
+	assert_int_equal(d.n, 0);
+	assert_null(d.x);
+}
+
+/* Every allocation of bnn_beats_detect fails in turn: an error, no leak,
+ * out left empty. */
+static void test_detect_alloc_failures(void **state)
+{
+	(void)state;
+	const double fs = 360;
+	size_t n = (size_t)(20 * fs);
+	int32_t *v = synth_ecg(n, fs, 9);
+	float *x = to_float(v, n);
+	int ok = 0;
+	for (long k = 0; k < 400 && !ok; k++) {
+		bnn_beat_stream_opts o;
+		bnn_beats d;
+		bnn_error e;
+		bnn_beat_stream_opts_default(&o, fs);
+		o.beat.fs = 250;
+		o.beat.pre = 40;
+		o.beat.post = 60;
+		o.beat.baseline = 1;
+		o.beat.lowpass_hz = 35;
+		o.beat.amp_norm = 1;
+		bnn_test_fail_alloc_after(k);
+		int rc = bnn_beats_detect(x, n, &o, &d, &e);
+		bnn_test_fail_alloc_after(-1);
+		if (rc == BNN_OK) {
+			assert_true(d.n > 15);
+			ok = 1;
+		} else {
+			assert_true(rc == BNN_E_NOMEM || rc == BNN_E_STATE);
+			assert_int_equal(d.n, 0);
+			assert_null(d.x);
+		}
+		bnn_beats_free(&d);
+	}
+	assert_true(ok);
+	free(v);
+	free(x);
+}
+
 static void test_mitdb_100(void **state)
 {
 	(void)state;
@@ -417,6 +593,20 @@ static void test_mitdb_100(void **state)
 			   NULL);
 		same_as_batch(&g, &b, BNN_STREAM_FEAT_ALL, c100[k].name);
 		print_message("# %s: %zu beats identical\n", c100[k].name, g.n);
+		if (k == 2) {
+			bnn_beat_stream_opts so;
+			bnn_beats d;
+			struct got dg;
+			bnn_error e2;
+			bnn_beat_stream_opts_default(&so, rec.hdr.fs);
+			so.beat = o;
+			assert_int_equal(bnn_beats_detect(x, n, &so, &d, &e2),
+					 BNN_OK);
+			beats_as_got(&d, &dg);
+			same_as_batch(&dg, &b, BNN_STREAM_FEAT_ALL,
+				      "100: bnn_beats_detect");
+			bnn_beats_free(&d);
+		}
 		got_free(&g);
 		bnn_beats_free(&b);
 	}
@@ -702,6 +892,9 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_memory_bound),
+		cmocka_unit_test(test_detect_whole),
+		cmocka_unit_test(test_detect_bad_input),
+		cmocka_unit_test(test_detect_alloc_failures),
 		cmocka_unit_test(test_mitdb_100),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

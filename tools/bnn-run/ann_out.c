@@ -3,7 +3,9 @@
  * ann_out.c - bnn-run --write-ann EXT: the classified beats of each WFDB
  * record as a WFDB annotation file RECORD.EXT (libbnn's MIT-format
  * writer), beside the record or in --ann-dir, so that WFDB tools and
- * viewers read them and compare them with the reference (bxb, rdann...).
+ * viewers read them and compare them with the reference (bxb, rdann...);
+ * likewise the beats detected in an EDF file or a CSV / float32 signal,
+ * as NAME.EXT for FILE NAME.edf (its name without the extension).
  *
  * One annotation per classified beat at its R peak (the reference's or
  * the detector's sample): the WFDB code of the predicted AAMI class (N,
@@ -23,9 +25,31 @@
 #include "inputs.h"
 #include "output.h"
 
+/* Beats at sample positions of their own signal: a WFDB record's, or
+ * those detected in an EDF file or a CSV / float32 signal. */
 static int is_record(const struct source *s)
 {
-	return s->kind == SRC_BEATS && !strcmp(s->reader, "wfdb");
+	return s->kind == SRC_BEATS;
+}
+
+static int is_wfdb(const struct source *s)
+{
+	return !strcmp(s->reader, "wfdb");
+}
+
+/* Record name of the annotation file (malloc'ed): a WFDB record's name,
+ * else the file's name without its extension ("rec.edf": "rec"). */
+static char *ann_name(const struct source *s)
+{
+	const char *b = rd_base_of(s->path), *e = rd_ext_of(s->path);
+	char *n;
+
+	if (is_wfdb(s))
+		return xstrdup(s->name);
+	n = xstrdup(b);
+	if (*e)
+		n[strlen(n) - strlen(e) - 1] = '\0';
+	return n;
 }
 
 /* Folder of the annotation file of source s (malloc'ed). */
@@ -76,7 +100,7 @@ void annout_check(const struct opts *o, const bnn_model_info *mi,
 	paths = xcalloc(ds->nsrc ? ds->nsrc : 1, sizeof(*paths));
 	for (size_t i = 0; i < ds->nsrc; i++) {
 		const struct source *s = &ds->srcs[i];
-		char *dir, *ref;
+		char *dir, *ref, *name;
 		bnn_wfdb_annlist old = { 0 };
 		bnn_error err;
 
@@ -84,15 +108,21 @@ void annout_check(const struct opts *o, const bnn_model_info *mi,
 			continue;
 		dir = out_dir(o, s);
 		if (!o->ann_dir && (why = unwritable(dir)))
-			die(EX_RUNTIME, "cannot write the annotations of record %s in %s: %s (--ann-dir DIR writes them elsewhere)",
-			    s->name, dir, why);
-		paths[i] = rd_path2(dir, s->name, o->write_ann);
+			die(EX_RUNTIME, "cannot write the annotations of %s %s in %s: %s (--ann-dir DIR writes them elsewhere)",
+			    is_wfdb(s) ? "record" : "file", s->name, dir, why);
+		name = ann_name(s);
+		paths[i] = rd_path2(dir, name, o->write_ann);
+		free(name);
 		for (size_t k = 0; k < i; k++)
 			if (paths[k] && !strcmp(paths[k], paths[i]))
-				die(EX_USAGE, "records %s and %s would both write %s: run them apart or give --ann-dir",
+				die(EX_USAGE, "%s and %s would both write %s: run them apart or give --ann-dir",
 				    ds->srcs[k].path, s->path, paths[i]);
-		/* Through a symlink too: never the record's own files. */
-		for (int r = 0; r < 2; r++) {
+		/* Through a symlink too: never the record's own files, nor
+		 * the file the beats were detected in. */
+		if (!is_wfdb(s) && same_file(paths[i], s->path))
+			die(EX_USAGE, "%s is the input file itself: --write-ann never replaces it; choose another extension, e.g. bnn",
+			    paths[i]);
+		for (int r = 0; r < 2 && is_wfdb(s); r++) {
 			ref = rd_path2("", s->path, r ? "hea" : o->annotator);
 			if (same_file(paths[i], ref))
 				die(EX_USAGE, "%s is the record's %s (%s): --write-ann never replaces it",
@@ -111,7 +141,7 @@ void annout_check(const struct opts *o, const bnn_model_info *mi,
 		free(paths[i]);
 	free(paths);
 	if (!nrec)
-		warnx_("--write-ann: no WFDB record among the inputs, no annotation file written");
+		warnx_("--write-ann: no beats among the inputs (WFDB records, or EDF files and CSV / float32 signals whose beats are detected), no annotation file written");
 }
 
 /* Stable order by sample (beats come in time order; this only makes
@@ -171,7 +201,12 @@ void annout_write(const struct run_ctx *c)
 			die(EX_RUNTIME, "record %s: annotations: %s", s->name,
 			    err.msg);
 		dir = out_dir(o, s);
-		path = rd_path2(dir, s->name, o->write_ann);
+		{
+			char *name = ann_name(s);
+
+			path = rd_path2(dir, name, o->write_ann);
+			free(name);
+		}
 		output_open(&out, path, "annotations");
 		if (len && fwrite(buf, 1, len, out.f) != len)
 			die(EX_RUNTIME, "writing %s failed: %s", path,

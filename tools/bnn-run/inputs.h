@@ -79,6 +79,10 @@ char *rd_dir_of(const char *path);
 int rd_same_rate(double a, double b);
 /* One line on stderr per source rate that gets resampled. */
 void rd_note_resample(struct rd *r, double fs);
+/* The rate an input at fs Hz is resampled to: *fs_out = the model's
+ * (with the note) or 0 (the same rate, or a model without one); -1 after
+ * rd_fail EX_RATE with --no-resample ("WHAT is sampled at ..."). */
+int rd_rate_out(struct rd *r, double fs, const char *what, double *fs_out);
 /* The split of a WFDB folder, cached: its SPLITS_AAMI.txt, else the
  * built-in one; `required` (a set was named): the folder must exist. */
 void rd_load_split(struct rd *r, const char *dir, int required,
@@ -116,9 +120,37 @@ int rd_edf_signals(struct rd *r, const char *path, const bnn_edf_file *f,
 		   const char *chans, int *sig);
 
 /* read_beats.c: the beat items of a record (annotated or detected beats,
- * then the model's rhythm features) */
+ * then the model's rhythm features); rd_signal_beats above for signals */
 void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 		const int *sig, double fs_out, uint32_t src);
+
+/* Reference beats: times (input samples, non-decreasing) and AAMI
+ * classes. */
+struct refbeats {
+	size_t n;
+	int64_t *t;		/* sample of each reference beat */
+	unsigned char *cls;	/* its AAMI class */
+};
+
+/*
+ * The beat items of a signal that carries no beat annotations (an EDF
+ * channel, a CSV or float32 signal): x, n samples of the model's lead at
+ * fs Hz, in millivolts (raw with --units adc).  libbnn detects the beats
+ * and cuts them (bnn_beats_detect: what --stream and --beats detect on a
+ * WFDB record give) at the model's rate (resampled, or rd_fail EX_RATE
+ * with --no-resample), window and preprocessing; the items are at the
+ * detected R peaks, unlabelled, or, given reference beats rb (may be
+ * NULL; EDF+ beat annotations), matched to them as --beats detect does
+ * (EC57, 150 ms): a matched beat takes the reference class, and the
+ * detection counts go into the report.  Source src becomes a beat
+ * source.  rd_fail EX_MISMATCH for a model of several leads, EX_RATE for
+ * a rate the detector does not take.  `what` names the input.
+ */
+void rd_signal_beats(struct rd *r, uint32_t src, const float *x, size_t n,
+		     double fs, const char *what, const struct refbeats *rb);
+/* A beat model of one lead: 0; else rd_fail EX_MISMATCH naming the
+ * model's leads and what is supported, -1. */
+int rd_beats_one_lead(struct rd *r, const char *what);
 
 /* read_signals.c */
 void read_wfdb(struct rd *r, const struct job *j);

@@ -206,13 +206,28 @@ int rd_edf_signals(struct rd *r, const char *path, const bnn_edf_file *f,
 
 	for (uint32_t k = 0; k < r->C; k++) {
 		const char *want = lead_of(r, k), *use = want;
+		int fb = 0;
 
-		sig[k] = bnn_edf_find_signal(f, want);
-		for (int i = 0; i < o->nlead_map && sig[k] < 0; i++)
+		/* By label, then as a lead with its aliases ("MLII" finds
+		 * "ECG II"); without either, a one-lead model may take a
+		 * generic "ECG" channel (noted below). */
+		sig[k] = bnn_edf_find_lead(f, want, &fb);
+		for (int i = 0; i < o->nlead_map && (sig[k] < 0 || fb); i++)
 			if (!strcasecmp(o->lead_map[i].lead, want)) {
-				use = o->lead_map[i].alt;
-				sig[k] = bnn_edf_find_signal(f, use);
+				int afb, s = bnn_edf_find_lead(f, o->lead_map[i].alt,
+							       &afb);
+
+				if (s >= 0 && !afb) {
+					use = o->lead_map[i].alt;
+					sig[k] = s;
+					fb = 0;
+				}
 			}
+		if (fb && r->C > 1)
+			sig[k] = BNN_E_NOTFOUND;
+		if (fb && sig[k] >= 0)
+			note("%s has no channel %s: using its generic ECG channel '%s' (signal %d; --channel NAME picks another)",
+			     path, want, f->sig[sig[k]].label, sig[k]);
 		if (sig[k] < 0) {
 			alts_of(o, want, alts, sizeof(alts));
 			rd_fail(r, EX_MISMATCH,

@@ -3,9 +3,11 @@
  * read_edf.c - bnn-run: EDF, EDF+ and BDF files through libbnn's EDFlib
  * reader.  The model's channels (--channel / --lead, else the model's
  * leads by label, leads.c, else the first signals), the rate from the
- * file, resampled to the model's and cut into windows.  Beat models are
- * refused (EDF files carry no beat annotations bnn-run reads).  Values:
- * microvolts for windowed (EEG)
+ * file, resampled to the model's and cut into windows; for a beat model
+ * (one lead) libbnn detects the beats on the channel and cuts them as
+ * for a WFDB record without annotations (rd_signal_beats, read_beats.c);
+ * EDF+ beat annotations (WFDB beat symbols at points in time) are their
+ * reference, as a record's .atr is for --beats detect.  Values: microvolts for windowed (EEG)
  * models, as the Bonn-trained models take, millivolts for beat models
  * (--units overrides).  Labels: an EDF+ annotation with a duration whose
  * text names a model class (labels.c rules 1-4, or a --label-map source)
@@ -13,6 +15,7 @@
  * first such annotation in file order wins; other windows are unlabelled.
  */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +73,50 @@ static int32_t edf_window_label(struct rd *r, void *ctx, double t0,
 		return el->id[i];
 	}
 	return -1;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/*
+ * The EDF+ annotations that are beats: text a WFDB beat symbol ("N",
+ * "V", "A", "L", "/", ...; the AAMI class letters N S V F Q are such
+ * symbols) at a point in time (no duration, or 0), at sample
+ * llround(onset * fs) of the channel, with its AAMI class (the default
+ * EC57 map); in time order (file order among equal times).
+ */
+static void edf_ref_beats(const bnn_edf_file *f, double fs,
+			  struct refbeats *rb)
+{
+	signed char map[BNN_AAMI_MAP_SIZE];
+	int64_t (*tc)[2] = xcalloc(f->nann ? f->nann : 1, sizeof(*tc));
+	size_t n = 0;
+
+	bnn_aami_default_map(map);
+	for (size_t i = 0; i < f->nann; i++) {
+		const bnn_edf_annotation *a = &f->ann[i];
+		int code = bnn_wfdb_ann_code(a->text);
+
+		if (code < 0 || code >= BNN_AAMI_MAP_SIZE || map[code] < 0 ||
+		    a->duration > 0 || !(a->onset >= 0))
+			continue;
+		tc[n][0] = llround(a->onset * fs);
+		tc[n++][1] = (int64_t)i;
+	}
+	qsort(tc, n, sizeof(*tc), by_time);
+	rb->n = n;
+	rb->t = xcalloc(n ? n : 1, sizeof(int64_t));
+	rb->cls = xcalloc(n ? n : 1, 1);
+	for (size_t k = 0; k < n; k++) {
+		rb->t[k] = tc[k][0];
+		rb->cls[k] = (unsigned char)
+			map[bnn_wfdb_ann_code(f->ann[tc[k][1]].text)];
+	}
+	free(tc);
 }
 
 static void channel_list(const bnn_edf_file *f, char *buf, size_t cap)
@@ -137,12 +184,8 @@ void read_edf(struct rd *r, const struct job *j)
 	struct edf_labels el = { 0 };
 
 	rd_fs_ignored(r, "EDF files");
-	if (r->beat) {
-		rd_fail(r, EX_MISMATCH,
-			"%s: the model classifies heartbeats (a beat window [-%u, +%u)) and EDF files carry no beat annotations bnn-run reads: that needs beat detection, which bnn-run does not have yet; give a WFDB record with its annotations, or use a windowed model",
-			j->path, r->mi->input.beat_pre, r->mi->input.beat_post);
+	if (r->beat && rd_beats_one_lead(r, j->path))
 		return;
-	}
 	rc = bnn_edf_open(j->path, &f, &err);
 	if (rc) {
 		rd_fail(r, status_of(rc), "%s", err.msg);
@@ -151,9 +194,10 @@ void read_edf(struct rd *r, const struct job *j)
 	sig = xcalloc(r->C, sizeof(int));
 	if (pick_signals(r, j->path, &f, sig))
 		goto out;
-	/* Default (auto): microvolts, what the windowed (EEG) models take. */
+	/* Default (auto): microvolts, what the windowed (EEG) models take;
+	 * millivolts for beat models, as for WFDB records. */
 	units = o->units == UNITS_ADC ? BNN_EDF_DIGITAL :
-		o->units == UNITS_MV ? BNN_EDF_MV : BNN_EDF_UV;
+		o->units == UNITS_MV || r->beat ? BNN_EDF_MV : BNN_EDF_UV;
 	ch = xcalloc(r->C, sizeof(float *));
 	for (uint32_t k = 0; k < r->C; k++) {
 		size_t nk;
@@ -171,14 +215,29 @@ void read_edf(struct rd *r, const struct job *j)
 		}
 		n = k ? (nk < n ? nk : n) : nk;
 	}
-	src = rd_add_source(r->ds, rd_base_of(j->path), j->path, SRC_WINDOWS,
-			    "edf");
+	src = rd_add_source(r->ds, rd_base_of(j->path), j->path,
+			    r->beat ? SRC_BEATS : SRC_WINDOWS, "edf");
 	for (uint32_t k = 0; k < r->C; k++) {
 		char *l = r->ds->srcs[src].lead;
 		size_t used = strlen(l), cap = sizeof(r->ds->srcs[src].lead);
 
 		snprintf(l + used, cap - used, "%s%s", k ? "+" : "",
 			 f.sig[sig[k]].label);
+	}
+	if (r->beat) {
+		/* libbnn detects the beats; EDF+ beat annotations, if any,
+		 * are the reference they are matched to. */
+		struct refbeats rb = { 0, NULL, NULL };
+
+		edf_ref_beats(&f, f.sig[sig[0]].fs, &rb);
+		if (f.nann && !rb.n)
+			note("%s: none of its %zu EDF+ annotation%s is a beat (a WFDB beat symbol such as N, V, A at a point in time): the detected beats are unlabelled",
+			     rd_base_of(j->path), f.nann, f.nann == 1 ? "" : "s");
+		rd_signal_beats(r, src, ch[0], n, f.sig[sig[0]].fs, j->path,
+				&rb);
+		free(rb.t);
+		free(rb.cls);
+		goto out;
 	}
 	el.f = &f;
 	el.id = xcalloc(f.nann ? f.nann : 1, sizeof(int32_t));

@@ -119,15 +119,12 @@ void read_wfdb(struct rd *r, const struct job *j)
 	if (rd_wfdb_signals(r, j, &rec.hdr, sig))
 		goto out;
 	fs = rec.hdr.fs;
-	if (r->rate > 0 && !rd_same_rate(fs, r->rate)) {
-		if (!o->resample) {
-			rd_fail(r, EX_RATE,
-				"record %s is sampled at %g Hz, the model expects %g Hz (--no-resample refuses to resample it)",
-				j->name, fs, r->rate);
+	{
+		char what[BNN_WFDB_NAME_MAX + 16];
+
+		snprintf(what, sizeof(what), "record %s", j->name);
+		if (rd_rate_out(r, fs, what, &fs_out))
 			goto out;
-		}
-		rd_note_resample(r, fs);
-		fs_out = r->rate;
 	}
 	{
 		const char *set = rd_split_set_name(r, j->name);
@@ -249,6 +246,22 @@ out:
  * Any signal: resampling and windows
  * --------------------------------------------------------------------- */
 
+int rd_rate_out(struct rd *r, double fs, const char *what, double *fs_out)
+{
+	*fs_out = 0;
+	if (!(r->rate > 0) || rd_same_rate(fs, r->rate))
+		return 0;
+	if (!r->o->resample) {
+		rd_fail(r, EX_RATE,
+			"%s is sampled at %g Hz, the model expects %g Hz (--no-resample refuses to resample it)",
+			what, fs, r->rate);
+		return -1;
+	}
+	rd_note_resample(r, fs);
+	*fs_out = r->rate;
+	return 0;
+}
+
 void rd_signal_windows(struct rd *r, uint32_t src, float **ch, size_t n,
 		       double fs, const char *what, rd_window_label label,
 		       void *ctx)
@@ -258,15 +271,9 @@ void rd_signal_windows(struct rd *r, uint32_t src, float **ch, size_t n,
 	size_t nout = n, count;
 
 	r->ds->srcs[src].fs = fs;
-	if (fs > 0 && r->rate > 0 && !rd_same_rate(fs, r->rate)) {
-		if (!o->resample) {
-			rd_fail(r, EX_RATE,
-				"%s is sampled at %g Hz, the model expects %g Hz (--no-resample refuses to resample it)",
-				what, fs, r->rate);
-			return;
-		}
-		rd_note_resample(r, fs);
-		fs_out = r->rate;
+	if (fs > 0 && rd_rate_out(r, fs, what, &fs_out))
+		return;
+	if (fs_out > 0) {
 		for (uint32_t k = 0; k < r->C; k++) {
 			bnn_error err;
 			float *y;

@@ -324,6 +324,29 @@ static void csv_signal(struct rd *r, uint32_t src, const char *path,
 	free(ch);
 }
 
+/* The one column of a CSV signal for a beat model: beats detected at
+ * --fs, which it needs. */
+static void csv_beats(struct rd *r, uint32_t src, const char *path,
+		      const bnn_csv *c)
+{
+	float *x;
+
+	if (rd_beats_one_lead(r, path))
+		return;
+	if (!(r->o->fs > 0)) {
+		rd_fail(r, EX_USAGE,
+			"%s: a continuous signal (%zu rows of %zu value%s) for a beat model, whose items are %zu values centred on beats%s: bnn-run detects the beats, which needs the signal's sampling rate: give it with --fs HZ (or give one beat window per row)",
+			path, c->rows, c->cols, c->cols == 1 ? "" : "s", r->E,
+			r->sd.nfeatures ? " followed by rhythm features" : "");
+		return;
+	}
+	x = xmalloc((c->rows ? c->rows : 1) * sizeof(float));
+	for (size_t i = 0; i < c->rows; i++)
+		x[i] = (float)c->v[i];
+	rd_signal_beats(r, src, x, c->rows, r->o->fs, path, NULL);
+	free(x);
+}
+
 static void read_csv_text(struct rd *r, const char *path, const char *text,
 			  size_t len, int txt)
 {
@@ -374,11 +397,9 @@ static void read_csv_text(struct rd *r, const char *path, const char *text,
 					x[k++] = (float)row[j];
 		}
 	} else if (c.cols == r->C && r->E != r->C && r->beat) {
-		/* Windows cut every L samples would not be centred on beats. */
-		rd_fail(r, EX_MISMATCH,
-			"%s: a continuous signal (%zu rows of %zu value%s) for a beat model, whose items are %zu values centred on beats%s: give the recording as a WFDB record (its beats are detected when it has no annotations), or one beat window per row",
-			path, c.rows, c.cols, c.cols == 1 ? "" : "s", r->E,
-			r->sd.nfeatures ? " followed by rhythm features" : "");
+		/* A signal for a beat model: its beats are detected (windows
+		 * cut every L samples would not be centred on beats). */
+		csv_beats(r, src, path, &c);
 	} else if (c.cols == r->C && r->E != r->C) {
 		/* A signal: rows are samples, columns channels. */
 		csv_signal(r, src, path, &c, txt);
@@ -468,7 +489,8 @@ void read_txt(struct rd *r, const struct job *j)
  * --------------------------------------------------------------------- */
 
 /* --fs: the file is one continuous signal, r->C channels interleaved
- * (position-major), at --fs Hz. */
+ * (position-major), at --fs Hz: windows, or for a beat model (one lead)
+ * its detected beats. */
 static void f32_signal(struct rd *r, const char *path, size_t nvals)
 {
 	size_t shape[2], count, n;
@@ -480,6 +502,8 @@ static void f32_signal(struct rd *r, const char *path, size_t nvals)
 	if (r->o->labels_file)
 		die(EX_USAGE, "--labels labels float32 items; with --fs %s is a signal",
 		    path);
+	if (r->beat && rd_beats_one_lead(r, path))
+		return;
 	if (!nvals || nvals % r->C) {
 		rd_fail(r, EX_MISMATCH,
 			"%s: %zu float32 values are not a whole number of samples of the model's %u channels",
@@ -496,6 +520,12 @@ static void f32_signal(struct rd *r, const char *path, size_t nvals)
 		return;
 	}
 	src = rd_add_source(r->ds, rd_base_of(path), path, SRC_WINDOWS, "f32");
+	if (r->beat) {
+		/* A beat model: the beats of the signal are detected. */
+		rd_signal_beats(r, src, v, n, r->o->fs, path, NULL);
+		free(v);
+		return;
+	}
 	ch = xcalloc(r->C, sizeof(float *));
 	for (uint32_t k = 0; k < r->C; k++) {
 		ch[k] = xmalloc(n * sizeof(float));
