@@ -53,7 +53,7 @@ include tools/bnn-run/bnn-run.mk
 include tools/bnn-smi/bnn-smi.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
-.PHONY: all deps deps-build core tools qemu demo run results test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
+.PHONY: all deps deps-build core tools qemu demo run results results-ecg test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
 	test-fuzz test-syzkaller fuzz test-conformance bench clean install
 .DELETE_ON_ERROR:
 
@@ -115,6 +115,13 @@ results:
 	@scripts/deps.sh build train results
 	@$(MAKE) --no-print-directory $(B)/tools/bnn-extract $(BNN_RUN) libbnn
 	/usr/bin/python3 tools/results/run.py $(RESULTS_ARGS)
+
+# Only the inter-patient ECG models of the study and their sweeps (about
+# half an hour on 2 cores): when only the ECG recipe changed.
+results-ecg:
+	@scripts/deps.sh build train results
+	@$(MAKE) --no-print-directory $(B)/tools/bnn-extract $(BNN_RUN) libbnn
+	/usr/bin/python3 tools/results/ecg_inter.py
 
 # Tiny end-to-end training + export + libbnn run (tools/train/smoke.sh).
 test-train: $(B)/tools/bnn-extract $(LIBBNN_SO) $(BNN_RUN)

@@ -151,6 +151,24 @@ def main():
     assert text.index(inter) < text.index("### Other protocols") < text.index(other)
     assert "memory-accuracy.png" in made and "ber.png" in made
     ok += 1
+    # ecg_inter.py: its cards replace those of the same files, the others
+    # stay; its section text renders from the same summary
+    import ecg_inter
+    with tempfile.TemporaryDirectory() as d:
+        rd = os.path.join(d, "README.md")
+        with open(rd, "w") as f:
+            f.write("# Shipped models\n\nhead\n\n## `ecg-a.bnn`\n\nold a\n\n"
+                    "## `eeg-b.bnn`\n\nkeep b\n")
+        new = ecg_inter.replace_cards(rd, {"ecg-a.bnn": "## `ecg-a.bnn`\n\nnew a\n",
+                                           "ecg-c.bnn": "## `ecg-c.bnn`\n\nnew c\n"})
+        assert new.startswith("# Shipped models\n\nhead\n\n## `ecg-a.bnn`\n\nnew a\n"), new
+        assert "old a" not in new and "keep b" in new, new
+        assert new.index("keep b") < new.index("new c"), new
+    summary["commit"] = "0123abcd"
+    sec = ecg_inter.section_text(summary)
+    assert sec.startswith("## ECG inter-patient models") and "EC57" in sec, sec
+    assert "Measured: " in sec and "| m | 90.00 | 70.00 |" in sec, sec
+    ok += 1
     print("results selftest: %d checks passed" % ok)
 
 
