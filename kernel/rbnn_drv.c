@@ -54,8 +54,10 @@ static void rbnn_query_model(struct rbnn_device *rdev,
 			     struct drm_rbnn_query_model *m)
 {
 	m->error_model = rbnn_read_param(rdev, RBNN_PARAM_ERROR_MODEL);
-	m->seed = rbnn_read_param(rdev, RBNN_PARAM_SEED);
-	m->timing = rbnn_read_param(rdev, RBNN_PARAM_TIMING);
+	/*
+	 * reserved0 and reserved1 (the emulator's seed and timing switch up
+	 * to driver 1.1) stay zero: simulation knobs are in debugfs (sim/).
+	 */
 	m->prog_current_na = rbnn_read_param(rdev, RBNN_PARAM_PROG_CURRENT_NA);
 	m->pulse_ns = rbnn_read_param(rdev, RBNN_PARAM_PULSE_NS);
 	m->verify_max = rbnn_read_param(rdev, RBNN_PARAM_VERIFY_MAX);
@@ -249,7 +251,7 @@ static const struct drm_driver rbnn_drm_driver = {
 	.desc = RBNN_DRIVER_DESC,
 	.date = "20250101",
 	.major = 1,
-	.minor = 1,
+	.minor = 2,
 };
 
 /* Last reference to the DRM device: no file, no job is left. */
