@@ -47,6 +47,9 @@ static int rbnn_status_show(struct seq_file *m, void *unused)
 		   atomic_read(&rdev->recoveries),
 		   atomic_read(&rdev->lost_irqs),
 		   atomic_read(&rdev->test_irqs));
+	seq_printf(m, "bo_mem: %lld\njob_mem: %lld\n",
+		   (s64)atomic64_read(&rdev->bo_mem),
+		   (s64)atomic64_read(&rdev->job_mem));
 	seq_printf(m, "hw_running: %d\noutstanding: %u\n",
 		   READ_ONCE(rdev->hw_running), READ_ONCE(rdev->outstanding));
 	if (!drm_dev_enter(&rdev->drm, &idx))

@@ -122,6 +122,8 @@ struct rbnn_wear {
  * @fence_seqno: last hardware fence seqno
  * @bo_lock: protects @mapped_bos
  * @mapped_bos: BOs whose pages are mapped for the card (rbnn_gem.c)
+ * @bo_mem: bytes of the BOs created through this card's files and not yet
+ *	freed, capped by the dev_bo_mem_kib parameter
  * @jobs_alive: jobs allocated and not freed
  * @job_mem: bytes of job memory (DMA buffers, row ranges) held by the jobs
  *	of every file, capped by the dev_job_mem_kib parameter
@@ -185,6 +187,7 @@ struct rbnn_device {
 
 	struct mutex bo_lock; /* protects mapped_bos */
 	struct list_head mapped_bos;
+	atomic64_t bo_mem;
 	atomic_t jobs_alive;
 	atomic64_t job_mem;
 	wait_queue_head_t jobs_wq;
@@ -225,6 +228,16 @@ struct rbnn_result {
 };
 
 /**
+ * struct rbnn_bo_quota - the BO memory a file created
+ * @ref: held by the file's context and by each BO charged to it
+ * @bytes: bytes of the file's BOs not yet freed
+ */
+struct rbnn_bo_quota {
+	struct kref ref;
+	atomic64_t bytes;
+};
+
+/**
  * struct rbnn_ctx - per open file state
  * @ref: reference count (the file and each job hold one)
  * @rdev: the card
@@ -241,6 +254,9 @@ struct rbnn_result {
  * @busy_ns: device time of the file's finished jobs
  * @job_mem: bytes of job memory held by the file's jobs, capped by the
  *	file_job_mem_kib parameter
+ * @bo_quota: bytes of the BOs the file created, capped by the
+ *	file_bo_mem_kib parameter (the BOs may outlive the file: each holds a
+ *	reference)
  * @wear_rows: rows the file programmed or asked to program without
  *	CAP_SYS_ADMIN (its wear budget, rbnn_admin.c)
  * @id: context id (debugfs)
@@ -261,6 +277,7 @@ struct rbnn_ctx {
 	struct rbnn_result *results;
 	atomic64_t busy_ns;
 	atomic64_t job_mem;
+	struct rbnn_bo_quota *bo_quota;
 	atomic64_t wear_rows;
 	u32 id;
 	pid_t pid;
@@ -456,6 +473,8 @@ int rbnn_ioctl_bo_wait(struct drm_device *drm, void *data,
 struct drm_gem_object *rbnn_gem_create_object(struct drm_device *drm,
 					      size_t size);
 void rbnn_gem_unmap_all(struct rbnn_device *rdev);
+struct rbnn_bo_quota *rbnn_bo_quota_create(void);
+void rbnn_bo_quota_put(struct rbnn_bo_quota *q);
 int rbnn_job_add_bo(struct rbnn_job *job, struct drm_file *file, u32 handle,
 		    u64 offset, u64 len, bool write);
 int rbnn_job_map_bufs(struct rbnn_job *job);

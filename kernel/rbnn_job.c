@@ -147,7 +147,8 @@ struct rbnn_ctx *rbnn_ctx_create(struct rbnn_device *rdev)
 		return ERR_PTR(-ENOMEM);
 	ctx->results = kvcalloc(DRM_RBNN_JOB_HISTORY, sizeof(*ctx->results),
 				GFP_KERNEL_ACCOUNT);
-	if (!ctx->results) {
+	ctx->bo_quota = rbnn_bo_quota_create();
+	if (!ctx->results || !ctx->bo_quota) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -168,6 +169,8 @@ struct rbnn_ctx *rbnn_ctx_create(struct rbnn_device *rdev)
 	return ctx;
 
 err_free:
+	if (ctx->bo_quota)
+		rbnn_bo_quota_put(ctx->bo_quota);
 	kvfree(ctx->results);
 	kfree(ctx);
 	return ERR_PTR(ret);
@@ -182,6 +185,7 @@ static void rbnn_ctx_release(struct kref *ref)
 		dma_fence_put(ctx->results[i].fence);
 	dma_fence_put(ctx->last_write);
 	mutex_destroy(&ctx->submit_lock);
+	rbnn_bo_quota_put(ctx->bo_quota);
 	kvfree(ctx->results);
 	kfree(ctx);
 }

@@ -469,7 +469,7 @@ int bnn__rbnn_errno(bnn_error *err, int e, const char *node, const char *what)
 				 node, what);
 	case EDQUOT:
 		return bnn__fail(err, BNN_E_PERM,
-				 "%s: %s: this file's wear budget is spent (the rows it may program: module parameter rbnn.wear_budget_rows; root is exempt)",
+				 "%s: %s: a cap of the driver is reached: this file's wear budget (the rows it may program: module parameter rbnn.wear_budget_rows; root is exempt) or the memory of its buffer objects (rbnn.file_bo_mem_kib, for all files of the card rbnn.dev_bo_mem_kib; close some)",
 				 node, what);
 	case EBUSY:
 		return bnn__fail(err, BNN_E_BUSY,

@@ -330,15 +330,20 @@ TEST_F(iso, bo_lifecycle)
 		/* idle: a deadline in the past polls and succeeds */
 		EXPECT_EQ(0, sel_bo_wait(self->fd, bo[i].handle, 0));
 	}
-	/* The largest size: 4 GiB (shmem, nothing allocated until used). */
+	/*
+	 * The largest size, 4 GiB, is over the default cap of BO memory per
+	 * file (a quarter of the RAM) on a guest with less than 16 GiB; with
+	 * the caps raised it is created (iso.bo_mem_caps).
+	 */
 	{
 		struct drm_rbnn_bo_create c = { .size = 4ull << 30 };
+		int ret = sel_ioctl(self->fd, DRM_IOCTL_RBNN_BO_CREATE, &c);
 
-		ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_BO_CREATE, &c));
-		bi = (struct drm_rbnn_bo_info){ .handle = c.handle };
-		ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_BO_INFO, &bi));
-		EXPECT_EQ(4ull << 30, bi.size);
-		EXPECT_EQ(0, sel_gem_close(self->fd, c.handle));
+		if (sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE) <
+		    (16ull << 30) - (64ull << 20))
+			EXPECT_EQ(-EDQUOT, ret);
+		if (!ret)
+			EXPECT_EQ(0, sel_gem_close(self->fd, c.handle));
 	}
 	/* Two mappings of one BO share the pages. */
 	m2 = mmap(NULL, bo[4].size, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -1431,6 +1436,85 @@ TEST_F_TIMEOUT(iso, job_history_and_busy, 120)
  * ranges), both -EBUSY until earlier jobs end, and per file: another file
  * is not refused.
  */
+static int bo_create(int fd, uint64_t size, uint32_t *handle)
+{
+	struct drm_rbnn_bo_create c = { .size = size };
+	int ret = sel_ioctl(fd, DRM_IOCTL_RBNN_BO_CREATE, &c);
+
+	*handle = ret ? 0 : c.handle;
+	return ret;
+}
+
+/*
+ * Driver 1.2: the memory of the BOs a file created is capped per file
+ * (file_bo_mem_kib) and per card (dev_bo_mem_kib), -EDQUOT beyond; a BO's
+ * charge goes back when the BO is freed, also when it outlived its file
+ * as a dma-buf. Without the caps, BO_CREATE succeeds up to 4 GiB each and
+ * a job naming one pins all of it.
+ */
+TEST(bo_mem_caps)
+{
+	char old_file[32], old_dev[32];
+	struct drm_prime_handle ph = { .flags = DRM_CLOEXEC };
+	struct drm_rbnn_bo_info bi = {};
+	uint32_t h[4], h2, h3;
+	int fd = sel_open(NULL), fd2, fd3;
+	long long mem;
+
+	if (fd < 0)
+		SKIP(return, "cannot open %s", sel_dev_path());
+	if (param_set("file_bo_mem_kib", "1024", old_file, sizeof(old_file)))
+		SKIP(return, "no rbnn file_bo_mem_kib parameter (driver < 1.2, or not root)");
+	ASSERT_EQ(0, param_set("dev_bo_mem_kib", "1280", old_dev,
+			       sizeof(old_dev)));
+	mem = sel_debugfs_field(sel_dev_path(), "status", "bo_mem");
+	if (mem >= 0)	/* root with debugfs: nothing else holds BOs */
+		EXPECT_EQ(0, mem);
+	/* per file: 1 MiB; sizes are charged rounded up to pages */
+	EXPECT_EQ(0, bo_create(fd, 512 << 10, &h[0]));
+	EXPECT_EQ(0, bo_create(fd, (512 << 10) - 4096 - 1, &h[1]));
+	EXPECT_EQ(0, bo_create(fd, 1, &h[2]));
+	EXPECT_EQ(-EDQUOT, bo_create(fd, 1, &h[3]));
+	EXPECT_EQ(0, sel_gem_close(fd, h[2]));
+	EXPECT_EQ(0, bo_create(fd, 4096, &h[2]));
+	EXPECT_EQ(-EDQUOT, bo_create(fd, 4096, &h[3]));
+	/* per card: 1.25 MiB for all files */
+	fd2 = sel_open(NULL);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(0, bo_create(fd2, 256 << 10, &h2));
+	EXPECT_EQ(-EDQUOT, bo_create(fd2, 4096, &h3));
+	/* a BO exported as a dma-buf stays charged after its file closed */
+	ph.handle = h[0];
+	ASSERT_EQ(0, sel_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph));
+	close(fd);
+	EXPECT_EQ(0, bo_create(fd2, 512 << 10, &h3));	/* h[1], h[2] freed */
+	EXPECT_EQ(-EDQUOT, bo_create(fd2, 4096, &h3));	/* h[0] is not */
+	close(ph.fd);
+	EXPECT_EQ(0, bo_create(fd2, 4096, &h3));
+	EXPECT_EQ(0, sel_gem_close(fd2, h3));
+	close(fd2);
+	mem = sel_debugfs_field(sel_dev_path(), "status", "bo_mem");
+	if (mem >= 0)
+		EXPECT_EQ(0, mem);
+	/* raised caps: the largest size the uAPI allows, 4 GiB (shmem,
+	 * nothing allocated until used) */
+	ASSERT_EQ(0, param_set("file_bo_mem_kib", "4194304", NULL, 0));
+	ASSERT_EQ(0, param_set("dev_bo_mem_kib", "4194304", NULL, 0));
+	fd3 = sel_open(NULL);
+	ASSERT_LE(0, fd3);
+	EXPECT_EQ(0, bo_create(fd3, 4ull << 30, &h3));
+	bi.handle = h3;
+	EXPECT_EQ(0, sel_ioctl(fd3, DRM_IOCTL_RBNN_BO_INFO, &bi));
+	EXPECT_EQ(4ull << 30, bi.size);
+	EXPECT_EQ(-EDQUOT, bo_create(fd3, 1, &h[3]));
+	close(fd3);
+	mem = sel_debugfs_field(sel_dev_path(), "status", "bo_mem");
+	if (mem >= 0)
+		EXPECT_EQ(0, mem);
+	EXPECT_EQ(0, param_set("file_bo_mem_kib", old_file, NULL, 0));
+	EXPECT_EQ(0, param_set("dev_bo_mem_kib", old_dev, NULL, 0));
+}
+
 TEST_F_TIMEOUT(iso, job_caps, 120)
 {
 	char old_jobs[32], old_mem[32];

@@ -31,8 +31,10 @@
  * syncobj wait for a fence nobody submits with a far deadline, a long wait
  * while the worker itself holds the vgem gate) are clamped to 50 ms; a BO
  * larger than 1 MiB exists only on the worker's own file, with a handle it
- * knows, until the next call closes it (a job pins its whole BO: one on a
- * 4 GiB BO runs the guest out of memory); the DRM core's syncobj arrays
+ * knows, until the next call closes it (a job pins its whole BO; since
+ * driver 1.2 the BO memory caps refuse a 4 GiB BO with -EDQUOT on a guest
+ * with less than 16 GiB, before that one ran the guest out of memory); the
+ * DRM core's syncobj arrays
  * stay under 4096 handles (more makes 6.12's drm_syncobj_array_find()
  * WARN in the page allocator).
  *
@@ -461,6 +463,8 @@ static void contract_init(bool unplug)
 {
 	static const int inval[] = { EINVAL, 0 };
 	static const int lookup[] = { EINVAL, ENOENT, 0 };
+	/* BO_CREATE: -EDQUOT over the BO memory caps (driver 1.2) */
+	static const int bo_create[] = { EINVAL, EDQUOT, 0 };
 	static const int bo_wait[] = { EINVAL, ENOENT, ETIMEDOUT, EINTR, 0 };
 	static const int alloc[] = { EINVAL, ENOSPC, 0 };
 	static const int tfree[] = { EINVAL, EACCES, 0 };
@@ -487,7 +491,7 @@ static void contract_init(bool unplug)
 		}
 	}
 	allow(OP_QUERY, inval);
-	allow(OP_BO_CREATE, inval);
+	allow(OP_BO_CREATE, bo_create);
 	allow(OP_BO_INFO, lookup);
 	allow(OP_BO_WAIT, bo_wait);
 	allow(OP_TILE_ALLOC, alloc);
@@ -1821,8 +1825,9 @@ static void op_bo_create(struct worker *w, int ci)
 	}
 	maybe_mutate(w, &c);
 	/*
-	 * A job pins its whole BO: one on a 4 GiB object pins 4 GiB and the
-	 * guest runs out of memory (the kernel has no cap). Huge objects exist
+	 * A job pins its whole BO: one on a 4 GiB object pins 4 GiB, which
+	 * ran the guest out of memory before driver 1.2 capped BO memory (a
+	 * quarter of the RAM per file by default). Huge objects exist
 	 * only with a handle the worker knows, on its own file, and only until
 	 * the next call closes them.
 	 */

@@ -308,6 +308,13 @@ struct drm_rbnn_query_tiles {
  * offset of BO_INFO) and handed to the card through scatter-gather lists
  * built by the kernel. They hold weights, thresholds, inputs, outputs and
  * read-back rows.
+ *
+ * The (rounded) sizes of the objects a file created and that are not yet
+ * freed count against a per-file and a per-card cap (module parameters
+ * file_bo_mem_kib and dev_bo_mem_kib, by default a quarter and half of the
+ * RAM; since driver 1.2): an object beyond either is -EDQUOT. An object
+ * stays charged to the file that created it until its last handle,
+ * mapping and dma-buf are gone, after that file's close too.
  */
 struct drm_rbnn_bo_create {
 	__u64 size;
