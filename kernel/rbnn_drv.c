@@ -278,6 +278,7 @@ static int rbnn_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_drvdata(pdev, rdev);
 	spin_lock_init(&rdev->ring_lock);
 	spin_lock_init(&rdev->tile_lock);
+	spin_lock_init(&rdev->rd64_lock);
 	INIT_LIST_HEAD(&rdev->hw_jobs);
 	init_waitqueue_head(&rdev->jobs_wq);
 	init_completion(&rdev->test_irq_done);
@@ -293,6 +294,13 @@ static int rbnn_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = pcim_enable_device(pdev);
 	if (ret)
 		return ret;
+	if (pci_resource_len(pdev, RBNN_BAR_REGS) < RBNN_REGS_SIZE) {
+		drm_err(drm, "BAR%d is %llu bytes, the registers need %u\n",
+			RBNN_BAR_REGS,
+			(u64)pci_resource_len(pdev, RBNN_BAR_REGS),
+			RBNN_REGS_SIZE);
+		return -ENODEV;
+	}
 	rdev->regs = pcim_iomap_region(pdev, RBNN_BAR_REGS, RBNN_DRIVER_NAME);
 	if (IS_ERR(rdev->regs))
 		return PTR_ERR(rdev->regs);

@@ -34,6 +34,16 @@
 #define RBNN_PROG_MAX_LEN	SZ_1M
 #define RBNN_IRQ_COAL		(16u | (50u << RBNN_COAL_USEC_SHIFT))
 
+/* Upper bounds on what the card reports (rbnn_hw_probe()). */
+#define RBNN_DRV_MAX_LAYERS	65535u		/* __le16 in the program */
+#define RBNN_DRV_MAX_SGL	65536u		/* 1 MiB of SG entries */
+#define RBNN_DRV_MAX_BATCH	65536u
+#define RBNN_DRV_MAX_ACT_BUF	(16u << 20)
+
+/* CONTROL.RESET completion (rbnn_hw_reset()). */
+#define RBNN_RESET_POLL_US	10
+#define RBNN_RESET_TIMEOUT_US	100000
+
 struct rbnn_ctx;
 struct rbnn_job;
 
@@ -118,6 +128,10 @@ struct rbnn_wear {
  * @win_lock: serialises the TILE_SEL / PARAM_SEL windows and debug registers
  * @tile_lock: protects @tiles
  * @tiles: per-tile state
+ * @rd64_lock: makes the _LO read and the _HI read of a 64-bit register pair
+ *	one access (the card has one _HI latch per pair, see rbnn_rd64())
+ * @irq_cq_name: name of the completion interrupt (rbnn-cq@<PCI name>)
+ * @irq_ev_name: name of the event interrupt (rbnn-event@<PCI name>)
  * @fence_context: dma_fence context of the hardware fences
  * @fence_seqno: last hardware fence seqno
  * @bo_lock: protects @mapped_bos
@@ -180,6 +194,9 @@ struct rbnn_device {
 	struct mutex win_lock; /* TILE_SEL, PARAM_SEL, debug registers */
 
 	spinlock_t tile_lock; /* tiles[] */
+	spinlock_t rd64_lock; /* the _HI latches of 64-bit register pairs */
+	char irq_cq_name[32];
+	char irq_ev_name[32];
 	struct rbnn_tile *tiles;
 
 	u64 fence_context;
@@ -429,11 +446,24 @@ static inline void rbnn_wr(struct rbnn_device *rdev, u32 reg, u32 val)
 	writel(val, rdev->regs + reg);
 }
 
+/*
+ * A 64-bit counter. Reading _LO latches the pair's _HI, and the card has
+ * one latch per pair: two readers interleaved (LO, LO, HI, HI) would give
+ * one of them the other's high half. The hi/lo/hi retry used for free-
+ * running pairs does not apply (_HI is the latch, not the live count), so
+ * the pair is read under a lock of its own, with interrupts off (any
+ * context may read).
+ */
 static inline u64 rbnn_rd64(struct rbnn_device *rdev, u32 reg_lo)
 {
-	u64 lo = rbnn_rd(rdev, reg_lo);
+	unsigned long flags;
+	u64 lo, hi;
 
-	return lo | ((u64)rbnn_rd(rdev, reg_lo + 4) << 32);
+	spin_lock_irqsave(&rdev->rd64_lock, flags);
+	lo = rbnn_rd(rdev, reg_lo);
+	hi = rbnn_rd(rdev, reg_lo + 4);
+	spin_unlock_irqrestore(&rdev->rd64_lock, flags);
+	return lo | hi << 32;
 }
 
 /* rbnn_admin.c */

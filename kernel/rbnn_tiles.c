@@ -28,6 +28,11 @@
 
 #include "rbnn_drv.h"
 
+static void rbnn_tiles_free_maps(struct drm_device *drm, void *maps)
+{
+	kvfree(maps);
+}
+
 /**
  * rbnn_tiles_init() - allocate the per-tile state
  * @rdev: the card
@@ -42,9 +47,13 @@ int rbnn_tiles_init(struct rbnn_device *rdev)
 
 	rdev->tiles = drmm_kcalloc(&rdev->drm, rdev->ntiles,
 				   sizeof(*rdev->tiles), GFP_KERNEL);
-	maps = drmm_kcalloc(&rdev->drm, 4 * longs * rdev->ntiles,
-			    sizeof(long), GFP_KERNEL);
-	if (!rdev->tiles || !maps)
+	if (!rdev->tiles)
+		return -ENOMEM;
+	/* Up to 32 MiB for the largest geometry: not one kmalloc. */
+	maps = kvcalloc(4 * longs * rdev->ntiles, sizeof(long), GFP_KERNEL);
+	if (!maps)
+		return -ENOMEM;
+	if (drmm_add_action_or_reset(&rdev->drm, rbnn_tiles_free_maps, maps))
 		return -ENOMEM;
 	for (t = 0; t < rdev->ntiles; t++) {
 		struct rbnn_tile *tile = &rdev->tiles[t];
