@@ -376,8 +376,7 @@ void rbnn_recover(struct rbnn_device *rdev, struct rbnn_job *bad,
 			ret);
 	atomic_inc(&rdev->recoveries);
 
-	drm_sched_stop(&rdev->sched, bad ? &bad->base : NULL);
-	drm_sched_start(&rdev->sched);
+	rbnn_sched_restart(rdev, bad);
 	drm_dev_exit(idx);
 }
 

@@ -523,6 +523,7 @@ int rbnn_job_submit(struct rbnn_job *job, struct drm_file *file,
 bool rbnn_job_cmd_done(struct rbnn_job *job, const struct rbnn_hw_cqe *cqe);
 void rbnn_jobs_end(struct list_head *done);
 int rbnn_sched_init(struct rbnn_device *rdev);
+void rbnn_sched_restart(struct rbnn_device *rdev, struct rbnn_job *bad);
 void rbnn_sched_fini(struct rbnn_device *rdev);
 int rbnn_ioctl_job_info(struct drm_device *drm, void *data,
 			struct drm_file *file);
