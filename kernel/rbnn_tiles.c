@@ -626,10 +626,15 @@ int rbnn_query_tiles(struct rbnn_device *rdev, struct rbnn_ctx *ctx,
 		info[t].verify_fails = w.verify_fails;
 		info[t].scrub_weak_cells = w.scrub_weak;
 	}
-	spin_lock_irqsave(&rdev->tile_lock, flags);
+	/*
+	 * The lock is taken per tile: a record is one tile's consistent
+	 * state, and the IRQs-off section is bounded by one tile's rows (the
+	 * bitmap_weight() of all tiles could be 1024 x 65536 bits).
+	 */
 	for (t = 0; t < rdev->ntiles; t++) {
 		struct rbnn_tile *tile = &rdev->tiles[t];
 
+		spin_lock_irqsave(&rdev->tile_lock, flags);
 		if (!tile->owner) {
 			info[t].state = DRM_RBNN_TILE_STATE_FREE;
 		} else if (tile->owner == ctx && !tile->releasing) {
@@ -639,8 +644,8 @@ int rbnn_query_tiles(struct rbnn_device *rdev, struct rbnn_ctx *ctx,
 		} else {
 			info[t].state = DRM_RBNN_TILE_STATE_OTHER;
 		}
+		spin_unlock_irqrestore(&rdev->tile_lock, flags);
 	}
-	spin_unlock_irqrestore(&rdev->tile_lock, flags);
 	*buf = hdr;
 	*len = size;
 	return 0;
