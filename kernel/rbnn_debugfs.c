@@ -12,6 +12,12 @@
  *   scrub          write "all" or a tile index: scrub (REFRESH) every row
  *                  of those tiles, whoever owns them, and wait; then read
  *                  the report of that scrub from the same open file
+ *   sim/seed       the emulator's random number generator seed (PARAM
+ *                  window, read-only: set with the device's seed property)
+ *   sim/timing     the emulator's timing switch: 0 instant, 1 modeled
+ *
+ * sim/ holds the simulation knobs of the device model, which a real card
+ * does not have; QUERY_MODEL reported them up to driver 1.1.
  */
 
 #include <linux/debugfs.h>
@@ -41,6 +47,9 @@ static int rbnn_status_show(struct seq_file *m, void *unused)
 		   atomic_read(&rdev->recoveries),
 		   atomic_read(&rdev->lost_irqs),
 		   atomic_read(&rdev->test_irqs));
+	seq_printf(m, "bo_mem: %lld\njob_mem: %lld\n",
+		   (s64)atomic64_read(&rdev->bo_mem),
+		   (s64)atomic64_read(&rdev->job_mem));
 	seq_printf(m, "hw_running: %d\noutstanding: %u\n",
 		   READ_ONCE(rdev->hw_running), READ_ONCE(rdev->outstanding));
 	if (!drm_dev_enter(&rdev->drm, &idx))
@@ -375,13 +384,35 @@ static const struct file_operations rbnn_scrub_fops = {
 	.llseek = default_llseek,
 };
 
+/* sim/: device-model parameters that are simulation knobs. */
+static int rbnn_sim_get(struct rbnn_device *rdev, u32 param, u64 *val)
+{
+	*val = rbnn_read_param(rdev, param);
+	return *val == RBNN_PARAM_INVALID && drm_dev_is_unplugged(&rdev->drm) ?
+	       -ENODEV : 0;
+}
+
+static int rbnn_sim_seed_get(void *data, u64 *val)
+{
+	return rbnn_sim_get(data, RBNN_PARAM_SEED, val);
+}
+DEFINE_DEBUGFS_ATTRIBUTE(rbnn_sim_seed_fops, rbnn_sim_seed_get, NULL,
+			 "%llu\n");
+
+static int rbnn_sim_timing_get(void *data, u64 *val)
+{
+	return rbnn_sim_get(data, RBNN_PARAM_TIMING, val);
+}
+DEFINE_DEBUGFS_ATTRIBUTE(rbnn_sim_timing_fops, rbnn_sim_timing_get, NULL,
+			 "%llu\n");
+
 /**
  * rbnn_debugfs_init() - create the debugfs files
  * @rdev: the card
  */
 void rbnn_debugfs_init(struct rbnn_device *rdev)
 {
-	struct dentry *root = rdev->drm.debugfs_root;
+	struct dentry *root = rdev->drm.debugfs_root, *sim;
 
 	if (IS_ERR_OR_NULL(root))
 		return;
@@ -397,4 +428,9 @@ void rbnn_debugfs_init(struct rbnn_device *rdev)
 				   &rbnn_age_fops);
 	debugfs_create_file("stuck", 0200, root, rdev, &rbnn_stuck_fops);
 	debugfs_create_file("scrub", 0600, root, rdev, &rbnn_scrub_fops);
+	sim = debugfs_create_dir("sim", root);
+	debugfs_create_file_unsafe("seed", 0400, sim, rdev,
+				   &rbnn_sim_seed_fops);
+	debugfs_create_file_unsafe("timing", 0400, sim, rdev,
+				   &rbnn_sim_timing_fops);
 }

@@ -6,6 +6,8 @@
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
+#include <linux/iopoll.h>
+#include <linux/minmax.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_print.h>
@@ -52,6 +54,17 @@ int rbnn_hw_probe(struct rbnn_device *rdev)
 		return -ENODEV;
 	}
 	rdev->row_bytes = rdev->cols / 8;
+
+	/*
+	 * Limits the driver relies on, whatever the card says: a layer
+	 * program stores its layer count in 16 bits; an SG list of a buffer
+	 * range is one coherent DMA buffer of max_sgl entries, and the
+	 * activation buffer and the batch bound the work of one command.
+	 */
+	rdev->max_layers = min(rdev->max_layers, RBNN_DRV_MAX_LAYERS);
+	rdev->max_sgl = min(rdev->max_sgl, RBNN_DRV_MAX_SGL);
+	rdev->max_batch = min(rdev->max_batch, RBNN_DRV_MAX_BATCH);
+	rdev->act_buf_size = min(rdev->act_buf_size, RBNN_DRV_MAX_ACT_BUF);
 	return 0;
 }
 
@@ -63,12 +76,26 @@ int rbnn_hw_probe(struct rbnn_device *rdev)
  */
 int rbnn_hw_reset(struct rbnn_device *rdev)
 {
-	u32 before = rbnn_rd(rdev, RBNN_REG_RESETS);
+	u32 before = rbnn_rd(rdev, RBNN_REG_RESETS), ctrl;
+	int ret;
 
 	rbnn_wr(rdev, RBNN_REG_INT_MASK, 0);
 	rbnn_wr(rdev, RBNN_REG_CONTROL, RBNN_CTRL_RESET);
-	if (rbnn_rd(rdev, RBNN_REG_ID) != RBNN_ID_VALUE)
+	/*
+	 * CONTROL.RESET reads 0 once the reset is done: at once on the
+	 * emulated card (a synchronous reset), after a while on silicon. A
+	 * card that is gone reads all ones.
+	 */
+	ret = readl_poll_timeout(rdev->regs + RBNN_REG_CONTROL, ctrl,
+				 ctrl == ~0u || !(ctrl & RBNN_CTRL_RESET),
+				 RBNN_RESET_POLL_US, RBNN_RESET_TIMEOUT_US);
+	if (ctrl == ~0u || rbnn_rd(rdev, RBNN_REG_ID) != RBNN_ID_VALUE)
 		return -ENODEV;
+	if (ret) {
+		drm_err(&rdev->drm, "reset did not complete in %u us\n",
+			RBNN_RESET_TIMEOUT_US);
+		return -EIO;
+	}
 	if (rbnn_rd(rdev, RBNN_REG_RESETS) == before) {
 		drm_err(&rdev->drm, "reset did not take effect\n");
 		return -EIO;
@@ -349,8 +376,7 @@ void rbnn_recover(struct rbnn_device *rdev, struct rbnn_job *bad,
 			ret);
 	atomic_inc(&rdev->recoveries);
 
-	drm_sched_stop(&rdev->sched, bad ? &bad->base : NULL);
-	drm_sched_start(&rdev->sched);
+	rbnn_sched_restart(rdev, bad);
 	drm_dev_exit(idx);
 }
 
@@ -404,9 +430,11 @@ static irqreturn_t rbnn_irq_event(int irq, void *arg)
 		complete(&rdev->test_irq_done);
 	}
 	if (s & RBNN_INT_ERROR) {
-		drm_err(&rdev->drm, "fatal error: ERROR 0x%x STATUS 0x%x\n",
-			rbnn_rd(rdev, RBNN_REG_ERROR),
-			rbnn_rd(rdev, RBNN_REG_STATUS));
+		/* hard IRQ: a card that keeps failing must not flood */
+		drm_err_ratelimited(&rdev->drm,
+				    "fatal error: ERROR 0x%x STATUS 0x%x\n",
+				    rbnn_rd(rdev, RBNN_REG_ERROR),
+				    rbnn_rd(rdev, RBNN_REG_STATUS));
 		queue_work(rdev->reset_wq, &rdev->reset_work);
 	}
 	return IRQ_HANDLED;
@@ -429,11 +457,17 @@ int rbnn_irq_init(struct rbnn_device *rdev)
 		return ret;
 	rdev->irq_cq = pci_irq_vector(pdev, RBNN_MSIX_VEC_CQ);
 	rdev->irq_ev = pci_irq_vector(pdev, RBNN_MSIX_VEC_EVENT);
+	/* One name per card in /proc/interrupts. */
+	snprintf(rdev->irq_cq_name, sizeof(rdev->irq_cq_name), "rbnn-cq@%s",
+		 pci_name(pdev));
+	snprintf(rdev->irq_ev_name, sizeof(rdev->irq_ev_name), "rbnn-event@%s",
+		 pci_name(pdev));
 	ret = request_threaded_irq(rdev->irq_cq, NULL, rbnn_irq_cq, IRQF_ONESHOT,
-				   "rbnn-cq", rdev);
+				   rdev->irq_cq_name, rdev);
 	if (ret)
 		goto err_vectors;
-	ret = request_irq(rdev->irq_ev, rbnn_irq_event, 0, "rbnn-event", rdev);
+	ret = request_irq(rdev->irq_ev, rbnn_irq_event, 0, rdev->irq_ev_name,
+			  rdev);
 	if (ret)
 		goto err_cq;
 	return 0;

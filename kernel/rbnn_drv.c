@@ -54,8 +54,10 @@ static void rbnn_query_model(struct rbnn_device *rdev,
 			     struct drm_rbnn_query_model *m)
 {
 	m->error_model = rbnn_read_param(rdev, RBNN_PARAM_ERROR_MODEL);
-	m->seed = rbnn_read_param(rdev, RBNN_PARAM_SEED);
-	m->timing = rbnn_read_param(rdev, RBNN_PARAM_TIMING);
+	/*
+	 * reserved0 and reserved1 (the emulator's seed and timing switch up
+	 * to driver 1.1) stay zero: simulation knobs are in debugfs (sim/).
+	 */
 	m->prog_current_na = rbnn_read_param(rdev, RBNN_PARAM_PROG_CURRENT_NA);
 	m->pulse_ns = rbnn_read_param(rdev, RBNN_PARAM_PULSE_NS);
 	m->verify_max = rbnn_read_param(rdev, RBNN_PARAM_VERIFY_MAX);
@@ -247,9 +249,10 @@ static const struct drm_driver rbnn_drm_driver = {
 	.fops = &rbnn_fops,
 	.name = RBNN_DRIVER_NAME,
 	.desc = RBNN_DRIVER_DESC,
+	/* gone from drm_driver in drm-misc-next (see rbnn_job.c) */
 	.date = "20250101",
 	.major = 1,
-	.minor = 1,
+	.minor = 2,
 };
 
 /* Last reference to the DRM device: no file, no job is left. */
@@ -276,6 +279,7 @@ static int rbnn_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_drvdata(pdev, rdev);
 	spin_lock_init(&rdev->ring_lock);
 	spin_lock_init(&rdev->tile_lock);
+	spin_lock_init(&rdev->rd64_lock);
 	INIT_LIST_HEAD(&rdev->hw_jobs);
 	init_waitqueue_head(&rdev->jobs_wq);
 	init_completion(&rdev->test_irq_done);
@@ -291,6 +295,13 @@ static int rbnn_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = pcim_enable_device(pdev);
 	if (ret)
 		return ret;
+	if (pci_resource_len(pdev, RBNN_BAR_REGS) < RBNN_REGS_SIZE) {
+		drm_err(drm, "BAR%d is %llu bytes, the registers need %u\n",
+			RBNN_BAR_REGS,
+			(u64)pci_resource_len(pdev, RBNN_BAR_REGS),
+			RBNN_REGS_SIZE);
+		return -ENODEV;
+	}
 	rdev->regs = pcim_iomap_region(pdev, RBNN_BAR_REGS, RBNN_DRIVER_NAME);
 	if (IS_ERR(rdev->regs))
 		return PTR_ERR(rdev->regs);

@@ -34,6 +34,16 @@
 #define RBNN_PROG_MAX_LEN	SZ_1M
 #define RBNN_IRQ_COAL		(16u | (50u << RBNN_COAL_USEC_SHIFT))
 
+/* Upper bounds on what the card reports (rbnn_hw_probe()). */
+#define RBNN_DRV_MAX_LAYERS	65535u		/* __le16 in the program */
+#define RBNN_DRV_MAX_SGL	65536u		/* 1 MiB of SG entries */
+#define RBNN_DRV_MAX_BATCH	65536u
+#define RBNN_DRV_MAX_ACT_BUF	(16u << 20)
+
+/* CONTROL.RESET completion (rbnn_hw_reset()). */
+#define RBNN_RESET_POLL_US	10
+#define RBNN_RESET_TIMEOUT_US	100000
+
 struct rbnn_ctx;
 struct rbnn_job;
 
@@ -118,10 +128,16 @@ struct rbnn_wear {
  * @win_lock: serialises the TILE_SEL / PARAM_SEL windows and debug registers
  * @tile_lock: protects @tiles
  * @tiles: per-tile state
+ * @rd64_lock: makes the _LO read and the _HI read of a 64-bit register pair
+ *	one access (the card has one _HI latch per pair, see rbnn_rd64())
+ * @irq_cq_name: name of the completion interrupt (rbnn-cq@<PCI name>)
+ * @irq_ev_name: name of the event interrupt (rbnn-event@<PCI name>)
  * @fence_context: dma_fence context of the hardware fences
  * @fence_seqno: last hardware fence seqno
  * @bo_lock: protects @mapped_bos
  * @mapped_bos: BOs whose pages are mapped for the card (rbnn_gem.c)
+ * @bo_mem: bytes of the BOs created through this card's files and not yet
+ *	freed, capped by the dev_bo_mem_kib parameter
  * @jobs_alive: jobs allocated and not freed
  * @job_mem: bytes of job memory (DMA buffers, row ranges) held by the jobs
  *	of every file, capped by the dev_job_mem_kib parameter
@@ -178,6 +194,9 @@ struct rbnn_device {
 	struct mutex win_lock; /* TILE_SEL, PARAM_SEL, debug registers */
 
 	spinlock_t tile_lock; /* tiles[] */
+	spinlock_t rd64_lock; /* the _HI latches of 64-bit register pairs */
+	char irq_cq_name[32];
+	char irq_ev_name[32];
 	struct rbnn_tile *tiles;
 
 	u64 fence_context;
@@ -185,6 +204,7 @@ struct rbnn_device {
 
 	struct mutex bo_lock; /* protects mapped_bos */
 	struct list_head mapped_bos;
+	atomic64_t bo_mem;
 	atomic_t jobs_alive;
 	atomic64_t job_mem;
 	wait_queue_head_t jobs_wq;
@@ -225,6 +245,16 @@ struct rbnn_result {
 };
 
 /**
+ * struct rbnn_bo_quota - the BO memory a file created
+ * @ref: held by the file's context and by each BO charged to it
+ * @bytes: bytes of the file's BOs not yet freed
+ */
+struct rbnn_bo_quota {
+	struct kref ref;
+	atomic64_t bytes;
+};
+
+/**
  * struct rbnn_ctx - per open file state
  * @ref: reference count (the file and each job hold one)
  * @rdev: the card
@@ -241,6 +271,9 @@ struct rbnn_result {
  * @busy_ns: device time of the file's finished jobs
  * @job_mem: bytes of job memory held by the file's jobs, capped by the
  *	file_job_mem_kib parameter
+ * @bo_quota: bytes of the BOs the file created, capped by the
+ *	file_bo_mem_kib parameter (the BOs may outlive the file: each holds a
+ *	reference)
  * @wear_rows: rows the file programmed or asked to program without
  *	CAP_SYS_ADMIN (its wear budget, rbnn_admin.c)
  * @id: context id (debugfs)
@@ -261,6 +294,7 @@ struct rbnn_ctx {
 	struct rbnn_result *results;
 	atomic64_t busy_ns;
 	atomic64_t job_mem;
+	struct rbnn_bo_quota *bo_quota;
 	atomic64_t wear_rows;
 	u32 id;
 	pid_t pid;
@@ -412,11 +446,24 @@ static inline void rbnn_wr(struct rbnn_device *rdev, u32 reg, u32 val)
 	writel(val, rdev->regs + reg);
 }
 
+/*
+ * A 64-bit counter. Reading _LO latches the pair's _HI, and the card has
+ * one latch per pair: two readers interleaved (LO, LO, HI, HI) would give
+ * one of them the other's high half. The hi/lo/hi retry used for free-
+ * running pairs does not apply (_HI is the latch, not the live count), so
+ * the pair is read under a lock of its own, with interrupts off (any
+ * context may read).
+ */
 static inline u64 rbnn_rd64(struct rbnn_device *rdev, u32 reg_lo)
 {
-	u64 lo = rbnn_rd(rdev, reg_lo);
+	unsigned long flags;
+	u64 lo, hi;
 
-	return lo | ((u64)rbnn_rd(rdev, reg_lo + 4) << 32);
+	spin_lock_irqsave(&rdev->rd64_lock, flags);
+	lo = rbnn_rd(rdev, reg_lo);
+	hi = rbnn_rd(rdev, reg_lo + 4);
+	spin_unlock_irqrestore(&rdev->rd64_lock, flags);
+	return lo | hi << 32;
 }
 
 /* rbnn_admin.c */
@@ -456,6 +503,8 @@ int rbnn_ioctl_bo_wait(struct drm_device *drm, void *data,
 struct drm_gem_object *rbnn_gem_create_object(struct drm_device *drm,
 					      size_t size);
 void rbnn_gem_unmap_all(struct rbnn_device *rdev);
+struct rbnn_bo_quota *rbnn_bo_quota_create(void);
+void rbnn_bo_quota_put(struct rbnn_bo_quota *q);
 int rbnn_job_add_bo(struct rbnn_job *job, struct drm_file *file, u32 handle,
 		    u64 offset, u64 len, bool write);
 int rbnn_job_map_bufs(struct rbnn_job *job);
@@ -474,6 +523,7 @@ int rbnn_job_submit(struct rbnn_job *job, struct drm_file *file,
 bool rbnn_job_cmd_done(struct rbnn_job *job, const struct rbnn_hw_cqe *cqe);
 void rbnn_jobs_end(struct list_head *done);
 int rbnn_sched_init(struct rbnn_device *rdev);
+void rbnn_sched_restart(struct rbnn_device *rdev, struct rbnn_job *bad);
 void rbnn_sched_fini(struct rbnn_device *rdev);
 int rbnn_ioctl_job_info(struct drm_device *drm, void *data,
 			struct drm_file *file);

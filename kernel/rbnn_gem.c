@@ -11,6 +11,8 @@
 #include <linux/dma-resv.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/scatterlist.h>
 
 #include <drm/drm_gem.h>
@@ -20,6 +22,84 @@
 #include "rbnn_drv.h"
 
 /*
+ * Caps on the memory of buffer objects: each BO_CREATE charges the size of
+ * the object to its file and to the card until the object is freed (its
+ * last handle, mapping and dma-buf gone). A job pins the pages of every BO
+ * it names, so without a cap one file could pin all of the RAM. Beyond a
+ * cap BO_CREATE fails with -EDQUOT. 0 sizes the cap from the RAM at the
+ * time of the call.
+ */
+static unsigned int rbnn_file_bo_mem_kib;
+module_param_named(file_bo_mem_kib, rbnn_file_bo_mem_kib, uint, 0644);
+MODULE_PARM_DESC(file_bo_mem_kib,
+		 "KiB of buffer objects one file may have created and not freed; 0 = a quarter of the RAM (default 0)");
+
+static unsigned int rbnn_dev_bo_mem_kib;
+module_param_named(dev_bo_mem_kib, rbnn_dev_bo_mem_kib, uint, 0644);
+MODULE_PARM_DESC(dev_bo_mem_kib,
+		 "KiB of buffer objects the files of a card may have created and not freed; 0 = half of the RAM (default 0)");
+
+static u64 rbnn_bo_cap(unsigned int kib, unsigned int ram_shift)
+{
+	if (kib)
+		return (u64)kib << 10;
+	return ((u64)totalram_pages() << PAGE_SHIFT) >> ram_shift;
+}
+
+/**
+ * rbnn_bo_quota_create() - the BO memory account of a new file
+ *
+ * Return: the account with one reference, or NULL.
+ */
+struct rbnn_bo_quota *rbnn_bo_quota_create(void)
+{
+	struct rbnn_bo_quota *q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
+
+	if (q)
+		kref_init(&q->ref);
+	return q;
+}
+
+static void rbnn_bo_quota_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct rbnn_bo_quota, ref));
+}
+
+/**
+ * rbnn_bo_quota_put() - drop a reference to a BO memory account
+ * @q: the account
+ */
+void rbnn_bo_quota_put(struct rbnn_bo_quota *q)
+{
+	kref_put(&q->ref, rbnn_bo_quota_release);
+}
+
+static int rbnn_bo_charge(struct rbnn_device *rdev, struct rbnn_bo_quota *q,
+			  u64 bytes)
+{
+	if (atomic64_add_return(bytes, &q->bytes) >
+	    rbnn_bo_cap(READ_ONCE(rbnn_file_bo_mem_kib), 2))
+		goto undo_file;
+	if (atomic64_add_return(bytes, &rdev->bo_mem) >
+	    rbnn_bo_cap(READ_ONCE(rbnn_dev_bo_mem_kib), 1))
+		goto undo_dev;
+	return 0;
+
+undo_dev:
+	atomic64_sub(bytes, &rdev->bo_mem);
+undo_file:
+	atomic64_sub(bytes, &q->bytes);
+	return -EDQUOT;
+}
+
+static void rbnn_bo_uncharge(struct rbnn_device *rdev, struct rbnn_bo_quota *q,
+			     u64 bytes)
+{
+	atomic64_sub(bytes, &q->bytes);
+	atomic64_sub(bytes, &rdev->bo_mem);
+}
+
+/*
  * A buffer object: a shmem GEM object the driver tracks while its pages are
  * mapped for the card, so that remove() can unmap them (the objects may
  * outlive the device: open files, mappings, dma-bufs).
@@ -27,6 +107,8 @@
 struct rbnn_bo {
 	struct drm_gem_shmem_object base;
 	struct list_head mapped_node; /* in &rbnn_device.mapped_bos */
+	struct rbnn_bo_quota *quota; /* charged (BO_CREATE), or NULL */
+	u64 charged;
 };
 
 static struct rbnn_bo *to_rbnn_bo(struct drm_gem_object *obj)
@@ -42,6 +124,10 @@ static void rbnn_bo_free(struct drm_gem_object *obj)
 	mutex_lock(&rdev->bo_lock);
 	list_del(&bo->mapped_node);
 	mutex_unlock(&rdev->bo_lock);
+	if (bo->quota) {
+		rbnn_bo_uncharge(rdev, bo->quota, bo->charged);
+		rbnn_bo_quota_put(bo->quota);
+	}
 	drm_gem_shmem_object_free(obj);
 }
 
@@ -109,16 +195,31 @@ void rbnn_gem_unmap_all(struct rbnn_device *rdev)
 int rbnn_ioctl_bo_create(struct drm_device *drm, void *data,
 			 struct drm_file *file)
 {
+	struct rbnn_device *rdev = to_rbnn_device(drm);
+	struct rbnn_ctx *ctx = file->driver_priv;
 	struct drm_rbnn_bo_create *args = data;
 	struct drm_gem_shmem_object *shmem;
+	struct rbnn_bo *bo;
+	u64 size;
 	int ret;
 
 	if (args->flags || !args->size || args->size > SZ_4G)
 		return -EINVAL;
 
-	shmem = drm_gem_shmem_create(drm, PAGE_ALIGN(args->size));
-	if (IS_ERR(shmem))
+	size = PAGE_ALIGN(args->size);
+	ret = rbnn_bo_charge(rdev, ctx->bo_quota, size);
+	if (ret)
+		return ret;
+	shmem = drm_gem_shmem_create(drm, size);
+	if (IS_ERR(shmem)) {
+		rbnn_bo_uncharge(rdev, ctx->bo_quota, size);
 		return PTR_ERR(shmem);
+	}
+	/* From here the object's free gives the charge back. */
+	bo = to_rbnn_bo(&shmem->base);
+	kref_get(&ctx->bo_quota->ref);
+	bo->quota = ctx->bo_quota;
+	bo->charged = size;
 	ret = drm_gem_handle_create(file, &shmem->base, &args->handle);
 	drm_gem_object_put(&shmem->base);
 	return ret;

@@ -106,6 +106,66 @@ static void rbnn_job_uncharge(struct rbnn_job *job)
 	job->mem_charged = 0;
 }
 
+/*
+ * ---- the drm_sched calls that depend on the kernel's version ----------
+ *
+ * The driver is written for Linux 6.12 (Debian's kernel, the one the VM
+ * tier boots). The scheduler's API changed after it. Every call whose
+ * form differs is in this section or in rbnn_sched_init() (which needs
+ * the ops below), so that a port to drm-misc-next changes these alone:
+ *
+ * - a timeout that finds the job still running (rbnn_sched_no_hang()):
+ *   drm-misc-next has DRM_GPU_SCHED_STAT_NO_HANG, with which the scheduler
+ *   puts the job back on its pending list and re-arms the timer itself.
+ *   6.12 has no such status: drm_sched_job_timedout() took the job off the
+ *   pending list, and the only call that puts it back, drm_sched_stop(),
+ *   also detaches every pending job from its hardware fence, so that the
+ *   drm_sched_start() after it ends them all with -ECANCELED. On 6.12 the
+ *   job goes back on the list here, by hand, under the list's lock, as v3d
+ *   and etnaviv did before NO_HANG: the one place where the driver touches
+ *   the scheduler's internals;
+ * - drm_sched_init() (rbnn_sched_init()): eleven arguments here, a
+ *   struct drm_sched_init_args in drm-misc-next;
+ * - drm_sched_start() (rbnn_sched_restart()): drm-misc-next also takes the
+ *   errno for the jobs it ends;
+ * - drm_sched_job_init() (rbnn_sched_job_init()): drm-misc-next also takes
+ *   a client id (the file's);
+ * - outside this file, drm_driver.date (rbnn_drv.c) is gone in
+ *   drm-misc-next.
+ *
+ * None of the drm-misc-next forms builds on 6.12, so none is here.
+ */
+
+/* The job runs and makes progress: its timer starts again. */
+static enum drm_gpu_sched_stat rbnn_sched_no_hang(struct rbnn_job *job)
+{
+	struct drm_gpu_scheduler *sched = job->base.sched;
+
+	spin_lock(&sched->job_list_lock);
+	list_add(&job->base.list, &sched->pending_list);
+	spin_unlock(&sched->job_list_lock);
+	return DRM_GPU_SCHED_STAT_NOMINAL;
+}
+
+/**
+ * rbnn_sched_restart() - the card was reset: end the jobs it lost
+ * @rdev: the card
+ * @bad: the job that hung, or NULL
+ *
+ * The jobs whose hardware fences the reset signalled are freed, the
+ * others keep waiting on theirs, and the scheduler runs again.
+ */
+void rbnn_sched_restart(struct rbnn_device *rdev, struct rbnn_job *bad)
+{
+	drm_sched_stop(&rdev->sched, bad ? &bad->base : NULL);
+	drm_sched_start(&rdev->sched);
+}
+
+static int rbnn_sched_job_init(struct rbnn_job *job, struct rbnn_ctx *ctx)
+{
+	return drm_sched_job_init(&job->base, &ctx->entity, job->ncmds, ctx);
+}
+
 /* ---- hardware fences -------------------------------------------------- */
 
 struct rbnn_fence {
@@ -147,7 +207,8 @@ struct rbnn_ctx *rbnn_ctx_create(struct rbnn_device *rdev)
 		return ERR_PTR(-ENOMEM);
 	ctx->results = kvcalloc(DRM_RBNN_JOB_HISTORY, sizeof(*ctx->results),
 				GFP_KERNEL_ACCOUNT);
-	if (!ctx->results) {
+	ctx->bo_quota = rbnn_bo_quota_create();
+	if (!ctx->results || !ctx->bo_quota) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -168,6 +229,8 @@ struct rbnn_ctx *rbnn_ctx_create(struct rbnn_device *rdev)
 	return ctx;
 
 err_free:
+	if (ctx->bo_quota)
+		rbnn_bo_quota_put(ctx->bo_quota);
 	kvfree(ctx->results);
 	kfree(ctx);
 	return ERR_PTR(ret);
@@ -182,6 +245,7 @@ static void rbnn_ctx_release(struct kref *ref)
 		dma_fence_put(ctx->results[i].fence);
 	dma_fence_put(ctx->last_write);
 	mutex_destroy(&ctx->submit_lock);
+	rbnn_bo_quota_put(ctx->bo_quota);
 	kvfree(ctx->results);
 	kfree(ctx);
 }
@@ -532,7 +596,7 @@ int rbnn_job_submit(struct rbnn_job *job, struct drm_file *file,
 	if (syncs->out.flags || (!syncs->out.handle && syncs->out.point))
 		return -EINVAL;
 
-	ret = drm_sched_job_init(&job->base, &ctx->entity, job->ncmds, ctx);
+	ret = rbnn_sched_job_init(job, ctx);
 	if (ret)
 		return ret;
 	job->sched_inited = true;
@@ -711,16 +775,6 @@ static struct dma_fence *rbnn_run_job(struct drm_sched_job *sched_job)
 	return dma_fence_get(job->hw_fence);
 }
 
-/* Put a job back on the pending list after a timeout that did not reset. */
-static void rbnn_job_requeue(struct rbnn_job *job)
-{
-	struct drm_gpu_scheduler *sched = job->base.sched;
-
-	spin_lock(&sched->job_list_lock);
-	list_add(&job->base.list, &sched->pending_list);
-	spin_unlock(&sched->job_list_lock);
-}
-
 static enum drm_gpu_sched_stat rbnn_timedout_job(struct drm_sched_job *sj)
 {
 	struct rbnn_job *job = to_rbnn_job(sj);
@@ -731,8 +785,7 @@ static enum drm_gpu_sched_stat rbnn_timedout_job(struct drm_sched_job *sj)
 	if (READ_ONCE(rdev->removing) || READ_ONCE(rdev->suspended) ||
 	    !drm_dev_enter(&rdev->drm, &idx)) {
 		/* Removal or sleep fails the job if it does not finish. */
-		rbnn_job_requeue(job);
-		return DRM_GPU_SCHED_STAT_NOMINAL;
+		return rbnn_sched_no_hang(job);
 	}
 
 	/* A lost interrupt: the completion is in the CQ. */
@@ -755,9 +808,8 @@ static enum drm_gpu_sched_stat rbnn_timedout_job(struct drm_sched_job *sj)
 	return DRM_GPU_SCHED_STAT_NOMINAL;
 
 extend:
-	rbnn_job_requeue(job);
 	drm_dev_exit(idx);
-	return DRM_GPU_SCHED_STAT_NOMINAL;
+	return rbnn_sched_no_hang(job);
 }
 
 static void rbnn_free_job(struct drm_sched_job *sched_job)

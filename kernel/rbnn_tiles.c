@@ -28,6 +28,11 @@
 
 #include "rbnn_drv.h"
 
+static void rbnn_tiles_free_maps(struct drm_device *drm, void *maps)
+{
+	kvfree(maps);
+}
+
 /**
  * rbnn_tiles_init() - allocate the per-tile state
  * @rdev: the card
@@ -42,9 +47,13 @@ int rbnn_tiles_init(struct rbnn_device *rdev)
 
 	rdev->tiles = drmm_kcalloc(&rdev->drm, rdev->ntiles,
 				   sizeof(*rdev->tiles), GFP_KERNEL);
-	maps = drmm_kcalloc(&rdev->drm, 4 * longs * rdev->ntiles,
-			    sizeof(long), GFP_KERNEL);
-	if (!rdev->tiles || !maps)
+	if (!rdev->tiles)
+		return -ENOMEM;
+	/* Up to 32 MiB for the largest geometry: not one kmalloc. */
+	maps = kvcalloc(4 * longs * rdev->ntiles, sizeof(long), GFP_KERNEL);
+	if (!maps)
+		return -ENOMEM;
+	if (drmm_add_action_or_reset(&rdev->drm, rbnn_tiles_free_maps, maps))
 		return -ENOMEM;
 	for (t = 0; t < rdev->ntiles; t++) {
 		struct rbnn_tile *tile = &rdev->tiles[t];
@@ -617,10 +626,15 @@ int rbnn_query_tiles(struct rbnn_device *rdev, struct rbnn_ctx *ctx,
 		info[t].verify_fails = w.verify_fails;
 		info[t].scrub_weak_cells = w.scrub_weak;
 	}
-	spin_lock_irqsave(&rdev->tile_lock, flags);
+	/*
+	 * The lock is taken per tile: a record is one tile's consistent
+	 * state, and the IRQs-off section is bounded by one tile's rows (the
+	 * bitmap_weight() of all tiles could be 1024 x 65536 bits).
+	 */
 	for (t = 0; t < rdev->ntiles; t++) {
 		struct rbnn_tile *tile = &rdev->tiles[t];
 
+		spin_lock_irqsave(&rdev->tile_lock, flags);
 		if (!tile->owner) {
 			info[t].state = DRM_RBNN_TILE_STATE_FREE;
 		} else if (tile->owner == ctx && !tile->releasing) {
@@ -630,8 +644,8 @@ int rbnn_query_tiles(struct rbnn_device *rdev, struct rbnn_ctx *ctx,
 		} else {
 			info[t].state = DRM_RBNN_TILE_STATE_OTHER;
 		}
+		spin_unlock_irqrestore(&rdev->tile_lock, flags);
 	}
-	spin_unlock_irqrestore(&rdev->tile_lock, flags);
 	*buf = hdr;
 	*len = size;
 	return 0;

@@ -469,7 +469,7 @@ int bnn__rbnn_errno(bnn_error *err, int e, const char *node, const char *what)
 				 node, what);
 	case EDQUOT:
 		return bnn__fail(err, BNN_E_PERM,
-				 "%s: %s: this file's wear budget is spent (the rows it may program: module parameter rbnn.wear_budget_rows; root is exempt)",
+				 "%s: %s: a cap of the driver is reached: this file's wear budget (the rows it may program: module parameter rbnn.wear_budget_rows; root is exempt) or the memory of its buffer objects (rbnn.file_bo_mem_kib, for all files of the card rbnn.dev_bo_mem_kib; close some)",
 				 node, what);
 	case EBUSY:
 		return bnn__fail(err, BNN_E_BUSY,
@@ -820,6 +820,35 @@ static const struct drm_rbnn_tile_info *tile_rec(const void *buf, uint32_t i,
 			      (size_t)i * stride);
 }
 
+/*
+ * The emulator's seed and timing switch: in QUERY_MODEL up to driver 1.1;
+ * from 1.2 on only in the driver's debugfs (sim/seed, sim/timing: root).
+ * Without it the seed is unknown and the timing is the CAPS bit.
+ */
+static void sim_knobs(const bnn_card *c, int fd,
+		      const struct drm_rbnn_query_model *m, bnn_card_health *h)
+{
+	drmVersionPtr ver = drmGetVersion(fd);
+	int old = ver && ver->version_major == 1 && ver->version_minor < 2;
+	char dir[256];
+
+	drmFreeVersion(ver);
+	h->seed = h->timing = BNN_UNKNOWN;
+	if (old) {
+		h->seed = m->reserved0;
+		h->timing = m->reserved1;
+		return;
+	}
+	if (snprintf(dir, sizeof(dir), DEBUGFS_ROOT "/accel/%s/sim", c->pci) >=
+	    (int)sizeof(dir))
+		return;
+	if (read_u64_at(dir, "seed", &h->seed))
+		h->seed = BNN_UNKNOWN;
+	/* Without debugfs the card's CAPS still tell the timing. */
+	if (read_u64_at(dir, "timing", &h->timing))
+		h->timing = !!(c->caps & RBNN_CAP_TIMING_MODELED);
+}
+
 static int health_driver(const bnn_card *c, int fd, bnn_card_health *h)
 {
 	struct drm_rbnn_query_counters k;
@@ -891,8 +920,7 @@ static int health_driver(const bnn_card *c, int fd, bnn_card_health *h)
 		q.ptr = (uint64_t)(uintptr_t)&m;
 		if (!drmIoctl(fd, DRM_IOCTL_RBNN_QUERY, &q)) {
 			h->error_model = m.error_model;
-			h->seed = m.seed;
-			h->timing = m.timing;
+			sim_knobs(c, fd, &m, h);
 			h->prog_current_na = m.prog_current_na;
 			h->pulse_ns = m.pulse_ns;
 			h->verify_max = m.verify_max;

@@ -254,7 +254,8 @@ int main(void)
 	}
 	printf("# card: %u tiles of %u x %u, %s, error model %llu, timing %s\n",
 	       dev.tiles, dev.rows, dev.cols, dev.cell_mode ? "1T1R" : "2T2R",
-	       (unsigned long long)m.error_model, m.timing ? "modeled" : "instant");
+	       (unsigned long long)m.error_model,
+	       dev.caps & SEL_CAP_TIMING_MODELED ? "modeled" : "instant");
 	ret |= bench_ioctls(fd);
 	ret |= tiny_init(fd, &dev, tiles[0], &t);
 	if (!ret) {

@@ -149,7 +149,6 @@ TEST_F(iso, query_model)
 	memset(&m, 0, sizeof(m));
 	ASSERT_EQ(0, sel_query(self->fd, DRM_RBNN_QUERY_MODEL, &m, sizeof(m)));
 	EXPECT_EQ(!!(self->dev.caps & SEL_CAP_ERROR_MODEL), m.error_model);
-	EXPECT_EQ(!!(self->dev.caps & SEL_CAP_TIMING_MODELED), m.timing);
 	EXPECT_LE(1000, m.prog_current_na);
 	EXPECT_GE(1000000, m.prog_current_na);
 	EXPECT_LE(10, m.pulse_ns);
@@ -157,12 +156,50 @@ TEST_F(iso, query_model)
 	EXPECT_LT(0, m.e_read_fj);
 	EXPECT_LT(0, m.t_read_ns);
 	EXPECT_LE(1, m.wear_accel);
-	TH_LOG("model: error %llu seed %llu timing %llu I %llu nA pulse %llu ns verify %llu ber %llu ppb read %llu ppb",
-	       (unsigned long long)m.error_model, (unsigned long long)m.seed,
-	       (unsigned long long)m.timing, (unsigned long long)m.prog_current_na,
+	TH_LOG("model: error %llu I %llu nA pulse %llu ns verify %llu ber %llu ppb read %llu ppb",
+	       (unsigned long long)m.error_model,
+	       (unsigned long long)m.prog_current_na,
 	       (unsigned long long)m.pulse_ns, (unsigned long long)m.verify_max,
 	       (unsigned long long)m.expected_ber_ppb,
 	       (unsigned long long)m.read_ber_ppb);
+}
+
+/*
+ * Driver 1.2: QUERY_MODEL reports no simulation knob. The seed and timing
+ * switch of the emulator, reported up to 1.1 in reserved0/1, are zero
+ * there (whatever the card's seed: sel-uapi.sh's card has seed=11) and
+ * are in debugfs sim/ instead, where root reads the card's values.
+ */
+TEST_F(iso, query_model_no_sim_knobs)
+{
+	char d[PATH_MAX - 64], p[PATH_MAX], buf[64];
+	struct drm_rbnn_query_model m;
+	struct drm_version v = {};
+	const char *want = getenv("RBNN_SEL_SEED");
+
+	memset(&m, 0xa5, sizeof(m));
+	ASSERT_EQ(0, sel_query(self->fd, DRM_RBNN_QUERY_MODEL, &m, sizeof(m)));
+	EXPECT_EQ(0, m.reserved0);
+	EXPECT_EQ(0, m.reserved1);
+	ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_VERSION, &v));
+	EXPECT_EQ(1, v.version_major);
+	EXPECT_LE(2, v.version_minor);
+
+	sel_debugfs_dir(sel_dev_path(), d, sizeof(d));
+	if (access(d, R_OK))
+		SKIP(return, "no debugfs %s (root and debugfs needed)", d);
+	snprintf(p, sizeof(p), "%s/sim/timing", d);
+	ASSERT_LE(0, sel_read_file(p, buf, sizeof(buf))) TH_LOG("%s", p);
+	EXPECT_EQ(!!(self->dev.caps & SEL_CAP_TIMING_MODELED),
+		  strtoull(buf, NULL, 0));
+	snprintf(p, sizeof(p), "%s/sim/seed", d);
+	ASSERT_LE(0, sel_read_file(p, buf, sizeof(buf)));
+	if (want)
+		EXPECT_EQ(strtoull(want, NULL, 0), strtoull(buf, NULL, 0));
+	TH_LOG("debugfs sim: seed %llu, timing %s", strtoull(buf, NULL, 0),
+	       self->dev.caps & SEL_CAP_TIMING_MODELED ? "modeled" : "instant");
+	/* Read-only: the card's PARAM window cannot set them. */
+	EXPECT_NE(0, sel_write_file(p, "5"));
 }
 
 static long long hwmon_energy_uj(void)
@@ -293,15 +330,20 @@ TEST_F(iso, bo_lifecycle)
 		/* idle: a deadline in the past polls and succeeds */
 		EXPECT_EQ(0, sel_bo_wait(self->fd, bo[i].handle, 0));
 	}
-	/* The largest size: 4 GiB (shmem, nothing allocated until used). */
+	/*
+	 * The largest size, 4 GiB, is over the default cap of BO memory per
+	 * file (a quarter of the RAM) on a guest with less than 16 GiB; with
+	 * the caps raised it is created (iso.bo_mem_caps).
+	 */
 	{
 		struct drm_rbnn_bo_create c = { .size = 4ull << 30 };
+		int ret = sel_ioctl(self->fd, DRM_IOCTL_RBNN_BO_CREATE, &c);
 
-		ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_BO_CREATE, &c));
-		bi = (struct drm_rbnn_bo_info){ .handle = c.handle };
-		ASSERT_EQ(0, sel_ioctl(self->fd, DRM_IOCTL_RBNN_BO_INFO, &bi));
-		EXPECT_EQ(4ull << 30, bi.size);
-		EXPECT_EQ(0, sel_gem_close(self->fd, c.handle));
+		if (sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE) <
+		    (16ull << 30) - (64ull << 20))
+			EXPECT_EQ(-EDQUOT, ret);
+		if (!ret)
+			EXPECT_EQ(0, sel_gem_close(self->fd, c.handle));
 	}
 	/* Two mappings of one BO share the pages. */
 	m2 = mmap(NULL, bo[4].size, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -1394,6 +1436,85 @@ TEST_F_TIMEOUT(iso, job_history_and_busy, 120)
  * ranges), both -EBUSY until earlier jobs end, and per file: another file
  * is not refused.
  */
+static int bo_create(int fd, uint64_t size, uint32_t *handle)
+{
+	struct drm_rbnn_bo_create c = { .size = size };
+	int ret = sel_ioctl(fd, DRM_IOCTL_RBNN_BO_CREATE, &c);
+
+	*handle = ret ? 0 : c.handle;
+	return ret;
+}
+
+/*
+ * Driver 1.2: the memory of the BOs a file created is capped per file
+ * (file_bo_mem_kib) and per card (dev_bo_mem_kib), -EDQUOT beyond; a BO's
+ * charge goes back when the BO is freed, also when it outlived its file
+ * as a dma-buf. Without the caps, BO_CREATE succeeds up to 4 GiB each and
+ * a job naming one pins all of it.
+ */
+TEST(bo_mem_caps)
+{
+	char old_file[32], old_dev[32];
+	struct drm_prime_handle ph = { .flags = DRM_CLOEXEC };
+	struct drm_rbnn_bo_info bi = {};
+	uint32_t h[4], h2, h3;
+	int fd = sel_open(NULL), fd2, fd3;
+	long long mem;
+
+	if (fd < 0)
+		SKIP(return, "cannot open %s", sel_dev_path());
+	if (param_set("file_bo_mem_kib", "1024", old_file, sizeof(old_file)))
+		SKIP(return, "no rbnn file_bo_mem_kib parameter (driver < 1.2, or not root)");
+	ASSERT_EQ(0, param_set("dev_bo_mem_kib", "1280", old_dev,
+			       sizeof(old_dev)));
+	mem = sel_debugfs_field(sel_dev_path(), "status", "bo_mem");
+	if (mem >= 0)	/* root with debugfs: nothing else holds BOs */
+		EXPECT_EQ(0, mem);
+	/* per file: 1 MiB; sizes are charged rounded up to pages */
+	EXPECT_EQ(0, bo_create(fd, 512 << 10, &h[0]));
+	EXPECT_EQ(0, bo_create(fd, (512 << 10) - 4096 - 1, &h[1]));
+	EXPECT_EQ(0, bo_create(fd, 1, &h[2]));
+	EXPECT_EQ(-EDQUOT, bo_create(fd, 1, &h[3]));
+	EXPECT_EQ(0, sel_gem_close(fd, h[2]));
+	EXPECT_EQ(0, bo_create(fd, 4096, &h[2]));
+	EXPECT_EQ(-EDQUOT, bo_create(fd, 4096, &h[3]));
+	/* per card: 1.25 MiB for all files */
+	fd2 = sel_open(NULL);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(0, bo_create(fd2, 256 << 10, &h2));
+	EXPECT_EQ(-EDQUOT, bo_create(fd2, 4096, &h3));
+	/* a BO exported as a dma-buf stays charged after its file closed */
+	ph.handle = h[0];
+	ASSERT_EQ(0, sel_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph));
+	close(fd);
+	EXPECT_EQ(0, bo_create(fd2, 512 << 10, &h3));	/* h[1], h[2] freed */
+	EXPECT_EQ(-EDQUOT, bo_create(fd2, 4096, &h3));	/* h[0] is not */
+	close(ph.fd);
+	EXPECT_EQ(0, bo_create(fd2, 4096, &h3));
+	EXPECT_EQ(0, sel_gem_close(fd2, h3));
+	close(fd2);
+	mem = sel_debugfs_field(sel_dev_path(), "status", "bo_mem");
+	if (mem >= 0)
+		EXPECT_EQ(0, mem);
+	/* raised caps: the largest size the uAPI allows, 4 GiB (shmem,
+	 * nothing allocated until used) */
+	ASSERT_EQ(0, param_set("file_bo_mem_kib", "4194304", NULL, 0));
+	ASSERT_EQ(0, param_set("dev_bo_mem_kib", "4194304", NULL, 0));
+	fd3 = sel_open(NULL);
+	ASSERT_LE(0, fd3);
+	EXPECT_EQ(0, bo_create(fd3, 4ull << 30, &h3));
+	bi.handle = h3;
+	EXPECT_EQ(0, sel_ioctl(fd3, DRM_IOCTL_RBNN_BO_INFO, &bi));
+	EXPECT_EQ(4ull << 30, bi.size);
+	EXPECT_EQ(-EDQUOT, bo_create(fd3, 1, &h[3]));
+	close(fd3);
+	mem = sel_debugfs_field(sel_dev_path(), "status", "bo_mem");
+	if (mem >= 0)
+		EXPECT_EQ(0, mem);
+	EXPECT_EQ(0, param_set("file_bo_mem_kib", old_file, NULL, 0));
+	EXPECT_EQ(0, param_set("dev_bo_mem_kib", old_dev, NULL, 0));
+}
+
 TEST_F_TIMEOUT(iso, job_caps, 120)
 {
 	char old_jobs[32], old_mem[32];

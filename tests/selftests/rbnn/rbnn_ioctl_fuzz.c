@@ -6,7 +6,8 @@
  * with --shared-fd, the default, one more file is shared by all workers, so
  * that several processes race on one context) make N calls in all
  * (--calls): every rbnn ioctl (QUERY of each type, BO_CREATE, BO_INFO,
- * BO_WAIT, TILE_ALLOC, TILE_FREE, PROGRAM, READBACK, EXEC, JOB_INFO), the
+ * BO_WAIT, TILE_ALLOC, TILE_FREE, PROGRAM, READBACK, EXEC, JOB_INFO,
+ * ADMIN), the
  * DRM core ioctls a client uses (GEM_CLOSE, SYNCOBJ_CREATE/DESTROY/WAIT/
  * TIMELINE_WAIT/RESET/SIGNAL, syncobj and sync file export/import, PRIME
  * handle<->fd, VERSION), mmap and munmap of buffer objects, close and reopen
@@ -30,10 +31,21 @@
  * syncobj wait for a fence nobody submits with a far deadline, a long wait
  * while the worker itself holds the vgem gate) are clamped to 50 ms; a BO
  * larger than 1 MiB exists only on the worker's own file, with a handle it
- * knows, until the next call closes it (a job pins its whole BO: one on a
- * 4 GiB BO runs the guest out of memory); the DRM core's syncobj arrays
+ * knows, until the next call closes it (a job pins its whole BO; since
+ * driver 1.2 the BO memory caps refuse a 4 GiB BO with -EDQUOT on a guest
+ * with less than 16 GiB, before that one ran the guest out of memory); the
+ * DRM core's syncobj arrays
  * stay under 4096 handles (more makes 6.12's drm_syncobj_array_find()
  * WARN in the page allocator).
+ *
+ * Workers with an odd number drop CAP_SYS_ADMIN at their start (they stay
+ * uid 0: the device node and debugfs remain open to them): their ADMIN
+ * calls must fail with -EPERM whatever the arguments, and their PROGRAM
+ * and READBACK calls meet the wear policy (-EPERM for a high current,
+ * -EDQUOT past the budget). The others keep it and reset the card (rarely)
+ * and scrub tiles through ADMIN; a worker scrubs only while it holds no
+ * vgem gate (the scrub waits for its job, which may queue behind gated
+ * ones).
  *
  * Everything is drawn from --seed: worker w has its own stream, so a run
  * with --procs 1 repeats its decisions (the kernel's answers may still vary
@@ -62,6 +74,10 @@
  *                         left and came back
  *   fresh_fd_exec_exact   a fresh file runs random networks end to end with
  *                         the reference answer (needs error-model=off)
+ *   admin_needs_cap       ADMIN was called with and without CAP_SYS_ADMIN
+ *                         (with --procs 2 or more); without it every call
+ *                         failed with -EPERM (or -EFAULT, -ENODEV before
+ *                         the driver sees it), with it some succeeded
  *
  * --max-seconds S stops the workers after S seconds (all_calls_made then
  * fails): a kernel too slow for N still reports what it saw before the VM
@@ -79,6 +95,8 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 
 #define PAGE		4096u
 #define SCRATCH_PAGES	16u		/* arrays, buffers, moved arguments */
@@ -147,7 +165,7 @@ static bool chance(struct rng *r, unsigned int pct)
 	X(SYNCOBJ_SIGNAL) X(SYNCOBJ_HANDLE_TO_FD)			\
 	X(SYNCOBJ_FD_TO_HANDLE) X(PRIME_HANDLE_TO_FD)			\
 	X(PRIME_FD_TO_HANDLE) X(VERSION) X(MMAP) X(MUNMAP) X(OPEN)	\
-	X(CLOSE) X(FORCE_RESET) X(GATE)
+	X(CLOSE) X(FORCE_RESET) X(GATE) X(ADMIN)
 
 enum op {
 #define X(n) OP_##n,
@@ -380,6 +398,18 @@ static const struct field f_version[] = {
 };
 
 /* Elements of the syncobj handle and point arrays. */
+static const struct field f_admin[] = {
+	FLD(struct drm_rbnn_admin, op, K_ENUM),
+	FLD(struct drm_rbnn_admin, flags, K_FLAGS),
+	FLD(struct drm_rbnn_admin, tile, K_TILE),
+	FLD(struct drm_rbnn_admin, status, K_OUT),
+	FLD(struct drm_rbnn_admin, hw_status, K_OUT),
+	FLD(struct drm_rbnn_admin, hw_detail, K_OUT),
+	FLD(struct drm_rbnn_admin, scrub_weak_cells, K_OUT),
+	FLD(struct drm_rbnn_admin, time_ns, K_OUT),
+	FLD(struct drm_rbnn_admin, energy_pj, K_OUT),
+};
+
 static const struct field f_handle32[] = { { "h", 0, 4, K_SYNC } };
 static const struct field f_point64[] = { { "p", 0, 8, K_POINT } };
 
@@ -411,6 +441,7 @@ static const struct op_desc op_desc[NOPS] = {
 	[OP_PRIME_HANDLE_TO_FD] = { f_prime, NF(f_prime) },
 	[OP_PRIME_FD_TO_HANDLE] = { f_prime, NF(f_prime) },
 	[OP_VERSION] = { f_version, NF(f_version) },
+	[OP_ADMIN] = { f_admin, NF(f_admin) },
 };
 
 /* ---- the errnos the uAPI documents for each call ------------------------ */
@@ -432,6 +463,8 @@ static void contract_init(bool unplug)
 {
 	static const int inval[] = { EINVAL, 0 };
 	static const int lookup[] = { EINVAL, ENOENT, 0 };
+	/* BO_CREATE: -EDQUOT over the BO memory caps (driver 1.2) */
+	static const int bo_create[] = { EINVAL, EDQUOT, 0 };
 	static const int bo_wait[] = { EINVAL, ENOENT, ETIMEDOUT, EINTR, 0 };
 	static const int alloc[] = { EINVAL, ENOSPC, 0 };
 	static const int tfree[] = { EINVAL, EACCES, 0 };
@@ -444,6 +477,8 @@ static void contract_init(bool unplug)
 	static const int from_fd[] = { EINVAL, ENOENT, EBADF, 0 };
 	static const int mmap_e[] = { EINVAL, EACCES, 0 };
 	static const int gone[] = { ENOENT, ENODEV, ENXIO, 0 };
+	/* ADMIN with CAP_SYS_ADMIN: a scrub is a submission and a wait */
+	static const int admin[] = { EINVAL, EBUSY, EINTR, 0 };
 	int op;
 
 	memset(errok, 0, sizeof(errok));
@@ -456,7 +491,7 @@ static void contract_init(bool unplug)
 		}
 	}
 	allow(OP_QUERY, inval);
-	allow(OP_BO_CREATE, inval);
+	allow(OP_BO_CREATE, bo_create);
 	allow(OP_BO_INFO, lookup);
 	allow(OP_BO_WAIT, bo_wait);
 	allow(OP_TILE_ALLOC, alloc);
@@ -478,6 +513,7 @@ static void contract_init(bool unplug)
 	allow(OP_PRIME_FD_TO_HANDLE, from_fd);
 	allow(OP_VERSION, inval);
 	allow(OP_MMAP, mmap_e);
+	allow(OP_ADMIN, admin);
 	if (unplug) {
 		allow(OP_OPEN, gone);
 		allow(OP_FORCE_RESET, gone);
@@ -485,6 +521,28 @@ static void contract_init(bool unplug)
 	/* The gate's vgem calls are the test's plumbing, not under test. */
 	for (op = 0; op < NERR; op++)
 		errok[OP_GATE][op] = true;
+}
+
+/*
+ * A worker without CAP_SYS_ADMIN: ADMIN is -EPERM (-EFAULT and, after an
+ * unplug, -ENODEV come from the DRM core before the driver's handler;
+ * -ENOMEM from its copy of an enlarged argument), never a success; the
+ * wear policy applies to its submissions.
+ */
+static void contract_unprivileged(void)
+{
+	static const int wear[] = { EPERM, EDQUOT, 0 };
+	bool nodev = errok[OP_ADMIN][ENODEV];
+	int e;
+
+	for (e = 0; e < NERR; e++)
+		errok[OP_ADMIN][e] = false;
+	errok[OP_ADMIN][EPERM] = true;
+	errok[OP_ADMIN][EFAULT] = true;
+	errok[OP_ADMIN][ENOMEM] = true;
+	errok[OP_ADMIN][ENODEV] = nodev;
+	allow(OP_PROGRAM, wear);
+	allow(OP_READBACK, wear);
 }
 
 /* ---- what the workers share with the parent ------------------------------ */
@@ -517,6 +575,8 @@ struct wshared {
 	uint64_t calls[NOPS];
 	uint32_t err[NOPS][NERR + 1];	/* [NERR]: any other errno */
 	uint64_t submits_ok, submits_uncertain, resets_ok;
+	int unprivileged;		/* dropped CAP_SYS_ADMIN */
+	uint64_t admin_calls, admin_ok, admin_eperm;
 	uint64_t jobs_seen[4];		/* 0, -ECANCELED, -ESRCH, -ENODEV */
 	uint64_t polls, max_poll_ns, mutated, gates;
 	struct finding bad_result, slow_poll, bad_status;
@@ -1765,8 +1825,9 @@ static void op_bo_create(struct worker *w, int ci)
 	}
 	maybe_mutate(w, &c);
 	/*
-	 * A job pins its whole BO: one on a 4 GiB object pins 4 GiB and the
-	 * guest runs out of memory (the kernel has no cap). Huge objects exist
+	 * A job pins its whole BO: one on a 4 GiB object pins 4 GiB, which
+	 * ran the guest out of memory before driver 1.2 capped BO memory (a
+	 * quarter of the RAM per file by default). Huge objects exist
 	 * only with a handle the worker knows, on its own file, and only until
 	 * the next call closes them.
 	 */
@@ -2422,6 +2483,86 @@ static void op_version(struct worker *w, int ci)
 	do_ioctl(w, &c, 0, false);
 }
 
+/*
+ * DRM_IOCTL_RBNN_ADMIN: a scrub of a random tile (anyone's), now and then
+ * a card reset, a bad op, flags or tile. Without CAP_SYS_ADMIN, the same
+ * calls, which must all fail with -EPERM (contract_unprivileged()).
+ */
+static void op_admin(struct worker *w, int ci)
+{
+	struct drm_rbnn_admin a = {};
+	struct call c;
+	uint32_t p = rnd(&w->r, 100);
+	int ret;
+
+	call_init(w, &c, OP_ADMIN, ci, DRM_IOCTL_RBNN_ADMIN, &a, sizeof(a));
+	a.op = DRM_RBNN_ADMIN_SCRUB;
+	a.tile = rnd(&w->r, w->dev.tiles);
+	if (p < 2) {
+		a.op = DRM_RBNN_ADMIN_RESET;
+		a.tile = 0;
+	} else if (p < 6) {
+		a.op = (uint32_t[]){ 0, 3, 0xffffffffu }[rnd(&w->r, 3)];
+	} else if (p < 9) {
+		a.tile = w->dev.tiles + rnd(&w->r, 2) * 1000;
+	} else if (p < 11) {
+		a.flags = 1u << rnd(&w->r, 32);
+	}
+	maybe_mutate(w, &c);
+	/*
+	 * A scrub waits for its job, which may queue behind jobs gated by
+	 * this worker's own vgem fence: the gate holder does not scrub.
+	 */
+	if (w->gate_ctx >= 0 && a.op == DRM_RBNN_ADMIN_SCRUB &&
+	    !w->ws->unprivileged) {
+		a.op = 0;
+		note(&c, "(no scrub while holding a gate) ");
+	}
+	ret = do_ioctl(w, &c, 0, false);
+	if (ret == 1)
+		return;
+	w->ws->admin_calls++;
+	if (!ret)
+		w->ws->admin_ok++;
+	if (ret == -EPERM)
+		w->ws->admin_eperm++;
+	if (w->ws->unprivileged)
+		return;
+	/* What the kernel read (kernel_view()): did it reset or submit? */
+	if (a.op == DRM_RBNN_ADMIN_RESET && !a.tile && !a.flags &&
+	    (!ret || (ret == -EFAULT && c.place == P_RO)))
+		w->ws->resets_ok++;	/* an upper bound, as the check needs */
+	if (a.op == DRM_RBNN_ADMIN_SCRUB && !a.flags && a.tile < w->dev.tiles) {
+		if (!ret)
+			w->ws->submits_ok++;
+		else if (ret == -EINTR || ret == -EFAULT || ret == -ENOMEM ||
+			 ret == -EBUSY)
+			w->ws->submits_uncertain++;
+	}
+}
+
+/* Drop CAP_SYS_ADMIN from every set of this process; uid stays 0. */
+static int drop_sys_admin(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
+	unsigned int i = CAP_SYS_ADMIN / 32;
+	uint32_t bit = 1u << (CAP_SYS_ADMIN % 32);
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	d[i].effective &= ~bit;
+	d[i].permitted &= ~bit;
+	d[i].inheritable &= ~bit;
+	if (syscall(SYS_capset, &h, d))
+		return -errno;
+	if (prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) && errno != EINVAL)
+		return -errno;
+	return 0;
+}
+
 /* ---- a small network for EXEC -------------------------------------------------- */
 
 /* The file's staging BO (weights and thresholds), mapped. */
@@ -2792,7 +2933,7 @@ enum { W_QUERY, W_BO_CREATE, W_BO_INFO, W_MUNMAP, W_BO_WAIT, W_GEM_CLOSE,
 	W_TILE_ALLOC, W_TILE_FREE, W_PROGRAM, W_READBACK, W_EXEC, W_NET,
 	W_JOB_INFO, W_SO_CREATE, W_SO_DESTROY, W_SO_WAIT, W_SO_TWAIT,
 	W_SO_RESET, W_SO_SIGNAL, W_SO_TO_FD, W_SO_FROM_FD, W_PRIME_TO_FD,
-	W_PRIME_FROM_FD, W_VERSION, W_CLOSE, W_XCLOSE, NW };
+	W_PRIME_FROM_FD, W_VERSION, W_CLOSE, W_XCLOSE, W_ADMIN, NW };
 
 /* How often each is chosen (per mille, roughly). */
 static const uint16_t weight[NW] = {
@@ -2803,7 +2944,7 @@ static const uint16_t weight[NW] = {
 	[W_SO_DESTROY] = 15, [W_SO_WAIT] = 25, [W_SO_TWAIT] = 25,
 	[W_SO_RESET] = 8, [W_SO_SIGNAL] = 8, [W_SO_TO_FD] = 15,
 	[W_SO_FROM_FD] = 15, [W_PRIME_TO_FD] = 15, [W_PRIME_FROM_FD] = 15,
-	[W_VERSION] = 8, [W_CLOSE] = 6, [W_XCLOSE] = 10,
+	[W_VERSION] = 8, [W_CLOSE] = 6, [W_XCLOSE] = 10, [W_ADMIN] = 5,
 };
 
 static int pick_weighted(struct worker *w)
@@ -2878,6 +3019,7 @@ static void step(struct worker *w)
 	case W_PRIME_TO_FD: op_prime_to_fd(w, ci); break;
 	case W_PRIME_FROM_FD: op_prime_from_fd(w, ci); break;
 	case W_VERSION: op_version(w, ci); break;
+	case W_ADMIN: op_admin(w, ci); break;
 	case W_CLOSE:
 		/* while the card is away, keep calling on the dead files */
 		if (!w->unplugged || w->unplug_done)
@@ -2991,6 +3133,16 @@ static int worker_main(int id, int shared_fd)
 	if (ret) {
 		snprintf(w.ws->why, sizeof(w.ws->why), "setup: %s", strerror(-ret));
 		return 2;
+	}
+	if (id % 2) {
+		ret = drop_sys_admin();
+		if (ret) {
+			snprintf(w.ws->why, sizeof(w.ws->why),
+				 "dropping CAP_SYS_ADMIN: %s", strerror(-ret));
+			return 2;
+		}
+		w.ws->unprivileged = 1;
+		contract_unprivileged();
 	}
 	fd = open(w.node, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || sel_query(fd, DRM_RBNN_QUERY_DEVICE, &w.dev, sizeof(w.dev))) {
@@ -3264,6 +3416,35 @@ static void check_counters(int fd, const char *node,
 		}
 	}
 	ktap(good, "counters_consistent", NULL);
+}
+
+/* ADMIN: -EPERM without CAP_SYS_ADMIN, some successes with it. */
+static void check_admin(void)
+{
+	uint64_t pc = 0, pok = 0, uc = 0, uok = 0, uperm = 0;
+	uint32_t wi;
+
+	for (wi = 0; wi < opt.procs; wi++) {
+		const struct wshared *w = &sh->w[wi];
+
+		if (w->unprivileged) {
+			uc += w->admin_calls;
+			uok += w->admin_ok;
+			uperm += w->admin_eperm;
+		} else {
+			pc += w->admin_calls;
+			pok += w->admin_ok;
+		}
+	}
+	printf("# ADMIN: with CAP_SYS_ADMIN %llu calls, %llu ok; without %llu calls, %llu -EPERM, %llu ok\n",
+	       (unsigned long long)pc, (unsigned long long)pok,
+	       (unsigned long long)uc, (unsigned long long)uperm,
+	       (unsigned long long)uok);
+	if (opt.procs < 2) {
+		ktap(1, "admin_needs_cap", "needs --procs 2 or more");
+		return;
+	}
+	ktap(pok > 0 && uperm > 0 && uok == 0, "admin_needs_cap", NULL);
 }
 
 /* A fresh file: two random networks, results against the reference. */
@@ -3639,7 +3820,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv))
 		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	ntests = 9 + (opt.unplug_id != NULL);
+	ntests = 10 + (opt.unplug_id != NULL);
 	printf("TAP version 13\n1..%d\n", ntests);
 	find_node(node, sizeof(node));
 	fd = node[0] ? sel_open(node) : -ENODEV;
@@ -3704,6 +3885,7 @@ int main(int argc, char **argv)
 		close(fd);
 		check_exec(node);
 	}
+	check_admin();
 	print_stats();
 	{
 		uint64_t n = total_calls(), mut = 0, gates = 0, resets = 0;

@@ -400,8 +400,10 @@ TEST_F(rbnn, model)
 	EXPECT_LE(m.error_model, 1);
 	EXPECT_GT(m.prog_current_na, 0);
 	EXPECT_GT(m.pulse_ns, 0);
-	TH_LOG("error model %llu, seed %llu, %llu nA, %llu ns pulses",
-	       (unsigned long long)m.error_model, (unsigned long long)m.seed,
+	EXPECT_EQ(0, m.reserved0);
+	EXPECT_EQ(0, m.reserved1);
+	TH_LOG("error model %llu, %llu nA, %llu ns pulses",
+	       (unsigned long long)m.error_model,
 	       (unsigned long long)m.prog_current_na,
 	       (unsigned long long)m.pulse_ns);
 }

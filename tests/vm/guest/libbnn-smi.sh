@@ -56,8 +56,8 @@ show /tmp/out
 result $? "bnn-smi info: identity, capabilities, limits, device model"
 
 smi info --json accel1
-json_ok && has '"error_model": 0' && has 'DEBUG'
-result $? "bnn-smi info --json accel1: valid JSON"
+json_ok && has '"error_model": 0' && has 'DEBUG' && has '"seed": 2' && has '"timing": 0'
+result $? "bnn-smi info --json accel1: valid JSON, seed and timing from debugfs sim/ (root)"
 
 smi health
 show /tmp/out

@@ -7,6 +7,7 @@
 # behind a fence use vgem (loaded through the vm-modules line).
 #
 # vm-qemu: -device rbnn,error-model=off,seed=11
+# vm-env: RBNN_SEL_SEED=11
 # vm-modules: vgem
 # vm-timeout: 150
 # vm-ko: kernel/rbnn.ko

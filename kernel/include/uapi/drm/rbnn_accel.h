@@ -158,10 +158,20 @@ struct drm_rbnn_query_device {
  *
  * Each field is the value of the parameter of the same name, an unsigned
  * integer in the unit in its name; ~0 when the card does not report it.
+ * The energy and time coefficients (@e_read_fj, @e_popcount_fj, @e_dma_fj,
+ * @t_read_ns) are those of the card's energy and time model: the figures
+ * derived from them (JOB_INFO's time_ns and energy_pj, QUERY_COUNTERS'
+ * energy_pj and busy_ns, fdinfo's engine time) are modeled estimates, not
+ * measurements.
  *
  * @error_model: 0 off (cells read what was programmed), 1 on
- * @seed: seed of the array's random number generator
- * @timing: 0 instant, 1 modeled completion times
+ * @reserved0: zero. Drivers before 1.2 reported the emulator's random
+ *	number generator seed here; it is a simulation knob, not a property of
+ *	the card, and is now only in debugfs (sim/seed).
+ * @reserved1: zero. Drivers before 1.2 reported the emulator's timing
+ *	switch here (0 instant, 1 modeled completion times); now in debugfs
+ *	(sim/timing) and in CAPS (RBNN_CAP_TIMING_MODELED of the card's
+ *	specification).
  * @prog_current_na: default programming current, nA
  * @pulse_ns: default programming pulse width, ns
  * @verify_max: default program-and-verify re-pulses
@@ -170,15 +180,15 @@ struct drm_rbnn_query_device {
  * @endurance: median program cycles to cell failure
  * @wear_accel: cycles counted per programming of a row
  * @drift_nu_ppm: mean drift coefficient, parts per 10^6
- * @e_read_fj: energy per cell read, fJ
- * @e_popcount_fj: energy per row popcount, fJ
- * @e_dma_fj: energy per DMA byte, fJ
- * @t_read_ns: time per row activation, ns
+ * @e_read_fj: modeled energy per cell read, fJ
+ * @e_popcount_fj: modeled energy per row popcount, fJ
+ * @e_dma_fj: modeled energy per DMA byte, fJ
+ * @t_read_ns: modeled time per row activation, ns
  */
 struct drm_rbnn_query_model {
 	__u64 error_model;
-	__u64 seed;
-	__u64 timing;
+	__u64 reserved0;
+	__u64 reserved1;
 	__u64 prog_current_na;
 	__u64 pulse_ns;
 	__u64 verify_max;
@@ -298,6 +308,13 @@ struct drm_rbnn_query_tiles {
  * offset of BO_INFO) and handed to the card through scatter-gather lists
  * built by the kernel. They hold weights, thresholds, inputs, outputs and
  * read-back rows.
+ *
+ * The (rounded) sizes of the objects a file created and that are not yet
+ * freed count against a per-file and a per-card cap (module parameters
+ * file_bo_mem_kib and dev_bo_mem_kib, by default a quarter and half of the
+ * RAM; since driver 1.2): an object beyond either is -EDQUOT. An object
+ * stays charged to the file that created it until its last handle,
+ * mapping and dma-buf are gone, after that file's close too.
  */
 struct drm_rbnn_bo_create {
 	__u64 size;
