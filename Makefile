@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # RBNN: top-level build.
 #
 #   make            build everything buildable (core, tools, QEMU with the card)

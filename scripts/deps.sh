@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Idempotent dependency installer for RBNN on Debian 12 (bookworm).
 #
 #   scripts/deps.sh [GROUP...]     groups: build qemu vm kernel-build train results peers conformance edf-check

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 """Run other people's QRS detectors on the MIT-BIH records, side by side with ours.
 
     scripts/deps.sh peers          # venv with pinned wfdb + neurokit2
