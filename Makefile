@@ -55,7 +55,7 @@ include tools/bnn-smi/bnn-smi.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
 .PHONY: all deps deps-build core tools qemu demo run results results-ecg test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
-	test-fuzz test-syzkaller fuzz test-conformance bench clean install
+	test-fuzz test-syzkaller test-spdx fuzz test-conformance bench clean install
 .DELETE_ON_ERROR:
 
 all: deps core libbnn tools qemu
@@ -152,7 +152,7 @@ $(B)/tests/unit/%: tests/unit/%.c $(UNIT_LIBS) $(CORE_SAN_LIB) $(CORE_HDRS) \
 test: deps
 	@rm -rf $(B)/test-logs
 	@$(MAKE) --no-print-directory -k test-unit test-conformance test-bnn-run \
-		test-fuzz test-syzkaller test-train test-device test-vm; \
+		test-fuzz test-syzkaller test-spdx test-train test-device test-vm; \
 	rc=$$?; \
 	tests/summarize.sh $(B)/test-logs; exit $$rc
 
@@ -191,6 +191,14 @@ fuzz: $(FUZZ_MODEL) $(FUZZ_WFDB) qemu
 test-syzkaller:
 	@echo "== syzkaller description vs the rbnn uAPI header"
 	@tests/run-tap.sh syzkaller $(B)/test-logs/syzkaller -- /usr/bin/python3 tests/syzkaller/check.py
+
+# Licence tags (LICENSE): every tracked file has the SPDX line its folder's
+# policy allows. SPDX_ARGS=--all also fails on kernel/, tests/selftests/
+# and tests/vm/ (reported as skipped otherwise).
+SPDX_ARGS ?=
+test-spdx:
+	@echo "== SPDX licence tags (policy in LICENSE)"
+	@tests/run-tap.sh spdx $(B)/test-logs/spdx -- tests/check-spdx.sh $(SPDX_ARGS)
 
 # WFDB conformance (issue 10): the wfdb Python package (pinned, in a venv
 # of scripts/deps.sh conformance) writes a corpus in every format and reads
