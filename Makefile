@@ -54,8 +54,8 @@ include tools/bnn-run/bnn-run.mk
 include tools/bnn-smi/bnn-smi.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
-.PHONY: all deps deps-build core tools qemu demo run results results-ecg test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
-	test-fuzz test-syzkaller test-spdx fuzz test-conformance bench clean install
+.PHONY: all deps deps-build deps-run core tools qemu demo run results results-ecg test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
+	test-fuzz test-syzkaller test-spdx test-deps fuzz test-conformance bench clean install
 .DELETE_ON_ERROR:
 
 all: deps core libbnn tools qemu
@@ -65,9 +65,13 @@ install: install-libbnn install-bnn-run install-bnn-smi
 deps:
 	@scripts/deps.sh build qemu vm
 
-# What building and running the host tools needs (no QEMU, no VM images).
+# What building the host tools and their tests needs (no QEMU, no VM images).
 deps-build:
 	@scripts/deps.sh build
+
+# What make run and make demo need: a compiler and libbnn's libraries only.
+deps-run:
+	@scripts/deps.sh run
 
 core: $(CORE_LIB)
 
@@ -99,12 +103,12 @@ $(B)/bench/%: tests/bench/%.c $(CORE_LIB) $(CORE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(CORE_LIB) $(LDLIBS) -o $@
 
-demo: deps-build $(B)/tools/rbnn-demo
+demo: deps-run $(B)/tools/rbnn-demo
 	$(B)/tools/rbnn-demo
 
 RUN_MODEL ?= models/ecg-bin-full.bnn
 RUN_DATA ?= DS2
-run: deps-build $(BNN_RUN)
+run: deps-run $(BNN_RUN)
 	$(BNN_RUN) --model $(RUN_MODEL) $(RUN_DATA)
 
 # The study (issue 5): train every model, export, evaluate with bnn-run on
