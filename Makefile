@@ -156,7 +156,7 @@ $(B)/tests/unit/%: tests/unit/%.c $(UNIT_LIBS) $(CORE_SAN_LIB) $(CORE_HDRS) \
 test: deps
 	@rm -rf $(B)/test-logs
 	@$(MAKE) --no-print-directory -k test-unit test-conformance test-bnn-run \
-		test-fuzz test-syzkaller test-spdx test-train test-device test-vm; \
+		test-fuzz test-syzkaller test-spdx test-deps test-train test-device test-vm; \
 	rc=$$?; \
 	tests/summarize.sh $(B)/test-logs; exit $$rc
 
@@ -203,6 +203,12 @@ SPDX_ARGS ?=
 test-spdx:
 	@echo "== SPDX licence tags (policy in LICENSE)"
 	@tests/run-tap.sh spdx $(B)/test-logs/spdx -- tests/check-spdx.sh $(SPDX_ARGS)
+
+# scripts/deps.sh without installing anything: the distribution check on
+# made-up os-release files; make run and make demo ask for the run group only.
+test-deps:
+	@echo "== scripts/deps.sh (dry run, nothing installed)"
+	@tests/run-tap.sh deps $(B)/test-logs/deps -- tests/test-deps.sh
 
 # WFDB conformance (issue 10): the wfdb Python package (pinned, in a venv
 # of scripts/deps.sh conformance) writes a corpus in every format and reads
