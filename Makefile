@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # RBNN: top-level build.
 #
 #   make            build everything buildable (core, tools, QEMU with the card)
@@ -53,8 +54,8 @@ include tools/bnn-run/bnn-run.mk
 include tools/bnn-smi/bnn-smi.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
-.PHONY: all deps deps-build core tools qemu demo run results results-ecg test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
-	test-fuzz test-syzkaller fuzz test-conformance bench clean install
+.PHONY: all deps deps-build deps-run core tools qemu demo run results results-ecg test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
+	test-fuzz test-syzkaller test-spdx test-deps fuzz test-conformance bench clean install
 .DELETE_ON_ERROR:
 
 all: deps core libbnn tools qemu
@@ -64,9 +65,13 @@ install: install-libbnn install-bnn-run install-bnn-smi
 deps:
 	@scripts/deps.sh build qemu vm
 
-# What building and running the host tools needs (no QEMU, no VM images).
+# What building the host tools and their tests needs (no QEMU, no VM images).
 deps-build:
 	@scripts/deps.sh build
+
+# What make run and make demo need: a compiler and libbnn's libraries only.
+deps-run:
+	@scripts/deps.sh run
 
 core: $(CORE_LIB)
 
@@ -98,12 +103,12 @@ $(B)/bench/%: tests/bench/%.c $(CORE_LIB) $(CORE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(CORE_LIB) $(LDLIBS) -o $@
 
-demo: deps-build $(B)/tools/rbnn-demo
+demo: deps-run $(B)/tools/rbnn-demo
 	$(B)/tools/rbnn-demo
 
 RUN_MODEL ?= models/ecg-bin-full.bnn
 RUN_DATA ?= DS2
-run: deps-build $(BNN_RUN)
+run: deps-run $(BNN_RUN)
 	$(BNN_RUN) --model $(RUN_MODEL) $(RUN_DATA)
 
 # The study (issue 5): train every model, export, evaluate with bnn-run on
@@ -151,7 +156,7 @@ $(B)/tests/unit/%: tests/unit/%.c $(UNIT_LIBS) $(CORE_SAN_LIB) $(CORE_HDRS) \
 test: deps
 	@rm -rf $(B)/test-logs
 	@$(MAKE) --no-print-directory -k test-unit test-conformance test-bnn-run \
-		test-fuzz test-syzkaller test-train test-device test-vm; \
+		test-fuzz test-syzkaller test-spdx test-deps test-train test-device test-vm; \
 	rc=$$?; \
 	tests/summarize.sh $(B)/test-logs; exit $$rc
 
@@ -190,6 +195,20 @@ fuzz: $(FUZZ_MODEL) $(FUZZ_WFDB) qemu
 test-syzkaller:
 	@echo "== syzkaller description vs the rbnn uAPI header"
 	@tests/run-tap.sh syzkaller $(B)/test-logs/syzkaller -- /usr/bin/python3 tests/syzkaller/check.py
+
+# Licence tags (LICENSE): every tracked file has the SPDX line its folder's
+# policy allows. SPDX_ARGS=--all also fails on kernel/, tests/selftests/
+# and tests/vm/ (reported as skipped otherwise).
+SPDX_ARGS ?=
+test-spdx:
+	@echo "== SPDX licence tags (policy in LICENSE)"
+	@tests/run-tap.sh spdx $(B)/test-logs/spdx -- tests/check-spdx.sh $(SPDX_ARGS)
+
+# scripts/deps.sh without installing anything: the distribution check on
+# made-up os-release files; make run and make demo ask for the run group only.
+test-deps:
+	@echo "== scripts/deps.sh (dry run, nothing installed)"
+	@tests/run-tap.sh deps $(B)/test-logs/deps -- tests/test-deps.sh
 
 # WFDB conformance (issue 10): the wfdb Python package (pinned, in a venv
 # of scripts/deps.sh conformance) writes a corpus in every format and reads

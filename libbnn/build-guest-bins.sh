@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Build the libbnn programs the VM tier's guest tests run
 # (tests/vm/guest/libbnn-*.sh): bnn-smi, the rbnn backend's test program
 # (also built with ASan + UBSan), and bnn-run with bnn-mkmodel

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # libbnn/libbnn.mk - build of libbnn (model format, host executor,
 # backends), to be included by the top-level Makefile:
 #

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Idempotent dependency installer for RBNN on Debian 12 (bookworm).
 #
-#   scripts/deps.sh [GROUP...]     groups: build qemu vm kernel-build train results peers conformance edf-check
+#   scripts/deps.sh [GROUP...]     groups: run build qemu vm kernel-build train results peers conformance edf-check
 #                                  (default: build qemu)
+#   scripts/deps.sh --list [GROUP...]  the packages of each group (nothing installed)
+#   RBNN_DEPS_DRY_RUN=1 scripts/deps.sh GROUP...  say what would be installed, install nothing
 #   scripts/deps.sh bpo-pkgnames PREFIX        package names known to the private lists
 #   scripts/deps.sh bpo-candidate PKG...       "PKG VERSION" for each PKG apt can fetch
 #   scripts/deps.sh bpo-download DIR PKG...    apt-get download PKGs (or PKG=VERSION)
@@ -12,6 +15,12 @@
 # Debian packages come from the system's sources. Packages that only
 # bookworm-backports has are installed through a private deb822 sources file
 # kept in the cache, so the system's own sources are never changed.
+#
+# It runs on Debian 12 (bookworm) only: the package names, versions and
+# bookworm-backports are that release's. Elsewhere it stops and says so;
+# RBNN_DEPS_ANY_OS=1 runs it anyway (a bookworm derivative, at your own
+# risk), or install the packages of `--list` by your system's means.
+# RBNN_OS_RELEASE names another os-release file (tests).
 set -euo pipefail
 
 CACHE=${RBNN_CACHE:-$HOME/.cache/rbnn}
@@ -22,7 +31,11 @@ SUDO=
 log() { printf 'deps: %s\n' "$*" >&2; }
 
 # Packages from bookworm itself, per group.
-PKGS_build="build-essential pkg-config ccache xz-utils ca-certificates libcmocka-dev libdrm-dev libudev-dev clang-14 libclang-rt-14-dev libedf-dev"
+# make run and make demo: compile libbnn, bnn-run and the core (libdrm and
+# libudev for the card backend, EDFlib for the EDF reader), nothing else.
+PKGS_run="build-essential pkg-config libdrm-dev libudev-dev libedf-dev"
+# Everything host-side, with the unit tests (cmocka) and fuzzers (clang).
+PKGS_build="$PKGS_run ccache xz-utils ca-certificates libcmocka-dev clang-14 libclang-rt-14-dev"
 PKGS_qemu="libglib2.0-dev ninja-build python3-venv zlib1g-dev seabios qemu-system-data dpkg-dev"
 # VM test tier: guest initramfs (busybox, cpio, kmod's depmod/modprobe), the
 # kernel's compressed payloads (zstd, xz), out-of-tree module builds against
@@ -52,6 +65,66 @@ EDF_VENV=$CACHE/venv-edf
 PYEDFLIB_VERSION=0.1.42
 # Packages taken from bookworm-backports (too old or missing in bookworm).
 BPO_qemu="meson python3-pycotap"
+
+DRY_RUN=${RBNN_DEPS_DRY_RUN:-}
+[ "$DRY_RUN" = 0 ] && DRY_RUN=
+
+# One KEY of an os-release file, unquoted (the file is read, never sourced).
+os_field() {
+	awk -v k="$1" 'index($0, k "=") == 1 {
+		v = substr($0, length(k) + 2)
+		if (v ~ /^".*"$/ || v ~ /^\047.*\047$/) v = substr(v, 2, length(v) - 2)
+		print v
+		exit
+	}' "$2"
+}
+
+# Stop unless this is Debian 12 (or RBNN_DEPS_ANY_OS=1).
+check_os() {
+	local f=${RBNN_OS_RELEASE:-} id='' ver='' code='' what
+	if [ -z "$f" ]; then
+		f=/etc/os-release
+		[ -r "$f" ] || f=/usr/lib/os-release
+	fi
+	if [ -r "$f" ]; then
+		id=$(os_field ID "$f") ver=$(os_field VERSION_ID "$f")
+		code=$(os_field VERSION_CODENAME "$f")
+		what=$(os_field PRETTY_NAME "$f")
+		what=${what:-${id:-?} ${ver:-?}}
+	else
+		what="unknown (no readable $f)"
+	fi
+	if [ "$id" = debian ] && { [ "$ver" = 12 ] || [ "$code" = bookworm ]; }; then
+		return 0
+	fi
+	if [ "${RBNN_DEPS_ANY_OS:-0}" = 1 ]; then
+		log "warning: this is $what, not Debian 12 (bookworm); going on because RBNN_DEPS_ANY_OS=1 (package names and bookworm-backports may not exist here)"
+		return 0
+	fi
+	log "this script installs Debian 12 (bookworm) packages, some from bookworm-backports;"
+	log "this system is $what: nothing installed."
+	log "Install the equivalents of 'scripts/deps.sh --list GROUP...' yourself, or set"
+	log "RBNN_DEPS_ANY_OS=1 to run it anyway (e.g. on a bookworm derivative)."
+	exit 3
+}
+
+list_groups() {
+	local g v pk bpo
+	[ $# -gt 0 ] || set -- run build qemu vm kernel-build train results peers conformance edf-check
+	for g in "$@"; do
+		v=${g//-/_}
+		pk="PKGS_$v" bpo="BPO_$v"
+		[ -n "${!pk+x}" ] || { log "unknown group '$g'"; exit 2; }
+		printf '%s: %s' "$g" "${!pk}"
+		[ -z "${!bpo:-}" ] || printf ' (bookworm-backports: %s)' "${!bpo}"
+		case $g in
+		peers) printf ' (pip, in %s: %s)' "$PEERS_VENV" "$PEERS_PIP" ;;
+		conformance) printf ' (pip, in %s: wfdb==%s)' "$CACHE/venv-wfdb" "$WFDB_PY_VERSION" ;;
+		edf-check) printf ' (pip, in %s: pyedflib==%s)' "$EDF_VENV" "$PYEDFLIB_VERSION" ;;
+		esac
+		echo
+	done
+}
 
 missing() {
 	local p out=()
@@ -107,6 +180,12 @@ install_group() {
 	local g=$1 pk bpo need
 	pk="PKGS_$g"; bpo="BPO_$g"
 	need=$(missing ${!pk:-})
+	if [ -n "$DRY_RUN" ]; then
+		log "dry run, group $g: would install: ${need:-nothing}"
+		need=$(missing ${!bpo:-})
+		[ -z "$need" ] || log "dry run, group $g: would install from bookworm-backports: $need"
+		return 0
+	fi
 	if [ -n "$need" ]; then
 		apt_update_system
 		log "installing: $need"
@@ -125,6 +204,7 @@ install_group() {
 
 install_peers() {
 	install_group peers
+	[ -z "$DRY_RUN" ] || { log "dry run: would set up $PEERS_VENV with $PEERS_PIP"; return 0; }
 	if [ ! -x "$PEERS_VENV/bin/python" ]; then
 		log "creating $PEERS_VENV"
 		/usr/bin/python3 -m venv --system-site-packages "$PEERS_VENV"
@@ -184,6 +264,7 @@ bpo_download() {
 # wfdb already has the pinned version is left alone).
 conformance_venv() {
 	local venv=$CACHE/venv-wfdb
+	[ -z "$DRY_RUN" ] || { log "dry run: would set up $venv with wfdb==$WFDB_PY_VERSION"; return 0; }
 	if [ -x "$venv/bin/python" ] &&
 		[ "$("$venv/bin/python" -c 'import wfdb; print(wfdb.__version__)' 2>/dev/null)" = "$WFDB_PY_VERSION" ]; then
 		return
@@ -197,6 +278,7 @@ conformance_venv() {
 # The edf-check venv: $EDF_VENV/bin/python imports pyedflib afterwards.
 edf_check_venv() {
 	install_group edf_check
+	[ -z "$DRY_RUN" ] || { log "dry run: would set up $EDF_VENV with pyedflib==$PYEDFLIB_VERSION"; return 0; }
 	if [ -x "$EDF_VENV/bin/python" ] &&
 		"$EDF_VENV/bin/python" -c "import pyedflib, sys; sys.exit(pyedflib.__version__ != '$PYEDFLIB_VERSION')" 2>/dev/null; then
 		return 0
@@ -208,6 +290,15 @@ edf_check_venv() {
 }
 
 main() {
+	case ${1:-} in
+	--list) shift; list_groups "$@"; return ;;
+	-h | --help) sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; return ;;
+	esac
+	check_os
+	case ${1:-} in
+	fetch-source | bpo-*)
+		[ -z "$DRY_RUN" ] || { log "dry run: would run $*"; return 0; } ;;
+	esac
 	local groups=("$@")
 	[ ${#groups[@]} -gt 0 ] || groups=(build qemu)
 	local g
@@ -217,7 +308,7 @@ main() {
 		bpo-pkgnames) shift; bpo_pkgnames "$@"; return ;;
 		bpo-candidate) shift; bpo_candidate "$@"; return ;;
 		bpo-download) shift; bpo_download "$@"; return ;;
-		build | qemu | vm | train | results) install_group "$g" ;;
+		run | build | qemu | vm | train | results) install_group "$g" ;;
 		kernel-build) install_group kernel_build ;;
 		peers) install_peers ;;
 		conformance) install_group "$g"; conformance_venv ;;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Run test programs that print TAP and summarise them.
 #
 #   tests/run-tap.sh SUITE-NAME LOGDIR -- CMD [ARGS...] [--- CMD [ARGS...]]...

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Add up the per-tier summaries written by tests/run-tap.sh and print the
 # closing line. Exit status is non-zero when anything failed.
 set -u

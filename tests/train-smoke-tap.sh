@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # The training pipeline as TAP: tools/train/smoke.sh (extract, train one
 # epoch, export, libbnn and bnn-run agree with PyTorch) and the results
 # report's self-test (tools/results/selftest.py), the rhythm-feature

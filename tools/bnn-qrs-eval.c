@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * bnn-qrs-eval - QRS detection against reference beat annotations.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Build QEMU 10.0.2 (Debian's bookworm-backports source) with the RBNN card
 # compiled in. Everything lives in the cache, keyed by version; a rebuild
 # after editing the device files is incremental (seconds).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * beatref.c - libbnn data: the beat reference (bnn_beat_opts.ref_beats),
  * step 7 of the preprocessing (bnn_data.h): each window minus the

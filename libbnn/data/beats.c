@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * beats.c - libbnn data: AAMI EC57 beat classes, the MIT-BIH split file,
  * resampling and heartbeat window extraction.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
 /*
  * beats_internal.h - the pieces of beat extraction that the batch path
  * (beats.c, rhythm.c) and the streaming builder (stream.c) share, so that

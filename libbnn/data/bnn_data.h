@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
 /*
  * bnn_data.h - data readers of libbnn (RBNN project).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * bonn.c - libbnn data: Bonn epilepsy EEG segments (Andrzejak et al. 2001)
  * and a fixed-length windowing helper.

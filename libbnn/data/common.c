@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * common.c - libbnn data: the helpers every reader shares (status names,
  * error messages, line iteration, allocation with the test failure hook,

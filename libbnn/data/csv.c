@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * csv.c - libbnn data: the plain-CSV and raw float32 tensor readers and
  * the float32 writer.

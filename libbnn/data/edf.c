@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * edf.c - libbnn data: EDF, EDF+ and BDF(+) files through Debian's EDFlib
  * (libedf-dev).  EDFlib parses and checks the files; this file turns its

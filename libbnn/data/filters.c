@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * filters.c - libbnn data: running median, median baseline removal and the
  * zero-phase windowed-sinc low-pass (bnn_data.h, "Filters").

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * mitdb_split.c - libbnn data: the MIT-BIH inter-patient split of de
  * Chazal et al. 2004 built in, for when no SPLITS_AAMI.txt is at hand.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * qrs.c - libbnn data: causal QRS detection and EC57 beat matching.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * rhythm.c - libbnn data: RR-interval (rhythm) features of heartbeats,
  * the one definition shared by training and inference (bnn_data.h).

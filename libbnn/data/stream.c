@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * stream.c - libbnn data: live streams (bnn_data.h, "Live streams"): beat
  * items and windows built incrementally, equal to the batch path's.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * wfdb.c - libbnn data: WFDB header (.hea) parser, signal decoder
  * (frames, samples per frame, skew, format 8 integration) with checksum

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * wfdb_annout.c - libbnn data: MIT-format annotation writer, the inverse
  * of bnn_wfdb_parse_ann (wfdb.c).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * wfdb_fmt.c - libbnn data: the WFDB signal file formats (signal(5)):
  * how many bytes a run of samples takes and how to unpack it.

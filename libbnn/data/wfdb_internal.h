@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
 /*
  * wfdb_internal.h - shared by the WFDB reader's files (wfdb.c header and
  * decoder, wfdb_fmt.c sample formats, wfdb_seg.c multi-segment records);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * wfdb_lead.c - libbnn data: find an ECG lead among a record's signals by
  * its name, as PhysioNet databases spell it ("MLII", "ML II", "ML2",

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * wfdb_seg.c - libbnn data: where WFDB files come from (a folder or
  * in-memory blobs) and multi-segment records (header(5): a master header

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
 /*
  * bnn.h - libbnn: run binarized neural networks on the RBNN card (real,
  * emulated in-process, or on the CPU).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
 /*
  * bnn_device.h - libbnn: RBNN cards driven by the rbnn kernel driver
  * (/dev/accel/accelN): discovery, identity and geometry, health and

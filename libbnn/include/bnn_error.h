@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
 /*
  * bnn_error.h - status codes and the error record shared by every part of
  * libbnn (data readers, model format, backends).

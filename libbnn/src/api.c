@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * api.c - libbnn: the public backend context (bnn.h) on top of the backend
  * interface (backend.h).

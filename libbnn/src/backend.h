@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
 /*
  * backend.h - libbnn internal: the backend interface.
  *

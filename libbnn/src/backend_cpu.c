@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * backend_cpu.c - libbnn: the `cpu` backend: the whole model on the host
  * executor (exec.h), optionally splitting a batch over worker threads

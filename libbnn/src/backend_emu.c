@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * backend_emu.c - libbnn: the `emu` backend: the card's device-model core
  * (emulator/core, the same code as the QEMU device) in-process.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
 /*
  * backend_emu.h - libbnn internal: what the `emu` backend reports beyond
  * struct bnn_stats (which has no place for the one-off cost of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * backend_rbnn.c - libbnn: the `rbnn` backend: RBNN cards through the
  * rbnn DRM accel driver (Documentation/rbnn-uapi.rst).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * compile.c - libbnn: compilation of a model for the RBNN card (compile.h).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * device.c - libbnn: rbnn cards through the kernel driver (bnn_device.h):
  * discovery with libudev (sysfs when udev is unavailable), identity and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
 /*
  * device.h - libbnn internal: access to rbnn cards through the kernel
  * driver, shared by device.c (discovery, health, reset: bnn_device.h) and

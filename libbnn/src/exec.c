@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * exec.c - libbnn: the host executor (see exec.h).
  *

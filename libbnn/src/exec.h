@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
 /*
  * exec.h - libbnn internal: the host executor ("hnet").  Runs any range of
  * a model's layers on a batch of items on the CPU.  It is the whole `cpu`

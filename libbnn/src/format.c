@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * format.c - libbnn: the one reader and writer of .bnn model files
  * (Documentation/bnn-format.rst).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
 /*
  * kernels.h - libbnn internal: compute kernels of the host executor.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * kernels_avx2.c - libbnn: XOR-popcount GEMM with AVX2 (nibble-LUT
  * popcount with VPSHUFB; byte counts accumulate for up to 31 words before

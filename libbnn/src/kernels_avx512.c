@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * kernels_avx512.c - libbnn: XOR-popcount GEMM with AVX-512 VPOPCNTQ
  * (one 512-bit load covers one word of 8 rows; 4 inputs share it).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * kernels_bin.c - libbnn: weight panels, portable XOR-popcount GEMM and
  * the run-time ISA dispatch.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * kernels_epi.c - libbnn: epilogue of the binary layers: sums from the
  * mismatch counts, and thresholds packed into output bits.  For layers

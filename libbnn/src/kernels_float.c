@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * kernels_float.c - libbnn: float32 GEMM (A times B transposed) for the
  * float CONV1D / DENSE layers.

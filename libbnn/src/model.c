@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * model.c - libbnn: model builder, shape chaining and validation, model
  * information (memory footprint), class names.

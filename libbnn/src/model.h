@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
 /*
  * model.h - libbnn internal: the in-memory model (struct bnn_model), its
  * builder and validator.  Shared by format.c (reader/writer), the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * model_leads.c - libbnn: the lead (channel name) of every input channel
  * of a model (the leads section, format version 3), and its lookup.

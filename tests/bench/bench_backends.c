@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * bench_backends.c - ECG beats per second end to end through every
  * backend that runs here (printed, never pass/fail).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * bench_bnn.c - libbnn micro-benchmarks (printed, never pass/fail):
  *

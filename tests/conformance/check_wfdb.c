@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * check_wfdb.c - read the WFDB conformance corpus (wfdb_corpus.py) with
  * libbnn and compare, sample for sample and annotation for annotation,

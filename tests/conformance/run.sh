@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # WFDB conformance: write the corpus with the wfdb Python package (venv of
 # scripts/deps.sh conformance) and compare libbnn's reading with its own;
 # and the wfdb package's reading of an annotation file libbnn wrote.

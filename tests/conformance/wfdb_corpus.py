@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 """Write a WFDB conformance corpus and the reference reading of it.
 
     wfdb_corpus.py OUTDIR

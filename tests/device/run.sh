@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Run the device tests (QEMU qtest protocol, no guest kernel).
 #   tests/device/run.sh PATHS-FILE LOGDIR
 # PATHS-FILE lists the QEMU binary and the qtest binaries built by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * fuzz_model.c - libFuzzer target for the .bnn model reader and the host
  * executor of libbnn.

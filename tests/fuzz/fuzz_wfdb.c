@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * fuzz_wfdb.c - libFuzzer target for the libbnn data readers.
  *

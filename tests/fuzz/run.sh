@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Run libFuzzer targets for a bounded time each and report TAP.
 #   tests/fuzz/run.sh SECONDS WORKDIR FUZZER[:SEEDCMD]...
 # A fuzzer passes when it ran the whole time without a crash, leak or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
 /*
  * bnn_test_container.h - libbnn unit tests: an independent reader and
  * writer of the .bnn container (header, section table, CRC-32s), written

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR MIT */
 /*
  * bnn_test_models.h - libbnn unit tests: random models and a naive
  * reference evaluator written from the semantics (Documentation/

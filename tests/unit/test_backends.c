@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * Unit tests: backend equality (golden tests) and the `emu` backend
  * (libbnn/src/backend_emu.c on the device-model core).

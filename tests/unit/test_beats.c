@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * test_beats.c - AAMI classes, split file, resampling and beat extraction.
  *

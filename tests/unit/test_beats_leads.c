@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * test_beats_leads.c - beat extraction from several leads (bnn_beat_opts
  * nleads, bnn_wfdb_find_leads): every lead goes through the one-lead

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * test_bonn.c - Bonn EEG segment reader and windowing helper.
  *

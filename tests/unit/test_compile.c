@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * Unit tests: compilation of models for the RBNN card (libbnn/src/
  * compile.c).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * Unit tests: the cpu backend and its kernels (libbnn/src/kernels_*.c,
  * exec.c, backend_cpu.c, api.c).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * test_csv.c - CSV and raw float32 readers, plus the shared helpers of the
  * libbnn data library (errors, file reading, strict numbers).

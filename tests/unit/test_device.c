@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * Unit tests: libbnn's card API (bnn_device.h, libbnn/src/device.c) and
  * the rbnn backend (backend_rbnn.c) on a host without RBNN cards: the

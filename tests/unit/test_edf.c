@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * test_edf.c - EDF / EDF+ / BDF reader (libbnn/data/edf.c over EDFlib).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * test_filters.c - running median (against a brute-force reference),
  * median baseline removal and the zero-phase FIR low-pass (constant,

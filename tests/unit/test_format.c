@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * Unit tests: the .bnn model format (libbnn/src/format.c).
  *

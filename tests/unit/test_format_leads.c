@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * Unit tests: the leads section of the .bnn format (version 3; Documentation
  * /bnn-format.rst, "Leads section"): the lead of every channel of a

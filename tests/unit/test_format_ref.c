@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * Unit tests: the beat reference of the .bnn signal section (format
  * version 4; Documentation/bnn-format.rst, "Signal section"): round trips

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * test_qrs.c - QRS detector and EC57 beat matching.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * test_rhythm.c - RR-interval features (bnn_rhythm_features): hand-computed
  * values of every feature, the first/last-beat, i <= 1, 10-interval and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * test_stream.c - live streams (bnn_data.h, "Live streams"): the beat
  * builder against the batch path (bnn_qrs_detect + bnn_beats_extract)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * test_wfdb.c - WFDB header / signal / annotation readers of libbnn.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
  * test_wfdb_annout.c - the MIT-format annotation writer of libbnn
  * (bnn_wfdb_format_ann, bnn_wfdb_write_ann).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # tools/bnn-run/bnn-run.mk - build and tests of bnn-run, to be included by
 # the top-level Makefile AFTER libbnn/libbnn.mk (it uses LIBBNN_A,
 # LIBBNN_SAN_OBJS, LIBBNN_HDRS, LIBBNN_LDLIBS, CORE_SAN_LIB, SANFLAGS):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # tools/bnn-smi/bnn-smi.mk - build of bnn-smi, the RBNN card management
 # tool, to be included by the top-level Makefile AFTER libbnn/libbnn.mk
 # (it uses LIBBNN_A, LIBBNN_HDRS, LIBBNN_LDLIBS):

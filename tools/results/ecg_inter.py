@@ -32,6 +32,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(REPO, "tools", "train"))
 
 import report  # noqa: E402
+import report_text  # noqa: E402
 import run  # noqa: E402
 import study  # noqa: E402
 
@@ -49,7 +50,7 @@ TARGETS = ("Targets of issue 11 (DS2, gross): fully binarized <= 64 kbit: accura
 def section_text(summary):
     m, rob = summary["models"], summary["robustness"]
     mc = summary["machine"]
-    L = ["## ECG inter-patient models (issue 11): DS2, read once", "",
+    L = [report_text.SPDX_MD, "## ECG inter-patient models (issue 11): DS2, read once", "",
          "Written by `tools/results/ecg_inter.py` (the inter-patient ECG jobs of `make results`: "
          "train on DS1 with patient-wise validation inside DS1, export, then `bnn-run` on the "
          "emulated card over DS2, ideal array and default error model). Recipe: "
@@ -132,7 +133,7 @@ def refresh_included(results_md):
         path = os.path.join(DOC, "results", n)
         if os.path.exists(path):
             with open(path) as f:
-                bodies.append(f.read().rstrip("\n"))
+                bodies.append(report_text.without_spdx(f.read()).rstrip("\n"))
     start = text.find("\n" + bodies[0].split("\n", 1)[0] + "\n")
     if start < 0:
         sys.exit("ecg_inter: results.md lacks its included sections; run make results")

@@ -452,6 +452,17 @@ def confusion_lines(m, classes):
         " ".join(classes), "<br>".join(rows))]
 
 
+# The terms of the data each model was trained on (../shared/data/*/README.md).
+DATA_LICENCE = {
+    "ecg": "MIT-BIH Arrhythmia Database (PhysioNet), Open Data Commons Attribution License "
+           "v1.0; cite Moody & Mark 2001 and Goldberger et al. 2000",
+    "eeg": "Bonn University epilepsy EEG data (Andrzejak et al. 2001, Phys. Rev. E 64:061907), "
+           "freely downloadable for research since 2001, now from R. G. Andrzejak (Universitat "
+           "Pompeu Fabra); no formal licence and no redistribution terms are stated: research "
+           "use, cite the paper",
+}
+
+
 def model_cards(summary, out_models):
     models = summary["models"]
     cards = []
@@ -520,13 +531,7 @@ def model_cards(summary, out_models):
                       "Validated only on the Bonn set (single-channel 23.6-s segments, "
                       "5 patients' surface and 5 patients' intracranial EEG), segment-wise "
                       "cross-validation, which does not separate patients."),
-                  "| data licence | %s |" % (
-                      "MIT-BIH Arrhythmia Database (PhysioNet), Open Data Commons "
-                      "Attribution License v1.0; cite Moody & Mark 2001 and Goldberger et al. "
-                      "2000" if task == "ecg" else
-                      "Bonn University epilepsy EEG data (Andrzejak et al. 2001, Phys. Rev. E "
-                      "64:061907), distributed by the University of Bonn for research; cite "
-                      "the paper"),
+                  "| data licence | %s |" % DATA_LICENCE["ecg" if task == "ecg" else "eeg"],
                   "", "Reproduce:", "", "```sh",
                   "scripts/deps.sh train && make build/tools/bnn-extract build/tools/bnn-run "
                   "libbnn",

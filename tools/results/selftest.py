@@ -150,6 +150,10 @@ def main():
     assert "### The same models by the EC57 protocol" in text and inter in text
     assert text.index(inter) < text.index("### Other protocols") < text.index(other)
     assert "memory-accuracy.png" in made and "ber.png" in made
+    # one licence line, the first: the included sections' own are left out
+    assert text.startswith(report_text.SPDX_MD + "\n# Results"), text[:200]
+    assert text.count("SPDX-License-Identifier") == 1, text.count("SPDX-License-Identifier")
+    assert report_text.models_readme(summary, []).startswith(report_text.SPDX_MD + "\n")
     ok += 1
     # ecg_inter.py: its cards replace those of the same files, the others
     # stay; its section text renders from the same summary
@@ -166,7 +170,17 @@ def main():
         assert new.index("keep b") < new.index("new c"), new
     summary["commit"] = "0123abcd"
     sec = ecg_inter.section_text(summary)
-    assert sec.startswith("## ECG inter-patient models") and "EC57" in sec, sec
+    assert sec.startswith(report_text.SPDX_MD + "\n## ECG inter-patient models"), sec
+    assert "EC57" in sec, sec
+    with tempfile.TemporaryDirectory() as d:
+        rm = os.path.join(d, "results.md")
+        with open(rm, "w") as f:
+            f.write(report_text.SPDX_MD + "\n# R\n\n## How the ECG recipe was chosen "
+                    "(DS1 only)\nold\n")
+        ecg_inter.refresh_included(rm)
+        with open(rm) as f:
+            new = f.read()
+        assert new.count("SPDX-License-Identifier") == 1 and "\nold\n" not in new, new
     assert "Measured: " in sec and "| m | 90.00 | 70.00 |" in sec, sec
     ok += 1
     print("results selftest: %d checks passed" % ok)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# SPDX-License-Identifier: GPL-2.0-only OR MIT
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 """Check that bnn-run gave PyTorch's class for every beat.
 
     check_preds.py TEST_ITEMS.tsv PRED.csv BACKEND TAG
