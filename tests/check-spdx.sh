@@ -31,6 +31,10 @@ exempt() {
 	models/*.bnn) echo "binary model written by make results" ;;
 	Documentation/results/*.png) echo "plot written by make results" ;;
 	.gitignore|*/.gitignore) echo "git ignore list" ;;
+	tests/vm/kconfig/*.config)
+		# as the kernel's own fragments (kernel/configs/*.config); its
+		# bytes are also the debug kernel's cache key
+		echo "Kconfig fragment" ;;
 	esac
 }
 

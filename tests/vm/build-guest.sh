@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Build what the VM tier's guest tests load: the rbnn module (W=1, sparse;
 # warnings fail) and every static test program of tests/selftests/rbnn.
 # Incremental; prints the paths of what it built.

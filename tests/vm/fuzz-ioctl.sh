@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SPDX-License-Identifier: GPL-2.0-only OR MIT
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # A long run of the rbnn ioctl fuzzer (tests/selftests/rbnn/rbnn_ioctl_fuzz)
 # in one TCG boot: the guest test tests/vm/guest/sel-ioctl-fuzz.sh (or
 # another one of its variants) with CALLS calls and SEED, and a wall-clock

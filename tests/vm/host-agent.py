@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# SPDX-License-Identifier: GPL-2.0-only OR MIT
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 """Host side of a VM-tier boot: carries out the guest's requests to QEMU.
 
     tests/vm/host-agent.py --qmp SOCKET --serial FILE --pid PID [--log FILE]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Build the VM tier's initramfs: busybox-static, kernel modules with their
 # dependencies, test files, and an /init that runs one guest test and
 # reports its exit code through isa-debug-exit.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Build and cache the VM tier's debug kernel: Linux 6.12 from Debian's
 # linux-source-6.12 (bookworm-backports, the same release as the reference
 # kernel of tests/vm/kernel.sh) with x86_64_defconfig + kvm_guest.config +

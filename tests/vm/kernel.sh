@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Fetch and cache the reference guest kernel for the VM tier: Debian's
 # bookworm-backports Linux 6.12 (image, headers, kbuild) plus a few files of
 # linux-source-6.12 (checkpatch, the kselftest headers).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Boot the reference 6.12 guest under TCG with our QEMU, run one guest test
 # and check the guest's logs.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # The VM test tier: every guest test in tests/vm/guest/ (or the ones named),
 # each in its own TCG boot of the reference 6.12 kernel, summarised by
 # tests/run-tap.sh ("vm: N passed, N failed, N skipped").

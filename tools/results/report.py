@@ -633,9 +633,14 @@ def write_all(summary, out, publish):
         return
     doc = os.path.join(REPO, "Documentation")
     ddir = os.path.join(doc, "results")
-    if os.path.exists(ddir):
-        shutil.rmtree(ddir)
-    shutil.copytree(pdir, ddir)
+    # the plots are replaced; the sections beside them (ecg-recipe.md,
+    # ecg-rhythm.md, ...: hand-written or from their own runs) stay
+    os.makedirs(ddir, exist_ok=True)
+    for fn in os.listdir(ddir):
+        if fn.endswith(".png"):
+            os.remove(os.path.join(ddir, fn))
+    for fn in os.listdir(pdir):
+        shutil.copyfile(os.path.join(pdir, fn), os.path.join(ddir, fn))
     with open(os.path.join(doc, "results.md"), "w") as f:
         f.write(text)
     mdir = os.path.join(REPO, "models")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash; sourced by guest tests that print KTAP
 # themselves (they copy it into the guest with
 # "# vm-file: tests/vm/guest-lib/ktap.sh").

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash; sourced by the sel-*.sh guest tests
 # (they copy it into the guest with "# vm-file: tests/vm/guest-lib/sel-run.sh").
 # sel_run BINARY ARGS...: run a kselftest binary of the initramfs; its KTAP

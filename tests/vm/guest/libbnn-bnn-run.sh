@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test: bnn-run through /dev/accel on a real MIT-BIH record gives the
 # cpu backend's predictions, item for item and score for score: on one card,

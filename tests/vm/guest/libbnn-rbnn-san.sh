@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test: libbnn-rbnn.sh's checks (tests/vm/libbnn_rbnn_test.c) with
 # libbnn and the test built with ASan + UBSan (any report fails the run,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test: libbnn's `rbnn` backend and card API on two cards
 # (tests/vm/libbnn_rbnn_test.c): discovery; random models (binary 1-bit and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test: the rbnn backend's throughput scales with cards. On two cards
 # with modeled timing (each command takes the device time the card models,

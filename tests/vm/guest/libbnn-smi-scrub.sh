@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash: POSIX sh plus local
 # Guest test: bit errors seen by scrub, end to end (card REFRESH margin
 # reads -> driver counters and debugfs scrub -> libbnn -> bnn-smi). Two

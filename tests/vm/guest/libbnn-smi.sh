@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash: POSIX sh plus local
 # Guest test: bnn-smi, the card management tool, on two cards: list, info,
 # health, tiles in text and JSON (the JSON checked by a strict parser),

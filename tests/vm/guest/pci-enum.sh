@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash: POSIX sh plus local
 # Guest test (busybox sh, run by the VM tier's /init): the guest kernel
 # enumerates every RBNN card on the PCI bus, with no driver loaded.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test (F12 of the driver review): what the driver takes from the
 # card. Two cards, the first reporting larger batch and SG limits than the

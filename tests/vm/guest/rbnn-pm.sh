@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test: the card across a system suspend and resume and across a
 # function-level reset (sysfs "reset": the driver's reset_prepare/done;

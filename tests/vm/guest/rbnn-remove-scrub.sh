@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash: POSIX sh plus local
 # Guest test (busybox sh): orderly removal of a card while an
 # administrator's debugfs scrub waits for a job that hangs on the card.

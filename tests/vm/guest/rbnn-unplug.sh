@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash: POSIX sh plus local
 # Guest test (busybox sh, run by the VM tier's /init): surprise removal of
 # an rbnn card with a hung job, a queued job, an open file and a mapping

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test: the error model through the uAPI (errmodel_test): readback bit
 # error rates within statistical bounds of the model's BER, weak vs strong

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test: the card's fault-dma-every and fault-irq-every properties:
 # exactly every 7th data command fails with a DMA error (only those jobs

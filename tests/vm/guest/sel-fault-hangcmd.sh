@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test: the card's fault-hang-cmd property: the 5th command fetched
 # since power-on hangs; that job ends with -ETIMEDOUT, its file is banned,

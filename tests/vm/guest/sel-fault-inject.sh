@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test: every allocation of every rbnn ioctl path failed in turn
 # (fault_inject: fail-nth with failslab and fail_page_alloc filtered to the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test: fault handling (fault_test) through the driver's debugfs hooks
 # on a card with debug registers: a hung command (the guilty file banned,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test: the random ioctl fuzzer (rbnn_ioctl_fuzz) as in
 # sel-ioctl-fuzz.sh, with a card reset (debugfs force_reset, the driver's

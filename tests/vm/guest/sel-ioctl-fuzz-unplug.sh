@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test: the random ioctl fuzzer (rbnn_ioctl_fuzz) with a hot-unplug in
 # the middle: the card sits behind a PCIe root port; a third of the way

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test: the random ioctl fuzzer (rbnn_ioctl_fuzz, issue 12 item 3) on
 # one bit-exact card: RBNN_FUZZ_PROCS worker processes (default 3), each

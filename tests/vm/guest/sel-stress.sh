@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test: concurrency (stress_test): processes with their own files and
 # threads sharing one file submit many small EXEC jobs of random networks,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test: the rbnn uAPI negative matrix (uapi_neg_test: every ioctl with
 # one bad argument per KTAP line, errno and "nothing changed" checked) and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # shellcheck shell=dash # busybox ash
 # Guest test: two cards, one behind a PCIe root port with modeled timing
 # (unplug_test): both usable independently; rmmod refused while a file is
