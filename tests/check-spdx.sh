@@ -3,9 +3,7 @@
 # Every tracked file carries an SPDX-License-Identifier line the licence
 # policy (LICENSE) allows for its folder. TAP, one test per folder.
 #
-#   tests/check-spdx.sh          kernel/, tests/selftests/ and tests/vm/ are
-#                                reported but skipped (another series owns them)
-#   tests/check-spdx.sh --all    those fail too
+#   tests/check-spdx.sh
 #
 # Looks at the first 15 lines of each file, as the kernel's
 # scripts/spdxcheck.py does (scripts have a shebang first; QEMU puts the
@@ -13,9 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
-all=0
 case "${1:-}" in
---all) all=1 ;;
 "") ;;
 *)
 	sed -n '3,12s/^# \{0,1\}//p' "$0"
@@ -49,14 +45,6 @@ policy() {
 	emulator/qemu/*|tests/device/rbnn-test.c) echo "GPL-2.0-or-later" ;;
 	*) echo "GPL-2.0-or-later OR MIT" ;;
 	esac
-}
-
-# Left to the series that changes these folders now (see --all).
-deferred() {
-	case "$1" in
-	kernel/*|tests/selftests/*|tests/vm/*) return 0 ;;
-	esac
-	return 1
 }
 
 # The expression of the file's SPDX line, without comment closers; empty
@@ -126,12 +114,8 @@ for d in "${dirs[@]}"; do
 		continue
 	fi
 	k=$(printf '%s' "${bad[$d]}" | grep -c .)
-	if [ "$all" -eq 0 ] && deferred "$d/"; then
-		echo "ok $n - $d: $k of ${ndir[$d]} files untagged or off policy # SKIP owned by the kernel series; tests/check-spdx.sh --all fails on them"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $d: $k of ${ndir[$d]} files untagged or off policy"
-	fi
+	failed=$((failed + 1))
+	echo "not ok $n - $d: $k of ${ndir[$d]} files untagged or off policy"
 	printf '%s' "${bad[$d]}" | sed 's/^/# /'
 done
 echo "# $nexempt files exempt (listed above), policy in LICENSE"
