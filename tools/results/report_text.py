@@ -143,6 +143,13 @@ def render(s, plots, shipped):
     w("")
     w(R.ec57_table(models, "ecg-inter"))
     w("")
+    if R.group(models, kind="ecg-inter-2lead"):
+        w("### Two leads (MLII + V1), DS2's 18 records with V1")
+        w("")
+        w(R.ecg_table(models, "ecg-inter-2lead"))
+        w("")
+        w(R.ec57_table(models, "ecg-inter-2lead"))
+        w("")
     w(EC57_NOTE)
     w("")
     w("## ECG beats, intra-patient random split (for comparison only)")
