@@ -91,9 +91,9 @@ static int rbnn_admin_scrub(struct rbnn_device *rdev,
 }
 
 /*
- * Not inside drm_dev_enter(): a scrub waits for its job, and remove() fails
- * jobs only after drm_dev_unplug() (rbnn_scrub_tile() enters for the
- * submission, the reset work for its register accesses).
+ * Not inside drm_dev_enter(): a scrub waits for its job, which remove()
+ * ends, and drm_dev_unplug() would wait for the scrub (rbnn_scrub_tile()
+ * enters for the submission, the reset work for its register accesses).
  */
 int rbnn_ioctl_admin(struct drm_device *drm, void *data, struct drm_file *file)
 {

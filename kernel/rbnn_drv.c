@@ -150,21 +150,36 @@ static int rbnn_ioctl_query(struct drm_device *drm, void *data,
 /*
  * Ioctls run inside drm_dev_enter()/drm_dev_exit(): once the card is
  * unplugged they fail with -ENODEV, and remove() waits for those running.
- * The two that only wait for jobs (BO_WAIT, JOB_INFO) touch no hardware
- * and must not hold up remove(), which is what ends the jobs they wait for:
- * they run unguarded (drm_ioctl() still refuses new calls after unplug).
+ * The ones that only wait for jobs (BO_WAIT, JOB_INFO, ADMIN's scrub) touch
+ * no hardware and must not hold up remove(), which is what ends the jobs
+ * they wait for: they run unguarded (drm_ioctl() still refuses new calls
+ * after unplug). Every ioctl fails with -ENODEV from the moment remove()
+ * begins, before drm_dev_unplug(): a caller woken by its job's -ENODEV
+ * must not see the dying card answer its next call.
  */
+static bool rbnn_gone(struct drm_device *drm)
+{
+	return READ_ONCE(to_rbnn_device(drm)->removing);
+}
+
 #define RBNN_GUARDED(fn)						\
 static int fn##_guarded(struct drm_device *drm, void *data,		\
 			struct drm_file *file)				\
 {									\
 	int idx, ret;							\
 									\
-	if (!drm_dev_enter(drm, &idx))					\
+	if (rbnn_gone(drm) || !drm_dev_enter(drm, &idx))		\
 		return -ENODEV;						\
 	ret = fn(drm, data, file);					\
 	drm_dev_exit(idx);						\
 	return ret;							\
+}
+
+#define RBNN_WAITS(fn)							\
+static int fn##_waits(struct drm_device *drm, void *data,		\
+		      struct drm_file *file)				\
+{									\
+	return rbnn_gone(drm) ? -ENODEV : fn(drm, data, file);		\
 }
 
 RBNN_GUARDED(rbnn_ioctl_query)
@@ -175,9 +190,12 @@ RBNN_GUARDED(rbnn_ioctl_tile_free)
 RBNN_GUARDED(rbnn_ioctl_program)
 RBNN_GUARDED(rbnn_ioctl_exec)
 RBNN_GUARDED(rbnn_ioctl_readback)
+RBNN_WAITS(rbnn_ioctl_bo_wait)
+RBNN_WAITS(rbnn_ioctl_job_info)
+RBNN_WAITS(rbnn_ioctl_admin)
 
 #define RBNN_IOCTL(n, fn) DRM_IOCTL_DEF_DRV(RBNN_##n, fn##_guarded, 0)
-#define RBNN_IOCTL_WAIT(n, fn) DRM_IOCTL_DEF_DRV(RBNN_##n, fn, 0)
+#define RBNN_IOCTL_WAIT(n, fn) DRM_IOCTL_DEF_DRV(RBNN_##n, fn##_waits, 0)
 
 static const struct drm_ioctl_desc rbnn_ioctls[] = {
 	RBNN_IOCTL(QUERY, rbnn_ioctl_query),
@@ -288,6 +306,10 @@ static int rbnn_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		return ret;
 	INIT_LIST_HEAD(&rdev->mapped_bos);
+	INIT_LIST_HEAD(&rdev->job_dma);
+	ret = drmm_mutex_init(drm, &rdev->job_dma_lock);
+	if (ret)
+		return ret;
 	ret = drmm_mutex_init(drm, &rdev->bo_lock);
 	if (ret)
 		return ret;
@@ -402,7 +424,8 @@ static void rbnn_pci_remove(struct pci_dev *pdev)
 	rbnn_irq_fini(rdev);
 	/* A watchdog recovery may have raced with the first pass. */
 	rbnn_fail_all_jobs(rdev, -ENODEV);
-	/* BOs may outlive the device: their mappings for it go now. */
+	/* BOs and queued jobs may outlive the device: their DMA goes now. */
+	rbnn_jobs_dma_release(rdev);
 	rbnn_gem_unmap_all(rdev);
 }
 

@@ -142,6 +142,9 @@ struct rbnn_wear {
  * @job_mem: bytes of job memory (DMA buffers, row ranges) held by the jobs
  *	of every file, capped by the dev_job_mem_kib parameter
  * @jobs_wq: woken when @jobs_alive drops to 0
+ * @job_dma_lock: protects @job_dma
+ * @job_dma: jobs holding a DMA buffer (rbnn_job_dma_alloc()); remove()
+ *	frees the buffers of those that outlive the device
  * @jobs_submitted: jobs submitted
  * @jobs_completed: jobs completed with status 0
  * @jobs_failed: jobs completed with an error
@@ -208,6 +211,8 @@ struct rbnn_device {
 	atomic_t jobs_alive;
 	atomic64_t job_mem;
 	wait_queue_head_t jobs_wq;
+	struct mutex job_dma_lock; /* protects job_dma */
+	struct list_head job_dma;
 	atomic64_t jobs_submitted;
 	atomic64_t jobs_completed;
 	atomic64_t jobs_failed;
@@ -367,6 +372,7 @@ struct rbnn_job_buf {
  * @dma_cpu: kernel-owned DMA buffer: layer program, SG lists
  * @dma_addr: its bus address
  * @dma_size: its size
+ * @dma_node: entry in &rbnn_device.job_dma while @dma_cpu is allocated
  * @mem_charged: job memory charged to the file and the card
  * @prog_len: bytes of layer program at the start of @dma_cpu
  * @ranges: rows the job uses
@@ -412,6 +418,7 @@ struct rbnn_job {
 	void *dma_cpu;
 	dma_addr_t dma_addr;
 	size_t dma_size;
+	struct list_head dma_node;
 	size_t mem_charged;
 	size_t prog_len;
 
@@ -518,6 +525,8 @@ void rbnn_ctx_put(struct rbnn_ctx *ctx);
 struct rbnn_job *rbnn_job_alloc(struct rbnn_ctx *ctx, enum rbnn_job_type type,
 				u32 nranges);
 void rbnn_job_free(struct rbnn_job *job);
+int rbnn_job_dma_alloc(struct rbnn_job *job, size_t size);
+void rbnn_jobs_dma_release(struct rbnn_device *rdev);
 int rbnn_job_submit(struct rbnn_job *job, struct drm_file *file,
 		    const struct drm_rbnn_syncs *syncs, u64 *seqno);
 bool rbnn_job_cmd_done(struct rbnn_job *job, const struct rbnn_hw_cqe *cqe);

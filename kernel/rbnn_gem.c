@@ -414,7 +414,6 @@ static void rbnn_fill_buf(struct rbnn_job_buf *b, struct rbnn_hw_sge *sgl,
  */
 int rbnn_job_map_bufs(struct rbnn_job *job)
 {
-	struct device *dev = &job->rdev->pdev->dev;
 	size_t size = ALIGN(job->prog_len, 16), off;
 	u32 i;
 
@@ -423,15 +422,10 @@ int rbnn_job_map_bufs(struct rbnn_job *job)
 			size += (size_t)job->bufs[i].nents *
 				sizeof(struct rbnn_hw_sge);
 	if (size) {
-		int ret = rbnn_job_charge(job, size);
+		int ret = rbnn_job_dma_alloc(job, size);
 
 		if (ret)
 			return ret;
-		job->dma_cpu = dma_alloc_coherent(dev, size, &job->dma_addr,
-						  GFP_KERNEL);
-		if (!job->dma_cpu)
-			return -ENOMEM;
-		job->dma_size = size;
 	}
 	off = ALIGN(job->prog_len, 16);
 	for (i = 0; i < job->nbufs; i++) {

@@ -297,6 +297,7 @@ struct rbnn_job *rbnn_job_alloc(struct rbnn_ctx *ctx, enum rbnn_job_type type,
 	kref_get(&ctx->ref);
 	job->type = type;
 	INIT_LIST_HEAD(&job->hw_node);
+	INIT_LIST_HEAD(&job->dma_node);
 	atomic_inc(&rdev->jobs_alive);
 	return job;
 }
@@ -308,6 +309,63 @@ static void rbnn_fences_put(struct dma_fence **fences, u32 n)
 	for (i = 0; i < n; i++)
 		dma_fence_put(fences[i]);
 	kfree(fences);
+}
+
+/**
+ * rbnn_job_dma_alloc() - allocate the job's DMA buffer (program, SG lists)
+ * @job: the job, without one
+ * @size: its size in bytes
+ *
+ * Return: 0, -EBUSY (job memory caps, rbnn_job_charge()) or -ENOMEM.
+ */
+int rbnn_job_dma_alloc(struct rbnn_job *job, size_t size)
+{
+	struct rbnn_device *rdev = job->rdev;
+	int ret;
+
+	ret = rbnn_job_charge(job, size);
+	if (ret)
+		return ret;
+	job->dma_cpu = dma_alloc_coherent(&rdev->pdev->dev, size,
+					  &job->dma_addr, GFP_KERNEL);
+	if (!job->dma_cpu)
+		return -ENOMEM;
+	job->dma_size = size;
+	mutex_lock(&rdev->job_dma_lock);
+	list_add_tail(&job->dma_node, &rdev->job_dma);
+	mutex_unlock(&rdev->job_dma_lock);
+	return 0;
+}
+
+static void rbnn_job_dma_free_locked(struct rbnn_job *job)
+{
+	lockdep_assert_held(&job->rdev->job_dma_lock);
+	if (!job->dma_cpu)
+		return;
+	dma_free_coherent(&job->rdev->pdev->dev, job->dma_size, job->dma_cpu,
+			  job->dma_addr);
+	job->dma_cpu = NULL;
+	list_del_init(&job->dma_node);
+}
+
+/**
+ * rbnn_jobs_dma_release() - free the DMA buffers of the jobs that outlive
+ *	the card
+ * @rdev: the card, unplugged: its DMA stopped, every job on it failed, no
+ *	job can start (run_job fails them all from now on)
+ *
+ * Jobs still queued behind open files are freed when those files close,
+ * after remove(); the DMA API wants every allocation for the device gone
+ * when its driver unbinds, and only remove() knows when that is.
+ */
+void rbnn_jobs_dma_release(struct rbnn_device *rdev)
+{
+	struct rbnn_job *job, *tmp;
+
+	mutex_lock(&rdev->job_dma_lock);
+	list_for_each_entry_safe(job, tmp, &rdev->job_dma, dma_node)
+		rbnn_job_dma_free_locked(job);
+	mutex_unlock(&rdev->job_dma_lock);
 }
 
 /**
@@ -325,9 +383,9 @@ void rbnn_job_free(struct rbnn_job *job)
 	for (i = 0; i < job->nbufs; i++)
 		drm_gem_object_put(job->bufs[i].obj);
 	rbnn_fences_put(job->in_fences, job->nin_fences);
-	if (job->dma_cpu)
-		dma_free_coherent(&rdev->pdev->dev, job->dma_size,
-				  job->dma_cpu, job->dma_addr);
+	mutex_lock(&rdev->job_dma_lock);
+	rbnn_job_dma_free_locked(job);
+	mutex_unlock(&rdev->job_dma_lock);
 	/* The hardware fence was initialised by run_job, or never used. */
 	if (job->hw_fence->ops)
 		dma_fence_put(job->hw_fence);

@@ -460,12 +460,36 @@ static void hot_unplug_with_jobs(struct __test_metadata *_metadata,
 	gate = !sel_gate_init(fd2, &g);
 	if (gate) {
 		uint32_t t2;
-		struct sel_bo w2;
+		struct sel_bo w2, in2, out2;
+		struct sel_placed pl2;
+		struct drm_rbnn_exec x2;
+		struct drm_rbnn_sync exsync = { .handle = g.syncobj };
 		uint32_t so2;
 
 		ASSERT_EQ(0, sel_tile_alloc(fd2, 1, &t2));
+		/* the small net on the second file's tile, for its held EXEC */
+		ASSERT_EQ(0, sel_net_load(fd2, &dev, &n, &t2, 1, 8, 0, &pl2));
+		ASSERT_EQ(0, sel_job_status(fd2, pl2.last_prog, 20000));
 		ASSERT_EQ(0, sel_bo_new(fd2, 4 * dev.row_bytes, &w2));
+		ASSERT_EQ(0, sel_bo_new(fd2, n.in_bytes, &in2));
+		ASSERT_EQ(0, sel_bo_new(fd2, n.out_bytes, &out2));
 		ASSERT_EQ(0, sel_syncobj_create(fd2, 0, &so2));
+		/*
+		 * A held EXEC has its layer program in a DMA buffer of the
+		 * card's: remove() must free it, although the job outlives
+		 * the card until this file closes (the debug kernel's DMA API
+		 * checks, at unbind, that nothing is left allocated).
+		 */
+		sel_exec_args(&x2, &n, &pl2, 1, in2.handle, 0, out2.handle, 0);
+		x2.syncs.in_syncs = (uintptr_t)&exsync;
+		x2.syncs.in_count = 1;
+		x2.syncs.in_stride = sizeof(exsync);
+		x2.syncs.out.handle = so2;
+		ASSERT_EQ(0, sel_ioctl(fd2, DRM_IOCTL_RBNN_EXEC, &x2));
+		sf[nj] = sel_syncobj_export_sync_file(fd2, so2);
+		ASSERT_LE(0, sf[nj]);
+		nj++;
+		sel_placed_free(&pl2);
 		for (i = 0; i < 4; i++) {
 			struct drm_rbnn_sync insync = { .handle = g.syncobj };
 			struct drm_rbnn_program p = {
