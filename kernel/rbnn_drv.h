@@ -538,6 +538,12 @@ int rbnn_ioctl_job_info(struct drm_device *drm, void *data,
 			struct drm_file *file);
 int rbnn_job_wait_result(struct rbnn_ctx *ctx, u64 seqno,
 			 struct rbnn_result *out);
+/* A user array's stride: the kernel's element at least, at most the cap. */
+static inline bool rbnn_stride_ok(u32 stride, size_t ksize)
+{
+	return stride >= ksize && stride <= DRM_RBNN_MAX_STRIDE;
+}
+
 int rbnn_copy_array(void *dst, size_t ksize, u64 uptr, u32 count, u32 stride);
 
 /* rbnn_tiles.c */

@@ -544,7 +544,7 @@ static int rbnn_job_add_in_syncs(struct rbnn_job *job, struct drm_file *file,
 		return -EINVAL;
 	if (!syncs->in_count)
 		return syncs->in_stride || syncs->in_syncs ? -EINVAL : 0;
-	if (syncs->in_stride < sizeof(struct drm_rbnn_sync))
+	if (!rbnn_stride_ok(syncs->in_stride, sizeof(struct drm_rbnn_sync)))
 		return -EINVAL;
 	for (i = 0; i < syncs->in_count; i++) {
 		struct dma_fence *fence, *f;

@@ -275,6 +275,9 @@ static int rbnn_exec_copy(const struct drm_rbnn_exec *args,
 				      args->segments, i, args->seg_stride);
 		if (ret)
 			return ret;
+		/* Up to 32768 elements of up to DRM_RBNN_MAX_STRIDE bytes. */
+		if (!(i % 1024))
+			cond_resched();
 	}
 	return 0;
 }
@@ -296,9 +299,10 @@ int rbnn_ioctl_exec(struct drm_device *drm, void *data, struct drm_file *file)
 	if (args->flags || args->pad || !args->layer_count ||
 	    args->layer_count > rdev->max_layers ||
 	    args->seg_count > DRM_RBNN_MAX_SEGMENTS ||
-	    args->layer_stride < sizeof(struct drm_rbnn_layer) ||
+	    !rbnn_stride_ok(args->layer_stride, sizeof(struct drm_rbnn_layer)) ||
 	    (args->seg_count &&
-	     args->seg_stride < sizeof(struct drm_rbnn_segment)) ||
+	     !rbnn_stride_ok(args->seg_stride,
+			     sizeof(struct drm_rbnn_segment))) ||
 	    !args->in_channels || !args->in_length || !args->in_bits ||
 	    args->in_bits > 8 || !args->batch || args->batch > rdev->max_batch)
 		return -EINVAL;

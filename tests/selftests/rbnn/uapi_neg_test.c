@@ -474,6 +474,13 @@ NEG(sync_in_stride_too_small, EINVAL,
     p.syncs.in_count = 1;
     p.syncs.in_stride = sizeof(in) - 8;
     return PROG_RUN;);
+NEG(sync_in_stride_over_max, EINVAL,
+    struct drm_rbnn_sync in = { .handle = e->s_sig };
+    PROG_LOCAL;
+    p.syncs.in_syncs = (uintptr_t)&in;
+    p.syncs.in_count = 1;
+    p.syncs.in_stride = DRM_RBNN_MAX_STRIDE + 1;
+    return PROG_RUN;);
 NEG(sync_in_stride_zero, EINVAL,
     struct drm_rbnn_sync in = { .handle = e->s_sig };
     PROG_LOCAL;
@@ -612,6 +619,11 @@ NEG(exec_layer_stride_bigger_nonzero_tail, E2BIG,
     x.layers = (uintptr_t)big;
     x.layer_stride = sizeof(big[0]);
     return EXEC_RUN;);
+NEG(exec_layer_stride_over_max, EINVAL,
+    EXEC_LOCAL; x.layer_stride = DRM_RBNN_MAX_STRIDE + 1; return EXEC_RUN;);
+NEG(exec_layer_stride_u32_max, EINVAL, EXEC_LOCAL; x.layer_stride = ~0u; return EXEC_RUN;);
+NEG(exec_seg_stride_over_max, EINVAL,
+    EXEC_LOCAL; x.seg_stride = DRM_RBNN_MAX_STRIDE + 1; return EXEC_RUN;);
 NEG(exec_seg_stride_small, EINVAL,
     EXEC_LOCAL; x.seg_stride = sizeof(struct drm_rbnn_segment) - 1; return EXEC_RUN;);
 NEG(exec_seg_stride_bigger_nonzero_tail, E2BIG,

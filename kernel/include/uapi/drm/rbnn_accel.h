@@ -9,8 +9,9 @@
  *   zero, else -EINVAL. Every struct only grows at its end.
  * - User pointers are __u64. Arrays passed by pointer come with a count and a
  *   stride (the size of one element as userspace knows it). A stride smaller
- *   than the element the kernel knows is -EINVAL; bytes of a larger element
- *   that the kernel does not know must be zero (-E2BIG otherwise).
+ *   than the element the kernel knows, or larger than DRM_RBNN_MAX_STRIDE, is
+ *   -EINVAL; bytes of a larger element that the kernel does not know must be
+ *   zero (-E2BIG otherwise).
  * - Errors: -EINVAL bad argument, -ENOENT unknown handle (BO, syncobj, job),
  *   -EFAULT bad user pointer, -ENOSPC no free tiles, -EACCES tile or rows not
  *   owned / not programmed by this file, -ECANCELED the context is banned
@@ -66,6 +67,7 @@ extern "C" {
 #define DRM_RBNN_MAX_IN_SYNCS		64	/* in-fences per job */
 #define DRM_RBNN_MAX_SEGMENTS		32768	/* segments per EXEC */
 #define DRM_RBNN_JOB_HISTORY		4096	/* job results kept per file */
+#define DRM_RBNN_MAX_STRIDE		4096	/* bytes per array element */
 
 /* ---- QUERY ------------------------------------------------------------- */
 
