@@ -14,7 +14,8 @@
 #                        device-model core (for the emu backend)
 #   $(LIBBNN_SO)         build/libbnn.so.0.1.0, SONAME libbnn.so.0, with
 #                        the links libbnn.so.0 and libbnn.so; exports only
-#                        bnn_* (libbnn/libbnn.map)
+#                        the functions of the installed headers, by name
+#                        (libbnn/libbnn.map, checked by make test-abi)
 #   $(LIBBNN_PC)         build/libbnn.pc from libbnn/libbnn.pc.in
 #   UNIT_LIBS            sanitizer objects of libbnn for the unit tests
 #   libbnn               phony: all of the above
@@ -75,6 +76,9 @@ $(LIBBNN_SO): $(LIBBNN_PIC_OBJS) libbnn/libbnn.map
 	ln -sf libbnn.so.$(LIBBNN_VERSION) $(B)/libbnn.so.$(LIBBNN_SOVER)
 	ln -sf libbnn.so.$(LIBBNN_SOVER) $(B)/libbnn.so
 
+# The installed bnn_data.h: without its test hook and internal helpers.
+LIBBNN_DATA_H_SED := sed -e '/NOT-INSTALLED-BEGIN/,/NOT-INSTALLED-END/d'
+
 LIBBNN_PC_SED := sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(LIBBNN_VERSION)|g'
 
@@ -91,6 +95,8 @@ install-libbnn: libbnn
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 644 libbnn/include/bnn.h libbnn/include/bnn_error.h \
 		$(DESTDIR)$(INCLUDEDIR)/
+	$(LIBBNN_DATA_H_SED) libbnn/data/bnn_data.h > $(DESTDIR)$(INCLUDEDIR)/bnn_data.h
+	chmod 644 $(DESTDIR)$(INCLUDEDIR)/bnn_data.h
 	install -m 644 $(LIBBNN_A) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(LIBBNN_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libbnn.so.$(LIBBNN_VERSION) \
