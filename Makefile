@@ -8,6 +8,7 @@
 #   make demo       the card model on its own: program a BNN, show the physics
 #   make test       every test tier that exists (unit, device, vm)
 #   make test-conformance  libbnn's WFDB reader against the wfdb Python package
+#   make python     the Python package bnn (python/) under build/python
 #   make bench      benchmarks (printed, never pass/fail)
 #   make results    the study: train, export and evaluate every model, write
 #                   Documentation/results.md and models/ (about an hour)
@@ -56,6 +57,7 @@ UNIT_LIBS :=
 include libbnn/libbnn.mk
 include tools/bnn-run/bnn-run.mk
 include tools/bnn-smi/bnn-smi.mk
+include python/python.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
 .PHONY: all deps deps-build deps-run core tools qemu demo run results results-ecg test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
@@ -64,7 +66,7 @@ TOOLS += $(BNN_RUN) $(BNN_SMI)
 
 all: deps core libbnn tools qemu
 
-install: install-libbnn install-bnn-run install-bnn-smi
+install: install-libbnn install-bnn-run install-bnn-smi install-python
 
 deps:
 	@scripts/deps.sh build qemu vm
@@ -160,7 +162,8 @@ $(B)/tests/unit/%: tests/unit/%.c $(UNIT_LIBS) $(CORE_SAN_LIB) $(CORE_HDRS) \
 test: deps
 	@rm -rf $(B)/test-logs
 	@$(MAKE) --no-print-directory -k test-unit test-conformance test-bnn-run \
-		test-fuzz test-syzkaller test-spdx test-deps test-abi test-train test-device test-vm; \
+		test-fuzz test-syzkaller test-spdx test-deps test-abi test-python test-train \
+		test-device test-vm; \
 	rc=$$?; \
 	tests/summarize.sh $(B)/test-logs; exit $$rc
 
