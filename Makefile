@@ -124,18 +124,18 @@ run: deps-run $(BNN_RUN)
 RESULTS_ARGS ?=
 results:
 	@scripts/deps.sh build train results
-	@$(MAKE) --no-print-directory $(B)/tools/bnn-extract $(BNN_RUN) libbnn
+	@$(MAKE) --no-print-directory $(B)/tools/bnn-extract $(BNN_RUN) libbnn python
 	/usr/bin/python3 tools/results/run.py $(RESULTS_ARGS)
 
 # Only the inter-patient ECG models of the study and their sweeps (about
 # half an hour on 2 cores): when only the ECG recipe changed.
 results-ecg:
 	@scripts/deps.sh build train results
-	@$(MAKE) --no-print-directory $(B)/tools/bnn-extract $(BNN_RUN) libbnn
+	@$(MAKE) --no-print-directory $(B)/tools/bnn-extract $(BNN_RUN) libbnn python
 	/usr/bin/python3 tools/results/ecg_inter.py
 
 # Tiny end-to-end training + export + libbnn run (tools/train/smoke.sh).
-test-train: $(B)/tools/bnn-extract $(LIBBNN_SO) $(BNN_RUN)
+test-train: $(B)/tools/bnn-extract $(LIBBNN_SO) $(BNN_RUN) python
 	@scripts/deps.sh train results
 	@echo "== training pipeline smoke test (PyTorch, one thread)"
 	@tests/run-tap.sh train $(B)/test-logs/train -- tests/train-smoke-tap.sh

@@ -45,7 +45,10 @@ test-python: $(PY_STAMP) $(BNN_RUN)
 		$(abspath $(B))
 
 # pip install --root: the wheel's files under DESTDIR, for PREFIX's
-# Python (Debian: $(PREFIX)/lib/python3/dist-packages).
+# Python: with PREFIX=/usr in Debian's /usr/lib/python3/dist-packages
+# (DEB_PYTHON_INSTALL_LAYOUT, Debian's pip), else in
+# $(PREFIX)/lib/python3.X/dist-packages (/usr/local: on Debian's sys.path).
 install-python: $(PY_STAMP)
+	$(if $(filter /usr,$(PREFIX)),DEB_PYTHON_INSTALL_LAYOUT=deb_system) \
 	$(PYTHON) -m pip install -q --root-user-action=ignore --no-deps --no-index --root=$(DESTDIR)/ \
 		--prefix=$(PREFIX) $(PY_B)/dist/bnn-*.whl
