@@ -39,10 +39,25 @@ $(PY_STAMP): $(PY_SRCS) $(LIBBNN_SO) libbnn/include/bnn.h \
 		$(PY_B)/dist/bnn-*.whl
 	@touch $@
 
-test-python: $(PY_STAMP) $(BNN_RUN)
-	@echo "== Python package bnn (pytest)"
+# The same extension with ASan + UBSan (build/python/san), for the tests'
+# second run (libasan preloaded into the interpreter, leaks not checked:
+# CPython's own allocations at exit are not ours).
+PY_SAN_STAMP := $(PY_B)/.built-san
+PY_SAN_CFLAGS := -Werror -O1 $(SANFLAGS)
+$(PY_SAN_STAMP): $(PY_STAMP)
+	rm -rf $(PY_B)/san $(PY_B)/src/build
+	cd $(PY_B)/src && BNN_INCLUDE_DIRS=$(abspath $(PY_B)/include) \
+		BNN_LIBRARY_DIRS=$(abspath $(B)) CFLAGS="$(PY_SAN_CFLAGS)" \
+		LDFLAGS="$(SANFLAGS)" $(PYTHON) -m pip wheel -q --no-deps \
+		--no-build-isolation --no-index -w ../san/dist .
+	$(PYTHON) -m pip install -q --root-user-action=ignore --no-deps --no-index \
+		--target $(PY_B)/san/lib $(PY_B)/san/dist/bnn-*.whl
+	@touch $@
+
+test-python: $(PY_STAMP) $(PY_SAN_STAMP) $(BNN_RUN)
+	@echo "== Python package bnn (pytest; then the extension under ASan + UBSan)"
 	@tests/run-tap.sh python $(B)/test-logs/python -- tests/python/run.sh \
-		$(abspath $(B))
+		$(abspath $(B)) --- tests/python/run.sh $(abspath $(B)) san
 
 # pip install --root: the wheel's files under DESTDIR, for PREFIX's
 # Python: with PREFIX=/usr in Debian's /usr/lib/python3/dist-packages
