@@ -19,13 +19,18 @@
 #   $(LIBBNN_PC)         build/libbnn.pc from libbnn/libbnn.pc.in
 #   UNIT_LIBS            sanitizer objects of libbnn for the unit tests
 #   libbnn               phony: all of the above
-#   install-libbnn       phony: headers, libraries, pkg-config file under
-#                        $(DESTDIR)$(PREFIX)
+#   install-libbnn       phony: headers, libraries, pkg-config file, man
+#                        pages (section 3) under $(DESTDIR)$(PREFIX)
 #   fuzz-model           phony: the model-reader fuzzer for
 #                        $(FUZZ_SECONDS) seconds (clang, libFuzzer)
 #   bench-bnn            phony: binary GEMV/GEMM micro-benchmark
 
 LIBBNN_VERSION := 0.1.0
+# Section 3 pages, one per installed header, generated from the headers'
+# comments (scripts/gen-man3.py; make test-abi checks they are current);
+# make install adds a link page per function (bnn_run(3) -> bnn(3)).
+LIBBNN_MAN3 := $(sort $(wildcard Documentation/man3/*.3))
+MANDIR ?= $(PREFIX)/share/man
 LIBBNN_SOVER := 0
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
@@ -103,6 +108,13 @@ install-libbnn: libbnn
 		$(DESTDIR)$(LIBDIR)/libbnn.so.$(LIBBNN_SOVER)
 	ln -sf libbnn.so.$(LIBBNN_SOVER) $(DESTDIR)$(LIBDIR)/libbnn.so
 	$(LIBBNN_PC_SED) libbnn/libbnn.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libbnn.pc
+	install -d $(DESTDIR)$(MANDIR)/man3
+	install -m 644 $(LIBBNN_MAN3) $(DESTDIR)$(MANDIR)/man3/
+	@for p in $(LIBBNN_MAN3); do \
+		for f in $$(sed -n 's/^Functions: //p' $$p | grep -o 'bnn_[a-z0-9_]*'); do \
+			echo ".so man3/$$(basename $$p)" > $(DESTDIR)$(MANDIR)/man3/$$f.3; \
+		done; \
+	done
 
 # ---- fuzzing (clang + libFuzzer + ASan + UBSan) ----
 FUZZ_MODEL := $(B)/fuzz/fuzz_model

@@ -8,7 +8,8 @@
 #   - SONAME libbnn.so.0, symbol version LIBBNN_0;
 #   - a static link through `pkg-config --static` keeps the card backend
 #     (and one without the .pc file's -u flag drops it: the check can fail);
-#   - every bnn_*() function the documentation names exists.
+#   - every bnn_*() function the documentation names exists;
+#   - the section 3 pages are current and cover every exported function.
 #
 #   tests/abi/check-abi.sh ROOT
 # ok and notok always succeed, so "A && ok || notok" is an if-then-else here.
@@ -163,6 +164,31 @@ nopage=
 for p in $pages; do [ -f "$repo/Documentation/$p" ] || nopage+=" $p"; done
 [ -z "$nopage" ] && ok "every man page the man pages refer to exists ($(echo $pages))" ||
 	notok "every man page the man pages refer to exists" "missing:$nopage"
+
+# Section 3 man pages: current (generated from the headers), clean for
+# groff, one page (or link page) per exported function.
+out=$(/usr/bin/python3 "$repo/scripts/gen-man3.py" --check "$repo/Documentation/man3" 2>&1) &&
+	ok "Documentation/man3 is what scripts/gen-man3.py makes of the headers" ||
+	notok "Documentation/man3 is what scripts/gen-man3.py makes of the headers" "$out"
+man3=$root/usr/share/man/man3 warn=
+for p in "$man3"/bnn.3 "$man3"/bnn_error.3 "$man3"/bnn_device.3 "$man3"/bnn_data.3; do
+	[ -f "$p" ] || { warn+=" missing: $p"; continue; }
+	w=$(groff -man -ww -z "$p" 2>&1) || warn+=" $p: groff failed"
+	[ -z "$w" ] || warn+=" $(basename "$p"): $w"
+done
+[ -z "$warn" ] && ok "bnn(3), bnn_error(3), bnn_device(3), bnn_data(3) installed, no groff warning" ||
+	notok "bnn(3), bnn_error(3), bnn_device(3), bnn_data(3) installed, no groff warning" "$warn"
+nopage=
+while read -r fn; do
+	p=$man3/$fn.3
+	if [ ! -f "$p" ]; then
+		nopage+=" $fn"
+	elif t=$(sed -n 's/^\.so man3\///p' "$p") && [ -n "$t" ] && [ ! -f "$man3/$t" ]; then
+		nopage+=" $fn(->$t)"
+	fi
+done <"$tmp/nm"
+[ -z "$nopage" ] && ok "a man page for each of the $nn exported functions" ||
+	notok "a man page for each exported function" "none for:$nopage"
 
 echo "1..$n"
 [ "$bad" -eq 0 ]
