@@ -59,21 +59,25 @@ def test_backends(emu, cpu):
     assert cpu.backend_info()["prepare"]["cards"] == 0
 
 
-def _bnn_run(model_path, mitdb, backend, tmp_path):
+def _bnn_run(model_path, mitdb, backend, records, tmp_path):
     out = tmp_path / ("pred-%s.csv" % backend)
     subprocess.run([os.environ.get("BNN_RUN", "build/tools/bnn-run"), "-q", "-m", model_path,
-                    "-b", backend, "-p", str(out)] + [os.path.join(mitdb, r) for r in RECORDS],
+                    "-b", backend, "-p", str(out)] + [os.path.join(mitdb, r) for r in records],
                    check=True)
     with open(out) as f:
         return list(csv.DictReader(f))
 
 
 @pytest.mark.parametrize("backend", ["emu", "cpu"])
-def test_same_classes_as_bnn_run(model_path, mitdb, backend, tmp_path):
+@pytest.mark.parametrize("name,records", [("ecg-bin-full", RECORDS), ("ecg2-bin-full", ("105",))])
+def test_same_classes_as_bnn_run(repo, mitdb, backend, name, records, tmp_path):
+    """The shipped model on the beats libbnn extracts (Model.beats) gives
+    bnn-run's beats, classes and scores, beat for beat (ecg2: MLII + V1)."""
+    model_path = os.path.join(repo, "models", name + ".bnn")
     m = bnn.Model(model_path, backend=backend)
-    rows = _bnn_run(model_path, mitdb, backend, tmp_path)
+    rows = _bnn_run(model_path, mitdb, backend, records, tmp_path)
     got = []
-    for r in RECORDS:
+    for r in records:
         rec = bnn.read_record(os.path.join(mitdb, r))
         b = m.beats(rec)
         pred, scores, _ = m.run(b.x, b.features(m))
@@ -81,7 +85,7 @@ def test_same_classes_as_bnn_run(model_path, mitdb, backend, tmp_path):
         assert (np.argmax(scores, axis=1) == pred).all()
         got += [(r, int(s), m.classes[p], bnn.AAMI_CLASSES[c], sc)
                 for s, p, c, sc in zip(b.sample, pred, b.cls, scores)]
-    assert len(got) == len(rows) > 4000
+    assert len(got) == len(rows) > 2000
     for (r, s, p, c, sc), row in zip(got, rows):
         assert (r, s, p, c) == (row["record"], int(row["sample"]), row["predicted"], row["true"])
         assert list(sc) == [float(row["score_" + k]) for k in m.classes]
@@ -308,3 +312,15 @@ def test_edf(tmp_path):
     with pytest.raises(bnn.Error) as e:
         bnn.EdfFile(tmp_path / "bad.edf")
     assert e.value.code == -4
+
+
+def test_window_model(repo):
+    m = bnn.Model(os.path.join(repo, "models", "eeg-seizure-bin-full.bnn"), backend="cpu")
+    assert m.kind == "windows" and not m.features and m.input_shape[0] == 1
+    x = np.random.default_rng(2).normal(scale=50, size=(9,) + m.input_shape)
+    p = m.predict(x)
+    assert p.shape == (9,) and set(p) <= set(range(m.nclasses))
+    with pytest.raises(ValueError, match="no rhythm features"):
+        m.predict(x, np.zeros((9, 1)))
+    with pytest.raises(ValueError, match="windows, not beats"):
+        m.beats(None)

@@ -237,6 +237,9 @@ class Model:
         record's signals to take (default: the model's leads)."""
         if self.kind != "beats":
             raise ValueError("model %s classifies windows, not beats" % self.path)
+        if units not in ("mv", "adc"):
+            raise ValueError("units: mv (physical units, as the shipped models) or adc, "
+                             "not %r" % (units,))
         if annotations is None:
             annotations = record.annotations()
         if leads is None:
