@@ -8,6 +8,7 @@
 #   make demo       the card model on its own: program a BNN, show the physics
 #   make test       every test tier that exists (unit, device, vm)
 #   make test-conformance  libbnn's WFDB reader against the wfdb Python package
+#   make python     the Python package bnn (python/) under build/python
 #   make bench      benchmarks (printed, never pass/fail)
 #   make results    the study: train, export and evaluate every model, write
 #                   Documentation/results.md and models/ (about an hour)
@@ -27,6 +28,10 @@ CPPFLAGS := -Ikernel -Iemulator/core -Ilibbnn/data
 CFLAGS := $(CSTD) $(WARN) -O2 -g
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
+# The test builds (the sanitizer objects and the unit tests) have the data
+# readers' allocation-failure hook, bnn_test_fail_alloc_after (bnn_data.h);
+# the shipped libbnn.so and libbnn.a do not.
+TEST_CPPFLAGS := -DBNN_TEST_HOOKS
 # -ledf: EDFlib (libedf-dev), under libbnn/data/edf.c.
 LDLIBS := -lm -ledf
 
@@ -52,15 +57,16 @@ UNIT_LIBS :=
 include libbnn/libbnn.mk
 include tools/bnn-run/bnn-run.mk
 include tools/bnn-smi/bnn-smi.mk
+include python/python.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
 .PHONY: all deps deps-build deps-run core tools qemu demo run results results-ecg test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
-	test-fuzz test-syzkaller test-spdx test-deps fuzz test-conformance bench clean install
+	test-fuzz test-syzkaller test-spdx test-deps test-abi fuzz test-conformance bench clean install
 .DELETE_ON_ERROR:
 
 all: deps core libbnn tools qemu
 
-install: install-libbnn install-bnn-run install-bnn-smi
+install: install-libbnn install-bnn-run install-bnn-smi install-python
 
 deps:
 	@scripts/deps.sh build qemu vm
@@ -84,7 +90,7 @@ $(B)/rel/%.o: %.c $(CORE_HDRS)
 
 $(B)/san/%.o: %.c $(CORE_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c $< -o $@
 
 $(CORE_LIB): $(CORE_OBJS)
 	@rm -f $@
@@ -118,18 +124,18 @@ run: deps-run $(BNN_RUN)
 RESULTS_ARGS ?=
 results:
 	@scripts/deps.sh build train results
-	@$(MAKE) --no-print-directory $(B)/tools/bnn-extract $(BNN_RUN) libbnn
+	@$(MAKE) --no-print-directory $(B)/tools/bnn-extract $(BNN_RUN) libbnn python
 	/usr/bin/python3 tools/results/run.py $(RESULTS_ARGS)
 
 # Only the inter-patient ECG models of the study and their sweeps (about
 # half an hour on 2 cores): when only the ECG recipe changed.
 results-ecg:
 	@scripts/deps.sh build train results
-	@$(MAKE) --no-print-directory $(B)/tools/bnn-extract $(BNN_RUN) libbnn
+	@$(MAKE) --no-print-directory $(B)/tools/bnn-extract $(BNN_RUN) libbnn python
 	/usr/bin/python3 tools/results/ecg_inter.py
 
 # Tiny end-to-end training + export + libbnn run (tools/train/smoke.sh).
-test-train: $(B)/tools/bnn-extract $(LIBBNN_SO) $(BNN_RUN)
+test-train: $(B)/tools/bnn-extract $(LIBBNN_SO) $(BNN_RUN) python
 	@scripts/deps.sh train results
 	@echo "== training pipeline smoke test (PyTorch, one thread)"
 	@tests/run-tap.sh train $(B)/test-logs/train -- tests/train-smoke-tap.sh
@@ -150,13 +156,14 @@ qemu:
 $(B)/tests/unit/%: tests/unit/%.c $(UNIT_LIBS) $(CORE_SAN_LIB) $(CORE_HDRS) \
 		$(LIBBNN_HDRS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $< $(UNIT_LIBS) $(CORE_SAN_LIB) \
-		$(LDLIBS) -lcmocka -o $@
+	$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(SANFLAGS) $< $(UNIT_LIBS) \
+		$(CORE_SAN_LIB) $(LDLIBS) -lcmocka -o $@
 
 test: deps
 	@rm -rf $(B)/test-logs
 	@$(MAKE) --no-print-directory -k test-unit test-conformance test-bnn-run \
-		test-fuzz test-syzkaller test-spdx test-deps test-train test-device test-vm; \
+		test-fuzz test-syzkaller test-spdx test-deps test-abi test-python test-train \
+		test-device test-vm; \
 	rc=$$?; \
 	tests/summarize.sh $(B)/test-logs; exit $$rc
 
@@ -174,7 +181,7 @@ FUZZ_WFDB := $(B)/fuzz/fuzz_wfdb
 $(FUZZ_WFDB): tests/fuzz/fuzz_wfdb.c $(wildcard libbnn/data/*.c) $(CORE_HDRS)
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -Ilibbnn/data $< \
+		-fno-sanitize-recover=undefined -Ilibbnn/data -Ilibbnn/include $< \
 		$(wildcard libbnn/data/*.c) -lm -ledf -o $@
 
 TEST_FUZZ_SECONDS ?= 30
@@ -201,6 +208,17 @@ test-syzkaller:
 test-spdx:
 	@echo "== SPDX licence tags (policy in LICENSE)"
 	@tests/run-tap.sh spdx $(B)/test-logs/spdx -- tests/check-spdx.sh
+
+# libbnn's ABI (tests/abi/check-abi.sh): exports = installed headers =
+# libbnn/libbnn.map, no test hook, SONAME, a static link through
+# pkg-config --static keeps the card backend, the docs name no function
+# that does not exist.  On an install into $(B)/abi/root.
+test-abi: libbnn
+	@echo "== libbnn ABI (exports, static link, docs)"
+	@rm -rf $(B)/abi/root
+	@$(MAKE) --no-print-directory -s install-libbnn DESTDIR=$(abspath $(B))/abi/root \
+		PREFIX=/usr >/dev/null
+	@tests/run-tap.sh abi $(B)/test-logs/abi -- tests/abi/check-abi.sh $(B)/abi/root
 
 # scripts/deps.sh without installing anything: the distribution check on
 # made-up os-release files; make run and make demo ask for the run group only.

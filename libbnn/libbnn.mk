@@ -14,17 +14,23 @@
 #                        device-model core (for the emu backend)
 #   $(LIBBNN_SO)         build/libbnn.so.0.1.0, SONAME libbnn.so.0, with
 #                        the links libbnn.so.0 and libbnn.so; exports only
-#                        bnn_* (libbnn/libbnn.map)
+#                        the functions of the installed headers, by name
+#                        (libbnn/libbnn.map, checked by make test-abi)
 #   $(LIBBNN_PC)         build/libbnn.pc from libbnn/libbnn.pc.in
 #   UNIT_LIBS            sanitizer objects of libbnn for the unit tests
 #   libbnn               phony: all of the above
-#   install-libbnn       phony: headers, libraries, pkg-config file under
-#                        $(DESTDIR)$(PREFIX)
+#   install-libbnn       phony: headers, libraries, pkg-config file, man
+#                        pages (section 3) under $(DESTDIR)$(PREFIX)
 #   fuzz-model           phony: the model-reader fuzzer for
 #                        $(FUZZ_SECONDS) seconds (clang, libFuzzer)
 #   bench-bnn            phony: binary GEMV/GEMM micro-benchmark
 
 LIBBNN_VERSION := 0.1.0
+# Section 3 pages, one per installed header, generated from the headers'
+# comments (scripts/gen-man3.py; make test-abi checks they are current);
+# make install adds a link page per function (bnn_run(3) -> bnn(3)).
+LIBBNN_MAN3 := $(sort $(wildcard Documentation/man3/*.3))
+MANDIR ?= $(PREFIX)/share/man
 LIBBNN_SOVER := 0
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
@@ -75,6 +81,9 @@ $(LIBBNN_SO): $(LIBBNN_PIC_OBJS) libbnn/libbnn.map
 	ln -sf libbnn.so.$(LIBBNN_VERSION) $(B)/libbnn.so.$(LIBBNN_SOVER)
 	ln -sf libbnn.so.$(LIBBNN_SOVER) $(B)/libbnn.so
 
+# The installed bnn_data.h: without its test hook and internal helpers.
+LIBBNN_DATA_H_SED := sed -e '/NOT-INSTALLED-BEGIN/,/NOT-INSTALLED-END/d'
+
 LIBBNN_PC_SED := sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(LIBBNN_VERSION)|g'
 
@@ -91,12 +100,21 @@ install-libbnn: libbnn
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 644 libbnn/include/bnn.h libbnn/include/bnn_error.h \
 		$(DESTDIR)$(INCLUDEDIR)/
+	$(LIBBNN_DATA_H_SED) libbnn/data/bnn_data.h > $(DESTDIR)$(INCLUDEDIR)/bnn_data.h
+	chmod 644 $(DESTDIR)$(INCLUDEDIR)/bnn_data.h
 	install -m 644 $(LIBBNN_A) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(LIBBNN_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libbnn.so.$(LIBBNN_VERSION) \
 		$(DESTDIR)$(LIBDIR)/libbnn.so.$(LIBBNN_SOVER)
 	ln -sf libbnn.so.$(LIBBNN_SOVER) $(DESTDIR)$(LIBDIR)/libbnn.so
 	$(LIBBNN_PC_SED) libbnn/libbnn.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libbnn.pc
+	install -d $(DESTDIR)$(MANDIR)/man3
+	install -m 644 $(LIBBNN_MAN3) $(DESTDIR)$(MANDIR)/man3/
+	@for p in $(LIBBNN_MAN3); do \
+		for f in $$(sed -n 's/^Functions: //p' $$p | grep -o 'bnn_[a-z0-9_]*'); do \
+			echo ".so man3/$$(basename $$p)" > $(DESTDIR)$(MANDIR)/man3/$$f.3; \
+		done; \
+	done
 
 # ---- fuzzing (clang + libFuzzer + ASan + UBSan) ----
 FUZZ_MODEL := $(B)/fuzz/fuzz_model

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Idempotent dependency installer for RBNN on Debian 12 (bookworm).
 #
-#   scripts/deps.sh [GROUP...]     groups: run build qemu vm kernel-build train results peers conformance edf-check
+#   scripts/deps.sh [GROUP...]     groups: run build python qemu vm kernel-build train results peers conformance edf-check
 #                                  (default: build qemu)
 #   scripts/deps.sh --list [GROUP...]  the packages of each group (nothing installed)
 #   RBNN_DEPS_DRY_RUN=1 scripts/deps.sh GROUP...  say what would be installed, install nothing
@@ -36,6 +36,10 @@ log() { printf 'deps: %s\n' "$*" >&2; }
 PKGS_run="build-essential pkg-config libdrm-dev libudev-dev libedf-dev"
 # Everything host-side, with the unit tests (cmocka) and fuzzers (clang).
 PKGS_build="$PKGS_run ccache xz-utils ca-certificates libcmocka-dev clang-14 libclang-rt-14-dev"
+# The Python package bnn (python/, make python, make test-python): a C
+# extension over libbnn built with Debian's setuptools against NumPy's C
+# API, pip to build and install the wheel, pytest for its tests.
+PKGS_python="$PKGS_run python3-dev python3-numpy python3-setuptools python3-wheel python3-pip python3-pytest"
 PKGS_qemu="libglib2.0-dev ninja-build python3-venv zlib1g-dev seabios qemu-system-data dpkg-dev"
 # VM test tier: guest initramfs (busybox, cpio, kmod's depmod/modprobe), the
 # kernel's compressed payloads (zstd, xz), out-of-tree module builds against
@@ -110,7 +114,7 @@ check_os() {
 
 list_groups() {
 	local g v pk bpo
-	[ $# -gt 0 ] || set -- run build qemu vm kernel-build train results peers conformance edf-check
+	[ $# -gt 0 ] || set -- run build python qemu vm kernel-build train results peers conformance edf-check
 	for g in "$@"; do
 		v=${g//-/_}
 		pk="PKGS_$v" bpo="BPO_$v"
@@ -308,7 +312,7 @@ main() {
 		bpo-pkgnames) shift; bpo_pkgnames "$@"; return ;;
 		bpo-candidate) shift; bpo_candidate "$@"; return ;;
 		bpo-download) shift; bpo_download "$@"; return ;;
-		run | build | qemu | vm | train | results) install_group "$g" ;;
+		run | build | python | qemu | vm | train | results) install_group "$g" ;;
 		kernel-build) install_group kernel_build ;;
 		peers) install_peers ;;
 		conformance) install_group "$g"; conformance_venv ;;

@@ -37,8 +37,7 @@
  *   - Inputs are untrusted: every count is checked against the real size
  *     of the data before anything is allocated, and all size arithmetic is
  *     overflow-checked.
- *   - The library has no global state except the allocation-failure test
- *     hook (bnn_test_fail_alloc_after) and EDFlib's table of open files
+ *   - The library has no global state except EDFlib's table of open files
  *     (edf.c: EDF files are for one thread); everything else is
  *     thread-safe as long as threads do not share output structs.
  *
@@ -51,8 +50,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../include/bnn_error.h"
-#include "../include/bnn.h"	/* bnn_feature_kind, bnn_baseline, bnn_amp_norm */
+#include "bnn_error.h"
+#include "bnn.h"	/* bnn_feature_kind, bnn_baseline, bnn_amp_norm */
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,8 +60,8 @@ extern "C" {
 /* ======================================================================
  * Errors: enum bnn_status (BNN_OK, BNN_E_*), bnn_error, bnn_strerror()
  * and bnn_error_clear() are shared with the rest of libbnn and live in
- * libbnn/include/bnn_error.h (included here by a path relative to this
- * header, so no extra -I is needed).
+ * libbnn/include/bnn_error.h (installed beside this header; in the tree
+ * libbnn/include is on the include path).
  * ====================================================================== */
 
 /* ======================================================================
@@ -106,14 +105,6 @@ int bnn_parse_f64(const char *s, size_t len, double *out);
  * be NULL).  The project's default fallback is "<checkout>/../shared/data".
  */
 const char *bnn_data_dir(const char *fallback);
-
-/*
- * Test hook (not thread-safe, for unit tests only): make the n-th library
- * allocation from now on fail (n = 0: the next one), and every later one
- * until reset; n < 0 disables (the default).  Lets tests walk every
- * out-of-memory path and check that nothing leaks.
- */
-void bnn_test_fail_alloc_after(long n);
 
 /* ======================================================================
  * WFDB records (wfdb.c, wfdb_fmt.c, wfdb_seg.c, wfdb_lead.c)
@@ -1347,8 +1338,23 @@ int bnn_f32_write(const char *path, const float *v, size_t count,
 		  bnn_error *err);
 
 /* ======================================================================
- * Internal: shared by the library's .c files only.
+ * Not installed: make install strips everything from the NOT-INSTALLED-BEGIN
+ * line to the NOT-INSTALLED-END line (libbnn/libbnn.mk).
  * ====================================================================== */
+/* NOT-INSTALLED-BEGIN */
+#ifdef BNN_TEST_HOOKS
+/*
+ * Test hook, only in the test builds of the library (the sanitizer
+ * objects, compiled with -DBNN_TEST_HOOKS; never in libbnn.so or
+ * libbnn.a).  Not thread-safe: make the n-th library allocation from now
+ * on fail (n = 0: the next one), and every later one until reset; n < 0
+ * disables (the default).  Lets tests walk every out-of-memory path and
+ * check that nothing leaks.
+ */
+void bnn_test_fail_alloc_after(long n);
+#endif
+
+/* Internal: shared by the library's .c files only. */
 #ifdef BNN_DATA_INTERNAL
 #include <stdarg.h>
 
@@ -1409,6 +1415,7 @@ int bnn__find_lead_by_name(int n, const char *(*name)(const void *, int),
 int bnn__path_join(char *buf, size_t cap, const char *dir, const char *name,
 		   const char *ext, bnn_error *err);
 #endif /* BNN_DATA_INTERNAL */
+/* NOT-INSTALLED-END */
 
 #ifdef __cplusplus
 }

@@ -138,6 +138,8 @@ int bnn__next_line(struct bnn__lines *L, const char **s, const char **e,
  * Allocation (with the test failure hook)
  * --------------------------------------------------------------------- */
 
+#ifdef BNN_TEST_HOOKS
+/* The test builds only (bnn_data.h): never in libbnn.so or libbnn.a. */
 static long fail_after = -1;
 
 void bnn_test_fail_alloc_after(long n)
@@ -154,6 +156,12 @@ static int alloc_should_fail(void)
 	fail_after--;
 	return 0;
 }
+#else
+static inline int alloc_should_fail(void)
+{
+	return 0;
+}
+#endif
 
 void *bnn__malloc(size_t n)
 {

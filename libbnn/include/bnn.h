@@ -20,8 +20,8 @@
  * concurrently, also on the same model and the same card.  A bnn_model is
  * immutable after loading: any number of threads may read it (info,
  * prepare, save) at once; bnn_model_free() must not race with them.  The
- * only global state is the CPU-feature detection (thread-safe) and the
- * data readers' allocation-failure test hook.
+ * only global state is the CPU-feature detection (thread-safe) and
+ * EDFlib's table of open EDF files (bnn_data.h).
  *
  * Data layout: an input item is `length` positions of `channels` samples,
  * position-major: sample (pos, ch) at index pos * channels + ch (for one
@@ -334,7 +334,7 @@ typedef struct bnn_backend_opts {
 				 * calling thread only; at most 64 used);
 				 * emu: the same outputs and costs on any
 				 * number, error model on or off */
-	/* emu, appended in 0.2 */
+	/* emu */
 	uint64_t wear_cycles;	/* program cycles the card's cells have
 				 * already endured (a worn card, with the
 				 * error model: cells past their endurance

@@ -205,10 +205,7 @@ typedef struct bnn_tile {
 	char owner_comm[32];
 	uint64_t scrub_bit_errors;	/* weak cells the card's scrubs found
 					 * in the tile since its power-on;
-					 * BNN_UNKNOWN when not reported.
-					 * Appended: programs built with the
-					 * older, shorter bnn_tile must be
-					 * rebuilt */
+					 * BNN_UNKNOWN when not reported */
 } bnn_tile;
 
 /* Per-tile wear and state; needs the node (BNN_E_PERM otherwise).  Free

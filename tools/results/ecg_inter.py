@@ -157,10 +157,10 @@ def main(argv=None):
     p.add_argument("--resume", action="store_true")
     p.add_argument("--no-publish", action="store_true")
     a = p.parse_args(argv)
-    for f in (run.BNN_RUN, run.LIBBNN):
+    for f in (run.BNN_RUN, run.LIBBNN, os.path.join(REPO, "build", "python", "lib", "bnn")):
         if not os.path.exists(f):
-            p.error("%s missing: run 'make libbnn build/tools/bnn-run build/tools/bnn-extract'"
-                    % f)
+            p.error("%s missing: run 'make libbnn python build/tools/bnn-run "
+                    "build/tools/bnn-extract'" % f)
     cfg = study.FULL
     if not a.resume and os.path.exists(a.out):
         shutil.rmtree(a.out)

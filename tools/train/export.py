@@ -5,8 +5,9 @@
   export.py MODEL_DIR [--items N] [--bnn OUT.bnn] [--libbnn LIB.so]
       fold the model, run the folded model with a numpy reference and
       compare with PyTorch; write OUT.bnn (Documentation/bnn-format.rst);
-      with --libbnn, also load OUT.bnn with libbnn (ctypes) and run it on
-      the cpu backend: same predictions as PyTorch required
+      with --libbnn, also load OUT.bnn with libbnn (through the bnn Python
+      package, `make python`, on that library) and run it on the cpu
+      backend: same predictions as PyTorch required
 
 fold(model) turns the PyTorch model into the layer list libbnn runs
 (libbnn/src/model.h, Documentation/bnn-format.rst):
@@ -52,7 +53,7 @@ sys.path.insert(0, HERE)
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
-import bnn  # noqa: E402
+import bnn_torch  # noqa: E402
 
 
 def _f32(t):
@@ -87,13 +88,13 @@ def fold(model, data_norm="none"):
         m = mods[i]
         nxt = mods[i + 1] if i + 1 < len(mods) else None
         nxt2 = mods[i + 2] if i + 2 < len(mods) else None
-        if isinstance(m, bnn.InputNorm):
+        if isinstance(m, bnn_torch.InputNorm):
             if not m.is_identity():
                 if inp["norm"] != "none":
                     raise ValueError("affine InputNorm on per-item normalised data")
                 inp.update(norm="affine", offset=float(m.mean), scale=float(m.std))
             i += 1
-        elif isinstance(m, bnn.InputQuant):
+        elif isinstance(m, bnn_torch.InputQuant):
             layers.append(dict(kind="QUANT", qbits=m.bits, qoffset=float(m.qoffset),
                                qscale=float(m.qscale)))
             i += 1
@@ -108,13 +109,13 @@ def fold(model, data_norm="none"):
             d = dict(kind="BCONV1D" if conv else "BDENSE", out_c=int(w.shape[0]))
             if conv:
                 d.update(kernel=m.kernel_size[0], stride=m.stride[0], pad=m.padding[0])
-            if isinstance(nxt, nn.BatchNorm1d) and isinstance(nxt2, bnn.Sign):
-                thr, neg = bnn.fold_bn_sign(nxt)
+            if isinstance(nxt, nn.BatchNorm1d) and isinstance(nxt2, bnn_torch.Sign):
+                thr, neg = bnn_torch.fold_bn_sign(nxt)
                 neg = neg.numpy()
                 bits = np.where(neg[:, None], ~bits, bits)
                 d.update(bits=bits.astype(np.uint8), thr=thr.numpy().astype(np.int32), scores=False)
                 i += 3
-            elif isinstance(nxt, bnn.ScoreScale) or nxt is None:
+            elif isinstance(nxt, bnn_torch.ScoreScale) or nxt is None:
                 d.update(bits=bits.astype(np.uint8), thr=None, scores=True)
                 i += 2 if nxt is not None else 1
             else:
@@ -142,7 +143,7 @@ def fold(model, data_norm="none"):
             a, c = _bn_affine(m)
             layers.append(dict(kind="BATCHNORM", scale=_f32(a), shift=_f32(c)))
             i += 1
-        elif isinstance(m, bnn.Sign):
+        elif isinstance(m, bnn_torch.Sign):
             layers.append(dict(kind="SIGN"))
             i += 1
         elif isinstance(m, nn.ReLU):
@@ -156,7 +157,7 @@ def fold(model, data_norm="none"):
         elif isinstance(m, nn.Flatten):
             layers.append(dict(kind="FLATTEN"))
             i += 1
-        elif isinstance(m, bnn.Join):
+        elif isinstance(m, bnn_torch.Join):
             layers.append(dict(kind="JOIN", kinds=list(m.kinds),
                                thr=[np.array(t, dtype=np.float32) for t in
                                     np.split(m.thr.numpy(), np.cumsum(m.nthr)[:-1])]))
@@ -273,7 +274,7 @@ def _torch_bits(model, x, feats=None):
     logits."""
     caps = []
     hooks = [m.register_forward_hook(lambda mod, i, o: caps.append(o.detach()))
-             for m in model if isinstance(m, bnn.Sign)]
+             for m in model if isinstance(m, bnn_torch.Sign)]
     model.eval()
     with torch.no_grad():
         logits = model(torch.from_numpy(x), None if feats is None else torch.from_numpy(feats))
@@ -548,94 +549,41 @@ def write_bnn(folded, path, input_desc, class_names, name="", desc=""):
 
 
 # ---------------------------------------------------------------------------
-# libbnn through ctypes (optional cross-check)
+# libbnn through the bnn Python package (optional cross-check)
 # ---------------------------------------------------------------------------
 
-class _BnnError(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_int), ("msg", ctypes.c_char * 256)]
-
-
-class _InputDesc(ctypes.Structure):
-    _fields_ = [("channels", ctypes.c_uint32), ("length", ctypes.c_uint32),
-                ("sample_rate_hz", ctypes.c_double), ("norm", ctypes.c_int),
-                ("norm_offset", ctypes.c_float), ("norm_scale", ctypes.c_float),
-                ("beat_pre", ctypes.c_uint32), ("beat_post", ctypes.c_uint32),
-                ("lead", ctypes.c_char * 32)]
-
-
-class _ModelInfo(ctypes.Structure):
-    _fields_ = [("input", _InputDesc), ("nclasses", ctypes.c_uint32),
-                ("nlayers", ctypes.c_uint32), ("binary_layers", ctypes.c_uint32),
-                ("card_weight_bits", ctypes.c_uint64), ("card_threshold_bits", ctypes.c_uint64),
-                ("card_bits", ctypes.c_uint64), ("host_bits", ctypes.c_uint64),
-                ("binary_macs", ctypes.c_uint64), ("float_macs", ctypes.c_uint64),
-                ("name", ctypes.c_char_p), ("reserved", ctypes.c_uint64 * 8)]
+def libbnn_package(lib_path):
+    """The bnn Python package (python/, `make python`) running on the libbnn
+    at lib_path: the tree's build (build/python/lib beside build/libbnn.so)
+    when there is one, else an installed package.  lib_path is loaded first,
+    so the package's extension takes exactly that library (its SONAME
+    libbnn.so.0 is then already satisfied; no LD_LIBRARY_PATH needed)."""
+    lib_path = os.path.abspath(lib_path)
+    tree = os.path.join(os.path.dirname(lib_path), "python", "lib")
+    if os.path.isdir(tree) and tree not in sys.path:
+        sys.path.insert(0, tree)
+    ctypes.CDLL(lib_path, mode=ctypes.RTLD_GLOBAL)
+    try:
+        import bnn as pkg
+    except ImportError as e:
+        raise RuntimeError("the bnn Python package is not built (make python): %s" % e)
+    return pkg
 
 
 def libbnn_footprint(lib_path, model_path, channels=1):
     """(host_bits, card_bits, leads) as libbnn reports them
     (bnn_model_info_get, bnn_model_lead of each channel)."""
-    lib = ctypes.CDLL(lib_path)
-    err = _BnnError()
-    m = ctypes.c_void_p()
-    lib.bnn_model_load.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p),
-                                   ctypes.POINTER(_BnnError)]
-    lib.bnn_model_info_get.argtypes = [ctypes.c_void_p, ctypes.POINTER(_ModelInfo)]
-    lib.bnn_model_free.argtypes = [ctypes.c_void_p]
-    lib.bnn_model_lead.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
-    lib.bnn_model_lead.restype = ctypes.c_char_p
-    if lib.bnn_model_load(model_path.encode(), ctypes.byref(m), ctypes.byref(err)):
-        raise RuntimeError("libbnn: load: " + err.msg.decode())
-    try:
-        info = _ModelInfo()
-        if lib.bnn_model_info_get(m, ctypes.byref(info)):
-            raise RuntimeError("libbnn: model info failed")
-        leads = [lib.bnn_model_lead(m, k).decode() for k in range(channels)]
-        return int(info.host_bits), int(info.card_bits), leads
-    finally:
-        lib.bnn_model_free(m)
+    m = libbnn_package(lib_path).Model(model_path)
+    return m.bits["host"], m.bits["card"], list(m.leads[:channels])
 
 
 def libbnn_run(lib_path, model_path, x, backend=1, feats=None):
     """Load model_path with libbnn and run x (float32 [N][C][L], in the units
     the model's input normalisation expects) on a backend (1 cpu, 2 emu with
     the error model off). Returns the predicted classes."""
-    lib = ctypes.CDLL(lib_path)
-    err = _BnnError()
-    m = ctypes.c_void_p()
-    be = ctypes.c_void_p()
-    lib.bnn_model_load.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p),
-                                   ctypes.POINTER(_BnnError)]
-    lib.bnn_backend_open.argtypes = [ctypes.c_int, ctypes.c_void_p,
-                                     ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(_BnnError)]
-    lib.bnn_prepare.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(_BnnError)]
-    lib.bnn_run.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p,
-                            ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(_BnnError)]
-    lib.bnn_model_free.argtypes = [ctypes.c_void_p]
-    lib.bnn_backend_close.argtypes = [ctypes.c_void_p]
-    if lib.bnn_model_load(model_path.encode(), ctypes.byref(m), ctypes.byref(err)):
-        raise RuntimeError("libbnn: load: " + err.msg.decode())
-    try:
-        if lib.bnn_backend_open(backend, None, ctypes.byref(be), ctypes.byref(err)):
-            raise RuntimeError("libbnn: open backend %d: %s" % (backend, err.msg.decode()))
-        try:
-            if lib.bnn_prepare(be, m, ctypes.byref(err)):
-                raise RuntimeError("libbnn: prepare: " + err.msg.decode())
-            xin = np.ascontiguousarray(np.transpose(x, (0, 2, 1)), dtype=np.float32)
-            n = xin.shape[0]
-            if feats is not None:
-                # items: the signal, then the rhythm feature values
-                xin = np.ascontiguousarray(np.concatenate(
-                    [xin.reshape(n, -1), np.asarray(feats, dtype=np.float32)], axis=1))
-            pred = np.zeros(n, dtype=np.int32)
-            if lib.bnn_run(be, xin.ctypes.data, n, None, pred.ctypes.data, None,
-                           ctypes.byref(err)):
-                raise RuntimeError("libbnn: run: " + err.msg.decode())
-            return pred
-        finally:
-            lib.bnn_backend_close(be)
-    finally:
-        lib.bnn_model_free(m)
+    pkg = libbnn_package(lib_path)
+    with pkg.Model(model_path, backend={1: "cpu", 2: "emu"}[backend]) as m:
+        return m.predict(np.asarray(x, dtype=np.float32), feats)
 
 
 def raw_items(ds, sel):

@@ -29,7 +29,7 @@ the card); conv -> BN -> sign -> maxpool order, so pooling is an OR of bits.
 """
 import torch.nn as nn
 
-from bnn import (BinaryConv1d, BinaryLinear, InputNorm, InputQuant, Join,
+from bnn_torch import (BinaryConv1d, BinaryLinear, InputNorm, InputQuant, Join,
                  ScoreScale, Sign)
 
 VARIANTS = ("fp", "bin-clf", "bin-full")
@@ -57,7 +57,7 @@ def out_len(length, convs):
 
 class Net(nn.Sequential):
     """Flat sequential model with its description kept for export. A model
-    with rhythm features has one bnn.Join after its flatten; forward then
+    with rhythm features has one bnn_torch.Join after its flatten; forward then
     takes the items' feature values too."""
 
     def __init__(self, layers, info):
@@ -81,7 +81,7 @@ class Net(nn.Sequential):
 def build(task, variant, width, in_len, n_classes, in_channels=1, in_bits=4,
           stem="quant", features=None, hidden=None):
     """features: None, or (kinds, thresholds) of the rhythm features joined
-    after the flatten (bnn.Join). hidden: hidden FC sizes (default: arch's)."""
+    after the flatten (bnn_torch.Join). hidden: hidden FC sizes (default: arch's)."""
     if variant not in VARIANTS:
         raise ValueError("variant must be one of %s" % (VARIANTS,))
     if stem not in ("quant", "float"):

@@ -23,7 +23,7 @@ sys.path.insert(0, HERE)
 
 import torch  # noqa: E402
 
-import bnn  # noqa: E402
+import bnn_torch  # noqa: E402
 import data  # noqa: E402
 
 
@@ -50,7 +50,7 @@ def main(argv=None):
         "%s %.0f" % (s, np.median(np.abs(ds.x[sets == s]))) for s in "ZONFS")))
     for q in a.quant_quantile:
         r = float(np.quantile(np.abs(ds.x[tr]), q))
-        quant = bnn.InputQuant(a.in_bits)
+        quant = bnn_torch.InputQuant(a.in_bits)
         quant.set_range(r)
         lv = quant.levels(torch.from_numpy(ds.x)).numpy().astype(np.int64)
         print("quantile %g: range +-%.1f, step %.1f" % (q, r, r / 2 ** (a.in_bits - 1)))

@@ -91,14 +91,16 @@ print("smoke: test accuracy %.2f %%, S Se %s, V Se %s, memory %d bits (card %d),
 EOF
 # Export: BN + sign folded into integer thresholds, run by a numpy reference
 # of libbnn's semantics (identical binary activations and predictions), then
-# written as .bnn; when libbnn is built (build/libbnn.so, or $BNN_LIBBNN), the file is loaded
-# and run by libbnn's cpu backend too (same predictions as PyTorch, same
-# memory footprint as models.memory_bits).
+# written as .bnn; when libbnn and the bnn Python package are built
+# (build/libbnn.so and build/python, or $BNN_LIBBNN), the file is loaded
+# and run by libbnn's cpu backend too, through the package (same
+# predictions as PyTorch, same memory footprint as models.memory_bits).
 lib=() lib_so=${BNN_LIBBNN:-$repo/build/libbnn.so}
-[ -e "$lib_so" ] && lib=(--libbnn "$lib_so")
+[ -e "$lib_so" ] && { [ -n "${BNN_LIBBNN:-}" ] || [ -d "$repo/build/python/lib/bnn" ]; } &&
+	lib=(--libbnn "$lib_so")
 "$PY" "$here/export.py" "$tmp/run1" --items 0 --bnn "$tmp/ecg.bnn" "${lib[@]}" ||
 	fail "exported model differs from PyTorch"
-[ ${#lib[@]} -gt 0 ] || echo "smoke: note: $lib_so not built, .bnn not run through libbnn"
+[ ${#lib[@]} -gt 0 ] || echo "smoke: note: $lib_so or the bnn package (make python) not built, .bnn not run through libbnn"
 
 # The whole chain as users run it: bnn-run reads the records itself
 # (libbnn's WFDB reader, resampling, z-score) and runs the exported model on

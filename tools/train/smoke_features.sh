@@ -30,7 +30,7 @@ PY=/usr/bin/python3
 fail() { echo "smoke-features: FAIL: $*" >&2; exit 1; }
 
 [ -f "$DATA/mitdb/SPLITS_AAMI.txt" ] || fail "no MIT-BIH data under $DATA/mitdb"
-make -s -C "$repo" build/tools/bnn-extract build/tools/bnn-run libbnn
+make -s -C "$repo" build/tools/bnn-extract build/tools/bnn-run libbnn python
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bnn-smoke-feat.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

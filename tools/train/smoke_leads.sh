@@ -34,7 +34,7 @@ RUN=$repo/build/tools/bnn-run
 fail() { echo "smoke-leads: FAIL: $*" >&2; exit 1; }
 
 [ -f "$DATA/mitdb/SPLITS_AAMI.txt" ] || fail "no MIT-BIH data under $DATA/mitdb"
-make -s -C "$repo" build/tools/bnn-extract build/tools/bnn-run libbnn
+make -s -C "$repo" build/tools/bnn-extract build/tools/bnn-run libbnn python
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bnn-smoke-leads.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

@@ -46,7 +46,7 @@ sys.path.insert(0, HERE)
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
-import bnn  # noqa: E402
+import bnn_torch  # noqa: E402
 import data  # noqa: E402
 import metrics  # noqa: E402
 import models  # noqa: E402
@@ -362,10 +362,10 @@ def init_input_layer(model, x_train, a, data_norm):
     normalisation: InputNorm stays the identity (libbnn's ZSCORE input
     normalisation alone reproduces the inputs)."""
     first = model[0]
-    if isinstance(first, bnn.InputQuant):
+    if isinstance(first, bnn_torch.InputQuant):
         r = float(np.quantile(np.abs(x_train), a.quant_quantile))
         first.set_range(r if r > 0 else 1.0)
-    elif isinstance(first, bnn.InputNorm) and data_norm != "zscore":
+    elif isinstance(first, bnn_torch.InputNorm) and data_norm != "zscore":
         first.set_stats(float(x_train.mean()), float(x_train.std()))
 
 
@@ -409,7 +409,7 @@ def fit(a, ds, tr, va, n_classes, tag=""):
                          in_channels=ds.x.shape[1], in_bits=a.in_bits, stem=a.stem,
                          features=spec, hidden=[a.hidden] if a.hidden else None)
     init_input_layer(model, ds.x[tr], a, ds.meta["norm"])
-    bnn.set_weight_flip(model, a.weight_flip)
+    bnn_torch.set_weight_flip(model, a.weight_flip)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=a.epochs)
     w = class_weights(ds.y[tr], n_classes, a.class_weight_power, a.max_class_weight)
@@ -442,7 +442,7 @@ def fit(a, ds, tr, va, n_classes, tag=""):
             opt.zero_grad()
             loss.backward()
             opt.step()
-            bnn.clip_latent_weights(model)
+            bnn_torch.clip_latent_weights(model)
             tot += float(loss)
             nb += 1
         sched.step()
