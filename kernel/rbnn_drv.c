@@ -261,6 +261,7 @@ static const struct drm_driver rbnn_drm_driver = {
 	.postclose = rbnn_postclose,
 	.show_fdinfo = rbnn_show_fdinfo,
 	.gem_create_object = rbnn_gem_create_object,
+	.gem_prime_import = rbnn_gem_prime_import,
 	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
 	.ioctls = rbnn_ioctls,
 	.num_ioctls = ARRAY_SIZE(rbnn_ioctls),
@@ -415,6 +416,12 @@ static void rbnn_pci_remove(struct pci_dev *pdev)
 	 * stops its DMA and the jobs on it fail.
 	 */
 	WRITE_ONCE(rdev->removing, true);
+	/*
+	 * A watchdog recovery already past its removing check (the
+	 * scheduler's timeout work runs on reset_wq) would restart the card
+	 * after rbnn_hw_fini(): let it finish first.
+	 */
+	flush_workqueue(rdev->reset_wq);
 	cancel_work_sync(&rdev->reset_work);
 	rbnn_hw_fini(rdev);
 	rbnn_fail_all_jobs(rdev, -ENODEV);
@@ -449,3 +456,4 @@ module_pci_driver(rbnn_pci_driver);
 MODULE_DESCRIPTION(RBNN_DRIVER_DESC);
 MODULE_LICENSE("Dual MIT/GPL");
 MODULE_AUTHOR("RBNN project");
+MODULE_IMPORT_NS(DMA_BUF);

@@ -509,6 +509,8 @@ int rbnn_ioctl_bo_wait(struct drm_device *drm, void *data,
 		       struct drm_file *file);
 struct drm_gem_object *rbnn_gem_create_object(struct drm_device *drm,
 					      size_t size);
+struct drm_gem_object *rbnn_gem_prime_import(struct drm_device *drm,
+					     struct dma_buf *buf);
 void rbnn_gem_unmap_all(struct rbnn_device *rdev);
 struct rbnn_bo_quota *rbnn_bo_quota_create(void);
 void rbnn_bo_quota_put(struct rbnn_bo_quota *q);

@@ -7,6 +7,7 @@
  * scatter-gather lists the kernel writes into its own DMA buffer.
  */
 
+#include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/jiffies.h>
@@ -15,8 +16,10 @@
 #include <linux/moduleparam.h>
 #include <linux/scatterlist.h>
 
+#include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_gem_shmem_helper.h>
+#include <drm/drm_prime.h>
 #include <drm/drm_utils.h>
 
 #include "rbnn_drv.h"
@@ -109,6 +112,7 @@ struct rbnn_bo {
 	struct list_head mapped_node; /* in &rbnn_device.mapped_bos */
 	struct rbnn_bo_quota *quota; /* charged (BO_CREATE), or NULL */
 	u64 charged;
+	struct dma_buf *detached; /* an import detached by remove() */
 };
 
 static struct rbnn_bo *to_rbnn_bo(struct drm_gem_object *obj)
@@ -120,6 +124,7 @@ static void rbnn_bo_free(struct drm_gem_object *obj)
 {
 	struct rbnn_device *rdev = to_rbnn_device(obj->dev);
 	struct rbnn_bo *bo = to_rbnn_bo(obj);
+	struct dma_buf *detached = bo->detached;
 
 	mutex_lock(&rdev->bo_lock);
 	list_del(&bo->mapped_node);
@@ -129,6 +134,9 @@ static void rbnn_bo_free(struct drm_gem_object *obj)
 		rbnn_bo_quota_put(bo->quota);
 	}
 	drm_gem_shmem_object_free(obj);
+	/* The import's reference, which drm_prime_gem_destroy() would drop. */
+	if (detached)
+		dma_buf_put(detached);
 }
 
 /* The shmem helpers' object functions, with our own free. */
@@ -164,6 +172,66 @@ struct drm_gem_object *rbnn_gem_create_object(struct drm_device *drm,
 }
 
 /**
+ * rbnn_gem_prime_import() - &drm_driver.gem_prime_import
+ * @drm: the DRM device
+ * @buf: the dma-buf
+ *
+ * The core's import attaches the buffer and maps it for the card at once.
+ * It runs inside drm_dev_enter(), so that remove() waits for it, and a
+ * foreign buffer is listed, so that remove() can detach it: its exporter
+ * may keep it long after the card is gone.
+ *
+ * Return: the GEM object or an ERR_PTR(); -ENODEV once remove() began.
+ */
+struct drm_gem_object *rbnn_gem_prime_import(struct drm_device *drm,
+					     struct dma_buf *buf)
+{
+	struct rbnn_device *rdev = to_rbnn_device(drm);
+	struct drm_gem_object *obj;
+	int idx;
+
+	if (READ_ONCE(rdev->removing) || !drm_dev_enter(drm, &idx))
+		return ERR_PTR(-ENODEV);
+	obj = drm_gem_prime_import(drm, buf);
+	/* Not our own objects: drm_gem_prime_import() returns those as such. */
+	if (!IS_ERR(obj) && obj->import_attach) {
+		mutex_lock(&rdev->bo_lock);
+		if (list_empty(&to_rbnn_bo(obj)->mapped_node))
+			list_add(&to_rbnn_bo(obj)->mapped_node,
+				 &rdev->mapped_bos);
+		mutex_unlock(&rdev->bo_lock);
+	}
+	drm_dev_exit(idx);
+	return obj;
+}
+
+/*
+ * remove(): detach an imported buffer, which is what unmaps it for the card
+ * (DRM exporters keep the mapping of an attachment until it is detached).
+ * The object may live on (open handles) but never reaches the card again;
+ * from here on it is a plain object without pages, and rbnn_bo_free()
+ * drops the import's dma-buf reference. No ioctl runs (the card is
+ * unplugged) and drm_gem_mmap() refuses new mappings.
+ */
+static void rbnn_bo_detach(struct rbnn_bo *bo)
+{
+	struct drm_gem_object *obj = &bo->base.base;
+	struct dma_buf_attachment *attach = obj->import_attach;
+	struct sg_table *sgt;
+
+	dma_resv_lock(obj->resv, NULL);
+	sgt = bo->base.sgt;
+	bo->base.sgt = NULL;
+	obj->import_attach = NULL;
+	dma_resv_unlock(obj->resv);
+	bo->detached = attach->dmabuf;
+	if (sgt)
+		dma_buf_unmap_attachment_unlocked(attach, sgt,
+						  DMA_BIDIRECTIONAL);
+	dma_buf_detach(attach->dmabuf, attach);
+}
+
+/**
  * rbnn_gem_unmap_all() - the card is gone: unmap every BO mapped for it
  * @rdev: the card, unplugged, with no job left on it
  *
@@ -178,6 +246,11 @@ void rbnn_gem_unmap_all(struct rbnn_device *rdev)
 	list_for_each_entry_safe(bo, tmp, &rdev->mapped_bos, mapped_node) {
 		struct drm_gem_shmem_object *shmem = &bo->base;
 
+		if (shmem->base.import_attach) {
+			rbnn_bo_detach(bo);
+			list_del_init(&bo->mapped_node);
+			continue;
+		}
 		dma_resv_lock(shmem->base.resv, NULL);
 		if (shmem->sgt && !shmem->base.import_attach) {
 			dma_unmap_sgtable(rdev->drm.dev, shmem->sgt,

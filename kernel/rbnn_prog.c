@@ -260,22 +260,26 @@ static int rbnn_exec_copy(const struct drm_rbnn_exec *args,
 	u32 i;
 	int ret;
 
-	*layers = kvcalloc(args->layer_count, sizeof(**layers), GFP_KERNEL);
-	*segs = kvcalloc(max(args->seg_count, 1u), sizeof(**segs), GFP_KERNEL);
+	*layers = kvcalloc(args->layer_count, sizeof(**layers),
+			   GFP_KERNEL_ACCOUNT);
+	*segs = kvcalloc(max(args->seg_count, 1u), sizeof(**segs),
+			 GFP_KERNEL_ACCOUNT);
 	if (!*layers || !*segs)
 		return -ENOMEM;
+	/* Tens of thousands of elements of up to DRM_RBNN_MAX_STRIDE bytes. */
 	for (i = 0; i < args->layer_count; i++) {
 		ret = rbnn_copy_array(&(*layers)[i], sizeof(**layers),
 				      args->layers, i, args->layer_stride);
 		if (ret)
 			return ret;
+		if (!(i % 1024))
+			cond_resched();
 	}
 	for (i = 0; i < args->seg_count; i++) {
 		ret = rbnn_copy_array(&(*segs)[i], sizeof(**segs),
 				      args->segments, i, args->seg_stride);
 		if (ret)
 			return ret;
-		/* Up to 32768 elements of up to DRM_RBNN_MAX_STRIDE bytes. */
 		if (!(i % 1024))
 			cond_resched();
 	}

@@ -475,11 +475,15 @@ NEG(sync_in_stride_too_small, EINVAL,
     p.syncs.in_stride = sizeof(in) - 8;
     return PROG_RUN;);
 NEG(sync_in_stride_over_max, EINVAL,
-    struct drm_rbnn_sync in = { .handle = e->s_sig };
+    static uint8_t in[2][DRM_RBNN_MAX_STRIDE + 8];
+    struct drm_rbnn_sync s = { .handle = e->s_sig };
     PROG_LOCAL;
-    p.syncs.in_syncs = (uintptr_t)&in;
-    p.syncs.in_count = 1;
-    p.syncs.in_stride = DRM_RBNN_MAX_STRIDE + 1;
+    memset(in, 0, sizeof(in));
+    memcpy(in[0], &s, sizeof(s));
+    memcpy(in[1], &s, sizeof(s));
+    p.syncs.in_syncs = (uintptr_t)in;
+    p.syncs.in_count = 2;
+    p.syncs.in_stride = sizeof(in[0]);
     return PROG_RUN;);
 NEG(sync_in_stride_zero, EINVAL,
     struct drm_rbnn_sync in = { .handle = e->s_sig };
@@ -619,11 +623,31 @@ NEG(exec_layer_stride_bigger_nonzero_tail, E2BIG,
     x.layers = (uintptr_t)big;
     x.layer_stride = sizeof(big[0]);
     return EXEC_RUN;);
+/*
+ * Over the stride cap, with every element's tail zero: only the cap can
+ * refuse these (a kernel without it copies them fine).
+ */
+#define BIG_STRIDE	(DRM_RBNN_MAX_STRIDE + 8)
+static uint8_t big_elems[SEL_MAX_LAYERS][BIG_STRIDE];
 NEG(exec_layer_stride_over_max, EINVAL,
-    EXEC_LOCAL; x.layer_stride = DRM_RBNN_MAX_STRIDE + 1; return EXEC_RUN;);
+    uint32_t i;
+    EXEC_LOCAL;
+    memset(big_elems, 0, sizeof(big_elems));
+    for (i = 0; i < x.layer_count; i++)
+	    memcpy(big_elems[i], &L[i], sizeof(L[i]));
+    x.layers = (uintptr_t)big_elems;
+    x.layer_stride = BIG_STRIDE;
+    return EXEC_RUN;);
 NEG(exec_layer_stride_u32_max, EINVAL, EXEC_LOCAL; x.layer_stride = ~0u; return EXEC_RUN;);
 NEG(exec_seg_stride_over_max, EINVAL,
-    EXEC_LOCAL; x.seg_stride = DRM_RBNN_MAX_STRIDE + 1; return EXEC_RUN;);
+    uint32_t i;
+    EXEC_LOCAL;
+    memset(big_elems, 0, sizeof(big_elems));
+    for (i = 0; i < x.seg_count && i < SEL_MAX_LAYERS; i++)
+	    memcpy(big_elems[i], &S[i], sizeof(S[i]));
+    x.segments = (uintptr_t)big_elems;
+    x.seg_stride = BIG_STRIDE;
+    return x.seg_count <= SEL_MAX_LAYERS ? EXEC_RUN : -ENOSPC;);
 NEG(exec_seg_stride_small, EINVAL,
     EXEC_LOCAL; x.seg_stride = sizeof(struct drm_rbnn_segment) - 1; return EXEC_RUN;);
 NEG(exec_seg_stride_bigger_nonzero_tail, E2BIG,

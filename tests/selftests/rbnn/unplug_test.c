@@ -391,6 +391,48 @@ static void *remover_main(void *p)
  * queue and threads wait in JOB_INFO: through its sysfs remove file, or,
  * with @host_id, by asking the host to unplug the device from QEMU.
  */
+/*
+ * A foreign buffer (a vgem dumb buffer) imported into @fd: attached and
+ * mapped for the card until the card's remove() detaches it.
+ */
+static int import_vgem_bo(int vgem, int fd, uint32_t *handle)
+{
+	struct drm_mode_create_dumb dumb = { .height = 1, .width = 4096,
+					     .bpp = 8 };
+	struct drm_prime_handle ex = { .flags = O_CLOEXEC }, im = {};
+	int ret;
+
+	ret = sel_ioctl(vgem, DRM_IOCTL_MODE_CREATE_DUMB, &dumb);
+	if (ret)
+		return ret;
+	ex.handle = dumb.handle;
+	ret = sel_ioctl(vgem, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ex);
+	if (ret)
+		return ret;
+	im.fd = ex.fd;
+	ret = sel_ioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &im);
+	close(ex.fd);
+	*handle = im.handle;
+	return ret;
+}
+
+/*
+ * Errors the DMA API's debugging found since boot (a debug kernel), or -1
+ * without it. It prints only the first report of a boot, but counts all.
+ */
+static long dma_api_errors(void)
+{
+	FILE *f = fopen("/sys/kernel/debug/dma-api/error_count", "r");
+	long n = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
 static void hot_unplug_with_jobs(struct __test_metadata *_metadata,
 				 const char *host_id)
 {
@@ -408,6 +450,7 @@ static void hot_unplug_with_jobs(struct __test_metadata *_metadata,
 	bool gate;
 	uint64_t s;
 	int ncards;
+	long dma_err0 = dma_api_errors();
 
 	if (find_port_card(node, bdf))
 		SKIP(return, "no rbnn card behind a PCIe root port");
@@ -464,7 +507,7 @@ static void hot_unplug_with_jobs(struct __test_metadata *_metadata,
 		struct sel_placed pl2;
 		struct drm_rbnn_exec x2;
 		struct drm_rbnn_sync exsync = { .handle = g.syncobj };
-		uint32_t so2;
+		uint32_t so2, imported;
 
 		ASSERT_EQ(0, sel_tile_alloc(fd2, 1, &t2));
 		/* the small net on the second file's tile, for its held EXEC */
@@ -490,11 +533,13 @@ static void hot_unplug_with_jobs(struct __test_metadata *_metadata,
 		ASSERT_LE(0, sf[nj]);
 		nj++;
 		sel_placed_free(&pl2);
+		/* held across the removal; the first held PROGRAM reads it */
+		ASSERT_EQ(0, import_vgem_bo(g.vgem, fd2, &imported));
 		for (i = 0; i < 4; i++) {
 			struct drm_rbnn_sync insync = { .handle = g.syncobj };
 			struct drm_rbnn_program p = {
 				.tile = t2, .row = i, .nrows = 1,
-				.weights_handle = w2.handle,
+				.weights_handle = i ? w2.handle : imported,
 				.syncs = { .in_syncs = (uintptr_t)&insync,
 					   .in_count = 1, .in_stride = sizeof(insync),
 					   .out = { .handle = so2 } },
@@ -566,6 +611,10 @@ static void hot_unplug_with_jobs(struct __test_metadata *_metadata,
 	       (unsigned long long)rm.ms, rm.ret);
 
 	EXPECT_EQ(0, rm.ret);
+	/* remove() left nothing allocated or mapped for the card */
+	if (dma_err0 >= 0)
+		EXPECT_EQ(dma_err0, dma_api_errors())
+			TH_LOG("the DMA API found errors at the removal (kernel log)");
 	if (!host_id)
 		EXPECT_GT(3000, rm.ms) TH_LOG("remove blocked by a waiter or queued jobs?");
 	if (gate) {
