@@ -9,6 +9,7 @@
 #define RBNN_DEV_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "rbnn_array.h"
 
@@ -44,8 +45,26 @@ struct rbnn_array *rbnn_dev_array(struct rbnn_dev *d);
 uint32_t rbnn_dev_read(struct rbnn_dev *d, uint32_t off);
 void rbnn_dev_write(struct rbnn_dev *d, uint32_t off, uint32_t val);
 
-/* Process queued commands (after a kick). */
+/* Process queued commands (after a kick), each to its end. */
 void rbnn_dev_work(struct rbnn_dev *d);
+
+/*
+ * The same in a bounded slice: complete due work, then compute and fetch
+ * for about @budget units (one unit per cell sensed or programming pulse,
+ * and per byte of an EXEC item's input and output; see rbnn_prog_step()
+ * for the indivisible pieces). An EXEC is computed over as many slices as
+ * it needs, STATUS.BUSY set; registers and CONTROL.RESET (which abandons
+ * it) work between slices. Returns true if work is left: call again soon
+ * (no kick is sent for it). Results, costs and random draws do not depend
+ * on the budgets.
+ */
+bool rbnn_dev_work_slice(struct rbnn_dev *d, uint64_t budget);
+
+/*
+ * An EXEC is being computed (between slices). Its state is not part of
+ * rbnn_dev_save(): an embedding must not save the device then.
+ */
+bool rbnn_dev_computing(const struct rbnn_dev *d);
 /* A timer requested through timer_mod expired. */
 void rbnn_dev_timer(struct rbnn_dev *d);
 

@@ -7,6 +7,16 @@
  * bottom half for command processing, a QEMU_CLOCK_VIRTUAL timer, guest
  * error logging, reset, migration and the properties.
  *
+ * Commands run in slices: the bottom half computes for at most
+ * RBNN_SLICE_NS of host time (in core calls of RBNN_SLICE_UNITS work
+ * units each, see rbnn_dev_work_slice()) and, if work is left, schedules
+ * itself again, so the main loop serves vCPUs, the monitor and other
+ * devices between slices and a long EXEC never holds the BQL for long.
+ * While the VM is stopped no slice runs (no DMA); the command goes on when
+ * it runs again. A card that is computing an EXEC cannot be saved: the
+ * migration (or savevm) fails with an error and can be retried when the
+ * command has completed.
+ *
  * Properties (every field of struct rbnn_params; a property that is not
  * given keeps the default of rbnn_params_default()):
  *
@@ -48,13 +58,19 @@
 #include "hw/pci/pcie.h"
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
+#include "qemu/error-report.h"
 #include "qom/object.h"
+#include "system/runstate.h"
 
 #include "rbnn_regs.h"
 #include "rbnn_params.h"
 #include "rbnn_dev.h"
 
 #define TYPE_RBNN "rbnn"
+
+/* Host time one bottom half may compute, and the core's budget per call. */
+#define RBNN_SLICE_NS       (500 * SCALE_US)
+#define RBNN_SLICE_UNITS    (1u << 18)
 OBJECT_DECLARE_SIMPLE_TYPE(RbnnState, RBNN)
 
 struct RbnnState {
@@ -64,6 +80,8 @@ struct RbnnState {
     QEMUBH *bh;
     QEMUTimer *timer;
     bool timer_fired;
+    VMChangeStateEntry *vmstate_entry;
+    bool paused;        /* work left while the VM was stopped */
 
     struct rbnn_params params;
     struct rbnn_dev *core;
@@ -154,12 +172,33 @@ static void rbnn_host_guest_error(void *opaque, const char *fmt, va_list ap)
 static void rbnn_bh(void *opaque)
 {
     RbnnState *s = opaque;
+    int64_t deadline;
+    bool more;
 
+    if (!runstate_is_running()) {
+        s->paused = true;
+        return;
+    }
     if (s->timer_fired) {
         s->timer_fired = false;
         rbnn_dev_timer(s->core);
-    } else {
-        rbnn_dev_work(s->core);
+    }
+    deadline = get_clock() + RBNN_SLICE_NS;
+    do {
+        more = rbnn_dev_work_slice(s->core, RBNN_SLICE_UNITS);
+    } while (more && get_clock() < deadline);
+    if (more) {
+        qemu_bh_schedule(s->bh);
+    }
+}
+
+static void rbnn_vm_state_change(void *opaque, bool running, RunState state)
+{
+    RbnnState *s = opaque;
+
+    if (running && s->paused) {
+        s->paused = false;
+        qemu_bh_schedule(s->bh);
     }
 }
 
@@ -257,6 +296,8 @@ static void rbnn_realize(PCIDevice *pdev, Error **errp)
         return;
     }
     s->bh = qemu_bh_new_guarded(rbnn_bh, s, &DEVICE(pdev)->mem_reentrancy_guard);
+    s->vmstate_entry = qemu_add_vm_change_state_handler(rbnn_vm_state_change,
+                                                        s);
     s->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, rbnn_timer_cb, s);
     s->core = rbnn_dev_new(&s->params, &host, err, sizeof(err));
     if (!s->core) {
@@ -293,6 +334,8 @@ static void rbnn_realize(PCIDevice *pdev, Error **errp)
 fail:
     rbnn_dev_free(s->core);
     s->core = NULL;
+    qemu_del_vm_change_state_handler(s->vmstate_entry);
+    s->vmstate_entry = NULL;
     timer_free(s->timer);
     s->timer = NULL;
     qemu_bh_delete(s->bh);
@@ -310,6 +353,10 @@ static void rbnn_exit(PCIDevice *pdev)
     if (s->bh) {
         qemu_bh_delete(s->bh);
         s->bh = NULL;
+    }
+    if (s->vmstate_entry) {
+        qemu_del_vm_change_state_handler(s->vmstate_entry);
+        s->vmstate_entry = NULL;
     }
     msix_unuse_all_vectors(pdev);
     msix_uninit_exclusive_bar(pdev);
@@ -336,6 +383,7 @@ static void rbnn_reset(DeviceState *dev)
     RbnnState *s = RBNN(dev);
 
     s->timer_fired = false;
+    s->paused = false;
     if (s->core) {
         rbnn_dev_reset(s->core, true);
     }
@@ -346,8 +394,15 @@ static void rbnn_reset(DeviceState *dev)
 static int rbnn_pre_save(void *opaque)
 {
     RbnnState *s = opaque;
-    size_t n = rbnn_dev_state_size(s->core);
+    size_t n;
 
+    if (rbnn_dev_computing(s->core)) {
+        error_report("%s: the card is computing a command; it cannot be "
+                     "saved until the command completes (retry then)",
+                     DEVICE(s)->id ? DEVICE(s)->id : TYPE_RBNN);
+        return -EBUSY;
+    }
+    n = rbnn_dev_state_size(s->core);
     if (n > UINT32_MAX) {
         return -EINVAL;
     }
@@ -392,8 +447,9 @@ static int rbnn_post_load(void *opaque, int version_id)
 
 static const VMStateDescription vmstate_rbnn = {
     .name = TYPE_RBNN,
-    .version_id = 1,
-    .minimum_version_id = 1,
+    /* 2: the core's state version 3 (PROGRESS floor of a command). */
+    .version_id = 2,
+    .minimum_version_id = 2,
     .pre_save = rbnn_pre_save,
     .post_save = rbnn_post_save,
     .pre_load = rbnn_pre_load,
