@@ -118,19 +118,31 @@ struct cmdctx {
 	bool started;		/* EXEC: goes on in d->job */
 };
 
-/* The EXEC in flight (see exec_begin()). */
+/*
+ * The command being computed over several work slices: an EXEC (see
+ * exec_begin()) or a row command (rows_begin()).
+ */
 struct exec_job {
 	bool on;
-	bool item_on;		/* item read, being computed */
+	uint8_t op;		/* RBNN_OP_* */
 	struct cmdctx c;
 	struct rbnn_hw_cmd cmd;
+	uint64_t seen;		/* units done when the last slice began */
+	/* EXEC */
+	bool item_on;		/* item read, being computed */
 	struct rbnn_prog *prog;
 	struct dbuf bi, bo;
 	bool bi_open, bo_open;
 	void *in, *out;
 	uint64_t in_bytes, out_bytes;
 	uint32_t batch, item;
-	uint64_t seen;		/* units done when the last slice began */
+	/* PROGRAM_ROWS, READ_ROWS, REFRESH, ERASE_TILE: row by row */
+	uint32_t tile, row, nrows, r;	/* r: rows done */
+	uint64_t *bits;		/* PROGRAM_ROWS data, else one row */
+	struct dbuf b;		/* READ_ROWS buffer */
+	bool b_open;
+	struct rbnn_prog_opts opts;
+	struct rbnn_prog_result res;	/* summed over the rows */
 };
 
 struct rbnn_dev {
@@ -646,84 +658,171 @@ static void finish_prog(struct cmdctx *c, const struct rbnn_prog_result *res)
 	}
 }
 
-static void cmd_program_rows(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
+/* Free what the command being computed holds; no command then. */
+static void job_end(struct rbnn_dev *d)
 {
-	struct rbnn_dev *d = c->d;
-	struct rows_args a;
-	struct dbuf b;
-	struct rbnn_prog_opts opts;
-	struct rbnn_prog_result res;
-	unsigned int words = rbnn_array_row_words(d->arr);
-	size_t nwords, k;
-	uint64_t *bits;
+	struct exec_job *j = &d->job;
 
-	if (!rows_decode(c, cmd, NEED_RANGE | NEED_PROG | NEED_BUF, &a))
-		return;
-	nwords = (size_t)a.nrows * words;
-	bits = malloc(nwords * 8 + 8);
-	if (!bits) {
-		gerr(d, "rbnn: no memory for %u rows", a.nrows);
-		cmd_fail(c, RBNN_STATUS_DMA, OFF(rows.buf));
-		return;
-	}
-	if (buf_open(c, &cmd->rows.buf, OFF(rows.buf), &b))
-		goto out;
-	if (buf_io(c, &b, 0, bits, nwords * 8, false))
-		goto out_close;
-	for (k = 0; k < nwords; k++)
-		bits[k] = le64toh(bits[k]);
-	memset(&opts, 0, sizeof(opts));
-	opts.current_ua = a.current_na / 1000.0;
-	opts.pulse_ns = a.pulse_ns;
-	opts.verify_max = a.verify_max;
-	opts.verify = cmd->flags & RBNN_CMD_F_VERIFY;
-	memset(&res, 0, sizeof(res));
-	rbnn_array_program(d->arr, a.tile, a.row, a.nrows, bits, &opts, &res,
-			   &c->cost);
-	finish_prog(c, &res);
-out_close:
-	buf_close(&b);
-out:
-	free(bits);
+	if (j->bi_open)
+		buf_close(&j->bi);
+	if (j->bo_open)
+		buf_close(&j->bo);
+	if (j->b_open)
+		buf_close(&j->b);
+	free(j->bits);
+	rbnn_prog_free(j->prog);
+	free(j->in);
+	free(j->out);
+	memset(j, 0, sizeof(*j));
 }
 
-static void cmd_read_rows(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
+/*
+ * PROGRAM_ROWS, READ_ROWS, REFRESH and ERASE_TILE run row by row in work
+ * slices like an EXEC: rows_begin() checks the command and does its DMA
+ * reads (all of PROGRAM_ROWS' data, so a failed read programs nothing),
+ * rows_step() does the rows in order, exactly as the array functions do
+ * them for a whole range (same draws, same costs), rows_finish() sets the
+ * status. job_end() frees what they hold.
+ */
+static bool rows_begin(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
 {
 	struct rbnn_dev *d = c->d;
+	struct exec_job *j = &d->job;
 	struct rows_args a;
-	struct dbuf b;
 	unsigned int words = rbnn_array_row_words(d->arr);
-	uint64_t *row;
-	uint32_t r, k;
+	unsigned int need = NEED_RANGE | NEED_PROG | NEED_BUF;
+	size_t nwords, k;
 
-	if (!rows_decode(c, cmd, NEED_RANGE | NEED_PROG | NEED_BUF, &a))
-		return;
-	row = malloc((size_t)words * 8 + 8);
-	if (!row) {
+	memset(j, 0, sizeof(*j));
+	if (cmd->opcode == RBNN_OP_REFRESH)
+		need = NEED_RANGE;
+	else if (cmd->opcode == RBNN_OP_ERASE_TILE)
+		need = 0;
+	if (!rows_decode(c, cmd, need, &a))
+		return false;
+	j->op = cmd->opcode;
+	j->tile = a.tile;
+	j->row = a.row;
+	j->nrows = cmd->opcode == RBNN_OP_ERASE_TILE ? d->p.rows : a.nrows;
+	if (cmd->opcode == RBNN_OP_ERASE_TILE)
+		j->row = 0;
+	nwords = cmd->opcode == RBNN_OP_PROGRAM_ROWS ?
+		 (size_t)a.nrows * words : words;
+	j->bits = calloc(nwords + 1, 8);
+	if (!j->bits) {
+		gerr(d, "rbnn: no memory for %u rows", a.nrows);
 		cmd_fail(c, RBNN_STATUS_DMA, OFF(rows.buf));
-		return;
+		goto fail;
 	}
-	if (buf_open(c, &cmd->rows.buf, OFF(rows.buf), &b))
-		goto out;
-	/* Bounds first: nothing is written if the buffer is too short. */
-	if ((uint64_t)a.nrows * words * 8 > b.len) {
-		gerr(d, "rbnn: READ_ROWS buffer of %u bytes < %llu", b.len,
-		     (unsigned long long)a.nrows * words * 8);
-		cmd_fail(c, RBNN_STATUS_DMA, OFF(rows.buf));
-		goto out_close;
+	switch (cmd->opcode) {
+	case RBNN_OP_PROGRAM_ROWS:
+		if (buf_open(c, &cmd->rows.buf, OFF(rows.buf), &j->b))
+			goto fail;
+		j->b_open = true;
+		if (buf_io(c, &j->b, 0, j->bits, nwords * 8, false))
+			goto fail;
+		for (k = 0; k < nwords; k++)
+			j->bits[k] = le64toh(j->bits[k]);
+		j->opts.current_ua = a.current_na / 1000.0;
+		j->opts.pulse_ns = a.pulse_ns;
+		j->opts.verify_max = a.verify_max;
+		j->opts.verify = cmd->flags & RBNN_CMD_F_VERIFY;
+		break;
+	case RBNN_OP_READ_ROWS:
+		if (buf_open(c, &cmd->rows.buf, OFF(rows.buf), &j->b))
+			goto fail;
+		j->b_open = true;
+		/* Bounds first: nothing is written if the buffer is too short. */
+		if ((uint64_t)a.nrows * words * 8 > j->b.len) {
+			gerr(d, "rbnn: READ_ROWS buffer of %u bytes < %llu",
+			     j->b.len, (unsigned long long)a.nrows * words * 8);
+			cmd_fail(c, RBNN_STATUS_DMA, OFF(rows.buf));
+			goto fail;
+		}
+		break;
+	default:
+		break;
 	}
-	for (r = 0; r < a.nrows; r++) {
-		rbnn_array_read(d->arr, a.tile, a.row + r, row, &c->cost);
+	j->on = true;
+	return true;
+fail:
+	job_end(d);
+	return false;
+}
+
+/* One row of the row command in flight; false if the command failed. */
+static bool rows_one(struct rbnn_dev *d)
+{
+	struct exec_job *j = &d->job;
+	struct cmdctx *c = &j->c;
+	unsigned int words = rbnn_array_row_words(d->arr), k;
+	uint32_t row = j->row + j->r;
+	struct rbnn_prog_result res;
+
+	memset(&res, 0, sizeof(res));
+	switch (j->op) {
+	case RBNN_OP_PROGRAM_ROWS:
+		rbnn_array_program(d->arr, j->tile, row, 1,
+				   j->bits + (size_t)j->r * words, &j->opts,
+				   &res, &c->cost);
+		break;
+	case RBNN_OP_READ_ROWS:
+		rbnn_array_read(d->arr, j->tile, row, j->bits, &c->cost);
 		for (k = 0; k < words; k++)
-			row[k] = htole64(row[k]);
-		if (buf_io(c, &b, (uint64_t)r * words * 8, row,
+			j->bits[k] = htole64(j->bits[k]);
+		if (buf_io(c, &j->b, (uint64_t)j->r * words * 8, j->bits,
 			   (size_t)words * 8, true))
-			break;
+			return false;
+		break;
+	case RBNN_OP_REFRESH:
+		rbnn_array_refresh(d->arr, j->tile, row, 1, &res, &c->cost);
+		break;
+	case RBNN_OP_ERASE_TILE:
+		/* rbnn_array_erase() row by row: zeros at the defaults. */
+		rbnn_array_program(d->arr, j->tile, row, 1, j->bits, NULL,
+				   &res, &c->cost);
+		rbnn_array_set_threshold(d->arr, j->tile, row, 0);
+		break;
 	}
-out_close:
-	buf_close(&b);
-out:
-	free(row);
+	j->res.pulses += res.pulses;
+	j->res.unverified += res.unverified;
+	j->res.weak = j->res.weak + res.weak < j->res.weak ? UINT32_MAX :
+		      j->res.weak + res.weak;
+	return true;
+}
+
+/* Rows for about *@budget units; true when done (or failed). */
+static bool rows_step(struct rbnn_dev *d, uint64_t *budget)
+{
+	struct exec_job *j = &d->job;
+	struct cmdctx *c = &j->c;
+
+	while (*budget) {
+		uint64_t before = c->cost.cell_reads + c->cost.pulses;
+
+		if (j->r == j->nrows)
+			break;
+		if (!rows_one(d))
+			return true;
+		j->r++;
+		spend(budget, 1 + c->cost.cell_reads + c->cost.pulses - before);
+	}
+	if (j->r < j->nrows)
+		return false;
+	switch (j->op) {
+	case RBNN_OP_PROGRAM_ROWS:
+		finish_prog(c, &j->res);
+		break;
+	case RBNN_OP_REFRESH:
+		finish_prog(c, &j->res);
+		c->aux = j->res.weak;
+		c->weak = j->res.weak;
+		c->tile = j->tile;
+		break;
+	default:
+		break;
+	}
+	return true;
 }
 
 static void cmd_load_thresh(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
@@ -781,30 +880,6 @@ static void cmd_read_wear(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
 	free(w);
 }
 
-static void cmd_refresh(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
-{
-	struct rows_args a;
-	struct rbnn_prog_result res;
-
-	if (!rows_decode(c, cmd, NEED_RANGE, &a))
-		return;
-	memset(&res, 0, sizeof(res));
-	rbnn_array_refresh(c->d->arr, a.tile, a.row, a.nrows, &res, &c->cost);
-	finish_prog(c, &res);
-	c->aux = res.weak;
-	c->weak = res.weak;
-	c->tile = a.tile;
-}
-
-static void cmd_erase(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
-{
-	struct rows_args a;
-
-	if (!rows_decode(c, cmd, 0, &a))
-		return;
-	rbnn_array_erase(c->d->arr, a.tile, &c->cost);
-}
-
 /* Built-in vectors through the popcount/threshold periphery. */
 static void cmd_self_test(struct cmdctx *c)
 {
@@ -842,21 +917,8 @@ static void cmd_self_test(struct cmdctx *c)
  * EXEC runs in steps (rbnn_dev_work_slice()): exec_begin() checks the
  * command, reads and parses the program and opens the buffers; each
  * exec_step() continues the batch item by item, each item in bounded
- * rbnn_prog_step()s; exec_end() frees what the command holds.
+ * rbnn_prog_step()s; job_end() frees what the command holds.
  */
-static void exec_end(struct rbnn_dev *d)
-{
-	struct exec_job *j = &d->job;
-
-	if (j->bi_open)
-		buf_close(&j->bi);
-	if (j->bo_open)
-		buf_close(&j->bo);
-	rbnn_prog_free(j->prog);
-	free(j->in);
-	free(j->out);
-	memset(j, 0, sizeof(*j));
-}
 
 /* Returns true when the command goes on in exec_step(). */
 static bool exec_begin(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
@@ -872,6 +934,7 @@ static bool exec_begin(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
 	uint32_t err_off = 0;
 
 	memset(j, 0, sizeof(*j));
+	j->op = RBNN_OP_EXEC;
 	if (e->rsvd) {
 		bad_param(c, OFF(exec.rsvd), "rsvd");
 		return false;
@@ -943,13 +1006,13 @@ static bool exec_begin(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
 	return true;
 fail:
 	free(img);
-	exec_end(d);
+	job_end(d);
 	return false;
 }
 
 /*
  * Continue the EXEC in flight for about *@budget units; true when every
- * item is done or the command failed (then exec_end() is due).
+ * item is done or the command failed (then job_end() is due).
  */
 static bool exec_step(struct rbnn_dev *d, uint64_t *budget)
 {
@@ -1008,22 +1071,16 @@ static void execute(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
 			cmd_self_test(c);
 		break;
 	case RBNN_OP_PROGRAM_ROWS:
-		cmd_program_rows(c, cmd);
-		break;
 	case RBNN_OP_READ_ROWS:
-		cmd_read_rows(c, cmd);
+	case RBNN_OP_REFRESH:
+	case RBNN_OP_ERASE_TILE:
+		c->started = rows_begin(c, cmd);
 		break;
 	case RBNN_OP_LOAD_THRESH:
 		cmd_load_thresh(c, cmd);
 		break;
 	case RBNN_OP_EXEC:
 		c->started = exec_begin(c, cmd);
-		break;
-	case RBNN_OP_REFRESH:
-		cmd_refresh(c, cmd);
-		break;
-	case RBNN_OP_ERASE_TILE:
-		cmd_erase(c, cmd);
 		break;
 	case RBNN_OP_READ_WEAR:
 		cmd_read_wear(c, cmd);
@@ -1084,6 +1141,7 @@ static void post(struct rbnn_dev *d, bool irq_now)
 static void complete_inflight(struct rbnn_dev *d)
 {
 	d->inflight = false;
+	d->inflight_floor = 0;
 	post(d, d->inflight_irq_now);
 }
 
@@ -1127,10 +1185,11 @@ static void finish_cmd(struct rbnn_dev *d, const struct cmdctx *cc,
 		return;
 	}
 	d->inflight = false;
+	d->inflight_floor = 0;
 	post(d, d->inflight_irq_now);
 }
 
-/* Continue the EXEC being computed; false if the budget ran out first. */
+/* Continue the command being computed; false if the budget ran out first. */
 static bool continue_job(struct rbnn_dev *d, uint64_t *budget)
 {
 	struct exec_job *j = &d->job;
@@ -1139,12 +1198,13 @@ static bool continue_job(struct rbnn_dev *d, uint64_t *budget)
 	uint64_t start = d->start_ns;
 
 	j->seen = j->c.cost.progress;
-	if (!exec_step(d, budget))
+	if (!(j->op == RBNN_OP_EXEC ? exec_step(d, budget) :
+					rows_step(d, budget)))
 		return false;
 	c = j->c;
 	cmd = j->cmd;
 	d->inflight_floor = j->seen;
-	exec_end(d);
+	job_end(d);
 	finish_cmd(d, &c, &cmd, start);
 	return true;
 }
@@ -1305,7 +1365,7 @@ void rbnn_dev_reset(struct rbnn_dev *d, bool power_on)
 {
 	/* The aborted command keeps the progress it made. */
 	d->progress = progress_now(d);
-	exec_end(d);
+	job_end(d);
 	d->inflight_floor = 0;
 	d->inflight = false;
 	d->hung = false;
@@ -1846,7 +1906,7 @@ void rbnn_dev_free(struct rbnn_dev *d)
 {
 	if (!d)
 		return;
-	exec_end(d);
+	job_end(d);
 	rbnn_array_free(d->arr);
 	free(d->tile_scrub_weak);
 	free(d);

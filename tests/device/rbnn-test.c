@@ -1820,16 +1820,28 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Sort @v and report its median and maximum (microseconds). */
-static void latency_stats(const char *what, int64_t *v, size_t n,
-                          int64_t *median, int64_t *max)
+/*
+ * Check the latencies @v (microseconds; sorted here): median under 10 ms,
+ * 95th percentile under 50 ms, maximum under 500 ms. A slice holds the
+ * emulator for about 0.5 ms; the looser tail bounds keep a loaded CI host
+ * (other processes preempting QEMU or this test) from failing the test.
+ * A command that did not run in slices would take half an hour.
+ */
+static void check_latency(const char *what, int64_t *v, size_t n)
 {
+    int64_t med, p95, max;
+
+    g_assert_cmpuint(n, >=, 20);
     qsort(v, n, sizeof(*v), cmp_i64);
-    *median = v[n / 2];
-    *max = v[n - 1];
+    med = v[n / 2];
+    p95 = v[n * 95 / 100];
+    max = v[n - 1];
     g_test_message("%s latency during the long EXEC: median %" PRId64
-                   " us, max %" PRId64 " us (%zu samples)", what, *median,
-                   *max, n);
+                   " us, p95 %" PRId64 " us, max %" PRId64 " us (%zu samples)",
+                   what, med, p95, max, n);
+    g_assert_cmpint(med, <, 10000);
+    g_assert_cmpint(p95, <, 50000);
+    g_assert_cmpint(max, <, 500000);
 }
 
 /*
@@ -1851,7 +1863,7 @@ static void test_long_command(void)
     const uint32_t ib = 128, ob = 16;
     struct rbnn_hw_cmd cmd = cmd_op(RBNN_OP_EXEC, 0x10c);
     uint32_t p0, p1, status;
-    int64_t t, first_us, reset_us, med, max, end;
+    int64_t t, first_us, reset_us, end;
     uint8_t probe[64];
     TNet tn = { .in_c = 3, .in_l = 100, .in_bits = 1 };
     int i;
@@ -1912,18 +1924,9 @@ static void test_long_command(void)
     g_assert_cmpuint(p1, >, p0);
     g_assert_false(card_pop(c, NULL));
 
-    /*
-     * Bounds: a slice holds the emulator for about 0.5 ms; the median is
-     * checked at 10 ms, the maximum at 100 ms so that a loaded CI host
-     * does not flake (a command that did not slice would take 30 min).
-     */
-    g_assert_cmpint(first_us, <, 100000);
-    latency_stats("register read", reg_us, nreg, &med, &max);
-    g_assert_cmpint(med, <, 10000);
-    g_assert_cmpint(max, <, 100000);
-    latency_stats("QMP query-status", qmp_us, nqmp, &med, &max);
-    g_assert_cmpint(med, <, 10000);
-    g_assert_cmpint(max, <, 100000);
+    g_assert_cmpint(first_us, <, 500000);
+    check_latency("register read", reg_us, nreg);
+    check_latency("QMP query-status", qmp_us, nqmp);
 
     /* CONTROL.RESET aborts it within milliseconds; nothing after it */
     t = g_get_monotonic_time();
@@ -1932,7 +1935,7 @@ static void test_long_command(void)
     reset_us = g_get_monotonic_time() - t;
     g_test_message("CONTROL.RESET to STATUS idle: %" PRId64 " us", reset_us);
     g_assert_cmphex(status, ==, 0);
-    g_assert_cmpint(reset_us, <, 100000);
+    g_assert_cmpint(reset_us, <, 500000);
     g_assert_cmpuint(rd(c, RBNN_REG_RESETS), ==, 1);
     g_assert_cmpuint(rd(c, RBNN_REG_PROGRESS), >=, p1);
     g_assert_cmpuint(rd64(c, RBNN_REG_CMDS_DONE_LO), ==, 0);

@@ -1260,14 +1260,15 @@ static void test_exec_sliced(void **state)
 		while (rbnn_dev_work_slice(b->d, budgets[bi])) {
 			slices++;
 			assert_true(slices < 1000000);
-			if (!rbnn_dev_computing(b->d))
-				continue;	/* the READ_ROWS is left */
+			/* the EXEC is computed; then the READ_ROWS */
+			if (!rbnn_dev_computing(b->d) ||
+			    rd64(b, RBNN_REG_CMDS_DONE_LO) != 1)
+				continue;
 			assert_true(rd(b, RBNN_REG_STATUS) & RBNN_STS_BUSY);
 			p = rd(b, RBNN_REG_PROGRESS);
 			assert_true(p >= prog);
 			prog = p;
 			assert_false(fk_pop(b, NULL));
-			assert_int_equal(rd64(b, RBNN_REG_CMDS_DONE_LO), 1);
 		}
 		assert_false(rbnn_dev_computing(b->d));
 		assert_int_equal(b->kicks, 0);
@@ -1286,6 +1287,83 @@ static void test_exec_sliced(void **state)
 				    b->mem + DATA_ADDR + 0x10000, SL_OUT_C * 16);
 		assert_int_equal(rd(a, RBNN_REG_PROGRESS),
 				 rd(b, RBNN_REG_PROGRESS));
+		sa = dev_state(a, &na);
+		sb = dev_state(b, &nb);
+		assert_int_equal(na, nb);
+		assert_memory_equal(sa, sb, na);
+		free(sa);
+		free(sb);
+		fk_free(a);
+		fk_free(b);
+	}
+}
+
+/*
+ * Row commands (PROGRAM_ROWS with verify at a low current, READ_ROWS,
+ * REFRESH, ERASE_TILE) computed row by row in slices: the same
+ * completions, data and device state as one-shot.
+ */
+static void test_rows_sliced(void **state)
+{
+	static const uint64_t budgets[] = { 1, 37, 5000 };
+	enum { N = 48, RB = 16 };
+	unsigned int bi, i;
+
+	(void)state;
+	for (bi = 0; bi < sizeof(budgets) / sizeof(budgets[0]); bi++) {
+		struct fake *a = fk_new(mod_slices), *b = fk_new(mod_slices);
+		struct fake *f[2] = { a, b };
+		struct rbnn_hw_cmd cmds[6];
+		struct rbnn_hw_cqe ea, eb;
+		uint8_t *sa, *sb;
+		size_t na, nb;
+		unsigned int k, slices = 0;
+
+		cmds[0] = cmd_rows(RBNN_OP_PROGRAM_ROWS, 1, 3, N, DATA_ADDR,
+				   N * RB);
+		cmds[0].flags = RBNN_CMD_F_VERIFY;
+		cmds[0].rows.current_na = htole32(20000);
+		cmds[0].rows.verify_max = htole16(16);
+		cmds[1] = cmd_rows(RBNN_OP_READ_ROWS, 1, 3, N, DATA_ADDR + 0x10000,
+				   N * RB);
+		cmds[2] = cmd_rows(RBNN_OP_REFRESH, 1, 0, 64, 0, 0);
+		cmds[3] = cmd_rows(RBNN_OP_ERASE_TILE, 1, 0, 0, 0, 0);
+		cmds[4] = cmd_rows(RBNN_OP_READ_ROWS, 1, 0, 64, DATA_ADDR + 0x20000,
+				   64 * RB);
+		cmds[5] = cmd_rows(RBNN_OP_PROGRAM_ROWS, 1, 50, 8, DATA_ADDR,
+				   8 * RB - 1);	/* too short: DMA, nothing done */
+		for (k = 0; k < 2; k++) {
+			fk_rings(f[k], 8, 8);
+			rng_state = 0xfeedull;
+			fill_random(f[k]->mem + DATA_ADDR, N * RB);
+			memset(f[k]->mem + DATA_ADDR + 0x20000, 0x77, 64 * RB);
+		}
+		for (i = 0; i < 6; i++) {
+			fk_queue(a, &cmds[i]);
+			fk_doorbell(a);
+			assert_true(fk_pop(a, &ea));
+			fk_consume(a);
+			sl_submit(b, &cmds[i]);
+			while (rbnn_dev_work_slice(b->d, budgets[bi])) {
+				slices++;
+				assert_true(rd(b, RBNN_REG_STATUS) & RBNN_STS_BUSY);
+			}
+			assert_true(fk_pop(b, &eb));
+			fk_consume(b);
+			assert_memory_equal(&ea, &eb, sizeof(ea));
+		}
+		assert_int_equal(le16toh(ea.status), RBNN_STATUS_DMA);
+		if (budgets[bi] < 5000)
+			assert_true(slices > 6 * 10);
+		assert_memory_equal(a->mem + DATA_ADDR + 0x10000,
+				    b->mem + DATA_ADDR + 0x10000, N * RB);
+		assert_memory_equal(a->mem + DATA_ADDR + 0x20000,
+				    b->mem + DATA_ADDR + 0x20000, 64 * RB);
+		/* the erased tile reads 0 but for sense errors (read_ber 1 %) */
+		for (k = 0, i = 0; i < 64 * RB; i++)
+			k += (unsigned int)__builtin_popcount(
+				b->mem[DATA_ADDR + 0x20000 + i]);
+		assert_true(k > 0 && k < 64 * RB * 8 / 20);
 		sa = dev_state(a, &na);
 		sb = dev_state(b, &nb);
 		assert_int_equal(na, nb);
@@ -2017,6 +2095,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_commands),
 		cmocka_unit_test(test_exec_fc),
 		cmocka_unit_test(test_exec_sliced),
+		cmocka_unit_test(test_rows_sliced),
 		cmocka_unit_test(test_exec_sliced_reset),
 		cmocka_unit_test(test_exec_sliced_modeled),
 		cmocka_unit_test(test_fault_hang),
