@@ -19,8 +19,16 @@
  *   message per vector per event). Enabling a mask bit whose status bit is
  *   already set sends the message then.
  * - PROGRESS counts work units: 1 per command + 1 per row operation of the
- *   array (rbnn_cost.progress). In modeled timing it is interpolated over
- *   the command's modeled duration.
+ *   array (rbnn_cost.progress). While a command is computed over several
+ *   work slices (rbnn_dev_work_slice()) it shows the units done so far; in
+ *   modeled timing it is then interpolated over the command's modeled
+ *   duration, never below what it showed while computing.
+ * - EXEC and the row commands (PROGRAM_ROWS, READ_ROWS, REFRESH,
+ *   ERASE_TILE) are computed in steps (struct exec_job), between which the
+ *   registers work and CONTROL.RESET abandons the command. The steps do
+ *   what one whole call would, in the same order, so results, costs and
+ *   random draws do not depend on the budgets. A device computing such a
+ *   command cannot be saved (rbnn_dev_computing()).
  * - Hung commands (fault injection) are fetched but never executed.
  * - BAD_PARAM / DMA details are the byte offset, within the 64-byte SQE, of
  *   the offending field (for DMA: of the struct rbnn_hw_buf involved).
