@@ -9,9 +9,14 @@
  *
  * Commands run in slices: the bottom half computes for at most
  * RBNN_SLICE_NS of host time (in core calls of RBNN_SLICE_UNITS work
- * units each, see rbnn_dev_work_slice()) and, if work is left, schedules
- * itself again, so the main loop serves vCPUs, the monitor and other
- * devices between slices and a long EXEC never holds the BQL for long.
+ * units each, see rbnn_dev_work_slice()) and, if work is left, arms a
+ * QEMU_CLOCK_REALTIME timer RBNN_SLICE_GAP_NS later that schedules it
+ * again. The main loop then sleeps in poll() without the BQL, so vCPU
+ * threads and the migration thread get the lock between slices (a bottom
+ * half that re-armed itself would keep the poll timeout at 0, and the main
+ * loop would take the BQL back before a waiting thread woke up); the
+ * monitor and other devices are served too. A long command never holds
+ * the BQL for long.
  * While the VM is stopped no slice runs (no DMA); the command goes on when
  * it runs again. A card that is computing an EXEC cannot be saved: the
  * migration (or savevm) fails with an error and can be retried when the
@@ -68,9 +73,13 @@
 
 #define TYPE_RBNN "rbnn"
 
-/* Host time one bottom half may compute, and the core's budget per call. */
+/*
+ * Host time one bottom half may compute, the core's budget per call, and
+ * the pause before the next slice.
+ */
 #define RBNN_SLICE_NS       (500 * SCALE_US)
 #define RBNN_SLICE_UNITS    (1u << 18)
+#define RBNN_SLICE_GAP_NS   (20 * SCALE_US)
 OBJECT_DECLARE_SIMPLE_TYPE(RbnnState, RBNN)
 
 struct RbnnState {
@@ -80,6 +89,7 @@ struct RbnnState {
     QEMUBH *bh;
     QEMUTimer *timer;
     bool timer_fired;
+    QEMUTimer *slice_timer;     /* QEMU_CLOCK_REALTIME: the next slice */
     VMChangeStateEntry *vmstate_entry;
     bool paused;        /* work left while the VM was stopped */
 
@@ -188,8 +198,16 @@ static void rbnn_bh(void *opaque)
         more = rbnn_dev_work_slice(s->core, RBNN_SLICE_UNITS);
     } while (more && get_clock() < deadline);
     if (more) {
-        qemu_bh_schedule(s->bh);
+        timer_mod(s->slice_timer,
+                  qemu_clock_get_ns(QEMU_CLOCK_REALTIME) + RBNN_SLICE_GAP_NS);
     }
+}
+
+static void rbnn_slice_cb(void *opaque)
+{
+    RbnnState *s = opaque;
+
+    qemu_bh_schedule(s->bh);
 }
 
 static void rbnn_vm_state_change(void *opaque, bool running, RunState state)
@@ -299,6 +317,7 @@ static void rbnn_realize(PCIDevice *pdev, Error **errp)
     s->vmstate_entry = qemu_add_vm_change_state_handler(rbnn_vm_state_change,
                                                         s);
     s->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, rbnn_timer_cb, s);
+    s->slice_timer = timer_new_ns(QEMU_CLOCK_REALTIME, rbnn_slice_cb, s);
     s->core = rbnn_dev_new(&s->params, &host, err, sizeof(err));
     if (!s->core) {
         error_setg(errp, "rbnn: %s", err);
@@ -338,6 +357,8 @@ fail:
     s->vmstate_entry = NULL;
     timer_free(s->timer);
     s->timer = NULL;
+    timer_free(s->slice_timer);
+    s->slice_timer = NULL;
     qemu_bh_delete(s->bh);
     s->bh = NULL;
 }
@@ -349,6 +370,10 @@ static void rbnn_exit(PCIDevice *pdev)
     if (s->timer) {
         timer_free(s->timer);
         s->timer = NULL;
+    }
+    if (s->slice_timer) {
+        timer_free(s->slice_timer);
+        s->slice_timer = NULL;
     }
     if (s->bh) {
         qemu_bh_delete(s->bh);

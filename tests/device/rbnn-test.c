@@ -1845,46 +1845,36 @@ static void check_latency(const char *what, int64_t *v, size_t n)
 }
 
 /*
- * While an EXEC that would run for half an hour computes: register reads and
- * the QMP monitor answer within milliseconds (the issue measured 29-42 s
- * for the first read before commands ran in slices), STATUS.BUSY is set
- * and PROGRESS grows; CONTROL.RESET stops the command at once, with no
- * DMA after it; the card then runs a normal EXEC correctly.
+ * Enable the rings and start the long EXEC (input 0x5a, output buffer
+ * 0xee at *@oa); returns the time of the first STATUS read after the
+ * doorbell (us) once STATUS.BUSY is set.
  */
-static void test_long_command(void)
+static int64_t long_start(Card *c, uint64_t *oa)
 {
-    Card *c = card_boot(LONG_PROPS);
     size_t plen;
     g_autofree uint8_t *img = long_prog(&plen);
-    g_autofree int64_t *reg_us = g_new(int64_t, 4096);
-    g_autofree int64_t *qmp_us = g_new(int64_t, 4096);
-    size_t nreg = 0, nqmp = 0;
-    uint64_t pa = galloc(c, plen), ia, oa;
+    uint64_t pa = galloc(c, plen), ia;
     const uint32_t ib = 128, ob = 16;
     struct rbnn_hw_cmd cmd = cmd_op(RBNN_OP_EXEC, 0x10c);
-    uint32_t p0, p1, status;
-    int64_t t, first_us, reset_us, end;
-    uint8_t probe[64];
-    TNet tn = { .in_c = 3, .in_l = 100, .in_bits = 1 };
-    int i;
+    uint32_t status;
+    int64_t t, first_us, end;
 
     card_rings(c, 8, 8);
     ia = galloc(c, (size_t)ib * LONG_BATCH);
-    oa = galloc(c, (size_t)ob * LONG_BATCH);
+    *oa = galloc(c, (size_t)ob * LONG_BATCH);
     qtest_memset(c->qts, ia, 0x5a, (size_t)ib * LONG_BATCH);
-    qtest_memset(c->qts, oa, 0xee, (size_t)ob * LONG_BATCH);
+    qtest_memset(c->qts, *oa, 0xee, (size_t)ob * LONG_BATCH);
     qtest_memwrite(c->qts, pa, img, plen);
     cmd.exec.prog.addr = cpu_to_le64(pa);
     cmd.exec.prog.len = cpu_to_le32(plen);
     cmd.exec.batch = cpu_to_le32(LONG_BATCH);
     cmd.exec.in.addr = cpu_to_le64(ia);
     cmd.exec.in.len = cpu_to_le32(ib * LONG_BATCH);
-    cmd.exec.out.addr = cpu_to_le64(oa);
+    cmd.exec.out.addr = cpu_to_le64(*oa);
     cmd.exec.out.len = cpu_to_le32(ob * LONG_BATCH);
     card_queue(c, &cmd);
     card_doorbell(c);
 
-    /* the first read after the doorbell */
     t = g_get_monotonic_time();
     status = rd(c, RBNN_REG_STATUS);
     first_us = g_get_monotonic_time() - t;
@@ -1901,6 +1891,31 @@ static void test_long_command(void)
         g_assert(g_get_monotonic_time() < end);
         status = rd(c, RBNN_REG_STATUS);
     }
+    return first_us;
+}
+
+/*
+ * While an EXEC that would run for half an hour computes: register reads and
+ * the QMP monitor answer within milliseconds (the issue measured 29-42 s
+ * for the first read before commands ran in slices), STATUS.BUSY is set
+ * and PROGRESS grows; CONTROL.RESET stops the command at once, with no
+ * DMA after it; the card then runs a normal EXEC correctly.
+ */
+static void test_long_command(void)
+{
+    Card *c = card_boot(LONG_PROPS);
+    g_autofree int64_t *reg_us = g_new(int64_t, 4096);
+    g_autofree int64_t *qmp_us = g_new(int64_t, 4096);
+    size_t nreg = 0, nqmp = 0;
+    uint64_t oa;
+    const uint32_t ob = 16;
+    uint32_t p0, p1, status;
+    int64_t t, first_us, reset_us, end;
+    uint8_t probe[64];
+    TNet tn = { .in_c = 3, .in_l = 100, .in_bits = 1 };
+    int i;
+
+    first_us = long_start(c, &oa);
     p0 = rd(c, RBNN_REG_PROGRESS);
 
     end = g_get_monotonic_time() + LONG_SAMPLE_US;
@@ -1962,6 +1977,114 @@ static void test_long_command(void)
     run_net(c, &tn, 64, 1024, 5, false);
     free_net(&tn);
     card_free(c);
+}
+
+/*
+ * Migration while the card computes a command over many slices fails
+ * cleanly: the source runs on, the command goes on; after a reset (or the
+ * command's end) the card migrates.
+ */
+static void test_long_command_migrate(void)
+{
+    const char *props = "-device rbnn,addr=04.0," LONG_PROPS;
+    g_autofree char *uri = g_strdup_printf("unix:%s/rbnn-mig-busy-%d.sock",
+                                           g_get_tmp_dir(), getpid());
+    g_autofree char *dst_args = g_strdup_printf("%s -incoming %s", props, uri);
+    QOSState *src_qs = boot(props), *dst_qs;
+    Card src, dst;
+    uint64_t oa;
+    uint32_t p0, p1;
+    const char *status = NULL;
+    gint64 end;
+    QDict *rsp, *sub;
+
+    card_attach(&src, src_qs, DEVFN0);
+    long_start(&src, &oa);
+    dst_qs = boot(dst_args);
+    /* the destination exits when the incoming migration fails */
+    qtest_set_expected_status(dst_qs->qts, 1);
+    rsp = qtest_qmp(src.qts, "{ 'execute': 'migrate', 'arguments': "
+                    "{ 'uri': %s } }", uri);
+    g_assert(qdict_haskey(rsp, "return"));
+    qobject_unref(rsp);
+    end = g_get_monotonic_time() + WAIT_US;
+    for (;;) {
+        rsp = qtest_qmp(src.qts, "{ 'execute': 'query-migrate' }");
+        sub = qdict_get_qdict(rsp, "return");
+        status = qdict_get_try_str(sub, "status");
+        if (status && !strcmp(status, "failed")) {
+            const char *why = qdict_get_try_str(sub, "error-desc");
+
+            g_test_message("migration while computing: %s (%s)", status,
+                           why ? why : "no reason");
+            g_assert(why && strstr(why, "rbnn"));
+            qobject_unref(rsp);
+            break;
+        }
+        g_assert(status && strcmp(status, "completed"));
+        if (g_get_monotonic_time() >= end) {
+            g_test_message("migration still %s", status);
+            g_assert_not_reached();
+        }
+        qobject_unref(rsp);
+        g_usleep(10000);
+    }
+    qtest_quit(dst_qs->qts);
+    dst_qs->qts = NULL;
+    g_free(dst_qs);
+    unlink(uri + strlen("unix:"));
+
+    /* the source runs on, and so does the command */
+    end = g_get_monotonic_time() + WAIT_US;
+    for (;;) {
+        bool running;
+
+        rsp = qtest_qmp(src.qts, "{ 'execute': 'query-status' }");
+        running = qdict_get_bool(qdict_get_qdict(rsp, "return"), "running");
+        qobject_unref(rsp);
+        if (running) {
+            break;
+        }
+        g_assert(g_get_monotonic_time() < end);
+        g_usleep(10000);
+    }
+    g_assert_cmphex(rd(&src, RBNN_REG_STATUS), ==,
+                    RBNN_STS_ENABLED | RBNN_STS_BUSY);
+    p0 = rd(&src, RBNN_REG_PROGRESS);
+    g_usleep(100000);
+    p1 = rd(&src, RBNN_REG_PROGRESS);
+    g_assert_cmpuint(p1, >, p0);
+    g_assert_false(card_pop(&src, NULL));
+
+    /* stopped: no slice runs, PROGRESS stands still */
+    rsp = qtest_qmp(src.qts, "{ 'execute': 'stop' }");
+    qobject_unref(rsp);
+    p0 = rd(&src, RBNN_REG_PROGRESS);
+    g_usleep(100000);
+    g_assert_cmpuint(rd(&src, RBNN_REG_PROGRESS), ==, p0);
+    rsp = qtest_qmp(src.qts, "{ 'execute': 'cont' }");
+    qobject_unref(rsp);
+    g_usleep(100000);
+    g_assert_cmpuint(rd(&src, RBNN_REG_PROGRESS), >, p0);
+
+    /* after a reset the card migrates */
+    wr(&src, RBNN_REG_CONTROL, RBNN_CTRL_RESET);
+    g_assert_cmphex(rd(&src, RBNN_REG_STATUS), ==, 0);
+    dst_qs = boot(dst_args);
+    migrate(src_qs, dst_qs, uri);
+    unlink(uri + strlen("unix:"));
+    dst = src;
+    dst.qs = dst_qs;
+    dst.qts = dst_qs->qts;
+    dst.dev = qpci_device_find(dst_qs->pcibus, DEVFN0);
+    g_assert(dst.dev != NULL);
+    g_assert_cmphex(rd(&dst, RBNN_REG_STATUS), ==, 0);
+    g_assert_cmpuint(rd(&dst, RBNN_REG_RESETS), ==, 1);
+    g_assert_cmpuint(rd(&dst, RBNN_REG_PROGRESS), >=, p0);
+    g_free(dst.dev);
+    card_detach(&src);
+    qtest_shutdown(src_qs);
+    qtest_shutdown(dst_qs);
 }
 
 /* ---- fault injection ---------------------------------------------------- */
@@ -2322,6 +2445,7 @@ int main(int argc, char **argv)
     g_test_add_func("/rbnn/timing/modeled", test_modeled_timing);
     g_test_add_func("/rbnn/reset/midway", test_reset_midway);
     g_test_add_func("/rbnn/slice/long-command", test_long_command);
+    g_test_add_func("/rbnn/slice/migrate-busy", test_long_command_migrate);
     g_test_add_func("/rbnn/fault/hang", test_fault_hang);
     g_test_add_func("/rbnn/fault/dma-irq-stuck", test_fault_dma_irq_stuck);
     g_test_add_func("/rbnn/fault/periodic", test_fault_periodic);
