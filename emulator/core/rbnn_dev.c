@@ -2138,6 +2138,9 @@ int rbnn_dev_load(struct rbnn_dev *d, const void *buf, size_t len)
 	memcpy(tiles, tmp.tile_scrub_weak, d->p.tiles * sizeof(*tiles));
 	free(tmp.tile_scrub_weak);
 	tmp.tile_scrub_weak = tiles;
+	/* A command this device was computing is replaced by the state's. */
+	job_end(d);
+	memset(&tmp.job, 0, sizeof(tmp.job));
 	tmp.arr = d->arr;
 	tmp.host = d->host;
 	tmp.p = d->p;

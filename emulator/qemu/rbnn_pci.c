@@ -344,7 +344,7 @@ static void rbnn_realize(PCIDevice *pdev, Error **errp)
         msix_uninit_exclusive_bar(pdev);
         goto fail;
     }
-    /* Function-level reset: a power-on reset of the card (rbnn_reset). */
+    /* Function-level reset: a power-on reset of the card (rbnn_reset_hold). */
     if (pdev->exp.exp_cap) {
         pcie_cap_flr_init(pdev);
     }
@@ -402,10 +402,14 @@ static void rbnn_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
     }
 }
 
-/* Device (system) reset is a power-on reset of the card. */
-static void rbnn_reset(DeviceState *dev)
+/*
+ * Resettable hold phase: any reset of the device (system reset, PCI bus
+ * reset, FLR) is a power-on reset of the card. It abandons a command being
+ * computed; the card sends no interrupt while resetting.
+ */
+static void rbnn_reset_hold(Object *obj, ResetType type)
 {
-    RbnnState *s = RBNN(dev);
+    RbnnState *s = RBNN(obj);
 
     s->timer_fired = false;
     s->paused = false;
@@ -643,6 +647,7 @@ static void rbnn_instance_init(Object *obj)
 static void rbnn_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
+    ResettableClass *rc = RESETTABLE_CLASS(klass);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
 
     k->realize = rbnn_realize;
@@ -654,7 +659,7 @@ static void rbnn_class_init(ObjectClass *klass, void *data)
     k->class_id = RBNN_PCI_CLASS_CODE >> 8;
     dc->desc = "RBNN RRAM binarized neural network accelerator";
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
-    device_class_set_legacy_reset(dc, rbnn_reset);
+    rc->phases.hold = rbnn_reset_hold;
     device_class_set_props(dc, rbnn_props);
     dc->vmsd = &vmstate_rbnn;
 }
