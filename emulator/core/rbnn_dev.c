@@ -1118,6 +1118,9 @@ static void post(struct rbnn_dev *d, bool irq_now)
 	d->cq_tail = (d->cq_tail + 1) & (d->cq_size - 1);
 	if (!d->cq_tail)
 		d->phase ^= 1;
+	if (d->host.cmd_posted)
+		d->host.cmd_posted(d->host.opaque, d->cqe.tag, d->cqe.status,
+				   d->cqe.time_ns);
 
 	d->energy_pj += d->cqe.energy_pj;
 	d->busy_ns += d->cqe.time_ns;
@@ -1231,6 +1234,9 @@ static void fetch_one(struct rbnn_dev *d, uint64_t *budget)
 	d->sq_head = (d->sq_head + 1) & (d->sq_size - 1);
 	d->cmds_fetched++;
 	d->inflight_floor = 0;
+	if (d->host.cmd_fetched)
+		d->host.cmd_fetched(d->host.opaque, le32toh(cmd.tag),
+				    cmd.opcode);
 
 	if (d->fault & RBNN_FAULT_HANG) {
 		d->fault &= ~RBNN_FAULT_HANG;

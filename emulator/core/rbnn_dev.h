@@ -32,6 +32,11 @@ struct rbnn_host {
 	uint64_t (*now_ns)(void *opaque);
 	/* Report a guest programming error (never fatal). */
 	void (*guest_error)(void *opaque, const char *fmt, va_list ap);
+	/* Optional (may be NULL), for tracing: a command was fetched ... */
+	void (*cmd_fetched)(void *opaque, uint32_t tag, uint8_t opcode);
+	/* ... and its completion written (status: enum rbnn_status). */
+	void (*cmd_posted)(void *opaque, uint32_t tag, uint16_t status,
+			   uint64_t time_ns);
 };
 
 /* NULL with a reason in @err if the parameters are invalid or no memory. */

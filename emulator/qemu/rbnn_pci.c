@@ -66,6 +66,7 @@
 #include "qemu/error-report.h"
 #include "qom/object.h"
 #include "system/runstate.h"
+#include "trace.h"
 
 #include "rbnn_regs.h"
 #include "rbnn_params.h"
@@ -103,29 +104,53 @@ struct RbnnState {
 
 /* ---- host interface for the core ------------------------------------- */
 
+/* The card's name in traces and logs: its id, else the type. */
+static const char *rbnn_id(RbnnState *s)
+{
+    return DEVICE(s)->id ? DEVICE(s)->id : TYPE_RBNN;
+}
+
 static int rbnn_host_dma_read(void *opaque, uint64_t addr, void *buf,
                               size_t len)
 {
     RbnnState *s = opaque;
+    bool ok = pci_dma_read(PCI_DEVICE(s), addr, buf, len) == MEMTX_OK;
 
-    return pci_dma_read(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK;
+    trace_rbnn_dma(rbnn_id(s), "read", addr, len, ok);
+    return !ok;
 }
 
 static int rbnn_host_dma_write(void *opaque, uint64_t addr, const void *buf,
                                size_t len)
 {
     RbnnState *s = opaque;
+    bool ok = pci_dma_write(PCI_DEVICE(s), addr, buf, len) == MEMTX_OK;
 
-    return pci_dma_write(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK;
+    trace_rbnn_dma(rbnn_id(s), "write", addr, len, ok);
+    return !ok;
 }
 
 static void rbnn_host_irq(void *opaque, unsigned int vec)
 {
-    PCIDevice *pdev = PCI_DEVICE(opaque);
+    RbnnState *s = opaque;
+    PCIDevice *pdev = PCI_DEVICE(s);
+    bool sent = vec < RBNN_MSIX_VECTORS && msix_enabled(pdev);
 
-    if (vec < RBNN_MSIX_VECTORS && msix_enabled(pdev)) {
+    trace_rbnn_irq(rbnn_id(s), vec, sent);
+    if (sent) {
         msix_notify(pdev, vec);
     }
+}
+
+static void rbnn_host_cmd_fetched(void *opaque, uint32_t tag, uint8_t opcode)
+{
+    trace_rbnn_cmd_fetched(rbnn_id(opaque), tag, opcode);
+}
+
+static void rbnn_host_cmd_posted(void *opaque, uint32_t tag, uint16_t status,
+                                 uint64_t time_ns)
+{
+    trace_rbnn_cmd_posted(rbnn_id(opaque), tag, status, time_ns);
 }
 
 static void rbnn_host_kick(void *opaque)
@@ -165,27 +190,43 @@ static void rbnn_host_guest_error(void *opaque, const char *fmt, va_list ap)
     RbnnState *s = opaque;
     g_autofree char *msg = NULL;
 
-    if (!qemu_loglevel_mask(LOG_GUEST_ERROR)) {
+    if (!qemu_loglevel_mask(LOG_GUEST_ERROR) &&
+        !trace_event_get_state_backends(TRACE_RBNN_GUEST_ERROR)) {
         return;
     }
     msg = g_strdup_vprintf(fmt, ap);
+    trace_rbnn_guest_error(rbnn_id(s), msg);
     if (DEVICE(s)->id) {
-        qemu_log("%s: %s\n", DEVICE(s)->id, msg);
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: %s\n", DEVICE(s)->id, msg);
     } else {
-        qemu_log("%s\n", msg);
+        qemu_log_mask(LOG_GUEST_ERROR, "%s\n", msg);
     }
 }
 #pragma GCC diagnostic pop
 
 /* ---- bottom half and timer ------------------------------------------- */
 
+/* CPU time of this thread (for the slice trace: wall time minus preemption). */
+static int64_t rbnn_thread_cpu_ns(void)
+{
+    struct timespec ts;
+
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)) {
+        return 0;
+    }
+    return ts.tv_sec * NANOSECONDS_PER_SECOND + ts.tv_nsec;
+}
+
 static void rbnn_bh(void *opaque)
 {
     RbnnState *s = opaque;
-    int64_t deadline;
+    int64_t start, now, cpu = 0;
     bool more;
 
     if (!runstate_is_running()) {
+        if (!s->paused) {
+            trace_rbnn_paused(rbnn_id(s));
+        }
         s->paused = true;
         return;
     }
@@ -193,10 +234,18 @@ static void rbnn_bh(void *opaque)
         s->timer_fired = false;
         rbnn_dev_timer(s->core);
     }
-    deadline = get_clock() + RBNN_SLICE_NS;
+    if (trace_event_get_state_backends(TRACE_RBNN_SLICE)) {
+        cpu = rbnn_thread_cpu_ns();
+    }
+    start = get_clock();
     do {
         more = rbnn_dev_work_slice(s->core, RBNN_SLICE_UNITS);
-    } while (more && get_clock() < deadline);
+        now = get_clock();
+    } while (more && now - start < RBNN_SLICE_NS);
+    if (trace_event_get_state_backends(TRACE_RBNN_SLICE)) {
+        trace_rbnn_slice(rbnn_id(s), now - start, rbnn_thread_cpu_ns() - cpu,
+                         more);
+    }
     if (more) {
         timer_mod(s->slice_timer,
                   qemu_clock_get_ns(QEMU_CLOCK_REALTIME) + RBNN_SLICE_GAP_NS);
@@ -215,6 +264,7 @@ static void rbnn_vm_state_change(void *opaque, bool running, RunState state)
     RbnnState *s = opaque;
 
     if (running && s->paused) {
+        trace_rbnn_resumed(rbnn_id(s));
         s->paused = false;
         qemu_bh_schedule(s->bh);
     }
@@ -248,15 +298,19 @@ static void rbnn_timer_cb(void *opaque)
 static uint64_t rbnn_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
     RbnnState *s = opaque;
+    uint32_t val;
 
     if (size != 4 || (addr & 3)) {
         qemu_log_mask(LOG_GUEST_ERROR,
                       "%s: invalid %u-byte read at 0x%" HWADDR_PRIx
                       " (only aligned 32-bit accesses)\n",
-                      TYPE_RBNN, size, addr);
+                      rbnn_id(s), size, addr);
+        trace_rbnn_mmio_read(rbnn_id(s), addr, size, 0);
         return 0;
     }
-    return rbnn_dev_read(s->core, addr);
+    val = rbnn_dev_read(s->core, addr);
+    trace_rbnn_mmio_read(rbnn_id(s), addr, size, val);
+    return val;
 }
 
 static void rbnn_mmio_write(void *opaque, hwaddr addr, uint64_t val,
@@ -264,11 +318,12 @@ static void rbnn_mmio_write(void *opaque, hwaddr addr, uint64_t val,
 {
     RbnnState *s = opaque;
 
+    trace_rbnn_mmio_write(rbnn_id(s), addr, size, val);
     if (size != 4 || (addr & 3)) {
         qemu_log_mask(LOG_GUEST_ERROR,
                       "%s: invalid %u-byte write at 0x%" HWADDR_PRIx
                       " (only aligned 32-bit accesses)\n",
-                      TYPE_RBNN, size, addr);
+                      rbnn_id(s), size, addr);
         return;
     }
     rbnn_dev_write(s->core, addr, val);
@@ -307,6 +362,8 @@ static void rbnn_realize(PCIDevice *pdev, Error **errp)
         .timer_mod = rbnn_host_timer_mod,
         .now_ns = rbnn_host_now_ns,
         .guest_error = rbnn_host_guest_error,
+        .cmd_fetched = rbnn_host_cmd_fetched,
+        .cmd_posted = rbnn_host_cmd_posted,
     };
 
     if (rbnn_params_check(&s->params, err, sizeof(err))) {
@@ -411,6 +468,7 @@ static void rbnn_reset_hold(Object *obj, ResetType type)
 {
     RbnnState *s = RBNN(obj);
 
+    trace_rbnn_reset(rbnn_id(s), type);
     s->timer_fired = false;
     s->paused = false;
     if (s->core) {
@@ -426,9 +484,10 @@ static int rbnn_pre_save(void *opaque)
     size_t n;
 
     if (rbnn_dev_computing(s->core)) {
+        trace_rbnn_save_refused(rbnn_id(s));
         error_report("%s: the card is computing a command; it cannot be "
                      "saved until the command completes (retry then)",
-                     DEVICE(s)->id ? DEVICE(s)->id : TYPE_RBNN);
+                     rbnn_id(s));
         return -EBUSY;
     }
     n = rbnn_dev_state_size(s->core);
