@@ -24,7 +24,7 @@
  *   modeled timing it is then interpolated over the command's modeled
  *   duration, never below what it showed while computing.
  * - EXEC and the row commands (PROGRAM_ROWS, READ_ROWS, REFRESH,
- *   ERASE_TILE) are computed in steps (struct exec_job), between which the
+ *   ERASE_TILE) are computed in steps (struct cmd_job), between which the
  *   registers work and CONTROL.RESET abandons the command. The steps do
  *   what one whole call would, in the same order, so results, costs and
  *   random draws do not depend on the budgets. A device computing such a
@@ -123,14 +123,14 @@ struct cmdctx {
 	uint32_t aux;
 	uint64_t weak;		/* REFRESH: weak cells (for the counters) */
 	uint32_t tile;		/* REFRESH: its tile */
-	bool started;		/* EXEC: goes on in d->job */
+	bool started;		/* goes on in d->job (EXEC, row commands) */
 };
 
 /*
  * The command being computed over several work slices: an EXEC (see
  * exec_begin()) or a row command (rows_begin()).
  */
-struct exec_job {
+struct cmd_job {
 	bool on;
 	uint8_t op;		/* RBNN_OP_* */
 	struct cmdctx c;
@@ -207,8 +207,8 @@ struct rbnn_dev {
 
 	uint64_t timer_req;	/* last deadline passed to timer_mod */
 
-	/* EXEC being computed (inflight too; end_ns not known yet) */
-	struct exec_job job;
+	/* command being computed (inflight too; end_ns not known yet) */
+	struct cmd_job job;
 	uint64_t inflight_floor;	/* PROGRESS units already shown */
 };
 
@@ -669,7 +669,7 @@ static void finish_prog(struct cmdctx *c, const struct rbnn_prog_result *res)
 /* Free what the command being computed holds; no command then. */
 static void job_end(struct rbnn_dev *d)
 {
-	struct exec_job *j = &d->job;
+	struct cmd_job *j = &d->job;
 
 	if (j->bi_open)
 		buf_close(&j->bi);
@@ -695,7 +695,7 @@ static void job_end(struct rbnn_dev *d)
 static bool rows_begin(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
 {
 	struct rbnn_dev *d = c->d;
-	struct exec_job *j = &d->job;
+	struct cmd_job *j = &d->job;
 	struct rows_args a;
 	unsigned int words = rbnn_array_row_words(d->arr);
 	unsigned int need = NEED_RANGE | NEED_PROG | NEED_BUF;
@@ -761,7 +761,7 @@ fail:
 /* One row of the row command in flight; false if the command failed. */
 static bool rows_one(struct rbnn_dev *d)
 {
-	struct exec_job *j = &d->job;
+	struct cmd_job *j = &d->job;
 	struct cmdctx *c = &j->c;
 	unsigned int words = rbnn_array_row_words(d->arr), k;
 	uint32_t row = j->row + j->r;
@@ -802,7 +802,7 @@ static bool rows_one(struct rbnn_dev *d)
 /* Rows for about *@budget units; true when done (or failed). */
 static bool rows_step(struct rbnn_dev *d, uint64_t *budget)
 {
-	struct exec_job *j = &d->job;
+	struct cmd_job *j = &d->job;
 	struct cmdctx *c = &j->c;
 
 	while (*budget) {
@@ -932,7 +932,7 @@ static void cmd_self_test(struct cmdctx *c)
 static bool exec_begin(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
 {
 	struct rbnn_dev *d = c->d;
-	struct exec_job *j = &d->job;
+	struct cmd_job *j = &d->job;
 	const struct rbnn_hw_exec *e = &cmd->exec;
 	struct dbuf bp;
 	uint32_t batch = le32toh(e->batch);
@@ -1024,7 +1024,7 @@ fail:
  */
 static bool exec_step(struct rbnn_dev *d, uint64_t *budget)
 {
-	struct exec_job *j = &d->job;
+	struct cmd_job *j = &d->job;
 	struct cmdctx *c = &j->c;
 
 	while (*budget) {
@@ -1203,7 +1203,7 @@ static void finish_cmd(struct rbnn_dev *d, const struct cmdctx *cc,
 /* Continue the command being computed; false if the budget ran out first. */
 static bool continue_job(struct rbnn_dev *d, uint64_t *budget)
 {
-	struct exec_job *j = &d->job;
+	struct cmd_job *j = &d->job;
 	struct cmdctx c;
 	struct rbnn_hw_cmd cmd;
 	uint64_t start = d->start_ns;
@@ -1340,7 +1340,7 @@ bool rbnn_dev_computing(const struct rbnn_dev *d)
 void rbnn_dev_timer(struct rbnn_dev *d)
 {
 	d->timer_req = NO_DEADLINE; /* the requested timer has fired */
-	/* Deadlines only: an EXEC being computed goes on in work calls. */
+	/* Deadlines only: a command being computed goes on in work calls. */
 	if (service(d, UNBOUNDED, false) && d->host.kick && !d->job.on)
 		d->host.kick(d->host.opaque);
 }
@@ -1349,9 +1349,9 @@ void rbnn_dev_timer(struct rbnn_dev *d)
 /* Reset                                                                  */
 
 /*
- * While an EXEC is computed: the units done so far. Then, with timing=1,
- * interpolated over the modeled duration but never below what was shown
- * while computing.
+ * While a command is computed in slices: the units done so far. Then,
+ * with timing=1, interpolated over the modeled duration but never below
+ * what was shown while computing.
  */
 static uint64_t progress_now(struct rbnn_dev *d)
 {
@@ -2112,7 +2112,7 @@ static bool regs_valid(const struct rbnn_dev *t, uint32_t tiles)
 		return false;
 	if (t->inflight && !t->hung && t->end_ns < t->start_ns)
 		return false;
-	/* An EXEC being computed is never saved (rbnn_dev_computing()). */
+	/* A command being computed is never saved (rbnn_dev_computing()). */
 	if (t->inflight && !t->hung && t->end_ns == NO_DEADLINE)
 		return false;
 	if (t->inflight_tile >= tiles)

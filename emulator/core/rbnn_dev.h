@@ -57,17 +57,19 @@ void rbnn_dev_work(struct rbnn_dev *d);
  * The same in a bounded slice: complete due work, then compute and fetch
  * for about @budget units (one unit per cell sensed or programming pulse,
  * and per byte of an EXEC item's input and output; see rbnn_prog_step()
- * for the indivisible pieces). An EXEC is computed over as many slices as
- * it needs, STATUS.BUSY set; registers and CONTROL.RESET (which abandons
- * it) work between slices. Returns true if work is left: call again soon
+ * for the indivisible pieces of an EXEC; row commands go row by row). An
+ * EXEC or a PROGRAM_ROWS, READ_ROWS, REFRESH or ERASE_TILE is computed
+ * over as many slices as it needs, STATUS.BUSY set; registers and
+ * CONTROL.RESET (which abandons it) work between slices. Returns true if work is left: call again soon
  * (no kick is sent for it). Results, costs and random draws do not depend
  * on the budgets.
  */
 bool rbnn_dev_work_slice(struct rbnn_dev *d, uint64_t budget);
 
 /*
- * An EXEC is being computed (between slices). Its state is not part of
- * rbnn_dev_save(): an embedding must not save the device then.
+ * A command is being computed (between slices). Its state is not part of
+ * rbnn_dev_save() (a state saved then does not load): an embedding must
+ * not save the device then.
  */
 bool rbnn_dev_computing(const struct rbnn_dev *d);
 /* A timer requested through timer_mod expired. */

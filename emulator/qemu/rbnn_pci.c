@@ -18,7 +18,7 @@
  * monitor and other devices are served too. A long command never holds
  * the BQL for long.
  * While the VM is stopped no slice runs (no DMA); the command goes on when
- * it runs again. A card that is computing an EXEC cannot be saved: the
+ * it runs again. A card that is computing a command cannot be saved: the
  * migration (or savevm) fails with an error and can be retried when the
  * command has completed.
  *
