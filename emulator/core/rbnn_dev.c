@@ -75,6 +75,12 @@ _Static_assert(sizeof(struct rbnn_hw_wear) == 8, "wear size");
 #define CQE_SIZE		32u
 #define WORK_BATCH		64u	/* commands per rbnn_dev_work() call */
 #define UNBOUNDED		UINT64_MAX
+/*
+ * Work a timer callback may do (rbnn_dev_timer()): it posts due
+ * completions and fetches the next command at its exact time, and computes
+ * only this much of it before leaving the rest to work calls.
+ */
+#define TIMER_BUDGET		(1u << 18)
 #define PROG_MAX_BYTES		(1u << 20)
 #define SG_CHUNK		256u	/* SG entries fetched per DMA */
 #define NO_DEADLINE		UINT64_MAX
@@ -1285,13 +1291,13 @@ static void fetch_one(struct rbnn_dev *d, uint64_t *budget)
  * @budget units (and at most WORK_BATCH commands). Returns true if work
  * is left that the budget did not cover.
  */
-static bool service(struct rbnn_dev *d, uint64_t budget, bool compute)
+static bool service(struct rbnn_dev *d, uint64_t budget)
 {
 	uint64_t now = now_ns(d);
 	unsigned int n = 0;
 	bool more = false;
 
-	if (d->job.on && (!compute || !continue_job(d, &budget))) {
+	if (d->job.on && !continue_job(d, &budget)) {
 		more = true;
 		goto out;
 	}
@@ -1323,13 +1329,13 @@ out:
 
 void rbnn_dev_work(struct rbnn_dev *d)
 {
-	if (service(d, UNBOUNDED, true) && d->host.kick)
+	if (service(d, UNBOUNDED) && d->host.kick)
 		d->host.kick(d->host.opaque);
 }
 
 bool rbnn_dev_work_slice(struct rbnn_dev *d, uint64_t budget)
 {
-	return service(d, budget ? budget : 1, true);
+	return service(d, budget ? budget : 1);
 }
 
 bool rbnn_dev_computing(const struct rbnn_dev *d)
@@ -1340,8 +1346,7 @@ bool rbnn_dev_computing(const struct rbnn_dev *d)
 void rbnn_dev_timer(struct rbnn_dev *d)
 {
 	d->timer_req = NO_DEADLINE; /* the requested timer has fired */
-	/* Deadlines only: a command being computed goes on in work calls. */
-	if (service(d, UNBOUNDED, false) && d->host.kick && !d->job.on)
+	if (service(d, TIMER_BUDGET) && d->host.kick)
 		d->host.kick(d->host.opaque);
 }
 

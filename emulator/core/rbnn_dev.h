@@ -72,7 +72,11 @@ bool rbnn_dev_work_slice(struct rbnn_dev *d, uint64_t budget);
  * not save the device then.
  */
 bool rbnn_dev_computing(const struct rbnn_dev *d);
-/* A timer requested through timer_mod expired. */
+/*
+ * A timer requested through timer_mod expired: post due completions and
+ * fetch what follows at this exact time; a long command fetched then is
+ * computed for a bounded budget here and goes on after a kick.
+ */
 void rbnn_dev_timer(struct rbnn_dev *d);
 
 /*

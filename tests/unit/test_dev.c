@@ -1375,6 +1375,56 @@ static void test_rows_sliced(void **state)
 	}
 }
 
+static void mod_big_modeled(struct rbnn_params *p)
+{
+	p->tiles = 1;
+	p->rows = 1024;
+	p->cols = 1024;
+	p->timing = 1;
+}
+
+/*
+ * A timer callback posts the due completion and fetches the next command
+ * at that exact time, but computes a long one only for a bounded budget:
+ * the rest waits for a kick (the embedding's work slices).
+ */
+static void test_timer_bounded(void **state)
+{
+	struct fake *f = fk_new(mod_big_modeled);
+	struct rbnn_hw_cmd nop = cmd_op(RBNN_OP_NOP, 1);
+	struct rbnn_hw_cmd rr = cmd_rows(RBNN_OP_READ_ROWS, 0, 0, 1024,
+					 DATA_ADDR, 1024 * 128);
+	struct rbnn_hw_cqe e;
+	uint64_t due;
+
+	(void)state;
+	fk_rings(f, 8, 8);
+	fk_queue(f, &nop);
+	fk_queue(f, &rr);
+	fk_doorbell(f);
+	assert_true(rd(f, RBNN_REG_STATUS) & RBNN_STS_BUSY);
+	assert_false(rbnn_dev_computing(f->d));
+	due = f->timer;
+	assert_true(due != UINT64_MAX);
+	f->now = due;
+	f->timer = UINT64_MAX;
+	f->kicks = 0;
+	rbnn_dev_timer(f->d);
+	assert_true(fk_pop(f, &e));		/* the NOP, at its time */
+	assert_int_equal(le32toh(e.tag), 1);
+	assert_true(rbnn_dev_computing(f->d));	/* READ_ROWS fetched ... */
+	assert_true(f->kicks > 0);		/* ... and left to work calls */
+	assert_int_equal(rd(f, RBNN_REG_SQ_HEAD), 2);
+	fk_run(f);
+	assert_false(rbnn_dev_computing(f->d));
+	assert_false(fk_pop(f, NULL));		/* modeled time not over */
+	fk_advance(f, 100000000);
+	assert_true(fk_pop(f, &e));
+	assert_int_equal(status_of(&e), RBNN_STATUS_OK);
+	assert_int_equal(le32toh(e.tag), le32toh(rr.tag));
+	fk_free(f);
+}
+
 /*
  * CONTROL.RESET between slices abandons the EXEC: not busy, no
  * completion or DMA after it, counters untouched but PROGRESS kept, the
@@ -2096,6 +2146,7 @@ int main(void)
 		cmocka_unit_test(test_exec_fc),
 		cmocka_unit_test(test_exec_sliced),
 		cmocka_unit_test(test_rows_sliced),
+		cmocka_unit_test(test_timer_bounded),
 		cmocka_unit_test(test_exec_sliced_reset),
 		cmocka_unit_test(test_exec_sliced_modeled),
 		cmocka_unit_test(test_fault_hang),
