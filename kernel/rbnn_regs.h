@@ -38,7 +38,7 @@
 #define RBNN_REG_CAPS			0x008	/* RO: RBNN_CAP_* */
 #define RBNN_REG_TILES			0x00c	/* RO: number of tiles */
 #define RBNN_REG_TILE_ROWS		0x010	/* RO: rows per tile */
-#define RBNN_REG_TILE_COLS		0x014	/* RO: columns per tile (x64) */
+#define RBNN_REG_TILE_COLS		0x014	/* RO: columns per tile (a multiple of 64) */
 #define RBNN_REG_ACT_BUF_SIZE		0x018	/* RO: activation buffer bytes */
 #define RBNN_REG_MAX_LAYERS		0x01c	/* RO: layers per program */
 #define RBNN_REG_MAX_SGL		0x020	/* RO: entries per SG list */

@@ -624,14 +624,24 @@ void rbnn_array_xnor_popcount_planes(struct rbnn_array *a, uint32_t tile,
 				out[i] += m << p;
 			}
 	}
-	if (cost)
-		for (p = 0; p < planes; p++) {
-			cost->energy_fj += count * (cells * a->p.e_read_fj +
-						    a->p.e_popcount_fj);
-			cost->time_ns += count * a->p.t_read_ns;
-			cost->cell_reads += (uint64_t)count * cells;
-			cost->progress += count;
-		}
+	rbnn_array_planes_cost(a, count, planes, cells, cost);
+}
+
+void rbnn_array_planes_cost(const struct rbnn_array *a, uint32_t count,
+			    uint32_t planes, uint32_t cells,
+			    struct rbnn_cost *cost)
+{
+	uint32_t p;
+
+	if (!cost)
+		return;
+	for (p = 0; p < planes; p++) {
+		cost->energy_fj += count * (cells * a->p.e_read_fj +
+					    a->p.e_popcount_fj);
+		cost->time_ns += count * a->p.t_read_ns;
+		cost->cell_reads += (uint64_t)count * cells;
+		cost->progress += count;
+	}
 }
 
 /* The single-row path stays lean: callers use it once per row. */

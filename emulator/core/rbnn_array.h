@@ -103,6 +103,16 @@ void rbnn_array_xnor_popcount_planes(struct rbnn_array *a, uint32_t tile,
 				     uint32_t nbits, uint32_t *out,
 				     struct rbnn_cost *cost);
 
+/*
+ * The cost rbnn_array_xnor_popcount_planes() adds for @count rows,
+ * @planes planes and @cells sensed cells per row read, added the same way
+ * (so the sums are bit-identical): a caller that splits one such read
+ * into pieces with cost NULL adds this once for the whole.
+ */
+void rbnn_array_planes_cost(const struct rbnn_array *a, uint32_t count,
+			    uint32_t planes, uint32_t cells,
+			    struct rbnn_cost *cost);
+
 void rbnn_array_set_threshold(struct rbnn_array *a, uint32_t tile,
 			      uint32_t row, int32_t thr);
 int32_t rbnn_array_threshold(const struct rbnn_array *a, uint32_t tile,

@@ -19,8 +19,16 @@
  *   message per vector per event). Enabling a mask bit whose status bit is
  *   already set sends the message then.
  * - PROGRESS counts work units: 1 per command + 1 per row operation of the
- *   array (rbnn_cost.progress). In modeled timing it is interpolated over
- *   the command's modeled duration.
+ *   array (rbnn_cost.progress). While a command is computed over several
+ *   work slices (rbnn_dev_work_slice()) it shows the units done so far; in
+ *   modeled timing it is then interpolated over the command's modeled
+ *   duration, never below what it showed while computing.
+ * - EXEC and the row commands (PROGRAM_ROWS, READ_ROWS, REFRESH,
+ *   ERASE_TILE) are computed in steps (struct cmd_job), between which the
+ *   registers work and CONTROL.RESET abandons the command. The steps do
+ *   what one whole call would, in the same order, so results, costs and
+ *   random draws do not depend on the budgets. A device computing such a
+ *   command cannot be saved (rbnn_dev_computing()).
  * - Hung commands (fault injection) are fetched but never executed.
  * - BAD_PARAM / DMA details are the byte offset, within the 64-byte SQE, of
  *   the offending field (for DMA: of the struct rbnn_hw_buf involved).
@@ -66,12 +74,19 @@ _Static_assert(sizeof(struct rbnn_hw_wear) == 8, "wear size");
 #define SQE_SIZE		64u
 #define CQE_SIZE		32u
 #define WORK_BATCH		64u	/* commands per rbnn_dev_work() call */
+#define UNBOUNDED		UINT64_MAX
+/*
+ * Work a timer callback may do (rbnn_dev_timer()): it posts due
+ * completions and fetches the next command at its exact time, and computes
+ * only this much of it before leaving the rest to work calls.
+ */
+#define TIMER_BUDGET		(1u << 18)
 #define PROG_MAX_BYTES		(1u << 20)
 #define SG_CHUNK		256u	/* SG entries fetched per DMA */
 #define NO_DEADLINE		UINT64_MAX
 
 #define STATE_MAGIC		0x53444e42u /* "BNDS" */
-#define STATE_VERSION		2u
+#define STATE_VERSION		3u
 
 #define CTRL_MASK	(RBNN_CTRL_ENABLE | RBNN_CTRL_RESET)
 #define INT_MASK_ALL	(RBNN_INT_CQ | RBNN_INT_ERROR | RBNN_INT_TEST)
@@ -84,6 +99,64 @@ _Static_assert(sizeof(struct rbnn_hw_wear) == 8, "wear size");
 enum latch {
 	L_ENERGY, L_BUSY, L_CMDS, L_PULSES, L_READS, L_AGE, L_TILE_CYCLES,
 	L_PARAM, L_SCRUB, L_COUNT
+};
+
+struct seg {
+	uint64_t addr;
+	uint64_t len;
+};
+
+struct dbuf {
+	uint64_t addr;
+	uint32_t nents;
+	uint32_t len;
+	uint32_t desc_off;	/* offset of the descriptor in the SQE */
+	struct seg *segs;
+	/* cursor for sequential access */
+	uint32_t cur;
+	uint64_t cur_start;
+};
+
+struct cmdctx {
+	struct rbnn_dev *d;
+	struct rbnn_cost cost;
+	uint64_t dma_bytes;
+	bool dma_started;
+	bool dma_fail;
+	bool failed;
+	uint16_t status;
+	uint32_t detail;
+	uint32_t aux;
+	uint64_t weak;		/* REFRESH: weak cells (for the counters) */
+	uint32_t tile;		/* REFRESH: its tile */
+	bool started;		/* goes on in d->job (EXEC, row commands) */
+};
+
+/*
+ * The command being computed over several work slices: an EXEC (see
+ * exec_begin()) or a row command (rows_begin()).
+ */
+struct cmd_job {
+	bool on;
+	uint8_t op;		/* RBNN_OP_* */
+	struct cmdctx c;
+	struct rbnn_hw_cmd cmd;
+	uint64_t seen;		/* units done when the last slice began */
+	/* EXEC */
+	bool item_on;		/* item read, being computed */
+	struct rbnn_prog *prog;
+	struct dbuf bi, bo;
+	bool bi_open, bo_open;
+	void *in, *out;
+	uint64_t in_bytes, out_bytes;
+	uint32_t batch, item;
+	/* PROGRAM_ROWS, READ_ROWS, REFRESH, ERASE_TILE: row by row */
+	uint32_t tile, row, nrows, r;	/* r: rows done */
+	uint64_t *bits;		/* PROGRAM_ROWS data, else one row */
+	struct dbuf b;		/* READ_ROWS buffer */
+	bool b_open;
+	struct rbnn_prog_opts opts;
+	struct rbnn_prog_result res;	/* summed over the rows */
 };
 
 struct rbnn_dev {
@@ -139,6 +212,10 @@ struct rbnn_dev {
 	uint64_t coal_deadline;	/* NO_DEADLINE: timer not armed */
 
 	uint64_t timer_req;	/* last deadline passed to timer_mod */
+
+	/* command being computed (inflight too; end_ns not known yet) */
+	struct cmd_job job;
+	uint64_t inflight_floor;	/* PROGRESS units already shown */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -175,6 +252,12 @@ static uint64_t round_u64(double v)
 	if (v >= 18446744073709549568.0)
 		return UINT64_MAX;
 	return (uint64_t)(v + 0.5);
+}
+
+/* Take @u units from a work budget (saturating at 0). */
+static void spend(uint64_t *budget, uint64_t u)
+{
+	*budget = u < *budget ? *budget - u : 0;
 }
 
 static uint32_t sat32(uint64_t v)
@@ -268,36 +351,6 @@ static void fatal(struct rbnn_dev *d, uint32_t err, const char *what)
 
 /* ---------------------------------------------------------------------- */
 /* Command context and DMA buffers                                        */
-
-struct seg {
-	uint64_t addr;
-	uint64_t len;
-};
-
-struct dbuf {
-	uint64_t addr;
-	uint32_t nents;
-	uint32_t len;
-	uint32_t desc_off;	/* offset of the descriptor in the SQE */
-	struct seg *segs;
-	/* cursor for sequential access */
-	uint32_t cur;
-	uint64_t cur_start;
-};
-
-struct cmdctx {
-	struct rbnn_dev *d;
-	struct rbnn_cost cost;
-	uint64_t dma_bytes;
-	bool dma_started;
-	bool dma_fail;
-	bool failed;
-	uint16_t status;
-	uint32_t detail;
-	uint32_t aux;
-	uint64_t weak;		/* REFRESH: weak cells (for the counters) */
-	uint32_t tile;		/* REFRESH: its tile */
-};
 
 static void cmd_fail(struct cmdctx *c, uint16_t status, uint32_t detail)
 {
@@ -619,84 +672,171 @@ static void finish_prog(struct cmdctx *c, const struct rbnn_prog_result *res)
 	}
 }
 
-static void cmd_program_rows(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
+/* Free what the command being computed holds; no command then. */
+static void job_end(struct rbnn_dev *d)
 {
-	struct rbnn_dev *d = c->d;
-	struct rows_args a;
-	struct dbuf b;
-	struct rbnn_prog_opts opts;
-	struct rbnn_prog_result res;
-	unsigned int words = rbnn_array_row_words(d->arr);
-	size_t nwords, k;
-	uint64_t *bits;
+	struct cmd_job *j = &d->job;
 
-	if (!rows_decode(c, cmd, NEED_RANGE | NEED_PROG | NEED_BUF, &a))
-		return;
-	nwords = (size_t)a.nrows * words;
-	bits = malloc(nwords * 8 + 8);
-	if (!bits) {
-		gerr(d, "rbnn: no memory for %u rows", a.nrows);
-		cmd_fail(c, RBNN_STATUS_DMA, OFF(rows.buf));
-		return;
-	}
-	if (buf_open(c, &cmd->rows.buf, OFF(rows.buf), &b))
-		goto out;
-	if (buf_io(c, &b, 0, bits, nwords * 8, false))
-		goto out_close;
-	for (k = 0; k < nwords; k++)
-		bits[k] = le64toh(bits[k]);
-	memset(&opts, 0, sizeof(opts));
-	opts.current_ua = a.current_na / 1000.0;
-	opts.pulse_ns = a.pulse_ns;
-	opts.verify_max = a.verify_max;
-	opts.verify = cmd->flags & RBNN_CMD_F_VERIFY;
-	memset(&res, 0, sizeof(res));
-	rbnn_array_program(d->arr, a.tile, a.row, a.nrows, bits, &opts, &res,
-			   &c->cost);
-	finish_prog(c, &res);
-out_close:
-	buf_close(&b);
-out:
-	free(bits);
+	if (j->bi_open)
+		buf_close(&j->bi);
+	if (j->bo_open)
+		buf_close(&j->bo);
+	if (j->b_open)
+		buf_close(&j->b);
+	free(j->bits);
+	rbnn_prog_free(j->prog);
+	free(j->in);
+	free(j->out);
+	memset(j, 0, sizeof(*j));
 }
 
-static void cmd_read_rows(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
+/*
+ * PROGRAM_ROWS, READ_ROWS, REFRESH and ERASE_TILE run row by row in work
+ * slices like an EXEC: rows_begin() checks the command and does its DMA
+ * reads (all of PROGRAM_ROWS' data, so a failed read programs nothing),
+ * rows_step() does the rows in order, exactly as the array functions do
+ * them for a whole range (same draws, same costs), rows_finish() sets the
+ * status. job_end() frees what they hold.
+ */
+static bool rows_begin(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
 {
 	struct rbnn_dev *d = c->d;
+	struct cmd_job *j = &d->job;
 	struct rows_args a;
-	struct dbuf b;
 	unsigned int words = rbnn_array_row_words(d->arr);
-	uint64_t *row;
-	uint32_t r, k;
+	unsigned int need = NEED_RANGE | NEED_PROG | NEED_BUF;
+	size_t nwords, k;
 
-	if (!rows_decode(c, cmd, NEED_RANGE | NEED_PROG | NEED_BUF, &a))
-		return;
-	row = malloc((size_t)words * 8 + 8);
-	if (!row) {
+	memset(j, 0, sizeof(*j));
+	if (cmd->opcode == RBNN_OP_REFRESH)
+		need = NEED_RANGE;
+	else if (cmd->opcode == RBNN_OP_ERASE_TILE)
+		need = 0;
+	if (!rows_decode(c, cmd, need, &a))
+		return false;
+	j->op = cmd->opcode;
+	j->tile = a.tile;
+	j->row = a.row;
+	j->nrows = cmd->opcode == RBNN_OP_ERASE_TILE ? d->p.rows : a.nrows;
+	if (cmd->opcode == RBNN_OP_ERASE_TILE)
+		j->row = 0;
+	nwords = cmd->opcode == RBNN_OP_PROGRAM_ROWS ?
+		 (size_t)a.nrows * words : words;
+	j->bits = calloc(nwords + 1, 8);
+	if (!j->bits) {
+		gerr(d, "rbnn: no memory for %u rows", a.nrows);
 		cmd_fail(c, RBNN_STATUS_DMA, OFF(rows.buf));
-		return;
+		goto fail;
 	}
-	if (buf_open(c, &cmd->rows.buf, OFF(rows.buf), &b))
-		goto out;
-	/* Bounds first: nothing is written if the buffer is too short. */
-	if ((uint64_t)a.nrows * words * 8 > b.len) {
-		gerr(d, "rbnn: READ_ROWS buffer of %u bytes < %llu", b.len,
-		     (unsigned long long)a.nrows * words * 8);
-		cmd_fail(c, RBNN_STATUS_DMA, OFF(rows.buf));
-		goto out_close;
+	switch (cmd->opcode) {
+	case RBNN_OP_PROGRAM_ROWS:
+		if (buf_open(c, &cmd->rows.buf, OFF(rows.buf), &j->b))
+			goto fail;
+		j->b_open = true;
+		if (buf_io(c, &j->b, 0, j->bits, nwords * 8, false))
+			goto fail;
+		for (k = 0; k < nwords; k++)
+			j->bits[k] = le64toh(j->bits[k]);
+		j->opts.current_ua = a.current_na / 1000.0;
+		j->opts.pulse_ns = a.pulse_ns;
+		j->opts.verify_max = a.verify_max;
+		j->opts.verify = cmd->flags & RBNN_CMD_F_VERIFY;
+		break;
+	case RBNN_OP_READ_ROWS:
+		if (buf_open(c, &cmd->rows.buf, OFF(rows.buf), &j->b))
+			goto fail;
+		j->b_open = true;
+		/* Bounds first: nothing is written if the buffer is too short. */
+		if ((uint64_t)a.nrows * words * 8 > j->b.len) {
+			gerr(d, "rbnn: READ_ROWS buffer of %u bytes < %llu",
+			     j->b.len, (unsigned long long)a.nrows * words * 8);
+			cmd_fail(c, RBNN_STATUS_DMA, OFF(rows.buf));
+			goto fail;
+		}
+		break;
+	default:
+		break;
 	}
-	for (r = 0; r < a.nrows; r++) {
-		rbnn_array_read(d->arr, a.tile, a.row + r, row, &c->cost);
+	j->on = true;
+	return true;
+fail:
+	job_end(d);
+	return false;
+}
+
+/* One row of the row command in flight; false if the command failed. */
+static bool rows_one(struct rbnn_dev *d)
+{
+	struct cmd_job *j = &d->job;
+	struct cmdctx *c = &j->c;
+	unsigned int words = rbnn_array_row_words(d->arr), k;
+	uint32_t row = j->row + j->r;
+	struct rbnn_prog_result res;
+
+	memset(&res, 0, sizeof(res));
+	switch (j->op) {
+	case RBNN_OP_PROGRAM_ROWS:
+		rbnn_array_program(d->arr, j->tile, row, 1,
+				   j->bits + (size_t)j->r * words, &j->opts,
+				   &res, &c->cost);
+		break;
+	case RBNN_OP_READ_ROWS:
+		rbnn_array_read(d->arr, j->tile, row, j->bits, &c->cost);
 		for (k = 0; k < words; k++)
-			row[k] = htole64(row[k]);
-		if (buf_io(c, &b, (uint64_t)r * words * 8, row,
+			j->bits[k] = htole64(j->bits[k]);
+		if (buf_io(c, &j->b, (uint64_t)j->r * words * 8, j->bits,
 			   (size_t)words * 8, true))
-			break;
+			return false;
+		break;
+	case RBNN_OP_REFRESH:
+		rbnn_array_refresh(d->arr, j->tile, row, 1, &res, &c->cost);
+		break;
+	case RBNN_OP_ERASE_TILE:
+		/* rbnn_array_erase() row by row: zeros at the defaults. */
+		rbnn_array_program(d->arr, j->tile, row, 1, j->bits, NULL,
+				   &res, &c->cost);
+		rbnn_array_set_threshold(d->arr, j->tile, row, 0);
+		break;
 	}
-out_close:
-	buf_close(&b);
-out:
-	free(row);
+	j->res.pulses += res.pulses;
+	j->res.unverified += res.unverified;
+	j->res.weak = j->res.weak + res.weak < j->res.weak ? UINT32_MAX :
+		      j->res.weak + res.weak;
+	return true;
+}
+
+/* Rows for about *@budget units; true when done (or failed). */
+static bool rows_step(struct rbnn_dev *d, uint64_t *budget)
+{
+	struct cmd_job *j = &d->job;
+	struct cmdctx *c = &j->c;
+
+	while (*budget) {
+		uint64_t before = c->cost.cell_reads + c->cost.pulses;
+
+		if (j->r == j->nrows)
+			break;
+		if (!rows_one(d))
+			return true;
+		j->r++;
+		spend(budget, 1 + c->cost.cell_reads + c->cost.pulses - before);
+	}
+	if (j->r < j->nrows)
+		return false;
+	switch (j->op) {
+	case RBNN_OP_PROGRAM_ROWS:
+		finish_prog(c, &j->res);
+		break;
+	case RBNN_OP_REFRESH:
+		finish_prog(c, &j->res);
+		c->aux = j->res.weak;
+		c->weak = j->res.weak;
+		c->tile = j->tile;
+		break;
+	default:
+		break;
+	}
+	return true;
 }
 
 static void cmd_load_thresh(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
@@ -754,30 +894,6 @@ static void cmd_read_wear(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
 	free(w);
 }
 
-static void cmd_refresh(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
-{
-	struct rows_args a;
-	struct rbnn_prog_result res;
-
-	if (!rows_decode(c, cmd, NEED_RANGE, &a))
-		return;
-	memset(&res, 0, sizeof(res));
-	rbnn_array_refresh(c->d->arr, a.tile, a.row, a.nrows, &res, &c->cost);
-	finish_prog(c, &res);
-	c->aux = res.weak;
-	c->weak = res.weak;
-	c->tile = a.tile;
-}
-
-static void cmd_erase(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
-{
-	struct rows_args a;
-
-	if (!rows_decode(c, cmd, 0, &a))
-		return;
-	rbnn_array_erase(c->d->arr, a.tile, &c->cost);
-}
-
 /* Built-in vectors through the popcount/threshold periphery. */
 static void cmd_self_test(struct cmdctx *c)
 {
@@ -811,98 +927,134 @@ static void cmd_self_test(struct cmdctx *c)
 	}
 }
 
-static void cmd_exec(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
+/*
+ * EXEC runs in steps (rbnn_dev_work_slice()): exec_begin() checks the
+ * command, reads and parses the program and opens the buffers; each
+ * exec_step() continues the batch item by item, each item in bounded
+ * rbnn_prog_step()s; job_end() frees what the command holds.
+ */
+
+/* Returns true when the command goes on in exec_step(). */
+static bool exec_begin(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
 {
 	struct rbnn_dev *d = c->d;
+	struct cmd_job *j = &d->job;
 	const struct rbnn_hw_exec *e = &cmd->exec;
-	struct dbuf bp, bi, bo;
-	struct rbnn_prog *prog = NULL;
+	struct dbuf bp;
 	uint32_t batch = le32toh(e->batch);
 	uint32_t plen = le32toh(e->prog.len);
-	uint64_t in_bytes, out_bytes, i;
-	void *img = NULL, *in = NULL, *out = NULL;
+	void *img = NULL;
 	char err[160];
 	uint32_t err_off = 0;
-	bool bi_open = false, bo_open = false;
 
+	memset(j, 0, sizeof(*j));
+	j->op = RBNN_OP_EXEC;
 	if (e->rsvd) {
 		bad_param(c, OFF(exec.rsvd), "rsvd");
-		return;
+		return false;
 	}
 	if (!batch || batch > d->p.max_batch) {
 		bad_param(c, OFF(exec.batch), "batch out of range");
-		return;
+		return false;
 	}
 	if (plen > PROG_MAX_BYTES) {
 		gerr(d, "rbnn: program of %u bytes > 1 MiB", plen);
 		cmd_fail(c, RBNN_STATUS_BAD_PROGRAM, PROG_MAX_BYTES);
-		return;
+		return false;
 	}
 	/* The image is read into an 8-byte aligned buffer. */
 	img = calloc(1, (size_t)plen + 8);
 	if (!img) {
 		cmd_fail(c, RBNN_STATUS_DMA, OFF(exec.prog));
-		return;
+		return false;
 	}
 	if (buf_open(c, &e->prog, OFF(exec.prog), &bp))
-		goto out;
+		goto fail;
 	if (buf_io(c, &bp, 0, img, plen, false)) {
 		buf_close(&bp);
-		goto out;
+		goto fail;
 	}
 	buf_close(&bp);
 	err[0] = 0;
-	prog = rbnn_prog_parse(d->arr, img, plen, err, sizeof(err), &err_off);
-	if (!prog) {
+	j->prog = rbnn_prog_parse(d->arr, img, plen, err, sizeof(err),
+				  &err_off);
+	free(img);
+	img = NULL;
+	if (!j->prog) {
 		gerr(d, "rbnn: program rejected at byte %u: %s", err_off, err);
 		cmd_fail(c, RBNN_STATUS_BAD_PROGRAM, err_off);
-		goto out;
+		goto fail;
 	}
-	in_bytes = rbnn_prog_in_bytes(prog);
-	out_bytes = rbnn_prog_out_bytes(prog);
-	if (in_bytes * batch > le32toh(e->in.len) ||
-	    in_bytes > UINT32_MAX) {
+	j->in_bytes = rbnn_prog_in_bytes(j->prog);
+	j->out_bytes = rbnn_prog_out_bytes(j->prog);
+	if (j->in_bytes * batch > le32toh(e->in.len) ||
+	    j->in_bytes > UINT32_MAX) {
 		gerr(d, "rbnn: input buffer %u bytes < %u x %llu",
-		     le32toh(e->in.len), batch, (unsigned long long)in_bytes);
+		     le32toh(e->in.len), batch,
+		     (unsigned long long)j->in_bytes);
 		cmd_fail(c, RBNN_STATUS_DMA, OFF(exec.in));
-		goto out;
+		goto fail;
 	}
-	if (out_bytes * batch > le32toh(e->out.len) ||
-	    out_bytes > UINT32_MAX) {
+	if (j->out_bytes * batch > le32toh(e->out.len) ||
+	    j->out_bytes > UINT32_MAX) {
 		gerr(d, "rbnn: output buffer %u bytes < %u x %llu",
-		     le32toh(e->out.len), batch, (unsigned long long)out_bytes);
+		     le32toh(e->out.len), batch,
+		     (unsigned long long)j->out_bytes);
 		cmd_fail(c, RBNN_STATUS_DMA, OFF(exec.out));
-		goto out;
+		goto fail;
 	}
-	in = calloc(1, (size_t)in_bytes + 8);
-	out = calloc(1, (size_t)out_bytes + 8);
-	if (!in || !out) {
+	j->in = calloc(1, (size_t)j->in_bytes + 8);
+	j->out = calloc(1, (size_t)j->out_bytes + 8);
+	if (!j->in || !j->out) {
 		cmd_fail(c, RBNN_STATUS_DMA, OFF(exec.in));
-		goto out;
+		goto fail;
 	}
-	if (buf_open(c, &e->in, OFF(exec.in), &bi))
-		goto out;
-	bi_open = true;
-	if (buf_open(c, &e->out, OFF(exec.out), &bo))
-		goto out;
-	bo_open = true;
-	for (i = 0; i < batch; i++) {
-		if (buf_io(c, &bi, i * in_bytes, in, (size_t)in_bytes, false))
-			break;
-		rbnn_prog_run(d->arr, prog, in, out, &c->cost);
-		if (buf_io(c, &bo, i * out_bytes, out, (size_t)out_bytes, true))
-			break;
-	}
-out:
-	if (bi_open)
-		buf_close(&bi);
-	if (bo_open)
-		buf_close(&bo);
-	if (prog)
-		rbnn_prog_free(prog);
-	free(in);
-	free(out);
+	if (buf_open(c, &e->in, OFF(exec.in), &j->bi))
+		goto fail;
+	j->bi_open = true;
+	if (buf_open(c, &e->out, OFF(exec.out), &j->bo))
+		goto fail;
+	j->bo_open = true;
+	j->batch = batch;
+	j->on = true;
+	return true;
+fail:
 	free(img);
+	job_end(d);
+	return false;
+}
+
+/*
+ * Continue the EXEC in flight for about *@budget units; true when every
+ * item is done or the command failed (then job_end() is due).
+ */
+static bool exec_step(struct rbnn_dev *d, uint64_t *budget)
+{
+	struct cmd_job *j = &d->job;
+	struct cmdctx *c = &j->c;
+
+	while (*budget) {
+		if (!j->item_on) {
+			if (j->item == j->batch)
+				return true;
+			if (buf_io(c, &j->bi, j->item * j->in_bytes, j->in,
+				   (size_t)j->in_bytes, false))
+				return true;
+			rbnn_prog_begin(j->prog, j->in, j->out);
+			j->item_on = true;
+			spend(budget, 1 + j->in_bytes);
+			continue;
+		}
+		if (!rbnn_prog_step(d->arr, j->prog, &c->cost, budget))
+			return false;
+		if (buf_io(c, &j->bo, j->item * j->out_bytes, j->out,
+			   (size_t)j->out_bytes, true))
+			return true;
+		spend(budget, 1 + j->out_bytes);
+		j->item_on = false;
+		j->item++;
+	}
+	return false;
 }
 
 /* Checks in the documented order: opcode, then fields, then buffers. */
@@ -933,22 +1085,16 @@ static void execute(struct cmdctx *c, const struct rbnn_hw_cmd *cmd)
 			cmd_self_test(c);
 		break;
 	case RBNN_OP_PROGRAM_ROWS:
-		cmd_program_rows(c, cmd);
-		break;
 	case RBNN_OP_READ_ROWS:
-		cmd_read_rows(c, cmd);
+	case RBNN_OP_REFRESH:
+	case RBNN_OP_ERASE_TILE:
+		c->started = rows_begin(c, cmd);
 		break;
 	case RBNN_OP_LOAD_THRESH:
 		cmd_load_thresh(c, cmd);
 		break;
 	case RBNN_OP_EXEC:
-		cmd_exec(c, cmd);
-		break;
-	case RBNN_OP_REFRESH:
-		cmd_refresh(c, cmd);
-		break;
-	case RBNN_OP_ERASE_TILE:
-		cmd_erase(c, cmd);
+		c->started = exec_begin(c, cmd);
 		break;
 	case RBNN_OP_READ_WEAR:
 		cmd_read_wear(c, cmd);
@@ -978,6 +1124,9 @@ static void post(struct rbnn_dev *d, bool irq_now)
 	d->cq_tail = (d->cq_tail + 1) & (d->cq_size - 1);
 	if (!d->cq_tail)
 		d->phase ^= 1;
+	if (d->host.cmd_posted)
+		d->host.cmd_posted(d->host.opaque, d->cqe.tag, d->cqe.status,
+				   d->cqe.time_ns);
 
 	d->energy_pj += d->cqe.energy_pj;
 	d->busy_ns += d->cqe.time_ns;
@@ -1009,16 +1158,80 @@ static void post(struct rbnn_dev *d, bool irq_now)
 static void complete_inflight(struct rbnn_dev *d)
 {
 	d->inflight = false;
+	d->inflight_floor = 0;
 	post(d, d->inflight_irq_now);
 }
 
-static void fetch_one(struct rbnn_dev *d)
+/*
+ * The command's effects are computed: its completion is posted now, or
+ * with timing=1 time_ns after its fetch at @start (the completion is due
+ * at once if computing it took longer than that).
+ */
+static void finish_cmd(struct rbnn_dev *d, const struct cmdctx *cc,
+		       const struct rbnn_hw_cmd *cmd, uint64_t start)
+{
+	struct cmdctx c = *cc;
+	double e_fj, t_ns;
+
+	c.dma_bytes += SQE_SIZE + CQE_SIZE;
+	e_fj = c.cost.energy_fj + d->p.e_cmd_fj + (double)c.dma_bytes * d->p.e_dma_fj;
+	t_ns = c.cost.time_ns + d->p.t_cmd_ns +
+	       (double)c.dma_bytes * d->p.t_dma_ns_per_byte;
+
+	memset(&d->cqe, 0, sizeof(d->cqe));
+	d->cqe.tag = le32toh(cmd->tag);
+	d->cqe.status = c.status;
+	d->cqe.detail = c.detail;
+	d->cqe.aux = c.aux;
+	d->cqe.time_ns = round_u64(t_ns);
+	d->cqe.energy_pj = round_u64(e_fj / 1000.0);
+	d->inflight_units = c.cost.progress + 1;
+	d->inflight_pulses = c.cost.pulses;
+	d->inflight_reads = c.cost.cell_reads;
+	d->inflight_weak = c.weak;
+	d->inflight_tile = c.tile;
+	d->inflight_irq_now = (cmd->flags & RBNN_CMD_F_IRQ_NOW) ||
+			      cmd->opcode == RBNN_OP_FENCE;
+
+	if (d->p.timing == 1 && d->cqe.time_ns) {
+		d->inflight = true;
+		d->hung = false;
+		d->start_ns = start;
+		d->end_ns = start + d->cqe.time_ns < start ? NO_DEADLINE - 1 :
+			    start + d->cqe.time_ns;
+		return;
+	}
+	d->inflight = false;
+	d->inflight_floor = 0;
+	post(d, d->inflight_irq_now);
+}
+
+/* Continue the command being computed; false if the budget ran out first. */
+static bool continue_job(struct rbnn_dev *d, uint64_t *budget)
+{
+	struct cmd_job *j = &d->job;
+	struct cmdctx c;
+	struct rbnn_hw_cmd cmd;
+	uint64_t start = d->start_ns;
+
+	j->seen = j->c.cost.progress;
+	if (!(j->op == RBNN_OP_EXEC ? exec_step(d, budget) :
+					rows_step(d, budget)))
+		return false;
+	c = j->c;
+	cmd = j->cmd;
+	d->inflight_floor = j->seen;
+	job_end(d);
+	finish_cmd(d, &c, &cmd, start);
+	return true;
+}
+
+static void fetch_one(struct rbnn_dev *d, uint64_t *budget)
 {
 	struct rbnn_hw_cmd cmd;
 	struct cmdctx c;
 	uint64_t addr = d->sq_base + (uint64_t)d->sq_head * SQE_SIZE;
 	bool hang = false;
-	double e_fj, t_ns;
 
 	if (d->host.dma_read(d->host.opaque, addr, &cmd, sizeof(cmd))) {
 		fatal(d, RBNN_ERR_SQ_DMA, "descriptor fetch failed");
@@ -1026,6 +1239,10 @@ static void fetch_one(struct rbnn_dev *d)
 	}
 	d->sq_head = (d->sq_head + 1) & (d->sq_size - 1);
 	d->cmds_fetched++;
+	d->inflight_floor = 0;
+	if (d->host.cmd_fetched)
+		d->host.cmd_fetched(d->host.opaque, le32toh(cmd.tag),
+				    cmd.opcode);
 
 	if (d->fault & RBNN_FAULT_HANG) {
 		d->fault &= ~RBNN_FAULT_HANG;
@@ -1049,46 +1266,41 @@ static void fetch_one(struct rbnn_dev *d)
 	c.d = d;
 	c.status = RBNN_STATUS_OK;
 	execute(&c, &cmd);
-
-	c.dma_bytes += SQE_SIZE + CQE_SIZE;
-	e_fj = c.cost.energy_fj + d->p.e_cmd_fj + (double)c.dma_bytes * d->p.e_dma_fj;
-	t_ns = c.cost.time_ns + d->p.t_cmd_ns +
-	       (double)c.dma_bytes * d->p.t_dma_ns_per_byte;
-
-	memset(&d->cqe, 0, sizeof(d->cqe));
-	d->cqe.tag = le32toh(cmd.tag);
-	d->cqe.status = c.status;
-	d->cqe.detail = c.detail;
-	d->cqe.aux = c.aux;
-	d->cqe.time_ns = round_u64(t_ns);
-	d->cqe.energy_pj = round_u64(e_fj / 1000.0);
-	d->inflight_units = c.cost.progress + 1;
-	d->inflight_pulses = c.cost.pulses;
-	d->inflight_reads = c.cost.cell_reads;
-	d->inflight_weak = c.weak;
-	d->inflight_tile = c.tile;
-	d->inflight_irq_now = (cmd.flags & RBNN_CMD_F_IRQ_NOW) ||
-			      cmd.opcode == RBNN_OP_FENCE;
-
-	if (d->p.timing == 1 && d->cqe.time_ns) {
-		uint64_t now = now_ns(d);
-
+	spend(budget, 1 + c.cost.cell_reads + c.cost.pulses);
+	if (c.started) {
+		/* Busy from now on; the completion once computed. */
+		d->job.c = c;
+		d->job.cmd = cmd;
 		d->inflight = true;
 		d->hung = false;
-		d->start_ns = now;
-		d->end_ns = now + d->cqe.time_ns < now ? NO_DEADLINE - 1 :
-			    now + d->cqe.time_ns;
+		memset(&d->cqe, 0, sizeof(d->cqe));
+		d->cqe.tag = le32toh(cmd.tag);
+		d->start_ns = now_ns(d);
+		d->end_ns = NO_DEADLINE;
+		d->inflight_units = d->inflight_pulses = d->inflight_reads = 0;
+		d->inflight_weak = 0;
+		d->inflight_tile = 0;
+		continue_job(d, budget);
 		return;
 	}
-	post(d, d->inflight_irq_now);
+	finish_cmd(d, &c, &cmd, now_ns(d));
 }
 
-/* Complete due work, fire due timers, fetch (bounded). */
-static void service(struct rbnn_dev *d)
+/*
+ * Complete due work, fire due timers, compute and fetch for about
+ * @budget units (and at most WORK_BATCH commands). Returns true if work
+ * is left that the budget did not cover.
+ */
+static bool service(struct rbnn_dev *d, uint64_t budget)
 {
 	uint64_t now = now_ns(d);
 	unsigned int n = 0;
+	bool more = false;
 
+	if (d->job.on && !continue_job(d, &budget)) {
+		more = true;
+		goto out;
+	}
 	if (d->inflight && !d->hung && now >= d->end_ns)
 		complete_inflight(d);
 	if (d->coal_deadline != NO_DEADLINE && now >= d->coal_deadline) {
@@ -1097,47 +1309,73 @@ static void service(struct rbnn_dev *d)
 	}
 
 	while (can_fetch(d)) {
-		if (n++ >= WORK_BATCH) {
-			if (d->host.kick)
-				d->host.kick(d->host.opaque);
+		if (n++ >= WORK_BATCH || !budget) {
+			more = true;
 			break;
 		}
-		fetch_one(d);
+		fetch_one(d, &budget);
+		if (d->job.on) {
+			more = true;
+			break;
+		}
 		/* Modeled timing: a fetched command may already be due. */
 		if (d->inflight && !d->hung && now_ns(d) >= d->end_ns)
 			complete_inflight(d);
 	}
+out:
 	rearm(d);
+	return more;
 }
 
 void rbnn_dev_work(struct rbnn_dev *d)
 {
-	service(d);
+	if (service(d, UNBOUNDED) && d->host.kick)
+		d->host.kick(d->host.opaque);
+}
+
+bool rbnn_dev_work_slice(struct rbnn_dev *d, uint64_t budget)
+{
+	return service(d, budget ? budget : 1);
+}
+
+bool rbnn_dev_computing(const struct rbnn_dev *d)
+{
+	return d->job.on;
 }
 
 void rbnn_dev_timer(struct rbnn_dev *d)
 {
 	d->timer_req = NO_DEADLINE; /* the requested timer has fired */
-	service(d);
+	if (service(d, TIMER_BUDGET) && d->host.kick)
+		d->host.kick(d->host.opaque);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Reset                                                                  */
 
+/*
+ * While a command is computed in slices: the units done so far. Then,
+ * with timing=1, interpolated over the modeled duration but never below
+ * what was shown while computing.
+ */
 static uint64_t progress_now(struct rbnn_dev *d)
 {
 	uint64_t v = d->progress;
 
+	if (d->job.on)
+		return v + d->job.c.cost.progress;
 	if (d->inflight && !d->hung && d->inflight_units) {
 		uint64_t now = now_ns(d);
 		uint64_t dur = d->end_ns - d->start_ns;
 		uint64_t el = now > d->start_ns ? now - d->start_ns : 0;
+		uint64_t u;
 
 		if (el >= dur || !dur)
-			v += d->inflight_units;
+			u = d->inflight_units;
 		else
-			v += (uint64_t)((double)d->inflight_units *
-					((double)el / (double)dur));
+			u = (uint64_t)((double)d->inflight_units *
+				       ((double)el / (double)dur));
+		v += u > d->inflight_floor ? u : d->inflight_floor;
 	}
 	return v;
 }
@@ -1146,6 +1384,8 @@ void rbnn_dev_reset(struct rbnn_dev *d, bool power_on)
 {
 	/* The aborted command keeps the progress it made. */
 	d->progress = progress_now(d);
+	job_end(d);
+	d->inflight_floor = 0;
 	d->inflight = false;
 	d->hung = false;
 	d->inflight_irq_now = false;
@@ -1685,6 +1925,7 @@ void rbnn_dev_free(struct rbnn_dev *d)
 {
 	if (!d)
 		return;
+	job_end(d);
 	rbnn_array_free(d->arr);
 	free(d->tile_scrub_weak);
 	free(d);
@@ -1819,6 +2060,7 @@ static void ser_regs(struct ser *s, struct rbnn_dev *d)
 	ser_u64(s, &d->inflight_reads);
 	ser_u64(s, &d->inflight_weak);
 	ser_u32(s, &d->inflight_tile);
+	ser_u64(s, &d->inflight_floor);
 	ser_u32(s, &d->coal_pending);
 	ser_u64(s, &d->coal_deadline);
 	ser_u64(s, &d->scrub_weak);
@@ -1875,6 +2117,9 @@ static bool regs_valid(const struct rbnn_dev *t, uint32_t tiles)
 		return false;
 	if (t->inflight && !t->hung && t->end_ns < t->start_ns)
 		return false;
+	/* A command being computed is never saved (rbnn_dev_computing()). */
+	if (t->inflight && !t->hung && t->end_ns == NO_DEADLINE)
+		return false;
 	if (t->inflight_tile >= tiles)
 		return false;
 	return true;
@@ -1904,6 +2149,9 @@ int rbnn_dev_load(struct rbnn_dev *d, const void *buf, size_t len)
 	memcpy(tiles, tmp.tile_scrub_weak, d->p.tiles * sizeof(*tiles));
 	free(tmp.tile_scrub_weak);
 	tmp.tile_scrub_weak = tiles;
+	/* A command this device was computing is replaced by the state's. */
+	job_end(d);
+	memset(&tmp.job, 0, sizeof(tmp.job));
 	tmp.arr = d->arr;
 	tmp.host = d->host;
 	tmp.p = d->p;

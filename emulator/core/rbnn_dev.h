@@ -9,6 +9,7 @@
 #define RBNN_DEV_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "rbnn_array.h"
 
@@ -31,6 +32,11 @@ struct rbnn_host {
 	uint64_t (*now_ns)(void *opaque);
 	/* Report a guest programming error (never fatal). */
 	void (*guest_error)(void *opaque, const char *fmt, va_list ap);
+	/* Optional (may be NULL), for tracing: a command was fetched ... */
+	void (*cmd_fetched)(void *opaque, uint32_t tag, uint8_t opcode);
+	/* ... and its completion written (status: enum rbnn_status). */
+	void (*cmd_posted)(void *opaque, uint32_t tag, uint16_t status,
+			   uint64_t time_ns);
 };
 
 /* NULL with a reason in @err if the parameters are invalid or no memory. */
@@ -44,9 +50,33 @@ struct rbnn_array *rbnn_dev_array(struct rbnn_dev *d);
 uint32_t rbnn_dev_read(struct rbnn_dev *d, uint32_t off);
 void rbnn_dev_write(struct rbnn_dev *d, uint32_t off, uint32_t val);
 
-/* Process queued commands (after a kick). */
+/* Process queued commands (after a kick), each to its end. */
 void rbnn_dev_work(struct rbnn_dev *d);
-/* A timer requested through timer_mod expired. */
+
+/*
+ * The same in a bounded slice: complete due work, then compute and fetch
+ * for about @budget units (one unit per cell sensed or programming pulse,
+ * and per byte of an EXEC item's input and output; see rbnn_prog_step()
+ * for the indivisible pieces of an EXEC; row commands go row by row). An
+ * EXEC or a PROGRAM_ROWS, READ_ROWS, REFRESH or ERASE_TILE is computed
+ * over as many slices as it needs, STATUS.BUSY set; registers and
+ * CONTROL.RESET (which abandons it) work between slices. Returns true if work is left: call again soon
+ * (no kick is sent for it). Results, costs and random draws do not depend
+ * on the budgets.
+ */
+bool rbnn_dev_work_slice(struct rbnn_dev *d, uint64_t budget);
+
+/*
+ * A command is being computed (between slices). Its state is not part of
+ * rbnn_dev_save() (a state saved then does not load): an embedding must
+ * not save the device then.
+ */
+bool rbnn_dev_computing(const struct rbnn_dev *d);
+/*
+ * A timer requested through timer_mod expired: post due completions and
+ * fetch what follows at this exact time; a long command fetched then is
+ * computed for a bounded budget here and goes on after a kick.
+ */
 void rbnn_dev_timer(struct rbnn_dev *d);
 
 /*

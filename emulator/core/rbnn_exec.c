@@ -42,11 +42,32 @@ struct layer {
 	uint32_t nsegs;
 	struct seg *segs;	/* sorted by (block, out_first) */
 	uint32_t *blk;		/* segs of block b: [blk[b], blk[b + 1]) */
-	bool narrow;		/* every sum fits 32 bits: run_narrow() */
+	bool narrow;		/* every sum fits 32 bits: acc32 */
+};
+
+/* Where a resumable run is (see rbnn_prog_step()). */
+struct cursor {
+	uint32_t layer;		/* nlayers: every layer done */
+	uint32_t t;		/* output position */
+	uint32_t b;		/* column block */
+	uint32_t j;		/* segment */
+	uint32_t sp, sr;	/* split segment: plane, first row left */
+	bool layer_on, pos_on, blk_on;
+	bool fresh;		/* narrow: no block of this position read */
+	bool have_lim;
+	bool done;		/* the output is written */
+	int64_t offset;		/* sum offset of the position so far */
+	int64_t lim_offset;	/* offset the limits were set for */
+	const uint64_t *win[8];	/* block window per plane */
+	const uint64_t *mask;	/* NULL: every cell of the window valid */
+	uint32_t nb;		/* cells of the block */
+	uint32_t valid;		/* ... not padding */
+	uint8_t *out;		/* the item's output */
 };
 
 /* Run-time scratch, sized at parse time. */
 struct scratch {
+	struct cursor k;
 	uint64_t *planes;	/* input bit planes, plane_words each */
 	uint64_t *act[2];	/* ping-pong activations, act_words each */
 	uint64_t *win;		/* one block window per plane */
@@ -689,99 +710,6 @@ static void load_thresholds(const struct rbnn_array *a,
 }
 
 /*
- * Add the matches of column block @b at output position @t to acc[]
- * (weighted 2^p for plane p). Returns the block's share of the sum's
- * offset, sum over planes of 2^p * valid cells: the sum of an output is
- * S = 2 * acc - offset, as every output reads every block.
- * @src: the layer input planes (@planes of them, @pstride words apart).
- * Narrow layers (@acc32 not NULL) add to acc32[] instead, and while
- * *@fresh (no block of this position read yet) the reads write their
- * counts there directly: the segments of a block cover every output
- * exactly once.
- */
-static int64_t run_block(struct rbnn_array *a, const struct rbnn_prog *pr,
-			 const struct layer *l, const uint64_t *src,
-			 uint32_t planes, size_t pstride, uint32_t t,
-			 uint32_t b, uint32_t *acc32, bool *fresh,
-			 struct rbnn_cost *cost)
-{
-	struct scratch *s = pr->s;
-	uint64_t elems = (uint64_t)l->in_c * l->in_l;
-	uint64_t j0 = (uint64_t)b * pr->cols;
-	uint32_t nb = l->n - j0 < pr->cols ? (uint32_t)(l->n - j0) : pr->cols;
-	int64_t s0 = (int64_t)j0;
-	const uint64_t *win[8], *mask = NULL;
-	uint32_t lo, hi, p, j, i, valid;
-	uint32_t nbw = (nb + 63) / 64;	/* words the reads look at */
-
-	/* Window start in input bits; only CONV1D moves and pads. */
-	if (l->op == RBNN_LAYER_CONV1D)
-		s0 += ((int64_t)t * l->stride - l->pad) * l->in_c;
-	lo = s0 < 0 ? (uint32_t)(-s0 < nb ? -s0 : nb) : 0;
-	hi = s0 + nb <= (int64_t)elems ? nb :
-	     (int64_t)elems > s0 + lo ? (uint32_t)(elems - s0) : lo;
-	valid = hi - lo;
-	if (!valid)
-		return 0;	/* all padding: contributes 0 */
-
-	for (p = 0; p < planes; p++) {
-		const uint64_t *plane = src + p * pstride;
-
-		if (lo == 0 && hi == nb && s0 % 64 == 0) {
-			win[p] = plane + s0 / 64;
-		} else {
-			uint64_t *w = s->win + (size_t)p * pr->words;
-
-			window_copy(w, nbw, plane, s0, lo, hi);
-			win[p] = w;
-		}
-	}
-	if (valid != nb) {
-		for (i = 0; i < nbw; i++) {
-			uint32_t ml = lo > i * 64 ? lo - i * 64 : 0;
-			uint32_t mh = hi > i * 64 ? hi - i * 64 : 0;
-
-			s->mask[i] = range_mask(ml, mh < 64 ? mh : 64);
-		}
-		mask = s->mask;
-	}
-
-	/* Each segment is consecutive rows: one batched read for all planes. */
-	if (acc32) {
-		for (j = l->blk[b]; j < l->blk[b + 1]; j++) {
-			const struct seg *sg = &l->segs[j];
-			uint32_t *acc = acc32 + sg->out_first;
-
-			if (*fresh) {
-				rbnn_array_xnor_popcount_planes(a, sg->tile,
-					sg->row, sg->out_count, win, planes,
-					mask, nb, acc, cost);
-				continue;
-			}
-			rbnn_array_xnor_popcount_planes(a, sg->tile, sg->row,
-							sg->out_count, win,
-							planes, mask, nb,
-							s->cnt, cost);
-			for (i = 0; i < sg->out_count; i++)
-				acc[i] += s->cnt[i];
-		}
-		*fresh = false;
-		return (int64_t)valid * (((int64_t)1 << planes) - 1);
-	}
-	for (j = l->blk[b]; j < l->blk[b + 1]; j++) {
-		const struct seg *sg = &l->segs[j];
-		int64_t *acc = s->acc + sg->out_first;
-
-		rbnn_array_xnor_popcount_planes(a, sg->tile, sg->row,
-						sg->out_count, win, planes,
-						mask, nb, s->cnt, cost);
-		for (i = 0; i < sg->out_count; i++)
-			acc[i] += s->cnt[i];
-	}
-	return (int64_t)valid * (((int64_t)1 << planes) - 1);
-}
-
-/*
  * Write the outputs of position @t, S = 2 * acc - @offset: bits into @dst
  * or scores into @out.
  */
@@ -819,26 +747,6 @@ static void emit(const struct rbnn_prog *pr, const struct layer *l,
 	}
 }
 
-static void run_weighted(struct rbnn_array *a, const struct rbnn_prog *pr,
-			 const struct layer *l, const uint64_t *src,
-			 uint32_t planes, uint64_t *dst, uint8_t *out,
-			 struct rbnn_cost *cost)
-{
-	struct scratch *s = pr->s;
-	uint32_t t, b;
-
-	load_thresholds(a, l, s->thr);
-	for (t = 0; t < l->out_l; t++) {
-		int64_t offset = 0;
-
-		memset(s->acc, 0, l->out_c * sizeof(*s->acc));
-		for (b = 0; b < l->nblocks; b++)
-			offset += run_block(a, pr, l, src, planes,
-					    pr->plane_words, t, b, NULL, NULL,
-					    cost);
-		emit(pr, l, t, offset, dst, out);
-	}
-}
 
 /*
  * Limits of the bit outputs for sum offset @offset: S = 2 * acc - offset
@@ -898,105 +806,337 @@ static void emit_narrow_bits(const struct rbnn_prog *pr,
 	store_bits(dst, (uint64_t)t * n, packed, n);
 }
 
-/* run_weighted() on 32-bit sums: the same outputs, reads and costs. */
-static void run_narrow(struct rbnn_array *a, const struct rbnn_prog *pr,
-		       const struct layer *l, const uint64_t *src,
-		       uint32_t planes, uint64_t *dst, uint8_t *out,
-		       struct rbnn_cost *cost)
+
+/*
+ * ---- resumable run ------------------------------------------------------
+ *
+ * An item runs as a sequence of small steps with the cursor in the
+ * scratch (struct cursor): layer, output position, column block, segment,
+ * and inside a segment the plane and first row of the next piece. Every
+ * step does exactly what the one-shot loops did, in the same order:
+ *
+ *   for layer: for position t: for block b: for segment j:
+ *       rbnn_array_xnor_popcount_planes(rows of j, every plane)
+ *
+ * A segment read that does not fit the budget is split into pieces of
+ * rows, plane by plane (the order in which that function senses them),
+ * with cost NULL; its cost is added once when the last piece is done,
+ * with rbnn_array_planes_cost() (the same additions). So results, array
+ * state, random draws and costs do not depend on the budget.
+ */
+
+/* Budget units of reading @rows rows of @cells cells (at least 1). */
+static uint64_t units(uint64_t rows, uint64_t cells)
 {
-	struct scratch *s = pr->s;
-	int64_t lim_offset = 0;
-	bool have_lim = false;
-	uint32_t t, b, o;
+	uint64_t u = rows * cells;
 
-	load_thresholds(a, l, s->thr);
-	for (t = 0; t < l->out_l; t++) {
-		int64_t offset = 0;
-		bool fresh = true;
-
-		for (b = 0; b < l->nblocks; b++)
-			offset += run_block(a, pr, l, src, planes,
-					    pr->plane_words, t, b, s->acc32,
-					    &fresh, cost);
-		if (fresh)	/* every block was padding */
-			for (o = 0; o < l->out_c; o++)
-				s->acc32[o] = 0;
-		if (l->out_mode == RBNN_OUT_SCORES) {
-			for (o = 0; o < l->out_c; o++)
-				s->acc[o] = s->acc32[o];
-			emit(pr, l, t, offset, dst, out);
-			continue;
-		}
-		/* The offset only changes at padded edges. */
-		if (!have_lim || offset != lim_offset) {
-			set_limits(l, s->thr, offset, s->lim);
-			lim_offset = offset;
-			have_lim = true;
-		}
-		emit_narrow_bits(pr, l, t, dst);
-	}
+	return u ? u : 1;
 }
 
-static void run_maxpool(const struct rbnn_prog *pr, const struct layer *l,
-			const uint64_t *src, uint64_t *dst)
+static void spend(uint64_t *budget, uint64_t u)
 {
-	uint64_t *pool = pr->s->pool;
-	uint32_t c = l->in_c, words = (uint32_t)slack_words(c), t, k, w;
+	*budget = u < *budget ? *budget - u : 0;
+}
 
-	if (c <= 64) {	/* one word per position */
-		for (t = 0; t < l->out_l; t++) {
-			uint64_t v = 0;
+/*
+ * Set up block @b at position @t of the current layer: the window (and
+ * mask) of every plane. Returns the number of valid (not padding) cells.
+ */
+static uint32_t block_setup(const struct rbnn_prog *pr, const struct layer *l,
+			    const uint64_t *src, uint32_t planes, uint32_t t,
+			    uint32_t b)
+{
+	struct scratch *s = pr->s;
+	struct cursor *k = &s->k;
+	uint64_t elems = (uint64_t)l->in_c * l->in_l;
+	uint64_t j0 = (uint64_t)b * pr->cols;
+	uint32_t nb = l->n - j0 < pr->cols ? (uint32_t)(l->n - j0) : pr->cols;
+	int64_t s0 = (int64_t)j0;
+	uint32_t lo, hi, p, i, valid;
+	uint32_t nbw = (nb + 63) / 64;	/* words the reads look at */
 
-			for (k = 0; k < l->kernel; k++)
-				v |= load_bits(src, ((int64_t)t * l->stride + k) *
-						    c);
-			store_bits(dst, (uint64_t)t * c, &v, c);
+	/* Window start in input bits; only CONV1D moves and pads. */
+	if (l->op == RBNN_LAYER_CONV1D)
+		s0 += ((int64_t)t * l->stride - l->pad) * l->in_c;
+	lo = s0 < 0 ? (uint32_t)(-s0 < nb ? -s0 : nb) : 0;
+	hi = s0 + nb <= (int64_t)elems ? nb :
+	     (int64_t)elems > s0 + lo ? (uint32_t)(elems - s0) : lo;
+	valid = hi - lo;
+	k->nb = nb;
+	k->mask = NULL;
+	if (!valid)
+		return 0;	/* all padding: contributes 0 */
+
+	for (p = 0; p < planes; p++) {
+		const uint64_t *plane = src + p * pr->plane_words;
+
+		if (lo == 0 && hi == nb && s0 % 64 == 0) {
+			k->win[p] = plane + s0 / 64;
+		} else {
+			uint64_t *w = s->win + (size_t)p * pr->words;
+
+			window_copy(w, nbw, plane, s0, lo, hi);
+			k->win[p] = w;
 		}
+	}
+	if (valid != nb) {
+		for (i = 0; i < nbw; i++) {
+			uint32_t ml = lo > i * 64 ? lo - i * 64 : 0;
+			uint32_t mh = hi > i * 64 ? hi - i * 64 : 0;
+
+			s->mask[i] = range_mask(ml, mh < 64 ? mh : 64);
+		}
+		k->mask = s->mask;
+	}
+	return valid;
+}
+
+/*
+ * Segment k->j of the current block, as far as the budget goes. Narrow
+ * layers add to acc32[] (while k->fresh the first reads write there
+ * directly: the segments of a block cover every output exactly once),
+ * the others to acc[]. Returns true when the segment is done.
+ */
+static bool run_seg(struct rbnn_array *a, const struct rbnn_prog *pr,
+		    const struct layer *l, uint32_t planes,
+		    struct rbnn_cost *cost, uint64_t *budget)
+{
+	struct scratch *s = pr->s;
+	struct cursor *k = &s->k;
+	const struct seg *sg = &l->segs[k->j];
+	uint32_t cells = k->valid, n = sg->out_count, i;
+	uint64_t whole = units((uint64_t)n * planes, cells);
+
+	if (!k->sp && !k->sr && whole <= *budget) {
+		/* The whole read at once, as a one-shot run does it. */
+		if (l->narrow) {
+			uint32_t *acc = s->acc32 + sg->out_first;
+
+			if (k->fresh) {
+				rbnn_array_xnor_popcount_planes(a, sg->tile,
+					sg->row, n, k->win, planes, k->mask,
+					k->nb, acc, cost);
+			} else {
+				rbnn_array_xnor_popcount_planes(a, sg->tile,
+					sg->row, n, k->win, planes, k->mask,
+					k->nb, s->cnt, cost);
+				for (i = 0; i < n; i++)
+					acc[i] += s->cnt[i];
+			}
+		} else {
+			int64_t *acc = s->acc + sg->out_first;
+
+			rbnn_array_xnor_popcount_planes(a, sg->tile, sg->row,
+							n, k->win, planes,
+							k->mask, k->nb, s->cnt,
+							cost);
+			for (i = 0; i < n; i++)
+				acc[i] += s->cnt[i];
+		}
+		spend(budget, whole);
+		return true;
+	}
+	/* Pieces: plane k->sp, rows from k->sr. */
+	while (*budget) {
+		uint32_t left = n - k->sr;
+		uint64_t fit = *budget / (cells ? cells : 1);
+		uint32_t m = fit >= left ? left : fit ? (uint32_t)fit : 1;
+		uint32_t p = k->sp, first = sg->out_first + k->sr;
+
+		rbnn_array_xnor_popcount_planes(a, sg->tile, sg->row + k->sr,
+						m, &k->win[p], 1, k->mask,
+						k->nb, s->cnt, NULL);
+		if (l->narrow) {
+			uint32_t *acc = s->acc32 + first;
+
+			for (i = 0; i < m; i++)
+				acc[i] = (k->fresh && !p ? 0 : acc[i]) +
+					 (s->cnt[i] << p);
+		} else {
+			int64_t *acc = s->acc + first;
+
+			for (i = 0; i < m; i++)
+				acc[i] += (int64_t)s->cnt[i] << p;
+		}
+		spend(budget, units(m, cells));
+		k->sr += m;
+		if (k->sr < n)
+			continue;
+		k->sr = 0;
+		if (++k->sp < planes)
+			continue;
+		k->sp = 0;
+		rbnn_array_planes_cost(a, n, planes, cells, cost);
+		return true;
+	}
+	return false;
+}
+
+/* Outputs of position k->t once every block is read. */
+static void finish_position(const struct rbnn_prog *pr, const struct layer *l,
+			    uint64_t *dst, uint8_t *out)
+{
+	struct scratch *s = pr->s;
+	struct cursor *k = &s->k;
+	uint32_t o;
+
+	if (!l->narrow) {
+		emit(pr, l, k->t, k->offset, dst, out);
 		return;
 	}
-	for (t = 0; t < l->out_l; t++) {
-		memset(pool, 0, words * sizeof(*pool));
-		for (k = 0; k < l->kernel; k++) {
-			int64_t pos = ((int64_t)t * l->stride + k) * c;
-
-			for (w = 0; w * 64 < c; w++)
-				pool[w] |= load_bits(src, pos + w * 64);
-		}
-		store_bits(dst, (uint64_t)t * c, pool, c);
+	if (k->fresh)	/* every block was padding */
+		for (o = 0; o < l->out_c; o++)
+			s->acc32[o] = 0;
+	if (l->out_mode == RBNN_OUT_SCORES) {
+		for (o = 0; o < l->out_c; o++)
+			s->acc[o] = s->acc32[o];
+		emit(pr, l, k->t, k->offset, dst, out);
+		return;
 	}
+	/* The offset only changes at padded edges. */
+	if (!k->have_lim || k->offset != k->lim_offset) {
+		set_limits(l, s->thr, k->offset, s->lim);
+		k->lim_offset = k->offset;
+		k->have_lim = true;
+	}
+	emit_narrow_bits(pr, l, k->t, dst);
+}
+
+/* One MAXPOOL1D output position. */
+static void maxpool_position(const struct rbnn_prog *pr, const struct layer *l,
+			     const uint64_t *src, uint64_t *dst, uint32_t t)
+{
+	uint64_t *pool = pr->s->pool;
+	uint32_t c = l->in_c, words = (uint32_t)slack_words(c), k, w;
+
+	if (c <= 64) {	/* one word per position */
+		uint64_t v = 0;
+
+		for (k = 0; k < l->kernel; k++)
+			v |= load_bits(src, ((int64_t)t * l->stride + k) * c);
+		store_bits(dst, (uint64_t)t * c, &v, c);
+		return;
+	}
+	memset(pool, 0, words * sizeof(*pool));
+	for (k = 0; k < l->kernel; k++) {
+		int64_t pos = ((int64_t)t * l->stride + k) * c;
+
+		for (w = 0; w * 64 < c; w++)
+			pool[w] |= load_bits(src, pos + w * 64);
+	}
+	store_bits(dst, (uint64_t)t * c, pool, c);
+}
+
+void rbnn_prog_begin(const struct rbnn_prog *prog, const void *in, void *out)
+{
+	struct cursor *k = &prog->s->k;
+
+	memset(k, 0, sizeof(*k));
+	k->out = out;
+	memset(out, 0, prog->out_bytes);
+	load_input(prog, in);
+}
+
+bool rbnn_prog_step(struct rbnn_array *a, const struct rbnn_prog *prog,
+		    struct rbnn_cost *cost, uint64_t *budget)
+{
+	struct scratch *s = prog->s;
+	struct cursor *k = &s->k;
+
+	while (k->layer < prog->nlayers) {
+		const struct layer *l = &prog->layers[k->layer];
+		const uint64_t *src = k->layer ? s->act[(k->layer - 1) % 2] :
+						 s->planes;
+		uint32_t planes = k->layer ? 1 : prog->in_bits;
+		uint64_t *dst = s->act[k->layer % 2];
+
+		if (!*budget)
+			return false;
+		if (!k->layer_on) {
+			memset(dst, 0, prog->act_words * sizeof(*dst));
+			if (l->op != RBNN_LAYER_MAXPOOL1D)
+				load_thresholds(a, l, s->thr);
+			k->have_lim = false;
+			k->t = 0;
+			k->pos_on = false;
+			k->layer_on = true;
+			spend(budget, units(1, l->out_c));
+			continue;
+		}
+		if (k->t == l->out_l) {
+			k->layer++;
+			k->layer_on = false;
+			continue;
+		}
+		if (l->op == RBNN_LAYER_MAXPOOL1D) {
+			maxpool_position(prog, l, src, dst, k->t);
+			spend(budget, units(l->kernel, l->in_c));
+			k->t++;
+			continue;
+		}
+		if (!k->pos_on) {
+			k->offset = 0;
+			k->fresh = true;
+			if (!l->narrow)
+				memset(s->acc, 0, l->out_c * sizeof(*s->acc));
+			k->b = 0;
+			k->blk_on = false;
+			k->pos_on = true;
+			continue;
+		}
+		if (k->b == l->nblocks) {
+			finish_position(prog, l, dst, k->out);
+			spend(budget, units(1, l->out_c));
+			k->t++;
+			k->pos_on = false;
+			continue;
+		}
+		if (!k->blk_on) {
+			k->valid = block_setup(prog, l, src, planes, k->t,
+					       k->b);
+			if (!k->valid) {
+				k->b++;
+				continue;
+			}
+			k->j = l->blk[k->b];
+			k->sp = k->sr = 0;
+			k->blk_on = true;
+		}
+		if (k->j == l->blk[k->b + 1]) {
+			k->offset += (int64_t)k->valid *
+				     (((int64_t)1 << planes) - 1);
+			if (l->narrow)
+				k->fresh = false;
+			k->b++;
+			k->blk_on = false;
+			continue;
+		}
+		if (run_seg(a, prog, l, planes, cost, budget))
+			k->j++;
+	}
+	if (!k->done) {
+		k->done = true;
+		if (prog->layers[prog->nlayers - 1].out_mode == RBNN_OUT_BITS) {
+			const uint64_t *res = s->act[(prog->nlayers - 1) % 2];
+			uint8_t *o8 = k->out;
+			size_t w;
+
+			for (w = 0; w < prog->out_bytes / 8; w++) {
+				uint64_t v = htole64(res[w]);
+
+				memcpy(o8 + 8 * w, &v, 8);
+			}
+		}
+	}
+	return true;
 }
 
 void rbnn_prog_run(struct rbnn_array *a, const struct rbnn_prog *prog,
 		   const void *in, void *out, struct rbnn_cost *cost)
 {
-	struct scratch *s = prog->s;
-	const uint64_t *src = s->planes;
-	uint32_t planes = prog->in_bits, i;
-	uint8_t *o8 = out;
+	uint64_t budget = UINT64_MAX;
 
-	memset(out, 0, prog->out_bytes);
-	load_input(prog, in);
-	for (i = 0; i < prog->nlayers; i++) {
-		const struct layer *l = &prog->layers[i];
-		uint64_t *dst = s->act[i % 2];
-
-		memset(dst, 0, prog->act_words * sizeof(*dst));
-		if (l->op == RBNN_LAYER_MAXPOOL1D)
-			run_maxpool(prog, l, src, dst);
-		else if (l->narrow)
-			run_narrow(a, prog, l, src, planes, dst, o8, cost);
-		else
-			run_weighted(a, prog, l, src, planes, dst, o8, cost);
-		src = dst;
-		planes = 1;
-	}
-	if (prog->layers[prog->nlayers - 1].out_mode == RBNN_OUT_BITS) {
-		size_t w;
-
-		for (w = 0; w < prog->out_bytes / 8; w++) {
-			uint64_t v = htole64(src[w]);
-
-			memcpy(o8 + 8 * w, &v, 8);
-		}
-	}
+	rbnn_prog_begin(prog, in, out);
+	while (!rbnn_prog_step(a, prog, cost, &budget))
+		budget = UINT64_MAX;
 }

@@ -6,6 +6,7 @@
 #ifndef RBNN_EXEC_H
 #define RBNN_EXEC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "rbnn_array.h"
 
@@ -36,5 +37,23 @@ size_t rbnn_prog_out_bytes(const struct rbnn_prog *prog);
  */
 void rbnn_prog_run(struct rbnn_array *a, const struct rbnn_prog *prog,
 		   const void *in, void *out, struct rbnn_cost *cost);
+
+/*
+ * The same run in bounded steps, for an embedding that must not compute
+ * for long at a time. rbnn_prog_begin() starts an item (it reads @in at
+ * once; @out must stay valid until the item is done). Each
+ * rbnn_prog_step() continues it and spends at most about *@budget units
+ * (one unit = one cell sensed; bookkeeping of an output position counts
+ * its channels), decreasing *@budget by what it spent; it returns true
+ * when the item is done and @out complete. The indivisible pieces are one
+ * row read and one output position's bookkeeping, so a step overshoots
+ * its budget by at most max(cols, channels) units. Results, costs,
+ * random draws and array state are bit-identical to rbnn_prog_run()
+ * whatever the budgets. Abandoning an item (never finishing it) is fine;
+ * the next rbnn_prog_begin() starts afresh.
+ */
+void rbnn_prog_begin(const struct rbnn_prog *prog, const void *in, void *out);
+bool rbnn_prog_step(struct rbnn_array *a, const struct rbnn_prog *prog,
+		    struct rbnn_cost *cost, uint64_t *budget);
 
 #endif /* RBNN_EXEC_H */

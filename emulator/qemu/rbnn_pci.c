@@ -7,6 +7,21 @@
  * bottom half for command processing, a QEMU_CLOCK_VIRTUAL timer, guest
  * error logging, reset, migration and the properties.
  *
+ * Commands run in slices: the bottom half computes for at most
+ * RBNN_SLICE_NS of host time (in core calls of RBNN_SLICE_UNITS work
+ * units each, see rbnn_dev_work_slice()) and, if work is left, arms a
+ * QEMU_CLOCK_REALTIME timer RBNN_SLICE_GAP_NS later that schedules it
+ * again. The main loop then sleeps in poll() without the BQL, so vCPU
+ * threads and the migration thread get the lock between slices (a bottom
+ * half that re-armed itself would keep the poll timeout at 0, and the main
+ * loop would take the BQL back before a waiting thread woke up); the
+ * monitor and other devices are served too. A long command never holds
+ * the BQL for long.
+ * While the VM is stopped no slice runs (no DMA); the command goes on when
+ * it runs again. A card that is computing a command cannot be saved: the
+ * migration (or savevm) fails with an error and can be retried when the
+ * command has completed.
+ *
  * Properties (every field of struct rbnn_params; a property that is not
  * given keeps the default of rbnn_params_default()):
  *
@@ -48,13 +63,24 @@
 #include "hw/pci/pcie.h"
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
+#include "qemu/error-report.h"
 #include "qom/object.h"
+#include "system/runstate.h"
+#include "trace.h"
 
 #include "rbnn_regs.h"
 #include "rbnn_params.h"
 #include "rbnn_dev.h"
 
 #define TYPE_RBNN "rbnn"
+
+/*
+ * Host time one bottom half may compute, the core's budget per call, and
+ * the pause before the next slice.
+ */
+#define RBNN_SLICE_NS       (500 * SCALE_US)
+#define RBNN_SLICE_UNITS    (1u << 18)
+#define RBNN_SLICE_GAP_NS   (20 * SCALE_US)
 OBJECT_DECLARE_SIMPLE_TYPE(RbnnState, RBNN)
 
 struct RbnnState {
@@ -64,6 +90,9 @@ struct RbnnState {
     QEMUBH *bh;
     QEMUTimer *timer;
     bool timer_fired;
+    QEMUTimer *slice_timer;     /* QEMU_CLOCK_REALTIME: the next slice */
+    VMChangeStateEntry *vmstate_entry;
+    bool paused;        /* work left while the VM was stopped */
 
     struct rbnn_params params;
     struct rbnn_dev *core;
@@ -75,29 +104,53 @@ struct RbnnState {
 
 /* ---- host interface for the core ------------------------------------- */
 
+/* The card's name in traces and logs: its id, else the type. */
+static const char *rbnn_id(RbnnState *s)
+{
+    return DEVICE(s)->id ? DEVICE(s)->id : TYPE_RBNN;
+}
+
 static int rbnn_host_dma_read(void *opaque, uint64_t addr, void *buf,
                               size_t len)
 {
     RbnnState *s = opaque;
+    bool ok = pci_dma_read(PCI_DEVICE(s), addr, buf, len) == MEMTX_OK;
 
-    return pci_dma_read(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK;
+    trace_rbnn_dma(rbnn_id(s), "read", addr, len, ok);
+    return !ok;
 }
 
 static int rbnn_host_dma_write(void *opaque, uint64_t addr, const void *buf,
                                size_t len)
 {
     RbnnState *s = opaque;
+    bool ok = pci_dma_write(PCI_DEVICE(s), addr, buf, len) == MEMTX_OK;
 
-    return pci_dma_write(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK;
+    trace_rbnn_dma(rbnn_id(s), "write", addr, len, ok);
+    return !ok;
 }
 
 static void rbnn_host_irq(void *opaque, unsigned int vec)
 {
-    PCIDevice *pdev = PCI_DEVICE(opaque);
+    RbnnState *s = opaque;
+    PCIDevice *pdev = PCI_DEVICE(s);
+    bool sent = vec < RBNN_MSIX_VECTORS && msix_enabled(pdev);
 
-    if (vec < RBNN_MSIX_VECTORS && msix_enabled(pdev)) {
+    trace_rbnn_irq(rbnn_id(s), vec, sent);
+    if (sent) {
         msix_notify(pdev, vec);
     }
+}
+
+static void rbnn_host_cmd_fetched(void *opaque, uint32_t tag, uint8_t opcode)
+{
+    trace_rbnn_cmd_fetched(rbnn_id(opaque), tag, opcode);
+}
+
+static void rbnn_host_cmd_posted(void *opaque, uint32_t tag, uint16_t status,
+                                 uint64_t time_ns)
+{
+    trace_rbnn_cmd_posted(rbnn_id(opaque), tag, status, time_ns);
 }
 
 static void rbnn_host_kick(void *opaque)
@@ -137,29 +190,83 @@ static void rbnn_host_guest_error(void *opaque, const char *fmt, va_list ap)
     RbnnState *s = opaque;
     g_autofree char *msg = NULL;
 
-    if (!qemu_loglevel_mask(LOG_GUEST_ERROR)) {
+    if (!qemu_loglevel_mask(LOG_GUEST_ERROR) &&
+        !trace_event_get_state_backends(TRACE_RBNN_GUEST_ERROR)) {
         return;
     }
     msg = g_strdup_vprintf(fmt, ap);
+    trace_rbnn_guest_error(rbnn_id(s), msg);
     if (DEVICE(s)->id) {
-        qemu_log("%s: %s\n", DEVICE(s)->id, msg);
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: %s\n", DEVICE(s)->id, msg);
     } else {
-        qemu_log("%s\n", msg);
+        qemu_log_mask(LOG_GUEST_ERROR, "%s\n", msg);
     }
 }
 #pragma GCC diagnostic pop
 
 /* ---- bottom half and timer ------------------------------------------- */
 
+/* CPU time of this thread (for the slice trace: wall time minus preemption). */
+static int64_t rbnn_thread_cpu_ns(void)
+{
+    struct timespec ts;
+
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)) {
+        return 0;
+    }
+    return ts.tv_sec * NANOSECONDS_PER_SECOND + ts.tv_nsec;
+}
+
 static void rbnn_bh(void *opaque)
 {
     RbnnState *s = opaque;
+    int64_t start, now, cpu = 0;
+    bool more;
 
+    if (!runstate_is_running()) {
+        if (!s->paused) {
+            trace_rbnn_paused(rbnn_id(s));
+        }
+        s->paused = true;
+        return;
+    }
     if (s->timer_fired) {
         s->timer_fired = false;
         rbnn_dev_timer(s->core);
-    } else {
-        rbnn_dev_work(s->core);
+    }
+    if (trace_event_get_state_backends(TRACE_RBNN_SLICE)) {
+        cpu = rbnn_thread_cpu_ns();
+    }
+    start = get_clock();
+    do {
+        more = rbnn_dev_work_slice(s->core, RBNN_SLICE_UNITS);
+        now = get_clock();
+    } while (more && now - start < RBNN_SLICE_NS);
+    if (trace_event_get_state_backends(TRACE_RBNN_SLICE)) {
+        trace_rbnn_slice(rbnn_id(s), now - start, rbnn_thread_cpu_ns() - cpu,
+                         more);
+    }
+    if (more) {
+        timer_mod(s->slice_timer,
+                  qemu_clock_get_ns(QEMU_CLOCK_REALTIME) + RBNN_SLICE_GAP_NS);
+    }
+}
+
+static void rbnn_slice_cb(void *opaque)
+{
+    RbnnState *s = opaque;
+
+    qemu_bh_schedule(s->bh);
+}
+
+static void rbnn_vm_state_change(void *opaque, bool running, RunState state)
+{
+    RbnnState *s = opaque;
+
+    if (running && s->paused) {
+        trace_rbnn_resumed(rbnn_id(s));
+        s->paused = false;
+        qemu_bh_schedule(s->bh);
     }
 }
 
@@ -191,15 +298,19 @@ static void rbnn_timer_cb(void *opaque)
 static uint64_t rbnn_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
     RbnnState *s = opaque;
+    uint32_t val;
 
     if (size != 4 || (addr & 3)) {
         qemu_log_mask(LOG_GUEST_ERROR,
                       "%s: invalid %u-byte read at 0x%" HWADDR_PRIx
                       " (only aligned 32-bit accesses)\n",
-                      TYPE_RBNN, size, addr);
+                      rbnn_id(s), size, addr);
+        trace_rbnn_mmio_read(rbnn_id(s), addr, size, 0);
         return 0;
     }
-    return rbnn_dev_read(s->core, addr);
+    val = rbnn_dev_read(s->core, addr);
+    trace_rbnn_mmio_read(rbnn_id(s), addr, size, val);
+    return val;
 }
 
 static void rbnn_mmio_write(void *opaque, hwaddr addr, uint64_t val,
@@ -207,11 +318,12 @@ static void rbnn_mmio_write(void *opaque, hwaddr addr, uint64_t val,
 {
     RbnnState *s = opaque;
 
+    trace_rbnn_mmio_write(rbnn_id(s), addr, size, val);
     if (size != 4 || (addr & 3)) {
         qemu_log_mask(LOG_GUEST_ERROR,
                       "%s: invalid %u-byte write at 0x%" HWADDR_PRIx
                       " (only aligned 32-bit accesses)\n",
-                      TYPE_RBNN, size, addr);
+                      rbnn_id(s), size, addr);
         return;
     }
     rbnn_dev_write(s->core, addr, val);
@@ -250,6 +362,8 @@ static void rbnn_realize(PCIDevice *pdev, Error **errp)
         .timer_mod = rbnn_host_timer_mod,
         .now_ns = rbnn_host_now_ns,
         .guest_error = rbnn_host_guest_error,
+        .cmd_fetched = rbnn_host_cmd_fetched,
+        .cmd_posted = rbnn_host_cmd_posted,
     };
 
     if (rbnn_params_check(&s->params, err, sizeof(err))) {
@@ -257,7 +371,10 @@ static void rbnn_realize(PCIDevice *pdev, Error **errp)
         return;
     }
     s->bh = qemu_bh_new_guarded(rbnn_bh, s, &DEVICE(pdev)->mem_reentrancy_guard);
+    s->vmstate_entry = qemu_add_vm_change_state_handler(rbnn_vm_state_change,
+                                                        s);
     s->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, rbnn_timer_cb, s);
+    s->slice_timer = timer_new_ns(QEMU_CLOCK_REALTIME, rbnn_slice_cb, s);
     s->core = rbnn_dev_new(&s->params, &host, err, sizeof(err));
     if (!s->core) {
         error_setg(errp, "rbnn: %s", err);
@@ -284,7 +401,7 @@ static void rbnn_realize(PCIDevice *pdev, Error **errp)
         msix_uninit_exclusive_bar(pdev);
         goto fail;
     }
-    /* Function-level reset: a power-on reset of the card (rbnn_reset). */
+    /* Function-level reset: a power-on reset of the card (rbnn_reset_hold). */
     if (pdev->exp.exp_cap) {
         pcie_cap_flr_init(pdev);
     }
@@ -293,8 +410,12 @@ static void rbnn_realize(PCIDevice *pdev, Error **errp)
 fail:
     rbnn_dev_free(s->core);
     s->core = NULL;
+    qemu_del_vm_change_state_handler(s->vmstate_entry);
+    s->vmstate_entry = NULL;
     timer_free(s->timer);
     s->timer = NULL;
+    timer_free(s->slice_timer);
+    s->slice_timer = NULL;
     qemu_bh_delete(s->bh);
     s->bh = NULL;
 }
@@ -307,9 +428,17 @@ static void rbnn_exit(PCIDevice *pdev)
         timer_free(s->timer);
         s->timer = NULL;
     }
+    if (s->slice_timer) {
+        timer_free(s->slice_timer);
+        s->slice_timer = NULL;
+    }
     if (s->bh) {
         qemu_bh_delete(s->bh);
         s->bh = NULL;
+    }
+    if (s->vmstate_entry) {
+        qemu_del_vm_change_state_handler(s->vmstate_entry);
+        s->vmstate_entry = NULL;
     }
     msix_unuse_all_vectors(pdev);
     msix_uninit_exclusive_bar(pdev);
@@ -330,12 +459,18 @@ static void rbnn_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
     }
 }
 
-/* Device (system) reset is a power-on reset of the card. */
-static void rbnn_reset(DeviceState *dev)
+/*
+ * Resettable hold phase: any reset of the device (system reset, PCI bus
+ * reset, FLR) is a power-on reset of the card. It abandons a command being
+ * computed; the card sends no interrupt while resetting.
+ */
+static void rbnn_reset_hold(Object *obj, ResetType type)
 {
-    RbnnState *s = RBNN(dev);
+    RbnnState *s = RBNN(obj);
 
+    trace_rbnn_reset(rbnn_id(s), type);
     s->timer_fired = false;
+    s->paused = false;
     if (s->core) {
         rbnn_dev_reset(s->core, true);
     }
@@ -346,8 +481,16 @@ static void rbnn_reset(DeviceState *dev)
 static int rbnn_pre_save(void *opaque)
 {
     RbnnState *s = opaque;
-    size_t n = rbnn_dev_state_size(s->core);
+    size_t n;
 
+    if (rbnn_dev_computing(s->core)) {
+        trace_rbnn_save_refused(rbnn_id(s));
+        error_report("%s: the card is computing a command; it cannot be "
+                     "saved until the command completes (retry then)",
+                     rbnn_id(s));
+        return -EBUSY;
+    }
+    n = rbnn_dev_state_size(s->core);
     if (n > UINT32_MAX) {
         return -EINVAL;
     }
@@ -392,8 +535,9 @@ static int rbnn_post_load(void *opaque, int version_id)
 
 static const VMStateDescription vmstate_rbnn = {
     .name = TYPE_RBNN,
-    .version_id = 1,
-    .minimum_version_id = 1,
+    /* 2: the core's state version 3 (PROGRESS floor of a command). */
+    .version_id = 2,
+    .minimum_version_id = 2,
     .pre_save = rbnn_pre_save,
     .post_save = rbnn_post_save,
     .pre_load = rbnn_pre_load,
@@ -562,6 +706,7 @@ static void rbnn_instance_init(Object *obj)
 static void rbnn_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
+    ResettableClass *rc = RESETTABLE_CLASS(klass);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
 
     k->realize = rbnn_realize;
@@ -573,7 +718,7 @@ static void rbnn_class_init(ObjectClass *klass, void *data)
     k->class_id = RBNN_PCI_CLASS_CODE >> 8;
     dc->desc = "RBNN RRAM binarized neural network accelerator";
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
-    device_class_set_legacy_reset(dc, rbnn_reset);
+    rc->phases.hold = rbnn_reset_hold;
     device_class_set_props(dc, rbnn_props);
     dc->vmsd = &vmstate_rbnn;
 }

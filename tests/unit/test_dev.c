@@ -1137,6 +1137,399 @@ static void test_exec_fc(void **state)
 	fk_free(f);
 }
 
+/* ---- tests: commands computed in slices --------------------------------- */
+
+#define SL_OUT_C	8u
+#define SL_BATCH	40u
+#define SL_PROG		(DATA_ADDR + 0x1000)
+#define SL_IN		(DATA_ADDR + 0x2000)
+#define SL_OUT		(DATA_ADDR + 0x8000)
+
+static void mod_slices(struct rbnn_params *p)
+{
+	p->tiles = 4;
+	p->rows = 64;
+	p->cols = 128;
+	p->error_model = true;
+	p->read_ber = 0.01;	/* sense errors inside the slices' reads */
+	p->e_read_fj = 0.37;	/* costs whose sums depend on their order */
+	p->t_read_ns = 1.3;
+	p->seed = 77;
+}
+
+static void mod_slices_exact(struct rbnn_params *p)
+{
+	mod_slices(p);
+	p->read_ber = 0;	/* no transient sense errors */
+}
+
+static void mod_slices_modeled(struct rbnn_params *p)
+{
+	mod_slices(p);
+	p->timing = 1;
+}
+
+/* Program 8 FC rows, load an FC program and SL_BATCH random items. */
+static struct rbnn_hw_cmd sl_setup(struct fake *f)
+{
+	uint8_t w[SL_OUT_C][16], x[SL_BATCH][16];
+	struct rbnn_hw_cmd c;
+	struct rbnn_hw_cqe e;
+	size_t plen;
+
+	fk_rings(f, 8, 8);
+	rng_state = 0x1234567ull;
+	fill_random(&w[0][0], sizeof(w));
+	fill_random(&x[0][0], sizeof(x));
+	memcpy(f->mem + DATA_ADDR, w, sizeof(w));
+	c = cmd_rows(RBNN_OP_PROGRAM_ROWS, 0, 0, SL_OUT_C, DATA_ADDR, sizeof(w));
+	fk_queue(f, &c);
+	fk_doorbell(f);
+	if (f->p.timing)
+		fk_advance(f, 1000000000);
+	assert_true(fk_pop(f, &e));
+	fk_consume(f);
+	assert_int_equal(status_of(&e), RBNN_STATUS_OK);
+	plen = make_fc_prog(f->mem + SL_PROG, 4, 25, SL_OUT_C, RBNN_OUT_SCORES);
+	memcpy(f->mem + SL_IN, x, sizeof(x));
+	memset(f->mem + SL_OUT, 0xee, SL_BATCH * 32);
+	c = cmd_op(RBNN_OP_EXEC, 0x5e);
+	c.exec.prog.addr = htole64(SL_PROG);
+	c.exec.prog.len = htole32((uint32_t)plen);
+	c.exec.in.addr = htole64(SL_IN);
+	c.exec.in.len = htole32(SL_BATCH * 16);
+	c.exec.out.addr = htole64(SL_OUT);
+	c.exec.out.len = htole32(SL_BATCH * 32);
+	c.exec.batch = htole32(SL_BATCH);
+	return c;
+}
+
+static uint8_t *dev_state(struct fake *f, size_t *n)
+{
+	uint8_t *buf;
+
+	*n = rbnn_dev_state_size(f->d);
+	buf = malloc(*n);
+	assert_non_null(buf);
+	rbnn_dev_save(f->d, buf);
+	return buf;
+}
+
+/* Doorbell without running the work: the test drives the slices. */
+static void sl_submit(struct fake *f, const struct rbnn_hw_cmd *c)
+{
+	fk_queue(f, c);
+	wr(f, RBNN_REG_SQ_TAIL, f->sq_tail);
+	f->kicks = 0;
+}
+
+/*
+ * The same EXEC (and a READ_ROWS after it) one-shot on card A and in
+ * slices of any budget on card B: the same completions (status, modeled
+ * time and energy), outputs, counters and device state, random draws of
+ * the error model included. While B computes: BUSY, PROGRESS rising,
+ * the state cannot be saved usefully.
+ */
+static void test_exec_sliced(void **state)
+{
+	static const uint64_t budgets[] = { 0, 1, 5, 99, 1000, 100000 };
+	unsigned int bi;
+
+	(void)state;
+	for (bi = 0; bi < sizeof(budgets) / sizeof(budgets[0]); bi++) {
+		struct fake *a = fk_new(mod_slices), *b = fk_new(mod_slices);
+		struct rbnn_hw_cmd c = sl_setup(a), r;
+		struct rbnn_hw_cqe ea, eb, ra, rb;
+		uint32_t prog = 0, p;
+		unsigned int slices = 0;
+		uint8_t *sa, *sb;
+		size_t na, nb;
+
+		sl_setup(b);
+		r = cmd_rows(RBNN_OP_READ_ROWS, 0, 0, SL_OUT_C, DATA_ADDR + 0x10000,
+			     SL_OUT_C * 16);
+		fk_queue(a, &c);
+		fk_queue(a, &r);
+		fk_doorbell(a);
+		assert_true(fk_pop(a, &ea));
+		assert_true(fk_pop(a, &ra));
+		fk_consume(a);
+
+		fk_queue(b, &c);
+		sl_submit(b, &r);
+		while (rbnn_dev_work_slice(b->d, budgets[bi])) {
+			slices++;
+			assert_true(slices < 1000000);
+			/* the EXEC is computed; then the READ_ROWS */
+			if (!rbnn_dev_computing(b->d) ||
+			    rd64(b, RBNN_REG_CMDS_DONE_LO) != 1)
+				continue;
+			assert_true(rd(b, RBNN_REG_STATUS) & RBNN_STS_BUSY);
+			p = rd(b, RBNN_REG_PROGRESS);
+			assert_true(p >= prog);
+			prog = p;
+			assert_false(fk_pop(b, NULL));
+		}
+		assert_false(rbnn_dev_computing(b->d));
+		assert_int_equal(b->kicks, 0);
+		if (budgets[bi] < 100000)
+			assert_true(slices > 10);
+		assert_true(prog > 0 || budgets[bi] >= 100000);
+		assert_true(fk_pop(b, &eb));
+		assert_true(fk_pop(b, &rb));
+		fk_consume(b);
+		assert_int_equal(status_of(&eb), RBNN_STATUS_OK);
+		assert_memory_equal(&ea, &eb, sizeof(ea));
+		assert_memory_equal(&ra, &rb, sizeof(ra));
+		assert_memory_equal(a->mem + SL_OUT, b->mem + SL_OUT,
+				    SL_BATCH * 32);
+		assert_memory_equal(a->mem + DATA_ADDR + 0x10000,
+				    b->mem + DATA_ADDR + 0x10000, SL_OUT_C * 16);
+		assert_int_equal(rd(a, RBNN_REG_PROGRESS),
+				 rd(b, RBNN_REG_PROGRESS));
+		sa = dev_state(a, &na);
+		sb = dev_state(b, &nb);
+		assert_int_equal(na, nb);
+		assert_memory_equal(sa, sb, na);
+		free(sa);
+		free(sb);
+		fk_free(a);
+		fk_free(b);
+	}
+}
+
+/*
+ * Row commands (PROGRAM_ROWS with verify at a low current, READ_ROWS,
+ * REFRESH, ERASE_TILE) computed row by row in slices: the same
+ * completions, data and device state as one-shot.
+ */
+static void test_rows_sliced(void **state)
+{
+	static const uint64_t budgets[] = { 1, 37, 5000 };
+	enum { N = 48, RB = 16 };
+	unsigned int bi, i;
+
+	(void)state;
+	for (bi = 0; bi < sizeof(budgets) / sizeof(budgets[0]); bi++) {
+		struct fake *a = fk_new(mod_slices), *b = fk_new(mod_slices);
+		struct fake *f[2] = { a, b };
+		struct rbnn_hw_cmd cmds[6];
+		struct rbnn_hw_cqe ea, eb;
+		uint8_t *sa, *sb;
+		size_t na, nb;
+		unsigned int k, slices = 0;
+
+		cmds[0] = cmd_rows(RBNN_OP_PROGRAM_ROWS, 1, 3, N, DATA_ADDR,
+				   N * RB);
+		cmds[0].flags = RBNN_CMD_F_VERIFY;
+		cmds[0].rows.current_na = htole32(20000);
+		cmds[0].rows.verify_max = htole16(16);
+		cmds[1] = cmd_rows(RBNN_OP_READ_ROWS, 1, 3, N, DATA_ADDR + 0x10000,
+				   N * RB);
+		cmds[2] = cmd_rows(RBNN_OP_REFRESH, 1, 0, 64, 0, 0);
+		cmds[3] = cmd_rows(RBNN_OP_ERASE_TILE, 1, 0, 0, 0, 0);
+		cmds[4] = cmd_rows(RBNN_OP_READ_ROWS, 1, 0, 64, DATA_ADDR + 0x20000,
+				   64 * RB);
+		cmds[5] = cmd_rows(RBNN_OP_PROGRAM_ROWS, 1, 50, 8, DATA_ADDR,
+				   8 * RB - 1);	/* too short: DMA, nothing done */
+		for (k = 0; k < 2; k++) {
+			fk_rings(f[k], 8, 8);
+			rng_state = 0xfeedull;
+			fill_random(f[k]->mem + DATA_ADDR, N * RB);
+			memset(f[k]->mem + DATA_ADDR + 0x20000, 0x77, 64 * RB);
+		}
+		for (i = 0; i < 6; i++) {
+			fk_queue(a, &cmds[i]);
+			fk_doorbell(a);
+			assert_true(fk_pop(a, &ea));
+			fk_consume(a);
+			sl_submit(b, &cmds[i]);
+			while (rbnn_dev_work_slice(b->d, budgets[bi])) {
+				slices++;
+				assert_true(rd(b, RBNN_REG_STATUS) & RBNN_STS_BUSY);
+			}
+			assert_true(fk_pop(b, &eb));
+			fk_consume(b);
+			assert_memory_equal(&ea, &eb, sizeof(ea));
+		}
+		assert_int_equal(le16toh(ea.status), RBNN_STATUS_DMA);
+		if (budgets[bi] < 5000)
+			assert_true(slices > 6 * 10);
+		assert_memory_equal(a->mem + DATA_ADDR + 0x10000,
+				    b->mem + DATA_ADDR + 0x10000, N * RB);
+		assert_memory_equal(a->mem + DATA_ADDR + 0x20000,
+				    b->mem + DATA_ADDR + 0x20000, 64 * RB);
+		/* the erased tile reads 0 but for sense errors (read_ber 1 %) */
+		for (k = 0, i = 0; i < 64 * RB; i++)
+			k += (unsigned int)__builtin_popcount(
+				b->mem[DATA_ADDR + 0x20000 + i]);
+		assert_true(k > 0 && k < 64 * RB * 8 / 20);
+		sa = dev_state(a, &na);
+		sb = dev_state(b, &nb);
+		assert_int_equal(na, nb);
+		assert_memory_equal(sa, sb, na);
+		free(sa);
+		free(sb);
+		fk_free(a);
+		fk_free(b);
+	}
+}
+
+static void mod_big_modeled(struct rbnn_params *p)
+{
+	p->tiles = 1;
+	p->rows = 1024;
+	p->cols = 1024;
+	p->timing = 1;
+}
+
+/*
+ * A timer callback posts the due completion and fetches the next command
+ * at that exact time, but computes a long one only for a bounded budget:
+ * the rest waits for a kick (the embedding's work slices).
+ */
+static void test_timer_bounded(void **state)
+{
+	struct fake *f = fk_new(mod_big_modeled);
+	struct rbnn_hw_cmd nop = cmd_op(RBNN_OP_NOP, 1);
+	struct rbnn_hw_cmd rr = cmd_rows(RBNN_OP_READ_ROWS, 0, 0, 1024,
+					 DATA_ADDR, 1024 * 128);
+	struct rbnn_hw_cqe e;
+	uint64_t due;
+
+	(void)state;
+	fk_rings(f, 8, 8);
+	fk_queue(f, &nop);
+	fk_queue(f, &rr);
+	fk_doorbell(f);
+	assert_true(rd(f, RBNN_REG_STATUS) & RBNN_STS_BUSY);
+	assert_false(rbnn_dev_computing(f->d));
+	due = f->timer;
+	assert_true(due != UINT64_MAX);
+	f->now = due;
+	f->timer = UINT64_MAX;
+	f->kicks = 0;
+	rbnn_dev_timer(f->d);
+	assert_true(fk_pop(f, &e));		/* the NOP, at its time */
+	assert_int_equal(le32toh(e.tag), 1);
+	assert_true(rbnn_dev_computing(f->d));	/* READ_ROWS fetched ... */
+	assert_true(f->kicks > 0);		/* ... and left to work calls */
+	assert_int_equal(rd(f, RBNN_REG_SQ_HEAD), 2);
+	fk_run(f);
+	assert_false(rbnn_dev_computing(f->d));
+	assert_false(fk_pop(f, NULL));		/* modeled time not over */
+	fk_advance(f, 100000000);
+	assert_true(fk_pop(f, &e));
+	assert_int_equal(status_of(&e), RBNN_STATUS_OK);
+	assert_int_equal(le32toh(e.tag), le32toh(rr.tag));
+	fk_free(f);
+}
+
+/*
+ * CONTROL.RESET between slices abandons the EXEC: not busy, no
+ * completion or DMA after it, counters untouched but PROGRESS kept, the
+ * state saveable again; the card then runs the same EXEC to the right
+ * results. A state saved while computing does not load.
+ */
+static void test_exec_sliced_reset(void **state)
+{
+	struct fake *f = fk_new(mod_slices_exact), *g = fk_new(mod_slices_exact);
+	struct rbnn_hw_cmd c = sl_setup(f);
+	struct rbnn_hw_cqe e;
+	uint8_t *mid, *st;
+	size_t nmid, nst;
+	uint32_t prog;
+	int i;
+
+	(void)state;
+	sl_setup(g);
+	sl_submit(f, &c);
+	for (i = 0; i < 30; i++)
+		assert_true(rbnn_dev_work_slice(f->d, 200));
+	assert_true(rbnn_dev_computing(f->d));
+	prog = rd(f, RBNN_REG_PROGRESS);
+	assert_true(prog > 0);
+	/* some items are out already, the rest untouched */
+	assert_true(f->mem[SL_OUT + (SL_BATCH - 1) * 32] == 0xee);
+	mid = dev_state(f, &nmid);
+	assert_int_not_equal(rbnn_dev_load(g->d, mid, nmid), 0);
+	free(mid);
+
+	wr(f, RBNN_REG_CONTROL, RBNN_CTRL_RESET);
+	assert_false(rbnn_dev_computing(f->d));
+	assert_int_equal(rd(f, RBNN_REG_STATUS), 0);
+	assert_int_equal(rd(f, RBNN_REG_RESETS), 1);
+	assert_true(rd(f, RBNN_REG_PROGRESS) >= prog);
+	memset(f->mem + SL_OUT, 0xee, SL_BATCH * 32);
+	assert_false(rbnn_dev_work_slice(f->d, 1000000));
+	fk_advance(f, 1000000);
+	assert_false(fk_pop(f, NULL));
+	assert_int_equal(f->mem[SL_OUT], 0xee);
+	assert_int_equal(rd64(f, RBNN_REG_CMDS_DONE_LO), 1);
+	assert_int_equal(rd64(f, RBNN_REG_CELL_READS_LO), 0);
+	st = dev_state(f, &nst);
+	assert_int_equal(rbnn_dev_load(g->d, st, nst), 0);
+	free(st);
+
+	/* the card works afterwards: the outputs of an exact card */
+	fk_rings(f, 8, 8);
+	e = fk_do(f, &c);
+	assert_int_equal(status_of(&e), RBNN_STATUS_OK);
+	fk_free(g);
+	g = fk_new(mod_small);
+	c = sl_setup(g);
+	e = fk_do(g, &c);
+	assert_int_equal(status_of(&e), RBNN_STATUS_OK);
+	assert_memory_equal(f->mem + SL_OUT, g->mem + SL_OUT, SL_BATCH * 32);
+	fk_free(f);
+	fk_free(g);
+}
+
+/*
+ * timing=modeled: the completion is due time_ns after the fetch; a
+ * command whose computing took longer (in virtual time) completes as soon
+ * as it is computed. PROGRESS never goes backwards from what it showed
+ * while computing to the modeled interpolation.
+ */
+static void test_exec_sliced_modeled(void **state)
+{
+	struct fake *a = fk_new(mod_slices_modeled), *b = fk_new(mod_slices_modeled);
+	struct rbnn_hw_cmd c = sl_setup(a);
+	struct rbnn_hw_cqe ea, eb;
+	uint32_t prog = 0, p;
+	uint64_t t0;
+
+	(void)state;
+	sl_setup(b);
+	/* A: one-shot, completion exactly time_ns after the fetch */
+	fk_advance(a, 1000);
+	t0 = a->now;
+	fk_queue(a, &c);
+	fk_doorbell(a);
+	assert_false(fk_pop(a, NULL));
+	assert_true(a->timer > t0);
+	fk_advance(a, a->timer - a->now);
+	assert_true(fk_pop(a, &ea));
+
+	/* B: computed in slices while the clock runs far past that */
+	fk_advance(b, 1000);
+	sl_submit(b, &c);
+	while (rbnn_dev_work_slice(b->d, 300)) {
+		p = rd(b, RBNN_REG_PROGRESS);
+		assert_true(p >= prog);
+		prog = p;
+		b->now += 1000000;
+		assert_false(fk_pop(b, NULL));
+	}
+	p = rd(b, RBNN_REG_PROGRESS);
+	assert_true(p >= prog);
+	assert_true(fk_pop(b, &eb));
+	assert_memory_equal(&ea, &eb, sizeof(ea));
+	assert_memory_equal(a->mem + SL_OUT, b->mem + SL_OUT, SL_BATCH * 32);
+	fk_free(a);
+	fk_free(b);
+}
+
 /* ---- tests: faults ----------------------------------------------------- */
 
 static void test_fault_hang(void **state)
@@ -1751,6 +2144,11 @@ int main(void)
 		cmocka_unit_test(test_rows_roundtrip),
 		cmocka_unit_test(test_malformed_commands),
 		cmocka_unit_test(test_exec_fc),
+		cmocka_unit_test(test_exec_sliced),
+		cmocka_unit_test(test_rows_sliced),
+		cmocka_unit_test(test_timer_bounded),
+		cmocka_unit_test(test_exec_sliced_reset),
+		cmocka_unit_test(test_exec_sliced_modeled),
 		cmocka_unit_test(test_fault_hang),
 		cmocka_unit_test(test_fault_periodic),
 		cmocka_unit_test(test_fault_dma_oneshot),

@@ -1182,6 +1182,190 @@ static void test_fuzz_programs(void **state)
 	rbnn_array_free(a);
 }
 
+/* ---- resumable runs --------------------------------------------------- */
+
+static uint8_t *array_state(const struct rbnn_array *a, size_t *n)
+{
+	uint8_t *buf;
+
+	*n = rbnn_array_state_size(a);
+	buf = malloc(*n);
+	assert_non_null(buf);
+	rbnn_array_save(a, buf);
+	return buf;
+}
+
+/* Run one item in steps of @budget units (0: a random budget per step). */
+static int run_sliced(struct rbnn_array *a, const struct rbnn_prog *prog,
+		      const void *in, void *out, struct rbnn_cost *cost,
+		      uint64_t budget)
+{
+	int steps = 0;
+
+	rbnn_prog_begin(prog, in, out);
+	for (;;) {
+		uint64_t b = budget ? budget : (uint64_t)rnd(1, 5000);
+
+		steps++;
+		if (rbnn_prog_step(a, prog, cost, &b))
+			return steps;
+		/* A step that does not finish spends its whole budget. */
+		assert_int_equal(b, 0);
+	}
+}
+
+/*
+ * Any budget gives the one-shot run's outputs, costs (bit for bit) and
+ * array state (random draws included), with the error model on and sense
+ * errors frequent enough to land inside split segment reads.
+ */
+static void test_sliced_equals_oneshot(void **state)
+{
+	static const uint64_t budgets[] = { 1, 2, 7, 64, 200, 4096, 0 };
+	int done = 0, split = 0;
+
+	(void)state;
+	trng_state = 21;
+	while (done < 60) {
+		struct rbnn_params p;
+		struct rbnn_array *a, *b;
+		struct tnet net;
+		struct image img;
+		struct rbnn_prog *pa, *pb;
+		uint64_t bud = budgets[done % 7], keep;
+		size_t ib, ob;
+		uint64_t *in, *oa, *obuf;
+		struct rbnn_cost ca = { 0 }, cb = { 0 };
+
+		rbnn_params_default(&p);
+		p.tiles = 8;
+		p.rows = 128;
+		p.cols = trng() & 1 ? 64 : 128;
+		p.read_ber = done % 2 ? 0.02 : 0;
+		p.seed = 100 + done;
+		/* costs that are not sums of integers: order matters */
+		p.e_read_fj = 0.1 + 0.01 * done;
+		p.e_popcount_fj = 0.3;
+		p.t_read_ns = 1.1;
+		if (!random_net(&net, &p)) {
+			net_free(&net);
+			continue;
+		}
+		a = rbnn_array_new(&p);
+		b = rbnn_array_new(&p);
+		assert_non_null(a);
+		assert_non_null(b);
+		keep = trng_state;
+		build(a, &net, &img);
+		free(img.buf);
+		trng_state = keep;
+		build(b, &net, &img);
+		pa = rbnn_prog_parse(a, img.buf, img.len, NULL, 0, NULL);
+		pb = rbnn_prog_parse(b, img.buf, img.len, NULL, 0, NULL);
+		assert_non_null(pa);
+		assert_non_null(pb);
+		ib = rbnn_prog_in_bytes(pa);
+		ob = rbnn_prog_out_bytes(pa);
+		in = malloc(ib + 8);
+		oa = malloc(ob + 8);
+		obuf = malloc(ob + 8);
+		for (int it = 0; it < 3; it++) {
+			uint8_t *sa, *sb;
+			size_t na, nb;
+
+			for (size_t i = 0; i < ib / 8; i++)
+				in[i] = trng();
+			memset(oa, 0x5a, ob);
+			memset(obuf, 0xa5, ob);
+			rbnn_prog_run(a, pa, in, oa, &ca);
+			if (run_sliced(b, pb, in, obuf, &cb, bud) > 1)
+				split++;
+			assert_memory_equal(oa, obuf, ob);
+			assert_memory_equal(&ca, &cb, sizeof(ca));
+			sa = array_state(a, &na);
+			sb = array_state(b, &nb);
+			assert_int_equal(na, nb);
+			assert_memory_equal(sa, sb, na);
+			free(sa);
+			free(sb);
+		}
+		free(in);
+		free(oa);
+		free(obuf);
+		free(img.buf);
+		rbnn_prog_free(pa);
+		rbnn_prog_free(pb);
+		rbnn_array_free(a);
+		rbnn_array_free(b);
+		net_free(&net);
+		done++;
+	}
+	/* Most runs really were split into many steps. */
+	assert_true(split > 100);
+}
+
+/*
+ * An item abandoned midway leaves nothing behind: the next item begun on
+ * the same program is exact; a finished item stays finished.
+ */
+static void test_sliced_abandon(void **state)
+{
+	struct rbnn_array *a = mk_array(4, 64, 128, false);
+	struct tnet net = { .in_c = 4, .in_l = 30, .in_bits = 3 };
+	struct image img;
+	struct rbnn_prog *pr;
+	uint64_t in[16], out[4], ref[4], bud;
+	struct rbnn_cost c1 = { 0 }, c2 = { 0 };
+	int steps;
+
+	(void)state;
+	trng_state = 23;
+	add_layer(&net, RBNN_LAYER_CONV1D, RBNN_OUT_BITS, 20, 5, 2, 2);
+	add_layer(&net, RBNN_LAYER_MAXPOOL1D, RBNN_OUT_BITS, 0, 2, 2, 0);
+	add_layer(&net, RBNN_LAYER_FC, RBNN_OUT_SCORES, 5, 0, 0, 0);
+	build(a, &net, &img);
+	pr = rbnn_prog_parse(a, img.buf, img.len, NULL, 0, NULL);
+	assert_non_null(pr);
+	assert_true(rbnn_prog_in_bytes(pr) <= sizeof(in));
+	assert_true(rbnn_prog_out_bytes(pr) <= sizeof(out));
+	for (size_t i = 0; i < 16; i++)
+		in[i] = trng() & 0x0707070707070707ull;
+	rbnn_prog_run(a, pr, in, ref, &c1);
+
+	/* abandon a first attempt after a few steps, with other input */
+	{
+		uint64_t junk[16];
+
+		for (size_t i = 0; i < 16; i++)
+			junk[i] = trng() & 0x0707070707070707ull;
+		rbnn_prog_begin(pr, junk, out);
+		for (int k = 0; k < 5; k++) {
+			bud = 10;
+			assert_false(rbnn_prog_step(a, pr, NULL, &bud));
+		}
+	}
+	steps = run_sliced(a, pr, in, out, &c2, 3);
+	assert_true(steps > 10);
+	assert_memory_equal(out, ref, rbnn_prog_out_bytes(pr));
+	assert_memory_equal(&c1, &c2, sizeof(c1));
+	/* done stays done, whatever the budget; it spends nothing */
+	bud = 0;
+	assert_true(rbnn_prog_step(a, pr, &c2, &bud));
+	bud = 5;
+	assert_true(rbnn_prog_step(a, pr, &c2, &bud));
+	assert_int_equal(bud, 5);
+	assert_memory_equal(&c1, &c2, sizeof(c1));
+	/* a zero budget makes no progress on an unfinished item */
+	rbnn_prog_begin(pr, in, out);
+	bud = 0;
+	assert_false(rbnn_prog_step(a, pr, &c2, &bud));
+	assert_memory_equal(&c1, &c2, sizeof(c1));
+	rbnn_prog_free(pr);
+	free(img.buf);
+	net_free(&net);
+	rbnn_array_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1198,6 +1382,8 @@ int main(void)
 		cmocka_unit_test(test_act_buffer_limit),
 		cmocka_unit_test(test_invalid_programs),
 		cmocka_unit_test(test_fuzz_programs),
+		cmocka_unit_test(test_sliced_equals_oneshot),
+		cmocka_unit_test(test_sliced_abandon),
 	};
 
 	return cmocka_run_group_tests_name("exec", tests, NULL, NULL);
