@@ -41,7 +41,7 @@
 #define RBNN_STATE_VERSION	2u
 #define RBNN_STATE_HDR		48u
 #define RBNN_STATE_GLOBALS	80u
-#define RBNN_STATE_ROW		40u
+#define RBNN_STATE_ROW		48u
 
 /* Margin of a cell that was never programmed: reads its bit for ages. */
 #define RBNN_FRESH_MARGIN	100.0f
@@ -52,6 +52,8 @@ struct rbnn_row {
 	double t_prog;		/* array age when last programmed */
 	double t_prog_eff;	/* retention-equivalent age then (Arrhenius) */
 	double wear;		/* damage in reference cycles (Miner's sum) */
+	uint64_t reads;		/* data reads of the row since programming */
+	uint64_t rd_next;	/* reads at which read disturb is re-evaluated */
 	int32_t thr;
 	uint32_t stuck;		/* cells in the stuck mask */
 	uint32_t unverified;	/* cells that failed the last verify */
@@ -70,6 +72,7 @@ struct rbnn_array {
 
 	/* transient sense errors */
 	bool transient;
+	bool disturb;		/* read disturb on: count reads per row */
 	double read_geo;	/* geometric parameter for read_ber */
 	uint64_t next_err;	/* error-free cell reads before the next error */
 
@@ -320,6 +323,49 @@ static double drift_log(const struct rbnn_array *a, const struct rbnn_row *r)
 	return dt > 0 ? log1p(dt / a->p.drift_tau_s) : 0.0;
 }
 
+/*
+ * Read disturb: margin lost by a row after its reads since programming,
+ * read_disturb * ln(1 + reads / read_disturb_n0) ln units. It is
+ * re-evaluated at doublings of the read count (rd_next), so the effective
+ * bits are recomputed O(log reads) times.
+ */
+static double disturb_loss(const struct rbnn_array *a,
+			   const struct rbnn_row *r)
+{
+	if (!(a->p.read_disturb > 0) || r->reads < a->p.read_disturb_n0)
+		return 0.0;
+	/* the value at the last doubling threshold passed */
+	return a->p.read_disturb * log1p((double)(r->rd_next / 2) /
+					 a->p.read_disturb_n0);
+}
+
+static inline void row_reset_reads(struct rbnn_array *a, struct rbnn_row *r)
+{
+	r->reads = 0;
+	r->rd_next = a->p.error_model && a->p.read_disturb > 0 ?
+		     (uint64_t)a->p.read_disturb_n0 : UINT64_MAX;
+}
+
+static inline void row_invalidate(struct rbnn_array *a, size_t idx);
+
+/*
+ * Count @n activations of row @idx (each read stresses all its cells);
+ * past a doubling, its errors change.
+ */
+static inline void row_reads(struct rbnn_array *a, size_t idx, uint64_t n)
+{
+	struct rbnn_row *r = &a->row[idx];
+
+	r->reads = r->reads + n < r->reads ? UINT64_MAX : r->reads + n;
+	if (__builtin_expect(r->reads >= r->rd_next, 0)) {
+		while (r->rd_next <= r->reads && r->rd_next < UINT64_MAX / 2)
+			r->rd_next *= 2;
+		if (r->rd_next <= r->reads)
+			r->rd_next = UINT64_MAX;
+		row_invalidate(a, idx);
+	}
+}
+
 /* Kept out of line: the read paths only call it when the age moved. */
 __attribute__((noinline))
 static void row_update_eff(struct rbnn_array *a, size_t idx)
@@ -336,6 +382,7 @@ static void row_update_eff(struct rbnn_array *a, size_t idx)
 		const float *nu = a->nu + idx * a->p.cols;
 		const float *off = a->sa_off + (idx / a->p.rows) * a->p.cols;
 		float l = (float)drift_log(a, r);
+		float d = (float)disturb_loss(a, r);
 
 		for (w = 0; w < a->words; w++) {
 			uint64_t flip = 0;
@@ -347,7 +394,7 @@ static void row_update_eff(struct rbnn_array *a, size_t idx)
 				float o = (prog[w] >> b) & 1 ? off[c] : -off[c];
 
 				/* A cell reads its bit only while margin > 0. */
-				if (!(m0[c] - nu[c] * l + o > 0.0f))
+				if (!(m0[c] - nu[c] * l - d + o > 0.0f))
 					flip |= 1ull << b;
 			}
 			eff[w] = prog[w] ^ flip;
@@ -370,6 +417,7 @@ static inline const uint64_t *row_eff(struct rbnn_array *a, size_t idx)
 
 static inline void row_invalidate(struct rbnn_array *a, size_t idx)
 {
+	/* (declared above for row_reads) */
 	a->row[idx].eff_gen = a->gen - 1;
 	a->tile_gen[idx / a->p.rows] = a->gen - 1;
 }
@@ -480,6 +528,9 @@ void rbnn_array_xnor_popcount_rows(struct rbnn_array *a, uint32_t tile,
 		cells = nbits;
 		xnor_rows(w, a->words, count, in, nbits, out);
 	}
+	if (a->disturb)
+		for (i = 0; i < count; i++)
+			row_reads(a, idx + i, 1);
 	/* Rows are sensed in order, so errors land as with single reads. */
 	if (a->transient) {
 		uint64_t total = (uint64_t)count * cells;
@@ -644,6 +695,9 @@ void rbnn_array_xnor_popcount_planes(struct rbnn_array *a, uint32_t tile,
 				out[i] += m << p;
 			}
 	}
+	if (a->disturb)
+		for (i = 0; i < count; i++)
+			row_reads(a, row_index(a, tile, row) + i, planes);
 	if (cost)
 		for (p = 0; p < planes; p++) {
 			cost->energy_fj += count * (cells * a->e_read +
@@ -678,6 +732,8 @@ uint32_t rbnn_array_xnor_popcount(struct rbnn_array *a, uint32_t tile,
 	}
 	if (a->transient)
 		m = sense(a, w, in, mask, nbits, cells, m);
+	if (a->disturb)
+		row_reads(a, row_index(a, tile, row), 1);
 	cost_read(a, cost, cells);
 	return m;
 }
@@ -695,6 +751,8 @@ void rbnn_array_read(struct rbnn_array *a, uint32_t tile, uint32_t row,
 		while ((i = sense_next(a, &pos, a->p.cols)) != UINT64_MAX)
 			out[i / 64] ^= 1ull << (i % 64);
 	}
+	if (a->disturb)
+		row_reads(a, row_index(a, tile, row), 1);
 	cost_read(a, cost, a->p.cols);
 }
 
@@ -969,6 +1027,7 @@ static void program_row(struct rbnn_array *a, size_t idx,
 	memmove(prog, bits, a->words * sizeof(*prog));
 	r->t_prog = a->age;
 	r->t_prog_eff = a->eff_age;
+	row_reset_reads(a, r);
 	if (a->p.error_model)
 		for (c = 0; c < a->p.cols; c++)
 			sample_cell(a, s, idx * a->p.cols + c,
@@ -1032,7 +1091,8 @@ static float cell_margin(const struct rbnn_array *a, size_t idx, uint32_t c,
 
 		if (!bit_at(row_words(a->prog, a, idx), c))
 			o = -o;
-		return a->m0[cell] - a->nu[cell] * l + o;
+		return a->m0[cell] - a->nu[cell] * l -
+		       (float)disturb_loss(a, &a->row[idx]) + o;
 	}
 }
 
@@ -1280,6 +1340,13 @@ struct rbnn_array *rbnn_array_new(const struct rbnn_params *p)
 	array_reset_cells(a);
 
 	rbnn_rng_seed(&a->rng, p->seed);
+	a->disturb = p->error_model && p->read_disturb > 0;
+	{
+		size_t i;
+
+		for (i = 0; i < a->nrows; i++)
+			row_reset_reads(a, &a->row[i]);
+	}
 	a->gen = 1;	/* rows start at generation 0: computed on first use */
 	/*
 	 * Sense amplifier at the supply: transient errors grow e-fold per
@@ -1350,7 +1417,7 @@ void rbnn_array_free(struct rbnn_array *a)
  *   globals (80): rng s[4], rng spare (f64 bits), has_spare, next_err,
  *                 age, retention age, temperature (f64 bits)
  *   per row (40): cycles u64, t_prog f64 bits, thr i32, unverified u32,
- *                 t_prog_eff f64 bits, wear f64 bits
+ *                 t_prog_eff f64 bits, wear f64 bits, reads u64
  *   planes: prog, stuck mask, stuck values (rows x words u64 each)
  *   per cell (error model): m0 f32 bits, then nu f32 bits
  * The effective bits are derived and recomputed after a load.
@@ -1495,6 +1562,7 @@ void rbnn_array_save(const struct rbnn_array *a, void *buf)
 		b = put32(b, r->unverified);
 		b = putf64(b, r->t_prog_eff);
 		b = putf64(b, r->wear);
+		b = put64(b, r->reads);
 	}
 	b = put_plane(b, a->prog, words);
 	b = put_plane(b, a->smask, words);
@@ -1580,6 +1648,18 @@ int rbnn_array_load(struct rbnn_array *a, const void *buf, size_t len)
 		b = get32(b, &r->unverified);
 		b = getf64(b, &r->t_prog_eff);
 		b = getf64(b, &r->wear);
+		b = get64(b, &r->reads);
+		/* rd_next: the first doubling of n0 above the reads */
+		{
+			uint64_t n = r->reads;
+
+			row_reset_reads(a, r);
+			r->reads = n;
+			while (r->rd_next <= n && r->rd_next < UINT64_MAX / 2)
+				r->rd_next *= 2;
+			if (r->rd_next <= n)
+				r->rd_next = UINT64_MAX;
+		}
 	}
 	b = get_plane(b, a->prog, words);
 	b = get_plane(b, a->smask, words);

@@ -62,6 +62,8 @@ void rbnn_params_default(struct rbnn_params *p)
 	p->verify_step = 0.1;
 
 	p->read_ber = 1e-9;
+	p->read_disturb = 0.0;
+	p->read_disturb_n0 = 1e6;
 
 	p->endurance = 1e6;
 	p->endurance_sigma = 0.5;
@@ -153,6 +155,8 @@ static const struct dbl_rule dbl_rules[] = {
 	DBL(d2d_frac, "d2d-frac", 0.0, 1.0, false),
 	DBL(verify_step, "verify-step", 0.0, 10.0, false),
 	DBL(read_ber, "read-ber", 0.0, 0.5, false),
+	DBL(read_disturb, "read-disturb", 0.0, 10.0, false),
+	DBL(read_disturb_n0, "read-disturb-n0", 1.0, 1e15, false),
 	DBL(endurance, "endurance", 1.0, 1e18, false),
 	DBL(endurance_sigma, "endurance-sigma", 0.0, 10.0, false),
 	DBL(endurance_exp, "endurance-exp", 0.0, 10.0, false),

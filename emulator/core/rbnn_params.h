@@ -70,6 +70,8 @@ struct rbnn_params {
 
 	/* transient sense errors */
 	double read_ber;		/* 1e-9 per cell read */
+	double read_disturb;		/* 0 (off): ln units per e-fold of reads */
+	double read_disturb_n0;		/* 1e6 reads before disturb starts */
 
 	/* endurance */
 	double endurance;		/* 1e6 median cycles to failure */

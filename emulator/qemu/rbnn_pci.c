@@ -39,6 +39,7 @@
  *       window-loss (ln units)     drift-lrs-ratio (1)
  *       drift-ea-ev (eV)           vdd-v (V)
  *       sa-offset-sigma (ln units) leak-uw (uW)
+ *       read-disturb (ln units)    read-disturb-n0 (row reads)
  *
  * Time and temperature (issue 15), also settable at run time with
  * qom-set on the realized card:
@@ -657,6 +658,8 @@ static const Property rbnn_props[] = {
     RBNN_DBL("vdd-v", vdd_v),
     RBNN_DBL("sa-offset-sigma", sa_offset_sigma),
     RBNN_DBL("leak-uw", leak_uw),
+    RBNN_DBL("read-disturb", read_disturb),
+    RBNN_DBL("read-disturb-n0", read_disturb_n0),
     RBNN_PROP("temperature-c", temperature_c, rbnn_prop_temperature, double),
 };
 

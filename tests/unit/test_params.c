@@ -150,6 +150,8 @@ BAD(vdd_low, p->vdd_v = 0.7)
 BAD(vdd_high, p->vdd_v = 1.6)
 BAD(sa_offset, p->sa_offset_sigma = -0.1)
 BAD(leak, p->leak_uw = -1)
+BAD(disturb, p->read_disturb = -1)
+BAD(disturb_n0, p->read_disturb_n0 = 0.5)
 
 static const struct bad_case bad_cases[] = {
 	{ "cols must be a multiple of 64", set_cols_odd },
@@ -213,6 +215,8 @@ static const struct bad_case bad_cases[] = {
 	{ "vdd-v", set_vdd_high },
 	{ "sa-offset-sigma", set_sa_offset },
 	{ "leak-uw", set_leak },
+	{ "read-disturb", set_disturb },
+	{ "read-disturb-n0", set_disturb_n0 },
 };
 
 static void test_bad_params(void **state)

@@ -460,6 +460,65 @@ static void test_temperature_time(void **state)
 	rbnn_array_free(b);
 }
 
+/* Read disturb: the margin of a row falls with its reads, not others'. */
+static void test_read_disturb(void **state)
+{
+	struct rbnn_params p = card(RBNN_CELL_2T2R, 8);
+	struct rbnn_array *a, *b;
+	uint64_t *d, out[4];
+	uint32_t cnt[1];
+	double m0[2], m1[2], want = 0.05 * log(5.0);
+	size_t n;
+	void *img;
+	int i;
+
+	(void)state;
+	trng_state = 13;
+	p.tiles = 1;
+	p.rows = 2;
+	p.read_disturb = 0.05;
+	p.read_disturb_n0 = 1024;
+	a = mk(&p);
+	d = random_data(&p);
+	program_all(a, d, NULL);
+	m0[0] = rbnn_array_cell_margin(a, 0, 0, 7);
+	m0[1] = rbnn_array_cell_margin(a, 0, 1, 7);
+	for (i = 0; i < 1023; i++)
+		rbnn_array_read(a, 0, 0, out, NULL);
+	/* Below n0 reads: nothing yet. */
+	assert_true(rbnn_array_cell_margin(a, 0, 0, 7) == m0[0]);
+	for (i = 0; i < 4096 - 1023; i++)
+		rbnn_array_read(a, 0, 0, out, NULL);
+	m1[0] = rbnn_array_cell_margin(a, 0, 0, 7);
+	m1[1] = rbnn_array_cell_margin(a, 0, 1, 7);
+	/* 4096 reads: 0.05 * ln(1 + 4096 / 1024). */
+	assert_true(fabs((m0[0] - m1[0]) - want) < 1e-5);
+	assert_true(m1[1] == m0[1]);
+	/* The read count survives save/load; programming resets it. */
+	n = rbnn_array_state_size(a);
+	img = malloc(n);
+	rbnn_array_save(a, img);
+	b = mk(&p);
+	assert_int_equal(rbnn_array_load(b, img, n), 0);
+	assert_true(rbnn_array_cell_margin(b, 0, 0, 7) == m1[0]);
+	program_all(a, d, NULL);
+	m0[0] = rbnn_array_cell_margin(a, 0, 0, 7);
+	m0[1] = rbnn_array_cell_margin(a, 0, 1, 7);
+	/* XNOR reads count too, single and batched (2048 + 2048). */
+	for (i = 0; i < 2048; i++)
+		rbnn_array_xnor_popcount(a, 0, 1, d, NULL, 256, NULL);
+	for (i = 0; i < 2048; i++)
+		rbnn_array_xnor_popcount_rows(a, 0, 1, 1, d, NULL, 256, cnt,
+					      NULL);
+	assert_true(fabs((m0[1] - rbnn_array_cell_margin(a, 0, 1, 7)) -
+			 want) < 1e-5);
+	assert_true(rbnn_array_cell_margin(a, 0, 0, 7) == m0[0]);
+	free(img);
+	free(d);
+	rbnn_array_free(a);
+	rbnn_array_free(b);
+}
+
 /* The supply knob: lower vdd, slower and more offset; energy ~ vdd^2. */
 static void test_supply(void **state)
 {
@@ -497,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_golden_retention),
 		cmocka_unit_test(test_state_retention),
 		cmocka_unit_test(test_temperature_time),
+		cmocka_unit_test(test_read_disturb),
 		cmocka_unit_test(test_supply),
 	};
 
