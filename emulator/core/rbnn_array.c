@@ -391,11 +391,11 @@ static void row_update_eff(struct rbnn_array *a, size_t idx)
 			for (b = 0; b < 64; b++) {
 				unsigned int c = w * 64 + b;
 				/* The column's offset favours reading a 1. */
-				float o = (prog[w] >> b) & 1 ? off[c] : -off[c];
+				float sg = (float)((int)((prog[w] >> b) & 1) * 2 - 1);
 
 				/* A cell reads its bit only while margin > 0. */
-				if (!(m0[c] - nu[c] * l - d + o > 0.0f))
-					flip |= 1ull << b;
+				flip |= (uint64_t)!(m0[c] - nu[c] * l - d +
+						    sg * off[c] > 0.0f) << b;
 			}
 			eff[w] = prog[w] ^ flip;
 		}
