@@ -14,6 +14,15 @@
  * plane depends on the array age and is recomputed lazily: the array bumps
  * a generation number when the age moves and a row recomputes when its
  * generation is stale.
+ *
+ * The calibrated model (issue 15, Documentation/rbnn-device.rst): the
+ * per-program work (switching failures, device-to-device offsets from a
+ * hash, the worn window, the energy's wear) is done when a cell is
+ * programmed; the per-row work (Arrhenius retention age, read disturb at
+ * doublings of the read count) when the effective bits are recomputed;
+ * the per-column SA offsets are fixed at creation. A read costs what it
+ * did: one pass over the effective words, plus a read counter when read
+ * disturb is on.
  */
 #include <endian.h>
 #include <math.h>
