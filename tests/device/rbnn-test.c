@@ -572,6 +572,71 @@ static void test_time_temperature(void)
     card_free(c);
 }
 
+/*
+ * Years of retention in one call: the same weakly programmed data (20 uA,
+ * same seed) on two cards, one aged a year at 25 C and one at 85 C through
+ * the run-time properties; READ_ROWS sees the drift, 85 C much more
+ * (Documentation/rbnn-device.rst, retention table: 2.2e-3 fresh, 3.2e-2
+ * and 7.7e-2 after a year).
+ */
+static uint32_t aged_errors(double temp_c, uint32_t *fresh)
+{
+    Card *c = card_boot("id=card0,tiles=2,rows=64,cols=256,read-ber=0,"
+                        "prog-current-ua=20,seed=5");
+    static uint8_t data[2 * 64 * 32], back[2 * 64 * 32];
+    uint64_t buf = galloc(c, sizeof(data)), out = galloc(c, sizeof(data));
+    struct rbnn_hw_cmd cmd;
+    struct rbnn_hw_cqe e;
+    uint32_t t, i, errs = 0;
+
+    card_rings(c, 8, 8);
+    for (i = 0; i < sizeof(data); i++) {
+        data[i] = (uint8_t)(i * 0x9d + (i >> 7) * 0x3b);
+    }
+    qtest_memwrite(c->qts, buf, data, sizeof(data));
+    for (t = 0; t < 2; t++) {
+        cmd = cmd_rows(RBNN_OP_PROGRAM_ROWS, t, 0, 64, buf + t * 2048, 2048);
+        e = card_do(c, &cmd);
+        g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass) {
+            expect_ok(qom_set_num(c, "temperature-c", temp_c));
+            expect_ok(qom_set_num(c, "age-s", 365.25 * 86400));
+        }
+        for (t = 0; t < 2; t++) {
+            cmd = cmd_rows(RBNN_OP_READ_ROWS, t, 0, 64, out + t * 2048, 2048);
+            e = card_do(c, &cmd);
+            g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+        }
+        qtest_memread(c->qts, out, back, sizeof(back));
+        errs = 0;
+        for (i = 0; i < sizeof(data); i++) {
+            errs += __builtin_popcount(data[i] ^ back[i]);
+        }
+        if (!pass) {
+            *fresh = errs;
+        }
+    }
+    card_free(c);
+    return errs;
+}
+
+static void test_retention_aged(void)
+{
+    uint32_t f25, f85, e25 = aged_errors(25, &f25), e85 = aged_errors(85, &f85);
+    const double cells = 2 * 64 * 256;
+
+    g_test_message("20 uA, 32768 cells: fresh %u, 1 year at 25 C %u, at 85 C %u",
+                   f25, e25, e85);
+    g_assert_cmpuint(f25, ==, f85);         /* same seed, same data */
+    g_assert_cmpuint(f25, <, 0.006 * cells);
+    g_assert_cmpfloat(e25 / cells, >, 0.02);
+    g_assert_cmpfloat(e25 / cells, <, 0.045);
+    g_assert_cmpfloat(e85 / cells, >, 0.06);
+    g_assert_cmpfloat(e85 / cells, <, 0.095);
+}
+
 static void test_bad_access(void)
 {
     Card *c = card_boot("");
@@ -2155,6 +2220,7 @@ int main(int argc, char **argv)
     g_test_add_func("/rbnn/bad-properties", test_bad_properties);
     g_test_add_func("/rbnn/bad-access", test_bad_access);
     g_test_add_func("/rbnn/time-temperature", test_time_temperature);
+    g_test_add_func("/rbnn/retention-aged", test_retention_aged);
     g_test_add_func("/rbnn/msix/trigger", test_msix_trigger);
     g_test_add_func("/rbnn/msix/completion", test_msix_completion);
     g_test_add_func("/rbnn/rows/roundtrip", test_rows_roundtrip);
