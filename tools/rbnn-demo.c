@@ -32,17 +32,19 @@ struct config {
 	double current_ua;
 	bool verify;
 	double age_s;
+	double temp_c;		/* array temperature while it ages */
 };
 
 static const struct config configs[] = {
-	{ "2T2R  20 uA",          RBNN_CELL_2T2R,  20, false, 0 },
-	{ "2T2R  40 uA",          RBNN_CELL_2T2R,  40, false, 0 },
-	{ "2T2R 100 uA",          RBNN_CELL_2T2R, 100, false, 0 },
-	{ "1T1R  20 uA",          RBNN_CELL_1T1R,  20, false, 0 },
-	{ "1T1R  40 uA",          RBNN_CELL_1T1R,  40, false, 0 },
-	{ "1T1R 100 uA",          RBNN_CELL_1T1R, 100, false, 0 },
-	{ "2T2R  20 uA verify",   RBNN_CELL_2T2R,  20, true,  0 },
-	{ "2T2R  40 uA, 10 years", RBNN_CELL_2T2R, 40, false, 3.156e8 },
+	{ "2T2R  20 uA",          RBNN_CELL_2T2R,  20, false, 0, 25 },
+	{ "2T2R  40 uA",          RBNN_CELL_2T2R,  40, false, 0, 25 },
+	{ "2T2R 100 uA",          RBNN_CELL_2T2R, 100, false, 0, 25 },
+	{ "1T1R  20 uA",          RBNN_CELL_1T1R,  20, false, 0, 25 },
+	{ "1T1R  40 uA",          RBNN_CELL_1T1R,  40, false, 0, 25 },
+	{ "1T1R 100 uA",          RBNN_CELL_1T1R, 100, false, 0, 25 },
+	{ "2T2R  20 uA verify",   RBNN_CELL_2T2R,  20, true,  0, 25 },
+	{ "2T2R  40 uA, 10 years", RBNN_CELL_2T2R, 40, false, 3.156e8, 25 },
+	{ "2T2R  40 uA, 10 y 85 C", RBNN_CELL_2T2R, 40, false, 3.156e8, 85 },
 };
 
 /* Little-endian 64-bit words of a row or item, as the card expects. */
@@ -280,9 +282,9 @@ int main(int argc, char **argv)
 	       (unsigned long long)items, (unsigned long long)seed);
 	printf("layer 1: 64 neurons x 512 inputs over 2 tiles (2 column blocks of 256), threshold bits\n");
 	printf("layer 2: 10 neurons x 64 inputs, raw scores (class = argmax)\n\n");
-	printf("%-24s %11s %11s %12s %12s %11s %11s %10s\n", "cells / programming",
+	printf("%-24s %11s %11s %12s %12s %11s %11s %10s %11s\n", "cells / programming",
 	       "weight BER", "expected", "score errs", "class agree", "prog nJ",
-	       "infer pJ", "infer ns");
+	       "infer pJ", "infer ns", "life (cyc)");
 
 	for (k = 0; k < sizeof(configs) / sizeof(configs[0]); k++) {
 		const struct config *cfg = &configs[k];
@@ -301,8 +303,10 @@ int main(int argc, char **argv)
 		if (!a)
 			goto out;
 		program_net(a, &w, &o, &pc);
-		if (cfg->age_s > 0)
+		if (cfg->age_s > 0) {
+			rbnn_array_set_temperature(a, cfg->temp_c);
 			rbnn_array_advance_age(a, cfg->age_s);
+		}
 		ber = measure_ber(a, &w);
 		prog = rbnn_prog_parse(a, img, img_len, err, sizeof(err), &off);
 		if (!prog) {
@@ -317,17 +321,21 @@ int main(int argc, char **argv)
 			agree += argmax(out) == argmax(ref[i]);
 		}
 		ep = *rbnn_array_params(a);
-		printf("%-24s %11.3g %11.3g %11.2f%% %11.2f%% %11.2f %11.1f %10.1f\n",
+		printf("%-24s %11.3g %11.3g %11.2f%% %11.2f%% %11.2f %11.1f %10.1f %11.2g\n",
 		       cfg->name, ber, rbnn_params_expected_ber(&ep, cfg->current_ua),
 		       100.0 * wrong_scores / (items * N_OUT),
 		       100.0 * agree / items, pc.energy_fj / 1e6,
-		       ic.energy_fj / 1e3 / items, ic.time_ns / items);
+		       ic.energy_fj / 1e3 / items, ic.time_ns / items,
+		       rbnn_params_endurance_at(&ep, cfg->current_ua,
+						ep.pulse_ns));
 		rbnn_prog_free(prog);
 		rbnn_array_free(a);
 	}
 	printf("\nweight BER: cells reading wrong after programming (measured by READ);\n"
 	       "expected: the model's analytic BER for fresh cells at that current;\n"
-	       "score errs / class agree: against the same network on an ideal array.\n");
+	       "score errs / class agree: against the same network on an ideal array;\n"
+	       "life: median endurance at that programming energy (cycles);\n"
+	       "aged rows: drift at 25 C or 85 C (Arrhenius, 1.1 eV).\n");
 	ret = 0;
 out:
 	rbnn_prog_free(ideal_prog);

@@ -14,6 +14,15 @@
  * plane depends on the array age and is recomputed lazily: the array bumps
  * a generation number when the age moves and a row recomputes when its
  * generation is stale.
+ *
+ * The calibrated model (issue 15, Documentation/rbnn-device.rst): the
+ * per-program work (switching failures, device-to-device offsets from a
+ * hash, the worn window, the energy's wear) is done when a cell is
+ * programmed; the per-row work (Arrhenius retention age, read disturb at
+ * doublings of the read count) when the effective bits are recomputed;
+ * the per-column SA offsets are fixed at creation. A read costs what it
+ * did: one pass over the effective words, plus a read counter when read
+ * disturb is on.
  */
 #include <endian.h>
 #include <math.h>
@@ -38,10 +47,10 @@
 #endif
 
 #define RBNN_STATE_MAGIC	0x414e4252u	/* "RBNA" */
-#define RBNN_STATE_VERSION	1u
+#define RBNN_STATE_VERSION	2u
 #define RBNN_STATE_HDR		48u
-#define RBNN_STATE_GLOBALS	64u
-#define RBNN_STATE_ROW		24u
+#define RBNN_STATE_GLOBALS	80u
+#define RBNN_STATE_ROW		48u
 
 /* Margin of a cell that was never programmed: reads its bit for ages. */
 #define RBNN_FRESH_MARGIN	100.0f
@@ -50,6 +59,10 @@ struct rbnn_row {
 	uint64_t cycles;	/* program cycles (times wear_accel) */
 	uint64_t eff_gen;	/* generation the effective bits were made at */
 	double t_prog;		/* array age when last programmed */
+	double t_prog_eff;	/* retention-equivalent age then (Arrhenius) */
+	double wear;		/* damage in reference cycles (Miner's sum) */
+	uint64_t reads;		/* data reads of the row since programming */
+	uint64_t rd_next;	/* reads at which read disturb is re-evaluated */
 	int32_t thr;
 	uint32_t stuck;		/* cells in the stuck mask */
 	uint32_t unverified;	/* cells that failed the last verify */
@@ -61,15 +74,25 @@ struct rbnn_array {
 	size_t nrows;		/* rows over all tiles */
 	struct rbnn_rng rng;
 	double age;
+	double eff_age;		/* age at the reference temperature */
+	double temp_c;		/* present temperature */
+	double accel;		/* Arrhenius factor at temp_c */
 	uint64_t gen;		/* bumped when the age moves */
 
 	/* transient sense errors */
 	bool transient;
+	bool disturb;		/* read disturb on: count reads per row */
 	double read_geo;	/* geometric parameter for read_ber */
 	uint64_t next_err;	/* error-free cell reads before the next error */
 
-	double mu_h, s_h;	/* ln R_HRS distribution */
+	double s_h;		/* ln R_HRS spread */
 	double ln_ref;		/* 1T1R reference, ln ohm */
+	double a_d2d, a_c2c;	/* weights of the device and cycle parts */
+	uint64_t d2d_key;	/* hash key of the device-to-device offsets */
+
+	/* periphery at the supply vdd_v */
+	double e_read, e_pop, t_read, leak;	/* fJ, fJ, ns, fJ per ns */
+	float *sa_off;		/* per column of each tile, ln units */
 
 	struct rbnn_row *row;
 	uint64_t *tile_gen;	/* generation all rows of a tile are fresh at */
@@ -81,6 +104,10 @@ struct rbnn_array {
 /* Programming settings resolved against the defaults. */
 struct prog_set {
 	double mu_l, s_l;	/* ln R_LRS distribution at the current */
+	double mu_h;		/* ln R_HRS median at V_reset and pulse */
+	uint64_t sw_thresh;	/* switching failure: draw < this (2^-64 units) */
+	double wear;		/* damage of one cycle, reference cycles */
+	double cur;		/* programming current, uA */
 	double e_pulse_fj;	/* energy of one device pulse */
 	uint32_t pulse_ns;
 	uint32_t verify_max;
@@ -127,8 +154,9 @@ static void cost_read(const struct rbnn_array *a, struct rbnn_cost *cost,
 {
 	if (!cost)
 		return;
-	cost->energy_fj += cells * a->p.e_read_fj + a->p.e_popcount_fj;
-	cost->time_ns += a->p.t_read_ns;
+	cost->energy_fj += cells * a->e_read + a->e_pop +
+			   a->leak * a->t_read;
+	cost->time_ns += a->t_read;
 	cost->cell_reads += cells;
 	cost->progress++;
 }
@@ -151,7 +179,8 @@ static void cost_pulses(const struct rbnn_array *a, const struct prog_set *s,
 	*pulses += n;
 	if (!cost)
 		return;
-	cost->energy_fj += (double)n * s->e_pulse_fj;
+	cost->energy_fj += (double)n * s->e_pulse_fj +
+			   a->leak * pass_time(a, s, cells);
 	cost->time_ns += pass_time(a, s, cells);
 	cost->pulses += n;
 }
@@ -298,9 +327,52 @@ static uint32_t nth_clear(const uint64_t *mask, uint32_t cols, uint32_t from,
 /* Drift loss factor ln(1 + dt / tau) of a row at the current age. */
 static double drift_log(const struct rbnn_array *a, const struct rbnn_row *r)
 {
-	double dt = a->age - r->t_prog;
+	double dt = a->eff_age - r->t_prog_eff;
 
 	return dt > 0 ? log1p(dt / a->p.drift_tau_s) : 0.0;
+}
+
+/*
+ * Read disturb: margin lost by a row after its reads since programming,
+ * read_disturb * ln(1 + reads / read_disturb_n0) ln units. It is
+ * re-evaluated at doublings of the read count (rd_next), so the effective
+ * bits are recomputed O(log reads) times.
+ */
+static double disturb_loss(const struct rbnn_array *a,
+			   const struct rbnn_row *r)
+{
+	if (!(a->p.read_disturb > 0) || r->reads < a->p.read_disturb_n0)
+		return 0.0;
+	/* the value at the last doubling threshold passed */
+	return a->p.read_disturb * log1p((double)(r->rd_next / 2) /
+					 a->p.read_disturb_n0);
+}
+
+static inline void row_reset_reads(struct rbnn_array *a, struct rbnn_row *r)
+{
+	r->reads = 0;
+	r->rd_next = a->p.error_model && a->p.read_disturb > 0 ?
+		     (uint64_t)a->p.read_disturb_n0 : UINT64_MAX;
+}
+
+static inline void row_invalidate(struct rbnn_array *a, size_t idx);
+
+/*
+ * Count @n activations of row @idx (each read stresses all its cells);
+ * past a doubling, its errors change.
+ */
+static inline void row_reads(struct rbnn_array *a, size_t idx, uint64_t n)
+{
+	struct rbnn_row *r = &a->row[idx];
+
+	r->reads = r->reads + n < r->reads ? UINT64_MAX : r->reads + n;
+	if (__builtin_expect(r->reads >= r->rd_next, 0)) {
+		while (r->rd_next <= r->reads && r->rd_next < UINT64_MAX / 2)
+			r->rd_next *= 2;
+		if (r->rd_next <= r->reads)
+			r->rd_next = UINT64_MAX;
+		row_invalidate(a, idx);
+	}
 }
 
 /* Kept out of line: the read paths only call it when the age moved. */
@@ -317,7 +389,9 @@ static void row_update_eff(struct rbnn_array *a, size_t idx)
 	if (a->p.error_model) {
 		const float *m0 = a->m0 + idx * a->p.cols;
 		const float *nu = a->nu + idx * a->p.cols;
+		const float *off = a->sa_off + (idx / a->p.rows) * a->p.cols;
 		float l = (float)drift_log(a, r);
+		float d = (float)disturb_loss(a, r);
 
 		for (w = 0; w < a->words; w++) {
 			uint64_t flip = 0;
@@ -325,10 +399,12 @@ static void row_update_eff(struct rbnn_array *a, size_t idx)
 
 			for (b = 0; b < 64; b++) {
 				unsigned int c = w * 64 + b;
+				/* The column's offset favours reading a 1. */
+				float sg = (float)((int)((prog[w] >> b) & 1) * 2 - 1);
 
 				/* A cell reads its bit only while margin > 0. */
-				if (!(m0[c] - nu[c] * l > 0.0f))
-					flip |= 1ull << b;
+				flip |= (uint64_t)!(m0[c] - nu[c] * l - d +
+						    sg * off[c] > 0.0f) << b;
 			}
 			eff[w] = prog[w] ^ flip;
 		}
@@ -350,6 +426,7 @@ static inline const uint64_t *row_eff(struct rbnn_array *a, size_t idx)
 
 static inline void row_invalidate(struct rbnn_array *a, size_t idx)
 {
+	/* (declared above for row_reads) */
 	a->row[idx].eff_gen = a->gen - 1;
 	a->tile_gen[idx / a->p.rows] = a->gen - 1;
 }
@@ -460,6 +537,9 @@ void rbnn_array_xnor_popcount_rows(struct rbnn_array *a, uint32_t tile,
 		cells = nbits;
 		xnor_rows(w, a->words, count, in, nbits, out);
 	}
+	if (a->disturb)
+		for (i = 0; i < count; i++)
+			row_reads(a, idx + i, 1);
 	/* Rows are sensed in order, so errors land as with single reads. */
 	if (a->transient) {
 		uint64_t total = (uint64_t)count * cells;
@@ -472,9 +552,9 @@ void rbnn_array_xnor_popcount_rows(struct rbnn_array *a, uint32_t tile,
 					       mask, nbits, cells, out[i]);
 	}
 	if (cost) {
-		cost->energy_fj += count * (cells * a->p.e_read_fj +
-					    a->p.e_popcount_fj);
-		cost->time_ns += count * a->p.t_read_ns;
+		cost->energy_fj += count * (cells * a->e_read + a->e_pop +
+					    a->leak * a->t_read);
+		cost->time_ns += count * a->t_read;
 		cost->cell_reads += (uint64_t)count * cells;
 		cost->progress += count;
 	}
@@ -624,6 +704,9 @@ void rbnn_array_xnor_popcount_planes(struct rbnn_array *a, uint32_t tile,
 				out[i] += m << p;
 			}
 	}
+	if (a->disturb)
+		for (i = 0; i < count; i++)
+			row_reads(a, row_index(a, tile, row) + i, planes);
 	rbnn_array_planes_cost(a, count, planes, cells, cost);
 }
 
@@ -636,9 +719,9 @@ void rbnn_array_planes_cost(const struct rbnn_array *a, uint32_t count,
 	if (!cost)
 		return;
 	for (p = 0; p < planes; p++) {
-		cost->energy_fj += count * (cells * a->p.e_read_fj +
-					    a->p.e_popcount_fj);
-		cost->time_ns += count * a->p.t_read_ns;
+		cost->energy_fj += count * (cells * a->e_read + a->e_pop +
+					    a->leak * a->t_read);
+		cost->time_ns += count * a->t_read;
 		cost->cell_reads += (uint64_t)count * cells;
 		cost->progress += count;
 	}
@@ -667,6 +750,8 @@ uint32_t rbnn_array_xnor_popcount(struct rbnn_array *a, uint32_t tile,
 	}
 	if (a->transient)
 		m = sense(a, w, in, mask, nbits, cells, m);
+	if (a->disturb)
+		row_reads(a, row_index(a, tile, row), 1);
 	cost_read(a, cost, cells);
 	return m;
 }
@@ -684,6 +769,8 @@ void rbnn_array_read(struct rbnn_array *a, uint32_t tile, uint32_t row,
 		while ((i = sense_next(a, &pos, a->p.cols)) != UINT64_MAX)
 			out[i / 64] ^= 1ull << (i % 64);
 	}
+	if (a->disturb)
+		row_reads(a, row_index(a, tile, row), 1);
 	cost_read(a, cost, a->p.cols);
 }
 
@@ -702,6 +789,21 @@ int32_t rbnn_array_threshold(const struct rbnn_array *a, uint32_t tile,
 
 /* ---- programming ----------------------------------------------------- */
 
+/* The parts of @s that follow the current @cur (uA). */
+static void prog_current(const struct rbnn_params *p, struct prog_set *s,
+			 double cur)
+{
+	double f = rbnn_params_sw_fail(p, cur, s->pulse_ns);
+
+	s->cur = cur;
+	s->mu_l = log(p->lrs_k_v / (cur * 1e-6));
+	s->s_l = p->lrs_sigma_ref * pow(p->lrs_sigma_iref_ua / cur,
+					p->lrs_sigma_exp);
+	s->sw_thresh = f > 0 ? (uint64_t)(f * 0x1.0p64) : 0;
+	/* V * uA * ns = 1e-15 J = 1 fJ */
+	s->e_pulse_fj = p->prog_voltage_v * cur * s->pulse_ns;
+}
+
 static void prog_settings(const struct rbnn_array *a,
 			  const struct rbnn_prog_opts *o, struct prog_set *s)
 {
@@ -711,31 +813,78 @@ static void prog_settings(const struct rbnn_array *a,
 	s->pulse_ns = o && o->pulse_ns ? o->pulse_ns : p->pulse_ns;
 	s->verify_max = o && o->verify_max ? o->verify_max : p->verify_max;
 	s->verify = o && o->verify;
-	s->mu_l = log(p->lrs_k_v / (cur * 1e-6));
-	s->s_l = p->lrs_sigma_ref * pow(p->lrs_sigma_iref_ua / cur,
-					p->lrs_sigma_exp);
-	/* V * uA * ns = 1e-15 J = 1 fJ */
-	s->e_pulse_fj = p->prog_voltage_v * cur * s->pulse_ns;
+	prog_current(p, s, cur);
+	s->mu_h = rbnn_params_ln_hrs(p, s->pulse_ns);
+	s->wear = (double)p->wear_accel *
+		  rbnn_params_wear_per_cycle(p, cur, s->pulse_ns);
 }
 
-/* Program one cell once: sample its devices, margin and drift. */
-static void sample_cell(struct rbnn_array *a, const struct prog_set *s,
-			size_t cell, bool bit)
+/* splitmix64 finaliser: the hash behind the device-to-device offsets. */
+static inline uint64_t mix64(uint64_t z)
 {
-	double ln_l, ln_h, nu, m;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/*
+ * Fixed standard-normal offset of device @dev of @cell in state @lrs: the
+ * same at every programming, so it correlates the cycles of a device.
+ */
+static double d2d_offset(const struct rbnn_array *a, size_t cell,
+			 unsigned int dev, bool lrs)
+{
+	uint64_t k = ((uint64_t)cell << 2 | dev << 1 | lrs) + a->d2d_key;
+	uint64_t h1 = mix64(k), h2 = mix64(h1 ^ 0x9e3779b97f4a7c15ull);
+	double u1 = (double)((h1 >> 11) + 1) * 0x1.0p-53;
+	double u2 = (double)(h2 >> 11) * 0x1.0p-53;
+
+	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+/*
+ * One device pulse towards LRS (@lrs) or HRS: ln R of the device. With
+ * probability sw_fail it does not switch and stays in the other state.
+ * @shift is the worn window: LRS up, HRS down by shift / 2 each.
+ */
+static double device_ln(struct rbnn_array *a, const struct prog_set *s,
+			size_t cell, unsigned int dev, bool lrs, double shift)
+{
+	double z;
+
+	if (s->sw_thresh && rbnn_rng_next(&a->rng) < s->sw_thresh)
+		lrs = !lrs;
+	z = a->a_c2c * rbnn_rng_normal(&a->rng);
+	if (a->a_d2d > 0)
+		z += a->a_d2d * d2d_offset(a, cell, dev, lrs);
+	return lrs ? s->mu_l + s->s_l * z + 0.5 * shift :
+		     s->mu_h + a->s_h * z - 0.5 * shift;
+}
+
+/*
+ * Program one cell once: sample its devices, margin and drift. @shift is
+ * the window its row has lost to wear (ln units).
+ */
+static void sample_cell(struct rbnn_array *a, const struct prog_set *s,
+			size_t cell, bool bit, double shift)
+{
+	double nu, m;
 
 	if (a->p.cell_mode == RBNN_CELL_2T2R) {
-		ln_l = s->mu_l + s->s_l * rbnn_rng_normal(&a->rng);
-		ln_h = a->mu_h + a->s_h * rbnn_rng_normal(&a->rng);
-		m = ln_h - ln_l;
+		/* Device 0 (bit line) is SET for a 1, device 1 for a 0. */
+		double d0 = device_ln(a, s, cell, 0, bit, shift);
+		double d1 = device_ln(a, s, cell, 1, !bit, shift);
+
+		m = bit ? d1 - d0 : d0 - d1;
 	} else if (bit) {
-		ln_l = s->mu_l + s->s_l * rbnn_rng_normal(&a->rng);
-		m = a->ln_ref - ln_l;
+		m = a->ln_ref - device_ln(a, s, cell, 0, true, shift);
 	} else {
-		ln_h = a->mu_h + a->s_h * rbnn_rng_normal(&a->rng);
-		m = ln_h - a->ln_ref;
+		m = device_ln(a, s, cell, 0, false, shift) - a->ln_ref;
 	}
 	nu = a->p.drift_nu + a->p.drift_nu_sigma * rbnn_rng_normal(&a->rng);
+	/* Retention depends on the state: a 1T1R LRS drifts less. */
+	if (a->p.cell_mode == RBNN_CELL_1T1R && bit)
+		nu *= a->p.drift_lrs_ratio;
 	a->m0[cell] = (float)m;
 	a->nu[cell] = nu > 0 ? (float)nu : 0.0f;
 }
@@ -752,8 +901,22 @@ static bool verify_fails(const struct rbnn_array *a, size_t idx, uint32_t c)
 
 	if (bit_at(row_words(a->smask, a, idx), c))
 		return bit_at(row_words(a->sval, a, idx), c) != bit_at(prog, c);
-	return a->p.error_model &&
-	       !(a->m0[idx * a->p.cols + c] >= a->p.verify_margin);
+	if (!a->p.error_model)
+		return false;
+	/* The verify read goes through the column's sense amplifier too. */
+	{
+		float o = a->sa_off[(idx / a->p.rows) * a->p.cols + c];
+
+		if (!bit_at(prog, c))
+			o = -o;
+		return !(a->m0[idx * a->p.cols + c] + o >= a->p.verify_margin);
+	}
+}
+
+/* Window lost to the wear of a row so far (ln units). */
+static double row_shift(const struct rbnn_array *a, const struct rbnn_row *r)
+{
+	return a->p.window_loss * r->wear / a->p.endurance;
 }
 
 /* Mark the cells failing verify in a->tmp; returns their number. */
@@ -777,16 +940,24 @@ static uint32_t verify_row(struct rbnn_array *a, size_t idx,
 			   struct rbnn_cost *cost)
 {
 	const uint64_t *prog = row_words(a->prog, a, idx);
+	double shift = row_shift(a, &a->row[idx]);
+	struct prog_set st = *s;
 	uint32_t fails, it, c;
 
 	cost_read(a, cost, a->p.cols);
 	fails = verify_scan(a, idx);
 	for (it = 0; it < s->verify_max && fails; it++) {
+		/* Incremental step: each re-pulse raises the current. */
+		if (a->p.verify_step > 0) {
+			double cur = st.cur * (1.0 + a->p.verify_step);
+
+			prog_current(&a->p, &st, cur < 1000.0 ? cur : 1000.0);
+		}
 		for (c = 0; c < a->p.cols; c++)
 			if (bit_at(a->tmp, c) && a->p.error_model)
-				sample_cell(a, s, idx * a->p.cols + c,
-					    bit_at(prog, c));
-		cost_pulses(a, s, cost, fails, pulses);
+				sample_cell(a, &st, idx * a->p.cols + c,
+					    bit_at(prog, c), shift);
+		cost_pulses(a, &st, cost, fails, pulses);
 		cost_read(a, cost, a->p.cols);
 		fails = verify_scan(a, idx);
 	}
@@ -821,13 +992,13 @@ static double hazard(const struct rbnn_params *p, double c0, double c1)
 }
 
 /* Cells wearing out during this program cycle become stuck at random. */
-static void wear_row(struct rbnn_array *a, size_t idx, uint64_t c0,
-		     uint64_t c1)
+static void wear_row(struct rbnn_array *a, size_t idx, double c0,
+		     double c1)
 {
 	struct rbnn_row *r = &a->row[idx];
 	uint64_t *sm = row_words(a->smask, a, idx);
 	uint64_t *sv = row_words(a->sval, a, idx);
-	double h = hazard(&a->p, (double)c0, (double)c1);
+	double h = hazard(&a->p, c0, c1);
 	double geo;
 	uint32_t col = 0;
 
@@ -862,19 +1033,23 @@ static void program_row(struct rbnn_array *a, size_t idx,
 	struct rbnn_row *r = &a->row[idx];
 	uint64_t *prog = row_words(a->prog, a, idx);
 	uint64_t c0 = r->cycles, pulses = 0;
+	double w0 = r->wear, shift = row_shift(a, r);
 	uint32_t c;
 
 	r->cycles = c0 + a->p.wear_accel < c0 ? UINT64_MAX :
 		    c0 + a->p.wear_accel;
+	r->wear = w0 + s->wear;
 	if (a->p.error_model)
-		wear_row(a, idx, c0, r->cycles);
+		wear_row(a, idx, w0, r->wear);
 
 	memmove(prog, bits, a->words * sizeof(*prog));
 	r->t_prog = a->age;
+	r->t_prog_eff = a->eff_age;
+	row_reset_reads(a, r);
 	if (a->p.error_model)
 		for (c = 0; c < a->p.cols; c++)
 			sample_cell(a, s, idx * a->p.cols + c,
-				    bit_at(prog, c));
+				    bit_at(prog, c), shift);
 	cost_pulses(a, s, cost, a->p.cols, &pulses);
 	if (cost)
 		cost->progress++;
@@ -929,7 +1104,14 @@ static float cell_margin(const struct rbnn_array *a, size_t idx, uint32_t c,
 							       -INFINITY;
 	if (!a->p.error_model)
 		return INFINITY;
-	return a->m0[cell] - a->nu[cell] * l;
+	{
+		float o = a->sa_off[(idx / a->p.rows) * a->p.cols + c];
+
+		if (!bit_at(row_words(a->prog, a, idx), c))
+			o = -o;
+		return a->m0[cell] - a->nu[cell] * l -
+		       (float)disturb_loss(a, &a->row[idx]) + o;
+	}
 }
 
 double rbnn_array_cell_margin(struct rbnn_array *a, uint32_t tile,
@@ -1091,8 +1273,29 @@ void rbnn_array_advance_age(struct rbnn_array *a, double seconds)
 	if (!(seconds > 0) || !isfinite(seconds))
 		return;
 	a->age += seconds;
+	a->eff_age += seconds * a->accel;
 	if (a->p.error_model)
 		a->gen++;
+}
+
+int rbnn_array_set_temperature(struct rbnn_array *a, double temp_c)
+{
+	if (!isfinite(temp_c) || temp_c < RBNN_TEMP_MIN_C ||
+	    temp_c > RBNN_TEMP_MAX_C)
+		return -1;
+	a->temp_c = temp_c;
+	a->accel = rbnn_params_arrhenius(&a->p, temp_c);
+	return 0;
+}
+
+double rbnn_array_temperature(const struct rbnn_array *a)
+{
+	return a->temp_c;
+}
+
+double rbnn_array_retention_age(const struct rbnn_array *a)
+{
+	return a->eff_age;
 }
 
 double rbnn_array_age(const struct rbnn_array *a)
@@ -1145,26 +1348,64 @@ struct rbnn_array *rbnn_array_new(const struct rbnn_params *p)
 	if (p->error_model) {
 		a->m0 = calloc(a->nrows * p->cols, sizeof(float));
 		a->nu = calloc(a->nrows * p->cols, sizeof(float));
+		a->sa_off = calloc((size_t)p->tiles * p->cols, sizeof(float));
 	}
 	if (!a->row || !a->tile_gen || !a->eff || !a->prog || !a->smask || !a->sval ||
-	    !a->tmp || (p->error_model && (!a->m0 || !a->nu))) {
+	    !a->tmp || (p->error_model && (!a->m0 || !a->nu || !a->sa_off))) {
 		rbnn_array_free(a);
 		return NULL;
 	}
 	array_reset_cells(a);
 
 	rbnn_rng_seed(&a->rng, p->seed);
+	a->disturb = p->error_model && p->read_disturb > 0;
+	{
+		size_t i;
+
+		for (i = 0; i < a->nrows; i++)
+			row_reset_reads(a, &a->row[i]);
+	}
 	a->gen = 1;	/* rows start at generation 0: computed on first use */
-	a->transient = p->error_model && p->read_ber > 0;
-	a->read_geo = rbnn_rng_geometric_param(p->read_ber);
+	/*
+	 * Sense amplifier at the supply: transient errors grow e-fold per
+	 * 100 mV below the nominal 1.2 V, offsets as 1 / vdd; dynamic
+	 * energy as vdd^2, delay as vdd / (vdd - V_th) normalised (alpha-power
+	 * law, alpha 1), leakage as vdd.
+	 */
+	{
+		double v = p->vdd_v, v0 = RBNN_REF_VDD_V, ber;
+
+		ber = p->read_ber * exp((v0 - v) / 0.1);
+		a->transient = p->error_model && ber > 0;
+		a->read_geo = rbnn_rng_geometric_param(ber < 0.5 ? ber : 0.5);
+		a->e_read = p->e_read_fj * (v / v0) * (v / v0);
+		a->e_pop = p->e_popcount_fj * (v / v0) * (v / v0);
+		a->t_read = p->t_read_ns * (v / (v - RBNN_VTH_V)) /
+			    (v0 / (v0 - RBNN_VTH_V));
+		/* uW * ns = 1e-15 J = 1 fJ */
+		a->leak = p->leak_uw * v / v0;
+	}
 	a->next_err = UINT64_MAX;
 	if (a->transient)
 		next_error(a);
 
-	a->mu_h = log(p->hrs_median_kohm * 1e3);
 	a->s_h = p->hrs_sigma;
 	a->ln_ref = 0.5 * (log(p->lrs_k_v / (p->prog_current_ua * 1e-6)) +
-			   a->mu_h);
+			   rbnn_params_ln_hrs(p, p->pulse_ns));
+	a->a_d2d = sqrt(p->d2d_frac);
+	a->a_c2c = sqrt(1.0 - p->d2d_frac);
+	a->d2d_key = mix64(p->seed ^ 0x6432642d6b657931ull);
+	rbnn_array_set_temperature(a, p->temperature_c);
+	if (p->error_model && p->sa_offset_sigma > 0) {
+		/* Own generator: the offsets do not shift the cell draws. */
+		struct rbnn_rng g;
+		size_t i, n = (size_t)p->tiles * p->cols;
+		double so = p->sa_offset_sigma * RBNN_REF_VDD_V / p->vdd_v;
+
+		rbnn_rng_seed(&g, p->seed ^ 0x5341206f66667365ull);
+		for (i = 0; i < n; i++)
+			a->sa_off[i] = (float)(so * rbnn_rng_normal(&g));
+	}
 	return a;
 }
 
@@ -1181,6 +1422,7 @@ void rbnn_array_free(struct rbnn_array *a)
 	free(a->tmp);
 	free(a->m0);
 	free(a->nu);
+	free(a->sa_off);
 	free(a);
 }
 
@@ -1190,9 +1432,10 @@ void rbnn_array_free(struct rbnn_array *a)
  * Image layout, all little-endian:
  *   header (48): magic, version, tiles, rows, cols, cell_mode, error_model,
  *                rsvd (u32 each), total size (u64), rsvd (u64)
- *   globals (64): rng s[4], rng spare (f64 bits), has_spare, next_err,
- *                 age (f64 bits)
- *   per row (24): cycles u64, t_prog f64 bits, thr i32, unverified u32
+ *   globals (80): rng s[4], rng spare (f64 bits), has_spare, next_err,
+ *                 age, retention age, temperature (f64 bits)
+ *   per row (40): cycles u64, t_prog f64 bits, thr i32, unverified u32,
+ *                 t_prog_eff f64 bits, wear f64 bits, reads u64
  *   planes: prog, stuck mask, stuck values (rows x words u64 each)
  *   per cell (error model): m0 f32 bits, then nu f32 bits
  * The effective bits are derived and recomputed after a load.
@@ -1325,6 +1568,8 @@ void rbnn_array_save(const struct rbnn_array *a, void *buf)
 	b = put64(b, a->rng.has_spare);
 	b = put64(b, a->next_err);
 	b = putf64(b, a->age);
+	b = putf64(b, a->eff_age);
+	b = putf64(b, a->temp_c);
 
 	for (i = 0; i < a->nrows; i++) {
 		const struct rbnn_row *r = &a->row[i];
@@ -1333,6 +1578,9 @@ void rbnn_array_save(const struct rbnn_array *a, void *buf)
 		b = putf64(b, r->t_prog);
 		b = put32(b, (uint32_t)r->thr);
 		b = put32(b, r->unverified);
+		b = putf64(b, r->t_prog_eff);
+		b = putf64(b, r->wear);
+		b = put64(b, r->reads);
 	}
 	b = put_plane(b, a->prog, words);
 	b = put_plane(b, a->smask, words);
@@ -1349,7 +1597,7 @@ static int state_check(const struct rbnn_array *a, const uint8_t *b,
 {
 	uint32_t h[8];
 	uint64_t size, has_spare;
-	double age, t;
+	double age, eff_age, temp, t, te, w;
 	size_t i;
 
 	if (len != state_size(a))
@@ -1365,11 +1613,18 @@ static int state_check(const struct rbnn_array *a, const uint8_t *b,
 	b += 8 + 4 * 8 + 8;
 	b = get64(b, &has_spare);
 	b = getf64(b + 8, &age);
-	if (has_spare > 1 || !isfinite(age) || age < 0)
+	b = getf64(b, &eff_age);
+	b = getf64(b, &temp);
+	if (has_spare > 1 || !isfinite(age) || age < 0 ||
+	    !isfinite(eff_age) || eff_age < 0 || !isfinite(temp) ||
+	    temp < RBNN_TEMP_MIN_C || temp > RBNN_TEMP_MAX_C)
 		return -1;
 	for (i = 0; i < a->nrows; i++) {
 		getf64(b + 8, &t);
-		if (!isfinite(t) || t < 0 || t > age)
+		getf64(b + 24, &te);
+		getf64(b + 32, &w);
+		if (!isfinite(t) || t < 0 || t > age || !isfinite(te) ||
+		    te < 0 || te > eff_age || !isfinite(w) || w < 0)
 			return -1;
 		b += RBNN_STATE_ROW;
 	}
@@ -1392,6 +1647,13 @@ int rbnn_array_load(struct rbnn_array *a, const void *buf, size_t len)
 	a->rng.has_spare = v;
 	b = get64(b, &a->next_err);
 	b = getf64(b, &a->age);
+	b = getf64(b, &a->eff_age);
+	{
+		double temp;
+
+		b = getf64(b, &temp);
+		rbnn_array_set_temperature(a, temp);
+	}
 
 	for (i = 0; i < a->nrows; i++) {
 		struct rbnn_row *r = &a->row[i];
@@ -1402,6 +1664,20 @@ int rbnn_array_load(struct rbnn_array *a, const void *buf, size_t len)
 		b = get32(b, &thr);
 		r->thr = (int32_t)thr;
 		b = get32(b, &r->unverified);
+		b = getf64(b, &r->t_prog_eff);
+		b = getf64(b, &r->wear);
+		b = get64(b, &r->reads);
+		/* rd_next: the first doubling of n0 above the reads */
+		{
+			uint64_t n = r->reads;
+
+			row_reset_reads(a, r);
+			r->reads = n;
+			while (r->rd_next <= n && r->rd_next < UINT64_MAX / 2)
+				r->rd_next *= 2;
+			if (r->rd_next <= n)
+				r->rd_next = UINT64_MAX;
+		}
 	}
 	b = get_plane(b, a->prog, words);
 	b = get_plane(b, a->smask, words);

@@ -165,9 +165,23 @@ double rbnn_array_cell_margin(struct rbnn_array *a, uint32_t tile,
  */
 void rbnn_array_reseed(struct rbnn_array *a, uint64_t seed);
 
-/* Virtual age of the array (drives drift). */
+/*
+ * Virtual age of the array (drives drift). Advancing by @seconds at the
+ * present temperature adds seconds * Arrhenius factor to the retention
+ * age (the equivalent age at RBNN_REF_TEMP_C) that drift follows.
+ */
 void rbnn_array_advance_age(struct rbnn_array *a, double seconds);
 double rbnn_array_age(const struct rbnn_array *a);
+double rbnn_array_retention_age(const struct rbnn_array *a);
+
+/*
+ * Array temperature (starts at the temperature_c parameter): it sets how
+ * fast later rbnn_array_advance_age() calls age the cells. Returns -1 and
+ * changes nothing if @temp_c is not finite or outside
+ * [RBNN_TEMP_MIN_C, RBNN_TEMP_MAX_C].
+ */
+int rbnn_array_set_temperature(struct rbnn_array *a, double temp_c);
+double rbnn_array_temperature(const struct rbnn_array *a);
 
 /* Serialised state (for migration): size, save into buf, load from buf. */
 size_t rbnn_array_state_size(const struct rbnn_array *a);

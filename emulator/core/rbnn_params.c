@@ -51,15 +51,36 @@ void rbnn_params_default(struct rbnn_params *p)
 	p->hrs_sigma = 0.55;
 	p->verify_margin = 1.1;
 
+	p->reset_voltage_v = RBNN_REF_VOLTAGE_V;
+	p->hrs_v_slope = 2.0;
+	p->hrs_pulse_exp = 0.1;
+	p->sw_fail = 1.3e-5;
+	p->sw_fail_i_exp = 2.0;
+	p->sw_fail_v_scale = 0.1;
+	p->sw_fail_t_exp = 1.0;
+	p->d2d_frac = 0.3;
+	p->verify_step = 0.1;
+
 	p->read_ber = 1e-9;
+	p->read_disturb = 0.0;
+	p->read_disturb_n0 = 1e6;
 
 	p->endurance = 1e6;
 	p->endurance_sigma = 0.5;
 	p->wear_accel = 1;
+	p->endurance_exp = 4.5;
+	p->window_loss = 1.0;
 
 	p->drift_nu = 0.03;
 	p->drift_nu_sigma = 0.02;
 	p->drift_tau_s = 1.0;
+	p->drift_lrs_ratio = 0.5;
+	p->drift_ea_ev = 1.1;
+	p->temperature_c = RBNN_REF_TEMP_C;
+
+	p->vdd_v = RBNN_REF_VDD_V;
+	p->sa_offset_sigma = 0.1;
+	p->leak_uw = 0.0;
 
 	p->e_read_fj = 15.0;
 	p->e_popcount_fj = 500.0;
@@ -124,12 +145,32 @@ static const struct dbl_rule dbl_rules[] = {
 	DBL(hrs_median_kohm, "hrs-median-kohm", 0.0, 1e9, true),
 	DBL(hrs_sigma, "hrs-sigma", 0.0, 10.0, false),
 	DBL(verify_margin, "verify-margin", 0.0, 100.0, false),
+	DBL(reset_voltage_v, "reset-voltage-v", 0.5, 3.0, false),
+	DBL(hrs_v_slope, "hrs-v-slope", 0.0, 20.0, false),
+	DBL(hrs_pulse_exp, "hrs-pulse-exp", 0.0, 2.0, false),
+	DBL(sw_fail, "sw-fail", 0.0, 0.5, false),
+	DBL(sw_fail_i_exp, "sw-fail-i-exp", 0.0, 10.0, false),
+	DBL(sw_fail_v_scale, "sw-fail-v-scale", 0.0, 10.0, true),
+	DBL(sw_fail_t_exp, "sw-fail-t-exp", 0.0, 10.0, false),
+	DBL(d2d_frac, "d2d-frac", 0.0, 1.0, false),
+	DBL(verify_step, "verify-step", 0.0, 10.0, false),
 	DBL(read_ber, "read-ber", 0.0, 0.5, false),
+	DBL(read_disturb, "read-disturb", 0.0, 10.0, false),
+	DBL(read_disturb_n0, "read-disturb-n0", 1.0, 1e15, false),
 	DBL(endurance, "endurance", 1.0, 1e18, false),
 	DBL(endurance_sigma, "endurance-sigma", 0.0, 10.0, false),
+	DBL(endurance_exp, "endurance-exp", 0.0, 10.0, false),
+	DBL(window_loss, "window-loss", 0.0, 100.0, false),
 	DBL(drift_nu, "drift-nu", 0.0, 10.0, false),
 	DBL(drift_nu_sigma, "drift-nu-sigma", 0.0, 10.0, false),
 	DBL(drift_tau_s, "drift-tau-s", 0.0, 1e12, true),
+	DBL(drift_lrs_ratio, "drift-lrs-ratio", 0.0, 10.0, false),
+	DBL(drift_ea_ev, "drift-ea-ev", 0.0, 5.0, false),
+	DBL(temperature_c, "temperature-c", RBNN_TEMP_MIN_C, RBNN_TEMP_MAX_C,
+	    false),
+	DBL(vdd_v, "vdd-v", 0.8, 1.5, false),
+	DBL(sa_offset_sigma, "sa-offset-sigma", 0.0, 10.0, false),
+	DBL(leak_uw, "leak-uw", 0.0, 1e6, false),
 	DBL(e_read_fj, "e-read-fj", 0.0, 1e12, false),
 	DBL(e_popcount_fj, "e-popcount-fj", 0.0, 1e12, false),
 	DBL(e_dma_fj, "e-dma-fj", 0.0, 1e12, false),
@@ -203,29 +244,101 @@ static double phi(double x)
 	return 0.5 * erfc(-x / sqrt(2.0));
 }
 
+double rbnn_params_sw_fail(const struct rbnn_params *p, double current_ua,
+			   double pulse_ns)
+{
+	double f;
+
+	if (!(current_ua > 0) || !(pulse_ns > 0))
+		return 0.5;
+	f = p->sw_fail * pow(RBNN_REF_CURRENT_UA / current_ua, p->sw_fail_i_exp) *
+	    exp(-(p->reset_voltage_v - RBNN_REF_VOLTAGE_V) / p->sw_fail_v_scale) *
+	    pow(RBNN_REF_PULSE_NS / pulse_ns, p->sw_fail_t_exp);
+	return f < 0.5 ? f : 0.5;
+}
+
+double rbnn_params_ln_hrs(const struct rbnn_params *p, double pulse_ns)
+{
+	return log(p->hrs_median_kohm * 1e3) +
+	       p->hrs_v_slope * (p->reset_voltage_v - RBNN_REF_VOLTAGE_V) +
+	       p->hrs_pulse_exp * log(pulse_ns / RBNN_REF_PULSE_NS);
+}
+
+double rbnn_params_wear_per_cycle(const struct rbnn_params *p,
+				  double current_ua, double pulse_ns)
+{
+	double e = p->prog_voltage_v * current_ua * pulse_ns;
+	double e_ref = RBNN_REF_VOLTAGE_V * RBNN_REF_CURRENT_UA *
+		       RBNN_REF_PULSE_NS;
+
+	return pow(e / e_ref, p->endurance_exp);
+}
+
+double rbnn_params_endurance_at(const struct rbnn_params *p,
+				double current_ua, double pulse_ns)
+{
+	return p->endurance / rbnn_params_wear_per_cycle(p, current_ua,
+							 pulse_ns);
+}
+
+double rbnn_params_arrhenius(const struct rbnn_params *p, double temp_c)
+{
+	const double k_ev = 8.617333262e-5;	/* Boltzmann, eV/K */
+	double t = temp_c + 273.15, t0 = RBNN_REF_TEMP_C + 273.15;
+
+	return exp(p->drift_ea_ev / k_ev * (1.0 / t0 - 1.0 / t));
+}
+
+/* Standard normal tail Q(z) = P(N(0,1) > z); sigma 0 is a step. */
+static double qtail(double mean, double s)
+{
+	if (s > 0)
+		return phi(-mean / s);
+	return mean > 0 ? 0.0 : 1.0;
+}
+
+/*
+ * The model samples each device of a cell from its state's log-normal
+ * distribution, except that with probability f (switching failure) the
+ * device is left in the other state (sampled from that distribution).
+ * The sense amplifier of a column adds an offset ~ Normal(0, o) in ln
+ * units; over columns it adds o^2 to the variance of the decision.
+ */
 double rbnn_params_expected_ber(const struct rbnn_params *p, double current_ua)
 {
-	double mu_l, s_l, mu_h, s_h, ln_ref, p1, p0;
+	double mu_l, s_l, mu_h, s_h, ln_ref, f, o, pulse = p->pulse_ns;
 
 	if (!(current_ua > 0))
 		return 0.5;
 	mu_l = log(p->lrs_k_v / (current_ua * 1e-6));
 	s_l = p->lrs_sigma_ref *
 	      pow(p->lrs_sigma_iref_ua / current_ua, p->lrs_sigma_exp);
-	mu_h = log(p->hrs_median_kohm * 1e3);
+	mu_h = rbnn_params_ln_hrs(p, pulse);
 	s_h = p->hrs_sigma;
+	f = rbnn_params_sw_fail(p, current_ua, pulse);
+	o = p->sa_offset_sigma * RBNN_REF_VDD_V / p->vdd_v;
 
 	if (p->cell_mode == RBNN_CELL_2T2R) {
-		double s = sqrt(s_l * s_l + s_h * s_h);
+		double m = mu_h - mu_l;
+		double ok = qtail(m, sqrt(s_l * s_l + s_h * s_h + o * o));
+		double both = qtail(-m, sqrt(s_l * s_l + s_h * s_h + o * o));
 
-		if (s == 0)
-			return mu_h - mu_l > 0 ? 0.0 : 1.0;
-		return phi(-(mu_h - mu_l) / s);
+		/*
+		 * Both switched: margin m; one failed: two devices in the
+		 * same state, a coin flip; both failed: margin -m.
+		 */
+		return (1 - f) * (1 - f) * ok + f * (1 - f) + f * f * both;
 	}
 
-	/* 1T1R: reference at the geometric mean for the default current. */
+	/* 1T1R: reference at the geometric mean for the default conditions. */
 	ln_ref = 0.5 * (log(p->lrs_k_v / (p->prog_current_ua * 1e-6)) + mu_h);
-	p1 = s_l > 0 ? phi(-(ln_ref - mu_l) / s_l) : (ln_ref - mu_l > 0 ? 0 : 1);
-	p0 = s_h > 0 ? phi(-(mu_h - ln_ref) / s_h) : (mu_h - ln_ref > 0 ? 0 : 1);
-	return 0.5 * (p1 + p0);
+	{
+		double sl = sqrt(s_l * s_l + o * o), sh = sqrt(s_h * s_h + o * o);
+		double p1 = (1 - f) * qtail(ln_ref - mu_l, sl) +
+			    f * (1 - qtail(mu_h - ln_ref, sh));
+		double p0 = (1 - f) * qtail(mu_h - ln_ref, sh) +
+			    f * (1 - qtail(ln_ref - mu_l, sl));
+
+		return 0.5 * (p1 + p0);
+	}
 }

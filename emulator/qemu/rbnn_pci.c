@@ -46,6 +46,24 @@
  *       e-popcount-fj (fJ)         e-dma-fj (fJ per byte)
  *       e-cmd-fj (fJ)              t-read-ns (ns)
  *       t-dma-ns-per-byte (ns)     t-cmd-ns (ns)
+ *       reset-voltage-v (V)        hrs-v-slope (ln ohm per V)
+ *       hrs-pulse-exp (1)          sw-fail (per device pulse)
+ *       sw-fail-i-exp (1)          sw-fail-v-scale (V)
+ *       sw-fail-t-exp (1)          d2d-frac (1)
+ *       verify-step (1)            endurance-exp (1)
+ *       window-loss (ln units)     drift-lrs-ratio (1)
+ *       drift-ea-ev (eV)           vdd-v (V)
+ *       sa-offset-sigma (ln units) leak-uw (uW)
+ *       read-disturb (ln units)    read-disturb-n0 (row reads)
+ *
+ * Time and temperature (issue 15), also settable at run time with
+ * qom-set on the realized card:
+ *       temperature-c (C)          array temperature, -40..200; from
+ *                                  then on it sets how fast age-s ages
+ *                                  the cells (Arrhenius)
+ *       age-s (s, run time only)   array age; a write moves it forward
+ *                                  to the value (never back), at most
+ *                                  1e12 s
  *
  * realize fails with the reason from rbnn_params_check() if a value is out
  * of range. Several cards per machine are fine: there is no static state.
@@ -587,6 +605,86 @@ static const PropertyInfo rbnn_prop_double = {
     .set = rbnn_set_double,
 };
 
+/*
+ * ---- time and temperature at run time (issue 15) ----
+ * temperature-c is a params field that stays settable after realize;
+ * age-s is a run-time property of the array. Both check their bounds
+ * and fail with a message naming them, never changing state then.
+ */
+#define RBNN_AGE_MAX_S 1e12
+
+static void rbnn_get_temperature(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    RbnnState *s = RBNN(obj);
+    double t = s->core ? rbnn_array_temperature(rbnn_dev_array(s->core))
+                       : s->params.temperature_c;
+
+    visit_type_number(v, name, &t, errp);
+}
+
+static void rbnn_set_temperature(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    RbnnState *s = RBNN(obj);
+    double t;
+
+    if (!visit_type_number(v, name, &t, errp)) {
+        return;
+    }
+    if (!isfinite(t) || t < RBNN_TEMP_MIN_C || t > RBNN_TEMP_MAX_C) {
+        error_setg(errp, "rbnn: %s must be in [%g..%g] (got %g)", name,
+                   RBNN_TEMP_MIN_C, RBNN_TEMP_MAX_C, t);
+        return;
+    }
+    if (s->core) {
+        rbnn_array_set_temperature(rbnn_dev_array(s->core), t);
+    }
+    s->params.temperature_c = t;
+}
+
+static const PropertyInfo rbnn_prop_temperature = {
+    .type = "number",
+    .description = "array temperature, C (settable at run time)",
+    .get = rbnn_get_temperature,
+    .set = rbnn_set_temperature,
+    .realized_set_allowed = true,
+};
+
+static void rbnn_get_age(Object *obj, Visitor *v, const char *name,
+                         void *opaque, Error **errp)
+{
+    RbnnState *s = RBNN(obj);
+    double age = s->core ? rbnn_array_age(rbnn_dev_array(s->core)) : 0;
+
+    visit_type_number(v, name, &age, errp);
+}
+
+static void rbnn_set_age(Object *obj, Visitor *v, const char *name,
+                         void *opaque, Error **errp)
+{
+    RbnnState *s = RBNN(obj);
+    struct rbnn_array *a;
+    double age;
+
+    if (!visit_type_number(v, name, &age, errp)) {
+        return;
+    }
+    if (!s->core) {
+        error_setg(errp, "rbnn: %s is set at run time (qom-set), after "
+                   "the card is realized", name);
+        return;
+    }
+    a = rbnn_dev_array(s->core);
+    if (!isfinite(age) || age < rbnn_array_age(a) || age > RBNN_AGE_MAX_S) {
+        error_setg(errp, "rbnn: %s must be in [%g..%g] s: the age only "
+                   "moves forward (got %g)", name, rbnn_array_age(a),
+                   RBNN_AGE_MAX_S, age);
+        return;
+    }
+    rbnn_array_advance_age(a, age - rbnn_array_age(a));
+}
+
 /* uint32 enumerations given by name or number. */
 static const char *const rbnn_cell_mode_names[] = { "2t2r", "1t1r", NULL };
 static const char *const rbnn_timing_names[] = { "instant", "modeled", NULL };
@@ -687,6 +785,26 @@ static const Property rbnn_props[] = {
     RBNN_U32("fault-hang-cmd", fault_hang_cmd),
     RBNN_U32("fault-dma-every", fault_dma_every),
     RBNN_U32("fault-irq-every", fault_irq_every),
+    /* issue 15: calibrated physics */
+    RBNN_DBL("reset-voltage-v", reset_voltage_v),
+    RBNN_DBL("hrs-v-slope", hrs_v_slope),
+    RBNN_DBL("hrs-pulse-exp", hrs_pulse_exp),
+    RBNN_DBL("sw-fail", sw_fail),
+    RBNN_DBL("sw-fail-i-exp", sw_fail_i_exp),
+    RBNN_DBL("sw-fail-v-scale", sw_fail_v_scale),
+    RBNN_DBL("sw-fail-t-exp", sw_fail_t_exp),
+    RBNN_DBL("d2d-frac", d2d_frac),
+    RBNN_DBL("verify-step", verify_step),
+    RBNN_DBL("endurance-exp", endurance_exp),
+    RBNN_DBL("window-loss", window_loss),
+    RBNN_DBL("drift-lrs-ratio", drift_lrs_ratio),
+    RBNN_DBL("drift-ea-ev", drift_ea_ev),
+    RBNN_DBL("vdd-v", vdd_v),
+    RBNN_DBL("sa-offset-sigma", sa_offset_sigma),
+    RBNN_DBL("leak-uw", leak_uw),
+    RBNN_DBL("read-disturb", read_disturb),
+    RBNN_DBL("read-disturb-n0", read_disturb_n0),
+    RBNN_PROP("temperature-c", temperature_c, rbnn_prop_temperature, double),
 };
 
 static void rbnn_instance_init(Object *obj)
@@ -720,6 +838,10 @@ static void rbnn_class_init(ObjectClass *klass, void *data)
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
     rc->phases.hold = rbnn_reset_hold;
     device_class_set_props(dc, rbnn_props);
+    object_class_property_add(klass, "age-s", "number",
+                              rbnn_get_age, rbnn_set_age, NULL, NULL);
+    object_class_property_set_description(klass, "age-s",
+        "array age, s (run time: moves forward only)");
     dc->vmsd = &vmstate_rbnn;
 }
 

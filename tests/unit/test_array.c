@@ -634,13 +634,19 @@ static void test_2t2r_vs_1t1r(void **state)
 
 	(void)state;
 	trng_state = 15;
-	e2 = measure_ber(RBNN_CELL_2T2R, 50, 2, 7, &cells);
-	e1 = measure_ber(RBNN_CELL_1T1R, 50, 2, 7, &cells);
-	/* ~9e-7 against ~3.6e-4 per cell: 2T2R is far better. */
+	/*
+	 * At the default 100 uA: ~1.3e-5 against ~4e-4 per cell (issue 15:
+	 * the calibrated model; it was 4e-10 against 3.6e-4 before the
+	 * switching failures and SA offsets).
+	 */
+	e2 = measure_ber(RBNN_CELL_2T2R, 100, 8, 7, &cells);
+	e1 = measure_ber(RBNN_CELL_1T1R, 100, 2, 7, &cells);
 	p.cell_mode = RBNN_CELL_1T1R;
-	assert_binomial(e1, cells, rbnn_params_expected_ber(&p, 50), "1T1R");
+	assert_binomial(e1, cells, rbnn_params_expected_ber(&p, 100), "1T1R");
 	assert_true(e1 > 100);
-	assert_true(e2 * 50 < e1);
+	/* e2 counts over 4x the cells of e1: a factor 10 per cell. */
+	assert_true(e2 > 0);
+	assert_true(e2 * 10 < e1 * 4);
 }
 
 static void test_verify(void **state)
@@ -677,6 +683,9 @@ static void test_verify(void **state)
 	 * that never verified can still be wrong. */
 	assert_true(r1.pulses > r0.pulses);
 	assert_true(e1 <= r1.unverified);
+	print_message("10 uA: %llu errors without verify, %llu with (%u unverified)\n",
+		      (unsigned long long)e0, (unsigned long long)e1,
+		      r1.unverified);
 	assert_true(e1 * 20 < e0);
 	for (uint32_t t = 0; t < p.tiles; t++) {
 		struct rbnn_tile_wear w;
@@ -1029,7 +1038,12 @@ static void check_scrub_aged(uint32_t mode, double cur, double age)
 	/* The scrub wrote back what it sensed, with verify: the data is the
 	 * aged snapshot, and a second scrub finds exactly the cells that did
 	 * not verify. */
-	assert_int_equal(count_errors(a, snap), 0);
+	/*
+	 * Only cells that did not verify can differ: device-to-device
+	 * variation leaves a few devices that no re-pulse brings past the
+	 * margin (d2d-frac).
+	 */
+	assert_true(count_errors(a, snap) <= unver);
 	weak = 0;
 	for (t = 0; t < p.tiles; t++) {
 		rbnn_array_refresh(a, t, 0, p.rows, &res, NULL);

@@ -10,10 +10,13 @@
  * Bounds (stated in each test's log):
  *   - |errors - E| <= 6 * sqrt(E) + 3, E = expected errors (sum over the
  *     cells of the BER of their side, plus the transient read BER);
+ *     The formula is the calibrated one (issue 15): switching failures
+ *     f = 1.3e-5 * (100 uA / I)^2 per device pulse and SA offsets of
+ *     sigma 0.1, so 2T2R sits at 1.3e-5 and 1T1R at 4.4e-4 at 100 uA;
  *   - 2T2R: errors at 20 uA > errors at 100 uA, and BER(20 uA) < 1e-2;
  *   - program-and-verify at 20 uA: BER < 1e-5 and more pulses than cells;
  *   - drift: after one year (debug age_advance_s) errors grow at least 5x
- *     and the BER stays under 6e-2 (model: 3.0e-2 at 20 uA, 2T2R); a SCRUB
+ *     and the BER stays under 6e-2 (model: 3.2e-2 at 20 uA, 2T2R, 25 C); a SCRUB
  *     then stops the growth (one more year adds < 10% + 20 errors).
  *   - scrub counts (cards with RBNN_CAP_SCRUB_COUNT): a SCRUB of rows
  *     freshly programmed with verify finds exactly their unverified cells;
@@ -38,6 +41,10 @@
 #define LRS_SIGMA_EXP		0.5
 #define HRS_MEDIAN_OHM		150e3
 #define HRS_SIGMA		0.55
+/* Calibrated model (issue 15): switching failures and SA offsets. */
+#define SW_FAIL			1.3e-5	/* per device pulse at 100 uA */
+#define SW_FAIL_I_EXP		2.0
+#define SA_OFFSET_SIGMA		0.1	/* at the default 1.2 V */
 
 static double q_func(double z)
 {
@@ -49,20 +56,33 @@ static double sigma_l(double i_ua)
 	return LRS_SIGMA_REF * pow(LRS_SIGMA_IREF_UA / i_ua, LRS_SIGMA_EXP);
 }
 
-/* Probability that a programmed bit of value @b reads wrong. */
+/*
+ * Probability that a programmed bit of value @b reads wrong: a device
+ * pulse fails to switch with probability f (it stays in the other
+ * state), the column's SA offset adds o^2 to the decision's variance.
+ */
 static double ber_side(uint32_t cell_mode, double i_ua, double idef_ua, int b)
 {
-	double mu, s, lnref;
+	double f = SW_FAIL * pow(100.0 / i_ua, SW_FAIL_I_EXP);
+	double o2 = SA_OFFSET_SIGMA * SA_OFFSET_SIGMA;
+	double sl = sqrt(sigma_l(i_ua) * sigma_l(i_ua) + o2);
+	double sh = sqrt(HRS_SIGMA * HRS_SIGMA + o2);
+	double mu, s, lnref, q, q1, q0;
 
+	if (f > 0.5)
+		f = 0.5;
 	if (cell_mode == 0) {
+		/* both switched: margin mu; one failed: a coin flip; both: -mu */
 		mu = log(HRS_MEDIAN_OHM * i_ua * 1e-6 / LRS_K_V);
-		s = sqrt(sigma_l(i_ua) * sigma_l(i_ua) + HRS_SIGMA * HRS_SIGMA);
-		return q_func(mu / s);
+		s = sqrt(sigma_l(i_ua) * sigma_l(i_ua) + HRS_SIGMA * HRS_SIGMA +
+			 o2);
+		q = q_func(mu / s);
+		return (1 - f) * (1 - f) * q + f * (1 - f) + f * f * (1 - q);
 	}
 	lnref = (log(LRS_K_V / (idef_ua * 1e-6)) + log(HRS_MEDIAN_OHM)) / 2;
-	if (b)
-		return q_func((lnref - log(LRS_K_V / (i_ua * 1e-6))) / sigma_l(i_ua));
-	return q_func((log(HRS_MEDIAN_OHM) - lnref) / HRS_SIGMA);
+	q1 = q_func((lnref - log(LRS_K_V / (i_ua * 1e-6))) / sl);
+	q0 = q_func((log(HRS_MEDIAN_OHM) - lnref) / sh);
+	return b ? (1 - f) * q1 + f * (1 - q0) : (1 - f) * q0 + f * (1 - q1);
 }
 
 static double ber_avg(uint32_t cell_mode, double i_ua, double idef_ua)
@@ -251,12 +271,21 @@ TEST_F(em, ber_weak_vs_strong)
 TEST_F(em, verify_rescues_weak_programming)
 {
 	static struct sel_tiles t;
+	struct drm_rbnn_query_counters c0, c1;
 	uint64_t pulses, errors, vf = 0;
 	uint32_t i;
 
 	if (self->dev.cell_mode != 0)
 		SKIP(return, "1T1R cannot be programmed weakly, verify or not");
-	pulses = program_all(_metadata, self, DRM_RBNN_PROGRAM_VERIFY, 20000);
+	/*
+	 * The pulses from the card's counter: a job whose verify left cells
+	 * reports their number in hw_detail, not its pulses (device-to-device
+	 * variation leaves a few such cells, issue 15).
+	 */
+	ASSERT_EQ(0, sel_counters(self->fd, &c0));
+	program_all(_metadata, self, DRM_RBNN_PROGRAM_VERIFY, 20000);
+	ASSERT_EQ(0, sel_counters(self->fd, &c1));
+	pulses = c1.program_pulses - c0.program_pulses;
 	errors = read_errors(_metadata, self, 0);
 	ASSERT_EQ(0, sel_query_tiles(self->fd, &t));
 	for (i = 0; i < self->ntiles; i++)
@@ -264,7 +293,7 @@ TEST_F(em, verify_rescues_weak_programming)
 	TH_LOG("20 uA with verify: %llu errors, %llu pulses for %llu cells, %llu cells unverified",
 	       (unsigned long long)errors, (unsigned long long)pulses,
 	       (unsigned long long)self->cells, (unsigned long long)vf);
-	/* ~11% of the cells are below the margin after the first pass */
+	/* ~12% of the cells are below the margin after the first pass */
 	EXPECT_LT(2 * self->cells, pulses);
 	EXPECT_GT(3 * self->cells, pulses);
 	EXPECT_LT((double)errors / self->cells, 1e-5);
@@ -290,7 +319,7 @@ TEST_F(em, drift_then_scrub)
 	e2 = read_errors(_metadata, self, DRM_RBNN_READBACK_SCRUB);
 	ASSERT_EQ(0, sel_debugfs_write(self->node, "age_advance_s", year));
 	e3 = read_errors(_metadata, self, 0);
-	TH_LOG("20 uA, 2T2R: fresh %llu, after 1 year %llu (BER %.3g, model 3.0e-2), after scrub %llu, one more year %llu",
+	TH_LOG("20 uA, 2T2R: fresh %llu, after 1 year %llu (BER %.3g, model 3.2e-2), after scrub %llu, one more year %llu",
 	       (unsigned long long)e0, (unsigned long long)e1,
 	       (double)e1 / self->cells, (unsigned long long)e2,
 	       (unsigned long long)e3);
