@@ -383,6 +383,8 @@ struct rbnn_job_buf {
  * @nin_fences: number of @in_fences
  * @hw_fence: signalled when the card finished the job (or it failed)
  * @hw_node: entry in &rbnn_device.hw_jobs
+ * @wd_first: jiffies (| 1) when the watchdog first found the job at the
+ *	head of the card's queue, 0 before; job_max_ms counts from there
  * @recorded: the job's end is accounted (result, tiles, counters): by
  *	rbnn_job_signal() before its hardware fence signals, or by free_job
  *	for a job the scheduler ended without running it
@@ -430,6 +432,8 @@ struct rbnn_job {
 	u32 nin_fences;
 	struct dma_fence *hw_fence;
 	struct list_head hw_node;
+
+	unsigned long wd_first;
 
 	bool recorded;
 	int status;

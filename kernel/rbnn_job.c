@@ -34,6 +34,11 @@ module_param_named(job_timeout_ms, rbnn_job_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(job_timeout_ms,
 		 "Watchdog period: a job whose card makes no progress for two periods is reset (default 500)");
 
+static unsigned int rbnn_job_max_ms = 120000;
+module_param_named(job_max_ms, rbnn_job_max_ms, uint, 0644);
+MODULE_PARM_DESC(job_max_ms,
+		 "Longest a job may run, progressing or not: then it is reset and fails with -ETIMEDOUT (0: no bound; default 120000)");
+
 /*
  * Bounds on what one user can make the kernel hold: jobs in flight per file,
  * and job memory (the physically contiguous DMA buffer of layer program and
@@ -837,7 +842,8 @@ static enum drm_gpu_sched_stat rbnn_timedout_job(struct drm_sched_job *sj)
 {
 	struct rbnn_job *job = to_rbnn_job(sj);
 	struct rbnn_device *rdev = job->rdev;
-	u32 progress, status;
+	u32 progress, status, max_ms;
+	bool overdue;
 	int idx;
 
 	if (READ_ONCE(rdev->removing) || READ_ONCE(rdev->suspended) ||
@@ -854,14 +860,21 @@ static enum drm_gpu_sched_stat rbnn_timedout_job(struct drm_sched_job *sj)
 
 	status = rbnn_rd(rdev, RBNN_REG_STATUS);
 	progress = rbnn_rd(rdev, RBNN_REG_PROGRESS);
-	if (!(status & RBNN_STS_HALTED) && progress != rdev->wd_progress) {
+	if (!job->wd_first)
+		job->wd_first = jiffies | 1;
+	max_ms = READ_ONCE(rbnn_job_max_ms);
+	overdue = max_ms && time_after(jiffies, job->wd_first +
+				       msecs_to_jiffies(max_ms));
+	if (!(status & RBNN_STS_HALTED) && progress != rdev->wd_progress &&
+	    !overdue) {
 		/* The card is still making progress: give it more time. */
 		rdev->wd_progress = progress;
 		goto extend;
 	}
 
-	rbnn_recover(rdev, job, status & RBNN_STS_HALTED ?
-		     "card halted" : "job timed out");
+	rbnn_recover(rdev, job, status & RBNN_STS_HALTED ? "card halted" :
+		     overdue ? "job ran longer than job_max_ms" :
+			       "job timed out");
 	drm_dev_exit(idx);
 	return DRM_GPU_SCHED_STAT_NOMINAL;
 

@@ -244,6 +244,100 @@ TEST_F_TIMEOUT(fault, hang_bans_only_the_guilty_file, 90)
 	close(fd2);
 }
 
+/* ---- the bound on one job's time ---------------------------------------- */
+
+#define JOB_MAX_PARAM "/sys/module/rbnn/parameters/job_max_ms"
+
+static int param_get(const char *path, unsigned int *v)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%u", v) == 1;
+	fclose(f);
+	return ok ? 0 : -EINVAL;
+}
+
+static int param_set(const char *path, unsigned int v)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fprintf(f, "%u\n", v) < 0 ? -EIO : 0;
+	if (fclose(f))
+		ret = -errno;
+	return ret;
+}
+
+/*
+ * A job that keeps the card busy and keeps progressing (a conv net at the
+ * largest batch: tens of seconds of emulator time) is not a hang, so the
+ * watchdog extends it; job_max_ms bounds it all the same: the card is
+ * reset mid-command, the job fails with -ETIMEDOUT and its file is banned.
+ */
+TEST_F_TIMEOUT(fault, long_job_bounded_by_job_max_ms, 120)
+{
+	struct drm_rbnn_job_info ji;
+	struct sel_net n;
+	struct sel_placed pl;
+	struct sel_bo in, out;
+	struct job_env j3;
+	unsigned int old_max, batch;
+	uint64_t s, t0, ms;
+	uint32_t tile;
+	int fd3;
+
+	if (!self->exact)
+		SKIP(return, "needs error-model=off");
+	ASSERT_EQ(0, param_get(JOB_MAX_PARAM, &old_max))
+		TH_LOG("no %s: a driver without the bound", JOB_MAX_PARAM);
+	sel_seed(0x10b);
+	sel_net_init(&n, 16, 256, 1);
+	sel_net_add(&n, DRM_RBNN_LAYER_CONV1D, DRM_RBNN_OUT_BITS, 64, 5, 1, 2);
+	sel_net_add(&n, DRM_RBNN_LAYER_CONV1D, DRM_RBNN_OUT_BITS, 64, 3, 1, 1);
+	sel_net_add(&n, DRM_RBNN_LAYER_MAXPOOL1D, DRM_RBNN_OUT_BITS, 0, 64, 64, 0);
+	sel_net_add(&n, DRM_RBNN_LAYER_FC, DRM_RBNN_OUT_SCORES, 4, 0, 0, 0);
+	ASSERT_EQ(0, sel_tile_alloc(self->fd, 1, &tile));
+	ASSERT_EQ(0, sel_net_load(self->fd, &self->dev, &n, &tile, 1, 0, 0, &pl));
+	ASSERT_EQ(0, sel_job_status(self->fd, pl.last_prog, 20000));
+	batch = self->dev.max_batch < 65536 ? self->dev.max_batch : 65536;
+	ASSERT_EQ(0, sel_bo_new(self->fd, (uint64_t)batch * n.in_bytes, &in));
+	ASSERT_EQ(0, sel_bo_new(self->fd, (uint64_t)batch * n.out_bytes, &out));
+	sel_fill_random(in.map, in.size);
+
+	ASSERT_EQ(0, param_set(JOB_MAX_PARAM, 1500));
+	t0 = sel_now_ns();
+	ASSERT_EQ(0, sel_net_exec(self->fd, &n, &pl, batch, &in, 0, &out, 0, &s));
+	ASSERT_EQ(0, sel_job_wait(self->fd, s, &ji, 60000));
+	ms = (sel_now_ns() - t0) / 1000000;
+	EXPECT_EQ(0, param_set(JOB_MAX_PARAM, old_max));
+	TH_LOG("a %u-item conv EXEC ended after %llu ms with status %d (job_max_ms 1500)",
+	       batch, (unsigned long long)ms, ji.status);
+	EXPECT_EQ(-ETIMEDOUT, ji.status);
+	EXPECT_LE(1500, ms);
+	EXPECT_GT(15000, ms);
+	/* the file is banned, like the file of a hung job */
+	EXPECT_EQ(-ECANCELED, sel_net_exec(self->fd, &n, &pl, 1, &in, 0, &out, 0,
+					   NULL));
+
+	/* the card works for a new file */
+	fd3 = sel_open(NULL);
+	ASSERT_LE(0, fd3);
+	ASSERT_EQ(0, env_init(fd3, &self->dev, &j3));
+	ASSERT_EQ(0, sel_net_exec(fd3, &j3.n, &j3.pl, 8, &j3.in, 0, &j3.out[0], 0,
+				  &s));
+	ASSERT_EQ(0, sel_job_status(fd3, s, 20000));
+	EXPECT_EQ(0, sel_net_check(&j3.n, 8, j3.in.map, j3.out[0].map));
+	env_fini(fd3, &j3);
+	close(fd3);
+	sel_placed_free(&pl);
+	sel_net_free(&n);
+}
+
 /* ---- DMA fault --------------------------------------------------------- */
 
 TEST_F(fault, dma_fault_fails_only_that_job)
