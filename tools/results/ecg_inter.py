@@ -39,8 +39,7 @@ import study  # noqa: E402
 DOC = os.path.join(REPO, "Documentation")
 SECTION = os.path.join(DOC, "results", "ecg-rhythm.md")
 # The sections results.md includes, in its order (report_text.render).
-INCLUDED = ("ecg-recipe.md", "ecg-leads.md", "ecg-rhythm.md", "eeg-scaling.md",
-            "beat-detection.md")
+INCLUDED = report_text.INCLUDED_SECTIONS
 
 TARGETS = ("Targets of issue 11 (DS2, gross): fully binarized <= 64 kbit: accuracy >= 93 %, "
            "S Se >= 80 % with +P >= 50 %, V Se >= 92 % with +P >= 90 %; <= 16 kbit: "

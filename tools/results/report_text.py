@@ -9,6 +9,12 @@ import report as R
 SPDX_MD = "<!-- SPDX-License-Identifier: GPL-2.0-or-later OR MIT -->"
 
 
+
+# Sections of Documentation/results made by their own runs, included at the
+# end of results.md in this order (render(); ecg_inter.refresh_included()).
+INCLUDED_SECTIONS = ("ecg-recipe.md", "ecg-leads.md", "ecg-rhythm.md", "eeg-scaling.md",
+                     "beat-detection.md", "beat-detection-rates.md")
+
 def without_spdx(text):
     """text without its SPDX line, if its first line is one."""
     first, _, rest = text.partition("\n")
@@ -274,8 +280,7 @@ def render(s, plots, shipped):
     # --cv-folds), one lead against two in that cross-validation, and its
     # DS2 evaluation, the EEG input-scaling choice, and the beat detection
     # (tools/results/qrs_peers.py).
-    for name in ("ecg-recipe.md", "ecg-leads.md", "ecg-rhythm.md",
-                 "eeg-scaling.md", "beat-detection.md"):
+    for name in INCLUDED_SECTIONS:
         sec = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                            "Documentation", "results", name)
         if os.path.exists(sec):
