@@ -26,6 +26,9 @@
 #                           copied to /data/FILE in the guest when present
 #   # vm-file: PATH         a file of the checkout (e.g. a shipped model),
 #                           copied to /PATH in the guest
+#   # vm-boot: bios         boot the compressed kernel (bzImage) through
+#                           SeaBIOS instead of the ELF vmlinux through PVH
+#                           (as --boot bios)
 # (tests/vm/build-guest.sh builds the module and the test programs.)
 #
 # Options:
@@ -43,6 +46,13 @@
 #   --modules "M..."     in-kernel modules to load (default: the DRM set)
 #   --add-modules "M..." more in-kernel modules, after those (repeatable)
 #   --append "ARGS"      extra kernel command line
+#   --boot pvh|bios      pvh (default): QEMU loads the ELF vmlinux and enters
+#                        it directly, the fastest boot; bios: the bzImage
+#                        through SeaBIOS's Linux loader, which is what a real
+#                        ACPI S3 sleep needs to come back (the resume goes
+#                        through the firmware). Falls back to pvh when the
+#                        kernel has no bzImage (the debug build makes only
+#                        vmlinux). The guest sees RBNN_VM_BOOT=pvh|bios.
 #   --mem SIZE           guest RAM (default 512M)
 #   --timeout SECONDS    wall-clock limit (default $RBNN_VM_TIMEOUT or 120)
 #   --allow REGEX        ignore log lines matching REGEX in the checks (repeatable)
@@ -88,7 +98,7 @@ BAD_TAINT=$(((1 << 4) | (1 << 5) | (1 << 7) | (1 << 9) | (1 << 14)))
 log() { printf 'run-vm: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 2; }
 
-test="" logdir="" shell=0 verbose=0 mem=512M append="" timeout=""
+test="" logdir="" shell=0 verbose=0 mem=512M append="" timeout="" boot=""
 kflavour=${RBNN_VM_KERNEL:-stock}
 iargs=() qargs=() kos_opt=() known=()
 # Not problem reports: our own report of the debug kernel's checkers, and
@@ -103,6 +113,7 @@ while [ $# -gt 0 ]; do
 	--bin | --file | --env | --modules | --add-modules) iargs+=("$1" "$2"); shift ;;
 	--append) append="$append $2"; shift ;;
 	--mem) mem=$2; shift ;;
+	--boot) boot=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--allow) allow+=("$2"); shift ;;
 	--known-report) known+=("$2"); shift ;;
@@ -150,6 +161,7 @@ if [ -n "$test" ]; then
 		[ -n "$e" ] && iargs+=(--env "$e")
 	done < <(sed -n 's/^# vm-env: *//p' "$test")
 	[ -n "$timeout" ] || timeout=$(sed -n 's/^# vm-timeout: *//p' "$test" | sed -n 1p)
+	[ -n "$boot" ] || boot=$(sed -n 's/^# vm-boot: *//p' "$test" | sed -n 1p)
 	while read -r f; do
 		[ -n "$f" ] || continue
 		[ -f "$TOP/$f" ] || die "$name needs $f: run tests/vm/build-guest.sh"
@@ -204,6 +216,19 @@ else
 fi
 # shellcheck source=/dev/null
 . "$kenv"
+case ${boot:-pvh} in
+pvh) kimage=$VMLINUX boot=pvh ;;
+bios)
+	if [ -f "${BZIMAGE:-}" ]; then
+		kimage=$BZIMAGE
+	else
+		log "no bzImage for this kernel: booting vmlinux (PVH)"
+		kimage=$VMLINUX boot=pvh
+	fi
+	;;
+*) die "--boot wants pvh or bios, got '$boot'" ;;
+esac
+iargs+=(--env "RBNN_VM_BOOT=$boot")
 qemu=${RBNN_QEMU:-}
 if [ -z "$qemu" ]; then
 	qemu=$(find "$CACHE" -maxdepth 3 -path "$CACHE/qemu-*/build/qemu-system-x86_64" 2>/dev/null |
@@ -247,7 +272,7 @@ trap 'exit 130' INT TERM
 cmd=("$qemu" -L /usr/share/seabios -L /usr/share/qemu
 	-nodefaults -machine q35 -accel tcg -smp "$smp" -m "$mem"
 	-display none -monitor none -no-reboot -nic none
-	-kernel "$VMLINUX" -initrd "$initrd" -append "$kargs"
+	-kernel "$kimage" -initrd "$initrd" -append "$kargs"
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	"${console[@]}" -serial "file:$logdir/ktap.raw" -serial "file:$logdir/kernel.raw"
 	-qmp "unix:$qmp,server=on,wait=off"

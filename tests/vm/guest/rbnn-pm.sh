@@ -9,7 +9,8 @@
 # completion), the file must not be banned, and the card must work
 # afterwards. The suspend is the kernel's "devices" PM test (every device
 # suspended and resumed, 1 s apart, without entering S3: a PVH-booted
-# guest does not come back from a real S3 under QEMU's SeaBIOS); the
+# guest does not come back from a real S3 under QEMU's SeaBIOS: rbnn-s3.sh
+# boots through SeaBIOS and sleeps for real); the
 # driver resets the card on suspend, so resume must restart it. The FLR
 # case fails with a driver that has no reset_prepare/done (the card loses
 # its rings, the next job hangs, the watchdog bans bnn-run's file); the
