@@ -48,8 +48,9 @@ LIBBNN_PIC_OBJS := $(LIBBNN_SRCS:%.c=$(B)/pic/%.o) \
 LIBBNN_A := $(B)/libbnn.a
 LIBBNN_SO := $(B)/libbnn.so.$(LIBBNN_VERSION)
 LIBBNN_PC := $(B)/libbnn.pc
-# EDFlib (libedf-dev) reads EDF / BDF for libbnn/data/edf.c.
-LIBBNN_LDLIBS := -lm -lpthread -ledf
+# EDFlib (libedf-dev) reads EDF / BDF for libbnn/data/edf.c; zlib
+# (zlib1g-dev) computes the .bnn checksums (CRC-32) in libbnn/src/format.c.
+LIBBNN_LDLIBS := -lm -lpthread -ledf -lz
 
 CPPFLAGS += -Ilibbnn/include -Ilibbnn/src
 
@@ -64,7 +65,7 @@ $(LIBBNN_OBJS) $(LIBBNN_SAN_OBJS) $(LIBBNN_PIC_OBJS): $(LIBBNN_HDRS) \
 # Unit tests link the sanitizer objects directly (not an archive), so
 # every backend present is linked in.
 UNIT_LIBS += $(LIBBNN_SAN_OBJS)
-LDLIBS += -lpthread
+LDLIBS += -lpthread -lz
 
 $(B)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -124,7 +125,7 @@ $(FUZZ_MODEL): tests/fuzz/fuzz_model.c $(LIBBNN_SRCS) $(CORE_SRCS) \
 	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined $(CPPFLAGS) \
 		tests/fuzz/fuzz_model.c $(LIBBNN_SRCS) $(CORE_SRCS) \
-		-lm -lpthread -ledf -o $@
+		-lm -lpthread -ledf -lz -o $@
 
 # A seed corpus of valid models (written by the fuzzer's -seeds mode).
 fuzz-model: $(FUZZ_MODEL)

@@ -32,8 +32,10 @@ log() { printf 'deps: %s\n' "$*" >&2; }
 
 # Packages from bookworm itself, per group.
 # make run and make demo: compile libbnn, bnn-run and the core (libdrm and
-# libudev for the card backend, EDFlib for the EDF reader), nothing else.
-PKGS_run="build-essential pkg-config libdrm-dev libudev-dev libedf-dev"
+# libudev for the card backend, EDFlib for the EDF reader, zlib for the
+# model files' CRC-32; the -dev packages pull in their runtime libraries,
+# zlib1g and the rest), nothing else.
+PKGS_run="build-essential pkg-config libdrm-dev libudev-dev libedf-dev zlib1g-dev"
 # Everything host-side, with the unit tests (cmocka) and fuzzers (clang).
 PKGS_build="$PKGS_run ccache xz-utils ca-certificates libcmocka-dev clang-14 libclang-rt-14-dev"
 # The Python package bnn (python/, make python, make test-python): a C

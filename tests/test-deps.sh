@@ -83,7 +83,7 @@ deps nonsense
 	ok "an unknown group: exit 2" || notok "an unknown group: exit 2" "exit $rc" "$out"
 
 # What make run and make demo call, and what that would install.
-allowed=" build-essential pkg-config libdrm-dev libudev-dev libedf-dev "
+allowed=" build-essential pkg-config libdrm-dev libudev-dev libedf-dev zlib1g-dev "
 for target in run demo; do
 	calls=$(cd "$repo" && make -n "$target" B="$tmp/build" 2>/dev/null | grep 'scripts/deps\.sh')
 	if [ "$calls" != "scripts/deps.sh run" ]; then
@@ -97,9 +97,9 @@ pk=$(sed -n 's/.*group run: would install: //p' <<<"$out")
 extra=
 for p in $pk; do [[ $allowed == *" $p "* ]] || extra+=" $p"; done
 if [ "$rc" -eq 0 ] && [ -n "$pk" ] && [ -z "$extra" ] && [[ $out != *backports* ]]; then
-	ok "the run group: compiler, pkg-config, libdrm, libudev, EDFlib only ($pk)"
+	ok "the run group: compiler, pkg-config, libdrm, libudev, EDFlib, zlib only ($pk)"
 else
-	notok "the run group: compiler, pkg-config, libdrm, libudev, EDFlib only" \
+	notok "the run group: compiler, pkg-config, libdrm, libudev, EDFlib, zlib only" \
 		"exit $rc, beyond those:${extra:- none}" "$out"
 fi
 deps qemu

@@ -195,6 +195,10 @@ int bnn__layer_derive(struct bnn__layer *l, uint32_t index, int vk,
 uint64_t bnn__layer_nw(const struct bnn__layer *l);	/* floats in w */
 uint64_t bnn__layer_nb(const struct bnn__layer *l);	/* floats in b */
 
+/* The .bnn checksum: CRC-32 of IEEE 802.3 (reflected, as zlib's crc32(),
+ * which computes it) of len bytes at buf. */
+uint32_t bnn__crc32(const void *buf, size_t len);
+
 /* Utility: UTF-8 text without control characters (and no NUL). */
 int bnn__utf8_ok(const char *s, size_t len);
 

@@ -176,7 +176,7 @@ static const char help_text[] =
 "      --gain G           (mV = value / G)\n"
 "\n"
 "Output:\n"
-"      --json             machine-readable report on stdout instead of text\n"
+"  -J, --json             machine-readable report on stdout instead of text\n"
 "  -p, --predictions FILE  CSV of every item: record, index, sample, true,\n"
 "                         predicted and one score column per class; '-':\n"
 "                         stdout (the text report then goes to stderr; not\n"
@@ -402,7 +402,7 @@ enum {
 	O_QUEUE = 256, O_CPU_ISA, O_ERRMODEL, O_CELL, O_PROG, O_BER, O_SEED,
 	O_AGE, O_WEAR, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT, O_BEATS, O_STRICT,
 	O_UNITS, O_RESAMPLE, O_HOP, O_FORMAT, O_SHAPE, O_LABELS, O_LABCOL,
-	O_LABMAP, O_JSON, O_PROGRESS, O_ALLOW_PACED, O_NO_RESAMPLE, O_FS,
+	O_LABMAP, O_PROGRESS, O_ALLOW_PACED, O_NO_RESAMPLE, O_FS,
 	O_WRITE_ANN, O_ANN_DIR, O_LEAD_MAP,
 	O_STREAM, O_SFORMAT, O_CHANNELS, O_STREAM_CHANNEL, O_GAIN,
 };
@@ -449,7 +449,7 @@ static const struct option longopts[] = {
 	{ "channels", required_argument, NULL, O_CHANNELS },
 	{ "stream-channel", required_argument, NULL, O_STREAM_CHANNEL },
 	{ "gain", required_argument, NULL, O_GAIN },
-	{ "json", no_argument, NULL, O_JSON },
+	{ "json", no_argument, NULL, 'J' },
 	{ "predictions", required_argument, NULL, 'p' },
 	{ "write-ann", required_argument, NULL, O_WRITE_ANN },
 	{ "ann-dir", required_argument, NULL, O_ANN_DIR },
@@ -509,7 +509,7 @@ void args_parse(int argc, char **argv, struct opts *o)
 	memcpy(o->argv, argv, (size_t)argc * sizeof(char *));
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:b:d:B:j:n:p:qhV", longopts,
+	while ((c = getopt_long(argc, argv, ":m:b:d:B:j:n:p:JqhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -703,7 +703,7 @@ void args_parse(int argc, char **argv, struct opts *o)
 			o->stream_opt = "--gain";
 			o->gain = parse_real("--gain", optarg, 0, 1e12, 1);
 			break;
-		case O_JSON:
+		case 'J':
 			o->json = 1;
 			break;
 		case 'p':

@@ -14,11 +14,15 @@
 #   $(BNN_WFDB2RAW)     build/tests/bnn-wfdb2raw (a WFDB lead as a raw
 #                       stream, for the --stream tests)
 #   bnn-run             phony: $(BNN_RUN)
-#   test-bnn-run        phony: tests/unit/test_bnn_run.sh and
+#   test-bnn-run        phony: tests/unit/test_bnn_run.sh,
 #                       tests/unit/test_examples.sh (every documented
-#                       example runs) under tests/run-tap.sh (TAP, counted
-#                       like the unit tests)
-#   install-bnn-run     phony: binary and man page under $(DESTDIR)$(PREFIX)
+#                       example runs) and tests/unit/test_cli.sh (bnn-run
+#                       and bnn-smi: short options, bash completions;
+#                       bnn-smi.mk adds $(BNN_SMI) to the prerequisites)
+#                       under tests/run-tap.sh (TAP, counted like the unit
+#                       tests)
+#   install-bnn-run     phony: binary, man page and bash completion
+#                       (tools/completion/bnn-run) under $(DESTDIR)$(PREFIX)
 #
 # tests/unit/test_metrics.c (cmocka) builds with the generic unit-test
 # rule: it includes tools/bnn-run/metrics.c and ec57.c (listed below so
@@ -35,6 +39,8 @@ $(B)/tests/unit/test_metrics: tools/bnn-run/metrics.c tools/bnn-run/metrics.h \
 	tools/bnn-run/ec57.c tools/bnn-run/ec57.h
 MANDIR ?= $(PREFIX)/share/man
 BINDIR ?= $(PREFIX)/bin
+# Where bash-completion looks for a command's completion (by its name).
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 $(BNN_RUN): $(BNN_RUN_SRCS) $(BNN_RUN_HDRS) $(LIBBNN_A) $(LIBBNN_HDRS) \
 		$(CORE_HDRS)
@@ -64,9 +70,12 @@ test-bnn-run: $(BNN_RUN_SAN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
 	@tests/run-tap.sh bnn-run $(B)/test-logs/bnn-run -- \
 		tests/unit/test_bnn_run.sh $(BNN_RUN_SAN) $(BNN_MKMODEL) \
 		$(BNN_WFDB2RAW) --- \
-		tests/unit/test_examples.sh $(BNN_RUN_SAN)
+		tests/unit/test_examples.sh $(BNN_RUN_SAN) --- \
+		tests/unit/test_cli.sh $(BNN_RUN_SAN) $(BNN_SMI) $(BNN_MKMODEL)
 
 install-bnn-run: $(BNN_RUN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(BNN_RUN) $(DESTDIR)$(BINDIR)/
 	install -m 644 Documentation/bnn-run.1 $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 tools/completion/bnn-run $(DESTDIR)$(BASHCOMPDIR)/

@@ -2,6 +2,15 @@
 /*
  * report_json.c - bnn-run: the JSON report (--json) and the predictions
  * CSV (--predictions).
+ *
+ * The JSON is written as it goes, by fprintf, not built through a JSON
+ * library (issue 16 weighed Debian's jansson and json-c): the tools only
+ * write JSON, never read it, and with either library every field still
+ * takes a call of its own, a rate that is undefined still needs a helper
+ * that writes null (json_real() refuses NaN, json-c prints it as NaN),
+ * and jansson rejects strings that are not UTF-8 (a record's path need
+ * not be), so the code would be no shorter and no simpler, and the tools
+ * would gain a run-time dependency.  js() below escapes what JSON requires.
  */
 #include <math.h>
 #include <stdlib.h>

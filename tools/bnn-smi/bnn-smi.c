@@ -78,8 +78,10 @@ static const char help_text[] =
 "CARD, info and health show every card.\n"
 "\n"
 "Options:\n"
-"  -j, --json      machine-readable output: one JSON object on stdout\n"
-"                  (errors as {\"error\": {\"code\", \"name\", \"message\"}})\n"
+"  -J, --json      machine-readable output: one JSON object on stdout\n"
+"                  (errors as {\"error\": {\"code\", \"name\", \"message\"}});\n"
+"                  -J as in bnn-run (-j, the old spelling, still works with\n"
+"                  a warning: in bnn-run -j sets the thread count)\n"
 "  -h, --help      this text\n"
 "  -V, --version   program and library version\n"
 "\n"
@@ -101,6 +103,17 @@ static const char help_text[] =
 "  sudo " PROG " reset 0000:00:03.0\n";
 
 static int json;
+
+/* -j, the old short spelling of --json: bnn-run's -j is --threads, so
+ * both programs now take -J for --json.  Still accepted, with a note. */
+static void json_old_spelling(void)
+{
+	static int said;
+
+	if (!said++)
+		fprintf(stderr, PROG ": -j is deprecated: use -J or --json (bnn-run's -j is --threads)\n");
+	json = 1;
+}
 
 /* ---- output helpers ---------------------------------------------------- */
 
@@ -873,7 +886,7 @@ static int cmd_reset(char **names, int nnames)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -881,10 +894,13 @@ int main(int argc, char **argv)
 	const char *cmd = "list";
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+jhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+JjhV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
+		case 'J':
 			json = 1;
+			break;
+		case 'j':
+			json_old_spelling();
 			break;
 		case 'h':
 			fputs(help_text, stdout);
@@ -902,10 +918,15 @@ int main(int argc, char **argv)
 		int w = optind;
 
 		for (int i = optind; i < argc; i++) {
-			if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-J"))
 				json = 1;
+			else if (!strcmp(argv[i], "-j"))
+				json_old_spelling();
 			else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 				fputs(help_text, stdout);
+				return EX_OK;
+			} else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
+				printf(PROG " (libbnn %s)\n", bnn_version());
 				return EX_OK;
 			} else if (argv[i][0] == '-' && argv[i][1] &&
 				   strcmp(argv[i], "--") != 0)
