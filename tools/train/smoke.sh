@@ -89,6 +89,23 @@ print("smoke: test accuracy %.2f %%, S Se %s, V Se %s, memory %d bits (card %d),
          "-" if t["per_class"]["V"]["se"] is None else "%.1f %%" % (100 * t["per_class"]["V"]["se"]),
          m["total"], m["card"]))
 EOF
+# The epoch-selection scores of --select on a hand-made confusion matrix
+# (N, S, V, F, Q; F has 5 items, below the 20-item floor, so it is left out).
+"$PY" - "$here" <<'EOF' || fail "selection scores (--select)"
+import sys
+sys.path.insert(0, sys.argv[1])
+import metrics, train
+cm = [[90, 5, 5, 0, 0], [10, 30, 0, 0, 0], [0, 0, 20, 0, 0], [0, 0, 5, 0, 0], [0] * 5]
+m = metrics.from_confusion(cm, ["N", "S", "V", "F", "Q"])
+f1 = {c: m["per_class"][c]["f1"] for c in "NSV"}
+near = lambda x, y: abs(x - y) < 1e-12  # noqa: E731
+assert near(train.selection_score(m), sum(f1.values()) / 3)
+assert near(train.selection_score(m, how="nsv_f1"), sum(f1.values()) / 3)
+assert near(train.selection_score(m, how="sv_sum"), 30 / 40 + 30 / 35 + 20 / 20 + 20 / 30)
+assert train.selection_score(m, how="last") == 0.0
+print("smoke: --select scores: macro_f1 %.4f, sv_sum %.4f" %
+      (train.selection_score(m), train.selection_score(m, how="sv_sum")))
+EOF
 # Export: BN + sign folded into integer thresholds, run by a numpy reference
 # of libbnn's semantics (identical binary activations and predictions), then
 # written as .bnn; when libbnn and the bnn Python package are built

@@ -76,6 +76,11 @@ def parse_args(argv=None):
                    help="Adam learning rate (default 1e-3 fp, 3e-3 binary)")
     p.add_argument("--patience", type=int, default=0,
                    help="stop after this many epochs without validation gain (0: never)")
+    p.add_argument("--select", choices=list(SELECT), default="macro_f1",
+                   help="epoch choice on the validation records: macro_f1 (default; "
+                        "classes with >= 20 validation items), nsv_f1 (mean F1 of N, S, "
+                        "V), sv_sum (S Se + S +P + V Se + V +P), last (no choice: the "
+                        "last epoch)")
     p.add_argument("--class-weight-power", type=float, default=0.5)
     p.add_argument("--max-class-weight", type=float, default=20.0,
                    help="cap on a class weight relative to the largest class")
@@ -369,11 +374,29 @@ def init_input_layer(model, x_train, a, data_norm):
         first.set_stats(float(x_train.mean()), float(x_train.std()))
 
 
-def selection_score(m, min_support=20):
-    """Model-selection score on validation data: macro F1 over the classes
-    with at least min_support validation items (a class with a handful of
-    items, like Q with 0-8 beats in DS1 records, would only add noise)."""
-    f1 = [p["f1"] for p in m["per_class"].values() if p["support"] >= min_support]
+SELECT = ("macro_f1", "nsv_f1", "sv_sum", "last")
+
+
+def selection_score(m, min_support=20, how="macro_f1"):
+    """Model-selection score on validation data (--select). macro_f1: macro
+    F1 over the classes with at least min_support validation items (a class
+    with a handful of items, like Q with 0-8 beats in DS1 records, would
+    only add noise). nsv_f1: the mean F1 of N, S and V among those classes.
+    sv_sum: Se + +P of S and V among them (NaN counts 0), the sensitivity
+    side of the j-index (metrics.jindex) without kappa. last: 0 for every
+    epoch (fit keeps the last one)."""
+    if how == "last":
+        return 0.0
+    per = {c: p for c, p in m["per_class"].items() if p["support"] >= min_support}
+    if how == "sv_sum":
+        z = lambda v: 0.0 if v is None or math.isnan(v) else float(v)  # noqa: E731
+        return float(sum(z(per[c]["se"]) + z(per[c]["ppv"]) for c in ("S", "V") if c in per))
+    if how == "nsv_f1":
+        per = {c: p for c, p in per.items() if c in ("N", "S", "V")}
+    if how == "nsv_f1":
+        f1 = [0.0 if math.isnan(p["f1"]) else p["f1"] for p in per.values()]
+    else:
+        f1 = [p["f1"] for p in per.values()]
     return float(np.mean(f1)) if f1 else m["macro_f1"]
 
 
@@ -449,7 +472,7 @@ def fit(a, ds, tr, va, n_classes, tag=""):
         t_train = time.time() - t0
         pv = predict(model, ds.x[va], None if feats is None else feats[va])
         mv = metrics.compute(ds.y[va], pv, ds.classes)
-        score = selection_score(mv)
+        score = selection_score(mv, how=a.select)
         hist.append(dict(epoch=ep + 1, loss=tot / max(nb, 1), val_acc=mv["accuracy"],
                          val_macro_f1=mv["macro_f1"], val_select=score, train_s=t_train,
                          val_se={c: mv["per_class"][c]["se"] for c in ds.classes}))
@@ -457,7 +480,7 @@ def fit(a, ds, tr, va, n_classes, tag=""):
             (tag, ep + 1, tot / max(nb, 1), 100 * mv["accuracy"], score,
              " ".join("%s %.0f" % (c, 100 * mv["per_class"][c]["se"]) for c in ds.classes
                       if mv["per_class"][c]["support"] >= 20), t_train))
-        if score > best or best_state is None:
+        if score > best or best_state is None or (a.select == "last" and score >= best):
             best, best_state, best_epoch, stale = score, copy.deepcopy(model.state_dict()), ep + 1, 0
         else:
             stale += 1
