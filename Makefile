@@ -184,18 +184,38 @@ $(FUZZ_WFDB): tests/fuzz/fuzz_wfdb.c $(wildcard libbnn/data/*.c) $(CORE_HDRS)
 		-fno-sanitize-recover=undefined -Ilibbnn/data -Ilibbnn/include $< \
 		$(wildcard libbnn/data/*.c) -lm -ledf -o $@
 
+# The device-model core driven as a hostile guest would (registers, rings,
+# DMA, slices, timers, resets, save/load); seeds and regression inputs in
+# tests/fuzz/corpus/dev, which run.sh runs first.
+FUZZ_DEV := $(B)/fuzz/fuzz_dev
+$(FUZZ_DEV): tests/fuzz/fuzz_dev.c $(wildcard emulator/core/*.c) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -Wall -Wextra -Werror \
+		-Ikernel -Iemulator/core $< $(wildcard emulator/core/*.c) \
+		-lm -o $@
+
+FUZZERS := $(FUZZ_MODEL) $(FUZZ_WFDB) $(FUZZ_DEV)
 TEST_FUZZ_SECONDS ?= 30
-test-fuzz: $(FUZZ_MODEL) $(FUZZ_WFDB)
+test-fuzz: $(FUZZERS)
 	@echo "== fuzzers ($(TEST_FUZZ_SECONDS) s each; longer: make fuzz)"
 	@tests/run-tap.sh fuzz $(B)/test-logs/fuzz -- tests/fuzz/run.sh \
-		$(TEST_FUZZ_SECONDS) $(B)/fuzz $(FUZZ_MODEL) $(FUZZ_WFDB)
+		$(TEST_FUZZ_SECONDS) $(B)/fuzz $(FUZZERS)
 
-# make fuzz: the libFuzzer targets for longer, then the guest ioctl fuzzer
-# for FUZZ_IOCTL_CALLS calls (5 M: about 17 min on Debian's kernel under TCG).
+# make fuzz: the libFuzzer targets for longer (FUZZ_SECONDS each; the device
+# core FUZZ_DEV_SECONDS, an hour by default), QEMU's generic-fuzz on -device
+# rbnn for QEMU_FUZZ_SECONDS (its own clang --enable-fuzzing build of QEMU,
+# in $(RBNN_CACHE)/qemu-*/build-fuzz, built only here), then the guest ioctl
+# fuzzer for FUZZ_IOCTL_CALLS calls (5 M: about 17 min on Debian's kernel
+# under TCG).
+FUZZ_DEV_SECONDS ?= 3600
+QEMU_FUZZ_SECONDS ?= 600
 FUZZ_IOCTL_CALLS ?= 5000000
 FUZZ_IOCTL_SEED ?=
-fuzz: $(FUZZ_MODEL) $(FUZZ_WFDB) qemu
+fuzz: $(FUZZERS) qemu
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(B)/fuzz $(FUZZ_MODEL) $(FUZZ_WFDB)
+	tests/fuzz/run.sh $(FUZZ_DEV_SECONDS) $(B)/fuzz $(FUZZ_DEV)
+	tests/fuzz/qemu-generic-fuzz.sh $(QEMU_FUZZ_SECONDS) $(B)/fuzz
 	RBNN_QEMU=$$(head -n1 $(QEMU_PATHS)) tests/vm/fuzz-ioctl.sh $(FUZZ_IOCTL_CALLS) $(FUZZ_IOCTL_SEED)
 
 # The syzkaller description of the uAPI checked against the C header.

@@ -26,6 +26,9 @@ exempt() {
 	LICENSE|LICENSES/*) echo "licence text" ;;
 	models/*.bnn) echo "binary model written by make results" ;;
 	Documentation/results/*.png) echo "plot written by make results" ;;
+	tests/fuzz/corpus/*/*[!d]|tests/fuzz/corpus/*/*[!m]d)
+		# binary libFuzzer inputs (their README.md has the line)
+		echo "fuzzer input" ;;
 	.gitignore|*/.gitignore) echo "git ignore list" ;;
 	tests/vm/kconfig/*.config)
 		# as the kernel's own fragments (kernel/configs/*.config); its

@@ -10,6 +10,13 @@
 #                                         the path of the rbnn qtest binary
 #   emulator/qemu/build-qemu.sh --qemu    builds; prints only the QEMU path
 #   emulator/qemu/build-qemu.sh --qtest   builds; prints only the qtest path
+#   emulator/qemu/build-qemu.sh --fuzz    builds QEMU's libFuzzer binary
+#                                         qemu-fuzz-x86_64 (clang,
+#                                         --enable-fuzzing, ASan, UBSan) in
+#                                         its own directory, build-fuzz, beside
+#                                         the normal build; prints its path.
+#                                         Only make fuzz asks for it: the
+#                                         first build takes minutes
 #
 # Run the qtest (firmware comes from Debian's seabios/qemu-system-data):
 #   QTEST_QEMU_BINARY="$QEMU -L /usr/share/seabios -L /usr/share/qemu" \
@@ -21,7 +28,8 @@ case ${1:-} in
 "") ;;
 --qemu) PRINT=qemu ;;
 --qtest) PRINT=qtest ;;
-*) echo "usage: $0 [--qemu|--qtest]" >&2; exit 2 ;;
+--fuzz) PRINT=fuzz ;;
+*) echo "usage: $0 [--qemu|--qtest|--fuzz]" >&2; exit 2 ;;
 esac
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -32,6 +40,7 @@ TARBALL_SHA256=0901da33844a331bf8b3602b9c1fbd178e60b737c8e3ade678255bd090c9b9f1
 QDIR=$CACHE/qemu-$QEMU_VERSION
 SRC=$QDIR/src
 BUILD=$QDIR/build
+[ "$PRINT" = fuzz ] && BUILD=$QDIR/build-fuzz
 
 log() { printf 'build-qemu: %s\n' "$*" >&2; }
 
@@ -142,6 +151,13 @@ CONF_ARGS=(--python=/usr/bin/python3 --cc="ccache cc" --target-list=x86_64-softm
 	--without-default-features --without-default-devices --with-devices-x86_64=rbnn
 	--disable-docs --disable-tools --disable-user --disable-download
 	--disable-install-blobs)
+if [ "$PRINT" = fuzz ]; then
+	# docs/devel/testing/fuzzing.rst: clang, --enable-fuzzing; the
+	# sanitizers make every memory error a crash the fuzzer reports.
+	CONF_ARGS=("${CONF_ARGS[@]/--cc=ccache cc/--cc=ccache ${CLANG:-clang-14}}"
+		--cxx="ccache ${CLANGXX:-clang++-14}" --enable-fuzzing
+		--enable-asan --enable-ubsan)
+fi
 conf_key=$(printf '%s\n' "${CONF_ARGS[@]}" | sha256sum | cut -c1-16)
 export CCACHE_DIR=$CACHE/ccache CCACHE_BASEDIR=$SRC CCACHE_NOHASHDIR=1
 if [ "$(cat "$BUILD/.rbnn-conf" 2>/dev/null)" != "$conf_key" ]; then
@@ -156,9 +172,16 @@ fi
 # 5. Build.
 targets=(qemu-system-x86_64)
 [ -f "$QTEST_SRC" ] && targets+=(tests/qtest/rbnn-test)
+[ "$PRINT" = fuzz ] && targets=(qemu-fuzz-x86_64)
 log "building ${targets[*]}"
-ninja -C "$BUILD" "${targets[@]}" >"$BUILD/ninja.log" 2>&1 ||
+jobs=()
+[ "$PRINT" = fuzz ] && jobs=(-j "${RBNN_FUZZ_JOBS:-2}")
+ninja -C "$BUILD" "${jobs[@]}" "${targets[@]}" >"$BUILD/ninja.log" 2>&1 ||
 	{ grep -E 'error|Error' -A3 "$BUILD/ninja.log" | head -n 60 >&2; exit 1; }
+if [ "$PRINT" = fuzz ]; then
+	echo "$BUILD/qemu-fuzz-x86_64"
+	exit 0
+fi
 [ "$PRINT" = qtest ] || echo "$BUILD/qemu-system-x86_64"
 if [ "$PRINT" != qemu ] && [ -f "$QTEST_SRC" ]; then
 	echo "$BUILD/tests/qtest/rbnn-test"
