@@ -20,20 +20,9 @@
 #include "rbnn_regs.h"
 #include "rbnn_array.h"
 #include "rbnn_rng.h"
+#include "array_util.h"
 
 /* ---- test helpers (independent of the core) ------------------------- */
-
-/* Test-local PRNG (splitmix64 stream), not the core's generator. */
-static uint64_t trng_state;
-
-static uint64_t trng(void)
-{
-	uint64_t z = (trng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 static uint32_t trng_below(uint32_t n)
 {
@@ -51,18 +40,6 @@ static struct rbnn_params params(bool error_model)
 	p.cols = 256;
 	p.read_ber = 0;
 	return p;
-}
-
-static struct rbnn_array *mk(const struct rbnn_params *p)
-{
-	char err[128];
-	struct rbnn_array *a;
-
-	if (rbnn_params_check(p, err, sizeof(err)))
-		fail_msg("params: %s", err);
-	a = rbnn_array_new(p);
-	assert_non_null(a);
-	return a;
 }
 
 static void unpack(const uint64_t *w, int *bits, uint32_t n)
@@ -103,41 +80,9 @@ static void program_all(struct rbnn_array *a, uint64_t *data,
 			struct rbnn_prog_result *res_sum)
 {
 	const struct rbnn_params *p = rbnn_array_params(a);
-	unsigned int w = rbnn_array_row_words(a);
-	uint32_t t;
 
-	rand_words(data, (size_t)p->tiles * p->rows * w);
-	if (res_sum)
-		memset(res_sum, 0, sizeof(*res_sum));
-	for (t = 0; t < p->tiles; t++) {
-		struct rbnn_prog_result r;
-
-		rbnn_array_program(a, t, 0, p->rows,
-				   data + (size_t)t * p->rows * w, o, &r, NULL);
-		if (res_sum) {
-			res_sum->pulses += r.pulses;
-			res_sum->unverified += r.unverified;
-		}
-	}
-}
-
-/* Cells of the whole array that read differently from @data. */
-static uint64_t count_errors(struct rbnn_array *a, const uint64_t *data)
-{
-	const struct rbnn_params *p = rbnn_array_params(a);
-	unsigned int w = rbnn_array_row_words(a);
-	uint64_t *buf = malloc(w * 8), errs = 0;
-	uint32_t t, r;
-
-	for (t = 0; t < p->tiles; t++)
-		for (r = 0; r < p->rows; r++) {
-			rbnn_array_read(a, t, r, buf, NULL);
-			errs += diff_bits(buf, data +
-					  ((size_t)t * p->rows + r) * w,
-					  p->cols);
-		}
-	free(buf);
-	return errs;
+	rand_words(data, (size_t)p->tiles * p->rows * rbnn_array_row_words(a));
+	program_rows(a, data, o, res_sum);
 }
 
 static void read_all(struct rbnn_array *a, uint64_t *out)

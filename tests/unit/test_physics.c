@@ -22,17 +22,7 @@
 #include "rbnn_regs.h"
 #include "rbnn_array.h"
 #include "rbnn_params.h"
-
-static uint64_t trng_state;
-
-static uint64_t trng(void)
-{
-	uint64_t z = (trng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
+#include "array_util.h"
 
 static void assert_binomial(uint64_t observed, uint64_t n, double p,
 			    const char *what)
@@ -64,18 +54,6 @@ static struct rbnn_params card(uint32_t mode, uint64_t seed)
 	return p;
 }
 
-static struct rbnn_array *mk(const struct rbnn_params *p)
-{
-	char err[128];
-	struct rbnn_array *a;
-
-	if (rbnn_params_check(p, err, sizeof(err)))
-		fail_msg("params: %s", err);
-	a = rbnn_array_new(p);
-	assert_non_null(a);
-	return a;
-}
-
 static uint64_t *random_data(const struct rbnn_params *p)
 {
 	size_t i, n = (size_t)p->tiles * p->rows * (p->cols / 64);
@@ -85,39 +63,6 @@ static uint64_t *random_data(const struct rbnn_params *p)
 	for (i = 0; i < n; i++)
 		d[i] = trng();
 	return d;
-}
-
-static void program_all(struct rbnn_array *a, const uint64_t *data,
-			const struct rbnn_prog_opts *o)
-{
-	const struct rbnn_params *p = rbnn_array_params(a);
-	unsigned int w = p->cols / 64;
-	uint32_t t;
-
-	for (t = 0; t < p->tiles; t++)
-		rbnn_array_program(a, t, 0, p->rows,
-				   data + (size_t)t * p->rows * w, o, NULL,
-				   NULL);
-}
-
-static uint64_t count_errors(struct rbnn_array *a, const uint64_t *data)
-{
-	const struct rbnn_params *p = rbnn_array_params(a);
-	unsigned int w = p->cols / 64, i;
-	uint64_t *buf = malloc(w * 8), errs = 0;
-	uint32_t t, r;
-
-	for (t = 0; t < p->tiles; t++)
-		for (r = 0; r < p->rows; r++) {
-			const uint64_t *d = data + ((size_t)t * p->rows + r) * w;
-
-			rbnn_array_read(a, t, r, buf, NULL);
-			for (i = 0; i < w; i++)
-				errs += (uint64_t)__builtin_popcountll(buf[i] ^
-								       d[i]);
-		}
-	free(buf);
-	return errs;
 }
 
 /* Errors over @passes fresh programmings of the whole card at @cur. */
@@ -133,7 +78,7 @@ static uint64_t measure(uint32_t mode, double cur, int passes, uint64_t seed,
 	for (i = 0; i < passes; i++) {
 		uint64_t *d = random_data(&p);
 
-		program_all(a, d, &o);
+		program_rows(a, d, &o, NULL);
 		errs += count_errors(a, d);
 		free(d);
 	}
@@ -210,8 +155,8 @@ static double stuck_fraction(double cur, double cycles)
 	p.wear_accel = (uint32_t)(cycles / 2);
 	a = mk(&p);
 	d = random_data(&p);
-	program_all(a, d, &o);
-	program_all(a, d, &o);
+	program_rows(a, d, &o, NULL);
+	program_rows(a, d, &o, NULL);
 	for (t = 0; t < p.tiles; t++) {
 		rbnn_array_tile_wear(a, t, &w);
 		stuck += w.stuck;
@@ -267,8 +212,8 @@ static void test_golden_window(void **state)
 		p.wear_accel = k ? 400000 : 1;
 		a = mk(&p);
 		d = random_data(&p);
-		program_all(a, d, NULL);
-		program_all(a, d, NULL);
+		program_rows(a, d, NULL, NULL);
+		program_rows(a, d, NULL, NULL);
 		for (r = 0; r < p.rows; r++)
 			for (c = 0; c < p.cols; c++) {
 				double m = rbnn_array_cell_margin(a, 0, r, c);
@@ -349,7 +294,7 @@ static void test_golden_retention(void **state)
 		p.tiles = 4;
 		a = mk(&p);
 		d = random_data(&p);
-		program_all(a, d, &o);
+		program_rows(a, d, &o, NULL);
 		assert_int_equal(rbnn_array_set_temperature(a, temp[k]), 0);
 		rbnn_array_advance_age(a, year);
 		eq = rbnn_array_retention_age(a);
@@ -387,7 +332,7 @@ static void test_state_retention(void **state)
 	a = mk(&p);
 	d = random_data(&p);
 	buf = malloc(w * 8);
-	program_all(a, d, NULL);
+	program_rows(a, d, NULL, NULL);
 	assert_int_equal(rbnn_array_set_temperature(a, 125), 0);
 	rbnn_array_advance_age(a, 10 * 365.25 * 86400);
 	for (t = 0; t < p.tiles; t++)
@@ -482,7 +427,7 @@ static void test_read_disturb(void **state)
 	p.read_disturb_n0 = 1024;
 	a = mk(&p);
 	d = random_data(&p);
-	program_all(a, d, NULL);
+	program_rows(a, d, NULL, NULL);
 	m0[0] = rbnn_array_cell_margin(a, 0, 0, 7);
 	m0[1] = rbnn_array_cell_margin(a, 0, 1, 7);
 	for (i = 0; i < 1023; i++)
@@ -503,7 +448,7 @@ static void test_read_disturb(void **state)
 	b = mk(&p);
 	assert_int_equal(rbnn_array_load(b, img, n), 0);
 	assert_true(rbnn_array_cell_margin(b, 0, 0, 7) == m1[0]);
-	program_all(a, d, NULL);
+	program_rows(a, d, NULL, NULL);
 	m0[0] = rbnn_array_cell_margin(a, 0, 0, 7);
 	m0[1] = rbnn_array_cell_margin(a, 0, 1, 7);
 	/* XNOR reads count too, single and batched (2048 + 2048). */

@@ -29,10 +29,13 @@
 # once on every resume from S3.
 # vm-allow: ACPI Error: Could not disable RealTimeClock events
 # vm-file: tests/vm/guest-lib/ktap.sh
+# vm-file: tests/vm/guest-lib/card-loop.sh
 set -u
 
 # shellcheck source-path=SCRIPTDIR source=../guest-lib/ktap.sh
 . /tests/vm/guest-lib/ktap.sh
+# shellcheck source-path=SCRIPTDIR source=../guest-lib/card-loop.sh
+. /tests/vm/guest-lib/card-loop.sh
 diag() { echo "# $*"; }
 
 echo "KTAP version 1"
@@ -61,28 +64,7 @@ done
 /bin/bnn-run -m /tmp/ecg.bnn -b cpu -q -p /tmp/cpu.csv "$REC"
 result $? "cpu reference on record 100"
 
-# bnn-run on the card, 16 beats per EXEC, over and over until told to
-# stop, so that the sleep lands in the middle of a run.
-loop_card() {
-	local n=0 last
-	rm -f /tmp/stop
-	while :; do
-		last=0
-		[ -e /tmp/stop ] && last=1
-		if ! /bin/bnn-run -m /tmp/ecg.bnn -b rbnn -B 16 --queue 8 -q \
-			-p /tmp/card.csv "$REC" >/tmp/card.out 2>&1 ||
-			! cmp -s /tmp/cpu.csv /tmp/card.csv; then
-			sed 's/^/    /' /tmp/card.out | tail -n 5
-			echo "run $n failed" >/tmp/card.loop
-			return 1
-		fi
-		n=$((n + 1))
-		[ "$last" -eq 1 ] && break
-	done
-	echo "$n runs" >/tmp/card.loop
-}
-
-loop_card &
+loop_card s3 &
 pid=$!
 sleep 1
 echo 0 >/sys/class/rtc/rtc0/wakealarm
@@ -97,7 +79,7 @@ result $rc "the machine slept in S3 and woke up on the RTC alarm"
 touch /tmp/stop
 wait "$pid"
 rc=$?
-diag "bnn-run: $(cat /tmp/card.loop)"
+diag "bnn-run: $(cat /tmp/s3.loop)"
 result $rc "bnn-run across the sleep: the cpu backend's predictions every time"
 
 RBNN_DEVICE=/dev/accel/accel0 /bin/rbnn_smoke -t query -t program_readback \
