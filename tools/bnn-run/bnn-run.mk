@@ -65,13 +65,14 @@ $(BNN_WFDB2RAW): tests/unit/bnn-wfdb2raw.c $(LIBBNN_A) $(LIBBNN_HDRS)
 .PHONY: bnn-run test-bnn-run install-bnn-run
 bnn-run: $(BNN_RUN)
 
-test-bnn-run: $(BNN_RUN_SAN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
+test-bnn-run: $(BNN_RUN_SAN) $(BNN_MKMODEL) $(BNN_WFDB2RAW) $(B)/tools/bnn-qrs-eval
 	@echo "== bnn-run end-to-end tests (ASan + UBSan)"
 	@tests/run-tap.sh bnn-run $(B)/test-logs/bnn-run -- \
 		tests/unit/test_bnn_run.sh $(BNN_RUN_SAN) $(BNN_MKMODEL) \
 		$(BNN_WFDB2RAW) --- \
 		tests/unit/test_examples.sh $(BNN_RUN_SAN) --- \
-		tests/unit/test_cli.sh $(BNN_RUN_SAN) $(BNN_SMI) $(BNN_MKMODEL)
+		tests/unit/test_cli.sh $(BNN_RUN_SAN) $(BNN_SMI) $(BNN_MKMODEL) --- \
+		tests/unit/test_qrs_eval.sh $(B)/tools/bnn-qrs-eval
 
 install-bnn-run: $(BNN_RUN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
