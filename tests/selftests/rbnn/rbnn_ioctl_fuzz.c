@@ -2033,7 +2033,17 @@ static void op_tile_free(struct worker *w, int ci)
 	a.tile = own_tile(w, x);
 	maybe_mutate(w, &c);
 	ret = do_ioctl(w, &c, 0, false);
-	if (ret == 0 && c.place != P_NULL && c.place != P_HOLE)
+	if (ret || c.place == P_NULL || c.place == P_HOLE)
+		return;
+	/*
+	 * A mutated size or direction makes the DRM core read fewer bytes,
+	 * or none, and zero the rest: the kernel freed a tile of its own
+	 * reading (tile 0, say), not necessarily a.tile.
+	 */
+	if (_IOC_SIZE(c.req) < sizeof(a) ||
+	    _IOC_DIR(c.req) != _IOC_DIR(DRM_IOCTL_RBNN_TILE_FREE))
+		x->exact = false;
+	else
 		tile_forget(x, a.tile);	/* a is what the kernel read */
 }
 
