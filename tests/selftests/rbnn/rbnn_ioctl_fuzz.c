@@ -1319,15 +1319,20 @@ static bool budget_left(struct worker *w)
  * After a call with a truncated size or a cleared direction in the ioctl
  * number, make @c->arg what the kernel read: it zero-fills what it was not
  * given. Calls whose inputs change the worker's state (GEM_CLOSE, TILE_FREE,
- * SYNCOBJ_DESTROY) then know what the kernel did.
+ * SYNCOBJ_DESTROY) then know what the kernel did. A NULL or half-unmapped
+ * argument that succeeded was not read where it faults: the call copied
+ * nothing in (size 0, no write direction), or, before the hole, no more
+ * than lies there.
  */
-static void kernel_view(struct call *c)
+static void kernel_view(struct call *c, int ret)
 {
 	uint32_t n = _IOC_SIZE(c->req);
 
-	if (!c->arg || c->place == P_NULL || c->place == P_HOLE || c->req == 0)
+	if (!c->arg || c->req == 0)
 		return;
-	if (!(_IOC_DIR(c->req) & _IOC_WRITE))
+	if ((c->place == P_NULL || c->place == P_HOLE) && ret)
+		return;		/* the kernel may have read nothing */
+	if (!(_IOC_DIR(c->req) & _IOC_WRITE) || c->place == P_NULL)
 		n = 0;		/* nothing copied in */
 	if (n < c->len)
 		memset(c->arg + n, 0, c->len - n);
@@ -1366,7 +1371,7 @@ static int do_ioctl(struct worker *w, struct call *c, int64_t deadline,
 	}
 	if (c->place == P_BIG && c->moved && !c->out_lost)
 		memcpy(c->arg, c->moved, c->len);
-	kernel_view(c);
+	kernel_view(c, ret);
 	return ret;
 }
 
@@ -2033,17 +2038,7 @@ static void op_tile_free(struct worker *w, int ci)
 	a.tile = own_tile(w, x);
 	maybe_mutate(w, &c);
 	ret = do_ioctl(w, &c, 0, false);
-	if (ret || c.place == P_NULL || c.place == P_HOLE)
-		return;
-	/*
-	 * A mutated size or direction makes the DRM core read fewer bytes,
-	 * or none, and zero the rest: the kernel freed a tile of its own
-	 * reading (tile 0, say), not necessarily a.tile.
-	 */
-	if (_IOC_SIZE(c.req) < sizeof(a) ||
-	    _IOC_DIR(c.req) != _IOC_DIR(DRM_IOCTL_RBNN_TILE_FREE))
-		x->exact = false;
-	else
+	if (!ret)
 		tile_forget(x, a.tile);	/* a is what the kernel read */
 }
 
