@@ -6,9 +6,9 @@
  *   tiles          tile map: owner, rows programmed, jobs in flight, wear
  *   force_reset    write 1: reset the card as a hang recovery would
  *   test_irq       write 1: raise the card's test interrupt and wait for it
- *   fault          (debug=on cards) read/write the FAULT register
- *   stuck          (debug=on) write "tile row col cmd": STUCK_* registers
- *   age_advance_s  (debug=on) write N: age the array by N seconds
+ *   fault          (x-debug=on cards) read/write the FAULT register
+ *   stuck          (x-debug=on) write "tile row col cmd": STUCK_* registers
+ *   age_advance_s  (x-debug=on) write N: age the array by N seconds
  *   scrub          write "all" or a tile index: scrub (REFRESH) every row
  *                  of those tiles, whoever owns them, and wait; then read
  *                  the report of that scrub from the same open file
@@ -150,7 +150,7 @@ static int rbnn_test_irq_get(void *data, u64 *val)
 DEFINE_DEBUGFS_ATTRIBUTE(rbnn_test_irq_fops, rbnn_test_irq_get,
 			 rbnn_test_irq_set, "%llu\n");
 
-/* Debug registers exist only on cards created with debug=on. */
+/* Debug registers exist only on cards created with x-debug=on. */
 static int rbnn_debug_enter(struct rbnn_device *rdev, int *idx)
 {
 	if (!(rdev->caps & RBNN_CAP_DEBUG))

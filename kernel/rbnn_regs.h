@@ -96,7 +96,7 @@
 #define RBNN_REG_PARAM_VAL_LO		0x184	/* RO: latches _HI */
 #define RBNN_REG_PARAM_VAL_HI		0x188
 
-/* Debug registers: only active with the device property debug=on. */
+/* Debug registers: only active with the device property x-debug=on. */
 #define RBNN_REG_FAULT			0x200	/* RW: RBNN_FAULT_* (one-shot) */
 #define RBNN_REG_STUCK_TILE		0x204	/* RW */
 #define RBNN_REG_STUCK_ROW		0x208	/* RW */

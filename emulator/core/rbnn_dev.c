@@ -86,7 +86,7 @@ _Static_assert(sizeof(struct rbnn_hw_wear) == 8, "wear size");
 #define NO_DEADLINE		UINT64_MAX
 
 #define STATE_MAGIC		0x53444e42u /* "BNDS" */
-#define STATE_VERSION		3u
+#define STATE_VERSION		4u
 
 #define CTRL_MASK	(RBNN_CTRL_ENABLE | RBNN_CTRL_RESET)
 #define INT_MASK_ALL	(RBNN_INT_CQ | RBNN_INT_ERROR | RBNN_INT_TEST)
@@ -291,6 +291,16 @@ static void raise_int(struct rbnn_dev *d, uint32_t bits)
 	bits &= INT_MASK_ALL;
 	d->int_status |= bits;
 	en = bits & d->int_mask;
+	if (en & RBNN_INT_CQ)
+		send_msg(d, RBNN_MSIX_VEC_CQ);
+	if (en & (RBNN_INT_ERROR | RBNN_INT_TEST))
+		send_msg(d, RBNN_MSIX_VEC_EVENT);
+}
+
+void rbnn_dev_int_replay(struct rbnn_dev *d)
+{
+	uint32_t en = d->int_status & d->int_mask;
+
 	if (en & RBNN_INT_CQ)
 		send_msg(d, RBNN_MSIX_VEC_CQ);
 	if (en & (RBNN_INT_ERROR | RBNN_INT_TEST))
@@ -2076,9 +2086,11 @@ static size_t regs_size(const struct rbnn_dev *d)
 	return s.off;
 }
 
+/* Registers, the card's properties, then the array (with its length). */
 size_t rbnn_dev_state_size(const struct rbnn_dev *d)
 {
-	return regs_size(d) + 8 + rbnn_array_state_size(d->arr);
+	return regs_size(d) + rbnn_params_state_size() + 8 +
+	       rbnn_array_state_size(d->arr);
 }
 
 void rbnn_dev_save(const struct rbnn_dev *d, void *buf)
@@ -2089,6 +2101,8 @@ void rbnn_dev_save(const struct rbnn_dev *d, void *buf)
 
 	/* Encode little-endian internals (the CQE is kept in host order). */
 	ser_regs(&s, &tmp);
+	rbnn_params_save(&d->p, (uint8_t *)buf + s.off);
+	s.off += rbnn_params_state_size();
 	ser_u64(&s, &alen);
 	rbnn_array_save(d->arr, (uint8_t *)buf + s.off);
 }
@@ -2124,27 +2138,40 @@ static bool regs_valid(const struct rbnn_dev *t, uint32_t tiles)
 	return true;
 }
 
-int rbnn_dev_load(struct rbnn_dev *d, const void *buf, size_t len)
+int rbnn_dev_load(struct rbnn_dev *d, const void *buf, size_t len,
+		  char *err, size_t errlen)
 {
 	struct rbnn_dev tmp = *d;
 	struct ser s = { .in = buf, .len = len };
+	size_t plen = rbnn_params_state_size();
 	uint64_t alen = 0;
 	uint64_t *tiles = d->tile_scrub_weak;
 
+	snprintf(err, errlen, "a malformed or other-version card state");
 	if (!buf)
 		return -1;
 	/* Loaded into a copy: a rejected state leaves the device as it was. */
 	tmp.tile_scrub_weak = calloc(d->p.tiles, sizeof(*tmp.tile_scrub_weak));
-	if (!tmp.tile_scrub_weak)
-		return -1;
-	ser_regs(&s, &tmp);
-	ser_u64(&s, &alen);
-	if (s.err || alen != len - s.off || !regs_valid(&tmp, d->p.tiles) ||
-	    rbnn_array_load(d->arr, (const uint8_t *)buf + s.off,
-			    (size_t)alen)) {
-		free(tmp.tile_scrub_weak);
+	if (!tmp.tile_scrub_weak) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	ser_regs(&s, &tmp);
+	if (s.err || !regs_valid(&tmp, d->p.tiles) || len - s.off < plen)
+		goto fail;
+	/* A card with other physics would compute other results. */
+	if (rbnn_params_compare_state(&d->p, (const uint8_t *)buf + s.off, plen,
+				      err, errlen))
+		goto fail;
+	snprintf(err, errlen, "a malformed or other-version card state");
+	s.off += plen;
+	ser_u64(&s, &alen);
+	if (s.err || alen != len - s.off ||
+	    rbnn_array_load(d->arr, (const uint8_t *)buf + s.off,
+			    (size_t)alen))
+		goto fail;
+	if (errlen)
+		err[0] = '\0';
 	memcpy(tiles, tmp.tile_scrub_weak, d->p.tiles * sizeof(*tiles));
 	free(tmp.tile_scrub_weak);
 	tmp.tile_scrub_weak = tiles;
@@ -2161,4 +2188,8 @@ int rbnn_dev_load(struct rbnn_dev *d, const void *buf, size_t len)
 	if (d->host.kick)
 		d->host.kick(d->host.opaque);
 	return 0;
+
+fail:
+	free(tmp.tile_scrub_weak);
+	return -1;
 }

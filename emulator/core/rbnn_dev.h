@@ -80,14 +80,27 @@ bool rbnn_dev_computing(const struct rbnn_dev *d);
 void rbnn_dev_timer(struct rbnn_dev *d);
 
 /*
+ * The host can send messages again (MSI-X was enabled): one message per
+ * vector whose INT_STATUS sources are pending and unmasked, so that no
+ * event raised while messages could not be sent is lost.
+ */
+void rbnn_dev_int_replay(struct rbnn_dev *d);
+
+/*
  * Reset. power_on also clears the lifetime counters; RRAM contents,
  * thresholds and wear always survive.
  */
 void rbnn_dev_reset(struct rbnn_dev *d, bool power_on);
 
-/* Serialised state (registers + array), for migration. */
+/*
+ * Serialised state (registers, properties, array), for migration.
+ * rbnn_dev_load() refuses a state saved by a card with other properties
+ * (geometry, physics, seed...) or a malformed one: -1 with the reason in
+ * @err, and the device is left as it was.
+ */
 size_t rbnn_dev_state_size(const struct rbnn_dev *d);
 void rbnn_dev_save(const struct rbnn_dev *d, void *buf);
-int rbnn_dev_load(struct rbnn_dev *d, const void *buf, size_t len);
+int rbnn_dev_load(struct rbnn_dev *d, const void *buf, size_t len,
+		  char *err, size_t errlen);
 
 #endif /* RBNN_DEV_H */

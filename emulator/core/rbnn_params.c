@@ -130,7 +130,7 @@ static const struct u32_rule u32_rules[] = {
 	U32(cell_mode, "cell-mode", RBNN_CELL_2T2R, RBNN_CELL_1T1R),
 	U32(pulse_ns, "pulse-ns", 10, 10000),
 	U32(verify_max, "verify-max", 0, 64),
-	U32(wear_accel, "wear-accel", 1, 1000000000),
+	U32(wear_accel, "x-wear-accel", 1, 1000000000),
 	U32(timing, "timing", 0, 1),
 	U32(prog_parallel, "prog-parallel", 1, 1u << 20),
 };
@@ -180,6 +180,29 @@ static const struct dbl_rule dbl_rules[] = {
 	DBL(t_cmd_ns, "t-cmd-ns", 0.0, 1e9, false),
 };
 
+/* The properties that are neither range-checked uint32 nor double. */
+enum other_kind { O_U64, O_BOOL, O_U32 };
+
+struct other_field {
+	const char *name;
+	size_t off;
+	enum other_kind kind;
+};
+
+#define OTHER(field, name, kind) \
+	{ name, offsetof(struct rbnn_params, field), kind }
+
+static const struct other_field other_fields[] = {
+	OTHER(seed, "seed", O_U64),
+	OTHER(error_model, "error-model", O_BOOL),
+	OTHER(debug, "x-debug", O_BOOL),
+	OTHER(fault_hang_cmd, "x-fault-hang-cmd", O_U32),
+	OTHER(fault_dma_every, "x-fault-dma-every", O_U32),
+	OTHER(fault_irq_every, "x-fault-irq-every", O_U32),
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
 static int check_u32(const struct rbnn_params *p, const struct u32_rule *r,
 		     char *err, size_t errlen)
 {
@@ -212,10 +235,10 @@ int rbnn_params_check(const struct rbnn_params *p, char *err, size_t errlen)
 
 	if (errlen)
 		err[0] = '\0';
-	for (i = 0; i < sizeof(u32_rules) / sizeof(u32_rules[0]); i++)
+	for (i = 0; i < NELEM(u32_rules); i++)
 		if (check_u32(p, &u32_rules[i], err, errlen))
 			return -1;
-	for (i = 0; i < sizeof(dbl_rules) / sizeof(dbl_rules[0]); i++)
+	for (i = 0; i < NELEM(dbl_rules); i++)
 		if (check_dbl(p, &dbl_rules[i], err, errlen))
 			return -1;
 	if (p->cols % 64) {
@@ -239,6 +262,123 @@ int rbnn_params_check(const struct rbnn_params *p, char *err, size_t errlen)
 }
 
 /* Standard normal CDF. */
+/*
+ * ---- the properties in a migration state ----
+ * Every property but temperature-c (which migrates with the array, and
+ * qom-set may change at run time), 8 bytes each, little-endian, in table
+ * order: the destination must have been created with the same ones.
+ */
+
+/* A double is compared and stored by its bits: -0 and 0 differ, as given. */
+static uint64_t field_bits(const struct rbnn_params *p, size_t i,
+			   const char **name, bool *is_dbl)
+{
+	uint64_t v = 0;
+	uint32_t u;
+	double d;
+	bool b;
+
+	*is_dbl = false;
+	if (i < NELEM(u32_rules)) {
+		memcpy(&u, (const char *)p + u32_rules[i].off, sizeof(u));
+		*name = u32_rules[i].name;
+		return u;
+	}
+	i -= NELEM(u32_rules);
+	if (i < NELEM(dbl_rules)) {
+		memcpy(&d, (const char *)p + dbl_rules[i].off, sizeof(d));
+		memcpy(&v, &d, sizeof(v));
+		*name = dbl_rules[i].name;
+		*is_dbl = true;
+		return v;
+	}
+	i -= NELEM(dbl_rules);
+	*name = other_fields[i].name;
+	switch (other_fields[i].kind) {
+	case O_U64:
+		memcpy(&v, (const char *)p + other_fields[i].off, sizeof(v));
+		return v;
+	case O_BOOL:
+		memcpy(&b, (const char *)p + other_fields[i].off, sizeof(b));
+		return b;
+	default:
+		memcpy(&u, (const char *)p + other_fields[i].off, sizeof(u));
+		return u;
+	}
+}
+
+static size_t nfields(void)
+{
+	return NELEM(u32_rules) + NELEM(dbl_rules) + NELEM(other_fields);
+}
+
+static bool migrates_with_state(const char *name)
+{
+	return strcmp(name, "temperature-c") == 0;
+}
+
+size_t rbnn_params_state_size(void)
+{
+	return 8 * nfields();
+}
+
+void rbnn_params_save(const struct rbnn_params *p, uint8_t *buf)
+{
+	const char *name;
+	bool is_dbl;
+	size_t i;
+	int k;
+
+	for (i = 0; i < nfields(); i++) {
+		uint64_t v = field_bits(p, i, &name, &is_dbl);
+
+		if (migrates_with_state(name))
+			v = 0;
+		for (k = 0; k < 8; k++)
+			*buf++ = (uint8_t)(v >> (8 * k));
+	}
+}
+
+int rbnn_params_compare_state(const struct rbnn_params *p, const uint8_t *buf,
+			      size_t len, char *err, size_t errlen)
+{
+	const char *name;
+	bool is_dbl;
+	size_t i;
+	int k;
+
+	if (errlen)
+		err[0] = '\0';
+	if (len != rbnn_params_state_size()) {
+		snprintf(err, errlen, "the saved properties are %zu bytes, "
+			 "not %zu (another version of the card)", len,
+			 rbnn_params_state_size());
+		return -1;
+	}
+	for (i = 0; i < nfields(); i++, buf += 8) {
+		uint64_t mine = field_bits(p, i, &name, &is_dbl), theirs = 0;
+		double a, b;
+
+		for (k = 0; k < 8; k++)
+			theirs |= (uint64_t)buf[k] << (8 * k);
+		if (migrates_with_state(name) || mine == theirs)
+			continue;
+		if (is_dbl) {
+			memcpy(&a, &theirs, sizeof(a));
+			memcpy(&b, &mine, sizeof(b));
+			snprintf(err, errlen, "property %s differs: %.17g on the "
+				 "source, %.17g here", name, a, b);
+		} else {
+			snprintf(err, errlen, "property %s differs: %llu on the "
+				 "source, %llu here", name,
+				 (unsigned long long)theirs,
+				 (unsigned long long)mine);
+		}
+		return -1;
+	}
+	return 0;
+}
+
 static double phi(double x)
 {
 	return 0.5 * erfc(-x / sqrt(2.0));

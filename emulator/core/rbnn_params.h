@@ -123,6 +123,19 @@ void rbnn_params_default(struct rbnn_params *p);
 int rbnn_params_check(const struct rbnn_params *p, char *err, size_t errlen);
 
 /*
+ * The properties a migration state carries so that the destination can
+ * check it was created with the same ones: rbnn_params_state_size() bytes
+ * written by rbnn_params_save(). rbnn_params_compare_state() returns 0 if
+ * @p has the same properties as the saved ones, else -1 with the first
+ * one that differs (both values) in @err. temperature-c is not compared
+ * (it migrates with the array state).
+ */
+size_t rbnn_params_state_size(void);
+void rbnn_params_save(const struct rbnn_params *p, uint8_t *buf);
+int rbnn_params_compare_state(const struct rbnn_params *p, const uint8_t *buf,
+			      size_t len, char *err, size_t errlen);
+
+/*
  * Expected probability that a freshly programmed cell reads wrong, for
  * the cell mode in @p at programming current @current_ua, without verify.
  */

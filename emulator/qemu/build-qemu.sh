@@ -125,11 +125,13 @@ KC
 	echo "subdir('rbnn')" >>"$SRC/hw/misc/meson.build"
 fi
 cat >"$QDIR/rbnn.mak.new" <<'MAK'
-# RBNN test machine: q35 + the card + what the VM tests use
+# RBNN test machine: q35 + the card + what the VM tests and qtests use
+# (intel-iommu: /rbnn/dma/iommu)
 CONFIG_Q35=y
 CONFIG_RBNN=y
 CONFIG_ISA_DEBUG=y
 CONFIG_PCIE_PORT=y
+CONFIG_VTD=y
 MAK
 sync_file "$QDIR/rbnn.mak.new" "$SRC/configs/devices/x86_64-softmmu/rbnn.mak"
 rm -f "$QDIR/rbnn.mak.new"

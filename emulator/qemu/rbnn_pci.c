@@ -26,11 +26,11 @@
  * given keeps the default of rbnn_params_default()):
  *
  *   integers (uint32):  tiles rows cols act-buf-size max-layers max-sgl
- *                       max-batch pulse-ns verify-max wear-accel
- *                       prog-parallel fault-hang-cmd fault-dma-every
- *                       fault-irq-every
- *   integer (uint64):   seed
- *   booleans:           error-model debug
+ *                       max-batch pulse-ns verify-max x-wear-accel
+ *                       prog-parallel x-fault-hang-cmd x-fault-dma-every
+ *                       x-fault-irq-every
+ *   integer (uint64):   seed (default: derived from the QOM path)
+ *   booleans:           error-model x-debug
  *   enumerations:       cell-mode = 2t2r | 1t1r (or 0 | 1)
  *                       timing    = instant | modeled (or 0 | 1)
  *   numbers (double, in the unit the name ends with, decimal or
@@ -113,6 +113,7 @@ struct RbnnState {
     bool paused;        /* work left while the VM was stopped */
 
     struct rbnn_params params;
+    bool seed_given;    /* seed= on the command line, else derived */
     struct rbnn_dev *core;
 
     /* Migration: the core's serialized state. */
@@ -148,11 +149,22 @@ static int rbnn_host_dma_write(void *opaque, uint64_t addr, const void *buf,
     return !ok;
 }
 
+/*
+ * Messages are memory writes of the card: none while MSI-X is disabled or
+ * bus mastering is off. The card has no INTx; the events stay in
+ * INT_STATUS and are sent when messages can go again (rbnn_write_config).
+ */
+static bool rbnn_can_send(PCIDevice *pdev)
+{
+    return msix_enabled(pdev) &&
+           (pci_get_word(pdev->config + PCI_COMMAND) & PCI_COMMAND_MASTER);
+}
+
 static void rbnn_host_irq(void *opaque, unsigned int vec)
 {
     RbnnState *s = opaque;
     PCIDevice *pdev = PCI_DEVICE(s);
-    bool sent = vec < RBNN_MSIX_VECTORS && msix_enabled(pdev);
+    bool sent = vec < RBNN_MSIX_VECTORS && rbnn_can_send(pdev);
 
     trace_rbnn_irq(rbnn_id(s), vec, sent);
     if (sent) {
@@ -366,6 +378,24 @@ static const MemoryRegionOps rbnn_mmio_ops = {
 
 /* ---- life cycle -------------------------------------------------------- */
 
+/*
+ * Without seed=, each card gets its own seed from its place in the QOM
+ * tree (its id, or its order among unnamed devices): two cards of one
+ * machine draw different errors, and the same command line gives the
+ * same seed again, on a migration destination too. FNV-1a, 64 bits.
+ */
+static uint64_t rbnn_default_seed(RbnnState *s)
+{
+    g_autofree char *path = object_get_canonical_path(OBJECT(s));
+    uint64_t h = 0xcbf29ce484222325ull;
+    const char *c;
+
+    for (c = path ? path : TYPE_RBNN; *c; c++) {
+        h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
+    }
+    return h;
+}
+
 static void rbnn_realize(PCIDevice *pdev, Error **errp)
 {
     RbnnState *s = RBNN(pdev);
@@ -388,6 +418,10 @@ static void rbnn_realize(PCIDevice *pdev, Error **errp)
         error_setg(errp, "rbnn: invalid property: %s", err);
         return;
     }
+    if (!s->seed_given) {
+        s->params.seed = rbnn_default_seed(s);
+    }
+    trace_rbnn_seed(rbnn_id(s), s->params.seed, s->seed_given);
     s->bh = qemu_bh_new_guarded(rbnn_bh, s, &DEVICE(pdev)->mem_reentrancy_guard);
     s->vmstate_entry = qemu_add_vm_change_state_handler(rbnn_vm_state_change,
                                                         s);
@@ -467,13 +501,23 @@ static void rbnn_exit(PCIDevice *pdev)
     s->state_len = 0;
 }
 
-/* A write of the FLR bit resets the function (pci_device_reset()). */
+/*
+ * A write of the FLR bit resets the function (pci_device_reset()). When
+ * messages can be sent again (MSI-X enabled, bus mastering on), the
+ * events that came meanwhile are (rbnn_dev_int_replay()).
+ */
 static void rbnn_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
                               int len)
 {
+    RbnnState *s = RBNN(pdev);
+    bool could = rbnn_can_send(pdev);
+
     pci_default_write_config(pdev, addr, val, len);
     if (pdev->exp.exp_cap) {
         pcie_cap_flr_write_config(pdev, addr, val, len);
+    }
+    if (!could && rbnn_can_send(pdev) && s->core) {
+        rbnn_dev_int_replay(s->core);
     }
 }
 
@@ -542,20 +586,27 @@ static int rbnn_pre_load(void *opaque)
 static int rbnn_post_load(void *opaque, int version_id)
 {
     RbnnState *s = opaque;
-    int r = rbnn_dev_load(s->core, s->state_buf, s->state_len);
+    char err[256];
+    int r = rbnn_dev_load(s->core, s->state_buf, s->state_len, err,
+                          sizeof(err));
 
     g_free(s->state_buf);
     s->state_buf = NULL;
     s->state_len = 0;
     s->timer_fired = false;
-    return r ? -EINVAL : 0;
+    if (r) {
+        error_report("%s: the incoming card state is refused: %s",
+                     rbnn_id(s), err);
+        return -EINVAL;
+    }
+    return 0;
 }
 
 static const VMStateDescription vmstate_rbnn = {
     .name = TYPE_RBNN,
-    /* 2: the core's state version 3 (PROGRESS floor of a command). */
-    .version_id = 2,
-    .minimum_version_id = 2,
+    /* 3: the core's state version 4 (the card's properties in it). */
+    .version_id = 3,
+    .minimum_version_id = 3,
     .pre_save = rbnn_pre_save,
     .post_save = rbnn_post_save,
     .pre_load = rbnn_pre_load,
@@ -685,6 +736,35 @@ static void rbnn_set_age(Object *obj, Visitor *v, const char *name,
     rbnn_array_advance_age(a, age - rbnn_array_age(a));
 }
 
+/* seed: a uint64 that remembers it was given (else realize derives one). */
+static void rbnn_get_seed(Object *obj, Visitor *v, const char *name,
+                          void *opaque, Error **errp)
+{
+    RbnnState *s = RBNN(obj);
+
+    visit_type_uint64(v, name, &s->params.seed, errp);
+}
+
+static void rbnn_set_seed(Object *obj, Visitor *v, const char *name,
+                          void *opaque, Error **errp)
+{
+    RbnnState *s = RBNN(obj);
+    uint64_t seed;
+
+    if (visit_type_uint64(v, name, &seed, errp)) {
+        s->params.seed = seed;
+        s->seed_given = true;
+    }
+}
+
+static const PropertyInfo rbnn_prop_seed = {
+    .type = "uint64",
+    .description = "seed of the array's random numbers (default: derived "
+                   "from the card's QOM path)",
+    .get = rbnn_get_seed,
+    .set = rbnn_set_seed,
+};
+
 /* uint32 enumerations given by name or number. */
 static const char *const rbnn_cell_mode_names[] = { "2t2r", "1t1r", NULL };
 static const char *const rbnn_timing_names[] = { "instant", "modeled", NULL };
@@ -753,7 +833,7 @@ static const Property rbnn_props[] = {
     RBNN_U32("max-batch", max_batch),
     RBNN_PROP("cell-mode", cell_mode, rbnn_prop_enum, uint32_t),
     RBNN_PROP("error-model", error_model, qdev_prop_bool, bool),
-    RBNN_PROP("seed", seed, qdev_prop_uint64, uint64_t),
+    RBNN_PROP("seed", seed, rbnn_prop_seed, uint64_t),
     RBNN_DBL("prog-current-ua", prog_current_ua),
     RBNN_U32("pulse-ns", pulse_ns),
     RBNN_U32("verify-max", verify_max),
@@ -768,7 +848,7 @@ static const Property rbnn_props[] = {
     RBNN_DBL("read-ber", read_ber),
     RBNN_DBL("endurance", endurance),
     RBNN_DBL("endurance-sigma", endurance_sigma),
-    RBNN_U32("wear-accel", wear_accel),
+    RBNN_U32("x-wear-accel", wear_accel),
     RBNN_DBL("drift-nu", drift_nu),
     RBNN_DBL("drift-nu-sigma", drift_nu_sigma),
     RBNN_DBL("drift-tau-s", drift_tau_s),
@@ -781,10 +861,10 @@ static const Property rbnn_props[] = {
     RBNN_DBL("t-dma-ns-per-byte", t_dma_ns_per_byte),
     RBNN_DBL("t-cmd-ns", t_cmd_ns),
     RBNN_U32("prog-parallel", prog_parallel),
-    RBNN_PROP("debug", debug, qdev_prop_bool, bool),
-    RBNN_U32("fault-hang-cmd", fault_hang_cmd),
-    RBNN_U32("fault-dma-every", fault_dma_every),
-    RBNN_U32("fault-irq-every", fault_irq_every),
+    RBNN_PROP("x-debug", debug, qdev_prop_bool, bool),
+    RBNN_U32("x-fault-hang-cmd", fault_hang_cmd),
+    RBNN_U32("x-fault-dma-every", fault_dma_every),
+    RBNN_U32("x-fault-irq-every", fault_irq_every),
     /* issue 15: calibrated physics */
     RBNN_DBL("reset-voltage-v", reset_voltage_v),
     RBNN_DBL("hrs-v-slope", hrs_v_slope),
@@ -821,7 +901,14 @@ static void rbnn_instance_init(Object *obj)
     PCI_DEVICE(obj)->cap_present |= QEMU_PCI_CAP_EXPRESS;
 }
 
-static void rbnn_class_init(ObjectClass *klass, void *data)
+/* QEMU from 10.1 on declares class_init's data const; build with both. */
+#if QEMU_VERSION_MAJOR > 10 || (QEMU_VERSION_MAJOR == 10 && QEMU_VERSION_MINOR >= 1)
+#define RBNN_CLASS_DATA const void
+#else
+#define RBNN_CLASS_DATA void
+#endif
+
+static void rbnn_class_init(ObjectClass *klass, RBNN_CLASS_DATA *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     ResettableClass *rc = RESETTABLE_CLASS(klass);

@@ -429,9 +429,9 @@ static void test_properties(void)
 {
     Card *c = card_boot("tiles=8,rows=128,cols=192,act-buf-size=4096,"
                         "max-layers=7,max-sgl=33,max-batch=99,cell-mode=1t1r,"
-                        "timing=modeled,debug=on,error-model=off,seed=12345,"
+                        "timing=modeled,x-debug=on,error-model=off,seed=12345,"
                         "prog-current-ua=50,read-ber=2e-6,pulse-ns=200,"
-                        "verify-max=3,endurance=5e5,wear-accel=10,"
+                        "verify-max=3,endurance=5e5,x-wear-accel=10,"
                         "drift-nu=0.05,e-read-fj=20,e-popcount-fj=600.4,"
                         "e-dma-fj=1000,t-read-ns=12.5");
     static const struct { uint32_t id; uint64_t v; } want[] = {
@@ -664,7 +664,7 @@ static void test_bad_access(void)
     wr(c, RBNN_REG_STATUS, 0xffffffff);
     g_assert_cmphex(rd(c, RBNN_REG_ID), ==, RBNN_ID_VALUE);
     g_assert_cmphex(rd(c, RBNN_REG_STATUS), ==, 0);
-    /* debug registers inactive without debug=on */
+    /* debug registers inactive without x-debug=on */
     wr(c, RBNN_REG_FAULT, RBNN_FAULT_HANG);
     g_assert_cmphex(rd(c, RBNN_REG_FAULT), ==, 0);
     /* QEMU is alive and the card works */
@@ -819,8 +819,8 @@ static void test_rows_roundtrip(void)
 
 static void test_wear(void)
 {
-    Card *c = card_boot("error-model=off,tiles=2,rows=32,cols=64,debug=on,"
-                        "wear-accel=3");
+    Card *c = card_boot("error-model=off,tiles=2,rows=32,cols=64,x-debug=on,"
+                        "x-wear-accel=3");
     uint64_t buf = galloc(c, 4096);
     struct rbnn_hw_cmd cmd;
     struct rbnn_hw_cqe e;
@@ -878,7 +878,7 @@ static void test_wear(void)
  */
 static void test_scrub(void)
 {
-    Card *c = card_boot("tiles=2,rows=32,cols=128,debug=on,read-ber=0,"
+    Card *c = card_boot("tiles=2,rows=32,cols=128,x-debug=on,read-ber=0,"
                         "prog-current-ua=20,seed=3");
     uint8_t data[32 * 16], before[32 * 16], after[32 * 16];
     uint64_t buf = galloc(c, sizeof(data)), out = galloc(c, sizeof(data));
@@ -2221,7 +2221,7 @@ static void test_long_command_migrate(void)
 
 static void test_fault_hang(void)
 {
-    Card *c = card_boot("debug=on,timing=modeled");
+    Card *c = card_boot("x-debug=on,timing=modeled");
     struct rbnn_hw_cmd cmd = cmd_op(RBNN_OP_NOP, 1);
     struct rbnn_hw_cqe e;
     uint32_t p;
@@ -2256,7 +2256,7 @@ static void test_fault_hang(void)
 
 static void test_fault_dma_irq_stuck(void)
 {
-    Card *c = card_boot("debug=on,error-model=off,tiles=2,rows=16,cols=64");
+    Card *c = card_boot("x-debug=on,error-model=off,tiles=2,rows=16,cols=64");
     uint64_t buf = galloc(c, 4096);
     struct rbnn_hw_cmd rcmd = cmd_rows(RBNN_OP_READ_ROWS, 0, 0, 1, buf, 8);
     struct rbnn_hw_cmd nop = cmd_op(RBNN_OP_NOP, 2);
@@ -2313,7 +2313,7 @@ static void test_fault_dma_irq_stuck(void)
 static void test_fault_periodic(void)
 {
     Card *c = card_boot("error-model=off,tiles=1,rows=16,cols=64,"
-                        "fault-hang-cmd=8,fault-dma-every=3,fault-irq-every=2");
+                        "x-fault-hang-cmd=8,x-fault-dma-every=3,x-fault-irq-every=2");
     uint64_t buf = galloc(c, 4096);
     struct rbnn_hw_cmd rcmd = cmd_rows(RBNN_OP_READ_ROWS, 0, 0, 1, buf, 8);
     struct rbnn_hw_cqe e;
@@ -2350,7 +2350,7 @@ static void test_two_cards(void)
 {
     g_autofree char *devs = g_strdup_printf(
         "-device rbnn,addr=04.0,error-model=off,tiles=2,rows=16,cols=64 "
-        "-device rbnn,addr=05.0,error-model=off,tiles=3,rows=32,cols=128,debug=on");
+        "-device rbnn,addr=05.0,error-model=off,tiles=3,rows=32,cols=128,x-debug=on");
     QOSState *qs = boot(devs);
     Card a, b;
     uint64_t buf;
@@ -2415,7 +2415,7 @@ static void test_two_cards(void)
 static void test_migration(void)
 {
     const char *props = "-device rbnn,addr=04.0,timing=modeled,error-model=off,"
-                        "tiles=2,rows=64,cols=128,debug=on,seed=7";
+                        "tiles=2,rows=64,cols=128,x-debug=on,seed=7";
     g_autofree char *uri = g_strdup_printf("unix:%s/rbnn-mig-%d.sock",
                                            g_get_tmp_dir(), getpid());
     g_autofree char *dst_args = g_strdup_printf("%s -incoming %s", props, uri);
@@ -2501,6 +2501,414 @@ static void test_migration(void)
     qtest_shutdown(dst_qs);
 }
 
+/*
+ * Physics properties travel with the state: a destination created with
+ * another read BER refuses the card (it exits), a destination with the
+ * same properties takes it.
+ */
+static void test_migration_params_mismatch(void)
+{
+    const char *props = "-device rbnn,addr=04.0,tiles=2,rows=32,cols=64,seed=3";
+    g_autofree char *uri = g_strdup_printf("unix:%s/rbnn-mig-par-%d.sock",
+                                           g_get_tmp_dir(), getpid());
+    g_autofree char *dst_args = g_strdup_printf("%s,read-ber=1e-6 -incoming %s",
+                                                props, uri);
+    QOSState *src_qs = boot(props), *dst_qs = boot(dst_args);
+    const char *status;
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+    QDict *rsp, *sub;
+
+    qtest_set_expected_status(dst_qs->qts, 1);
+    rsp = qtest_qmp(src_qs->qts, "{ 'execute': 'migrate', 'arguments': "
+                    "{ 'uri': %s } }", uri);
+    g_assert(qdict_haskey(rsp, "return"));
+    qobject_unref(rsp);
+    /* the source may finish sending before the destination refuses */
+    for (;;) {
+        rsp = qtest_qmp(src_qs->qts, "{ 'execute': 'query-migrate' }");
+        sub = qdict_get_qdict(rsp, "return");
+        status = qdict_get_try_str(sub, "status");
+        if (status && (!strcmp(status, "completed") ||
+                       !strcmp(status, "failed"))) {
+            qobject_unref(rsp);
+            break;
+        }
+        g_assert(g_get_monotonic_time() < end);
+        qobject_unref(rsp);
+        g_usleep(10000);
+    }
+    /* qtest_quit() checks the destination's exit status (1) */
+    qtest_quit(dst_qs->qts);
+    dst_qs->qts = NULL;
+    g_free(dst_qs);
+    unlink(uri + strlen("unix:"));
+    qtest_shutdown(src_qs);
+}
+
+/*
+ * Error model on, migrated between two commands of an inference with the
+ * second one in flight: every output is bit-identical to a run on a card
+ * that stayed put (the generator's state and the cells migrate).
+ */
+#define MIG_ERR_PROPS "-device rbnn,addr=04.0,timing=modeled,tiles=2," \
+                      "rows=64,cols=128,seed=11,prog-current-ua=20," \
+                      "read-ber=2e-3"
+
+static void mig_err_program(Card *c, const uint8_t *data, size_t n,
+                            uint64_t buf)
+{
+    struct rbnn_hw_cmd cmd = cmd_rows(RBNN_OP_PROGRAM_ROWS, 1, 0, 64, buf, n);
+    struct rbnn_hw_cqe e;
+
+    card_rings(c, 8, 8);
+    qtest_memwrite(c->qts, buf, data, n);
+    card_queue(c, &cmd);
+    card_doorbell(c);
+    qtest_clock_step(c->qts, 100000000);
+    e = card_wait(c);
+    g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+    card_consume(c);
+}
+
+static void mig_err_read(Card *c, uint64_t out, size_t n, uint8_t *back)
+{
+    struct rbnn_hw_cmd cmd = cmd_rows(RBNN_OP_READ_ROWS, 1, 0, 64, out, n);
+    struct rbnn_hw_cqe e;
+
+    qtest_memset(c->qts, out, 0, n);
+    card_queue(c, &cmd);
+    card_doorbell(c);
+    qtest_clock_step(c->qts, 100000000);
+    e = card_wait(c);
+    g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+    card_consume(c);
+    qtest_memread(c->qts, out, back, n);
+}
+
+static size_t bits_differ(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    size_t i, d = 0;
+
+    for (i = 0; i < n; i++) {
+        d += __builtin_popcount(a[i] ^ b[i]);
+    }
+    return d;
+}
+
+static void test_migration_error_model(void)
+{
+    g_autofree char *uri = g_strdup_printf("unix:%s/rbnn-mig-err-%d.sock",
+                                           g_get_tmp_dir(), getpid());
+    g_autofree char *dst_args = g_strdup_printf("%s -incoming %s",
+                                                MIG_ERR_PROPS, uri);
+    uint8_t data[64 * 16], ref1[sizeof(data)], ref2[sizeof(data)];
+    uint8_t got1[sizeof(data)], got2[sizeof(data)];
+    struct rbnn_hw_cmd cmd;
+    struct rbnn_hw_cqe e;
+    QOSState *src_qs, *dst_qs;
+    Card ref, src, dst;
+    uint64_t buf, out, src_now;
+
+    fill_random(data, sizeof(data));
+    /* the card that stays put: program, read, read */
+    card_attach(&ref, boot(MIG_ERR_PROPS), DEVFN0);
+    buf = galloc(&ref, sizeof(data));
+    out = galloc(&ref, sizeof(data));
+    mig_err_program(&ref, data, sizeof(data), buf);
+    mig_err_read(&ref, out, sizeof(data), ref1);
+    mig_err_read(&ref, out, sizeof(data), ref2);
+    card_detach(&ref);
+    qtest_shutdown(ref.qs);
+    /* errors happen, and each read draws its own */
+    g_assert_cmpuint(bits_differ(ref1, data, sizeof(data)), >, 0);
+    g_assert_cmpuint(bits_differ(ref1, ref2, sizeof(data)), >, 0);
+
+    /* the same on a card migrated with the first read in flight */
+    src_qs = boot(MIG_ERR_PROPS);
+    card_attach(&src, src_qs, DEVFN0);
+    g_assert_cmpuint(galloc(&src, sizeof(data)), ==, buf);
+    g_assert_cmpuint(galloc(&src, sizeof(data)), ==, out);
+    mig_err_program(&src, data, sizeof(data), buf);
+    qtest_memset(src.qts, out, 0, sizeof(data));
+    cmd = cmd_rows(RBNN_OP_READ_ROWS, 1, 0, 64, out, sizeof(data));
+    card_queue(&src, &cmd);
+    card_doorbell(&src);
+    wait_reg(&src, RBNN_REG_STATUS, RBNN_STS_BUSY, RBNN_STS_BUSY);
+    src_now = qtest_clock_step(src.qts, 100);
+    dst_qs = boot(dst_args);
+    migrate(src_qs, dst_qs, uri);
+    unlink(uri + strlen("unix:"));
+    dst = src;
+    dst.qs = dst_qs;
+    dst.qts = dst_qs->qts;
+    dst.dev = qpci_device_find(dst_qs->pcibus, DEVFN0);
+    g_assert(dst.dev != NULL);
+    g_assert_cmpint(qtest_clock_set(dst.qts, src_now), ==, src_now);
+    qtest_clock_step(dst.qts, 100000000);
+    e = card_wait(&dst);
+    g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+    card_consume(&dst);
+    qtest_memread(dst.qts, out, got1, sizeof(got1));
+    mig_err_read(&dst, out, sizeof(data), got2);
+    g_assert_cmpmem(got1, sizeof(got1), ref1, sizeof(ref1));
+    g_assert_cmpmem(got2, sizeof(got2), ref2, sizeof(ref2));
+    g_free(dst.dev);
+    g_free(src.dev);
+    qtest_shutdown(src_qs);
+    qtest_shutdown(dst_qs);
+}
+
+/* ---- seeds, bus mastering, DMA targets, IOMMU -------------------------- */
+
+static uint64_t qom_get_u64(QTestState *qts, const char *id, const char *prop)
+{
+    QDict *resp = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments':"
+                            " {'path': %s, 'property': %s}}", id, prop);
+    uint64_t v;
+
+    g_assert(qdict_haskey(resp, "return"));
+    g_assert(qnum_get_try_uint(qobject_to(QNum, qdict_get(resp, "return")),
+                               &v));
+    qobject_unref(resp);
+    return v;
+}
+
+/* Without seed=, cards differ from each other and from run to run not. */
+static void test_seed_per_card(void)
+{
+    const char *cards = "-device rbnn,id=a,addr=04.0 -device rbnn,id=b,addr=05.0 "
+                        "-device rbnn,id=c,addr=06.0,seed=5";
+    uint64_t a, b, a2;
+    QOSState *qs = boot(cards);
+
+    a = qom_get_u64(qs->qts, "/machine/peripheral/a", "seed");
+    b = qom_get_u64(qs->qts, "/machine/peripheral/b", "seed");
+    g_assert_cmpuint(a, !=, b);
+    g_assert_cmpuint(qom_get_u64(qs->qts, "/machine/peripheral/c", "seed"),
+                     ==, 5);
+    qtest_shutdown(qs);
+    qs = boot(cards);
+    a2 = qom_get_u64(qs->qts, "/machine/peripheral/a", "seed");
+    g_assert_cmpuint(a2, ==, a);
+    qtest_shutdown(qs);
+}
+
+static void set_msix_enable(Card *c, bool on)
+{
+    uint8_t cap = qpci_find_capability(c->dev, PCI_CAP_ID_MSIX, 0);
+    uint16_t v = qpci_config_readw(c->dev, cap + PCI_MSIX_FLAGS);
+
+    v = on ? v | PCI_MSIX_FLAGS_ENABLE : v & ~PCI_MSIX_FLAGS_ENABLE;
+    qpci_config_writew(c->dev, cap + PCI_MSIX_FLAGS, v);
+}
+
+static void set_bus_master(Card *c, bool on)
+{
+    uint16_t v = qpci_config_readw(c->dev, PCI_COMMAND);
+
+    v = on ? v | PCI_COMMAND_MASTER : v & ~PCI_COMMAND_MASTER;
+    qpci_config_writew(c->dev, PCI_COMMAND, v);
+}
+
+/*
+ * MSI-X only, no INTx: an event raised while MSI-X is disabled or bus
+ * mastering is off stays in INT_STATUS and is sent, once, when messages
+ * can go again.
+ */
+static void test_msix_disabled(void)
+{
+    Card *c = card_boot("");
+
+    wr(c, RBNN_REG_INT_MASK, RBNN_INT_CQ | RBNN_INT_TEST);
+    set_msix_enable(c, false);
+    wr(c, RBNN_REG_INT_TRIGGER, RBNN_INT_TEST);
+    g_assert_false(msi_take(c, 1));
+    g_assert_cmphex(rd(c, RBNN_REG_INT_STATUS), ==, RBNN_INT_TEST);
+    set_msix_enable(c, true);
+    g_assert_true(msi_take(c, 1));
+    g_assert_false(msi_take(c, 0));
+    set_msix_enable(c, true);               /* no change: nothing again */
+    g_assert_false(msi_take(c, 1));
+    wr(c, RBNN_REG_INT_STATUS, RBNN_INT_TEST);
+
+    set_bus_master(c, false);
+    wr(c, RBNN_REG_INT_TRIGGER, RBNN_INT_CQ);
+    g_assert_false(msi_take(c, 0));
+    set_bus_master(c, true);
+    g_assert_true(msi_take(c, 0));
+    g_assert_false(msi_take(c, 1));
+    /* acknowledged before messages could go: nothing is sent */
+    set_msix_enable(c, false);
+    wr(c, RBNN_REG_INT_TRIGGER, RBNN_INT_TEST);
+    wr(c, RBNN_REG_INT_STATUS, RBNN_INT_TEST | RBNN_INT_CQ);
+    set_msix_enable(c, true);
+    g_assert_false(msi_take(c, 0));
+    g_assert_false(msi_take(c, 1));
+    card_free(c);
+}
+
+/* The card halted on a descriptor fetch error, then reset and working. */
+static void expect_sq_dma_then_recover(Card *c)
+{
+    struct rbnn_hw_cmd cmd = cmd_op(RBNN_OP_NOP, 5);
+    struct rbnn_hw_cqe e;
+
+    wait_reg(c, RBNN_REG_STATUS, RBNN_STS_HALTED, RBNN_STS_HALTED);
+    g_assert_cmphex(rd(c, RBNN_REG_ERROR) & RBNN_ERR_SQ_DMA, ==,
+                    RBNN_ERR_SQ_DMA);
+    wr(c, RBNN_REG_CONTROL, RBNN_CTRL_RESET);
+    card_rings(c, 8, 8);
+    e = card_do(c, &cmd);
+    g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+}
+
+/*
+ * Bus mastering off: no DMA at all (the command is not fetched, guest
+ * memory untouched); DMA aimed at the card's own BARs (registers, MSI-X
+ * table) or beyond guest RAM fails cleanly with status DMA.
+ */
+static void test_dma_targets(void)
+{
+    Card *c = card_boot("error-model=off,tiles=2,rows=32,cols=64");
+    uint8_t data[32 * 8], back[sizeof(data)], pat[sizeof(data)];
+    uint64_t out = galloc(c, sizeof(data)), bad[4];
+    struct rbnn_hw_cmd cmd = cmd_op(RBNN_OP_NOP, 1);
+    struct rbnn_hw_cqe e;
+    unsigned int i;
+
+    card_rings(c, 8, 8);
+    set_bus_master(c, false);
+    card_queue(c, &cmd);
+    card_doorbell(c);
+    set_bus_master(c, true);    /* the fetch failed already */
+    expect_sq_dma_then_recover(c);
+
+    /* a READ_ROWS with bus mastering off writes nothing */
+    memset(pat, 0x5a, sizeof(pat));
+    qtest_memwrite(c->qts, out, pat, sizeof(pat));
+    cmd = cmd_rows(RBNN_OP_READ_ROWS, 0, 0, 32, out, sizeof(data));
+    set_bus_master(c, false);
+    card_queue(c, &cmd);
+    card_doorbell(c);
+    g_usleep(20000);
+    rd(c, RBNN_REG_STATUS);
+    qtest_memread(c->qts, out, back, sizeof(back));
+    g_assert_cmpmem(back, sizeof(back), pat, sizeof(pat));
+    set_bus_master(c, true);
+    expect_sq_dma_then_recover(c);
+
+    /*
+     * Data buffers on the card's own BARs (QEMU blocks the re-entry into
+     * the device: registers and MSI-X table) and outside guest RAM fail.
+     */
+    fill_random(data, sizeof(data));
+    bad[0] = c->bar.addr + RBNN_REG_SCRATCH;
+    bad[1] = c->dev->msix_table_bar.addr;
+    bad[2] = 1ull << 46;
+    bad[3] = (1ull << 46) - 64;     /* starts in nothing, ends in nothing */
+    for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+        wr(c, RBNN_REG_SCRATCH, 0x600d);
+        cmd = cmd_rows(RBNN_OP_PROGRAM_ROWS, 0, 0, 32, bad[i], sizeof(data));
+        e = card_do(c, &cmd);
+        g_assert_cmpuint(st(&e), ==, RBNN_STATUS_DMA);
+        cmd = cmd_rows(RBNN_OP_READ_ROWS, 1, 0, 32, bad[i], sizeof(data));
+        e = card_do(c, &cmd);
+        g_assert_cmpuint(st(&e), !=, RBNN_STATUS_OK);
+        g_assert_cmphex(rd(c, RBNN_REG_SCRATCH), ==, 0x600d);
+    }
+    /* the rings themselves on the registers: a fetch error, no re-entry */
+    wr(c, RBNN_REG_CONTROL, RBNN_CTRL_RESET);
+    wr(c, RBNN_REG_SQ_BASE_LO, (uint32_t)c->bar.addr);
+    wr(c, RBNN_REG_SQ_BASE_HI, (uint32_t)(c->bar.addr >> 32));
+    wr(c, RBNN_REG_SQ_SIZE, 8);
+    wr(c, RBNN_REG_CQ_BASE_LO, (uint32_t)c->cq);
+    wr(c, RBNN_REG_CQ_BASE_HI, (uint32_t)(c->cq >> 32));
+    wr(c, RBNN_REG_CQ_SIZE, 8);
+    wr(c, RBNN_REG_CONTROL, RBNN_CTRL_ENABLE);
+    wr(c, RBNN_REG_SQ_TAIL, 1);
+    expect_sq_dma_then_recover(c);
+    /* and the programmed data is still right */
+    qtest_memwrite(c->qts, out, data, sizeof(data));
+    cmd = cmd_rows(RBNN_OP_PROGRAM_ROWS, 0, 0, 32, out, sizeof(data));
+    e = card_do(c, &cmd);
+    g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+    qtest_memset(c->qts, out, 0, sizeof(data));
+    cmd = cmd_rows(RBNN_OP_READ_ROWS, 0, 0, 32, out, sizeof(data));
+    e = card_do(c, &cmd);
+    g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+    qtest_memread(c->qts, out, back, sizeof(back));
+    g_assert_cmpmem(back, sizeof(back), data, sizeof(data));
+    card_free(c);
+}
+
+/*
+ * Behind an Intel IOMMU (intel-iommu): with DMA remapping on and no
+ * context entry for the card, every DMA is blocked and the card reports a
+ * fetch error; with a pass-through context entry it works as without.
+ */
+#define VTD_BASE            0xfed90000ull
+#define VTD_GCMD            0x18
+#define VTD_GSTS            0x1c
+#define VTD_RTADDR          0x20
+#define VTD_GCMD_TE         (1u << 31)
+#define VTD_GCMD_SRTP       (1u << 30)
+
+static void vtd_enable(QTestState *qts, uint64_t root)
+{
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+
+    qtest_writeq(qts, VTD_BASE + VTD_RTADDR, root);
+    qtest_writel(qts, VTD_BASE + VTD_GCMD, VTD_GCMD_SRTP);
+    while (!(qtest_readl(qts, VTD_BASE + VTD_GSTS) & VTD_GCMD_SRTP)) {
+        g_assert(g_get_monotonic_time() < end);
+    }
+    qtest_writel(qts, VTD_BASE + VTD_GCMD, VTD_GCMD_TE);
+    while (!(qtest_readl(qts, VTD_BASE + VTD_GSTS) & VTD_GCMD_TE)) {
+        g_assert(g_get_monotonic_time() < end);
+    }
+}
+
+static void test_iommu(void)
+{
+    const char *args = "-device intel-iommu,intremap=off "
+                       "-device rbnn,addr=04.0,error-model=off,tiles=1,"
+                       "rows=16,cols=64";
+    int pass;
+
+    for (pass = 0; pass < 2; pass++) {
+        QOSState *qs = boot(args);
+        Card c;
+        struct rbnn_hw_cmd cmd = cmd_op(RBNN_OP_NOP, 9);
+        struct rbnn_hw_cqe e;
+        /* the root and context tables, 4 KiB aligned */
+        uint64_t root = (guest_alloc(&qs->alloc, 3 * 4096) + 4095) & ~4095ull;
+        uint64_t ctx = root + 4096;
+
+        card_attach(&c, qs, DEVFN0);
+        qtest_memset(qs->qts, root, 0, 8192);
+        if (pass) {
+            /* bus 0 -> context table; devfn 04.0: pass-through, domain 1 */
+            qtest_writeq(qs->qts, root, ctx | 1);
+            qtest_writeq(qs->qts, ctx + 16 * DEVFN0, 1 | (2u << 2));
+            qtest_writeq(qs->qts, ctx + 16 * DEVFN0 + 8, 2 | (1u << 8));
+        }
+        vtd_enable(qs->qts, root);
+        card_rings(&c, 8, 8);
+        if (pass) {
+            e = card_do(&c, &cmd);
+            g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+        } else {
+            card_queue(&c, &cmd);
+            card_doorbell(&c);
+            wait_reg(&c, RBNN_REG_STATUS, RBNN_STS_HALTED, RBNN_STS_HALTED);
+            g_assert_cmphex(rd(&c, RBNN_REG_ERROR) & RBNN_ERR_SQ_DMA, ==,
+                            RBNN_ERR_SQ_DMA);
+        }
+        card_detach(&c);
+        qtest_shutdown(qs);
+    }
+}
+
 /* ---- hot plug / unplug (unrealize) ---------------------------------------- */
 
 static void wait_deleted(QTestState *qts, const char *id)
@@ -2584,5 +2992,12 @@ int main(int argc, char **argv)
     g_test_add_func("/rbnn/two-cards", test_two_cards);
     g_test_add_func("/rbnn/migration", test_migration);
     g_test_add_func("/rbnn/hotplug", test_hotplug);
+    g_test_add_func("/rbnn/migration/params-mismatch",
+                    test_migration_params_mismatch);
+    g_test_add_func("/rbnn/migration/error-model", test_migration_error_model);
+    g_test_add_func("/rbnn/seed-per-card", test_seed_per_card);
+    g_test_add_func("/rbnn/msix/disabled", test_msix_disabled);
+    g_test_add_func("/rbnn/dma/targets", test_dma_targets);
+    g_test_add_func("/rbnn/dma/iommu", test_iommu);
     return g_test_run();
 }

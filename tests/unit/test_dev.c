@@ -1452,7 +1452,7 @@ static void test_exec_sliced_reset(void **state)
 	/* some items are out already, the rest untouched */
 	assert_true(f->mem[SL_OUT + (SL_BATCH - 1) * 32] == 0xee);
 	mid = dev_state(f, &nmid);
-	assert_int_not_equal(rbnn_dev_load(g->d, mid, nmid), 0);
+	assert_int_not_equal(rbnn_dev_load(g->d, mid, nmid, NULL, 0), 0);
 	free(mid);
 
 	wr(f, RBNN_REG_CONTROL, RBNN_CTRL_RESET);
@@ -1468,7 +1468,7 @@ static void test_exec_sliced_reset(void **state)
 	assert_int_equal(rd64(f, RBNN_REG_CMDS_DONE_LO), 1);
 	assert_int_equal(rd64(f, RBNN_REG_CELL_READS_LO), 0);
 	st = dev_state(f, &nst);
-	assert_int_equal(rbnn_dev_load(g->d, st, nst), 0);
+	assert_int_equal(rbnn_dev_load(g->d, st, nst, NULL, 0), 0);
 	free(st);
 
 	/* the card works afterwards: the outputs of an exact card */
@@ -1919,7 +1919,7 @@ static void test_scrub_counts(void **state)
 	blob = malloc(n);
 	assert_non_null(blob);
 	rbnn_dev_save(f->d, blob);
-	assert_int_equal(rbnn_dev_load(g->d, blob, n), 0);
+	assert_int_equal(rbnn_dev_load(g->d, blob, n, NULL, 0), 0);
 	assert_true(rd64(g, RBNN_REG_SCRUB_WEAK_LO) == total);
 	wr(g, RBNN_REG_TILE_SEL, 3);
 	assert_int_equal(rd(g, RBNN_REG_TILE_SCRUB_WEAK), want[1]);
@@ -1970,7 +1970,7 @@ static void test_save_load(void **state)
 	b->now = a->now;
 	b->sqn = a->sqn; b->cqn = a->cqn; b->sq_tail = a->sq_tail;
 	b->cq_head = a->cq_head; b->phase = a->phase;
-	assert_int_equal(rbnn_dev_load(b->d, blob, n), 0);
+	assert_int_equal(rbnn_dev_load(b->d, blob, n, NULL, 0), 0);
 	assert_int_equal(b->timer, a->timer);
 	fk_run(b);
 	for (off = 0; off < 0x300; off += 4) {
@@ -1991,11 +1991,11 @@ static void test_save_load(void **state)
 	assert_int_equal(a->irqs[0], b->irqs[0]);
 
 	/* truncated / corrupted blobs are refused without damage */
-	assert_int_not_equal(rbnn_dev_load(b->d, blob, n - 1), 0);
-	assert_int_not_equal(rbnn_dev_load(b->d, blob, 10), 0);
-	assert_int_not_equal(rbnn_dev_load(b->d, NULL, 0), 0);
+	assert_int_not_equal(rbnn_dev_load(b->d, blob, n - 1, NULL, 0), 0);
+	assert_int_not_equal(rbnn_dev_load(b->d, blob, 10, NULL, 0), 0);
+	assert_int_not_equal(rbnn_dev_load(b->d, NULL, 0, NULL, 0), 0);
 	blob[0] ^= 1;
-	assert_int_not_equal(rbnn_dev_load(b->d, blob, n), 0);
+	assert_int_not_equal(rbnn_dev_load(b->d, blob, n, NULL, 0), 0);
 	blob[0] ^= 1;
 	assert_int_equal(rd(b, RBNN_REG_SCRATCH), 0x5a5a);
 	free(blob);
@@ -2012,10 +2012,56 @@ static void test_save_load_geometry_mismatch(void **state)
 	(void)state;
 	assert_non_null(blob);
 	rbnn_dev_save(a->d, blob);
-	assert_int_not_equal(rbnn_dev_load(b->d, blob, n), 0);
+	assert_int_not_equal(rbnn_dev_load(b->d, blob, n, NULL, 0), 0);
 	free(blob);
 	fk_free(a);
 	fk_free(b);
+}
+
+static void mod_ber(struct rbnn_params *p)
+{
+	p->read_ber = 1e-6;
+}
+
+static void mod_seed(struct rbnn_params *p)
+{
+	p->seed = 2;
+}
+
+static void mod_hot(struct rbnn_params *p)
+{
+	p->temperature_c = 85;
+}
+
+/* A card with other physics refuses the state, naming the property. */
+static void test_save_load_params_mismatch(void **state)
+{
+	struct fake *a = fk_new(NULL), *b = fk_new(mod_ber);
+	struct fake *c = fk_new(mod_seed), *h = fk_new(mod_hot);
+	size_t n = rbnn_dev_state_size(a->d);
+	uint8_t *blob = malloc(n);
+	char err[160];
+
+	(void)state;
+	assert_non_null(blob);
+	wr(a, RBNN_REG_SCRATCH, 0x1234);
+	wr(b, RBNN_REG_SCRATCH, 0x77);
+	rbnn_dev_save(a->d, blob);
+	assert_int_not_equal(rbnn_dev_load(b->d, blob, n, err, sizeof(err)), 0);
+	assert_string_equal(err, "property read-ber differs: 1.0000000000000001e-09 "
+			    "on the source, 9.9999999999999995e-07 here");
+	assert_int_equal(rd(b, RBNN_REG_SCRATCH), 0x77);
+	assert_int_not_equal(rbnn_dev_load(c->d, blob, n, err, sizeof(err)), 0);
+	assert_string_equal(err, "property seed differs: 1 on the source, 2 here");
+	/* the temperature migrates with the array */
+	assert_int_equal(rbnn_dev_load(h->d, blob, n, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(rd(h, RBNN_REG_SCRATCH), 0x1234);
+	free(blob);
+	fk_free(a);
+	fk_free(b);
+	fk_free(c);
+	fk_free(h);
 }
 
 /* A random, mostly plausible command (fuzzing the decoder and parser). */
@@ -2159,6 +2205,7 @@ int main(void)
 		cmocka_unit_test(test_scrub_counts),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_save_load_geometry_mismatch),
+		cmocka_unit_test(test_save_load_params_mismatch),
 		cmocka_unit_test(test_random_garbage),
 	};
 

@@ -183,7 +183,7 @@ static const struct bad_case bad_cases[] = {
 	{ "read-ber", set_read_ber_nan },
 	{ "endurance", set_endurance },
 	{ "endurance-sigma", set_endurance_sigma },
-	{ "wear-accel", set_wear_accel },
+	{ "x-wear-accel", set_wear_accel },
 	{ "drift-nu", set_drift_nu },
 	{ "drift-nu-sigma", set_drift_nu_sigma },
 	{ "drift-tau-s", set_drift_tau },

@@ -139,7 +139,7 @@ static void test_golden_ber(void **state)
  * Golden figure 2: endurance vs current. Median life (half of the cells
  * stuck) is 1e6 cycles at 100 uA and (E_ref / E)^4.5 times that at lower
  * energy: 1.4e9 at 20 uA ("billions of cycles" at low-energy programming,
- * Bocquet et al. 2018). The cycles are applied through wear-accel.
+ * Bocquet et al. 2018). The cycles are applied through x-wear-accel.
  */
 static double stuck_fraction(double cur, double cycles)
 {

@@ -3,7 +3,7 @@
  * libbnn_rbnn_test - the `rbnn` backend of libbnn and its card API
  * (bnn_device.h) on real cards, inside the VM tier's guest
  * (tests/vm/guest/libbnn-rbnn.sh: two cards, error-model=off, the second
- * with debug=on).  Prints KTAP, one line per check.
+ * with x-debug=on).  Prints KTAP, one line per check.
  *
  *  - discovery: both cards, by node / name / PCI address / index;
  *  - random models (bnn_test_models.h: 1-bit and bit-serial k-bit binary
@@ -817,7 +817,7 @@ out:
 	bnn_backend_close(be);
 }
 
-/* A hang on a debug=on card bans the context; a new one works. */
+/* A hang on a x-debug=on card bans the context; a new one works. */
 static void t_hang(void)
 {
 	const bnn_card *c = NULL;
@@ -835,8 +835,8 @@ static void t_hang(void)
 		if (cards[i].caps & (1u << 9))	/* RBNN_CAP_DEBUG */
 			c = &cards[i];
 	if (!c) {
-		skip("no card with debug=on", "a hang bans the context");
-		skip("no card with debug=on", "a new context works after the hang");
+		skip("no card with x-debug=on", "a hang bans the context");
+		skip("no card with x-debug=on", "a new context works after the hang");
 		return;
 	}
 	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%s/fault", c->pci);

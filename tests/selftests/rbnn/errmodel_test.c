@@ -306,7 +306,7 @@ TEST_F(em, drift_then_scrub)
 	char year[32];
 
 	if (!(self->dev.caps & SEL_CAP_DEBUG))
-		SKIP(return, "%s: no debug registers (debug=on) to age the array",
+		SKIP(return, "%s: no debug registers (x-debug=on) to age the array",
 		     self->node);
 	if (self->dev.cell_mode != 0)
 		SKIP(return, "the drift table is for 2T2R");
@@ -399,7 +399,7 @@ TEST_F(em, scrub_counts_weak_cells)
 		SKIP(return, "%s: the card does not count weak cells",
 		     self->node);
 	if (!(self->dev.caps & SEL_CAP_DEBUG))
-		SKIP(return, "%s: no debug registers (debug=on) to age the array",
+		SKIP(return, "%s: no debug registers (x-debug=on) to age the array",
 		     self->node);
 	if (self->dev.cell_mode != 0 || self->m.prog_current_na != 100000)
 		SKIP(return, "the bounds are for 2T2R at 100 uA");

@@ -3,7 +3,7 @@
  * Fault handling of the rbnn driver, with the card's fault injection
  * (Documentation/rbnn-device.rst, "Fault injection") through the driver's
  * debugfs hooks (fault, stuck, force_reset, test_irq) and the -device
- * properties fault-hang-cmd / fault-dma-every / fault-irq-every:
+ * properties x-fault-hang-cmd / x-fault-dma-every / x-fault-irq-every:
  *
  *   - a hung command: that job ends with -ETIMEDOUT, its file is banned
  *     (-ECANCELED on the next submission), the other file's jobs complete
@@ -18,7 +18,7 @@
  *   - a reset forced while jobs run: nothing lost, nobody banned.
  *
  * Every job submitted reaches DONE with a status. Needs a card with
- * debug=on and error-model=off (tests skip otherwise). The property tests
+ * x-debug=on and error-model=off (tests skip otherwise). The property tests
  * run only when RBNN_HANG_CMD / RBNN_DMA_EVERY+RBNN_IRQ_EVERY say how the
  * (freshly booted) card was created.
  */
@@ -61,7 +61,7 @@ FIXTURE_TEARDOWN(fault)
 
 #define NEED_DEBUG() do {						\
 	if (!self->debug)						\
-		SKIP(return, "needs debug=on and debugfs %s", self->dbg); \
+		SKIP(return, "needs x-debug=on and debugfs %s", self->dbg); \
 	if (!self->exact)						\
 		SKIP(return, "needs error-model=off");			\
 } while (0)
@@ -840,7 +840,7 @@ TEST_F(fault, test_irq)
 
 /* ---- the card's fault properties (freshly booted card) ---------------------------- */
 
-/* -device rbnn,fault-hang-cmd=N: the N-th command fetched hangs. */
+/* -device rbnn,x-fault-hang-cmd=N: the N-th command fetched hangs. */
 TEST_F_TIMEOUT(fault, hang_cmd_property, 60)
 {
 	const char *e = getenv("RBNN_HANG_CMD");
@@ -851,7 +851,7 @@ TEST_F_TIMEOUT(fault, hang_cmd_property, 60)
 	uint64_t s[16];
 
 	if (!n || n > 12)
-		SKIP(return, "RBNN_HANG_CMD (1..12) not set: card without fault-hang-cmd");
+		SKIP(return, "RBNN_HANG_CMD (1..12) not set: card without x-fault-hang-cmd");
 	ASSERT_EQ(0, sel_counters(self->fd, &c));
 	if (c.commands)
 		SKIP(return, "the card already ran %llu commands", (unsigned long long)c.commands);
@@ -899,7 +899,7 @@ TEST_F_TIMEOUT(fault, hang_cmd_property, 60)
 	}
 }
 
-/* -device rbnn,fault-dma-every=D,fault-irq-every=I: exactly every D-th
+/* -device rbnn,x-fault-dma-every=D,x-fault-irq-every=I: exactly every D-th
  * data command fails with DMA, every I-th message is dropped; all jobs end,
  * the others with correct data. */
 TEST_F_TIMEOUT(fault, dma_every_and_irq_every_properties, 90)

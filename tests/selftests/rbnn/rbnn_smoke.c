@@ -3,7 +3,7 @@
  * Smoke test of the rbnn DRM accel uAPI (kselftest harness): queries, BOs,
  * tiles, PROGRAM, READBACK, EXEC (FC and CONV1D) checked against a reference
  * computed here, row isolation between files, syncobjs, job results, and
- * (on cards with debug=on) hang recovery.
+ * (on cards with x-debug=on) hang recovery.
  *
  * Exact results need a card created with error-model=off; with the error
  * model on, the data comparisons are skipped.
@@ -782,7 +782,7 @@ TEST_F(rbnn, syncobj)
 	EXPECT_EQ(-ENOENT, sel_ioctl(self->fd, DRM_IOCTL_RBNN_READBACK, &r));
 }
 
-/* Needs a card with debug=on: the FAULT register hangs the next command. */
+/* Needs a card with x-debug=on: the FAULT register hangs the next command. */
 TEST_F(rbnn, hang_recovery)
 {
 	struct drm_rbnn_query_counters c0 = {}, c1 = {};
@@ -794,7 +794,7 @@ TEST_F(rbnn, hang_recovery)
 	int fd2;
 
 	if (!(self->dev.caps & (1u << 9)))
-		SKIP(return, "card without debug=on");
+		SKIP(return, "card without x-debug=on");
 	debugfs_path(path, sizeof(path), "fault");
 	if (access(path, W_OK))
 		SKIP(return, "no %s", path);
@@ -930,7 +930,7 @@ TEST_F(rbnn, job_history)
 }
 
 /*
- * Needs debug=on: a DMA fault fails a PROGRAM (-EIO, device status DMA);
+ * Needs x-debug=on: a DMA fault fails a PROGRAM (-EIO, device status DMA);
  * the rows it was to program stay unusable: an EXEC queued behind it is not
  * run (-ECANCELED), and works once the rows are programmed again.
  */
@@ -946,7 +946,7 @@ TEST_F(rbnn, dma_fault)
 	struct sel_bo w, in, out;
 
 	if (!(self->dev.caps & (1u << 9)))
-		SKIP(return, "card without debug=on");
+		SKIP(return, "card without x-debug=on");
 	debugfs_path(path, sizeof(path), "fault");
 	if (access(path, W_OK))
 		SKIP(return, "no %s", path);
@@ -986,7 +986,7 @@ TEST_F(rbnn, dma_fault)
 	net_free(&n);
 }
 
-/* Needs debug=on: a dropped completion interrupt is found by the watchdog. */
+/* Needs x-debug=on: a dropped completion interrupt is found by the watchdog. */
 TEST_F(rbnn, lost_irq)
 {
 	struct drm_rbnn_query_counters c0 = {}, c1 = {};
@@ -997,7 +997,7 @@ TEST_F(rbnn, lost_irq)
 	uint64_t s;
 
 	if (!(self->dev.caps & (1u << 9)))
-		SKIP(return, "card without debug=on");
+		SKIP(return, "card without x-debug=on");
 	debugfs_path(path, sizeof(path), "fault");
 	if (access(path, W_OK))
 		SKIP(return, "no %s", path);

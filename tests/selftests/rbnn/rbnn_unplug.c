@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
  * Helper of the VM tier's unplug test: leaves a hung job and a queued job on
- * a card (debug=on, the driver loaded with a long job_timeout_ms), signals
+ * a card (x-debug=on, the driver loaded with a long job_timeout_ms), signals
  * that it is ready by creating READY-FILE, then waits for the job while the
  * test removes the PCI device. Checks that the jobs end with -ENODEV, that
  * further ioctls fail with -ENODEV, and that the mapping and the file can

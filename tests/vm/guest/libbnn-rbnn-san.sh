@@ -6,7 +6,7 @@
 # leaks included): the rbnn backend's buffers, mappings, job tables and
 # error paths on real cards. Its KTAP passes through.
 #
-# vm-qemu: -device rbnn,id=rbnn0,error-model=off,seed=7 -device rbnn,id=rbnn1,error-model=off,debug=on,seed=8
+# vm-qemu: -device rbnn,id=rbnn0,error-model=off,seed=7 -device rbnn,id=rbnn1,error-model=off,x-debug=on,seed=8
 # vm-ko: kernel/rbnn.ko
 # vm-bin: build/vm/libbnn_rbnn_test-san
 # vm-env: ASAN_OPTIONS=abort_on_error=0:exitcode=99:detect_leaks=1

@@ -10,7 +10,7 @@
 # errors (unknown device, permission denied, tiles taken, a reset under
 # load, a hang that bans the context). Its KTAP passes through.
 #
-# vm-qemu: -device rbnn,id=rbnn0,error-model=off,seed=5 -device rbnn,id=rbnn1,error-model=off,debug=on,seed=6
+# vm-qemu: -device rbnn,id=rbnn0,error-model=off,seed=5 -device rbnn,id=rbnn1,error-model=off,x-debug=on,seed=6
 # vm-ko: kernel/rbnn.ko
 # vm-bin: build/vm/libbnn_rbnn_test
 # vm-timeout: 400

@@ -5,7 +5,7 @@
 # reads -> driver counters and debugfs scrub -> libbnn -> bnn-smi). Two
 # cards with the error model on (2T2R, default 100 uA) get the same network
 # programmed with program-and-verify by libbnn's rbnn backend; card 0 is
-# then aged one year (debugfs age_advance_s, debug=on). bnn-smi reports no
+# then aged one year (debugfs age_advance_s, x-debug=on). bnn-smi reports no
 # bit errors before any scrub; `bnn-smi scrub` finds none on the fresh card
 # and a few hundred weak cells on the aged one (model: ~0.2 % of the
 # programmed cells), and a second scrub of the aged card finds (almost)
@@ -13,7 +13,7 @@
 # the same counts; scrub needs root; usage errors. Prints KTAP; exits 1 on
 # failure.
 #
-# vm-qemu: -device rbnn,id=rbnn0,debug=on,seed=41 -device rbnn,id=rbnn1,debug=on,seed=41
+# vm-qemu: -device rbnn,id=rbnn0,x-debug=on,seed=41 -device rbnn,id=rbnn1,x-debug=on,seed=41
 # vm-ko: kernel/rbnn.ko
 # vm-bin: build/tools/bnn-smi
 # vm-bin: build/vm/libbnn_rbnn_test

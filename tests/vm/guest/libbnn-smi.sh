@@ -7,7 +7,7 @@
 # fallback and the refusals for an unprivileged user, usage errors and
 # exit statuses. Prints KTAP; exits 1 on failure.
 #
-# vm-qemu: -device rbnn,id=rbnn0,error-model=off -device rbnn,id=rbnn1,error-model=off,debug=on,seed=2
+# vm-qemu: -device rbnn,id=rbnn0,error-model=off -device rbnn,id=rbnn1,error-model=off,x-debug=on,seed=2
 # vm-ko: kernel/rbnn.ko
 # vm-bin: build/tools/bnn-smi
 # vm-bin: build/vm/libbnn_rbnn_test

@@ -8,7 +8,7 @@
 # the removal hangs for good. The kernel log must stay clean (the harness
 # checks); prints KTAP, exits 1 on failure.
 #
-# vm-qemu: -device rbnn,error-model=off,debug=on
+# vm-qemu: -device rbnn,error-model=off,x-debug=on
 # vm-ko: kernel/rbnn.ko
 # vm-bin: build/selftests/rbnn/rbnn_smoke
 # vm-timeout: 150

@@ -6,10 +6,10 @@
 # sysfs, hwmon, debugfs and fdinfo, runs the uAPI selftest
 # (tests/selftests/rbnn/rbnn_smoke: queries, BOs, tiles, PROGRAM, READBACK,
 # EXEC FC and CONV1D against a reference, isolation, syncobjs, hang
-# recovery on the debug=on card) on each card, then unloads and reloads the
+# recovery on the x-debug=on card) on each card, then unloads and reloads the
 # module. Prints KTAP (the selftest's own TAP nested); exits 1 on failure.
 #
-# vm-qemu: -device rbnn,id=rbnn0,error-model=off -device rbnn,id=rbnn1,error-model=off,debug=on,seed=2
+# vm-qemu: -device rbnn,id=rbnn0,error-model=off -device rbnn,id=rbnn1,error-model=off,x-debug=on,seed=2
 # vm-ko: kernel/rbnn.ko
 # vm-bin: build/selftests/rbnn/rbnn_smoke
 # vm-timeout: 240
@@ -88,7 +88,7 @@ result $? "rmmod refused while a file is open"
 exec 3<&-
 
 run_smoke /dev/accel/accel0 "selftest on accel0 (error-model=off)"
-run_smoke /dev/accel/accel1 "selftest on accel1 (error-model=off, debug=on)"
+run_smoke /dev/accel/accel1 "selftest on accel1 (error-model=off, x-debug=on)"
 
 r=$(cat /sys/class/accel/accel1/device/recoveries)
 [ "$r" -ge 2 ]

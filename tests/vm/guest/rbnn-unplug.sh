@@ -7,7 +7,7 @@
 # back, and module unload/reload with files open. The kernel log must stay
 # free of Oops/WARN (the harness checks). Prints KTAP; exits 1 on failure.
 #
-# vm-qemu: -device rbnn,id=rbnn0,error-model=off,debug=on
+# vm-qemu: -device rbnn,id=rbnn0,error-model=off,x-debug=on
 # vm-ko: kernel/rbnn.ko
 # vm-bin: build/selftests/rbnn/rbnn_unplug
 # vm-bin: build/selftests/rbnn/rbnn_smoke

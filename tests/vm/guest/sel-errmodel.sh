@@ -4,10 +4,10 @@
 # Guest test: the error model through the uAPI (errmodel_test): readback bit
 # error rates within statistical bounds of the model's BER, weak vs strong
 # programming, program-and-verify, drift over an emulated year and scrub.
-# Three cards: 2T2R at the default 100 uA (debug=on for age_advance_s), 2T2R
+# Three cards: 2T2R at the default 100 uA (x-debug=on for age_advance_s), 2T2R
 # whose default current is a weak 20 uA, 1T1R.
 #
-# vm-qemu: -device rbnn,seed=31,debug=on
+# vm-qemu: -device rbnn,seed=31,x-debug=on
 # vm-qemu: -device rbnn,seed=32,prog-current-ua=20
 # vm-qemu: -device rbnn,seed=33,cell-mode=1t1r
 # vm-timeout: 150

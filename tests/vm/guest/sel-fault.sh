@@ -10,7 +10,7 @@
 # (readback and EXEC show them), a reset forced under load, the test
 # interrupt.
 #
-# vm-qemu: -device rbnn,error-model=off,debug=on,seed=41
+# vm-qemu: -device rbnn,error-model=off,x-debug=on,seed=41
 # vm-modules: vgem
 # vm-timeout: 150
 # vm-ko: kernel/rbnn.ko
