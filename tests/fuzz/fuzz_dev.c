@@ -513,7 +513,7 @@ static void save_load(struct fake *f, struct in *in)
 		}
 		break;
 	}
-	if (rbnn_dev_load(f->d, b, m)) {
+	if (rbnn_dev_load(f->d, b, m, NULL, 0)) {
 		/* Rejected: the device is as it was (registers and array). */
 		uint8_t *c = malloc(n);
 
