@@ -1173,7 +1173,7 @@ static void complete_inflight(struct rbnn_dev *d)
 
 /*
  * The command's effects are computed: its completion is posted now, or
- * with timing=1 time_ns after its fetch at @start (the completion is due
+ * with timing=modeled time_ns after its fetch at @start (the completion is due
  * at once if computing it took longer than that).
  */
 static void finish_cmd(struct rbnn_dev *d, const struct cmdctx *cc,
@@ -1364,7 +1364,7 @@ void rbnn_dev_timer(struct rbnn_dev *d)
 
 /*
  * While a command is computed in slices: the units done so far. Then,
- * with timing=1, interpolated over the modeled duration but never below
+ * with timing=modeled, interpolated over the modeled duration but never below
  * what was shown while computing.
  */
 static uint64_t progress_now(struct rbnn_dev *d)

@@ -31,8 +31,8 @@
  *                       x-fault-irq-every
  *   integer (uint64):   seed (default: derived from the QOM path)
  *   booleans:           error-model x-debug
- *   enumerations:       cell-mode = 2t2r | 1t1r (or 0 | 1)
- *                       timing    = instant | modeled (or 0 | 1)
+ *   enumerations:       cell-mode = 2t2r | 1t1r
+ *                       timing    = instant | modeled
  *   numbers (double, in the unit the name ends with, decimal or
  *   exponent notation, e.g. read-ber=1e-6):
  *       prog-current-ua (uA)       prog-voltage-v (V)
@@ -75,6 +75,7 @@
 #include "qemu/module.h"
 #include "qemu/timer.h"
 #include "qapi/error.h"
+#include "qapi/util.h"
 #include "qapi/visitor.h"
 #include "hw/pci/pci_device.h"
 #include "hw/pci/msix.h"
@@ -765,25 +766,32 @@ static const PropertyInfo rbnn_prop_seed = {
     .set = rbnn_set_seed,
 };
 
-/* uint32 enumerations given by name or number. */
-static const char *const rbnn_cell_mode_names[] = { "2t2r", "1t1r", NULL };
-static const char *const rbnn_timing_names[] = { "instant", "modeled", NULL };
+/*
+ * Enumerations: qdev enum properties over a QEnumLookup (the names are
+ * listed by -device rbnn,help and checked by the visitor), kept in the
+ * core's uint32_t fields.
+ */
+static const char *const rbnn_cell_mode_names[] = { "2t2r", "1t1r" };
+static const char *const rbnn_timing_names[] = { "instant", "modeled" };
 
-static const char *const *rbnn_enum_names(const Property *prop)
-{
-    return strcmp(prop->name, "cell-mode") == 0 ? rbnn_cell_mode_names
-                                                 : rbnn_timing_names;
-}
+static const QEnumLookup rbnn_cell_mode_lookup = {
+    .array = rbnn_cell_mode_names,
+    .size = ARRAY_SIZE(rbnn_cell_mode_names),
+};
+
+static const QEnumLookup rbnn_timing_lookup = {
+    .array = rbnn_timing_names,
+    .size = ARRAY_SIZE(rbnn_timing_names),
+};
 
 static void rbnn_get_enum(Object *obj, Visitor *v, const char *name,
                           void *opaque, Error **errp)
 {
     const Property *prop = opaque;
     uint32_t *ptr = object_field_prop_ptr(obj, prop);
-    const char *const *names = rbnn_enum_names(prop);
-    g_autofree char *str = g_strdup(*ptr <= 1 ? names[*ptr] : "?");
+    int val = *ptr;
 
-    visit_type_str(v, name, &str, errp);
+    visit_type_enum(v, name, &val, prop->info->enum_table, errp);
 }
 
 static void rbnn_set_enum(Object *obj, Visitor *v, const char *name,
@@ -791,29 +799,25 @@ static void rbnn_set_enum(Object *obj, Visitor *v, const char *name,
 {
     const Property *prop = opaque;
     uint32_t *ptr = object_field_prop_ptr(obj, prop);
-    const char *const *names = rbnn_enum_names(prop);
-    g_autofree char *str = NULL;
-    uint32_t i;
+    int val;
 
-    if (!visit_type_str(v, name, &str, errp)) {
-        return;
+    if (visit_type_enum(v, name, &val, prop->info->enum_table, errp)) {
+        *ptr = val;
     }
-    for (i = 0; names[i]; i++) {
-        char num[4];
-
-        snprintf(num, sizeof(num), "%u", i);
-        if (g_ascii_strcasecmp(str, names[i]) == 0 || strcmp(str, num) == 0) {
-            *ptr = i;
-            return;
-        }
-    }
-    error_setg(errp, "rbnn: %s must be %s or %s (or 0/1), not '%s'",
-               name, names[0], names[1], str);
 }
 
-static const PropertyInfo rbnn_prop_enum = {
-    .type = "str",
-    .description = "name or number",
+static const PropertyInfo rbnn_prop_cell_mode = {
+    .type = "RbnnCellMode",
+    .description = "cell of a weight bit: 2t2r (differential) or 1t1r",
+    .enum_table = &rbnn_cell_mode_lookup,
+    .get = rbnn_get_enum,
+    .set = rbnn_set_enum,
+};
+
+static const PropertyInfo rbnn_prop_timing = {
+    .type = "RbnnTiming",
+    .description = "completion times: instant or modeled",
+    .enum_table = &rbnn_timing_lookup,
     .get = rbnn_get_enum,
     .set = rbnn_set_enum,
 };
@@ -831,7 +835,7 @@ static const Property rbnn_props[] = {
     RBNN_U32("max-layers", max_layers),
     RBNN_U32("max-sgl", max_sgl),
     RBNN_U32("max-batch", max_batch),
-    RBNN_PROP("cell-mode", cell_mode, rbnn_prop_enum, uint32_t),
+    RBNN_PROP("cell-mode", cell_mode, rbnn_prop_cell_mode, uint32_t),
     RBNN_PROP("error-model", error_model, qdev_prop_bool, bool),
     RBNN_PROP("seed", seed, rbnn_prop_seed, uint64_t),
     RBNN_DBL("prog-current-ua", prog_current_ua),
@@ -856,7 +860,7 @@ static const Property rbnn_props[] = {
     RBNN_DBL("e-popcount-fj", e_popcount_fj),
     RBNN_DBL("e-dma-fj", e_dma_fj),
     RBNN_DBL("e-cmd-fj", e_cmd_fj),
-    RBNN_PROP("timing", timing, rbnn_prop_enum, uint32_t),
+    RBNN_PROP("timing", timing, rbnn_prop_timing, uint32_t),
     RBNN_DBL("t-read-ns", t_read_ns),
     RBNN_DBL("t-dma-ns-per-byte", t_dma_ns_per_byte),
     RBNN_DBL("t-cmd-ns", t_cmd_ns),

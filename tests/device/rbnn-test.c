@@ -485,6 +485,7 @@ static void test_bad_properties(void)
 {
     static const char *const bad[] = {
         "tiles=0", "cols=100", "cell-mode=3t3r", "timing=fast",
+        "cell-mode=1", "timing=1",
         "prog-current-ua=5000", "read-ber=0.9", "pulse-ns=1",
         "read-ber=abc", "temperature-c=300", "temperature-c=-50",
         "vdd-v=2", "sw-fail=0.9", "d2d-frac=-1", "age-s=5",
@@ -507,6 +508,35 @@ static void test_bad_properties(void)
         g_assert_cmpint(WEXITSTATUS(status), ==, 1);
         g_assert_nonnull(strstr(err, bad[i]));
     }
+}
+
+/* -device rbnn,help: the enumerations by type, the x- debug knobs. */
+static void test_help(void)
+{
+    const char *qemu = g_getenv("QTEST_QEMU_BINARY");
+    g_autofree char *cmd = NULL, *out = NULL, *err = NULL;
+    const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+    static const char *const want[] = {
+        "cell-mode=<RbnnCellMode>", "timing=<RbnnTiming>", "x-debug=<bool>",
+        "x-fault-hang-cmd=<uint32>", "x-wear-accel=<uint32>", "seed=<uint64>",
+    };
+    int status = 0;
+    unsigned int i;
+
+    g_assert(qemu != NULL);
+    cmd = g_strdup_printf("exec timeout 30 %s -device rbnn,help", qemu);
+    argv[2] = cmd;
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, 0, NULL, NULL,
+                               &out, &err, &status, NULL));
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+    for (i = 0; i < G_N_ELEMENTS(want); i++) {
+        if (!strstr(out, want[i])) {
+            g_test_message("no '%s' in:\n%s", want[i], out);
+        }
+        g_assert_nonnull(strstr(out, want[i]));
+    }
+    g_assert_null(strstr(out, " debug=<"));
 }
 
 /*
@@ -2963,6 +2993,7 @@ int main(int argc, char **argv)
     g_test_add_func("/rbnn/pci-identity", test_pci_identity);
     g_test_add_func("/rbnn/properties", test_properties);
     g_test_add_func("/rbnn/bad-properties", test_bad_properties);
+    g_test_add_func("/rbnn/help", test_help);
     g_test_add_func("/rbnn/bad-access", test_bad_access);
     g_test_add_func("/rbnn/time-temperature", test_time_temperature);
     g_test_add_func("/rbnn/retention-aged", test_retention_aged);
