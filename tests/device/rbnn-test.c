@@ -17,6 +17,7 @@
 #include "libqtest.h"
 #include "qobject/qdict.h"
 #include "qobject/qnum.h"
+#include "qobject/qlist.h"
 #include "libqos/libqos-pc.h"
 #include "libqos/pci.h"
 #include "hw/pci/pci_regs.h"
@@ -2688,6 +2689,111 @@ static void test_migration_error_model(void)
     qtest_shutdown(dst_qs);
 }
 
+/* Wait until the QMP job @id has concluded, then dismiss it. */
+static void job_wait(QTestState *qts, const char *id)
+{
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+
+    for (;;) {
+        QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-jobs' }");
+        QList *jobs = qdict_get_qlist(rsp, "return");
+        const QListEntry *e;
+        bool done = false;
+
+        QLIST_FOREACH_ENTRY(jobs, e) {
+            QDict *j = qobject_to(QDict, qlist_entry_obj(e));
+
+            if (!strcmp(qdict_get_str(j, "id"), id)) {
+                done = !strcmp(qdict_get_str(j, "status"), "concluded");
+                g_assert_null(qdict_get_try_str(j, "error"));
+            }
+        }
+        qobject_unref(rsp);
+        if (done) {
+            break;
+        }
+        g_assert(g_get_monotonic_time() < end);
+        g_usleep(10000);
+    }
+    qobject_unref(qtest_qmp(qts, "{ 'execute': 'job-dismiss', 'arguments': "
+                            "{ 'id': %s } }", id));
+}
+
+/*
+ * savevm/loadvm (internal snapshot in a qcow2 image made through QMP):
+ * the card comes back with the array and the generator state of the
+ * snapshot, so a read after loadvm gives the bits of the read made right
+ * after savevm, errors included, not those of what was programmed since.
+ */
+static void test_savevm_loadvm(void)
+{
+    g_autofree char *img = g_strdup_printf("%s/rbnn-snap-%d.qcow2",
+                                           g_get_tmp_dir(), getpid());
+    g_autofree char *args = NULL;
+    char *r;
+    uint8_t a[32 * 16], b[sizeof(a)], r1[sizeof(a)], rb[sizeof(a)], r2[sizeof(a)];
+    struct rbnn_hw_cmd cmd;
+    struct rbnn_hw_cqe e;
+    uint64_t buf, out;
+    Card c, saved;
+    QOSState *qs;
+
+    g_assert_true(g_file_set_contents(img, "", 0, NULL));
+    args = g_strdup_printf("-blockdev driver=file,filename=%s,node-name=proto "
+                           "-device rbnn,addr=04.0,tiles=1,rows=32,cols=128,"
+                           "seed=21,prog-current-ua=20,read-ber=2e-3", img);
+    qs = boot(args);
+    qobject_unref(qtest_qmp(qs->qts, "{ 'execute': 'blockdev-create', "
+                            "'arguments': { 'job-id': 'mk', 'options': "
+                            "{ 'driver': 'qcow2', 'file': 'proto', "
+                            "'size': 16777216 } } }"));
+    job_wait(qs->qts, "mk");
+    qobject_unref(qtest_qmp(qs->qts, "{ 'execute': 'blockdev-add', "
+                            "'arguments': { 'driver': 'qcow2', "
+                            "'node-name': 'disk', 'file': 'proto' } }"));
+    card_attach(&c, qs, DEVFN0);
+    card_rings(&c, 8, 8);
+    buf = galloc(&c, sizeof(a));
+    out = galloc(&c, sizeof(a));
+    fill_random(a, sizeof(a));
+    fill_random(b, sizeof(b));
+    qtest_memwrite(c.qts, buf, a, sizeof(a));
+    cmd = cmd_rows(RBNN_OP_PROGRAM_ROWS, 0, 0, 32, buf, sizeof(a));
+    e = card_do(&c, &cmd);
+    g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+
+    r = qtest_hmp(qs->qts, "savevm snap1");
+    g_assert_cmpstr(r, ==, "");
+    g_free(r);
+    saved = c;
+    cmd = cmd_rows(RBNN_OP_READ_ROWS, 0, 0, 32, out, sizeof(a));
+    e = card_do(&c, &cmd);
+    g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+    qtest_memread(c.qts, out, r1, sizeof(r1));
+    g_assert_cmpuint(bits_differ(r1, a, sizeof(a)), >, 0);   /* errors on */
+    qtest_memwrite(c.qts, buf, b, sizeof(b));
+    cmd = cmd_rows(RBNN_OP_PROGRAM_ROWS, 0, 0, 32, buf, sizeof(b));
+    e = card_do(&c, &cmd);
+    g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+    cmd = cmd_rows(RBNN_OP_READ_ROWS, 0, 0, 32, out, sizeof(b));
+    e = card_do(&c, &cmd);
+    qtest_memread(c.qts, out, rb, sizeof(rb));
+    g_assert_cmpuint(bits_differ(rb, b, sizeof(b)), <, sizeof(b));
+
+    r = qtest_hmp(qs->qts, "loadvm snap1");
+    g_assert_cmpstr(r, ==, "");
+    g_free(r);
+    c = saved;          /* guest memory and rings are the snapshot's too */
+    cmd = cmd_rows(RBNN_OP_READ_ROWS, 0, 0, 32, out, sizeof(a));
+    e = card_do(&c, &cmd);
+    g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+    qtest_memread(c.qts, out, r2, sizeof(r2));
+    g_assert_cmpmem(r2, sizeof(r2), r1, sizeof(r1));
+    card_detach(&c);
+    qtest_shutdown(qs);
+    unlink(img);
+}
+
 /* ---- seeds, bus mastering, DMA targets, IOMMU -------------------------- */
 
 static uint64_t qom_get_u64(QTestState *qts, const char *id, const char *prop)
@@ -3026,6 +3132,7 @@ int main(int argc, char **argv)
     g_test_add_func("/rbnn/migration/params-mismatch",
                     test_migration_params_mismatch);
     g_test_add_func("/rbnn/migration/error-model", test_migration_error_model);
+    g_test_add_func("/rbnn/migration/savevm-loadvm", test_savevm_loadvm);
     g_test_add_func("/rbnn/seed-per-card", test_seed_per_card);
     g_test_add_func("/rbnn/msix/disabled", test_msix_disabled);
     g_test_add_func("/rbnn/dma/targets", test_dma_targets);
