@@ -2141,6 +2141,65 @@ static void test_long_command(void)
 }
 
 /*
+ * Start a migration of @src to @uri that the destination @dst refuses
+ * (it exits with status 1), wait until the source has ended it, and
+ * return the source's final status ("failed", or "completed" when it sent
+ * everything before the refusal) with its error-desc in @why.
+ */
+static char *migrate_refused(QTestState *src, QOSState *dst, const char *uri,
+                             char **why)
+{
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+    char *status = NULL;
+    QDict *rsp, *sub;
+
+    qtest_set_expected_status(dst->qts, 1);
+    rsp = qtest_qmp(src, "{ 'execute': 'migrate', 'arguments': "
+                    "{ 'uri': %s } }", uri);
+    g_assert(qdict_haskey(rsp, "return"));
+    qobject_unref(rsp);
+    while (!status) {
+        const char *st;
+
+        rsp = qtest_qmp(src, "{ 'execute': 'query-migrate' }");
+        sub = qdict_get_qdict(rsp, "return");
+        st = qdict_get_try_str(sub, "status");
+        if (st && (!strcmp(st, "completed") || !strcmp(st, "failed"))) {
+            status = g_strdup(st);
+            *why = g_strdup(qdict_get_try_str(sub, "error-desc"));
+        } else if (g_get_monotonic_time() >= end) {
+            g_test_message("migration still %s", st ? st : "?");
+            g_assert_not_reached();
+        }
+        qobject_unref(rsp);
+        if (!status) {
+            g_usleep(10000);
+        }
+    }
+    qtest_wait_qemu(dst->qts);  /* it exits by itself, after the refusal */
+    qtest_quit(dst->qts);       /* checks the exit status */
+    dst->qts = NULL;
+    g_free(dst);
+    unlink(uri + strlen("unix:"));
+    return status;
+}
+
+/* Migrate @src to @dst_qs and return the card there: same BARs and rings. */
+static Card card_migrated(QOSState *src_qs, const Card *src, QOSState *dst_qs,
+                          const char *uri)
+{
+    Card dst = *src;
+
+    migrate(src_qs, dst_qs, uri);
+    unlink(uri + strlen("unix:"));
+    dst.qs = dst_qs;
+    dst.qts = dst_qs->qts;
+    dst.dev = qpci_device_find(dst_qs->pcibus, DEVFN0);
+    g_assert(dst.dev != NULL);
+    return dst;
+}
+
+/*
  * Migration while the card computes a command over many slices fails
  * cleanly: the source runs on, the command goes on; after a reset (or the
  * command's end) the card migrates.
@@ -2155,45 +2214,18 @@ static void test_long_command_migrate(void)
     Card src, dst;
     uint64_t oa;
     uint32_t p0, p1;
-    const char *status = NULL;
+    g_autofree char *status = NULL, *why = NULL;
     gint64 end;
-    QDict *rsp, *sub;
+    QDict *rsp;
 
     card_attach(&src, src_qs, DEVFN0);
     long_start(&src, &oa);
     dst_qs = boot(dst_args);
-    /* the destination exits when the incoming migration fails */
-    qtest_set_expected_status(dst_qs->qts, 1);
-    rsp = qtest_qmp(src.qts, "{ 'execute': 'migrate', 'arguments': "
-                    "{ 'uri': %s } }", uri);
-    g_assert(qdict_haskey(rsp, "return"));
-    qobject_unref(rsp);
-    end = g_get_monotonic_time() + WAIT_US;
-    for (;;) {
-        rsp = qtest_qmp(src.qts, "{ 'execute': 'query-migrate' }");
-        sub = qdict_get_qdict(rsp, "return");
-        status = qdict_get_try_str(sub, "status");
-        if (status && !strcmp(status, "failed")) {
-            const char *why = qdict_get_try_str(sub, "error-desc");
-
-            g_test_message("migration while computing: %s (%s)", status,
-                           why ? why : "no reason");
-            g_assert(why && strstr(why, "rbnn"));
-            qobject_unref(rsp);
-            break;
-        }
-        g_assert(status && strcmp(status, "completed"));
-        if (g_get_monotonic_time() >= end) {
-            g_test_message("migration still %s", status);
-            g_assert_not_reached();
-        }
-        qobject_unref(rsp);
-        g_usleep(10000);
-    }
-    qtest_quit(dst_qs->qts);
-    dst_qs->qts = NULL;
-    g_free(dst_qs);
-    unlink(uri + strlen("unix:"));
+    status = migrate_refused(src.qts, dst_qs, uri, &why);
+    g_test_message("migration while computing: %s (%s)", status,
+                   why ? why : "no reason");
+    g_assert_cmpstr(status, ==, "failed");
+    g_assert(why && strstr(why, "rbnn"));
 
     /* the source runs on, and so does the command */
     end = g_get_monotonic_time() + WAIT_US;
@@ -2232,13 +2264,7 @@ static void test_long_command_migrate(void)
     wr(&src, RBNN_REG_CONTROL, RBNN_CTRL_RESET);
     g_assert_cmphex(rd(&src, RBNN_REG_STATUS), ==, 0);
     dst_qs = boot(dst_args);
-    migrate(src_qs, dst_qs, uri);
-    unlink(uri + strlen("unix:"));
-    dst = src;
-    dst.qs = dst_qs;
-    dst.qts = dst_qs->qts;
-    dst.dev = qpci_device_find(dst_qs->pcibus, DEVFN0);
-    g_assert(dst.dev != NULL);
+    dst = card_migrated(src_qs, &src, dst_qs, uri);
     g_assert_cmphex(rd(&dst, RBNN_REG_STATUS), ==, 0);
     g_assert_cmpuint(rd(&dst, RBNN_REG_RESETS), ==, 1);
     g_assert_cmpuint(rd(&dst, RBNN_REG_PROGRESS), >=, p0);
@@ -2486,15 +2512,8 @@ static void test_migration(void)
     prog = rd(&src, RBNN_REG_PROGRESS);
 
     dst_qs = boot(dst_args);
-    migrate(src_qs, dst_qs, uri);
-    unlink(uri + strlen("unix:"));
-
     /* the destination card: same BARs, rings and MSI-X table */
-    dst = src;
-    dst.qs = dst_qs;
-    dst.qts = dst_qs->qts;
-    dst.dev = qpci_device_find(dst_qs->pcibus, DEVFN0);
-    g_assert(dst.dev != NULL);
+    dst = card_migrated(src_qs, &src, dst_qs, uri);
     /* the qtest accelerator's virtual clock is not migrated: catch up */
     dst_now = qtest_clock_set(dst.qts, src_now);
     g_assert_cmpint(dst_now, ==, src_now);
@@ -2545,34 +2564,11 @@ static void test_migration_params_mismatch(void)
     g_autofree char *dst_args = g_strdup_printf("%s,read-ber=1e-6 -incoming %s",
                                                 props, uri);
     QOSState *src_qs = boot(props), *dst_qs = boot(dst_args);
-    const char *status;
-    gint64 end = g_get_monotonic_time() + WAIT_US;
-    QDict *rsp, *sub;
+    g_autofree char *status = NULL, *why = NULL;
 
-    qtest_set_expected_status(dst_qs->qts, 1);
-    rsp = qtest_qmp(src_qs->qts, "{ 'execute': 'migrate', 'arguments': "
-                    "{ 'uri': %s } }", uri);
-    g_assert(qdict_haskey(rsp, "return"));
-    qobject_unref(rsp);
     /* the source may finish sending before the destination refuses */
-    for (;;) {
-        rsp = qtest_qmp(src_qs->qts, "{ 'execute': 'query-migrate' }");
-        sub = qdict_get_qdict(rsp, "return");
-        status = qdict_get_try_str(sub, "status");
-        if (status && (!strcmp(status, "completed") ||
-                       !strcmp(status, "failed"))) {
-            qobject_unref(rsp);
-            break;
-        }
-        g_assert(g_get_monotonic_time() < end);
-        qobject_unref(rsp);
-        g_usleep(10000);
-    }
-    /* qtest_quit() checks the destination's exit status (1) */
-    qtest_quit(dst_qs->qts);
-    dst_qs->qts = NULL;
-    g_free(dst_qs);
-    unlink(uri + strlen("unix:"));
+    status = migrate_refused(src_qs->qts, dst_qs, uri, &why);
+    g_test_message("source: %s", status);
     qtest_shutdown(src_qs);
 }
 
@@ -2585,15 +2581,12 @@ static void test_migration_params_mismatch(void)
                       "rows=64,cols=128,seed=11,prog-current-ua=20," \
                       "read-ber=2e-3"
 
-static void mig_err_program(Card *c, const uint8_t *data, size_t n,
-                            uint64_t buf)
+/* Run @cmd on a timing=modeled card: its completion after its time. */
+static void card_do_modeled(Card *c, const struct rbnn_hw_cmd *cmd)
 {
-    struct rbnn_hw_cmd cmd = cmd_rows(RBNN_OP_PROGRAM_ROWS, 1, 0, 64, buf, n);
     struct rbnn_hw_cqe e;
 
-    card_rings(c, 8, 8);
-    qtest_memwrite(c->qts, buf, data, n);
-    card_queue(c, &cmd);
+    card_queue(c, cmd);
     card_doorbell(c);
     qtest_clock_step(c->qts, 100000000);
     e = card_wait(c);
@@ -2601,18 +2594,22 @@ static void mig_err_program(Card *c, const uint8_t *data, size_t n,
     card_consume(c);
 }
 
+static void mig_err_program(Card *c, const uint8_t *data, size_t n,
+                            uint64_t buf)
+{
+    struct rbnn_hw_cmd cmd = cmd_rows(RBNN_OP_PROGRAM_ROWS, 1, 0, 64, buf, n);
+
+    card_rings(c, 8, 8);
+    qtest_memwrite(c->qts, buf, data, n);
+    card_do_modeled(c, &cmd);
+}
+
 static void mig_err_read(Card *c, uint64_t out, size_t n, uint8_t *back)
 {
     struct rbnn_hw_cmd cmd = cmd_rows(RBNN_OP_READ_ROWS, 1, 0, 64, out, n);
-    struct rbnn_hw_cqe e;
 
     qtest_memset(c->qts, out, 0, n);
-    card_queue(c, &cmd);
-    card_doorbell(c);
-    qtest_clock_step(c->qts, 100000000);
-    e = card_wait(c);
-    g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
-    card_consume(c);
+    card_do_modeled(c, &cmd);
     qtest_memread(c->qts, out, back, n);
 }
 
@@ -2667,13 +2664,7 @@ static void test_migration_error_model(void)
     wait_reg(&src, RBNN_REG_STATUS, RBNN_STS_BUSY, RBNN_STS_BUSY);
     src_now = qtest_clock_step(src.qts, 100);
     dst_qs = boot(dst_args);
-    migrate(src_qs, dst_qs, uri);
-    unlink(uri + strlen("unix:"));
-    dst = src;
-    dst.qs = dst_qs;
-    dst.qts = dst_qs->qts;
-    dst.dev = qpci_device_find(dst_qs->pcibus, DEVFN0);
-    g_assert(dst.dev != NULL);
+    dst = card_migrated(src_qs, &src, dst_qs, uri);
     g_assert_cmpint(qtest_clock_set(dst.qts, src_now), ==, src_now);
     qtest_clock_step(dst.qts, 100000000);
     e = card_wait(&dst);
