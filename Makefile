@@ -61,7 +61,7 @@ include python/python.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
 .PHONY: all deps deps-build deps-run core tools qemu demo run results results-ecg test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
-	test-fuzz test-syzkaller test-spdx test-deps test-abi fuzz test-conformance bench clean install
+	test-fuzz test-syzkaller test-spdx test-deps test-abi fuzz test-conformance bench bench-run clean install
 .DELETE_ON_ERROR:
 
 all: deps core libbnn tools qemu
@@ -140,7 +140,13 @@ test-train: $(B)/tools/bnn-extract $(LIBBNN_SO) $(BNN_RUN) python
 	@echo "== training pipeline smoke test (PyTorch, one thread)"
 	@tests/run-tap.sh train $(B)/test-logs/train -- tests/train-smoke-tap.sh
 
-bench: deps $(BENCHES) $(BNN_RUN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
+# The bench group first, in its own step: the benchmarks' build reads what
+# it installs (OpenBLAS's pkg-config file) when make parses the Makefile.
+bench:
+	@scripts/deps.sh build bench
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: $(BENCHES) $(BNN_RUN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
 	@echo "== make bench, $$(date -u '+%F %T UTC'), $$(uname -srm)"
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 	@tests/bench/bench_stream.sh $(BNN_RUN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
