@@ -58,6 +58,7 @@ include libbnn/libbnn.mk
 include tools/bnn-run/bnn-run.mk
 include tools/bnn-smi/bnn-smi.mk
 include python/python.mk
+include tests/bench/bench.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
 .PHONY: all deps deps-build deps-run core tools qemu demo run results results-ecg test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
