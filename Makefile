@@ -9,7 +9,8 @@
 #   make test       every test tier that exists (unit, device, vm)
 #   make test-conformance  libbnn's WFDB reader against the wfdb Python package
 #   make python     the Python package bnn (python/) under build/python
-#   make bench      benchmarks (printed, never pass/fail)
+#   make bench      benchmarks (printed, never pass/fail; the table and its
+#                   peers also as JSON: build/bench/models.json, peers.json)
 #   make results    the study: train, export and evaluate every model, write
 #                   Documentation/results.md and models/ (about an hour)
 #   make deps       install what the build needs (Debian packages, idempotent)
@@ -149,6 +150,7 @@ bench:
 
 bench-run: $(BENCHES) $(BNN_RUN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
 	@echo "== make bench, $$(date -u '+%F %T UTC'), $$(uname -srm)"
+	@$(MAKE) --no-print-directory bench-table
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 	@tests/bench/bench_stream.sh $(BNN_RUN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
 

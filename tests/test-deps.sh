@@ -114,7 +114,7 @@ deps bench
 	[[ $out == *"then try larq=="* ]] &&
 	ok "the bench group: OpenBLAS, PyTorch and the peers' venv (dry run)" ||
 	notok "the bench group: OpenBLAS, PyTorch and the peers' venv (dry run)" "exit $rc" "$out"
-calls=$(cd "$repo" && make -n bench B="$tmp/build" 2>/dev/null | grep 'scripts/deps\.sh')
+calls=$(cd "$repo" && make -n bench B="$tmp/build" 2>/dev/null | grep '^scripts/deps\.sh')
 [ "$calls" = "scripts/deps.sh build bench" ] &&
 	ok "make bench installs the bench group first" ||
 	notok "make bench installs the bench group first" "calls: ${calls:-none}"
