@@ -151,7 +151,7 @@ bench:
 bench-run: $(BENCHES) $(BNN_RUN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
 	@echo "== make bench, $$(date -u '+%F %T UTC'), $$(uname -srm)"
 	@$(MAKE) --no-print-directory bench-table
-	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+	@for b in $(BENCHES); do echo "== $$b"; $(BENCH_BLAS_ENV) $$b || exit 1; done
 	@tests/bench/bench_stream.sh $(BNN_RUN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
 
 # ---- QEMU with the card ------------------------------------------------

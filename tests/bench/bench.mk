@@ -22,6 +22,14 @@ $(BENCH_DS2): tests/bench/bench_ds2.c $(LIBBNN_OBJS) $(CORE_LIB) $(LIBBNN_HDRS) 
 # The unit test includes roofline.c itself.
 $(B)/tests/unit/test_roofline: tests/bench/roofline.c tests/bench/roofline.h
 
+# OpenBLAS (bench_bnn's float reference, and PyTorch's GEMM in the peers)
+# takes generic kernels ("Prescott") on CPUs it does not know, e.g. newer
+# ones in VMs: name the core from the CPU's flags, unless the environment
+# already sets OPENBLAS_CORETYPE.
+BENCH_OPENBLAS_CORE := $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || \
+	{ grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo Haswell; })
+BENCH_BLAS_ENV := $(if $(OPENBLAS_CORETYPE),,$(if $(BENCH_OPENBLAS_CORE),OPENBLAS_CORETYPE=$(BENCH_OPENBLAS_CORE)))
+
 # The table and its peers, one after the other in one run (the peers'
 # ratios are to the table's numbers). BENCH_TABLE_SECONDS per measurement.
 BENCH_TABLE_SECONDS ?= 1
@@ -34,7 +42,7 @@ bench-table: $(BENCH_MODELS) $(BENCH_DS2)
 		$(sort $(wildcard models/*.bnn))
 	@echo "== tests/bench/bench_peers.py: the same networks on PyTorch, ONNX Runtime, LCE"
 	@if [ -x $(BENCH_VENV_PY) ]; then \
-		$(BENCH_VENV_PY) tests/bench/bench_peers.py $(BENCH_JSON) \
+		$(BENCH_BLAS_ENV) $(BENCH_VENV_PY) tests/bench/bench_peers.py $(BENCH_JSON) \
 			--seconds $(BENCH_TABLE_SECONDS) --json $(BENCH_PEERS_JSON) \
 			--tmp $(B)/bench/peers 2>$(B)/bench/peers.log || \
 		{ echo "bench_peers failed (stderr: $(B)/bench/peers.log)"; tail -5 $(B)/bench/peers.log; }; \

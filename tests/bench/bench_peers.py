@@ -183,7 +183,8 @@ def main():
     try:
         import torch
         torch.set_num_threads(1)
-        peers["pytorch"] = torch.__version__
+        peers["pytorch"] = "%s (OPENBLAS_CORETYPE=%s)" % (
+            torch.__version__, os.environ.get("OPENBLAS_CORETYPE", "unset"))
     except Exception as e:  # noqa: BLE001 - any import failure is reported
         missing["pytorch"] = repr(e)
     try:
