@@ -9,7 +9,8 @@
 #   make test       every test tier that exists (unit, device, vm)
 #   make test-conformance  libbnn's WFDB reader against the wfdb Python package
 #   make python     the Python package bnn (python/) under build/python
-#   make bench      benchmarks (printed, never pass/fail)
+#   make bench      benchmarks (printed, never pass/fail; the table and its
+#                   peers also as JSON: build/bench/models.json, peers.json)
 #   make results    the study: train, export and evaluate every model, write
 #                   Documentation/results.md and models/ (about an hour)
 #   make deps       install what the build needs (Debian packages, idempotent)
@@ -58,10 +59,11 @@ include libbnn/libbnn.mk
 include tools/bnn-run/bnn-run.mk
 include tools/bnn-smi/bnn-smi.mk
 include python/python.mk
+include tests/bench/bench.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
 .PHONY: all deps deps-build deps-run core tools qemu demo run results results-ecg test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
-	test-fuzz test-syzkaller test-spdx test-deps test-abi fuzz test-conformance bench clean install
+	test-fuzz test-syzkaller test-spdx test-deps test-abi fuzz test-conformance bench bench-run clean install
 .DELETE_ON_ERROR:
 
 all: deps core libbnn tools qemu
@@ -140,9 +142,16 @@ test-train: $(B)/tools/bnn-extract $(LIBBNN_SO) $(BNN_RUN) python
 	@echo "== training pipeline smoke test (PyTorch, one thread)"
 	@tests/run-tap.sh train $(B)/test-logs/train -- tests/train-smoke-tap.sh
 
-bench: deps $(BENCHES) $(BNN_RUN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
+# The bench group first, in its own step: the benchmarks' build reads what
+# it installs (OpenBLAS's pkg-config file) when make parses the Makefile.
+bench:
+	@scripts/deps.sh build bench
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: $(BENCHES) $(BNN_RUN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
 	@echo "== make bench, $$(date -u '+%F %T UTC'), $$(uname -srm)"
-	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+	@$(MAKE) --no-print-directory bench-table
+	@for b in $(BENCHES); do echo "== $$b"; $(BENCH_BLAS_ENV) $$b || exit 1; done
 	@tests/bench/bench_stream.sh $(BNN_RUN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
 
 # ---- QEMU with the card ------------------------------------------------

@@ -142,11 +142,14 @@ $(BENCH_BNN): tests/bench/bench_bnn.c $(LIBBNN_OBJS) $(CORE_LIB) \
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(BENCH_BNN_FLAGS) $< $(LIBBNN_OBJS) \
 		$(CORE_LIB) $(LDLIBS) $(BENCH_BNN_LIBS) -o $@
-# float32 GEMM reference: OpenBLAS when its headers are installed.
-ifneq ($(wildcard /usr/include/x86_64-linux-gnu/cblas.h /usr/include/cblas.h \
-	/usr/include/openblas/cblas.h),)
-BENCH_BNN_FLAGS := -DHAVE_CBLAS
-BENCH_BNN_LIBS := -lopenblas
+# float32 GEMM reference: OpenBLAS (libopenblas-pthread-dev, installed by
+# scripts/deps.sh bench), found through its own pkg-config file, whose
+# cblas.h declares openblas_set_num_threads: the generic cblas.h that
+# another package may install (netlib's) does not.
+BENCH_BNN_BLAS := $(shell pkg-config --exists openblas 2>/dev/null && echo y)
+ifeq ($(BENCH_BNN_BLAS),y)
+BENCH_BNN_FLAGS := -DHAVE_CBLAS $(shell pkg-config --cflags openblas)
+BENCH_BNN_LIBS := $(shell pkg-config --libs openblas)
 endif
 # OpenBLAS picks generic kernels for CPUs it does not recognise (VMs):
 # run with e.g. OPENBLAS_CORETYPE=SkylakeX (the bench prints the core).

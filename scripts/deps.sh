@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Idempotent dependency installer for RBNN on Debian 12 (bookworm).
 #
-#   scripts/deps.sh [GROUP...]     groups: run build python qemu vm kernel-build train results peers conformance edf-check
+#   scripts/deps.sh [GROUP...]     groups: run build python qemu vm kernel-build train results peers conformance edf-check bench
 #                                  (default: build qemu)
 #   scripts/deps.sh --list [GROUP...]  the packages of each group (nothing installed)
 #   RBNN_DEPS_DRY_RUN=1 scripts/deps.sh GROUP...  say what would be installed, install nothing
@@ -69,6 +69,17 @@ WFDB_PY_VERSION=4.3.1
 PKGS_edf_check="python3-venv python3-numpy"
 EDF_VENV=$CACHE/venv-edf
 PYEDFLIB_VERSION=0.1.42
+# make bench: OpenBLAS as bench_bnn's float32 reference (its own cblas.h,
+# found through pkg-config), PyTorch CPU and, in a venv over the system
+# Python, the runtimes a user would pick instead: ONNX Runtime (fp32) and
+# Larq Compute Engine (the same binarized network; it converts through
+# TensorFlow's Keras 2, hence tf-keras). Benchmark-only: nothing else uses
+# them. The LCE set is optional: when it does not install, pip's error is
+# kept in $BENCH_VENV/lce-install.log and the benchmark says so.
+PKGS_bench="libopenblas-pthread-dev pkg-config python3-venv python3-numpy python3-torch"
+BENCH_VENV=$CACHE/venv-bench
+BENCH_PIP="onnxruntime==1.32.0"
+BENCH_LCE_PIP="larq==0.14.0 larq-compute-engine==0.16.0 tensorflow-cpu==2.16.2 tf-keras==2.16.0"
 # Packages taken from bookworm-backports (too old or missing in bookworm).
 BPO_qemu="meson python3-pycotap"
 
@@ -116,7 +127,7 @@ check_os() {
 
 list_groups() {
 	local g v pk bpo
-	[ $# -gt 0 ] || set -- run build python qemu vm kernel-build train results peers conformance edf-check
+	[ $# -gt 0 ] || set -- run build python qemu vm kernel-build train results peers conformance edf-check bench
 	for g in "$@"; do
 		v=${g//-/_}
 		pk="PKGS_$v" bpo="BPO_$v"
@@ -127,6 +138,7 @@ list_groups() {
 		peers) printf ' (pip, in %s: %s)' "$PEERS_VENV" "$PEERS_PIP" ;;
 		conformance) printf ' (pip, in %s: wfdb==%s)' "$CACHE/venv-wfdb" "$WFDB_PY_VERSION" ;;
 		edf-check) printf ' (pip, in %s: pyedflib==%s)' "$EDF_VENV" "$PYEDFLIB_VERSION" ;;
+		bench) printf ' (pip, in %s: %s; optional: %s)' "$BENCH_VENV" "$BENCH_PIP" "$BENCH_LCE_PIP" ;;
 		esac
 		echo
 	done
@@ -221,6 +233,34 @@ install_peers() {
 		log "pip install into $PEERS_VENV: $PEERS_PIP"
 		"$PEERS_VENV/bin/python" -m pip install -q $PEERS_PIP
 		echo "$PEERS_PIP" >"$stamp"
+	fi
+}
+
+# The bench venv: ONNX Runtime must install; the LCE set may fail (its
+# wheels and TensorFlow's exist for few Pythons), which is recorded, not
+# fatal. A stamp per set: each is retried only when its pins change.
+bench_venv() {
+	install_group bench
+	[ -z "$DRY_RUN" ] || { log "dry run: would set up $BENCH_VENV with $BENCH_PIP, then try $BENCH_LCE_PIP"; return 0; }
+	if [ ! -x "$BENCH_VENV/bin/python" ]; then
+		log "creating $BENCH_VENV"
+		mkdir -p "$CACHE"
+		/usr/bin/python3 -m venv --system-site-packages "$BENCH_VENV"
+	fi
+	local pip=("$BENCH_VENV/bin/python" -m pip install -q --disable-pip-version-check)
+	if [ "$(cat "$BENCH_VENV/.rbnn-pins" 2>/dev/null)" != "$BENCH_PIP" ]; then
+		log "pip install into $BENCH_VENV: $BENCH_PIP"
+		"${pip[@]}" $BENCH_PIP
+		echo "$BENCH_PIP" >"$BENCH_VENV/.rbnn-pins"
+	fi
+	if [ "$(cat "$BENCH_VENV/.rbnn-lce-pins" 2>/dev/null)" != "$BENCH_LCE_PIP" ]; then
+		log "pip install into $BENCH_VENV (optional, Larq Compute Engine): $BENCH_LCE_PIP"
+		if "${pip[@]}" $BENCH_LCE_PIP >"$BENCH_VENV/lce-install.log" 2>&1; then
+			rm -f "$BENCH_VENV/lce-install.log"
+		else
+			log "Larq Compute Engine did not install (the benchmark says so): see $BENCH_VENV/lce-install.log"
+		fi
+		echo "$BENCH_LCE_PIP" >"$BENCH_VENV/.rbnn-lce-pins"
 	fi
 }
 
@@ -319,6 +359,7 @@ main() {
 		peers) install_peers ;;
 		conformance) install_group "$g"; conformance_venv ;;
 		edf-check) edf_check_venv ;;
+		bench) bench_venv ;;
 		*) log "unknown group '$g'"; exit 2 ;;
 		esac
 	done

@@ -106,6 +106,18 @@ deps qemu
 [ "$rc" -eq 0 ] && [[ $out == *"would install from bookworm-backports: meson"* ]] &&
 	ok "the qemu group still takes meson from bookworm-backports (dry run)" ||
 	notok "the qemu group still takes meson from bookworm-backports (dry run)" "$out"
+# make bench: OpenBLAS with its own cblas.h (not netlib's), PyTorch, and
+# the peers' venv (ONNX Runtime, then Larq Compute Engine, optional).
+deps bench
+[ "$rc" -eq 0 ] && [[ $out == *"group bench: would install: libopenblas-pthread-dev"* ]] &&
+	[[ $out == *python3-torch* ]] && [[ $out == *"venv-bench with onnxruntime=="* ]] &&
+	[[ $out == *"then try larq=="* ]] &&
+	ok "the bench group: OpenBLAS, PyTorch and the peers' venv (dry run)" ||
+	notok "the bench group: OpenBLAS, PyTorch and the peers' venv (dry run)" "exit $rc" "$out"
+calls=$(cd "$repo" && make -n bench B="$tmp/build" 2>/dev/null | grep '^scripts/deps\.sh')
+[ "$calls" = "scripts/deps.sh build bench" ] &&
+	ok "make bench installs the bench group first" ||
+	notok "make bench installs the bench group first" "calls: ${calls:-none}"
 
 [ ! -e "$tmp/called" ] && ok "no dry run called apt, sudo or pip" ||
 	notok "no dry run called apt, sudo or pip" "$(cat "$tmp/called")"

@@ -14,9 +14,12 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-RUN=${1:-$repo/build/tools/bnn-run}
-MK=${2:-$repo/build/tests/bnn-mkmodel}
-W2R=${3:-$repo/build/tests/bnn-wfdb2raw}
+# Absolute paths: the pipeline runs in a temporary directory (make bench
+# passes build/... relative to the top of the checkout).
+abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+RUN=$(abs "${1:-$repo/build/tools/bnn-run}")
+MK=$(abs "${2:-$repo/build/tests/bnn-mkmodel}")
+W2R=$(abs "${3:-$repo/build/tests/bnn-wfdb2raw}")
 DATA=${RBNN_DATA:-$repo/../shared/data}
 SPEED=${SPEED:-10}
 SECONDS_=${BENCH_SECONDS:-0}
