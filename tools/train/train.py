@@ -578,6 +578,10 @@ def run_ecg(a):
     attach_features(a, ds)
     sp = ecg_splits(a, ds)
     n_classes = len(ds.classes)
+    try:
+        offset_vector(a.class_offsets, ds.classes)   # before training, not after
+    except ValueError as e:
+        sys.exit("train: error: --class-offsets: %s" % e)
     log(a, "data: %d beats x %d samples at %g Hz, norm %s; %s" %
         (len(ds), ds.x.shape[2], ds.meta["fs"], ds.meta["norm"], sp["protocol"]))
     log(a, "train %d / val %d beats" % (len(sp["train"]), len(sp["val"])))
