@@ -4,11 +4,12 @@
 # epoch, export, libbnn and bnn-run agree with PyTorch) and the results
 # report's self-test (tools/results/selftest.py), the rhythm-feature
 # pipeline and the inter-patient guard (tools/train/smoke_features.sh),
-# two-lead models (tools/train/smoke_leads.sh); logs follow as
+# two-lead models (tools/train/smoke_leads.sh), class score offsets chosen
+# without the test records (tools/train/smoke_offsets.sh); logs follow as
 # diagnostics.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-echo "1..4"
+echo "1..5"
 log=$(mktemp)
 n=0
 tap() {
@@ -29,6 +30,8 @@ tap "rhythm features: trained without the test record's files, export, bnn-run (
 	"$here/../tools/train/smoke_features.sh"
 tap "two leads (MLII + V1): trained without the test record, 124 left out, export v3, bnn-run (emu, cpu) == PyTorch beat by beat, 100 refused or --lead-map" \
 	"$here/../tools/train/smoke_leads.sh"
+tap "class offsets: chosen by CV without the test record's files, export v5, libbnn and bnn-run (emu, cpu) == PyTorch + offsets beat by beat" \
+	"$here/../tools/train/smoke_offsets.sh"
 tap "results report self-test: tables, model choice, anchors, plots" \
 	/usr/bin/python3 "$here/../tools/results/selftest.py"
 rm -f "$log"

@@ -197,6 +197,16 @@ const char *bnn_model_class_name(const bnn_model *m, uint32_t i);
  */
 const char *bnn_model_lead(const bnn_model *m, uint32_t ch);
 
+/*
+ * Score offset of class i (format version 5, Documentation/bnn-format.rst,
+ * "Offsets section"): a signed integer the library adds to class i's
+ * score before the argmax, so the scores bnn_run() returns include it and
+ * the class is the argmax of score + offset (lowest index on ties).  0 for
+ * a model without offsets, a NULL model or i >= nclasses.
+ */
+#define BNN_CLASS_OFFSET_MAX 1048576	/* |offset| at most 2^20 */
+int32_t bnn_model_class_offset(const bnn_model *m, uint32_t i);
+
 /* ---- signal preprocessing and rhythm features (format version 2) ---- */
 
 /* Rhythm features of a beat (beat times t_i in samples at rate fs, RR_i =
@@ -450,7 +460,8 @@ typedef struct bnn_stats {
  * channels * length, plus the nfeatures feature values after each item's
  * signal for a model with rhythm features, bnn_model_signal_get) and
  * write n * nclasses scores and n predicted classes (argmax of the scores,
- * lowest index on ties, NaN scores ignored; 0 if all are NaN).  scores,
+ * lowest index on ties, NaN scores ignored; 0 if all are NaN).  The scores
+ * include the model's class offsets (bnn_model_class_offset), if any.  scores,
  * pred and st may each be NULL.  Errors: BNN_E_STATE (nothing prepared),
  * BNN_E_INVAL, BNN_E_DEVICE, BNN_E_NOMEM.
  */

@@ -201,6 +201,7 @@ void bnn_backend_close(bnn_backend *be)
 			collect(be, &be->jobs[i], -1, NULL, NULL);
 	if (be->ops)
 		be->ops->close(be);
+	free(be->offsets);
 	free(be);
 }
 
@@ -227,6 +228,7 @@ static int pending(const struct bnn_backend *be)
 
 int bnn_prepare(bnn_backend *be, const bnn_model *m, bnn_error *err)
 {
+	int32_t *off = NULL;
 	int rc;
 
 	if (!be || !m)
@@ -237,11 +239,23 @@ int bnn_prepare(bnn_backend *be, const bnn_model *m, bnn_error *err)
 	rc = bnn__model_finish(m, err);
 	if (rc)
 		return rc;
+	if (m->offsets) {
+		/* a copy: the model may be freed after bnn_prepare */
+		off = malloc(m->nclasses * sizeof(*off));
+		if (!off)
+			return bnn__fail(err, BNN_E_NOMEM, "out of memory");
+		memcpy(off, m->offsets, m->nclasses * sizeof(*off));
+	}
 	be->prepared = 0;
+	free(be->offsets);
+	be->offsets = NULL;
 	rc = be->ops->prepare(be, m, err);
-	if (rc)
+	if (rc) {
+		free(off);
 		return rc;
+	}
 	be->prepared = 1;
+	be->offsets = off;
 	be->nclasses = m->nclasses;
 	be->in_elems = bnn__item_floats(m);	/* features included */
 	{
@@ -295,19 +309,6 @@ int bnn_prepare_info_get(const bnn_backend *be, bnn_prepare_info *out,
 	return BNN_OK;
 }
 
-static void argmax(const float *s, size_t n, uint32_t ncls, int32_t *pred)
-{
-	for (size_t i = 0; i < n; i++) {
-		const float *v = s + i * ncls;
-		int32_t best = -1;
-
-		for (uint32_t c = 0; c < ncls; c++)
-			if (!isnan(v[c]) && (best < 0 || v[c] > v[best]))
-				best = (int32_t)c;
-		pred[i] = best < 0 ? 0 : best;
-	}
-}
-
 static void add_stats(bnn_stats *t, const bnn_stats *s)
 {
 	t->items += s->items;
@@ -352,8 +353,9 @@ int bnn_run(bnn_backend *be, const float *in, size_t n, float *scores,
 				return bnn__fail(err, BNN_E_NOMEM, "out of memory");
 		}
 		rc = be->ops->run(be, in, n, sc, &s, err);
-		if (!rc && pred)
-			argmax(sc, n, be->nclasses, pred);
+		if (!rc)
+			bnn__scores_finish(be->offsets, sc, n, be->nclasses,
+					   pred);
 		if (sc != scores)
 			free(sc);
 		if (rc)
@@ -436,8 +438,9 @@ static int collect(struct bnn_backend *be, struct bnn__job *j, int timeout_ms,
 		j->done = 1;
 	}
 	rc = j->rc;
-	if (!rc && j->pred)
-		argmax(j->scores, j->n, j->ncls, j->pred);
+	if (!rc)
+		bnn__scores_finish(be->offsets, j->scores, j->n, j->ncls,
+				   j->pred);
 	if (!rc) {
 		j->st.items = j->n;
 		j->st.host_ns = bnn__now_ns() - j->t0_ns;

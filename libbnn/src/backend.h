@@ -102,6 +102,7 @@ struct bnn_backend {
 	/* prepared model (shapes for argument checks) */
 	int prepared;
 	uint32_t nclasses;
+	int32_t *offsets;	/* the model's class offsets (a copy), or NULL */
 	size_t in_elems;	/* floats per user item (item_floats) */
 	/* the prepared model's footprint (bnn_prepare_info_get) */
 	uint32_t nlayers;

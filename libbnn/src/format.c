@@ -38,6 +38,8 @@
 				 * signal section) */
 #define FORMAT_VERSION_REF 4u	/* a signal section with a beat reference
 				 * (and maybe a leads section) */
+#define FORMAT_VERSION_OFFSETS 5u	/* an offsets section (and maybe any of
+					 * the above) */
 
 enum {
 	SEC_INPUT = 1,
@@ -46,6 +48,7 @@ enum {
 	SEC_LAYER = 4,
 	SEC_SIGNAL = 5,
 	SEC_LEADS = 6,
+	SEC_OFFSETS = 7,
 };
 #define SEC_F_OPTIONAL 1u
 #define LAYER_F_SCORES 1u
@@ -177,6 +180,7 @@ static const char *sec_name(uint32_t type)
 	case SEC_LAYER: return "layer";
 	case SEC_SIGNAL: return "signal";
 	case SEC_LEADS: return "leads";
+	case SEC_OFFSETS: return "offsets";
 	default: return "unknown";
 	}
 }
@@ -433,11 +437,17 @@ static int read_signal(const uint8_t *p, uint64_t len, uint32_t version,
 		if (g32(p + 20))
 			return bnn__fail(err, BNN_E_CORRUPT,
 					 "signal section: reserved field is not 0");
-		/* version 4 is the version of a beat reference */
-		if (sg->ref_beats < 1 || sg->ref_beats > BNN_REF_BEATS_MAX)
+		/* version 4 is the version of a beat reference; version 5
+		 * (offsets) keeps the 24-byte header with or without one */
+		if ((version == FORMAT_VERSION_REF && sg->ref_beats < 1) ||
+		    sg->ref_beats > BNN_REF_BEATS_MAX)
 			return bnn__fail(err, BNN_E_RANGE,
-					 "signal section: beat reference of %u beats not in 1..%u (a model without one is version 2 or 3)",
-					 sg->ref_beats, BNN_REF_BEATS_MAX);
+					 "signal section: beat reference of %u beats not in %u..%u%s",
+					 sg->ref_beats,
+					 version == FORMAT_VERSION_REF ? 1u : 0u,
+					 BNN_REF_BEATS_MAX,
+					 version == FORMAT_VERSION_REF ?
+					 " (a model without one is version 2 or 3)" : "");
 	}
 	if (sg->nfeat > BNN_FEATURES_MAX)
 		return bnn__fail(err, BNN_E_RANGE,
@@ -484,6 +494,61 @@ static int read_signal(const uint8_t *p, uint64_t len, uint32_t version,
 		pos += 4 + 4ull * sg->nthr[f];
 		total += sg->nthr[f];
 	}
+	return BNN_OK;
+}
+
+/*
+ * The offsets section: u32 count (= the number of classes), then count
+ * signed 32-bit offsets, not all zero.  *out gets a malloc'ed copy.
+ */
+static int read_offsets(const uint8_t *p, uint64_t len, uint32_t ncls,
+			int32_t **out, bnn_error *err)
+{
+	uint32_t n;
+	int32_t *v;
+	int any = 0;
+
+	*out = NULL;
+	if (len < 4)
+		return bnn__fail(err, BNN_E_TRUNCATED,
+				 "offsets section: %llu bytes, shorter than its count",
+				 (unsigned long long)len);
+	n = g32(p);
+	if (n != ncls)
+		return bnn__fail(err, BNN_E_CORRUPT,
+				 "offsets section: %u offset%s for %u classes (one per class)",
+				 n, n == 1 ? "" : "s", ncls);
+	if (len < 4 + 4ull * n)
+		return bnn__fail(err, BNN_E_TRUNCATED,
+				 "offsets section: %llu bytes cannot hold %u offsets",
+				 (unsigned long long)len, n);
+	if (len > 4 + 4ull * n)
+		return bnn__fail(err, BNN_E_SIZE,
+				 "offsets section: %llu extra bytes after the offsets",
+				 (unsigned long long)(len - 4 - 4ull * n));
+	v = bnn__malloc(n * sizeof(*v));
+	if (!v)
+		return bnn__fail(err, BNN_E_NOMEM, "out of memory");
+	for (uint32_t k = 0; k < n; k++) {
+		v[k] = (int32_t)g32(p + 4 + 4 * k);
+		if (v[k] < -BNN_CLASS_OFFSET_MAX || v[k] > BNN_CLASS_OFFSET_MAX) {
+			int rc = bnn__fail(err, BNN_E_RANGE,
+					   "offsets section: class %u: offset %ld not in -%ld..%ld",
+					   k, (long)v[k],
+					   (long)BNN_CLASS_OFFSET_MAX,
+					   (long)BNN_CLASS_OFFSET_MAX);
+
+			free(v);
+			return rc;
+		}
+		any |= v[k] != 0;
+	}
+	if (!any) {
+		free(v);
+		return bnn__fail(err, BNN_E_CORRUPT,
+				 "offsets section: every offset is 0 (such a model is written without the section)");
+	}
+	*out = v;
 	return BNN_OK;
 }
 
@@ -683,9 +748,10 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 	bnn_input_desc in;
 	char **names = NULL, *name = NULL, *desc = NULL, **leads = NULL;
 	uint32_t ncls = 0, nleads = 0;
+	int32_t *offsets = NULL;
 	struct bnn_model *m = NULL;
 	struct signal sg;
-	int rc, seen_meta = 0, seen_signal = 0, seen_leads = 0;
+	int rc, seen_meta = 0, seen_signal = 0, seen_leads = 0, seen_off = 0;
 
 	memset(&sg, 0, sizeof(sg));
 
@@ -699,10 +765,10 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 	if (bnn__crc32(buf, 60) != g32(buf + 60))
 		return bnn__fail(err, BNN_E_CHECKSUM, "header checksum mismatch");
 	version = g16(buf + 4);
-	if (version < FORMAT_VERSION || version > FORMAT_VERSION_REF)
+	if (version < FORMAT_VERSION || version > FORMAT_VERSION_OFFSETS)
 		return bnn__fail(err, BNN_E_UNSUPPORTED,
 				 "format version %u (this library reads versions %u to %u)",
-				 version, FORMAT_VERSION, FORMAT_VERSION_REF);
+				 version, FORMAT_VERSION, FORMAT_VERSION_OFFSETS);
 	if (g16(buf + 6) != HDR_SIZE)
 		return bnn__fail(err, BNN_E_CORRUPT, "header size %u, expected %u",
 				 g16(buf + 6), HDR_SIZE);
@@ -749,7 +815,7 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 		s->off = g64(e + 8);
 		s->len = g32(e + 16);
 		s->crc = g32(e + 20);
-		known = s->type >= SEC_INPUT && s->type <= SEC_LEADS;
+		known = s->type >= SEC_INPUT && s->type <= SEC_OFFSETS;
 		if (s->off != pos) {
 			rc = bnn__fail(err, BNN_E_CORRUPT,
 				       "section %u (%s): offset %llu, expected %llu",
@@ -825,6 +891,22 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 				       i);
 			goto fail;
 		}
+		if (s->type == SEC_OFFSETS &&
+		    version < FORMAT_VERSION_OFFSETS) {
+			rc = bnn__fail(err, BNN_E_CORRUPT,
+				       "section %u: an offsets section in a version %u file (it needs version %u)",
+				       i, version, FORMAT_VERSION_OFFSETS);
+			goto fail;
+		}
+		/* after classes, the signal and the leads sections */
+		if (s->type == SEC_OFFSETS &&
+		    (seen_off++ ||
+		     i != 2u + (uint32_t)seen_signal + (uint32_t)seen_leads)) {
+			rc = bnn__fail(err, BNN_E_CORRUPT,
+				       "section %u: the offsets section must come once, right after classes (and the signal and leads sections)",
+				       i);
+			goto fail;
+		}
 		if (s->type == SEC_SIGNAL && (seen_signal++ || i != 2)) {
 			rc = bnn__fail(err, BNN_E_CORRUPT,
 				       "section %u: the signal section must come once, right after classes",
@@ -870,6 +952,12 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 			       version, FORMAT_VERSION_REF);
 		goto fail;
 	}
+	if (version == FORMAT_VERSION_OFFSETS && !seen_off) {
+		rc = bnn__fail(err, BNN_E_CORRUPT,
+			       "format version %u without an offsets section (version %u is that of class offsets)",
+			       version, FORMAT_VERSION_OFFSETS);
+		goto fail;
+	}
 	if (!nlayers) {
 		rc = bnn__fail(err, BNN_E_CORRUPT, "model has no layers");
 		goto fail;
@@ -906,10 +994,22 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 		if (rc)
 			goto fail;
 	}
+	if (seen_off) {
+		i = 2 + (uint32_t)seen_signal + (uint32_t)seen_leads;
+		rc = read_offsets(buf + sec[i].off, sec[i].len, ncls, &offsets,
+				  err);
+		if (rc)
+			goto fail;
+	}
 	rc = bnn__model_new(&in, ncls, (const char *const *)names, name, desc,
 			    &m, err);
 	if (rc)
 		goto fail;
+	if (seen_off) {
+		rc = bnn__model_set_offsets(m, ncls, offsets, err);
+		if (rc)
+			goto fail;
+	}
 	if (seen_leads) {
 		rc = bnn__model_set_leads(m, nleads, (const char *const *)leads,
 					  err);
@@ -942,6 +1042,7 @@ static int load(const uint8_t *buf, size_t len, struct bnn_model **out,
 fail:
 	bnn_model_free(m);
 	free(sg.thr);
+	free(offsets);
 	free(leads);
 	free_names(names, ncls);
 	free(name);
@@ -1035,7 +1136,7 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 	uint64_t *slen, total, pos;
 	size_t nlen, dlen;
 	uint8_t *buf;
-	int meta, sig, leads;
+	int meta, sig, leads, offs, sig_ref;
 	uint32_t li = 0;
 
 	if (!bufp || !lenp)
@@ -1049,7 +1150,11 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 	meta = nlen || dlen;
 	sig = m->sig.present;
 	leads = m->leads != NULL;
-	ns = 2 + (uint32_t)sig + (uint32_t)leads + (uint32_t)meta + m->nlayers;
+	offs = m->offsets != NULL;
+	/* the 24-byte signal header of versions 4 and 5 */
+	sig_ref = sig && (m->sig.ref_beats || offs);
+	ns = 2 + (uint32_t)sig + (uint32_t)leads + (uint32_t)offs +
+	     (uint32_t)meta + m->nlayers;
 	slen = bnn__calloc(ns, sizeof(*slen));
 	types = bnn__calloc(ns, sizeof(*types));
 	if (!slen || !types) {
@@ -1057,7 +1162,7 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 		free(types);
 		return bnn__fail(err, BNN_E_NOMEM, "out of memory");
 	}
-	/* input, classes, [signal], [leads], [meta], layers */
+	/* input, classes, [signal], [leads], [offsets], [meta], layers */
 	s = 0;
 	types[s] = SEC_INPUT;
 	slen[s++] = INPUT_SIZE;
@@ -1068,7 +1173,7 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 	s++;
 	if (sig) {
 		types[s] = SEC_SIGNAL;
-		slen[s++] = (m->sig.ref_beats ? SIGNAL_HDR_REF : SIGNAL_HDR) +
+		slen[s++] = (sig_ref ? SIGNAL_HDR_REF : SIGNAL_HDR) +
 			    4ull * m->sig.nfeat +
 			    4ull * m->sig.aux_bits;
 	}
@@ -1078,6 +1183,10 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 		for (i = 0; i < m->input.channels; i++)
 			slen[s] += 2 + strlen(m->leads[i]);
 		s++;
+	}
+	if (offs) {
+		types[s] = SEC_OFFSETS;
+		slen[s++] = 4 + 4ull * m->nclasses;
 	}
 	if (meta) {
 		types[s] = SEC_META;
@@ -1106,7 +1215,8 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 	memcpy(buf, "BNN1", 4);
 	/* the lowest version that has every section used: a model without
 	 * the newer sections stays byte for byte what older writers gave */
-	p16(buf + 4, sig && m->sig.ref_beats ? FORMAT_VERSION_REF :
+	p16(buf + 4, offs ? FORMAT_VERSION_OFFSETS :
+		     sig && m->sig.ref_beats ? FORMAT_VERSION_REF :
 		     leads ? FORMAT_VERSION_LEADS :
 		     sig ? FORMAT_VERSION_SIGNAL : FORMAT_VERSION);
 	p16(buf + 6, HDR_SIZE);
@@ -1146,13 +1256,13 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 			}
 		} else if (type == SEC_SIGNAL) {
 			const struct bnn__signal *g = &m->sig;
-			size_t q = g->ref_beats ? SIGNAL_HDR_REF : SIGNAL_HDR;
+			size_t q = sig_ref ? SIGNAL_HDR_REF : SIGNAL_HDR;
 
 			p32(p, g->baseline);
 			pf32(p + 4, g->lowpass_hz);
 			p32(p + 8, g->amp_norm);
 			p32(p + 12, g->nfeat);
-			if (g->ref_beats)
+			if (sig_ref)
 				p32(p + 16, g->ref_beats);
 			for (i = 0; i < g->nfeat; i++) {
 				p16(p + q, g->kind[i]);
@@ -1173,6 +1283,10 @@ int bnn_model_save_mem(const bnn_model *m, void **bufp, size_t *lenp,
 				memcpy(p + q + 2, m->leads[i], k);
 				q += 2 + k;
 			}
+		} else if (type == SEC_OFFSETS) {
+			p32(p, m->nclasses);
+			for (i = 0; i < m->nclasses; i++)
+				p32(p + 4 + 4 * i, (uint32_t)m->offsets[i]);
 		} else if (type == SEC_META) {
 			p16(p, (uint32_t)nlen);
 			memcpy(p + 2, m->name, nlen);

@@ -163,6 +163,7 @@ void bnn_model_free(bnn_model *m)
 	free(m->desc);
 	free(m->sig.thr);
 	free(m->leads);
+	free(m->offsets);
 	free(m);
 }
 
@@ -910,6 +911,12 @@ int bnn__model_clone(const struct bnn_model *m, struct bnn_model **out,
 			bnn_model_free(c);
 			return rc;
 		}
+	}
+	rc = bnn__model_set_offsets(c, m->offsets ? m->nclasses : 0,
+				    m->offsets, err);
+	if (rc) {
+		bnn_model_free(c);
+		return rc;
 	}
 	for (uint32_t i = 0; i < m->nlayers; i++) {
 		struct bnn__layer t = m->layers[i];

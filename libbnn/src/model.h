@@ -118,6 +118,7 @@ struct bnn_model {
 	uint32_t nlayers, cap;
 	struct bnn__layer *layers;
 	char (*leads)[BNN_LEAD_MAX];	/* input.channels names, or NULL */
+	int32_t *offsets;	/* nclasses score offsets, or NULL */
 };
 
 /*
@@ -172,6 +173,20 @@ int bnn__model_set_ref_beats(struct bnn_model *m, uint32_t k, bnn_error *err);
  */
 int bnn__model_set_leads(struct bnn_model *m, uint32_t n,
 			 const char *const *names, bnn_error *err);
+
+/*
+ * Offsets section: n = nclasses class-score offsets (each within
+ * +-BNN_CLASS_OFFSET_MAX), at any time; n == 0 or all zero removes them.
+ * Copied.  Messages start with "offsets: ".
+ */
+int bnn__model_set_offsets(struct bnn_model *m, uint32_t n, const int32_t *v,
+			   bnn_error *err);
+
+/* Add the offsets off (NULL: none) to n items of ncls scores in place and
+ * write their argmax (lowest index on ties, NaN ignored) to pred (may be
+ * NULL): the one definition of a model's classes, for every backend. */
+void bnn__scores_finish(const int32_t *off, float *s, size_t n, uint32_t ncls,
+			int32_t *pred);
 
 /* Floats per user item: channels * length + nfeatures. */
 size_t bnn__item_floats(const struct bnn_model *m);

@@ -257,6 +257,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 					abort();
 			}
 			write_seed(dir, i++, m);
+			/* version 5: class score offsets, with a signal
+			 * section */
+			{
+				static const int32_t off[3] = { 0, 3, -2 };
+
+				m = tm_new(1, 12, 3);
+				if (tm_add_signal(m, 1) ||
+				    bnn__model_set_offsets(m, 3, off, NULL) ||
+				    tm_add_simple(m, BNN_LAYER_SIGN) ||
+				    tm_add_simple(m, BNN_LAYER_FLATTEN) ||
+				    tm_add_simple(m, BNN_LAYER_JOIN) ||
+				    tm_add_binary(m, BNN_LAYER_BDENSE, 3, 0, 0, 0,
+						  1))
+					abort();
+			}
+			write_seed(dir, i++, m);
 		}
 		exit(0);
 	}

@@ -41,6 +41,8 @@ def test_inspect(emu):
     assert emu.input_shape == (1, 117)
     assert emu.classes == ("N", "S", "V", "F", "Q")
     assert emu.kind == "beats" and emu.leads == ("MLII",)
+    # the shipped model's DS1-CV-chosen offset (.bnn version 5)
+    assert emu.class_offsets == (0, 1, 0, 0, 0)
     assert emu.sample_rate_hz == 180.0
     assert emu.features and all(isinstance(f, str) for f in emu.features)
     assert emu.bits["card"] == emu.bits["card_weights"] + emu.bits["card_thresholds"] > 0

@@ -477,8 +477,8 @@ static void test_header_fields(void **state)
 
 	save(m, &buf, &len);
 	split(buf, len, &f);
-	b2 = join(&f, 5, 0, &len2);
-	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "version 5 (this library reads versions 1 to 4)");
+	b2 = join(&f, 6, 0, &len2);
+	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "version 6 (this library reads versions 1 to 5)");
 	free(b2);
 	b2 = join(&f, 0, 0, &len2);
 	expect_fail(b2, len2, BNN_E_UNSUPPORTED, "version 0");

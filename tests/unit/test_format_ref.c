@@ -182,8 +182,8 @@ static void test_malformed(void **state)
 			    "format version 4 without a signal section");
 		free(b2);
 		b2 = join(&f, 5, 0, &len2);
-		expect_fail(b2, len2, BNN_E_UNSUPPORTED,
-			    "version 5 (this library reads versions 1 to 4)");
+		expect_fail(b2, len2, BNN_E_CORRUPT,
+			    "format version 5 without an offsets section");
 		free(b2);
 		tfile_free(&f);
 		free(a);

@@ -193,6 +193,11 @@ void report_json(FILE *f, const struct run_ctx *c, int status)
 			fputs(", ", f);
 		js(f, bnn_model_class_name(c->m, k));
 	}
+	/* added to the last layer's output: every score printed includes them */
+	fputs("], \"class_offsets\": [", f);
+	for (uint32_t k = 0; k < K; k++)
+		fprintf(f, "%s%ld", k ? ", " : "",
+			(long)bnn_model_class_offset(c->m, k));
 	fprintf(f, "],\n    \"input\": {\"channels\": %u, \"length\": %u, \"sample_rate_hz\": ",
 		mi->input.channels, mi->input.length);
 	jnum(f, mi->input.sample_rate_hz);

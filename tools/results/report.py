@@ -524,7 +524,19 @@ def model_cards(summary, out_models):
                   "bits |" % (kbit(mb["total"]), mb["card"], mb["card_weights"],
                               mb["card_thresholds"], mb["host"]),
                   "| selection | width chosen on validation data only (smallest width within "
-                  "0.01 macro F1 of the best) |",
+                  "0.01 macro F1 of the best) |"]
+        co = r.get("class_offsets")
+        if co:
+            ch = co["chosen"]
+            lines.append("| class offsets | %s added to the integer class scores before the "
+                         "argmax (`.bnn` version 5); chosen on the pooled held-out scores of "
+                         "DS1 patient-wise %d-fold CV (max S Se + S +P + V Se + V +P: there "
+                         "S %s / %s %%, V %s / %s %%; DS2 not read) |" % (
+                             ", ".join("%s %+d" % (c, v) for c, v in co["offsets"].items() if v)
+                             or "none (0 chosen)", j["cv_offsets"],
+                             pct(ch["S_se"], 1), pct(ch["S_ppv"], 1),
+                             pct(ch["V_se"], 1), pct(ch["V_ppv"], 1)))
+        lines += [
                   "| exported model = PyTorch | %s %% of the test items get the same class |"
                   % pct(r["ideal"]["agree_torch"], 3),
                   "| intended use | research and engineering of in-memory BNN inference on "
@@ -545,7 +557,13 @@ def model_cards(summary, out_models):
                   "", "Reproduce:", "", "```sh",
                   "scripts/deps.sh train && make build/tools/bnn-extract build/tools/bnn-run "
                   "libbnn",
-                  "/usr/bin/python3 tools/train/train.py %s --out DIR" % " ".join(j["args"]),
+                  ] + ([
+                  "/usr/bin/python3 tools/train/train.py %s --cv-folds %d --out DIR/cv" % (
+                      " ".join(j["args"]), j["cv_offsets"]),
+                  "/usr/bin/python3 tools/train/offsets.py DIR/cv",
+                  "/usr/bin/python3 tools/train/train.py %s --class-offsets-file "
+                  "DIR/cv/offsets.json --out DIR" % " ".join(j["args"])] if co else [
+                  "/usr/bin/python3 tools/train/train.py %s --out DIR" % " ".join(j["args"])]) + [
                   "/usr/bin/python3 tools/train/export.py DIR --bnn models/%s --libbnn "
                   "build/libbnn.so --name %s" % (fname, j["name"]),
                   ev, "```", ""]

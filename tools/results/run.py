@@ -35,6 +35,7 @@ import study  # noqa: E402
 PY = "/usr/bin/python3"
 TRAIN = os.path.join(REPO, "tools", "train", "train.py")
 EXPORT = os.path.join(REPO, "tools", "train", "export.py")
+OFFSETS = os.path.join(REPO, "tools", "train", "offsets.py")
 BNN_RUN = os.path.join(REPO, "build", "tools", "bnn-run")
 LIBBNN = os.path.join(REPO, "build", "libbnn.so")
 
@@ -188,7 +189,16 @@ def do_model(job, out_dir, resume, reevaluate=False):
         if os.path.exists(log):
             os.remove(log)
         t0 = time.time()
-        run_logged([PY, TRAIN] + job["args"] + ["--quiet", "--out", tdir], log)
+        extra = []
+        if job.get("cv_offsets"):
+            # class offsets chosen on DS1 patient-wise CV, then the final
+            # model on all of DS1 with them (study.ECG_OFFSETS_VARIANTS)
+            cvdir = os.path.join(tdir, "cv")
+            run_logged([PY, TRAIN] + job["args"] + ["--cv-folds", str(job["cv_offsets"]),
+                                                    "--quiet", "--out", cvdir], log)
+            run_logged([PY, OFFSETS, cvdir, "--quiet"], log)
+            extra = ["--class-offsets-file", os.path.join(cvdir, "offsets.json")]
+        run_logged([PY, TRAIN] + job["args"] + extra + ["--quiet", "--out", tdir], log)
         t_train = time.time() - t0
     with open(os.path.join(tdir, "metrics.json")) as f:
         tm = json.load(f)
@@ -202,6 +212,11 @@ def do_model(job, out_dir, resume, reevaluate=False):
     if r.returncode != 0 or not os.path.exists(os.path.join(tdir, "model.bnn")):
         raise StepError("export failed: %s" % elog)
     classes = tm["data"]["classes"]
+    offsets = None
+    if job.get("cv_offsets"):
+        with open(os.path.join(tdir, "cv", "offsets.json")) as f:
+            oj = json.load(f)
+        offsets = dict(offsets=oj["offsets"], chosen=oj["chosen"], no_offsets=oj["no_offsets"])
     ev = evaluate(job, tdir, log, classes)
     res = dict(job={k: v for k, v in job.items() if k != "cost"},
                train_seconds=t_train, torch_test=tm["test"], memory=tm["memory"],
@@ -210,7 +225,7 @@ def do_model(job, out_dir, resume, reevaluate=False):
                val_select=(tm["train"]["best_val_macro_f1"] if "train" in tm else None),
                classes=classes, protocol=tm["protocol"],
                export_check="check: PASS" in etext, export_log=etext.strip().splitlines(),
-               **ev)
+               class_offsets=offsets, **ev)
     if "folds" in tm:
         v = [f["best_val_select"] for f in tm["folds"] if f.get("best_val_select") is not None]
         res["val_select"] = sum(v) / len(v) if v else None

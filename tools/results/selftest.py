@@ -132,6 +132,22 @@ def main():
     assert study.robustness_jobs(study.FULL, lambda n: False) == []
     assert all("--error-model" in j["opts"]
                for j in study.robustness_jobs(study.QUICK, lambda n: True))
+    # threshold moving: exactly the fully binarized inter-patient ECG jobs
+    # choose class offsets by DS1 CV, and their model card says so
+    for j in full:
+        want = j["kind"] == "ecg-inter" and j["variant"] in study.ECG_OFFSETS_VARIANTS
+        assert j["cv_offsets"] == (study.ECG_OFFSETS_CV_FOLDS if want else 0), j
+    m8 = dict(models["ecg-bin-full-w8-s1"])
+    m8["job"] = dict(m8["job"], cv_offsets=4)
+    m8["class_offsets"] = dict(offsets=dict(N=0, S=1, V=0, F=0, Q=0), no_offsets=None,
+                               chosen=dict(S_se=0.779, S_ppv=0.339, V_se=0.818, V_ppv=0.798))
+    _, cards = R.model_cards(dict(models=dict(models, **{"ecg-bin-full-w8-s1": m8}),
+                                  out="/nonexistent", study=study.QUICK), None)
+    card = [c for c in cards if c.startswith("## `ecg-bin-full.bnn`")][0]
+    assert "| class offsets | S +1 added to the integer class scores" in card, card
+    assert "S 77.9 / 33.9 %, V 81.8 / 79.8 %" in card, card
+    assert "--cv-folds 4 --out DIR/cv" in card and "offsets.py DIR/cv" in card, card
+    assert "--class-offsets-file DIR/cv/offsets.json --out DIR" in card, card
     ok += 1
     # the whole report renders and the plots are PNG files
     summary = dict(config="full", study=study.QUICK, machine=dict(cpu="x", cores=2,

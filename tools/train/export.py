@@ -35,7 +35,9 @@ the folded model in the canonical .bnn layout: version 1, 2 with a signal
 section (preprocessing, rhythm features), 3 with a leads section (a model
 of several leads, e.g. MLII and V1, names each channel's lead), 4 when the
 signal section has a beat reference (each beat minus the median of the
-beats before it).
+beats before it), 5 with an offsets section (--class-offsets: one integer
+per class added to the integer class scores before the argmax; by default
+the offsets the model was trained with, train.py --class-offsets[-file]).
 """
 import argparse
 import ctypes
@@ -404,7 +406,15 @@ def layer_shapes(folded, channels, length):
     return out
 
 
-def signal_section(input_desc, folded):
+def offsets_section(offsets):
+    """The offsets section (type 7, version 5): u32 count, count i32; None
+    when there are no offsets (all zero)."""
+    if not offsets or not any(offsets):
+        return None
+    return struct.pack("<I%di" % len(offsets), len(offsets), *[int(v) for v in offsets])
+
+
+def signal_section(input_desc, folded, long_header=False):
     """The signal section (type 5; version 4 with a beat reference) for the preprocessing in input_desc
     (baseline, lowpass_hz, amp_norm) and the JOIN's features; None when
     there is nothing to describe (the file is then v1)."""
@@ -421,7 +431,7 @@ def signal_section(input_desc, folded):
     if not (base or lp or amp or feats or ref):
         return None
     body = struct.pack("<IfII", base, lp, amp, len(feats["kinds"]) if feats else 0)
-    if ref:
+    if ref or long_header:
         # version 4: the beat reference and a reserved word
         body += struct.pack("<II", ref, 0)
     if feats:
@@ -453,7 +463,7 @@ def leads_section(input_desc):
     return body
 
 
-def write_bnn(folded, path, input_desc, class_names, name="", desc=""):
+def write_bnn(folded, path, input_desc, class_names, name="", desc="", offsets=None):
     """Write the folded model as a .bnn file: v3 with a leads section when
     input_desc names the lead of each of several channels, else v2 with a
     signal section when the model has preprocessing or rhythm features,
@@ -482,11 +492,17 @@ def write_bnn(folded, path, input_desc, class_names, name="", desc=""):
         b = n.encode()
         cl += struct.pack("<H", len(b)) + b
     sections.append((2, 0, cl))
-    sig = signal_section(input_desc, folded)
+    offs = offsets_section(offsets)
+    if offs is not None and len(offsets) != len(class_names):
+        raise ValueError("%d offsets for %d classes" % (len(offsets), len(class_names)))
+    # version 5 keeps version 4's 24-byte signal header, reference or not
+    sig = signal_section(input_desc, folded, long_header=offs is not None)
     if sig is not None:
         sections.append((5, 0, sig))
     if leads is not None:
         sections.append((6, 0, leads))
+    if offs is not None:
+        sections.append((7, 0, offs))
     if name or desc:
         nb, db = name.encode(), desc.encode()
         sections.append((3, 1, struct.pack("<H", len(nb)) + nb + struct.pack("<H", len(db)) + db))
@@ -535,7 +551,8 @@ def write_bnn(folded, path, input_desc, class_names, name="", desc=""):
     table += b"\0" * (_align(64 + len(table), 8) - 64 - len(table))
     payload = table + b"".join(payload_parts)
     total = 64 + len(payload)
-    version = (4 if int(input_desc.get("ref_beats", 0)) else
+    version = (5 if offs is not None else
+               4 if int(input_desc.get("ref_beats", 0)) else
                3 if leads is not None else 2 if sig is not None else 1)
     hdr = struct.pack("<4sHHIIQI32s", b"BNN1", version, 64, 0, nsec, total,
                       zlib.crc32(payload) & 0xFFFFFFFF, b"")
@@ -634,6 +651,11 @@ def main(argv=None):
     p.add_argument("--backend", choices=["cpu", "emu"], default="cpu",
                    help="libbnn backend for --libbnn (emu: error model off)")
     p.add_argument("--name", default=None, help="model name stored in the file")
+    p.add_argument("--class-offsets", default=None, metavar="SPEC",
+                   help="class score offsets to write, e.g. S=4,V=2 ('' for none); default: "
+                        "the model's training offsets (train.py --class-offsets[-file])")
+    p.add_argument("--class-offsets-file", default=None, metavar="FILE",
+                   help="the same from a JSON file with an 'offsets' object (offsets.py)")
     a = p.parse_args(argv)
     if a.libbnn and not a.bnn:
         p.error("--libbnn needs --bnn")
@@ -651,7 +673,17 @@ def main(argv=None):
     args = train.parse_args(["--task", info["task"], "--variant", info["variant"]])
     for k, v in ck["args"].items():
         setattr(args, k, v)
+    spec = ck["args"].get("class_offsets")
+    if a.class_offsets is not None:
+        spec = a.class_offsets
+    if a.class_offsets_file:
+        import json
+        with open(a.class_offsets_file) as fh:
+            spec = ",".join("%s=%d" % (k, int(v)) for k, v in json.load(fh)["offsets"].items())
     ds = train.get_ecg(args) if info["task"] == "ecg" else train.get_eeg(args)
+    offsets = train.offset_vector(spec, ds.classes) if spec else None
+    if offsets and not any(offsets):
+        offsets = None
     ds.feats = None
     if info["task"] == "ecg":
         train.attach_features(args, ds)
@@ -673,12 +705,12 @@ def main(argv=None):
         desc = "%s %s width %d; trained by tools/train/train.py" % (
             info["task"], info["variant"], info["width"])
         nbytes = write_bnn(r["folded"], a.bnn, input_desc_from_meta(ds.meta, info),
-                           ds.classes, name=name, desc=desc)
-        print("wrote %s (%d bytes)" % (a.bnn, nbytes))
+                           ds.classes, name=name, desc=desc, offsets=offsets)
+        print("wrote %s (%d bytes)%s" % (a.bnn, nbytes, "; class offsets " + ",".join(
+            "%s=%d" % (c, v) for c, v in zip(ds.classes, offsets) if v) if offsets else ""))
         if a.libbnn:
-            with torch.no_grad():
-                ref = model(torch.from_numpy(x),
-                            None if f is None else torch.from_numpy(f)).numpy().argmax(1)
+            # PyTorch's classes, with the offsets as libbnn applies them
+            ref = train.predict(model, x, f, offsets=offsets)
             # libbnn applies the model's own input normalisation: give it the
             # raw items (the same beats extracted with --norm none)
             xr = raw_items(ds, sel) if ds.meta["norm"] == "zscore" else x

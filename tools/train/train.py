@@ -149,6 +149,13 @@ def parse_args(argv=None):
                    help="recipe selection: patient-wise K-fold cross-validation over "
                         "the training records (DS1) instead of the test; reports the "
                         "pooled held-out metrics (the test records are not read)")
+    g.add_argument("--class-offsets", default=None, metavar="SPEC",
+                   help="per-class score offsets added to the exported model's integer "
+                        "scores before the argmax (.bnn version 5), e.g. S=4,V=2, for the "
+                        "test predictions; export.py writes them into the model")
+    g.add_argument("--class-offsets-file", default=None, metavar="FILE",
+                   help="the same from a JSON file with an 'offsets' object (offsets.py "
+                        "writes one from --cv-folds scores)")
     g.add_argument("--augment", action="store_true",
                    help="augmentation: amplitude scaling, baseline offset and tilt, "
                         "noise, per-record RR scaling")
@@ -188,10 +195,44 @@ def parse_args(argv=None):
         p.error("--weight-flip needs binary layers (variant bin-clf or bin-full)")
     if a.lr is None:
         a.lr = 1e-3 if a.variant == "fp" else 3e-3
+    if a.class_offsets and a.class_offsets_file:
+        p.error("--class-offsets and --class-offsets-file exclude each other")
+    if a.class_offsets_file:
+        with open(a.class_offsets_file) as f:
+            a.class_offsets = ",".join("%s=%d" % (k, int(v)) for k, v in
+                                       json.load(f)["offsets"].items() if int(v))
+    try:
+        parse_offsets(a.class_offsets)
+    except ValueError as e:
+        p.error("--class-offsets: %s" % e)
     a.lead_list = [x for x in a.leads.split(",") if x]
     if not a.lead_list or len(set(x.upper() for x in a.lead_list)) != len(a.lead_list):
         p.error("--leads wants distinct lead names, e.g. MLII or MLII,V1")
     return a
+
+
+def parse_offsets(spec):
+    """'S=4,V=-2' -> {'S': 4, 'V': -2} ({} for None or '')."""
+    out = {}
+    for part in (spec or "").split(","):
+        if not part:
+            continue
+        k, sep, v = part.partition("=")
+        if not sep or not k or k in out:
+            raise ValueError("want CLASS=INT,..., got %r" % part)
+        out[k] = int(v)
+        if abs(out[k]) > 1 << 20:
+            raise ValueError("offset %d beyond +-2^20" % out[k])
+    return out
+
+
+def offset_vector(spec, classes):
+    """The offsets of spec as one integer per class (0 where not named)."""
+    d = parse_offsets(spec)
+    bad = [k for k in d if k not in classes]
+    if bad:
+        raise ValueError("class offsets for unknown classes %s" % ",".join(bad))
+    return [d.get(c, 0) for c in classes]
 
 
 def log(a, *msg):
@@ -351,13 +392,23 @@ def class_weights(y, n_classes, power, cap):
     return torch.tensor(w, dtype=torch.float32)
 
 
-def predict(model, x, feats=None, batch=4096):
+def predict(model, x, feats=None, batch=4096, offsets=None):
+    """Classes of x. With offsets (one integer per class), as libbnn takes
+    them: argmax of the exported model's scores plus the offsets, the
+    scores being the last binary layer's integer sums (PyTorch's output
+    without the training-only ScoreScale) or a float layer's output."""
     model.eval()
+    scale = [m for m in model if isinstance(m, bnn_torch.ScoreScale)]
     out = []
     with torch.no_grad():
         for i in range(0, len(x), batch):
             f = None if feats is None else torch.from_numpy(feats[i:i + batch])
-            out.append(model(torch.from_numpy(x[i:i + batch]), f).argmax(1))
+            s = model(torch.from_numpy(x[i:i + batch]), f)
+            if offsets is not None and any(offsets):
+                if scale:
+                    s = torch.round(s.double() / scale[-1].log_scale.exp().double())
+                s = s.double() + torch.tensor(offsets, dtype=torch.float64)[None, :]
+            out.append(s.argmax(1))
     return torch.cat(out).numpy() if out else np.zeros(0, dtype=np.int64)
 
 
@@ -527,6 +578,10 @@ def run_ecg(a):
     attach_features(a, ds)
     sp = ecg_splits(a, ds)
     n_classes = len(ds.classes)
+    try:
+        offset_vector(a.class_offsets, ds.classes)   # before training, not after
+    except ValueError as e:
+        sys.exit("train: error: --class-offsets: %s" % e)
     log(a, "data: %d beats x %d samples at %g Hz, norm %s; %s" %
         (len(ds), ds.x.shape[2], ds.meta["fs"], ds.meta["norm"], sp["protocol"]))
     log(a, "train %d / val %d beats" % (len(sp["train"]), len(sp["val"])))
@@ -551,7 +606,12 @@ def run_ecg(a):
         test = np.arange(len(dt))
     else:
         dt, test = ds, sp["test"]
-    pt = predict(model, dt.x[test], None if dt.feats is None else dt.feats[test])
+    off = offset_vector(a.class_offsets, dt.classes) if a.class_offsets else None
+    if off:
+        log(a, "class offsets %s (added to the integer scores before the argmax)" %
+            a.class_offsets)
+    pt = predict(model, dt.x[test], None if dt.feats is None else dt.feats[test],
+                 offsets=off)
     mt = metrics.compute(dt.y[test], pt, dt.classes)
     write_test_items(a, dt, test, pt, ("record", "sample"))
     name = "DS2" if a.split == "inter" and not a.test_records else "test"
@@ -581,6 +641,38 @@ def record_folds(ds, k):
     return [[r for i, r in enumerate(order) if i % k == f] for f in range(k)]
 
 
+def integer_scores(model, ds, idx, torch_pred, data_norm):
+    """The held-out items' class scores as the exported model computes them
+    (export.fold + its numpy reference of libbnn: int64 sums of the last
+    binary layer, or the float outputs of a float one), checked against
+    PyTorch's classes (ScoreScale does not change the argmax)."""
+    import export
+    folded = export.fold(model, data_norm)
+    feats = None if ds.feats is None else ds.feats[idx]
+    sc = np.concatenate([export.run_reference(folded, ds.x[idx[i:i + 4096]],
+                                              None if feats is None else feats[i:i + 4096])[0]
+                         for i in range(0, len(idx), 4096)]) if len(idx) else \
+        np.zeros((0, len(ds.classes)))
+    agree = float((sc.argmax(1) == torch_pred).mean()) if len(idx) else 1.0
+    if agree < 0.999:
+        raise RuntimeError("exported scores agree with PyTorch on only %.3f %% of the "
+                           "held-out items" % (100 * agree))
+    return sc
+
+
+def write_cv_scores(a, ds, folds, held_idx, held_scores):
+    """OUT/cv_scores.npz: the pooled held-out scores of --cv-folds (the
+    exported model's integer scores, no class offsets), with labels, record,
+    sample and fold of every item; tools/train/offsets.py chooses the class
+    offsets from them. Training records only."""
+    idx = np.concatenate(held_idx)
+    fold = np.concatenate([np.full(len(t), f, dtype=np.int32) for f, t in enumerate(held_idx)])
+    np.savez(os.path.join(a.out, "cv_scores.npz"), scores=np.concatenate(held_scores),
+             y=ds.y[idx], record=np.asarray(ds.cols["record"])[idx].astype(str),
+             sample=np.asarray(ds.cols["sample"])[idx], fold=fold,
+             classes=np.array(ds.classes), folds=np.array([",".join(r) for r in folds]))
+
+
 def run_ecg_cv(a):
     """--cv-folds K: for each fold, train on the other folds' records (epoch
     chosen on a patient-wise validation subset of them) and predict the
@@ -595,6 +687,7 @@ def run_ecg_cv(a):
     per = []
     t0 = time.time()
     model = None
+    held_scores, held_idx = [], []
     for f, held in enumerate(folds):
         rest = [r for r in sorted(set(rec.tolist())) if r not in held]
         val = data.choose_val_records(ds, rest, a.seed + f) or rest[-1:]
@@ -605,10 +698,13 @@ def run_ecg_cv(a):
         pt = predict(model, ds.x[te], None if ds.feats is None else ds.feats[te])
         m = metrics.compute(ds.y[te], pt, ds.classes)
         cm += np.array(m["confusion"])
+        held_scores.append(integer_scores(model, ds, te, pt, ds.meta["norm"]))
+        held_idx.append(te)
         per.append(dict(fold=f, records=held, val_records=val, test=m,
                         best_epoch=info["best_epoch"]))
         log(a, "fold %d (%s): accuracy %.2f %%" % (f, ",".join(held), 100 * m["accuracy"]))
     pooled = metrics.from_confusion(cm, ds.classes)
+    write_cv_scores(a, ds, folds, held_idx, held_scores)
     mem = models.memory_bits(model, a.threshold_bits)
     log(a, metrics.format_report(pooled, "DS1 patient-wise %d-fold CV, pooled held-out "
                                          "records:" % a.cv_folds))

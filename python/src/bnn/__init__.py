@@ -92,6 +92,9 @@ class Model:
         self.nclasses = info["nclasses"]
         self.classes = tuple(self._m.class_name(i) for i in range(self.nclasses))
         self.leads = tuple(self._m.lead(c) for c in range(self.channels))
+        #: per-class integers libbnn adds to the scores before the argmax
+        #: (.bnn version 5; all 0 without): scores() includes them
+        self.class_offsets = tuple(self._m.class_offset(i) for i in range(self.nclasses))
         self.beat_window = (info["beat_pre"], info["beat_post"])
         #: "beats" (ECG heartbeat windows around an annotation) or
         #: "windows" (fixed windows of a signal, e.g. EEG)
@@ -225,7 +228,8 @@ class Model:
         return self.run(x, features)[0]
 
     def scores(self, x, features=None):
-        """Class scores (N, nclasses) float32."""
+        """Class scores (N, nclasses) float32, the model's class offsets
+        (class_offsets) included, as libbnn returns them."""
         return self.run(x, features)[1]
 
     # ---- inputs through libbnn's own readers --------------------------

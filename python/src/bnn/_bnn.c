@@ -237,6 +237,24 @@ static PyObject *Model_lead(ModelObject *self, PyObject *arg)
 	return PyUnicode_FromString(s);
 }
 
+static PyObject *Model_class_offset(ModelObject *self, PyObject *arg)
+{
+	unsigned long i;
+
+	if (!model_ok(self))
+		return NULL;
+	i = PyLong_AsUnsignedLong(arg);
+	if (PyErr_Occurred())
+		return NULL;
+	if (!bnn_model_class_name(self->m, i <= UINT32_MAX ? (uint32_t)i :
+				  UINT32_MAX)) {
+		PyErr_Format(PyExc_IndexError, "class %lu out of range", i);
+		return NULL;
+	}
+	return PyLong_FromLong((long)bnn_model_class_offset(self->m,
+							    (uint32_t)i));
+}
+
 static PyObject *Model_signal(ModelObject *self, PyObject *unused)
 {
 	bnn_signal_desc sd;
@@ -311,6 +329,8 @@ static PyMethodDef Model_methods[] = {
 	{ "class_name", (PyCFunction)Model_class_name, METH_O,
 	  "bnn_model_class_name" },
 	{ "lead", (PyCFunction)Model_lead, METH_O, "bnn_model_lead" },
+	{ "class_offset", (PyCFunction)Model_class_offset, METH_O,
+	  "bnn_model_class_offset" },
 	{ "signal", (PyCFunction)Model_signal, METH_NOARGS,
 	  "bnn_model_signal_get" },
 	{ "feature", (PyCFunction)Model_feature, METH_O,
