@@ -83,7 +83,9 @@ eq(k["accuracy"], "%.2f" % (100 * m["accuracy"]), "accuracy")
 names = [c["name"] if isinstance(c, dict) else c for c in d["model"]["classes"]]
 cm = {"%d,%d" % (t, q): v for t, r in enumerate(m["confusion"]) for q, v in enumerate(r)}
 eq(p["cm"], cm, "confusion matrix")
-# Strips: misses and calls per source, at most 12.
+# Strips: misses and calls per source, at most 12 (600 in all).
+cap = min(12, max(1, 600 // len(d["data"]["sources"])))
+eq(int(k["strip-cap"]), cap, "strips per source")
 aami = set(names) >= {"N", "S", "V"}
 calls = {"S", "V", "F"} if aami else set(names[1:])
 # The data label of a row -> its model class (None: not one).
@@ -97,10 +99,10 @@ total = 0
 for s in d["data"]["sources"]:
     row, c = p["rows"][s["name"]], cand.get(s["name"], 0)
     eq(int(row["items"]), s["items"], "items of " + s["name"])
-    eq((int(row["strips"]), int(row["left"])), (min(c, 12), c - min(c, 12)), "strips of " + s["name"])
+    eq((int(row["strips"]), int(row["left"])), (min(c, cap), c - min(c, cap)), "strips of " + s["name"])
     if c:
-        eq(p["sections"][s["name"]], {"strips": min(c, 12), "left": c - min(c, 12)}, "section of " + s["name"])
-    total += min(c, 12)
+        eq(p["sections"][s["name"]], {"strips": min(c, cap), "left": c - min(c, cap)}, "section of " + s["name"])
+    total += min(c, cap)
 eq(len(p["figures"]), total, "figures")
 eq(p["svg_paths"], total, "traces")
 eq(int(k["strips-left"]), sum(cand.values()) - total, "strips left out")
@@ -171,6 +173,13 @@ with open("x<&>\"'.csv", "w") as f:
     for i in range(10):
         s = 1 if i % 2 else -1
         f.write("%d," % (i % 3 == 0) + ",".join("%.3f" % (s * (0.5 + random.random())) for _ in range(8)) + "\n")
+# 60 CSVs of 12 rows all called neg: 60 x 12 > 600, so 10 strips each.
+os.makedirs("many", exist_ok=True)
+for k in range(60):
+    with open("many/m%02d.csv" % k, "w") as f:
+        f.write("label," + ",".join("x%d" % i for i in range(8)) + "\n")
+        for i in range(12):
+            f.write("1," + ",".join("%.3f" % -(0.5 + random.random()) for _ in range(8)) + "\n")
 with open("nolab.csv", "w") as f:
     for i in range(5):
         f.write(",".join("%.3f" % (random.random() - 0.5) for _ in range(8)) + "\n")
@@ -203,6 +212,10 @@ cp out csv.json
 page_check "CSV page: counts and strips" csvrep csv.json csv.csv
 grep -qF 'x&lt;&amp;&gt;&quot;&#39;.csv' csvrep/index.html && ! grep -qF 'x<&>' csvrep/index.html &&
 	ok "source names HTML-escaped" || notok "source names HTML-escaped"
+
+expect 0 "" "60 sources: --report" -- -m maj.bnn -q --report manyrep --json -p many.csv many/m*.csv
+cp out many.json
+page_check "60 sources of 12 calls: 10 strips each (600 in all), 2 left out each" manyrep many.json many.csv
 
 expect 0 "" "no labels: --report is an output (exit 0, not 10)" -- -m maj.bnn -q --report nolab nolab.csv
 grep -q 'data-k="labelled">0<' nolab/index.html && grep -q 'Metrics skipped' nolab/index.html &&

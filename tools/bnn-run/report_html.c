@@ -296,8 +296,8 @@ static void per_source(FILE *f, const struct run_ctx *c, const struct strips *s)
 		left += s->cand[q] - s->shown[q];
 	fputs("<h2>Per record</h2>\n", f);
 	fprintf(f, "<p>%zu strips of calls and misses drawn, ", s->nsel);
-	fprintf(f, "<span data-k=\"strips-left\">%zu</span> left out (at most %d per source).</p>\n",
-		left, STRIPS_PER_SOURCE);
+	fprintf(f, "<span data-k=\"strips-left\">%zu</span> left out (at most <span data-k=\"strip-cap\">%zu</span> per source).</p>\n",
+		left, s->cap);
 	fprintf(f, "<table class=\"rec\"><tr><th class=\"l\">source</th><th class=\"l\">set</th><th>%s</th><th>accuracy %%</th>",
 		rep_unit(ds));
 	if (sv && e.c[EC57_S].present)

@@ -19,6 +19,9 @@
 /* Strips per source at most: a record with thousands of ectopic beats
  * would make a page nobody scrolls through. */
 #define STRIPS_PER_SOURCE 12
+/* ... and in all (the Bonn set's 500 segments get one each): the page
+ * stays a few MB that a browser opens at once. */
+#define STRIPS_TOTAL 600
 
 /* Before the run (errors end it, EX_RUNTIME): DIR is a folder or can be
  * made one, not a symlink, writable; DIR/index.html, if there, is a
@@ -40,11 +43,13 @@ struct strips {
 	size_t *first;		/* per source: its first entry in sel */
 	size_t *sel;		/* item indices, by source then position */
 	size_t nsel;
+	size_t cap;		/* strips per source at most */
 };
 
 /* Items that qualify: a miss (a labelled item whose class differs from
  * the prediction) or a call (predicted S, V or F for an AAMI model, any
- * class but the first otherwise); at most `cap` per source, chosen round
+ * class but the first otherwise); at most `cap` per source (fewer when
+ * the sources would need more than STRIPS_TOTAL), chosen round
  * robin over the (reference, predicted) pairs so that every kind of
  * error shows. */
 void strips_plan(const struct run_ctx *c, size_t cap, struct strips *s);

@@ -91,6 +91,9 @@ void strips_plan(const struct run_ctx *c, size_t cap, struct strips *s)
 	size_t cdcap = 0;
 
 	memset(s, 0, sizeof(*s));
+	if (ds->nsrc * cap > STRIPS_TOTAL)
+		cap = STRIPS_TOTAL / ds->nsrc ? STRIPS_TOTAL / ds->nsrc : 1;
+	s->cap = cap;
 	s->nsrc = ds->nsrc;
 	s->cand = xcalloc(ds->nsrc ? ds->nsrc : 1, sizeof(size_t));
 	s->shown = xcalloc(ds->nsrc ? ds->nsrc : 1, sizeof(size_t));
@@ -292,9 +295,9 @@ static void svg(FILE *f, const float *y, size_t n, double fs, double t0,
 	for (double g = ceil(lo / step) * step; g <= hi; g += step)
 		fprintf(f, "<line class=\"g0\" x1=\"0\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>",
 			Y(g), STRIP_W, Y(g));
-	fprintf(f, "<text class=\"ax\" x=\"2\" y=\"11\">%.3g%s%s</text>", hi,
+	fprintf(f, "<text class=\"ax\" x=\"2\" y=\"11\">%.4g%s%s</text>", hi,
 		*unit ? " " : "", unit);
-	fprintf(f, "<text class=\"ax\" x=\"2\" y=\"%d\">%.3g%s%s</text>",
+	fprintf(f, "<text class=\"ax\" x=\"2\" y=\"%d\">%.4g%s%s</text>",
 		STRIP_H - 14, lo, *unit ? " " : "", unit);
 	for (size_t k = 0; k < nmk; k++) {
 		fprintf(f, "<line class=\"%s\" x1=\"%.1f\" y1=\"14\" x2=\"%.1f\" y2=\"%d\"/>",
@@ -436,8 +439,8 @@ void strips_write(FILE *f, const struct run_ctx *c, const struct strips *s)
 			s->shown[q] == 1 ? "" : "s", s->cand[q],
 			s->cand[q] == 1 ? "" : "s");
 		if (s->cand[q] > s->shown[q])
-			fprintf(f, "; <b>%zu left out</b> (at most %d per %s, every kind of call and miss first)",
-				s->cand[q] - s->shown[q], STRIPS_PER_SOURCE,
+			fprintf(f, "; <b>%zu left out</b> (at most %zu per %s, every kind of call and miss first)",
+				s->cand[q] - s->shown[q], s->cap,
 				src->kind == SRC_BEATS ? "record" : "source");
 		if (sg.v) {
 			fputs("; lead ", f);
