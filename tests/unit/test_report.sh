@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 #
 # test_report.sh - bnn-run --report DIR (TAP, for tests/run-tap.sh): on a
-# synthetic WFDB record (beats), Bonn-like EEG segments (windows) and a
-# CSV with a hostile name, the page's counts (parsed by report_parse.py)
-# are those of --json, its strips those the predictions CSV calls for
-# (misses and calls, at most 12 per source), names are HTML-escaped; and
+# synthetic WFDB record and its EDF+ copy (beats), Bonn-like EEG segments
+# (windows), 60 small CSVs and a CSV with a hostile name, the page's
+# counts (parsed by report_parse.py) are those of --json, its strips
+# those the predictions CSV calls for (misses and calls, at most 12 per
+# source, 600 in all), names are HTML-escaped; and
 # the failures: DIR a file, a symlink, index.html a symlink, an
 # unwritable DIR, a failed run over a good report.
 #
@@ -35,6 +36,7 @@ notok() {
 	return 0
 }
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+AS=()	# a command that runs bnn-run as another user (setpriv ...)
 
 # expect STATUS REGEX DESCRIPTION -- ARGS...: exit status, stderr matches,
 # an error is one last line "bnn-run: error: ...".
@@ -42,7 +44,7 @@ expect() {
 	local want=$1 pat=$2 desc=$3 rc
 	shift 3
 	[ "${1:-}" = "--" ] && shift
-	"$RUN" "$@" >out 2>err
+	"${AS[@]}" "$RUN" "$@" >out 2>err
 	rc=$?
 	if [ "$rc" -ne "$want" ]; then
 		notok "$desc (exit $rc, want $want)"
@@ -155,6 +157,11 @@ ck = ck - 65536 if ck > 32767 else ck
 with open("wfdb/rec.hea", "w") as f:
     f.write("rec 1 250 %d\n" % n)
     f.write("rec.dat 16 200/mV 16 0 %d %d 0 MLII\n" % (sig[0], ck))
+# ... and as EDF+ (edf_write.py --ecg), its beats as annotations
+with open("rec.i16", "wb") as f:
+    f.write(struct.pack("<%dh" % n, *sig))
+with open("rec-beats.txt", "w") as f:
+    f.write("".join("%d %s\n" % (b, {1: "N", 5: "V", 8: "A", 6: "F"}[c]) for b, c in zip(beats, codes)))
 with open("wfdb/rec.atr", "wb") as f:
     t = 0
     for b, c in zip(beats, codes):
@@ -184,6 +191,7 @@ with open("nolab.csv", "w") as f:
     for i in range(5):
         f.write(",".join("%.3f" % (random.random() - 0.5) for _ in range(8)) + "\n")
 EOF
+"$PY" "$here/edf_write.py" --ecg rec.edf rec.i16 250 200 MLII rec-beats.txt || exit 1
 
 # ---------------------------------------------------------------------
 # Pages
@@ -200,6 +208,12 @@ grep -q '<title>bnn-run report: syn&lt;ecg&gt;</title>' rep/index.html && ! grep
 	ok "no script, no network reference" || notok "no script, no network reference"
 [ "$(ls -A rep)" = index.html ] && ok "DIR holds index.html only (no temporary left)" ||
 	notok "DIR holds index.html only: $(ls -A rep | tr '\n' ' ')"
+
+expect 0 "" "EDF+ ECG (beats detected): --report" -- -m ecg.bnn --backend cpu -q --report edfrep --json -p edf.csv rec.edf
+cp out edf.json
+page_check "EDF+ page: counts = --json, strips" edfrep edf.json edf.csv
+grep -q 'lead MLII at 250 Hz, mV' edfrep/index.html &&
+	ok "EDF strips: the file's channel read again, in mV" || notok "EDF strips: the file's channel read again, in mV"
 
 expect 0 "" "Bonn EEG windows: --report" -- -m eeg.bnn --backend cpu -q --report eegrep --json -p eeg.csv eeg
 cp out eeg.json
@@ -241,8 +255,16 @@ if [ "$(id -u)" -ne 0 ]; then
 	mkdir -p ro && chmod 555 ro
 	expect 1 "cannot write the report to ro: Permission denied" "unwritable DIR" -- -m maj.bnn -q --report ro "x<&>\"'.csv"
 	chmod 755 ro
+elif command -v setpriv >/dev/null &&
+     mkdir -p pv/ro && chmod 755 "$tmp" pv && chmod 555 pv/ro &&
+     cp maj.bnn nolab.csv pv/ && chmod 644 pv/maj.bnn pv/nolab.csv &&
+     setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$RUN"; then
+	# Root writes anywhere: the check runs as nobody (setpriv).
+	cd pv && AS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	expect 1 "cannot write the report to ro: Permission denied" "unwritable DIR (as nobody)" -- -m maj.bnn -q --report ro nolab.csv
+	AS=() && cd ..
 else
-	skip "unwritable DIR" "running as root, which writes anywhere"
+	skip "unwritable DIR" "running as root, which writes anywhere, without setpriv to drop it"
 fi
 # A good page stays when a later run fails (its data, after the check).
 cp rep/index.html good.html

@@ -64,8 +64,8 @@ chrome() {
 		--hide-scrollbars "$@" 2>>chrome.err
 }
 
-# shellcheck disable=SC2086
 t0=$(date +%s%N)
+# shellcheck disable=SC2086 # $inputs: record names, split on purpose
 "$RUN" -m "$repo/models/ecg-bin-full.bnn" -q --json --report rep $inputs >run.json 2>err
 rc=$?
 t1=$(date +%s%N)

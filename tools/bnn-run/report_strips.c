@@ -3,11 +3,12 @@
  * report_strips.c - bnn-run --report: which items get a strip of their
  * signal (misses and calls, capped per source) and the SVG of each.
  *
- * A WFDB record is read again through libbnn's reader, so a beat's strip
- * is the record's own lead in millivolts, 2.5 s around the R peak, with
- * the neighbouring beats' predicted classes marked; any other source (an
- * EEG window, a CSV row, an EDF channel) is drawn from the item the model
- * saw (its first channel), since that is the signal that was classified.
+ * A WFDB record (and an EDF file of beats) is read again through
+ * libbnn's readers, so a beat's strip is the recording's own lead in
+ * millivolts, 2.5 s around the R peak, with the neighbouring beats'
+ * predicted classes marked; any other item (an EEG window, a CSV row) is
+ * drawn as the model saw it (its first channel): that window is what
+ * was classified.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -173,8 +174,7 @@ static double to_mv(const char *u)
 
 /* The lead the run used (its first channel) of a WFDB source, read again;
  * sg->v stays NULL when that fails (the strips then show the items). */
-static void signal_load(const struct run_ctx *c, const struct source *src,
-			struct signal *sg)
+static void wfdb_load(const struct source *src, struct signal *sg)
 {
 	size_t nl = strlen(src->name), pl = strlen(src->path);
 	bnn_wfdb_record rec;
@@ -182,10 +182,8 @@ static void signal_load(const struct run_ctx *c, const struct source *src,
 	char *dir;
 	int sig = -1;
 
-	memset(sg, 0, sizeof(*sg));
-	sg->unit = "";
-	if (strcmp(src->reader, "wfdb") || pl <= nl ||
-	    strcmp(src->path + pl - nl, src->name) || src->path[pl - nl - 1] != '/')
+	if (pl <= nl || strcmp(src->path + pl - nl, src->name) ||
+	    src->path[pl - nl - 1] != '/')
 		return;
 	dir = xasprintf("%.*s", (int)(pl - nl - 1), src->path);
 	if (bnn_wfdb_read_record(dir, src->name, 0, &rec, &err)) {
@@ -195,8 +193,6 @@ static void signal_load(const struct run_ctx *c, const struct source *src,
 		return;
 	}
 	free(dir);
-	snprintf(sg->lead, sizeof(sg->lead), "%.*s",
-		 (int)strcspn(src->lead, "+"), src->lead);
 	for (int k = 0; k < rec.hdr.nsig && sig < 0; k++)
 		if (!strcmp(rec.hdr.sig[k].desc, sg->lead))
 			sig = k;
@@ -215,7 +211,42 @@ static void signal_load(const struct run_ctx *c, const struct source *src,
 					   (sc ? sc : 1));
 	}
 	bnn_wfdb_record_free(&rec);
-	(void)c;
+}
+
+/* The ECG channel of an EDF file whose beats were detected, in mV. */
+static void edf_load(const struct source *src, struct signal *sg)
+{
+	bnn_edf_file f;
+	bnn_error err;
+	int sig;
+
+	if (bnn_edf_open(src->path, &f, &err)) {
+		warnx_("--report: %s: %s (its strips show the model's input)",
+		       src->path, err.msg);
+		return;
+	}
+	sig = bnn_edf_find_signal(&f, sg->lead);
+	if (sig >= 0 && !bnn_edf_read_signal(&f, sig, BNN_EDF_MV, &sg->v,
+					     &sg->n, &err)) {
+		sg->fs = f.sig[sig].fs;
+		sg->unit = "mV";
+	}
+	bnn_edf_close(&f);
+}
+
+/* The signal the run classified, at the source's own rate, where libbnn
+ * reads it again: WFDB records, and EDF files of beats (an EDF window
+ * is drawn from the item, in the run's units). */
+static void signal_load(const struct source *src, struct signal *sg)
+{
+	memset(sg, 0, sizeof(*sg));
+	sg->unit = "";
+	snprintf(sg->lead, sizeof(sg->lead), "%.*s",
+		 (int)strcspn(src->lead, "+"), src->lead);
+	if (!strcmp(src->reader, "wfdb"))
+		wfdb_load(src, sg);
+	else if (!strcmp(src->reader, "edf") && src->kind == SRC_BEATS)
+		edf_load(src, sg);
 }
 
 /* ---------------------------------------------------------------------
@@ -428,7 +459,7 @@ void strips_write(FILE *f, const struct run_ctx *c, const struct strips *s)
 
 		if (!s->shown[q])
 			continue;
-		signal_load(c, src, &sg);
+		signal_load(src, &sg);
 		fprintf(f, "<section class=\"src\" id=\"src-%zu\" data-src=\"", q);
 		html_esc(f, src->name);
 		fprintf(f, "\" data-strips=\"%zu\" data-left=\"%zu\">\n<h3>", s->shown[q],
@@ -446,7 +477,7 @@ void strips_write(FILE *f, const struct run_ctx *c, const struct strips *s)
 			fputs("; lead ", f);
 			html_esc(f, sg.lead);
 			fprintf(f, " at %g Hz%s", sg.fs, *sg.unit ? ", mV" :
-				", in the record's units");
+				", in the recording's units");
 		} else {
 			fputs("; the model's input (channel 0) as it was classified", f);
 		}
