@@ -170,7 +170,7 @@ $(B)/tests/unit/%: tests/unit/%.c $(UNIT_LIBS) $(CORE_SAN_LIB) $(CORE_HDRS) \
 
 test: deps
 	@rm -rf $(B)/test-logs
-	@$(MAKE) --no-print-directory -k test-unit test-conformance test-bnn-run \
+	@$(MAKE) --no-print-directory -k test-unit test-conformance test-bnn-run test-report \
 		test-fuzz test-syzkaller test-spdx test-deps test-abi test-python test-train \
 		test-device test-vm; \
 	rc=$$?; \

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Idempotent dependency installer for RBNN on Debian 12 (bookworm).
 #
-#   scripts/deps.sh [GROUP...]     groups: run build python qemu vm kernel-build train results peers conformance edf-check bench
+#   scripts/deps.sh [GROUP...]     groups: run build python qemu vm kernel-build train results peers conformance edf-check bench report
 #                                  (default: build qemu)
 #   scripts/deps.sh --list [GROUP...]  the packages of each group (nothing installed)
 #   RBNN_DEPS_DRY_RUN=1 scripts/deps.sh GROUP...  say what would be installed, install nothing
@@ -54,6 +54,8 @@ PKGS_kernel_build="bc bison flex libelf-dev libssl-dev python3"
 PKGS_train="python3-torch libopenblas0-pthread python3-numpy"
 # make results: the study's plots (PNG).
 PKGS_results="python3-matplotlib"
+# make test-report: bnn-run --report's page rendered by headless Chromium.
+PKGS_report="chromium"
 # Beat-detection peers (tools/results/qrs_peers.py): a venv on top of the
 # system Python with pinned wfdb (XQRS, GQRS) and NeuroKit2 from PyPI.
 PKGS_peers="python3-venv python3-numpy python3-scipy"
@@ -127,7 +129,7 @@ check_os() {
 
 list_groups() {
 	local g v pk bpo
-	[ $# -gt 0 ] || set -- run build python qemu vm kernel-build train results peers conformance edf-check bench
+	[ $# -gt 0 ] || set -- run build python qemu vm kernel-build train results peers conformance edf-check bench report
 	for g in "$@"; do
 		v=${g//-/_}
 		pk="PKGS_$v" bpo="BPO_$v"
@@ -354,7 +356,7 @@ main() {
 		bpo-pkgnames) shift; bpo_pkgnames "$@"; return ;;
 		bpo-candidate) shift; bpo_candidate "$@"; return ;;
 		bpo-download) shift; bpo_download "$@"; return ;;
-		run | build | python | qemu | vm | train | results) install_group "$g" ;;
+		run | build | python | qemu | vm | train | results | report) install_group "$g" ;;
 		kernel-build) install_group kernel_build ;;
 		peers) install_peers ;;
 		conformance) install_group "$g"; conformance_venv ;;

@@ -192,6 +192,12 @@ static const char help_text[] =
 "                         dat, the --annotator in use or the input itself;\n"
 "                         replaced only when complete\n"
 "      --ann-dir DIR      folder for the --write-ann files\n"
+"      --report DIR       a static HTML page DIR/index.html (made if missing):\n"
+"                         summary, confusion matrix, per-record table and\n"
+"                         SVG strips of the signal around each S, V, F call\n"
+"                         and each miss (at most 12 per record, 600 in\n"
+"                         all); replaced only when complete, never\n"
+"                         through a symlink\n"
 "  -q, --quiet            no report and no progress bar (errors and warnings\n"
 "                         only); --json, --predictions, --write-ann still work\n"
 "      --progress WHEN    progress bar on stderr: auto (on a terminal, for\n"
@@ -220,7 +226,7 @@ static const char help_text[] =
 "      beat detection does not work at it (below 100 Hz)\n"
 "  8   no card, or the backend is not available\n"
 "  9   permission denied on the device node\n"
-"  10  no labels to evaluate and no --predictions or --write-ann file\n"
+"  10  no labels to evaluate and no --predictions, --write-ann or --report\n"
 "      asked for\n"
 "  11  done, but some inputs were skipped (each named with its reason)\n"
 "\n"
@@ -403,7 +409,7 @@ enum {
 	O_AGE, O_WEAR, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT, O_BEATS, O_STRICT,
 	O_UNITS, O_RESAMPLE, O_HOP, O_FORMAT, O_SHAPE, O_LABELS, O_LABCOL,
 	O_LABMAP, O_PROGRESS, O_ALLOW_PACED, O_NO_RESAMPLE, O_FS,
-	O_WRITE_ANN, O_ANN_DIR, O_LEAD_MAP,
+	O_WRITE_ANN, O_ANN_DIR, O_LEAD_MAP, O_REPORT,
 	O_STREAM, O_SFORMAT, O_CHANNELS, O_STREAM_CHANNEL, O_GAIN,
 };
 
@@ -453,6 +459,7 @@ static const struct option longopts[] = {
 	{ "predictions", required_argument, NULL, 'p' },
 	{ "write-ann", required_argument, NULL, O_WRITE_ANN },
 	{ "ann-dir", required_argument, NULL, O_ANN_DIR },
+	{ "report", required_argument, NULL, O_REPORT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "progress", required_argument, NULL, O_PROGRESS },
 	{ "help", no_argument, NULL, 'h' },
@@ -720,6 +727,11 @@ void args_parse(int argc, char **argv, struct opts *o)
 				usage_error("--ann-dir is empty");
 			o->ann_dir = optarg;
 			break;
+		case O_REPORT:
+			if (!*optarg)
+				usage_error("--report is empty");
+			o->report = optarg;
+			break;
 		case 'q':
 			o->quiet = 1;
 			break;
@@ -765,10 +777,10 @@ void args_parse(int argc, char **argv, struct opts *o)
 			usage_error("--gain goes with --units adc");
 		if (o->nlead_map)
 			usage_error("--lead-map names a record's signals: a --stream has none (--stream-channel K picks its channel)");
-		if (o->json || o->predictions || o->labels_file)
+		if (o->json || o->predictions || o->labels_file || o->report)
 			usage_error("%s does not apply to --stream (it writes one JSON line per item on stdout)",
 				    o->json ? "--json" : o->predictions ? "--predictions" :
-				    "--labels");
+				    o->report ? "--report" : "--labels");
 	} else {
 		if (o->stream_opt)
 			usage_error("%s goes with --stream", o->stream_opt);

@@ -17,6 +17,7 @@
  *   ann_out.c   --write-ann: predictions as WFDB annotation files
  *   report.c    text report, progress bar
  *   report_json.c   JSON report, predictions CSV
+ *   report_html.c, report_strips.c  --report DIR: the HTML page
  *   metrics.c   confusion matrix, Se/+P/F1, percentiles (metrics.h)
  *   ec57.c      AAMI EC57 beat statistics, kappa, j-index (ec57.h)
  *   run_stream.c  --stream: samples from a pipe, one JSON line per item
@@ -112,6 +113,7 @@ struct opts {
 	const char *predictions;
 	const char *write_ann;		/* --write-ann EXT */
 	const char *ann_dir;		/* --ann-dir DIR */
+	const char *report;		/* --report DIR (report_html.h) */
 	int quiet;
 	int progress;
 	char **inputs;

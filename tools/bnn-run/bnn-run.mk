@@ -16,11 +16,15 @@
 #   bnn-run             phony: $(BNN_RUN)
 #   test-bnn-run        phony: tests/unit/test_bnn_run.sh,
 #                       tests/unit/test_examples.sh (every documented
-#                       example runs) and tests/unit/test_cli.sh (bnn-run
+#                       example runs), tests/unit/test_report.sh
+#                       (--report) and tests/unit/test_cli.sh (bnn-run
 #                       and bnn-smi: short options, bash completions;
 #                       bnn-smi.mk adds $(BNN_SMI) to the prerequisites)
 #                       under tests/run-tap.sh (TAP, counted like the unit
 #                       tests)
+#   test-report         phony: bnn-run --report of a DS2 run rendered by
+#                       headless Chromium (scripts/deps.sh report installs
+#                       it), tests/unit/test_report_chromium.sh
 #   install-bnn-run     phony: binary, man page and bash completion
 #                       (tools/completion/bnn-run) under $(DESTDIR)$(PREFIX)
 #
@@ -62,7 +66,7 @@ $(BNN_WFDB2RAW): tests/unit/bnn-wfdb2raw.c $(LIBBNN_A) $(LIBBNN_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIBBNN_A) $(LIBBNN_LDLIBS) -o $@
 
-.PHONY: bnn-run test-bnn-run install-bnn-run
+.PHONY: bnn-run test-bnn-run test-report install-bnn-run
 bnn-run: $(BNN_RUN)
 
 test-bnn-run: $(BNN_RUN_SAN) $(BNN_MKMODEL) $(BNN_WFDB2RAW) $(B)/tools/bnn-qrs-eval
@@ -71,8 +75,16 @@ test-bnn-run: $(BNN_RUN_SAN) $(BNN_MKMODEL) $(BNN_WFDB2RAW) $(B)/tools/bnn-qrs-e
 		tests/unit/test_bnn_run.sh $(BNN_RUN_SAN) $(BNN_MKMODEL) \
 		$(BNN_WFDB2RAW) --- \
 		tests/unit/test_examples.sh $(BNN_RUN_SAN) --- \
+		tests/unit/test_report.sh $(BNN_RUN_SAN) $(BNN_MKMODEL) --- \
 		tests/unit/test_cli.sh $(BNN_RUN_SAN) $(BNN_SMI) $(BNN_MKMODEL) --- \
 		tests/unit/test_qrs_eval.sh $(B)/tools/bnn-qrs-eval
+
+# The page of a DS2 run in headless Chromium (about 30 s on 2 cores).
+test-report: $(BNN_RUN)
+	@scripts/deps.sh report
+	@echo "== bnn-run --report in headless Chromium (DS2)"
+	@tests/run-tap.sh report $(B)/test-logs/report -- \
+		tests/unit/test_report_chromium.sh $(BNN_RUN)
 
 install-bnn-run: $(BNN_RUN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

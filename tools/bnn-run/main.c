@@ -20,6 +20,7 @@
 
 #include "bnn-run.h"
 #include "output.h"
+#include "report_html.h"
 
 /* ---------------------------------------------------------------------
  * Model
@@ -350,6 +351,8 @@ int main(int argc, char **argv)
 	rep = o.predictions && !strcmp(o.predictions, "-") ? stderr : stdout;
 
 	annout_check(&o, &c.mi, NULL);
+	if (o.report)
+		report_html_check(o.report);
 
 	progress_init(&pg, o.progress, o.quiet);
 	inputs_load(&o, m, &c.mi, &ds, &pg);
@@ -386,7 +389,7 @@ int main(int argc, char **argv)
 	c.pred = pred;
 	evaluate(&c);
 
-	if (!c.labelled && !o.predictions && !o.write_ann)
+	if (!c.labelled && !o.predictions && !o.write_ann && !o.report)
 		status = EX_NOLABELS;
 	else if (ds.nskips)
 		status = EX_SKIPPED;
@@ -395,6 +398,8 @@ int main(int argc, char **argv)
 		output_commit(&pred_out);
 	}
 	annout_write(&c);
+	if (o.report)
+		report_html_write(o.report, &c);
 	if (o.json)
 		report_json(stdout, &c, status);
 	else if (!o.quiet)
