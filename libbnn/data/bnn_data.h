@@ -371,6 +371,17 @@ const int32_t *bnn_wfdb_samples(const bnn_wfdb_record *r, int sig);
  * records a zeroed spf counts as 1.) */
 int64_t bnn_wfdb_signal_len(const bnn_wfdb_record *r, int sig);
 
+/*
+ * Bring every oversampled signal (spf > 1) to the frame rate hdr.fs: one
+ * sample per frame, the mean of the frame's valid samples (rounded half
+ * away from zero; invalid when all are), as WFDB's getvec() reads them.
+ * Beat extraction, QRS detection and annotation times count frames, so a
+ * record with such a signal needs this before them.  In place; spf
+ * becomes 1 for every signal, nothing else changes.  Errors: BNN_E_INVAL
+ * (NULL or inconsistent record).
+ */
+int bnn_wfdb_frame_average(bnn_wfdb_record *r, bnn_error *err);
+
 /* ---- annotations (MIT format) ---- */
 
 #define BNN_WFDB_ACMAX 49	/* largest valid annotation code */

@@ -845,6 +845,32 @@ expect 0 "record ecg60 has no .atr annotations: its beats are detected" "ecg60 W
 	notok "ecg60: more than 60 beats detected ($(wc -l <wf60.csv) lines)"
 expect 0 "" "--beats detect on a record without annotations: detected, nothing to score against" -- -m ecg250.bnn --beats detect -p wfd60.csv ecg/ecg60
 same_beats wfd60.csv wf60.csv "--beats detect without annotations = the default (auto) without them"
+# ecg60 oversampled: MLII as signal 1 with 2 samples per frame (each
+# sample twice) after a 1-sample-per-frame signal, and the .atr in frame
+# times: the mean per frame is the record's signal, so the same beats.
+mkdir -p ecgspf
+"$PY" - <<'EOF'
+import struct
+n = 250 * 60
+x = struct.unpack("<%dh" % n, open("ecg/ecg60.dat", "rb").read())
+open("ecgspf/ecg60.dat", "wb").write(
+    b"".join(struct.pack("<3h", -x[i], x[i], x[i]) for i in range(n)))
+ck = lambda v: (sum(v) + 32768) % 65536 - 32768
+open("ecgspf/ecg60.hea", "w").write(
+    "ecg60 2 250 %d\n"
+    "ecg60.dat 16 200 16 0 %d %d 0 RESP\n"
+    "ecg60.dat 16x2 200 16 0 %d %d 0 MLII\n"
+    % (n, -x[0], ck([-v for v in x]), x[0], ck(list(x) * 2)))
+EOF
+expect 0 "record ecg60: signal 1 \(MLII\) has 2 samples per frame: their mean per frame is used, at the frame rate 250 Hz" \
+	"2 samples per frame: beats detected at the frame rate, with a note" -- -m ecg250.bnn -p spf60.csv ecgspf/ecg60
+! grep -q "warning" err && ok "2 samples per frame: checksums and initial values agree (no warning)" ||
+	notok "2 samples per frame: checksums and initial values agree (no warning)"
+same_beats spf60.csv wf60.csv "2 samples per frame = the record at 1: every beat's sample, class and scores"
+cp ecgann/ecg60.atr ecgspf/
+expect 0 "" "2 samples per frame with frame-time annotations (--json)" -- -m ecg250.bnn --json --beats detect -p spfa60.csv ecgspf/ecg60
+json_check "2 samples per frame: every annotated beat matched" \
+	'det = d["detection"]' 'det["fn"] == 0 and det["tp"] > 60'
 expect 3 "record ecg60: .*ecg60.qrs: cannot open" "--beats detect --annotator NAME: the named reference must be there" -- -m ecg250.bnn --beats detect --annotator qrs ecg/ecg60
 expect 0 "" "EDF with a beat model: beats detected (--json -p)" -- -m ecg250.bnn --json -p edf60.csv ecg60.edf
 json_check "EDF beats: an edf source of beats on ECG MLII, the detection object, items unlabelled" \
