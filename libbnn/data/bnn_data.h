@@ -401,6 +401,9 @@ typedef struct bnn_wfdb_annlist {
 	bnn_wfdb_ann *ann;
 	char *pool;		/* storage of the aux strings (internal) */
 	bnn_wfdb_warnings warn;	/* e.g. annotations dropped before sample 0 */
+	double fs;		/* rate the times count at, from a note
+				 * "## time resolution: F" at time 0; 0 =
+				 * the record's frame rate (no such note) */
 } bnn_wfdb_annlist;
 
 /*
@@ -412,10 +415,15 @@ typedef struct bnn_wfdb_annlist {
  * preceding annotation to the low 8 bits of I (NUM and SUB signed, CHN
  * unsigned: the WFDB library's char fields); AUX (63): I & 0xff bytes of
  * text follow, padded to an even count; A = 0 and I = 0: end of file.
+ * A = 0 with I != 0 (NOTQRS, which WFDB's tools write after a SKIP of -1)
+ * advances the time and is dropped with its modifiers, as the wfdb
+ * package drops it.  A note (22) at time 0 whose AUX is "## time
+ * resolution: F" sets out->fs to F and is not listed (file metadata);
+ * bnn_wfdb_ann_to_rate brings such times to the record's frame rate.
  * NUM and CHN carry over to later annotations, as in WFDB.
  * An annotation whose time falls before sample 0 (after a negative SKIP)
  * is dropped, with its modifiers, and counted in one warning.
- * Errors (BNN_E_CORRUPT unless noted): codes 50..58, code 0 with I != 0,
+ * Errors (BNN_E_CORRUPT unless noted): codes 50..58,
  * NUM/SUB/CHN/AUX before the first annotation, a second AUX for one
  * annotation, a time that overflows 64 bits, non-zero bytes after the end
  * word; BNN_E_TRUNCATED for a missing end word, a cut word, SKIP interval
@@ -429,6 +437,14 @@ int bnn_wfdb_read_annotations(const char *dir, const char *record,
 			      const char *annotator, bnn_wfdb_annlist *out,
 			      bnn_error *err);
 void bnn_wfdb_annlist_free(bnn_wfdb_annlist *a);
+/*
+ * Annotation times counted at a->fs (a "## time resolution" note) moved to
+ * frame_fs, the record's frame rate (hdr.fs), as WFDB's getann reads them:
+ * each time * frame_fs / a->fs rounded to the nearest frame; then a->fs =
+ * frame_fs.  Nothing changes when a->fs is 0 or already frame_fs.
+ * Errors: BNN_E_INVAL (NULL list, frame_fs not a positive finite rate).
+ */
+int bnn_wfdb_ann_to_rate(bnn_wfdb_annlist *a, double frame_fs, bnn_error *err);
 
 /*
  * Write annotations in MIT format (the inverse of bnn_wfdb_parse_ann, as

@@ -12,6 +12,7 @@
 #define BNN_DATA_INTERNAL
 #include "wfdb_internal.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -1161,6 +1162,26 @@ static int schar(unsigned v)
 	return (int)(int8_t)(uint8_t)(v & 0xff);
 }
 
+/* A note at time 0 "## time resolution: F" (WFDB writes it when the
+ * annotation times count at another rate than the record's frames, e.g.
+ * gqrs -H): the first one sets *fs; 1 when `a` is such a note. */
+static int time_resolution(const bnn_wfdb_ann *a, double *fs)
+{
+	static const char key[] = "## time resolution: ";
+	char *end;
+
+	if (a->code != 22 || a->sample != 0 || *fs > 0 ||
+	    strncmp(a->aux, key, sizeof key - 1))
+		return 0;
+	errno = 0;
+	double v = strtod(a->aux + sizeof key - 1, &end);
+	if (errno || end == a->aux + sizeof key - 1 || *end ||
+	    !(v > 0 && v <= 1e12))
+		return 0;
+	*fs = v;
+	return 1;
+}
+
 int bnn_wfdb_parse_ann(const uint8_t *buf, size_t len, bnn_wfdb_annlist *out,
 		       bnn_error *err)
 {
@@ -1197,13 +1218,19 @@ int bnn_wfdb_parse_ann(const uint8_t *buf, size_t len, bnn_wfdb_annlist *out,
 		unsigned A = w >> 10, I = w & 0x3ff;
 		size_t at = pos;
 		pos += 2;
+		if (A == 0 && I != 0) {
+			/* NOTQRS, "not an annotation": WFDB's tools write one
+			 * (after a SKIP of -1) behind a note at time 0.  Its
+			 * time counts; it and its modifiers are dropped, as
+			 * the wfdb package's rdann drops them. */
+			t += I;
+			have_aux = 0;
+			dropped = 1;
+			scratch = (bnn_wfdb_ann){ .sample = t, .chan = chan,
+						  .num = num };
+			continue;
+		}
 		if (A == 0) {
-			if (I != 0) {
-				rc = bnn__err(err, BNN_E_CORRUPT,
-					      "annotations: byte %zu: code 0 with interval %u",
-					      at, I);
-				goto fail;
-			}
 			for (size_t k = pos; k < len; k++)
 				if (buf[k]) {
 					rc = bnn__err(err, BNN_E_CORRUPT,
@@ -1319,9 +1346,16 @@ int bnn_wfdb_parse_ann(const uint8_t *buf, size_t len, bnn_wfdb_annlist *out,
 			a.pool[poolused + I] = '\0';
 			cur->aux = a.pool + poolused;
 			cur->aux_len = I;
-			poolused += (size_t)I + 1;
 			pos += padded;
 			have_aux = 1;
+			if (time_resolution(cur, &a.fs)) {
+				/* File metadata, not an annotation. */
+				scratch = *cur;
+				a.n--;
+				dropped = 1;
+				break;
+			}
+			poolused += (size_t)I + 1;
 			break;
 		}
 		}

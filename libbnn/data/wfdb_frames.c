@@ -3,12 +3,14 @@
  * wfdb_frames.c - libbnn data: a record's oversampled signals (samples
  * per frame > 1) brought to the frame rate, one sample per frame, the
  * mean of the frame's samples, as WFDB's getvec() and the wfdb Python
- * package's rdrecord(smooth_frames=True) read them.  Beat extraction,
- * detection and annotation times all count frames, so they need this.
+ * package's rdrecord(smooth_frames=True) read them; and annotation times
+ * written at another resolution ("## time resolution") moved to frames.
+ * Beat extraction, detection and annotation times all count frames.
  */
 #define BNN_DATA_INTERNAL
 #include "wfdb_internal.h"
 
+#include <math.h>
 #include <stddef.h>
 
 /* Mean of the valid samples of one frame, rounded half away from zero;
@@ -53,5 +55,24 @@ int bnn_wfdb_frame_average(bnn_wfdb_record *r, bnn_error *err)
 		out += ns;
 		sg->spf = 1;
 	}
+	return BNN_OK;
+}
+
+int bnn_wfdb_ann_to_rate(bnn_wfdb_annlist *a, double frame_fs, bnn_error *err)
+{
+	if (!a || (a->n && !a->ann))
+		return bnn__err(err, BNN_E_INVAL, "ann_to_rate: NULL argument");
+	if (!(frame_fs > 0 && frame_fs <= 1e12))
+		return bnn__err(err, BNN_E_INVAL, "ann_to_rate: bad rate %g",
+				frame_fs);
+	if (!(a->fs > 0) || a->fs == frame_fs)
+		return BNN_OK;
+	double k = frame_fs / a->fs;
+
+	/* Times stay non-negative and ordered; llround keeps them exact
+	 * below 2^53. */
+	for (size_t i = 0; i < a->n; i++)
+		a->ann[i].sample = (int64_t)llround((double)a->ann[i].sample * k);
+	a->fs = frame_fs;
 	return BNN_OK;
 }

@@ -190,6 +190,13 @@ static void check_ann(const char *dir, const char *name, const char *ext)
 			goto done;
 		}
 	}
+	/* The time resolution: an "fs F" line when the file has one. */
+	double fs = 0;
+	if (sscanf(p, " fs %lf", &fs) != 1)
+		fs = 0;
+	if (fs != a.fs)
+		snprintf(why, sizeof why, "time resolution: wfdb %g, libbnn %g",
+			 fs, a.fs);
 done:
 	snprintf(fn + strlen(fn), sizeof fn - strlen(fn), " (%zu annotations)", a.n);
 	result(!why[0], fn, why[0] ? why : NULL);

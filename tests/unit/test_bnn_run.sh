@@ -871,6 +871,34 @@ cp ecgann/ecg60.atr ecgspf/
 expect 0 "" "2 samples per frame with frame-time annotations (--json)" -- -m ecg250.bnn --json --beats detect -p spfa60.csv ecgspf/ecg60
 json_check "2 samples per frame: every annotated beat matched" \
 	'det = d["detection"]' 'det["fn"] == 0 and det["tp"] > 60'
+cp out spfa60.json
+# The same beats at 500 Hz ticks, as WFDB's gqrs -H and wfdb.wrann(fs=)
+# write them: the note "## time resolution: 500" at 0, a SKIP of -1 and a
+# NOTQRS (code 0) of interval 1, then the annotations.
+"$PY" - <<'EOF'
+import struct
+res = b"## time resolution: 500"
+out = struct.pack("<H", 22 << 10) + struct.pack("<H", 63 << 10 | len(res)) + res + b"\0"
+out += struct.pack("<HHHH", 59 << 10, 0xffff, 0xffff, 1)
+t = 0
+for line in open("ecg60.beats"):
+    at, sym = int(line.split()[0]) * 2, line.split()[1]
+    d = at - t
+    if d > 1023:
+        out += struct.pack("<HHH", 59 << 10, d >> 16, d & 0xffff)
+        d = 0
+    out += struct.pack("<H", {"N": 1, "V": 5}[sym] << 10 | d)
+    t = at
+open("ecgspf/ecg60.hres", "wb").write(out + b"\0\0")
+EOF
+expect 0 "record ecg60: the .hres times count at 500 Hz \(its time resolution note\): moved to the frame rate 250 Hz" \
+	"annotations at 500 Hz ticks (time resolution note, NOTQRS): read, with a note" -- -m ecg250.bnn --json --beats detect --annotator hres -p spfh60.csv ecgspf/ecg60
+"$PY" -c 'import json, sys; a, b = (json.load(open(f))["detection"] for f in sys.argv[1:]); sys.exit(a != b)' out spfa60.json &&
+	ok "time resolution 500 Hz: the detection scored as against the frame-time .atr" ||
+	notok "time resolution 500 Hz: the detection scored as against the frame-time .atr"
+printf '\001\004\000\000\007\000' >ecgspf/ecg60.bad
+expect 5 "record ecg60: .*ecg60.bad: annotations: .*data after the end-of-file word" \
+	"an annotation file with bytes after its end word: still refused" -- -m ecg250.bnn --beats detect --annotator bad ecgspf/ecg60
 expect 3 "record ecg60: .*ecg60.qrs: cannot open" "--beats detect --annotator NAME: the named reference must be there" -- -m ecg250.bnn --beats detect --annotator qrs ecg/ecg60
 expect 0 "" "EDF with a beat model: beats detected (--json -p)" -- -m ecg250.bnn --json -p edf60.csv ecg60.edf
 json_check "EDF beats: an edf source of beats on ECG MLII, the detection object, items unlabelled" \

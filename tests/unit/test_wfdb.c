@@ -16,6 +16,7 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1031,8 +1032,7 @@ static void test_ann_errors(void **state)
 		a.n = 0; aw(&a, 1, 5); aw(&a, c, 1); aw(&a, 0, 0);
 		ann_fails(&a, BNN_E_CORRUPT, "invalid code");
 	}
-	a.n = 0; aw(&a, 0, 7); aw(&a, 0, 0);
-	ann_fails(&a, BNN_E_CORRUPT, "code 0");
+	/* Code 0 with an interval (NOTQRS) is read: test_ann_notqrs_resolution. */
 	for (unsigned c = 60; c <= 63; c++) {
 		a.n = 0; aw(&a, c, 0); aw(&a, 0, 0);
 		ann_fails(&a, BNN_E_CORRUPT, "before the first annotation");
@@ -1620,6 +1620,103 @@ static void test_find_lead(void **state)
 	assert_int_equal(bnn_wfdb_find_lead(&h, "II", &fb), BNN_E_NOTFOUND);
 }
 
+/* What WFDB's gqrs -H writes first: a time resolution note at 0, a SKIP
+ * of -1 and a NOTQRS (code 0) of interval 1, a note with the command. */
+static void test_ann_notqrs_resolution(void **state)
+{
+	(void)state;
+	struct annbuf a;
+	bnn_wfdb_annlist l;
+	bnn_error e;
+	static const char res[] = "## time resolution: 500";
+
+	a.n = 0;
+	aw(&a, 22, 0); aaux(&a, res, strlen(res), 1);
+	askip(&a, -1); aw(&a, 0, 1);
+	aw(&a, 22, 0); aaux(&a, "gqrs -H", 7, 1);
+	askip(&a, 1062); aw(&a, 1, 0);
+	aw(&a, 1, 244);
+	aw(&a, 0, 0);
+	assert_int_equal(bnn_wfdb_parse_ann(a.b, a.n, &l, &e), BNN_OK);
+	assert_true(l.fs == 500.0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.ann[0].code, 22);
+	assert_int_equal(l.ann[0].sample, 0);
+	assert_string_equal(l.ann[0].aux, "gqrs -H");
+	assert_int_equal(l.ann[1].sample, 1062);
+	assert_int_equal(l.ann[2].sample, 1306);
+	assert_int_equal(l.warn.n, 0);
+	/* To a 125 Hz frame rate: 265.5 and 326.5 round away from zero. */
+	assert_int_equal(bnn_wfdb_ann_to_rate(&l, 125, &e), BNN_OK);
+	assert_int_equal(l.ann[1].sample, 266);
+	assert_int_equal(l.ann[2].sample, 327);
+	assert_true(l.fs == 125.0);
+	assert_int_equal(bnn_wfdb_ann_to_rate(&l, 125, &e), BNN_OK);
+	assert_int_equal(l.ann[1].sample, 266);
+	assert_int_equal(bnn_wfdb_ann_to_rate(NULL, 125, &e), BNN_E_INVAL);
+	assert_int_equal(bnn_wfdb_ann_to_rate(&l, 0, &e), BNN_E_INVAL);
+	assert_non_null(strstr(e.msg, "bad rate"));
+	assert_int_equal(bnn_wfdb_ann_to_rate(&l, NAN, &e), BNN_E_INVAL);
+	bnn_wfdb_annlist_free(&l);
+
+	/* NOTQRS: its time counts, it and its AUX and NUM are dropped. */
+	a.n = 0;
+	aw(&a, 1, 5); aw(&a, 0, 3); aaux(&a, "xy", 2, 1); aw(&a, 60, 9);
+	aw(&a, 5, 2); aw(&a, 0, 0);
+	assert_int_equal(bnn_wfdb_parse_ann(a.b, a.n, &l, &e), BNN_OK);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.ann[0].sample, 5);
+	assert_null(l.ann[0].aux);
+	assert_int_equal(l.ann[1].sample, 10);
+	assert_int_equal(l.ann[1].code, 5);
+	assert_int_equal(l.ann[1].num, 9);	/* NUM carries over, as in WFDB */
+	assert_true(l.fs == 0);
+	/* No resolution: times unchanged. */
+	assert_int_equal(bnn_wfdb_ann_to_rate(&l, 360, &e), BNN_OK);
+	assert_int_equal(l.ann[1].sample, 10);
+	bnn_wfdb_annlist_free(&l);
+	/* A NOTQRS first: modifiers after it are no error. */
+	a.n = 0;
+	aw(&a, 0, 4); aw(&a, 62, 1); aw(&a, 1, 1); aw(&a, 0, 0);
+	assert_int_equal(bnn_wfdb_parse_ann(a.b, a.n, &l, &e), BNN_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.ann[0].sample, 5);
+	assert_int_equal(l.ann[0].chan, 1);
+	bnn_wfdb_annlist_free(&l);
+
+	/* Notes kept as notes: not at time 0, not a number, a second one. */
+	static const char *const keep[] = {
+		"## time resolution: abc", "## time resolution: 0",
+		"## time resolution: 250x", "## time resolution:250",
+	};
+	for (size_t k = 0; k < 4; k++) {
+		a.n = 0;
+		aw(&a, 22, 0); aaux(&a, keep[k], strlen(keep[k]), 1);
+		aw(&a, 0, 0);
+		assert_int_equal(bnn_wfdb_parse_ann(a.b, a.n, &l, &e), BNN_OK);
+		assert_int_equal(l.n, 1);
+		assert_string_equal(l.ann[0].aux, keep[k]);
+		assert_true(l.fs == 0);
+		bnn_wfdb_annlist_free(&l);
+	}
+	a.n = 0;
+	aw(&a, 22, 3); aaux(&a, res, strlen(res), 1);
+	aw(&a, 0, 0);
+	assert_int_equal(bnn_wfdb_parse_ann(a.b, a.n, &l, &e), BNN_OK);
+	assert_int_equal(l.n, 1);
+	assert_true(l.fs == 0);
+	bnn_wfdb_annlist_free(&l);
+	a.n = 0;
+	aw(&a, 22, 0); aaux(&a, "## time resolution: 1000", 24, 1);
+	aw(&a, 22, 0); aaux(&a, res, strlen(res), 1);
+	aw(&a, 0, 0);
+	assert_int_equal(bnn_wfdb_parse_ann(a.b, a.n, &l, &e), BNN_OK);
+	assert_true(l.fs == 1000.0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.ann[0].aux, res);
+	bnn_wfdb_annlist_free(&l);
+}
+
 static void test_ann_negative_skip(void **state)
 {
 	(void)state;
@@ -1913,6 +2010,7 @@ int main(void)
 		cmocka_unit_test(test_multi_segment_disk),
 		cmocka_unit_test(test_find_lead),
 		cmocka_unit_test(test_ann_negative_skip),
+		cmocka_unit_test(test_ann_notqrs_resolution),
 		cmocka_unit_test(test_oom),
 		cmocka_unit_test(test_mitdb_all_records),
 	};
