@@ -457,7 +457,18 @@ json_check "--resample: resampled beats" 'd["data"]["sources"][0]["resampled"] i
 expect 0 "\(linear;" "--resample=linear" -- -m ecg360.bnn --resample=linear --json wfdb/syn
 json_check "--resample=linear: 9 resampled beats" 'd["data"]["items"] == 9' \
 	'd["data"]["sources"][0]["resampled"] is True'
-expect 3 "linear: no such file, folder or record .*write --resample=linear" "--resample linear: the method needs '=', 'linear' is an input" -- -m ecg360.bnn --data wfdb --resample linear wfdb/syn
+# A method name after --resample is the method, never an input, even
+# when a file of that name is there (./linear names the file).
+printf '1,2\n' >linear
+expect 0 "\(linear;" "--resample linear: the word is the method (a file 'linear' is there)" -- -m ecg360.bnn --resample linear --json wfdb/syn
+json_check "--resample linear: only the record read, 9 resampled beats" 'd["data"]["items"] == 9' \
+	'[s["name"] for s in d["data"]["sources"]] == ["syn"]'
+expect 0 "windowed sinc" "--resample sinc wfdb/syn: sinc" -- -m ecg360.bnn --resample sinc -p /dev/null wfdb/syn
+expect 0 "windowed sinc" "--resample before an input that is no method: that input" -- -m ecg360.bnn --resample -p /dev/null wfdb/syn
+expect 2 "--resample wants sinc or linear, got 'cubic'" "--resample=cubic: refused" -- -m ecg360.bnn --resample=cubic wfdb/syn
+expect 3 "cubic: no such file, folder or record" "--resample cubic: 'cubic' is no method, so an input" -- -m ecg360.bnn --data wfdb --resample cubic wfdb/syn
+expect 2 "no input" "--resample linear and no input: usage error" -- -m ecg360.bnn --resample linear
+rm -f linear
 expect 0 "" "-q silences the resampling note" -- -m ecg360.bnn -q -p q.csv wfdb/syn
 [ ! -s err ] && ok "-q: nothing on stderr" || notok "-q: nothing on stderr"
 expect 6 "a Bonn EEG segment has 1 channel, the model needs 2" "Bonn segment for a 2-channel model" -- -m maj2.bnn lay/Z/seg.txt
