@@ -6,9 +6,10 @@
 # float32, WFDB, EDF+ and Bonn-like inputs, every user-error path (message
 # and exit status), --json validity, --predictions content, and real
 # MIT-BIH / Bonn runs when ../shared/data is there; Bonn segments written
-# as EDF+ by pyedflib (scripts/deps.sh edf-check) classify like the .txt.
+# as EDF+ by pyedflib (scripts/deps.sh edf-check) and by EDFlib's C API
+# (bnn-bonn2edf) classify like the .txt.
 #
-#   tests/unit/test_bnn_run.sh [BNN_RUN [BNN_MKMODEL [BNN_WFDB2RAW]]]
+#   tests/unit/test_bnn_run.sh [BNN_RUN [BNN_MKMODEL [BNN_WFDB2RAW [BNN_BONN2EDF]]]]
 #
 # Defaults: build/tools/bnn-run and build/tests/bnn-mkmodel of the checkout
 # (or $BNN_RUN / $BNN_MKMODEL); data under $RBNN_DATA or
@@ -20,6 +21,7 @@ repo=$(cd "$here/../.." && pwd)
 RUN=${1:-${BNN_RUN:-$repo/build/tools/bnn-run}}
 MK=${2:-${BNN_MKMODEL:-$repo/build/tests/bnn-mkmodel}}
 W2R=${3:-${BNN_WFDB2RAW:-$repo/build/tests/bnn-wfdb2raw}}
+B2E=${4:-${BNN_BONN2EDF:-$repo/build/tests/bnn-bonn2edf}}
 DATA=${RBNN_DATA:-$repo/../shared/data}
 PY=${PYTHON:-python3}
 export RBNN_DATA=$DATA
@@ -27,6 +29,7 @@ export RBNN_DATA=$DATA
 case $RUN in /*) ;; *) RUN=$PWD/$RUN ;; esac
 case $MK in /*) ;; *) MK=$PWD/$MK ;; esac
 case $W2R in /*) ;; *) W2R=$PWD/$W2R ;; esac
+case $B2E in /*) ;; *) B2E=$PWD/$B2E ;; esac
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-bnn-run.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -1391,6 +1394,28 @@ if [ -d "$DATA/bonn_eeg/Z" ]; then
 		'd["data"]["items"] == 101 * 23' \
 		'{l["label"]: l["class"] for l in d["data"]["labels"] if l["items"]} == {"Z": "non-seizure", "S": "seizure"}'
 	expect 7 "Bonn EEG is sampled at 173.61 Hz, the model expects 250 Hz \(--no-resample" "Bonn rate mismatch with --no-resample" -- -m ecg250.bnn --no-resample "$DATA/bonn_eeg/Z/Z001.txt"
+	# EDF+ written with EDFlib's C API (the library libbnn reads with)
+	# from Bonn segments: the shipped EEG model gives the .txt's classes
+	# and scores, the annotations label the windows.
+	eegm=$repo/models/eeg-seizure-bin-full.bnn
+	if "$B2E" s001-c.edf "$DATA/bonn_eeg/S/S001.txt" seizure &&
+	   "$B2E" z001-c.edf "$DATA/bonn_eeg/Z/Z001.txt" Z; then
+		expect 0 "" "EDFlib (C) EDF+ of S001 and Z001 with the shipped EEG model" -- -m "$eegm" --json -p edfc-pred.csv s001-c.edf z001-c.edf
+		json_check "EDFlib EDF+: 46 windows labelled by the annotations, seizure / non-seizure, 173.61 Hz" \
+			'd["data"]["items"] == 46' \
+			'{l["label"]: (l["items"], l["class"]) for l in d["data"]["labels"]} == {"seizure": (23, "seizure"), "Z": (23, "non-seizure")}' \
+			'all(abs(s["fs"] - 173.61) < 0.01 and not s["resampled"] and s["reader"] == "edf" for s in d["data"]["sources"])'
+		cp out edfc.json
+		expect 0 "" "the same segments as Bonn .txt (for EDFlib's files)" -- -m "$eegm" --json -p txtc-pred.csv "$DATA/bonn_eeg/S/S001.txt" "$DATA/bonn_eeg/Z/Z001.txt"
+		[ "$(cut -d, -f4- edfc-pred.csv)" = "$(cut -d, -f4- txtc-pred.csv | sed 's/^S,/seizure,/')" ] &&
+			"$PY" -c 'import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); sys.exit(a["metrics"]["confusion"] != b["metrics"]["confusion"])' edfc.json out &&
+			ok "EDFlib EDF+ = Bonn .txt: same labels, predicted classes, scores and confusion matrix" ||
+			notok "EDFlib EDF+ = Bonn .txt: same labels, predicted classes, scores and confusion matrix"
+		cp s001-c.edf cut-c.edf && truncate -s 3000 cut-c.edf
+		expect 5 "cut-c.edf" "EDFlib EDF+ cut short: refused" -- -m "$eegm" cut-c.edf
+	else
+		notok "bnn-bonn2edf wrote the Bonn segments as EDF+"
+	fi
 	# EDF+ by pyedflib (a venv of scripts/deps.sh edf-check) from Bonn
 	# segments: the shipped EEG model gives the same classes and scores
 	# as for the .txt segments; the annotations label the windows.
