@@ -318,8 +318,10 @@ typedef struct bnn_wfdb_record {
  * Format 8 differences are integrated per signal from its initial value.
  * Verification (unless BNN_WFDB_NO_VERIFY): the 16-bit sum of every
  * signal must equal the header checksum and its first sample the initial
- * value, when given; a mismatch is a warning, or BNN_E_CHECKSUM with
- * BNN_WFDB_STRICT.  A signal without gain adds a warning too.
+ * value, when given, both of its samples as stored (frames 0 .. nsamples-1
+ * of its file, whatever its skew, as WFDB writes them); a mismatch is a
+ * warning, or BNN_E_CHECKSUM with BNN_WFDB_STRICT.  A signal without gain
+ * adds a warning too.
  * Errors: BNN_E_NOTFOUND (no blob for a file), BNN_E_TRUNCATED / BNN_E_SIZE
  * (file shorter than the header says, no whole frames), BNN_E_RANGE (sample count so large the
  * byte count overflows), BNN_E_CHECKSUM (strict), BNN_E_INVAL (NULL

@@ -207,8 +207,8 @@ class Corpus:
         x = np.stack([rand_sig(16, n, invalid=False) for _ in range(3)],
                      axis=1)
         self.write_bytes("skew.dat", x.astype("<i2").tobytes())
-        # Checksums of the stored columns: the skewed signals' differ
-        # (a warning from libbnn).
+        # Checksums and initial values of the stored columns, as WFDB
+        # writes them (libbnn checks them so, also for skewed signals).
         lines = [f"skew 3 128 {n}"]
         for s, (k, d) in enumerate(zip((0, 5, 5), "abc")):
             lines.append(f"skew.dat 16{':%d' % k if k else ''} 200 16 0 "

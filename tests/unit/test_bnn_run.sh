@@ -886,6 +886,17 @@ expect 0 "" "2 samples per frame with frame-time annotations (--json)" -- -m ecg
 json_check "2 samples per frame: every annotated beat matched" \
 	'det = d["detection"]' 'det["fn"] == 0 and det["tp"] > 60'
 cp out spfa60.json
+# ecg60 skewed by 2 frames, with the header's checksum and initial value
+# of the stored samples (as WFDB writes them): no mismatch, also --strict.
+mkdir -p ecgskew
+cp ecg/ecg60.dat ecgskew/
+sed '2s/ 16 200 / 16:2 200 /' ecg/ecg60.hea >ecgskew/ecg60.hea
+expect 0 "" "a skewed signal with its stored samples' checksum: --strict reads it" -- -m ecg250.bnn --strict -p skew60.csv ecgskew/ecg60
+! grep -q "warning" err && ok "skewed signal: no checksum or initial-value warning" ||
+	notok "skewed signal: no checksum or initial-value warning"
+sed '2s/ 16 200 16 0 \(-*[0-9]*\) \(-*[0-9]*\) / 16:2 200 16 0 \1 7 /' ecg/ecg60.hea >ecgskew/ecg60.hea
+expect 5 "record ecg60: .*signal 0 \(MLII\): checksum .*, header says 7 \(--strict: without it a mismatch is a warning\)" \
+	"a skewed signal whose checksum is wrong: --strict refuses it" -- -m ecg250.bnn --strict ecgskew/ecg60
 # The same beats at 500 Hz ticks, as WFDB's gqrs -H and wfdb.wrann(fs=)
 # write them: the note "## time resolution: 500" at 0, a SKIP of -1 and a
 # NOTQRS (code 0) of interval 1, then the annotations.

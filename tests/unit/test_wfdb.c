@@ -1369,6 +1369,56 @@ static void test_decode_spf_skew(void **state)
  * Multi-segment records (from memory: segment headers as blobs)
  * --------------------------------------------------------------------- */
 
+/* Checksums and initial values describe the samples as stored (frames
+ * 0 .. n-1 of the file), also for a skewed signal, as WFDB writes them. */
+static void test_decode_skew_checksum(void **state)
+{
+	(void)state;
+	bnn_wfdb_record r;
+	bnn_error e;
+	int w[14];
+	uint8_t d[28];
+	char h[256];
+
+	for (int i = 0; i < 14; i++) {
+		w[i] = i * 101 - 700;
+		d[2 * i] = (uint8_t)(w[i] & 0xff);
+		d[2 * i + 1] = (uint8_t)((uint16_t)w[i] >> 8);
+	}
+	/* 4 frames, signal 1 skewed by 3: the file holds 7 frames. */
+	snprintf(h, sizeof h, "f 2 100 4\nf.dat 16 200 16 0 %d %d 0 a\n"
+		 "f.dat 16:3 200 16 0 %d %d 0 b\n",
+		 w[0], csum(w, 8, 0, 2), w[1], csum(w, 8, 1, 2));
+	assert_int_equal(decode_mem(h, d, sizeof d, BNN_WFDB_STRICT, &r, &e),
+			 BNN_OK);
+	assert_int_equal(r.warn.n, 0);
+	assert_int_equal(bnn_wfdb_samples(&r, 1)[0], w[7]);
+	bnn_wfdb_record_free(&r);
+	/* The skewed samples' sum and first value are not the header's. */
+	snprintf(h, sizeof h, "f 2 100 4\nf.dat 16 200 16 0 %d %d 0 a\n"
+		 "f.dat 16:3 200 16 0 %d %d 0 b\n",
+		 w[0], csum(w, 8, 0, 2), w[1], csum(w, 14, 7, 2));
+	assert_int_equal(decode_mem(h, d, sizeof d, 0, &r, &e), BNN_OK);
+	assert_int_equal(r.warn.n, 1);
+	assert_non_null(strstr(r.warn.msg[0], "signal 1 (b): checksum"));
+	bnn_wfdb_record_free(&r);
+	assert_int_equal(bnn_wfdb_record_from_memory(h, strlen(h),
+			 &(bnn_wfdb_blob){ "f.dat", d, sizeof d }, 1,
+			 BNN_WFDB_STRICT, &r, &e), BNN_E_CHECKSUM);
+	snprintf(h, sizeof h, "f 2 100 4\nf.dat 16 200 16 0 %d %d 0 a\n"
+		 "f.dat 16:3 200 16 0 %d %d 0 b\n",
+		 w[0], csum(w, 8, 0, 2), w[7], csum(w, 8, 1, 2));
+	assert_int_equal(decode_mem(h, d, sizeof d, 0, &r, &e), BNN_OK);
+	assert_int_equal(r.warn.n, 1);
+	assert_non_null(strstr(r.warn.msg[0], "first sample"));
+	bnn_wfdb_record_free(&r);
+	/* A file of just the record's frames: the skewed signal's stored
+	 * samples are frames 0 .. 3 still. */
+	assert_int_equal(decode_mem(h, d, 16, 0, &r, &e), BNN_OK);
+	assert_int_equal(r.warn.n, 1);
+	bnn_wfdb_record_free(&r);
+}
+
 static void test_multi_segment(void **state)
 {
 	(void)state;
@@ -2006,6 +2056,7 @@ int main(void)
 		cmocka_unit_test(test_ann_symbols),
 		cmocka_unit_test(test_decode_more_formats),
 		cmocka_unit_test(test_decode_spf_skew),
+		cmocka_unit_test(test_decode_skew_checksum),
 		cmocka_unit_test(test_multi_segment),
 		cmocka_unit_test(test_multi_segment_disk),
 		cmocka_unit_test(test_find_lead),
