@@ -253,6 +253,12 @@ int bnn_wfdb_find_signal(const bnn_wfdb_header *h, const char *desc);
 int bnn_wfdb_find_lead(const bnn_wfdb_header *h, const char *want,
 		       int *fallback);
 
+/* 1 when a signal name (WFDB description or EDF label) names an ECG lead
+ * in any spelling bnn_wfdb_find_lead folds ("MLII", "ECG lead II", "V5",
+ * "aVF", "MCL1"...) or a generic ECG signal ("ECG", "ECG1"); 0 otherwise
+ * (EEG channels such as "EEG Fpz-Cz", other signals, NULL). */
+int bnn_is_ecg_lead(const char *name);
+
 /*
  * The signals of the n leads a model names (1 .. BNN_WFDB_MAX_SIGNALS;
  * bnn_model_lead of each channel), one each: sig[k] is the signal of

@@ -937,6 +937,16 @@ expect 0 "" "EDF channel by the lead's alias (II for MLII)" -- -m ecg250.bnn -p 
 ! grep -q "generic" err && ok "EDF 'II' for MLII: no note" || notok "EDF 'II' for MLII: no note"
 same_beats edfii.csv wf60.csv "EDF 'II' taken for MLII: the same beats and classes"
 expect 0 "ecg60-generic.edf has no channel MLII: using its generic ECG channel 'ECG1' \(signal 0; --channel NAME picks another\)" "EDF generic ECG1 channel: taken with a note" -- -m ecg250.bnn -p edfg.csv ecg60-generic.edf
+# A windowed model that names no lead (as the EEG models) on ECG: refused,
+# unless a signal is named.
+expect 6 "record ecg60: its first signal 'MLII' is an ECG lead, but the model classifies windows and names no lead \(an EEG model\): --lead NAME classifies a signal anyway" \
+	"a lead-less windowed model on an ECG record: refused" -- -m eeg.bnn ecg/ecg60
+expect 0 "" "... with --lead MLII: classified" -- -m eeg.bnn --lead MLII -p /dev/null ecg/ecg60
+expect 6 "ecg60.edf: its first channel 'ECG MLII' is an ECG lead, but the model classifies windows and names no lead \(an EEG model\): --channel NAME classifies a channel anyway" \
+	"a lead-less windowed model on an ECG EDF file: refused" -- -m eeg.bnn ecg60.edf
+expect 6 "ecg60-generic.edf: its first channel 'ECG1' is an ECG lead" "... also a generic ECG channel" -- -m eeg.bnn ecg60-generic.edf
+expect 0 "" "... with --channel: classified" -- -m eeg.bnn --channel "ECG MLII" -p /dev/null ecg60.edf
+expect 11 "skipped ecg60.edf: ecg60.edf: its first channel 'ECG MLII' is an ECG lead" "... among EEG files: skipped (status 11)" -- -m eeg.bnn -p /dev/null rec.edf ecg60.edf
 same_beats edfg.csv wf60.csv "EDF generic channel: the same beats and classes"
 expect 0 "rec.edf: none of its 2 EDF\+ annotations is a beat \(a WFDB beat symbol such as N, V, A at a point in time\): the detected beats are unlabelled" "EDF+ with annotations that are no beats and a beat model: a note" -- -m ecg250.bnn -p /dev/null --channel "EEG Fpz-Cz" rec.edf
 # EDF+ beat annotations are the reference of the detected beats, as a
@@ -1405,6 +1415,9 @@ if [ -d "$DATA/bonn_eeg/Z" ]; then
 		'd["data"]["items"] == 101 * 23' \
 		'{l["label"]: l["class"] for l in d["data"]["labels"] if l["items"]} == {"Z": "non-seizure", "S": "seizure"}'
 	expect 7 "Bonn EEG is sampled at 173.61 Hz, the model expects 250 Hz \(--no-resample" "Bonn rate mismatch with --no-resample" -- -m ecg250.bnn --no-resample "$DATA/bonn_eeg/Z/Z001.txt"
+	if [ -f "$DATA/mitdb/100.hea" ]; then
+		expect 6 "record 100: its first signal 'MLII' is an ECG lead" "the shipped EEG model on MIT-BIH 100: refused" -- -m "$repo/models/eeg-seizure-bin-full.bnn" -p /dev/null 100
+	fi
 	# EDF+ written with EDFlib's C API (the library libbnn reads with)
 	# from Bonn segments: the shipped EEG model gives the .txt's classes
 	# and scores, the annotations label the windows.

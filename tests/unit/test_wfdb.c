@@ -1627,6 +1627,18 @@ static void test_find_lead(void **state)
 {
 	(void)state;
 	int fb = -1;
+	/* ECG leads and generic ECG names, not EEG channels nor others. */
+	static const char *const ecg[] = { "MLII", "ML II", "ECG lead 2", "V5",
+					   "aVF", "MCL1", "I", "ECG", "ECG1",
+					   "ECG MLII" };
+	static const char *const other[] = { "EEG Fpz-Cz", "Pz-Oz", "C3", "O1",
+					     "ABP", "RESP", "PLETH", "MV1",
+					     "", "ECGX" };
+	for (size_t i = 0; i < sizeof ecg / sizeof *ecg; i++)
+		assert_int_equal(bnn_is_ecg_lead(ecg[i]), 1);
+	for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+		assert_int_equal(bnn_is_ecg_lead(other[i]), 0);
+	assert_int_equal(bnn_is_ecg_lead(NULL), 0);
 	static const char *const ii[] = { "MLII", "ML II", "ML2", "mlii", "II",
 					  "ii", "Lead II", "ECG lead 2", "ML-II",
 					  "lead_2" };
