@@ -857,6 +857,14 @@ same_beats() {	# same_beats A.csv B.csv DESCRIPTION
 expect 0 "record ecg60 has no .atr annotations: its beats are detected" "ecg60 WFDB record: beats detected (-p)" -- -m ecg250.bnn -p wf60.csv ecg/ecg60
 [ "$(wc -l <wf60.csv)" -gt 60 ] && ok "ecg60: more than 60 beats detected ($(($(wc -l <wf60.csv) - 1)))" ||
 	notok "ecg60: more than 60 beats detected ($(wc -l <wf60.csv) lines)"
+expect 10 "the data has no labels: metrics skipped and nothing saved" "ecg60 without annotations nor -p: status 10" -- -m ecg250.bnn ecg/ecg60
+"$PY" - "$(($(wc -l <wf60.csv) - 1))" <<'EOF' && ok "... the report gives the items per predicted class" || notok "... the report gives the items per predicted class"
+import re, sys
+line = [l for l in open("out") if l.startswith("  predicted ")][0]
+counts = [int(v) for v in re.findall(r" (\d+)(?:,|  \()", line)]
+total = int(re.search(r"\(of (\d+) items\)", line).group(1))
+sys.exit(not (sum(counts) == total == int(sys.argv[1]) and len(counts) >= 2))
+EOF
 expect 0 "" "--beats detect on a record without annotations: detected, nothing to score against" -- -m ecg250.bnn --beats detect -p wfd60.csv ecg/ecg60
 same_beats wfd60.csv wf60.csv "--beats detect without annotations = the default (auto) without them"
 # ecg60 oversampled: MLII as signal 1 with 2 samples per frame (each
