@@ -722,7 +722,8 @@ int bnn_beats_count(const bnn_wfdb_header *h, const bnn_wfdb_annlist *ann,
  * signals),
  * BNN_E_RANGE (signal index out of range; record without samples; more
  * than BNN_MAX_VALUES output values),
- * BNN_E_UNSUPPORTED (BNN_NORM_MV with units other than mV/uV/V),
+ * BNN_E_UNSUPPORTED (BNN_NORM_MV with units other than mV/uV/V; a lead
+ * with several samples per frame: bnn_wfdb_frame_average first),
  * BNN_E_NOMEM.
  */
 int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,

@@ -8,7 +8,8 @@
  * negative values too), invalid samples left out of the mean, an all-
  * invalid frame stays invalid, signal 0 untouched, spf 1 afterwards and
  * bnn_wfdb_samples / bnn_wfdb_signal_len agreeing; a second call and a
- * record of spf 1 change nothing; bad arguments.
+ * record of spf 1 change nothing; bnn_beats_extract refuses an
+ * oversampled lead until then; bad arguments.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -99,6 +100,40 @@ static void test_spf1_unchanged(void **state)
 	bnn_wfdb_record_free(&r);
 }
 
+/* Beat extraction refuses an oversampled lead (its windows and the
+ * annotation times would not agree) and takes it at the frame rate. */
+static void test_beats_need_frames(void **state)
+{
+	(void)state;
+	const char *hea = "f 3 250 4\n"
+			  "f.dat 16 200 16 0 0 0 0 A\n"
+			  "f.dat 16x3 200 16 0 0 0 0 B\n"
+			  "f.dat 16x2 200 16 0 0 0 0 C\n";
+	bnn_wfdb_ann ann = { .sample = 2, .code = 1 };
+	bnn_wfdb_annlist al = { .n = 1, .ann = &ann };
+	bnn_beat_opts o;
+	bnn_wfdb_record r;
+	bnn_beats b;
+	bnn_error e;
+
+	read_rec(hea, &r);
+	bnn_beat_opts_default(&o);
+	o.lead = "B";
+	o.pre = 1;
+	o.post = 1;
+	assert_int_equal(bnn_beats_extract(&r, &al, &o, &b, &e),
+			 BNN_E_UNSUPPORTED);
+	assert_non_null(strstr(e.msg, "signal 1 (B) of f has 3 samples per frame"));
+	o.lead = "A";	/* a lead of 1 per frame beside them is fine */
+	assert_int_equal(bnn_beats_extract(&r, &al, &o, &b, &e), BNN_OK);
+	bnn_beats_free(&b);
+	o.lead = "B";
+	assert_int_equal(bnn_wfdb_frame_average(&r, &e), BNN_OK);
+	assert_int_equal(bnn_beats_extract(&r, &al, &o, &b, &e), BNN_OK);
+	bnn_beats_free(&b);
+	bnn_wfdb_record_free(&r);
+}
+
 static void test_bad_args(void **state)
 {
 	(void)state;
@@ -126,6 +161,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_average),
 		cmocka_unit_test(test_spf1_unchanged),
+		cmocka_unit_test(test_beats_need_frames),
 		cmocka_unit_test(test_bad_args),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
