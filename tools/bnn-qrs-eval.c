@@ -212,8 +212,11 @@ int main(int argc, char **argv)
 		bnn_wfdb_record rec;
 		bnn_wfdb_annlist al;
 		bnn_error e;
+		/* Frame-rate signals: annotation times count frames. */
 		if (bnn_wfdb_read_record(data, recs[r], 0, &rec, &e) ||
-		    bnn_wfdb_read_annotations(data, recs[r], ann, &al, &e)) {
+		    bnn_wfdb_frame_average(&rec, &e) ||
+		    bnn_wfdb_read_annotations(data, recs[r], ann, &al, &e) ||
+		    bnn_wfdb_ann_to_rate(&al, rec.hdr.fs, &e)) {
 			fprintf(stderr, "bnn-qrs-eval: %s: %s\n", recs[r], e.msg);
 			fails++;
 			continue;

@@ -829,6 +829,12 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 			return bnn__err(err, BNN_E_RANGE,
 					"beats: record %s has no samples",
 					rec->hdr.name);
+		/* Annotations and windows count frames: an oversampled
+		 * lead read as one sample per frame would be garbage. */
+		if (sg->spf > 1)
+			return bnn__err(err, BNN_E_UNSUPPORTED,
+					"beats: signal %d (%.40s) of %s has %d samples per frame (bnn_wfdb_frame_average brings it to the frame rate)",
+					sig, sg->desc, rec->hdr.name, sg->spf);
 		unit[c] = 1.0;
 		if (o->norm == BNN_NORM_MV) {
 			if (sg->uncalibrated)

@@ -253,6 +253,12 @@ int bnn_wfdb_find_signal(const bnn_wfdb_header *h, const char *desc);
 int bnn_wfdb_find_lead(const bnn_wfdb_header *h, const char *want,
 		       int *fallback);
 
+/* 1 when a signal name (WFDB description or EDF label) names an ECG lead
+ * in any spelling bnn_wfdb_find_lead folds ("MLII", "ECG lead II", "V5",
+ * "aVF", "MCL1"...) or a generic ECG signal ("ECG", "ECG1"); 0 otherwise
+ * (EEG channels such as "EEG Fpz-Cz", other signals, NULL). */
+int bnn_is_ecg_lead(const char *name);
+
 /*
  * The signals of the n leads a model names (1 .. BNN_WFDB_MAX_SIGNALS;
  * bnn_model_lead of each channel), one each: sig[k] is the signal of
@@ -318,8 +324,10 @@ typedef struct bnn_wfdb_record {
  * Format 8 differences are integrated per signal from its initial value.
  * Verification (unless BNN_WFDB_NO_VERIFY): the 16-bit sum of every
  * signal must equal the header checksum and its first sample the initial
- * value, when given; a mismatch is a warning, or BNN_E_CHECKSUM with
- * BNN_WFDB_STRICT.  A signal without gain adds a warning too.
+ * value, when given, both of its samples as stored (frames 0 .. nsamples-1
+ * of its file, whatever its skew, as WFDB writes them); a mismatch is a
+ * warning, or BNN_E_CHECKSUM with BNN_WFDB_STRICT.  A signal without gain
+ * adds a warning too.
  * Errors: BNN_E_NOTFOUND (no blob for a file), BNN_E_TRUNCATED / BNN_E_SIZE
  * (file shorter than the header says, no whole frames), BNN_E_RANGE (sample count so large the
  * byte count overflows), BNN_E_CHECKSUM (strict), BNN_E_INVAL (NULL
@@ -371,6 +379,17 @@ const int32_t *bnn_wfdb_samples(const bnn_wfdb_record *r, int sig);
  * records a zeroed spf counts as 1.) */
 int64_t bnn_wfdb_signal_len(const bnn_wfdb_record *r, int sig);
 
+/*
+ * Bring every oversampled signal (spf > 1) to the frame rate hdr.fs: one
+ * sample per frame, the mean of the frame's valid samples (rounded half
+ * away from zero; invalid when all are), as WFDB's getvec() reads them.
+ * Beat extraction, QRS detection and annotation times count frames, so a
+ * record with such a signal needs this before them.  In place; spf
+ * becomes 1 for every signal, nothing else changes.  Errors: BNN_E_INVAL
+ * (NULL or inconsistent record).
+ */
+int bnn_wfdb_frame_average(bnn_wfdb_record *r, bnn_error *err);
+
 /* ---- annotations (MIT format) ---- */
 
 #define BNN_WFDB_ACMAX 49	/* largest valid annotation code */
@@ -390,6 +409,9 @@ typedef struct bnn_wfdb_annlist {
 	bnn_wfdb_ann *ann;
 	char *pool;		/* storage of the aux strings (internal) */
 	bnn_wfdb_warnings warn;	/* e.g. annotations dropped before sample 0 */
+	double fs;		/* rate the times count at, from a note
+				 * "## time resolution: F" at time 0; 0 =
+				 * the record's frame rate (no such note) */
 } bnn_wfdb_annlist;
 
 /*
@@ -401,10 +423,15 @@ typedef struct bnn_wfdb_annlist {
  * preceding annotation to the low 8 bits of I (NUM and SUB signed, CHN
  * unsigned: the WFDB library's char fields); AUX (63): I & 0xff bytes of
  * text follow, padded to an even count; A = 0 and I = 0: end of file.
+ * A = 0 with I != 0 (NOTQRS, which WFDB's tools write after a SKIP of -1)
+ * advances the time and is dropped with its modifiers, as the wfdb
+ * package drops it.  A note (22) at time 0 whose AUX is "## time
+ * resolution: F" sets out->fs to F and is not listed (file metadata);
+ * bnn_wfdb_ann_to_rate brings such times to the record's frame rate.
  * NUM and CHN carry over to later annotations, as in WFDB.
  * An annotation whose time falls before sample 0 (after a negative SKIP)
  * is dropped, with its modifiers, and counted in one warning.
- * Errors (BNN_E_CORRUPT unless noted): codes 50..58, code 0 with I != 0,
+ * Errors (BNN_E_CORRUPT unless noted): codes 50..58,
  * NUM/SUB/CHN/AUX before the first annotation, a second AUX for one
  * annotation, a time that overflows 64 bits, non-zero bytes after the end
  * word; BNN_E_TRUNCATED for a missing end word, a cut word, SKIP interval
@@ -418,6 +445,14 @@ int bnn_wfdb_read_annotations(const char *dir, const char *record,
 			      const char *annotator, bnn_wfdb_annlist *out,
 			      bnn_error *err);
 void bnn_wfdb_annlist_free(bnn_wfdb_annlist *a);
+/*
+ * Annotation times counted at a->fs (a "## time resolution" note) moved to
+ * frame_fs, the record's frame rate (hdr.fs), as WFDB's getann reads them:
+ * each time * frame_fs / a->fs rounded to the nearest frame; then a->fs =
+ * frame_fs.  Nothing changes when a->fs is 0 or already frame_fs.
+ * Errors: BNN_E_INVAL (NULL list, frame_fs not a positive finite rate).
+ */
+int bnn_wfdb_ann_to_rate(bnn_wfdb_annlist *a, double frame_fs, bnn_error *err);
 
 /*
  * Write annotations in MIT format (the inverse of bnn_wfdb_parse_ann, as
@@ -687,7 +722,8 @@ int bnn_beats_count(const bnn_wfdb_header *h, const bnn_wfdb_annlist *ann,
  * signals),
  * BNN_E_RANGE (signal index out of range; record without samples; more
  * than BNN_MAX_VALUES output values),
- * BNN_E_UNSUPPORTED (BNN_NORM_MV with units other than mV/uV/V),
+ * BNN_E_UNSUPPORTED (BNN_NORM_MV with units other than mV/uV/V; a lead
+ * with several samples per frame: bnn_wfdb_frame_average first),
  * BNN_E_NOMEM.
  */
 int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,

@@ -12,6 +12,7 @@
 #define BNN_DATA_INTERNAL
 #include "wfdb_internal.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -736,9 +737,19 @@ struct group {
  * a whole 212 (2-sample) and 310/311 (3-sample) block. */
 #define CHUNK_FRAMES 4098
 
-/* Decode one file into its signals' slices of `data`. */
+/* What the header's checksum and initial value describe: a signal's
+ * samples as stored, frames 0 .. ns-1 of its file whatever its skew. */
+struct stored {
+	uint32_t sum;		/* 16-bit sum, in 32 bits */
+	int32_t first;		/* frame 0's first sample */
+	int have;		/* the file holds frame 0 */
+};
+
+/* Decode one file into its signals' slices of `data`; st[k] gets signal
+ * k's stored sum and first sample. */
 static int decode_group(const bnn_wfdb_header *hdr, const struct group *g,
-			int64_t ns, int32_t *const *dst, bnn_error *err)
+			int64_t ns, int32_t *const *dst, struct stored *st,
+			bnn_error *err)
 {
 	const bnn_wfdb_signal *sg = &hdr->sig[g->first];
 	size_t tspf = g->tspf, nsg = (size_t)g->nsg;
@@ -774,6 +785,14 @@ static int decode_group(const bnn_wfdb_header *hdr, const struct group *g,
 					if (g->format == 8)
 						for (size_t j = 0; j < spf; j++)
 							v[j] = (int32_t)(acc[k] += (uint32_t)v[j]);
+					if (f0 + (int64_t)f < ns) {
+						for (size_t j = 0; j < spf; j++)
+							st[k].sum += (uint32_t)v[j];
+						if (f0 + (int64_t)f == 0) {
+							st[k].first = v[0];
+							st[k].have = 1;
+						}
+					}
 					int64_t i = f0 + (int64_t)f - sg[k].skew;
 					if (i < 0 || i >= ns)
 						continue;
@@ -796,31 +815,37 @@ static int decode_group(const bnn_wfdb_header *hdr, const struct group *g,
 	return BNN_OK;
 }
 
-/* Checksums and initial values: warnings, or errors when strict. */
-static int verify(const bnn_wfdb_header *hdr, int32_t *const *dst, int64_t ns,
-		  unsigned flags, bnn_wfdb_warnings *w, bnn_error *err)
+/* Checksums and initial values, of the samples as stored (WFDB writes
+ * them so; a skewed signal's first `skew` frames are not its samples):
+ * warnings, or errors when strict. */
+static int verify(const bnn_wfdb_header *hdr, int32_t *const *dst,
+		  int64_t ns, struct stored *st, unsigned flags,
+		  bnn_wfdb_warnings *w, bnn_error *err)
 {
 	for (int s = 0; s < hdr->nsig; s++) {
 		const bnn_wfdb_signal *sg = &hdr->sig[s];
-		const int32_t *x = dst[s];
-		size_t n = (size_t)ns * (size_t)sg->spf;
 		char msg[BNN_ERRMSG_MAX];
 		msg[0] = '\0';
-		if (sg->has_checksum) {
-			uint32_t sum = 0;
+		if (sg->format == 0 && ns > 0) {
+			/* No file: the header describes the samples given. */
+			size_t n = (size_t)ns * (size_t)sg->spf;
+			st[s] = (struct stored){ .first = dst[s][0], .have = 1 };
 			for (size_t i = 0; i < n; i++)
-				sum += (uint32_t)x[i];
+				st[s].sum += (uint32_t)dst[s][i];
+		}
+		if (sg->has_checksum) {
+			uint32_t sum = st[s].sum;
 			if ((sum & 0xffff) != ((uint32_t)sg->checksum & 0xffff))
 				snprintf(msg, sizeof msg,
 					 "signal %d (%s): checksum %d, header says %d",
 					 s, sg->desc, (int)(int16_t)(sum & 0xffff),
 					 (int)sg->checksum);
 		}
-		if (!msg[0] && sg->has_init_value && n > 0 &&
-		    x[0] != sg->init_value)
+		if (!msg[0] && sg->has_init_value && st[s].have &&
+		    st[s].first != sg->init_value)
 			snprintf(msg, sizeof msg,
 				 "signal %d (%s): first sample %d, header initial value %d",
-				 s, sg->desc, (int)x[0], (int)sg->init_value);
+				 s, sg->desc, (int)st[s].first, (int)sg->init_value);
 		if (!msg[0])
 			continue;
 		if (flags & BNN_WFDB_STRICT)
@@ -852,6 +877,7 @@ int bnn__wfdb_decode_src(const bnn_wfdb_header *hdr, struct bnn__wfdb_src *src,
 	int nsig = hdr->nsig, ng = 0, rc;
 	struct group *gr = NULL;
 	int32_t **dst = NULL;
+	struct stored *st = NULL;
 	bnn_wfdb_record r = { 0 };
 
 	if (nsig > 0) {
@@ -1035,9 +1061,14 @@ int bnn__wfdb_decode_src(const bnn_wfdb_header *hdr, struct bnn__wfdb_src *src,
 			dst[s] = r.data + off;
 			off += (size_t)ns * (size_t)hdr->sig[s].spf;
 		}
+		st = bnn__calloc((size_t)nsig, sizeof *st);
+		if (!st) {
+			rc = bnn__err(err, BNN_E_NOMEM, "decode: out of memory");
+			goto fail;
+		}
 		for (int k = 0; k < ng; k++)
 			if ((rc = decode_group(hdr, &gr[k], ns, dst + gr[k].first,
-					       err)))
+					       st + gr[k].first, err)))
 				goto fail;
 	}
 	for (int s = 0; s < nsig; s++)
@@ -1047,15 +1078,17 @@ int bnn__wfdb_decode_src(const bnn_wfdb_header *hdr, struct bnn__wfdb_src *src,
 				       s, hdr->sig[s].desc, BNN_WFDB_DEFAULT_GAIN,
 				       hdr->sig[s].units);
 	if (!(flags & BNN_WFDB_NO_VERIFY) && total > 0 &&
-	    (rc = verify(hdr, dst, ns, flags, &r.warn, err)))
+	    (rc = verify(hdr, dst, ns, st, flags, &r.warn, err)))
 		goto fail;
 	free(gr);
 	free(dst);
+	free(st);
 	*out = r;
 	return BNN_OK;
 fail:
 	free(gr);
 	free(dst);
+	free(st);
 	free(r.hdr.sig);
 	free(r.data);
 	return rc;
@@ -1161,6 +1194,26 @@ static int schar(unsigned v)
 	return (int)(int8_t)(uint8_t)(v & 0xff);
 }
 
+/* A note at time 0 "## time resolution: F" (WFDB writes it when the
+ * annotation times count at another rate than the record's frames, e.g.
+ * gqrs -H): the first one sets *fs; 1 when `a` is such a note. */
+static int time_resolution(const bnn_wfdb_ann *a, double *fs)
+{
+	static const char key[] = "## time resolution: ";
+	char *end;
+
+	if (a->code != 22 || a->sample != 0 || *fs > 0 ||
+	    strncmp(a->aux, key, sizeof key - 1))
+		return 0;
+	errno = 0;
+	double v = strtod(a->aux + sizeof key - 1, &end);
+	if (errno || end == a->aux + sizeof key - 1 || *end ||
+	    !(v > 0 && v <= 1e12))
+		return 0;
+	*fs = v;
+	return 1;
+}
+
 int bnn_wfdb_parse_ann(const uint8_t *buf, size_t len, bnn_wfdb_annlist *out,
 		       bnn_error *err)
 {
@@ -1197,13 +1250,19 @@ int bnn_wfdb_parse_ann(const uint8_t *buf, size_t len, bnn_wfdb_annlist *out,
 		unsigned A = w >> 10, I = w & 0x3ff;
 		size_t at = pos;
 		pos += 2;
+		if (A == 0 && I != 0) {
+			/* NOTQRS, "not an annotation": WFDB's tools write one
+			 * (after a SKIP of -1) behind a note at time 0.  Its
+			 * time counts; it and its modifiers are dropped, as
+			 * the wfdb package's rdann drops them. */
+			t += I;
+			have_aux = 0;
+			dropped = 1;
+			scratch = (bnn_wfdb_ann){ .sample = t, .chan = chan,
+						  .num = num };
+			continue;
+		}
 		if (A == 0) {
-			if (I != 0) {
-				rc = bnn__err(err, BNN_E_CORRUPT,
-					      "annotations: byte %zu: code 0 with interval %u",
-					      at, I);
-				goto fail;
-			}
 			for (size_t k = pos; k < len; k++)
 				if (buf[k]) {
 					rc = bnn__err(err, BNN_E_CORRUPT,
@@ -1319,9 +1378,16 @@ int bnn_wfdb_parse_ann(const uint8_t *buf, size_t len, bnn_wfdb_annlist *out,
 			a.pool[poolused + I] = '\0';
 			cur->aux = a.pool + poolused;
 			cur->aux_len = I;
-			poolused += (size_t)I + 1;
 			pos += padded;
 			have_aux = 1;
+			if (time_resolution(cur, &a.fs)) {
+				/* File metadata, not an annotation. */
+				scratch = *cur;
+				a.n--;
+				dropped = 1;
+				break;
+			}
+			poolused += (size_t)I + 1;
 			break;
 		}
 		}

@@ -124,6 +124,13 @@ static int lead_key(const char *name, char key[KEY_MAX])
 	return NAME_OTHER;
 }
 
+int bnn_is_ecg_lead(const char *name)
+{
+	char key[KEY_MAX];
+
+	return name && lead_key(name, key) != NAME_OTHER;
+}
+
 int bnn__find_lead_by_name(int n, const char *(*name)(const void *, int),
 			   const void *ctx, const char *want, int *fallback)
 {

@@ -72,7 +72,9 @@ static void check_record(const char *dir, const char *name)
 	}
 	bnn_wfdb_record r;
 	bnn_error e;
-	int rc = bnn_wfdb_read_record(dir, name, 0, &r, &e);
+	/* Strict: every checksum and initial value the corpus states must
+	 * be the one libbnn finds (skewed signals too). */
+	int rc = bnn_wfdb_read_record(dir, name, BNN_WFDB_STRICT, &r, &e);
 	if (rc) {
 		result(0, name, e.msg);
 		free(ref);
@@ -190,6 +192,13 @@ static void check_ann(const char *dir, const char *name, const char *ext)
 			goto done;
 		}
 	}
+	/* The time resolution: an "fs F" line when the file has one. */
+	double fs = 0;
+	if (sscanf(p, " fs %lf", &fs) != 1)
+		fs = 0;
+	if (fs != a.fs)
+		snprintf(why, sizeof why, "time resolution: wfdb %g, libbnn %g",
+			 fs, a.fs);
 done:
 	snprintf(fn + strlen(fn), sizeof fn - strlen(fn), " (%zu annotations)", a.n);
 	result(!why[0], fn, why[0] ? why : NULL);

@@ -17,7 +17,8 @@ as plain text beside it:
     <rec>.ref         frames N / nsig K / per signal "sig i spf n" and a
                       line of n integers
     <rec>.<ann>.ref   n N / per annotation "sample code subtype chan num
-                      aux" (aux as hex, "-" when empty)
+                      aux" (aux as hex, "-" when empty) / for a file
+                      with a time resolution note, "fs F"
     MANIFEST          "record <rec>" and "ann <rec> <ext>" lines
 
 tests/conformance/check_wfdb.c reads the same files with libbnn and
@@ -72,7 +73,7 @@ class Corpus:
                 f.write(" ".join(str(int(v)) for v in s) + "\n")
         self.manifest.append(f"record {name}")
 
-    def ref_ann(self, name, ext):
+    def ref_ann(self, name, ext, with_fs=False):
         a = wfdb.rdann(os.path.join(self.out, name), ext,
                        return_label_elements=["label_store"])
         with open(os.path.join(self.out, f"{name}.{ext}.ref"), "w") as f:
@@ -83,6 +84,8 @@ class Corpus:
                 f.write(f"{int(a.sample[k])} {int(a.label_store[k])} "
                         f"{int(a.subtype[k])} {int(a.chan[k])} "
                         f"{int(a.num[k])} {auxhex}\n")
+            if with_fs:  # the file's "## time resolution" as wfdb reads it
+                f.write(f"fs {float(a.fs)!r}\n")
         self.manifest.append(f"ann {name} {ext}")
 
     def write_text(self, fname, text):
@@ -204,8 +207,8 @@ class Corpus:
         x = np.stack([rand_sig(16, n, invalid=False) for _ in range(3)],
                      axis=1)
         self.write_bytes("skew.dat", x.astype("<i2").tobytes())
-        # Checksums of the stored columns: the skewed signals' differ
-        # (a warning from libbnn).
+        # Checksums and initial values of the stored columns, as WFDB
+        # writes them (libbnn checks them so, also for skewed signals).
         lines = [f"skew 3 128 {n}"]
         for s, (k, d) in enumerate(zip((0, 5, 5), "abc")):
             lines.append(f"skew.dat 16{':%d' % k if k else ''} 200 16 0 "
@@ -288,6 +291,17 @@ class Corpus:
                    num=np.array(num), aux_note=aux, write_dir=self.out)
         self.ref_ann("ann", "atr")
 
+    def annotations_fs(self):
+        """A time resolution: wfdb writes the note "## time resolution: F"
+        at time 0, a SKIP of -1 and a NOTQRS (code 0) of interval 1 before
+        the annotations, as WFDB's own tools do; both are file metadata."""
+        n = 50
+        t = np.sort(RNG.choice(np.arange(1, 900_000), size=n, replace=False))
+        sym = ["N" if i % 5 else "V" for i in range(n)]
+        wfdb.wrann("annfs", "atr", np.array(t), symbol=sym, fs=500,
+                   write_dir=self.out)
+        self.ref_ann("annfs", "atr", with_fs=True)
+
     def finish(self):
         self.write_text("MANIFEST", "\n".join(self.manifest) + "\n")
 
@@ -345,7 +359,7 @@ def main():
     c = Corpus(out)
     for step in (c.wfdb_formats, c.wfdb_mixed, c.wfdb_gain0, c.spec_packed,
                  c.spec_fmt8, c.spec_skew, c.spec_offset, c.multi_fixed,
-                 c.multi_variable, c.annotations):
+                 c.multi_variable, c.annotations, c.annotations_fs):
         step()
     c.finish()
     print(f"wfdb {wfdb.__version__}: {len(c.manifest)} files in {out}")

@@ -6,9 +6,10 @@
 # float32, WFDB, EDF+ and Bonn-like inputs, every user-error path (message
 # and exit status), --json validity, --predictions content, and real
 # MIT-BIH / Bonn runs when ../shared/data is there; Bonn segments written
-# as EDF+ by pyedflib (scripts/deps.sh edf-check) classify like the .txt.
+# as EDF+ by pyedflib (scripts/deps.sh edf-check) and by EDFlib's C API
+# (bnn-bonn2edf) classify like the .txt.
 #
-#   tests/unit/test_bnn_run.sh [BNN_RUN [BNN_MKMODEL [BNN_WFDB2RAW]]]
+#   tests/unit/test_bnn_run.sh [BNN_RUN [BNN_MKMODEL [BNN_WFDB2RAW [BNN_BONN2EDF]]]]
 #
 # Defaults: build/tools/bnn-run and build/tests/bnn-mkmodel of the checkout
 # (or $BNN_RUN / $BNN_MKMODEL); data under $RBNN_DATA or
@@ -20,6 +21,7 @@ repo=$(cd "$here/../.." && pwd)
 RUN=${1:-${BNN_RUN:-$repo/build/tools/bnn-run}}
 MK=${2:-${BNN_MKMODEL:-$repo/build/tests/bnn-mkmodel}}
 W2R=${3:-${BNN_WFDB2RAW:-$repo/build/tests/bnn-wfdb2raw}}
+B2E=${4:-${BNN_BONN2EDF:-$repo/build/tests/bnn-bonn2edf}}
 DATA=${RBNN_DATA:-$repo/../shared/data}
 PY=${PYTHON:-python3}
 export RBNN_DATA=$DATA
@@ -27,6 +29,7 @@ export RBNN_DATA=$DATA
 case $RUN in /*) ;; *) RUN=$PWD/$RUN ;; esac
 case $MK in /*) ;; *) MK=$PWD/$MK ;; esac
 case $W2R in /*) ;; *) W2R=$PWD/$W2R ;; esac
+case $B2E in /*) ;; *) B2E=$PWD/$B2E ;; esac
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-bnn-run.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -457,7 +460,18 @@ json_check "--resample: resampled beats" 'd["data"]["sources"][0]["resampled"] i
 expect 0 "\(linear;" "--resample=linear" -- -m ecg360.bnn --resample=linear --json wfdb/syn
 json_check "--resample=linear: 9 resampled beats" 'd["data"]["items"] == 9' \
 	'd["data"]["sources"][0]["resampled"] is True'
-expect 3 "linear: no such file, folder or record .*write --resample=linear" "--resample linear: the method needs '=', 'linear' is an input" -- -m ecg360.bnn --data wfdb --resample linear wfdb/syn
+# A method name after --resample is the method, never an input, even
+# when a file of that name is there (./linear names the file).
+printf '1,2\n' >linear
+expect 0 "\(linear;" "--resample linear: the word is the method (a file 'linear' is there)" -- -m ecg360.bnn --resample linear --json wfdb/syn
+json_check "--resample linear: only the record read, 9 resampled beats" 'd["data"]["items"] == 9' \
+	'[s["name"] for s in d["data"]["sources"]] == ["syn"]'
+expect 0 "windowed sinc" "--resample sinc wfdb/syn: sinc" -- -m ecg360.bnn --resample sinc -p /dev/null wfdb/syn
+expect 0 "windowed sinc" "--resample before an input that is no method: that input" -- -m ecg360.bnn --resample -p /dev/null wfdb/syn
+expect 2 "--resample wants sinc or linear, got 'cubic'" "--resample=cubic: refused" -- -m ecg360.bnn --resample=cubic wfdb/syn
+expect 3 "cubic: no such file, folder or record" "--resample cubic: 'cubic' is no method, so an input" -- -m ecg360.bnn --data wfdb --resample cubic wfdb/syn
+expect 2 "no input" "--resample linear and no input: usage error" -- -m ecg360.bnn --resample linear
+rm -f linear
 expect 0 "" "-q silences the resampling note" -- -m ecg360.bnn -q -p q.csv wfdb/syn
 [ ! -s err ] && ok "-q: nothing on stderr" || notok "-q: nothing on stderr"
 expect 6 "a Bonn EEG segment has 1 channel, the model needs 2" "Bonn segment for a 2-channel model" -- -m maj2.bnn lay/Z/seg.txt
@@ -843,8 +857,81 @@ same_beats() {	# same_beats A.csv B.csv DESCRIPTION
 expect 0 "record ecg60 has no .atr annotations: its beats are detected" "ecg60 WFDB record: beats detected (-p)" -- -m ecg250.bnn -p wf60.csv ecg/ecg60
 [ "$(wc -l <wf60.csv)" -gt 60 ] && ok "ecg60: more than 60 beats detected ($(($(wc -l <wf60.csv) - 1)))" ||
 	notok "ecg60: more than 60 beats detected ($(wc -l <wf60.csv) lines)"
+expect 10 "the data has no labels: metrics skipped and nothing saved" "ecg60 without annotations nor -p: status 10" -- -m ecg250.bnn ecg/ecg60
+"$PY" - "$(($(wc -l <wf60.csv) - 1))" <<'EOF' && ok "... the report gives the items per predicted class" || notok "... the report gives the items per predicted class"
+import re, sys
+line = [l for l in open("out") if l.startswith("  predicted ")][0]
+counts = [int(v) for v in re.findall(r" (\d+)(?:,|  \()", line)]
+total = int(re.search(r"\(of (\d+) items\)", line).group(1))
+sys.exit(not (sum(counts) == total == int(sys.argv[1]) and len(counts) >= 2))
+EOF
 expect 0 "" "--beats detect on a record without annotations: detected, nothing to score against" -- -m ecg250.bnn --beats detect -p wfd60.csv ecg/ecg60
 same_beats wfd60.csv wf60.csv "--beats detect without annotations = the default (auto) without them"
+# ecg60 oversampled: MLII as signal 1 with 2 samples per frame (each
+# sample twice) after a 1-sample-per-frame signal, and the .atr in frame
+# times: the mean per frame is the record's signal, so the same beats.
+mkdir -p ecgspf
+"$PY" - <<'EOF'
+import struct
+n = 250 * 60
+x = struct.unpack("<%dh" % n, open("ecg/ecg60.dat", "rb").read())
+open("ecgspf/ecg60.dat", "wb").write(
+    b"".join(struct.pack("<3h", -x[i], x[i], x[i]) for i in range(n)))
+ck = lambda v: (sum(v) + 32768) % 65536 - 32768
+open("ecgspf/ecg60.hea", "w").write(
+    "ecg60 2 250 %d\n"
+    "ecg60.dat 16 200 16 0 %d %d 0 RESP\n"
+    "ecg60.dat 16x2 200 16 0 %d %d 0 MLII\n"
+    % (n, -x[0], ck([-v for v in x]), x[0], ck(list(x) * 2)))
+EOF
+expect 0 "record ecg60: signal 1 \(MLII\) has 2 samples per frame: their mean per frame is used, at the frame rate 250 Hz" \
+	"2 samples per frame: beats detected at the frame rate, with a note" -- -m ecg250.bnn -p spf60.csv ecgspf/ecg60
+! grep -q "warning" err && ok "2 samples per frame: checksums and initial values agree (no warning)" ||
+	notok "2 samples per frame: checksums and initial values agree (no warning)"
+same_beats spf60.csv wf60.csv "2 samples per frame = the record at 1: every beat's sample, class and scores"
+cp ecgann/ecg60.atr ecgspf/
+expect 0 "" "2 samples per frame with frame-time annotations (--json)" -- -m ecg250.bnn --json --beats detect -p spfa60.csv ecgspf/ecg60
+json_check "2 samples per frame: every annotated beat matched" \
+	'det = d["detection"]' 'det["fn"] == 0 and det["tp"] > 60'
+cp out spfa60.json
+# ecg60 skewed by 2 frames, with the header's checksum and initial value
+# of the stored samples (as WFDB writes them): no mismatch, also --strict.
+mkdir -p ecgskew
+cp ecg/ecg60.dat ecgskew/
+sed '2s/ 16 200 / 16:2 200 /' ecg/ecg60.hea >ecgskew/ecg60.hea
+expect 0 "" "a skewed signal with its stored samples' checksum: --strict reads it" -- -m ecg250.bnn --strict -p skew60.csv ecgskew/ecg60
+! grep -q "warning" err && ok "skewed signal: no checksum or initial-value warning" ||
+	notok "skewed signal: no checksum or initial-value warning"
+sed '2s/ 16 200 16 0 \(-*[0-9]*\) \(-*[0-9]*\) / 16:2 200 16 0 \1 7 /' ecg/ecg60.hea >ecgskew/ecg60.hea
+expect 5 "record ecg60: .*signal 0 \(MLII\): checksum .*, header says 7 \(--strict: without it a mismatch is a warning\)" \
+	"a skewed signal whose checksum is wrong: --strict refuses it" -- -m ecg250.bnn --strict ecgskew/ecg60
+# The same beats at 500 Hz ticks, as WFDB's gqrs -H and wfdb.wrann(fs=)
+# write them: the note "## time resolution: 500" at 0, a SKIP of -1 and a
+# NOTQRS (code 0) of interval 1, then the annotations.
+"$PY" - <<'EOF'
+import struct
+res = b"## time resolution: 500"
+out = struct.pack("<H", 22 << 10) + struct.pack("<H", 63 << 10 | len(res)) + res + b"\0"
+out += struct.pack("<HHHH", 59 << 10, 0xffff, 0xffff, 1)
+t = 0
+for line in open("ecg60.beats"):
+    at, sym = int(line.split()[0]) * 2, line.split()[1]
+    d = at - t
+    if d > 1023:
+        out += struct.pack("<HHH", 59 << 10, d >> 16, d & 0xffff)
+        d = 0
+    out += struct.pack("<H", {"N": 1, "V": 5}[sym] << 10 | d)
+    t = at
+open("ecgspf/ecg60.hres", "wb").write(out + b"\0\0")
+EOF
+expect 0 "record ecg60: the .hres times count at 500 Hz \(its time resolution note\): moved to the frame rate 250 Hz" \
+	"annotations at 500 Hz ticks (time resolution note, NOTQRS): read, with a note" -- -m ecg250.bnn --json --beats detect --annotator hres -p spfh60.csv ecgspf/ecg60
+"$PY" -c 'import json, sys; a, b = (json.load(open(f))["detection"] for f in sys.argv[1:]); sys.exit(a != b)' out spfa60.json &&
+	ok "time resolution 500 Hz: the detection scored as against the frame-time .atr" ||
+	notok "time resolution 500 Hz: the detection scored as against the frame-time .atr"
+printf '\001\004\000\000\007\000' >ecgspf/ecg60.bad
+expect 5 "record ecg60: .*ecg60.bad: annotations: .*data after the end-of-file word" \
+	"an annotation file with bytes after its end word: still refused" -- -m ecg250.bnn --beats detect --annotator bad ecgspf/ecg60
 expect 3 "record ecg60: .*ecg60.qrs: cannot open" "--beats detect --annotator NAME: the named reference must be there" -- -m ecg250.bnn --beats detect --annotator qrs ecg/ecg60
 expect 0 "" "EDF with a beat model: beats detected (--json -p)" -- -m ecg250.bnn --json -p edf60.csv ecg60.edf
 json_check "EDF beats: an edf source of beats on ECG MLII, the detection object, items unlabelled" \
@@ -858,6 +945,16 @@ expect 0 "" "EDF channel by the lead's alias (II for MLII)" -- -m ecg250.bnn -p 
 ! grep -q "generic" err && ok "EDF 'II' for MLII: no note" || notok "EDF 'II' for MLII: no note"
 same_beats edfii.csv wf60.csv "EDF 'II' taken for MLII: the same beats and classes"
 expect 0 "ecg60-generic.edf has no channel MLII: using its generic ECG channel 'ECG1' \(signal 0; --channel NAME picks another\)" "EDF generic ECG1 channel: taken with a note" -- -m ecg250.bnn -p edfg.csv ecg60-generic.edf
+# A windowed model that names no lead (as the EEG models) on ECG: refused,
+# unless a signal is named.
+expect 6 "record ecg60: its first signal 'MLII' is an ECG lead, but the model classifies windows and names no lead \(an EEG model\): --lead NAME classifies a signal anyway" \
+	"a lead-less windowed model on an ECG record: refused" -- -m eeg.bnn ecg/ecg60
+expect 0 "" "... with --lead MLII: classified" -- -m eeg.bnn --lead MLII -p /dev/null ecg/ecg60
+expect 6 "ecg60.edf: its first channel 'ECG MLII' is an ECG lead, but the model classifies windows and names no lead \(an EEG model\): --channel NAME classifies a channel anyway" \
+	"a lead-less windowed model on an ECG EDF file: refused" -- -m eeg.bnn ecg60.edf
+expect 6 "ecg60-generic.edf: its first channel 'ECG1' is an ECG lead" "... also a generic ECG channel" -- -m eeg.bnn ecg60-generic.edf
+expect 0 "" "... with --channel: classified" -- -m eeg.bnn --channel "ECG MLII" -p /dev/null ecg60.edf
+expect 11 "skipped ecg60.edf: ecg60.edf: its first channel 'ECG MLII' is an ECG lead" "... among EEG files: skipped (status 11)" -- -m eeg.bnn -p /dev/null rec.edf ecg60.edf
 same_beats edfg.csv wf60.csv "EDF generic channel: the same beats and classes"
 expect 0 "rec.edf: none of its 2 EDF\+ annotations is a beat \(a WFDB beat symbol such as N, V, A at a point in time\): the detected beats are unlabelled" "EDF+ with annotations that are no beats and a beat model: a note" -- -m ecg250.bnn -p /dev/null --channel "EEG Fpz-Cz" rec.edf
 # EDF+ beat annotations are the reference of the detected beats, as a
@@ -1326,6 +1423,31 @@ if [ -d "$DATA/bonn_eeg/Z" ]; then
 		'd["data"]["items"] == 101 * 23' \
 		'{l["label"]: l["class"] for l in d["data"]["labels"] if l["items"]} == {"Z": "non-seizure", "S": "seizure"}'
 	expect 7 "Bonn EEG is sampled at 173.61 Hz, the model expects 250 Hz \(--no-resample" "Bonn rate mismatch with --no-resample" -- -m ecg250.bnn --no-resample "$DATA/bonn_eeg/Z/Z001.txt"
+	if [ -f "$DATA/mitdb/100.hea" ]; then
+		expect 6 "record 100: its first signal 'MLII' is an ECG lead" "the shipped EEG model on MIT-BIH 100: refused" -- -m "$repo/models/eeg-seizure-bin-full.bnn" -p /dev/null 100
+	fi
+	# EDF+ written with EDFlib's C API (the library libbnn reads with)
+	# from Bonn segments: the shipped EEG model gives the .txt's classes
+	# and scores, the annotations label the windows.
+	eegm=$repo/models/eeg-seizure-bin-full.bnn
+	if "$B2E" s001-c.edf "$DATA/bonn_eeg/S/S001.txt" seizure &&
+	   "$B2E" z001-c.edf "$DATA/bonn_eeg/Z/Z001.txt" Z; then
+		expect 0 "" "EDFlib (C) EDF+ of S001 and Z001 with the shipped EEG model" -- -m "$eegm" --json -p edfc-pred.csv s001-c.edf z001-c.edf
+		json_check "EDFlib EDF+: 46 windows labelled by the annotations, seizure / non-seizure, 173.61 Hz" \
+			'd["data"]["items"] == 46' \
+			'{l["label"]: (l["items"], l["class"]) for l in d["data"]["labels"]} == {"seizure": (23, "seizure"), "Z": (23, "non-seizure")}' \
+			'all(abs(s["fs"] - 173.61) < 0.01 and not s["resampled"] and s["reader"] == "edf" for s in d["data"]["sources"])'
+		cp out edfc.json
+		expect 0 "" "the same segments as Bonn .txt (for EDFlib's files)" -- -m "$eegm" --json -p txtc-pred.csv "$DATA/bonn_eeg/S/S001.txt" "$DATA/bonn_eeg/Z/Z001.txt"
+		[ "$(cut -d, -f4- edfc-pred.csv)" = "$(cut -d, -f4- txtc-pred.csv | sed 's/^S,/seizure,/')" ] &&
+			"$PY" -c 'import json, sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); sys.exit(a["metrics"]["confusion"] != b["metrics"]["confusion"])' edfc.json out &&
+			ok "EDFlib EDF+ = Bonn .txt: same labels, predicted classes, scores and confusion matrix" ||
+			notok "EDFlib EDF+ = Bonn .txt: same labels, predicted classes, scores and confusion matrix"
+		cp s001-c.edf cut-c.edf && truncate -s 3000 cut-c.edf
+		expect 5 "cut-c.edf" "EDFlib EDF+ cut short: refused" -- -m "$eegm" cut-c.edf
+	else
+		notok "bnn-bonn2edf wrote the Bonn segments as EDF+"
+	fi
 	# EDF+ by pyedflib (a venv of scripts/deps.sh edf-check) from Bonn
 	# segments: the shipped EEG model gives the same classes and scores
 	# as for the .txt segments; the annotations label the windows.

@@ -16,6 +16,7 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1031,8 +1032,7 @@ static void test_ann_errors(void **state)
 		a.n = 0; aw(&a, 1, 5); aw(&a, c, 1); aw(&a, 0, 0);
 		ann_fails(&a, BNN_E_CORRUPT, "invalid code");
 	}
-	a.n = 0; aw(&a, 0, 7); aw(&a, 0, 0);
-	ann_fails(&a, BNN_E_CORRUPT, "code 0");
+	/* Code 0 with an interval (NOTQRS) is read: test_ann_notqrs_resolution. */
 	for (unsigned c = 60; c <= 63; c++) {
 		a.n = 0; aw(&a, c, 0); aw(&a, 0, 0);
 		ann_fails(&a, BNN_E_CORRUPT, "before the first annotation");
@@ -1369,6 +1369,56 @@ static void test_decode_spf_skew(void **state)
  * Multi-segment records (from memory: segment headers as blobs)
  * --------------------------------------------------------------------- */
 
+/* Checksums and initial values describe the samples as stored (frames
+ * 0 .. n-1 of the file), also for a skewed signal, as WFDB writes them. */
+static void test_decode_skew_checksum(void **state)
+{
+	(void)state;
+	bnn_wfdb_record r;
+	bnn_error e;
+	int w[14];
+	uint8_t d[28];
+	char h[256];
+
+	for (int i = 0; i < 14; i++) {
+		w[i] = i * 101 - 700;
+		d[2 * i] = (uint8_t)(w[i] & 0xff);
+		d[2 * i + 1] = (uint8_t)((uint16_t)w[i] >> 8);
+	}
+	/* 4 frames, signal 1 skewed by 3: the file holds 7 frames. */
+	snprintf(h, sizeof h, "f 2 100 4\nf.dat 16 200 16 0 %d %d 0 a\n"
+		 "f.dat 16:3 200 16 0 %d %d 0 b\n",
+		 w[0], csum(w, 8, 0, 2), w[1], csum(w, 8, 1, 2));
+	assert_int_equal(decode_mem(h, d, sizeof d, BNN_WFDB_STRICT, &r, &e),
+			 BNN_OK);
+	assert_int_equal(r.warn.n, 0);
+	assert_int_equal(bnn_wfdb_samples(&r, 1)[0], w[7]);
+	bnn_wfdb_record_free(&r);
+	/* The skewed samples' sum and first value are not the header's. */
+	snprintf(h, sizeof h, "f 2 100 4\nf.dat 16 200 16 0 %d %d 0 a\n"
+		 "f.dat 16:3 200 16 0 %d %d 0 b\n",
+		 w[0], csum(w, 8, 0, 2), w[1], csum(w, 14, 7, 2));
+	assert_int_equal(decode_mem(h, d, sizeof d, 0, &r, &e), BNN_OK);
+	assert_int_equal(r.warn.n, 1);
+	assert_non_null(strstr(r.warn.msg[0], "signal 1 (b): checksum"));
+	bnn_wfdb_record_free(&r);
+	assert_int_equal(bnn_wfdb_record_from_memory(h, strlen(h),
+			 &(bnn_wfdb_blob){ "f.dat", d, sizeof d }, 1,
+			 BNN_WFDB_STRICT, &r, &e), BNN_E_CHECKSUM);
+	snprintf(h, sizeof h, "f 2 100 4\nf.dat 16 200 16 0 %d %d 0 a\n"
+		 "f.dat 16:3 200 16 0 %d %d 0 b\n",
+		 w[0], csum(w, 8, 0, 2), w[7], csum(w, 8, 1, 2));
+	assert_int_equal(decode_mem(h, d, sizeof d, 0, &r, &e), BNN_OK);
+	assert_int_equal(r.warn.n, 1);
+	assert_non_null(strstr(r.warn.msg[0], "first sample"));
+	bnn_wfdb_record_free(&r);
+	/* A file of just the record's frames: the skewed signal's stored
+	 * samples are frames 0 .. 3 still. */
+	assert_int_equal(decode_mem(h, d, 16, 0, &r, &e), BNN_OK);
+	assert_int_equal(r.warn.n, 1);
+	bnn_wfdb_record_free(&r);
+}
+
 static void test_multi_segment(void **state)
 {
 	(void)state;
@@ -1577,6 +1627,18 @@ static void test_find_lead(void **state)
 {
 	(void)state;
 	int fb = -1;
+	/* ECG leads and generic ECG names, not EEG channels nor others. */
+	static const char *const ecg[] = { "MLII", "ML II", "ECG lead 2", "V5",
+					   "aVF", "MCL1", "I", "ECG", "ECG1",
+					   "ECG MLII" };
+	static const char *const other[] = { "EEG Fpz-Cz", "Pz-Oz", "C3", "O1",
+					     "ABP", "RESP", "PLETH", "MV1",
+					     "", "ECGX" };
+	for (size_t i = 0; i < sizeof ecg / sizeof *ecg; i++)
+		assert_int_equal(bnn_is_ecg_lead(ecg[i]), 1);
+	for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+		assert_int_equal(bnn_is_ecg_lead(other[i]), 0);
+	assert_int_equal(bnn_is_ecg_lead(NULL), 0);
 	static const char *const ii[] = { "MLII", "ML II", "ML2", "mlii", "II",
 					  "ii", "Lead II", "ECG lead 2", "ML-II",
 					  "lead_2" };
@@ -1618,6 +1680,103 @@ static void test_find_lead(void **state)
 	assert_int_equal(bnn_wfdb_find_lead(&h, NULL, &fb), BNN_E_INVAL);
 	assert_int_equal(bnn_wfdb_find_lead(NULL, "II", &fb), BNN_E_INVAL);
 	assert_int_equal(bnn_wfdb_find_lead(&h, "II", &fb), BNN_E_NOTFOUND);
+}
+
+/* What WFDB's gqrs -H writes first: a time resolution note at 0, a SKIP
+ * of -1 and a NOTQRS (code 0) of interval 1, a note with the command. */
+static void test_ann_notqrs_resolution(void **state)
+{
+	(void)state;
+	struct annbuf a;
+	bnn_wfdb_annlist l;
+	bnn_error e;
+	static const char res[] = "## time resolution: 500";
+
+	a.n = 0;
+	aw(&a, 22, 0); aaux(&a, res, strlen(res), 1);
+	askip(&a, -1); aw(&a, 0, 1);
+	aw(&a, 22, 0); aaux(&a, "gqrs -H", 7, 1);
+	askip(&a, 1062); aw(&a, 1, 0);
+	aw(&a, 1, 244);
+	aw(&a, 0, 0);
+	assert_int_equal(bnn_wfdb_parse_ann(a.b, a.n, &l, &e), BNN_OK);
+	assert_true(l.fs == 500.0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.ann[0].code, 22);
+	assert_int_equal(l.ann[0].sample, 0);
+	assert_string_equal(l.ann[0].aux, "gqrs -H");
+	assert_int_equal(l.ann[1].sample, 1062);
+	assert_int_equal(l.ann[2].sample, 1306);
+	assert_int_equal(l.warn.n, 0);
+	/* To a 125 Hz frame rate: 265.5 and 326.5 round away from zero. */
+	assert_int_equal(bnn_wfdb_ann_to_rate(&l, 125, &e), BNN_OK);
+	assert_int_equal(l.ann[1].sample, 266);
+	assert_int_equal(l.ann[2].sample, 327);
+	assert_true(l.fs == 125.0);
+	assert_int_equal(bnn_wfdb_ann_to_rate(&l, 125, &e), BNN_OK);
+	assert_int_equal(l.ann[1].sample, 266);
+	assert_int_equal(bnn_wfdb_ann_to_rate(NULL, 125, &e), BNN_E_INVAL);
+	assert_int_equal(bnn_wfdb_ann_to_rate(&l, 0, &e), BNN_E_INVAL);
+	assert_non_null(strstr(e.msg, "bad rate"));
+	assert_int_equal(bnn_wfdb_ann_to_rate(&l, NAN, &e), BNN_E_INVAL);
+	bnn_wfdb_annlist_free(&l);
+
+	/* NOTQRS: its time counts, it and its AUX and NUM are dropped. */
+	a.n = 0;
+	aw(&a, 1, 5); aw(&a, 0, 3); aaux(&a, "xy", 2, 1); aw(&a, 60, 9);
+	aw(&a, 5, 2); aw(&a, 0, 0);
+	assert_int_equal(bnn_wfdb_parse_ann(a.b, a.n, &l, &e), BNN_OK);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.ann[0].sample, 5);
+	assert_null(l.ann[0].aux);
+	assert_int_equal(l.ann[1].sample, 10);
+	assert_int_equal(l.ann[1].code, 5);
+	assert_int_equal(l.ann[1].num, 9);	/* NUM carries over, as in WFDB */
+	assert_true(l.fs == 0);
+	/* No resolution: times unchanged. */
+	assert_int_equal(bnn_wfdb_ann_to_rate(&l, 360, &e), BNN_OK);
+	assert_int_equal(l.ann[1].sample, 10);
+	bnn_wfdb_annlist_free(&l);
+	/* A NOTQRS first: modifiers after it are no error. */
+	a.n = 0;
+	aw(&a, 0, 4); aw(&a, 62, 1); aw(&a, 1, 1); aw(&a, 0, 0);
+	assert_int_equal(bnn_wfdb_parse_ann(a.b, a.n, &l, &e), BNN_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.ann[0].sample, 5);
+	assert_int_equal(l.ann[0].chan, 1);
+	bnn_wfdb_annlist_free(&l);
+
+	/* Notes kept as notes: not at time 0, not a number, a second one. */
+	static const char *const keep[] = {
+		"## time resolution: abc", "## time resolution: 0",
+		"## time resolution: 250x", "## time resolution:250",
+	};
+	for (size_t k = 0; k < 4; k++) {
+		a.n = 0;
+		aw(&a, 22, 0); aaux(&a, keep[k], strlen(keep[k]), 1);
+		aw(&a, 0, 0);
+		assert_int_equal(bnn_wfdb_parse_ann(a.b, a.n, &l, &e), BNN_OK);
+		assert_int_equal(l.n, 1);
+		assert_string_equal(l.ann[0].aux, keep[k]);
+		assert_true(l.fs == 0);
+		bnn_wfdb_annlist_free(&l);
+	}
+	a.n = 0;
+	aw(&a, 22, 3); aaux(&a, res, strlen(res), 1);
+	aw(&a, 0, 0);
+	assert_int_equal(bnn_wfdb_parse_ann(a.b, a.n, &l, &e), BNN_OK);
+	assert_int_equal(l.n, 1);
+	assert_true(l.fs == 0);
+	bnn_wfdb_annlist_free(&l);
+	a.n = 0;
+	aw(&a, 22, 0); aaux(&a, "## time resolution: 1000", 24, 1);
+	aw(&a, 22, 0); aaux(&a, res, strlen(res), 1);
+	aw(&a, 0, 0);
+	assert_int_equal(bnn_wfdb_parse_ann(a.b, a.n, &l, &e), BNN_OK);
+	assert_true(l.fs == 1000.0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.ann[0].aux, res);
+	bnn_wfdb_annlist_free(&l);
 }
 
 static void test_ann_negative_skip(void **state)
@@ -1909,10 +2068,12 @@ int main(void)
 		cmocka_unit_test(test_ann_symbols),
 		cmocka_unit_test(test_decode_more_formats),
 		cmocka_unit_test(test_decode_spf_skew),
+		cmocka_unit_test(test_decode_skew_checksum),
 		cmocka_unit_test(test_multi_segment),
 		cmocka_unit_test(test_multi_segment_disk),
 		cmocka_unit_test(test_find_lead),
 		cmocka_unit_test(test_ann_negative_skip),
+		cmocka_unit_test(test_ann_notqrs_resolution),
 		cmocka_unit_test(test_oom),
 		cmocka_unit_test(test_mitdb_all_records),
 	};

@@ -141,7 +141,7 @@ static const char help_text[] =
 "                         model detects their beats (100 .. 20000 Hz)\n"
 "      --resample[=M]     resample inputs whose rate differs from the\n"
 "                         model's (the default) with M: sinc (default) or\n"
-"                         linear; M only after '=' (--resample=linear)\n"
+"                         linear (--resample=linear or --resample linear)\n"
 "      --no-resample      a rate mismatch is an error (exit status 7)\n"
 "      --hop N            window step of windowed inputs (default: the\n"
 "                         model's length)\n"
@@ -639,9 +639,14 @@ void args_parse(int argc, char **argv, struct opts *o)
 			o->resample = 0;
 			break;
 		case O_RESAMPLE:
-			/* The method only as --resample=M: a separate word
-			 * is an input (getopt's optional arguments). */
+			/* getopt gives an optional argument only after '=':
+			 * a method name as the next word is taken too, so it
+			 * is never read as an input (./linear is the file). */
 			o->resample = 1;
+			if (!optarg && optind < argc &&
+			    (!strcmp(argv[optind], "sinc") ||
+			     !strcmp(argv[optind], "linear")))
+				optarg = argv[optind++];
 			if (optarg)
 				o->resample_method =
 					pick("--resample", optarg, methods, 2) ?

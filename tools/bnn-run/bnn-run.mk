@@ -13,6 +13,8 @@
 #   $(BNN_MKMODEL)      build/tests/bnn-mkmodel (test models)
 #   $(BNN_WFDB2RAW)     build/tests/bnn-wfdb2raw (a WFDB lead as a raw
 #                       stream, for the --stream tests)
+#   $(BNN_BONN2EDF)     build/tests/bnn-bonn2edf (a Bonn segment as EDF+
+#                       written with EDFlib's C API)
 #   bnn-run             phony: $(BNN_RUN)
 #   test-bnn-run        phony: tests/unit/test_bnn_run.sh,
 #                       tests/unit/test_examples.sh (every documented
@@ -38,6 +40,7 @@ BNN_RUN := $(B)/tools/bnn-run
 BNN_RUN_SAN := $(B)/san/tools/bnn-run
 BNN_MKMODEL := $(B)/tests/bnn-mkmodel
 BNN_WFDB2RAW := $(B)/tests/bnn-wfdb2raw
+BNN_BONN2EDF := $(B)/tests/bnn-bonn2edf
 
 $(B)/tests/unit/test_metrics: tools/bnn-run/metrics.c tools/bnn-run/metrics.h \
 	tools/bnn-run/ec57.c tools/bnn-run/ec57.h
@@ -66,14 +69,19 @@ $(BNN_WFDB2RAW): tests/unit/bnn-wfdb2raw.c $(LIBBNN_A) $(LIBBNN_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIBBNN_A) $(LIBBNN_LDLIBS) -o $@
 
+$(BNN_BONN2EDF): tests/unit/bnn-bonn2edf.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< -ledf -lm -o $@
+
 .PHONY: bnn-run test-bnn-run test-report install-bnn-run
 bnn-run: $(BNN_RUN)
 
-test-bnn-run: $(BNN_RUN_SAN) $(BNN_MKMODEL) $(BNN_WFDB2RAW) $(B)/tools/bnn-qrs-eval
+test-bnn-run: $(BNN_RUN_SAN) $(BNN_MKMODEL) $(BNN_WFDB2RAW) $(BNN_BONN2EDF) \
+		$(B)/tools/bnn-qrs-eval
 	@echo "== bnn-run end-to-end tests (ASan + UBSan)"
 	@tests/run-tap.sh bnn-run $(B)/test-logs/bnn-run -- \
 		tests/unit/test_bnn_run.sh $(BNN_RUN_SAN) $(BNN_MKMODEL) \
-		$(BNN_WFDB2RAW) --- \
+		$(BNN_WFDB2RAW) $(BNN_BONN2EDF) --- \
 		tests/unit/test_examples.sh $(BNN_RUN_SAN) --- \
 		tests/unit/test_report.sh $(BNN_RUN_SAN) $(BNN_MKMODEL) --- \
 		tests/unit/test_cli.sh $(BNN_RUN_SAN) $(BNN_SMI) $(BNN_MKMODEL) --- \

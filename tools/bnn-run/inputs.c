@@ -565,12 +565,6 @@ static void expand_file(struct rd *r, const char *path)
 	    path);
 }
 
-/* "linear" given as `--resample linear`: the method needs '='. */
-static int method_hint(const char *arg)
-{
-	return !strcmp(arg, "linear") || !strcmp(arg, "sinc");
-}
-
 static void expand_arg(struct rd *r, const char *arg)
 {
 	struct stat st;
@@ -628,11 +622,8 @@ static void expand_arg(struct rd *r, const char *arg)
 			    "%s: no such file or folder, and no MIT-BIH folder to find a record in (%s does not exist; set --data DIR or RBNN_DATA)",
 			    arg, r->o->data_dir);
 		die(EX_NOFILE,
-		    "%s: no such file, folder or record (records are looked up in %s)%s%s%s",
-		    arg, r->o->data_dir, method_hint(arg) ?
-		    "; to choose the resampling method write --resample=" : "",
-		    method_hint(arg) ? arg : "",
-		    method_hint(arg) ? " (with '=')" : "");
+		    "%s: no such file, folder or record (records are looked up in %s)",
+		    arg, r->o->data_dir);
 	}
 	/* "100,101" */
 	if (strchr(arg, ',') && !strchr(arg, '/')) {

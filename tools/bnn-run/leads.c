@@ -114,6 +114,15 @@ int rd_wfdb_signals(struct rd *r, const struct job *j,
 
 	if (!named(r)) {
 		if (r->C == 1) {
+			/* A windowed model that names no lead is an EEG
+			 * model here: an ECG lead is no input for it. */
+			if (!r->beat && h->nsig > 0 &&
+			    bnn_is_ecg_lead(h->sig[0].desc)) {
+				rd_fail(r, EX_MISMATCH,
+					"record %s: its first signal '%s' is an ECG lead, but the model classifies windows and names no lead (an EEG model): --lead NAME classifies a signal anyway",
+					j->name, h->sig[0].desc);
+				return -1;
+			}
 			if (!r->noted_no_lead++)
 				note("the model names no lead: using each record's first signal (--lead NAME picks one)");
 			sig[0] = 0;

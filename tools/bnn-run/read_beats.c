@@ -189,6 +189,11 @@ void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 	if (rc == BNN_OK) {
 		have_ann = 1;
 		rd_wfdb_warnings(j->name, &ann.warn);
+		if (ann.fs > 0 && ann.fs != rec->hdr.fs)
+			note("record %s: the .%s times count at %g Hz (its time resolution note): moved to the frame rate %g Hz",
+			     j->name, o->annotator, ann.fs, rec->hdr.fs);
+		/* Only a bad rate fails, and the record's was checked. */
+		(void)bnn_wfdb_ann_to_rate(&ann, rec->hdr.fs, &err);
 	} else if (rc == BNN_E_IO && o->beats == BEATS_AUTO &&
 		   !o->annotator_given) {
 		detect = 1;

@@ -144,6 +144,12 @@ static int pick_signals(struct rd *r, const char *path, const bnn_edf_file *f,
 			return -1;
 	} else if (r->C == 1) {
 		sig[0] = 0;
+		if (!r->beat && f->nsig > 0 && bnn_is_ecg_lead(f->sig[0].label)) {
+			rd_fail(r, EX_MISMATCH,
+				"%s: its first channel '%s' is an ECG lead, but the model classifies windows and names no lead (an EEG model): --channel NAME classifies a channel anyway",
+				path, f->sig[0].label);
+			return -1;
+		}
 		if (!r->noted_no_lead++)
 			note("the model names no channel: using each EDF file's first signal (%s; --channel NAME picks one)",
 			     f->sig[0].label);

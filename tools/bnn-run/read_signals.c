@@ -118,6 +118,18 @@ void read_wfdb(struct rd *r, const struct job *j)
 	sig = xcalloc(r->C, sizeof(int));
 	if (rd_wfdb_signals(r, j, &rec.hdr, sig))
 		goto out;
+	/* Beats, windows and annotation times count frames. */
+	for (uint32_t k = 0; k < r->C; k++) {
+		const bnn_wfdb_signal *s = &rec.hdr.sig[sig[k]];
+
+		if (s->spf > 1)
+			note("record %s: signal %d (%s) has %d samples per frame: their mean per frame is used, at the frame rate %g Hz (as WFDB's getvec)",
+			     j->name, sig[k], s->desc, s->spf, rec.hdr.fs);
+	}
+	if ((rc = bnn_wfdb_frame_average(&rec, &err))) {
+		rd_fail(r, status_of(rc), "record %s: %s", j->name, err.msg);
+		goto out;
+	}
 	fs = rec.hdr.fs;
 	{
 		char what[BNN_WFDB_NAME_MAX + 16];

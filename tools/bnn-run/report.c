@@ -3,6 +3,7 @@
  * report.c - bnn-run: the text report, the JSON report, the predictions
  * CSV and the progress bar.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -658,6 +659,23 @@ static void text_perf(FILE *f, const struct run_ctx *c)
 		fmt_time_ns(e, sizeof(e), c->prepare_s * 1e9));
 }
 
+/* Without labels, what the model said: items per predicted class. */
+static void text_predicted(FILE *f, const struct run_ctx *c)
+{
+	uint32_t k, nc = c->mi.nclasses;
+	uint64_t *cnt = xcalloc(nc ? nc : 1, sizeof(*cnt));
+
+	for (size_t i = 0; i < c->ds->n; i++)
+		if (c->pred[i] >= 0 && (uint32_t)c->pred[i] < nc)
+			cnt[c->pred[i]]++;
+	fprintf(f, "  predicted");
+	for (k = 0; k < nc; k++)
+		fprintf(f, "%s %s %" PRIu64, k ? "," : "",
+			bnn_model_class_name(c->m, k), cnt[k]);
+	fprintf(f, "  (of %zu items)\n", c->ds->n);
+	free(cnt);
+}
+
 void report_text(FILE *f, const struct run_ctx *c)
 {
 	fprintf(f, "%s %s, libbnn %s\n\n", PROG, BNN_RUN_VERSION, bnn_version());
@@ -673,6 +691,7 @@ void report_text(FILE *f, const struct run_ctx *c)
 		fprintf(f, "Results   metrics skipped: %s\n",
 			c->ds->nlabels ? "no label of the data is a model class (see --label-map)" :
 			"the data has no labels");
+		text_predicted(f, c);
 	}
 	fputc('\n', f);
 	text_perf(f, c);
