@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Idempotent dependency installer for RBNN on Debian 12 (bookworm).
 #
-#   scripts/deps.sh [GROUP...]     groups: run build python qemu vm kernel-build train results peers conformance edf-check
+#   scripts/deps.sh [GROUP...]     groups: run build python qemu vm kernel-build train results peers conformance edf-check deb
 #                                  (default: build qemu)
 #   scripts/deps.sh --list [GROUP...]  the packages of each group (nothing installed)
 #   RBNN_DEPS_DRY_RUN=1 scripts/deps.sh GROUP...  say what would be installed, install nothing
@@ -69,6 +69,10 @@ WFDB_PY_VERSION=4.3.1
 PKGS_edf_check="python3-venv python3-numpy"
 EDF_VENV=$CACHE/venv-edf
 PYEDFLIB_VERSION=0.1.42
+# make deb and make test-deb (packaging/): Debian's packaging tools
+# (dh with the dkms addon, lintian), the run group to compile, gcc-12 for
+# the guest kernel's headers, and mmdebstrap for the clean test root.
+PKGS_deb="$PKGS_run debhelper dh-dkms dkms lintian fakeroot dpkg-dev gcc-12 mmdebstrap"
 # Packages taken from bookworm-backports (too old or missing in bookworm).
 BPO_qemu="meson python3-pycotap"
 
@@ -116,7 +120,7 @@ check_os() {
 
 list_groups() {
 	local g v pk bpo
-	[ $# -gt 0 ] || set -- run build python qemu vm kernel-build train results peers conformance edf-check
+	[ $# -gt 0 ] || set -- run build python qemu vm kernel-build train results peers conformance edf-check deb
 	for g in "$@"; do
 		v=${g//-/_}
 		pk="PKGS_$v" bpo="BPO_$v"
@@ -314,7 +318,7 @@ main() {
 		bpo-pkgnames) shift; bpo_pkgnames "$@"; return ;;
 		bpo-candidate) shift; bpo_candidate "$@"; return ;;
 		bpo-download) shift; bpo_download "$@"; return ;;
-		run | build | python | qemu | vm | train | results) install_group "$g" ;;
+		run | build | python | qemu | vm | train | results | deb) install_group "$g" ;;
 		kernel-build) install_group kernel_build ;;
 		peers) install_peers ;;
 		conformance) install_group "$g"; conformance_venv ;;
