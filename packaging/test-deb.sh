@@ -27,9 +27,10 @@ CACHE=${RBNN_CACHE:-$HOME/.cache/rbnn}
 DATA=${RBNN_DATA:-$top/../shared/data}
 # What the root has besides Debian's minbase: DKMS, the C compiler (gcc-12,
 # also the one the guest kernel's headers name), make, what the headers'
-# own programs link (objtool: libelf1; sign-file: libssl3), the libraries
-# the packages depend on and their -dev packages (for libbnn-dev).
-ROOT_PKGS="dkms gcc gcc-12 make libc6-dev kmod libelf1 libssl3 pkgconf libdrm-dev libudev-dev libedf-dev zlib1g-dev"
+# own programs link (objtool: libelf1; sign-file: libssl3) and run (pahole
+# for the module's BTF: dwarves), the libraries the packages depend on and
+# their -dev packages (for libbnn-dev).
+ROOT_PKGS="dkms gcc gcc-12 make libc6-dev kmod libelf1 libssl3 dwarves pkgconf libdrm-dev libudev-dev libedf-dev zlib1g-dev"
 
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
@@ -46,7 +47,7 @@ key=$(printf 'bookworm minbase %s\n' "$ROOT_PKGS" | sha256sum | cut -c1-12)
 tarball=$CACHE/deb-root/bookworm-$key.tar
 if [ ! -s "$tarball" ]; then
 	mkdir -p "$CACHE/deb-root"
-	rm -f "$CACHE"/deb-root/bookworm-*.tar # roots of older package lists
+	rm -f "$CACHE"/deb-root/bookworm-*.tar* # roots of older package lists
 	echo "# making the clean root $tarball (mmdebstrap, once)"
 	nice mmdebstrap --variant=minbase --format=tar --aptopt='APT::Install-Recommends "false"' \
 		--include="${ROOT_PKGS// /,}" bookworm "$tarball.tmp" >"$tarball.log" 2>&1 ||
