@@ -42,6 +42,14 @@ check() { # DESCRIPTION CMD...: one test, the command's output as comments
 	[ -z "$out" ] || printf '%s\n' "$out" | tail -n 15 | sed 's/^/# /'
 }
 
+# chroot, mount and dpkg in the root need root (CI and the developers'
+# machines run as root).
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ok 1 # SKIP not root: the clean root needs chroot and mounts (run as root)"
+	echo "1..1"
+	exit 0
+fi
+
 # The cached base root: made once per package list.
 key=$(printf 'bookworm minbase %s\n' "$ROOT_PKGS" | sha256sum | cut -c1-12)
 tarball=$CACHE/deb-root/bookworm-$key.tar
@@ -84,13 +92,14 @@ nice unshare -m sh -c '
 	mount --rbind /dev "$r/dev"
 	mount --bind "$k" "$r$k"
 	mount -o remount,bind,ro "$r$k"
-	exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+	exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DEBIAN_FRONTEND=noninteractive \
 		bash /tmp/test-deb-root.sh "$3" "$4" "$5"
 ' sh "$root" "$kroot" "$version" "$KVER" "$KHEADERS" >"$work/root.tap" 2>&1 || rc=$?
 while IFS= read -r line; do
 	case $line in
 	"ok - "*) ok "${line#ok - }" ;;
 	"not ok - "*) not_ok "${line#not ok - }" ;;
+	"#"*) printf '%s\n' "$line" ;;
 	*) printf '# %s\n' "$line" ;;
 	esac
 done <"$work/root.tap"
