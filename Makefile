@@ -9,6 +9,7 @@
 #   make test       every test tier that exists (unit, device, vm)
 #   make test-conformance  libbnn's WFDB reader against the wfdb Python package
 #   make python     the Python package bnn (python/) under build/python
+#   make deb        Debian packages into build/deb (packaging/; make test-deb)
 #   make bench      benchmarks (printed, never pass/fail; the table and its
 #                   peers also as JSON: build/bench/models.json, peers.json)
 #   make results    the study: train, export and evaluate every model, write
@@ -60,6 +61,7 @@ include tools/bnn-run/bnn-run.mk
 include tools/bnn-smi/bnn-smi.mk
 include python/python.mk
 include tests/bench/bench.mk
+include packaging/packaging.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
 .PHONY: all deps deps-build deps-run core tools qemu demo run results results-ecg test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \

@@ -78,7 +78,7 @@ $(LIBBNN_A): $(LIBBNN_OBJS) $(CORE_OBJS)
 $(LIBBNN_SO): $(LIBBNN_PIC_OBJS) libbnn/libbnn.map
 	$(CC) -shared -Wl,-soname,libbnn.so.$(LIBBNN_SOVER) \
 		-Wl,--version-script=libbnn/libbnn.map -Wl,--no-undefined \
-		$(LIBBNN_PIC_OBJS) $(LIBBNN_LDLIBS) -o $@
+		$(LDFLAGS) $(LIBBNN_PIC_OBJS) $(LIBBNN_LDLIBS) -o $@
 	ln -sf libbnn.so.$(LIBBNN_VERSION) $(B)/libbnn.so.$(LIBBNN_SOVER)
 	ln -sf libbnn.so.$(LIBBNN_SOVER) $(B)/libbnn.so
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # Idempotent dependency installer for RBNN on Debian 12 (bookworm).
 #
-#   scripts/deps.sh [GROUP...]     groups: run build python qemu vm kernel-build train results peers conformance edf-check bench report
+#   scripts/deps.sh [GROUP...]     groups: run build python qemu vm kernel-build train results peers conformance edf-check bench report deb
 #                                  (default: build qemu)
 #   scripts/deps.sh --list [GROUP...]  the packages of each group (nothing installed)
 #   RBNN_DEPS_DRY_RUN=1 scripts/deps.sh GROUP...  say what would be installed, install nothing
@@ -82,6 +82,10 @@ PKGS_bench="libopenblas-pthread-dev pkg-config python3-venv python3-numpy python
 BENCH_VENV=$CACHE/venv-bench
 BENCH_PIP="onnxruntime==1.32.0"
 BENCH_LCE_PIP="larq==0.14.0 larq-compute-engine==0.16.0 tensorflow-cpu==2.16.2 tf-keras==2.16.0"
+# make deb and make test-deb (packaging/): Debian's packaging tools
+# (dh with the dkms addon, lintian), the run group to compile, gcc-12 for
+# the guest kernel's headers, and mmdebstrap for the clean test root.
+PKGS_deb="$PKGS_run debhelper dh-dkms dkms lintian fakeroot dpkg-dev gcc-12 mmdebstrap"
 # Packages taken from bookworm-backports (too old or missing in bookworm).
 BPO_qemu="meson python3-pycotap"
 
@@ -129,7 +133,7 @@ check_os() {
 
 list_groups() {
 	local g v pk bpo
-	[ $# -gt 0 ] || set -- run build python qemu vm kernel-build train results peers conformance edf-check bench report
+	[ $# -gt 0 ] || set -- run build python qemu vm kernel-build train results peers conformance edf-check bench report deb
 	for g in "$@"; do
 		v=${g//-/_}
 		pk="PKGS_$v" bpo="BPO_$v"
@@ -356,7 +360,7 @@ main() {
 		bpo-pkgnames) shift; bpo_pkgnames "$@"; return ;;
 		bpo-candidate) shift; bpo_candidate "$@"; return ;;
 		bpo-download) shift; bpo_download "$@"; return ;;
-		run | build | python | qemu | vm | train | results | report) install_group "$g" ;;
+		run | build | python | qemu | vm | train | results | report | deb) install_group "$g" ;;
 		kernel-build) install_group kernel_build ;;
 		peers) install_peers ;;
 		conformance) install_group "$g"; conformance_venv ;;

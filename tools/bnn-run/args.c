@@ -401,6 +401,10 @@ const char *default_mitdb_dir(void)
 			return g_default_mitdb = buf;
 		}
 	}
+	if (installed_data_root()) {
+		snprintf(buf, sizeof(buf), "%s/mitdb", installed_data_root());
+		return g_default_mitdb = buf;
+	}
 	return g_default_mitdb = "../shared/data/mitdb";
 }
 
@@ -764,6 +768,7 @@ void args_parse(int argc, char **argv, struct opts *o)
 
 	if (!o->model)
 		usage_error("--model FILE is required");
+	o->model = resolve_model(o->model);
 	if (o->stream) {
 		if (!o->channels)
 			o->channels = 1;

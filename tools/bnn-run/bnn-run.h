@@ -204,6 +204,12 @@ struct progress {
 void args_parse(int argc, char **argv, struct opts *o);
 const char *default_mitdb_dir(void);
 
+/* ---- paths.c ---- */
+/* The installed data root (BNN_RUN_DATADIR/data), NULL in a test build. */
+const char *installed_data_root(void);
+/* -m NAME: NAME, or the shipped model NAME[.bnn] of an installed bnn-run. */
+const char *resolve_model(const char *name);
+
 /* ---- run_stream.c ---- */
 /* The --stream run (model prepared on be); returns the exit status. */
 int stream_run(const struct opts *o, const bnn_model *m,

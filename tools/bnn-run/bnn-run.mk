@@ -27,8 +27,10 @@
 #   test-report         phony: bnn-run --report of a DS2 run rendered by
 #                       headless Chromium (scripts/deps.sh report installs
 #                       it), tests/unit/test_report_chromium.sh
-#   install-bnn-run     phony: binary, man page and bash completion
-#                       (tools/completion/bnn-run) under $(DESTDIR)$(PREFIX)
+#   install-bnn-run     phony: binary, man page, bash completion
+#                       (tools/completion/bnn-run) and the shipped models
+#                       (models/ -> $(BNN_RUN_DATADIR)/models) under
+#                       $(DESTDIR)$(PREFIX)
 #
 # tests/unit/test_metrics.c (cmocka) builds with the generic unit-test
 # rule: it includes tools/bnn-run/metrics.c and ec57.c (listed below so
@@ -48,6 +50,12 @@ MANDIR ?= $(PREFIX)/share/man
 BINDIR ?= $(PREFIX)/bin
 # Where bash-completion looks for a command's completion (by its name).
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
+# The installed bnn-run's data directory (tools/bnn-run/paths.c): the
+# shipped models in its models/, the default data root its data/.  Only
+# the shipped binary has it; the test build keeps the checkout's paths.
+BNN_RUN_DATADIR ?= $(PREFIX)/share/rbnn
+$(BNN_RUN): CPPFLAGS += -DBNN_RUN_DATADIR='"$(BNN_RUN_DATADIR)"'
 
 $(BNN_RUN): $(BNN_RUN_SRCS) $(BNN_RUN_HDRS) $(LIBBNN_A) $(LIBBNN_HDRS) \
 		$(CORE_HDRS)
@@ -100,3 +108,5 @@ install-bnn-run: $(BNN_RUN)
 	install -m 644 Documentation/bnn-run.1 $(DESTDIR)$(MANDIR)/man1/
 	install -d $(DESTDIR)$(BASHCOMPDIR)
 	install -m 644 tools/completion/bnn-run $(DESTDIR)$(BASHCOMPDIR)/
+	install -d $(DESTDIR)$(BNN_RUN_DATADIR)/models
+	install -m 644 models/*.bnn models/README.md $(DESTDIR)$(BNN_RUN_DATADIR)/models/
