@@ -171,8 +171,19 @@ while IFS=$'\t' read -r src cmd; do
 	run=$(printf '%s\n' "$cmd" | sed -E \
 		-e "s#^(build/tools/)?bnn-run #\"\$RUN\" --limit 300 #" \
 		-e "s#\.\./shared/data#$tmp/shared/data#g" \
+		-e "s#/path/to/mitdb#$tmp/shared/data/mitdb#g" \
 		-e "s#/data/myrec/#$tmp/myrec/#g" \
 		-e "s#\| *gzip#| gzip#")
+	# A bare name is an installed model (/usr/share/rbnn/models): the
+	# binary under test is not installed, so give it the shipped file.
+	case $model in
+	*/* | '') ;;
+	*)	if [ ! -e "$model" ] && [ -e "models/$model.bnn" ]; then
+			run=$(printf '%s\n' "$run" |
+				sed -E "s#(-m|--model) +$model( |\$)#\1 models/$model.bnn\2#")
+			model=models/$model.bnn
+		fi ;;
+	esac
 	if [ -n "$model" ] && [ ! -e "$model" ]; then
 		skip "$src: $cmd" "needs a model you train yourself ($model)"
 		continue
