@@ -364,10 +364,13 @@ void rbnn_recover(struct rbnn_device *rdev, struct rbnn_job *bad,
 
 	drm_warn(&rdev->drm, "resetting the card: %s\n", why);
 	drm_sched_wqueue_stop(&rdev->sched);
-	ret = rbnn_hw_stop(rdev, bad, -ECANCELED);
-
+	/*
+	 * Ban before the stop fails the hung job: its waiter may submit again
+	 * as soon as the job's fence signals, and must find the file banned.
+	 */
 	if (bad)
 		WRITE_ONCE(bad->ctx->banned, true);
+	ret = rbnn_hw_stop(rdev, bad, -ECANCELED);
 
 	if (!ret)
 		ret = rbnn_hw_start(rdev);
