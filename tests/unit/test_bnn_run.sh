@@ -26,17 +26,11 @@ DATA=${RBNN_DATA:-$repo/../shared/data}
 PY=${PYTHON:-python3}
 export RBNN_DATA=$DATA
 
-case $RUN in /*) ;; *) RUN=$PWD/$RUN ;; esac
-case $MK in /*) ;; *) MK=$PWD/$MK ;; esac
-case $W2R in /*) ;; *) W2R=$PWD/$W2R ;; esac
-case $B2E in /*) ;; *) B2E=$PWD/$B2E ;; esac
+# shellcheck source-path=SCRIPTDIR source=tap-scratch.sh
+. "$here/tap-scratch.sh"
+abspath RUN MK W2R B2E
+scratch test-bnn-run
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-bnn-run.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() {
 	n=$((n + 1))
 	echo "not ok $n - $1"
@@ -44,7 +38,6 @@ notok() {
 	[ -s err ] && head -n 10 err | sed 's/^/#   stderr: /'
 	return 0
 }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
 # expect STATUS REGEX DESCRIPTION -- ARGS...: run bnn-run, check the exit
 # status, that stderr matches REGEX, and that an error is one line

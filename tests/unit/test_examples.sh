@@ -31,18 +31,13 @@ repo=$(cd "$here/../.." && pwd)
 RUN=${1:-${BNN_RUN:-$repo/build/tools/bnn-run}}
 DATA=${RBNN_DATA:-$repo/../shared/data}
 PY=${PYTHON:-python3}
-case $RUN in /*) ;; *) RUN=$PWD/$RUN ;; esac
-case $DATA in /*) ;; *) DATA=$PWD/$DATA ;; esac
+# shellcheck source-path=SCRIPTDIR source=tap-scratch.sh
+. "$here/tap-scratch.sh"
+abspath RUN DATA
 export RBNN_DATA=$DATA
+scratch test-examples
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-examples.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
 if [ ! -x "$RUN" ]; then
 	echo "1..1"

@@ -19,15 +19,11 @@ RUN=${1:-${BNN_RUN:-$repo/build/tools/bnn-run}}
 MK=${2:-${BNN_MKMODEL:-$repo/build/tests/bnn-mkmodel}}
 PY=${PYTHON:-python3}
 PARSE=$here/report_parse.py
-case $RUN in /*) ;; *) RUN=$PWD/$RUN ;; esac
-case $MK in /*) ;; *) MK=$PWD/$MK ;; esac
+# shellcheck source-path=SCRIPTDIR source=tap-scratch.sh
+. "$here/tap-scratch.sh"
+abspath RUN MK
+scratch test-report
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-report.XXXXXX")
-trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() {
 	n=$((n + 1))
 	echo "not ok $n - $1"
@@ -35,7 +31,6 @@ notok() {
 	[ -s py.err ] && head -n 10 py.err | sed 's/^/#   check: /'
 	return 0
 }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 AS=()	# a command that runs bnn-run as another user (setpriv ...)
 
 # expect STATUS REGEX DESCRIPTION -- ARGS...: exit status, stderr matches,

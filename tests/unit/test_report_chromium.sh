@@ -22,15 +22,13 @@ RUN=${1:-${BNN_RUN:-$repo/build/tools/bnn-run}}
 DATA=${RBNN_DATA:-$repo/../shared/data}
 PY=${PYTHON:-python3}
 CHROMIUM=${CHROMIUM:-chromium}
-case $RUN in /*) ;; *) RUN=$PWD/$RUN ;; esac
+# shellcheck source-path=SCRIPTDIR source=tap-scratch.sh
+. "$here/tap-scratch.sh"
+abspath RUN
 export RBNN_DATA=$DATA
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-report-chromium.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
+scratch test-report-chromium
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() {
 	n=$((n + 1))
 	echo "not ok $n - $1"
@@ -39,7 +37,6 @@ notok() {
 	done
 	return 0
 }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 # el T0 T1: seconds between two `date +%s%N`, one decimal.
 el() { local d=$((($2 - $1) / 100000000)); echo "$((d / 10)).$((d % 10))"; }
 
