@@ -218,4 +218,25 @@ static inline void edit_case_v(struct bnn_model *m, uint32_t idx, edit_fn fn,
 	edit_case_n(m, idx, fn, 2, code, needle);
 }
 
+/* One malformed-section case: the edit, the error code and a substring of
+ * the message the loader must give. */
+struct edit_case {
+	edit_fn fn;
+	int code;
+	const char *needle;
+};
+
+/* Every case applied on its own to section idx of m, the file written as
+ * the given version. */
+static inline void edit_cases(struct bnn_model *m, uint32_t idx,
+			      uint32_t version, const struct edit_case *c,
+			      size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		edit_case_n(m, idx, c[i].fn, version, c[i].code, c[i].needle);
+}
+
+#define EDIT_CASES(m, idx, version, cases) \
+	edit_cases((m), (idx), (version), (cases), sizeof(cases) / sizeof(*(cases)))
+
 #endif /* BNN_TEST_CONTAINER_H */

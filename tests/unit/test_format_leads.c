@@ -278,11 +278,7 @@ static void e_flags(struct tsec *s) { s->flags = 1; }
 static void test_malformed(void **state)
 {
 	(void)state;
-	static const struct {
-		edit_fn fn;
-		int code;
-		const char *msg;
-	} cases[] = {
+	static const struct edit_case cases[] = {
 		{ e_empty0, BNN_E_CORRUPT, "leads section: channel 0 is '', the input section's lead 'MLII' (they must agree)" },
 		{ e_empty1, BNN_E_RANGE, "leads: channel 1: empty name" },
 		{ e_three, BNN_E_CORRUPT, "leads section: 3 names for 2 input channels (one per channel)" },
@@ -304,9 +300,7 @@ static void test_malformed(void **state)
 	};
 	struct bnn_model *m = two_lead(1, 0);
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
-		edit_case_n(m, leads_sec(1), cases[i].fn, 3, cases[i].code,
-			    cases[i].msg);
+	EDIT_CASES(m, leads_sec(1), 3, cases);
 	/* and without a signal section: the leads are section 2 */
 	bnn_model_free(m);
 	m = two_lead(0, 1);

@@ -310,11 +310,7 @@ static void test_malformed(void **state)
 {
 	(void)state;
 	struct bnn_model *m = model_o(off3, 0, 0, 0);
-	static const struct {
-		edit_fn fn;
-		int code;
-		const char *needle;
-	} cases[] = {
+	static const struct edit_case cases[] = {
 		{ e_count2, BNN_E_CORRUPT, "offsets section: 2 offsets for 3 classes" },
 		{ e_count4, BNN_E_CORRUPT, "offsets section: 4 offsets for 3 classes" },
 		{ e_cut, BNN_E_TRUNCATED, "offsets section: 12 bytes cannot hold 3 offsets" },
@@ -329,9 +325,7 @@ static void test_malformed(void **state)
 	size_t la, len2;
 	struct tfile f;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
-		edit_case_n(m, 2, cases[i].fn, 5, cases[i].code,
-			    cases[i].needle);
+	EDIT_CASES(m, 2, 5, cases);
 	save(m, &a, &la);
 	split(a, la, &f);
 	/* an offsets section in an older version */

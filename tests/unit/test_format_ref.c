@@ -131,11 +131,7 @@ static void test_malformed(void **state)
 {
 	(void)state;
 	struct bnn_model *m = model_r(8, 1, 0), *p = model_r(0, 1, 0);
-	static const struct {
-		edit_fn fn;
-		int code;
-		const char *needle;
-	} cases[] = {
+	static const struct edit_case cases[] = {
 		{ e_ref0, BNN_E_RANGE, "beat reference of 0 beats not in 1..64" },
 		{ e_ref65, BNN_E_RANGE, "beat reference of 65 beats" },
 		{ e_ref_huge, BNN_E_RANGE, "beat reference of 4294967295 beats" },
@@ -146,9 +142,7 @@ static void test_malformed(void **state)
 	size_t la, len2;
 	struct tfile f;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
-		edit_case_n(m, 2, cases[i].fn, 4, cases[i].code,
-			    cases[i].needle);
+	EDIT_CASES(m, 2, 4, cases);
 	/* a version 2 section read as version 4: its first threshold is
 	 * taken for the reserved word */
 	save(p, &a, &la);
