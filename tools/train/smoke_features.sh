@@ -22,22 +22,8 @@
 #   tools/train/smoke_features.sh      (uses $RBNN_DATA or ../shared/data)
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-DATA=${RBNN_DATA:-$(cd "$repo/.." && pwd)/shared/data}
-PY=/usr/bin/python3
-
-fail() { echo "smoke-features: FAIL: $*" >&2; exit 1; }
-
-[ -f "$DATA/mitdb/SPLITS_AAMI.txt" ] || fail "no MIT-BIH data under $DATA/mitdb"
-make -s -C "$repo" build/tools/bnn-extract build/tools/bnn-run libbnn python
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/bnn-smoke-feat.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/data/mitdb"
-ln -s "$DATA/mitdb/SPLITS_AAMI.txt" "$tmp/data/mitdb/"
-link() { for e in hea dat atr; do ln -sf "$DATA/mitdb/$1.$e" "$tmp/data/mitdb/"; done; }
-for r in 101 106 119 209 223; do link "$r"; done
+. "$(dirname "$0")/smoke_lib.sh"
+smoke_init smoke-features 101 106 119 209 223
 
 train() {
 	RBNN_DATA=$tmp/data "$PY" "$here/train.py" --task ecg --variant bin-full \
