@@ -59,6 +59,15 @@ def _host():
     return socket.gethostname()
 
 
+def _worker():
+    """This worker's address (None outside a Dask worker)."""
+    try:
+        from distributed import get_worker
+        return get_worker().address
+    except (ImportError, ValueError):
+        return None
+
+
 def _open_model(path, backend, opts):
     """The model on the first backend of backend ("rbnn,cpu") that opens
     here, prepared; kept per process (a card is programmed once)."""
@@ -104,6 +113,14 @@ def check_model(path, backend=DEFAULT_BACKEND, opts=None):
                                 "leads": list(m.leads)}}}
 
 
+def _status(e):
+    """bnn-run's exit status for a recording's error: 3 missing or
+    unreadable, 5 malformed, 6 does not fit the model."""
+    if isinstance(e, bnn.Error):
+        return 3 if e.code in (-3, -11, -13) else 5
+    return 3 if isinstance(e, OSError) else 6
+
+
 def classify_record(path, model, backend=DEFAULT_BACKEND, opts=None):
     """One recording (WFDB DIR/NAME) on this worker: its per-record
     result, or {"error": reason} when the recording cannot be read or does
@@ -118,8 +135,7 @@ def classify_record(path, model, backend=DEFAULT_BACKEND, opts=None):
         rec = bnn.read_record(path)
         beats = m.beats(rec)
     except (bnn.Error, OSError, ValueError) as e:
-        return {"error": str(e), "status": getattr(e, "status", type(e).__name__),
-                "host": _host()}
+        return {"error": str(e), "status": _status(e), "host": _host(), "worker": _worker()}
     t1 = time.perf_counter()
     k = len(m.classes)
     pred = m.predict(beats.x, beats.features(m) if m.features else None) if len(beats) else []
@@ -140,6 +156,7 @@ def classify_record(path, model, backend=DEFAULT_BACKEND, opts=None):
             "resampled": bool(m.sample_rate_hz and m.sample_rate_hz != rec.fs),
             "lead": ",".join(m.leads), "confusion": cm, "labels": labels,
             "excluded": excluded, "warnings": list(rec.warnings), "host": _host(),
+            "worker": _worker(),
             "backend": m.backend, "load_s": t1 - t0, "run_s": t2 - t1}
 
 
@@ -219,7 +236,7 @@ def classify(client, model, inputs, data=None, backend=DEFAULT_BACKEND, retries=
     for fut in as_completed(futs):
         i = where[fut.key]
         if fut.status == "error":
-            results[i] = {"error": _worker_failure(fut), "status": "task failed"}
+            results[i] = {"error": _worker_failure(fut), "status": EX_RUN}
         else:
             results[i] = fut.result()
         fut.release()
@@ -239,7 +256,8 @@ def _merge(model, backend, desc, checks, recs, results, seconds):
     for (name, path, sset), r in zip(recs, results):
         if "error" in r:
             skipped.append({"input": path, "reason": r["error"],
-                            "status": r.get("status"), "host": r.get("host")})
+                            "status": r.get("status"), "host": r.get("host"),
+                            "worker": r.get("worker")})
             continue
         items += r["items"]
         excluded += r["excluded"]
@@ -253,7 +271,7 @@ def _merge(model, backend, desc, checks, recs, results, seconds):
                         "items": r["items"], "dropped": r["dropped"], "fs": r["fs"],
                         "resampled": r["resampled"], "lead": r["lead"],
                         "accuracy": correct / n if n else None, "confusion": r["confusion"],
-                        "host": r["host"], "backend": r["backend"]})
+                        "host": r["host"], "worker": r["worker"], "backend": r["backend"]})
         per_rec.append((r["name"], r["confusion"]))
         warnings.extend("%s: %s" % (r["name"], w) for w in r["warnings"])
         h = byhost.setdefault(r["host"], {"host": r["host"], "backend": r["backend"],
