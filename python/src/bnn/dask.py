@@ -83,6 +83,9 @@ def _open_model(path, backend, opts):
         for i, b in enumerate(names):
             try:
                 m = bnn.Model(path, backend=b, **opts)
+            except bnn.Error as e:
+                raise ModelError("host %s: model: %s" % (_host(), e)) from None
+            try:
                 m.backend  # opens it and prepares the model
                 break
             except bnn.Error as e:
