@@ -99,14 +99,16 @@ def test_bad_recording(client, model_path, mitdb, tmp_path):
         shutil.copy(os.path.join(mitdb, "100." + ext), tmp_path / ("100." + ext))
     with open(os.path.join(mitdb, "100.dat"), "rb") as f:
         (tmp_path / "100.dat").write_bytes(f.read(1000))
-    bad = [str(tmp_path / "missing"), str(tmp_path / "100")]
-    rep = bnn.dask.classify(client, model_path, ["103", bad[0], bad[1], "105"], data=mitdb,
-                            backend="cpu")
+    bad = [str(tmp_path / "missing"), str(tmp_path / "100"), os.path.join(mitdb, "102")]
+    rep = bnn.dask.classify(client, model_path, ["103", bad[0], bad[1], "105", "102"],
+                            data=mitdb, backend="cpu")
     assert rep["exit_status"] == 11
     assert [s["input"] for s in rep["skipped"]] == bad
     sk = {s["input"]: s for s in rep["skipped"]}
     assert "missing" in sk[bad[0]]["reason"] and sk[bad[0]]["status"] == 3
     assert sk[bad[1]]["reason"] and sk[bad[1]]["status"] in (3, 5)
+    # paced 102 has no MLII: bnn-run's status 6, "does not fit the model"
+    assert "no lead 'MLII'" in sk[bad[2]]["reason"] and sk[bad[2]]["status"] == 6
     ours, ref = _ours(rep), _bnn_run_json(model_path, mitdb, ["103", "105"])
     assert ours["metrics"] == ref["metrics"] and ours["data"] == ref["data"]
 

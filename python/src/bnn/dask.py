@@ -20,9 +20,14 @@ prepared between recordings.
 
 The model file and the recordings are read by the workers: the paths
 given must be valid on every worker's host (a shared or copied folder).
-The report is a dict with the layout of `bnn-run --json`; a recording
-that cannot be read or classified is listed in rep["skipped"] with the
-reason and left out, the others are classified.
+The report is a dict with the layout of `bnn-run --json`: its "data"
+and "metrics" objects are bnn-run's key for key (data.sources[] add host,
+worker and backend); "model" is a shorter description (no layer table),
+"backend" lists the workers, "performance" the wall time and the work of
+each host (no latency percentiles: batches run on many hosts).  A
+recording that cannot be read or classified is listed in rep["skipped"]
+with the reason and bnn-run's status for it (3 unreadable, 5 malformed,
+6 does not fit the model, 1 the task failed), the others are classified.
 
 CLI: python3 -m bnn.dask --help.
 """
@@ -116,9 +121,12 @@ def check_model(path, backend=DEFAULT_BACKEND, opts=None):
                                 "leads": list(m.leads)}}}
 
 
-def _status(e):
+def _status(e, read):
     """bnn-run's exit status for a recording's error: 3 missing or
-    unreadable, 5 malformed, 6 does not fit the model."""
+    unreadable, 5 malformed, 6 does not fit the model (read: the record
+    was read, its beats were not made)."""
+    if read and not (isinstance(e, bnn.Error) and e.code == -2):
+        return 6
     if isinstance(e, bnn.Error):
         return 3 if e.code in (-3, -11, -13) else 5
     return 3 if isinstance(e, OSError) else 6
@@ -131,6 +139,7 @@ def classify_record(path, model, backend=DEFAULT_BACKEND, opts=None):
     bnn.Error), so that Dask retries the task, maybe on another worker."""
     m = _open_model(model, backend, dict(opts or {}))
     t0 = time.perf_counter()
+    rec = None
     try:
         if m.kind != "beats":
             raise ValueError("model %s classifies windows; bnn.dask runs beat models on "
@@ -138,7 +147,8 @@ def classify_record(path, model, backend=DEFAULT_BACKEND, opts=None):
         rec = bnn.read_record(path)
         beats = m.beats(rec)
     except (bnn.Error, OSError, ValueError) as e:
-        return {"error": str(e), "status": _status(e), "host": _host(), "worker": _worker()}
+        return {"error": str(e), "status": _status(e, rec is not None), "host": _host(),
+                "worker": _worker()}
     t1 = time.perf_counter()
     k = len(m.classes)
     pred = m.predict(beats.x, beats.features(m) if m.features else None) if len(beats) else []
