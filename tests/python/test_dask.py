@@ -3,7 +3,8 @@
 metrics as one bnn-run --json over the same records (model
 ecg-bin-full.bnn, backend cpu); a bad recording is reported and the rest
 classified; a model the workers cannot load is a clear error; a worker
-killed mid-run costs nothing but time; the CLI's exit statuses.
+killed mid-run costs nothing but time (and with allowed-failures 0 its
+records fail with KilledWorker, named); the CLI's exit statuses.
 
 DS2 in full (22 records) runs with BNN_DASK_DS2=1 (about 30 s on two
 cores, more under ASan); make test-python runs five of its records."""
@@ -213,3 +214,35 @@ def test_cli_text(model_path, mitdb):
     assert p.returncode == 0, p.stderr
     assert "1 records, 2271 beats" in p.stdout and "kappa" in p.stdout
     assert "100" in p.stderr  # progress
+
+
+def test_worker_lost_for_good(model_path, mitdb):
+    """With allowed-failures 0, the records of a killed worker fail with
+    Dask's KilledWorker: each named in skipped (status 1), the others
+    classified, nothing lost."""
+    import dask
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+    try:
+        with Client(cluster) as c:
+            pids = c.run(os.getpid)
+            killed = []
+
+            def progress(i, n, r):
+                busy = [w for w, keys in c.processing().items() if keys]
+                if not killed and busy:
+                    os.kill(pids[busy[0]], signal.SIGKILL)
+                    killed.append(busy[0])
+
+            recs = ["100", "103", "105", "111", "113", "117"]
+            rep = bnn.dask.classify(c, model_path, recs, data=mitdb, backend="cpu",
+                                    progress=progress)
+    finally:
+        cluster.close()
+    assert killed and rep["skipped"] and rep["exit_status"] == 11
+    for s in rep["skipped"]:
+        assert "KilledWorker" in s["reason"] and s["status"] == 1
+    got = [s["name"] for s in rep["data"]["sources"]] + \
+        [os.path.basename(s["input"]) for s in rep["skipped"]]
+    assert sorted(got) == recs
