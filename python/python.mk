@@ -16,7 +16,12 @@ PYTHON ?= /usr/bin/python3
 PY_B := $(B)/python
 PY_STAMP := $(PY_B)/.built
 PY_SRCS := python/pyproject.toml python/setup.py python/README.md \
-	$(wildcard python/src/bnn/*.py python/src/bnn/*.c)
+	$(wildcard python/src/bnn/*.py python/src/bnn/*.c) \
+	tools/bnn-run/metrics.c tools/bnn-run/metrics.h tools/bnn-run/ec57.c \
+	tools/bnn-run/ec57.h
+# bnn._ec57 compiles bnn-run's statistics (setup.py): the same numbers.
+PY_ENV = BNN_INCLUDE_DIRS=$(abspath $(PY_B)/include) \
+	BNN_LIBRARY_DIRS=$(abspath $(B)) BNN_METRICS_DIR=$(abspath tools/bnn-run)
 
 .PHONY: python test-python install-python
 python: $(PY_STAMP)
@@ -31,8 +36,7 @@ $(PY_STAMP): $(PY_SRCS) $(LIBBNN_SO) libbnn/include/bnn.h \
 	$(LIBBNN_DATA_H_SED) libbnn/data/bnn_data.h > $(PY_B)/include/bnn_data.h
 	cp -R python/pyproject.toml python/setup.py python/README.md python/src \
 		$(PY_B)/src/
-	cd $(PY_B)/src && BNN_INCLUDE_DIRS=$(abspath $(PY_B)/include) \
-		BNN_LIBRARY_DIRS=$(abspath $(B)) CFLAGS="-Werror" \
+	cd $(PY_B)/src && $(PY_ENV) CFLAGS="-Werror" \
 		$(PYTHON) -m pip wheel -q --no-deps --no-build-isolation \
 		--no-index -w ../dist .
 	$(PYTHON) -m pip install -q --root-user-action=ignore --no-deps --no-index --target $(PY_B)/lib \
@@ -46,8 +50,7 @@ PY_SAN_STAMP := $(PY_B)/.built-san
 PY_SAN_CFLAGS := -Werror -O1 $(SANFLAGS)
 $(PY_SAN_STAMP): $(PY_STAMP)
 	rm -rf $(PY_B)/san $(PY_B)/src/build
-	cd $(PY_B)/src && BNN_INCLUDE_DIRS=$(abspath $(PY_B)/include) \
-		BNN_LIBRARY_DIRS=$(abspath $(B)) CFLAGS="$(PY_SAN_CFLAGS)" \
+	cd $(PY_B)/src && $(PY_ENV) CFLAGS="$(PY_SAN_CFLAGS)" \
 		LDFLAGS="$(SANFLAGS)" $(PYTHON) -m pip wheel -q --no-deps \
 		--no-build-isolation --no-index -w ../san/dist .
 	$(PYTHON) -m pip install -q --root-user-action=ignore --no-deps --no-index \
