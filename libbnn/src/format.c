@@ -1081,9 +1081,11 @@ int bnn_model_load(const char *path, bnn_model **out, bnn_error *err)
 	*out = NULL;
 	if (!path)
 		return bnn__fail(err, BNN_E_INVAL, "NULL path");
+	/* bnn_read_file's messages name the path already. */
 	rc = bnn_read_file(path, BNN_MODEL_MAX_BYTES, &data, &len, err);
-	if (rc == BNN_OK)
-		rc = bnn_model_load_mem(data, len, out, err);
+	if (rc)
+		return rc;
+	rc = bnn_model_load_mem(data, len, out, err);
 	free(data);
 	if (rc)
 		return bnn__prefix(err, rc, "%s", path);

@@ -1138,6 +1138,20 @@ static void test_files(void **state)
 	snprintf(path, sizeof(path), "%s/missing.bnn", dir);
 	assert_int_equal(bnn_model_load(path, &r, &e), BNN_E_IO);
 	assert_non_null(strstr(e.msg, "missing.bnn"));
+	/* the path once, not "PATH: PATH: cannot open" */
+	assert_null(strstr(strstr(e.msg, "missing.bnn") + 1, "missing.bnn"));
+	assert_non_null(strstr(e.msg, "cannot open"));
+	/* a malformed file's message names it (the loader's prefix) */
+	snprintf(path, sizeof(path), "%s/m.bnn", dir);
+	{
+		FILE *f = fopen(path, "wb");
+
+		assert_non_null(f);
+		assert_int_equal(fwrite(a, 1, 8, f), 8);
+		fclose(f);
+	}
+	assert_int_not_equal(bnn_model_load(path, &r, &e), 0);
+	assert_non_null(strstr(e.msg, "m.bnn: "));
 	assert_int_equal(bnn_model_save(m, "/nonexistent-dir/x.bnn", &e),
 			 BNN_E_IO);
 	assert_int_equal(bnn_model_load_mem(NULL, 0, &r, &e), BNN_E_TRUNCATED);
