@@ -240,8 +240,19 @@ class Join(nn.Module):
         v = feats.float()[:, self.col]
         return torch.where(v >= self.thr, 1.0, -1.0)
 
+    # Training only (train.py --morph-drop): the fraction of items whose
+    # morphology bits are swapped for another item's of the batch, so the
+    # classifier must also answer from the rhythm bits (they transfer
+    # between patients better than a beat shape does). 0 in inference.
+    morph_drop = 0.0
+
     def forward(self, x, feats):
-        return torch.cat([x.flatten(1), self.encode(feats)], 1)
+        x = x.flatten(1)
+        if self.training and self.morph_drop > 0 and len(x) > 1:
+            swap = torch.rand(len(x)) < self.morph_drop
+            other = torch.randperm(len(x))
+            x = torch.where(swap[:, None], x[other], x)
+        return torch.cat([x, self.encode(feats)], 1)
 
 
 def clip_latent_weights(model):

@@ -33,7 +33,12 @@ train() {
 		--amp-norm qrs --ref-beats 8 --features pre_rr,post_pre,pre_local,pre_long,irreg \
 		--feature-bits 6 --q-weight 0 --augment --quiet --out "$1" "${@:2}"
 }
-train "$tmp/sel" --no-test || fail "training without the test record's files"
+# --morph-drop (training only) exercised here; its bad values refused
+train "$tmp/sel" --no-test --morph-drop 0.5 || fail "training without the test record's files"
+for bad in "--morph-drop 1.5" "--morph-drop 0.5 --features none"; do
+	# shellcheck disable=SC2086
+	if train "$tmp/bad" --no-test $bad 2>/dev/null; then fail "train.py took $bad"; fi
+done
 echo "smoke-features: trained and selected without the test record (100 absent)"
 link 100
 train "$tmp/run" || fail "training + test"

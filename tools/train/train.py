@@ -156,6 +156,10 @@ def parse_args(argv=None):
     g.add_argument("--class-offsets-file", default=None, metavar="FILE",
                    help="the same from a JSON file with an 'offsets' object (offsets.py "
                         "writes one from --cv-folds scores)")
+    g.add_argument("--morph-drop", type=float, default=0.0, metavar="P",
+                   help="training only: swap the morphology bits of a fraction P of "
+                        "the items for another item's (rhythm features must carry "
+                        "the answer; default 0)")
     g.add_argument("--augment", action="store_true",
                    help="augmentation: amplitude scaling, baseline offset and tilt, "
                         "noise, per-record RR scaling")
@@ -191,6 +195,10 @@ def parse_args(argv=None):
         p.error("--ref-beats must be 0..64")
     if not 0 <= a.weight_flip < 0.5:
         p.error("--weight-flip must be in [0, 0.5)")
+    if not 0 <= a.morph_drop <= 1:
+        p.error("--morph-drop must be in [0, 1]")
+    if a.morph_drop and a.features == "none":
+        p.error("--morph-drop needs --features")
     if a.weight_flip and a.variant == "fp":
         p.error("--weight-flip needs binary layers (variant bin-clf or bin-full)")
     if a.lr is None:
@@ -483,6 +491,8 @@ def fit(a, ds, tr, va, n_classes, tag=""):
                          in_channels=ds.x.shape[1], in_bits=a.in_bits, stem=a.stem,
                          features=spec, hidden=[a.hidden] if a.hidden else None)
     init_input_layer(model, ds.x[tr], a, ds.meta["norm"])
+    if a.morph_drop:
+        model.join().morph_drop = float(a.morph_drop)
     bnn_torch.set_weight_flip(model, a.weight_flip)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=a.epochs)
