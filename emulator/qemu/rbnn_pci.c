@@ -562,7 +562,8 @@ static void rbnn_reset_hold(Object *obj, ResetType type)
  * live section, "<PCI address>/rbnn-array", while the VM runs: setup sends
  * the card's properties (the destination refuses other physics before any
  * row comes) and marks every row dirty; each iteration sends up to
- * RBNN_MIG_CHUNK bytes of dirty rows, clearing them; the core marks a row
+ * chunks of RBNN_MIG_CHUNK bytes of dirty rows, clearing them, as long
+ * as the rate limit allows; the core marks a row
  * dirty again whenever its state changes (programming, refresh, erase,
  * thresholds, stuck cells, read counts). The final stage, with the VM
  * stopped, sends the rows still dirty and the array's head (generator,
@@ -577,7 +578,7 @@ static void rbnn_reset_hold(Object *obj, ResetType type)
  *   RBNN_MIG_END     end of this part of the section
  */
 #define RBNN_MIG_VERSION    1
-#define RBNN_MIG_CHUNK      (1 * MiB)
+#define RBNN_MIG_CHUNK      (256 * KiB)
 #define RBNN_MIG_PARAMS     0x52425031u     /* "RBP1" */
 #define RBNN_MIG_ROWS       0x52425231u     /* "RBR1" */
 #define RBNN_MIG_HEAD       0x52424831u     /* "RBH1" */
@@ -663,24 +664,33 @@ static void rbnn_mig_save_cleanup(void *opaque)
     s->mig_buf = NULL;
 }
 
-/* Runs without the BQL in a migration, with it in savevm. */
+/*
+ * Runs without the BQL in a migration (taken for each chunk), with it in
+ * savevm. Sends chunks of dirty rows until the rate limit of this
+ * interval is reached or no row is dirty.
+ */
 static int rbnn_mig_save_iterate(QEMUFile *f, void *opaque)
 {
     RbnnState *s = opaque;
-    uint32_t n;
-    bool clean;
+    uint32_t n, total = 0;
+    bool clean = false;
 
-    {
-        BQL_LOCK_GUARD();
-        n = rbnn_mig_take_rows(s, RBNN_MIG_CHUNK);
-        clean = !rbnn_array_dirty_count(rbnn_arr(s));
-        s->mig_live_bytes += (n ? 8 + n * rbnn_mig_row_bytes(s) : 0) + 4;
-    }
-    if (n) {
+    while (!clean && !migration_rate_exceeded(f)) {
+        {
+            BQL_LOCK_GUARD();
+            n = rbnn_mig_take_rows(s, RBNN_MIG_CHUNK);
+            clean = !rbnn_array_dirty_count(rbnn_arr(s));
+            s->mig_live_bytes += n ? 8 + n * rbnn_mig_row_bytes(s) : 0;
+        }
+        if (!n) {
+            break;
+        }
         rbnn_mig_put_rows(f, s, n);
+        total += n;
     }
     qemu_put_be32(f, RBNN_MIG_END);
-    trace_rbnn_mig_iterate(rbnn_id(s), n, clean);
+    s->mig_live_bytes += 4;
+    trace_rbnn_mig_iterate(rbnn_id(s), total, clean);
     return clean;
 }
 
