@@ -21,6 +21,8 @@
  * it runs again. A card that is computing a command cannot be saved: the
  * migration (or savevm) fails with an error and can be retried when the
  * command has completed.
+ * The array migrates in a live section of its own, row by row while the
+ * VM runs, rows changed since sent again (see "migration" below).
  *
  * Properties (every field of struct rbnn_params; a property that is not
  * given keeps the default of rbnn_params_default()):
@@ -561,11 +563,11 @@ static void rbnn_reset_hold(Object *obj, ResetType type)
  * The array (about 9 MB at the defaults, up to 2.2 GB) migrates in its own
  * live section, "<PCI address>/rbnn-array", while the VM runs: setup sends
  * the card's properties (the destination refuses other physics before any
- * row comes) and marks every row dirty; each iteration sends up to
- * chunks of RBNN_MIG_CHUNK bytes of dirty rows, clearing them, as long
- * as the rate limit allows; the core marks a row
- * dirty again whenever its state changes (programming, refresh, erase,
- * thresholds, stuck cells, read counts). The final stage, with the VM
+ * row comes) and marks every row dirty; each iteration sends dirty rows in
+ * chunks of RBNN_MIG_CHUNK bytes, clearing them, as long as the rate
+ * limit allows; the core marks a row dirty again whenever its state
+ * changes (programming, refresh, erase, thresholds, stuck cells, read
+ * counts). The pending size is the dirty rows. The final stage, with the VM
  * stopped, sends the rows still dirty and the array's head (generator,
  * age, temperature), then the device's vmstate (PCI, MSI-X, registers:
  * a few KB) follows. No full copy of the array is made: rows go through
