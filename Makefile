@@ -214,18 +214,20 @@ test-fuzz: $(FUZZERS)
 		$(TEST_FUZZ_SECONDS) $(B)/fuzz $(FUZZERS)
 
 # make fuzz: the libFuzzer targets for longer (FUZZ_SECONDS each; the device
-# core FUZZ_DEV_SECONDS, an hour by default), QEMU's generic-fuzz on -device
-# rbnn for QEMU_FUZZ_SECONDS (its own clang --enable-fuzzing build of QEMU,
+# core FUZZ_DEV_SECONDS, an hour by default; both in CPU time of the fuzzer,
+# run.sh --cpu, not wall time, which a shared machine cuts short), QEMU's
+# generic-fuzz on -device rbnn for QEMU_FUZZ_SECONDS (its own clang --enable-fuzzing build of QEMU,
 # in $(RBNN_CACHE)/qemu-*/build-fuzz, built only here), then the guest ioctl
 # fuzzer for FUZZ_IOCTL_CALLS calls (5 M: about 17 min on Debian's kernel
 # under TCG).
+FUZZ_SECONDS ?= 600
 FUZZ_DEV_SECONDS ?= 3600
 QEMU_FUZZ_SECONDS ?= 600
 FUZZ_IOCTL_CALLS ?= 5000000
 FUZZ_IOCTL_SEED ?=
 fuzz: $(FUZZERS) qemu
-	tests/fuzz/run.sh $(FUZZ_SECONDS) $(B)/fuzz $(FUZZ_MODEL) $(FUZZ_WFDB)
-	tests/fuzz/run.sh $(FUZZ_DEV_SECONDS) $(B)/fuzz $(FUZZ_DEV)
+	tests/fuzz/run.sh --cpu $(FUZZ_SECONDS) $(B)/fuzz $(FUZZ_MODEL) $(FUZZ_WFDB)
+	tests/fuzz/run.sh --cpu $(FUZZ_DEV_SECONDS) $(B)/fuzz $(FUZZ_DEV)
 	tests/fuzz/qemu-generic-fuzz.sh $(QEMU_FUZZ_SECONDS) $(B)/fuzz
 	RBNN_QEMU=$$(head -n1 $(QEMU_PATHS)) tests/vm/fuzz-ioctl.sh $(FUZZ_IOCTL_CALLS) $(FUZZ_IOCTL_SEED)
 

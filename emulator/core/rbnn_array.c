@@ -47,7 +47,7 @@
 #endif
 
 #define RBNN_STATE_MAGIC	0x414e4252u	/* "RBNA" */
-#define RBNN_STATE_VERSION	2u
+#define RBNN_STATE_VERSION	3u
 #define RBNN_STATE_HDR		48u
 #define RBNN_STATE_GLOBALS	80u
 #define RBNN_STATE_ROW		48u
@@ -99,6 +99,13 @@ struct rbnn_array {
 	uint64_t *eff, *prog, *smask, *sval;
 	float *m0, *nu;		/* per cell, error model only */
 	uint64_t *tmp;		/* one row of scratch */
+
+	/*
+	 * Rows whose saved state (rbnn_array_save_row()) changed since the
+	 * embedding last took them: one bit per row, and their count.
+	 */
+	uint64_t *dirty;
+	size_t ndirty;
 };
 
 /* Programming settings resolved against the defaults. */
@@ -137,6 +144,17 @@ static inline uint64_t *row_words(uint64_t *plane, const struct rbnn_array *a,
 				  size_t idx)
 {
 	return plane + idx * a->words;
+}
+
+/* Row @idx's saved state changed (it must be sent again). */
+static inline void row_dirty(struct rbnn_array *a, size_t idx)
+{
+	uint64_t bit = 1ull << (idx % 64);
+
+	if (!(a->dirty[idx / 64] & bit)) {
+		a->dirty[idx / 64] |= bit;
+		a->ndirty++;
+	}
 }
 
 static inline uint64_t tail_mask(uint32_t nbits)
@@ -365,6 +383,7 @@ static inline void row_reads(struct rbnn_array *a, size_t idx, uint64_t n)
 {
 	struct rbnn_row *r = &a->row[idx];
 
+	row_dirty(a, idx);
 	r->reads = r->reads + n < r->reads ? UINT64_MAX : r->reads + n;
 	if (__builtin_expect(r->reads >= r->rd_next, 0)) {
 		while (r->rd_next <= r->reads && r->rd_next < UINT64_MAX / 2)
@@ -777,8 +796,10 @@ void rbnn_array_read(struct rbnn_array *a, uint32_t tile, uint32_t row,
 void rbnn_array_set_threshold(struct rbnn_array *a, uint32_t tile,
 			      uint32_t row, int32_t thr)
 {
-	if (row_ok(a, tile, row))
+	if (row_ok(a, tile, row)) {
 		a->row[row_index(a, tile, row)].thr = thr;
+		row_dirty(a, row_index(a, tile, row));
+	}
 }
 
 int32_t rbnn_array_threshold(const struct rbnn_array *a, uint32_t tile,
@@ -1036,6 +1057,7 @@ static void program_row(struct rbnn_array *a, size_t idx,
 	double w0 = r->wear, shift = row_shift(a, r);
 	uint32_t c;
 
+	row_dirty(a, idx);
 	r->cycles = c0 + a->p.wear_accel < c0 ? UINT64_MAX :
 		    c0 + a->p.wear_accel;
 	r->wear = w0 + s->wear;
@@ -1191,7 +1213,7 @@ void rbnn_array_erase(struct rbnn_array *a, uint32_t tile,
 		size_t idx = row_index(a, tile, i);
 
 		program_row(a, idx, zero, &s, NULL, cost);
-		a->row[idx].thr = 0;
+		a->row[idx].thr = 0;	/* dirty already */
 	}
 }
 
@@ -1245,6 +1267,7 @@ void rbnn_array_stick(struct rbnn_array *a, uint32_t tile, uint32_t row,
 	sm = row_words(a->smask, a, idx) + col / 64;
 	sv = row_words(a->sval, a, idx) + col / 64;
 	bit = 1ull << (col % 64);
+	row_dirty(a, idx);
 	if (!(*sm & bit) && value <= 1)
 		a->row[idx].stuck++;
 	else if ((*sm & bit) && value > 1)
@@ -1345,17 +1368,19 @@ struct rbnn_array *rbnn_array_new(const struct rbnn_params *p)
 	a->smask = calloc(words, sizeof(uint64_t));
 	a->sval = calloc(words, sizeof(uint64_t));
 	a->tmp = calloc(2 * a->words, sizeof(uint64_t));
+	a->dirty = calloc((a->nrows + 63) / 64, sizeof(uint64_t));
 	if (p->error_model) {
 		a->m0 = calloc(a->nrows * p->cols, sizeof(float));
 		a->nu = calloc(a->nrows * p->cols, sizeof(float));
 		a->sa_off = calloc((size_t)p->tiles * p->cols, sizeof(float));
 	}
 	if (!a->row || !a->tile_gen || !a->eff || !a->prog || !a->smask || !a->sval ||
-	    !a->tmp || (p->error_model && (!a->m0 || !a->nu || !a->sa_off))) {
+	    !a->tmp || !a->dirty || (p->error_model && (!a->m0 || !a->nu || !a->sa_off))) {
 		rbnn_array_free(a);
 		return NULL;
 	}
 	array_reset_cells(a);
+	rbnn_array_dirty_all(a);
 
 	rbnn_rng_seed(&a->rng, p->seed);
 	a->disturb = p->error_model && p->read_disturb > 0;
@@ -1420,6 +1445,7 @@ void rbnn_array_free(struct rbnn_array *a)
 	free(a->smask);
 	free(a->sval);
 	free(a->tmp);
+	free(a->dirty);
 	free(a->m0);
 	free(a->nu);
 	free(a->sa_off);
@@ -1429,33 +1455,102 @@ void rbnn_array_free(struct rbnn_array *a)
 /* ---- state ----------------------------------------------------------- */
 
 /*
- * Image layout, all little-endian:
+ * Image layout (version 3), all little-endian:
  *   header (48): magic, version, tiles, rows, cols, cell_mode, error_model,
  *                rsvd (u32 each), total size (u64), rsvd (u64)
  *   globals (80): rng s[4], rng spare (f64 bits), has_spare, next_err,
  *                 age, retention age, temperature (f64 bits)
- *   per row (40): cycles u64, t_prog f64 bits, thr i32, unverified u32,
- *                 t_prog_eff f64 bits, wear f64 bits, reads u64
- *   planes: prog, stuck mask, stuck values (rows x words u64 each)
- *   per cell (error model): m0 f32 bits, then nu f32 bits
- * The effective bits are derived and recomputed after a load.
+ *   then each row, in order (rbnn_array_row_state_size() bytes):
+ *     meta (48): cycles u64, t_prog f64 bits, thr i32, unverified u32,
+ *                t_prog_eff f64 bits, wear f64 bits, reads u64
+ *     prog, stuck mask, stuck values (words u64 each)
+ *     per cell (error model): m0 f32 bits (cols), then nu f32 bits (cols)
+ * Row-major, so that a migration can send rows one at a time (the header
+ * and globals being rbnn_array_save_head()). The effective bits, stuck
+ * counts and read-disturb thresholds are derived and recomputed on load.
  */
+
+static size_t row_state_size(const struct rbnn_array *a)
+{
+	size_t n = RBNN_STATE_ROW + 3 * (size_t)a->words * sizeof(uint64_t);
+
+	if (a->p.error_model)
+		n += 2 * (size_t)a->p.cols * sizeof(uint32_t);
+	return n;
+}
 
 static size_t state_size(const struct rbnn_array *a)
 {
-	size_t n = RBNN_STATE_HDR + RBNN_STATE_GLOBALS;
-
-	n += a->nrows * RBNN_STATE_ROW;
-	n += 3 * a->nrows * a->words * sizeof(uint64_t);
-	if (a->p.error_model)
-		n += 2 * a->nrows * a->p.cols * sizeof(uint32_t);
-	return n;
+	return RBNN_STATE_HDR + RBNN_STATE_GLOBALS +
+	       a->nrows * row_state_size(a);
 }
 
 size_t rbnn_array_state_size(const struct rbnn_array *a)
 {
 	return state_size(a);
 }
+
+size_t rbnn_array_row_state_size(const struct rbnn_array *a)
+{
+	return row_state_size(a);
+}
+
+size_t rbnn_array_head_size(void)
+{
+	return RBNN_STATE_HDR + RBNN_STATE_GLOBALS;
+}
+
+size_t rbnn_array_nrows(const struct rbnn_array *a)
+{
+	return a->nrows;
+}
+
+/* ---- dirty rows ------------------------------------------------------- */
+
+void rbnn_array_dirty_all(struct rbnn_array *a)
+{
+	size_t i, n = (a->nrows + 63) / 64;
+
+	for (i = 0; i < n; i++)
+		a->dirty[i] = ~0ull;
+	if (a->nrows % 64)
+		a->dirty[n - 1] = (1ull << (a->nrows % 64)) - 1;
+	a->ndirty = a->nrows;
+}
+
+size_t rbnn_array_dirty_count(const struct rbnn_array *a)
+{
+	return a->ndirty;
+}
+
+size_t rbnn_array_dirty_next(const struct rbnn_array *a, size_t from)
+{
+	size_t w;
+	uint64_t m;
+
+	if (from >= a->nrows || !a->ndirty)
+		return a->nrows;
+	w = from / 64;
+	m = a->dirty[w] & (~0ull << (from % 64));
+	while (!m) {
+		if (++w >= (a->nrows + 63) / 64)
+			return a->nrows;
+		m = a->dirty[w];
+	}
+	return w * 64 + (size_t)__builtin_ctzll(m);
+}
+
+void rbnn_array_dirty_clear(struct rbnn_array *a, size_t idx)
+{
+	uint64_t bit = 1ull << (idx % 64);
+
+	if (idx < a->nrows && (a->dirty[idx / 64] & bit)) {
+		a->dirty[idx / 64] &= ~bit;
+		a->ndirty--;
+	}
+}
+
+/* ---- encoding --------------------------------------------------------- */
 
 static uint8_t *put32(uint8_t *b, uint32_t v)
 {
@@ -1546,10 +1641,9 @@ static const uint8_t *get_floats(const uint8_t *b, float *f, size_t n)
 	return b;
 }
 
-void rbnn_array_save(const struct rbnn_array *a, void *buf)
+static void save_head(const struct rbnn_array *a, uint8_t *b)
 {
-	uint8_t *b = buf;
-	size_t i, words = a->nrows * a->words;
+	size_t i;
 
 	b = put32(b, RBNN_STATE_MAGIC);
 	b = put32(b, RBNN_STATE_VERSION);
@@ -1569,76 +1663,111 @@ void rbnn_array_save(const struct rbnn_array *a, void *buf)
 	b = put64(b, a->next_err);
 	b = putf64(b, a->age);
 	b = putf64(b, a->eff_age);
-	b = putf64(b, a->temp_c);
+	putf64(b, a->temp_c);
+}
 
-	for (i = 0; i < a->nrows; i++) {
-		const struct rbnn_row *r = &a->row[i];
+static void save_row(const struct rbnn_array *a, size_t i, uint8_t *b)
+{
+	const struct rbnn_row *r = &a->row[i];
+	size_t cells = (size_t)a->p.cols;
 
-		b = put64(b, r->cycles);
-		b = putf64(b, r->t_prog);
-		b = put32(b, (uint32_t)r->thr);
-		b = put32(b, r->unverified);
-		b = putf64(b, r->t_prog_eff);
-		b = putf64(b, r->wear);
-		b = put64(b, r->reads);
-	}
-	b = put_plane(b, a->prog, words);
-	b = put_plane(b, a->smask, words);
-	b = put_plane(b, a->sval, words);
+	b = put64(b, r->cycles);
+	b = putf64(b, r->t_prog);
+	b = put32(b, (uint32_t)r->thr);
+	b = put32(b, r->unverified);
+	b = putf64(b, r->t_prog_eff);
+	b = putf64(b, r->wear);
+	b = put64(b, r->reads);
+	b = put_plane(b, row_words(a->prog, a, i), a->words);
+	b = put_plane(b, row_words(a->smask, a, i), a->words);
+	b = put_plane(b, row_words(a->sval, a, i), a->words);
 	if (a->p.error_model) {
-		b = put_floats(b, a->m0, a->nrows * a->p.cols);
-		put_floats(b, a->nu, a->nrows * a->p.cols);
+		b = put_floats(b, a->m0 + i * cells, cells);
+		put_floats(b, a->nu + i * cells, cells);
 	}
 }
 
-/* Check the header and the values that must be sane before loading. */
-static int state_check(const struct rbnn_array *a, const uint8_t *b,
-		       size_t len)
+void rbnn_array_save_head(const struct rbnn_array *a, void *buf)
 {
-	uint32_t h[8];
+	save_head(a, buf);
+}
+
+void rbnn_array_save_row(const struct rbnn_array *a, size_t idx, void *buf)
+{
+	if (idx < a->nrows)
+		save_row(a, idx, buf);
+}
+
+void rbnn_array_save(const struct rbnn_array *a, void *buf)
+{
+	uint8_t *b = buf;
+	size_t i, rs = row_state_size(a);
+
+	save_head(a, b);
+	b += RBNN_STATE_HDR + RBNN_STATE_GLOBALS;
+	for (i = 0; i < a->nrows; i++, b += rs)
+		save_row(a, i, b);
+}
+
+/* Ages and temperature of a head image. */
+struct head_ages {
+	double age, eff_age, temp;
+};
+
+/* Check a header and globals image; 0 with its ages in @h if sane. */
+static int head_check(const struct rbnn_array *a, const uint8_t *b,
+		      struct head_ages *h)
+{
+	uint32_t v[8];
 	uint64_t size, has_spare;
-	double age, eff_age, temp, t, te, w;
 	size_t i;
 
-	if (len != state_size(a))
-		return -1;
 	for (i = 0; i < 8; i++)
-		b = get32(b, &h[i]);
+		b = get32(b, &v[i]);
 	b = get64(b, &size);
-	if (h[0] != RBNN_STATE_MAGIC || h[1] != RBNN_STATE_VERSION ||
-	    h[2] != a->p.tiles || h[3] != a->p.rows || h[4] != a->p.cols ||
-	    h[5] != a->p.cell_mode || h[6] != (uint32_t)a->p.error_model ||
-	    h[7] != 0 || size != len)
+	if (v[0] != RBNN_STATE_MAGIC || v[1] != RBNN_STATE_VERSION ||
+	    v[2] != a->p.tiles || v[3] != a->p.rows || v[4] != a->p.cols ||
+	    v[5] != a->p.cell_mode || v[6] != (uint32_t)a->p.error_model ||
+	    v[7] != 0 || size != state_size(a))
 		return -1;
 	b += 8 + 4 * 8 + 8;
 	b = get64(b, &has_spare);
-	b = getf64(b + 8, &age);
-	b = getf64(b, &eff_age);
-	b = getf64(b, &temp);
-	if (has_spare > 1 || !isfinite(age) || age < 0 ||
-	    !isfinite(eff_age) || eff_age < 0 || !isfinite(temp) ||
-	    temp < RBNN_TEMP_MIN_C || temp > RBNN_TEMP_MAX_C)
+	b = getf64(b + 8, &h->age);
+	b = getf64(b, &h->eff_age);
+	getf64(b, &h->temp);
+	if (has_spare > 1 || !isfinite(h->age) || h->age < 0 ||
+	    !isfinite(h->eff_age) || h->eff_age < 0 || !isfinite(h->temp) ||
+	    h->temp < RBNN_TEMP_MIN_C || h->temp > RBNN_TEMP_MAX_C)
 		return -1;
-	for (i = 0; i < a->nrows; i++) {
-		getf64(b + 8, &t);
-		getf64(b + 24, &te);
-		getf64(b + 32, &w);
-		if (!isfinite(t) || t < 0 || t > age || !isfinite(te) ||
-		    te < 0 || te > eff_age || !isfinite(w) || w < 0)
-			return -1;
-		b += RBNN_STATE_ROW;
-	}
 	return 0;
 }
 
-int rbnn_array_load(struct rbnn_array *a, const void *buf, size_t len)
+/* A row's ages are those of a moment no later than the array's age. */
+static bool row_ages_ok(double t, double te, double age, double eff_age)
 {
-	const uint8_t *b = buf;
-	size_t i, words = a->nrows * a->words;
-	uint64_t v;
+	return t <= age && te <= eff_age;
+}
 
-	if (!buf || state_check(a, b, len))
+/* Check a row image (no comparison with the array age). */
+static int row_check(const uint8_t *b, double *t, double *te)
+{
+	double w;
+
+	getf64(b + 8, t);
+	getf64(b + 24, te);
+	getf64(b + 32, &w);
+	if (!isfinite(*t) || *t < 0 || !isfinite(*te) || *te < 0 ||
+	    !isfinite(w) || w < 0)
 		return -1;
+	return 0;
+}
+
+static void load_head(struct rbnn_array *a, const uint8_t *b)
+{
+	size_t i;
+	uint64_t v;
+	double temp;
+
 	b += RBNN_STATE_HDR;
 	for (i = 0; i < 4; i++)
 		b = get64(b, &a->rng.s[i]);
@@ -1648,57 +1777,96 @@ int rbnn_array_load(struct rbnn_array *a, const void *buf, size_t len)
 	b = get64(b, &a->next_err);
 	b = getf64(b, &a->age);
 	b = getf64(b, &a->eff_age);
-	{
-		double temp;
-
-		b = getf64(b, &temp);
-		rbnn_array_set_temperature(a, temp);
-	}
-
-	for (i = 0; i < a->nrows; i++) {
-		struct rbnn_row *r = &a->row[i];
-		uint32_t thr;
-
-		b = get64(b, &r->cycles);
-		b = getf64(b, &r->t_prog);
-		b = get32(b, &thr);
-		r->thr = (int32_t)thr;
-		b = get32(b, &r->unverified);
-		b = getf64(b, &r->t_prog_eff);
-		b = getf64(b, &r->wear);
-		b = get64(b, &r->reads);
-		/* rd_next: the first doubling of n0 above the reads */
-		{
-			uint64_t n = r->reads;
-
-			row_reset_reads(a, r);
-			r->reads = n;
-			while (r->rd_next <= n && r->rd_next < UINT64_MAX / 2)
-				r->rd_next *= 2;
-			if (r->rd_next <= n)
-				r->rd_next = UINT64_MAX;
-		}
-	}
-	b = get_plane(b, a->prog, words);
-	b = get_plane(b, a->smask, words);
-	b = get_plane(b, a->sval, words);
-	if (a->p.error_model) {
-		b = get_floats(b, a->m0, a->nrows * a->p.cols);
-		get_floats(b, a->nu, a->nrows * a->p.cols);
-	}
-
-	/* Derived state: stuck counts, and every row's effective bits. */
-	a->gen++;
-	for (i = 0; i < a->nrows; i++) {
-		const uint64_t *sm = row_words(a->smask, a, i);
-		uint32_t w, n = 0;
-
-		for (w = 0; w < a->words; w++)
-			n += popcount64(sm[w]);
-		a->row[i].stuck = n;
-		row_invalidate(a, i);
-	}
+	getf64(b, &temp);
+	rbnn_array_set_temperature(a, temp);
 	if (!a->transient)
 		a->next_err = UINT64_MAX;
+	/* The effective bits follow the loaded age. */
+	a->gen++;
+}
+
+/* Load a checked row image into row @i, with its derived state. */
+static void load_row(struct rbnn_array *a, size_t i, const uint8_t *b)
+{
+	struct rbnn_row *r = &a->row[i];
+	size_t cells = (size_t)a->p.cols;
+	const uint64_t *sm = row_words(a->smask, a, i);
+	uint32_t thr, w, n = 0;
+	uint64_t reads;
+
+	b = get64(b, &r->cycles);
+	b = getf64(b, &r->t_prog);
+	b = get32(b, &thr);
+	r->thr = (int32_t)thr;
+	b = get32(b, &r->unverified);
+	b = getf64(b, &r->t_prog_eff);
+	b = getf64(b, &r->wear);
+	b = get64(b, &reads);
+	/* rd_next: the first doubling of n0 above the reads */
+	row_reset_reads(a, r);
+	r->reads = reads;
+	while (r->rd_next <= reads && r->rd_next < UINT64_MAX / 2)
+		r->rd_next *= 2;
+	if (r->rd_next <= reads)
+		r->rd_next = UINT64_MAX;
+	b = get_plane(b, row_words(a->prog, a, i), a->words);
+	b = get_plane(b, row_words(a->smask, a, i), a->words);
+	b = get_plane(b, row_words(a->sval, a, i), a->words);
+	if (a->p.error_model) {
+		b = get_floats(b, a->m0 + i * cells, cells);
+		get_floats(b, a->nu + i * cells, cells);
+	}
+	for (w = 0; w < a->words; w++)
+		n += popcount64(sm[w]);
+	r->stuck = n;
+	row_invalidate(a, i);
+	row_dirty(a, i);
+}
+
+int rbnn_array_load(struct rbnn_array *a, const void *buf, size_t len)
+{
+	const uint8_t *b = buf, *rows;
+	size_t i, rs = row_state_size(a);
+	struct head_ages h;
+	double t, te;
+
+	if (!buf || len != state_size(a) || head_check(a, b, &h))
+		return -1;
+	rows = b + RBNN_STATE_HDR + RBNN_STATE_GLOBALS;
+	for (i = 0; i < a->nrows; i++)
+		if (row_check(rows + i * rs, &t, &te) ||
+		    !row_ages_ok(t, te, h.age, h.eff_age))
+			return -1;
+	load_head(a, b);
+	for (i = 0; i < a->nrows; i++)
+		load_row(a, i, rows + i * rs);
+	return 0;
+}
+
+int rbnn_array_load_row(struct rbnn_array *a, size_t idx, const void *buf,
+			size_t len)
+{
+	double t, te;
+
+	if (!buf || idx >= a->nrows || len != row_state_size(a) ||
+	    row_check(buf, &t, &te))
+		return -1;
+	load_row(a, idx, buf);
+	return 0;
+}
+
+int rbnn_array_load_head(struct rbnn_array *a, const void *buf, size_t len)
+{
+	struct head_ages h;
+	size_t i;
+
+	if (!buf || len != rbnn_array_head_size() || head_check(a, buf, &h))
+		return -1;
+	/* Every row (loaded before) must be no younger than the array. */
+	for (i = 0; i < a->nrows; i++)
+		if (!row_ages_ok(a->row[i].t_prog, a->row[i].t_prog_eff,
+				 h.age, h.eff_age))
+			return -1;
+	load_head(a, buf);
 	return 0;
 }

@@ -183,9 +183,45 @@ double rbnn_array_retention_age(const struct rbnn_array *a);
 int rbnn_array_set_temperature(struct rbnn_array *a, double temp_c);
 double rbnn_array_temperature(const struct rbnn_array *a);
 
-/* Serialised state (for migration): size, save into buf, load from buf. */
+/*
+ * Serialised state: size, save into buf, load from buf (-1, nothing
+ * changed, if @buf is malformed or from an array of another geometry).
+ * The image is the head (header and globals: generator, age,
+ * temperature) followed by every row's state.
+ */
 size_t rbnn_array_state_size(const struct rbnn_array *a);
 void rbnn_array_save(const struct rbnn_array *a, void *buf);
 int rbnn_array_load(struct rbnn_array *a, const void *buf, size_t len);
+
+/*
+ * The same state a piece at a time, for a migration that sends rows
+ * while the array is in use: rows in any order, each as many times as it
+ * changed, then the head. rbnn_array_load_row() loads one row (-1,
+ * nothing changed, if @len or a value is wrong); rbnn_array_load_head()
+ * loads the head and checks every row against its age (-1, nothing
+ * changed, if the head is malformed, from another geometry, or older
+ * than a row), so it comes last.
+ */
+size_t rbnn_array_nrows(const struct rbnn_array *a);	/* tiles * rows */
+size_t rbnn_array_row_state_size(const struct rbnn_array *a);
+size_t rbnn_array_head_size(void);
+void rbnn_array_save_row(const struct rbnn_array *a, size_t idx, void *buf);
+void rbnn_array_save_head(const struct rbnn_array *a, void *buf);
+int rbnn_array_load_row(struct rbnn_array *a, size_t idx, const void *buf,
+			size_t len);
+int rbnn_array_load_head(struct rbnn_array *a, const void *buf, size_t len);
+
+/*
+ * Dirty rows: a row is marked whenever its saved state changes
+ * (programming, refresh, erase, thresholds, stuck cells, the read count
+ * that read disturb keeps, a load); aging and the generator change only
+ * the head. A new array has every row dirty. Index tile * rows + row.
+ * rbnn_array_dirty_next() returns the first dirty row >= @from, or
+ * rbnn_array_nrows() if there is none.
+ */
+void rbnn_array_dirty_all(struct rbnn_array *a);
+size_t rbnn_array_dirty_count(const struct rbnn_array *a);
+size_t rbnn_array_dirty_next(const struct rbnn_array *a, size_t from);
+void rbnn_array_dirty_clear(struct rbnn_array *a, size_t idx);
 
 #endif /* RBNN_ARRAY_H */

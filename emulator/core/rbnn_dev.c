@@ -2086,25 +2086,50 @@ static size_t regs_size(const struct rbnn_dev *d)
 	return s.off;
 }
 
-/* Registers, the card's properties, then the array (with its length). */
-size_t rbnn_dev_state_size(const struct rbnn_dev *d)
+/*
+ * Registers, the card's properties, then the array's image with its
+ * length (0 and no image in the "regs" form, where the embedding sends
+ * the array itself, rbnn_array_save_row()/_head()).
+ */
+static size_t state_size(const struct rbnn_dev *d, bool with_array)
 {
 	return regs_size(d) + rbnn_params_state_size() + 8 +
-	       rbnn_array_state_size(d->arr);
+	       (with_array ? rbnn_array_state_size(d->arr) : 0);
 }
 
-void rbnn_dev_save(const struct rbnn_dev *d, void *buf)
+static void state_save(const struct rbnn_dev *d, void *buf, bool with_array)
 {
 	struct rbnn_dev tmp = *d;
 	struct ser s = { .buf = buf };
-	uint64_t alen = rbnn_array_state_size(d->arr);
+	uint64_t alen = with_array ? rbnn_array_state_size(d->arr) : 0;
 
 	/* Encode little-endian internals (the CQE is kept in host order). */
 	ser_regs(&s, &tmp);
 	rbnn_params_save(&d->p, (uint8_t *)buf + s.off);
 	s.off += rbnn_params_state_size();
 	ser_u64(&s, &alen);
-	rbnn_array_save(d->arr, (uint8_t *)buf + s.off);
+	if (with_array)
+		rbnn_array_save(d->arr, (uint8_t *)buf + s.off);
+}
+
+size_t rbnn_dev_state_size(const struct rbnn_dev *d)
+{
+	return state_size(d, true);
+}
+
+void rbnn_dev_save(const struct rbnn_dev *d, void *buf)
+{
+	state_save(d, buf, true);
+}
+
+size_t rbnn_dev_regs_state_size(const struct rbnn_dev *d)
+{
+	return state_size(d, false);
+}
+
+void rbnn_dev_save_regs(const struct rbnn_dev *d, void *buf)
+{
+	state_save(d, buf, false);
 }
 
 /* Sanity of a loaded register state (no out-of-range ring indices). */
@@ -2138,8 +2163,8 @@ static bool regs_valid(const struct rbnn_dev *t, uint32_t tiles)
 	return true;
 }
 
-int rbnn_dev_load(struct rbnn_dev *d, const void *buf, size_t len,
-		  char *err, size_t errlen)
+static int state_load(struct rbnn_dev *d, const void *buf, size_t len,
+		      bool with_array, char *err, size_t errlen)
 {
 	struct rbnn_dev tmp = *d;
 	struct ser s = { .in = buf, .len = len };
@@ -2166,9 +2191,10 @@ int rbnn_dev_load(struct rbnn_dev *d, const void *buf, size_t len,
 	snprintf(err, errlen, "a malformed or other-version card state");
 	s.off += plen;
 	ser_u64(&s, &alen);
-	if (s.err || alen != len - s.off ||
-	    rbnn_array_load(d->arr, (const uint8_t *)buf + s.off,
-			    (size_t)alen))
+	if (s.err || alen != len - s.off)
+		goto fail;
+	if (with_array ? rbnn_array_load(d->arr, (const uint8_t *)buf + s.off,
+					 (size_t)alen) : alen != 0)
 		goto fail;
 	if (errlen)
 		err[0] = '\0';
@@ -2192,4 +2218,16 @@ int rbnn_dev_load(struct rbnn_dev *d, const void *buf, size_t len,
 fail:
 	free(tmp.tile_scrub_weak);
 	return -1;
+}
+
+int rbnn_dev_load(struct rbnn_dev *d, const void *buf, size_t len,
+		  char *err, size_t errlen)
+{
+	return state_load(d, buf, len, true, err, errlen);
+}
+
+int rbnn_dev_load_regs(struct rbnn_dev *d, const void *buf, size_t len,
+		       char *err, size_t errlen)
+{
+	return state_load(d, buf, len, false, err, errlen);
 }

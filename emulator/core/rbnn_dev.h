@@ -103,4 +103,15 @@ void rbnn_dev_save(const struct rbnn_dev *d, void *buf);
 int rbnn_dev_load(struct rbnn_dev *d, const void *buf, size_t len,
 		  char *err, size_t errlen);
 
+/*
+ * The same without the array ("regs" form: registers and properties),
+ * for an embedding that migrates the array row by row while the card
+ * runs (rbnn_array_save_row(), rbnn_array_dirty_next()). Loading it
+ * leaves the array as it is.
+ */
+size_t rbnn_dev_regs_state_size(const struct rbnn_dev *d);
+void rbnn_dev_save_regs(const struct rbnn_dev *d, void *buf);
+int rbnn_dev_load_regs(struct rbnn_dev *d, const void *buf, size_t len,
+		       char *err, size_t errlen);
+
 #endif /* RBNN_DEV_H */

@@ -21,6 +21,8 @@
  * it runs again. A card that is computing a command cannot be saved: the
  * migration (or savevm) fails with an error and can be retried when the
  * command has completed.
+ * The array migrates in a live section of its own, row by row while the
+ * VM runs, rows changed since sent again (see "migration" below).
  *
  * Properties (every field of struct rbnn_params; a property that is not
  * given keeps the default of rbnn_params_default()):
@@ -74,6 +76,7 @@
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
+#include "qemu/units.h"
 #include "qapi/error.h"
 #include "qapi/util.h"
 #include "qapi/visitor.h"
@@ -81,6 +84,8 @@
 #include "hw/pci/msix.h"
 #include "hw/pci/pcie.h"
 #include "hw/qdev-properties.h"
+#include "migration/qemu-file-types.h"
+#include "migration/register.h"
 #include "migration/vmstate.h"
 #include "qemu/error-report.h"
 #include "qom/object.h"
@@ -117,10 +122,21 @@ struct RbnnState {
     bool seed_given;    /* seed= on the command line, else derived */
     struct rbnn_dev *core;
 
-    /* Migration: the core's serialized state. */
+    /* Migration: the registers' serialized state (not the array). */
     uint8_t *state_buf;
     uint32_t state_len;
+    /* The array's own live section (rbnn_mig_*): name, bounce buffer. */
+    char *mig_id;
+    uint8_t *mig_buf;
+    size_t mig_cursor;          /* where the next iteration looks */
+    /* Bytes of the last outgoing migration, for x-mig-* and traces. */
+    uint64_t mig_live_bytes;    /* setup and iterations, VM running */
+    uint64_t mig_final_bytes;   /* the final stage, VM stopped */
+    uint64_t mig_final_rows;
 };
+
+static void rbnn_mig_register(RbnnState *s);
+static void rbnn_mig_unregister(RbnnState *s);
 
 /* ---- host interface for the core ------------------------------------- */
 
@@ -458,6 +474,7 @@ static void rbnn_realize(PCIDevice *pdev, Error **errp)
     if (pdev->exp.exp_cap) {
         pcie_cap_flr_init(pdev);
     }
+    rbnn_mig_register(s);
     return;
 
 fail:
@@ -493,6 +510,7 @@ static void rbnn_exit(PCIDevice *pdev)
         qemu_del_vm_change_state_handler(s->vmstate_entry);
         s->vmstate_entry = NULL;
     }
+    rbnn_mig_unregister(s);
     msix_unuse_all_vectors(pdev);
     msix_uninit_exclusive_bar(pdev);
     rbnn_dev_free(s->core);
@@ -541,6 +559,306 @@ static void rbnn_reset_hold(Object *obj, ResetType type)
 
 /* ---- migration -------------------------------------------------------- */
 
+/*
+ * The array (about 9 MB at the defaults, up to 2.2 GB) migrates in its own
+ * live section, "<PCI address>/rbnn-array", while the VM runs: setup sends
+ * the card's properties (the destination refuses other physics before any
+ * row comes) and marks every row dirty; each iteration sends dirty rows in
+ * chunks of RBNN_MIG_CHUNK bytes, clearing them, as long as the rate
+ * limit allows; the core marks a row dirty again whenever its state
+ * changes (programming, refresh, erase, thresholds, stuck cells, read
+ * counts). The pending size is the dirty rows. The final stage, with the VM
+ * stopped, sends the rows still dirty and the array's head (generator,
+ * age, temperature), then the device's vmstate (PCI, MSI-X, registers:
+ * a few KB) follows. No full copy of the array is made: rows go through
+ * a bounce buffer of RBNN_MIG_CHUNK bytes.
+ *
+ * Records of the section, each a be32 tag:
+ *   RBNN_MIG_PARAMS  be32 length, the properties (rbnn_params_save())
+ *   RBNN_MIG_ROWS    be32 count, then count x (be32 index, row state)
+ *   RBNN_MIG_HEAD    be32 length, the head (rbnn_array_save_head())
+ *   RBNN_MIG_END     end of this part of the section
+ */
+#define RBNN_MIG_VERSION    1
+#define RBNN_MIG_CHUNK      (256 * KiB)
+#define RBNN_MIG_PARAMS     0x52425031u     /* "RBP1" */
+#define RBNN_MIG_ROWS       0x52425231u     /* "RBR1" */
+#define RBNN_MIG_HEAD       0x52424831u     /* "RBH1" */
+#define RBNN_MIG_END        0x52424531u     /* "RBE1" */
+
+static struct rbnn_array *rbnn_arr(RbnnState *s)
+{
+    return rbnn_dev_array(s->core);
+}
+
+static size_t rbnn_mig_row_bytes(RbnnState *s)
+{
+    return 4 + rbnn_array_row_state_size(rbnn_arr(s));
+}
+
+/*
+ * Copy up to @max bytes of dirty rows, from @s->mig_cursor on (wrapping
+ * once), into the bounce buffer, clearing them; the caller holds the BQL.
+ * Returns the number of rows.
+ */
+static uint32_t rbnn_mig_take_rows(RbnnState *s, size_t max)
+{
+    struct rbnn_array *a = rbnn_arr(s);
+    size_t nrows = rbnn_array_nrows(a), rb = rbnn_mig_row_bytes(s);
+    size_t idx, off = 0;
+    uint32_t n = 0;
+    bool wrapped = false;
+
+    while (off + rb <= max) {
+        idx = rbnn_array_dirty_next(a, s->mig_cursor);
+        if (idx >= nrows) {
+            if (wrapped || !rbnn_array_dirty_count(a)) {
+                break;
+            }
+            wrapped = true;
+            s->mig_cursor = 0;
+            continue;
+        }
+        stl_be_p(s->mig_buf + off, idx);
+        rbnn_array_save_row(a, idx, s->mig_buf + off + 4);
+        rbnn_array_dirty_clear(a, idx);
+        s->mig_cursor = idx + 1;
+        off += rb;
+        n++;
+    }
+    return n;
+}
+
+static void rbnn_mig_put_rows(QEMUFile *f, RbnnState *s, uint32_t n)
+{
+    qemu_put_be32(f, RBNN_MIG_ROWS);
+    qemu_put_be32(f, n);
+    qemu_put_buffer(f, s->mig_buf, n * rbnn_mig_row_bytes(s));
+}
+
+static int rbnn_mig_save_setup(QEMUFile *f, void *opaque, Error **errp)
+{
+    RbnnState *s = opaque;
+    size_t plen = rbnn_params_state_size();
+    g_autofree uint8_t *p = g_malloc(plen);
+
+    rbnn_params_save(rbnn_array_params(rbnn_arr(s)), p);
+    s->mig_buf = g_malloc(MAX(RBNN_MIG_CHUNK, rbnn_mig_row_bytes(s)));
+    s->mig_cursor = 0;
+    s->mig_live_bytes = 8 + plen + 4;
+    s->mig_final_bytes = 0;
+    s->mig_final_rows = 0;
+    rbnn_array_dirty_all(rbnn_arr(s));
+    qemu_put_be32(f, RBNN_MIG_PARAMS);
+    qemu_put_be32(f, plen);
+    qemu_put_buffer(f, p, plen);
+    qemu_put_be32(f, RBNN_MIG_END);
+    trace_rbnn_mig_setup(rbnn_id(s), rbnn_array_nrows(rbnn_arr(s)),
+                         rbnn_mig_row_bytes(s));
+    return 0;
+}
+
+static void rbnn_mig_save_cleanup(void *opaque)
+{
+    RbnnState *s = opaque;
+
+    g_free(s->mig_buf);
+    s->mig_buf = NULL;
+}
+
+/*
+ * Runs without the BQL in a migration (taken for each chunk), with it in
+ * savevm. Sends chunks of dirty rows until the rate limit of this
+ * interval is reached or no row is dirty.
+ */
+static int rbnn_mig_save_iterate(QEMUFile *f, void *opaque)
+{
+    RbnnState *s = opaque;
+    uint32_t n, total = 0;
+    bool clean = false;
+
+    while (!clean && !migration_rate_exceeded(f)) {
+        {
+            BQL_LOCK_GUARD();
+            n = rbnn_mig_take_rows(s, RBNN_MIG_CHUNK);
+            clean = !rbnn_array_dirty_count(rbnn_arr(s));
+            s->mig_live_bytes += n ? 8 + n * rbnn_mig_row_bytes(s) : 0;
+        }
+        if (!n) {
+            break;
+        }
+        rbnn_mig_put_rows(f, s, n);
+        total += n;
+    }
+    qemu_put_be32(f, RBNN_MIG_END);
+    s->mig_live_bytes += 4;
+    trace_rbnn_mig_iterate(rbnn_id(s), total, clean);
+    return clean;
+}
+
+static void rbnn_mig_pending(void *opaque, uint64_t *must_precopy,
+                             uint64_t *can_postcopy)
+{
+    RbnnState *s = opaque;
+    size_t n;
+
+    {
+        BQL_LOCK_GUARD();
+        n = rbnn_array_dirty_count(rbnn_arr(s));
+    }
+    *must_precopy += n * rbnn_mig_row_bytes(s) + rbnn_array_head_size();
+}
+
+/* VM stopped, BQL held: the rows still dirty, then the head. */
+static int rbnn_mig_save_complete(QEMUFile *f, void *opaque)
+{
+    RbnnState *s = opaque;
+    size_t hlen = rbnn_array_head_size();
+    g_autofree uint8_t *h = g_malloc(hlen);
+    uint64_t bytes = 0, rows = 0;
+    uint32_t n;
+
+    /*
+     * A command being computed cannot be saved: the device's vmstate,
+     * which comes right after this, refuses it (rbnn_pre_save, with an
+     * error that names the card).
+     */
+    if (rbnn_dev_computing(s->core)) {
+        qemu_put_be32(f, RBNN_MIG_END);
+        return qemu_file_get_error(f);
+    }
+    s->mig_cursor = 0;
+    while ((n = rbnn_mig_take_rows(s, RBNN_MIG_CHUNK))) {
+        rbnn_mig_put_rows(f, s, n);
+        bytes += 8 + n * rbnn_mig_row_bytes(s);
+        rows += n;
+    }
+    rbnn_array_save_head(rbnn_arr(s), h);
+    qemu_put_be32(f, RBNN_MIG_HEAD);
+    qemu_put_be32(f, hlen);
+    qemu_put_buffer(f, h, hlen);
+    qemu_put_be32(f, RBNN_MIG_END);
+    s->mig_final_bytes = bytes + 8 + hlen + 4;
+    s->mig_final_rows = rows;
+    trace_rbnn_mig_complete(rbnn_id(s), rows, s->mig_final_bytes,
+                            s->mig_live_bytes);
+    return qemu_file_get_error(f);
+}
+
+static int rbnn_mig_load_rows(QEMUFile *f, RbnnState *s)
+{
+    struct rbnn_array *a = rbnn_arr(s);
+    size_t len = rbnn_array_row_state_size(a);
+    g_autofree uint8_t *row = g_malloc(len);
+    uint32_t n = qemu_get_be32(f), i, idx;
+
+    for (i = 0; i < n; i++) {
+        idx = qemu_get_be32(f);
+        if (qemu_get_buffer(f, row, len) != len) {
+            return -EIO;
+        }
+        if (idx >= rbnn_array_nrows(a) ||
+            rbnn_array_load_row(a, idx, row, len)) {
+            error_report("%s: the incoming card state is refused: a "
+                         "malformed array row (%u)", rbnn_id(s), idx);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* A part of the section: records up to RBNN_MIG_END. */
+static int rbnn_mig_load(QEMUFile *f, void *opaque, int version_id)
+{
+    RbnnState *s = opaque;
+    struct rbnn_array *a = rbnn_arr(s);
+    char err[256];
+    uint32_t tag, len;
+    int r;
+
+    for (;;) {
+        tag = qemu_get_be32(f);
+        r = qemu_file_get_error(f);
+        if (r) {
+            return r;
+        }
+        switch (tag) {
+        case RBNN_MIG_END:
+            return 0;
+        case RBNN_MIG_ROWS:
+            r = rbnn_mig_load_rows(f, s);
+            if (r) {
+                return r;
+            }
+            break;
+        case RBNN_MIG_PARAMS:
+        case RBNN_MIG_HEAD: {
+            g_autofree uint8_t *b = NULL;
+
+            len = qemu_get_be32(f);
+            if (len != (tag == RBNN_MIG_HEAD ? rbnn_array_head_size()
+                                             : rbnn_params_state_size())) {
+                error_report("%s: the incoming card state is refused: a "
+                             "record of %u bytes", rbnn_id(s), len);
+                return -EINVAL;
+            }
+            b = g_malloc(len);
+            if (qemu_get_buffer(f, b, len) != len) {
+                return -EIO;
+            }
+            if (tag == RBNN_MIG_PARAMS) {
+                r = rbnn_params_compare_state(rbnn_array_params(a), b, len,
+                                              err, sizeof(err));
+            } else {
+                r = rbnn_array_load_head(a, b, len);
+                snprintf(err, sizeof(err), "a malformed array state");
+            }
+            if (r) {
+                error_report("%s: the incoming card state is refused: %s",
+                             rbnn_id(s), err);
+                return -EINVAL;
+            }
+            break;
+        }
+        default:
+            error_report("%s: the incoming card state is refused: unknown "
+                         "record 0x%x", rbnn_id(s), tag);
+            return -EINVAL;
+        }
+    }
+}
+
+static const SaveVMHandlers rbnn_mig_handlers = {
+    .save_setup = rbnn_mig_save_setup,
+    .save_cleanup = rbnn_mig_save_cleanup,
+    .save_live_iterate = rbnn_mig_save_iterate,
+    .save_live_complete_precopy = rbnn_mig_save_complete,
+    .state_pending_estimate = rbnn_mig_pending,
+    .state_pending_exact = rbnn_mig_pending,
+    .load_state = rbnn_mig_load,
+};
+
+/* The section is named after the card's place, as vfio's are. */
+static void rbnn_mig_register(RbnnState *s)
+{
+    g_autofree char *oid = vmstate_if_get_id(VMSTATE_IF(s));
+
+    s->mig_id = oid ? g_strdup_printf("%s/rbnn-array", oid)
+                    : g_strdup("rbnn-array");
+    register_savevm_live(s->mig_id, VMSTATE_INSTANCE_ID_ANY, RBNN_MIG_VERSION,
+                         &rbnn_mig_handlers, s);
+}
+
+static void rbnn_mig_unregister(RbnnState *s)
+{
+    if (s->mig_id) {
+        unregister_savevm(VMSTATE_IF(s), "rbnn-array", s);
+        g_free(s->mig_id);
+        s->mig_id = NULL;
+    }
+}
+
+/* The device's own vmstate: PCI, MSI-X and the registers, no array. */
 static int rbnn_pre_save(void *opaque)
 {
     RbnnState *s = opaque;
@@ -553,14 +871,11 @@ static int rbnn_pre_save(void *opaque)
                      rbnn_id(s));
         return -EBUSY;
     }
-    n = rbnn_dev_state_size(s->core);
-    if (n > UINT32_MAX) {
-        return -EINVAL;
-    }
+    n = rbnn_dev_regs_state_size(s->core);
     g_free(s->state_buf);
     s->state_buf = g_malloc(n);
     s->state_len = n;
-    rbnn_dev_save(s->core, s->state_buf);
+    rbnn_dev_save_regs(s->core, s->state_buf);
     return 0;
 }
 
@@ -588,8 +903,8 @@ static int rbnn_post_load(void *opaque, int version_id)
 {
     RbnnState *s = opaque;
     char err[256];
-    int r = rbnn_dev_load(s->core, s->state_buf, s->state_len, err,
-                          sizeof(err));
+    int r = rbnn_dev_load_regs(s->core, s->state_buf, s->state_len, err,
+                               sizeof(err));
 
     g_free(s->state_buf);
     s->state_buf = NULL;
@@ -605,9 +920,12 @@ static int rbnn_post_load(void *opaque, int version_id)
 
 static const VMStateDescription vmstate_rbnn = {
     .name = TYPE_RBNN,
-    /* 3: the core's state version 4 (the card's properties in it). */
-    .version_id = 3,
-    .minimum_version_id = 3,
+    /*
+     * 4: the registers and properties only; the array comes in the live
+     * section (core array state version 3, row by row).
+     */
+    .version_id = 4,
+    .minimum_version_id = 4,
     .pre_save = rbnn_pre_save,
     .post_save = rbnn_post_save,
     .pre_load = rbnn_pre_load,
@@ -735,6 +1053,15 @@ static void rbnn_set_age(Object *obj, Visitor *v, const char *name,
         return;
     }
     rbnn_array_advance_age(a, age - rbnn_array_age(a));
+}
+
+/* x-mig-*: bytes and rows of the last outgoing migration (read only). */
+static void rbnn_get_mig_stat(Object *obj, Visitor *v, const char *name,
+                              void *opaque, Error **errp)
+{
+    uint64_t val = *(uint64_t *)((char *)obj + (uintptr_t)opaque);
+
+    visit_type_uint64(v, name, &val, errp);
 }
 
 /* seed: a uint64 that remembers it was given (else realize derives one). */
@@ -933,6 +1260,21 @@ static void rbnn_class_init(ObjectClass *klass, RBNN_CLASS_DATA *data)
                               rbnn_get_age, rbnn_set_age, NULL, NULL);
     object_class_property_set_description(klass, "age-s",
         "array age, s (run time: moves forward only)");
+    object_class_property_add(klass, "x-mig-live-bytes", "uint64",
+                              rbnn_get_mig_stat, NULL, NULL,
+                              (void *)offsetof(RbnnState, mig_live_bytes));
+    object_class_property_set_description(klass, "x-mig-live-bytes",
+        "array bytes the last migration sent while the VM ran");
+    object_class_property_add(klass, "x-mig-final-bytes", "uint64",
+                              rbnn_get_mig_stat, NULL, NULL,
+                              (void *)offsetof(RbnnState, mig_final_bytes));
+    object_class_property_set_description(klass, "x-mig-final-bytes",
+        "array bytes the last migration sent with the VM stopped");
+    object_class_property_add(klass, "x-mig-final-rows", "uint64",
+                              rbnn_get_mig_stat, NULL, NULL,
+                              (void *)offsetof(RbnnState, mig_final_rows));
+    object_class_property_set_description(klass, "x-mig-final-rows",
+        "array rows the last migration sent with the VM stopped");
     dc->vmsd = &vmstate_rbnn;
 }
 

@@ -2680,6 +2680,226 @@ static void test_migration_error_model(void)
     qtest_shutdown(dst_qs);
 }
 
+/*
+ * Live migration of the array (its own section, iterated while the VM
+ * runs): at the defaults (16 x 256 x 256, error model on, about 9 MB of
+ * array state) the migration is slowed to 2 MB/s while programs rewrite
+ * rows that were already sent; the rows go again, and at the end only
+ * what is dirty at the stop goes with the VM stopped. The card's
+ * x-mig-* counters give the bytes of each stage; the results on the
+ * destination (reads with transient errors, so the generator's state
+ * counts too) are bit-identical to those of a card that stayed put.
+ */
+#define MIG_LIVE_PROPS  "-device rbnn,id=card,addr=04.0,seed=13,read-ber=1e-3"
+#define MIG_LIVE_CARD   "/machine/peripheral/card"
+#define MIG_LIVE_TILES  3       /* tiles programmed and read back */
+#define MIG_LIVE_PROGS  16      /* programs during the iteration */
+#define MIG_LIVE_N      16      /* rows of each */
+#define MIG_LIVE_ROWB   (256 / 8)
+/* per row sent: index, meta, 3 bit planes, m0 and nu per cell */
+#define MIG_LIVE_REC    (4 + 48 + 3 * MIG_LIVE_ROWB + 8 * 256)
+#define MIG_LIVE_NROWS  (16 * 256)
+
+static uint64_t qom_get_u64(QTestState *qts, const char *id,
+                            const char *prop);
+
+static void mig_set(QTestState *qts, int64_t bw, int64_t downtime_ms)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'migrate-set-parameters', "
+                           "'arguments': { 'max-bandwidth': %" PRId64 ", "
+                           "'downtime-limit': %" PRId64 " } }",
+                           bw, downtime_ms);
+
+    g_assert(qdict_haskey(rsp, "return"));
+    qobject_unref(rsp);
+}
+
+static const char *mig_status(QTestState *qts, QDict **rsp)
+{
+    *rsp = qtest_qmp(qts, "{ 'execute': 'query-migrate' }");
+    return qdict_get_try_str(qdict_get_qdict(*rsp, "return"), "status");
+}
+
+/* Program i of the iteration: tiles 0 and 1, rows sent before. */
+static void mig_live_prog(Card *c, uint64_t buf, unsigned int i,
+                          const uint8_t *data)
+{
+    const size_t n = MIG_LIVE_N * MIG_LIVE_ROWB;
+    struct rbnn_hw_cmd cmd = cmd_rows(RBNN_OP_PROGRAM_ROWS, i % 2,
+                                      (i / 2) * MIG_LIVE_N, MIG_LIVE_N,
+                                      buf, n);
+    struct rbnn_hw_cqe e;
+
+    qtest_memwrite(c->qts, buf, data + i * n, n);
+    e = card_do(c, &cmd);
+    g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+}
+
+/* Before: tiles 0..MIG_LIVE_TILES-1 programmed whole. */
+static void mig_live_before(Card *c, uint64_t buf, const uint8_t *data)
+{
+    const size_t n = 256 * MIG_LIVE_ROWB;
+    unsigned int t;
+
+    card_rings(c, 8, 8);
+    for (t = 0; t < MIG_LIVE_TILES; t++) {
+        struct rbnn_hw_cmd cmd = cmd_rows(RBNN_OP_PROGRAM_ROWS, t, 0, 256,
+                                          buf, n);
+        struct rbnn_hw_cqe e;
+
+        qtest_memwrite(c->qts, buf, data + t * n, n);
+        e = card_do(c, &cmd);
+        g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+    }
+}
+
+/* After: every row of those tiles read twice (errors drawn each time). */
+static void mig_live_after(Card *c, uint64_t out, uint8_t *back)
+{
+    const size_t n = 256 * MIG_LIVE_ROWB;
+    unsigned int t, k;
+
+    for (k = 0; k < 2; k++) {
+        for (t = 0; t < MIG_LIVE_TILES; t++) {
+            struct rbnn_hw_cmd cmd = cmd_rows(RBNN_OP_READ_ROWS, t, 0, 256,
+                                              out, n);
+            struct rbnn_hw_cqe e = card_do(c, &cmd);
+
+            g_assert_cmpuint(st(&e), ==, RBNN_STATUS_OK);
+            qtest_memread(c->qts, out, back + (k * MIG_LIVE_TILES + t) * n,
+                          n);
+        }
+    }
+}
+
+static void test_migration_live(void)
+{
+    g_autofree char *uri = g_strdup_printf("unix:%s/rbnn-mig-live-%d.sock",
+                                           g_get_tmp_dir(), getpid());
+    g_autofree char *dst_args = g_strdup_printf("%s -incoming %s",
+                                                MIG_LIVE_PROPS, uri);
+    const size_t tile_b = 256 * MIG_LIVE_ROWB;
+    const size_t prog_b = MIG_LIVE_N * MIG_LIVE_ROWB;
+    const size_t rd_b = 2 * MIG_LIVE_TILES * tile_b;
+    g_autofree uint8_t *before = g_malloc(MIG_LIVE_TILES * tile_b);
+    g_autofree uint8_t *during = g_malloc(MIG_LIVE_PROGS * prog_b);
+    g_autofree uint8_t *ref = g_malloc(rd_b), *got = g_malloc(rd_b);
+    uint64_t buf, out, live, final, rows, sent_min;
+    QOSState *src_qs, *dst_qs;
+    Card c, dst;
+    gint64 end;
+    QDict *rsp, *ret;
+    const char *sts;
+    unsigned int i, in_iter = 0;
+
+    fill_random(before, MIG_LIVE_TILES * tile_b);
+    fill_random(during, MIG_LIVE_PROGS * prog_b);
+
+    /* the card that stays put */
+    card_attach(&c, boot(MIG_LIVE_PROPS), DEVFN0);
+    buf = galloc(&c, tile_b);
+    out = galloc(&c, tile_b);
+    mig_live_before(&c, buf, before);
+    for (i = 0; i < MIG_LIVE_PROGS; i++) {
+        mig_live_prog(&c, buf, i, during);
+    }
+    mig_live_after(&c, out, ref);
+    card_detach(&c);
+    qtest_shutdown(c.qs);
+    g_assert_cmpuint(bits_differ(ref, before, MIG_LIVE_TILES * tile_b), >, 0);
+
+    /* the same, the programs written while the array migrates */
+    src_qs = boot(MIG_LIVE_PROPS);
+    card_attach(&c, src_qs, DEVFN0);
+    g_assert_cmpuint(galloc(&c, tile_b), ==, buf);
+    g_assert_cmpuint(galloc(&c, tile_b), ==, out);
+    mig_live_before(&c, buf, before);
+    dst_qs = boot(dst_args);
+    mig_set(src_qs->qts, 2 * 1024 * 1024, 10);
+    rsp = qtest_qmp(src_qs->qts, "{ 'execute': 'migrate', 'arguments': "
+                    "{ 'uri': %s } }", uri);
+    g_assert(qdict_haskey(rsp, "return"));
+    qobject_unref(rsp);
+    /* tiles 0 and 1 sent (the rows go in order) before they change */
+    end = g_get_monotonic_time() + WAIT_US;
+    while (qom_get_u64(src_qs->qts, MIG_LIVE_CARD, "x-mig-live-bytes") <
+           2 * 256 * MIG_LIVE_REC) {
+        g_assert(g_get_monotonic_time() < end);
+        g_usleep(10000);
+    }
+    for (i = 0; i < MIG_LIVE_PROGS; i++) {
+        sts = mig_status(src_qs->qts, &rsp);
+        in_iter += !g_strcmp0(sts, "active");
+        qobject_unref(rsp);
+        mig_live_prog(&c, buf, i, during);
+    }
+    g_test_message("%u of %u programs written while the array migrated",
+                   in_iter, MIG_LIVE_PROGS);
+    /* at 2 MB/s the iteration lasts seconds: all of them were */
+    g_assert_cmpuint(in_iter, ==, MIG_LIVE_PROGS);
+    /* now let it end, with at most about 10 ms of downtime at 64 MB/s */
+    mig_set(src_qs->qts, 64 * 1024 * 1024, 10);
+    end = g_get_monotonic_time() + WAIT_US;
+    for (;;) {
+        sts = mig_status(src_qs->qts, &rsp);
+        if (!g_strcmp0(sts, "completed")) {
+            break;
+        }
+        g_assert(g_strcmp0(sts, "failed") && g_strcmp0(sts, "cancelled"));
+        g_assert(g_get_monotonic_time() < end);
+        qobject_unref(rsp);
+        g_usleep(10000);
+    }
+    ret = qdict_get_qdict(rsp, "return");
+    live = qom_get_u64(src_qs->qts, MIG_LIVE_CARD, "x-mig-live-bytes");
+    final = qom_get_u64(src_qs->qts, MIG_LIVE_CARD, "x-mig-final-bytes");
+    rows = qom_get_u64(src_qs->qts, MIG_LIVE_CARD, "x-mig-final-rows");
+    g_test_message("array: %" PRIu64 " bytes while running, %" PRIu64
+                   " bytes (%" PRIu64 " rows) with the VM stopped; "
+                   "migration %" PRId64 " ms, downtime %" PRId64 " ms, "
+                   "%" PRId64 " bytes in all",
+                   live, final, rows, qdict_get_try_int(ret, "total-time", -1),
+                   qdict_get_try_int(ret, "downtime", -1),
+                   qdict_get_try_int(qdict_get_qdict(ret, "ram"),
+                                     "transferred", -1));
+    qobject_unref(rsp);
+    /* every row once, and the rewritten ones again, before the stop */
+    sent_min = (uint64_t)(MIG_LIVE_NROWS + MIG_LIVE_PROGS * MIG_LIVE_N) *
+               MIG_LIVE_REC;
+    g_assert_cmpuint(live + final, >=, sent_min);
+    g_assert_cmpuint(live, >=, (uint64_t)MIG_LIVE_NROWS * MIG_LIVE_REC);
+    /* with the VM stopped: a small part (the rows of a 10 ms budget) */
+    g_assert_cmpuint(rows, <=, MIG_LIVE_NROWS / 8);
+    g_assert_cmpuint(final, <, (uint64_t)MIG_LIVE_NROWS * MIG_LIVE_REC / 8);
+
+    migrate_allocator(&src_qs->alloc, &dst_qs->alloc);
+    unlink(uri + strlen("unix:"));
+    dst = c;
+    dst.qs = dst_qs;
+    dst.qts = dst_qs->qts;
+    dst.dev = qpci_device_find(dst_qs->pcibus, DEVFN0);
+    g_assert(dst.dev != NULL);
+    end = g_get_monotonic_time() + WAIT_US;
+    for (;;) {
+        bool running;
+
+        rsp = qtest_qmp(dst.qts, "{ 'execute': 'query-status' }");
+        running = qdict_get_bool(qdict_get_qdict(rsp, "return"), "running");
+        qobject_unref(rsp);
+        if (running) {
+            break;
+        }
+        g_assert(g_get_monotonic_time() < end);
+        g_usleep(10000);
+    }
+    mig_live_after(&dst, out, got);
+    g_assert_cmpmem(got, rd_b, ref, rd_b);
+    g_free(dst.dev);
+    g_free(c.dev);
+    qtest_shutdown(src_qs);
+    qtest_shutdown(dst_qs);
+}
+
 /* Wait until the QMP job @id has concluded, then dismiss it. */
 static void job_wait(QTestState *qts, const char *id)
 {
@@ -3124,6 +3344,7 @@ int main(int argc, char **argv)
                     test_migration_params_mismatch);
     g_test_add_func("/rbnn/migration/error-model", test_migration_error_model);
     g_test_add_func("/rbnn/migration/savevm-loadvm", test_savevm_loadvm);
+    g_test_add_func("/rbnn/migration/live", test_migration_live);
     g_test_add_func("/rbnn/seed-per-card", test_seed_per_card);
     g_test_add_func("/rbnn/msix/disabled", test_msix_disabled);
     g_test_add_func("/rbnn/dma/targets", test_dma_targets);

@@ -21,7 +21,9 @@
  *     slices with budgets from the input (rbnn_dev_work_slice), time
  *     advancing with the requested timer fired (rbnn_dev_timer), resets,
  *     and save/load of the device state with the blob as saved, with
- *     bytes flipped or truncated (rbnn_dev_save/rbnn_dev_load).
+ *     bytes flipped or truncated (rbnn_dev_save/rbnn_dev_load), and the
+ *     pieces a live migration sends: one array row, the array head, the
+ *     registers' state (rbnn_array_save_row/_head, rbnn_dev_save_regs).
  * Invariants (any violation traps):
  *   - interrupts name an existing vector; DMA stays within what a buffer
  *     descriptor can describe;
@@ -29,7 +31,8 @@
  *     stay below the ring sizes while enabled;
  *   - a state saved while no command is being computed loads back into
  *     the device and saves again to the same bytes; a rejected blob leaves
- *     the register state as it was;
+ *     the register state as it was; so does a row, head or registers'
+ *     state loaded back as saved, or refused;
  *   - the card drains: after the input, work and timers come to rest.
  *
  * Build and run (Makefile, targets test-fuzz and fuzz):
@@ -479,13 +482,125 @@ static void consume(struct fake *f)
 	wr(f, RBNN_REG_CQ_HEAD, t);
 }
 
+/*
+ * The pieces a live migration sends (emulator/qemu/rbnn_pci.c), as a
+ * destination takes them: every row of the device's array into a fresh
+ * array of the same properties, one row again (@piece 0), then the head;
+ * or the registers' state into the device itself (@piece 2). As saved,
+ * each is accepted and the copy's image is the device's (the registers'
+ * state is refused while a command is computed); with a byte flipped or a
+ * wrong length, each load is refused leaving things as they were, or is
+ * accepted. The device's array is never changed.
+ */
+static void piece_array(struct fake *f, struct in *in, uint8_t mode)
+{
+	struct rbnn_array *ar = rbnn_dev_array(f->d);
+	struct rbnn_array *z = rbnn_array_new(rbnn_array_params(ar));
+	size_t rl = rbnn_array_row_state_size(ar), hl = rbnn_array_head_size();
+	size_t an = rbnn_array_state_size(ar), idx, i, m;
+	uint8_t *row = malloc(rl), *head = malloc(hl);
+	uint8_t *z0 = malloc(an), *z1 = malloc(an), *ai = malloc(an);
+	bool bad = mode & 0x80, head_bad = bad && mode / 4 % 3 == 1;
+	int r;
+
+	CHECK(z && row && head && z0 && z1 && ai);
+	idx = u16(in) % rbnn_array_nrows(ar);
+	for (i = 0; i < rbnn_array_nrows(ar); i++) {
+		rbnn_array_save_row(ar, i, row);
+		CHECK(!rbnn_array_load_row(z, i, row, rl));
+	}
+	/* one row again, as saved or damaged */
+	rbnn_array_save_row(ar, idx, row);
+	m = rl;
+	if (bad && !head_bad) {
+		if (mode & 1)
+			m = u16(in) % rl;
+		else
+			row[u16(in) % rl] ^= u8(in) | 1;
+	}
+	rbnn_array_save(z, z0);
+	r = rbnn_array_load_row(z, idx, row, m);
+	rbnn_array_save(z, z1);
+	CHECK(!r || !memcmp(z0, z1, an));
+	CHECK(!r || bad);
+	/* then the head */
+	rbnn_array_save_head(ar, head);
+	m = hl;
+	if (head_bad) {
+		if (mode & 1)
+			m = u16(in) % hl;
+		else
+			head[u16(in) % hl] ^= u8(in) | 1;
+	}
+	r = rbnn_array_load_head(z, head, m);
+	rbnn_array_save(z, z1);
+	if (r)
+		CHECK(bad);
+	if (!bad) {
+		rbnn_array_save(ar, ai);
+		CHECK(!memcmp(z1, ai, an));
+	}
+	rbnn_array_free(z);
+	free(row);
+	free(head);
+	free(z0);
+	free(z1);
+	free(ai);
+}
+
+static void save_load_piece(struct fake *f, struct in *in, uint8_t mode)
+{
+	bool computing = rbnn_dev_computing(f->d), bad = mode & 0x80;
+	size_t n = rbnn_dev_state_size(f->d), len, m;
+	uint8_t *a = malloc(n), *c = malloc(n), *b;
+	int r;
+
+	CHECK(a && c);
+	rbnn_dev_save(f->d, a);
+	if (mode / 4 % 3 != 2) {
+		piece_array(f, in, mode);
+		rbnn_dev_save(f->d, c);
+		CHECK(!memcmp(a, c, n));
+		free(a);
+		free(c);
+		return;
+	}
+	len = rbnn_dev_regs_state_size(f->d);
+	b = malloc(len);
+	CHECK(b);
+	rbnn_dev_save_regs(f->d, b);
+	m = len;
+	if (bad && (mode & 1))
+		m = u16(in) % len;
+	else if (bad)
+		b[u16(in) % len] ^= u8(in) | 1;
+	r = rbnn_dev_load_regs(f->d, b, m, NULL, 0);
+	CHECK(rbnn_dev_state_size(f->d) == n);
+	rbnn_dev_save(f->d, c);
+	if (r || !bad) {
+		CHECK(!memcmp(a, c, n));
+		CHECK(!r || bad || computing);
+	}
+	free(a);
+	free(b);
+	free(c);
+}
+
 static void save_load(struct fake *f, struct in *in)
 {
 	uint8_t mode = u8(in);
-	bool computing = rbnn_dev_computing(f->d);
-	size_t n = rbnn_dev_state_size(f->d), m;
-	uint8_t *a = malloc(n), *b = malloc(n);
+	bool computing;
+	size_t n, m;
+	uint8_t *a, *b;
 
+	if (mode & 0x40) {
+		save_load_piece(f, in, mode);
+		return;
+	}
+	computing = rbnn_dev_computing(f->d);
+	n = rbnn_dev_state_size(f->d);
+	a = malloc(n);
+	b = malloc(n);
 	CHECK(a && b);
 	rbnn_dev_save(f->d, a);
 	memcpy(b, a, n);
