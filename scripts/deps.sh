@@ -41,7 +41,7 @@ PKGS_build="$PKGS_run ccache xz-utils ca-certificates libcmocka-dev clang-14 lib
 # The Python package bnn (python/, make python, make test-python): a C
 # extension over libbnn built with Debian's setuptools against NumPy's C
 # API, pip to build and install the wheel, pytest for its tests.
-PKGS_python="$PKGS_run python3-dev python3-numpy python3-setuptools python3-wheel python3-pip python3-pytest"
+PKGS_python="$PKGS_run python3-dev python3-numpy python3-setuptools python3-wheel python3-pip python3-pytest python3-onnx"
 PKGS_qemu="libglib2.0-dev ninja-build python3-venv zlib1g-dev seabios qemu-system-data dpkg-dev"
 # VM test tier: guest initramfs (busybox, cpio, kmod's depmod/modprobe), the
 # kernel's compressed payloads (zstd, xz), out-of-tree module builds against

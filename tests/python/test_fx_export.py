@@ -1,0 +1,268 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR MIT
+"""tools/train/fx_export.py: PyTorch modules written in other ways than the
+project's nn.Sequential, exported to .bnn; libbnn's classes (bnn.Model
+.predict, cpu and emu backends) must equal the module's own on random
+inputs; unsupported nodes are named in the error."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools", "train"))
+sys.dont_write_bytecode = True
+import bnn_torch  # noqa: E402
+import fx_export  # noqa: E402
+
+import bnn  # noqa: E402
+
+L = 32
+
+
+def randomize_bn(model, seed=0):
+    """Batch-norm statistics and affine parameters away from the identity
+    (negative gammas too), so the folded thresholds matter."""
+    g = torch.Generator().manual_seed(seed)
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm1d):
+            n = m.num_features
+            with torch.no_grad():
+                m.running_mean.copy_(torch.randn(n, generator=g))
+                m.running_var.copy_(torch.rand(n, generator=g) * 4 + 0.5)
+                m.weight.copy_(torch.randn(n, generator=g))
+                m.bias.copy_(torch.randn(n, generator=g) * 0.2)
+    return model
+
+
+def inputs(n=300, c=1, seed=1):
+    return np.random.RandomState(seed).randn(n, c, L).astype(np.float32)
+
+
+def torch_classes(model, x):
+    model.eval()
+    with torch.no_grad():
+        return model(torch.from_numpy(x)).argmax(1).numpy()
+
+
+def libbnn_classes(path, x, backend="cpu"):
+    with bnn.Model(path, backend=backend) as m:
+        assert m.input_shape == x.shape[1:]
+        return m.predict(x)
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv = bnn_torch.BinaryConv1d(cin, cout, 5, padding=2)
+        self.bn = nn.BatchNorm1d(cout)
+        self.act = bnn_torch.Sign()
+        self.pool = nn.MaxPool1d(2)
+
+    def forward(self, x):
+        return self.pool(self.act(self.bn(self.conv(x))))
+
+
+class Nested(nn.Module):
+    """Nested submodules: a quantised stem, two blocks in a Sequential, a
+    head in its own module."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = bnn_torch.InputQuant(4)
+        self.stem.set_range(2.5)
+        self.features = nn.Sequential(Block(1, 8), Block(8, 8))
+        self.head = nn.Sequential(nn.Flatten(), bnn_torch.BinaryLinear(8 * (L // 4), 16),
+                                  nn.BatchNorm1d(16), bnn_torch.Sign(),
+                                  bnn_torch.BinaryLinear(16, 5))
+
+    def forward(self, x):
+        return self.head(self.features(self.stem(x)))
+
+
+class Functional(nn.Module):
+    """Functional calls in forward: sign_ste, F.max_pool1d, view."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv1d(2, 6, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm1d(6)
+        self.conv2 = bnn_torch.BinaryConv1d(6, 8, 3, padding=1)
+        self.bn2 = nn.BatchNorm1d(8)
+        self.fc = bnn_torch.BinaryLinear(8 * (L // 4), 3)
+
+    def forward(self, x):
+        x = F.max_pool1d(bnn_torch.sign_ste(self.bn1(self.conv1(x))), 2)
+        x = F.max_pool1d(bnn_torch.sign_ste(self.bn2(self.conv2(x))), kernel_size=2)
+        return self.fc(x.view(x.size(0), -1))
+
+
+class Looped(nn.Module):
+    """A ModuleList loop, torch.flatten and a last BN-free binary layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.q = bnn_torch.InputQuant(3)
+        self.q.set_range(2.0)
+        self.convs = nn.ModuleList([bnn_torch.BinaryConv1d(c, 8, 3, padding=1)
+                                    for c in (1, 8, 8)])
+        self.bns = nn.ModuleList([nn.BatchNorm1d(8) for _ in range(3)])
+        self.out = bnn_torch.BinaryLinear(8 * (L // 2), 4)
+        self.scale = bnn_torch.ScoreScale(8 * (L // 2))
+
+    def forward(self, x):
+        x = self.q(x)
+        for conv, bn in zip(self.convs, self.bns):
+            x = self._sign(bn(conv(x)))
+        x = F.max_pool1d(x, 2)
+        return self.scale(self.out(torch.flatten(x, 1)))
+
+    @staticmethod
+    def _sign(x):
+        return bnn_torch.sign_ste(x)
+
+
+class FloatNet(nn.Module):
+    """Float layers: conv + BN + relu, global average, linear with bias."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(1, 6, 5, padding=2)
+        self.bn = nn.BatchNorm1d(6)
+        self.gap = nn.AdaptiveAvgPool1d(1)
+        self.fc = nn.Linear(6, 3)
+
+    def forward(self, x):
+        x = self.gap(F.relu(self.bn(self.conv(x))))
+        return self.fc(x.flatten(1))
+
+
+@pytest.mark.parametrize("cls,channels", [(Nested, 1), (Functional, 2), (Looped, 1)])
+def test_binary_modules_match_pytorch(tmp_path, cls, channels):
+    torch.manual_seed(3)
+    model = randomize_bn(cls()).eval()
+    path = str(tmp_path / "m.bnn")
+    folded = fx_export.export_module(model, path, (channels, L), name=cls.__name__)
+    x = inputs(c=channels)
+    want = torch_classes(model, x)
+    assert len(set(want)) > 1, "the test model should not give one class for everything"
+    for backend in ("cpu", "emu"):
+        got = libbnn_classes(path, x, backend)
+        assert (got == want).all(), "%s on %s: %d of %d differ" % (
+            cls.__name__, backend, int((got != want).sum()), len(x))
+    assert any(d["kind"] in ("BCONV1D", "BDENSE") for d in folded["layers"])
+
+
+def test_float_module_matches_pytorch(tmp_path):
+    torch.manual_seed(4)
+    model = randomize_bn(FloatNet()).eval()
+    path = str(tmp_path / "f.bnn")
+    folded = fx_export.export_module(model, path, (1, L), classes=["a", "b", "c"])
+    assert [d["kind"] for d in folded["layers"]] == ["CONV1D", "ACT", "GLOBAL_AVG",
+                                                      "FLATTEN", "DENSE"]
+    x = inputs(1000)
+    want = torch_classes(model, x)
+    got = libbnn_classes(path, x)
+    # float rounding (BN folded into the conv) may flip a near tie
+    assert (got == want).mean() >= 0.995
+    assert bnn.Model(path).classes == ("a", "b", "c")
+
+
+def test_project_sequential_still_exports(tmp_path):
+    import models
+    torch.manual_seed(5)
+    model = randomize_bn(models.build("ecg", "bin-full", 4, 100, 5)).eval()
+    model[0].set_range(2.0)
+    path = str(tmp_path / "p.bnn")
+    fx_export.export_module(model, path, (1, 100))
+    x = np.random.RandomState(2).randn(200, 1, 100).astype(np.float32)
+    assert (libbnn_classes(path, x) == torch_classes(model, x)).all()
+
+
+class Residual(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(1, 1, 3, padding=1)
+        self.fc = nn.Linear(L, 2)
+
+    def forward(self, x):
+        return self.fc((x + self.conv(x)).flatten(1))
+
+
+class TorchSign(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(L, 2)
+
+    def forward(self, x):
+        return self.fc(torch.sign(x).flatten(1))
+
+
+class WithTanh(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Flatten(), nn.Linear(L, 4), nn.Tanh(), nn.Linear(4, 2))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+class Dilated(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(1, 2, 3, dilation=2)
+        self.fc = nn.Linear(2 * (L - 4), 2)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.conv(x), 1))
+
+
+class PoolBeforeBN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = bnn_torch.BinaryConv1d(1, 2, 3)
+        self.pool = nn.MaxPool1d(2)
+        self.bn = nn.BatchNorm1d(2)
+        self.fc = bnn_torch.BinaryLinear(2 * ((L - 2) // 2), 2)
+
+    def forward(self, x):
+        return self.fc(bnn_torch.sign_ste(self.bn(self.pool(self.conv(x)))).flatten(1))
+
+
+@pytest.mark.parametrize("cls,node,op", [
+    (Residual, "add", "call_function _operator.add"),
+    (TorchSign, "sign", "call_function torch.sign"),
+    (WithTanh, "body_2", "call_module body.2"),
+    (Dilated, "conv", "call_module conv"),
+    (PoolBeforeBN, "conv", "call_module conv"),
+])
+def test_unsupported_node_is_named(tmp_path, cls, node, op):
+    path = str(tmp_path / "u.bnn")
+    with pytest.raises(ValueError) as e:
+        fx_export.export_module(cls().eval(), path, (1, L))
+    msg = str(e.value)
+    assert "node %r (%s" % (node, op) in msg, msg
+    assert not os.path.exists(path)
+
+
+def test_output_not_a_chain(tmp_path):
+    class TwoOut(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(L, 2)
+
+        def forward(self, x):
+            y = x.flatten(1)
+            return self.fc(y), y
+
+    with pytest.raises(ValueError, match="output"):
+        fx_export.export_module(TwoOut(), str(tmp_path / "o.bnn"), (1, L))
+
+
+def test_wrong_class_names(tmp_path):
+    with pytest.raises(ValueError, match="3 class names for a model of 2 classes"):
+        fx_export.export_module(nn.Sequential(nn.Flatten(), nn.Linear(L, 2)),
+                                str(tmp_path / "c.bnn"), (1, L), classes=["a", "b", "c"])
