@@ -125,6 +125,32 @@ class Looped(nn.Module):
         return bnn_torch.sign_ste(x)
 
 
+class RawBinary(nn.Module):
+    """A binary convolution on the raw float input: a float CONV1D of +-1
+    weights on the host, as PyTorch computes it; a Sign of bits (a no-op)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = bnn_torch.BinaryConv1d(1, 6, 5, padding=2)
+        self.bn = nn.BatchNorm1d(6)
+        self.fc = bnn_torch.BinaryLinear(6 * L, 3)
+
+    def forward(self, x):
+        x = bnn_torch.sign_ste(bnn_torch.sign_ste(self.bn(self.conv(x))))
+        return self.fc(x.flatten(1))
+
+
+def test_binary_layer_on_float_input(tmp_path):
+    torch.manual_seed(6)
+    model = randomize_bn(RawBinary()).eval()
+    path = str(tmp_path / "r.bnn")
+    folded = fx_export.export_module(model, path, (1, L))
+    assert [d["kind"] for d in folded["layers"]] == ["CONV1D", "SIGN", "FLATTEN", "BDENSE"]
+    x = inputs(1000)
+    agree = (libbnn_classes(path, x) == torch_classes(model, x)).mean()
+    assert agree >= 0.995       # host float -> sign: rounding near 0 may differ
+
+
 class FloatNet(nn.Module):
     """Float layers: conv + BN + relu, global average, linear with bias."""
 
@@ -171,15 +197,23 @@ def test_float_module_matches_pytorch(tmp_path):
     assert bnn.Model(path).classes == ("a", "b", "c")
 
 
-def test_project_sequential_still_exports(tmp_path):
+@pytest.mark.parametrize("variant", ["bin-full", "bin-clf", "fp"])
+def test_project_sequential_still_exports(tmp_path, variant):
+    """The project's own models through the tracer: the same layers as
+    export.fold gives them, and libbnn's classes."""
+    import export
     import models
     torch.manual_seed(5)
-    model = randomize_bn(models.build("ecg", "bin-full", 4, 100, 5)).eval()
-    model[0].set_range(2.0)
+    model = randomize_bn(models.build("ecg", variant, 4, 100, 5)).eval()
+    if variant == "bin-full":
+        model[0].set_range(2.0)
     path = str(tmp_path / "p.bnn")
-    fx_export.export_module(model, path, (1, 100))
-    x = np.random.RandomState(2).randn(200, 1, 100).astype(np.float32)
-    assert (libbnn_classes(path, x) == torch_classes(model, x)).all()
+    folded = fx_export.export_module(model, path, (1, 100))
+    assert [d["kind"] for d in folded["layers"]] == \
+        [d["kind"] for d in export.fold(model)["layers"]]
+    x = np.random.RandomState(2).randn(500, 1, 100).astype(np.float32)
+    agree = (libbnn_classes(path, x) == torch_classes(model, x)).mean()
+    assert agree == 1.0 if variant == "bin-full" else agree >= 0.99
 
 
 class Residual(nn.Module):
@@ -229,10 +263,21 @@ class PoolBeforeBN(nn.Module):
         self.fc = bnn_torch.BinaryLinear(2 * ((L - 2) // 2), 2)
 
     def forward(self, x):
-        return self.fc(bnn_torch.sign_ste(self.bn(self.pool(self.conv(x)))).flatten(1))
+        x = self.conv(bnn_torch.sign_ste(x))
+        return self.fc(bnn_torch.sign_ste(self.bn(self.pool(x))).flatten(1))
+
+
+class ReluOnBits(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(L, 2)
+
+    def forward(self, x):
+        return self.fc(F.relu(bnn_torch.sign_ste(x)).flatten(1))
 
 
 @pytest.mark.parametrize("cls,node,op", [
+    (ReluOnBits, "relu", "call_function torch.nn.functional.relu"),
     (Residual, "add", "call_function _operator.add"),
     (TorchSign, "sign", "call_function torch.sign"),
     (WithTanh, "body_2", "call_module body.2"),

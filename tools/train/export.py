@@ -91,6 +91,19 @@ def _check_window(m, name):
                              "the .bnn format's MAXPOOL1D" % name)
 
 
+def _value_kind(layers):
+    """What the layers so far output: float, bits or quant (the model
+    input is float)."""
+    for d in reversed(layers):
+        k = d["kind"]
+        if k in ("MAXPOOL1D", "FLATTEN", "JOIN"):
+            continue
+        if k in ("BCONV1D", "BDENSE"):
+            return "float" if d["scores"] else "bits"
+        return {"SIGN": "bits", "QUANT": "quant"}.get(k, "float")
+    return "float"
+
+
 def fold_modules(mods, in_shape, n_classes, data_norm="none", names=None):
     """Fold a chain of modules (bnn_torch's and torch.nn's kinds, in
     execution order) on inputs of in_shape (channels, length); names: what
@@ -114,6 +127,15 @@ def fold_modules(mods, in_shape, n_classes, data_norm="none", names=None):
 
     while i < len(mods):
         m = mods[i]
+        vk = _value_kind(layers)
+        if vk != "float" and isinstance(m, (nn.ReLU, nn.Hardtanh, nn.BatchNorm1d,
+                                            nn.AdaptiveAvgPool1d, nn.AdaptiveMaxPool1d,
+                                            bnn_torch.InputQuant, bnn_torch.InputNorm)) or \
+                (vk != "float" and isinstance(m, (nn.Conv1d, nn.Linear)) and
+                 not getattr(m, "binary", False)):
+            raise ValueError("%s: on %s values; the .bnn format's layer of this kind takes "
+                             "floats" % (lname(i), "binary (+-1)" if vk == "bits"
+                                         else "quantised"))
         nxt = mods[i + 1] if i + 1 < len(mods) else None
         nxt2 = mods[i + 2] if i + 2 < len(mods) else None
         if isinstance(m, bnn_torch.InputNorm):
@@ -126,7 +148,7 @@ def fold_modules(mods, in_shape, n_classes, data_norm="none", names=None):
             layers.append(dict(kind="QUANT", qbits=m.bits, qoffset=float(m.qoffset),
                                qscale=float(m.qscale)))
             i += 1
-        elif getattr(m, "binary", False):
+        elif getattr(m, "binary", False) and vk != "float":
             conv = isinstance(m, nn.Conv1d)
             _check_window(m, lname(i))
             w = m.binary_weight().double()
@@ -157,9 +179,10 @@ def fold_modules(mods, in_shape, n_classes, data_norm="none", names=None):
                                  "ScoreScale or nothing (the class scores)" % lname(i))
             layers.append(d)
         elif isinstance(m, (nn.Conv1d, nn.Linear)):
+            # a binary layer on float values is a float layer of +-1 weights
             conv = isinstance(m, nn.Conv1d)
             _check_window(m, lname(i))
-            w = m.weight.detach().double()
+            w = (m.binary_weight() if getattr(m, "binary", False) else m.weight).detach().double()
             b = m.bias.detach().double() if m.bias is not None else torch.zeros(w.shape[0], dtype=torch.float64)
             i += 1
             if isinstance(nxt, nn.BatchNorm1d):
@@ -180,7 +203,10 @@ def fold_modules(mods, in_shape, n_classes, data_norm="none", names=None):
             layers.append(dict(kind="BATCHNORM", scale=_f32(a), shift=_f32(c)))
             i += 1
         elif isinstance(m, bnn_torch.Sign):
-            layers.append(dict(kind="SIGN"))
+            if vk == "quant":
+                raise ValueError("%s: sign of quantised values" % lname(i))
+            if vk == "float":       # sign of +-1 is itself
+                layers.append(dict(kind="SIGN"))
             i += 1
         elif isinstance(m, nn.ReLU):
             layers.append(dict(kind="ACT", act="relu"))
