@@ -45,6 +45,10 @@ def run(model, x):
             y = np.sign(v[0])
         elif op == "BipolarQuant":
             y = np.where(v[0] >= 0, 1.0, -1.0) * v[1]
+        elif op == "Quant":
+            sc, z, bw = (float(np.asarray(t).reshape(-1)[0]) for t in v[1:4])
+            q = np.clip(np.round(v[0] / sc + z), 0, 2 ** int(bw) - 1)   # unsigned
+            y = (q - z) * sc
         elif op == "MultiThreshold":
             t = v[1]
             xm = np.moveaxis(v[0], 1, -1)[..., None]

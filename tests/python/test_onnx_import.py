@@ -141,6 +141,43 @@ def float_graph():
     return g.model()
 
 
+def quant_graph(z=8.0, pads=0, dense=False):
+    """QONNX Quant, 4 bits: the card's multi-bit first layer, then a
+    binary convolution (or, dense=True, a binary fully connected layer)."""
+    g = Graph(seed=6)
+    r = g.rs
+    g.node("Quant", g.const("qs", 0.3), g.const("qz", z), g.const("qb", 4.0), domain=QONNX,
+           name="q_in", signed=0, narrow=0, rounding_mode="ROUND")
+    if dense:
+        g.node("Flatten", name="flat0")
+        w = g.wnode("BipolarQuant", "w1q", [g.const("w1", r.randn(L, 12)),
+                                            g.const("w1s", 0.25)], "w1_bin", domain=QONNX)
+        g.node("MatMul", w, name="fc1")
+        g.bn(12, "bn1")
+        g.node("Sign", name="sign1")
+        w2 = g.wnode("Sign", "w2s", [g.const("w2", r.randn(12, 3))], "w2_sign")
+        g.node("MatMul", w2, name="fc2")
+        return g.model()
+    w = g.wnode("Sign", "w1s", [g.const("w1", r.randn(6, 1, 5))], "w1_sign")
+    g.node("Conv", w, name="conv1", kernel_shape=[5], pads=[pads, pads])
+    g.bn(6, "bn1")
+    g.node("Sign", name="sign1")
+    g.node("MaxPool", name="pool1", kernel_shape=[2], strides=[2])
+    g.node("Flatten", name="flat")
+    n = 6 * ((L + 2 * pads - 4) // 2)
+    w2 = g.wnode("Sign", "w2s", [g.const("w2", r.randn(n, 3))], "w2_sign")
+    g.node("MatMul", w2, name="fc2")
+    return g.model()
+
+
+def quant_padded_graph():
+    return quant_graph(z=7.5, pads=2)
+
+
+def quant_dense_graph():
+    return quant_graph(dense=True)
+
+
 def x_for(model, n=400, seed=7):
     d = model.graph.input[0].type.tensor_type.shape.dim
     return np.random.RandomState(seed).randn(n, d[1].dim_value, d[2].dim_value) \
@@ -158,6 +195,10 @@ def classes_of(path, x, backend="cpu"):
     (float_stem_graph, ["CONV1D", "ACT", "MAXPOOL1D", "CONV1D", "BATCHNORM", "SIGN",
                         "FLATTEN", "BDENSE", "BATCHNORM"], 0.995),
     (float_graph, ["CONV1D", "ACT", "GLOBAL_AVG", "FLATTEN", "DENSE"], 0.995),
+    # the level of an input within float rounding of a level boundary may differ
+    (quant_graph, ["QUANT", "BCONV1D", "MAXPOOL1D", "FLATTEN", "BDENSE"], 0.995),
+    (quant_padded_graph, ["QUANT", "BCONV1D", "MAXPOOL1D", "FLATTEN", "BDENSE"], 0.995),
+    (quant_dense_graph, ["QUANT", "FLATTEN", "BDENSE", "BDENSE"], 0.995),
 ])
 def test_import_matches_reference(tmp_path, build, kinds, min_agree):
     model = build()
@@ -220,6 +261,10 @@ def _unsupported(kind):
         g.node("MaxPool", name="mp", kernel_shape=[2], pads=[1, 1])
     elif kind == "conv2d":
         g.node("Conv", g.const("w", r.randn(2, 1, 3, 3)), name="c2d", kernel_shape=[3, 3])
+    elif kind == "quant_relu":
+        g.node("Quant", g.const("s", 0.5), g.const("z", 8.0), g.const("bw", 4.0),
+               domain=QONNX, name="q", signed=0, narrow=0)
+        g.node("Relu", name="after_q")
     elif kind == "sub":
         g.node("Sub", g.const("k", 1.0), name="minus")
     g.node("Flatten", name="flat_end")
@@ -229,7 +274,7 @@ def _unsupported(kind):
 @pytest.mark.parametrize("kind,node,op", [
     ("tanh", "squash", "Tanh"), ("quant", "q4", "Quant"), ("residual", "res", "Add"),
     ("group", "gconv", "Conv"), ("domain", "foo", "Foo"), ("pads", "mp", "MaxPool"),
-    ("conv2d", "c2d", "Conv"), ("sub", "minus", "Sub"),
+    ("conv2d", "c2d", "Conv"), ("sub", "minus", "Sub"), ("quant_relu", "after_q", "Relu"),
 ])
 def test_unsupported_node_is_named(tmp_path, kind, node, op):
     path = str(tmp_path / "u.bnn")
@@ -274,6 +319,13 @@ def _malformed(kind):
         g.node("Flatten", name="f")
     elif kind == "kernel":
         g.node("Conv", g.const("w", r.randn(2, 1, L + 3)), name="conv", kernel_shape=[L + 3])
+    elif kind.startswith("quant_"):
+        z, bw, signed = {"quant_pad": (7.0, 4.0, 0), "quant_1bit": (0.0, 1.0, 0),
+                         "quant_signed": (0.0, 4.0, 1)}[kind]
+        g.node("Quant", g.const("s", 0.5), g.const("z", z), g.const("bw", bw), domain=QONNX,
+               name="q", signed=signed, narrow=0, rounding_mode="ROUND")
+        w = g.wnode("Sign", "ws", [g.const("w", r.randn(2, 1, 3))], "wsign")
+        g.node("Conv", w, name="conv", kernel_shape=[3], pads=[1, 1])
     elif kind == "bn_shape":
         g.node("Conv", g.const("w", r.randn(2, 1, 3)), name="conv", kernel_shape=[3])
         g.node("BatchNormalization", g.const("g", np.ones(3)), g.const("b", np.zeros(3)),
@@ -291,6 +343,9 @@ def _malformed(kind):
     ("unipolar", "mt", "MultiThreshold", "out_bias = -out_scale / 2"),
     ("kernel", "conv", "Conv", "pad < kernel <= length + 2 pad"),
     ("bn_shape", "bn", "BatchNormalization", "scale of shape (3,)"),
+    ("quant_pad", "conv", "Conv", "zero point 7"),
+    ("quant_1bit", "q", "Quant", "Quant's 1 bit is not +-1"),
+    ("quant_signed", "q", "Quant", "signed 1"),
 ])
 def test_malformed_graph_errors(tmp_path, kind, node, op, why):
     with pytest.raises(onnx_import.ImportFailed) as e:

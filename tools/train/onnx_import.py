@@ -32,8 +32,17 @@ sums S (weight scales, Mul, Add, BN); a following Sign / BipolarQuant /
 MultiThreshold becomes the card's rule S >= T (negated weight row when
 alpha < 0), else the sums are the layer's scores and a BATCHNORM applies
 alpha and beta. ONNX's Sign gives 0 at 0, the card +1: only a value of
-exactly 0 can differ. QONNX's Quant (integer quantisation; its docs say it
-does not express bipolar values) is not supported.
+exactly 0 can differ.
+
+  Quant (QONNX; unsigned, not narrow, 2..8 bits, ROUND, per-tensor scale
+  s and zero point z), feeding a binary layer directly
+                             the card's multi-bit first layer: QUANT with
+                             scale s, offset -z s; the layer's sums are
+                             rescaled (v = 2q - (2^k - 1) on the card,
+                             q - z in ONNX). Padding needs z = (2^k - 1) / 2
+                             (padded positions are 0 in both). QONNX
+                             rounds halves to even, the card away from 0:
+                             inputs exactly halfway between levels can differ.
 
 Errors (ImportFailed, a ValueError) name the node ('name' (OpType)) and
 say why: the first unsupported node, a missing initializer, a wrong shape,
@@ -204,7 +213,7 @@ class _Importer:
                           "pad < kernel <= length + 2 pad" % (k, pad, length))
             wf = w.transpose(0, 2, 1).reshape(o, -1)            # [O][k * C + c]
             out_shape = (o, (length + 2 * pad - k) // stride + 1)
-            d = dict(kind="BCONV1D" if a.kind == "bits" else "CONV1D", out_c=o, kernel=k,
+            d = dict(kind="CONV1D" if a.kind == "float" else "BCONV1D", out_c=o, kernel=k,
                      stride=stride, pad=pad)
         else:
             o, f = w.shape
@@ -216,20 +225,38 @@ class _Importer:
                 c, L = self.flat
                 wf = wf.reshape(o, c, L).transpose(0, 2, 1).reshape(o, f)
             out_shape = (o,)
-            d = dict(kind="BDENSE" if a.kind == "bits" else "DENSE", out_c=o)
+            d = dict(kind="DENSE" if a.kind == "float" else "BDENSE", out_c=o)
             self.flat = None
         bias = np.zeros(o) if b is None else np.asarray(b, dtype=np.float64).reshape(-1)
         if bias.shape != (o,):
             self.fail(node, "bias of %d values for %d outputs" % (bias.size, o))
-        if a.kind == "bits":
+        if a.kind in ("bits", "quant"):
             mag = np.abs(wf)
             if not (mag > 0).all() or not (mag == mag[:, :1]).all():
                 self.fail(node, "weights are not binary (each output's weights must be "
                           "+w or -w, w > 0: binarize them with Sign or BipolarQuant): a "
-                          "layer on binary activations runs on the card")
+                          "layer on %s activations runs on the card"
+                          % ("binary" if a.kind == "bits" else "Quant's k-bit"))
             d["bits"] = (wf > 0).astype(np.uint8)
+            m = mag[:, 0]
             act = _Act("sum", out_shape)
-            act.layer, act.alpha, act.beta = d, mag[:, 0] * a.scale, bias
+            if a.kind == "bits":
+                act.alpha, act.beta = m * a.scale, bias
+            else:
+                # ONNX: sum w (q - z) s; the card: S = sum w v, v = 2q - (2^k - 1), so
+                # (q - z) = v / 2 + c0 with c0 = (2^k - 1) / 2 - z, a constant per row
+                # unless padded positions (v = 0 on the card, q = z in ONNX) differ
+                k_bits, qs, z = a.quant
+                c0 = (2 ** k_bits - 1) / 2.0 - z
+                if conv and d["pad"] and c0 != 0:
+                    self.fail(node, "pads %d after Quant with zero point %g: the card's "
+                              "padding stands for the level midpoint %g (zero point "
+                              "(2^k - 1) / 2 or no padding needed)"
+                              % (d["pad"], z, (2 ** k_bits - 1) / 2.0))
+                signs = np.where(wf > 0, 1.0, -1.0).sum(axis=1)
+                act.alpha = m * qs / 2
+                act.beta = bias + m * qs * c0 * signs
+            act.layer = d
             self.act = act
             self.fresh = False
             return
@@ -293,12 +320,12 @@ class _Importer:
             if node.domain not in ("", "ai.onnx") + QONNX_DOMAINS:
                 self.fail(node, "domain %r is not supported" % node.domain)
             if node.domain in QONNX_DOMAINS and node.op_type not in ("BipolarQuant",
-                                                                      "MultiThreshold"):
-                self.fail(node, "QONNX op %s is not supported%s" % (node.op_type, (
-                    " (integer quantisation; use BipolarQuant for binary values)"
-                    if node.op_type == "Quant" else "")))
+                                                                      "MultiThreshold",
+                                                                      "Quant"):
+                self.fail(node, "QONNX op %s is not supported" % node.op_type)
             if node.domain not in QONNX_DOMAINS and node.op_type in ("BipolarQuant",
-                                                                      "MultiThreshold"):
+                                                                      "MultiThreshold",
+                                                                      "Quant"):
                 self.fail(node, "domain %r: %s is a QONNX op (domain %s)"
                           % (node.domain, node.op_type, QONNX_DOMAINS[0]))
             dyn = [i for i in ins if i and i not in self.consts]
@@ -325,17 +352,56 @@ class _Importer:
         if len(a.shape) != 1:
             raise ImportFailed("the output %r is (N, %s): class scores (N, classes) are "
                                "needed (Flatten first)" % (cur, ", ".join(map(str, a.shape))))
-        if a.kind == "bits":
-            raise ImportFailed("the output %r is binarized: the class scores must be a "
-                               "layer's sums or float outputs" % cur)
+        if a.kind in ("bits", "quant"):
+            raise ImportFailed("the output %r is %s: the class scores must be a layer's "
+                               "sums or float outputs"
+                               % (cur, "binarized" if a.kind == "bits" else "quantised"))
         self.materialize()
         return dict(input=dict(norm="none", offset=0.0, scale=1.0), layers=self.layers,
                     classes=a.shape[0])
+
+    def quant(self, node, ins, at):
+        """QONNX Quant, unsigned k-bit (2..8), not narrow, ROUND: q =
+        clamp(round(x / s + z), 0, 2^k - 1), output (q - z) s; the .bnn
+        QUANT with scale s and offset -z s (the card's multi-bit input)."""
+        a = self.act
+        if a.kind != "float":
+            self.fail(node, "Quant of %s values" % a.kind)
+        vals = []
+        for i, what in ((1, "scale"), (2, "zero point"), (3, "bit width")):
+            v = np.asarray(self.const(node, ins[i] if len(ins) > i else "", what),
+                           dtype=np.float64)
+            if v.size != 1 or not np.isfinite(v).all():
+                self.fail(node, "%s of shape %s: one finite value (per-tensor quantisation) "
+                          "is needed" % (what, v.shape))
+            vals.append(float(v.reshape(-1)[0]))
+        qs, z, bw = vals
+        if not qs > 0:
+            self.fail(node, "scale %g: > 0 needed" % qs)
+        if bw != int(bw) or not 2 <= bw <= 8:
+            self.fail(node, "bit width %g: the card's multi-bit input has 2 to 8 bits%s" % (
+                bw, " (binary values: BipolarQuant; Quant's 1 bit is not +-1)"
+                if bw == 1 else ""))
+        rm = at.get("rounding_mode", b"ROUND")
+        rm = rm.decode() if isinstance(rm, bytes) else rm
+        if at.get("signed", 1) or at.get("narrow", 0) or rm != "ROUND":
+            self.fail(node, "signed %d, narrow %d, rounding_mode %s: unsigned, not narrow, "
+                      "ROUND only (levels 0 .. 2^k - 1)"
+                      % (at.get("signed", 1), at.get("narrow", 0), rm))
+        self.layers.append(dict(kind="QUANT", qbits=int(bw), qoffset=-z * qs, qscale=qs))
+        a.kind, a.quant = "quant", (int(bw), qs, z)
+        self.fresh = False
 
     def node(self, node, ins, at):
         op = node.op_type
         a = self.act
         if op in ("Identity", "Dropout"):
+            return
+        if a.kind == "quant" and op not in ("Conv", "MatMul", "Gemm", "Flatten", "Reshape"):
+            self.fail(node, "the k-bit values of a Quant must go straight to a binary layer "
+                      "(Conv / MatMul / Gemm with binary weights)")
+        if op == "Quant":
+            self.quant(node, ins, at)
             return
         if op in ("Sign", "BipolarQuant"):
             scale = 1.0
