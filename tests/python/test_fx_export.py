@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+import torch  # noqa: E402  (scripts/deps.sh train; make test-python installs it)
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-onnx = pytest.importorskip("onnx")
+import onnx  # noqa: E402  (python3-onnx: scripts/deps.sh python)
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -212,6 +212,53 @@ def test_import_matches_reference(tmp_path, build, kinds, min_agree):
         got = classes_of(path, x, backend)
         agree = float((got == ref).mean())
         assert agree >= min_agree, "%s on %s: %.4f agree" % (build.__name__, backend, agree)
+
+
+def test_graph_from_torch_onnx_export(tmp_path):
+    """A graph as torch.onnx.export writes it (BN fused into the first
+    conv, Sign of the weights and a Transpose as constant nodes, Identity
+    on initializers): libbnn's classes equal PyTorch's own."""
+    import io
+    import torch
+    nn, F = torch.nn, torch.nn.functional
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c1 = nn.Conv1d(1, 6, 5, padding=2)
+            self.bn1 = nn.BatchNorm1d(6)
+            self.w2 = nn.Parameter(torch.randn(8, 6, 3))
+            self.bn2 = nn.BatchNorm1d(8)
+            self.w3 = nn.Parameter(torch.randn(3, 8 * (L // 4)))
+
+        def forward(self, x):
+            x = F.max_pool1d(torch.sign(self.bn1(self.c1(x))), 2)
+            x = torch.sign(self.bn2(F.conv1d(x, torch.sign(self.w2), padding=1)))
+            return F.linear(torch.flatten(F.max_pool1d(x, 2), 1), torch.sign(self.w3))
+
+    torch.manual_seed(8)
+    m = Net()
+    with torch.no_grad():
+        for bn in (m.bn1, m.bn2):
+            bn.running_mean.normal_()
+            bn.running_var.uniform_(0.5, 3)
+            bn.weight.normal_()
+            bn.bias.normal_(0, 0.3)
+    m.eval()
+    f = io.BytesIO()
+    torch.onnx.export(m, torch.randn(2, 1, L), f, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "N"}, "y": {0: "N"}}, opset_version=13)
+    g = onnx.load_from_string(f.getvalue())
+    path = str(tmp_path / "t.bnn")
+    folded = onnx_import.import_onnx(g, path)
+    assert [d["kind"] for d in folded["layers"]] == ["CONV1D", "SIGN", "MAXPOOL1D", "BCONV1D",
+                                                      "MAXPOOL1D", "FLATTEN", "BDENSE"]
+    x = x_for(g, 1000)
+    with torch.no_grad():
+        want = m(torch.from_numpy(x)).argmax(1).numpy()
+    assert len(set(want)) > 1
+    # the host's float conv -> sign may round differently near 0
+    assert (classes_of(path, x) == want).mean() >= 0.995
 
 
 def test_thresholds_negated_rows(tmp_path):

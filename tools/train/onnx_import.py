@@ -93,8 +93,7 @@ class _Act:
 
 
 class _Importer:
-    def __init__(self, graph):
-        self.g = graph
+    def __init__(self):
         self.layers = []
         self.flat = None            # (C, L) at the last flatten
         self.fresh = False          # last layer is a float layer nothing folded after
@@ -280,6 +279,9 @@ class _Importer:
             return np.transpose(v[0], at.get("perm"))
         if op == "Neg":
             return -v[0]
+        arith = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide}
+        if op in arith and len(v) == 2:
+            return arith[op](v[0], v[1])
         return None
 
     def run(self, model):
@@ -581,7 +583,7 @@ def import_graph(src):
     """Fold an ONNX model (path or onnx.ModelProto) into the layer list of
     export.fold: dict(input, layers, classes, in_shape)."""
     model = load(src)
-    imp = _Importer(model.graph)
+    imp = _Importer()
     folded = imp.run(model)
     folded["in_shape"] = imp.in_shape
     return folded
