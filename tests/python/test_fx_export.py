@@ -311,3 +311,75 @@ def test_wrong_class_names(tmp_path):
     with pytest.raises(ValueError, match="3 class names for a model of 2 classes"):
         fx_export.export_module(nn.Sequential(nn.Flatten(), nn.Linear(L, 2)),
                                 str(tmp_path / "c.bnn"), (1, L), classes=["a", "b", "c"])
+
+
+MODULE_FILE = '''
+import sys
+sys.path.insert(0, %r)
+import torch.nn as nn
+import torch.nn.functional as F
+import bnn_torch
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = bnn_torch.BinaryConv1d(1, 4, 3, padding=1)
+        self.bn = nn.BatchNorm1d(4)
+        self.fc = bnn_torch.BinaryLinear(4 * 16, 3)
+
+    def forward(self, x):
+        x = bnn_torch.sign_ste(self.bn(self.conv(bnn_torch.sign_ste(x))))
+        return self.fc(F.max_pool1d(x, 2).flatten(1))
+
+
+class Scaled(Net):
+    def forward(self, x):
+        return super().forward(x) * 2
+
+
+def not_a_module():
+    return 3
+'''
+
+
+def test_cli(tmp_path, capsys):
+    import subprocess
+    train = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "tools",
+                                         "train"))
+    src = tmp_path / "mynet.py"
+    src.write_text(MODULE_FILE % train)
+    torch.manual_seed(9)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import mynet
+    finally:
+        sys.path.remove(str(tmp_path))
+    model = randomize_bn(mynet.Net()).eval()
+    torch.save(model.state_dict(), str(tmp_path / "w.pt"))
+    tool = [sys.executable, os.path.join(train, "fx_export.py")]
+    out = str(tmp_path / "cli.bnn")
+    r = subprocess.run(tool + ["%s:Net" % src, out, "--input-shape", "1,32", "--weights",
+                               str(tmp_path / "w.pt"), "--classes", "a,b,c", "--name", "cli"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    x = inputs()
+    assert (libbnn_classes(out, x) == torch_classes(model, x)).all()
+    assert bnn.Model(out).name == "cli"
+    for args, msg in [
+        (["%s:Scaled" % src, out + "2", "--input-shape", "1,32"],
+         "node 'mul' (call_function _operator.mul): no .bnn layer"),
+        (["%s:not_a_module" % src, out + "2", "--input-shape", "1,32"],
+         "not_a_module() is a int, not a torch.nn.Module"),
+        (["%s:Missing" % src, out + "2", "--input-shape", "1,32"], "has no Missing"),
+        (["%s:Net" % src, out + "2", "--input-shape", "1"], "--input-shape: C,L"),
+        ([str(src), out + "2", "--input-shape", "1,32"], "give the module as FILE.py:NAME"),
+    ]:
+        # in-process (main), sparing a PyTorch start-up per case
+        try:
+            rc = fx_export.main(args)
+        except SystemExit as e:
+            rc = e.code
+        err = capsys.readouterr().err + (rc if isinstance(rc, str) else "")
+        assert rc not in (0, None) and msg in err, (args, err)
+    assert not os.path.exists(out + "2")

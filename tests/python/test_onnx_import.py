@@ -273,7 +273,7 @@ def test_thresholds_negated_rows(tmp_path):
     assert neg.any() and not neg.all()
 
 
-def test_cli(tmp_path):
+def test_cli(tmp_path, capsys):
     src, out = str(tmp_path / "g.onnx"), str(tmp_path / "g.bnn")
     onnx.save(binary_graph(), src)
     r = subprocess.run([sys.executable, os.path.join(TRAIN, "onnx_import.py"), src, out,
@@ -283,6 +283,12 @@ def test_cli(tmp_path):
     m = bnn.Model(out)
     assert m.classes == ("N", "S", "V", "F") and m.name == "qonnx-test"
     assert m.input_shape == (1, L)
+    bad = str(tmp_path / "bad.onnx")
+    onnx.save(_unsupported("tanh"), bad)
+    assert onnx_import.main([bad, str(tmp_path / "bad.bnn")]) == 1     # in-process
+    err = capsys.readouterr().err
+    assert "onnx_import: node 'squash' (Tanh)" in err, err
+    assert not os.path.exists(str(tmp_path / "bad.bnn"))
 
 
 def _unsupported(kind):
