@@ -83,6 +83,11 @@ def run(model, x):
             y = v[0].mean(axis=2, keepdims=True)
         elif op == "GlobalMaxPool":
             y = v[0].max(axis=2, keepdims=True)
+        elif op in ("ReduceMean", "ReduceMax"):
+            f = np.mean if op == "ReduceMean" else np.max
+            y = f(v[0], axis=tuple(a["axes"]), keepdims=bool(a.get("keepdims", 1)))
+        elif op == "Squeeze":
+            y = np.squeeze(v[0], axis=tuple(int(d) for d in v[1]))
         elif op == "Flatten":
             y = v[0].reshape(v[0].shape[0], -1)
         elif op == "Reshape":

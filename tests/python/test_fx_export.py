@@ -166,6 +166,18 @@ class FloatNet(nn.Module):
         return self.fc(x.flatten(1))
 
 
+class FloatMean(FloatNet):
+    """Global pooling as a reduction: x.mean(-1), torch.amax(x, dim=2)."""
+
+    def __init__(self, reduce):
+        super().__init__()
+        self.reduce = reduce
+
+    def forward(self, x):
+        x = F.relu(self.bn(self.conv(x)))
+        return self.fc(x.mean(-1) if self.reduce == "mean" else torch.amax(x, dim=2))
+
+
 @pytest.mark.parametrize("cls,channels", [(Nested, 1), (Functional, 2), (Looped, 1)])
 def test_binary_modules_match_pytorch(tmp_path, cls, channels):
     torch.manual_seed(3)
@@ -195,6 +207,17 @@ def test_float_module_matches_pytorch(tmp_path):
     # float rounding (BN folded into the conv) may flip a near tie
     assert (got == want).mean() >= 0.995
     assert bnn.Model(path).classes == ("a", "b", "c")
+
+
+@pytest.mark.parametrize("reduce,kind", [("mean", "GLOBAL_AVG"), ("amax", "GLOBAL_MAX")])
+def test_reductions_are_global_pools(tmp_path, reduce, kind):
+    torch.manual_seed(4)
+    model = randomize_bn(FloatMean(reduce)).eval()
+    path = str(tmp_path / "g.bnn")
+    folded = fx_export.export_module(model, path, (1, L))
+    assert [d["kind"] for d in folded["layers"]] == ["CONV1D", "ACT", kind, "DENSE"]
+    x = inputs(1000)
+    assert (libbnn_classes(path, x) == torch_classes(model, x)).mean() >= 0.995
 
 
 @pytest.mark.parametrize("variant", ["bin-full", "bin-clf", "fp"])
@@ -276,8 +299,18 @@ class ReluOnBits(nn.Module):
         return self.fc(F.relu(bnn_torch.sign_ste(x)).flatten(1))
 
 
+class MeanOverChannels(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(L, 2)
+
+    def forward(self, x):
+        return self.fc(x.mean(1))
+
+
 @pytest.mark.parametrize("cls,node,op", [
     (ReluOnBits, "relu", "call_function torch.nn.functional.relu"),
+    (MeanOverChannels, "mean", "call_method mean"),
     (Residual, "add", "call_function _operator.add"),
     (TorchSign, "sign", "call_function torch.sign"),
     (WithTanh, "body_2", "call_module body.2"),

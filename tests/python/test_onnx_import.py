@@ -141,6 +141,26 @@ def float_graph():
     return g.model()
 
 
+def reduce_graph(op="ReduceMean", keep=1):
+    """Global pooling as a reduction over the length, then Squeeze (seed:
+    one whose classes all occur on the varied inputs)."""
+    g = Graph(seed=15)
+    r = g.rs
+    g.node("Conv", g.const("w1", r.randn(6, 1, 5)), g.const("b1", r.randn(6)), name="conv1",
+           kernel_shape=[5])
+    g.node("Relu", name="relu1")
+    g.node(op, name="pool", axes=[2], keepdims=keep)
+    if keep:
+        g.node("Squeeze", g.const("sq_axes", np.array([2], dtype=np.int64)), name="squeeze")
+    g.node("Gemm", g.const("w2", r.randn(3, 6) * 3), g.const("b2", r.randn(3) * .1), name="fc",
+           transB=1)
+    return g.model()
+
+
+def reduce_max_graph():
+    return reduce_graph("ReduceMax", keep=0)
+
+
 def quant_graph(z=8.0, pads=0, dense=False):
     """QONNX Quant, 4 bits: the card's multi-bit first layer, then a
     binary convolution (or, dense=True, a binary fully connected layer)."""
@@ -178,10 +198,15 @@ def quant_dense_graph():
     return quant_graph(dense=True)
 
 
-def x_for(model, n=400, seed=7):
+def x_for(model, n=400, seed=7, varied=False):
+    """Random items; varied: each with its own offset and scale (so that a
+    global average differs from item to item)."""
     d = model.graph.input[0].type.tensor_type.shape.dim
-    return np.random.RandomState(seed).randn(n, d[1].dim_value, d[2].dim_value) \
-        .astype(np.float32)
+    r = np.random.RandomState(seed)
+    x = r.randn(n, d[1].dim_value, d[2].dim_value)
+    if varied:
+        x = x * r.uniform(0.2, 3, (n, 1, 1)) + r.randn(n, 1, 1) * 2
+    return x.astype(np.float32)
 
 
 def classes_of(path, x, backend="cpu"):
@@ -195,6 +220,8 @@ def classes_of(path, x, backend="cpu"):
     (float_stem_graph, ["CONV1D", "ACT", "MAXPOOL1D", "CONV1D", "BATCHNORM", "SIGN",
                         "FLATTEN", "BDENSE", "BATCHNORM"], 0.995),
     (float_graph, ["CONV1D", "ACT", "GLOBAL_AVG", "FLATTEN", "DENSE"], 0.995),
+    (reduce_graph, ["CONV1D", "ACT", "GLOBAL_AVG", "DENSE"], 0.995),
+    (reduce_max_graph, ["CONV1D", "ACT", "GLOBAL_MAX", "DENSE"], 0.995),
     # the level of an input within float rounding of a level boundary may differ
     (quant_graph, ["QUANT", "BCONV1D", "MAXPOOL1D", "FLATTEN", "BDENSE"], 0.995),
     (quant_padded_graph, ["QUANT", "BCONV1D", "MAXPOOL1D", "FLATTEN", "BDENSE"], 0.995),
@@ -205,7 +232,7 @@ def test_import_matches_reference(tmp_path, build, kinds, min_agree):
     path = str(tmp_path / "m.bnn")
     folded = onnx_import.import_onnx(model, path, name=build.__name__)
     assert [d["kind"] for d in folded["layers"]] == kinds
-    x = x_for(model)
+    x = x_for(model, varied=build in (reduce_graph, reduce_max_graph))
     ref = onnx_ref.run(model, x).argmax(1)
     assert len(set(ref)) > 1, "the test graph should not give one class for everything"
     for backend in ("cpu", "emu"):
@@ -318,6 +345,8 @@ def _unsupported(kind):
         g.node("Quant", g.const("s", 0.5), g.const("z", 8.0), g.const("bw", 4.0),
                domain=QONNX, name="q", signed=0, narrow=0)
         g.node("Relu", name="after_q")
+    elif kind == "reduce_channels":
+        g.node("ReduceMean", name="rm", axes=[1], keepdims=1)
     elif kind == "sub":
         g.node("Sub", g.const("k", 1.0), name="minus")
     g.node("Flatten", name="flat_end")
@@ -328,6 +357,7 @@ def _unsupported(kind):
     ("tanh", "squash", "Tanh"), ("quant", "q4", "Quant"), ("residual", "res", "Add"),
     ("group", "gconv", "Conv"), ("domain", "foo", "Foo"), ("pads", "mp", "MaxPool"),
     ("conv2d", "c2d", "Conv"), ("sub", "minus", "Sub"), ("quant_relu", "after_q", "Relu"),
+    ("reduce_channels", "rm", "ReduceMean"),
 ])
 def test_unsupported_node_is_named(tmp_path, kind, node, op):
     path = str(tmp_path / "u.bnn")

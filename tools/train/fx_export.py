@@ -20,7 +20,8 @@ of the kinds export.fold_modules folds into .bnn layers:
              AdaptiveAvgPool1d(1), AdaptiveMaxPool1d(1), Identity, Dropout
   functions  F.relu / torch.relu / x.relu(), F.hardtanh,
              bnn_torch.sign_ste, F.max_pool1d, F.adaptive_{avg,max}_pool1d
-             (output 1), torch.flatten(x, 1) / x.flatten(1),
+             (output 1), x.mean(-1) / x.amax(-1) / torch.mean / torch.amax
+             over the length (global pooling), torch.flatten(x, 1) / x.flatten(1),
              x.view(x.size(0), -1) / reshape, F.dropout, x.contiguous()
 
 Anything else raises UnsupportedNode naming the first such node (its fx
@@ -104,8 +105,21 @@ def _view_flat(node, shape_nodes):
                           "is a .bnn layer" % (dims,))
 
 
-def _function(node, shape_nodes):
+def _reduce(node, ndim, mean):
+    """mean / amax over the length of an (N, C, L) tensor: global pooling."""
+    dim = _arg(node, 1, "dim", None)
+    dim = dim[0] if isinstance(dim, (tuple, list)) and len(dim) == 1 else dim
+    if ndim != 3 or dim not in (-1, 2):
+        raise UnsupportedNode(node, "%s over dim %s of a %d-D tensor: only over the length "
+                              "of (N, C, L) (global pooling)"
+                              % ("mean" if mean else "amax", dim, ndim))
+    return nn.AdaptiveAvgPool1d(1) if mean else nn.AdaptiveMaxPool1d(1)
+
+
+def _function(node, shape_nodes, ndim):
     t = node.target
+    if t in (torch.mean, torch.amax):
+        return _reduce(node, ndim, t is torch.mean)
     if t in (F.relu, torch.relu):
         return nn.ReLU()
     if t is F.hardtanh:
@@ -133,8 +147,10 @@ def _function(node, shape_nodes):
     raise UnsupportedNode(node, "no .bnn layer for this function")
 
 
-def _method(node, shape_nodes):
+def _method(node, shape_nodes, ndim):
     t = node.target
+    if t in ("mean", "amax"):
+        return _reduce(node, ndim, t == "mean")
     if t == "relu":
         return nn.ReLU()
     if t == "flatten":
@@ -166,6 +182,7 @@ def chain(model):
     mods = dict(model.named_modules())
     inputs, steps, shape_nodes = [], [], set()
     cur = None
+    ndim = 3        # of the current tensor: (N, C, L), or (N, F) after a flatten
     for n in graph.nodes:
         if n.op == "placeholder":
             inputs.append(n)
@@ -188,9 +205,9 @@ def chain(model):
                 raise UnsupportedNode(n, "Flatten(%d, %d): only Flatten(1, -1)"
                                       % (m.start_dim, m.end_dim))
         elif n.op == "call_function":
-            m = _function(n, shape_nodes)
+            m = _function(n, shape_nodes, ndim)
         elif n.op == "call_method":
-            m = _method(n, shape_nodes)
+            m = _method(n, shape_nodes, ndim)
         else:   # get_attr: a parameter used outside its module
             raise UnsupportedNode(n, "parameters used directly in forward: put them in a "
                                   "supported module (nn.Linear, bnn_torch.BinaryLinear, ...)")
@@ -205,6 +222,11 @@ def chain(model):
         what = (" %s" % type(mods[n.target]).__name__) if n.op == "call_module" else ""
         steps.append((m, "node %r (%s %s%s)" % (n.name, n.op, _target_name(n.target), what)))
         cur = n
+        if isinstance(m, (nn.Flatten, nn.Linear, bnn_torch.Join)):
+            ndim = 2
+        elif n.op != "call_module" and isinstance(m, (nn.AdaptiveAvgPool1d,
+                                                      nn.AdaptiveMaxPool1d)):
+            ndim = 3 if _arg(n, 2, "keepdim", False) else 2
     return steps
 
 

@@ -24,8 +24,9 @@ nodes on constants only, such as a weight's binarizer). Supported:
                              thresholds (or a BATCHNORM after its scores),
                              after a float layer into its bias or a
                              BATCHNORM
-  MaxPool (1-D, no pads), GlobalAveragePool, GlobalMaxPool, Relu,
-  Flatten (axis 1), Reshape to (N, -1), Identity, Dropout
+  MaxPool (1-D, no pads), GlobalAveragePool, GlobalMaxPool, ReduceMean and
+  ReduceMax over the length, Relu, Flatten (axis 1), Reshape to (N, -1),
+  Squeeze of a length of 1, Identity, Dropout
 
 A binary layer's output is tracked as alpha * S + beta for its integer
 sums S (weight scales, Mul, Add, BN); a following Sign / BipolarQuant /
@@ -549,6 +550,26 @@ class _Importer:
             self.push(dict(kind="GLOBAL_AVG" if op == "GlobalAveragePool" else "GLOBAL_MAX"),
                       "float")
             a.shape = (a.shape[0], 1)
+            return
+        if op in ("ReduceMean", "ReduceMax", "Squeeze"):
+            axes = at.get("axes")
+            if axes is None and len(ins) > 1 and ins[1]:
+                axes = np.asarray(self.const(node, ins[1], "axes")).reshape(-1).tolist()
+            if len(a.shape) != 2 or list(axes or []) not in ([2], [-1]):
+                self.fail(node, "axes %s of a tensor (N, %s): only the length axis (2) of "
+                          "(N, C, L)" % (axes, ", ".join(map(str, a.shape))))
+            if op == "Squeeze":
+                if a.shape[1] != 1:
+                    self.fail(node, "squeezing a length of %d" % a.shape[1])
+                a.shape = (a.shape[0],)         # (C, 1) is already what a dense layer reads
+                return
+            self.materialize(node)
+            if a.kind != "float":
+                self.fail(node, "%s of %s values (the .bnn format pools floats globally)"
+                          % (op, a.kind))
+            self.push(dict(kind="GLOBAL_AVG" if op == "ReduceMean" else "GLOBAL_MAX"),
+                      "float")
+            a.shape = (a.shape[0], 1) if at.get("keepdims", 1) else (a.shape[0],)
             return
         if op in ("Flatten", "Reshape"):
             if op == "Flatten" and at.get("axis", 1) != 1:
