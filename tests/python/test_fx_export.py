@@ -239,6 +239,26 @@ def test_project_sequential_still_exports(tmp_path, variant):
     assert agree == 1.0 if variant == "bin-full" else agree >= 0.99
 
 
+def test_rhythm_features_join(tmp_path):
+    """A model with a Join (forward(x, feats)): the second input goes to
+    the JOIN, the .bnn gets the signal section's features."""
+    import models
+    torch.manual_seed(0)
+    model = randomize_bn(models.build("ecg", "bin-full", 4, 100, 5,
+                                      features=([0, 5], [[0.5, 0.8], [1.0]]))).eval()
+    model[0].set_range(2.0)
+    path = str(tmp_path / "j.bnn")
+    folded = fx_export.export_module(model, path, (1, 100))
+    assert "JOIN" in [d["kind"] for d in folded["layers"]]
+    x = np.random.RandomState(1).randn(300, 1, 100).astype(np.float32)
+    feats = np.random.RandomState(2).uniform(0.3, 1.5, (300, 2)).astype(np.float32)
+    with torch.no_grad():
+        want = model(torch.from_numpy(x), torch.from_numpy(feats)).argmax(1).numpy()
+    with bnn.Model(path, backend="cpu") as m:
+        assert m.features == ("pre_rr", "post_pre")
+        assert (m.predict(x, feats) == want).all()
+
+
 class Residual(nn.Module):
     def __init__(self):
         super().__init__()

@@ -409,6 +409,10 @@ def _malformed(kind):
                name="q", signed=signed, narrow=0, rounding_mode="ROUND")
         w = g.wnode("Sign", "ws", [g.const("w", r.randn(2, 1, 3))], "wsign")
         g.node("Conv", w, name="conv", kernel_shape=[3], pads=[1, 1])
+    elif kind == "arity":
+        g.node("Sign", name="s")
+        g.node("Flatten", name="f")
+        g.node("MatMul", name="fc")
     elif kind == "bn_shape":
         g.node("Conv", g.const("w", r.randn(2, 1, 3)), name="conv", kernel_shape=[3])
         g.node("BatchNormalization", g.const("g", np.ones(3)), g.const("b", np.zeros(3)),
@@ -426,6 +430,7 @@ def _malformed(kind):
     ("unipolar", "mt", "MultiThreshold", "out_bias = -out_scale / 2"),
     ("kernel", "conv", "Conv", "pad < kernel <= length + 2 pad"),
     ("bn_shape", "bn", "BatchNormalization", "scale of shape (3,)"),
+    ("arity", "fc", "MatMul", "1 input(s) given, 2 needed"),
     ("quant_pad", "conv", "Conv", "zero point 7"),
     ("quant_1bit", "q", "Quant", "Quant's 1 bit is not +-1"),
     ("quant_signed", "q", "Quant", "signed 1"),

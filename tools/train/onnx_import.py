@@ -61,6 +61,9 @@ sys.path.insert(0, HERE)
 
 import export  # noqa: E402
 
+# inputs each op needs (optional ones after them)
+ARITY = dict(MatMul=2, Gemm=2, Conv=2, BatchNormalization=5, Add=2, Mul=2, BipolarQuant=2,
+             MultiThreshold=2, Quant=4, Reshape=2)
 QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "finn", "onnx.brevitas")
 INT32_MIN, INT32_MAX = -2 ** 31, 2 ** 31 - 1
 
@@ -316,6 +319,10 @@ class _Importer:
                 known.add(node.output[0])
                 continue
             ins = list(node.input)
+            need = ARITY.get(node.op_type, 1)
+            if len(ins) < need or not all(ins[:need]):
+                self.fail(node, "%d input(s) given, %d needed" % (len([i for i in ins if i]),
+                                                                 need))
             for i in ins:
                 if i and i not in known:
                     self.fail(node, "input %r is neither an initializer nor the output of an "
