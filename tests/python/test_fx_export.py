@@ -101,7 +101,8 @@ class Functional(nn.Module):
 
 
 class Looped(nn.Module):
-    """A ModuleList loop, torch.flatten and a last BN-free binary layer."""
+    """A ModuleList loop, F.dropout (nothing at inference), torch.flatten
+    and a last BN-free binary layer."""
 
     def __init__(self):
         super().__init__()
@@ -117,7 +118,7 @@ class Looped(nn.Module):
         x = self.q(x)
         for conv, bn in zip(self.convs, self.bns):
             x = self._sign(bn(conv(x)))
-        x = F.max_pool1d(x, 2)
+        x = F.dropout(F.max_pool1d(x, 2), 0.1, self.training)
         return self.scale(self.out(torch.flatten(x, 1)))
 
     @staticmethod

@@ -128,6 +128,7 @@ def fold_modules(mods, in_shape, n_classes, data_norm="none", names=None):
     while i < len(mods):
         m = mods[i]
         vk = _value_kind(layers)
+        n_before = len(layers)
         if vk != "float" and isinstance(m, (nn.ReLU, nn.Hardtanh, nn.BatchNorm1d,
                                             nn.AdaptiveAvgPool1d, nn.AdaptiveMaxPool1d,
                                             bnn_torch.InputQuant, bnn_torch.InputNorm)) or \
@@ -243,9 +244,9 @@ def fold_modules(mods, in_shape, n_classes, data_norm="none", names=None):
         else:
             raise ValueError("cannot fold %s" % lname(i))
         # track (C, L) for the flatten permutation of the next dense layer
-        last = layers[-1] if layers else None
-        if last is None:
+        if len(layers) == n_before:     # nothing added (Identity, a sign of bits)
             continue
+        last = layers[-1]
         if last["kind"] in ("CONV1D", "BCONV1D"):
             shape = (last["out_c"],
                      (shape[1] + 2 * last["pad"] - last["kernel"]) // last["stride"] + 1)
