@@ -361,6 +361,12 @@ def test_output_not_a_chain(tmp_path):
         fx_export.export_module(TwoOut(), str(tmp_path / "o.bnn"), (1, L))
 
 
+def test_binary_output_refused(tmp_path):
+    model = nn.Sequential(nn.Flatten(), nn.Linear(L, 3), bnn_torch.Sign())
+    with pytest.raises(ValueError, match="ends in bits values"):
+        fx_export.export_module(model, str(tmp_path / "b.bnn"), (1, L))
+
+
 def test_wrong_class_names(tmp_path):
     with pytest.raises(ValueError, match="3 class names for a model of 2 classes"):
         fx_export.export_module(nn.Sequential(nn.Flatten(), nn.Linear(L, 2)),

@@ -224,14 +224,14 @@ def chain(model):
         cur = n
         if isinstance(m, (nn.Flatten, nn.Linear, bnn_torch.Join)):
             ndim = 2
-        elif n.op != "call_module" and isinstance(m, (nn.AdaptiveAvgPool1d,
-                                                      nn.AdaptiveMaxPool1d)):
+        elif n.target in (torch.mean, torch.amax, "mean", "amax"):
             ndim = 3 if _arg(n, 2, "keepdim", False) else 2
     return steps
 
 
 def fold_module(model, in_shape, data_norm="none"):
-    """(folded model as export.fold gives it, number of classes)."""
+    """The folded model as export.fold gives it, its "classes" the last
+    layer's outputs."""
     model.eval()
     steps = chain(model)
     c, length = (int(v) for v in in_shape)
@@ -244,6 +244,9 @@ def fold_module(model, in_shape, data_norm="none"):
     if ol != 1:
         raise ValueError("the last layer outputs length %d: class scores (N, classes) needed "
                          "(flatten or pool first)" % ol)
+    if export._value_kind(folded["layers"]) != "float":
+        raise ValueError("the model ends in %s values: the class scores must be a layer's "
+                         "sums or float outputs" % export._value_kind(folded["layers"]))
     folded["classes"] = oc
     return folded
 
