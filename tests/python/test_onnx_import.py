@@ -409,6 +409,15 @@ def _malformed(kind):
                name="q", signed=signed, narrow=0, rounding_mode="ROUND")
         w = g.wnode("Sign", "ws", [g.const("w", r.randn(2, 1, 3))], "wsign")
         g.node("Conv", w, name="conv", kernel_shape=[3], pads=[1, 1])
+    elif kind == "broadcast":
+        w = g.wnode("BipolarQuant", "wq", [g.const("w", r.randn(L, 3)),
+                                           g.const("ws", np.ones(4))], "wbin", domain=QONNX)
+        g.node("Flatten", name="f")
+        g.node("MatMul", w, name="fc")
+    elif kind == "inf_weight":
+        w = g.wnode("Div", "wd", [g.const("w", r.randn(L, 3)), g.const("zero", 0.0)], "wdiv")
+        g.node("Flatten", name="f")
+        g.node("MatMul", w, name="fc")
     elif kind == "arity":
         g.node("Sign", name="s")
         g.node("Flatten", name="f")
@@ -431,6 +440,8 @@ def _malformed(kind):
     ("kernel", "conv", "Conv", "pad < kernel <= length + 2 pad"),
     ("bn_shape", "bn", "BatchNormalization", "scale of shape (3,)"),
     ("arity", "fc", "MatMul", "1 input(s) given, 2 needed"),
+    ("broadcast", "wbin", "BipolarQuant", "on constants: operands could not be broadcast"),
+    ("inf_weight", "fc", "MatMul", "weights or bias not finite"),
     ("quant_pad", "conv", "Conv", "zero point 7"),
     ("quant_1bit", "q", "Quant", "Quant's 1 bit is not +-1"),
     ("quant_signed", "q", "Quant", "signed 1"),

@@ -233,6 +233,8 @@ class _Importer:
         bias = np.zeros(o) if b is None else np.asarray(b, dtype=np.float64).reshape(-1)
         if bias.shape != (o,):
             self.fail(node, "bias of %d values for %d outputs" % (bias.size, o))
+        if not (np.isfinite(wf).all() and np.isfinite(bias).all()):
+            self.fail(node, "weights or bias not finite")
         if a.kind in ("bits", "quant"):
             mag = np.abs(wf)
             if not (mag > 0).all() or not (mag == mag[:, :1]).all():
@@ -340,7 +342,11 @@ class _Importer:
                           % (node.domain, node.op_type, QONNX_DOMAINS[0]))
             dyn = [i for i in ins if i and i not in self.consts]
             if not dyn:
-                v = self.fold_const(node, ins, at)
+                try:
+                    with np.errstate(all="ignore"):
+                        v = self.fold_const(node, ins, at)
+                except ValueError as e:        # shapes that do not broadcast
+                    self.fail(node, "on constants: %s" % e)
                 if v is None:
                     self.fail(node, "this op on constants is not supported")
                 self.consts[node.output[0]] = v
