@@ -195,6 +195,17 @@ def test_binary_modules_match_pytorch(tmp_path, cls, channels):
     assert any(d["kind"] in ("BCONV1D", "BDENSE") for d in folded["layers"])
 
 
+def test_bnn_run_gives_the_same_classes(tmp_path):
+    sys.path.insert(0, os.path.dirname(__file__))
+    import bnn_run_items
+    torch.manual_seed(3)
+    model = randomize_bn(Nested()).eval()
+    path = str(tmp_path / "n.bnn")
+    fx_export.export_module(model, path, (1, L), classes=list("NSVFQ"))
+    x = inputs(200)
+    assert (bnn_run_items.classes(path, x, "NSVFQ", tmp_path) == torch_classes(model, x)).all()
+
+
 def test_float_module_matches_pytorch(tmp_path):
     torch.manual_seed(4)
     model = randomize_bn(FloatNet()).eval()

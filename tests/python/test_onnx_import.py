@@ -300,6 +300,16 @@ def test_thresholds_negated_rows(tmp_path):
     assert neg.any() and not neg.all()
 
 
+def test_bnn_run_gives_the_same_classes(tmp_path):
+    import bnn_run_items
+    model = binary_graph()
+    path = str(tmp_path / "r.bnn")
+    onnx_import.import_onnx(model, path, classes=list("NSVF"))
+    x = x_for(model, 200)
+    ref = onnx_ref.run(model, x).argmax(1)
+    assert (bnn_run_items.classes(path, x, "NSVF", tmp_path) == ref).all()
+
+
 def test_cli(tmp_path, capsys):
     src, out = str(tmp_path / "g.onnx"), str(tmp_path / "g.bnn")
     onnx.save(binary_graph(), src)
