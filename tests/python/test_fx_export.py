@@ -431,12 +431,17 @@ def test_cli(tmp_path, capsys):
     tool = [sys.executable, os.path.join(train, "fx_export.py")]
     out = str(tmp_path / "cli.bnn")
     r = subprocess.run(tool + ["%s:Net" % src, out, "--input-shape", "1,32", "--weights",
-                               str(tmp_path / "w.pt"), "--classes", "a,b,c", "--name", "cli"],
+                               str(tmp_path / "w.pt"), "--classes", "a,b,c", "--name", "cli",
+                               "--sample-rate", "173.61", "--class-offsets", "b=3"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     x = inputs()
-    assert (libbnn_classes(out, x) == torch_classes(model, x)).all()
-    assert bnn.Model(out).name == "cli"
+    with torch.no_grad():
+        want = (model(torch.from_numpy(x)) + torch.tensor([0.0, 3.0, 0.0])).argmax(1).numpy()
+    assert (libbnn_classes(out, x) == want).all()
+    m = bnn.Model(out)
+    assert (m.name, m.sample_rate_hz, m.class_offsets, m.kind) == ("cli", 173.61, (0, 3, 0),
+                                                                   "windows")
     for args, msg in [
         (["%s:Scaled" % src, out + "2", "--input-shape", "1,32"],
          "node 'mul' (call_function _operator.mul): no .bnn layer"),

@@ -314,12 +314,28 @@ def test_cli(tmp_path, capsys):
     src, out = str(tmp_path / "g.onnx"), str(tmp_path / "g.bnn")
     onnx.save(binary_graph(), src)
     r = subprocess.run([sys.executable, os.path.join(TRAIN, "onnx_import.py"), src, out,
-                        "--classes", "N,S,V,F", "--name", "qonnx-test"],
+                        "--classes", "N,S,V,F", "--name", "qonnx-test", "--sample-rate", "360",
+                        "--lead", "MLII", "--beat", "12,20", "--class-offsets", "S=4,V=-2"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     m = bnn.Model(out)
     assert m.classes == ("N", "S", "V", "F") and m.name == "qonnx-test"
     assert m.input_shape == (1, L)
+    assert (m.sample_rate_hz, m.leads, m.beat_window, m.kind) == (360.0, ("MLII",), (12, 20),
+                                                                  "beats")
+    assert m.class_offsets == (0, 4, -2, 0)
+    x = x_for(binary_graph(), 50)
+    raw = onnx_ref.run(binary_graph(), x)
+    assert np.allclose(m.scores(x), raw + [0, 4, -2, 0], atol=1e-4)
+    for args, msg in [(["--lead", "MLII,V1"], "--lead: 2 names for 1 channels"),
+                      (["--class-offsets", "X=1"], "unknown classes X"),
+                      (["--beat", "12"], "--beat: PRE,POST"),
+                      (["--beat", "10,10"], "beat_pre + beat_post must equal"),
+                      (["--classes", "a,b"], "2 class names for a model of 4")]:
+        assert onnx_import.main([src, out + "2"] + args) == 1
+        err = capsys.readouterr().err
+        assert msg in err, (args, err)
+    assert not os.path.exists(out + "2")
     bad = str(tmp_path / "bad.onnx")
     onnx.save(_unsupported("tanh"), bad)
     assert onnx_import.main([bad, str(tmp_path / "bad.bnn")]) == 1     # in-process

@@ -3,7 +3,8 @@
 """Export any PyTorch module built from the supported layer kinds to .bnn.
 
   fx_export.py FILE.py:NAME OUT.bnn --input-shape C,L [--weights STATE.pt]
-               [--classes A,B,...] [--name NAME]
+               [--classes A,B,...] [--name NAME] [--sample-rate HZ]
+               [--lead NAME,...] [--beat PRE,POST] [--class-offsets S=4,...]
       NAME in FILE.py is a module class or a function returning a module
       (called without arguments); --weights loads a state_dict into it
 
@@ -45,6 +46,7 @@ import torch.nn.functional as F  # noqa: E402
 
 import bnn_torch  # noqa: E402
 import export  # noqa: E402
+import model_desc  # noqa: E402
 
 # modules traced as one node (not into their forward)
 LEAVES = (bnn_torch.Sign, bnn_torch.InputQuant, bnn_torch.InputNorm, bnn_torch.ScoreScale,
@@ -295,8 +297,7 @@ def main(argv=None):
     p.add_argument("out", help="the .bnn file to write")
     p.add_argument("--input-shape", required=True, help="C,L: channels and samples per item")
     p.add_argument("--weights", help="a state_dict (torch.save) to load")
-    p.add_argument("--classes", help="class names, comma-separated")
-    p.add_argument("--name", default="", help="model name stored in the file")
+    model_desc.add_arguments(p)
     a = p.parse_args(argv)
     try:
         shape = tuple(int(v) for v in a.input_shape.split(","))
@@ -308,8 +309,12 @@ def main(argv=None):
     if a.weights:
         m.load_state_dict(torch.load(a.weights))
     try:
-        folded = export_module(m, a.out, shape, a.classes.split(",") if a.classes else None,
-                               name=a.name)
+        folded = fold_module(m, shape)
+        names = model_desc.class_names(a, folded["classes"])
+        desc = dict(channels=shape[0], length=shape[1])
+        desc.update(model_desc.input_desc(a, shape[0]))
+        export.write_bnn(folded, a.out, desc, names, name=a.name,
+                         offsets=model_desc.offsets(a, names))
     except ValueError as e:
         print("fx_export: %s" % e, file=sys.stderr)
         return 1

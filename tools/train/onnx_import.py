@@ -3,7 +3,8 @@
 """Import a binarized ONNX graph (QONNX / Brevitas style) into .bnn.
 
   onnx_import.py IN.onnx OUT.bnn [--classes A,B,...] [--name NAME]
-                 [--sample-rate HZ]
+                 [--sample-rate HZ] [--lead NAME,...] [--beat PRE,POST]
+                 [--class-offsets S=4,...]
 
 The graph has one input (N, C, L) with fixed C and L and one output
 (N, classes); its nodes, in graph order, must form a chain (each takes the
@@ -60,6 +61,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
 
 import export  # noqa: E402
+import model_desc  # noqa: E402
 
 # inputs each op needs (optional ones after them)
 ARITY = dict(MatMul=2, Gemm=2, Conv=2, BatchNormalization=5, Add=2, Mul=2, BipolarQuant=2,
@@ -615,17 +617,19 @@ def load(src):
 
 def import_graph(src):
     """Fold an ONNX model (path or onnx.ModelProto) into the layer list of
-    export.fold: dict(input, layers, classes, in_shape)."""
+    export.fold: dict(input, layers, classes, in_shape, model (the
+    onnx.ModelProto))."""
     model = load(src)
     imp = _Importer()
     folded = imp.run(model)
-    folded["in_shape"] = imp.in_shape
+    folded.update(in_shape=imp.in_shape, model=model)
     return folded
 
 
-def import_onnx(src, path, classes=None, name="", desc="", input_desc=None):
+def import_onnx(src, path, classes=None, name="", desc="", input_desc=None, offsets=None):
     """Import src (path or onnx.ModelProto) and write path (.bnn); class
-    names default to "0", "1", ...  Returns the folded model."""
+    names default to "0", "1", ...; input_desc and offsets (one integer
+    per class) as export.write_bnn takes them.  Returns the folded model."""
     folded = import_graph(src)
     n = folded["classes"]
     names = list(classes) if classes is not None else [str(i) for i in range(n)]
@@ -633,22 +637,24 @@ def import_onnx(src, path, classes=None, name="", desc="", input_desc=None):
         raise ImportFailed("%d class names for a graph of %d classes" % (len(names), n))
     d = dict(channels=folded["in_shape"][0], length=folded["in_shape"][1])
     d.update(input_desc or {})
-    export.write_bnn(folded, path, d, names, name=name, desc=desc)
+    export.write_bnn(folded, path, d, names, name=name, desc=desc, offsets=offsets)
     return folded
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description="Import a binarized ONNX graph (Sign, QONNX "
-                                            "BipolarQuant / MultiThreshold) into .bnn.")
+                                            "BipolarQuant / MultiThreshold / Quant) into "
+                                            ".bnn.")
     p.add_argument("onnx")
     p.add_argument("out")
-    p.add_argument("--classes", help="class names, comma-separated")
-    p.add_argument("--name", default="", help="model name stored in the file")
-    p.add_argument("--sample-rate", type=float, default=0.0, help="input rate in Hz")
+    model_desc.add_arguments(p)
     a = p.parse_args(argv)
     try:
-        folded = import_onnx(a.onnx, a.out, a.classes.split(",") if a.classes else None,
-                             name=a.name, input_desc=dict(sample_rate_hz=a.sample_rate))
+        folded = import_graph(a.onnx)
+        names = model_desc.class_names(a, folded["classes"])
+        import_onnx(folded["model"], a.out, names, name=a.name,
+                    input_desc=model_desc.input_desc(a, folded["in_shape"][0]),
+                    offsets=model_desc.offsets(a, names))
     except ValueError as e:
         print("onnx_import: %s" % e, file=sys.stderr)
         return 1
