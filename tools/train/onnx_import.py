@@ -90,12 +90,13 @@ def _attrs(node):
 
 
 class _Act:
-    """The chain's current tensor: kind float / bits / sum, shape (C, L)
+    """The chain's current tensor: kind float / bits / quant / sum, shape (C, L)
     for 3-D and (F,) for 2-D tensors."""
 
     def __init__(self, kind, shape, scale=1.0):
         self.kind, self.shape, self.scale = kind, tuple(shape), scale
         self.layer = self.alpha = self.beta = None
+        self.quant = None           # (bits, scale, zero point) of a Quant's output
 
 
 class _Importer:
