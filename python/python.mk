@@ -6,7 +6,8 @@
 #                      tree's libbnn (headers as installed, libbnn.so) and
 #                      unpack it into build/python/lib (PYTHONPATH for the
 #                      tests; libbnn.so.0 from build/, LD_LIBRARY_PATH)
-#   make test-python   pytest (tests/python), counted by make test
+#   make test-python   pytest (tests/python), counted by make test; the model
+#                      importers' tests there need PyTorch (scripts/deps.sh train)
 #   make install       also installs the wheel under $(DESTDIR)$(PREFIX)
 #
 # The build runs in a copy (build/python/src), so nothing is written into
@@ -57,7 +58,10 @@ $(PY_SAN_STAMP): $(PY_STAMP)
 		--target $(PY_B)/san/lib $(PY_B)/san/dist/bnn-*.whl
 	@touch $@
 
+# The model importers' tests (tests/python/test_fx_export.py,
+# test_onnx_import.py) need PyTorch (the train group) and python3-onnx.
 test-python: $(PY_STAMP) $(PY_SAN_STAMP) $(BNN_RUN)
+	@scripts/deps.sh python train
 	@echo "== Python package bnn (pytest; then the extension under ASan + UBSan)"
 	@tests/run-tap.sh python $(B)/test-logs/python -- tests/python/run.sh \
 		$(abspath $(B)) --- tests/python/run.sh $(abspath $(B)) san

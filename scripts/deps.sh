@@ -41,8 +41,9 @@ PKGS_build="$PKGS_run ccache xz-utils ca-certificates libcmocka-dev clang-14 lib
 # The Python package bnn (python/, make python, make test-python): a C
 # extension over libbnn built with Debian's setuptools against NumPy's C
 # API, pip to build and install the wheel, pytest for its tests;
-# Dask.distributed for bnn.dask (recordings classified across a cluster).
-PKGS_python="$PKGS_run python3-dev python3-numpy python3-setuptools python3-wheel python3-pip python3-pytest python3-distributed"
+# Dask.distributed for bnn.dask (recordings classified across a cluster);
+# onnx for the ONNX importer's tests (tools/train/onnx_import.py).
+PKGS_python="$PKGS_run python3-dev python3-numpy python3-setuptools python3-wheel python3-pip python3-pytest python3-distributed python3-onnx"
 PKGS_qemu="libglib2.0-dev ninja-build python3-venv zlib1g-dev seabios qemu-system-data dpkg-dev"
 # VM test tier: guest initramfs (busybox, cpio, kmod's depmod/modprobe), the
 # kernel's compressed payloads (zstd, xz), out-of-tree module builds against

@@ -20,6 +20,7 @@ backward pass, latent weights clipped to [-1, 1] after every optimizer step
 import math
 
 import torch
+import torch.fx
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -53,6 +54,11 @@ class _SignWeight(torch.autograd.Function):
 
 def sign_ste(x):
     return _SignSTE.apply(x)
+
+
+# torch.fx records bnn_torch.sign_ste(x) as one call (fx_export.py maps it
+# to the card's SIGN) instead of tracing into the autograd function
+torch.fx.wrap("sign_ste")
 
 
 def binarize_weight(w):

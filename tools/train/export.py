@@ -70,11 +70,50 @@ def _bn_affine(bn):
 
 
 def fold(model, data_norm="none"):
-    mods = list(model)
+    """The project's models (models.Net): their layers in order."""
+    return fold_modules(list(model), (model.info["in_channels"], model.info["in_len"]),
+                        model.info["n_classes"], data_norm)
+
+
+def _check_window(m, name):
+    """Conv1d / MaxPool1d options the .bnn windows cannot express."""
+    if isinstance(m, nn.Conv1d):
+        if isinstance(m.padding, str):
+            raise ValueError("%s: padding %r: give the padding as a number" % (name, m.padding))
+        if m.dilation[0] != 1 or m.groups != 1 or m.padding_mode != "zeros":
+            raise ValueError("%s: dilation %d, groups %d, padding_mode %s: the .bnn format has "
+                             "dilation 1, groups 1 and zero padding only"
+                             % (name, m.dilation[0], m.groups, m.padding_mode))
+    elif isinstance(m, nn.MaxPool1d):
+        one = (lambda v: v if isinstance(v, int) else v[0])
+        if one(m.padding) != 0 or one(m.dilation) != 1 or m.ceil_mode or m.return_indices:
+            raise ValueError("%s: padding, dilation, ceil_mode and return_indices are not in "
+                             "the .bnn format's MAXPOOL1D" % name)
+
+
+def _value_kind(layers):
+    """What the layers so far output: float, bits or quant (the model
+    input is float)."""
+    for d in reversed(layers):
+        k = d["kind"]
+        if k in ("MAXPOOL1D", "FLATTEN", "JOIN"):
+            continue
+        if k in ("BCONV1D", "BDENSE"):
+            return "float" if d["scores"] else "bits"
+        return {"SIGN": "bits", "QUANT": "quant"}.get(k, "float")
+    return "float"
+
+
+def fold_modules(mods, in_shape, n_classes, data_norm="none", names=None):
+    """Fold a chain of modules (bnn_torch's and torch.nn's kinds, in
+    execution order) on inputs of in_shape (channels, length); names: what
+    errors call each module (default "layer I (TYPE)")."""
+    def lname(i):
+        return names[i] if names else "layer %d (%s)" % (i, type(mods[i]).__name__)
     layers = []
     inp = dict(norm="zscore" if data_norm == "zscore" else "none", offset=0.0, scale=1.0)
     flat_shape = None       # (C, L) at the flatten, for the next dense layer
-    shape = (model.info["in_channels"], model.info["in_len"])   # (C, L)
+    shape = tuple(int(v) for v in in_shape)   # (C, L)
     i = 0
 
     def permute_cols(w):
@@ -88,6 +127,16 @@ def fold(model, data_norm="none"):
 
     while i < len(mods):
         m = mods[i]
+        vk = _value_kind(layers)
+        n_before = len(layers)
+        if vk != "float" and isinstance(m, (nn.ReLU, nn.Hardtanh, nn.BatchNorm1d,
+                                            nn.AdaptiveAvgPool1d, nn.AdaptiveMaxPool1d,
+                                            bnn_torch.InputQuant, bnn_torch.InputNorm)) or \
+                (vk != "float" and isinstance(m, (nn.Conv1d, nn.Linear)) and
+                 not getattr(m, "binary", False)):
+            raise ValueError("%s: on %s values; the .bnn format's layer of this kind takes "
+                             "floats" % (lname(i), "binary (+-1)" if vk == "bits"
+                                         else "quantised"))
         nxt = mods[i + 1] if i + 1 < len(mods) else None
         nxt2 = mods[i + 2] if i + 2 < len(mods) else None
         if isinstance(m, bnn_torch.InputNorm):
@@ -100,8 +149,9 @@ def fold(model, data_norm="none"):
             layers.append(dict(kind="QUANT", qbits=m.bits, qoffset=float(m.qoffset),
                                qscale=float(m.qscale)))
             i += 1
-        elif getattr(m, "binary", False):
+        elif getattr(m, "binary", False) and vk != "float":
             conv = isinstance(m, nn.Conv1d)
+            _check_window(m, lname(i))
             w = m.binary_weight().double()
             if conv:
                 w = w.permute(0, 2, 1).reshape(w.shape[0], -1)   # [out][k*in + c]
@@ -117,15 +167,23 @@ def fold(model, data_norm="none"):
                 bits = np.where(neg[:, None], ~bits, bits)
                 d.update(bits=bits.astype(np.uint8), thr=thr.numpy().astype(np.int32), scores=False)
                 i += 3
+            elif isinstance(nxt, bnn_torch.Sign):
+                # sign(S) with S >= 0 -> +1: threshold 0
+                d.update(bits=bits.astype(np.uint8), thr=np.zeros(d["out_c"], np.int32),
+                         scores=False)
+                i += 2
             elif isinstance(nxt, bnn_torch.ScoreScale) or nxt is None:
                 d.update(bits=bits.astype(np.uint8), thr=None, scores=True)
                 i += 2 if nxt is not None else 1
             else:
-                raise ValueError("binary layer %d must be followed by BN + sign or ScoreScale" % i)
+                raise ValueError("%s: a binary layer must be followed by BN + sign, sign, "
+                                 "ScoreScale or nothing (the class scores)" % lname(i))
             layers.append(d)
         elif isinstance(m, (nn.Conv1d, nn.Linear)):
+            # a binary layer on float values is a float layer of +-1 weights
             conv = isinstance(m, nn.Conv1d)
-            w = m.weight.detach().double()
+            _check_window(m, lname(i))
+            w = (m.binary_weight() if getattr(m, "binary", False) else m.weight).detach().double()
             b = m.bias.detach().double() if m.bias is not None else torch.zeros(w.shape[0], dtype=torch.float64)
             i += 1
             if isinstance(nxt, nn.BatchNorm1d):
@@ -146,12 +204,31 @@ def fold(model, data_norm="none"):
             layers.append(dict(kind="BATCHNORM", scale=_f32(a), shift=_f32(c)))
             i += 1
         elif isinstance(m, bnn_torch.Sign):
-            layers.append(dict(kind="SIGN"))
+            if vk == "quant":
+                raise ValueError("%s: sign of quantised values" % lname(i))
+            if vk == "float":       # sign of +-1 is itself
+                layers.append(dict(kind="SIGN"))
             i += 1
         elif isinstance(m, nn.ReLU):
             layers.append(dict(kind="ACT", act="relu"))
             i += 1
+        elif isinstance(m, nn.Hardtanh):
+            if (m.min_val, m.max_val) != (-1.0, 1.0):
+                raise ValueError("%s: bounds %g, %g; the .bnn format's hardtanh is "
+                                 "-1, 1" % (lname(i), m.min_val, m.max_val))
+            layers.append(dict(kind="ACT", act="hardtanh"))
+            i += 1
+        elif isinstance(m, (nn.AdaptiveAvgPool1d, nn.AdaptiveMaxPool1d)):
+            if m.output_size not in (1, (1,)):
+                raise ValueError("%s: output size %s; the .bnn format pools globally "
+                                 "only (output size 1)" % (lname(i), m.output_size))
+            layers.append(dict(kind="GLOBAL_AVG" if isinstance(m, nn.AdaptiveAvgPool1d)
+                               else "GLOBAL_MAX"))
+            i += 1
+        elif isinstance(m, (nn.Identity, nn.Dropout)):
+            i += 1      # nothing at inference
         elif isinstance(m, nn.MaxPool1d):
+            _check_window(m, lname(i))
             k = m.kernel_size if isinstance(m.kernel_size, int) else m.kernel_size[0]
             s = m.stride if isinstance(m.stride, int) else m.stride[0]
             layers.append(dict(kind="MAXPOOL1D", kernel=k, stride=s, pad=0))
@@ -165,11 +242,11 @@ def fold(model, data_norm="none"):
                                     np.split(m.thr.numpy(), np.cumsum(m.nthr)[:-1])]))
             i += 1
         else:
-            raise ValueError("cannot fold layer %d (%s)" % (i, type(m).__name__))
+            raise ValueError("cannot fold %s" % lname(i))
         # track (C, L) for the flatten permutation of the next dense layer
-        last = layers[-1] if layers else None
-        if last is None:
+        if len(layers) == n_before:     # nothing added (Identity, a sign of bits)
             continue
+        last = layers[-1]
         if last["kind"] in ("CONV1D", "BCONV1D"):
             shape = (last["out_c"],
                      (shape[1] + 2 * last["pad"] - last["kernel"]) // last["stride"] + 1)
@@ -178,6 +255,8 @@ def fold(model, data_norm="none"):
         elif last["kind"] == "FLATTEN":
             flat_shape = shape
             shape = (shape[0] * shape[1], 1)
+        elif last["kind"] in ("GLOBAL_AVG", "GLOBAL_MAX"):
+            shape = (shape[0], 1)
         elif last["kind"] == "JOIN":
             if flat_shape is None:
                 flat_shape = shape
@@ -185,7 +264,7 @@ def fold(model, data_norm="none"):
         elif last["kind"] in ("DENSE", "BDENSE"):
             flat_shape = None
             shape = (last["out_c"], 1)
-    return dict(input=inp, layers=layers, classes=model.info["n_classes"])
+    return dict(input=inp, layers=layers, classes=n_classes)
 
 
 # ---------------------------------------------------------------------------
@@ -253,7 +332,11 @@ def run_reference(folded, x, feats=None):
         elif k == "SIGN":
             t = np.where(t >= 0, 1, -1).astype(np.int8)
         elif k == "ACT":
-            t = np.maximum(t, 0)
+            t = np.maximum(t, 0) if d["act"] == "relu" else np.clip(t, -1, 1)
+        elif k == "GLOBAL_AVG":
+            t = t.astype(np.float64).mean(axis=1, keepdims=True).astype(np.float32)
+        elif k == "GLOBAL_MAX":
+            t = t.max(axis=1, keepdims=True)
         elif k == "MAXPOOL1D":
             t = _windows(t, d["kernel"], d["stride"], 0).max(axis=2)
         elif k == "FLATTEN":
@@ -392,6 +475,8 @@ def layer_shapes(folded, channels, length):
             L = (L - d["kernel"]) // d["stride"] + 1
         elif k == "FLATTEN":
             c, L = c * L, 1
+        elif k in ("GLOBAL_AVG", "GLOBAL_MAX"):
+            L = 1
         elif k == "JOIN":
             c, L = c * L + sum(len(t) for t in d["thr"]), 1
         if k in ("BCONV1D", "BDENSE"):
