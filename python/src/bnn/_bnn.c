@@ -35,17 +35,17 @@ static PyObject *raise_bnn(int rc, const bnn_error *e)
 {
 	const char *msg = e && e->msg[0] ? e->msg : bnn_strerror(rc);
 	PyObject *exc = PyObject_CallFunction(BnnError, "s", msg);
+	PyObject *code = PyLong_FromLong(rc);
+	PyObject *status = PyUnicode_FromString(bnn_strerror(rc));
 
-	if (!exc)
-		return NULL;
-	if (PyObject_SetAttrString(exc, "code", PyLong_FromLong(rc)) < 0 ||
-	    PyObject_SetAttrString(exc, "status",
-				   PyUnicode_FromString(bnn_strerror(rc))) < 0) {
-		Py_DECREF(exc);
-		return NULL;
-	}
-	PyErr_SetObject(BnnError, exc);
-	Py_DECREF(exc);
+	/* SetAttr does not steal: the three references are ours to drop. */
+	if (exc && code && status &&
+	    PyObject_SetAttrString(exc, "code", code) == 0 &&
+	    PyObject_SetAttrString(exc, "status", status) == 0)
+		PyErr_SetObject(BnnError, exc);
+	Py_XDECREF(status);
+	Py_XDECREF(code);
+	Py_XDECREF(exc);
 	return NULL;
 }
 
