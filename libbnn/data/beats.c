@@ -326,6 +326,108 @@ double bnn__interp_at(const struct bnn__interp *ip, double t)
 	return acc / wsum;
 }
 
+/*
+ * bnn_resample's sinc path, the same values as bnn__interp_at bit for bit,
+ * faster.  t - k is exact in double for |t - k| <= half (it keeps t's
+ * fractional bits and has a smaller integer part), so the tap weights of
+ * output t depend only on the phase f = t - floor(t) and k - floor(t):
+ * (for t >= half + 2) they and their sum are computed once per phase (a small cache: rational
+ * rate ratios have few phases) instead of per output sample.  Each
+ * output's sum is still formed tap by tap in the same order; outputs whose
+ * taps reach past the signal's ends take bnn__interp_at itself.
+ */
+#define PH_SLOTS 64
+#define PH_TAPS_MAX 4096	/* taps of one phase (fc >= 1/128) */
+
+struct phase {
+	int used;
+	double f;		/* t - floor(t) */
+	int64_t d0, d1;		/* k0, k1 minus floor(t) */
+	int64_t a;		/* first kept tap (k - floor(t)) */
+	size_t nt;		/* kept taps (weight table index < SINC_N) */
+	double wsum;
+	double *w;
+};
+
+static int phase_fill(const struct bnn__interp *ip, struct phase *ph,
+		      double f, int64_t d0, int64_t d1)
+{
+	double scale = ip->fc * SINC_L, wsum = 0;
+	size_t cap = (size_t)(d1 - d0 + 1);
+
+	if (cap > PH_TAPS_MAX)
+		return -1;
+	if (!ph->w && !(ph->w = malloc(PH_TAPS_MAX * sizeof(*ph->w))))
+		return -1;
+	ph->used = 1;
+	ph->f = f;
+	ph->d0 = d0;
+	ph->d1 = d1;
+	ph->nt = 0;
+	ph->a = d0;
+	for (int64_t d = d0; d <= d1; d++) {
+		double u = fabs(f - (double)d) * scale;
+		size_t i = (size_t)u;
+
+		if (i >= SINC_N) {
+			/* skipped taps are at the two ends only (u grows
+			 * with |t - k|) */
+			if (!ph->nt)
+				ph->a = d + 1;
+			continue;
+		}
+		double fr = u - (double)i;
+		double w = sinc_tab[i] + fr * (sinc_tab[i + 1] - sinc_tab[i]);
+
+		ph->w[ph->nt++] = w;
+		wsum += w;
+	}
+	ph->wsum = wsum;
+	return 0;
+}
+
+static void resample_sinc(const struct bnn__interp *ip, double fs_in,
+			  double fs_out, float *y, size_t m)
+{
+	struct phase ph[PH_SLOTS];
+
+	memset(ph, 0, sizeof(ph));
+	for (size_t j = 0; j < m; j++) {
+		double t = bnn__resample_pos((int64_t)j, fs_in, fs_out);
+		double fl = floor(t), f = t - fl;
+		long long k0 = (long long)ceil(t - ip->half);
+		long long k1 = (long long)floor(t + ip->half);
+		int64_t base = (int64_t)fl, d0 = k0 - base, d1 = k1 - base;
+		uint64_t fb;
+		struct phase *p;
+
+		/* t >= half + 2: t - k and f - (k - floor(t)) are exact,
+		 * so equal (both multiples of ulp(t), at most t) */
+		if (k0 < 0 || k1 >= ip->n || !(t >= ip->half + 2) || t > 0x1p52) {
+			y[j] = (float)bnn__interp_at(ip, t);
+			continue;
+		}
+		memcpy(&fb, &f, sizeof(fb));
+		p = &ph[(fb ^ fb >> 29 ^ fb >> 43) % PH_SLOTS];
+		if (!p->used || p->f != f || p->d0 != d0 || p->d1 != d1) {
+			if (phase_fill(ip, p, f, d0, d1)) {
+				p->used = 0;
+				y[j] = (float)bnn__interp_at(ip, t);
+				continue;
+			}
+		}
+		const float *xs = ip->x + (base + p->a - ip->off);
+		const double *w = p->w;
+		double acc = 0;
+
+		for (size_t i = 0; i < p->nt; i++)
+			acc += w[i] * xs[i];
+		y[j] = (float)(acc / p->wsum);
+	}
+	for (size_t i = 0; i < PH_SLOTS; i++)
+		free(ph[i].w);
+}
+
 int64_t bnn__resample_count(int64_t n, double fs_in, double fs_out)
 {
 	double last = (double)(n - 1) * fs_out / fs_in;
@@ -364,9 +466,13 @@ int bnn_resample(const float *x, size_t n, double fs_in, double fs_out,
 		return bnn__err(err, BNN_E_NOMEM, "resample: out of memory");
 	struct bnn__interp ip;
 	bnn__interp_init(&ip, x, 0, (int64_t)n, fs_in, fs_out, method);
-	for (size_t j = 0; j < m; j++)
-		y[j] = (float)bnn__interp_at(&ip, bnn__resample_pos((int64_t)j,
-								    fs_in, fs_out));
+	if (method == BNN_RESAMPLE_SINC) {
+		resample_sinc(&ip, fs_in, fs_out, y, m);
+	} else {
+		for (size_t j = 0; j < m; j++)
+			y[j] = (float)bnn__interp_at(&ip, bnn__resample_pos((int64_t)j,
+									    fs_in, fs_out));
+	}
 	*out = y;
 	*nout = m;
 	return BNN_OK;
