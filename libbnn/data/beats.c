@@ -333,7 +333,8 @@ double bnn__interp_at(const struct bnn__interp *ip, double t)
  * output t depend only on the phase f = t - floor(t) and k - floor(t):
  * (for t >= half + 2) they and their sum are computed once per phase (a small cache: rational
  * rate ratios have few phases) instead of per output sample.  Each
- * output's sum is still formed tap by tap in the same order; outputs whose
+ * output's sum is still formed tap by tap in the same order (4 outputs
+ * interleaved); outputs whose
  * taps reach past the signal's ends take bnn__interp_at itself.
  */
 #define PH_SLOTS 64
@@ -386,10 +387,54 @@ static int phase_fill(const struct bnn__interp *ip, struct phase *ph,
 	return 0;
 }
 
+/* Outputs waiting for their sums: 4 at a time, so that 4 independent
+ * chains of additions overlap (each still in its own tap order). */
+struct pend {
+	size_t j;
+	const float *xs;
+	const struct phase *p;
+};
+
+static void flush_pend(const struct pend *q, size_t nq, float *y)
+{
+	size_t k = 0;
+
+	for (; k + 4 <= nq; k += 4) {
+		const struct pend *a = q + k;
+		size_t nt = a[0].p->nt;
+		double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+
+		for (int r = 1; r < 4; r++)
+			nt = a[r].p->nt < nt ? a[r].p->nt : nt;
+		for (size_t i = 0; i < nt; i++) {
+			s0 += a[0].p->w[i] * a[0].xs[i];
+			s1 += a[1].p->w[i] * a[1].xs[i];
+			s2 += a[2].p->w[i] * a[2].xs[i];
+			s3 += a[3].p->w[i] * a[3].xs[i];
+		}
+		double acc[4] = { s0, s1, s2, s3 };
+
+		for (int r = 0; r < 4; r++) {
+			for (size_t i = nt; i < a[r].p->nt; i++)
+				acc[r] += a[r].p->w[i] * a[r].xs[i];
+			y[a[r].j] = (float)(acc[r] / a[r].p->wsum);
+		}
+	}
+	for (; k < nq; k++) {
+		double acc = 0;
+
+		for (size_t i = 0; i < q[k].p->nt; i++)
+			acc += q[k].p->w[i] * q[k].xs[i];
+		y[q[k].j] = (float)(acc / q[k].p->wsum);
+	}
+}
+
 static void resample_sinc(const struct bnn__interp *ip, double fs_in,
 			  double fs_out, float *y, size_t m)
 {
 	struct phase ph[PH_SLOTS];
+	struct pend q[4];
+	size_t nq = 0;
 
 	memset(ph, 0, sizeof(ph));
 	for (size_t j = 0; j < m; j++) {
@@ -410,20 +455,24 @@ static void resample_sinc(const struct bnn__interp *ip, double fs_in,
 		memcpy(&fb, &f, sizeof(fb));
 		p = &ph[(fb ^ fb >> 29 ^ fb >> 43) % PH_SLOTS];
 		if (!p->used || p->f != f || p->d0 != d0 || p->d1 != d1) {
+			/* the pending outputs may use this slot */
+			flush_pend(q, nq, y);
+			nq = 0;
 			if (phase_fill(ip, p, f, d0, d1)) {
 				p->used = 0;
 				y[j] = (float)bnn__interp_at(ip, t);
 				continue;
 			}
 		}
-		const float *xs = ip->x + (base + p->a - ip->off);
-		const double *w = p->w;
-		double acc = 0;
-
-		for (size_t i = 0; i < p->nt; i++)
-			acc += w[i] * xs[i];
-		y[j] = (float)(acc / p->wsum);
+		q[nq].j = j;
+		q[nq].xs = ip->x + (base + p->a - ip->off);
+		q[nq].p = p;
+		if (++nq == 4) {
+			flush_pend(q, nq, y);
+			nq = 0;
+		}
 	}
+	flush_pend(q, nq, y);
 	for (size_t i = 0; i < PH_SLOTS; i++)
 		free(ph[i].w);
 }
