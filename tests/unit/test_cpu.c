@@ -259,6 +259,36 @@ static void test_binary_nets(void **state)
 	}
 }
 
+/* The shipped ECG models' shape (117 samples, 4-bit QUANT, BCONV1D k7 p3,
+ * pools, BCONV1D k5 p2, BDENSE), at odd and even widths, batch 1 and a
+ * batch past several chunks: the one-word window and pool paths. */
+static void test_ecg_shapes(void **state)
+{
+	static const uint32_t w[][3] = {
+		{ 4, 8, 8 }, { 3, 5, 7 }, { 16, 32, 32 }, { 1, 1, 1 }, { 9, 11, 13 },
+	};
+
+	(void)state;
+	tm_state = 12;
+	for (size_t i = 0; i < sizeof(w) / sizeof(*w); i++) {
+		struct bnn_model *m = tm_new(1, 117, 5);
+
+		assert_int_equal(tm_add_quant(m, 4, -1.0f, 0.125f), 0);
+		assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, w[i][0], 7, 1, 3, 0), 0);
+		assert_int_equal(tm_add_pool(m, 2, 2), 0);
+		assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, w[i][1], 5, 1, 2, 0), 0);
+		assert_int_equal(tm_add_pool(m, 2, 2), 0);
+		assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, w[i][2], 5, 1, 2, 0), 0);
+		assert_int_equal(tm_add_pool(m, 3, 2), 0);
+		assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+		assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 16, 0, 0, 0, 0), 0);
+		assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 5, 0, 0, 0, 1), 0);
+		check_all_isas(m, 1, 0);
+		check_all_isas(m, 300, 0);
+		bnn_model_free(m);
+	}
+}
+
 /* Padding wider than the input, strides, kernel = length, 1 position. */
 static void test_conv_edges(void **state)
 {
@@ -815,6 +845,7 @@ int main(void)
 		cmocka_unit_test(test_isa_selection),
 		cmocka_unit_test(test_sgemm),
 		cmocka_unit_test(test_binary_nets),
+		cmocka_unit_test(test_ecg_shapes),
 		cmocka_unit_test(test_conv_edges),
 		cmocka_unit_test(test_maxpool_bits),
 		cmocka_unit_test(test_mixed_nets),
