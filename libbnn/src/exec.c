@@ -474,14 +474,18 @@ static void run_float_item(const struct bnn__layer *l, const float *x,
 			float qmax = (float)((1u << l->qbits) - 1);
 			uint8_t q8[64];
 
-			if (n == 64) {
+			const float *xs = x + i0;
+			float tail[64];
+
+			if (n < 64) {
+				/* padded with the level-0 value, so that the
+				 * full-width (vectorised) loop gives 0 bits */
 				for (size_t j = 0; j < 64; j++)
-					q8[j] = (uint8_t)quant(qo, qs, qmax, x[i0 + j]);
-			} else {
-				memset(q8, 0, sizeof(q8));
-				for (size_t j = 0; j < n; j++)
-					q8[j] = (uint8_t)quant(qo, qs, qmax, x[i0 + j]);
+					tail[j] = j < n ? xs[j] : qo;
+				xs = tail;
 			}
+			for (size_t j = 0; j < 64; j++)
+				q8[j] = (uint8_t)quant(qo, qs, qmax, xs[j]);
 			for (uint32_t b = 0; b < l->qbits; b++) {
 				uint64_t v = 0;
 
