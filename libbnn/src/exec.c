@@ -702,9 +702,16 @@ static void run_bconv(const struct bnn__hnet *h, struct bnn__hscratch *s,
 
 				for (; t < tn && s0 < 0; t++, s0 += (int64_t)step)
 					row[t] = ld_bits(src, fin->W, s0) & lastmask;
-				for (; t < tn && (size_t)s0 / 8 + 8 <= 8 * fin->W;
-				     t++, s0 += (int64_t)step)
-					row[t] = ld57(src, (size_t)s0) & lastmask;
+				if (t < tn && (size_t)s0 / 8 + 8 <= 8 * fin->W) {
+					/* positions whose 8-byte load fits */
+					size_t lim = 8 * fin->W - 8, cnt;
+
+					cnt = ((lim * 8 + 7) - (size_t)s0) / step + 1;
+					cnt = cnt < tn - t ? cnt : tn - t;
+					h->k->win57(src, (size_t)s0, step, cnt,
+						    lastmask, row + t);
+					t += cnt;
+				}
 			}
 			for (; t < tn; t++) {
 				uint64_t *row = s->win + (p * tn + t) * nw;
