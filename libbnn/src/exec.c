@@ -13,7 +13,10 @@
  * against the weight panel gives all mismatch counts.  Window bits of
  * padded positions are 0, so the GEMM counts the weight bits there as
  * mismatches; they are subtracted again (popcount of the weight row under
- * the padding mask) for the few edge positions.  Binary DENSE runs one
+ * the padding mask) for the few edge positions.  Windows of one word
+ * (fan-in <= 57 bits, as in the small ECG models) take one unaligned load
+ * each (bnn__kernels.win57), and so do bit MAXPOOL1D taps of <= 57
+ * channels.  Binary DENSE runs one
  * GEMM over the chunk's items.
  *
  * JOIN copies its input elements (bits: the plane's words, float: the
