@@ -326,6 +326,157 @@ double bnn__interp_at(const struct bnn__interp *ip, double t)
 	return acc / wsum;
 }
 
+/*
+ * bnn_resample's sinc path, the same values as bnn__interp_at bit for bit,
+ * faster.  t - k is exact in double for |t - k| <= half (it keeps t's
+ * fractional bits and has a smaller integer part), so the tap weights of
+ * output t depend only on the phase f = t - floor(t) and k - floor(t):
+ * (for t >= half + 2) they and their sum are computed once per phase (a small cache: rational
+ * rate ratios have few phases) instead of per output sample.  Each
+ * output's sum is still formed tap by tap in the same order (4 outputs
+ * interleaved); outputs whose
+ * taps reach past the signal's ends take bnn__interp_at itself.
+ */
+#define PH_SLOTS 64
+#define PH_TAPS_MAX 4096	/* taps of one phase (fc >= 1/128) */
+
+struct phase {
+	int used;
+	double f;		/* t - floor(t) */
+	int64_t d0, d1;		/* k0, k1 minus floor(t) */
+	int64_t a;		/* first kept tap (k - floor(t)) */
+	size_t nt;		/* kept taps (weight table index < SINC_N) */
+	double wsum;
+	double *w;
+};
+
+static int phase_fill(const struct bnn__interp *ip, struct phase *ph,
+		      double f, int64_t d0, int64_t d1)
+{
+	double scale = ip->fc * SINC_L, wsum = 0;
+	size_t cap = (size_t)(d1 - d0 + 1);
+
+	if (cap > PH_TAPS_MAX)
+		return -1;
+	if (!ph->w && !(ph->w = malloc(PH_TAPS_MAX * sizeof(*ph->w))))
+		return -1;
+	ph->used = 1;
+	ph->f = f;
+	ph->d0 = d0;
+	ph->d1 = d1;
+	ph->nt = 0;
+	ph->a = d0;
+	for (int64_t d = d0; d <= d1; d++) {
+		double u = fabs(f - (double)d) * scale;
+		size_t i = (size_t)u;
+
+		if (i >= SINC_N) {
+			/* skipped taps are at the two ends only (u grows
+			 * with |t - k|) */
+			if (!ph->nt)
+				ph->a = d + 1;
+			continue;
+		}
+		double fr = u - (double)i;
+		double w = sinc_tab[i] + fr * (sinc_tab[i + 1] - sinc_tab[i]);
+
+		ph->w[ph->nt++] = w;
+		wsum += w;
+	}
+	ph->wsum = wsum;
+	return 0;
+}
+
+/* Outputs waiting for their sums: 4 at a time, so that 4 independent
+ * chains of additions overlap (each still in its own tap order). */
+struct pend {
+	size_t j;
+	const float *xs;
+	const struct phase *p;
+};
+
+static void flush_pend(const struct pend *q, size_t nq, float *y)
+{
+	size_t k = 0;
+
+	for (; k + 4 <= nq; k += 4) {
+		const struct pend *a = q + k;
+		size_t nt = a[0].p->nt;
+		double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+
+		for (int r = 1; r < 4; r++)
+			nt = a[r].p->nt < nt ? a[r].p->nt : nt;
+		for (size_t i = 0; i < nt; i++) {
+			s0 += a[0].p->w[i] * a[0].xs[i];
+			s1 += a[1].p->w[i] * a[1].xs[i];
+			s2 += a[2].p->w[i] * a[2].xs[i];
+			s3 += a[3].p->w[i] * a[3].xs[i];
+		}
+		double acc[4] = { s0, s1, s2, s3 };
+
+		for (int r = 0; r < 4; r++) {
+			for (size_t i = nt; i < a[r].p->nt; i++)
+				acc[r] += a[r].p->w[i] * a[r].xs[i];
+			y[a[r].j] = (float)(acc[r] / a[r].p->wsum);
+		}
+	}
+	for (; k < nq; k++) {
+		double acc = 0;
+
+		for (size_t i = 0; i < q[k].p->nt; i++)
+			acc += q[k].p->w[i] * q[k].xs[i];
+		y[q[k].j] = (float)(acc / q[k].p->wsum);
+	}
+}
+
+static void resample_sinc(const struct bnn__interp *ip, double fs_in,
+			  double fs_out, float *y, size_t m)
+{
+	struct phase ph[PH_SLOTS];
+	struct pend q[4];
+	size_t nq = 0;
+
+	memset(ph, 0, sizeof(ph));
+	for (size_t j = 0; j < m; j++) {
+		double t = bnn__resample_pos((int64_t)j, fs_in, fs_out);
+		double fl = floor(t), f = t - fl;
+		long long k0 = (long long)ceil(t - ip->half);
+		long long k1 = (long long)floor(t + ip->half);
+		int64_t base = (int64_t)fl, d0 = k0 - base, d1 = k1 - base;
+		uint64_t fb;
+		struct phase *p;
+
+		/* t >= half + 2: t - k and f - (k - floor(t)) are exact,
+		 * so equal (both multiples of ulp(t), at most t) */
+		if (k0 < 0 || k1 >= ip->n || !(t >= ip->half + 2) || t > 0x1p52) {
+			y[j] = (float)bnn__interp_at(ip, t);
+			continue;
+		}
+		memcpy(&fb, &f, sizeof(fb));
+		p = &ph[(fb ^ fb >> 29 ^ fb >> 43) % PH_SLOTS];
+		if (!p->used || p->f != f || p->d0 != d0 || p->d1 != d1) {
+			/* the pending outputs may use this slot */
+			flush_pend(q, nq, y);
+			nq = 0;
+			if (phase_fill(ip, p, f, d0, d1)) {
+				p->used = 0;
+				y[j] = (float)bnn__interp_at(ip, t);
+				continue;
+			}
+		}
+		q[nq].j = j;
+		q[nq].xs = ip->x + (base + p->a - ip->off);
+		q[nq].p = p;
+		if (++nq == 4) {
+			flush_pend(q, nq, y);
+			nq = 0;
+		}
+	}
+	flush_pend(q, nq, y);
+	for (size_t i = 0; i < PH_SLOTS; i++)
+		free(ph[i].w);
+}
+
 int64_t bnn__resample_count(int64_t n, double fs_in, double fs_out)
 {
 	double last = (double)(n - 1) * fs_out / fs_in;
@@ -364,9 +515,13 @@ int bnn_resample(const float *x, size_t n, double fs_in, double fs_out,
 		return bnn__err(err, BNN_E_NOMEM, "resample: out of memory");
 	struct bnn__interp ip;
 	bnn__interp_init(&ip, x, 0, (int64_t)n, fs_in, fs_out, method);
-	for (size_t j = 0; j < m; j++)
-		y[j] = (float)bnn__interp_at(&ip, bnn__resample_pos((int64_t)j,
-								    fs_in, fs_out));
+	if (method == BNN_RESAMPLE_SINC) {
+		resample_sinc(&ip, fs_in, fs_out, y, m);
+	} else {
+		for (size_t j = 0; j < m; j++)
+			y[j] = (float)bnn__interp_at(&ip, bnn__resample_pos((int64_t)j,
+									    fs_in, fs_out));
+	}
 	*out = y;
 	*nout = m;
 	return BNN_OK;

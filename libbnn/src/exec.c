@@ -13,7 +13,10 @@
  * against the weight panel gives all mismatch counts.  Window bits of
  * padded positions are 0, so the GEMM counts the weight bits there as
  * mismatches; they are subtracted again (popcount of the weight row under
- * the padding mask) for the few edge positions.  Binary DENSE runs one
+ * the padding mask) for the few edge positions.  Windows of one word
+ * (fan-in <= 57 bits, as in the small ECG models) take one unaligned load
+ * each (bnn__kernels.win57), and so do bit MAXPOOL1D taps of <= 57
+ * channels.  Binary DENSE runs one
  * GEMM over the chunk's items.
  *
  * JOIN copies its input elements (bits: the plane's words, float: the
@@ -330,6 +333,32 @@ static inline uint64_t low_mask(size_t nbits)
 	return nbits >= 64 ? ~0ull : (1ull << nbits) - 1;
 }
 
+/*
+ * Fast bit fetches for fields of at most 57 bits (little-endian hosts):
+ * one unaligned 8-byte load at byte pos / 8, shifted by pos % 8, gives
+ * bits pos .. pos + 56 of a plane.  The caller checks that the 8 bytes lie
+ * inside the plane (its slack word makes that true for every in-range
+ * field).
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define BITS57 1
+static inline uint64_t ld57(const uint64_t *src, size_t pos)
+{
+	uint64_t v;
+
+	memcpy(&v, (const uint8_t *)src + pos / 8, 8);
+	return v >> (pos % 8);
+}
+#else
+#define BITS57 0
+static inline uint64_t ld57(const uint64_t *src, size_t pos)
+{
+	(void)src;
+	(void)pos;
+	return 0;
+}
+#endif
+
 /* OR nbits of v into dst at bit pos (dst has a word of slack). */
 static void or_bits(uint64_t *dst, size_t pos, const uint64_t *v, size_t nbits)
 {
@@ -448,22 +477,29 @@ static void run_float_item(const struct bnn__layer *l, const float *x,
 			float qmax = (float)((1u << l->qbits) - 1);
 			uint8_t q8[64];
 
-			if (n == 64) {
+			const float *xs = x + i0;
+			float tail[64];
+
+			if (n < 64) {
+				/* padded with the level-0 value, so that the
+				 * full-width (vectorised) loop gives 0 bits */
 				for (size_t j = 0; j < 64; j++)
-					q8[j] = (uint8_t)quant(qo, qs, qmax, x[i0 + j]);
-			} else {
-				memset(q8, 0, sizeof(q8));
-				for (size_t j = 0; j < n; j++)
-					q8[j] = (uint8_t)quant(qo, qs, qmax, x[i0 + j]);
+					tail[j] = j < n ? xs[j] : qo;
+				xs = tail;
 			}
+			for (size_t j = 0; j < 64; j++)
+				q8[j] = (uint8_t)quant(qo, qs, qmax, xs[j]);
 			for (uint32_t b = 0; b < l->qbits; b++) {
 				uint64_t v = 0;
 
 				for (size_t k = 0; k < 8; k++) {
 					uint64_t u = 0;
 
-					for (size_t j = 0; j < 8; j++)
-						u |= (uint64_t)q8[8 * k + j] << (8 * j);
+					if (BITS57)
+						memcpy(&u, q8 + 8 * k, 8);
+					else
+						for (size_t j = 0; j < 8; j++)
+							u |= (uint64_t)q8[8 * k + j] << (8 * j);
 					v |= byte_bits(u, b) << (8 * k);
 				}
 				yb[b * W + i0 / 64] = v;
@@ -657,8 +693,30 @@ static void run_bconv(const struct bnn__hnet *h, struct bnn__hscratch *s,
 
 		for (size_t p = 0; p < planes; p++) {
 			const uint64_t *src = x + p * fin->W;
+			size_t t = 0;
 
-			for (size_t t = 0; t < tn; t++) {
+			if (BITS57 && nw == 1 && n <= 57) {
+				/* one word per window: a load and a mask per
+				 * position inside the plane, the edges below */
+				uint64_t *row = s->win + p * tn;
+				size_t step = l->stride * C;
+				int64_t s0 = ((int64_t)(t0 * l->stride) -
+					      (int64_t)l->pad) * (int64_t)C;
+
+				for (; t < tn && s0 < 0; t++, s0 += (int64_t)step)
+					row[t] = ld_bits(src, fin->W, s0) & lastmask;
+				if (t < tn && (size_t)s0 / 8 + 8 <= 8 * fin->W) {
+					/* positions whose 8-byte load fits */
+					size_t lim = 8 * fin->W - 8, cnt;
+
+					cnt = ((lim * 8 + 7) - (size_t)s0) / step + 1;
+					cnt = cnt < tn - t ? cnt : tn - t;
+					h->k->win57(src, (size_t)s0, step, cnt,
+						    lastmask, row + t);
+					t += cnt;
+				}
+			}
+			for (; t < tn; t++) {
 				uint64_t *row = s->win + (p * tn + t) * nw;
 				int64_t s0 = ((int64_t)((t0 + t) * l->stride) -
 					      (int64_t)l->pad) * (int64_t)C;
@@ -774,9 +832,30 @@ static void run_bdense(const struct bnn__hnet *h, struct bnn__hscratch *s,
 static void run_bpool(struct bnn__hscratch *s, const struct bnn__layer *l,
 		      const struct bfmt *fin, const uint64_t *x, uint64_t *y)
 {
-	size_t C = l->in_c, cw = (C + 63) / 64;
+	size_t C = l->in_c, cw = (C + 63) / 64, t = 0;
 
-	for (size_t t = 0; t < l->out_l; t++) {
+	if (BITS57 && C <= 57) {
+		/* one load per tap; the last taps of a plane end inside it
+		 * (MAXPOOL1D has no padding), so only their 8-byte load may
+		 * need the slow fetch */
+		uint64_t msk = low_mask(C);
+
+		for (; t < l->out_l; t++) {
+			size_t pos = t * l->stride * C, last = pos + (l->kernel - 1) * C;
+			uint64_t v = 0;
+
+			if (last / 8 + 8 > 8 * fin->W)
+				break;
+			for (size_t k = 0; k < l->kernel; k++)
+				v |= ld57(x, pos + k * C);
+			v &= msk;
+			pos = t * C;
+			y[pos / 64] |= v << (pos % 64);
+			if (pos % 64 + C > 64)
+				y[pos / 64 + 1] |= v >> (64 - pos % 64);
+		}
+	}
+	for (; t < l->out_l; t++) {
 		memset(s->pool, 0, cw * 8);
 		for (size_t k = 0; k < l->kernel; k++) {
 			int64_t pos = (int64_t)((t * l->stride + k) * C);
@@ -909,16 +988,24 @@ static void run_join(const struct bnn__hnet *h, const struct bfmt *fi,
 			const float *thr = sg->thr + sg->thr_off[f];
 			float val = v ? v[f] : NAN;
 
-			for (uint32_t k = 0; k < sg->nthr[f]; k++, pos++) {
-				int on = val >= thr[k];	/* NaN: 0 */
+			if (fi->vk == BNN_VALUES_BITS) {
+				/* thresholds strictly increase (model.c checks):
+				 * the bits that are on are the first cnt */
+				size_t cnt = 0;
 
-				if (fi->vk == BNN_VALUES_BITS) {
-					if (on)
-						set_bit((uint64_t *)y, pos);
-				} else {
-					((float *)y)[pos] = on ? 1.0f : -1.0f;
+				while (cnt < sg->nthr[f] && val >= thr[cnt])
+					cnt++;	/* NaN: 0 */
+				for (size_t b = 0; b < cnt; b += 64) {
+					uint64_t ones = low_mask(cnt - b);
+
+					or_bits((uint64_t *)y, pos + b, &ones,
+						cnt - b < 64 ? cnt - b : 64);
 				}
+				pos += sg->nthr[f];
+				continue;
 			}
+			for (uint32_t k = 0; k < sg->nthr[f]; k++, pos++)
+				((float *)y)[pos] = val >= thr[k] ? 1.0f : -1.0f;
 		}
 	}
 }

@@ -64,11 +64,23 @@ typedef void (*bnn__xor_gemm_fn)(const uint64_t *x, size_t ldx,
 typedef void (*bnn__pack_ge_fn)(const int32_t *S, const int32_t *thr,
 				size_t n, uint64_t *w);
 
+/*
+ * One-word windows (little-endian hosts only): for t < cnt, with
+ * b = pos + t * step,
+ *   row[t] = (the 8 bytes of `plane` from byte b / 8, as a word) >> (b % 8)
+ *            & mask,
+ * i.e. bits b .. b + 56 of the plane, masked.  The caller keeps every
+ * 8-byte load inside the plane.
+ */
+typedef void (*bnn__win57_fn)(const uint64_t *plane, size_t pos, size_t step,
+			      size_t cnt, uint64_t mask, uint64_t *row);
+
 struct bnn__kernels {
 	int isa;		/* bnn_cpu_isa, never AUTO */
 	const char *name;
 	bnn__xor_gemm_fn xor_gemm;
 	bnn__pack_ge_fn pack_ge;
+	bnn__win57_fn win57;
 };
 
 /* Kernels for `isa` (AUTO: best available).  BNN_E_UNSUPPORTED when the
@@ -89,6 +101,13 @@ void bnn__xor_gemm_avx512(const uint64_t *x, size_t ldx, size_t pstride,
 			  size_t planes, size_t m,
 			  const struct bnn__bpanel *pn, uint32_t *d,
 			  size_t ldd);
+
+void bnn__win57_portable(const uint64_t *plane, size_t pos, size_t step,
+			 size_t cnt, uint64_t mask, uint64_t *row);
+void bnn__win57_avx2(const uint64_t *plane, size_t pos, size_t step,
+		     size_t cnt, uint64_t mask, uint64_t *row);
+void bnn__win57_avx512(const uint64_t *plane, size_t pos, size_t step,
+		       size_t cnt, uint64_t mask, uint64_t *row);
 
 void bnn__pack_ge_portable(const int32_t *S, const int32_t *thr, size_t n,
 			   uint64_t *w);

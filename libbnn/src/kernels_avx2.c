@@ -112,4 +112,26 @@ TGT void bnn__xor_gemm_avx2(const uint64_t *x, size_t ldx, size_t pstride,
 		}
 	}
 }
+/* Four windows per gather (bnn__win57_avx512's scheme). */
+TGT void bnn__win57_avx2(const uint64_t *plane, size_t pos, size_t step,
+			 size_t cnt, uint64_t mask, uint64_t *row)
+{
+	const __m256i seven = _mm256_set1_epi64x(7), m = _mm256_set1_epi64x((long long)mask);
+	__m256i b = _mm256_set_epi64x((long long)(pos + 3 * step),
+				      (long long)(pos + 2 * step),
+				      (long long)(pos + step), (long long)pos);
+	const __m256i adv = _mm256_set1_epi64x((long long)(4 * step));
+	size_t t = 0;
+
+	for (; t + 4 <= cnt; t += 4) {
+		__m256i v = _mm256_i64gather_epi64((const long long *)plane,
+						   _mm256_srli_epi64(b, 3), 1);
+
+		v = _mm256_srlv_epi64(v, _mm256_and_si256(b, seven));
+		_mm256_storeu_si256((__m256i *)(row + t), _mm256_and_si256(v, m));
+		b = _mm256_add_epi64(b, adv);
+	}
+	if (t < cnt)
+		bnn__win57_portable(plane, pos + t * step, step, cnt - t, mask, row + t);
+}
 #endif

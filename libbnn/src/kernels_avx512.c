@@ -78,4 +78,29 @@ TGT void bnn__xor_gemm_avx512(const uint64_t *x, size_t ldx, size_t pstride,
 		}
 	}
 }
+/* Eight windows per gather: byte offsets b / 8, then a shift by b % 8
+ * per lane. */
+TGT void bnn__win57_avx512(const uint64_t *plane, size_t pos, size_t step,
+			   size_t cnt, uint64_t mask, uint64_t *row)
+{
+	const __m512i seven = _mm512_set1_epi64(7), m = _mm512_set1_epi64((long long)mask);
+	long long b0[8];
+	__m512i b;
+
+	for (int i = 0; i < 8; i++)
+		b0[i] = (long long)(pos + (size_t)i * step);
+	b = _mm512_loadu_si512(b0);
+	const __m512i adv = _mm512_set1_epi64((long long)(8 * step));
+	size_t t = 0;
+
+	for (; t + 8 <= cnt; t += 8) {
+		__m512i v = _mm512_i64gather_epi64(_mm512_srli_epi64(b, 3), plane, 1);
+
+		v = _mm512_srlv_epi64(v, _mm512_and_si512(b, seven));
+		_mm512_storeu_si512(row + t, _mm512_and_si512(v, m));
+		b = _mm512_add_epi64(b, adv);
+	}
+	if (t < cnt)
+		bnn__win57_portable(plane, pos + t * step, step, cnt - t, mask, row + t);
+}
 #endif

@@ -126,18 +126,33 @@ void bnn__xor_gemm_portable(const uint64_t *x, size_t ldx, size_t pstride,
 	xor_gemm_portable(x, ldx, pstride, planes, m, pn, d, ldd);
 }
 
+void bnn__win57_portable(const uint64_t *plane, size_t pos, size_t step,
+			 size_t cnt, uint64_t mask, uint64_t *row)
+{
+	const uint8_t *b = (const uint8_t *)plane;
+
+	for (size_t t = 0; t < cnt; t++, pos += step) {
+		uint64_t v;
+
+		memcpy(&v, b + pos / 8, 8);
+		row[t] = v >> (pos % 8) & mask;
+	}
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 static const struct bnn__kernels k_portable = {
 	BNN_ISA_PORTABLE, "portable", bnn__xor_gemm_portable,
-	bnn__pack_ge_portable
+	bnn__pack_ge_portable, bnn__win57_portable
 };
 #if defined(__x86_64__)
 static const struct bnn__kernels k_avx2 = {
-	BNN_ISA_AVX2, "avx2", bnn__xor_gemm_avx2, bnn__pack_ge_avx2
+	BNN_ISA_AVX2, "avx2", bnn__xor_gemm_avx2, bnn__pack_ge_avx2,
+	bnn__win57_avx2
 };
 static const struct bnn__kernels k_avx512 = {
-	BNN_ISA_AVX512, "avx512", bnn__xor_gemm_avx512, bnn__pack_ge_avx512
+	BNN_ISA_AVX512, "avx512", bnn__xor_gemm_avx512, bnn__pack_ge_avx512,
+	bnn__win57_avx512
 };
 #endif
 

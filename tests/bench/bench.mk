@@ -2,7 +2,7 @@
 # tests/bench/bench.mk - make bench's table (bench_models: every shipped
 # model on every in-process backend, with the XNOR-popcount roofline of
 # roofline.c), the peers beside it (bench_peers.py) and DS2 end to end per
-# stage (bench_ds2); included by the top-level Makefile after libbnn.mk.
+# stage, on one thread and on two (bench_ds2); included by the top-level Makefile after libbnn.mk.
 BENCH_MODELS := $(B)/bench/bench_models
 BENCH_JSON := $(B)/bench/models.json
 BENCH_PEERS_JSON := $(B)/bench/peers.json
@@ -47,7 +47,7 @@ bench-table: $(BENCH_MODELS) $(BENCH_DS2)
 			--tmp $(B)/bench/peers 2>$(B)/bench/peers.log || \
 		{ echo "bench_peers failed (stderr: $(B)/bench/peers.log)"; tail -5 $(B)/bench/peers.log; }; \
 	else echo "peers skipped: no $(BENCH_VENV_PY) (scripts/deps.sh bench makes it)"; fi
-	@echo "== $(BENCH_DS2): DS2 end to end, per stage"
+	@echo "== $(BENCH_DS2): DS2 end to end, per stage, 1 and 2 threads"
 	@if [ -f $(RBNN_DATA)/mitdb/100.hea ]; then \
 		$(BENCH_DS2) $(RUN_MODEL) $(RBNN_DATA)/mitdb; \
 	else echo "skipped: no MIT-BIH under $(RBNN_DATA)/mitdb"; fi

@@ -118,6 +118,34 @@ static void measure(const bnn_model *m, int kind, const bnn_backend_opts *o,
 	bnn_backend_close(be);
 }
 
+/*
+ * Issue 14's targets beside the measured ratios (never pass/fail): the
+ * best cpu row's share of the roofline (target >= 50 %) and what is
+ * missing to it, and the emu rows' CPU time over that cpu row's (target
+ * for emu with errors <= 1.5x).
+ */
+static void print_targets(const struct row *rows, int nrows, uint64_t macs,
+			  double peak)
+{
+	const struct row *cpu = NULL;
+
+	for (int r = 0; r < nrows; r++)
+		if (rows[r].ok && !strcmp(rows[r].backend, "cpu") &&
+		    (!cpu || rows[r].cpu_ns < cpu->cpu_ns))
+			cpu = &rows[r];
+	if (!cpu || !macs)
+		return;
+	double pct = 100 * 1e9 / cpu->cpu_ns * (double)macs / peak;
+
+	printf("%-24s targets: cpu %s %.2f %% of the roofline (target 50 %%: %.0fx short)",
+	       "", cpu->variant, pct, 50 / pct);
+	for (int r = 0; r < nrows; r++)
+		if (rows[r].ok && !strcmp(rows[r].backend, "emu"))
+			printf("; emu %s %.2fx cpu", rows[r].variant,
+			       rows[r].cpu_ns / cpu->cpu_ns);
+	printf(" (target emu errors <= 1.5x)\n");
+}
+
 /* A JSON string: error messages and names may hold quotes. */
 static void json_str(FILE *j, const char *s)
 {
@@ -337,6 +365,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)info.float_macs,
 		       info.float_macs > info.binary_macs / 8 ?
 		       ": mostly float work on the host, %roof says little" : "");
+		print_targets(rows, nrows, info.binary_macs, peak);
 		printf("%-24s %-8s skipped: needs the card (a TCG VM with the driver: "
 		       "make test-vm), minutes per model\n", "", "rbnn");
 		if (j) {

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "beats_internal.h"
 #include "bnn_data.h"
 #include "test_files.h"
 
@@ -312,6 +313,45 @@ static double peak(const float *y, size_t m, size_t margin)
 	for (size_t j = margin; j + margin < m; j++)
 		p = fabs(y[j]) > p ? fabs(y[j]) : p;
 	return p;
+}
+
+/* bnn_resample's phase-cached sinc path gives bnn__interp_at's values
+ * bit for bit, at integer, rational and awkward ratios, up and down, on
+ * a noisy signal (and at the edges, which take bnn__interp_at itself). */
+static void test_resample_exact(void **state)
+{
+	static const double rates[][2] = {
+		{ 360, 180 }, { 360, 250 }, { 360, 500 }, { 360, 128 },
+		{ 173.61, 128 }, { 250, 360 }, { 1000, 333 }, { 360, 359 },
+	};
+	const size_t n = 5000;
+	float *x = malloc(n * sizeof(*x));
+	bnn_error e;
+
+	(void)state;
+	assert_non_null(x);
+	srand(7);
+	for (size_t i = 0; i < n; i++)
+		x[i] = (float)sin(0.01 * (double)i) + (float)(rand() % 1000 - 500) / 700;
+	for (size_t r = 0; r < sizeof(rates) / sizeof(rates[0]); r++) {
+		double fi = rates[r][0], fo = rates[r][1];
+		struct bnn__interp ip;
+		float *y;
+		size_t m, bad = 0;
+
+		assert_int_equal(bnn_resample(x, n, fi, fo, BNN_RESAMPLE_SINC, &y,
+					      &m, &e), BNN_OK);
+		bnn__interp_init(&ip, x, 0, (int64_t)n, fi, fo, BNN_RESAMPLE_SINC);
+		for (size_t j = 0; j < m; j++) {
+			float v = (float)bnn__interp_at(&ip, bnn__resample_pos((int64_t)j, fi, fo));
+
+			bad += memcmp(&v, &y[j], sizeof(v)) != 0;
+		}
+		if (bad)
+			fail_msg("%g -> %g Hz: %zu of %zu samples differ", fi, fo, bad, m);
+		free(y);
+	}
+	free(x);
 }
 
 static void test_resample(void **state)
@@ -1489,6 +1529,7 @@ int main(void)
 		cmocka_unit_test(test_split_default),
 		cmocka_unit_test(test_split_errors),
 		cmocka_unit_test(test_resample),
+		cmocka_unit_test(test_resample_exact),
 		cmocka_unit_test(test_beats_count_rule),
 		cmocka_unit_test(test_beats_extract),
 		cmocka_unit_test(test_beats_reference),

@@ -103,6 +103,51 @@ static void test_xor_gemm(void **state)
 		      bnn_cpu_isa_name(bnn__cpu_best_isa()));
 }
 
+/* One-word windows: every ISA's win57 gives the bits of a bit-by-bit
+ * reference, for odd counts (gather remainders), strides and masks. */
+static void test_win57(void **state)
+{
+	uint64_t plane[12], row[80];
+	int tested = 0;
+
+	(void)state;
+	if (!(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__))
+		skip();
+	tm_state = 2;
+	for (size_t i = 0; i < 12; i++)
+		plane[i] = tm_rand();
+	for (int isa = BNN_ISA_PORTABLE; isa <= BNN_ISA_AVX512; isa++) {
+		const struct bnn__kernels *k;
+
+		if (bnn__kernels_get(isa, &k))
+			continue;
+		tested++;
+		for (int iter = 0; iter < 500; iter++) {
+			size_t nbits = (size_t)tm_rnd(1, 57), step = (size_t)tm_rnd(1, 9);
+			size_t pos = (size_t)tm_rnd(0, 40), cnt = (size_t)tm_rnd(0, 79);
+			uint64_t mask = nbits == 64 ? ~0ull : (1ull << nbits) - 1;
+
+			/* the last load ends inside the 96 bytes */
+			while (cnt && (pos + (cnt - 1) * step) / 8 + 8 > 96)
+				cnt--;
+			k->win57(plane, pos, step, cnt, mask, row);
+			for (size_t t = 0; t < cnt; t++) {
+				uint64_t want = 0;
+
+				for (size_t j = 0; j < nbits; j++) {
+					size_t b = pos + t * step + j;
+
+					want |= (plane[b / 64] >> (b % 64) & 1) << j;
+				}
+				if (row[t] != want)
+					fail_msg("%s: pos %zu step %zu cnt %zu bits %zu: row %zu",
+						 k->name, pos, step, cnt, nbits, t);
+			}
+		}
+	}
+	assert_true(tested >= 1);
+}
+
 static void test_isa_selection(void **state)
 {
 	(void)state;
@@ -255,6 +300,36 @@ static void test_binary_nets(void **state)
 		struct bnn_model *m = tm_random_binary(q);
 
 		check_all_isas(m, (size_t)tm_rnd(1, 12), 0);
+		bnn_model_free(m);
+	}
+}
+
+/* The shipped ECG models' shape (117 samples, 4-bit QUANT, BCONV1D k7 p3,
+ * pools, BCONV1D k5 p2, BDENSE), at odd and even widths, batch 1 and a
+ * batch over three chunks: the one-word window and pool paths. */
+static void test_ecg_shapes(void **state)
+{
+	static const uint32_t w[][3] = {
+		{ 4, 8, 8 }, { 3, 5, 7 }, { 16, 32, 32 }, { 1, 1, 1 }, { 9, 11, 13 },
+	};
+
+	(void)state;
+	tm_state = 12;
+	for (size_t i = 0; i < sizeof(w) / sizeof(*w); i++) {
+		struct bnn_model *m = tm_new(1, 117, 5);
+
+		assert_int_equal(tm_add_quant(m, 4, -1.0f, 0.125f), 0);
+		assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, w[i][0], 7, 1, 3, 0), 0);
+		assert_int_equal(tm_add_pool(m, 2, 2), 0);
+		assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, w[i][1], 5, 1, 2, 0), 0);
+		assert_int_equal(tm_add_pool(m, 2, 2), 0);
+		assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, w[i][2], 5, 1, 2, 0), 0);
+		assert_int_equal(tm_add_pool(m, 3, 2), 0);
+		assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+		assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 16, 0, 0, 0, 0), 0);
+		assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 5, 0, 0, 0, 1), 0);
+		check_all_isas(m, 1, 0);
+		check_all_isas(m, 130, 0);
 		bnn_model_free(m);
 	}
 }
@@ -812,9 +887,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_xor_gemm),
+		cmocka_unit_test(test_win57),
 		cmocka_unit_test(test_isa_selection),
 		cmocka_unit_test(test_sgemm),
 		cmocka_unit_test(test_binary_nets),
+		cmocka_unit_test(test_ecg_shapes),
 		cmocka_unit_test(test_conv_edges),
 		cmocka_unit_test(test_maxpool_bits),
 		cmocka_unit_test(test_mixed_nets),
