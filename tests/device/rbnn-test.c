@@ -263,6 +263,25 @@ static uint32_t det(const struct rbnn_hw_cqe *e)
 }
 
 /* Wait until @reg & @mask == @val (the bottom half runs asynchronously). */
+/* Wait (at most WAIT_US) until the VM of @qts runs. */
+static void wait_vm_running(QTestState *qts)
+{
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+
+    for (;;) {
+        QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-status' }");
+        bool running = qdict_get_bool(qdict_get_qdict(rsp, "return"),
+                                      "running");
+
+        qobject_unref(rsp);
+        if (running) {
+            return;
+        }
+        g_assert(g_get_monotonic_time() < end);
+        g_usleep(10000);
+    }
+}
+
 static void wait_reg(Card *c, uint32_t reg, uint32_t mask, uint32_t val)
 {
     gint64 end = g_get_monotonic_time() + WAIT_US;
@@ -2228,19 +2247,7 @@ static void test_long_command_migrate(void)
     g_assert(why && strstr(why, "rbnn"));
 
     /* the source runs on, and so does the command */
-    end = g_get_monotonic_time() + WAIT_US;
-    for (;;) {
-        bool running;
-
-        rsp = qtest_qmp(src.qts, "{ 'execute': 'query-status' }");
-        running = qdict_get_bool(qdict_get_qdict(rsp, "return"), "running");
-        qobject_unref(rsp);
-        if (running) {
-            break;
-        }
-        g_assert(g_get_monotonic_time() < end);
-        g_usleep(10000);
-    }
+    wait_vm_running(src.qts);
     g_assert_cmphex(rd(&src, RBNN_REG_STATUS), ==,
                     RBNN_STS_ENABLED | RBNN_STS_BUSY);
     p0 = rd(&src, RBNN_REG_PROGRESS);
@@ -2879,19 +2886,7 @@ static void test_migration_live(void)
     dst.qts = dst_qs->qts;
     dst.dev = qpci_device_find(dst_qs->pcibus, DEVFN0);
     g_assert(dst.dev != NULL);
-    end = g_get_monotonic_time() + WAIT_US;
-    for (;;) {
-        bool running;
-
-        rsp = qtest_qmp(dst.qts, "{ 'execute': 'query-status' }");
-        running = qdict_get_bool(qdict_get_qdict(rsp, "return"), "running");
-        qobject_unref(rsp);
-        if (running) {
-            break;
-        }
-        g_assert(g_get_monotonic_time() < end);
-        g_usleep(10000);
-    }
+    wait_vm_running(dst.qts);
     mig_live_after(&dst, out, got);
     g_assert_cmpmem(got, rd_b, ref, rd_b);
     g_free(dst.dev);
