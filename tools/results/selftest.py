@@ -217,7 +217,7 @@ def main():
     assert LT.lifetime(res, m0, 40, wear) == 1e8
     assert LT.lifetime(res, m0, 100, wear) == 1e5
     md = LT.report(res, energy, False, 60.0)
-    assert md.startswith(report_text.SPDX_MD + "\n# The shipped models"), md[:200]
+    assert md.startswith(report_text.SPDX_MD + "\n## The shipped models"), md[:200]
     assert "| %s | 10 | 89.50 | 10.0 | 1e+06 |" % m0 in md, md
     assert "| %s | 5 | 70.00 | 5.0 | below 1e4 or none |" % m0 in md, md
     assert "* %s: ideal 90.00 %%; 10 uA, 10.0 nJ" % m0 in md, md
