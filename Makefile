@@ -13,7 +13,8 @@
 #   make bench      benchmarks (printed, never pass/fail; the table and its
 #                   peers also as JSON: build/bench/models.json, peers.json)
 #   make results    the study: train, export and evaluate every model, write
-#                   Documentation/results.md and models/ (about an hour)
+#                   Documentation/results.md and models/ (about an hour),
+#                   then Documentation/results/lifetime.md (15 minutes)
 #   make deps       install what the build needs (Debian packages, idempotent)
 #
 # Large downloads and builds are cached in $(RBNN_CACHE), outside the checkout.
@@ -64,7 +65,7 @@ include tests/bench/bench.mk
 include packaging/packaging.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
-.PHONY: all deps deps-build deps-run core tools qemu demo run results results-ecg test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
+.PHONY: all deps deps-build deps-run core tools qemu demo run results results-ecg results-lifetime test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
 	test-fuzz test-syzkaller test-spdx test-deps test-abi fuzz test-conformance bench bench-run clean install
 .DELETE_ON_ERROR:
 
@@ -130,6 +131,16 @@ results:
 	@scripts/deps.sh build train results
 	@$(MAKE) --no-print-directory $(B)/tools/bnn-extract $(BNN_RUN) libbnn python
 	/usr/bin/python3 tools/results/run.py $(RESULTS_ARGS)
+	/usr/bin/python3 tools/results/lifetime.py $(filter --quick,$(RESULTS_ARGS))
+
+# The shipped models on the calibrated card over emulated years, with and
+# without libbnn's scrub policy; lifetime against the programming current;
+# the BER and 2T2R / 1T1R sweeps (issue 15; about 15 minutes on 2 cores):
+# Documentation/results/lifetime.md and lifetime.png. Part of make results.
+results-lifetime:
+	@scripts/deps.sh build results
+	@$(MAKE) --no-print-directory $(BNN_RUN)
+	/usr/bin/python3 tools/results/lifetime.py
 
 # Only the inter-patient ECG models of the study and their sweeps (about
 # half an hour on 2 cores): when only the ECG recipe changed.

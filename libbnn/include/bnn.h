@@ -350,6 +350,20 @@ typedef struct bnn_backend_opts {
 				 * error model: cells past their endurance
 				 * are stuck); 0 = new card (default),
 				 * at most 1e9 */
+	/* emu */
+	double temperature_c;	/* array temperature while it ages, C
+				 * (-40..200, default 25): retention ages
+				 * by the card's Arrhenius factor */
+	int scrub;		/* the scrub policy (emu; rbnn refuses it:
+				 * BNN_E_UNSUPPORTED): 0 = off
+				 * (default), 1 = before every
+				 * retention budget of age (one year at
+				 * 25 C, shorter when hot) the programmed
+				 * rows are read and compared with the
+				 * model's weights; rows that read wrong
+				 * are programmed again, the others
+				 * refreshed (Documentation/
+				 * user-guide.md, "Scrub policy") */
 } bnn_backend_opts;
 
 void bnn_backend_opts_init(bnn_backend_opts *o);

@@ -59,6 +59,8 @@ void bnn_backend_opts_init(bnn_backend_opts *o)
 	o->cpu_isa = BNN_ISA_AUTO;
 	o->threads = 0;
 	o->wear_cycles = 0;
+	o->temperature_c = 25.0;
+	o->scrub = 0;
 }
 
 static int check_opts(const bnn_backend_opts *o, bnn_error *err)
@@ -88,6 +90,13 @@ static int check_opts(const bnn_backend_opts *o, bnn_error *err)
 	if (o->cpu_isa < BNN_ISA_AUTO || o->cpu_isa > BNN_ISA_AVX512)
 		return bnn__fail(err, BNN_E_INVAL, "unknown cpu_isa %d",
 				 o->cpu_isa);
+	if (!isfinite(o->temperature_c) || o->temperature_c < -40 ||
+	    o->temperature_c > 200)
+		return bnn__fail(err, BNN_E_INVAL,
+				 "temperature_c %g not in -40..200 C",
+				 o->temperature_c);
+	if (o->scrub != 0 && o->scrub != 1)
+		return bnn__fail(err, BNN_E_INVAL, "scrub must be 0 or 1");
 	if (o->wear_cycles > 1000000000)
 		return bnn__fail(err, BNN_E_INVAL,
 				 "wear_cycles %llu exceeds 1000000000",

@@ -9,7 +9,10 @@
  *          (rbnn_prog_parse() of the stage's rbnn_hw_prog image) per card
  *          stage, the plan's rows programmed (opts.prog_current_ua,
  *          opts.verify; rounded to whole nA as PROGRAM_ROWS carries it),
- *          thresholds loaded, then the array aged by opts.age_s.
+ *          thresholds loaded, then the array aged by opts.age_s at
+ *          opts.temperature_c; with opts.scrub, in steps of the scrub
+ *          policy's interval (policy.h), each step ending with a
+ *          read-verify scrub of the plan's rows (scrub_plan()).
  * run:     chunks of items through the plan: host ranges on the host
  *          executor (exec.h), card stages item by item with
  *          rbnn_prog_run(), which takes and gives the executor's boundary
@@ -54,6 +57,7 @@
 #include "backend.h"
 #include "backend_emu.h"
 #include "compile.h"
+#include "policy.h"
 
 #include <endian.h>
 #include <math.h>
@@ -103,6 +107,7 @@ struct emu {
 	struct rbnn_array *a;
 	struct rbnn_prog_opts popts;
 	double age_s;
+	int scrub;		/* the scrub policy while aging */
 	uint32_t threads;
 
 	/* prepared model */
@@ -246,6 +251,8 @@ static int emu_open(struct bnn_backend *be, const bnn_backend_opts *o,
 	e->popts.current_ua = na / 1000.0;
 	e->popts.verify = o->verify != 0;
 	e->age_s = o->age_s;
+	e->scrub = o->scrub;
+	e->p.temperature_c = o->temperature_c;
 	e->threads = o->threads > 1 ? o->threads : 1;
 	if (e->threads > MAX_WORKERS)
 		e->threads = MAX_WORKERS;
@@ -349,6 +356,81 @@ static void program_stage(struct emu *e, const struct bnn__card_stage *st)
 		e->prog.cmds++;
 		r += n;
 	}
+}
+
+/*
+ * The read-verify scrub of the policy (policy.h): each programmed row is
+ * sensed; one that reads other than the plan's bits is programmed again
+ * from them, the others are refreshed in place.  Costed like the card's
+ * READ_ROWS, PROGRAM_ROWS and REFRESH commands, one per row, in the
+ * programming statistics.
+ */
+static void scrub_plan(struct emu *e, uint64_t *buf)
+{
+	uint32_t words = e->p.cols / 64;
+
+	for (uint32_t i = 0; i < e->plan->nstages; i++) {
+		const struct bnn__card_stage *st = &e->plan->stages[i];
+
+		for (uint32_t r = 0; r < st->nrows; r++) {
+			const struct bnn__card_row *row = &st->rows[r];
+			struct rbnn_prog_result res;
+			struct rbnn_cost c;
+
+			memset(&c, 0, sizeof(c));
+			memset(&res, 0, sizeof(res));
+			rbnn_array_read(e->a, row->tile, row->row, buf, &c);
+			if (memcmp(buf, row->bits, words * 8)) {
+				rbnn_array_program(e->a, row->tile, row->row,
+						   1, row->bits, &e->popts,
+						   &res, &c);
+				e->prog.scrub_rewritten++;
+			} else {
+				rbnn_array_refresh(e->a, row->tile, row->row,
+						   1, &res, &c);
+			}
+			add_cmd(&e->p, &c, (uint64_t)words * 16,
+				&e->prog.device_ns, &e->prog.device_energy_pj);
+			e->prog.cmds += 2;
+			e->prog.pulses += res.pulses;
+			e->prog.scrub_weak += res.weak;
+		}
+	}
+	e->prog.scrubs++;
+}
+
+/* Age the programmed array by e->age_s, scrubbing on the policy's
+ * schedule when e->scrub. */
+static int age_array(struct emu *e, bnn_error *err)
+{
+	double left = e->age_s, step;
+	uint64_t *buf, n;
+
+	if (!(left > 0))
+		return BNN_OK;
+	if (!e->scrub) {
+		rbnn_array_advance_age(e->a, left);
+		return BNN_OK;
+	}
+	step = bnn__scrub_interval_s(e->p.temperature_c);
+	if (left / step > BNN_SCRUB_MAX_STEPS)
+		return bnn__fail(err, BNN_E_UNSUPPORTED,
+				 "scrub policy: %.3g s at %g C is %.3g scrubs (at most %g; interval %.3g s)",
+				 left, e->p.temperature_c, left / step,
+				 (double)BNN_SCRUB_MAX_STEPS, step);
+	buf = malloc((size_t)e->p.cols / 8);
+	if (!buf)
+		return bnn__fail(err, BNN_E_NOMEM, "out of memory");
+	n = (uint64_t)floor(left / step);
+	for (uint64_t i = 0; i < n; i++) {
+		rbnn_array_advance_age(e->a, step);
+		scrub_plan(e, buf);
+	}
+	left -= (double)n * step;
+	if (left > 0)
+		rbnn_array_advance_age(e->a, left);
+	free(buf);
+	return BNN_OK;
 }
 
 /*
@@ -508,8 +590,9 @@ static int emu_prepare(struct bnn_backend *be, const struct bnn_model *m,
 	/* weights once per prepare, then the virtual age */
 	for (uint32_t i = 0; i < e->plan->nstages; i++)
 		program_stage(e, &e->plan->stages[i]);
-	if (e->age_s > 0)
-		rbnn_array_advance_age(e->a, e->age_s);
+	rc = age_array(e, err);
+	if (rc)
+		goto fail;
 
 	/*
 	 * Workers read from exact copies of the card's array; with

@@ -22,6 +22,10 @@ struct bnn__emu_prog_stats {
 	uint64_t unverified;	/* cells that never passed verify */
 	uint64_t device_ns;	/* modeled time */
 	double device_energy_pj;	/* modeled energy */
+	/* the scrub policy while aging (opts.scrub), included above */
+	uint64_t scrubs;	/* read-verify scrubs of every row */
+	uint64_t scrub_rewritten;	/* rows read wrong, programmed again */
+	uint64_t scrub_weak;	/* weak cells the refreshes found */
 };
 
 /* BNN_E_INVAL when `be` is not an emu context. */

@@ -470,6 +470,10 @@ static int rbnn_open(struct bnn_backend *be, const bnn_backend_opts *o,
 	size_t n = 0, k;
 	int rc;
 
+	/* Not applied to a real card yet (policy.h): refused, not ignored. */
+	if (o->scrub)
+		return bnn__fail(err, BNN_E_UNSUPPORTED,
+				 "scrub policy: emu backend only (a card is scrubbed with bnn-smi scrub)");
 	rc = bnn__card_select(o->device, &cards, &n, err);
 	if (rc)
 		return rc;

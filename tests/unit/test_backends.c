@@ -39,6 +39,7 @@
 #include "backend_emu.h"
 #include "compile.h"
 #include "exec.h"
+#include "policy.h"
 
 static bnn_backend *open_be(int kind, const bnn_backend_opts *o)
 {
@@ -871,6 +872,120 @@ static void test_worn_card(void **state)
 	free(s1);
 }
 
+/* libbnn's scrub policy (policy.h): the interval follows Arrhenius; a card
+ * programmed weakly and aged at 85 C computes wrong scores, and the same
+ * card with the policy on computes (nearly) the cpu's, after the number of
+ * scrubs the interval gives, some rows rewritten from the model; bad
+ * values fail with the option named. */
+static void test_scrub_policy(void **state)
+{
+	(void)state;
+	const double year = 365.25 * 86400, age = 2 * year;
+	struct bnn__emu_prog_stats ps;
+	struct bnn_model *m;
+	bnn_backend_opts o;
+	bnn_backend *cpu, *emu;
+	size_t n = 64, e, diff[2];
+	float *x, *s0, *s1;
+	int32_t p0[64], p1[64];
+	double iv;
+	bnn_error err;
+
+	assert_true(fabs(bnn__scrub_interval_s(25) - BNN_SCRUB_BUDGET_S) < 1e-6);
+	iv = bnn__scrub_interval_s(85);
+	assert_true(iv > BNN_SCRUB_BUDGET_S / 2000 && iv < BNN_SCRUB_BUDGET_S / 500);
+	assert_true(bnn__scrub_interval_s(-40) > BNN_SCRUB_BUDGET_S);
+
+	tm_state = 43;
+	m = conv_pool_dense();
+	e = (size_t)m->input.channels * m->input.length;
+	x = malloc(sizeof(float) * n * e);
+	s0 = malloc(sizeof(float) * n * m->nclasses);
+	s1 = malloc(sizeof(float) * n * m->nclasses);
+	inputs(m, x, n);
+	bnn_backend_opts_init(&o);
+	assert_true(o.temperature_c == 25);
+	assert_int_equal(o.scrub, 0);
+	cpu = open_be(BNN_BACKEND_CPU, &o);
+	run_items(cpu, m, x, n, s0, p0, NULL);
+	for (int pol = 0; pol < 2; pol++) {
+		bnn_backend_opts_init(&o);
+		o.error_model = 1;
+		o.read_ber = 0;
+		o.prog_current_ua = 10;
+		o.temperature_c = 85;
+		o.age_s = age;
+		o.scrub = pol;
+		emu = open_be(BNN_BACKEND_EMU, &o);
+		run_items(emu, m, x, n, s1, p1, NULL);
+		diff[pol] = 0;
+		for (size_t j = 0; j < n * m->nclasses; j++)
+			diff[pol] += s0[j] != s1[j];
+		assert_int_equal(bnn__emu_prog_stats(emu, &ps), 0);
+		print_message("# 10 uA, 2 years at 85 C, scrub policy %s: %zu of %zu scores differ; %llu scrubs, %llu rows rewritten, %llu weak cells\n",
+			      pol ? "on" : "off", diff[pol], n * m->nclasses,
+			      (unsigned long long)ps.scrubs,
+			      (unsigned long long)ps.scrub_rewritten,
+			      (unsigned long long)ps.scrub_weak);
+		if (pol) {
+			assert_int_equal(ps.scrubs, (uint64_t)floor(age / iv));
+			assert_true(ps.scrub_rewritten > 0);
+		} else {
+			assert_int_equal(ps.scrubs, 0);
+		}
+		bnn_backend_close(emu);
+	}
+	assert_true(diff[0] > n * m->nclasses / 20);
+	assert_true(diff[1] * 10 < diff[0]);
+
+	/* bad values */
+	{
+		static const double temps[] = { -40.5, 200.5, NAN, INFINITY };
+
+		for (size_t i = 0; i < 4; i++) {
+			bnn_backend_opts_init(&o);
+			o.temperature_c = temps[i];
+			emu = NULL;
+			assert_int_equal(bnn_backend_open(BNN_BACKEND_EMU, &o,
+							  &emu, &err),
+					 BNN_E_INVAL);
+			assert_null(emu);
+			assert_non_null(strstr(err.msg, "temperature_c"));
+		}
+	}
+	bnn_backend_opts_init(&o);
+	o.scrub = 2;
+	emu = NULL;
+	assert_int_equal(bnn_backend_open(BNN_BACKEND_EMU, &o, &emu, &err),
+			 BNN_E_INVAL);
+	assert_null(emu);
+	assert_non_null(strstr(err.msg, "scrub"));
+	/* a real card: refused, not ignored (with or without a card) */
+	bnn_backend_opts_init(&o);
+	o.scrub = 1;
+	emu = NULL;
+	assert_int_equal(bnn_backend_open(BNN_BACKEND_RBNN, &o, &emu, &err),
+			 BNN_E_UNSUPPORTED);
+	assert_null(emu);
+	assert_non_null(strstr(err.msg, "emu backend only"));
+	/* more scrubs than one aging may run: refused at prepare */
+	bnn_backend_opts_init(&o);
+	o.error_model = 1;
+	o.scrub = 1;
+	o.temperature_c = 200;
+	o.age_s = 1e12;
+	emu = open_be(BNN_BACKEND_EMU, &o);
+	assert_int_equal(bnn_prepare(emu, m, &err), BNN_E_UNSUPPORTED);
+	assert_non_null(strstr(err.msg, "scrub policy"));
+	bnn_backend_close(emu);
+
+	bnn_backend_close(cpu);
+	bnn_model_free(m);
+	free(x);
+	free(s0);
+	free(s1);
+}
+
 static void test_error_model(void **state)
 {
 	(void)state;
@@ -1229,6 +1344,7 @@ int main(void)
 		cmocka_unit_test(test_error_model),
 		cmocka_unit_test(test_error_model_threads),
 		cmocka_unit_test(test_worn_card),
+		cmocka_unit_test(test_scrub_policy),
 		cmocka_unit_test(test_emu_threads_same),
 		cmocka_unit_test(test_worked_example_stats),
 		cmocka_unit_test(test_emu_api),

@@ -390,6 +390,9 @@ expect 2 "--prog-current-ua wants" "--prog-current-ua 0" -- -m maj.bnn --prog-cu
 expect 2 "--seed wants an integer" "--seed -1" -- -m maj.bnn --seed -1 rows.csv
 expect 2 "--wear-cycles wants an integer" "--wear-cycles 2e9" -- -m maj.bnn --wear-cycles 2000000000 rows.csv
 expect 2 "--wear-cycles wants an integer" "--wear-cycles -3" -- -m maj.bnn --wear-cycles -3 rows.csv
+expect 2 "--temperature-c wants a number" "--temperature-c 201" -- -m maj.bnn --temperature-c 201 rows.csv
+expect 2 "--temperature-c wants a number" "--temperature-c -41" -- -m maj.bnn --temperature-c -41 rows.csv
+expect 2 "--temperature-c wants a number" "--temperature-c nan" -- -m maj.bnn --temperature-c nan rows.csv
 expect 2 "--cell-mode wants 2t2r or 1t1r" "--cell-mode 3t" -- -m maj.bnn --cell-mode 3t rows.csv
 expect 2 "--backend wants auto, cpu, emu or rbnn" "--backend gpu" -- -m maj.bnn --backend gpu rows.csv
 expect 2 "unknown option '--frobnicate'" "unknown option" -- -m maj.bnn --frobnicate rows.csv
@@ -593,6 +596,27 @@ elif [ "$rc" -eq 8 ] && grep -q "^bnn-run: error: backend emu not available" err
 else
 	notok "emu backend (exit $rc)"
 fi
+
+# The scrub policy: a year at 85 C is ~1300 scrubs, each a programming
+# cost; the JSON and the text report name the temperature and the policy.
+"$RUN" -m maj.bnn --backend emu --json --age-s 3.156e7 --temperature-c 85 rows.csv >nopol.json 2>err &&
+	"$RUN" -m maj.bnn --backend emu --json --age-s 3.156e7 --temperature-c 85 --scrub-policy rows.csv >out 2>err
+rc=$?
+if [ "$rc" -eq 0 ]; then
+	cp out pol.json
+	json_check "--scrub-policy: temperature and policy in the JSON, scrubs cost programming pulses" \
+		'd["backend"]["error_model"]["temperature_c"] == 85' \
+		'd["backend"]["error_model"]["scrub_policy"] is True' \
+		'd["model"]["programming"]["pulses"] > 1000 * __import__("json").load(open("nopol.json"))["model"]["programming"]["pulses"]'
+	"$RUN" -m maj.bnn --backend emu --age-s 1e5 --temperature-c 60 --scrub-policy rows.csv >out 2>err &&
+		grep -q "age 100000 s at 60 C, wear 0 cycles, scrub policy on" out &&
+		ok "--scrub-policy: the text report names it" ||
+		notok "--scrub-policy: the text report names it"
+else
+	notok "--scrub-policy runs (exit $rc)"
+fi
+expect 1 "scrub policy: 1e\+12 s at 200 C is .* scrubs \(at most 1e\+06" "--scrub-policy: too many scrubs refused" -- \
+	-m maj.bnn --backend emu --age-s 1e12 --temperature-c 200 --scrub-policy rows.csv
 
 # ---------------------------------------------------------------------
 # Results: metrics, JSON, predictions

@@ -104,6 +104,14 @@ static const char help_text[] =
 "      --wear-cycles N    program cycles the cells have already endured: a\n"
 "                         worn card (0..1e9, default 0 = new; the median\n"
 "                         endurance is 1e6 cycles)\n"
+"      --temperature-c X  array temperature while it ages (-40..200,\n"
+"                         default 25): retention ages by Arrhenius\n"
+"                         (10 years at 85 C ~ 13000 years at 25 C)\n"
+"      --scrub-policy     libbnn's scrub policy while the card ages: every\n"
+"                         year-at-25-C of retention (shorter when hot)\n"
+"                         the rows are read and checked against the\n"
+"                         model; wrong rows programmed again, the others\n"
+"                         refreshed\n"
 "      --verify, --no-verify  program-and-verify on (default) or off\n"
 "      --tiles N          tiles of the emulated card (1..65536, default 16)\n"
 "\n"
@@ -412,7 +420,7 @@ const char *default_mitdb_dir(void)
 
 enum {
 	O_QUEUE = 256, O_CPU_ISA, O_ERRMODEL, O_CELL, O_PROG, O_BER, O_SEED,
-	O_AGE, O_WEAR, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT, O_BEATS, O_STRICT,
+	O_AGE, O_WEAR, O_TEMP, O_SCRUB, O_VERIFY, O_NOVERIFY, O_TILES, O_DATA, O_LEAD, O_ANNOT, O_BEATS, O_STRICT,
 	O_UNITS, O_RESAMPLE, O_HOP, O_FORMAT, O_SHAPE, O_LABELS, O_LABCOL,
 	O_LABMAP, O_PROGRESS, O_ALLOW_PACED, O_NO_RESAMPLE, O_FS,
 	O_WRITE_ANN, O_ANN_DIR, O_LEAD_MAP, O_REPORT,
@@ -434,6 +442,8 @@ static const struct option longopts[] = {
 	{ "seed", required_argument, NULL, O_SEED },
 	{ "age-s", required_argument, NULL, O_AGE },
 	{ "wear-cycles", required_argument, NULL, O_WEAR },
+	{ "temperature-c", required_argument, NULL, O_TEMP },
+	{ "scrub-policy", no_argument, NULL, O_SCRUB },
 	{ "verify", no_argument, NULL, O_VERIFY },
 	{ "no-verify", no_argument, NULL, O_NOVERIFY },
 	{ "tiles", required_argument, NULL, O_TILES },
@@ -508,6 +518,7 @@ void args_parse(int argc, char **argv, struct opts *o)
 	o->prog_current_ua = 100;
 	o->read_ber = 1e-9;
 	o->seed = 1;
+	o->temperature_c = 25;
 	o->verify = -1;
 	o->annotator = "atr";
 	o->units = UNITS_AUTO;
@@ -586,6 +597,15 @@ void args_parse(int argc, char **argv, struct opts *o)
 			o->wear_cycles = parse_uint("--wear-cycles", optarg, 0,
 						    1000000000);
 			emu_opt(o, "--wear-cycles");
+			break;
+		case O_TEMP:
+			o->temperature_c = parse_real("--temperature-c", optarg,
+						      -40, 200, 0);
+			emu_opt(o, "--temperature-c");
+			break;
+		case O_SCRUB:
+			o->scrub = 1;
+			emu_opt(o, "--scrub-policy");
 			break;
 		case O_VERIFY:
 		case O_NOVERIFY:

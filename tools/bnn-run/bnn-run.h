@@ -72,6 +72,8 @@ struct opts {
 	uint64_t seed;
 	double age_s;
 	uint64_t wear_cycles;
+	double temperature_c;
+	int scrub;			/* libbnn's scrub policy while aging */
 	int verify;			/* -1 = library default */
 	unsigned tiles;
 	/* data */

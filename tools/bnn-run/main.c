@@ -140,6 +140,8 @@ static bnn_backend *open_backend(const struct opts *o, bnn_backend_info *bi)
 	bo.seed = o->seed;
 	bo.age_s = o->age_s;
 	bo.wear_cycles = o->wear_cycles;
+	bo.temperature_c = o->temperature_c;
+	bo.scrub = o->scrub;
 	if (o->verify >= 0)
 		bo.verify = o->verify;
 	bo.tiles = o->tiles;

@@ -333,11 +333,13 @@ static void text_backend(FILE *f, const struct run_ctx *c)
 		const struct opts *o = c->o;
 
 		if (o->error_model)
-			fprintf(f, "  error model on: %s cells, %g uA programming, verify %s, read BER %g, seed %llu, age %g s, wear %llu cycles\n",
+			fprintf(f, "  error model on: %s cells, %g uA programming, verify %s, read BER %g, seed %llu, age %g s at %g C, wear %llu cycles, scrub policy %s\n",
 				o->cell_mode == BNN_CELL_1T1R ? "1T1R" : "2T2R",
 				o->prog_current_ua, o->verify == 0 ? "off" : "on",
 				o->read_ber, (unsigned long long)o->seed, o->age_s,
-				(unsigned long long)o->wear_cycles);
+				o->temperature_c,
+				(unsigned long long)o->wear_cycles,
+				o->scrub ? "on" : "off");
 		else
 			fprintf(f, "  error model off (ideal array)\n");
 	}

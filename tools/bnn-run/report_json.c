@@ -291,6 +291,9 @@ void report_json(FILE *f, const struct run_ctx *c, int status)
 		jnum(f, o->age_s);
 		fprintf(f, ", \"wear_cycles\": %llu",
 			(unsigned long long)o->wear_cycles);
+		fputs(", \"temperature_c\": ", f);
+		jnum(f, o->temperature_c);
+		fprintf(f, ", \"scrub_policy\": %s", o->scrub ? "true" : "false");
 		fprintf(f, ", \"verify\": %s, \"tiles\": %u}",
 			o->verify == 0 ? "false" : "true", o->tiles ? o->tiles : 16);
 	}

@@ -199,6 +199,30 @@ def main():
         assert new.count("SPDX-License-Identifier") == 1 and "\nold\n" not in new, new
     assert "Measured: " in sec and "| m | 90.00 | 70.00 |" in sec, sec
     ok += 1
+
+    # lifetime.py: the lifetime is the last wear within 1 point of the new
+    # card at 100 uA; the table and its sections from made-up results.
+    import lifetime as LT
+    res, energy = {}, {}
+    wear = (0, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9)
+    for m in LT.MODELS:
+        res[("ideal", m)] = 90.0
+        for cur, drop_at in ((5, 0), (10, 1e7), (20, 1e8), (40, 1e9), (100, 1e6)):
+            for w in wear:
+                res[("wear", m, (cur, w))] = 89.5 if (not drop_at or w < drop_at) and cur > 5 else 70.0
+            energy[("wear", m, (cur, 0))] = 1000.0 * cur
+    m0 = list(LT.MODELS)[0]
+    assert LT.lifetime(res, m0, 5, wear) is None
+    assert LT.lifetime(res, m0, 10, wear) == 1e6
+    assert LT.lifetime(res, m0, 40, wear) == 1e8
+    assert LT.lifetime(res, m0, 100, wear) == 1e5
+    md = LT.report(res, energy, False, 60.0)
+    assert md.startswith(report_text.SPDX_MD + "\n## The shipped models"), md[:200]
+    assert "| %s | 10 | 89.50 | 10.0 | 1e+06 |" % m0 in md, md
+    assert "| %s | 5 | 70.00 | 5.0 | below 1e4 or none |" % m0 in md, md
+    assert "* %s: ideal 90.00 %%; 10 uA, 10.0 nJ" % m0 in md, md
+    assert "lifetime.md" in report_text.INCLUDED_SECTIONS
+    ok += 1
     print("results selftest: %d checks passed" % ok)
 
 
