@@ -59,7 +59,7 @@ bench-table: $(BENCH_MODELS) $(BENCH_DS2)
 # (tools/results/scaling.py). BENCH_SCALING_SECONDS per point.
 BENCH_SCALING := $(B)/bench/bench_scaling
 BENCH_SCALING_JSON := $(B)/bench/scaling.json
-BENCH_SCALING_SECONDS ?= 0.3
+BENCH_SCALING_SECONDS ?= 0.5
 BENCH_WIDTHS := 4 8 16 32 64 128
 BENCH_WIDTH_MODELS := $(foreach w,$(BENCH_WIDTHS),$(B)/bench/width/ecg-w$(w).bnn)
 

@@ -11,7 +11,9 @@
  *            line ns = fixed + slope x MACs through them (least squares
  *            on the relative error).
  *
- * Each point: best of 3 runs of >= seconds/3 after a warm-up, as CPU
+ * Each point: best of REPS runs of >= seconds/REPS after a warm-up (many
+ * short runs: the best of them is likelier to catch a quiet moment of a
+ * shared machine), as CPU
  * ns per item (the process's CPU time, all threads: other jobs on the
  * cores do not inflate it) and wall items/s (they do).  The load average
  * before and after says how shared the cores were.  The XNOR-popcount
@@ -36,6 +38,7 @@ static const size_t batches[] = { 1, 4, 16, 64, 256, 1024, 4096 };
 #define MAXB 4096
 static const int isas[] = { BNN_ISA_AUTO, BNN_ISA_PORTABLE };
 #define NISA 2
+#define REPS 7
 
 struct point {
 	int ok;
@@ -118,7 +121,7 @@ static void measure(const bnn_model *m, int isa, uint32_t threads,
 	bnn_backend_info_get(be, &bi);
 	p->kernels = bnn_cpu_isa_name(bi.cpu_isa);
 	p->ok = !bnn_run(be, x, batch, sc, NULL, NULL, &e);
-	for (int rep = 0; p->ok && rep < 3; rep++) {
+	for (int rep = 0; p->ok && rep < REPS; rep++) {
 		double t0 = clk(CLOCK_MONOTONIC), c0 = clk(CLOCK_PROCESS_CPUTIME_ID);
 		double t = 1, c;
 		size_t items = 0;
@@ -130,7 +133,7 @@ static void measure(const bnn_model *m, int isa, uint32_t threads,
 				break;
 			}
 			items += batch;
-		} while ((t = clk(CLOCK_MONOTONIC) - t0) < seconds / 3);
+		} while ((t = clk(CLOCK_MONOTONIC) - t0) < seconds / REPS);
 		c = clk(CLOCK_PROCESS_CPUTIME_ID) - c0;
 		if (!p->ok)
 			break;
@@ -384,12 +387,12 @@ int main(int argc, char **argv)
 	for (int i = 0; i < argc; i++)	/* paths and numbers: no quotes */
 		fprintf(j, "%s%s", i ? " " : "", argv[i]);
 	fprintf(j, "\", \"cpu\": \"%s\", \"cpu_flags\": \"%s\", \"cores\": %ld, "
-		"\"kernel\": \"%s %s %s\", \"libbnn\": \"%s\", \"seconds\": %g, "
+		"\"kernel\": \"%s %s %s\", \"libbnn\": \"%s\", \"seconds\": %g, \"reps\": %d, "
 		"\"loadavg_start\": [%.2f, %.2f, %.2f], \"loadavg_end\": [%.2f, %.2f, %.2f], "
 		"\"roofline\": {\"isa\": \"%s\", \"bitops_per_s\": %.4g, "
 		"\"portable_isa\": \"%s\", \"portable_bitops_per_s\": %.4g}, ", cpu, flags,
 		sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release, u.machine,
-		bnn_version(), seconds, la0[0], la0[1], la0[2], la1[0], la1[1], la1[2],
+		bnn_version(), seconds, REPS, la0[0], la0[1], la0[2], la1[0], la1[1], la1[2],
 		roofline_isa_name(best), peak, roofline_isa_name(roof_port_isa), roof_port);
 	fprintf(j, "\"model\": {\"path\": \"%s\", \"name\": \"%s\", \"binary_macs\": %llu}, "
 		"\"batch\": [", argv[ai], mname, (unsigned long long)macs);

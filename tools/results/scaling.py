@@ -123,14 +123,18 @@ def text(d):
          "`tools/results/scaling.py`); do not edit by hand. Run of %s on %s, %d cores "
          "(CPU flags the kernels choose by: %s), %s; load average %s at the start and %s at "
          "the end: the cores were shared with other jobs. Command: `%s`. Each point is the "
-         "best of 3 runs of >= %g/3 s on random inputs. **CPU time** is the process's CPU "
+         "best of %d runs of >= %g/%d s on random inputs. **CPU time** is the process's CPU "
          "time (all its threads) per item, which other jobs on the cores do not inflate; "
-         "**wall** is elapsed time, which they do. The XNOR-popcount roofline of the same "
+         "**wall** is elapsed time, which they do. Even the CPU time moves between runs "
+         "on a shared virtual machine (caches and memory bandwidth are shared, and time "
+         "the host takes from the virtual CPU may be charged to the process): read single "
+         "points to some ten per cent. The XNOR-popcount roofline of the same "
          "run (`tests/bench/roofline.c`, one core, L1 data) is %.0f Gbit-op/s (%s), %.1f "
          "Gbit-op/s for %s, the portable kernels' instruction."
          % (d["date"], d["cpu"], d["cores"], d["cpu_flags"], d["kernel"],
             " ".join("%.2f" % v for v in d["loadavg_start"]),
-            " ".join("%.2f" % v for v in d["loadavg_end"]), d["command"], d["seconds"],
+            " ".join("%.2f" % v for v in d["loadavg_end"]), d["command"], d.get("reps", 3),
+            d["seconds"], d.get("reps", 3),
             rf["bitops_per_s"] / 1e9, rf["isa"], rf["portable_bitops_per_s"] / 1e9,
             rf.get("portable_isa", "portable")), ""]
     # batch
