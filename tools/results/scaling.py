@@ -124,7 +124,7 @@ def text(d):
          "(CPU flags the kernels choose by: %s), %s; load average %s at the start and %s at "
          "the end: the cores were shared with other jobs. Command: `%s`. Each point is the "
          "best of %d runs of >= %g/%d s on random inputs. **CPU time** is the process's CPU "
-         "time (all its threads) per item, which other jobs on the cores do not inflate; "
+         "time (all its threads) per item, which waiting for a core does not inflate; "
          "**wall** is elapsed time, which they do. Even the CPU time moves between runs "
          "on a shared virtual machine (caches and memory bandwidth are shared, and time "
          "the host takes from the virtual CPU may be charged to the process): read single "
