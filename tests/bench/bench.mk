@@ -69,8 +69,8 @@ $(BENCH_SCALING): tests/bench/bench_scaling.c tests/bench/roofline.c \
 	$(CC) $(CPPFLAGS) $(CFLAGS) tests/bench/bench_scaling.c tests/bench/roofline.c \
 		$(LIBBNN_OBJS) $(CORE_LIB) $(LDLIBS) -o $@
 
+# PyTorch and numpy come with the bench group (make bench installs it first).
 $(BENCH_WIDTH_MODELS) &: tests/bench/width_models.py tools/train/models.py tools/train/export.py
-	@scripts/deps.sh train
 	/usr/bin/python3 tests/bench/width_models.py $(B)/bench/width $(BENCH_WIDTHS)
 
 .PHONY: bench-scaling bench-scaling-run
