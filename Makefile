@@ -11,7 +11,10 @@
 #   make python     the Python package bnn (python/) under build/python
 #   make deb        Debian packages into build/deb (packaging/; make test-deb)
 #   make bench      benchmarks (printed, never pass/fail; the table and its
-#                   peers also as JSON: build/bench/models.json, peers.json)
+#                   peers also as JSON: build/bench/models.json, peers.json;
+#                   cost vs batch, threads, width: build/bench/scaling.json)
+#   make bench-scaling  that scaling run, then its plots and text in
+#                   Documentation/results/scaling*.{png,md} (in results.md)
 #   make results    the study: train, export and evaluate every model, write
 #                   Documentation/results.md and models/ (about an hour),
 #                   then Documentation/results/lifetime.md (15 minutes)
@@ -66,7 +69,7 @@ include packaging/packaging.mk
 TOOLS += $(BNN_RUN) $(BNN_SMI)
 
 .PHONY: all deps deps-build deps-run core tools qemu demo run results results-ecg results-lifetime test-train test test-unit test-device test-vm test-vm-debug test-vm-stock vmtest \
-	test-fuzz test-syzkaller test-spdx test-deps test-abi fuzz test-conformance bench bench-run clean install
+	test-fuzz test-syzkaller test-spdx test-deps test-abi fuzz test-conformance bench bench-run bench-scaling clean install
 .DELETE_ON_ERROR:
 
 all: deps core libbnn tools qemu
@@ -164,6 +167,7 @@ bench:
 bench-run: $(BENCHES) $(BNN_RUN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
 	@echo "== make bench, $$(date -u '+%F %T UTC'), $$(uname -srm)"
 	@$(MAKE) --no-print-directory bench-table
+	@$(MAKE) --no-print-directory bench-scaling-run
 	@for b in $(BENCHES); do echo "== $$b"; $(BENCH_BLAS_ENV) $$b || exit 1; done
 	@tests/bench/bench_stream.sh $(BNN_RUN) $(BNN_MKMODEL) $(BNN_WFDB2RAW)
 

@@ -51,3 +51,34 @@ bench-table: $(BENCH_MODELS) $(BENCH_DS2)
 	@if [ -f $(RBNN_DATA)/mitdb/100.hea ]; then \
 		$(BENCH_DS2) $(RUN_MODEL) $(RBNN_DATA)/mitdb; \
 	else echo "skipped: no MIT-BIH under $(RBNN_DATA)/mitdb"; fi
+
+# How cost grows (issue 14 item 6): bench_scaling on the default model
+# (batch 1..4096, threads 1 and 2) and on the same topology at widths 4..128
+# (random weights, tests/bench/width_models.py: 25.6 k to 21 M binary MACs
+# per item), then the three PNGs and the text of Documentation/results/
+# (tools/results/scaling.py). BENCH_SCALING_SECONDS per point.
+BENCH_SCALING := $(B)/bench/bench_scaling
+BENCH_SCALING_JSON := $(B)/bench/scaling.json
+BENCH_SCALING_SECONDS ?= 0.5
+BENCH_WIDTHS := 4 8 16 32 64 128
+BENCH_WIDTH_MODELS := $(foreach w,$(BENCH_WIDTHS),$(B)/bench/width/ecg-w$(w).bnn)
+
+$(BENCH_SCALING): tests/bench/bench_scaling.c tests/bench/roofline.c \
+		tests/bench/roofline.h $(LIBBNN_OBJS) $(CORE_LIB) $(LIBBNN_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) tests/bench/bench_scaling.c tests/bench/roofline.c \
+		$(LIBBNN_OBJS) $(CORE_LIB) $(LDLIBS) -o $@
+
+# PyTorch and numpy come with the bench group (make bench installs it first).
+$(BENCH_WIDTH_MODELS) &: tests/bench/width_models.py tools/train/models.py tools/train/export.py
+	/usr/bin/python3 tests/bench/width_models.py $(B)/bench/width $(BENCH_WIDTHS)
+
+.PHONY: bench-scaling bench-scaling-run
+bench-scaling-run: $(BENCH_SCALING) $(BENCH_WIDTH_MODELS)
+	@echo "== $(BENCH_SCALING): cost vs batch, threads, width"
+	@$(BENCH_SCALING) --seconds $(BENCH_SCALING_SECONDS) --json $(BENCH_SCALING_JSON) \
+		$(RUN_MODEL) $(BENCH_WIDTH_MODELS)
+
+bench-scaling: bench-scaling-run
+	@scripts/deps.sh results
+	/usr/bin/python3 tools/results/scaling.py $(BENCH_SCALING_JSON) Documentation/results

@@ -877,6 +877,19 @@ static void test_worn_card(void **state)
  * card with the policy on computes (nearly) the cpu's, after the number of
  * scrubs the interval gives, some rows rewritten from the model; bad
  * values fail with the option named. */
+/* bnn_backend_open() of @kind with @o fails with @code and a message
+ * holding @needle, leaving no backend. */
+static void open_fails(int kind, const bnn_backend_opts *o, int code,
+		       const char *needle)
+{
+	bnn_backend *be = NULL;
+	bnn_error err;
+
+	assert_int_equal(bnn_backend_open(kind, o, &be, &err), code);
+	assert_null(be);
+	assert_non_null(strstr(err.msg, needle));
+}
+
 static void test_scrub_policy(void **state)
 {
 	(void)state;
@@ -967,30 +980,18 @@ static void test_scrub_policy(void **state)
 		for (size_t i = 0; i < 4; i++) {
 			bnn_backend_opts_init(&o);
 			o.temperature_c = temps[i];
-			emu = NULL;
-			assert_int_equal(bnn_backend_open(BNN_BACKEND_EMU, &o,
-							  &emu, &err),
-					 BNN_E_INVAL);
-			assert_null(emu);
-			assert_non_null(strstr(err.msg, "temperature_c"));
+			open_fails(BNN_BACKEND_EMU, &o, BNN_E_INVAL, "temperature_c");
 		}
 	}
 	bnn_backend_opts_init(&o);
 	o.scrub = 2;
-	emu = NULL;
-	assert_int_equal(bnn_backend_open(BNN_BACKEND_EMU, &o, &emu, &err),
-			 BNN_E_INVAL);
-	assert_null(emu);
-	assert_non_null(strstr(err.msg, "scrub"));
+	open_fails(BNN_BACKEND_EMU, &o, BNN_E_INVAL, "scrub");
 	/* a real card takes the policy now: no card here is NODEV, not
 	 * UNSUPPORTED (a card, where there is one, opens) */
 	bnn_backend_opts_init(&o);
 	o.scrub = 1;
 	o.device = "/nonexistent/accel9";
-	emu = NULL;
-	assert_int_equal(bnn_backend_open(BNN_BACKEND_RBNN, &o, &emu, &err),
-			 BNN_E_NODEV);
-	assert_null(emu);
+	open_fails(BNN_BACKEND_RBNN, &o, BNN_E_NODEV, "accel9");
 	/* more scrubs than one aging may run: refused at prepare */
 	bnn_backend_opts_init(&o);
 	o.error_model = 1;

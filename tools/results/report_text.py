@@ -13,7 +13,8 @@ SPDX_MD = "<!-- SPDX-License-Identifier: GPL-2.0-or-later OR MIT -->"
 # Sections of Documentation/results made by their own runs, included at the
 # end of results.md in this order (render(); ecg_inter.refresh_included()).
 INCLUDED_SECTIONS = ("ecg-recipe.md", "ecg-leads.md", "ecg-rhythm.md", "eeg-scaling.md",
-                     "beat-detection.md", "beat-detection-rates.md", "lifetime.md")
+                     "beat-detection.md", "beat-detection-rates.md", "lifetime.md",
+                     "scaling.md")
 
 def without_spdx(text):
     """text without its SPDX line, if its first line is one."""

@@ -223,6 +223,35 @@ def main():
     assert "* %s: ideal 90.00 %%; 10 uA, 10.0 nJ" % m0 in md, md
     assert "lifetime.md" in report_text.INCLUDED_SECTIONS
     ok += 1
+
+    # scaling.py: bench_scaling's JSON into the text (numbers, fit, speedup)
+    import scaling as SC
+
+    def pt(ns, wall, **k):
+        return dict(k, ok=True, kernels="avx512" if k["isa"] == "auto" else "portable",
+                    cpu_ns_per_item=ns, items_per_cpu_s=1e9 / ns, wall_items_per_s=wall,
+                    wall_ns_per_item=1e9 / wall)
+    d = {"tool": "bench_scaling", "date": "D", "command": "C", "cpu": "X", "cpu_flags": "f",
+         "cores": 2, "kernel": "K", "seconds": 0.5, "reps": 7,
+         "loadavg_start": [6.0, 6, 6], "loadavg_end": [6.0, 6, 6],
+         "roofline": {"isa": "R", "bitops_per_s": 1e12, "portable_isa": "P",
+                      "portable_bitops_per_s": 1e11},
+         "model": {"path": "m.bnn", "name": "m", "binary_macs": 1000},
+         "batch": [pt(2000.0, 4e5, isa="auto", batch=1), pt(1000.0, 8e5, isa="auto", batch=256)],
+         "threads": [pt(1000.0, 5e5, isa="auto", batch=256, threads=1),
+                     pt(1000.0, 7.5e5, isa="auto", batch=256, threads=2)],
+         "width": [pt(1000.0 + 2 * m, 1e5, isa="auto", path="w%d.bnn" % m, name="w",
+                      binary_macs=m, batch=256, threads=1) for m in (1000, 100000)],
+         "width_fit": [{"isa": "auto", "fixed_ns_per_item": 1000.0,
+                        "ns_per_binary_mac": 2e-3, "slope_bitops_per_s": 5e11}]}
+    md = SC.text(d)
+    assert md.startswith(report_text.SPDX_MD + "\n## How the cpu backend's cost grows"), md[:200]
+    assert "| 1 | 2000 | 400000 |" in md and "at batch 1 an item costs 2000 ns, at best 1000" in md, md
+    assert "| auto | 256 | 2 | 1000 | 750000 | 1.50x |" in md and "bought 1.50x to 1.50x" in md, md
+    assert "1000 ns fixed per item + 2.00 ps per binary MAC" in md and "50 % of the R" in md, md
+    assert "| w100000.bnn | 100000 | 201000 | 0.5 |" in md, md
+    assert "scaling.md" in report_text.INCLUDED_SECTIONS
+    ok += 1
     print("results selftest: %d checks passed" % ok)
 
 
