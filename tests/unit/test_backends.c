@@ -991,7 +991,7 @@ static void test_scrub_policy(void **state)
 	bnn_backend_opts_init(&o);
 	o.scrub = 1;
 	o.device = "/nonexistent/accel9";
-	open_fails(BNN_BACKEND_RBNN, &o, BNN_E_NODEV, "accel9");
+	open_fails(BNN_BACKEND_RBNN, &o, BNN_E_NODEV, "RBNN card");
 	/* more scrubs than one aging may run: refused at prepare */
 	bnn_backend_opts_init(&o);
 	o.error_model = 1;
