@@ -350,12 +350,14 @@ typedef struct bnn_backend_opts {
 				 * error model: cells past their endurance
 				 * are stuck); 0 = new card (default),
 				 * at most 1e9 */
-	/* emu */
+	/* emu, rbnn */
 	double temperature_c;	/* array temperature while it ages, C
 				 * (-40..200, default 25): retention ages
-				 * by the card's Arrhenius factor */
-	int scrub;		/* the scrub policy (emu; rbnn refuses it:
-				 * BNN_E_UNSUPPORTED): 0 = off
+				 * by the card's Arrhenius factor (rbnn:
+				 * the scrub policy's interval only) */
+	int scrub;		/* the scrub policy (emu while it ages the
+				 * array; rbnn before each job, from the
+				 * card's age_s): 0 = off
 				 * (default), 1 = before every
 				 * retention budget of age (one year at
 				 * 25 C, shorter when hot) the programmed

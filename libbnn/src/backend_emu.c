@@ -380,7 +380,8 @@ static void scrub_plan(struct emu *e, uint64_t *buf)
 			memset(&c, 0, sizeof(c));
 			memset(&res, 0, sizeof(res));
 			rbnn_array_read(e->a, row->tile, row->row, buf, &c);
-			if (memcmp(buf, row->bits, words * 8)) {
+			if (bnn__scrub_row(buf, row->bits, e->p.cols) ==
+			    BNN_SCRUB_REPROGRAM) {
 				rbnn_array_program(e->a, row->tile, row->row,
 						   1, row->bits, &e->popts,
 						   &res, &c);

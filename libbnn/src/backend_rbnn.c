@@ -17,6 +17,11 @@
  *          opts.verify, the card's default current and pulse), and each
  *          stage turned into DRM_IOCTL_RBNN_EXEC layers and segments.
  *          Weights are programmed once; every later run reuses them.
+ * scrub:   with opts.scrub, before a job, per card: when the card's
+ *          age_s (QUERY COUNTERS) has moved by the policy's interval
+ *          (policy.h) since programming or the last scrub, every plan
+ *          row is read back, and programmed again or refreshed
+ *          (scrub_card()).
  * runs:    a batch of n items is split into one shard per card (contiguous
  *          items; each card holds the same model).  A shard walks the
  *          plan's steps: host ranges on the host executor (exec.h)
@@ -51,9 +56,11 @@
 #include "compile.h"
 #include "device.h"
 #include "model.h"
+#include "policy.h"
 
 #include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +179,7 @@ struct card {
 	struct step *steps;
 	uint32_t nsteps;
 	uint32_t chunk;		/* items per EXEC */
+	double scrub_age_s;	/* card age at the last programming or scrub */
 	struct bo *cache;
 	uint32_t ncache;
 };
@@ -218,6 +226,8 @@ struct rbnn {
 	struct card *cards;
 	uint32_t ncards;
 	int verify;
+	int scrub;		/* the scrub policy (policy.h) */
+	double temperature_c;	/* its temperature */
 	/* prepared model (shared by the cards) */
 	struct bnn__hnet *h;
 	uint32_t nthreads;	/* host workers (opts.threads) */
@@ -470,10 +480,6 @@ static int rbnn_open(struct bnn_backend *be, const bnn_backend_opts *o,
 	size_t n = 0, k;
 	int rc;
 
-	/* Not applied to a real card yet (policy.h): refused, not ignored. */
-	if (o->scrub)
-		return bnn__fail(err, BNN_E_UNSUPPORTED,
-				 "scrub policy: emu backend only (a card is scrubbed with bnn-smi scrub)");
 	rc = bnn__card_select(o->device, &cards, &n, err);
 	if (rc)
 		return rc;
@@ -516,6 +522,8 @@ static int rbnn_open(struct bnn_backend *be, const bnn_backend_opts *o,
 		}
 	}
 	r->verify = o->verify != 0;
+	r->scrub = o->scrub != 0;
+	r->temperature_c = o->temperature_c;
 	r->nthreads = o->threads > 1 ? (o->threads < 64 ? o->threads : 64) : 1;
 	r->next_tok = 1;
 	be->priv = r;
@@ -756,6 +764,231 @@ out:
 	return rc;
 }
 
+/* The card's array age (QUERY COUNTERS age_s), seconds. */
+static int card_age(struct card *c, double *age_s, bnn_error *err)
+{
+	struct drm_rbnn_query_counters q;
+	uint32_t got = 0;
+	int rc;
+
+	rc = bnn__rbnn_query(c->fd, DRM_RBNN_QUERY_COUNTERS, &q, sizeof(q),
+			     &got);
+	if (rc)
+		return card_errno(c, err, rc, "QUERY COUNTERS");
+	if (got < offsetof(struct drm_rbnn_query_counters, age_s) + 8)
+		return bnn__fail(err, BNN_E_UNSUPPORTED,
+				 "scrub policy: %s: the driver reports no array age",
+				 c->info.node);
+	*age_s = (double)q.age_s;
+	return BNN_OK;
+}
+
+/* Collect the scrub's jobs [0, n) (READBACK or PROGRAM of one row). */
+static int scrub_collect(struct rbnn *r, struct card *c, const uint64_t *seq,
+			 const uint32_t (*what)[2], uint32_t n, const char *op,
+			 bnn_error *err)
+{
+	struct drm_rbnn_job_info ji;
+	char desc[96];
+	int rc;
+
+	rc = wait_point(c, c->point, INT64_MAX);
+	if (rc < 0)
+		return card_errno(c, err, rc, "waiting for the scrub");
+	for (uint32_t i = 0; i < n; i++) {
+		snprintf(desc, sizeof(desc), "scrub policy: %s of tile %u row %u",
+			 op, what[i][0], what[i][1]);
+		rc = job_info(c, seq[i], INT64_MAX, &ji);
+		if (rc < 0)
+			return card_errno(c, err, rc, "JOB_INFO");
+		if (ji.status)
+			return job_status_fail(c, err, ji.status, ji.hw_status,
+					       ji.hw_detail, desc);
+		r->prog.device_ns += ji.time_ns;
+		r->prog.device_energy_pj += (double)ji.energy_pj;
+	}
+	return BNN_OK;
+}
+
+/*
+ * The read-verify scrub of the policy (policy.h) on a card: every row of
+ * the plan read back (READBACK) and compared with the bits libbnn
+ * programmed (bnn__scrub_row()); rows that read wrong programmed again
+ * (PROGRAM, with their thresholds), the others refreshed (READBACK with
+ * DRM_RBNN_READBACK_SCRUB).  One job per row, at most PROG_BATCH between
+ * waits.
+ */
+static int scrub_card(struct rbnn *r, struct card *c, bnn_error *err)
+{
+	const struct bnn__plan *p = c->plan;
+	uint32_t rb = c->info.row_bytes, words = c->info.cols / 64;
+	uint64_t total = 0, idx, *bits = NULL;
+	struct bo *rbo = NULL, *wbo = NULL, *tbo = NULL;
+	uint64_t seq[PROG_BATCH];
+	uint32_t what[PROG_BATCH][2], nb;
+	int rc;
+
+	for (uint32_t s = 0; s < p->nstages; s++)
+		total += p->stages[s].nrows;
+	if (!total)
+		return BNN_OK;
+	rc = bo_new(c->fd, total * rb, &rbo);
+	if (!rc)
+		rc = bo_new(c->fd, rb, &wbo);
+	if (!rc)
+		rc = bo_new(c->fd, 4, &tbo);
+	if (rc) {
+		rc = card_errno(c, err, rc, "buffer objects for the scrub");
+		goto out;
+	}
+	bits = malloc((size_t)words * 8);
+	if (!bits) {
+		rc = bnn__fail(err, BNN_E_NOMEM, "out of memory");
+		goto out;
+	}
+	/* Pass 1: read every row back. */
+	idx = 0;
+	nb = 0;
+	for (uint32_t s = 0; s < p->nstages && !rc; s++)
+		for (uint32_t i = 0; i < p->stages[s].nrows; i++, idx++) {
+			const struct bnn__card_row *row = &p->stages[s].rows[i];
+			struct drm_rbnn_readback a;
+
+			memset(&a, 0, sizeof(a));
+			a.tile = c->tiles[row->tile];
+			a.row = row->row;
+			a.nrows = 1;
+			a.handle = rbo->handle;
+			a.offset = idx * rb;
+			a.syncs.out.handle = c->syncobj;
+			a.syncs.out.point = c->point + 1;
+			if (drmIoctl(c->fd, DRM_IOCTL_RBNN_READBACK, &a)) {
+				rc = card_errno(c, err, errno,
+						"scrub policy: READBACK");
+				scrub_collect(r, c, seq, what, nb, "READBACK",
+					      NULL);
+				goto out;
+			}
+			c->point++;
+			seq[nb] = a.seqno;
+			what[nb][0] = a.tile;
+			what[nb][1] = a.row;
+			if (++nb == PROG_BATCH) {
+				rc = scrub_collect(r, c, seq, what, nb,
+						   "READBACK", err);
+				nb = 0;
+				if (rc)
+					goto out;
+			}
+		}
+	rc = scrub_collect(r, c, seq, what, nb, "READBACK", err);
+	if (rc)
+		goto out;
+	/* Pass 2: compare; program again or refresh. */
+	idx = 0;
+	for (uint32_t s = 0; s < p->nstages; s++)
+		for (uint32_t i = 0; i < p->stages[s].nrows; i++, idx++) {
+			const struct bnn__card_row *row = &p->stages[s].rows[i];
+			const char *op;
+			uint64_t seqno;
+			int e = 0;
+
+			for (uint32_t k = 0; k < words; k++) {
+				memcpy(&bits[k], rbo->map + idx * rb + 8 * k, 8);
+				bits[k] = le64toh(bits[k]);
+			}
+			if (bnn__scrub_row(bits, row->bits, c->info.cols) ==
+			    BNN_SCRUB_REPROGRAM) {
+				struct drm_rbnn_program a;
+				uint32_t t = htole32((uint32_t)row->thr);
+
+				/* the previous job read these BOs: wait */
+				rc = scrub_collect(r, c, NULL, NULL, 0,
+						   "PROGRAM", err);
+				if (rc)
+					goto out;
+				for (uint32_t k = 0; k < words; k++) {
+					uint64_t v = htole64(row->bits[k]);
+
+					memcpy(wbo->map + 8 * k, &v, 8);
+				}
+				memcpy(tbo->map, &t, 4);
+				memset(&a, 0, sizeof(a));
+				a.tile = c->tiles[row->tile];
+				a.row = row->row;
+				a.nrows = 1;
+				a.flags = r->verify ? DRM_RBNN_PROGRAM_VERIFY : 0;
+				a.weights_handle = wbo->handle;
+				if (row->has_thr)
+					a.thresh_handle = tbo->handle;
+				a.syncs.out.handle = c->syncobj;
+				a.syncs.out.point = c->point + 1;
+				if (drmIoctl(c->fd, DRM_IOCTL_RBNN_PROGRAM, &a))
+					e = errno;
+				seqno = a.seqno;
+				op = "PROGRAM";
+				r->prog.scrub_rewritten++;
+				r->prog.rows++;
+			} else {
+				struct drm_rbnn_readback a;
+
+				memset(&a, 0, sizeof(a));
+				a.tile = c->tiles[row->tile];
+				a.row = row->row;
+				a.nrows = 1;
+				a.flags = DRM_RBNN_READBACK_SCRUB;
+				a.handle = rbo->handle;
+				a.offset = idx * rb;
+				a.syncs.out.handle = c->syncobj;
+				a.syncs.out.point = c->point + 1;
+				if (drmIoctl(c->fd, DRM_IOCTL_RBNN_READBACK, &a))
+					e = errno;
+				seqno = a.seqno;
+				op = "refresh (READBACK SCRUB)";
+			}
+			if (e) {
+				rc = card_errno(c, err, e, op);
+				bnn__prefix(err, rc, "scrub policy");
+				goto out;
+			}
+			c->point++;
+			r->prog.cmds++;
+			what[0][0] = c->tiles[row->tile];
+			what[0][1] = row->row;
+			rc = scrub_collect(r, c, &seqno, what, 1, op, err);
+			if (rc)
+				goto out;
+		}
+	r->prog.scrubs++;
+out:
+	if (c->point)
+		wait_point(c, c->point, INT64_MAX);
+	free(bits);
+	bo_free(c->fd, rbo);
+	bo_free(c->fd, wbo);
+	bo_free(c->fd, tbo);
+	return rc;
+}
+
+/* Scrub the card if the policy says it is due (its age since the last
+ * programming or scrub, at opts.temperature_c). */
+static int scrub_if_due(struct rbnn *r, struct card *c, bnn_error *err)
+{
+	double age;
+	int rc;
+
+	rc = card_age(c, &age, err);
+	if (rc)
+		return rc;
+	if (!bnn__scrub_due(age, c->scrub_age_s, r->temperature_c))
+		return BNN_OK;
+	rc = scrub_card(r, c, err);
+	if (rc)
+		return rc;
+	c->scrub_age_s = age;
+	return BNN_OK;
+}
+
 /* Steps of a card's plan, and the EXEC arrays of its stages. */
 static int build_steps(struct rbnn *r, struct card *c, bnn_error *err)
 {
@@ -921,6 +1154,11 @@ static int card_prepare(struct rbnn *r, struct card *c,
 	rc = program_plan(r, c, err);
 	if (rc)
 		return rc;
+	if (r->scrub) {
+		rc = card_age(c, &c->scrub_age_s, err);
+		if (rc)
+			return rc;
+	}
 	c->chunk = c->info.max_batch < CHUNK_MAX ? c->info.max_batch : CHUNK_MAX;
 	return BNN_OK;
 }
@@ -1406,6 +1644,13 @@ static int rbnn_submit(struct bnn_backend *be, const float *in, size_t n,
 		if (r->cards[i].banned)
 			return bnn__rbnn_errno(err, ECANCELED,
 					       r->cards[i].info.node, "submit");
+	/* The scrub policy, when due, before the job's EXECs (the card
+	 * runs a file's jobs in order). */
+	for (uint32_t i = 0; r->scrub && i < r->ncards; i++) {
+		rc = scrub_if_due(r, &r->cards[i], err);
+		if (rc)
+			return rc;
+	}
 	jb->in = in;
 	jb->scores = scores;
 	jb->n = n;

@@ -68,6 +68,8 @@ struct bnn__rbnn_prog_stats {
 	uint64_t unverified;	/* cells left unverified (VERIFY status) */
 	uint64_t device_ns;	/* modeled time */
 	double device_energy_pj;	/* modeled energy */
+	uint64_t scrubs;	/* scrub policy: read-verify passes */
+	uint64_t scrub_rewritten;	/* rows it programmed again */
 };
 
 /*

@@ -17,6 +17,8 @@
 #ifndef BNN_POLICY_H
 #define BNN_POLICY_H
 
+#include <stdint.h>
+
 /* One year of retention at the reference temperature (25 C): the margin
  * lost by then is a fraction of the verify margin (rbnn-device.rst,
  * "Drift and retention"), so a refresh still reads every cell right. */
@@ -28,5 +30,19 @@
 /* Wall-clock seconds between scrubs at temp_c (in the device's range,
  * -40..200 C); > 0. */
 double bnn__scrub_interval_s(double temp_c);
+
+/* Is a scrub due: age_s seconds of array age now, last_s at the last
+ * programming or scrub, at temp_c?  An age that went back (a card reset
+ * or another card) counts as due: the rows may have changed. */
+int bnn__scrub_due(double age_s, double last_s, double temp_c);
+
+/* What the read-verify does with a row of cols bits (whole 64-bit
+ * words) that read back as `read` where the model has `model`. */
+enum bnn__scrub_action {
+	BNN_SCRUB_REFRESH = 0,	/* reads right: refresh the margins */
+	BNN_SCRUB_REPROGRAM = 1,	/* reads wrong: program it again */
+};
+enum bnn__scrub_action bnn__scrub_row(const uint64_t *read,
+				      const uint64_t *model, uint32_t cols);
 
 #endif /* BNN_POLICY_H */

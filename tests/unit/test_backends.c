@@ -908,6 +908,28 @@ static void test_scrub_policy(void **state)
 	iv = bnn__scrub_interval_s(85);
 	assert_true(iv > BNN_SCRUB_BUDGET_S / 2000 && iv < BNN_SCRUB_BUDGET_S / 500);
 	assert_true(bnn__scrub_interval_s(-40) > BNN_SCRUB_BUDGET_S);
+	/* when: the same rule on every backend */
+	assert_int_equal(bnn__scrub_due(0, 0, 25), 0);
+	assert_int_equal(bnn__scrub_due(BNN_SCRUB_BUDGET_S - 1, 0, 25), 0);
+	assert_int_equal(bnn__scrub_due(BNN_SCRUB_BUDGET_S, 0, 25), 1);
+	assert_int_equal(bnn__scrub_due(100 + BNN_SCRUB_BUDGET_S, 100, 25), 1);
+	assert_int_equal(bnn__scrub_due(100 + iv / 2, 100, 85), 0);
+	assert_int_equal(bnn__scrub_due(100 + iv, 100, 85), 1);
+	assert_int_equal(bnn__scrub_due(5, 10, 25), 1);	/* age went back */
+	/* how: a row that reads wrong in any bit is programmed again */
+	{
+		uint64_t model[2] = { 0x0123456789abcdefull, 0xfedcba9876543210ull };
+		uint64_t rd[2];
+
+		memcpy(rd, model, sizeof(rd));
+		assert_int_equal(bnn__scrub_row(rd, model, 128), BNN_SCRUB_REFRESH);
+		rd[1] ^= 1ull << 63;
+		assert_int_equal(bnn__scrub_row(rd, model, 128), BNN_SCRUB_REPROGRAM);
+		/* only the row's words count */
+		assert_int_equal(bnn__scrub_row(rd, model, 64), BNN_SCRUB_REFRESH);
+		rd[0] ^= 1;
+		assert_int_equal(bnn__scrub_row(rd, model, 64), BNN_SCRUB_REPROGRAM);
+	}
 
 	tm_state = 43;
 	m = conv_pool_dense();
@@ -964,10 +986,12 @@ static void test_scrub_policy(void **state)
 	bnn_backend_opts_init(&o);
 	o.scrub = 2;
 	open_fails(BNN_BACKEND_EMU, &o, BNN_E_INVAL, "scrub");
-	/* a real card: refused, not ignored (with or without a card) */
+	/* a real card takes the policy now: no card here is NODEV, not
+	 * UNSUPPORTED (a card, where there is one, opens) */
 	bnn_backend_opts_init(&o);
 	o.scrub = 1;
-	open_fails(BNN_BACKEND_RBNN, &o, BNN_E_UNSUPPORTED, "emu backend only");
+	o.device = "/nonexistent/accel9";
+	open_fails(BNN_BACKEND_RBNN, &o, BNN_E_NODEV, "RBNN card");
 	/* more scrubs than one aging may run: refused at prepare */
 	bnn_backend_opts_init(&o);
 	o.error_model = 1;

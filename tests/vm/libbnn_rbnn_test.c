@@ -33,6 +33,15 @@
  *                                       backend's defaults (verify) and
  *                                       exit: the weights stay in the
  *                                       array (libbnn-smi-scrub.sh)
+ *   libbnn_rbnn_test aged CARD AGE_S POLICY TEMP_C   program a 1024-512-2
+ *                                       network on CARD, run 512 items,
+ *                                       age the card by AGE_S (debugfs,
+ *                                       x-debug=on), run them again, with
+ *                                       libbnn's scrub policy (POLICY 1)
+ *                                       at TEMP_C or without (0); prints
+ *                                       the items whose scores differ from
+ *                                       the cpu backend before and after
+ *                                       (libbnn-scrub-policy.sh)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -1251,6 +1260,94 @@ static int program_main(const char *card, uint64_t seed)
 	return 0;
 }
 
+/* Items whose scores (and whose classes) differ from the reference. */
+static void count_diff(const struct bnn_model *m, size_t n, const struct ref *r,
+		       const float *sc, const int32_t *pr, size_t *dsc,
+		       size_t *dcl)
+{
+	size_t k = m->nclasses;
+
+	*dsc = *dcl = 0;
+	for (size_t i = 0; i < n; i++) {
+		*dsc += memcmp(&sc[i * k], &r->sc[i * k], k * sizeof(float)) != 0;
+		*dcl += pr[i] != r->pr[i];
+	}
+}
+
+/* The card's array aged by age_s through debugfs (x-debug=on). */
+static int age_card(const bnn_card *c, double age_s)
+{
+	char path[128];
+	FILE *f;
+	int bad;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%s/age_advance_s",
+		 c->pci);
+	f = fopen(path, "w");
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	bad = fprintf(f, "%.0f\n", age_s) < 0;
+	bad |= fclose(f) != 0;
+	if (bad)
+		perror(path);
+	return bad ? -1 : 0;
+}
+
+/* Program, run, age the card, run again; with or without the scrub policy. */
+static int aged_main(const char *card, double age_s, int policy, double temp)
+{
+	const size_t n = 512;
+	size_t d0s, d0c, d1s, d1c;
+	bnn_backend_opts o;
+	bnn_backend *be = NULL;
+	struct bnn_model *m;
+	bnn_card c;
+	bnn_error e;
+	struct ref r;
+	float *x, *sc;
+	int32_t *pr;
+	int rc = 1;
+
+	tm_state = 5;
+	m = dense_model(1024, 512);
+	x = make_inputs(m, n);
+	sc = calloc(n * m->nclasses, sizeof(float));
+	pr = calloc(n, sizeof(int32_t));
+	if (!sc || !pr || cpu_ref(m, x, n, &r))
+		abort();
+	bnn_backend_opts_init(&o);
+	o.device = card;
+	o.scrub = policy;
+	o.temperature_c = temp;
+	if (bnn_card_find(card, &c, &e) ||
+	    bnn_backend_open(BNN_BACKEND_RBNN, &o, &be, &e) ||
+	    run_on(be, m, x, n, sc, pr, NULL, &e)) {
+		fprintf(stderr, "aged %s: %s\n", card, e.msg);
+		goto out;
+	}
+	count_diff(m, n, &r, sc, pr, &d0s, &d0c);
+	if (age_card(&c, age_s))
+		goto out;
+	if (bnn_run(be, x, n, sc, pr, NULL, &e)) {
+		fprintf(stderr, "aged %s: %s\n", card, e.msg);
+		goto out;
+	}
+	count_diff(m, n, &r, sc, pr, &d1s, &d1c);
+	printf("%s: scrub policy %s at %g C: before aging %zu of %zu items differ from cpu, %zu of them in class; after %g s %zu differ, %zu in class\n",
+	       card, policy ? "on" : "off", temp, d0s, n, d0c, age_s, d1s, d1c);
+	rc = 0;
+out:
+	bnn_backend_close(be);
+	ref_free(&r);
+	free(sc);
+	free(pr);
+	free(x);
+	bnn_model_free(m);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t seed = 1;
@@ -1264,6 +1361,9 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "program"))
 		return program_main(argv[2],
 				    argc >= 4 ? strtoull(argv[3], NULL, 0) : 1);
+	if (argc == 6 && !strcmp(argv[1], "aged"))
+		return aged_main(argv[2], strtod(argv[3], NULL), atoi(argv[4]),
+				 strtod(argv[5], NULL));
 	if (argc >= 3 && !strcmp(argv[1], "as-nobody")) {
 		if (setgroups(0, NULL) || setgid(65534) || setuid(65534)) {
 			perror("as-nobody");

@@ -106,8 +106,10 @@ static const char help_text[] =
 "                         endurance is 1e6 cycles)\n"
 "      --temperature-c X  array temperature while it ages (-40..200,\n"
 "                         default 25): retention ages by Arrhenius\n"
-"                         (10 years at 85 C ~ 13000 years at 25 C)\n"
-"      --scrub-policy     libbnn's scrub policy while the card ages: every\n"
+"                         (10 years at 85 C ~ 13000 years at 25 C);\n"
+"                         with -b rbnn, the policy's temperature\n"
+"      --scrub-policy     libbnn's scrub policy while the card ages (emu,\n"
+"                         or a real card with -b rbnn): every\n"
 "                         year-at-25-C of retention (shorter when hot)\n"
 "                         the rows are read and checked against the\n"
 "                         model; wrong rows programmed again, the others\n"
@@ -601,11 +603,13 @@ void args_parse(int argc, char **argv, struct opts *o)
 		case O_TEMP:
 			o->temperature_c = parse_real("--temperature-c", optarg,
 						      -40, 200, 0);
-			emu_opt(o, "--temperature-c");
+			if (!o->card_opt)
+				o->card_opt = "--temperature-c";
 			break;
 		case O_SCRUB:
 			o->scrub = 1;
-			emu_opt(o, "--scrub-policy");
+			if (!o->card_opt)
+				o->card_opt = "--scrub-policy";
 			break;
 		case O_VERIFY:
 		case O_NOVERIFY:
@@ -838,6 +842,14 @@ void args_parse(int argc, char **argv, struct opts *o)
 				    o->device ? " (--device)" : "");
 		o->backend = BNN_BACKEND_EMU;
 	}
+	/* The scrub policy runs on a card, emulated (the default) or real. */
+	if (o->card_opt && o->backend == BNN_BACKEND_CPU)
+		usage_error("%s applies to a card (--backend emu or rbnn), not cpu",
+			    o->card_opt);
+	if (o->card_opt && o->backend == BNN_BACKEND_AUTO)
+		o->backend = BNN_BACKEND_EMU;
+	if (o->card_opt && o->backend == BNN_BACKEND_EMU)
+		o->error_model = 1;
 	if (o->json && o->predictions && !strcmp(o->predictions, "-"))
 		usage_error("-p - and --json both write to stdout: give --predictions a file name");
 	if (o->ann_dir && !o->write_ann)

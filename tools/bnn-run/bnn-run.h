@@ -66,6 +66,8 @@ struct opts {
 	/* emu error model */
 	int error_model;		/* 0/1 */
 	const char *emu_opt;		/* first error-model option given */
+	const char *card_opt;		/* first scrub-policy option given
+					 * (emu or rbnn) */
 	int cell_mode;
 	double prog_current_ua;
 	double read_ber;

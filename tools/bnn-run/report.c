@@ -343,6 +343,9 @@ static void text_backend(FILE *f, const struct run_ctx *c)
 		else
 			fprintf(f, "  error model off (ideal array)\n");
 	}
+	if (c->bi.kind == BNN_BACKEND_RBNN)
+		fprintf(f, "  scrub policy %s (at %g C)\n",
+			c->o->scrub ? "on" : "off", c->o->temperature_c);
 }
 
 static void text_data(FILE *f, const struct run_ctx *c)

@@ -297,6 +297,11 @@ void report_json(FILE *f, const struct run_ctx *c, int status)
 		fprintf(f, ", \"verify\": %s, \"tiles\": %u}",
 			o->verify == 0 ? "false" : "true", o->tiles ? o->tiles : 16);
 	}
+	if (c->bi.kind == BNN_BACKEND_RBNN) {
+		fprintf(f, ",\n    \"scrub_policy\": %s, \"temperature_c\": ",
+			o->scrub ? "true" : "false");
+		jnum(f, o->temperature_c);
+	}
 	fputs("},\n", f);
 
 	/* data */
