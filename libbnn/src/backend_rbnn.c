@@ -628,6 +628,24 @@ static int free_tiles(struct card *c, uint32_t *nfree, bnn_error *err)
 	return BNN_OK;
 }
 
+/* One finished programming or scrub job: its status (desc names it in
+ * the error), and its time and energy in the programming statistics. */
+static int prog_job_done(struct rbnn *r, struct card *c, uint64_t seq,
+			 const char *desc, struct drm_rbnn_job_info *ji,
+			 bnn_error *err)
+{
+	int rc = job_info(c, seq, INT64_MAX, ji);
+
+	if (rc < 0)
+		return card_errno(c, err, rc, "JOB_INFO");
+	if (ji->status)
+		return job_status_fail(c, err, ji->status, ji->hw_status,
+				       ji->hw_detail, desc);
+	r->prog.device_ns += ji->time_ns;
+	r->prog.device_energy_pj += (double)ji->energy_pj;
+	return BNN_OK;
+}
+
 /* Collect PROGRAM jobs [0, n) of seq: wait, check every status. */
 static int program_collect(struct rbnn *r, struct card *c,
 			   const uint64_t *seq, const uint32_t (*what)[3],
@@ -643,14 +661,9 @@ static int program_collect(struct rbnn *r, struct card *c,
 	for (uint32_t i = 0; i < n; i++) {
 		snprintf(desc, sizeof(desc), "PROGRAM of tile %u rows %u..%u",
 			 what[i][0], what[i][1], what[i][1] + what[i][2] - 1);
-		rc = job_info(c, seq[i], INT64_MAX, &ji);
-		if (rc < 0)
-			return card_errno(c, err, rc, "JOB_INFO");
-		if (ji.status)
-			return job_status_fail(c, err, ji.status, ji.hw_status,
-					       ji.hw_detail, desc);
-		r->prog.device_ns += ji.time_ns;
-		r->prog.device_energy_pj += (double)ji.energy_pj;
+		rc = prog_job_done(r, c, seq[i], desc, &ji, err);
+		if (rc)
+			return rc;
 		if (ji.hw_status == 5)	/* VERIFY: detail = unverified */
 			r->prog.unverified += ji.hw_detail;
 		else
@@ -798,14 +811,9 @@ static int scrub_collect(struct rbnn *r, struct card *c, const uint64_t *seq,
 	for (uint32_t i = 0; i < n; i++) {
 		snprintf(desc, sizeof(desc), "scrub policy: %s of tile %u row %u",
 			 op, what[i][0], what[i][1]);
-		rc = job_info(c, seq[i], INT64_MAX, &ji);
-		if (rc < 0)
-			return card_errno(c, err, rc, "JOB_INFO");
-		if (ji.status)
-			return job_status_fail(c, err, ji.status, ji.hw_status,
-					       ji.hw_detail, desc);
-		r->prog.device_ns += ji.time_ns;
-		r->prog.device_energy_pj += (double)ji.energy_pj;
+		rc = prog_job_done(r, c, seq[i], desc, &ji, err);
+		if (rc)
+			return rc;
 	}
 	return BNN_OK;
 }

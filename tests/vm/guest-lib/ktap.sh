@@ -20,3 +20,12 @@ result() { # STATUS(0 pass, 4 skip) DESCRIPTION
 		nfail=$((nfail + 1))
 	fi
 }
+# wait_node PATH: up to 5 s for a device node to appear (the cards' nodes
+# come after the module's probe, asynchronously).
+wait_node() {
+	local i=0
+	while [ ! -e "$1" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}

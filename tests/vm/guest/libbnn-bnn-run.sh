@@ -36,11 +36,7 @@ if [ ! -r "$REC.dat" ] || [ ! -x /bin/bnn-run ] || [ ! -x /bin/bnn-mkmodel ]; th
 	done
 	exit 0
 fi
-i=0
-while [ ! -e /dev/accel/accel1 ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_node /dev/accel/accel1
 
 /bin/bnn-mkmodel --arch conv --length 256 --beat 90,166 --lead MLII \
 	--rate 360 --norm zscore --seed 3 /tmp/ecg.bnn

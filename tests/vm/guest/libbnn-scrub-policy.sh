@@ -38,11 +38,7 @@ aged() {
 echo "KTAP version 1"
 echo "1..4"
 
-i=0
-while [ ! -e /dev/accel/accel1 ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_node /dev/accel/accel1
 
 aged accel0 0
 off_sc=$b_sc off_cl=$b_cl

@@ -44,11 +44,7 @@ tiles_sum() { awk '$1 ~ /^[0-9]+$/ { s += $NF } END { print s + 0 }' /tmp/out; }
 echo "KTAP version 1"
 echo "1..13"
 
-i=0
-while [ ! -e /dev/accel/accel1 ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_node /dev/accel/accel1
 bdf0=$(basename "$(readlink /sys/class/accel/accel0/device)")
 
 smi health

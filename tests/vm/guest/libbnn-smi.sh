@@ -33,11 +33,7 @@ has() { grep -q -- "$1" /tmp/out; }
 echo "KTAP version 1"
 echo "1..18"
 
-i=0
-while [ ! -e /dev/accel/accel1 ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_node /dev/accel/accel1
 
 smi
 show /tmp/out

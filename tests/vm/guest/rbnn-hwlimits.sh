@@ -26,11 +26,7 @@ has() { grep -q -- "$1" /tmp/out; }
 echo "KTAP version 1"
 echo "1..4"
 
-i=0
-while [ ! -e /dev/accel/accel1 ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_node /dev/accel/accel1
 
 # The card of each node, as its PCI name.
 bdf() { basename "$(readlink "/sys/class/accel/$1/device")"; }
