@@ -10,6 +10,7 @@
  * path (beats.c) and the stream (stream.c), so both give the same floats.
  */
 #include "beats_internal.h"
+#include "sorted_window.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,22 +42,6 @@ void bnn__ref_free(struct bnn__ref *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* First index in v[0 .. m) whose value is >= x (v ascending). */
-static size_t lower_bound(const float *v, size_t m, float x)
-{
-	size_t lo = 0, hi = m;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 void bnn__ref_apply(struct bnn__ref *r, float *y)
 {
 	size_t m = r->n < r->k ? r->n : r->k;
@@ -70,26 +55,12 @@ void bnn__ref_apply(struct bnn__ref *r, float *y)
 		if (m)
 			med = m % 2 ? v[m / 2] :
 			      0.5 * ((double)v[m / 2 - 1] + (double)v[m / 2]);
-		/* The window k beats back leaves the reference ... */
-		size_t len = m;
-		if (m == r->k) {
-			size_t i = lower_bound(v, m, old[q]);
-
-			/* the value is there (the same bits were put in);
-			 * NaN never is: the readers give finite samples */
-			if (i < m && v[i] == old[q]) {
-				memmove(v + i, v + i + 1,
-					(m - i - 1) * sizeof *v);
-				len--;
-			}
-		}
-		/* ... and this one enters it, before its subtraction. */
-		if (len < r->k) {
-			size_t i = lower_bound(v, len, x);
-
-			memmove(v + i + 1, v + i, (len - i) * sizeof *v);
-			v[i] = x;
-		}
+		/* The window k beats back leaves the reference and this one
+		 * enters it, before its subtraction. */
+		if (m == r->k)
+			bnn__sorted_replace(v, m, old[q], x);
+		else
+			bnn__sorted_insert(v, m, x);
 		old[q] = x;
 		y[q] = m ? (float)((double)x - med) : 0.0f;
 	}

@@ -53,7 +53,8 @@ static void test_median_reference(void **state)
 {
 	(void)state;
 	static const size_t ns[] = { 1, 2, 3, 4, 5, 17, 64, 1000 };
-	static const size_t ws[] = { 1, 3, 5, 7, 21, 73, 101 };
+	/* both paths: sorted window up to 160 samples, heaps above */
+	static const size_t ws[] = { 1, 3, 5, 7, 21, 73, 101, 159, 161, 163, 301 };
 	srand(5);
 	for (size_t a = 0; a < sizeof ns / sizeof *ns; a++)
 		for (size_t b = 0; b < sizeof ws / sizeof *ws; b++)
