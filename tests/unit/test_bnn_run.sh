@@ -1123,6 +1123,70 @@ expect 0 "" "a good folder: status 0, empty skipped list" -- -m ecg250.bnn --jso
 json_check "good folder: skipped == []" 'd["skipped"] == []' 'd["exit_status"] == 0'
 
 # ---------------------------------------------------------------------
+# Records read on several threads (read_parallel.c): the same data set,
+# report and messages, in the same order, as on one
+# ---------------------------------------------------------------------
+# par/: records at 250 and 500 Hz (resampling notes at each change of
+# rate), one without annotations (its beats detected, a once-only note),
+# a corrupt one (skipped), in name order a250 b500 c250 d250 e000 f500.
+mkdir par
+for r in a250 c250 d250 f500 b500; do
+	sed "s/^syn /$r /; s/^syn.dat/$r.dat/" wfdb/syn.hea > par/$r.hea
+	cp wfdb/syn.dat par/$r.dat && cp wfdb/syn.atr par/$r.atr
+done
+sed -i '1s/ 250 / 500 /' par/b500.hea par/f500.hea
+rm par/d250.atr
+printf 'e000 1 250 xx\n' > par/e000.hea
+# par_same DESC ARGS...: the run with -j 1 and with -j 2, -j 3 and no -j
+# (the online CPUs): the same stdout (JSON: but the command line, the
+# backend's thread count and the timings), predictions, stderr and status.
+par_same() {
+	local desc=$1 j rc1 rc
+	shift
+	"$RUN" -j 1 -p p1.csv "$@" >out1 2>err1
+	rc1=$?
+	for j in 2 3 ""; do
+		"$RUN" ${j:+-j $j} -p pj.csv "$@" >out 2>err
+		rc=$?
+		if [ "$rc" -ne "$rc1" ] || ! cmp -s err1 err || ! cmp -s p1.csv pj.csv ||
+		   ! "$PY" - out1 out <<'PYEOF'
+import json, sys
+def core(path):
+    text = open(path).read()
+    try:
+        d = json.loads(text)
+    except ValueError:      # the text report: up to its timings
+        return [l for l in text.split("Performance")[0].splitlines()
+                if "thread" not in l]
+    for k in ("command", "performance"):
+        d.pop(k, None)
+    d["backend"].pop("threads", None)
+    d["backend"].pop("detail", None)
+    return d
+sys.exit(core(sys.argv[1]) != core(sys.argv[2]))
+PYEOF
+		then
+			notok "$desc (-j ${j:-default} differs from -j 1: status $rc vs $rc1)"
+			diff err1 err | head -n 5 | sed 's/^/#   /'
+			return
+		fi
+	done
+	ok "$desc"
+}
+par_same "threads: a folder with rate changes, a detected record and a corrupt one" \
+	-m ecg360.bnn --json par
+grep -c '^bnn-run: resampling inputs at' err1 | grep -qx 4 &&
+	grep -q "^bnn-run: warning: skipped e000: record e000" err1 &&
+	grep -q "^bnn-run: record d250 has no .atr annotations" err1 &&
+	ok "threads: the notes of a one-thread run (4 rate changes, the detection note, the skip)" ||
+	notok "threads: the notes of a one-thread run (4 rate changes, the detection note, the skip)"
+par_same "threads: --limit inside the second record" -m ecg360.bnn --json --limit 13 par
+par_same "threads: text report" -m ecg360.bnn par
+par_same "threads: --beats detect on every record" -m ecg360.bnn --json --beats detect par
+par_same "threads: records, an EDF file (read on the main thread), corrupt records" \
+	-m ecg250.bnn --json par/a250 ecg60.edf par/c250 batch/broken par/e000
+
+# ---------------------------------------------------------------------
 # Real data (MIT-BIH, Bonn) when present
 # ---------------------------------------------------------------------
 

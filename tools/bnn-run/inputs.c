@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "inputs.h"
+#include "read_parallel.h"
 
 /* ---------------------------------------------------------------------
  * Data set
@@ -98,7 +99,7 @@ void rd_fail(struct rd *r, int status, const char *fmt, ...)
 	if (!r->batch)
 		die(status, "%s", msg);
 	/* On stderr like a warning, but listed apart in the JSON report. */
-	fprintf(stderr, PROG ": warning: skipped %s: %s\n", r->cur, msg);
+	msg_raw(PROG ": warning: skipped %s: %s\n", r->cur, msg);
 	ds->skips = xrealloc(ds->skips, (ds->nskips + 1) * sizeof(*ds->skips));
 	sk = &ds->skips[ds->nskips++];
 	sk->input = xstrdup(r->cur);
@@ -108,7 +109,7 @@ void rd_fail(struct rd *r, int status, const char *fmt, ...)
 }
 
 /* Forget what a skipped input added. */
-static void rollback(struct dataset *ds, size_t n, size_t nsrc)
+void rd_rollback(struct dataset *ds, size_t n, size_t nsrc)
 {
 	for (size_t i = n; i < ds->n; i++)
 		if (ds->dlabel[i] >= 0)
@@ -214,11 +215,30 @@ int rd_same_rate(double a, double b)
 	return fabs(a - b) <= 1e-3 * b;
 }
 
+int rd_once_given(struct rd *r, int key, double val)
+{
+	if (key == RD_ONCE_RATE) {
+		if (rd_same_rate(val, r->noted_rate))
+			return 0;
+		r->noted_rate = val;
+		return 1;
+	}
+	return !r->noted[key]++;
+}
+
+int rd_once(struct rd *r, int key, double val)
+{
+	if (msg_capturing()) {
+		msg_once(key, val);
+		return 1;
+	}
+	return rd_once_given(r, key, val);
+}
+
 void rd_note_resample(struct rd *r, double fs)
 {
-	if (rd_same_rate(fs, r->noted_rate))
+	if (!rd_once(r, RD_ONCE_RATE, fs))
 		return;
-	r->noted_rate = fs;
 	note("resampling inputs at %g Hz to the model's %g Hz (%s; --no-resample makes a rate mismatch an error)",
 	     fs, r->rate, r->o->resample_method == BNN_RESAMPLE_LINEAR ?
 	     "linear" : "windowed sinc");
@@ -340,7 +360,7 @@ int rd_bonn_letter(const char *name)
 
 void rd_fs_ignored(struct rd *r, const char *what)
 {
-	if (r->o->fs > 0 && !r->noted_fs_ignored++)
+	if (r->o->fs > 0 && rd_once(r, RD_ONCE_FS_IGNORED, 0))
 		warnx_("--fs ignored for %s: it carries its own sampling rate",
 		       what);
 }
@@ -380,7 +400,7 @@ static void expand_set(struct rd *r, const char *key)
 	int sets[2] = { -1, -1 };
 
 	rd_load_split(r, dir, 1, key);
-	if (r->split_builtin && !r->noted_builtin++)
+	if (r->split_builtin && rd_once(r, RD_ONCE_BUILTIN, 0))
 		note("%s: no SPLITS_AAMI.txt in %s: using the built-in split (de Chazal et al. 2004)",
 		     key, dir);
 	if (!strcasecmp(key, "DS1"))
@@ -655,6 +675,7 @@ void inputs_load(const struct opts *o, const bnn_model *m,
 		 struct progress *pg)
 {
 	struct rd r;
+	struct rp *rp = NULL;
 	double t0 = now_s();
 	size_t ntab = 0;
 
@@ -692,6 +713,13 @@ void inputs_load(const struct opts *o, const bnn_model *m,
 		    "--labels goes with one CSV or float32 input (got %zu input%s)",
 		    r.njobs, r.njobs == 1 ? "" : "s");
 	r.batch |= r.njobs > 1;
+	if (r.batch) {
+		size_t nw = 0;
+
+		for (size_t i = 0; i < r.njobs; i++)
+			nw += r.jobs[i].reader == RD_WFDB;
+		rp = rp_start(&r, rp_threads(o, nw));
+	}
 	for (size_t i = 0; i < r.njobs; i++) {
 		const struct job *j = &r.jobs[i];
 		size_t n0 = ds->n, nsrc0 = ds->nsrc;
@@ -705,7 +733,8 @@ void inputs_load(const struct opts *o, const bnn_model *m,
 		progress_update(pg, "reading", i, r.njobs, "inputs");
 		switch (j->reader) {
 		case RD_WFDB:
-			read_wfdb(&r, j);
+			if (!rp || rp_take(rp, &r, i))
+				read_wfdb(&r, j);
 			break;
 		case RD_BONN:
 		case RD_TXT:
@@ -722,8 +751,9 @@ void inputs_load(const struct opts *o, const bnn_model *m,
 			break;
 		}
 		if (r.failed)
-			rollback(ds, n0, nsrc0);
+			rd_rollback(ds, n0, nsrc0);
 	}
+	rp_stop(rp);
 	if (rd_full(&r))
 		ds->limited = 1;
 	progress_end(pg);

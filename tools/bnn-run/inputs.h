@@ -3,10 +3,13 @@
  * inputs.h - bnn-run internal: what the input readers share (inputs.c
  * finds the inputs, read_signals.c reads WFDB records and Bonn EEG
  * segments and windows signals, read_edf.c EDF / EDF+ / BDF files,
- * read_tables.c CSV files, float32 tensors and labels files).
+ * read_tables.c CSV files, float32 tensors and labels files;
+ * read_parallel.c reads WFDB records on worker threads).
  */
 #ifndef BNN_RUN_INPUTS_H
 #define BNN_RUN_INPUTS_H
+
+#include <limits.h>
 
 #include "bnn-run.h"
 
@@ -18,6 +21,9 @@ struct job {
 	char *path;		/* files */
 	int explicit_;		/* named by the user (WFDB: lead errors fatal) */
 };
+
+enum { RD_ONCE_NO_LEAD, RD_ONCE_DETECT, RD_ONCE_FS_IGNORED,
+       RD_ONCE_BUILTIN, RD_ONCE_RATE };
 
 struct rd {
 	const struct opts *o;
@@ -36,7 +42,6 @@ struct rd {
 	char split_dir[PATH_MAX];
 	int have_split;
 	int split_builtin;	/* no SPLITS_AAMI.txt: the built-in split */
-	int noted_builtin;
 	bnn_aami_split split;
 	/* jobs */
 	struct job *jobs;
@@ -46,11 +51,19 @@ struct rd {
 	int batch;
 	const char *cur;	/* name of the input being read */
 	int failed;		/* rd_fail on the current input */
-	int noted_no_lead;
-	int noted_detect;
-	int noted_fs_ignored;
+	int noted[RD_ONCE_RATE];	/* once-only notes given */
 	double noted_rate;	/* source rate of the last resampling note */
 };
+
+/*
+ * Whether to give a once-only note now (and mark it given): each key's
+ * first time; RD_ONCE_RATE: when `val` differs from the rate of the last
+ * resampling note.  In a thread reading ahead (msg_capturing) always 1,
+ * the note logged with its key: the main thread decides when it replays
+ * the messages in input order (rd_once_given), as a one-thread run would.
+ */
+int rd_once(struct rd *r, int key, double val);
+int rd_once_given(struct rd *r, int key, double val);
 
 /* inputs.c: the data set and small helpers */
 /*
@@ -64,6 +77,8 @@ void rd_fail(struct rd *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 uint32_t rd_add_source(struct dataset *ds, const char *name,
 		       const char *path, int kind, const char *reader);
+/* Forget the items and sources past n and nsrc (a skipped input's). */
+void rd_rollback(struct dataset *ds, size_t n, size_t nsrc);
 /* --limit reached */
 int rd_full(const struct rd *r);
 /* Room for one more item; returns its floats (label, position and source

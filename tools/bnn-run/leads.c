@@ -123,7 +123,7 @@ int rd_wfdb_signals(struct rd *r, const struct job *j,
 					j->name, h->sig[0].desc);
 				return -1;
 			}
-			if (!r->noted_no_lead++)
+			if (rd_once(r, RD_ONCE_NO_LEAD, 0))
 				note("the model names no lead: using each record's first signal (--lead NAME picks one)");
 			sig[0] = 0;
 			return 0;

@@ -197,7 +197,7 @@ void wfdb_beats(struct rd *r, const struct job *j, const bnn_wfdb_record *rec,
 	} else if (rc == BNN_E_IO && o->beats == BEATS_AUTO &&
 		   !o->annotator_given) {
 		detect = 1;
-		if (!r->noted_detect++)
+		if (rd_once(r, RD_ONCE_DETECT, 0))
 			note("record %s has no .%s annotations: its beats are detected (--beats detect always detects, --beats annotations refuses)",
 			     j->name, o->annotator);
 	} else if (rc == BNN_E_IO && detect && !o->annotator_given) {

@@ -150,7 +150,7 @@ static int pick_signals(struct rd *r, const char *path, const bnn_edf_file *f,
 				path, f->sig[0].label);
 			return -1;
 		}
-		if (!r->noted_no_lead++)
+		if (rd_once(r, RD_ONCE_NO_LEAD, 0))
 			note("the model names no channel: using each EDF file's first signal (%s; --channel NAME picks one)",
 			     f->sig[0].label);
 		return 0;

@@ -38,30 +38,131 @@ void die(int status, const char *fmt, ...)
 	exit(status);
 }
 
+/* Set by msg_capture() in a reading thread. */
+static __thread struct msglog *t_log;
+static __thread int t_once;
+static __thread double t_once_val;
+
+static void keep_warning(const char *text)
+{
+	g_warnings = xrealloc(g_warnings, (g_nwarnings + 1) * sizeof(char *));
+	g_warnings[g_nwarnings++] = xstrdup(text);
+}
+
+/* Into this thread's log; 0 when there is none. */
+static int log_msg(int kind, const char *fmt, va_list ap)
+{
+	struct msg *m;
+
+	if (!t_log)
+		return 0;
+	if (t_log->n == t_log->cap) {
+		t_log->cap = t_log->cap ? 2 * t_log->cap : 8;
+		t_log->m = xrealloc(t_log->m, t_log->cap * sizeof(*t_log->m));
+	}
+	m = &t_log->m[t_log->n++];
+	m->kind = kind;
+	m->once = t_once;
+	m->val = t_once_val;
+	t_once = 0;
+	{
+		va_list aq;
+		int k;
+
+		va_copy(aq, ap);
+		k = vsnprintf(NULL, 0, fmt, aq);
+		va_end(aq);
+		k = k < 0 ? 0 : k;
+		/* a warning is cut where warnx_() cuts it */
+		if (kind == MSG_WARN && k > 1023)
+			k = 1023;
+		m->text = xmalloc((size_t)k + 1);
+		vsnprintf(m->text, (size_t)k + 1, fmt, ap);
+	}
+	return 1;
+}
+
 void warnx_(const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
+	if (log_msg(MSG_WARN, fmt, ap)) {
+		va_end(ap);
+		return;
+	}
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, PROG ": warning: %s\n", buf);
-	g_warnings = xrealloc(g_warnings, (g_nwarnings + 1) * sizeof(char *));
-	g_warnings[g_nwarnings++] = xstrdup(buf);
+	keep_warning(buf);
 }
 
 void note(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (g_quiet)
-		return;
-	fputs(PROG ": ", stderr);
 	va_start(ap, fmt);
+	if (log_msg(MSG_NOTE, fmt, ap) || g_quiet) {
+		va_end(ap);
+		return;
+	}
+	fputs(PROG ": ", stderr);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void msg_raw(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (!log_msg(MSG_RAW, fmt, ap))
+		vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+void msg_capture(struct msglog *log)
+{
+	t_log = log;
+	t_once = 0;
+}
+
+int msg_capturing(void)
+{
+	return t_log != NULL;
+}
+
+void msg_once(int key, double val)
+{
+	t_once = key + 1;
+	t_once_val = val;
+}
+
+void msg_emit(const struct msg *m)
+{
+	switch (m->kind) {
+	case MSG_WARN:
+		fprintf(stderr, PROG ": warning: %s\n", m->text);
+		keep_warning(m->text);
+		break;
+	case MSG_NOTE:
+		if (!g_quiet)
+			fprintf(stderr, PROG ": %s\n", m->text);
+		break;
+	default:
+		fputs(m->text, stderr);
+		break;
+	}
+}
+
+void msglog_free(struct msglog *log)
+{
+	for (size_t i = 0; i < log->n; i++)
+		free(log->m[i].text);
+	free(log->m);
+	memset(log, 0, sizeof(*log));
 }
 
 size_t warnings_count(void)

@@ -41,9 +41,36 @@ void die(int status, const char *fmt, ...)
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "bnn-run: ..." on stderr unless --quiet. */
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A line on stderr as is (no prefix added, none kept). */
+void msg_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 size_t warnings_count(void);
 const char *warning_at(size_t i);
 void warnings_free(void);
+
+/*
+ * Messages of a thread that reads inputs ahead of the main thread
+ * (read_parallel.c): while a log is set for the calling thread, warnx_(),
+ * note() and msg_raw() append to it instead of printing, so that the main
+ * thread can replay them in input order.  A message after msg_once(key,
+ * val) is a once-only note (inputs.h, rd_once): the replay decides.
+ */
+enum { MSG_WARN, MSG_NOTE, MSG_RAW };
+struct msg {
+	int kind;		/* MSG_* */
+	int once;		/* 0, or the RD_ONCE_* key + 1 */
+	double val;		/* the key's value (a rate) */
+	char *text;
+};
+struct msglog {
+	struct msg *m;
+	size_t n, cap;
+};
+void msg_capture(struct msglog *log);	/* NULL: print again */
+int msg_capturing(void);
+void msg_once(int key, double val);
+/* Print m as the call that made it would have. */
+void msg_emit(const struct msg *m);
+void msglog_free(struct msglog *log);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
