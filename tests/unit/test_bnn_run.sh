@@ -555,6 +555,10 @@ fi
 expect 8 "/nonexistent/accel0: No such file or directory: no card there" "--device that does not exist" -- -m maj.bnn --device /nonexistent/accel0 rows.csv
 expect 8 "/nonexistent/accel0: No such file or directory: no card there" "--scrub-policy on a real card: accepted (no card here)" -- -m maj.bnn --device /nonexistent/accel0 --scrub-policy --temperature-c 85 rows.csv
 expect 2 "--scrub-policy applies to a card \(--backend emu or rbnn\), not cpu" "--scrub-policy with --backend cpu" -- -m maj.bnn --backend cpu --scrub-policy rows.csv
+expect 8 "/nonexistent/accel0: No such file or directory: no card there" "--no-verify on a real card: accepted (libbnn programs it without verify)" -- -m maj.bnn --device /nonexistent/accel0 --no-verify rows.csv
+expect 2 "--verify applies to a card \(--backend emu or rbnn\), not cpu" "--verify with --backend cpu" -- -m maj.bnn --backend cpu --verify rows.csv
+expect 0 "" "--no-verify alone: the emulated card with its error model" -- -m maj.bnn --json --no-verify rows.csv
+json_check "--no-verify alone: emu, error model on" 'd["backend"]["name"] == "emu"' '"error model on" in d["backend"]["detail"]'
 expect 8 "is not a device node" "--device that is no device node" -- -m maj.bnn --device rows.csv rows.csv
 # Permission denied: a node the user may not open.
 touch node && chmod 000 node

@@ -116,7 +116,8 @@ static const char help_text[] =
 "                         the rows are read and checked against the\n"
 "                         model; wrong rows programmed again, the others\n"
 "                         refreshed\n"
-"      --verify, --no-verify  program-and-verify on (default) or off\n"
+"      --verify, --no-verify  program-and-verify on (default) or off, on\n"
+"                         the emulated card (emu) or a real one (rbnn)\n"
 "      --tiles N          tiles of the emulated card (1..65536, default 16)\n"
 "\n"
 "Data:\n"
@@ -616,7 +617,10 @@ void args_parse(int argc, char **argv, struct opts *o)
 		case O_VERIFY:
 		case O_NOVERIFY:
 			o->verify = c == O_VERIFY;
-			emu_opt(o, c == O_VERIFY ? "--verify" : "--no-verify");
+			/* libbnn programs a real card with it too */
+			if (!o->card_opt)
+				o->card_opt = c == O_VERIFY ? "--verify" :
+					      "--no-verify";
 			break;
 		case O_TILES:
 			o->tiles = (unsigned)parse_uint("--tiles", optarg, 1,
