@@ -456,6 +456,11 @@ typedef struct bnn_prepare_info {
 	double prog_energy_pj;	/* modeled programming energy */
 	char note[256];		/* why binary layers stay on the host ("" if
 				 * none) */
+	/* The scrub policy (opts.scrub) so far: on emu it runs while
+	 * bnn_prepare ages the card, on rbnn before the runs, so ask again
+	 * after them.  0 without the policy, and on cpu. */
+	uint64_t scrubs;	/* read-verify passes over every row */
+	uint64_t scrub_rows_rewritten;	/* rows read wrong, programmed again */
 } bnn_prepare_info;
 
 int bnn_prepare_info_get(const bnn_backend *be, bnn_prepare_info *out,

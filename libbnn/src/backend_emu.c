@@ -867,6 +867,8 @@ static int emu_prepare_info(const struct bnn_backend *be,
 	out->prog_unverified = e->prog.unverified;
 	out->prog_time_ns = e->prog.device_ns;
 	out->prog_energy_pj = e->prog.device_energy_pj;
+	out->scrubs = e->prog.scrubs;
+	out->scrub_rows_rewritten = e->prog.scrub_rewritten;
 	snprintf(out->note, sizeof(out->note), "%s", p->note);
 	return BNN_OK;
 }

@@ -1801,6 +1801,8 @@ static int rbnn_prepare_info(const struct bnn_backend *be,
 	out->prog_unverified = r->prog.unverified;
 	out->prog_time_ns = r->prog.device_ns;
 	out->prog_energy_pj = r->prog.device_energy_pj;
+	out->scrubs = r->prog.scrubs;
+	out->scrub_rows_rewritten = r->prog.scrub_rewritten;
 	snprintf(out->note, sizeof(out->note), "%s", p->note);
 	return BNN_OK;
 }

@@ -613,9 +613,13 @@ if [ "$rc" -eq 0 ]; then
 	json_check "--scrub-policy: temperature and policy in the JSON, scrubs cost programming pulses" \
 		'd["backend"]["error_model"]["temperature_c"] == 85' \
 		'd["backend"]["error_model"]["scrub_policy"] is True' \
-		'd["model"]["programming"]["pulses"] > 1000 * __import__("json").load(open("nopol.json"))["model"]["programming"]["pulses"]'
+		'd["model"]["programming"]["pulses"] > 1000 * __import__("json").load(open("nopol.json"))["model"]["programming"]["pulses"]' \
+		'1000 < d["model"]["programming"]["scrubs"] < 2000' \
+		'0 <= d["model"]["programming"]["scrub_rows_rewritten"] <= d["model"]["programming"]["scrubs"] * d["model"]["programming"]["rows"]' \
+		'__import__("json").load(open("nopol.json"))["model"]["programming"]["scrubs"] == 0'
 	"$RUN" -m maj.bnn --backend emu --age-s 1e5 --temperature-c 60 --scrub-policy rows.csv >out 2>err &&
 		grep -q "age 100000 s at 60 C, wear 0 cycles, scrub policy on" out &&
+		grep -qE "^  scrub     [0-9]+ read-verify pass(es)? over the rows, [0-9]+ rows programmed again" out &&
 		ok "--scrub-policy: the text report names it" ||
 		notok "--scrub-policy: the text report names it"
 else

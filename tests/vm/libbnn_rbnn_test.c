@@ -1300,6 +1300,7 @@ static int aged_main(const char *card, double age_s, int policy, double temp)
 {
 	const size_t n = 512;
 	size_t d0s, d0c, d1s, d1c;
+	bnn_prepare_info pi;
 	bnn_backend_opts o;
 	bnn_backend *be = NULL;
 	struct bnn_model *m;
@@ -1335,8 +1336,16 @@ static int aged_main(const char *card, double age_s, int policy, double temp)
 		goto out;
 	}
 	count_diff(m, n, &r, sc, pr, &d1s, &d1c);
-	printf("%s: scrub policy %s at %g C: before aging %zu of %zu items differ from cpu, %zu of them in class; after %g s %zu differ, %zu in class\n",
-	       card, policy ? "on" : "off", temp, d0s, n, d0c, age_s, d1s, d1c);
+	memset(&pi, 0, sizeof(pi));
+	pi.size = sizeof(pi);
+	if (bnn_prepare_info_get(be, &pi, &e)) {
+		fprintf(stderr, "aged %s: %s\n", card, e.msg);
+		goto out;
+	}
+	printf("%s: scrub policy %s at %g C: before aging %zu of %zu items differ from cpu, %zu of them in class; after %g s %zu differ, %zu in class; %llu scrubs, %llu rows programmed again\n",
+	       card, policy ? "on" : "off", temp, d0s, n, d0c, age_s, d1s, d1c,
+	       (unsigned long long)pi.scrubs,
+	       (unsigned long long)pi.scrub_rows_rewritten);
 	rc = 0;
 out:
 	bnn_backend_close(be);

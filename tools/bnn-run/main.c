@@ -386,6 +386,9 @@ int main(int argc, char **argv)
 	scores = xmalloc(ds.n * c.mi.nclasses * sizeof(float));
 	pred = xmalloc(ds.n * sizeof(int32_t));
 	run_items(be, &o, &ds, c.mi.nclasses, scores, pred, &pf, &pg);
+	/* The scrub policy of a real card scrubs between the runs. */
+	if (c.have_pi && o.scrub)
+		c.have_pi = bnn_prepare_info_get(be, &c.pi, &err) == BNN_OK;
 	c.pf = &pf;
 	c.scores = scores;
 	c.pred = pred;

@@ -310,6 +310,11 @@ static void text_model(FILE *f, const struct run_ctx *c)
 		fprintf(f, ", %llu cells unverified",
 			(unsigned long long)c->pi.prog_unverified);
 	fputc('\n', f);
+	if (c->o->scrub)
+		fprintf(f, "  scrub     %llu read-verify pass%s over the rows, %llu rows programmed again (scrub policy; cost included above)\n",
+			(unsigned long long)c->pi.scrubs,
+			c->pi.scrubs == 1 ? "" : "es",
+			(unsigned long long)c->pi.scrub_rows_rewritten);
 	if (c->pi.note[0])
 		fprintf(f, "  note      %s\n", c->pi.note);
 }

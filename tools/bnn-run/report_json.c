@@ -260,7 +260,9 @@ void report_json(FILE *f, const struct run_ctx *c, int status)
 			(unsigned long long)pi->prog_unverified,
 			(unsigned long long)pi->prog_time_ns);
 		jnum(f, pi->prog_energy_pj);
-		fputs("}},\n", f);
+		fprintf(f, ", \"scrubs\": %llu, \"scrub_rows_rewritten\": %llu}},\n",
+			(unsigned long long)pi->scrubs,
+			(unsigned long long)pi->scrub_rows_rewritten);
 	} else {
 		fputs("    \"tiles\": null, \"placement\": null, \"programming\": null},\n", f);
 	}

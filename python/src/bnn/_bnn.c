@@ -620,7 +620,7 @@ static PyObject *Backend_prepare_info(BackendObject *self, PyObject *unused)
 	if (rc)
 		return raise_bnn(rc, &e);
 	return Py_BuildValue(
-		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:d,s:s}",
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:d,s:s,s:K,s:K}",
 		"cards", pi.cards, "card_stages", pi.card_stages,
 		"card_layers", pi.card_layers, "host_layers", pi.host_layers,
 		"host_binary_layers", pi.host_binary_layers,
@@ -632,7 +632,10 @@ static PyObject *Backend_prepare_info(BackendObject *self, PyObject *unused)
 		"prog_pulses", (unsigned long long)pi.prog_pulses,
 		"prog_unverified", (unsigned long long)pi.prog_unverified,
 		"prog_time_ns", (unsigned long long)pi.prog_time_ns,
-		"prog_energy_pj", pi.prog_energy_pj, "note", pi.note);
+		"prog_energy_pj", pi.prog_energy_pj, "note", pi.note,
+		"scrubs", (unsigned long long)pi.scrubs,
+		"scrub_rows_rewritten",
+		(unsigned long long)pi.scrub_rows_rewritten);
 }
 
 static PyObject *Backend_stats(BackendObject *self, PyObject *unused)
