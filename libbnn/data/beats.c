@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 /*
- * beats.c - libbnn data: AAMI EC57 beat classes, the MIT-BIH split file,
- * resampling and heartbeat window extraction.
+ * beats.c - libbnn data: AAMI EC57 beat classes, the MIT-BIH split file
+ * and heartbeat window extraction (resampling: resample.c).
  */
 #include "beats_internal.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,291 +242,6 @@ int bnn_aami_split_read(const char *path, bnn_aami_split *out, bnn_error *err)
 }
 
 /* ---------------------------------------------------------------------
- * Resampling
- * --------------------------------------------------------------------- */
-
-#define SINC_ZC 16		/* zero crossings each side */
-#define SINC_L 512		/* table steps per zero crossing */
-#define SINC_N (SINC_ZC * SINC_L)
-
-static float sinc_tab[SINC_N + 2];
-static pthread_once_t sinc_once = PTHREAD_ONCE_INIT;
-
-/* tab[i] = sinc(i / L) * blackman(i / N), i = 0..N (0 beyond). */
-static void sinc_init(void)
-{
-	sinc_tab[0] = 1.0f;
-	for (int i = 1; i <= SINC_N; i++) {
-		double x = (double)i / SINC_L, w = (double)i / SINC_N;
-		double sinc = sin(M_PI * x) / (M_PI * x);
-		double win = 0.42 + 0.5 * cos(M_PI * w) + 0.08 * cos(2 * M_PI * w);
-		sinc_tab[i] = (float)(sinc * win);
-	}
-	sinc_tab[SINC_N + 1] = 0.0f;
-}
-
-void bnn__interp_init(struct bnn__interp *ip, const float *x, int64_t off,
-		      int64_t n, double fs_in, double fs_out,
-		      bnn_resample_method m)
-{
-	ip->x = x;
-	ip->off = off;
-	ip->n = n;
-	ip->m = m;
-	ip->fc = fs_out < fs_in ? fs_out / fs_in : 1.0;
-	ip->half = SINC_ZC / ip->fc;
-	if (m == BNN_RESAMPLE_SINC)
-		pthread_once(&sinc_once, sinc_init);
-}
-
-static inline float at_clamped(const struct bnn__interp *ip, long long k)
-{
-	if (k < 0)
-		k = 0;
-	if (k >= ip->n)
-		k = ip->n - 1;
-	return ip->x[k - ip->off];
-}
-
-void bnn__interp_span(const struct bnn__interp *ip, double t, int64_t *lo,
-		      int64_t *hi)
-{
-	if (ip->m == BNN_RESAMPLE_LINEAR) {
-		*lo = (int64_t)floor(t);
-		*hi = *lo + 1;
-	} else {
-		*lo = (int64_t)ceil(t - ip->half);
-		*hi = (int64_t)floor(t + ip->half);
-	}
-}
-
-double bnn__interp_at(const struct bnn__interp *ip, double t)
-{
-	if (ip->m == BNN_RESAMPLE_LINEAR) {
-		double fl = floor(t);
-		long long i = (long long)fl;
-		double f = t - fl;
-		double a = at_clamped(ip, i), b = at_clamped(ip, i + 1);
-		return a + f * (b - a);
-	}
-	long long k0 = (long long)ceil(t - ip->half);
-	long long k1 = (long long)floor(t + ip->half);
-	double acc = 0, wsum = 0, scale = ip->fc * SINC_L;
-	for (long long k = k0; k <= k1; k++) {
-		double u = fabs(t - (double)k) * scale;
-		size_t i = (size_t)u;
-		if (i >= SINC_N)
-			continue;
-		double fr = u - (double)i;
-		double w = sinc_tab[i] + fr * (sinc_tab[i + 1] - sinc_tab[i]);
-		acc += w * at_clamped(ip, k);
-		wsum += w;
-	}
-	return acc / wsum;
-}
-
-/*
- * bnn_resample's sinc path, the same values as bnn__interp_at bit for bit,
- * faster.  t - k is exact in double for |t - k| <= half (it keeps t's
- * fractional bits and has a smaller integer part), so the tap weights of
- * output t depend only on the phase f = t - floor(t) and k - floor(t):
- * (for t >= half + 2) they and their sum are computed once per phase (a small cache: rational
- * rate ratios have few phases) instead of per output sample.  Each
- * output's sum is still formed tap by tap in the same order (4 outputs
- * interleaved); outputs whose
- * taps reach past the signal's ends take bnn__interp_at itself.
- */
-#define PH_SLOTS 64
-#define PH_TAPS_MAX 4096	/* taps of one phase (fc >= 1/128) */
-
-struct phase {
-	int used;
-	double f;		/* t - floor(t) */
-	int64_t d0, d1;		/* k0, k1 minus floor(t) */
-	int64_t a;		/* first kept tap (k - floor(t)) */
-	size_t nt;		/* kept taps (weight table index < SINC_N) */
-	double wsum;
-	double *w;
-};
-
-static int phase_fill(const struct bnn__interp *ip, struct phase *ph,
-		      double f, int64_t d0, int64_t d1)
-{
-	double scale = ip->fc * SINC_L, wsum = 0;
-	size_t cap = (size_t)(d1 - d0 + 1);
-
-	if (cap > PH_TAPS_MAX)
-		return -1;
-	if (!ph->w && !(ph->w = malloc(PH_TAPS_MAX * sizeof(*ph->w))))
-		return -1;
-	ph->used = 1;
-	ph->f = f;
-	ph->d0 = d0;
-	ph->d1 = d1;
-	ph->nt = 0;
-	ph->a = d0;
-	for (int64_t d = d0; d <= d1; d++) {
-		double u = fabs(f - (double)d) * scale;
-		size_t i = (size_t)u;
-
-		if (i >= SINC_N) {
-			/* skipped taps are at the two ends only (u grows
-			 * with |t - k|) */
-			if (!ph->nt)
-				ph->a = d + 1;
-			continue;
-		}
-		double fr = u - (double)i;
-		double w = sinc_tab[i] + fr * (sinc_tab[i + 1] - sinc_tab[i]);
-
-		ph->w[ph->nt++] = w;
-		wsum += w;
-	}
-	ph->wsum = wsum;
-	return 0;
-}
-
-/* Outputs waiting for their sums: 4 at a time, so that 4 independent
- * chains of additions overlap (each still in its own tap order). */
-struct pend {
-	size_t j;
-	const float *xs;
-	const struct phase *p;
-};
-
-static void flush_pend(const struct pend *q, size_t nq, float *y)
-{
-	size_t k = 0;
-
-	for (; k + 4 <= nq; k += 4) {
-		const struct pend *a = q + k;
-		size_t nt = a[0].p->nt;
-		double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-
-		for (int r = 1; r < 4; r++)
-			nt = a[r].p->nt < nt ? a[r].p->nt : nt;
-		for (size_t i = 0; i < nt; i++) {
-			s0 += a[0].p->w[i] * a[0].xs[i];
-			s1 += a[1].p->w[i] * a[1].xs[i];
-			s2 += a[2].p->w[i] * a[2].xs[i];
-			s3 += a[3].p->w[i] * a[3].xs[i];
-		}
-		double acc[4] = { s0, s1, s2, s3 };
-
-		for (int r = 0; r < 4; r++) {
-			for (size_t i = nt; i < a[r].p->nt; i++)
-				acc[r] += a[r].p->w[i] * a[r].xs[i];
-			y[a[r].j] = (float)(acc[r] / a[r].p->wsum);
-		}
-	}
-	for (; k < nq; k++) {
-		double acc = 0;
-
-		for (size_t i = 0; i < q[k].p->nt; i++)
-			acc += q[k].p->w[i] * q[k].xs[i];
-		y[q[k].j] = (float)(acc / q[k].p->wsum);
-	}
-}
-
-static void resample_sinc(const struct bnn__interp *ip, double fs_in,
-			  double fs_out, float *y, size_t m)
-{
-	struct phase ph[PH_SLOTS];
-	struct pend q[4];
-	size_t nq = 0;
-
-	memset(ph, 0, sizeof(ph));
-	for (size_t j = 0; j < m; j++) {
-		double t = bnn__resample_pos((int64_t)j, fs_in, fs_out);
-		double fl = floor(t), f = t - fl;
-		long long k0 = (long long)ceil(t - ip->half);
-		long long k1 = (long long)floor(t + ip->half);
-		int64_t base = (int64_t)fl, d0 = k0 - base, d1 = k1 - base;
-		uint64_t fb;
-		struct phase *p;
-
-		/* t >= half + 2: t - k and f - (k - floor(t)) are exact,
-		 * so equal (both multiples of ulp(t), at most t) */
-		if (k0 < 0 || k1 >= ip->n || !(t >= ip->half + 2) || t > 0x1p52) {
-			y[j] = (float)bnn__interp_at(ip, t);
-			continue;
-		}
-		memcpy(&fb, &f, sizeof(fb));
-		p = &ph[(fb ^ fb >> 29 ^ fb >> 43) % PH_SLOTS];
-		if (!p->used || p->f != f || p->d0 != d0 || p->d1 != d1) {
-			/* the pending outputs may use this slot */
-			flush_pend(q, nq, y);
-			nq = 0;
-			if (phase_fill(ip, p, f, d0, d1)) {
-				p->used = 0;
-				y[j] = (float)bnn__interp_at(ip, t);
-				continue;
-			}
-		}
-		q[nq].j = j;
-		q[nq].xs = ip->x + (base + p->a - ip->off);
-		q[nq].p = p;
-		if (++nq == 4) {
-			flush_pend(q, nq, y);
-			nq = 0;
-		}
-	}
-	flush_pend(q, nq, y);
-	for (size_t i = 0; i < PH_SLOTS; i++)
-		free(ph[i].w);
-}
-
-int64_t bnn__resample_count(int64_t n, double fs_in, double fs_out)
-{
-	double last = (double)(n - 1) * fs_out / fs_in;
-	return (int64_t)floor(last + 1e-9) + 1;
-}
-
-static int check_rate(double fs)
-{
-	return isfinite(fs) && fs > 0;
-}
-
-int bnn_resample(const float *x, size_t n, double fs_in, double fs_out,
-		 bnn_resample_method method, float **out, size_t *nout,
-		 bnn_error *err)
-{
-	if (out)
-		*out = NULL;
-	if (nout)
-		*nout = 0;
-	if (!x || !out || !nout || n == 0)
-		return bnn__err(err, BNN_E_INVAL, "resample: NULL or empty input");
-	if (!check_rate(fs_in) || !check_rate(fs_out))
-		return bnn__err(err, BNN_E_INVAL,
-				"resample: rates must be finite and > 0");
-	if (method != BNN_RESAMPLE_SINC && method != BNN_RESAMPLE_LINEAR)
-		return bnn__err(err, BNN_E_INVAL, "resample: unknown method %d",
-				(int)method);
-	double last = (double)(n - 1) * fs_out / fs_in;
-	if (!(last < (double)BNN_MAX_VALUES))
-		return bnn__err(err, BNN_E_RANGE,
-				"resample: output of %.0f samples exceeds the limit of %zu",
-				floor(last) + 1, BNN_MAX_VALUES);
-	size_t m = (size_t)bnn__resample_count((int64_t)n, fs_in, fs_out);
-	float *y = bnn__malloc(m * sizeof *y);
-	if (!y)
-		return bnn__err(err, BNN_E_NOMEM, "resample: out of memory");
-	struct bnn__interp ip;
-	bnn__interp_init(&ip, x, 0, (int64_t)n, fs_in, fs_out, method);
-	if (method == BNN_RESAMPLE_SINC) {
-		resample_sinc(&ip, fs_in, fs_out, y, m);
-	} else {
-		for (size_t j = 0; j < m; j++)
-			y[j] = (float)bnn__interp_at(&ip, bnn__resample_pos((int64_t)j,
-									    fs_in, fs_out));
-	}
-	*out = y;
-	*nout = m;
-	return BNN_OK;
-}
-
-/* ---------------------------------------------------------------------
  * Beats
  * --------------------------------------------------------------------- */
 
@@ -638,7 +352,7 @@ int bnn_beats_count(const bnn_wfdb_header *h, const bnn_wfdb_annlist *ann,
 	int rc = bnn__beat_opts_check(o, err);
 	if (rc)
 		return rc;
-	if (!check_rate(h->fs))
+	if (!bnn__rate_ok(h->fs))
 		return bnn__err(err, BNN_E_INVAL, "beats_count: bad record rate");
 	if (h->nsamples <= 0)
 		return bnn__err(err, BNN_E_RANGE,
@@ -966,7 +680,7 @@ int bnn_beats_extract(const bnn_wfdb_record *rec, const bnn_wfdb_annlist *ann,
 	int rc = bnn__beat_opts_check(o, err);
 	if (rc)
 		return rc;
-	if (!check_rate(rec->hdr.fs))
+	if (!bnn__rate_ok(rec->hdr.fs))
 		return bnn__err(err, BNN_E_INVAL, "beats: bad record rate");
 
 	int sigs[BNN_WFDB_MAX_SIGNALS];

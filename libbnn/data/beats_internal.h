@@ -13,13 +13,21 @@
 #ifndef BNN_BEATS_INTERNAL_H
 #define BNN_BEATS_INTERNAL_H
 
+#include <math.h>
+
 #define BNN_DATA_INTERNAL
 #include "bnn_data.h"
 
 /* Length of a signal whose end is not known yet. */
 #define BNN__N_OPEN ((int64_t)1 << 60)
 
-/* ---- resampling (beats.c) ---- */
+/* ---- resampling (resample.c) ---- */
+
+/* A sampling rate bnn_resample and the beat extraction take. */
+static inline int bnn__rate_ok(double fs)
+{
+	return isfinite(fs) && fs > 0;
+}
 
 struct bnn__interp {
 	const float *x;		/* x[k - off] is sample k */
@@ -45,6 +53,11 @@ static inline double bnn__resample_pos(int64_t j, double fs_in, double fs_out)
 }
 /* Output samples bnn_resample gives for n >= 1 input samples. */
 int64_t bnn__resample_count(int64_t n, double fs_in, double fs_out);
+#ifdef BNN_TEST_HOOKS
+/* Test builds: the ways of bnn_resample's sinc path, to test each: 0 all
+ * (the default), 1 no AVX (x86-64), 2 only the scalar loop. */
+extern int bnn__resample_path;
+#endif
 
 /* ---- beat windows (beats.c) ---- */
 

@@ -9,7 +9,8 @@
  *     skew, multi-segment records) and MIT-format annotation files
  *     (.atr; read, and written by wfdb_annout.c);   wfdb*.c
  *   - heartbeat extraction with AAMI EC57 classes and the MIT-BIH
- *     inter-patient split file (SPLITS_AAMI.txt), resampling;     beats.c
+ *     inter-patient split file (SPLITS_AAMI.txt);                 beats.c
+ *   - resampling (windowed sinc, linear);                         resample.c
  *   - that split built in;                                        mitdb_split.c
  *   - QRS (beat) detection and EC57 beat matching;               qrs.c
  *   - Bonn epilepsy EEG text segments and a windowing helper;     bonn.c

@@ -354,6 +354,94 @@ static void test_resample_exact(void **state)
 	free(x);
 }
 
+/* bnn_resample (sinc) against bnn__interp_at at every output; the number
+ * of outputs that differ. */
+static size_t resample_diff(const float *x, size_t n, double fi, double fo)
+{
+	struct bnn__interp ip;
+	float *y;
+	size_t m, bad = 0;
+	bnn_error e;
+
+	assert_int_equal(bnn_resample(x, n, fi, fo, BNN_RESAMPLE_SINC, &y, &m,
+				      &e), BNN_OK);
+	assert_int_equal(m, (size_t)bnn__resample_count((int64_t)n, fi, fo));
+	bnn__interp_init(&ip, x, 0, (int64_t)n, fi, fo, BNN_RESAMPLE_SINC);
+	for (size_t j = 0; j < m; j++) {
+		float v = (float)bnn__interp_at(&ip, bnn__resample_pos((int64_t)j,
+								      fi, fo));
+
+		bad += memcmp(&v, &y[j], sizeof(v)) != 0;
+	}
+	free(y);
+	return bad;
+}
+
+/* The sinc path's ways (groups of one phase by the vector loop, with AVX
+ * and without; the scalar loop, also for all; bnn__interp_at at the
+ * edges) give
+ * bnn__interp_at's bits: integer, rational and irrational ratios, up and
+ * down, signals shorter than the kernel, odd lengths, and long enough for
+ * t to cross powers of two (where a period's phases differ after
+ * rounding), with runs of zeros, negative zeros, a large step and exact
+ * cancellation. */
+static void test_resample_paths(void **state)
+{
+	static const double rates[][2] = {
+		{ 360, 180 }, { 360, 120 }, { 360, 250 }, { 250, 180 },
+		{ 500, 180 }, { 128, 180 }, { 173.61, 180 }, { 360, 500 },
+		{ 360, 128 }, { 36, 360 }, { 1000, 10 }, { 48000, 44100 },
+		{ 360, 359 }, { 100, 1000 }, { 44100, 48000 },
+	};
+	static const size_t lens[] = { 1, 2, 3, 5, 17, 40, 65, 66, 67, 100,
+				       129, 257, 1001, 4099 };
+	const size_t nlens = sizeof(lens) / sizeof(lens[0]), nlong = 40001;
+	float *x = malloc(nlong * sizeof(*x));
+	uint32_t s = 12345;
+
+	(void)state;
+	assert_non_null(x);
+	for (size_t i = 0; i < nlong; i++) {
+		s = s * 1664525u + 1013904223u;
+		x[i] = (float)sin(0.013 * (double)i) +
+		       (float)((double)(s >> 8) / (1 << 24) - 0.5);
+	}
+	for (size_t i = 3000; i < 3100; i++)
+		x[i] = (i & 1) ? -0.0f : 0.0f;
+	for (size_t i = 3100; i < 3200; i++)
+		x[i] = 1e6f;
+	/* 0, a, 0, -a: odd about each even sample, where an output of an
+	 * integer ratio has symmetric weights: its exact sum is 0, the double
+	 * one is rounding alone, so that a change of order shows in its
+	 * float */
+	for (size_t i = 3200; i < 3600; i++)
+		x[i] = (i & 1) ? ((i & 2) ? -1000.0f : 1000.0f) : 0.0f;
+	for (int path = 0; path < 3; path++) {
+		static const char *const name[] = { "", " (no AVX)",
+						     " (scalar loop)" };
+
+		bnn__resample_path = path;
+		for (size_t r = 0; r < sizeof(rates) / sizeof(rates[0]); r++) {
+			double fi = rates[r][0], fo = rates[r][1];
+
+			for (size_t k = 0; k < nlens; k++) {
+				size_t n = lens[k], bad = resample_diff(x, n, fi, fo);
+
+				if (bad)
+					fail_msg("%g -> %g Hz, %zu samples%s: "
+						 "%zu differ", fi, fo, n,
+						 name[path], bad);
+			}
+			/* past t = 2^15 */
+			if (fi / fo > 0.5 && resample_diff(x, nlong, fi, fo))
+				fail_msg("%g -> %g Hz, %zu samples%s differ",
+					 fi, fo, nlong, name[path]);
+		}
+	}
+	bnn__resample_path = 0;
+	free(x);
+}
+
 static void test_resample(void **state)
 {
 	(void)state;
@@ -1530,6 +1618,7 @@ int main(void)
 		cmocka_unit_test(test_split_errors),
 		cmocka_unit_test(test_resample),
 		cmocka_unit_test(test_resample_exact),
+		cmocka_unit_test(test_resample_paths),
 		cmocka_unit_test(test_beats_count_rule),
 		cmocka_unit_test(test_beats_extract),
 		cmocka_unit_test(test_beats_reference),
