@@ -13,6 +13,8 @@
 #   make bench      benchmarks (printed, never pass/fail; the table and its
 #                   peers also as JSON: build/bench/models.json, peers.json;
 #                   cost vs batch, threads, width: build/bench/scaling.json)
+#   make bench-rbnn  its rbnn rows alone: the driver path in a TCG guest
+#                   against the emulated card in the same guest (a boot)
 #   make bench-scaling  that scaling run, then its plots and text in
 #                   Documentation/results/scaling*.{png,md} (in results.md)
 #   make results    the study: train, export and evaluate every model, write

@@ -185,12 +185,15 @@ install-libbnn-device:
 # The VM tier's test of the rbnn backend (tests/vm/guest/libbnn-rbnn.sh),
 # linked with the static library but dynamically with libc, libdrm and
 # libudev (the harness copies what ldd lists).  -u pulls in the emu
-# backend too (compared with), which api.c only references weakly.
+# backend too (compared with), which api.c only references weakly.  Its
+# "stages" mode times libbnn's calls of libdrm through --wrap.
 LIBBNN_RBNN_TEST := $(B)/vm/libbnn_rbnn_test
+LIBBNN_RBNN_TEST_WRAP := -Wl,--wrap=drmIoctl -Wl,--wrap=drmSyncobjTimelineWait
 $(LIBBNN_RBNN_TEST): tests/vm/libbnn_rbnn_test.c tests/unit/bnn_test_models.h \
 		$(LIBBNN_A) $(LIBBNN_HDRS) $(CORE_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit $< \
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -Ikernel/include/uapi/drm \
+		$(LIBBNN_DRM_CFLAGS) $< $(LIBBNN_RBNN_TEST_WRAP) \
 		-Wl,-u,bnn__backend_emu_ops $(LIBBNN_A) $(LIBBNN_LDLIBS) -o $@
 # The same with ASan + UBSan (libasan and libubsan are copied along).
 LIBBNN_RBNN_TEST_SAN := $(B)/vm/libbnn_rbnn_test-san
@@ -198,8 +201,10 @@ $(LIBBNN_RBNN_TEST_SAN): tests/vm/libbnn_rbnn_test.c \
 		tests/unit/bnn_test_models.h $(LIBBNN_SAN_OBJS) $(CORE_SAN_LIB) \
 		$(LIBBNN_HDRS) $(CORE_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Itests/unit $< \
-		$(LIBBNN_SAN_OBJS) $(CORE_SAN_LIB) $(LIBBNN_LDLIBS) -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Itests/unit \
+		-Ikernel/include/uapi/drm $(LIBBNN_DRM_CFLAGS) $< \
+		$(LIBBNN_RBNN_TEST_WRAP) $(LIBBNN_SAN_OBJS) $(CORE_SAN_LIB) \
+		$(LIBBNN_LDLIBS) -o $@
 # ==================== end of the rbnn block ====================
 
 # ---- end-to-end benchmark of the backends (cpu, emu): ECG beats/s ----

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later OR MIT
 # tests/bench/bench.mk - make bench's table (bench_models: every shipped
 # model on every in-process backend, with the XNOR-popcount roofline of
-# roofline.c), the peers beside it (bench_peers.py) and DS2 end to end per
-# stage, on one thread and on two (bench_ds2); included by the top-level Makefile after libbnn.mk.
+# roofline.c), the peers beside it (bench_peers.py), the rbnn rows from a
+# TCG guest (bench-rbnn) and DS2 end to end per stage, on one thread and on
+# two (bench_ds2); included by the top-level Makefile after libbnn.mk.
 BENCH_MODELS := $(B)/bench/bench_models
 BENCH_JSON := $(B)/bench/models.json
 BENCH_PEERS_JSON := $(B)/bench/peers.json
@@ -40,6 +41,7 @@ bench-table: $(BENCH_MODELS) $(BENCH_DS2)
 	@$(BENCH_MODELS) --seconds $(BENCH_TABLE_SECONDS) --json $(BENCH_JSON) \
 		--latency $(RUN_MODEL) \
 		$(sort $(wildcard models/*.bnn))
+	@$(MAKE) --no-print-directory bench-rbnn
 	@echo "== tests/bench/bench_peers.py: the same networks on PyTorch, ONNX Runtime, LCE"
 	@if [ -x $(BENCH_VENV_PY) ]; then \
 		$(BENCH_BLAS_ENV) $(BENCH_VENV_PY) tests/bench/bench_peers.py $(BENCH_JSON) \
@@ -51,6 +53,15 @@ bench-table: $(BENCH_MODELS) $(BENCH_DS2)
 	@if [ -f $(RBNN_DATA)/mitdb/100.hea ]; then \
 		$(BENCH_DS2) $(RUN_MODEL) $(RBNN_DATA)/mitdb; \
 	else echo "skipped: no MIT-BIH under $(RBNN_DATA)/mitdb"; fi
+
+# The rbnn rows (issue 14 items 1 and 5): the driver path in one TCG guest
+# against the emulated card in the same guest (tests/bench/bench-rbnn.sh
+# boots tests/vm/guest/bench-rbnn.sh through tests/vm/run.sh, logs in
+# $(B)/bench/vm; it builds what make test-vm builds when missing, about a
+# minute when cached). Printed, never fails.
+.PHONY: bench-rbnn
+bench-rbnn:
+	@tests/bench/bench-rbnn.sh $(B)/bench/vm
 
 # How cost grows (issue 14 item 6): bench_scaling on the default model
 # (batch 1..4096, threads 1 and 2) and on the same topology at widths 4..128

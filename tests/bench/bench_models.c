@@ -366,8 +366,10 @@ int main(int argc, char **argv)
 		       info.float_macs > info.binary_macs / 8 ?
 		       ": mostly float work on the host, %roof says little" : "");
 		print_targets(rows, nrows, info.binary_macs, peak);
-		printf("%-24s %-8s skipped: needs the card (a TCG VM with the driver: "
-		       "make test-vm), minutes per model\n", "", "rbnn");
+		printf("%-24s %-8s not here: needs the card; make bench-rbnn measures "
+		       "%s in a TCG guest (below)\n", "", "rbnn",
+		       strstr(argv[mi], "ecg-bin-full.bnn") ? "this model" :
+		       "models/ecg-bin-full.bnn");
 		if (j) {
 			fprintf(j, "%s{\"path\": ", first ? "" : ", ");
 			json_str(j, argv[mi]);
@@ -406,7 +408,7 @@ int main(int argc, char **argv)
 				fprintf(j, "}");
 			}
 			fprintf(j, ", {\"backend\": \"rbnn\", \"variant\": \"card\", \"ok\": false, "
-				"\"why\": \"needs the card: a TCG VM with the driver, not run by make bench\"}]}");
+				"\"why\": \"needs the card: measured in a TCG guest by make bench-rbnn (tests/bench/bench-rbnn.sh), models/ecg-bin-full.bnn only\"}]}");
 			first = 0;
 		}
 		free(x);

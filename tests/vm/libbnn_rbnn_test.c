@@ -42,6 +42,20 @@
  *                                       the items whose scores differ from
  *                                       the cpu backend before and after
  *                                       (libbnn-scrub-policy.sh)
+ *   libbnn_rbnn_test f32 FILE N FLOATS|MODEL [SEED]   write N random
+ *                                       items of FLOATS float32 each (or
+ *                                       MODEL's item size; uniform in
+ *                                       [-1, 1)) for bnn-run --shape, and
+ *                                       print the item size
+ *   libbnn_rbnn_test stages MODEL CARD BATCH NBATCH [QUEUE]   run NBATCH
+ *                                       batches of random items of MODEL
+ *                                       on CARD (rbnn backend, QUEUE jobs
+ *                                       in flight) and print where the
+ *                                       time goes: the driver's ioctls,
+ *                                       the wait for the card, the host
+ *                                       layers, the guest's CPU states,
+ *                                       interrupts, the card's counters
+ *                                       (bench-rbnn.sh)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -51,14 +65,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <xf86drm.h>
 
 #include "bnn.h"
 #include "bnn_device.h"
 #include "bnn_test_models.h"
+#include "rbnn_accel.h"
 
 /* The checks main() runs (the KTAP plan). */
 #define NCHECKS 26
@@ -1036,6 +1053,304 @@ static int scaling_main(size_t n, double min_speedup)
 	return t_fail ? 1 : 0;
 }
 
+/* ---- where the time goes (tests/vm/guest/bench-rbnn.sh) ------------------- */
+
+/*
+ * The program is linked with --wrap=drmIoctl and
+ * --wrap=drmSyncobjTimelineWait (libbnn.mk): libbnn's calls come here and
+ * are timed (guest CLOCK_MONOTONIC) by kind: EXEC (submit), JOB_INFO
+ * (results), the timeline wait (blocked until the card's fence signals)
+ * and everything else.  libdrm's own calls inside it are not wrapped.
+ */
+enum { IO_EXEC, IO_JOBINFO, IO_WAIT, IO_OTHER, IO_N };
+static const char *const io_name[IO_N] = { "EXEC", "JOB_INFO",
+	"syncobj wait", "other ioctls" };
+static struct { uint64_t n; double s; } io_t[IO_N];
+
+int __real_drmIoctl(int fd, unsigned long request, void *arg);
+int __wrap_drmIoctl(int fd, unsigned long request, void *arg);
+int __real_drmSyncobjTimelineWait(int fd, uint32_t *handles, uint64_t *points,
+				  unsigned num_handles, int64_t timeout_nsec,
+				  unsigned flags, uint32_t *first_signaled);
+int __wrap_drmSyncobjTimelineWait(int fd, uint32_t *handles, uint64_t *points,
+				  unsigned num_handles, int64_t timeout_nsec,
+				  unsigned flags, uint32_t *first_signaled);
+
+int __wrap_drmIoctl(int fd, unsigned long request, void *arg)
+{
+	int k = request == DRM_IOCTL_RBNN_EXEC ? IO_EXEC :
+		request == DRM_IOCTL_RBNN_JOB_INFO ? IO_JOBINFO : IO_OTHER;
+	double t0 = now_s();
+	int rc = __real_drmIoctl(fd, request, arg);
+	int e = errno;
+
+	io_t[k].s += now_s() - t0;
+	io_t[k].n++;
+	errno = e;
+	return rc;
+}
+
+int __wrap_drmSyncobjTimelineWait(int fd, uint32_t *handles, uint64_t *points,
+				  unsigned num_handles, int64_t timeout_nsec,
+				  unsigned flags, uint32_t *first_signaled)
+{
+	double t0 = now_s();
+	int rc = __real_drmSyncobjTimelineWait(fd, handles, points, num_handles,
+					       timeout_nsec, flags,
+					       first_signaled);
+	int e = errno;
+
+	io_t[IO_WAIT].s += now_s() - t0;
+	io_t[IO_WAIT].n++;
+	errno = e;
+	return rc;
+}
+
+static int f32_main(const char *path, size_t n, size_t floats, uint64_t seed)
+{
+	FILE *f = fopen(path, "wb");
+	float buf[1024];
+	size_t left = n * floats;
+
+	if (!f || !n || !floats) {
+		fprintf(stderr, "f32 %s: %s\n", path, f ? "N and FLOATS must be > 0" :
+			strerror(errno));
+		if (f)
+			fclose(f);
+		return 1;
+	}
+	tm_state = seed;
+	while (left) {
+		size_t k = left < 1024 ? left : 1024;
+
+		for (size_t i = 0; i < k; i++)
+			buf[i] = (float)tm_rnd(-32768, 32767) / 32768.0f;
+		if (fwrite(buf, sizeof(float), k, f) != k)
+			break;
+		left -= k;
+	}
+	if (fclose(f) || left) {
+		fprintf(stderr, "f32 %s: write failed\n", path);
+		return 1;
+	}
+	return 0;
+}
+
+/* The guest's CPU time by state (/proc/stat "cpu" line, USER_HZ ticks),
+ * context switches, and the interrupts of the rbnn vectors
+ * (/proc/interrupts lines naming rbnn). */
+struct gstat {
+	unsigned long long cpu[8];	/* user nice system idle iowait irq
+					 * softirq steal */
+	unsigned long long ctxt, irqs;
+	struct rusage ru;
+	bnn_card_health h;
+};
+
+static void gstat_read(const bnn_card *card, struct gstat *g)
+{
+	char line[4096];
+	FILE *f;
+	bnn_error e;
+
+	memset(g, 0, sizeof(*g));
+	f = fopen("/proc/stat", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long *c = g->cpu;
+
+		if (!strncmp(line, "cpu ", 4))
+			sscanf(line + 4, "%llu %llu %llu %llu %llu %llu %llu %llu",
+			       &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7]);
+		else if (!strncmp(line, "ctxt ", 5))
+			g->ctxt = strtoull(line + 5, NULL, 10);
+	}
+	if (f)
+		fclose(f);
+	f = fopen("/proc/interrupts", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':');
+
+		if (!p || !strstr(line, "rbnn"))
+			continue;
+		/* one column per CPU, then the chip and the name */
+		for (;;) {
+			char *q;
+			unsigned long long v = strtoull(p + 1, &q, 10);
+
+			if (q == p + 1)
+				break;
+			g->irqs += v;
+			p = q;
+		}
+	}
+	if (f)
+		fclose(f);
+	getrusage(RUSAGE_SELF, &g->ru);
+	if (card && bnn_card_health_get(card, &g->h, &e))
+		g->h.have = 0;
+}
+
+static double tv_s(const struct timeval *t)
+{
+	return (double)t->tv_sec + t->tv_usec * 1e-6;
+}
+
+/*
+ * NBATCH batches of `batch` random items of the model at `path` on one
+ * card, `queue` jobs in flight (1: bnn_run-like, each batch waited before
+ * the next).  Prints "# " lines: throughput, the split of the wall time,
+ * the guest's CPU states, interrupts and the card's counters, and one
+ * "# stages: key=value ..." line for make bench.
+ */
+static int stages_main(const char *path, const char *card, size_t batch,
+		       size_t nbatch, size_t queue)
+{
+	bnn_model *m;
+	bnn_model_info mi;
+	bnn_signal_desc sd = { .size = sizeof(sd) };
+	bnn_backend *be = NULL;
+	bnn_card c;
+	bnn_error e;
+	struct gstat g0, g1;
+	uint64_t ids[BNN_MAX_JOBS];
+	bnn_stats st, tot;
+	size_t stride, sub = 0, done = 0;
+	double t0, wall, user, sys, acc, hz = (double)sysconf(_SC_CLK_TCK);
+	unsigned long long tk[8], tks = 0;
+	float *x, *sc;
+
+	if (!batch || !nbatch || !queue || queue > BNN_MAX_JOBS) {
+		fprintf(stderr, "stages: BATCH, NBATCH > 0, QUEUE 1..%d\n", BNN_MAX_JOBS);
+		return 2;
+	}
+	if (bnn_model_load(path, &m, &e) || bnn_card_find(card, &c, &e)) {
+		fprintf(stderr, "stages: %s\n", e.msg);
+		return 1;
+	}
+	bnn_model_info_get(m, &mi);
+	bnn_model_signal_get(m, &sd);
+	stride = sd.item_floats;
+	x = malloc(queue * batch * stride * sizeof(float));
+	sc = malloc(queue * batch * mi.nclasses * sizeof(float));
+	if (!x || !sc)
+		abort();
+	tm_state = 1;
+	for (size_t i = 0; i < queue * batch * stride; i++)
+		x[i] = (float)tm_rnd(-32768, 32767) / 32768.0f;
+	be = open_be(BNN_BACKEND_RBNN, c.node, &e);
+	if (!be || bnn_prepare(be, m, &e) ||
+	    bnn_run(be, x, batch, sc, NULL, NULL, &e)) {	/* warm-up */
+		fprintf(stderr, "stages: %s: %s\n", c.node, e.msg);
+		bnn_backend_close(be);
+		bnn_model_free(m);
+		return 1;
+	}
+	memset(&tot, 0, sizeof(tot));
+	gstat_read(&c, &g0);
+	memset(io_t, 0, sizeof(io_t));
+	t0 = now_s();
+	while (done < nbatch) {
+		/* keep `queue` jobs in flight; job j uses slot j % queue */
+		while (sub < nbatch && sub - done < queue) {
+			size_t s = sub % queue;
+
+			if (bnn_submit(be, x + s * batch * stride, batch,
+				       sc + s * batch * mi.nclasses, NULL,
+				       &ids[s], &e))
+				goto fail;
+			sub++;
+		}
+		memset(&st, 0, sizeof(st));
+		if (bnn_wait(be, ids[done % queue], -1, &st, &e))
+			goto fail;
+		tot.device_ns += st.device_ns;
+		tot.device_cmds += st.device_cmds;
+		tot.host_ns += st.host_ns;
+		done++;
+	}
+	wall = now_s() - t0;
+	{
+		double io[IO_N];
+
+		for (int k = 0; k < IO_N; k++)
+			io[k] = io_t[k].s;
+		gstat_read(&c, &g1);
+		for (int k = 0; k < IO_N; k++)
+			io_t[k].s = io[k];	/* not the counter queries' */
+	}
+	user = tv_s(&g1.ru.ru_utime) - tv_s(&g0.ru.ru_utime);
+	sys = tv_s(&g1.ru.ru_stime) - tv_s(&g0.ru.ru_stime);
+	for (int k = 0; k < 8; k++) {
+		tk[k] = g1.cpu[k] - g0.cpu[k];
+		tks += tk[k];
+	}
+	if (!tks)
+		tks = 1;
+	diag("%s on %s: batch %zu, %zu batches, queue %zu: %.0f items/s "
+	     "(guest CLOCK_MONOTONIC, %.3f s)", mi.name, c.node, batch, nbatch,
+	     queue, batch * nbatch / wall, wall);
+	diag("  per batch (guest wall, ms): %.3f total", wall / nbatch * 1e3);
+	acc = 0;
+	for (int k = 0; k < IO_N; k++) {
+		diag("    %-14s %8.3f ms in %5.2f calls  (%4.1f%% of the wall time)",
+		     io_name[k], io_t[k].s / nbatch * 1e3,
+		     (double)io_t[k].n / nbatch, 100 * io_t[k].s / wall);
+		acc += io_t[k].s;
+	}
+	diag("    %-14s %8.3f ms  (%4.1f%%: libbnn in user space: host layers, "
+	     "conversions, queueing)", "outside ioctls", (wall - acc) / nbatch * 1e3,
+	     100 * (wall - acc) / wall);
+	diag("  process CPU (getrusage): user %.3f s, system %.3f s = %.1f%% + %.1f%% "
+	     "of the wall time", user, sys, 100 * user / wall, 100 * sys / wall);
+	diag("  guest CPU states (/proc/stat, 1 vCPU, %.0f Hz ticks): user %.1f%% "
+	     "system %.1f%% irq %.1f%% softirq %.1f%% idle %.1f%% (idle: the vCPU "
+	     "waits, QEMU runs the card)", hz,
+	     100.0 * (tk[0] + tk[1]) / tks, 100.0 * tk[2] / tks,
+	     100.0 * tk[5] / tks, 100.0 * tk[6] / tks,
+	     100.0 * (tk[3] + tk[4]) / tks);
+	diag("  interrupts of the rbnn vectors: %.2f per batch; context switches "
+	     "%.1f per batch", (double)(g1.irqs - g0.irqs) / nbatch,
+	     (double)(g1.ctxt - g0.ctxt) / nbatch);
+	diag("  libbnn bnn_stats: %.2f device commands per batch, device_ns %.3f ms "
+	     "per batch (the card's modeled time, not waited for with "
+	     "timing=instant), host_ns %.3f ms per batch (guest wall, "
+	     "submit to the end of the wait)", (double)tot.device_cmds / nbatch,
+	     tot.device_ns / 1e6 / nbatch, tot.host_ns / 1e6 / nbatch);
+	if (g0.h.have & g1.h.have & BNN_HAVE_COUNTERS)
+		diag("  card counters (QUERY COUNTERS): %.2f commands, busy %.3f ms "
+		     "(modeled), %.2f driver jobs per batch",
+		     (double)(g1.h.commands - g0.h.commands) / nbatch,
+		     (g1.h.busy_ns - g0.h.busy_ns) / 1e6 / nbatch,
+		     (double)(g1.h.jobs_submitted - g0.h.jobs_submitted) / nbatch);
+	printf("# stages: batch=%zu queue=%zu items_s=%.1f batch_ms=%.4f "
+	       "exec_ms=%.4f jobinfo_ms=%.4f wait_ms=%.4f other_ms=%.4f "
+	       "user_pct=%.1f sys_pct=%.1f idle_pct=%.1f irq_pct=%.1f "
+	       "irqs=%.2f cmds=%.2f device_ms=%.4f card_cmds=%llu-%llu\n",
+	       batch, queue,
+	       batch * nbatch / wall, wall / nbatch * 1e3,
+	       io_t[IO_EXEC].s / nbatch * 1e3, io_t[IO_JOBINFO].s / nbatch * 1e3,
+	       io_t[IO_WAIT].s / nbatch * 1e3, io_t[IO_OTHER].s / nbatch * 1e3,
+	       100.0 * (tk[0] + tk[1]) / tks, 100.0 * tk[2] / tks,
+	       100.0 * (tk[3] + tk[4]) / tks, 100.0 * (tk[5] + tk[6]) / tks,
+	       (double)(g1.irqs - g0.irqs) / nbatch,
+	       (double)tot.device_cmds / nbatch, tot.device_ns / 1e6 / nbatch,
+	       (unsigned long long)g0.h.commands,
+	       (unsigned long long)g1.h.commands);
+	fflush(stdout);
+	bnn_backend_close(be);
+	bnn_model_free(m);
+	free(x);
+	free(sc);
+	return 0;
+fail:
+	fprintf(stderr, "stages: %s: %s\n", c.node, e.msg);
+	bnn_backend_close(be);
+	bnn_model_free(m);
+	free(x);
+	free(sc);
+	return 1;
+}
+
 /* ---- helpers for the guest scripts ------------------------------------------ */
 
 /* A strict JSON syntax check (RFC 8259), recursive descent. */
@@ -1365,6 +1680,31 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "scaling"))
 		return scaling_main(argc >= 3 ? strtoul(argv[2], NULL, 0) : 1024,
 				    argc >= 4 ? strtod(argv[3], NULL) : 1.5);
+	if (argc >= 5 && !strcmp(argv[1], "f32")) {
+		char *end;
+		size_t k = strtoul(argv[4], &end, 0);
+
+		if (*end || end == argv[4]) {	/* a model: its item size */
+			bnn_signal_desc sd = { .size = sizeof(sd) };
+			bnn_model *fm;
+			bnn_error e;
+
+			if (bnn_model_load(argv[4], &fm, &e)) {
+				fprintf(stderr, "f32: %s\n", e.msg);
+				return 1;
+			}
+			bnn_model_signal_get(fm, &sd);
+			k = sd.item_floats;
+			bnn_model_free(fm);
+		}
+		printf("%zu\n", k);
+		return f32_main(argv[2], strtoul(argv[3], NULL, 0), k,
+				argc >= 6 ? strtoull(argv[5], NULL, 0) : 1);
+	}
+	if (argc >= 6 && !strcmp(argv[1], "stages"))
+		return stages_main(argv[2], argv[3], strtoul(argv[4], NULL, 0),
+				   strtoul(argv[5], NULL, 0),
+				   argc >= 7 ? strtoul(argv[6], NULL, 0) : 1);
 	if (argc >= 2 && !strcmp(argv[1], "json"))
 		return json_main(argc >= 3 ? argv[2] : NULL);
 	if (argc >= 3 && !strcmp(argv[1], "program"))
