@@ -54,9 +54,15 @@ struct hlayer {
 	size_t sub;		/* BDENSE: items per GEMM */
 	size_t e_lo, e_hi;	/* BCONV1D: padded positions (edge_table) */
 	int32_t *eadd;		/* BCONV1D: their sum fixes */
+	int conv1w;		/* BCONV1D: fused one-word path (run_bconv1w) */
+	int32_t *thr8, *thr_e;	/* its thresholds (conv1w_tables) */
+	size_t wp;		/* words per padded plane copy */
 };
 
 static int edge_table(const struct bnn__layer *l, struct hlayer *hl);
+static int conv1w_ok(const struct bnn__hnet *h, const struct bnn__layer *l,
+		     const struct hlayer *hl);
+static int conv1w_tables(const struct bnn__layer *l, struct hlayer *hl);
 
 struct bnn__hnet {
 	struct bnn_model *m;
@@ -66,7 +72,7 @@ struct bnn__hnet {
 	struct bfmt *bf;	/* nl + 1 */
 	size_t chunk;
 	size_t max_istride, win_words, d_elems, fwin, corr, pool_words;
-	size_t inv_words, bits_words;
+	size_t inv_words, bits_words, padx_words;
 	size_t item_floats;	/* user item: e signal floats + features */
 };
 
@@ -77,6 +83,7 @@ struct bnn__hscratch {
 	int32_t *acc;
 	uint64_t *bitsw;
 	float *fwin;
+	uint64_t *padx;		/* run_bconv1w's padded planes */
 };
 
 static size_t align8(size_t v)
@@ -123,6 +130,8 @@ void bnn__hnet_free(struct bnn__hnet *h)
 			bnn__bpanel_free(&h->hl[i].pn);
 			free(h->hl[i].thr_t);
 			free(h->hl[i].eadd);
+			free(h->hl[i].thr8);
+			free(h->hl[i].thr_e);
 		}
 	free(h->hl);
 	free(h->bf);
@@ -180,6 +189,7 @@ int bnn__hnet_new(const struct bnn_model *m, const struct bnn__kernels *k,
 	h->pool_words = 1;
 	h->fwin = 1;
 	h->bits_words = 1;
+	h->padx_words = 1;
 	for (uint32_t i = 0; i < h->nl; i++) {
 		const struct bnn__layer *l = &h->m->layers[i];
 		struct hlayer *hl = &h->hl[i];
@@ -214,6 +224,13 @@ int bnn__hnet_new(const struct bnn_model *m, const struct bnn__kernels *k,
 				h->inv_words = max_sz(h->inv_words, nw);
 				if (edge_table(l, hl))
 					goto nomem;
+				hl->conv1w = conv1w_ok(h, l, hl);
+				if (hl->conv1w) {
+					if (conv1w_tables(l, hl))
+						goto nomem;
+					h->padx_words = max_sz(h->padx_words,
+							       planes * hl->wp);
+				}
 			} else {
 				hl->sub = D_BUDGET / (planes * l->out_c);
 				if (hl->sub < 1)
@@ -279,6 +296,7 @@ void bnn__hscratch_free(struct bnn__hscratch *s)
 	free(s->acc);
 	free(s->bitsw);
 	free(s->fwin);
+	free(s->padx);
 	free(s);
 }
 
@@ -300,8 +318,10 @@ int bnn__hscratch_new(const struct bnn__hnet *h, struct bnn__hscratch **out)
 	s->acc = malloc(max_sz(h->corr, h->d_elems) * 4);
 	s->bitsw = malloc(max_sz(h->corr / 64 + 1, h->bits_words) * 8);
 	s->fwin = calloc(h->fwin, 4);
+	s->padx = malloc(h->padx_words * 8);
 	if (!s->buf[0] || !s->buf[1] || !s->win || !s->inv || !s->pool ||
-	    !s->d || !s->corr || !s->acc || !s->bitsw || !s->fwin) {
+	    !s->d || !s->corr || !s->acc || !s->bitsw || !s->fwin ||
+	    !s->padx) {
 		bnn__hscratch_free(s);
 		return BNN_E_NOMEM;
 	}
@@ -677,6 +697,71 @@ out:
 	return rc;
 }
 
+/* Can a BCONV1D take run_bconv1w?  $BNN_CPU_NO_CONV1W (any value) says
+ * no, so that tests can compare it with the general path. */
+static int conv1w_ok(const struct bnn__hnet *h, const struct bnn__layer *l,
+		     const struct hlayer *hl)
+{
+	return BITS57 && h->k->conv1w && hl->pn.nw == 1 && l->n <= 57 && l->out_c <= 64 &&
+	       !l->scores && l->out_vk == BNN_VALUES_BITS &&
+	       l->in_bits <= BNN__CONV1W_PLANES && fast_sums(l) &&
+	       !getenv("BNN_CPU_NO_CONV1W");
+}
+
+/*
+ * A BCONV1D of one-word windows (hl->conv1w), by the fused kernel
+ * (bnn__kernels.conv1w).  The planes are first copied with the left padding in front
+ * (zero bits; the copy's tail is zero too), so every window is one
+ * in-bounds load; the edges' sum fixes are folded into their thresholds
+ * (S + add >= thr <=> S >= thr - add, hl->thr_e).
+ */
+static void run_bconv1w(const struct bnn__hnet *h, struct bnn__hscratch *s,
+			const struct bnn__layer *l, const struct hlayer *hl,
+			const struct bfmt *fin, const uint64_t *x, uint64_t *y)
+{
+	size_t planes = l->in_bits, C = l->in_c, T = l->out_l;
+	size_t W = fin->W, Wp = hl->wp, step = l->stride * C;
+	int64_t off = (int64_t)(l->pad * C);
+	int32_t k1 = (int32_t)((((int64_t)1 << planes) - 1) * (int64_t)l->n);
+	uint64_t mask = low_mask(l->n), *xp = s->padx;
+
+	for (size_t p = 0; p < planes; p++)
+		for (size_t w = 0; w < Wp; w++) {
+			int64_t pos = (int64_t)(64 * w) - off;
+
+			xp[p * Wp + w] = pos >= (int64_t)(64 * W) ? 0 :
+					 ld_bits(x + p * W, W, pos);
+		}
+	h->k->conv1w(xp, Wp, planes, step, T, mask, &hl->pn, k1, hl->thr8,
+		     hl->thr_e, hl->e_lo, hl->e_hi, y);
+}
+
+/* The thresholds of run_bconv1w, rows of 8 * ngroups entries: hl->thr8
+ * (interior), hl->thr_e (edge rows, eadd's order).  Returns 0 or -1. */
+static int conv1w_tables(const struct bnn__layer *l, struct hlayer *hl)
+{
+	size_t O = l->out_c, R = 8 * (size_t)hl->pn.ngroups;
+	size_t ne = hl->e_lo + l->out_l - hl->e_hi;
+
+	hl->thr8 = calloc(R, 4);
+	hl->thr_e = calloc(ne * R + 1, 4);
+	if (!hl->thr8 || !hl->thr_e)
+		return -1;
+	memcpy(hl->thr8, l->thr, O * 4);
+	for (size_t r = 0; r < ne; r++)
+		for (size_t o = 0; o < O; o++) {
+			/* clamped: |S| <= n (2^P - 1) is far inside int32,
+			 * so S >= the clamped value iff S >= the exact one */
+			int64_t v = (int64_t)l->thr[o] - hl->eadd[r * O + o];
+
+			hl->thr_e[r * R + o] = (int32_t)(v < INT32_MIN ? INT32_MIN :
+					       v > INT32_MAX ? INT32_MAX : v);
+		}
+	/* + 10: the 8-word loads of the AVX-512 kernel (win8), zeroes */
+	hl->wp = ((l->out_l - 1) * l->stride * l->in_c) / 64 + 10;
+	return 0;
+}
+
 static void run_bconv(const struct bnn__hnet *h, struct bnn__hscratch *s,
 		      const struct bnn__layer *l, const struct hlayer *hl,
 		      const struct bfmt *fin, const uint64_t *x, void *y)
@@ -688,6 +773,10 @@ static void run_bconv(const struct bnn__hnet *h, struct bnn__hscratch *s,
 	int64_t m = ((int64_t)1 << planes) - 1;
 	int fast = fast_sums(l);
 
+	if (hl->conv1w) {
+		run_bconv1w(h, s, l, hl, fin, x, y);
+		return;
+	}
 	for (size_t t0 = 0; t0 < T; t0 += hl->tb) {
 		size_t tn = T - t0 < hl->tb ? T - t0 : hl->tb;
 
@@ -837,8 +926,12 @@ static void run_bpool(struct bnn__hscratch *s, const struct bnn__layer *l,
 	if (BITS57 && C <= 57) {
 		/* one load per tap; the last taps of a plane end inside it
 		 * (MAXPOOL1D has no padding), so only their 8-byte load may
-		 * need the slow fetch */
-		uint64_t msk = low_mask(C);
+		 * need the slow fetch.  The outputs are collected in a
+		 * register and each word of y is stored once: OR-ing every
+		 * position into y in memory made a chain of store-to-load
+		 * forwards. */
+		uint64_t msk = low_mask(C), acc = 0, *yw = y;
+		unsigned fill = 0;
 
 		for (; t < l->out_l; t++) {
 			size_t pos = t * l->stride * C, last = pos + (l->kernel - 1) * C;
@@ -849,11 +942,17 @@ static void run_bpool(struct bnn__hscratch *s, const struct bnn__layer *l,
 			for (size_t k = 0; k < l->kernel; k++)
 				v |= ld57(x, pos + k * C);
 			v &= msk;
-			pos = t * C;
-			y[pos / 64] |= v << (pos % 64);
-			if (pos % 64 + C > 64)
-				y[pos / 64 + 1] |= v >> (64 - pos % 64);
+			acc |= v << fill;
+			if (fill + C >= 64) {
+				*yw++ = acc;
+				acc = fill ? v >> (64 - fill) : 0;
+				fill = fill + (unsigned)C - 64;
+			} else {
+				fill += (unsigned)C;
+			}
 		}
+		if (fill)
+			*yw |= acc;
 	}
 	for (; t < l->out_l; t++) {
 		memset(s->pool, 0, cw * 8);

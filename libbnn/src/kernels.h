@@ -75,12 +75,37 @@ typedef void (*bnn__pack_ge_fn)(const int32_t *S, const int32_t *thr,
 typedef void (*bnn__win57_fn)(const uint64_t *plane, size_t pos, size_t step,
 			      size_t cnt, uint64_t mask, uint64_t *row);
 
+/*
+ * Fused binary CONV1D of one-word windows (kernels_conv1w.c; little-endian
+ * hosts only): pn->nw == 1, pn->rows <= 64, planes <= BNN__CONV1W_PLANES.
+ * For t < cnt and o < pn->rows, with b = t * step and
+ *   D = sum over p < planes of popcount(win_p XOR row o) << p,
+ * win_p = the 8 bytes of plane p (x + p * pstride words) from byte b / 8,
+ * as a word, >> (b % 8) & mask (bnn__win57_fn's window), bit t * rows + o
+ * of y is set iff
+ *   k1 - 2 D >= th[o],
+ * th = thr_e + t * R for t < lo, thr_e + (lo + t - hi) * R for t >= hi,
+ * else thr; R = 8 * pn->ngroups entries per row, all readable.  The
+ * bits up to cnt * rows are written (those already set may stay), no
+ * others; the caller zeroes y.  Each plane must be readable for
+ * ((cnt - 1) * step) / 64 + 8 words (AVX-512 loads 8 words at a time), and
+ * k1 - 2 D must fit int32.
+ */
+#define BNN__CONV1W_PLANES 8
+typedef void (*bnn__conv1w_fn)(const uint64_t *x, size_t pstride,
+			       size_t planes, size_t step, size_t cnt,
+			       uint64_t mask, const struct bnn__bpanel *pn,
+			       int32_t k1, const int32_t *thr,
+			       const int32_t *thr_e, size_t lo, size_t hi,
+			       uint64_t *y);
+
 struct bnn__kernels {
 	int isa;		/* bnn_cpu_isa, never AUTO */
 	const char *name;
 	bnn__xor_gemm_fn xor_gemm;
 	bnn__pack_ge_fn pack_ge;
 	bnn__win57_fn win57;
+	bnn__conv1w_fn conv1w;
 };
 
 /* Kernels for `isa` (AUTO: best available).  BNN_E_UNSUPPORTED when the
@@ -108,6 +133,15 @@ void bnn__win57_avx2(const uint64_t *plane, size_t pos, size_t step,
 		     size_t cnt, uint64_t mask, uint64_t *row);
 void bnn__win57_avx512(const uint64_t *plane, size_t pos, size_t step,
 		       size_t cnt, uint64_t mask, uint64_t *row);
+
+void bnn__conv1w_portable(const uint64_t *x, size_t pstride, size_t planes,
+		size_t step, size_t cnt, uint64_t mask,
+		const struct bnn__bpanel *pn, int32_t k1, const int32_t *thr,
+		const int32_t *thr_e, size_t lo, size_t hi, uint64_t *y);
+void bnn__conv1w_avx512(const uint64_t *x, size_t pstride, size_t planes,
+		size_t step, size_t cnt, uint64_t mask,
+		const struct bnn__bpanel *pn, int32_t k1, const int32_t *thr,
+		const int32_t *thr_e, size_t lo, size_t hi, uint64_t *y);
 
 void bnn__pack_ge_portable(const int32_t *S, const int32_t *thr, size_t n,
 			   uint64_t *w);
