@@ -57,12 +57,17 @@ struct hlayer {
 	int conv1w;		/* BCONV1D: fused one-word path (run_bconv1w) */
 	int32_t *thr8, *thr_e;	/* its thresholds (conv1w_tables) */
 	size_t wp;		/* words per padded plane copy */
+	int lvl;		/* BCONV1D: in level space (run_bconv_lvl) */
+	int32_t *sg, *thr_T;	/* its +-1 weights, thresholds per output */
+	size_t vs;		/* its expanded input row */
 };
 
 static int edge_table(const struct bnn__layer *l, struct hlayer *hl);
 static int conv1w_ok(const struct bnn__hnet *h, const struct bnn__layer *l,
 		     const struct hlayer *hl);
 static int conv1w_tables(const struct bnn__layer *l, struct hlayer *hl);
+static int lvl_ok(const struct bnn__layer *l);
+static int lvl_tables(const struct bnn__layer *l, struct hlayer *hl);
 
 struct bnn__hnet {
 	struct bnn_model *m;
@@ -72,7 +77,7 @@ struct bnn__hnet {
 	struct bfmt *bf;	/* nl + 1 */
 	size_t chunk;
 	size_t max_istride, win_words, d_elems, fwin, corr, pool_words;
-	size_t inv_words, bits_words, padx_words;
+	size_t inv_words, bits_words, padx_words, ve_elems, lvs_elems;
 	size_t item_floats;	/* user item: e signal floats + features */
 };
 
@@ -84,6 +89,7 @@ struct bnn__hscratch {
 	uint64_t *bitsw;
 	float *fwin;
 	uint64_t *padx;		/* run_bconv1w's padded planes */
+	int32_t *ve, *lvs;	/* run_bconv_lvl's levels and sums */
 };
 
 static size_t align8(size_t v)
@@ -132,6 +138,8 @@ void bnn__hnet_free(struct bnn__hnet *h)
 			free(h->hl[i].eadd);
 			free(h->hl[i].thr8);
 			free(h->hl[i].thr_e);
+			free(h->hl[i].sg);
+			free(h->hl[i].thr_T);
 		}
 	free(h->hl);
 	free(h->bf);
@@ -190,6 +198,8 @@ int bnn__hnet_new(const struct bnn_model *m, const struct bnn__kernels *k,
 	h->fwin = 1;
 	h->bits_words = 1;
 	h->padx_words = 1;
+	h->ve_elems = 1;
+	h->lvs_elems = 1;
 	for (uint32_t i = 0; i < h->nl; i++) {
 		const struct bnn__layer *l = &h->m->layers[i];
 		struct hlayer *hl = &h->hl[i];
@@ -224,7 +234,16 @@ int bnn__hnet_new(const struct bnn_model *m, const struct bnn__kernels *k,
 				h->inv_words = max_sz(h->inv_words, nw);
 				if (edge_table(l, hl))
 					goto nomem;
-				hl->conv1w = conv1w_ok(h, l, hl);
+				hl->lvl = lvl_ok(l);
+				if (hl->lvl) {
+					if (lvl_tables(l, hl))
+						goto nomem;
+					h->ve_elems = max_sz(h->ve_elems,
+							     l->in_c * hl->vs);
+					h->lvs_elems = max_sz(h->lvs_elems,
+						(l->out_l * l->out_c + 15) & ~(size_t)15);
+				}
+				hl->conv1w = !hl->lvl && conv1w_ok(h, l, hl);
 				if (hl->conv1w) {
 					if (conv1w_tables(l, hl))
 						goto nomem;
@@ -297,6 +316,8 @@ void bnn__hscratch_free(struct bnn__hscratch *s)
 	free(s->bitsw);
 	free(s->fwin);
 	free(s->padx);
+	free(s->ve);
+	free(s->lvs);
 	free(s);
 }
 
@@ -319,9 +340,11 @@ int bnn__hscratch_new(const struct bnn__hnet *h, struct bnn__hscratch **out)
 	s->bitsw = malloc(max_sz(h->corr / 64 + 1, h->bits_words) * 8);
 	s->fwin = calloc(h->fwin, 4);
 	s->padx = malloc(h->padx_words * 8);
+	s->ve = malloc(h->ve_elems * 4);
+	s->lvs = malloc(h->lvs_elems * 4);
 	if (!s->buf[0] || !s->buf[1] || !s->win || !s->inv || !s->pool ||
 	    !s->d || !s->corr || !s->acc || !s->bitsw || !s->fwin ||
-	    !s->padx) {
+	    !s->padx || !s->ve || !s->lvs) {
 		bnn__hscratch_free(s);
 		return BNN_E_NOMEM;
 	}
@@ -435,21 +458,6 @@ static void run_conv(const struct bnn__hnet *h, struct bnn__hscratch *s,
 	}
 }
 
-/* Quantised level of x: round-half-up of (x - offset) / scale, clamped
- * to [0, 2^qbits - 1] (NaN: 0).  Branch-free so that a loop over a block
- * can be vectorised; same values as the obvious branchy form
- * (c - trunc(c) is exact for 0 <= c < 256). */
-static inline uint32_t quant(float qoffset, float qscale, float qmax, float x)
-{
-	float d = (x - qoffset) / qscale;
-	float c = d > 0 ? d : 0.0f;	/* also NaN -> 0 */
-	int32_t r;
-
-	c = c < qmax ? c : qmax;
-	r = (int32_t)c;
-	return (uint32_t)r + (c - (float)r >= 0.5f);
-}
-
 /* Bit b of each of the 8 bytes of u, byte j -> bit j. */
 static inline uint64_t byte_bits(uint64_t u, uint32_t b)
 {
@@ -508,7 +516,7 @@ static void run_float_item(const struct bnn__layer *l, const float *x,
 				xs = tail;
 			}
 			for (size_t j = 0; j < 64; j++)
-				q8[j] = (uint8_t)quant(qo, qs, qmax, xs[j]);
+				q8[j] = (uint8_t)bnn__quant(qo, qs, qmax, xs[j]);
 			for (uint32_t b = 0; b < l->qbits; b++) {
 				uint64_t v = 0;
 
@@ -762,6 +770,55 @@ static int conv1w_tables(const struct bnn__layer *l, struct hlayer *hl)
 	return 0;
 }
 
+/* Can a BCONV1D run in level space (kernels_lvl.c)?  A k-bit input
+ * (k >= 2), stride 1, 1, 2, 4, 8 or 16 outputs, thresholds, int32 sums, a
+ * small expanded input.  $BNN_CPU_NO_LVL (any value) says no. */
+static int lvl_ok(const struct bnn__layer *l)
+{
+	size_t O = l->out_c, vs = (l->in_l + 2 * (size_t)l->pad) * O + 16;
+
+	return l->in_bits >= 2 && l->stride == 1 && 16 % O == 0 &&
+	       !l->scores && l->out_vk == BNN_VALUES_BITS && fast_sums(l) &&
+	       l->in_c * vs <= ((size_t)1 << 16) && !getenv("BNN_CPU_NO_LVL");
+}
+
+/* run_bconv_lvl's tables: sg[j * 16 + i] = +1 if bit j of row i % O is
+ * set, else -1; thr_T = the thresholds once per output position.
+ * Returns 0 or -1. */
+static int lvl_tables(const struct bnn__layer *l, struct hlayer *hl)
+{
+	size_t O = l->out_c, n = l->n, T = l->out_l;
+
+	hl->vs = (l->in_l + 2 * (size_t)l->pad) * O + 16;
+	hl->sg = malloc(n * 16 * 4);
+	hl->thr_T = malloc(T * O * 4 + 4);
+	if (!hl->sg || !hl->thr_T)
+		return -1;
+	for (size_t j = 0; j < n; j++)
+		for (size_t i = 0; i < 16; i++)
+			hl->sg[j * 16 + i] = hl->pn.rowmajor[(i % O) * hl->pn.nw +
+							     j / 64] >> (j % 64) & 1 ?
+					     1 : -1;
+	for (size_t t = 0; t < T; t++)
+		memcpy(hl->thr_T + t * O, l->thr, O * 4);
+	return 0;
+}
+
+/* A BCONV1D in level space (hl->lvl; kernels_lvl.c says why): the sums
+ * of all positions, edges included, then the threshold bits. */
+static void run_bconv_lvl(const struct bnn__hnet *h, struct bnn__hscratch *s,
+			  const struct bnn__layer *l, const struct hlayer *hl,
+			  const struct bfmt *fin, const uint64_t *x, uint64_t *y)
+{
+	size_t O = l->out_c, T = l->out_l;
+
+	bnn__lvl_expand(x, fin->W, l->in_bits, l->in_l, l->in_c, O, l->pad,
+			hl->vs, s->ve);
+	bnn__lvl_conv(s->ve, hl->vs, l->in_c, l->kernel, O, hl->sg, T,
+		      s->lvs);
+	h->k->pack_ge(s->lvs, hl->thr_T, T * O, y);
+}
+
 static void run_bconv(const struct bnn__hnet *h, struct bnn__hscratch *s,
 		      const struct bnn__layer *l, const struct hlayer *hl,
 		      const struct bfmt *fin, const uint64_t *x, void *y)
@@ -773,6 +830,10 @@ static void run_bconv(const struct bnn__hnet *h, struct bnn__hscratch *s,
 	int64_t m = ((int64_t)1 << planes) - 1;
 	int fast = fast_sums(l);
 
+	if (hl->lvl) {
+		run_bconv_lvl(h, s, l, hl, fin, x, y);
+		return;
+	}
 	if (hl->conv1w) {
 		run_bconv1w(h, s, l, hl, fin, x, y);
 		return;
@@ -923,6 +984,33 @@ static void run_bpool(struct bnn__hscratch *s, const struct bnn__layer *l,
 {
 	size_t C = l->in_c, cw = (C + 63) / 64, t = 0;
 
+	if (BITS57 && l->kernel == 2 && l->stride == 2 && 32 % C == 0) {
+		/* pairs of positions, word by word: every input word holds
+		 * 64 / (2 C) whole pairs; OR each pair's halves, then pack the
+		 * kept C-bit runs (doubling runs: 1 -> 2 -> ... -> 32 bits)
+		 * into the word's 32 output bits */
+		size_t nb = l->out_l * C, nw = (nb + 31) / 32, ns = 0;
+		uint32_t *y32 = (uint32_t *)y;
+		uint64_t m0 = 0, ms[5];
+
+		for (size_t b = 0; b < 64; b += 2 * C)
+			m0 |= low_mask(C) << b;
+		for (size_t r = C; r < 32; r *= 2, ns++) {
+			ms[ns] = 0;
+			for (size_t b = 0; b < 64; b += 4 * r)
+				ms[ns] |= low_mask(2 * r) << b;
+		}
+		for (size_t i = 0; i < nw; i++) {
+			uint64_t z = (x[i] | x[i] >> C) & m0;
+
+			for (size_t j = 0, r = C; j < ns; j++, r *= 2)
+				z = (z | z >> r) & ms[j];
+			if (32 * i + 32 > nb)
+				z &= low_mask(nb - 32 * i);
+			y32[i] = (uint32_t)z;
+		}
+		return;
+	}
 	if (BITS57 && C <= 57) {
 		/* one load per tap; the last taps of a plane end inside it
 		 * (MAXPOOL1D has no padding), so only their 8-byte load may
@@ -1155,6 +1243,33 @@ static void run_layer(const struct bnn__hnet *h, struct bnn__hscratch *s,
 	}
 }
 
+/*
+ * QUANT then a BCONV1D in level space (layers i, i + 1): the levels go
+ * from the floats straight into the convolution's expanded input, the
+ * QUANT's bit planes are never formed.  Same levels (bnn__quant), same
+ * sums, same bits.
+ */
+static void run_quant_lvl(const struct bnn__hnet *h, struct bnn__hscratch *s,
+			  uint32_t i, const uint8_t *in, uint8_t *out,
+			  size_t cnt)
+{
+	const struct bnn__layer *q = &h->m->layers[i], *l = q + 1;
+	const struct hlayer *hl = &h->hl[i + 1];
+	const struct bfmt *fi = &h->bf[i], *fo = &h->bf[i + 2];
+	size_t O = l->out_c, T = l->out_l;
+
+	memset(out, 0, cnt * fo->istride);
+	for (size_t it = 0; it < cnt; it++) {
+		bnn__lvl_expand_quant((const float *)(in + it * fi->istride),
+				      q->qoffset, q->qscale, q->qbits, l->in_l,
+				      l->in_c, O, l->pad, hl->vs, s->ve);
+		bnn__lvl_conv(s->ve, hl->vs, l->in_c, l->kernel, O, hl->sg, T,
+			      s->lvs);
+		h->k->pack_ge(s->lvs, hl->thr_T, T * O,
+			      (uint64_t *)(out + it * fo->istride));
+	}
+}
+
 void bnn__hnet_run(const struct bnn__hnet *h, struct bnn__hscratch *s,
 		   uint32_t first, uint32_t last, const void *in, size_t n,
 		   void *out, const float *user)
@@ -1169,8 +1284,16 @@ void bnn__hnet_run(const struct bnn__hnet *h, struct bnn__hscratch *s,
 		load_items(h, first, src + i0 * h->bf[first].iobytes, cnt,
 			   s->buf[0]);
 		for (uint32_t i = first; i < last; i++) {
-			run_layer(h, s, i, s->buf[cur], s->buf[cur ^ 1], cnt,
-				  user ? user + i0 * h->item_floats : NULL);
+			if (i + 1 < last && h->m->layers[i].kind == BNN_LAYER_QUANT &&
+			    h->hl[i + 1].lvl) {
+				run_quant_lvl(h, s, i, s->buf[cur],
+					      s->buf[cur ^ 1], cnt);
+				i++;
+			} else {
+				run_layer(h, s, i, s->buf[cur], s->buf[cur ^ 1],
+					  cnt, user ? user + i0 * h->item_floats :
+					  NULL);
+			}
 			cur ^= 1;
 		}
 		store_items(h, last, s->buf[cur], cnt,

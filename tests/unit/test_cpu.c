@@ -494,8 +494,24 @@ static void test_conv_edges(void **state)
 
 static void test_maxpool_bits(void **state)
 {
+	static const uint32_t cs[] = { 1, 2, 4, 8, 16, 32, 3 };
+
 	(void)state;
 	tm_state = 5;
+	/* kernel 2, stride 2 (the word-by-word path for C | 32), odd and
+	 * even lengths, outputs across several words */
+	for (size_t i = 0; i < 2 * sizeof(cs) / sizeof(*cs); i++) {
+		uint32_t c = cs[i % (sizeof(cs) / sizeof(*cs))];
+		uint32_t l = (uint32_t)tm_rnd(2, 300 / (int)c + 2);
+		struct bnn_model *m = tm_new(c, l, 2);
+
+		assert_int_equal(tm_add_simple(m, BNN_LAYER_SIGN), 0);
+		assert_int_equal(tm_add_pool(m, 2, 2), 0);
+		assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+		assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 2, 0, 0, 0, 1), 0);
+		check_all_isas(m, i % 2 ? 1 : 3, 0);
+		bnn_model_free(m);
+	}
 	for (int i = 0; i < 20; i++) {
 		uint32_t c = (uint32_t)tm_rnd(1, 140), l = (uint32_t)tm_rnd(2, 30);
 		struct bnn_model *m = tm_new(c, l, 2);
@@ -878,6 +894,89 @@ static void test_boundary_io(void **state)
 	bnn_model_free(m);
 }
 
+/*
+ * The level-space BCONV1D (kernels_lvl.c) three ways on every ISA: fused
+ * with its QUANT (one run over all layers), from the QUANT's bit planes
+ * (a run from boundary 1), and the bit-plane paths ($BNN_CPU_NO_LVL):
+ * the same outputs at every boundary.  Channel counts 1-16 (and 3: not
+ * level space), 1-3 input channels, pads wider than the kernel, batch 1
+ * and odd batches.
+ */
+static struct bnn_model *lvl_model(uint32_t c, uint32_t l, uint32_t q,
+				    uint32_t o, uint32_t k, uint32_t p)
+{
+	struct bnn_model *m = tm_new(c, l, 3);
+
+	assert_int_equal(tm_add_quant(m, q, -1.0f, 0.0625f), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, o, k, 1, p, 0), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 3, 0, 0, 0, 1), 0);
+	return m;
+}
+
+static void test_level_conv(void **state)
+{
+	static const struct { uint32_t c, l, q, o, k, p; } cs[] = {
+		{ 1, 117, 4, 4, 7, 3 }, { 2, 117, 4, 4, 7, 3 }, { 1, 31, 2, 1, 3, 1 },
+		{ 3, 20, 8, 8, 5, 2 }, { 1, 9, 5, 16, 4, 3 }, { 2, 13, 3, 2, 13, 0 },
+		{ 1, 70, 4, 3, 7, 3 }, { 1, 64, 6, 16, 1, 0 },
+	};
+
+	(void)state;
+	tm_state = 22;
+	for (size_t i = 0; i < sizeof(cs) / sizeof(*cs); i++) {
+		struct bnn_model *m = lvl_model(cs[i].c, cs[i].l, cs[i].q,
+						cs[i].o, cs[i].k, cs[i].p);
+		size_t n = i % 2 ? 1 : 5, e = (size_t)cs[i].c * cs[i].l, b1, b2;
+		float *x = malloc(sizeof(float) * n * e);
+
+		tm_inputs(m, x, n);
+		for (int isa = BNN_ISA_PORTABLE; isa <= BNN_ISA_AVX512; isa++) {
+			const struct bnn__kernels *k;
+			struct bnn__hnet *h[2];
+			struct bnn__hscratch *sc[2];
+			uint8_t *mid, *ya, *yb;
+
+			if (bnn__kernels_get(isa, &k))
+				continue;
+			/* h[0]: level space, h[1]: the bit-plane paths */
+			for (int v = 0; v < 2; v++) {
+				if (v)
+					setenv("BNN_CPU_NO_LVL", "1", 1);
+				assert_int_equal(bnn__hnet_new(m, k, &h[v], NULL), 0);
+				assert_int_equal(bnn__hscratch_new(h[v], &sc[v]), 0);
+				unsetenv("BNN_CPU_NO_LVL");
+			}
+			assert_int_equal(bnn__hnet_io(h[0], 1, NULL, NULL, NULL, &b1), 0);
+			assert_int_equal(bnn__hnet_io(h[0], 2, NULL, NULL, NULL, &b2), 0);
+			mid = calloc(n, b1);
+			ya = calloc(n, b2);
+			yb = calloc(n, b2);
+			/* boundary 2: fused, from the planes, by bit planes */
+			bnn__hnet_run(h[0], sc[0], 0, 2, x, n, ya, NULL);
+			bnn__hnet_run(h[0], sc[0], 0, 1, x, n, mid, NULL);
+			bnn__hnet_run(h[0], sc[0], 1, 2, mid, n, yb, NULL);
+			if (memcmp(ya, yb, n * b2))
+				fail_msg("%s case %zu: fused != from the planes",
+					 k->name, i);
+			bnn__hnet_run(h[1], sc[1], 0, 2, x, n, yb, NULL);
+			if (memcmp(ya, yb, n * b2))
+				fail_msg("%s case %zu: level space != bit planes",
+					 k->name, i);
+			free(mid);
+			free(ya);
+			free(yb);
+			for (int v = 0; v < 2; v++) {
+				bnn__hscratch_free(sc[v]);
+				bnn__hnet_free(h[v]);
+			}
+		}
+		free(x);
+		check_all_isas(m, n, 0);	/* and the reference evaluator */
+		bnn_model_free(m);
+	}
+}
+
 /* ---- public API -------------------------------------------------------------- */
 
 static void test_api(void **state)
@@ -1022,6 +1121,7 @@ int main(void)
 		cmocka_unit_test(test_large_sums),
 		cmocka_unit_test(test_card_equivalence),
 		cmocka_unit_test(test_boundary_io),
+		cmocka_unit_test(test_level_conv),
 		cmocka_unit_test(test_api),
 		cmocka_unit_test(test_argmax_nan),
 	};
