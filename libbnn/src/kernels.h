@@ -138,6 +138,10 @@ void bnn__conv1w_portable(const uint64_t *x, size_t pstride, size_t planes,
 		size_t step, size_t cnt, uint64_t mask,
 		const struct bnn__bpanel *pn, int32_t k1, const int32_t *thr,
 		const int32_t *thr_e, size_t lo, size_t hi, uint64_t *y);
+void bnn__conv1w_avx2(const uint64_t *x, size_t pstride, size_t planes,
+		size_t step, size_t cnt, uint64_t mask,
+		const struct bnn__bpanel *pn, int32_t k1, const int32_t *thr,
+		const int32_t *thr_e, size_t lo, size_t hi, uint64_t *y);
 void bnn__conv1w_avx512(const uint64_t *x, size_t pstride, size_t planes,
 		size_t step, size_t cnt, uint64_t mask,
 		const struct bnn__bpanel *pn, int32_t k1, const int32_t *thr,

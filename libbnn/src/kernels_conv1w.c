@@ -126,6 +126,106 @@ void bnn__conv1w_portable(const uint64_t *x, size_t pstride, size_t planes,
 
 #if defined(__x86_64__)
 /*
+ * AVX2 (no vector popcount): 4 rows per register, the nibble-LUT popcount
+ * folded by VPSADBW, planes in Horner form; k1 - 2 D >= thr is tested as
+ * !(2 D > k1 - thr) in 64-bit lanes.  Rows in multiples of 4 (else the
+ * plain loop); the bits of a position are collected in a register, stored
+ * as bytes when they fill whole bytes.
+ */
+__attribute__((target("avx2,popcnt")))
+static inline __m256i pop4(__m256i v, __m256i lut, __m256i low)
+{
+	__m256i lo = _mm256_and_si256(v, low);
+	__m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+
+	return _mm256_sad_epu8(_mm256_add_epi8(_mm256_shuffle_epi8(lut, lo),
+					       _mm256_shuffle_epi8(lut, hi)),
+			       _mm256_setzero_si256());
+}
+
+__attribute__((target("avx2,popcnt")))
+static inline __attribute__((always_inline))
+void conv1w_avx2(const uint64_t *x, size_t pstride, size_t planes,
+		 size_t step, size_t cnt, uint64_t mask,
+		 const struct bnn__bpanel *pn, uint32_t ng, int32_t k1,
+		 const int32_t *thr, const int32_t *thr_e, size_t lo,
+		 size_t hi, uint64_t *y)
+{
+	const uint32_t O = pn->rows;
+	const size_t R = 8 * (size_t)pn->ngroups;
+	const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3,
+					     2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3,
+					     1, 2, 2, 3, 2, 3, 3, 4);
+	const __m256i low = _mm256_set1_epi8(0x0f), vk1 = _mm256_set1_epi64x(k1);
+	struct bitw b = { y, 0, 0 };
+	uint8_t *yb = (uint8_t *)y;
+	__m256i wg[16], lim[16];
+	uint64_t xw[BNN__CONV1W_PLANES];
+
+	for (uint32_t g = 0; g < ng; g++) {
+		wg[g] = _mm256_loadu_si256((const __m256i *)(pn->rowmajor + 4 * g));
+		lim[g] = _mm256_sub_epi64(vk1, _mm256_cvtepi32_epi64(
+			_mm_loadu_si128((const __m128i *)(thr + 4 * g))));
+	}
+	for (size_t t = 0; t < cnt; t++) {
+		const int32_t *th = t < lo || t >= hi ?
+			thr_row(thr, thr_e, R, lo, hi, t) : NULL;
+		uint64_t bits = 0;
+
+		for (size_t p = 0; p < planes; p++)
+			xw[p] = ld57(x + p * pstride, t * step) & mask;
+		for (uint32_t g = 0; g < ng; g++) {
+			__m256i D = pop4(_mm256_xor_si256(_mm256_set1_epi64x(
+				(long long)xw[planes - 1]), wg[g]), lut, low);
+			__m256i L = th ? _mm256_sub_epi64(vk1, _mm256_cvtepi32_epi64(
+				_mm_loadu_si128((const __m128i *)(th + 4 * g)))) :
+				lim[g];
+			unsigned gt;
+
+			for (size_t p = planes - 1; p-- > 0;)
+				D = _mm256_add_epi64(_mm256_add_epi64(D, D),
+					pop4(_mm256_xor_si256(_mm256_set1_epi64x(
+						(long long)xw[p]), wg[g]), lut, low));
+			gt = (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(
+				_mm256_cmpgt_epi64(_mm256_add_epi64(D, D), L)));
+			bits |= (uint64_t)(~gt & 15) << (4 * g);
+		}
+		if (O % 8 == 0)
+			for (uint32_t j = 0; j < O / 8; j++)
+				yb[t * (O / 8) + j] = (uint8_t)(bits >> (8 * j));
+		else
+			bitw_put(&b, bits, O);
+	}
+	if (O % 8)
+		bitw_end(&b);
+}
+
+__attribute__((target("avx2,popcnt")))
+void bnn__conv1w_avx2(const uint64_t *x, size_t pstride, size_t planes,
+		      size_t step, size_t cnt, uint64_t mask,
+		      const struct bnn__bpanel *pn, int32_t k1,
+		      const int32_t *thr, const int32_t *thr_e, size_t lo,
+		      size_t hi, uint64_t *y)
+{
+	uint32_t O = pn->rows;
+
+	if (O % 4)
+		conv1w_scalar(x, pstride, planes, step, 0, cnt, mask, pn, k1,
+			      thr, thr_e, lo, hi, y);
+	else if (planes == 1 && O == 8)
+		conv1w_avx2(x, pstride, 1, step, cnt, mask, pn, 2, k1, thr,
+			    thr_e, lo, hi, y);
+	else if (planes == 1)
+		conv1w_avx2(x, pstride, 1, step, cnt, mask, pn, O / 4, k1, thr,
+			    thr_e, lo, hi, y);
+	else
+		conv1w_avx2(x, pstride, planes, step, cnt, mask, pn, O / 4, k1,
+			    thr, thr_e, lo, hi, y);
+}
+#endif
+
+#if defined(__x86_64__)
+/*
  * AVX-512: the popcounts of a position's window against 8 rows in the
  * lanes of one register (rows in groups of 8: one output byte per group
  * and position; O = 1, 2, 4: 8 / O positions per register, one byte per
