@@ -71,15 +71,15 @@ static inline const int32_t *thr_row(const int32_t *thr, const int32_t *thr_e,
 	return thr;
 }
 
-/* The plain loop, positions t0 <= t < t1 (every ISA's fallback). */
+/* The plain loop, positions t0 <= t < t1 (every ISA's fallback); O
+ * rows (inlined with a constant O where the callers know it). */
 static inline __attribute__((always_inline))
-void conv1w_scalar(const uint64_t *x, size_t pstride, size_t planes,
-		   size_t step, size_t t0, size_t t1, uint64_t mask,
-		   const struct bnn__bpanel *pn, int32_t k1,
-		   const int32_t *thr, const int32_t *thr_e, size_t lo,
-		   size_t hi, uint64_t *y)
+void conv1w_rows(const uint64_t *x, size_t pstride, size_t planes,
+		 size_t step, size_t t0, size_t t1, uint64_t mask,
+		 const struct bnn__bpanel *pn, uint32_t O, int32_t k1,
+		 const int32_t *thr, const int32_t *thr_e, size_t lo,
+		 size_t hi, uint64_t *y)
 {
-	const uint32_t O = pn->rows;
 	const uint64_t *w = pn->rowmajor;	/* nw == 1: word o = row o */
 	const size_t R = 8 * (size_t)pn->ngroups;
 	struct bitw b = { y + t0 * O / 64, 0, (unsigned)(t0 * O % 64) };
@@ -103,6 +103,17 @@ void conv1w_scalar(const uint64_t *x, size_t pstride, size_t planes,
 	bitw_end(&b);
 }
 
+static inline __attribute__((always_inline))
+void conv1w_scalar(const uint64_t *x, size_t pstride, size_t planes,
+		   size_t step, size_t t0, size_t t1, uint64_t mask,
+		   const struct bnn__bpanel *pn, int32_t k1,
+		   const int32_t *thr, const int32_t *thr_e, size_t lo,
+		   size_t hi, uint64_t *y)
+{
+	conv1w_rows(x, pstride, planes, step, t0, t1, mask, pn, pn->rows, k1,
+		    thr, thr_e, lo, hi, y);
+}
+
 POPCNT_CLONES
 static void conv1w_portable(const uint64_t *x, size_t pstride, size_t planes,
 			    size_t step, size_t cnt, uint64_t mask,
@@ -110,8 +121,20 @@ static void conv1w_portable(const uint64_t *x, size_t pstride, size_t planes,
 			    const int32_t *thr, const int32_t *thr_e,
 			    size_t lo, size_t hi, uint64_t *y)
 {
-	conv1w_scalar(x, pstride, planes, step, 0, cnt, mask, pn, k1, thr,
-		      thr_e, lo, hi, y);
+	/* constant rows and planes for the common shapes: unrolled rows,
+	 * no loop over one plane */
+	if (planes == 1 && pn->rows == 8)
+		conv1w_rows(x, pstride, 1, step, 0, cnt, mask, pn, 8, k1, thr,
+			    thr_e, lo, hi, y);
+	else if (planes == 1 && pn->rows == 16)
+		conv1w_rows(x, pstride, 1, step, 0, cnt, mask, pn, 16, k1, thr,
+			    thr_e, lo, hi, y);
+	else if (planes == 1)
+		conv1w_rows(x, pstride, 1, step, 0, cnt, mask, pn, pn->rows, k1,
+			    thr, thr_e, lo, hi, y);
+	else
+		conv1w_scalar(x, pstride, planes, step, 0, cnt, mask, pn, k1,
+			      thr, thr_e, lo, hi, y);
 }
 
 void bnn__conv1w_portable(const uint64_t *x, size_t pstride, size_t planes,

@@ -136,11 +136,35 @@ CLONES
 void bnn__lvl_conv(const int32_t *ve, size_t vs, size_t C, size_t K,
 		   size_t O, const int32_t *sg, size_t T, int32_t *S)
 {
-	size_t n16 = (T * O + 15) / 16;
+	size_t n16 = (T * O + 15) / 16, b = 0;
 
 	/* S is rounded up to 16 entries (the caller's buffer holds them);
-	 * entries past T * O are never read */
-	for (size_t b = 0; b < n16; b++) {
+	 * entries past T * O are never read.  Four blocks at a time: four
+	 * independent sums hide the multiply-add latency. */
+	for (; b + 4 <= n16; b += 4) {
+		v16 a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
+
+		for (size_t k = 0; k < K; k++)
+			for (size_t c = 0; c < C; c++) {
+				const int32_t *v = ve + c * vs + k * O + 16 * b;
+				v16 g, v0, v1, v2, v3;
+
+				memcpy(&g, sg + (k * C + c) * 16, 64);
+				memcpy(&v0, v, 64);
+				memcpy(&v1, v + 16, 64);
+				memcpy(&v2, v + 32, 64);
+				memcpy(&v3, v + 48, 64);
+				a0 += g * v0;
+				a1 += g * v1;
+				a2 += g * v2;
+				a3 += g * v3;
+			}
+		memcpy(S + 16 * b, &a0, 64);
+		memcpy(S + 16 * b + 16, &a1, 64);
+		memcpy(S + 16 * b + 32, &a2, 64);
+		memcpy(S + 16 * b + 48, &a3, 64);
+	}
+	for (; b < n16; b++) {
 		v16 acc = { 0 };
 
 		for (size_t k = 0; k < K; k++)
