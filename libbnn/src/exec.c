@@ -19,6 +19,15 @@
  * channels.  Binary DENSE runs one
  * GEMM over the chunk's items.
  *
+ * Two special paths for the small convolutions of 1-D CNNs, where the
+ * steps above cost more than the XOR-popcounts: a BCONV1D on a k-bit
+ * input with stride 1 and 1-16 outputs runs in level space
+ * (kernels_lvl.c; fused with the QUANT before it when the run has both,
+ * run_quant_lvl), and one of fan-in <= 57 bits and <= 64 outputs runs
+ * the fused one-word kernel (kernels_conv1w.c, run_bconv1w).  Both give
+ * the general path's sums exactly.  Bit MAXPOOL1D 2/2 of C | 32 channels
+ * goes word by word.
+ *
  * JOIN copies its input elements (bits: the plane's words, float: the
  * floats) and appends the thermometer code of the user item's feature
  * values, which come from the `user` items the caller passes along.
