@@ -19,6 +19,15 @@
  * channels.  Binary DENSE runs one
  * GEMM over the chunk's items.
  *
+ * Two special paths for the small convolutions of 1-D CNNs, where the
+ * steps above cost more than the XOR-popcounts: a BCONV1D on a k-bit
+ * input with stride 1 and 1-16 outputs runs in level space
+ * (kernels_lvl.c; fused with the QUANT before it when the run has both,
+ * run_quant_lvl), and one of fan-in <= 57 bits and <= 64 outputs runs
+ * the fused one-word kernel (kernels_conv1w.c, run_bconv1w).  Both give
+ * the general path's sums exactly.  Bit MAXPOOL1D 2/2 of C | 32 channels
+ * goes word by word.
+ *
  * JOIN copies its input elements (bits: the plane's words, float: the
  * floats) and appends the thermometer code of the user item's feature
  * values, which come from the `user` items the caller passes along.
@@ -54,9 +63,20 @@ struct hlayer {
 	size_t sub;		/* BDENSE: items per GEMM */
 	size_t e_lo, e_hi;	/* BCONV1D: padded positions (edge_table) */
 	int32_t *eadd;		/* BCONV1D: their sum fixes */
+	int conv1w;		/* BCONV1D: fused one-word path (run_bconv1w) */
+	int32_t *thr8, *thr_e;	/* its thresholds (conv1w_tables) */
+	size_t wp;		/* words per padded plane copy */
+	int lvl;		/* BCONV1D: in level space (run_bconv_lvl) */
+	int32_t *sg, *thr_T;	/* its +-1 weights, thresholds per output */
+	size_t vs;		/* its expanded input row */
 };
 
 static int edge_table(const struct bnn__layer *l, struct hlayer *hl);
+static int conv1w_ok(const struct bnn__hnet *h, const struct bnn__layer *l,
+		     const struct hlayer *hl);
+static int conv1w_tables(const struct bnn__layer *l, struct hlayer *hl);
+static int lvl_ok(const struct bnn__layer *l);
+static int lvl_tables(const struct bnn__layer *l, struct hlayer *hl);
 
 struct bnn__hnet {
 	struct bnn_model *m;
@@ -66,7 +86,7 @@ struct bnn__hnet {
 	struct bfmt *bf;	/* nl + 1 */
 	size_t chunk;
 	size_t max_istride, win_words, d_elems, fwin, corr, pool_words;
-	size_t inv_words, bits_words;
+	size_t inv_words, bits_words, padx_words, ve_elems, lvs_elems;
 	size_t item_floats;	/* user item: e signal floats + features */
 };
 
@@ -77,6 +97,8 @@ struct bnn__hscratch {
 	int32_t *acc;
 	uint64_t *bitsw;
 	float *fwin;
+	uint64_t *padx;		/* run_bconv1w's padded planes */
+	int32_t *ve, *lvs;	/* run_bconv_lvl's levels and sums */
 };
 
 static size_t align8(size_t v)
@@ -123,6 +145,10 @@ void bnn__hnet_free(struct bnn__hnet *h)
 			bnn__bpanel_free(&h->hl[i].pn);
 			free(h->hl[i].thr_t);
 			free(h->hl[i].eadd);
+			free(h->hl[i].thr8);
+			free(h->hl[i].thr_e);
+			free(h->hl[i].sg);
+			free(h->hl[i].thr_T);
 		}
 	free(h->hl);
 	free(h->bf);
@@ -180,6 +206,9 @@ int bnn__hnet_new(const struct bnn_model *m, const struct bnn__kernels *k,
 	h->pool_words = 1;
 	h->fwin = 1;
 	h->bits_words = 1;
+	h->padx_words = 1;
+	h->ve_elems = 1;
+	h->lvs_elems = 1;
 	for (uint32_t i = 0; i < h->nl; i++) {
 		const struct bnn__layer *l = &h->m->layers[i];
 		struct hlayer *hl = &h->hl[i];
@@ -214,6 +243,22 @@ int bnn__hnet_new(const struct bnn_model *m, const struct bnn__kernels *k,
 				h->inv_words = max_sz(h->inv_words, nw);
 				if (edge_table(l, hl))
 					goto nomem;
+				hl->lvl = lvl_ok(l);
+				if (hl->lvl) {
+					if (lvl_tables(l, hl))
+						goto nomem;
+					h->ve_elems = max_sz(h->ve_elems,
+							     l->in_c * hl->vs);
+					h->lvs_elems = max_sz(h->lvs_elems,
+						(l->out_l * l->out_c + 15) & ~(size_t)15);
+				}
+				hl->conv1w = !hl->lvl && conv1w_ok(h, l, hl);
+				if (hl->conv1w) {
+					if (conv1w_tables(l, hl))
+						goto nomem;
+					h->padx_words = max_sz(h->padx_words,
+							       planes * hl->wp);
+				}
 			} else {
 				hl->sub = D_BUDGET / (planes * l->out_c);
 				if (hl->sub < 1)
@@ -279,6 +324,9 @@ void bnn__hscratch_free(struct bnn__hscratch *s)
 	free(s->acc);
 	free(s->bitsw);
 	free(s->fwin);
+	free(s->padx);
+	free(s->ve);
+	free(s->lvs);
 	free(s);
 }
 
@@ -300,8 +348,12 @@ int bnn__hscratch_new(const struct bnn__hnet *h, struct bnn__hscratch **out)
 	s->acc = malloc(max_sz(h->corr, h->d_elems) * 4);
 	s->bitsw = malloc(max_sz(h->corr / 64 + 1, h->bits_words) * 8);
 	s->fwin = calloc(h->fwin, 4);
+	s->padx = malloc(h->padx_words * 8);
+	s->ve = malloc(h->ve_elems * 4);
+	s->lvs = malloc(h->lvs_elems * 4);
 	if (!s->buf[0] || !s->buf[1] || !s->win || !s->inv || !s->pool ||
-	    !s->d || !s->corr || !s->acc || !s->bitsw || !s->fwin) {
+	    !s->d || !s->corr || !s->acc || !s->bitsw || !s->fwin ||
+	    !s->padx || !s->ve || !s->lvs) {
 		bnn__hscratch_free(s);
 		return BNN_E_NOMEM;
 	}
@@ -415,21 +467,6 @@ static void run_conv(const struct bnn__hnet *h, struct bnn__hscratch *s,
 	}
 }
 
-/* Quantised level of x: round-half-up of (x - offset) / scale, clamped
- * to [0, 2^qbits - 1] (NaN: 0).  Branch-free so that a loop over a block
- * can be vectorised; same values as the obvious branchy form
- * (c - trunc(c) is exact for 0 <= c < 256). */
-static inline uint32_t quant(float qoffset, float qscale, float qmax, float x)
-{
-	float d = (x - qoffset) / qscale;
-	float c = d > 0 ? d : 0.0f;	/* also NaN -> 0 */
-	int32_t r;
-
-	c = c < qmax ? c : qmax;
-	r = (int32_t)c;
-	return (uint32_t)r + (c - (float)r >= 0.5f);
-}
-
 /* Bit b of each of the 8 bytes of u, byte j -> bit j. */
 static inline uint64_t byte_bits(uint64_t u, uint32_t b)
 {
@@ -488,7 +525,7 @@ static void run_float_item(const struct bnn__layer *l, const float *x,
 				xs = tail;
 			}
 			for (size_t j = 0; j < 64; j++)
-				q8[j] = (uint8_t)quant(qo, qs, qmax, xs[j]);
+				q8[j] = (uint8_t)bnn__quant(qo, qs, qmax, xs[j]);
 			for (uint32_t b = 0; b < l->qbits; b++) {
 				uint64_t v = 0;
 
@@ -677,6 +714,120 @@ out:
 	return rc;
 }
 
+/* Can a BCONV1D take run_bconv1w?  $BNN_CPU_NO_CONV1W (any value) says
+ * no, so that tests can compare it with the general path. */
+static int conv1w_ok(const struct bnn__hnet *h, const struct bnn__layer *l,
+		     const struct hlayer *hl)
+{
+	return BITS57 && h->k->conv1w && hl->pn.nw == 1 && l->n <= 57 && l->out_c <= 64 &&
+	       !l->scores && l->out_vk == BNN_VALUES_BITS &&
+	       l->in_bits <= BNN__CONV1W_PLANES && fast_sums(l) &&
+	       !getenv("BNN_CPU_NO_CONV1W");
+}
+
+/*
+ * A BCONV1D of one-word windows (hl->conv1w), by the fused kernel
+ * (bnn__kernels.conv1w).  The planes are first copied with the left padding in front
+ * (zero bits; the copy's tail is zero too), so every window is one
+ * in-bounds load; the edges' sum fixes are folded into their thresholds
+ * (S + add >= thr <=> S >= thr - add, hl->thr_e).
+ */
+static void run_bconv1w(const struct bnn__hnet *h, struct bnn__hscratch *s,
+			const struct bnn__layer *l, const struct hlayer *hl,
+			const struct bfmt *fin, const uint64_t *x, uint64_t *y)
+{
+	size_t planes = l->in_bits, C = l->in_c, T = l->out_l;
+	size_t W = fin->W, Wp = hl->wp, step = l->stride * C;
+	int64_t off = (int64_t)(l->pad * C);
+	int32_t k1 = (int32_t)((((int64_t)1 << planes) - 1) * (int64_t)l->n);
+	uint64_t mask = low_mask(l->n), *xp = s->padx;
+
+	for (size_t p = 0; p < planes; p++)
+		for (size_t w = 0; w < Wp; w++) {
+			int64_t pos = (int64_t)(64 * w) - off;
+
+			xp[p * Wp + w] = pos >= (int64_t)(64 * W) ? 0 :
+					 ld_bits(x + p * W, W, pos);
+		}
+	h->k->conv1w(xp, Wp, planes, step, T, mask, &hl->pn, k1, hl->thr8,
+		     hl->thr_e, hl->e_lo, hl->e_hi, y);
+}
+
+/* The thresholds of run_bconv1w, rows of 8 * ngroups entries: hl->thr8
+ * (interior), hl->thr_e (edge rows, eadd's order).  Returns 0 or -1. */
+static int conv1w_tables(const struct bnn__layer *l, struct hlayer *hl)
+{
+	size_t O = l->out_c, R = 8 * (size_t)hl->pn.ngroups;
+	size_t ne = hl->e_lo + l->out_l - hl->e_hi;
+
+	hl->thr8 = calloc(R, 4);
+	hl->thr_e = calloc(ne * R + 1, 4);
+	if (!hl->thr8 || !hl->thr_e)
+		return -1;
+	memcpy(hl->thr8, l->thr, O * 4);
+	for (size_t r = 0; r < ne; r++)
+		for (size_t o = 0; o < O; o++) {
+			/* clamped: |S| <= n (2^P - 1) is far inside int32,
+			 * so S >= the clamped value iff S >= the exact one */
+			int64_t v = (int64_t)l->thr[o] - hl->eadd[r * O + o];
+
+			hl->thr_e[r * R + o] = (int32_t)(v < INT32_MIN ? INT32_MIN :
+					       v > INT32_MAX ? INT32_MAX : v);
+		}
+	/* + 10: the 8-word loads of the AVX-512 kernel (win8), zeroes */
+	hl->wp = ((l->out_l - 1) * l->stride * l->in_c) / 64 + 10;
+	return 0;
+}
+
+/* Can a BCONV1D run in level space (kernels_lvl.c)?  A k-bit input
+ * (k >= 2), stride 1, 1, 2, 4, 8 or 16 outputs, thresholds, int32 sums, a
+ * small expanded input.  $BNN_CPU_NO_LVL (any value) says no. */
+static int lvl_ok(const struct bnn__layer *l)
+{
+	size_t O = l->out_c, vs = (l->in_l + 2 * (size_t)l->pad) * O + 16;
+
+	return l->in_bits >= 2 && l->stride == 1 && 16 % O == 0 &&
+	       !l->scores && l->out_vk == BNN_VALUES_BITS && fast_sums(l) &&
+	       l->in_c * vs <= ((size_t)1 << 16) && !getenv("BNN_CPU_NO_LVL");
+}
+
+/* run_bconv_lvl's tables: sg[j * 16 + i] = +1 if bit j of row i % O is
+ * set, else -1; thr_T = the thresholds once per output position.
+ * Returns 0 or -1. */
+static int lvl_tables(const struct bnn__layer *l, struct hlayer *hl)
+{
+	size_t O = l->out_c, n = l->n, T = l->out_l;
+
+	hl->vs = (l->in_l + 2 * (size_t)l->pad) * O + 16;
+	hl->sg = malloc(n * 16 * 4);
+	hl->thr_T = malloc(T * O * 4 + 4);
+	if (!hl->sg || !hl->thr_T)
+		return -1;
+	for (size_t j = 0; j < n; j++)
+		for (size_t i = 0; i < 16; i++)
+			hl->sg[j * 16 + i] = hl->pn.rowmajor[(i % O) * hl->pn.nw +
+							     j / 64] >> (j % 64) & 1 ?
+					     1 : -1;
+	for (size_t t = 0; t < T; t++)
+		memcpy(hl->thr_T + t * O, l->thr, O * 4);
+	return 0;
+}
+
+/* A BCONV1D in level space (hl->lvl; kernels_lvl.c says why): the sums
+ * of all positions, edges included, then the threshold bits. */
+static void run_bconv_lvl(const struct bnn__hnet *h, struct bnn__hscratch *s,
+			  const struct bnn__layer *l, const struct hlayer *hl,
+			  const struct bfmt *fin, const uint64_t *x, uint64_t *y)
+{
+	size_t O = l->out_c, T = l->out_l;
+
+	bnn__lvl_expand(x, fin->W, l->in_bits, l->in_l, l->in_c, O, l->pad,
+			hl->vs, s->ve);
+	bnn__lvl_conv(s->ve, hl->vs, l->in_c, l->kernel, O, hl->sg, T,
+		      s->lvs);
+	h->k->pack_ge(s->lvs, hl->thr_T, T * O, y);
+}
+
 static void run_bconv(const struct bnn__hnet *h, struct bnn__hscratch *s,
 		      const struct bnn__layer *l, const struct hlayer *hl,
 		      const struct bfmt *fin, const uint64_t *x, void *y)
@@ -688,6 +839,14 @@ static void run_bconv(const struct bnn__hnet *h, struct bnn__hscratch *s,
 	int64_t m = ((int64_t)1 << planes) - 1;
 	int fast = fast_sums(l);
 
+	if (hl->lvl) {
+		run_bconv_lvl(h, s, l, hl, fin, x, y);
+		return;
+	}
+	if (hl->conv1w) {
+		run_bconv1w(h, s, l, hl, fin, x, y);
+		return;
+	}
 	for (size_t t0 = 0; t0 < T; t0 += hl->tb) {
 		size_t tn = T - t0 < hl->tb ? T - t0 : hl->tb;
 
@@ -834,11 +993,42 @@ static void run_bpool(struct bnn__hscratch *s, const struct bnn__layer *l,
 {
 	size_t C = l->in_c, cw = (C + 63) / 64, t = 0;
 
+	if (BITS57 && l->kernel == 2 && l->stride == 2 && 32 % C == 0) {
+		/* pairs of positions, word by word: every input word holds
+		 * 64 / (2 C) whole pairs; OR each pair's halves, then pack the
+		 * kept C-bit runs (doubling runs: 1 -> 2 -> ... -> 32 bits)
+		 * into the word's 32 output bits */
+		size_t nb = l->out_l * C, nw = (nb + 31) / 32, ns = 0;
+		uint32_t *y32 = (uint32_t *)y;
+		uint64_t m0 = 0, ms[5];
+
+		for (size_t b = 0; b < 64; b += 2 * C)
+			m0 |= low_mask(C) << b;
+		for (size_t r = C; r < 32; r *= 2, ns++) {
+			ms[ns] = 0;
+			for (size_t b = 0; b < 64; b += 4 * r)
+				ms[ns] |= low_mask(2 * r) << b;
+		}
+		for (size_t i = 0; i < nw; i++) {
+			uint64_t z = (x[i] | x[i] >> C) & m0;
+
+			for (size_t j = 0, r = C; j < ns; j++, r *= 2)
+				z = (z | z >> r) & ms[j];
+			if (32 * i + 32 > nb)
+				z &= low_mask(nb - 32 * i);
+			y32[i] = (uint32_t)z;
+		}
+		return;
+	}
 	if (BITS57 && C <= 57) {
 		/* one load per tap; the last taps of a plane end inside it
 		 * (MAXPOOL1D has no padding), so only their 8-byte load may
-		 * need the slow fetch */
-		uint64_t msk = low_mask(C);
+		 * need the slow fetch.  The outputs are collected in a
+		 * register and each word of y is stored once: OR-ing every
+		 * position into y in memory made a chain of store-to-load
+		 * forwards. */
+		uint64_t msk = low_mask(C), acc = 0, *yw = y;
+		unsigned fill = 0;
 
 		for (; t < l->out_l; t++) {
 			size_t pos = t * l->stride * C, last = pos + (l->kernel - 1) * C;
@@ -849,11 +1039,17 @@ static void run_bpool(struct bnn__hscratch *s, const struct bnn__layer *l,
 			for (size_t k = 0; k < l->kernel; k++)
 				v |= ld57(x, pos + k * C);
 			v &= msk;
-			pos = t * C;
-			y[pos / 64] |= v << (pos % 64);
-			if (pos % 64 + C > 64)
-				y[pos / 64 + 1] |= v >> (64 - pos % 64);
+			acc |= v << fill;
+			if (fill + C >= 64) {
+				*yw++ = acc;
+				acc = fill ? v >> (64 - fill) : 0;
+				fill = fill + (unsigned)C - 64;
+			} else {
+				fill += (unsigned)C;
+			}
 		}
+		if (fill)
+			*yw |= acc;
 	}
 	for (; t < l->out_l; t++) {
 		memset(s->pool, 0, cw * 8);
@@ -1056,6 +1252,33 @@ static void run_layer(const struct bnn__hnet *h, struct bnn__hscratch *s,
 	}
 }
 
+/*
+ * QUANT then a BCONV1D in level space (layers i, i + 1): the levels go
+ * from the floats straight into the convolution's expanded input, the
+ * QUANT's bit planes are never formed.  Same levels (bnn__quant), same
+ * sums, same bits.
+ */
+static void run_quant_lvl(const struct bnn__hnet *h, struct bnn__hscratch *s,
+			  uint32_t i, const uint8_t *in, uint8_t *out,
+			  size_t cnt)
+{
+	const struct bnn__layer *q = &h->m->layers[i], *l = q + 1;
+	const struct hlayer *hl = &h->hl[i + 1];
+	const struct bfmt *fi = &h->bf[i], *fo = &h->bf[i + 2];
+	size_t O = l->out_c, T = l->out_l;
+
+	memset(out, 0, cnt * fo->istride);
+	for (size_t it = 0; it < cnt; it++) {
+		bnn__lvl_expand_quant((const float *)(in + it * fi->istride),
+				      q->qoffset, q->qscale, q->qbits, l->in_l,
+				      l->in_c, O, l->pad, hl->vs, s->ve);
+		bnn__lvl_conv(s->ve, hl->vs, l->in_c, l->kernel, O, hl->sg, T,
+			      s->lvs);
+		h->k->pack_ge(s->lvs, hl->thr_T, T * O,
+			      (uint64_t *)(out + it * fo->istride));
+	}
+}
+
 void bnn__hnet_run(const struct bnn__hnet *h, struct bnn__hscratch *s,
 		   uint32_t first, uint32_t last, const void *in, size_t n,
 		   void *out, const float *user)
@@ -1070,8 +1293,16 @@ void bnn__hnet_run(const struct bnn__hnet *h, struct bnn__hscratch *s,
 		load_items(h, first, src + i0 * h->bf[first].iobytes, cnt,
 			   s->buf[0]);
 		for (uint32_t i = first; i < last; i++) {
-			run_layer(h, s, i, s->buf[cur], s->buf[cur ^ 1], cnt,
-				  user ? user + i0 * h->item_floats : NULL);
+			if (i + 1 < last && h->m->layers[i].kind == BNN_LAYER_QUANT &&
+			    h->hl[i + 1].lvl) {
+				run_quant_lvl(h, s, i, s->buf[cur],
+					      s->buf[cur ^ 1], cnt);
+				i++;
+			} else {
+				run_layer(h, s, i, s->buf[cur], s->buf[cur ^ 1],
+					  cnt, user ? user + i0 * h->item_floats :
+					  NULL);
+			}
 			cur ^= 1;
 		}
 		store_items(h, last, s->buf[cur], cnt,

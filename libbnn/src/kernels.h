@@ -75,12 +75,37 @@ typedef void (*bnn__pack_ge_fn)(const int32_t *S, const int32_t *thr,
 typedef void (*bnn__win57_fn)(const uint64_t *plane, size_t pos, size_t step,
 			      size_t cnt, uint64_t mask, uint64_t *row);
 
+/*
+ * Fused binary CONV1D of one-word windows (kernels_conv1w.c; little-endian
+ * hosts only): pn->nw == 1, pn->rows <= 64, planes <= BNN__CONV1W_PLANES.
+ * For t < cnt and o < pn->rows, with b = t * step and
+ *   D = sum over p < planes of popcount(win_p XOR row o) << p,
+ * win_p = the 8 bytes of plane p (x + p * pstride words) from byte b / 8,
+ * as a word, >> (b % 8) & mask (bnn__win57_fn's window), bit t * rows + o
+ * of y is set iff
+ *   k1 - 2 D >= th[o],
+ * th = thr_e + t * R for t < lo, thr_e + (lo + t - hi) * R for t >= hi,
+ * else thr; R = 8 * pn->ngroups entries per row, all readable.  The
+ * bits up to cnt * rows are written (those already set may stay), no
+ * others; the caller zeroes y.  Each plane must be readable for
+ * ((cnt - 1) * step) / 64 + 8 words (AVX-512 loads 8 words at a time), and
+ * k1 - 2 D must fit int32.
+ */
+#define BNN__CONV1W_PLANES 8
+typedef void (*bnn__conv1w_fn)(const uint64_t *x, size_t pstride,
+			       size_t planes, size_t step, size_t cnt,
+			       uint64_t mask, const struct bnn__bpanel *pn,
+			       int32_t k1, const int32_t *thr,
+			       const int32_t *thr_e, size_t lo, size_t hi,
+			       uint64_t *y);
+
 struct bnn__kernels {
 	int isa;		/* bnn_cpu_isa, never AUTO */
 	const char *name;
 	bnn__xor_gemm_fn xor_gemm;
 	bnn__pack_ge_fn pack_ge;
 	bnn__win57_fn win57;
+	bnn__conv1w_fn conv1w;
 };
 
 /* Kernels for `isa` (AUTO: best available).  BNN_E_UNSUPPORTED when the
@@ -109,6 +134,19 @@ void bnn__win57_avx2(const uint64_t *plane, size_t pos, size_t step,
 void bnn__win57_avx512(const uint64_t *plane, size_t pos, size_t step,
 		       size_t cnt, uint64_t mask, uint64_t *row);
 
+void bnn__conv1w_portable(const uint64_t *x, size_t pstride, size_t planes,
+		size_t step, size_t cnt, uint64_t mask,
+		const struct bnn__bpanel *pn, int32_t k1, const int32_t *thr,
+		const int32_t *thr_e, size_t lo, size_t hi, uint64_t *y);
+void bnn__conv1w_avx2(const uint64_t *x, size_t pstride, size_t planes,
+		size_t step, size_t cnt, uint64_t mask,
+		const struct bnn__bpanel *pn, int32_t k1, const int32_t *thr,
+		const int32_t *thr_e, size_t lo, size_t hi, uint64_t *y);
+void bnn__conv1w_avx512(const uint64_t *x, size_t pstride, size_t planes,
+		size_t step, size_t cnt, uint64_t mask,
+		const struct bnn__bpanel *pn, int32_t k1, const int32_t *thr,
+		const int32_t *thr_e, size_t lo, size_t hi, uint64_t *y);
+
 void bnn__pack_ge_portable(const int32_t *S, const int32_t *thr, size_t n,
 			   uint64_t *w);
 void bnn__pack_ge_avx2(const int32_t *S, const int32_t *thr, size_t n,
@@ -127,6 +165,48 @@ void bnn__sums32(const uint32_t *d, size_t pstride, size_t planes,
 
 /* popcount(a AND b) over n words. */
 uint32_t bnn__and_popcount(const uint64_t *a, const uint64_t *b, size_t n);
+
+/* Quantised level of x: round-half-up of (x - offset) / scale, clamped
+ * to [0, 2^qbits - 1] (NaN: 0).  Branch-free so that a loop over a block
+ * can be vectorised; same values as the obvious branchy form
+ * (c - trunc(c) is exact for 0 <= c < 256).  Shared by exec.c and
+ * kernels_lvl.c, which must give the same levels. */
+static inline uint32_t bnn__quant(float qoffset, float qscale, float qmax, float x)
+{
+	float d = (x - qoffset) / qscale;
+	float c = d > 0 ? d : 0.0f;	/* also NaN -> 0 */
+	int32_t r;
+
+	c = c < qmax ? c : qmax;
+	r = (int32_t)c;
+	return (uint32_t)r + (c - (float)r >= 0.5f);
+}
+
+/*
+ * bnn__lvl_expand from the floats of a QUANT layer's input (x: L * C
+ * floats, position-major) instead of its bit planes: the same v of the
+ * same levels (bnn__quant), without forming the planes.
+ */
+void bnn__lvl_expand_quant(const float *x, float qoffset, float qscale,
+			   uint32_t qbits, size_t L, size_t C, size_t O,
+			   size_t pad, size_t vs, int32_t *ve);
+
+/*
+ * A BCONV1D of stride 1 on a k-bit input in level space (kernels_lvl.c):
+ * bnn__lvl_expand writes v = 2 q - (2^planes - 1) of element t * C + c
+ * (q = its level in the planes x + p * W) O times at ve[c * vs +
+ * (t + pad) * O + o], zero at the positions before and past the L input
+ * positions up to vs; vs >= (pad + L) * O.  bnn__lvl_conv then forms
+ *   S[t * O + o] = sum over k < K, c < C of
+ *                  sg[(k * C + c) * 16 + (t * O + o) % 16] *
+ *                  ve[c * vs + (t + k) * O + o]
+ * for t < T (O divides 16; S holds T * O rounded up to 16 entries, and
+ * each row of ve is readable that far past (t + k) * O).
+ */
+void bnn__lvl_expand(const uint64_t *x, size_t W, size_t planes, size_t L,
+		     size_t C, size_t O, size_t pad, size_t vs, int32_t *ve);
+void bnn__lvl_conv(const int32_t *ve, size_t vs, size_t C, size_t K,
+		   size_t O, const int32_t *sg, size_t T, int32_t *S);
 
 /* ---- float (kernels_float.c); results do not depend on the ISA ---- */
 

@@ -143,16 +143,16 @@ void bnn__win57_portable(const uint64_t *plane, size_t pos, size_t step,
 
 static const struct bnn__kernels k_portable = {
 	BNN_ISA_PORTABLE, "portable", bnn__xor_gemm_portable,
-	bnn__pack_ge_portable, bnn__win57_portable
+	bnn__pack_ge_portable, bnn__win57_portable, bnn__conv1w_portable
 };
 #if defined(__x86_64__)
 static const struct bnn__kernels k_avx2 = {
 	BNN_ISA_AVX2, "avx2", bnn__xor_gemm_avx2, bnn__pack_ge_avx2,
-	bnn__win57_avx2
+	bnn__win57_avx2, bnn__conv1w_avx2
 };
 static const struct bnn__kernels k_avx512 = {
 	BNN_ISA_AVX512, "avx512", bnn__xor_gemm_avx512, bnn__pack_ge_avx512,
-	bnn__win57_avx512
+	bnn__win57_avx512, bnn__conv1w_avx512
 };
 #endif
 

@@ -148,6 +148,111 @@ static void test_win57(void **state)
 	assert_true(tested >= 1);
 }
 
+/*
+ * The fused one-word BCONV1D kernel of every ISA against a bit-by-bit
+ * reference: 1-64 rows (the AVX-512 byte layouts for 1, 2, 4 and
+ * multiples of 8 rows, the plain loop for the others), 1-8 planes, odd
+ * counts, steps up to 120 bits (past the AVX-512 permute window), edge
+ * threshold rows on both sides or none, bits of y past the outputs left
+ * zero.
+ */
+static void test_conv1w(void **state)
+{
+	static const uint32_t rows_set[] = { 1, 2, 3, 4, 5, 8, 12, 16, 24, 40, 64 };
+	enum { PW = 40 };	/* words per plane */
+	uint64_t *x = calloc(8 * PW, 8), y[80];
+	int tested = 0;
+
+	(void)state;
+	if (!(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__))
+		skip();
+	tm_state = 21;
+	for (size_t i = 0; i < 8 * PW; i++)
+		x[i] = tm_rand() | (uint64_t)tm_rand() << 32;
+	for (int isa = BNN_ISA_PORTABLE; isa <= BNN_ISA_AVX512; isa++) {
+		const struct bnn__kernels *k;
+
+		if (bnn__kernels_get(isa, &k) || !k->conv1w)
+			continue;
+		tested++;
+		for (int iter = 0; iter < 400; iter++) {
+			uint32_t O = rows_set[iter % (sizeof(rows_set) / sizeof(*rows_set))];
+			uint32_t n = (uint32_t)tm_rnd(1, 57), rb = (n + 7) / 8;
+			size_t planes = iter % 4 ? 1 : (size_t)tm_rnd(2, 8);
+			size_t step = iter % 5 == 4 ? (size_t)tm_rnd(60, 120) :
+				      (size_t)tm_rnd(1, 24);
+			size_t cnt = (size_t)tm_rnd(1, 41), lo, hi, R;
+			int32_t k1 = (int32_t)((((int64_t)1 << planes) - 1) * n);
+			uint8_t *bits = calloc((size_t)O * rb, 1);
+			int32_t *thr, *thr_e;
+			struct bnn__bpanel pn;
+
+			/* the planes as long as kernels.h asks */
+			while (cnt > 1 && ((cnt - 1) * step) / 64 + 8 > PW)
+				cnt--;
+			if (iter % 3 == 0) {
+				lo = 0;
+				hi = cnt;
+			} else {
+				lo = (size_t)tm_rnd(0, (int)cnt);
+				hi = (size_t)tm_rnd((int)lo, (int)cnt);
+			}
+			for (size_t j = 0; j < (size_t)O * n; j++)
+				if (tm_rand() & 1)
+					bits[(j / n) * rb + (j % n) / 8] |=
+						(uint8_t)(1u << (j % n % 8));
+			assert_int_equal(bnn__bpanel_pack(&pn, bits, O, n, rb), 0);
+			R = 8 * (size_t)pn.ngroups;
+			thr = calloc(R, 4);
+			thr_e = calloc((lo + cnt - hi) * R + 1, 4);
+			/* thresholds around the sums, both parities */
+			for (uint32_t o = 0; o < O; o++)
+				thr[o] = tm_rnd(-k1 - 1, k1 + 1);
+			for (size_t r = 0; r < lo + cnt - hi; r++)
+				for (uint32_t o = 0; o < O; o++)
+					thr_e[r * R + o] = tm_rnd(-k1 - 1, k1 + 1);
+			memset(y, 0, sizeof(y));
+			k->conv1w(x, PW, planes, step, cnt,
+				  n == 64 ? ~0ull : (1ull << n) - 1, &pn, k1, thr,
+				  thr_e, lo, hi, y);
+			for (size_t t = 0; t < cnt; t++) {
+				const int32_t *th = t < lo ? thr_e + t * R :
+						    t >= hi ? thr_e + (lo + t - hi) * R : thr;
+
+				for (uint32_t o = 0; o < O; o++) {
+					int64_t D = 0;
+					size_t e = t * O + o;
+					int want, got = (int)(y[e / 64] >> (e % 64) & 1);
+
+					for (size_t p = 0; p < planes; p++)
+						for (uint32_t j = 0; j < n; j++) {
+							size_t b = t * step + j;
+							int xb = (int)(x[p * PW + b / 64] >> (b % 64) & 1);
+							int wb = bits[o * rb + j / 8] >> (j % 8) & 1;
+
+							D += (int64_t)(xb != wb) << p;
+						}
+					want = k1 - 2 * D >= th[o];
+					if (got != want)
+						fail_msg("%s: rows %u n %u planes %zu step %zu cnt %zu lo %zu hi %zu: t %zu o %u: got %d want %d",
+							 k->name, O, n, planes, step, cnt, lo, hi, t, o, got, want);
+				}
+			}
+			for (size_t e = cnt * O; e < 64 * 80; e++)
+				if (y[e / 64] >> (e % 64) & 1)
+					fail_msg("%s: rows %u cnt %zu: bit %zu past the outputs set",
+						 k->name, O, cnt, e);
+			bnn__bpanel_free(&pn);
+			free(bits);
+			free(thr);
+			free(thr_e);
+		}
+	}
+	free(x);
+	assert_true(tested >= 1);
+	print_message("# conv1w: %d ISA(s) checked\n", tested);
+}
+
 static void test_isa_selection(void **state)
 {
 	(void)state;
@@ -334,7 +439,8 @@ static void test_ecg_shapes(void **state)
 	}
 }
 
-/* Padding wider than the input, strides, kernel = length, 1 position. */
+/* Padding wider than the input, strides, kernel = length, 1 position;
+ * with 67 outputs (the general path) and 1-16 (the fused one). */
 static void test_conv_edges(void **state)
 {
 	(void)state;
@@ -343,6 +449,7 @@ static void test_conv_edges(void **state)
 		{ 1, 5, 5, 3, 4 }, { 65, 3, 3, 1, 2 }, { 7, 30, 7, 4, 6 },
 		{ 130, 2, 2, 1, 1 }, { 1, 200, 9, 1, 4 },
 	};
+	static const uint32_t outs[] = { 1, 4, 8, 16, 2, 8, 24, 4 };
 
 	tm_state = 4;
 	for (size_t i = 0; i < sizeof(cs) / sizeof(*cs); i++)
@@ -359,6 +466,21 @@ static void test_conv_edges(void **state)
 			assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 3, 0, 0, 0, 1), 0);
 			check_all_isas(m, 5, 0);
 			bnn_model_free(m);
+			/* the fused one-word path (exec.c run_bconv1w) when
+			 * the fan-in fits a word: 1, 4, 8 or 16 outputs */
+			m = tm_new(cs[i].c, cs[i].l, 3);
+			if (q > 1)
+				assert_int_equal(tm_add_quant(m, q, -1.0f, 0.125f), 0);
+			else
+				assert_int_equal(tm_add_simple(m, BNN_LAYER_SIGN), 0);
+			assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D,
+						       outs[i], cs[i].k, cs[i].s,
+						       cs[i].p, 0), 0);
+			assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+			assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 3, 0, 0, 0, 1), 0);
+			check_all_isas(m, 1, 0);
+			check_all_isas(m, 7, 0);
+			bnn_model_free(m);
 			/* scores straight from a conv */
 			m = tm_new(cs[i].c, cs[i].l, 3);
 			assert_int_equal(tm_add_simple(m, BNN_LAYER_SIGN), 0);
@@ -372,8 +494,24 @@ static void test_conv_edges(void **state)
 
 static void test_maxpool_bits(void **state)
 {
+	static const uint32_t cs[] = { 1, 2, 4, 8, 16, 32, 3 };
+
 	(void)state;
 	tm_state = 5;
+	/* kernel 2, stride 2 (the word-by-word path for C | 32), odd and
+	 * even lengths, outputs across several words */
+	for (size_t i = 0; i < 2 * sizeof(cs) / sizeof(*cs); i++) {
+		uint32_t c = cs[i % (sizeof(cs) / sizeof(*cs))];
+		uint32_t l = (uint32_t)tm_rnd(2, 300 / (int)c + 2);
+		struct bnn_model *m = tm_new(c, l, 2);
+
+		assert_int_equal(tm_add_simple(m, BNN_LAYER_SIGN), 0);
+		assert_int_equal(tm_add_pool(m, 2, 2), 0);
+		assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+		assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 2, 0, 0, 0, 1), 0);
+		check_all_isas(m, i % 2 ? 1 : 3, 0);
+		bnn_model_free(m);
+	}
 	for (int i = 0; i < 20; i++) {
 		uint32_t c = (uint32_t)tm_rnd(1, 140), l = (uint32_t)tm_rnd(2, 30);
 		struct bnn_model *m = tm_new(c, l, 2);
@@ -756,6 +894,89 @@ static void test_boundary_io(void **state)
 	bnn_model_free(m);
 }
 
+/*
+ * The level-space BCONV1D (kernels_lvl.c) three ways on every ISA: fused
+ * with its QUANT (one run over all layers), from the QUANT's bit planes
+ * (a run from boundary 1), and the bit-plane paths ($BNN_CPU_NO_LVL):
+ * the same outputs at every boundary.  Channel counts 1-16 (and 3: not
+ * level space), 1-3 input channels, pads wider than the kernel, batch 1
+ * and odd batches.
+ */
+static struct bnn_model *lvl_model(uint32_t c, uint32_t l, uint32_t q,
+				    uint32_t o, uint32_t k, uint32_t p)
+{
+	struct bnn_model *m = tm_new(c, l, 3);
+
+	assert_int_equal(tm_add_quant(m, q, -1.0f, 0.0625f), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BCONV1D, o, k, 1, p, 0), 0);
+	assert_int_equal(tm_add_simple(m, BNN_LAYER_FLATTEN), 0);
+	assert_int_equal(tm_add_binary(m, BNN_LAYER_BDENSE, 3, 0, 0, 0, 1), 0);
+	return m;
+}
+
+static void test_level_conv(void **state)
+{
+	static const struct { uint32_t c, l, q, o, k, p; } cs[] = {
+		{ 1, 117, 4, 4, 7, 3 }, { 2, 117, 4, 4, 7, 3 }, { 1, 31, 2, 1, 3, 1 },
+		{ 3, 20, 8, 8, 5, 2 }, { 1, 9, 5, 16, 4, 3 }, { 2, 13, 3, 2, 13, 0 },
+		{ 1, 70, 4, 3, 7, 3 }, { 1, 64, 6, 16, 1, 0 },
+	};
+
+	(void)state;
+	tm_state = 22;
+	for (size_t i = 0; i < sizeof(cs) / sizeof(*cs); i++) {
+		struct bnn_model *m = lvl_model(cs[i].c, cs[i].l, cs[i].q,
+						cs[i].o, cs[i].k, cs[i].p);
+		size_t n = i % 2 ? 1 : 5, e = (size_t)cs[i].c * cs[i].l, b1, b2;
+		float *x = malloc(sizeof(float) * n * e);
+
+		tm_inputs(m, x, n);
+		for (int isa = BNN_ISA_PORTABLE; isa <= BNN_ISA_AVX512; isa++) {
+			const struct bnn__kernels *k;
+			struct bnn__hnet *h[2];
+			struct bnn__hscratch *sc[2];
+			uint8_t *mid, *ya, *yb;
+
+			if (bnn__kernels_get(isa, &k))
+				continue;
+			/* h[0]: level space, h[1]: the bit-plane paths */
+			for (int v = 0; v < 2; v++) {
+				if (v)
+					setenv("BNN_CPU_NO_LVL", "1", 1);
+				assert_int_equal(bnn__hnet_new(m, k, &h[v], NULL), 0);
+				assert_int_equal(bnn__hscratch_new(h[v], &sc[v]), 0);
+				unsetenv("BNN_CPU_NO_LVL");
+			}
+			assert_int_equal(bnn__hnet_io(h[0], 1, NULL, NULL, NULL, &b1), 0);
+			assert_int_equal(bnn__hnet_io(h[0], 2, NULL, NULL, NULL, &b2), 0);
+			mid = calloc(n, b1);
+			ya = calloc(n, b2);
+			yb = calloc(n, b2);
+			/* boundary 2: fused, from the planes, by bit planes */
+			bnn__hnet_run(h[0], sc[0], 0, 2, x, n, ya, NULL);
+			bnn__hnet_run(h[0], sc[0], 0, 1, x, n, mid, NULL);
+			bnn__hnet_run(h[0], sc[0], 1, 2, mid, n, yb, NULL);
+			if (memcmp(ya, yb, n * b2))
+				fail_msg("%s case %zu: fused != from the planes",
+					 k->name, i);
+			bnn__hnet_run(h[1], sc[1], 0, 2, x, n, yb, NULL);
+			if (memcmp(ya, yb, n * b2))
+				fail_msg("%s case %zu: level space != bit planes",
+					 k->name, i);
+			free(mid);
+			free(ya);
+			free(yb);
+			for (int v = 0; v < 2; v++) {
+				bnn__hscratch_free(sc[v]);
+				bnn__hnet_free(h[v]);
+			}
+		}
+		free(x);
+		check_all_isas(m, n, 0);	/* and the reference evaluator */
+		bnn_model_free(m);
+	}
+}
+
 /* ---- public API -------------------------------------------------------------- */
 
 static void test_api(void **state)
@@ -888,6 +1109,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_xor_gemm),
 		cmocka_unit_test(test_win57),
+		cmocka_unit_test(test_conv1w),
 		cmocka_unit_test(test_isa_selection),
 		cmocka_unit_test(test_sgemm),
 		cmocka_unit_test(test_binary_nets),
@@ -899,6 +1121,7 @@ int main(void)
 		cmocka_unit_test(test_large_sums),
 		cmocka_unit_test(test_card_equivalence),
 		cmocka_unit_test(test_boundary_io),
+		cmocka_unit_test(test_level_conv),
 		cmocka_unit_test(test_api),
 		cmocka_unit_test(test_argmax_nan),
 	};
