@@ -313,6 +313,16 @@ typedef enum bnn_cpu_isa {
 const char *bnn_cpu_isa_name(int isa);
 
 /*
+ * bnn_backend_opts.threads: as many as pay.  The cpu backend uses up to
+ * one thread per online CPU (at most 64) and splits a batch only into
+ * shares of at least 64 items (smaller batches stay on the calling
+ * thread; e.g. 2 CPUs: batches of 128 items and more on 2 threads); the
+ * outputs are the same as on one thread.  emu and rbnn: the calling
+ * thread only, as 0.  Older libraries reject it (BNN_E_INVAL).
+ */
+#define BNN_THREADS_AUTO 0xffffffffu
+
+/*
  * Options of bnn_backend_open().  Always start from
  * bnn_backend_opts_init(), which sets `size` and every documented default;
  * fields a backend does not use are ignored.  `size` lets newer libraries
@@ -341,7 +351,8 @@ typedef struct bnn_backend_opts {
 	/* cpu (and host layers of every backend) */
 	int cpu_isa;		/* bnn_cpu_isa (default AUTO) */
 	uint32_t threads;	/* worker threads for a batch (0 or 1 = the
-				 * calling thread only; at most 64 used);
+				 * calling thread only (default); at most
+				 * 64 used; BNN_THREADS_AUTO: see there);
 				 * emu: the same outputs and costs on any
 				 * number, error model on or off */
 	/* emu */

@@ -101,7 +101,7 @@ static int check_opts(const bnn_backend_opts *o, bnn_error *err)
 		return bnn__fail(err, BNN_E_INVAL,
 				 "wear_cycles %llu exceeds 1000000000",
 				 (unsigned long long)o->wear_cycles);
-	if (o->threads > 1024)
+	if (o->threads > 1024 && o->threads != BNN_THREADS_AUTO)
 		return bnn__fail(err, BNN_E_INVAL, "threads %u exceeds 1024",
 				 o->threads);
 	return BNN_OK;
@@ -115,6 +115,17 @@ static const struct bnn_backend_ops *ops_of(int kind)
 	case BNN_BACKEND_RBNN: return &bnn__backend_rbnn_ops;
 	default: return NULL;
 	}
+}
+
+/* be->ops->open() with be->opts; BNN_THREADS_AUTO is the cpu backend's
+ * to resolve, the others (one thread by default) get 0. */
+static int open_ops(struct bnn_backend *be, bnn_error *err)
+{
+	bnn_backend_opts o = be->opts;
+
+	if (o.threads == BNN_THREADS_AUTO && be->ops->kind != BNN_BACKEND_CPU)
+		o.threads = 0;
+	return be->ops->open(be, &o, err);
 }
 
 int bnn_backend_open(int kind, const bnn_backend_opts *opts,
@@ -174,7 +185,7 @@ int bnn_backend_open(int kind, const bnn_backend_opts *opts,
 				       bnn_backend_kind_name(kind));
 			goto fail;
 		}
-		rc = be->ops->open(be, &be->opts, err);
+		rc = open_ops(be, err);
 		if (rc)
 			goto fail;
 	} else {
@@ -183,7 +194,7 @@ int bnn_backend_open(int kind, const bnn_backend_opts *opts,
 			be->ops = ops_of(auto_order[i]);
 			if (!be->ops)
 				continue;
-			rc = be->ops->open(be, &be->opts, err);
+			rc = open_ops(be, err);
 			if (rc != BNN_E_NODEV)
 				break;
 		}

@@ -115,6 +115,13 @@ struct bnn_backend {
 
 extern const struct bnn_backend_ops bnn__backend_cpu_ops;
 
+#ifdef BNN_TEST_HOOKS
+/* Test builds only (as bnn_test_fail_alloc_after): make the n-th start of
+ * a cpu worker thread from now on fail (n = 0: the next one), and every
+ * later one until reset; n < 0 disables (the default).  Not thread-safe. */
+void bnn_test_fail_thread_after(long n);
+#endif
+
 #define BNN__WEAK __attribute__((weak))
 extern const struct bnn_backend_ops bnn__backend_emu_ops;
 extern const struct bnn_backend_ops bnn__backend_rbnn_ops BNN__WEAK;

@@ -91,6 +91,29 @@ sys.exit(a != b)' run.json run2.json &&
 	ok "bnn-run -J -j 2 reports what --json --threads 2 does" ||
 	notok "bnn-run -J -j 2 reports what --json --threads 2 does"
 
+# --threads: auto by default (the cpu backend's pool where a batch pays)
+"$RUN" -m maj.bnn -J --backend cpu rows.csv >auto.json 2>err
+rc=$?
+[ "$rc" -eq 0 ] && json_ok auto.json 'd["backend"]["threads"] == "auto" and d["metrics"]["items"] == 10' &&
+	if [ "$(nproc)" -gt 1 ]; then
+		json_ok auto.json '"up to" in d["backend"]["detail"]'
+	else
+		json_ok auto.json '"1 thread" in d["backend"]["detail"]'
+	fi &&
+	ok "bnn-run: --threads auto by default, the detail says what it came to" ||
+	notok "bnn-run: --threads auto by default, the detail says what it came to" "exit $rc" "$(head -c 600 auto.json)" "$(cat err)"
+"$RUN" -m maj.bnn -J -j auto --backend cpu rows.csv >auto2.json 2>/dev/null &&
+	"$RUN" -m maj.bnn -J -j 1 --backend cpu rows.csv >one.json 2>/dev/null &&
+	json_ok auto2.json 'd["backend"]["threads"] == "auto"' &&
+	json_ok one.json 'd["backend"]["threads"] == 1 and d["backend"]["detail"].endswith(", 1 thread")' &&
+	ok "bnn-run -j auto is the default; -j 1 is one thread" ||
+	notok "bnn-run -j auto is the default; -j 1 is one thread" "$(head -c 600 one.json)"
+"$RUN" -m maj.bnn -j many --backend cpu rows.csv >/dev/null 2>err
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "threads wants auto or an integer in 0..1024, got 'many'" err &&
+	ok "bnn-run -j many: a usage error naming auto" ||
+	notok "bnn-run -j many: a usage error naming auto" "exit $rc" "$(cat err)"
+
 # bnn-smi (no card here: list prints an empty list and exits 0)
 "$SMI" --json >smi.json 2>err
 rc=$?
@@ -241,7 +264,9 @@ expect_comp "--cpu-isa" "auto avx2 avx512 portable" bnn-run --cpu-isa ''
 expect_comp "--label-column" "auto first last none" bnn-run --label-column ''
 expect_comp "--data: folders only" "data sub" bnn-run --data ''
 expect_comp "--seed: a number, nothing offered" "" bnn-run --seed ''
-expect_comp "-j: a number, nothing offered" "" bnn-run -j ''
+expect_comp "-j: auto (or a number)" "auto" bnn-run -j ''
+expect_comp "--threads a: auto" "auto" bnn-run --threads a
+expect_comp "-j 4: a number, nothing offered" "" bnn-run -j 4
 expect_comp "--predictions: '-' and files" "- a.bnn b.bnn data notes.txt rec.csv sub" bnn-run -p ''
 expect_comp "an input: sets, files and folders" "ALL DS1 DS2 a.bnn b.bnn data notes.txt rec.csv sub" \
 	bnn-run -m a.bnn ''

@@ -10,20 +10,31 @@
  *    binary (1-bit and bit-serial k-bit inputs, conv padding/stride, OR
  *    max-pooling) exactly, float layers exactly on dyadic parameters;
  *  - bit-identical scores across ISAs and thread counts;
+ *  - the worker pool (backend_cpu.c): thread counts 1, 2, 3, 7 and auto
+ *    on odd batches, reuse over many runs and a prepare of another
+ *    model, closes without a run, failed thread starts, the workers'
+ *    signal mask, a context used in a fork()ed child;
  *  - equality with the card's device-model core (rbnn_prog_run, error
  *    model off) through a small private mapping of the binary layers onto
  *    tiles written here (the real compiler is libbnn/src/compile.c);
  *  - the public API: errors, async jobs, statistics.
  */
+#include <dirent.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include "backend.h"
 #include "bnn.h"
 #include "bnn_test_models.h"
 #include "exec.h"
@@ -1075,6 +1086,394 @@ static void test_api(void **state)
 	free(sc);
 }
 
+/* ---- the worker pool ------------------------------------------------------ */
+
+/* Items per share of BNN_THREADS_AUTO (bnn.h). */
+#define AUTO_SHARE 64
+
+/* Threads of this process (/proc/self/task entries). */
+static int tasks(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* tasks() once it equals want (a joined thread may take a moment to
+ * leave /proc), or after 2 s whatever it is. */
+static int tasks_settle(int want)
+{
+	struct timespec ts = { 0, 2000000 };
+	int n = tasks();
+
+	for (int i = 0; i < 1000 && n != want; i++) {
+		nanosleep(&ts, NULL);
+		n = tasks();
+	}
+	return n;
+}
+
+static uint32_t online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 64 ? 64 : (uint32_t)n;
+}
+
+/* Run n items of x and compare the scores with ref bit for bit; every
+ * score starts as a NaN pattern no model computes, so a share that was
+ * not run shows. */
+static int same_run(bnn_backend *be, const struct bnn_model *m,
+		    const float *x, size_t n, const float *ref)
+{
+	size_t k = n * m->nclasses;
+	float *sc = malloc(sizeof(float) * (k ? k : 1));
+	bnn_stats st;
+	bnn_error e;
+	int same;
+
+	memset(sc, 0xa5, sizeof(float) * k);
+	if (bnn_run(be, x, n, sc, NULL, &st, &e))
+		fail_msg("run of %zu: %s", n, e.msg);
+	assert_int_equal(st.items, n);
+	same = !memcmp(sc, ref, sizeof(float) * k);
+	free(sc);
+	return same;
+}
+
+/* The one-thread scores of n items of x (malloc'ed). */
+static float *ref_scores(const struct bnn_model *m, const float *x, size_t n)
+{
+	bnn_backend *be = open_cpu(BNN_ISA_AUTO, 1);
+	float *sc = malloc(sizeof(float) * n * m->nclasses);
+	bnn_error e;
+
+	if (bnn_prepare(be, m, &e) || bnn_run(be, x, n, sc, NULL, NULL, &e))
+		fail_msg("reference: %s", e.msg);
+	bnn_backend_close(be);
+	return sc;
+}
+
+struct pool_data {
+	struct bnn_model *m[2];
+	float *x[2], *ref[2];
+};
+
+#define POOL_N 1000
+
+static void pool_data_new(struct pool_data *d)
+{
+	tm_state = 21;
+	d->m[0] = tm_random_binary(3);
+	assert_int_equal(tm_add_float(d->m[0], BNN_LAYER_BATCHNORM, 0, 0, 0, 0), 0);
+	assert_int_equal(tm_add_float(d->m[0], BNN_LAYER_DENSE,
+				      d->m[0]->nclasses, 0, 0, 0), 0);
+	/* features: each share must read its own items' */
+	d->m[1] = tm_random_binary_feat(1, 2);
+	for (int i = 0; i < 2; i++) {
+		d->x[i] = malloc(sizeof(float) * POOL_N * tm_item_floats(d->m[i]));
+		tm_inputs(d->m[i], d->x[i], POOL_N);
+		d->ref[i] = ref_scores(d->m[i], d->x[i], POOL_N);
+	}
+}
+
+static void pool_data_free(struct pool_data *d)
+{
+	for (int i = 0; i < 2; i++) {
+		bnn_model_free(d->m[i]);
+		free(d->x[i]);
+		free(d->ref[i]);
+	}
+}
+
+/* Threads 2, 3, 7 and auto give the one-thread scores on odd batches, run
+ * after run and across a prepare of another model, on one pool that
+ * starts at the first split and ends at close. */
+static void test_pool_threads(void **state)
+{
+	static const uint32_t threads[] = { 1, 2, 3, 7, BNN_THREADS_AUTO };
+	static const size_t ns[] = { 1, 2, 3, 257, 5, 127, 128, 129, 1000 };
+	uint32_t ncpu = online_cpus();
+	struct pool_data d;
+	int base = tasks();
+
+	(void)state;
+	pool_data_new(&d);
+	for (size_t t = 0; t < sizeof(threads) / sizeof(*threads); t++) {
+		uint32_t th = threads[t];
+		int autom = th == BNN_THREADS_AUTO;
+		/* workers after a run of POOL_N items */
+		uint32_t nw = autom ? (ncpu < POOL_N / AUTO_SHARE ? ncpu :
+				       POOL_N / AUTO_SHARE) - 1 : th - 1;
+		bnn_backend *be = open_cpu(BNN_ISA_AUTO, th);
+		bnn_backend_info bi;
+		bnn_error e;
+
+		assert_int_equal(bnn_backend_info_get(be, &bi), 0);
+		if (autom && ncpu > 1)
+			assert_non_null(strstr(bi.detail, "up to"));
+		assert_int_equal(bnn_prepare(be, d.m[0], &e), 0);
+		assert_int_equal(tasks(), base);	/* started lazily */
+		for (int rep = 0; rep < 3; rep++) {
+			int mi = rep == 1;	/* another model in between */
+
+			if (rep)
+				assert_int_equal(bnn_prepare(be, d.m[mi], &e), 0);
+			for (size_t k = 0; k < sizeof(ns) / sizeof(*ns); k++)
+				if (!same_run(be, d.m[mi], d.x[mi], ns[k],
+					      d.ref[mi]))
+					fail_msg("threads %u (%s), model %d, %zu items: scores differ from one thread",
+						 th, bi.detail, mi, ns[k]);
+			/* the pool outlives runs and prepares */
+			assert_int_equal(tasks(), base + (int)nw);
+		}
+		/* many runs, one pool */
+		for (int r = 0; r < 300; r++) {
+			size_t n = (size_t)tm_rnd(1, 300);
+
+			if (!same_run(be, d.m[0], d.x[0], n, d.ref[0]))
+				fail_msg("threads %u, run %d of %zu items differs",
+					 th, r, n);
+		}
+		assert_int_equal(tasks(), base + (int)nw);
+		/* async jobs run on the same pool */
+		{
+			uint64_t j[3];
+			float *sc = malloc(sizeof(float) * 3 * 257 *
+					   d.m[0]->nclasses);
+
+			for (int i = 0; i < 3; i++)
+				assert_int_equal(bnn_submit(be, d.x[0], 257,
+							    sc + i * 257 * d.m[0]->nclasses,
+							    NULL, &j[i], &e), 0);
+			for (int i = 2; i >= 0; i--)
+				assert_int_equal(bnn_wait(be, j[i], -1, NULL, &e), 0);
+			for (int i = 0; i < 3; i++)
+				assert_memory_equal(sc + i * 257 * d.m[0]->nclasses,
+						    d.ref[0],
+						    sizeof(float) * 257 * d.m[0]->nclasses);
+			/* left pending: close collects it */
+			assert_int_equal(bnn_submit(be, d.x[0], 300, sc, NULL,
+						    &j[0], &e), 0);
+			bnn_backend_close(be);
+			free(sc);
+		}
+		assert_int_equal(tasks_settle(base), base);
+	}
+	print_message("# cpu threads 1, 2, 3, 7, auto (%u CPUs): batches of 1..1000, 300 runs, a prepare between: one-thread scores\n",
+		      ncpu);
+	pool_data_free(&d);
+}
+
+/* Auto splits only where each share has AUTO_SHARE items. */
+static void test_pool_auto(void **state)
+{
+	uint32_t ncpu = online_cpus();
+	struct pool_data d;
+	bnn_backend *be;
+	bnn_backend_opts o;
+	bnn_backend_info bi;
+	bnn_error e;
+	int base = tasks();
+
+	(void)state;
+	pool_data_new(&d);
+	be = open_cpu(BNN_ISA_AUTO, BNN_THREADS_AUTO);
+	assert_int_equal(bnn_prepare(be, d.m[0], &e), 0);
+	assert_true(same_run(be, d.m[0], d.x[0], 2 * AUTO_SHARE - 1, d.ref[0]));
+	assert_int_equal(tasks(), base);
+	assert_true(same_run(be, d.m[0], d.x[0], 2 * AUTO_SHARE, d.ref[0]));
+	assert_int_equal(tasks(), base + (ncpu > 1));
+	assert_true(same_run(be, d.m[0], d.x[0], 3 * AUTO_SHARE, d.ref[0]));
+	assert_int_equal(tasks(), base + (ncpu > 2 ? 2 : ncpu > 1));
+	bnn_backend_close(be);
+	assert_int_equal(tasks_settle(base), base);
+
+	/* auto is the cpu backend's; emu keeps the calling thread */
+	bnn_backend_opts_init(&o);
+	o.threads = BNN_THREADS_AUTO;
+	assert_int_equal(bnn_backend_open(BNN_BACKEND_EMU, &o, &be, &e), 0);
+	assert_int_equal(bnn_backend_info_get(be, &bi), 0);
+	assert_non_null(strstr(bi.detail, "1 thread"));
+	bnn_backend_close(be);
+	o.threads = 1025;
+	assert_int_equal(bnn_backend_open(BNN_BACKEND_CPU, &o, &be, &e),
+			 BNN_E_INVAL);
+	o.threads = 1024;
+	assert_int_equal(bnn_backend_open(BNN_BACKEND_CPU, &o, &be, &e), 0);
+	assert_int_equal(bnn_backend_info_get(be, &bi), 0);
+	assert_non_null(strstr(bi.detail, "64 threads"));
+	bnn_backend_close(be);
+	pool_data_free(&d);
+}
+
+/* Closes without a run, right after prepare, after a run of 0 or 1 item:
+ * nothing leaks (ASan), nothing hangs, no thread stays. */
+static void test_pool_close(void **state)
+{
+	struct pool_data d;
+	bnn_error e;
+	int base = tasks();
+
+	(void)state;
+	pool_data_new(&d);
+	for (int i = 0; i < 5; i++) {
+		bnn_backend *be = open_cpu(BNN_ISA_AUTO, i == 4 ?
+					   BNN_THREADS_AUTO : 3);
+
+		if (i >= 1)
+			assert_int_equal(bnn_prepare(be, d.m[0], &e), 0);
+		if (i == 2)
+			assert_int_equal(bnn_run(be, d.x[0], 0, NULL, NULL,
+						 NULL, &e), 0);
+		if (i >= 3)
+			assert_true(same_run(be, d.m[0], d.x[0], 1, d.ref[0]));
+		assert_int_equal(tasks(), base);
+		bnn_backend_close(be);
+	}
+	assert_int_equal(tasks(), base);
+	pool_data_free(&d);
+}
+
+/* A worker that cannot start: its share runs on the calling thread, and a
+ * later run starts it. */
+static void test_pool_thread_fail(void **state)
+{
+	struct pool_data d;
+	bnn_backend *be;
+	bnn_error e;
+	int base = tasks();
+
+	(void)state;
+	pool_data_new(&d);
+	be = open_cpu(BNN_ISA_AUTO, 7);
+	assert_int_equal(bnn_prepare(be, d.m[1], &e), 0);
+	bnn_test_fail_thread_after(0);
+	assert_true(same_run(be, d.m[1], d.x[1], 257, d.ref[1]));
+	assert_int_equal(tasks(), base);
+	bnn_test_fail_thread_after(2);	/* two start, the third fails */
+	assert_true(same_run(be, d.m[1], d.x[1], 257, d.ref[1]));
+	assert_int_equal(tasks(), base + 2);
+	assert_true(same_run(be, d.m[1], d.x[1], 1000, d.ref[1]));
+	assert_int_equal(tasks(), base + 2);
+	bnn_test_fail_thread_after(-1);
+	assert_true(same_run(be, d.m[1], d.x[1], 999, d.ref[1]));
+	assert_int_equal(tasks(), base + 6);
+	bnn_backend_close(be);
+	assert_int_equal(tasks_settle(base), base);
+	pool_data_free(&d);
+}
+
+/* SigBlk of thread tid has sig (/proc/self/task/tid/status). */
+static int sig_blocked(long tid, int sig)
+{
+	char path[64], line[256];
+	unsigned long long mask = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/status", tid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SigBlk: %llx", &mask) == 1)
+			break;
+	fclose(f);
+	return (int)(mask >> (sig - 1) & 1);
+}
+
+/* Workers block signals (SIGINT reaches the program's own thread); the
+ * caller's mask stays as it was. */
+static void test_pool_signals(void **state)
+{
+	struct pool_data d;
+	bnn_backend *be;
+	bnn_error e;
+	sigset_t cur;
+	long self = syscall(SYS_gettid);
+	int workers = 0;
+	DIR *dir;
+	struct dirent *de;
+
+	(void)state;
+	pool_data_new(&d);
+	be = open_cpu(BNN_ISA_AUTO, 3);
+	assert_int_equal(bnn_prepare(be, d.m[0], &e), 0);
+	assert_false(sig_blocked(self, SIGINT));
+	assert_true(same_run(be, d.m[0], d.x[0], 257, d.ref[0]));
+	dir = opendir("/proc/self/task");
+	assert_non_null(dir);
+	while ((de = readdir(dir))) {
+		long tid = atol(de->d_name);
+
+		if (de->d_name[0] == '.' || tid == self)
+			continue;
+		if (!sig_blocked(tid, SIGINT) || !sig_blocked(tid, SIGTERM))
+			fail_msg("thread %ld does not block SIGINT and SIGTERM",
+				 tid);
+		workers++;
+	}
+	closedir(dir);
+	assert_true(workers >= 2);
+	pthread_sigmask(SIG_SETMASK, NULL, &cur);
+	assert_false(sigismember(&cur, SIGINT));
+	bnn_backend_close(be);
+	pool_data_free(&d);
+}
+
+/* A context with workers, used in a fork()ed child: the child starts its
+ * own and gets the same scores; the parent's pool goes on. */
+static void test_pool_fork(void **state)
+{
+	struct pool_data d;
+	bnn_backend *be;
+	bnn_error e;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	pool_data_new(&d);
+	be = open_cpu(BNN_ISA_AUTO, 3);
+	assert_int_equal(bnn_prepare(be, d.m[0], &e), 0);
+	assert_true(same_run(be, d.m[0], d.x[0], 257, d.ref[0]));
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		/* no cmocka here: a plain exit status (alarm: a hang fails) */
+		size_t k = 1000 * d.m[0]->nclasses;
+		float *sc = malloc(sizeof(float) * k);
+		int ok = 1;
+
+		alarm(60);
+		for (int r = 0; r < 3; r++) {
+			memset(sc, 0xa5, sizeof(float) * k);
+			if (bnn_run(be, d.x[0], 1000, sc, NULL, NULL, &e) ||
+			    memcmp(sc, d.ref[0], sizeof(float) * k))
+				ok = 0;
+		}
+		if (tasks() != 3)
+			ok = 0;
+		bnn_backend_close(be);
+		free(sc);
+		_exit(ok ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("fork()ed child: %s %d", WIFEXITED(status) ?
+			 "exit status" : "signal", WIFEXITED(status) ?
+			 WEXITSTATUS(status) : WTERMSIG(status));
+	assert_true(same_run(be, d.m[0], d.x[0], 1000, d.ref[0]));
+	bnn_backend_close(be);
+	pool_data_free(&d);
+}
+
 /* Argmax: lowest index on ties, NaN scores ignored. */
 static void test_argmax_nan(void **state)
 {
@@ -1123,6 +1522,12 @@ int main(void)
 		cmocka_unit_test(test_boundary_io),
 		cmocka_unit_test(test_level_conv),
 		cmocka_unit_test(test_api),
+		cmocka_unit_test(test_pool_threads),
+		cmocka_unit_test(test_pool_auto),
+		cmocka_unit_test(test_pool_close),
+		cmocka_unit_test(test_pool_thread_fail),
+		cmocka_unit_test(test_pool_signals),
+		cmocka_unit_test(test_pool_fork),
 		cmocka_unit_test(test_argmax_nan),
 	};
 

@@ -87,10 +87,13 @@ static const char help_text[] =
 "      --queue N          batches in flight (1..64, default 1: each batch\n"
 "                         completes before the next is queued; more lets a\n"
 "                         card overlap batches, latency then includes queueing)\n"
-"  -j, --threads N        host worker threads (0..1024, default 0: the\n"
-"                         calling thread only); with several WFDB records\n"
-"                         also the threads reading them (default: one per\n"
-"                         online CPU, at most 16; -j 1 reads on one)\n"
+"  -j, --threads N        host worker threads: auto (default: with -b cpu,\n"
+"                         one per online CPU for batches where each gets\n"
+"                         64+ items, e.g. 2 CPUs: batches of 128+; other\n"
+"                         backends: the calling thread), or 0..1024 (0 and\n"
+"                         1: the calling thread only); with several WFDB\n"
+"                         records also the threads reading them (auto: one\n"
+"                         per online CPU, at most 16)\n"
 "      --cpu-isa NAME     host kernels: auto (default), portable, avx2, avx512\n"
 "\n"
 "Error model of the emulated card (emu); off by default (ideal array).\n"
@@ -279,6 +282,19 @@ static uint64_t parse_uint(const char *opt, const char *s, uint64_t lo,
 			    (unsigned long long)lo, (unsigned long long)hi,
 			    s ? s : "");
 	return (uint64_t)v;
+}
+
+/* --threads: auto or 0..1024. */
+static unsigned parse_threads(const char *s)
+{
+	int64_t v;
+
+	if (!strcmp(s, "auto"))
+		return BNN_THREADS_AUTO;
+	if (bnn_parse_i64(s, strlen(s), &v) || v < 0 || v > 1024)
+		usage_error("--threads wants auto or an integer in 0..1024, got '%s'",
+			    s);
+	return (unsigned)v;
 }
 
 /* Real in [lo, hi] (or (lo, hi] when lo_open). */
@@ -518,6 +534,7 @@ void args_parse(int argc, char **argv, struct opts *o)
 	o->backend = BNN_BACKEND_AUTO;
 	o->batch = 256;
 	o->queue = 1;
+	o->threads = BNN_THREADS_AUTO;
 	o->cpu_isa = BNN_ISA_AUTO;
 	o->cell_mode = BNN_CELL_2T2R;
 	o->prog_current_ua = 100;
@@ -565,8 +582,7 @@ void args_parse(int argc, char **argv, struct opts *o)
 							BNN_MAX_JOBS);
 			break;
 		case 'j':
-			o->threads = (unsigned)parse_uint("--threads", optarg,
-							  0, 1024);
+			o->threads = parse_threads(optarg);
 			break;
 		case O_CPU_ISA:
 			o->cpu_isa = isa_kind[pick("--cpu-isa", optarg, isas,

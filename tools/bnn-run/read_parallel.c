@@ -96,7 +96,8 @@ static void *worker(void *arg)
 
 unsigned rp_threads(const struct opts *o, size_t nwfdb)
 {
-	long n = o->threads ? (long)o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	long n = o->threads == BNN_THREADS_AUTO ?
+		 sysconf(_SC_NPROCESSORS_ONLN) : (long)o->threads;
 
 	if (n > RP_MAX_THREADS)
 		n = RP_MAX_THREADS;

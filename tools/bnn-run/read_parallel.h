@@ -12,8 +12,9 @@
 
 struct rp;
 
-/* Reading threads for a run of nwfdb records: -j N when given, else the
- * online CPUs; at most RP_MAX_THREADS and nwfdb.  1: the main thread. */
+/* Reading threads for a run of nwfdb records: -j N, auto (the default):
+ * the online CPUs; at most RP_MAX_THREADS and nwfdb.  1: the main thread
+ * (also for -j 0). */
 unsigned rp_threads(const struct opts *o, size_t nwfdb);
 /* Workers for the WFDB jobs of r (its jobs expanded, nothing read yet);
  * NULL when reading on the main thread (fewer than 2 threads or records,

@@ -279,9 +279,13 @@ void report_json(FILE *f, const struct run_ctx *c, int status)
 		js(f, o->device);
 	else
 		fputs("null", f);
-	fprintf(f, ", \"cards\": %u, \"cpu_isa\": \"%s\", \"batch\": %u, \"queue\": %u, \"threads\": %u",
-		c->bi.cards, bnn_cpu_isa_name(c->bi.cpu_isa), o->batch, o->queue,
-		o->threads);
+	fprintf(f, ", \"cards\": %u, \"cpu_isa\": \"%s\", \"batch\": %u, \"queue\": %u, \"threads\": ",
+		c->bi.cards, bnn_cpu_isa_name(c->bi.cpu_isa), o->batch, o->queue);
+	/* the option as given (what it came to: detail) */
+	if (o->threads == BNN_THREADS_AUTO)
+		fputs("\"auto\"", f);
+	else
+		fprintf(f, "%u", o->threads);
 	if (c->bi.kind == BNN_BACKEND_EMU) {
 		fprintf(f, ",\n    \"error_model\": {\"on\": %s, \"cell_mode\": \"%s\", \"prog_current_ua\": ",
 			o->error_model ? "true" : "false",
