@@ -108,9 +108,14 @@ void expand_quant(const float *x, float qo, float qs, uint32_t qbits,
 	}						\
 } while (0)
 
+/*
+ * The clones are static, each behind a plain exported function (as
+ * kernels_epi.c's sums32): clang 14 leaves an exported target_clones
+ * function undefined at link time.
+ */
 CLONES
-void bnn__lvl_expand(const uint64_t *x, size_t W, size_t planes, size_t L,
-		     size_t C, size_t O, size_t pad, size_t vs, int32_t *ve)
+static void lvl_expand(const uint64_t *x, size_t W, size_t planes, size_t L,
+		       size_t C, size_t O, size_t pad, size_t vs, int32_t *ve)
 {
 	BY_O(O, expand(x, W, planes, L, C, 4, pad, vs, ve),
 	     expand(x, W, planes, L, C, 8, pad, vs, ve),
@@ -119,9 +124,9 @@ void bnn__lvl_expand(const uint64_t *x, size_t W, size_t planes, size_t L,
 }
 
 CLONES
-void bnn__lvl_expand_quant(const float *x, float qoffset, float qscale,
-			   uint32_t qbits, size_t L, size_t C, size_t O,
-			   size_t pad, size_t vs, int32_t *ve)
+static void lvl_expand_quant(const float *x, float qoffset, float qscale,
+			     uint32_t qbits, size_t L, size_t C, size_t O,
+			     size_t pad, size_t vs, int32_t *ve)
 {
 	BY_O(O, expand_quant(x, qoffset, qscale, qbits, L, C, 4, pad, vs, ve),
 	     expand_quant(x, qoffset, qscale, qbits, L, C, 8, pad, vs, ve),
@@ -133,8 +138,8 @@ void bnn__lvl_expand_quant(const float *x, float qoffset, float qscale,
 typedef int32_t v16 __attribute__((vector_size(64)));
 
 CLONES
-void bnn__lvl_conv(const int32_t *ve, size_t vs, size_t C, size_t K,
-		   size_t O, const int32_t *sg, size_t T, int32_t *S)
+static void lvl_conv(const int32_t *ve, size_t vs, size_t C, size_t K,
+		     size_t O, const int32_t *sg, size_t T, int32_t *S)
 {
 	size_t n16 = (T * O + 15) / 16, b = 0;
 
@@ -177,4 +182,23 @@ void bnn__lvl_conv(const int32_t *ve, size_t vs, size_t C, size_t K,
 			}
 		memcpy(S + 16 * b, &acc, 64);
 	}
+}
+
+void bnn__lvl_expand(const uint64_t *x, size_t W, size_t planes, size_t L,
+		     size_t C, size_t O, size_t pad, size_t vs, int32_t *ve)
+{
+	lvl_expand(x, W, planes, L, C, O, pad, vs, ve);
+}
+
+void bnn__lvl_expand_quant(const float *x, float qoffset, float qscale,
+			   uint32_t qbits, size_t L, size_t C, size_t O,
+			   size_t pad, size_t vs, int32_t *ve)
+{
+	lvl_expand_quant(x, qoffset, qscale, qbits, L, C, O, pad, vs, ve);
+}
+
+void bnn__lvl_conv(const int32_t *ve, size_t vs, size_t C, size_t K,
+		   size_t O, const int32_t *sg, size_t T, int32_t *S)
+{
+	lvl_conv(ve, vs, C, K, O, sg, T, S);
 }
