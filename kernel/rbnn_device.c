@@ -370,6 +370,11 @@ void rbnn_recover(struct rbnn_device *rdev, struct rbnn_job *bad,
 	 */
 	if (bad)
 		WRITE_ONCE(bad->ctx->banned, true);
+	/*
+	 * Counted before the stop fails the hung job, for the same reason: a
+	 * waiter woken by its fence reads the recovery in the counters.
+	 */
+	atomic_inc(&rdev->recoveries);
 	ret = rbnn_hw_stop(rdev, bad, -ECANCELED);
 
 	if (!ret)
@@ -377,7 +382,6 @@ void rbnn_recover(struct rbnn_device *rdev, struct rbnn_job *bad,
 	if (ret)
 		drm_err(&rdev->drm, "recovery failed (%d): the card is unusable\n",
 			ret);
-	atomic_inc(&rdev->recoveries);
 
 	rbnn_sched_restart(rdev, bad);
 	drm_dev_exit(idx);

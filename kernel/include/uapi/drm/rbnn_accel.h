@@ -219,7 +219,8 @@ struct drm_rbnn_query_model {
  * @jobs_submitted: jobs submitted to this card (all files) since probe
  * @jobs_completed: jobs that completed with status 0
  * @jobs_failed: jobs that completed with an error
- * @recoveries: resets done by the driver to recover the card
+ * @recoveries: resets done by the driver to recover the card (counted
+ *	when the recovery starts, before the jobs it fails are signalled)
  * @scrub_weak_cells: cells found weak by the card's scrubs (REFRESH, run by
  *	DRM_RBNN_READBACK_SCRUB and by the administrator's scrub) since the
  *	card's power-on: cells that read wrong or nearly (their margin in the
