@@ -226,6 +226,18 @@ def test_threads_share_a_model(cpu, mitdb):
     assert all((o == want).all() for o in out)
 
 
+def test_threads_auto(model_path, cpu, mitdb):
+    b = cpu.beats(bnn.read_record(os.path.join(mitdb, "100")))
+    f = b.features(cpu)
+    want = cpu.predict(b.x, f)
+    for t in ("auto", 2, 0):
+        m = bnn.Model(model_path, "cpu", threads=t)
+        assert (m.predict(b.x, f) == want).all(), t
+    for bad in ("many", -1, 1.5):
+        with pytest.raises(ValueError, match="threads"):
+            bnn.Model(model_path, "cpu", threads=bad)
+
+
 def test_record_and_annotations(mitdb):
     rec = bnn.read_record(os.path.join(mitdb, "100"))
     assert (rec.name, rec.fs, rec.nsamples, rec.leads) == ("100", 360.0, 650000, ("MLII", "V5"))

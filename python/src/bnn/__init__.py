@@ -70,7 +70,9 @@ class Model:
     backend: "auto" (a card, else the emulated card, else the CPU), "emu",
     "cpu", or "rbnn" / "card"; the keyword options are bnn_backend_opts'
     (error_model, cell_mode "2t2r"/"1t1r", prog_current_ua, verify,
-    read_ber, seed, age_s, tiles, cpu_isa, threads, wear_cycles, device).
+    read_ber, seed, age_s, tiles, cpu_isa, threads (a count, or "auto":
+    the cpu backend's one per online CPU where a batch is large enough),
+    wear_cycles, device).
     The backend is opened and the model prepared (compiled, weights
     programmed) on the first predict; later calls reuse it.  One Model may
     be used from several threads: runs on its backend take turns.
@@ -137,6 +139,13 @@ class Model:
                 o["cell_mode"] = _CELL[o["cell_mode"].lower()]
             except KeyError:
                 raise ValueError("cell_mode: 2t2r or 1t1r, not %r" % o["cell_mode"]) from None
+        if isinstance(o.get("threads"), str):
+            if o["threads"] != "auto":
+                raise ValueError("threads: a count or 'auto', not %r" % o["threads"])
+            o["threads"] = -1   # BNN_THREADS_AUTO
+        elif o.get("threads") is not None and not (isinstance(o["threads"], int)
+                                                   and o["threads"] >= 0):
+            raise ValueError("threads: a count >= 0 or 'auto', not %r" % (o["threads"],))
         if isinstance(o.get("cpu_isa"), str):
             try:
                 o["cpu_isa"] = _ISA[o["cpu_isa"].lower()]

@@ -392,7 +392,8 @@ static int Backend_init(BackendObject *self, PyObject *args, PyObject *kw)
 					 &seed, &o.age_s, &tiles, &cpu_isa,
 					 &threads, &wear))
 		return -1;
-	if (seed < 0 || tiles < 0 || threads < 0 || wear < 0) {
+	/* threads -1: BNN_THREADS_AUTO (the Python layer's "auto") */
+	if (seed < 0 || tiles < 0 || threads < -1 || wear < 0) {
 		PyErr_SetString(PyExc_ValueError,
 				"seed, tiles, threads and wear_cycles must be >= 0");
 		return -1;
@@ -403,7 +404,7 @@ static int Backend_init(BackendObject *self, PyObject *args, PyObject *kw)
 	o.cell_mode = cell_mode;
 	o.tiles = (uint32_t)tiles;
 	o.cpu_isa = cpu_isa;
-	o.threads = (uint32_t)threads;
+	o.threads = threads < 0 ? BNN_THREADS_AUTO : (uint32_t)threads;
 	o.seed = (uint64_t)seed;
 	o.wear_cycles = (uint64_t)wear;
 	Py_BEGIN_ALLOW_THREADS
