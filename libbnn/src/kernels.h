@@ -30,6 +30,16 @@
 
 #define BNN__G 8
 
+/* One clone per vector ISA of a function the compiler vectorises, picked
+ * at load time (GCC / Clang target_clones).  Keep such functions static
+ * behind a plain exported one: clang 14 leaves exported clones undefined. */
+#if defined(__x86_64__)
+#define BNN__VEC_CLONES \
+	__attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define BNN__VEC_CLONES
+#endif
+
 struct bnn__bpanel {
 	uint32_t rows;		/* output channels */
 	uint32_t n;		/* bits per row */

@@ -15,10 +15,8 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CLONES
 #endif
+#define CLONES BNN__VEC_CLONES
 
 CLONES
 static void sums32(const uint32_t *d, size_t pstride, size_t planes,

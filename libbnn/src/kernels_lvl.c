@@ -22,11 +22,7 @@
 
 #include <string.h>
 
-#if defined(__x86_64__)
-#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CLONES
-#endif
+#define CLONES BNN__VEC_CLONES
 
 /* Zero the pad positions before and the rest of each row of ve. */
 static inline __attribute__((always_inline))
@@ -108,11 +104,8 @@ void expand_quant(const float *x, float qo, float qs, uint32_t qbits,
 	}						\
 } while (0)
 
-/*
- * The clones are static, each behind a plain exported function (as
- * kernels_epi.c's sums32): clang 14 leaves an exported target_clones
- * function undefined at link time.
- */
+/* The clones are static, each behind a plain exported function
+ * (kernels.h, BNN__VEC_CLONES). */
 CLONES
 static void lvl_expand(const uint64_t *x, size_t W, size_t planes, size_t L,
 		       size_t C, size_t O, size_t pad, size_t vs, int32_t *ve)
